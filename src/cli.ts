@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+/** Entry of the `initlens` binary (`dist/cli.js`): binds {@link runCli} to the process. */
+import { readFileSync } from 'node:fs';
+import { runCli } from './cli/run';
+
+declare const INITLENS_VERSION: string;
+
+process.exitCode = runCli(
+  process.argv.slice(2),
+  {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readFile: (path) => readFileSync(path, 'utf8'),
+  },
+  INITLENS_VERSION,
+);

@@ -1,0 +1,109 @@
+/**
+ * The `initlens` command line: the same core as the extension, no editor.
+ * `runCli` takes its arguments and I/O explicitly and returns the exit code, so
+ * tests drive it in-process; `src/cli.ts` binds it to the real process.
+ *
+ * Exit codes: 0 success, 1 the input could not be processed (unreadable file,
+ * Python that does not parse), 2 usage errors (unknown command, bad flag).
+ */
+import { parseArgs } from 'node:util';
+import { analyzeSeeding } from '../core/seeding/analyze';
+import { seedReportMarkdown, isTrap } from '../core/seeding/report';
+import { parsePython, syntaxErrors } from '../core/python/parse';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Reads a file as UTF-8; throws a Node `ErrnoException` when it cannot. */
+  readonly readFile: (path: string) => string;
+}
+
+export const USAGE = `Usage: initlens <command> [options]
+
+Commands:
+  report FILE [--json]   Which random number generators FILE imports, what seeds
+                         each one, and the seeding mistakes it contains.
+
+Options:
+  -h, --help             Show this help.
+  -v, --version          Print the version.
+
+Exit codes: 0 ok, 1 the file could not be read or parsed, 2 bad usage.
+`;
+
+/** A usage error: reported as one line on stderr, exit code 2. */
+class UsageError extends Error {}
+
+export function runCli(argv: readonly string[], io: CliIo, version: string): number {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+      io.stdout(USAGE);
+      return 0;
+    }
+    if (command === '-v' || command === '--version') {
+      io.stdout(`${version}\n`);
+      return 0;
+    }
+    if (command === 'report') return report(rest, io);
+    if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
+    throw new UsageError(`unknown command '${command}'`);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`initlens: ${error.message} (see 'initlens --help')\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function parse(args: readonly string[], options: Parameters<typeof parseArgs>[0]['options']) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    // node:util's messages are multi-line with hints; keep the first sentence.
+    const message = error instanceof Error ? error.message.split('\n')[0].replace(/\. To specify.*$/, '') : String(error);
+    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
+  }
+}
+
+function report(args: readonly string[], io: CliIo): number {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`report takes exactly one FILE, got ${positionals.length}`);
+  const file = positionals[0];
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    io.stderr(`initlens: cannot read '${file}'${code ? ` (${code})` : ''}\n`);
+    return 1;
+  }
+  const tree = parsePython(text);
+  const errors = syntaxErrors(tree, text);
+  if (errors.length > 0) {
+    const first = errors[0];
+    io.stderr(`initlens: ${file}:${first.line + 1}:${first.column + 1}: Python syntax error; nothing analyzed\n`);
+    return 1;
+  }
+  const analysis = analyzeSeeding(tree, text);
+  if (values.json) {
+    const json = {
+      file,
+      frameworks: analysis.frameworks.map((f) => ({ id: f.framework.id, line: f.line + 1 })),
+      rngs: analysis.coverage.map((c) => ({
+        rng: c.rng,
+        seededBy: c.seededBy.map((r) => ({ api: r.qualifiedName, line: r.line + 1, argument: r.argument ?? null })),
+      })),
+      problems: analysis.references.filter(isTrap).map((r) => ({ api: r.qualifiedName, line: r.line + 1, message: r.api.caveat ?? r.api.summary })),
+    };
+    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    io.stdout(seedReportMarkdown(analysis, text, file));
+  }
+  return 0;
+}

@@ -1,0 +1,6 @@
+/** Every command InitLens contributes; ids match `package.json` → `contributes.commands`. */
+export const Commands = {
+  showSeedReport: 'initlens.showSeedReport',
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];

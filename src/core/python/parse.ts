@@ -1,0 +1,139 @@
+/**
+ * Python parsing for the rest of `core`: a thin layer over `@lezer/python` that
+ * adds incremental re-parsing from text edits and a few tree queries.
+ *
+ * Lezer trees are immutable and error-tolerant: a document that does not parse
+ * still yields a tree, with error nodes (`⚠`) where the grammar gave up. Callers
+ * that must refuse broken files (edits) ask {@link syntaxErrors}; read-only
+ * features (hovers, lenses) work on whatever did parse.
+ */
+import { parser } from '@lezer/python';
+import { TreeFragment, type ChangedRange, type SyntaxNode, type Tree } from '@lezer/common';
+
+export type { SyntaxNode, Tree } from '@lezer/common';
+
+/** One replacement in a document, in offsets of the text before the edit. */
+export interface TextEdit {
+  readonly offset: number;
+  readonly length: number;
+  readonly text: string;
+}
+
+/** Parses `text` from scratch. */
+export function parsePython(text: string): Tree {
+  return parser.parse(text);
+}
+
+/**
+ * A document's text and tree, kept up to date edit by edit. Each batch of edits
+ * shifts the reusable fragments of the previous tree, and the next {@link tree}
+ * call re-parses only what the edits touched (lezer's `TreeFragment` reuse).
+ */
+export class IncrementalParser {
+  private current: string;
+  private parsed: Tree | undefined;
+  private fragments: readonly TreeFragment[] = [];
+
+  constructor(text: string) {
+    this.current = text;
+  }
+
+  get text(): string {
+    return this.current;
+  }
+
+  /**
+   * Applies one batch of edits. All offsets refer to the text before the batch
+   * and the edits must not overlap (the shape of a VS Code change event).
+   */
+  applyEdits(edits: readonly TextEdit[]): void {
+    if (edits.length === 0) return;
+    const sorted = [...edits].sort((a, b) => a.offset - b.offset);
+    const changes: ChangedRange[] = [];
+    let delta = 0;
+    let previousEnd = 0;
+    let text = '';
+    for (const edit of sorted) {
+      if (edit.offset < previousEnd || edit.offset + edit.length > this.current.length) {
+        throw new RangeError(`overlapping or out-of-range edit at offset ${edit.offset}`);
+      }
+      text += this.current.slice(previousEnd, edit.offset) + edit.text;
+      changes.push({
+        fromA: edit.offset,
+        toA: edit.offset + edit.length,
+        fromB: edit.offset + delta,
+        toB: edit.offset + delta + edit.text.length,
+      });
+      delta += edit.text.length - edit.length;
+      previousEnd = edit.offset + edit.length;
+    }
+    text += this.current.slice(previousEnd);
+    const base = this.parsed ? TreeFragment.addTree(this.parsed, this.fragments) : this.fragments;
+    this.fragments = TreeFragment.applyChanges(base, changes);
+    this.parsed = undefined;
+    this.current = text;
+  }
+
+  /** Replaces the whole text (a document reopened or reverted). */
+  reset(text: string): void {
+    this.current = text;
+    this.parsed = undefined;
+    this.fragments = [];
+  }
+
+  /** The tree of the current text, re-using what the last parse left valid. */
+  get tree(): Tree {
+    if (!this.parsed) {
+      this.parsed = parser.parse(this.current, this.fragments);
+      this.fragments = TreeFragment.addTree(this.parsed);
+    }
+    return this.parsed;
+  }
+}
+
+/** A place where the parser could not follow the grammar. */
+export interface SyntaxProblem {
+  readonly offset: number;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Every error node of `tree`, in document order, with 0-based line and column. */
+export function syntaxErrors(tree: Tree, text: string): SyntaxProblem[] {
+  const problems: SyntaxProblem[] = [];
+  tree.iterate({
+    enter(node) {
+      if (node.type.isError) {
+        const { line, column } = lineColumn(text, node.from);
+        problems.push({ offset: node.from, line, column });
+      }
+    },
+  });
+  return problems;
+}
+
+/** 0-based line and column (in UTF-16 units) of `offset`. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart };
+}
+
+/**
+ * The dotted name an expression spells (`np.random.seed` → `['np','random','seed']`),
+ * or undefined for anything that is not a chain of plain names and attributes
+ * (calls, subscripts, literals).
+ */
+export function dottedName(node: SyntaxNode, text: string): string[] | undefined {
+  if (node.name === 'VariableName') return [text.slice(node.from, node.to)];
+  if (node.name !== 'MemberExpression') return undefined;
+  const object = node.firstChild;
+  const property = node.lastChild;
+  if (!object || !property || property.name !== 'PropertyName') return undefined;
+  const head = dottedName(object, text);
+  return head && [...head, text.slice(property.from, property.to)];
+}

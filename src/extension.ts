@@ -1,0 +1,27 @@
+/**
+ * Composition root: creates the shared document analyses and registers each
+ * feature. Nothing else belongs here.
+ */
+import * as vscode from 'vscode';
+import { DocumentAnalyses } from './analysis/documentAnalyses';
+import { registerSeedLens } from './codelens/seedLens';
+import { registerShowSeedReport } from './commands/showSeedReport';
+import { registerSeedHover } from './hover/seedHover';
+
+export function activate(context: vscode.ExtensionContext): void {
+  try {
+    const analyses = new DocumentAnalyses();
+    context.subscriptions.push(
+      analyses,
+      registerSeedLens(analyses),
+      registerSeedHover(analyses),
+      registerShowSeedReport(analyses),
+    );
+  } catch (error) {
+    // VS Code only logs activation failures; tell the user.
+    void vscode.window.showErrorMessage(`InitLens failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  }
+}
+
+export function deactivate(): void {}
