@@ -6,7 +6,7 @@
  * Exit codes: 0 success, 1 the input could not be processed (unreadable file,
  * Python that does not parse), 2 usage errors (unknown command, bad flag).
  */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { analyzeSeeding } from '../core/seeding/analyze';
 import { seedReportMarkdown, isTrap } from '../core/seeding/report';
 import { parsePython, syntaxErrors } from '../core/python/parse';
@@ -57,7 +57,7 @@ export function runCli(argv: readonly string[], io: CliIo, version: string): num
   }
 }
 
-function parse(args: readonly string[], options: Parameters<typeof parseArgs>[0]['options']) {
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T) {
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (error) {

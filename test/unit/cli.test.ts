@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, USAGE } from '../../src/cli/run';
+import { ROOT } from '../host/paths';
+
+const root = ROOT;
+
+function run(argv: string[], files: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = runCli(
+    argv,
+    {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      readFile: (p) => {
+        if (p in files) return files[p];
+        throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+      },
+    },
+    '9.9.9',
+  );
+  return { code, stdout, stderr };
+}
+
+describe('runCli', () => {
+  it('prints help and version', () => {
+    assert.deepEqual(run(['--help']), { code: 0, stdout: USAGE, stderr: '' });
+    assert.deepEqual(run([]), { code: 0, stdout: USAGE, stderr: '' });
+    assert.deepEqual(run(['--version']), { code: 0, stdout: '9.9.9\n', stderr: '' });
+  });
+
+  it('rejects unknown commands and flags with one line and exit code 2', () => {
+    for (const argv of [['frobnicate'], ['--frob'], ['report', '--frob', 'x.py'], ['report'], ['report', 'a.py', 'b.py']]) {
+      const result = run(argv);
+      assert.equal(result.code, 2, argv.join(' '));
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, /^initlens: [^\n]+\(see 'initlens --help'\)\n$/, argv.join(' '));
+    }
+  });
+
+  it('reports a file as JSON', () => {
+    const result = run(['report', 'm.py', '--json'], { 'm.py': 'import torch\nimport random\nrandom.seed(3)\n' });
+    assert.equal(result.code, 0);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      file: 'm.py',
+      frameworks: [
+        { id: 'random', line: 2 },
+        { id: 'torch', line: 1 },
+      ],
+      rngs: [
+        { rng: 'python', seededBy: [{ api: 'random.seed', line: 3, argument: '3' }] },
+        { rng: 'torch-cpu', seededBy: [] },
+        { rng: 'torch-cuda', seededBy: [] },
+      ],
+      problems: [],
+    });
+  });
+
+  it('refuses unreadable files and broken Python with exit code 1', () => {
+    assert.deepEqual(run(['report', 'missing.py']), { code: 1, stdout: '', stderr: "initlens: cannot read 'missing.py' (ENOENT)\n" });
+    const broken = run(['report', 'b.py'], { 'b.py': 'import torch\ndef f(:\n' });
+    assert.equal(broken.code, 1);
+    assert.equal(broken.stderr, 'initlens: b.py:2:7: Python syntax error; nothing analyzed\n');
+  });
+});
+
+describe('dist/cli.js (the built binary)', () => {
+  const cli = path.join(root, 'dist', 'cli.js');
+  const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version as string;
+
+  it('runs as a program: version, help, usage errors', () => {
+    const v = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8' });
+    assert.equal(v.status, 0);
+    assert.equal(v.stdout, `${version}\n`);
+    const bad = spawnSync(process.execPath, [cli, 'nope'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stderr, "initlens: unknown command 'nope' (see 'initlens --help')\n");
+    assert.equal(fs.readFileSync(cli, 'utf8').split('\n')[0], '#!/usr/bin/env node');
+  });
+
+  it('reports on the example model', () => {
+    const r = spawnSync(process.execPath, [cli, 'report', path.join(root, 'examples', 'mnist_mlp.py')], { encoding: 'utf8' });
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /\| Python `random` \| \*\*not seeded\*\* \|/);
+    assert.match(r.stdout, /\| PyTorch CPU generator \| `torch\.manual_seed\(42\)` \(line 9\) \|/);
+  });
+});
