@@ -140,6 +140,12 @@ const USER_SETTINGS = {
   'security.workspace.trust.enabled': false,
 };
 
+/** Writes the quiet, offline user settings (plus `extra`) into a profile. */
+export function writeUserSettings(userDataDir: string, extra: Record<string, unknown> = {}): void {
+  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...extra }, null, 2));
+}
+
 export interface Sandbox {
   readonly dir: string;
   readonly userDataDir: string;
@@ -161,7 +167,7 @@ export function createSandbox(examples: string, settings: Record<string, unknown
   fs.mkdirSync(extensionsDir, { recursive: true });
   fs.mkdirSync(home, { recursive: true });
   fs.cpSync(examples, workspace, { recursive: true });
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...settings }, null, 2));
+  writeUserSettings(userDataDir, settings);
   return { dir, userDataDir, extensionsDir, home, workspace, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
