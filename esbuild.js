@@ -78,6 +78,7 @@ function testEntries() {
       // framework that registers suites globally, and the browser driver.
       external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
     },
+    { ...node, entryPoints: tsFiles('bench'), outdir: 'out/bench' },
   ];
 }
 

@@ -94,8 +94,11 @@ function install(log: (line: string) => void): void {
   fs.writeFileSync(path.join(SERVER_DIR, 'package.json'), '{ "private": true }\n');
   // code-server's postinstall refuses any npm not running on Node 24, and its
   // native modules must compile against Node 24's headers, not the system's.
+  // Under `npm test` the outer npm (on the system Node) exports npm_* variables,
+  // its user agent among them, which the postinstall would read: drop them all.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
   const env = {
-    ...process.env,
+    ...inherited,
     PATH: `${path.dirname(nodeBinary())}${path.delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: nodeHeaders(),
   };
