@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -63,14 +62,10 @@ async function waitForHost(): Promise<void> {
 describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout: 180_000 }, () => {
   before(async () => {
     const install = ensureCodeServer();
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'initlens-vsix-'));
-    vsix = path.join(out, 'initlens.vsix');
-    // The same packaging users run (`npm run vsix`), into a temp file.
-    runOrThrow(
-      path.join(ROOT, 'node_modules', '.bin', 'vsce'),
-      ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix],
-      { cwd: ROOT },
-    );
+    // The packaging users run.
+    vsix = path.join(ROOT, 'initlens.vsix');
+    fs.rmSync(vsix, { force: true });
+    runOrThrow(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'vsix'], { cwd: ROOT });
     sandbox = createSandbox(path.join(ROOT, 'examples'));
     installVsix(install, sandbox, vsix);
     server = await startCodeServer(install, sandbox);
@@ -84,7 +79,6 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     await session?.close();
     await server?.stop();
     sandbox?.dispose();
-    if (vsix) fs.rmSync(path.dirname(vsix), { recursive: true, force: true });
   });
 
   it('the .vsix is under 2 MB and installs', () => {
