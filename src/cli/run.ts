@@ -10,6 +10,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { analyzeSeeding } from '../core/seeding/analyze';
 import { seedReportMarkdown, isTrap } from '../core/seeding/report';
 import { parsePython, syntaxErrors } from '../core/python/parse';
+import { analyzeFiles } from './analyze';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -21,6 +22,10 @@ export interface CliIo {
 export const USAGE = `Usage: initlens <command> [options]
 
 Commands:
+  analyze FILE... [--json]
+                         The PyTorch and Keras models in each FILE: per layer its
+                         fans, parameters, activation, current and recommended
+                         initialization with numbers and the code that applies it.
   report FILE [--json]   Which random number generators FILE imports, what seeds
                          each one, and the seeding mistakes it contains.
 
@@ -28,7 +33,8 @@ Options:
   -h, --help             Show this help.
   -v, --version          Print the version.
 
-Exit codes: 0 ok, 1 the file could not be read or parsed, 2 bad usage.
+Exit codes: 0 ok; 1 report: the file could not be read or parsed; 2 bad usage
+(analyze: also an unreadable file; a file with syntax errors still yields what could be read).
 `;
 
 /** A usage error: reported as one line on stderr, exit code 2. */
@@ -46,6 +52,11 @@ export function runCli(argv: readonly string[], io: CliIo, version: string): num
       return 0;
     }
     if (command === 'report') return report(rest, io);
+    if (command === 'analyze') {
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+      if (positionals.length === 0) throw new UsageError('analyze needs at least one FILE');
+      return analyzeFiles({ files: positionals, json: values.json === true }, io);
+    }
     if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
     throw new UsageError(`unknown command '${command}'`);
   } catch (error) {

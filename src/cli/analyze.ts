@@ -1,0 +1,72 @@
+/**
+ * `initlens analyze FILE... [--json]`: the models of each file, per layer its
+ * type, fans, parameters, activation, the initialization in effect and the
+ * recommended one with its numbers and code line.
+ */
+import { ModelAnalyzer } from '../core/model/analyze';
+import { activationLabel } from '../core/model/activations';
+import { count, describeModel, mainParam, short } from '../core/model/describe';
+import { showDim } from '../core/model/evaluate';
+import type { Model } from '../core/model/types';
+import { parsePython, syntaxErrors } from '../core/python/parse';
+import type { CliIo } from './run';
+
+export interface AnalyzeOptions {
+  readonly files: readonly string[];
+  readonly json: boolean;
+}
+
+/** Runs the sub-command; returns the exit code (2 when a file cannot be read). */
+export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number {
+  const analyzer = new ModelAnalyzer();
+  const results: { file: string; syntaxErrors: number; notes: readonly string[]; models: ReturnType<typeof describeModel>[] }[] = [];
+  const texts: string[] = [];
+  for (const file of options.files) {
+    try {
+      texts.push(io.readFile(file));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      io.stderr(`initlens: cannot read '${file}'${code ? ` (${code})` : ''}\n`);
+      return 2;
+    }
+  }
+  let human = '';
+  options.files.forEach((file, i) => {
+    const text = texts[i];
+    const tree = parsePython(text);
+    const analysis = analyzer.analyze(tree, text);
+    const errors = syntaxErrors(tree, text);
+    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: analysis.models.map(describeModel) });
+    human += table(file, analysis.models, errors.length, analysis.notes);
+  });
+  io.stdout(options.json ? `${JSON.stringify(options.files.length === 1 ? results[0] : results, null, 2)}\n` : human);
+  return 0;
+}
+
+function table(file: string, models: readonly Model[], errors: number, notes: readonly string[]): string {
+  const lines = [`${file}${errors > 0 ? ` (${errors} syntax error${errors === 1 ? '' : 's'}: showing what could be read)` : ''}`];
+  for (const note of notes) lines.push(`  ${note}`);
+  if (models.length === 0 && notes.length === 0) lines.push('  no PyTorch or Keras models found');
+  for (const model of models) {
+    lines.push(`  ${model.name} (${model.kind}, line ${model.line + 1}): ${model.layers.length} layers, ${count(model.paramCount)} parameters`);
+    const rows = model.layers.map((layer) => {
+      const param = mainParam(layer);
+      const rec = param?.recommendation;
+      return [
+        layer.name,
+        layer.type,
+        String(layer.line + 1),
+        showDim(layer.fanIn),
+        showDim(layer.fanOut),
+        count(layer.paramCount),
+        layer.activation ? activationLabel(layer.activation.activation) : '?',
+        param ? `${param.current.label}${param.resolved ? ` (std ${short(param.resolved.std)})` : ''}` : '',
+        rec ? `${rec.name}${param?.recommended ? ` (std ${short(param.recommended.std)})` : ''}${param?.agrees ? ' ok' : ''}` : '',
+      ];
+    });
+    const header = ['layer', 'type', 'line', 'fan_in', 'fan_out', 'params', 'activation', 'current init', 'recommended'];
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    for (const row of [header, ...rows]) lines.push(`    ${row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

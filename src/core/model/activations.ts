@@ -1,0 +1,243 @@
+/**
+ * Activation functions as they appear in PyTorch and Keras code: module
+ * classes (`nn.ReLU()`), functionals (`F.relu`, `torch.tanh`), tensor methods
+ * (`x.relu()`), Keras names (`activation="relu"`, `tf.nn.relu`, `layers.ReLU`),
+ * and the modules that sit between a layer and its activation without changing
+ * the choice of initialization (dropout, pooling, reshaping).
+ */
+import type { Value } from './evaluate';
+
+export type ActivationKind =
+  | 'relu'
+  | 'relu6'
+  | 'leaky_relu'
+  | 'prelu'
+  | 'elu'
+  | 'celu'
+  | 'selu'
+  | 'gelu'
+  | 'silu'
+  | 'mish'
+  | 'hardswish'
+  | 'tanh'
+  | 'sigmoid'
+  | 'hardtanh'
+  | 'softsign'
+  | 'softplus'
+  | 'softmax'
+  | 'log_softmax'
+  | 'identity';
+
+export interface Activation {
+  readonly kind: ActivationKind;
+  /** Negative slope of LeakyReLU (or PReLU's initial value). */
+  readonly slope?: number;
+}
+
+/** Display names (`ReLU`, `LeakyReLU(0.2)`). */
+export function activationLabel(a: Activation): string {
+  const names: Record<ActivationKind, string> = {
+    relu: 'ReLU',
+    relu6: 'ReLU6',
+    leaky_relu: 'LeakyReLU',
+    prelu: 'PReLU',
+    elu: 'ELU',
+    celu: 'CELU',
+    selu: 'SELU',
+    gelu: 'GELU',
+    silu: 'SiLU',
+    mish: 'Mish',
+    hardswish: 'Hardswish',
+    tanh: 'Tanh',
+    sigmoid: 'Sigmoid',
+    hardtanh: 'Hardtanh',
+    softsign: 'Softsign',
+    softplus: 'Softplus',
+    softmax: 'Softmax',
+    log_softmax: 'LogSoftmax',
+    identity: 'no activation',
+  };
+  return a.slope !== undefined && a.kind === 'leaky_relu' ? `LeakyReLU(${a.slope})` : names[a.kind];
+}
+
+/** PyTorch's default negative slope for LeakyReLU, and PReLU's initial slope. */
+const TORCH_LEAKY_DEFAULT = 0.01;
+const PRELU_INIT = 0.25;
+/** Keras 3 `LeakyReLU(negative_slope=0.3)` and `tf.nn.leaky_relu(alpha=0.2)`. */
+const KERAS_LEAKY_LAYER_DEFAULT = 0.3;
+const TF_LEAKY_FN_DEFAULT = 0.2;
+
+/** `nn.<Class>` modules (torch.nn.modules.activation). */
+const TORCH_MODULES: Record<string, ActivationKind> = {
+  ReLU: 'relu',
+  ReLU6: 'relu6',
+  LeakyReLU: 'leaky_relu',
+  PReLU: 'prelu',
+  RReLU: 'leaky_relu',
+  ELU: 'elu',
+  CELU: 'celu',
+  SELU: 'selu',
+  GELU: 'gelu',
+  SiLU: 'silu',
+  Mish: 'mish',
+  Hardswish: 'hardswish',
+  Tanh: 'tanh',
+  Sigmoid: 'sigmoid',
+  Hardtanh: 'hardtanh',
+  Softsign: 'softsign',
+  Softplus: 'softplus',
+  Softmax: 'softmax',
+  LogSoftmax: 'log_softmax',
+  Identity: 'identity',
+};
+
+/** Function names shared by `torch.nn.functional`, `torch`, tensor methods, and Keras/TF. */
+const FUNCTIONS: Record<string, ActivationKind> = {
+  relu: 'relu',
+  relu_: 'relu',
+  relu6: 'relu6',
+  leaky_relu: 'leaky_relu',
+  leaky_relu_: 'leaky_relu',
+  prelu: 'prelu',
+  elu: 'elu',
+  elu_: 'elu',
+  celu: 'celu',
+  selu: 'selu',
+  gelu: 'gelu',
+  silu: 'silu',
+  swish: 'silu',
+  mish: 'mish',
+  hardswish: 'hardswish',
+  hard_swish: 'hardswish',
+  tanh: 'tanh',
+  tanh_: 'tanh',
+  sigmoid: 'sigmoid',
+  sigmoid_: 'sigmoid',
+  hardtanh: 'hardtanh',
+  softsign: 'softsign',
+  softplus: 'softplus',
+  softmax: 'softmax',
+  log_softmax: 'log_softmax',
+  linear: 'identity',
+};
+
+/** Modules/functions that pass a layer's output on to its activation unchanged in kind. */
+const TORCH_NEUTRAL = new Set([
+  'Dropout',
+  'Dropout1d',
+  'Dropout2d',
+  'Dropout3d',
+  'AlphaDropout',
+  'MaxPool1d',
+  'MaxPool2d',
+  'MaxPool3d',
+  'AvgPool1d',
+  'AvgPool2d',
+  'AvgPool3d',
+  'AdaptiveAvgPool1d',
+  'AdaptiveAvgPool2d',
+  'AdaptiveMaxPool2d',
+  'Flatten',
+  'Unflatten',
+  'Upsample',
+  'InstanceNorm1d',
+  'InstanceNorm2d',
+  'InstanceNorm3d',
+]);
+const FUNCTIONAL_NEUTRAL = new Set(['dropout', 'dropout2d', 'max_pool1d', 'max_pool2d', 'avg_pool2d', 'adaptive_avg_pool2d', 'flatten', 'interpolate']);
+
+export type Classified =
+  | { readonly role: 'activation'; readonly activation: Activation }
+  | { readonly role: 'neutral' };
+
+function slopeFrom(value: Value | undefined, fallback: number): number {
+  return typeof value === 'number' ? value : fallback;
+}
+
+/**
+ * Classifies a qualified callee as a PyTorch activation module constructor
+ * (`torch.nn.LeakyReLU` with its arguments), or a neutral module.
+ */
+export function torchModule(qualified: string, args: (name: string, position: number) => Value | undefined): Classified | undefined {
+  if (!qualified.startsWith('torch.nn.')) return undefined;
+  const last = qualified.slice(qualified.lastIndexOf('.') + 1);
+  if (TORCH_NEUTRAL.has(last)) return { role: 'neutral' };
+  const kind = TORCH_MODULES[last];
+  if (!kind) return undefined;
+  if (kind === 'leaky_relu') return { role: 'activation', activation: { kind, slope: slopeFrom(args('negative_slope', 0), TORCH_LEAKY_DEFAULT) } };
+  if (kind === 'prelu') return { role: 'activation', activation: { kind, slope: slopeFrom(args('init', 1), PRELU_INIT) } };
+  return { role: 'activation', activation: { kind } };
+}
+
+/**
+ * Classifies a qualified function (`torch.nn.functional.relu`, `torch.tanh`,
+ * `tensorflow.nn.relu`, `keras.activations.gelu`) applied to a tensor.
+ */
+export function functionCall(qualified: string, args: (name: string, position: number) => Value | undefined): Classified | undefined {
+  const dot = qualified.lastIndexOf('.');
+  const module = qualified.slice(0, dot);
+  const last = qualified.slice(dot + 1);
+  const torchFunctional = module === 'torch.nn.functional' || module === 'torch' || module === 'torch.special';
+  const tfFunctional = module === 'tensorflow.nn' || module === 'tensorflow.math' || module === 'tensorflow.keras.activations' || module === 'keras.activations' || module === 'keras.ops';
+  if (!torchFunctional && !tfFunctional) return undefined;
+  if (torchFunctional && FUNCTIONAL_NEUTRAL.has(last)) return { role: 'neutral' };
+  const kind = FUNCTIONS[last];
+  if (!kind) return undefined;
+  if (kind === 'leaky_relu') {
+    const fallback = tfFunctional ? TF_LEAKY_FN_DEFAULT : TORCH_LEAKY_DEFAULT;
+    return { role: 'activation', activation: { kind, slope: slopeFrom(args(tfFunctional ? 'alpha' : 'negative_slope', 1), fallback) } };
+  }
+  return { role: 'activation', activation: { kind } };
+}
+
+/** A tensor method call `x.relu()`, `x.sigmoid()`. */
+export function tensorMethod(name: string): Activation | undefined {
+  if (name === 'linear') return undefined;
+  const kind = FUNCTIONS[name];
+  return kind ? { kind } : undefined;
+}
+
+/** A Keras `activation=` string, or the `Activation("...")` layer argument. */
+export function kerasActivationName(name: string): Activation | undefined {
+  const kind = FUNCTIONS[name.toLowerCase()];
+  if (kind === 'leaky_relu') return { kind, slope: TF_LEAKY_FN_DEFAULT };
+  return kind ? { kind } : undefined;
+}
+
+/** Keras activation/neutral layers (`layers.ReLU()`, `layers.LeakyReLU(0.1)`, `layers.Dropout`). */
+export function kerasLayer(type: string, args: (name: string, position: number) => Value | undefined): Classified | undefined {
+  switch (type) {
+    case 'ReLU':
+      return { role: 'activation', activation: typeof args('negative_slope', 1) === 'number' && args('negative_slope', 1) !== 0 ? { kind: 'leaky_relu', slope: args('negative_slope', 1) as number } : { kind: 'relu' } };
+    case 'LeakyReLU':
+      return { role: 'activation', activation: { kind: 'leaky_relu', slope: slopeFrom(args('negative_slope', 0) ?? args('alpha', 0), KERAS_LEAKY_LAYER_DEFAULT) } };
+    case 'PReLU':
+      return { role: 'activation', activation: { kind: 'prelu', slope: 0 } };
+    case 'ELU':
+      return { role: 'activation', activation: { kind: 'elu' } };
+    case 'Softmax':
+      return { role: 'activation', activation: { kind: 'softmax' } };
+    case 'Activation': {
+      const name = args('activation', 0);
+      const activation = typeof name === 'string' ? kerasActivationName(name) : undefined;
+      return activation ? { role: 'activation', activation } : undefined;
+    }
+    case 'Dropout':
+    case 'SpatialDropout1D':
+    case 'SpatialDropout2D':
+    case 'GaussianNoise':
+    case 'MaxPooling1D':
+    case 'MaxPooling2D':
+    case 'MaxPooling3D':
+    case 'AveragePooling1D':
+    case 'AveragePooling2D':
+    case 'GlobalAveragePooling1D':
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D':
+    case 'Flatten':
+    case 'Reshape':
+      return { role: 'neutral' };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Document-level model analysis: finds every PyTorch and Keras model in a
+ * Python document and describes its layers ({@link ModelAnalysis}).
+ *
+ * Re-analysis after an edit is incremental at the level of top-level
+ * statements: each statement's models are cached by its text and by the
+ * module environment (imports, constants, module-level functions and
+ * `.apply(...)` calls); an unchanged statement's models are reused, shifted to
+ * their new position. So typing inside one class re-analyzes only that class.
+ */
+import type { Variant } from '../init/recommend';
+import { collectImports } from '../python/imports';
+import type { SyntaxNode, Tree } from '../python/parse';
+import { statements, unwrap } from '../python/syntax';
+import { Context } from './context';
+import { evaluate, type Scope, type Value } from './evaluate';
+import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
+import { finalize, totalParams, type LayerDraft } from './layer';
+import { analyzeTorchClass, analyzeTorchSequential, applyModuleLevel, torchModuleClasses, type TorchModelDraft } from './torch';
+import type { Layer, Model, ModelAnalysis, Span } from './types';
+
+export interface AnalysisOptions {
+  /** Normal or uniform variant of recommendations (`initlens.init.variant`). */
+  readonly variant?: Variant;
+  /** Documents larger than this (UTF-16 units) are skipped with a note. */
+  readonly maxLength?: number;
+}
+
+export const DEFAULT_MAX_LENGTH = 2_000_000;
+
+const KERAS_MODEL_BASES = ['Model', 'models.Model'];
+
+interface CacheEntry {
+  readonly models: readonly Model[];
+  readonly offset: number;
+  readonly line: number;
+}
+
+/** Analyzes documents, reusing unchanged top-level statements between calls. */
+export class ModelAnalyzer {
+  private cache = new Map<string, CacheEntry>();
+
+  analyze(tree: Tree, text: string, options: AnalysisOptions = {}): ModelAnalysis {
+    const notes: string[] = [];
+    const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+    if (text.length > maxLength) {
+      return { models: [], notes: [`InitLens skipped this file: ${text.length.toLocaleString('en-US')} characters is above the ${maxLength.toLocaleString('en-US')} limit (setting initlens.analysis.maxFileSize).`] };
+    }
+    if (text.includes('\u0000')) return { models: [], notes: ['InitLens skipped this file: it contains NUL bytes, so it is not Python source.'] };
+    const variant = options.variant ?? 'normal';
+    const imports = collectImports(tree, text);
+    const top = statements(tree.topNode);
+    const scope = moduleScope(top, text);
+    const ctx = new Context(text, imports, scope);
+    const functions = new Map<string, SyntaxNode>();
+    const applies: SyntaxNode[] = [];
+    for (const stmt of top) {
+      if (stmt.name === 'FunctionDefinition') {
+        const name = stmt.getChild('VariableName');
+        if (name) functions.set(ctx.slice(name), stmt);
+      } else if (stmt.name === 'ExpressionStatement' && /^\s*\w+\.apply\(/.test(ctx.slice(stmt))) {
+        applies.push(stmt);
+      }
+    }
+    const classes = top.filter((s) => s.name === 'ClassDefinition');
+    const torchClasses = torchModuleClasses(classes, ctx);
+    const env = [
+      imports.map((b) => `${b.local}=${b.target}`).join(','),
+      JSON.stringify([...scope]),
+      [...torchClasses].sort().join(','),
+      [...functions.values()].map((f) => ctx.slice(f)).join('\n'),
+      applies.map((a) => ctx.slice(a)).join('\n'),
+      variant,
+    ].join('\u0001');
+
+    const next = new Map<string, CacheEntry>();
+    const models: Model[] = [];
+    for (const stmt of top) {
+      if (!mayHoldModel(stmt)) continue;
+      const key = `${env}\u0002${ctx.slice(stmt)}`;
+      const line = ctx.line(stmt.from);
+      const cached = this.cache.get(key) ?? next.get(key);
+      let found: readonly Model[];
+      if (cached) {
+        found = cached.offset === stmt.from ? cached.models : cached.models.map((m) => shiftModel(m, stmt.from - cached.offset, line - cached.line));
+      } else {
+        found = this.statementModels(stmt, ctx, torchClasses, functions, applies, variant);
+      }
+      next.set(key, { models: found, offset: stmt.from, line });
+      models.push(...found);
+    }
+    this.cache = next;
+    if (tree.length < text.length) notes.push('Parts of this file were not parsed.');
+    return { models, notes };
+  }
+
+  private statementModels(
+    stmt: SyntaxNode,
+    ctx: Context,
+    torchClasses: ReadonlySet<string>,
+    functions: ReadonlyMap<string, SyntaxNode>,
+    applies: readonly SyntaxNode[],
+    variant: Variant,
+  ): Model[] {
+    const drafts: (TorchModelDraft | KerasModelDraft)[] = [];
+    try {
+      if (stmt.name === 'ClassDefinition') {
+        const name = stmt.getChild('VariableName');
+        if (name && torchClasses.has(ctx.slice(name))) {
+          const draft = analyzeTorchClass(stmt, ctx, functions);
+          if (draft) {
+            for (const apply of applies) moduleApply(apply, draft, ctx, functions);
+            drafts.push(draft);
+          }
+        } else if (isKerasSubclass(stmt, ctx)) {
+          const draft = analyzeKerasClass(stmt, ctx, ctx.moduleScope);
+          if (draft) drafts.push(draft);
+        }
+      } else if (stmt.name === 'FunctionDefinition') {
+        const body = stmt.getChild('Body');
+        if (body) drafts.push(...blockModels(statements(body), ctx));
+      } else {
+        drafts.push(...blockModels([stmt], ctx));
+      }
+    } catch (error) {
+      // A construct the analysis mishandles must not take the other models down.
+      if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+      return [];
+    }
+    return drafts.map((d) => toModel(d, ctx, variant));
+  }
+}
+
+/** Statements that can define a model: classes, functions, assignments and returns. */
+function mayHoldModel(stmt: SyntaxNode): boolean {
+  return stmt.name === 'ClassDefinition' || stmt.name === 'FunctionDefinition' || stmt.name === 'AssignStatement' || stmt.name === 'IfStatement' || stmt.name === 'WithStatement';
+}
+
+/** Module-level constants (`HIDDEN = 256`, `D = 4 * 64`), evaluated in order. */
+function moduleScope(top: readonly SyntaxNode[], text: string): Scope {
+  const scope = new Map<string, Value>();
+  for (const stmt of top) {
+    if (stmt.name !== 'AssignStatement') continue;
+    const target = stmt.firstChild;
+    const value = stmt.lastChild;
+    if (!target || !value || target.name !== 'VariableName' || target === value) continue;
+    const v = evaluate(value, text, scope);
+    if (v !== undefined) scope.set(text.slice(target.from, target.to), v);
+  }
+  return scope;
+}
+
+function isKerasSubclass(cls: SyntaxNode, ctx: Context): boolean {
+  const list = cls.getChild('ArgList');
+  if (!list) return false;
+  for (let c = list.firstChild; c; c = c.nextSibling) {
+    if (isKerasName(ctx.qualified(c), KERAS_MODEL_BASES)) return true;
+  }
+  return false;
+}
+
+/** Sequential and functional models among a block's statements. */
+function blockModels(block: readonly SyntaxNode[], ctx: Context): (TorchModelDraft | KerasModelDraft)[] {
+  const out: (TorchModelDraft | KerasModelDraft)[] = [];
+  block.forEach((stmt, i) => {
+    const isAssign = stmt.name === 'AssignStatement';
+    const isReturn = stmt.name === 'ReturnStatement';
+    if (!isAssign && !isReturn) return;
+    const target = isAssign ? stmt.firstChild : undefined;
+    const valueNode = stmt.lastChild;
+    if (!valueNode || (isAssign && (!target || target.name !== 'VariableName'))) return;
+    const value = unwrap(valueNode);
+    if (value.name !== 'CallExpression') return;
+    const name = target ? ctx.slice(target) : 'model';
+    const q = ctx.qualified(value.firstChild) ?? '';
+    if (q === 'torch.nn.Sequential' || q === 'torch.nn.modules.container.Sequential') {
+      const draft = analyzeTorchSequential(value, name, ctx, ctx.moduleScope);
+      if (draft && draft.layers.length > 0) out.push(draft);
+    } else if (isKerasName(q, ['Sequential', 'models.Sequential'])) {
+      out.push(analyzeKerasSequential(value, name, block.slice(i + 1), ctx, ctx.moduleScope));
+    } else if (isKerasName(q, ['Model', 'models.Model'])) {
+      const draft = analyzeKerasFunctional(block, stmt, name, ctx, ctx.moduleScope);
+      if (draft) out.push(draft);
+    }
+  });
+  return out;
+}
+
+/** `model.apply(init_fn)` at module level, where `model = Net(...)`. */
+function moduleApply(apply: SyntaxNode, draft: TorchModelDraft, ctx: Context, functions: ReadonlyMap<string, SyntaxNode>): void {
+  const m = /^\s*(\w+)\.apply\(\s*(\w+)\s*\)/.exec(ctx.slice(apply));
+  if (!m) return;
+  const [, variable, fn] = m;
+  const pattern = new RegExp(`(^|\\n)\\s*${variable}\\s*=\\s*${draft.name}\\s*\\(`);
+  if (variable !== draft.name && !pattern.test(ctx.text.slice(0, apply.from))) return;
+  const call = apply.firstChild;
+  const arg = call?.getChild('ArgList')?.firstChild?.nextSibling;
+  if (arg && functions.has(fn)) applyModuleLevel(draft, arg, ctx, functions);
+}
+
+function span(node: SyntaxNode): Span {
+  return { from: node.from, to: node.to };
+}
+
+function toModel(draft: TorchModelDraft | KerasModelDraft, ctx: Context, variant: Variant): Model {
+  const layers: Layer[] = draft.layers.map((l: LayerDraft) => finalize(l, variant));
+  const framework = draft.kind.startsWith('torch') ? 'torch' : 'keras';
+  const model: Model = {
+    name: draft.name,
+    kind: draft.kind,
+    framework,
+    span: span(draft.node),
+    line: ctx.line(draft.node.from),
+    layers,
+    paramCount: totalParams(layers),
+  };
+  if ('init' in draft || 'initMethod' in draft) {
+    const t = draft as TorchModelDraft;
+    return {
+      ...model,
+      torch: {
+        ...(t.init ? { init: span(t.init) } : {}),
+        ...(t.initMethod ? { initMethod: { name: t.initMethod.name, span: span(t.initMethod.node), called: t.initMethod.called } } : {}),
+      },
+    };
+  }
+  return model;
+}
+
+function shiftSpan<T extends Span | undefined>(s: T, d: number): T {
+  return (s ? { from: s.from + d, to: s.to + d } : s) as T;
+}
+
+/** A cached model moved by `d` characters and `dl` lines. */
+function shiftModel(model: Model, d: number, dl: number): Model {
+  return {
+    ...model,
+    span: shiftSpan(model.span, d),
+    line: model.line + dl,
+    layers: model.layers.map((l) => ({
+      ...l,
+      span: shiftSpan(l.span, d),
+      line: l.line + dl,
+      params: l.params.map((p) => ({ ...p, current: p.current.at ? { ...p.current, at: shiftSpan(p.current.at, d) } : p.current })),
+      ...(l.activation ? { activation: l.activation.at ? { ...l.activation, at: shiftSpan(l.activation.at, d) } : l.activation } : {}),
+      ...(l.kernelInitializer ? { kernelInitializer: shiftSpan(l.kernelInitializer, d) } : {}),
+    })),
+    ...(model.torch
+      ? {
+          torch: {
+            ...(model.torch.init ? { init: shiftSpan(model.torch.init, d) } : {}),
+            ...(model.torch.initMethod ? { initMethod: { ...model.torch.initMethod, span: shiftSpan(model.torch.initMethod.span, d) } } : {}),
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * What the analysis of one document needs everywhere: the text, its imports,
+ * module-level constants, and helpers to resolve names and arguments.
+ */
+import { qualify, type ImportBinding } from '../python/imports';
+import { dottedName, lineColumn, type SyntaxNode } from '../python/parse';
+import { argument, callArgs, type CallArgs } from '../python/syntax';
+import { evaluate, type Scope, type Value } from './evaluate';
+
+export class Context {
+  private lineStarts: number[] | undefined;
+
+  constructor(
+    readonly text: string,
+    readonly imports: readonly ImportBinding[],
+    readonly moduleScope: Scope,
+  ) {}
+
+  /** The qualified name of a callee or expression (`nn.Linear` → `torch.nn.Linear`). */
+  qualified(node: SyntaxNode | null | undefined): string | undefined {
+    if (!node) return undefined;
+    const name = dottedName(node, this.text);
+    return name ? qualify(name, this.imports) : undefined;
+  }
+
+  slice(node: { from: number; to: number }): string {
+    return this.text.slice(node.from, node.to);
+  }
+
+  /** 0-based line of an offset (binary search over cached line starts). */
+  line(offset: number): number {
+    if (!this.lineStarts) {
+      this.lineStarts = [0];
+      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    }
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  lineColumn(offset: number): { line: number; column: number } {
+    return lineColumn(this.text, offset);
+  }
+}
+
+/** A call's arguments with an evaluator bound to a scope. */
+export interface BoundCall {
+  readonly node: SyntaxNode;
+  readonly callee: SyntaxNode;
+  readonly args: CallArgs;
+  /** Evaluated argument by keyword or position. */
+  read(name: string, position: number): Value | undefined;
+  /** The argument node by keyword or position. */
+  node_(name: string, position: number): SyntaxNode | undefined;
+}
+
+export function bindCall(call: SyntaxNode, ctx: Context, scope: Scope): BoundCall | undefined {
+  const callee = call.firstChild;
+  const list = call.getChild('ArgList');
+  if (!callee || !list) return undefined;
+  const args = callArgs(list, ctx.text);
+  return {
+    node: call,
+    callee,
+    args,
+    read: (name, position) => evaluate(argument(args, name, position), ctx.text, scope),
+    node_: (name, position) => argument(args, name, position),
+  };
+}
+
+/** Scope layering: `inner` names shadow `outer` ones. */
+export function extend(outer: Scope, inner: Iterable<[string, Value]>): Scope {
+  const merged = new Map(outer);
+  for (const [k, v] of inner) merged.set(k, v);
+  return merged;
+}

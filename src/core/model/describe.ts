@@ -1,0 +1,107 @@
+/**
+ * Plain, stable descriptions of analyzed models: the JSON of `initlens analyze
+ * --json`, the code line that applies a recommendation, and the short texts of
+ * lenses and tables. Numbers are rounded for display only here.
+ */
+import { formatPython, torchInitCall, type InitScheme } from '../init/schemes';
+import { activationLabel } from './activations';
+import { showDim, type Dim } from './evaluate';
+import { schemeLabel } from './initCalls';
+import type { Layer, Model, Param } from './types';
+
+/** 4 significant digits, as lenses show (`0.0505`). */
+export function short(x: number): string {
+  if (x === 0) return '0';
+  return Number(x.toPrecision(4)).toString();
+}
+
+/** `200,960`, or the symbol when unknown. */
+export function count(d: Dim): string {
+  return typeof d === 'number' ? d.toLocaleString('en-US') : showDim(d);
+}
+
+/** The parameter recommendations are about: the first weight-like tensor. */
+export function mainParam(layer: Layer): Param | undefined {
+  return layer.params.find((p) => p.kind === 'weight' || p.kind === 'embedding');
+}
+
+/** The Python expression naming a layer's parameter in its model's code. */
+export function paramExpression(model: Model, layer: Layer, param: string): string {
+  if (model.kind === 'torch-sequential') return `${model.name}[${layer.name}].${param}`;
+  const path = layer.attribute ?? layer.name;
+  const parts = path.split('.').map((p, i) => (i > 0 && /^\d+$/.test(p) ? `[${p}]` : `.${p}`));
+  return `self${parts.join('')}.${param}`.replace('.[', '[');
+}
+
+/** The code line that applies `scheme` (PyTorch call, or Keras `kernel_initializer=` argument). */
+export function initCode(model: Model, layer: Layer, param: Param, scheme: InitScheme): string {
+  if (layer.framework === 'keras') return `${param.name === 'kernel' ? 'kernel_initializer' : `${param.name}_initializer`}=${kerasInitializerExpression(scheme)}`;
+  return torchInitCall(scheme, paramExpression(model, layer, param.name));
+}
+
+/** A Keras initializer as code: a preset name, or a `keras.initializers` object. */
+export function kerasInitializerExpression(scheme: InitScheme): string {
+  const label = schemeLabel(scheme, 'keras');
+  if (/^(glorot|he|lecun)_(normal|uniform)$|^(zeros|ones|orthogonal)$/.test(label)) return `"${label}"`;
+  if (scheme.kind === 'variance_scaling') {
+    return `keras.initializers.VarianceScaling(scale=${formatPython(scheme.scale)}, mode="${scheme.mode}", distribution="${scheme.distribution}")`;
+  }
+  if (scheme.kind === 'normal') return `keras.initializers.RandomNormal(mean=${formatPython(scheme.mean)}, stddev=${formatPython(scheme.std)})`;
+  if (scheme.kind === 'uniform') return `keras.initializers.RandomUniform(minval=${formatPython(scheme.a)}, maxval=${formatPython(scheme.b)})`;
+  return `"${label}"`;
+}
+
+/** `ReLU → kaiming_normal_ · std 0.0505` (the lens above a weight layer). */
+export function layerSummary(layer: Layer): string | undefined {
+  const param = mainParam(layer);
+  const rec = param?.recommendation;
+  const activation = layer.activation ? activationLabel(layer.activation.activation) : 'activation unknown';
+  const prefix = `${layer.normalizer ? `${layer.normalizer} → ` : ''}${activation}`;
+  if (!param) return undefined;
+  if (!rec) return `${prefix} · ${param.current.label}${param.resolved ? ` · std ${short(param.resolved.std)}` : ''}`;
+  const numbers = param.recommended ? ` · std ${short(param.recommended.std)}${param.recommended.bound !== undefined && param.recommended.distribution.kind === 'uniform' ? ` (±${short(param.recommended.bound)})` : ''}` : '';
+  return `${prefix} → ${rec.name}${numbers}`;
+}
+
+/** JSON of one model (stable: documented in the README). */
+export function describeModel(model: Model) {
+  return {
+    name: model.name,
+    kind: model.kind,
+    framework: model.framework,
+    line: model.line + 1,
+    params: typeof model.paramCount === 'number' ? model.paramCount : null,
+    layers: model.layers.map((layer) => {
+      const param = mainParam(layer);
+      return {
+        name: layer.name,
+        type: layer.type,
+        line: layer.line + 1,
+        fanIn: dimJson(layer.fanIn),
+        fanOut: dimJson(layer.fanOut),
+        params: typeof layer.paramCount === 'number' ? layer.paramCount : null,
+        activation: layer.activation ? { kind: layer.activation.activation.kind, ...(layer.activation.activation.slope !== undefined ? { slope: layer.activation.activation.slope } : {}), via: layer.activation.via } : null,
+        normalizer: layer.normalizer ?? null,
+        current: param
+          ? { param: param.name, scheme: param.current.label, source: param.current.source, std: param.resolved ? param.resolved.std : null }
+          : null,
+        recommended:
+          param?.recommendation
+            ? {
+                scheme: param.recommendation.name,
+                reason: param.recommendation.reason,
+                distribution: param.recommended?.distribution.kind ?? null,
+                std: param.recommended?.std ?? null,
+                bound: param.recommended?.bound ?? null,
+                code: initCode(model, layer, param, param.recommendation.scheme),
+              }
+            : null,
+        agrees: param?.agrees ?? null,
+      };
+    }),
+  };
+}
+
+function dimJson(d: Dim | undefined): number | string | null {
+  return d === undefined ? null : typeof d === 'number' ? d : d.symbol;
+}

@@ -1,0 +1,127 @@
+/**
+ * Resolves constructor arguments to numbers where the source allows: literals,
+ * module-level constants, `__init__` parameters with defaults, and simple
+ * arithmetic (`hidden * 2`, `4 * d_model`, `H // 2`, `2 ** 8`). Anything else is
+ * kept as its source text, so lenses show `fan_in = in_dim` rather than a guess.
+ */
+import { dottedName, type SyntaxNode } from '../python/parse';
+import { unwrap, sequenceElements } from '../python/syntax';
+
+/** A value the evaluator understands. */
+export type Value = number | string | boolean | null | readonly Value[];
+
+/** Names visible to an expression, innermost scope first. */
+export type Scope = ReadonlyMap<string, Value>;
+
+/** A number, or the source text of what could not be resolved. */
+export type Dim = number | { readonly symbol: string };
+
+const MAX_DEPTH = 64;
+
+/** Evaluates `node`; undefined when it is not a supported constant expression. */
+export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scope, depth = 0): Value | undefined {
+  if (!node || depth > MAX_DEPTH) return undefined;
+  const n = unwrap(node);
+  switch (n.name) {
+    case 'Number': {
+      const raw = text.slice(n.from, n.to).replace(/_/g, '');
+      if (/[jJ]$/.test(raw)) return undefined;
+      const value = /^0[xob]/i.test(raw) ? Number(raw) : Number(raw);
+      return Number.isFinite(value) ? value : undefined;
+    }
+    case 'Boolean':
+      return text.slice(n.from, n.to) === 'True';
+    case 'None':
+      return null;
+    case 'String': {
+      const raw = text.slice(n.from, n.to);
+      const m = /^(['"])((?:\\.|(?!\1).)*)\1$/s.exec(raw);
+      return m ? m[2] : undefined;
+    }
+    case 'VariableName':
+      return scope.get(text.slice(n.from, n.to));
+    case 'MemberExpression': {
+      // `self.hidden` set earlier in __init__ is in scope under its dotted name.
+      const name = dottedName(n, text);
+      return name ? scope.get(name.join('.')) : undefined;
+    }
+    case 'UnaryExpression': {
+      const op = n.firstChild;
+      const value = evaluate(op?.nextSibling ?? undefined, text, scope, depth + 1);
+      if (typeof value !== 'number' || !op) return undefined;
+      const sign = text.slice(op.from, op.to);
+      return sign === '-' ? -value : sign === '+' ? value : undefined;
+    }
+    case 'BinaryExpression': {
+      const left = n.firstChild;
+      const op = left?.nextSibling;
+      const right = op?.nextSibling;
+      if (!left || !op || !right) return undefined;
+      const a = evaluate(left, text, scope, depth + 1);
+      const b = evaluate(right, text, scope, depth + 1);
+      if (typeof a !== 'number' || typeof b !== 'number') return undefined;
+      return arithmetic(text.slice(op.from, op.to), a, b);
+    }
+    case 'TupleExpression':
+    case 'ArrayExpression': {
+      const elements = sequenceElements(n);
+      if (!elements) return undefined;
+      const values: Value[] = [];
+      for (const e of elements) {
+        const v = evaluate(e, text, scope, depth + 1);
+        if (v === undefined) return undefined;
+        values.push(v);
+      }
+      return values;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function arithmetic(op: string, a: number, b: number): number | undefined {
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return b === 0 ? undefined : a / b;
+    case '//':
+      return b === 0 ? undefined : Math.floor(a / b);
+    case '%':
+      return b === 0 ? undefined : a - b * Math.floor(a / b);
+    case '**': {
+      const r = a ** b;
+      return Number.isFinite(r) ? r : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A non-negative integer dimension, or the expression's text when unresolved. */
+export function dim(node: SyntaxNode | undefined, text: string, scope: Scope, fallback?: number): Dim | undefined {
+  if (!node) return fallback;
+  const value = evaluate(node, text, scope);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  return { symbol: text.slice(node.from, node.to).replace(/\s+/g, ' ') };
+}
+
+export function isKnown(d: Dim | undefined): d is number {
+  return typeof d === 'number';
+}
+
+/** Renders a dimension for humans (`784`, `hidden`). */
+export function showDim(d: Dim | undefined): string {
+  if (d === undefined) return '?';
+  return typeof d === 'number' ? String(d) : d.symbol;
+}
+
+/** Product of dimensions (a symbolic product when any is unknown). */
+export function product(dims: readonly (Dim | undefined)[]): Dim {
+  if (dims.every(isKnown)) return dims.reduce((a, b) => a * b, 1);
+  return { symbol: dims.map((d) => (typeof d === 'object' && /[^\w.]/.test(d.symbol) ? `(${d.symbol})` : showDim(d))).join('·') };
+}

@@ -1,0 +1,149 @@
+/**
+ * Building a {@link Layer} from a constructor call: arguments resolved against
+ * the signature, parameter tensors from the catalog, then (in `finalize`) the
+ * initialization in effect, the recommendation and their numbers.
+ */
+import { agrees, recommend, type Variant } from '../init/recommend';
+import { kerasFans, resolveInit, torchFans, type ResolvedInit } from '../init/schemes';
+import type { SyntaxNode } from '../python/parse';
+import type { LayerSpec } from './catalog';
+import type { BoundCall, Context } from './context';
+import { dim, isKnown, product, type Dim, type Scope, type Value } from './evaluate';
+import { schemeLabel } from './initCalls';
+import type { ActivationUse, CurrentInit, Layer, Param } from './types';
+
+/** A layer under construction: mutable while the analysis finds its activation and inits. */
+export interface LayerDraft {
+  name: string;
+  readonly spec: LayerSpec;
+  readonly call: SyntaxNode;
+  readonly line: number;
+  readonly args: Map<string, Value | Dim | undefined>;
+  activation?: ActivationUse;
+  /** True once forward/sequential analysis has decided (even "unknown"). */
+  activationSettled?: boolean;
+  normalizer?: string;
+  /** Explicit initializations by parameter name; later writes win. */
+  readonly explicit: Map<string, CurrentInit>;
+  attribute?: string;
+  kernelInitializer?: SyntaxNode;
+}
+
+/** Resolves a constructor call against `spec`'s signature. */
+export function draftLayer(spec: LayerSpec, call: BoundCall, name: string, ctx: Context, scope: Scope, extra?: Record<string, Value | Dim>): LayerDraft {
+  const args = new Map<string, Value | Dim | undefined>();
+  spec.signature.forEach((param, i) => {
+    const node = call.node_(param, i);
+    if (!node) {
+      if (param in spec.defaults) args.set(param, spec.defaults[param]);
+      return;
+    }
+    const value = call.read(param, i);
+    args.set(param, value !== undefined ? value : dim(node, ctx.text, scope));
+  });
+  // Keyword-only arguments the signature does not list positionally (bias=False, affine=False, ...).
+  for (const [key, node] of call.args.keywords) {
+    if (!args.has(key)) {
+      const value = call.read(key, -1);
+      args.set(key, value !== undefined ? value : dim(node, ctx.text, scope));
+    }
+  }
+  for (const [key, value] of Object.entries(spec.defaults)) if (!args.has(key)) args.set(key, value);
+  if (extra) for (const [key, value] of Object.entries(extra)) args.set(key, value);
+  return { name, spec, call: call.node, line: ctx.line(call.node.from), args, explicit: new Map() };
+}
+
+function shapeNumbers(shape: readonly Dim[]): number[] | undefined {
+  return shape.every(isKnown) ? (shape as number[]) : undefined;
+}
+
+function safeResolve(fn: () => ResolvedInit): ResolvedInit | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fans of a weight in the framework's layout, symbolic where dims are unknown. */
+function fans(shape: readonly Dim[], framework: 'torch' | 'keras'): { fanIn: Dim; fanOut: Dim } | undefined {
+  const known = shapeNumbers(shape);
+  if (known) {
+    try {
+      return framework === 'torch' ? torchFans(known) : kerasFans(known);
+    } catch {
+      return undefined;
+    }
+  }
+  if (framework === 'torch') {
+    if (shape.length < 2) return undefined;
+    const receptive = shape.slice(2);
+    return { fanIn: product([shape[1], ...receptive]), fanOut: product([shape[0], ...receptive]) };
+  }
+  if (shape.length < 2) return undefined;
+  const receptive = shape.slice(0, -2);
+  return { fanIn: product([shape[shape.length - 2], ...receptive]), fanOut: product([shape[shape.length - 1], ...receptive]) };
+}
+
+/** Completes a draft: inits in effect, recommendations, numbers. */
+export function finalize(draft: LayerDraft, variant: Variant): Layer {
+  const framework = draft.spec.framework;
+  const specs = draft.spec.params(draft.args);
+  const params: Param[] = specs.map((spec) => {
+    const explicit = draft.explicit.get(spec.name) ?? (spec.kind === 'bias' ? draft.explicit.get('bias') : undefined);
+    const current: CurrentInit = explicit ?? { scheme: spec.init, label: spec.label, source: 'default' };
+    const shape = shapeNumbers(spec.shape);
+    const activation = spec.kind === 'recurrent' ? undefined : draft.activation?.activation;
+    // Recurrent input weights get Xavier whatever the cell's nonlinearity.
+    const recommendation = spec.name.startsWith('weight_ih') || (framework === 'keras' && spec.kind === 'weight' && draft.spec.builtinActivation)
+      ? recommend(framework, 'weight', { kind: 'identity' })
+      : recommend(framework, spec.kind, activation, variant);
+    const recommended = recommendation && shape ? safeResolve(() => resolveInit(recommendation.scheme, shape, framework)) : undefined;
+    const resolved = current.scheme && shape ? safeResolve(() => resolveInit(current.scheme as NonNullable<typeof current.scheme>, shape, framework)) : undefined;
+    const agreesNow = recommendation && current.scheme ? agrees(current.scheme, recommendation.scheme, shape, framework) : undefined;
+    return {
+      ...spec,
+      current: current.source === 'explicit' || !current.scheme ? current : { ...current, label: spec.label },
+      ...(recommendation ? { recommendation } : {}),
+      ...(recommended ? { recommended } : {}),
+      ...(resolved ? { resolved } : {}),
+      ...(agreesNow !== undefined ? { agrees: agreesNow } : {}),
+      ...(shape ? { count: shape.reduce((a, b) => a * b, 1) } : {}),
+    };
+  });
+  const main = params.find((p) => p.kind === 'weight' || p.kind === 'embedding');
+  const f = main ? fans(main.shape, framework) : undefined;
+  const paramCount = params.length === 0 ? 0 : params.every((p) => p.count !== undefined) ? params.reduce((a, p) => a + (p.count ?? 0), 0) : { symbol: '?' };
+  return {
+    name: draft.name,
+    type: draft.spec.type,
+    framework,
+    role: draft.spec.role,
+    spec: draft.spec,
+    span: { from: draft.call.from, to: draft.call.to },
+    line: draft.line,
+    args: draft.args,
+    params,
+    ...(draft.activation ? { activation: draft.activation } : {}),
+    ...(draft.normalizer ? { normalizer: draft.normalizer } : {}),
+    ...(f ? { fanIn: f.fanIn, fanOut: f.fanOut } : {}),
+    paramCount,
+    ...(draft.attribute ? { attribute: draft.attribute } : {}),
+    ...(draft.kernelInitializer ? { kernelInitializer: { from: draft.kernelInitializer.from, to: draft.kernelInitializer.to } } : {}),
+  };
+}
+
+/** Sum of parameter counts (symbolic when any is unknown). */
+export function totalParams(layers: readonly Layer[]): Dim {
+  let total = 0;
+  for (const l of layers) {
+    if (!isKnown(l.paramCount)) return { symbol: '?' };
+    total += l.paramCount;
+  }
+  return total;
+}
+
+/** `schemeLabel` for the explicit init of a parameter. */
+export function explicitInit(scheme: CurrentInit['scheme'], at: SyntaxNode, framework: 'torch' | 'keras', source: string): CurrentInit {
+  return { scheme, label: scheme ? schemeLabel(scheme, framework) : source, source: 'explicit', at: { from: at.from, to: at.to } };
+}

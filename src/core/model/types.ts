@@ -1,0 +1,104 @@
+/**
+ * The plain description of models that the analysis produces and every
+ * feature consumes (lenses, hovers, edits, CLI, sampling requests).
+ */
+import type { Recommendation } from '../init/recommend';
+import type { InitScheme, ResolvedInit } from '../init/schemes';
+import type { Activation } from './activations';
+import type { Args, LayerRole, LayerSpec, ParamSpec } from './catalog';
+import type { Dim } from './evaluate';
+
+/** A range of the document (offsets). */
+export interface Span {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The initialization in effect for one parameter. */
+export interface CurrentInit {
+  /** null when written in code but with arguments InitLens cannot resolve. */
+  readonly scheme: InitScheme | null | undefined;
+  readonly label: string;
+  readonly source: 'default' | 'explicit';
+  /** Where the explicit initialization is written. */
+  readonly at?: Span;
+}
+
+export interface Param extends ParamSpec {
+  readonly current: CurrentInit;
+  readonly recommendation?: Recommendation;
+  /** The recommendation's numbers for this shape, when the shape is known. */
+  readonly recommended?: ResolvedInit;
+  /** The current scheme's numbers, when resolvable. */
+  readonly resolved?: ResolvedInit;
+  /** Whether the current initialization already does what is recommended. */
+  readonly agrees?: boolean;
+  /** Element count, when the shape is known. */
+  readonly count?: number;
+}
+
+/** How the activation after a layer was found. */
+export type ActivationSource = 'forward' | 'sequential' | 'argument' | 'builtin' | 'output';
+
+export interface ActivationUse {
+  readonly activation: Activation;
+  readonly via: ActivationSource;
+  /** Where the activation is written, when it is. */
+  readonly at?: Span;
+}
+
+export interface Layer {
+  /** Name as in `named_modules()` (`fc1`, `features.0`), or the Keras layer variable/index. */
+  readonly name: string;
+  readonly type: string;
+  readonly framework: 'torch' | 'keras';
+  readonly role: LayerRole;
+  readonly spec: LayerSpec;
+  /** The constructor call. */
+  readonly span: Span;
+  /** 0-based line of the constructor call. */
+  readonly line: number;
+  readonly args: Args;
+  readonly params: readonly Param[];
+  /** The activation that follows; undefined when it cannot be determined. */
+  readonly activation?: ActivationUse;
+  /** A normalizer between the layer and its activation (`BatchNorm2d`). */
+  readonly normalizer?: string;
+  /** Fans of the main weight, as `torch.nn.init` / Keras compute them. */
+  readonly fanIn?: Dim;
+  readonly fanOut?: Dim;
+  readonly paramCount: Dim;
+  /** The `self.<attr>` the layer is assigned to, when it is (for init code). */
+  readonly attribute?: string;
+  /** Keras: the `kernel_initializer=` argument, when written. */
+  readonly kernelInitializer?: Span;
+}
+
+export type ModelKind = 'torch-module' | 'torch-sequential' | 'keras-sequential' | 'keras-functional' | 'keras-subclass';
+
+export interface Model {
+  readonly name: string;
+  readonly kind: ModelKind;
+  readonly framework: 'torch' | 'keras';
+  /** The class definition or the `Sequential(...)` call. */
+  readonly span: Span;
+  readonly line: number;
+  readonly layers: readonly Layer[];
+  readonly paramCount: Dim;
+  /** PyTorch classes: where init code goes. */
+  readonly torch?: TorchClassInfo;
+}
+
+export interface TorchClassInfo {
+  /** The `__init__` method, if any. */
+  readonly init?: Span;
+  /** An existing `_init_weights`/`init_weights`/`reset_parameters` method taking only `self`. */
+  readonly initMethod?: { readonly name: string; readonly span: Span; readonly called: boolean };
+}
+
+/** Everything the analysis found in one document. */
+export interface ModelAnalysis {
+  readonly models: readonly Model[];
+  /** Why parts were skipped (size cap, syntax errors), for status messages. */
+  readonly notes: readonly string[];
+}
