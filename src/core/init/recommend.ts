@@ -143,6 +143,12 @@ export function agrees(current: InitScheme, recommended: InitScheme, shape: read
     return constant(current) && constant(recommended) && value(current) === value(recommended);
   }
   if (current.kind === 'orthogonal' || recommended.kind === 'orthogonal') return current.kind === recommended.kind;
+  // He with fan_out (torchvision's choice for convolutions) preserves the backward
+  // pass instead of the forward one: a legitimate He variant, not a mismatch.
+  const kaiming = (s: InitScheme) => s.kind === 'kaiming_normal' || s.kind === 'kaiming_uniform';
+  if (kaiming(current) && kaiming(recommended) && 'nonlinearity' in current && 'nonlinearity' in recommended) {
+    return current.nonlinearity === recommended.nonlinearity && current.a === recommended.a;
+  }
   if (!shape) return sameFamily(current, recommended);
   try {
     const a = resolveInit(current, shape, framework).std;

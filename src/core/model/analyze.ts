@@ -11,12 +11,12 @@
 import type { Variant } from '../init/recommend';
 import { collectImports } from '../python/imports';
 import type { SyntaxNode, Tree } from '../python/parse';
-import { statements, unwrap } from '../python/syntax';
-import { Context } from './context';
+import { same, statements, unwrap } from '../python/syntax';
+import { Context, extend } from './context';
 import { evaluate, type Scope, type Value } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, totalParams, type LayerDraft } from './layer';
-import { analyzeTorchClass, analyzeTorchSequential, applyModuleLevel, torchModuleClasses, type TorchModelDraft } from './torch';
+import { analyzeTorchClass, analyzeTorchSequential, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft } from './torch';
 import type { Layer, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
@@ -54,12 +54,15 @@ export class ModelAnalyzer {
     const ctx = new Context(text, imports, scope);
     const functions = new Map<string, SyntaxNode>();
     const applies: SyntaxNode[] = [];
+    const adds: SyntaxNode[] = [];
     for (const stmt of top) {
       if (stmt.name === 'FunctionDefinition') {
         const name = stmt.getChild('VariableName');
         if (name) functions.set(ctx.slice(name), stmt);
       } else if (stmt.name === 'ExpressionStatement' && /^\s*\w+\.apply\(/.test(ctx.slice(stmt))) {
         applies.push(stmt);
+      } else if (stmt.name === 'ExpressionStatement' && /^\s*\w+\.add\(/.test(ctx.slice(stmt))) {
+        adds.push(stmt);
       }
     }
     const classes = top.filter((s) => s.name === 'ClassDefinition');
@@ -70,6 +73,7 @@ export class ModelAnalyzer {
       [...torchClasses].sort().join(','),
       [...functions.values()].map((f) => ctx.slice(f)).join('\n'),
       applies.map((a) => ctx.slice(a)).join('\n'),
+      adds.map((a) => ctx.slice(a)).join('\n'),
       variant,
     ].join('\u0001');
 
@@ -84,7 +88,7 @@ export class ModelAnalyzer {
       if (cached) {
         found = cached.offset === stmt.from ? cached.models : cached.models.map((m) => shiftModel(m, stmt.from - cached.offset, line - cached.line));
       } else {
-        found = this.statementModels(stmt, ctx, torchClasses, functions, applies, variant);
+        found = this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant);
       }
       next.set(key, { models: found, offset: stmt.from, line });
       models.push(...found);
@@ -100,6 +104,7 @@ export class ModelAnalyzer {
     torchClasses: ReadonlySet<string>,
     functions: ReadonlyMap<string, SyntaxNode>,
     applies: readonly SyntaxNode[],
+    adds: readonly SyntaxNode[],
     variant: Variant,
   ): Model[] {
     const drafts: (TorchModelDraft | KerasModelDraft)[] = [];
@@ -118,9 +123,10 @@ export class ModelAnalyzer {
         }
       } else if (stmt.name === 'FunctionDefinition') {
         const body = stmt.getChild('Body');
-        if (body) drafts.push(...blockModels(statements(body), ctx));
+        const scope = extend(ctx.moduleScope, parameters(stmt, ctx, ctx.moduleScope).defaults);
+        if (body) drafts.push(...blockModels(statements(body), ctx, scope, []));
       } else {
-        drafts.push(...blockModels([stmt], ctx));
+        drafts.push(...blockModels([stmt], ctx, ctx.moduleScope, adds));
       }
     } catch (error) {
       // A construct the analysis mishandles must not take the other models down.
@@ -143,7 +149,7 @@ function moduleScope(top: readonly SyntaxNode[], text: string): Scope {
     if (stmt.name !== 'AssignStatement') continue;
     const target = stmt.firstChild;
     const value = stmt.lastChild;
-    if (!target || !value || target.name !== 'VariableName' || target === value) continue;
+    if (!target || !value || target.name !== 'VariableName' || same(target, value)) continue;
     const v = evaluate(value, text, scope);
     if (v !== undefined) scope.set(text.slice(target.from, target.to), v);
   }
@@ -160,7 +166,7 @@ function isKerasSubclass(cls: SyntaxNode, ctx: Context): boolean {
 }
 
 /** Sequential and functional models among a block's statements. */
-function blockModels(block: readonly SyntaxNode[], ctx: Context): (TorchModelDraft | KerasModelDraft)[] {
+function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, moreFollowers: readonly SyntaxNode[]): (TorchModelDraft | KerasModelDraft)[] {
   const out: (TorchModelDraft | KerasModelDraft)[] = [];
   block.forEach((stmt, i) => {
     const isAssign = stmt.name === 'AssignStatement';
@@ -174,12 +180,13 @@ function blockModels(block: readonly SyntaxNode[], ctx: Context): (TorchModelDra
     const name = target ? ctx.slice(target) : 'model';
     const q = ctx.qualified(value.firstChild) ?? '';
     if (q === 'torch.nn.Sequential' || q === 'torch.nn.modules.container.Sequential') {
-      const draft = analyzeTorchSequential(value, name, ctx, ctx.moduleScope);
+      const draft = analyzeTorchSequential(value, name, ctx, scope);
       if (draft && draft.layers.length > 0) out.push(draft);
     } else if (isKerasName(q, ['Sequential', 'models.Sequential'])) {
-      out.push(analyzeKerasSequential(value, name, block.slice(i + 1), ctx, ctx.moduleScope));
+      const draft = analyzeKerasSequential(value, name, [...block.slice(i + 1), ...moreFollowers], ctx, scope);
+      if (draft.layers.length > 0) out.push(draft);
     } else if (isKerasName(q, ['Model', 'models.Model'])) {
-      const draft = analyzeKerasFunctional(block, stmt, name, ctx, ctx.moduleScope);
+      const draft = analyzeKerasFunctional(block, stmt, name, ctx, scope);
       if (draft) out.push(draft);
     }
   });

@@ -385,10 +385,18 @@ const KERAS_LAYERS: LayerSpec[] = [
       defaults: {},
       params: (args) => {
         const c = d(args, 'in') ?? { symbol: 'channels' };
-        return [
+        const params: ParamSpec[] = [
           { name: 'gamma', shape: [c], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' },
           { name: 'beta', shape: [c], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' },
         ];
+        // Keras counts BatchNormalization's moving statistics among the layer's (non-trainable) weights.
+        if (type === 'BatchNormalization') {
+          params.push(
+            { name: 'moving_mean', shape: [c], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' },
+            { name: 'moving_variance', shape: [c], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' },
+          );
+        }
+        return params;
       },
     }),
   ),

@@ -2,6 +2,7 @@
  * What the analysis of one document needs everywhere: the text, its imports,
  * module-level constants, and helpers to resolve names and arguments.
  */
+import { NONLINEARITIES, calculateGain, type Nonlinearity } from '../init/schemes';
 import { qualify, type ImportBinding } from '../python/imports';
 import { dottedName, lineColumn, type SyntaxNode } from '../python/parse';
 import { argument, callArgs, type CallArgs } from '../python/syntax';
@@ -53,8 +54,10 @@ export interface BoundCall {
   readonly node: SyntaxNode;
   readonly callee: SyntaxNode;
   readonly args: CallArgs;
-  /** Evaluated argument by keyword or position. */
+  /** Evaluated argument by keyword or position (undefined when absent or unresolvable). */
   read(name: string, position: number): Value | undefined;
+  /** Like `read`, but an argument that is present and unresolvable reads as NaN, not as absent. */
+  readStrict(name: string, position: number): Value | undefined;
   /** The argument node by keyword or position. */
   node_(name: string, position: number): SyntaxNode | undefined;
 }
@@ -69,8 +72,23 @@ export function bindCall(call: SyntaxNode, ctx: Context, scope: Scope): BoundCal
     callee,
     args,
     read: (name, position) => evaluate(argument(args, name, position), ctx.text, scope),
+    readStrict(name, position) {
+      const node = argument(args, name, position);
+      if (!node) return undefined;
+      return evaluate(node, ctx.text, scope) ?? gainCall(node, ctx, scope) ?? NaN;
+    },
     node_: (name, position) => argument(args, name, position),
   };
+}
+
+/** `nn.init.calculate_gain("tanh")` written as an argument. */
+function gainCall(node: SyntaxNode, ctx: Context, scope: Scope): number | undefined {
+  if (node.name !== 'CallExpression' || ctx.qualified(node.firstChild) !== 'torch.nn.init.calculate_gain') return undefined;
+  const inner = bindCall(node, ctx, scope);
+  const nonlinearity = inner?.read('nonlinearity', 0);
+  const param = inner?.read('param', 1);
+  if (typeof nonlinearity !== 'string' || !(NONLINEARITIES as readonly string[]).includes(nonlinearity)) return undefined;
+  return calculateGain(nonlinearity as Nonlinearity, typeof param === 'number' ? param : undefined);
 }
 
 /** Scope layering: `inner` names shadow `outer` ones. */

@@ -7,6 +7,7 @@ import { formatPython, torchInitCall, type InitScheme } from '../init/schemes';
 import { activationLabel } from './activations';
 import { showDim, type Dim } from './evaluate';
 import { schemeLabel } from './initCalls';
+import { mainParam as mainParamOf } from './layer';
 import type { Layer, Model, Param } from './types';
 
 /** 4 significant digits, as lenses show (`0.0505`). */
@@ -22,7 +23,7 @@ export function count(d: Dim): string {
 
 /** The parameter recommendations are about: the first weight-like tensor. */
 export function mainParam(layer: Layer): Param | undefined {
-  return layer.params.find((p) => p.kind === 'weight' || p.kind === 'embedding');
+  return mainParamOf(layer.params);
 }
 
 /** The Python expression naming a layer's parameter in its model's code. */
@@ -58,6 +59,8 @@ export function layerSummary(layer: Layer): string | undefined {
   const activation = layer.activation ? activationLabel(layer.activation.activation) : 'activation unknown';
   const prefix = `${layer.normalizer ? `${layer.normalizer} → ` : ''}${activation}`;
   if (!param) return undefined;
+  const recurrent = layer.params.find((p) => p.kind === 'recurrent');
+  if (recurrent?.recommendation && rec) return `${prefix} · ${param.name} → ${rec.name} · ${recurrent.name} → ${recurrent.recommendation.name}`;
   if (!rec) return `${prefix} · ${param.current.label}${param.resolved ? ` · std ${short(param.resolved.std)}` : ''}`;
   const numbers = param.recommended ? ` · std ${short(param.recommended.std)}${param.recommended.bound !== undefined && param.recommended.distribution.kind === 'uniform' ? ` (±${short(param.recommended.bound)})` : ''}` : '';
   return `${prefix} → ${rec.name}${numbers}`;

@@ -123,5 +123,6 @@ export function showDim(d: Dim | undefined): string {
 /** Product of dimensions (a symbolic product when any is unknown). */
 export function product(dims: readonly (Dim | undefined)[]): Dim {
   if (dims.every(isKnown)) return dims.reduce((a, b) => a * b, 1);
+  if (dims.some((d) => d === undefined || (typeof d === 'object' && d.symbol === '?'))) return { symbol: '?' };
   return { symbol: dims.map((d) => (typeof d === 'object' && /[^\w.]/.test(d.symbol) ? `(${d.symbol})` : showDim(d))).join('·') };
 }

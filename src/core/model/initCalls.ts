@@ -11,7 +11,9 @@ import type { Value } from './evaluate';
 /** Reads an argument by keyword or position, already evaluated. */
 export type ArgReader = (name: string, position: number) => Value | undefined;
 
-const num = (v: Value | undefined, fallback: number): number | undefined => (v === undefined ? fallback : typeof v === 'number' ? v : undefined);
+/** An argument's number: the default when absent, undefined when present but not a resolvable number. */
+const num = (v: Value | undefined, fallback: number): number | undefined =>
+  v === undefined ? fallback : typeof v === 'number' && !Number.isNaN(v) ? v : undefined;
 
 function fanMode(v: Value | undefined): FanMode | undefined {
   if (v === undefined) return 'fan_in';
@@ -31,7 +33,7 @@ function nonlinearity(v: Value | undefined, fallback: Nonlinearity): Nonlinearit
 export function torchInitScheme(name: string, read: ArgReader): InitScheme | null | undefined {
   const fn = name.endsWith('_') ? name.slice(0, -1) : name;
   const all = <T extends InitScheme>(s: { [K in keyof T]: T[K] | undefined }): T | null =>
-    Object.values(s).some((v) => v === undefined) ? null : (s as T);
+    Object.values(s).some((v) => v === undefined || (typeof v === 'number' && Number.isNaN(v))) ? null : (s as T);
   switch (fn) {
     case 'uniform':
       return all({ kind: 'uniform', a: num(read('a', 1), 0), b: num(read('b', 2), 1) });

@@ -153,6 +153,7 @@ class KerasBuilder {
       return undefined;
     }
     const call = bindCall(n, this.ctx, this.scope);
+    if (call && isKerasName(this.ctx.qualified(call.callee), ['Input', 'layers.Input'])) return shapeOf(call.read('shape', 0));
     const type = call && this.layerType(call);
     if (!call || !type) {
       this.settle(undefined);
@@ -223,7 +224,7 @@ class KerasBuilder {
         const inner = bindCall(node, this.ctx, this.scope);
         const q = inner ? this.ctx.qualified(inner.callee) : undefined;
         const cls = q?.slice(q.lastIndexOf('.') + 1);
-        scheme = inner && cls ? kerasInitializerObject(cls, inner.read) ?? null : null;
+        scheme = inner && cls ? kerasInitializerObject(cls, inner.readStrict) ?? null : null;
       }
       layer.explicit.set(param, explicitInit(scheme ?? null, node, 'keras', this.ctx.slice(node)));
     }

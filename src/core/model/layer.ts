@@ -6,7 +6,9 @@
 import { agrees, recommend, type Variant } from '../init/recommend';
 import { kerasFans, resolveInit, torchFans, type ResolvedInit } from '../init/schemes';
 import type { SyntaxNode } from '../python/parse';
-import type { LayerSpec } from './catalog';
+import { hasError } from '../python/syntax';
+import type { Activation } from './activations';
+import type { LayerSpec, ParamSpec } from './catalog';
 import type { BoundCall, Context } from './context';
 import { dim, isKnown, product, type Dim, type Scope, type Value } from './evaluate';
 import { schemeLabel } from './initCalls';
@@ -32,20 +34,22 @@ export interface LayerDraft {
 /** Resolves a constructor call against `spec`'s signature. */
 export function draftLayer(spec: LayerSpec, call: BoundCall, name: string, ctx: Context, scope: Scope, extra?: Record<string, Value | Dim>): LayerDraft {
   const args = new Map<string, Value | Dim | undefined>();
+  // In a half-typed call (`nn.Linear(3,` before the next `def`) the parser's
+  // recovery pulls following code into the arguments: show those as unknown.
+  const broken = hasError(call.node);
+  const resolve = (node: SyntaxNode, value: Value | undefined) => (value !== undefined ? value : broken ? { symbol: '?' } : dim(node, ctx.text, scope));
   spec.signature.forEach((param, i) => {
     const node = call.node_(param, i);
     if (!node) {
       if (param in spec.defaults) args.set(param, spec.defaults[param]);
       return;
     }
-    const value = call.read(param, i);
-    args.set(param, value !== undefined ? value : dim(node, ctx.text, scope));
+    args.set(param, resolve(node, call.read(param, i)));
   });
   // Keyword-only arguments the signature does not list positionally (bias=False, affine=False, ...).
   for (const [key, node] of call.args.keywords) {
     if (!args.has(key)) {
-      const value = call.read(key, -1);
-      args.set(key, value !== undefined ? value : dim(node, ctx.text, scope));
+      args.set(key, resolve(node, call.read(key, -1)));
     }
   }
   for (const [key, value] of Object.entries(spec.defaults)) if (!args.has(key)) args.set(key, value);
@@ -85,6 +89,19 @@ function fans(shape: readonly Dim[], framework: 'torch' | 'keras'): { fanIn: Dim
   return { fanIn: product([shape[shape.length - 2], ...receptive]), fanOut: product([shape[shape.length - 1], ...receptive]) };
 }
 
+/**
+ * The activation a parameter's recommendation depends on. Recurrent input
+ * weights get Xavier whatever the cell's nonlinearity (the gates saturate);
+ * in Transformer layers only `linear1` feeds the activation, and the attention
+ * projections keep PyTorch's own conventions (no recommendation).
+ */
+function activationFor(draft: LayerDraft, spec: ParamSpec): Activation | undefined {
+  if (spec.kind === 'recurrent') return undefined;
+  if (draft.spec.builtinActivation && spec.kind === 'weight' && draft.spec.role !== 'composite') return { kind: 'identity' };
+  if (draft.spec.role === 'composite') return spec.name.startsWith('linear1.') ? draft.activation?.activation : undefined;
+  return draft.activation?.activation;
+}
+
 /** Completes a draft: inits in effect, recommendations, numbers. */
 export function finalize(draft: LayerDraft, variant: Variant): Layer {
   const framework = draft.spec.framework;
@@ -93,11 +110,7 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     const explicit = draft.explicit.get(spec.name) ?? (spec.kind === 'bias' ? draft.explicit.get('bias') : undefined);
     const current: CurrentInit = explicit ?? { scheme: spec.init, label: spec.label, source: 'default' };
     const shape = shapeNumbers(spec.shape);
-    const activation = spec.kind === 'recurrent' ? undefined : draft.activation?.activation;
-    // Recurrent input weights get Xavier whatever the cell's nonlinearity.
-    const recommendation = spec.name.startsWith('weight_ih') || (framework === 'keras' && spec.kind === 'weight' && draft.spec.builtinActivation)
-      ? recommend(framework, 'weight', { kind: 'identity' })
-      : recommend(framework, spec.kind, activation, variant);
+    const recommendation = recommend(framework, spec.kind, activationFor(draft, spec), variant);
     const recommended = recommendation && shape ? safeResolve(() => resolveInit(recommendation.scheme, shape, framework)) : undefined;
     const resolved = current.scheme && shape ? safeResolve(() => resolveInit(current.scheme as NonNullable<typeof current.scheme>, shape, framework)) : undefined;
     const agreesNow = recommendation && current.scheme ? agrees(current.scheme, recommendation.scheme, shape, framework) : undefined;
@@ -111,7 +124,7 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
       ...(shape ? { count: shape.reduce((a, b) => a * b, 1) } : {}),
     };
   });
-  const main = params.find((p) => p.kind === 'weight' || p.kind === 'embedding');
+  const main = mainParam(params);
   const f = main ? fans(main.shape, framework) : undefined;
   const paramCount = params.length === 0 ? 0 : params.every((p) => p.count !== undefined) ? params.reduce((a, p) => a + (p.count ?? 0), 0) : { symbol: '?' };
   return {
@@ -131,6 +144,11 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     ...(draft.attribute ? { attribute: draft.attribute } : {}),
     ...(draft.kernelInitializer ? { kernelInitializer: { from: draft.kernelInitializer.from, to: draft.kernelInitializer.to } } : {}),
   };
+}
+
+/** The parameter recommendations are about: `linear1.weight` in Transformer layers (it feeds the activation), else the first weight. */
+export function mainParam<P extends { readonly name: string; readonly kind: string }>(params: readonly P[]): P | undefined {
+  return params.find((p) => p.name === 'linear1.weight') ?? params.find((p) => p.kind === 'weight' || p.kind === 'embedding');
 }
 
 /** Sum of parameter counts (symbolic when any is unknown). */

@@ -8,7 +8,7 @@
  * loops, and functions given to `.apply`).
  */
 import type { SyntaxNode } from '../python/parse';
-import { sequenceElements, statements, stringValue, unwrap } from '../python/syntax';
+import { descendants, same, sequenceElements, statements, stringValue, unwrap } from '../python/syntax';
 import { functionCall, kerasActivationName, tensorMethod, torchModule, type Activation } from './activations';
 import { lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
@@ -69,7 +69,7 @@ function argNodes(list: SyntaxNode): SyntaxNode[] {
 }
 
 /** Parameter names of a function (`self` included) with evaluated defaults. */
-function parameters(fn: SyntaxNode, ctx: Context, scope: Scope): { names: string[]; defaults: [string, Value][] } {
+export function parameters(fn: SyntaxNode, ctx: Context, scope: Scope): { names: string[]; defaults: [string, Value][] } {
   const list = fn.getChild('ParamList');
   const names: string[] = [];
   const defaults: [string, Value][] = [];
@@ -99,19 +99,6 @@ function* walkStatements(body: SyntaxNode): Generator<SyntaxNode> {
     yield stmt;
     for (let c = stmt.firstChild; c; c = c.nextSibling) {
       if (c.name === 'Body') yield* walkStatements(c);
-    }
-  }
-}
-
-/** Iterates over all descendants named `name` (pre-order). */
-function* descendants(node: SyntaxNode, name: string): Generator<SyntaxNode> {
-  const cursor = node.cursor();
-  if (!cursor.firstChild()) return;
-  for (;;) {
-    if (cursor.name === name) yield cursor.node;
-    if (cursor.firstChild()) continue;
-    while (!cursor.nextSibling()) {
-      if (!cursor.parent() || cursor.from >= node.to || (cursor.node.from === node.from && cursor.node.to === node.to)) return;
     }
   }
 }
@@ -410,7 +397,7 @@ class Forward {
             return {};
         }
       }
-      if (parent.name === 'MemberExpression' && parent.firstChild === node && parent.parent?.name === 'CallExpression') {
+      if (parent.name === 'MemberExpression' && same(parent.firstChild, node) && parent.parent?.name === 'CallExpression') {
         const method = parent.getChild('PropertyName');
         const name = method ? this.ctx.slice(method) : '';
         const activation = tensorMethod(name);
@@ -425,7 +412,7 @@ class Forward {
         node = parent;
         continue;
       }
-      if (parent.name === 'AssignStatement' && node !== parent.firstChild) {
+      if (parent.name === 'AssignStatement' && !same(node, parent.firstChild)) {
         const target = parent.firstChild;
         if (!target || target.name !== 'VariableName') return {};
         const next = this.nextUse(this.ctx.slice(target), parent.to, body);
@@ -447,7 +434,7 @@ class Forward {
       if (v.from < offset || this.ctx.slice(v) !== name) continue;
       const parent = v.parent;
       // `x = ...` re-binds without reading.
-      if (parent?.name === 'AssignStatement' && parent.firstChild === v) continue;
+      if (parent?.name === 'AssignStatement' && same(parent.firstChild, v)) continue;
       return v;
     }
     return undefined;
@@ -529,7 +516,7 @@ class Inits {
   schemeOf(call: SyntaxNode, bound: BoundCall): { target: SyntaxNode; scheme: ReturnType<typeof torchInitScheme> } | undefined {
     const qualified = this.ctx.qualified(bound.callee);
     if (qualified?.startsWith('torch.nn.init.')) {
-      const scheme = torchInitScheme(qualified.slice('torch.nn.init.'.length), (name, position) => bound.read(name, position));
+      const scheme = torchInitScheme(qualified.slice('torch.nn.init.'.length), bound.readStrict);
       const target = bound.args.positional[0] ?? bound.args.keywords.get('tensor');
       return scheme !== undefined && target ? { target, scheme } : undefined;
     }
@@ -537,7 +524,7 @@ class Inits {
       const method = bound.callee.lastChild;
       const object = bound.callee.firstChild;
       if (!method || !object || method.name !== 'PropertyName') return undefined;
-      const scheme = tensorMethodScheme(this.ctx.slice(method), bound.read);
+      const scheme = tensorMethodScheme(this.ctx.slice(method), bound.readStrict);
       if (scheme === undefined) return undefined;
       // w.data.normal_(...) acts on w.
       const target = object.name === 'MemberExpression' && this.ctx.slice(object.lastChild as SyntaxNode) === 'data' ? (object.firstChild as SyntaxNode) : object;
@@ -655,7 +642,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
       if (stmt.name !== 'AssignStatement') continue;
       const target = stmt.firstChild;
       const value = stmt.lastChild;
-      if (!target || !value || target === value) continue;
+      if (!target || !value || same(target, value)) continue;
       const m = /^self\.(\w+)$/.exec(ctx.slice(target));
       if (!m) continue;
       const constant = evaluate(value, ctx.text, scope);

@@ -101,3 +101,26 @@ export function unwrap(node: SyntaxNode): SyntaxNode {
   }
   return current;
 }
+
+/**
+ * Whether two nodes are the same node. Lezer creates node objects on demand,
+ * so the same node reached twice is two objects: compare positions and type.
+ */
+export function same(a: SyntaxNode | null | undefined, b: SyntaxNode | null | undefined): boolean {
+  return !!a && !!b && a.from === b.from && a.to === b.to && a.type === b.type;
+}
+
+/** Every descendant of `node` (pre-order), optionally only those named `name`. */
+export function* descendants(node: SyntaxNode, name?: string): Generator<SyntaxNode> {
+  const cursor = node.cursor();
+  const { from, to } = node;
+  while (cursor.next() && cursor.from < to && cursor.to <= to && cursor.from >= from) {
+    if (name === undefined || cursor.name === name) yield cursor.node;
+  }
+}
+
+/** Whether `node` contains a parse error (an unfinished call, a half-typed line). */
+export function hasError(node: SyntaxNode): boolean {
+  for (const d of descendants(node)) if (d.type.isError) return true;
+  return false;
+}
