@@ -174,7 +174,9 @@ class KerasBuilder {
       const layer = draftLayer(spec, call, name ?? this.nextName(type, call), this.ctx, this.scope, inputWidth !== undefined ? { in: inputWidth } : undefined);
       this.initializers(layer, call);
       this.settle({ kind: 'identity' });
-      const activation = this.activationArgument(call);
+      // Recurrent layers apply their own activation (tanh unless `activation=` says otherwise).
+      const builtin = spec.builtinActivation?.(layer.args);
+      const activation = this.activationArgument(call) ?? (builtin ? kerasActivationName(builtin) : undefined);
       if (activation) {
         layer.activation = { activation, via: spec.builtinActivation ? 'builtin' : 'argument', ...spanOf(call.node_('activation', -1)) };
         layer.activationSettled = true;
