@@ -4,8 +4,11 @@
  */
 import * as vscode from 'vscode';
 import { DocumentAnalyses } from './analysis/documentAnalyses';
+import { registerModelLens } from './codelens/modelLens';
 import { registerSeedLens } from './codelens/seedLens';
+import { registerApplyInit } from './commands/applyInit';
 import { registerShowSeedReport } from './commands/showSeedReport';
+import { registerModelHover } from './hover/modelHover';
 import { registerSeedHover } from './hover/seedHover';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -14,8 +17,11 @@ export function activate(context: vscode.ExtensionContext): void {
     context.subscriptions.push(
       analyses,
       registerSeedLens(analyses),
+      registerModelLens(analyses),
       registerSeedHover(analyses),
+      registerModelHover(analyses),
       registerShowSeedReport(analyses),
+      registerApplyInit(analyses),
     );
   } catch (error) {
     // VS Code only logs activation failures; tell the user.

@@ -5,8 +5,11 @@
  * {@link DocumentAnalyses.get} and get the same analysis for the same version.
  */
 import * as vscode from 'vscode';
+import { ModelAnalyzer } from '../core/model/analyze';
+import type { ModelAnalysis } from '../core/model/types';
 import { IncrementalParser, type Tree } from '../core/python/parse';
 import { analyzeSeeding, type SeedingAnalysis } from '../core/seeding/analyze';
+import { onDidChangeConfig, readConfig } from '../config';
 
 /** Everything InitLens derives from one version of one document. */
 export interface DocumentAnalysis {
@@ -14,10 +17,14 @@ export interface DocumentAnalysis {
   readonly text: string;
   readonly tree: Tree;
   readonly seeding: SeedingAnalysis;
+  /** Models and layers; computed on first use for this version. */
+  readonly models: ModelAnalysis;
 }
 
 interface Entry {
   parser: IncrementalParser;
+  /** Keeps the models of unchanged top-level statements between versions. */
+  models: ModelAnalyzer;
   version: number;
   analysis?: DocumentAnalysis;
 }
@@ -29,6 +36,7 @@ export class DocumentAnalyses implements vscode.Disposable {
   constructor() {
     vscode.workspace.onDidChangeTextDocument(this.onChange, this, this.disposables);
     vscode.workspace.onDidCloseTextDocument((d) => this.entries.delete(d.uri.toString()), this, this.disposables);
+    onDidChangeConfig(() => this.invalidate(), this.disposables);
   }
 
   /** The analysis of the document's current version. */
@@ -36,7 +44,7 @@ export class DocumentAnalyses implements vscode.Disposable {
     const key = document.uri.toString();
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { parser: new IncrementalParser(document.getText()), version: document.version };
+      entry = { parser: new IncrementalParser(document.getText()), models: new ModelAnalyzer(), version: document.version };
       this.entries.set(key, entry);
     } else if (entry.version !== document.version) {
       // Change events are followed as they come; a version we did not see means
@@ -48,7 +56,19 @@ export class DocumentAnalyses implements vscode.Disposable {
     if (!entry.analysis) {
       const text = entry.parser.text;
       const tree = entry.parser.tree;
-      entry.analysis = { version: entry.version, text, tree, seeding: analyzeSeeding(tree, text) };
+      const analyzer = entry.models;
+      const config = readConfig(document);
+      let models: ModelAnalysis | undefined;
+      entry.analysis = {
+        version: entry.version,
+        text,
+        tree,
+        seeding: analyzeSeeding(tree, text),
+        get models() {
+          models ??= analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize });
+          return models;
+        },
+      };
     }
     return entry.analysis;
   }
@@ -61,6 +81,14 @@ export class DocumentAnalyses implements vscode.Disposable {
     );
     entry.version = event.document.version;
     entry.analysis = undefined;
+  }
+
+  /** Drops cached analyses (settings that change results were edited). */
+  invalidate(): void {
+    for (const entry of this.entries.values()) {
+      entry.analysis = undefined;
+      entry.models = new ModelAnalyzer();
+    }
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 /** Every command InitLens contributes; ids match `package.json` → `contributes.commands`. */
 export const Commands = {
   showSeedReport: 'initlens.showSeedReport',
+  applyInit: 'initlens.applyInit',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

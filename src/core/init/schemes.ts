@@ -350,49 +350,49 @@ export const KERAS_PRESETS = {
   lecun_normal: { kind: 'variance_scaling', scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
 } as const satisfies Record<string, InitScheme>;
 
-/** The Python expression that applies `scheme` to `target` (e.g. `self.fc1.weight`). */
-export function torchInitCall(scheme: InitScheme, target: string): string {
+/** The Python call that applies `scheme` to `target` (e.g. `self.fc1.weight`); `nn` is the file's name for `torch.nn`. */
+export function torchInitCall(scheme: InitScheme, target: string, nn = 'nn'): string {
   const num = (x: number) => formatPython(x);
   switch (scheme.kind) {
     case 'uniform':
-      return `nn.init.uniform_(${target}, a=${num(scheme.a)}, b=${num(scheme.b)})`;
+      return `${nn}.init.uniform_(${target}, a=${num(scheme.a)}, b=${num(scheme.b)})`;
     case 'normal':
-      return `nn.init.normal_(${target}, mean=${num(scheme.mean)}, std=${num(scheme.std)})`;
+      return `${nn}.init.normal_(${target}, mean=${num(scheme.mean)}, std=${num(scheme.std)})`;
     case 'trunc_normal':
-      return `nn.init.trunc_normal_(${target}, mean=${num(scheme.mean)}, std=${num(scheme.std)}, a=${num(scheme.a)}, b=${num(scheme.b)})`;
+      return `${nn}.init.trunc_normal_(${target}, mean=${num(scheme.mean)}, std=${num(scheme.std)}, a=${num(scheme.a)}, b=${num(scheme.b)})`;
     case 'constant':
-      return `nn.init.constant_(${target}, ${num(scheme.value)})`;
+      return `${nn}.init.constant_(${target}, ${num(scheme.value)})`;
     case 'ones':
     case 'zeros':
     case 'eye':
-      return `nn.init.${scheme.kind}_(${target})`;
+      return `${nn}.init.${scheme.kind}_(${target})`;
     case 'dirac':
-      return scheme.groups === 1 ? `nn.init.dirac_(${target})` : `nn.init.dirac_(${target}, groups=${scheme.groups})`;
+      return scheme.groups === 1 ? `${nn}.init.dirac_(${target})` : `${nn}.init.dirac_(${target}, groups=${scheme.groups})`;
     case 'xavier_uniform':
     case 'xavier_normal':
     case 'orthogonal':
-      return scheme.gain === 1 ? `nn.init.${scheme.kind}_(${target})` : `nn.init.${scheme.kind}_(${target}, gain=${gainExpression(scheme.gain)})`;
+      return scheme.gain === 1 ? `${nn}.init.${scheme.kind}_(${target})` : `${nn}.init.${scheme.kind}_(${target}, gain=${gainExpression(scheme.gain, nn)})`;
     case 'kaiming_uniform':
     case 'kaiming_normal': {
       const args = [target];
       if (scheme.a !== 0) args.push(`a=${num(scheme.a)}`);
       if (scheme.mode !== 'fan_in') args.push(`mode="${scheme.mode}"`);
       args.push(`nonlinearity="${scheme.nonlinearity}"`);
-      return `nn.init.${scheme.kind}_(${args.join(', ')})`;
+      return `${nn}.init.${scheme.kind}_(${args.join(', ')})`;
     }
     case 'sparse':
-      return `nn.init.sparse_(${target}, sparsity=${num(scheme.sparsity)}, std=${num(scheme.std)})`;
+      return `${nn}.init.sparse_(${target}, sparsity=${num(scheme.sparsity)}, std=${num(scheme.std)})`;
     case 'variance_scaling':
       throw new RangeError('variance_scaling is a Keras initializer; use kerasInitializer()');
   }
 }
 
 /** Gains that are `calculate_gain` values are written as such. */
-function gainExpression(gain: number): string {
+function gainExpression(gain: number, nn: string): string {
   const named: [number, string][] = [
-    [5 / 3, 'nn.init.calculate_gain("tanh")'],
-    [Math.SQRT2, 'nn.init.calculate_gain("relu")'],
-    [3 / 4, 'nn.init.calculate_gain("selu")'],
+    [5 / 3, `${nn}.init.calculate_gain("tanh")`],
+    [Math.SQRT2, `${nn}.init.calculate_gain("relu")`],
+    [3 / 4, `${nn}.init.calculate_gain("selu")`],
   ];
   return named.find(([g]) => g === gain)?.[1] ?? formatPython(gain);
 }

@@ -16,7 +16,7 @@ import { Context, extend } from './context';
 import { evaluate, type Scope, type Value } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, totalParams, type LayerDraft } from './layer';
-import { analyzeTorchClass, analyzeTorchSequential, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft } from './torch';
+import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft } from './torch';
 import type { Layer, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
@@ -61,7 +61,8 @@ export class ModelAnalyzer {
         if (name) functions.set(ctx.slice(name), stmt);
       } else if (stmt.name === 'ExpressionStatement' && /^\s*\w+\.apply\(/.test(ctx.slice(stmt))) {
         applies.push(stmt);
-      } else if (stmt.name === 'ExpressionStatement' && /^\s*\w+\.add\(/.test(ctx.slice(stmt))) {
+      } else if (stmt.name === 'ExpressionStatement' && /^\s*(\w+\.add|[\w.]*init\.\w+|\w+\[\d+\]\.\w+(\.data)?\.\w+_)\(/.test(ctx.slice(stmt))) {
+        // model.add(...) for Keras; nn.init.*(model[0].weight) for free-standing Sequentials.
         adds.push(stmt);
       }
     }
@@ -181,7 +182,10 @@ function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, m
     const q = ctx.qualified(value.firstChild) ?? '';
     if (q === 'torch.nn.Sequential' || q === 'torch.nn.modules.container.Sequential') {
       const draft = analyzeTorchSequential(value, name, ctx, scope);
-      if (draft && draft.layers.length > 0) out.push(draft);
+      if (draft && draft.layers.length > 0) {
+        applyFollowingInits(draft, [...block.slice(i + 1), ...moreFollowers], ctx);
+        out.push(draft);
+      }
     } else if (isKerasName(q, ['Sequential', 'models.Sequential'])) {
       const draft = analyzeKerasSequential(value, name, [...block.slice(i + 1), ...moreFollowers], ctx, scope);
       if (draft.layers.length > 0) out.push(draft);

@@ -682,6 +682,22 @@ export function analyzeTorchSequential(call: SyntaxNode, name: string, ctx: Cont
   return { name, kind: 'torch-sequential', node: call, layers: torchClass.layers };
 }
 
+/** `nn.init.kaiming_normal_(model[0].weight, ...)` statements after a free-standing Sequential. */
+export function applyFollowingInits(draft: TorchModelDraft, followers: readonly SyntaxNode[], ctx: Context): void {
+  const cls = new TorchClass(ctx, ctx.moduleScope);
+  const inits = new Inits(cls, new Map(), new Map());
+  const pattern = new RegExp(`^${draft.name}\\[(\\d+)\\]\\.(\\w+)$`);
+  for (const stmt of followers) {
+    const call = stmt.firstChild;
+    if (stmt.name !== 'ExpressionStatement' || call?.name !== 'CallExpression') continue;
+    const bound = bindCall(call, ctx, ctx.moduleScope);
+    const found = bound && inits.schemeOf(call, bound);
+    const m = found && pattern.exec(ctx.slice(found.target).replace(/\s+/g, ''));
+    const layer = m && draft.layers.find((l) => l.name === m[1]);
+    if (found && m && layer) layer.explicit.set(m[2], explicitInit(found.scheme, call, 'torch', ctx.slice(call)));
+  }
+}
+
 /** Applies `model.apply(fn)` found at module level to a class's layers. */
 export function applyModuleLevel(draft: TorchModelDraft, fnNode: SyntaxNode, ctx: Context, moduleFunctions: ReadonlyMap<string, SyntaxNode>): void {
   const cls = new TorchClass(ctx, ctx.moduleScope);

@@ -1,0 +1,89 @@
+/**
+ * Lenses over models and their weight layers: above a model its size and an
+ * action that writes the recommended initialization for every layer; above a
+ * layer `ReLU → kaiming_normal_ · std 0.05051` (with a warning marker when the
+ * initialization in effect does not suit the activation) and "Apply".
+ * The analysis is cached per document version (see DocumentAnalyses); VS Code
+ * itself debounces lens requests while the user types.
+ */
+import * as vscode from 'vscode';
+import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { Commands } from '../commands/ids';
+import { count, layerSummary, mainParam, short } from '../core/model/describe';
+import type { Layer, Model } from '../core/model/types';
+import { onDidChangeConfig, readConfig } from '../config';
+import { PYTHON } from '../selector';
+
+class ModelLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  constructor(private readonly analyses: DocumentAnalyses) {
+    onDidChangeConfig(() => this.changed.fire(), this.disposables);
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const config = readConfig(document);
+    if (!config.codeLensEnabled) return [];
+    const { models } = this.analyses.get(document).models;
+    const uri = document.uri.toString();
+    const lenses: vscode.CodeLens[] = [];
+    for (const model of models) {
+      const range = document.lineAt(model.line).range;
+      lenses.push(new vscode.CodeLens(range, { title: modelTitle(model), command: '' }));
+      const open = model.layers.filter((l) => mainParam(l)?.recommendation && mainParam(l)?.agrees !== true);
+      if (open.length > 0) {
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: applyAllTitle(model),
+            tooltip: `Write the recommended initialization for ${open.map((l) => l.name).join(', ')} (one undoable edit)`,
+            command: Commands.applyInit,
+            arguments: [uri, model.name],
+          }),
+        );
+      }
+      if (!config.layerLenses) continue;
+      for (const layer of model.layers) {
+        const lens = layerLens(layer);
+        if (!lens) continue;
+        const layerRange = document.lineAt(layer.line).range;
+        lenses.push(new vscode.CodeLens(layerRange, { title: lens.title, tooltip: lens.tooltip, command: '' }));
+        if (lens.apply) {
+          lenses.push(new vscode.CodeLens(layerRange, { title: 'Apply', tooltip: `Initialize ${layer.name} as recommended`, command: Commands.applyInit, arguments: [uri, model.name, layer.name] }));
+        }
+      }
+    }
+    return lenses;
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+function modelTitle(model: Model): string {
+  const weights = model.layers.filter((l) => l.role !== 'normalizer').length;
+  return `InitLens · ${model.name}: ${weights} weight ${weights === 1 ? 'layer' : 'layers'} · ${count(model.paramCount)} parameters`;
+}
+
+function applyAllTitle(model: Model): string {
+  if (model.framework === 'keras') return 'Set recommended kernel_initializer';
+  const method = model.torch?.initMethod?.name;
+  return model.kind === 'torch-sequential' ? 'Add init code' : method ? `Update ${method}()` : 'Add _init_weights()';
+}
+
+/** The lens text of one layer, or undefined when there is nothing to say. */
+export function layerLens(layer: Layer): { title: string; tooltip: string; apply: boolean } | undefined {
+  const param = mainParam(layer);
+  const summary = layerSummary(layer);
+  if (!param?.recommendation || !summary) return undefined;
+  const now = `${param.current.source === 'default' ? 'default ' : ''}${param.current.label}${param.resolved ? ` (std ${short(param.resolved.std)})` : ''}`;
+  if (param.agrees) return { title: `$(check) ${summary}`, tooltip: `Current initialization ${now} suits the activation.`, apply: false };
+  return { title: `$(warning) ${summary}`, tooltip: `Now: ${now}. ${param.recommendation.reason}`, apply: true };
+}
+
+export function registerModelLens(analyses: DocumentAnalyses): vscode.Disposable {
+  const provider = new ModelLensProvider(analyses);
+  return vscode.Disposable.from(provider, vscode.languages.registerCodeLensProvider(PYTHON, provider));
+}

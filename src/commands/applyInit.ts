@@ -1,0 +1,74 @@
+/**
+ * `initlens.applyInit(uri?, model?, layer?)`: writes the recommended
+ * initialization for one layer, or every layer of a model, as one undoable
+ * edit. Without arguments it acts on the model under the cursor (the layer on
+ * the cursor's line when there is one). The plan is computed from the current
+ * analysis at the moment of the call, so lens arguments never go stale.
+ * Resolves to the plan's summary, or undefined when nothing was applied.
+ */
+import * as vscode from 'vscode';
+import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { EditRefused, planApply } from '../core/edits/applyInit';
+import { collectImports } from '../core/python/imports';
+import { syntaxErrors } from '../core/python/parse';
+import { Commands } from './ids';
+
+export function registerApplyInit(analyses: DocumentAnalyses): vscode.Disposable {
+  return vscode.commands.registerCommand(Commands.applyInit, async (uri?: unknown, modelName?: unknown, layerName?: unknown) => {
+    const document = typeof uri === 'string' ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uri, true)) : vscode.window.activeTextEditor?.document;
+    if (!document || document.languageId !== 'python') {
+      void vscode.window.showErrorMessage('InitLens: open a Python file with a model first.');
+      return undefined;
+    }
+    const analysis = analyses.get(document);
+    const cursor = typeof uri === 'string' ? undefined : vscode.window.activeTextEditor?.selection.active;
+    const offset = cursor ? document.offsetAt(cursor) : undefined;
+    const model =
+      typeof modelName === 'string'
+        ? analysis.models.models.find((m) => m.name === modelName)
+        : analysis.models.models.find((m) => offset !== undefined && m.span.from <= offset && offset <= m.span.to);
+    if (!model) {
+      void vscode.window.showErrorMessage(typeof modelName === 'string' ? `InitLens: no model named ${modelName} in this file any more.` : 'InitLens: put the cursor inside a PyTorch or Keras model.');
+      return undefined;
+    }
+    const layer =
+      typeof layerName === 'string'
+        ? model.layers.find((l) => l.name === layerName)
+        : cursor
+          ? model.layers.find((l) => l.line === cursor.line)
+          : undefined;
+    if (typeof layerName === 'string' && !layer) {
+      void vscode.window.showErrorMessage(`InitLens: ${model.name} has no layer ${layerName} any more.`);
+      return undefined;
+    }
+    const broken = syntaxErrors(analysis.tree, analysis.text).find((e) => e.offset >= model.span.from && e.offset <= model.span.to);
+    if (broken) {
+      void vscode.window.showErrorMessage(`InitLens left ${model.name} unchanged: line ${broken.line + 1} has a syntax error. Fix it, then apply again.`);
+      return undefined;
+    }
+    let plan;
+    try {
+      plan = planApply(model, analysis.text, collectImports(analysis.tree, analysis.text), layer ? [layer] : undefined);
+    } catch (error) {
+      if (error instanceof EditRefused) {
+        void vscode.window.showErrorMessage(`InitLens: ${error.message}`);
+        return undefined;
+      }
+      throw error;
+    }
+    if (plan.edits.length === 0) {
+      void vscode.window.showInformationMessage(`InitLens: ${plan.summary}`);
+      return plan.summary;
+    }
+    const edit = new vscode.WorkspaceEdit();
+    for (const e of plan.edits) {
+      edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.text);
+    }
+    if (document.version !== analysis.version || !(await vscode.workspace.applyEdit(edit))) {
+      void vscode.window.showErrorMessage('InitLens: the document changed while applying; nothing was edited. Try again.');
+      return undefined;
+    }
+    vscode.window.setStatusBarMessage(`InitLens: ${plan.summary}`, 5000);
+    return plan.summary;
+  });
+}

@@ -1,0 +1,198 @@
+/**
+ * Text plans that apply recommended initializations, computed from the
+ * analysis and the document text only (the editor applies them as one
+ * undoable edit):
+ * - PyTorch classes: lines in an existing `_init_weights`-style method, or a new
+ *   `_init_weights(self)` method called at the end of `__init__`. A line that
+ *   already initializes the same tensor is replaced, so applying twice changes
+ *   nothing.
+ * - Free-standing `nn.Sequential` models: lines right after the model statement.
+ * - Keras layers: the `kernel_initializer=` argument, added or replaced.
+ */
+import { torchInitCall } from '../init/schemes';
+import type { ImportBinding } from '../python/imports';
+import type { TextEdit } from '../python/parse';
+import { initCode, kerasInitializerExpression, mainParam, paramExpression } from '../model/describe';
+import type { Layer, Model, Param } from '../model/types';
+
+export interface EditPlan {
+  readonly edits: readonly TextEdit[];
+  /** What the plan does, for the status bar / CLI. */
+  readonly summary: string;
+}
+
+/** Why no plan could be made (shown to the user; nothing is edited). */
+export class EditRefused extends Error {}
+
+/** Parameters a plan initializes for one layer: the main weight (and recurrent weights), and biases to zero. */
+function targets(layer: Layer): Param[] {
+  const main = mainParam(layer);
+  return layer.params.filter((p) => p.recommendation && (p === main || p.kind === 'recurrent' || p.kind === 'bias' || (p.kind === 'weight' && layer.spec.role !== 'composite')));
+}
+
+/** The file's name for `torch.nn` (`nn`, `torch.nn`), or undefined when neither is imported. */
+export function torchNnName(imports: readonly ImportBinding[]): string | undefined {
+  let nn: string | undefined;
+  let torch: string | undefined;
+  for (const b of imports) {
+    if (b.target === 'torch.nn') nn = b.local;
+    if (b.target === 'torch') torch = b.local;
+  }
+  return nn ?? (torch ? `${torch}.nn` : undefined);
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+function lineEnd(text: string, offset: number): number {
+  const i = text.indexOf('\n', offset);
+  return i === -1 ? text.length : i;
+}
+
+function indentOf(text: string, offset: number): string {
+  const start = lineStart(text, offset);
+  return /^[ \t]*/.exec(text.slice(start))?.[0] ?? '';
+}
+
+function eolOf(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}
+
+/** The end of a block's last non-blank line (a `def` or `class` span ends after trailing blank lines). */
+function blockEnd(text: string, span: { from: number; to: number }): number {
+  let end = span.to;
+  while (end > span.from && /\s/.test(text[end - 1])) end--;
+  return lineEnd(text, end);
+}
+
+/** One indentation unit of the file: the methods' indentation relative to the class line. */
+function indentUnit(text: string, model: Model, init: { from: number }): string {
+  const base = indentOf(text, model.span.from);
+  const method = indentOf(text, init.from);
+  return method.startsWith(base) && method.length > base.length ? method.slice(base.length) : '    ';
+}
+
+/** Plans the init code for `layers` of `model` (all weight layers with a recommendation when omitted). */
+export function planApply(model: Model, text: string, imports: readonly ImportBinding[], layers?: readonly Layer[]): EditPlan {
+  // A whole-model apply skips layers that already do what is recommended.
+  const chosen = layers ?? model.layers.filter((l) => mainParam(l)?.recommendation && mainParam(l)?.agrees !== true);
+  if (!layers && model.layers.some((l) => mainParam(l)?.recommendation) && chosen.length === 0) return { edits: [], summary: `${model.name} already initializes every layer as recommended.` };
+  if (chosen.filter((l) => mainParam(l)?.recommendation).length === 0) throw new EditRefused(`InitLens has no recommendation to apply in ${model.name}: the activation after its layers is unknown.`);
+  if (model.framework === 'keras') return planKeras(chosen, text);
+  const nn = torchNnName(imports);
+  if (!nn) throw new EditRefused('This file does not import torch.nn (or torch), so InitLens cannot write nn.init calls.');
+  const lines = chosen.flatMap((layer) => targets(layer).map((p) => ({ target: paramExpression(model, layer, p.name), code: torchInitCall(p.recommendation!.scheme, paramExpression(model, layer, p.name), nn) })));
+  if (model.kind === 'torch-sequential') return planAfterStatement(model, text, lines);
+  return planMethod(model, text, lines);
+}
+
+interface Line {
+  readonly target: string;
+  readonly code: string;
+}
+
+/** Replaces lines that already initialize a target; returns the edits and the lines still to add. */
+function replaceExisting(text: string, from: number, to: number, lines: readonly Line[]): { edits: TextEdit[]; rest: Line[] } {
+  const edits: TextEdit[] = [];
+  const rest: Line[] = [];
+  const region = text.slice(from, to);
+  for (const line of lines) {
+    const escaped = line.target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(`^([ \\t]*)\\S*init\\.\\w+\\(\\s*${escaped}\\s*[,)].*$`, 'm');
+    const m = pattern.exec(region);
+    if (!m) {
+      rest.push(line);
+      continue;
+    }
+    const start = from + m.index + m[1].length;
+    const end = from + m.index + m[0].length;
+    if (text.slice(start, end) !== line.code) edits.push({ offset: start, length: end - start, text: line.code });
+  }
+  return { edits, rest };
+}
+
+function planMethod(model: Model, text: string, lines: readonly Line[]): EditPlan {
+  const eol = eolOf(text);
+  const init = model.torch?.init;
+  if (!init) throw new EditRefused(`${model.name} has no __init__ method to initialize its layers in.`);
+  const existing = model.torch?.initMethod;
+  const unit = indentUnit(text, model, init);
+  if (existing) {
+    const { edits, rest } = replaceExisting(text, existing.span.from, existing.span.to, lines);
+    const end = blockEnd(text, existing.span);
+    const bodyIndent = `${indentOf(text, existing.span.from)}${unit}`;
+    if (rest.length > 0) edits.push({ offset: end, length: 0, text: rest.map((l) => `${eol}${bodyIndent}${l.code}`).join('') });
+    if (!existing.called) edits.push(callAtEndOfInit(text, init, existing.name, eol));
+    return { edits, summary: edits.length === 0 ? `${model.name}.${existing.name} already applies these initializations.` : `Updated ${model.name}.${existing.name}().` };
+  }
+  const methodIndent = indentOf(text, init.from);
+  const bodyIndent = `${methodIndent}${unit}`;
+  const method = [
+    '',
+    `${methodIndent}def _init_weights(self):`,
+    `${bodyIndent}"""Initialization matched to each layer's activation (added by InitLens)."""`,
+    ...lines.map((l) => `${bodyIndent}${l.code}`),
+  ].join(eol);
+  // One insertion: the call ends __init__, the new method follows it.
+  const call = callAtEndOfInit(text, init, '_init_weights', eol);
+  return {
+    edits: [{ ...call, text: `${call.text}${eol}${method}` }],
+    summary: `Added ${model.name}._init_weights(), called at the end of __init__.`,
+  };
+}
+
+function callAtEndOfInit(text: string, init: { from: number; to: number }, name: string, eol: string): TextEdit {
+  const end = blockEnd(text, init);
+  const bodyIndent = indentOf(text, lineEnd(text, init.from) + 1);
+  return { offset: end, length: 0, text: `${eol}${bodyIndent}self.${name}()` };
+}
+
+function planAfterStatement(model: Model, text: string, lines: readonly Line[]): EditPlan {
+  const eol = eolOf(text);
+  const statementEnd = lineEnd(text, model.span.to);
+  // Lines InitLens wrote before sit right below the model: replace those, add the rest.
+  let blockTo = statementEnd;
+  for (let next = statementEnd + 1; next < text.length; ) {
+    const end = lineEnd(text, next);
+    if (!/^\s*\S*init\.\w+\(/.test(text.slice(next, end))) break;
+    blockTo = end;
+    next = end + 1;
+  }
+  const { edits, rest } = replaceExisting(text, statementEnd, blockTo, lines);
+  const indent = indentOf(text, model.span.from);
+  if (rest.length > 0) edits.push({ offset: blockTo, length: 0, text: rest.map((l) => `${eol}${indent}${l.code}`).join('') });
+  return { edits, summary: edits.length === 0 ? `${model.name} already has these initializations.` : `Initialized ${model.name}'s layers after its definition.` };
+}
+
+function planKeras(layers: readonly Layer[], text: string): EditPlan {
+  const edits: TextEdit[] = [];
+  for (const layer of layers) {
+    const param = mainParam(layer);
+    if (!param?.recommendation || param.name !== 'kernel') continue;
+    const expression = kerasInitializerExpression(param.recommendation.scheme);
+    if (layer.kernelInitializer) {
+      const { from, to } = layer.kernelInitializer;
+      if (text.slice(from, to) !== expression) edits.push({ offset: from, length: to - from, text: expression });
+      continue;
+    }
+    // Before the constructor's closing parenthesis, after any trailing comma.
+    const close = layer.span.to - 1;
+    if (text[close] !== ')') throw new EditRefused(`The call that builds ${layer.name} is not closed; finish it first.`);
+    let before = close;
+    while (before > layer.span.from && /\s/.test(text[before - 1])) before--;
+    const trailingComma = text[before - 1] === ',';
+    const empty = text[before - 1] === '(';
+    const insert = `${empty ? '' : trailingComma ? ' ' : ', '}kernel_initializer=${expression}`;
+    edits.push({ offset: before, length: 0, text: insert });
+  }
+  const names = layers.map((l) => l.name).join(', ');
+  return { edits, summary: edits.length === 0 ? `${names}: kernel_initializer already set as recommended.` : `Set kernel_initializer on ${names}.` };
+}
+
+/** The code a hover or lens shows for one layer (first line of what Apply writes). */
+export function applyPreview(model: Model, layer: Layer): string | undefined {
+  const p = mainParam(layer);
+  return p?.recommendation ? initCode(model, layer, p, p.recommendation.scheme) : undefined;
+}
+
