@@ -30,7 +30,7 @@ function lenses(uri: vscode.Uri): Thenable<vscode.CodeLens[]> {
 
 async function initLensTitles(uri: vscode.Uri): Promise<{ line: number; title: string }[]> {
   return (await lenses(uri))
-    .filter((l) => l.command?.title.startsWith('InitLens'))
+    .filter((l) => l.command?.title.startsWith('InitLens:'))
     .map((l) => ({ line: l.range.start.line, title: l.command?.title ?? '' }));
 }
 
@@ -65,7 +65,7 @@ describe('InitLens in VS Code', () => {
     const uri = workspaceFile('mnist_mlp.py');
     const titles = await waitFor(async () => (await initLensTitles(uri)).length > 0 && initLensTitles(uri), 'a lens');
     assert.deepEqual(titles, [{ line: 8, title: 'InitLens: seeded: torch CPU, torch CUDA · not seeded: random, NumPy' }]);
-    const lens = (await lenses(uri)).find((l) => l.command?.title.startsWith('InitLens'));
+    const lens = (await lenses(uri)).find((l) => l.command?.title.startsWith('InitLens:'));
     assert.equal(lens?.command?.command, 'initlens.showSeedReport');
     assert.deepEqual(lens?.command?.arguments, [uri.toString()]);
   });
