@@ -38,7 +38,9 @@ interface CacheEntry {
 
 /** Analyzes documents, reusing unchanged top-level statements between calls. */
 export class ModelAnalyzer {
+  /** Models per top-level statement text, valid for one module environment. */
   private cache = new Map<string, CacheEntry>();
+  private cacheEnv = '';
 
   analyze(tree: Tree, text: string, options: AnalysisOptions = {}): ModelAnalysis {
     const notes: string[] = [];
@@ -78,16 +80,21 @@ export class ModelAnalyzer {
       variant,
     ].join('\u0001');
 
+    if (env !== this.cacheEnv) {
+      this.cache.clear();
+      this.cacheEnv = env;
+    }
     const next = new Map<string, CacheEntry>();
     const models: Model[] = [];
     for (const stmt of top) {
       if (!mayHoldModel(stmt)) continue;
-      const key = `${env}\u0002${ctx.slice(stmt)}`;
+      const key = ctx.slice(stmt);
       const line = ctx.line(stmt.from);
       const cached = this.cache.get(key) ?? next.get(key);
       let found: readonly Model[];
       if (cached) {
         found = cached.offset === stmt.from ? cached.models : cached.models.map((m) => shiftModel(m, stmt.from - cached.offset, line - cached.line));
+        // The cached models now sit at the statement's new position.
       } else {
         found = this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant);
       }
@@ -238,31 +245,30 @@ function toModel(draft: TorchModelDraft | KerasModelDraft, ctx: Context, variant
   return model;
 }
 
-function shiftSpan<T extends Span | undefined>(s: T, d: number): T {
-  return (s ? { from: s.from + d, to: s.to + d } : s) as T;
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** A cached model moved by `d` characters and `dl` lines. */
+/**
+ * Moves a cached model by `d` characters and `dl` lines, in place: typing in
+ * one class shifts every model below it, and allocating new objects for all of
+ * them would dominate re-analysis. Every span object belongs to one place
+ * (`finalize` copies shared ones), so each moves exactly once.
+ */
 function shiftModel(model: Model, d: number, dl: number): Model {
-  return {
-    ...model,
-    span: shiftSpan(model.span, d),
-    line: model.line + dl,
-    layers: model.layers.map((l) => ({
-      ...l,
-      span: shiftSpan(l.span, d),
-      line: l.line + dl,
-      params: l.params.map((p) => ({ ...p, current: p.current.at ? { ...p.current, at: shiftSpan(p.current.at, d) } : p.current })),
-      ...(l.activation ? { activation: l.activation.at ? { ...l.activation, at: shiftSpan(l.activation.at, d) } : l.activation } : {}),
-      ...(l.kernelInitializer ? { kernelInitializer: shiftSpan(l.kernelInitializer, d) } : {}),
-    })),
-    ...(model.torch
-      ? {
-          torch: {
-            ...(model.torch.init ? { init: shiftSpan(model.torch.init, d) } : {}),
-            ...(model.torch.initMethod ? { initMethod: { ...model.torch.initMethod, span: shiftSpan(model.torch.initMethod.span, d) } } : {}),
-          },
-        }
-      : {}),
+  const move = (s: Span | undefined) => {
+    if (!s) return;
+    (s as Mutable<Span>).from += d;
+    (s as Mutable<Span>).to += d;
   };
+  move(model.span);
+  move(model.torch?.init);
+  move(model.torch?.initMethod?.span);
+  (model as Mutable<Model>).line += dl;
+  for (const layer of model.layers) {
+    (layer as Mutable<Layer>).line += dl;
+    move(layer.span);
+    move(layer.activation?.at);
+    move(layer.kernelInitializer);
+    for (const p of layer.params) move(p.current.at);
+  }
+  return model;
 }

@@ -108,7 +108,8 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
   const specs = draft.spec.params(draft.args);
   const params: Param[] = specs.map((spec) => {
     const explicit = draft.explicit.get(spec.name) ?? (spec.kind === 'bias' ? draft.explicit.get('bias') : undefined);
-    const current: CurrentInit = explicit ?? { scheme: spec.init, label: spec.label, source: 'default' };
+    // Each parameter gets its own span object (cached models are shifted in place).
+    const current: CurrentInit = explicit ? { ...explicit, ...(explicit.at ? { at: { ...explicit.at } } : {}) } : { scheme: spec.init, label: spec.label, source: 'default' };
     const shape = shapeNumbers(spec.shape);
     const recommendation = recommend(framework, spec.kind, activationFor(draft, spec), variant);
     const recommended = recommendation && shape ? safeResolve(() => resolveInit(recommendation.scheme, shape, framework)) : undefined;
@@ -137,7 +138,7 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     line: draft.line,
     args: draft.args,
     params,
-    ...(draft.activation ? { activation: draft.activation } : {}),
+    ...(draft.activation ? { activation: draft.activation.at ? { ...draft.activation, at: { ...draft.activation.at } } : draft.activation } : {}),
     ...(draft.normalizer ? { normalizer: draft.normalizer } : {}),
     ...(f ? { fanIn: f.fanIn, fanOut: f.fanOut } : {}),
     paramCount,

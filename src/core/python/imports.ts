@@ -22,13 +22,34 @@ export function collectImports(tree: Tree, text: string): ImportBinding[] {
   const bindings: ImportBinding[] = [];
   tree.iterate({
     enter(ref) {
-      if (ref.name !== 'ImportStatement') return;
-      bindings.push(...importBindings(ref.node, text));
-      return false;
+      if (ref.name === 'ImportStatement') {
+        bindings.push(...importBindings(ref.node, text));
+        return false;
+      }
+      // Imports are statements: only descend where statements can be (this skips
+      // every expression subtree, most of a file's nodes).
+      return STATEMENT_CONTAINERS.has(ref.name) || ref.type.isError;
     },
   });
   return bindings;
 }
+
+/** Nodes that can contain statements, directly or through a Body. */
+const STATEMENT_CONTAINERS = new Set([
+  'Script',
+  'Body',
+  'ClassDefinition',
+  'FunctionDefinition',
+  'DecoratedStatement',
+  'IfStatement',
+  'ForStatement',
+  'WhileStatement',
+  'WithStatement',
+  'TryStatement',
+  'MatchStatement',
+  'MatchBody',
+  'MatchClause',
+]);
 
 function importBindings(statement: SyntaxNode, text: string): ImportBinding[] {
   const tokens: { name: string; value: string }[] = [];

@@ -5,7 +5,7 @@
  */
 import { collectImports, qualify, type ImportBinding } from '../python/imports';
 import { dottedName, lineColumn, type SyntaxNode, type Tree } from '../python/parse';
-import { FRAMEWORKS, RNG_LABELS, frameworkOfModule, lookupRandomApi, type Framework, type RandomApi, type RngId } from './knowledge';
+import { FRAMEWORKS, RANDOM_APIS, RNG_LABELS, frameworkOfModule, lookupRandomApi, type Framework, type RandomApi, type RngId } from './knowledge';
 
 /** A place in the document that uses a known random/seed API. */
 export interface ApiReference {
@@ -44,6 +44,9 @@ export interface SeedingAnalysis {
   readonly coverage: readonly RngCoverage[];
 }
 
+/** The last segment of every known API name (`seed`, `manual_seed`, `PYTHONHASHSEED`, ...). */
+const API_WORDS = new RegExp(`\\b(?:${[...new Set(RANDOM_APIS.flatMap((a) => a.names.map((n) => n.slice(n.lastIndexOf('.') + 1))))].join('|')})\\b`);
+
 /** Analyzes `tree` (the parse of `text`). */
 export function analyzeSeeding(tree: Tree, text: string): SeedingAnalysis {
   const imports = collectImports(tree, text);
@@ -57,18 +60,23 @@ export function analyzeSeeding(tree: Tree, text: string): SeedingAnalysis {
   frameworks.sort((a, b) => FRAMEWORKS.indexOf(a.framework) - FRAMEWORKS.indexOf(b.framework));
 
   const references: ApiReference[] = [];
-  tree.iterate({
-    enter(ref) {
-      const node = ref.node;
-      if (ref.name === 'CallExpression') {
-        const reference = callReference(node, text, imports);
+  // Only statements whose text mentions a known API name can reference one: a
+  // native regex test per top-level statement spares walking the others.
+  for (let stmt = tree.topNode.firstChild; stmt; stmt = stmt.nextSibling) {
+    if (!API_WORDS.test(text.slice(stmt.from, stmt.to))) continue;
+    const cursor = stmt.cursor();
+    const end = stmt.to;
+    do {
+      if (cursor.from >= end) break;
+      if (cursor.name === 'CallExpression') {
+        const reference = callReference(cursor.node, text, imports);
         if (reference) references.push(reference);
-      } else if (ref.name === 'AssignStatement') {
-        const reference = assignReference(node, text, imports);
+      } else if (cursor.name === 'AssignStatement') {
+        const reference = assignReference(cursor.node, text, imports);
         if (reference) references.push(reference);
       }
-    },
-  });
+    } while (cursor.next());
+  }
 
   const rngs = [...new Set(frameworks.flatMap((f) => f.framework.rngs))];
   const coverage = rngs.map((rng) => ({
