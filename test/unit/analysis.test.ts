@@ -276,12 +276,14 @@ describe('robustness', () => {
     const analyzer = new ModelAnalyzer();
     const parser = new IncrementalParser(text);
     const before = analyzer.analyze(parser.tree, text).models;
+    const [from, line] = [before[0].layers[0].span.from, before[0].line];
     parser.applyEdits([{ offset: 0, length: 0, text: '# a comment\n' }]);
     const after = analyzer.analyze(parser.tree, parser.text).models;
     const fresh = new ModelAnalyzer().analyze(parsePython(parser.text), parser.text).models;
-    assert.deepEqual(after.map(describeModel), fresh.map(describeModel));
-    assert.equal(after[0].layers[0].span.from, before[0].layers[0].span.from + 12);
-    assert.equal(after[0].line, before[0].line + 1);
+    assert.deepEqual(after, fresh);
+    assert.equal(after[0], before[0], 'the cached model object is reused');
+    assert.equal(after[0].layers[0].span.from, from + 12);
+    assert.equal(after[0].line, line + 1);
   });
 
   it('resolves module constants, __init__ defaults and arithmetic', () => {

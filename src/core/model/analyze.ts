@@ -42,6 +42,11 @@ export class ModelAnalyzer {
   private cache = new Map<string, CacheEntry>();
   private cacheEnv = '';
 
+  /**
+   * Analyzes one version of the document. The result stays valid until the next
+   * call on this analyzer, which may reuse (and move) its model objects; keep
+   * one analyzer per document and drop old results when the document changes.
+   */
   analyze(tree: Tree, text: string, options: AnalysisOptions = {}): ModelAnalysis {
     const notes: string[] = [];
     const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
