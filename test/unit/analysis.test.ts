@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
-import { describeModel, layerSummary, mainParam } from '../../src/core/model/describe';
+import { layerSummary, mainParam } from '../../src/core/model/describe';
 import type { Layer, Model } from '../../src/core/model/types';
 import { IncrementalParser, parsePython } from '../../src/core/python/parse';
 import { ROOT } from '../host/paths';

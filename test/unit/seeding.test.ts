@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeSeeding, referenceAt, unseeded } from '../../src/core/seeding/analyze';
-import { RANDOM_APIS, lookupRandomApi } from '../../src/core/seeding/knowledge';
+import { KNOWN_APIS, lookupRandomApi } from '../../src/core/seeding/knowledge';
 import { seedReportMarkdown, seedSummary } from '../../src/core/seeding/report';
 import { parsePython } from '../../src/core/python/parse';
 
@@ -69,6 +69,22 @@ describe('seeding analysis', () => {
     );
   });
 
+  it('explains drawing functions and their bounds, without counting them as seeding', () => {
+    const text = 'import random\nimport numpy as np\nrandom.randint(0, 9)\nnp.random.randint(0, 9)\n';
+    const analysis = analyze(text);
+    assert.deepEqual(
+      analysis.references.map((r) => [r.qualifiedName, r.api.effect]),
+      [
+        ['random.randint', 'draws'],
+        ['numpy.random.randint', 'draws'],
+      ],
+    );
+    assert.match(analysis.references[0].api.summary, /both ends included/);
+    assert.match(analysis.references[1].api.summary, /high excluded/);
+    assert.equal(seedSummary(analysis)?.line, 0);
+    assert.equal(seedSummary(analysis)?.title, 'InitLens: not seeded: random, NumPy');
+  });
+
   it('locates the reference under an offset for hovers', () => {
     const text = 'import torch\ntorch.manual_seed(42)\n';
     const analysis = analyze(text);
@@ -79,9 +95,9 @@ describe('seeding analysis', () => {
   });
 
   it('every API name is unique and every entry documented', () => {
-    const names = RANDOM_APIS.flatMap((a) => a.names);
+    const names = KNOWN_APIS.flatMap((a) => a.names);
     assert.equal(new Set(names).size, names.length);
-    for (const api of RANDOM_APIS) {
+    for (const api of KNOWN_APIS) {
       assert.match(api.docs, /^https:\/\//);
       assert.ok(api.summary.endsWith('.'), api.names[0]);
       if (api.effect === 'partial' || api.effect === 'randomizes' || api.effect === 'no-effect') {

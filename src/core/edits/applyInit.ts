@@ -45,9 +45,17 @@ function lineStart(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1;
 }
 
+/** End of the line containing `offset`, before its `\n` or `\r\n`. */
 function lineEnd(text: string, offset: number): number {
   const i = text.indexOf('\n', offset);
-  return i === -1 ? text.length : i;
+  if (i === -1) return text.length;
+  return i > 0 && text[i - 1] === '\r' ? i - 1 : i;
+}
+
+/** Start of the line after the one containing `offset`. */
+function nextLineStart(text: string, offset: number): number {
+  const i = text.indexOf('\n', offset);
+  return i === -1 ? text.length : i + 1;
 }
 
 function indentOf(text: string, offset: number): string {
@@ -144,7 +152,7 @@ function planMethod(model: Model, text: string, lines: readonly Line[]): EditPla
 
 function callAtEndOfInit(text: string, init: { from: number; to: number }, name: string, eol: string): TextEdit {
   const end = blockEnd(text, init);
-  const bodyIndent = indentOf(text, lineEnd(text, init.from) + 1);
+  const bodyIndent = indentOf(text, nextLineStart(text, init.from));
   return { offset: end, length: 0, text: `${eol}${bodyIndent}self.${name}()` };
 }
 
@@ -153,11 +161,11 @@ function planAfterStatement(model: Model, text: string, lines: readonly Line[]):
   const statementEnd = lineEnd(text, model.span.to);
   // Lines InitLens wrote before sit right below the model: replace those, add the rest.
   let blockTo = statementEnd;
-  for (let next = statementEnd + 1; next < text.length; ) {
+  for (let next = nextLineStart(text, statementEnd); next < text.length; ) {
     const end = lineEnd(text, next);
     if (!/^\s*\S*init\.\w+\(/.test(text.slice(next, end))) break;
     blockTo = end;
-    next = end + 1;
+    next = nextLineStart(text, end);
   }
   const { edits, rest } = replaceExisting(text, statementEnd, blockTo, lines);
   const indent = indentOf(text, model.span.from);

@@ -5,7 +5,7 @@
  */
 import { collectImports, qualify, type ImportBinding } from '../python/imports';
 import { dottedName, lineColumn, type SyntaxNode, type Tree } from '../python/parse';
-import { FRAMEWORKS, RANDOM_APIS, RNG_LABELS, frameworkOfModule, lookupRandomApi, type Framework, type RandomApi, type RngId } from './knowledge';
+import { FRAMEWORKS, KNOWN_APIS, RNG_LABELS, frameworkOfModule, lookupRandomApi, type Framework, type RandomApi, type RngId } from './knowledge';
 
 /** A place in the document that uses a known random/seed API. */
 export interface ApiReference {
@@ -45,7 +45,7 @@ export interface SeedingAnalysis {
 }
 
 /** The last segment of every known API name (`seed`, `manual_seed`, `PYTHONHASHSEED`, ...). */
-const API_WORDS = new RegExp(`\\b(?:${[...new Set(RANDOM_APIS.flatMap((a) => a.names.map((n) => n.slice(n.lastIndexOf('.') + 1))))].join('|')})\\b`);
+const API_WORDS = new RegExp(`\\b(?:${[...new Set(KNOWN_APIS.flatMap((a) => a.names.map((n) => n.slice(n.lastIndexOf('.') + 1))))].join('|')})\\b`);
 
 /** Analyzes `tree` (the parse of `text`). */
 export function analyzeSeeding(tree: Tree, text: string): SeedingAnalysis {

@@ -63,9 +63,10 @@ export const FRAMEWORKS: readonly Framework[] = [
  * - `randomizes`: looks like seeding but picks a fresh non-deterministic seed;
  * - `no-effect`: has no effect where it is usually written;
  * - `determinism`: a switch for deterministic kernels, not a seed;
- * - `local`: creates an independent generator/key that only code using it sees.
+ * - `local`: creates an independent generator/key that only code using it sees;
+ * - `draws`: draws random numbers (from the generator named in `summary`).
  */
-export type ApiEffect = 'seeds' | 'partial' | 'randomizes' | 'no-effect' | 'determinism' | 'local';
+export type ApiEffect = 'seeds' | 'partial' | 'randomizes' | 'no-effect' | 'determinism' | 'local' | 'draws';
 
 /** One API a hover can explain and a report can account for. */
 export interface RandomApi {
@@ -287,7 +288,66 @@ export const RANDOM_APIS: readonly RandomApi[] = [
   },
 ];
 
-const BY_NAME = new Map<string, RandomApi>(RANDOM_APIS.flatMap((api) => api.names.map((n) => [n, api] as const)));
+/** Drawing functions people misuse (bounds, which generator they use). */
+const DRAWS: RandomApi[] = [
+  {
+    names: ['random.randint'],
+    usage: 'call',
+    effect: 'draws',
+    seeds: [],
+    summary: 'An integer N with a <= N <= b: **both ends included**.',
+    caveat: '`random.randrange(a, b)`, `np.random.randint(a, b)` and `torch.randint(a, b, ...)` exclude b.',
+    docs: 'https://docs.python.org/3/library/random.html#random.randint',
+  },
+  {
+    names: ['random.randrange'],
+    usage: 'call',
+    effect: 'draws',
+    seeds: [],
+    summary: 'An integer from range(start, stop, step): **stop excluded**.',
+    caveat: '`random.randint(a, b)` includes b.',
+    docs: 'https://docs.python.org/3/library/random.html#random.randrange',
+  },
+  {
+    names: ['random.random', 'random.uniform', 'random.choice', 'random.choices', 'random.shuffle', 'random.sample', 'random.gauss'],
+    usage: 'call',
+    effect: 'draws',
+    seeds: [],
+    summary: "Draws from Python's global `random` generator, which `random.seed` seeds.",
+    docs: 'https://docs.python.org/3/library/random.html',
+  },
+  {
+    names: ['numpy.random.randint'],
+    usage: 'call',
+    effect: 'draws',
+    seeds: [],
+    summary: 'Integers in [low, high): **high excluded** (unlike `random.randint`).',
+    caveat: "It draws from NumPy's legacy global state: `np.random.seed` seeds it, `default_rng` generators are separate.",
+    docs: 'https://numpy.org/doc/stable/reference/random/generated/numpy.random.randint.html',
+  },
+  {
+    names: ['numpy.random.rand', 'numpy.random.randn', 'numpy.random.random', 'numpy.random.choice', 'numpy.random.shuffle', 'numpy.random.permutation', 'numpy.random.normal', 'numpy.random.uniform'],
+    usage: 'call',
+    effect: 'draws',
+    seeds: [],
+    summary: "Draws from NumPy's legacy global `RandomState`, which `np.random.seed` seeds.",
+    caveat: 'New code should draw from a seeded `rng = np.random.default_rng(seed)`; `np.random.seed` does not affect such generators.',
+    docs: 'https://numpy.org/doc/stable/reference/random/legacy.html',
+  },
+  {
+    names: ['torch.randint'],
+    usage: 'call',
+    effect: 'draws',
+    seeds: [],
+    summary: 'Integers in [low, high): **high excluded**, from the PyTorch generator of the tensor\'s device.',
+    docs: 'https://pytorch.org/docs/stable/generated/torch.randint.html',
+  },
+];
+
+/** Every API hovers explain: seeding, determinism and drawing. */
+export const KNOWN_APIS: readonly RandomApi[] = [...RANDOM_APIS, ...DRAWS];
+
+const BY_NAME = new Map<string, RandomApi>(KNOWN_APIS.flatMap((api) => api.names.map((n) => [n, api] as const)));
 
 /** The API a qualified name refers to, if InitLens knows it. */
 export function lookupRandomApi(qualifiedName: string): RandomApi | undefined {

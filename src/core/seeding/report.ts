@@ -32,7 +32,7 @@ export function seedSummary(analysis: SeedingAnalysis): SeedSummary | undefined 
   const missing = unseeded(analysis);
   const seeded = analysis.coverage.filter((c) => c.seededBy.length > 0).map((c) => SHORT_RNG[c.rng]);
   const traps = analysis.references.filter((r) => isTrap(r));
-  const anchor = analysis.references.find((r) => r.api.effect !== 'determinism' && r.api.effect !== 'local');
+  const anchor = analysis.references.find((r) => r.api.effect !== 'determinism' && r.api.effect !== 'local' && r.api.effect !== 'draws');
   const line = anchor ? anchor.line : Math.min(...analysis.frameworks.filter((f) => f.framework.rngs.length > 0).map((f) => f.line));
   const parts: string[] = [];
   if (seeded.length > 0) parts.push(`seeded: ${seeded.join(', ')}`);
