@@ -42,15 +42,19 @@ const node = {
   plugins: [esbuildProblemMatcherPlugin],
 };
 
+/**
+ * TensorFlow.js packages are loaded lazily by the GPU backend
+ * (core/sampling/backends.ts) and only where installed: never bundled.
+ */
+const tfjsNode = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+
 function productEntries() {
   return [
-    { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-    {
-      ...node,
-      entryPoints: ['src/cli.ts'],
-      outfile: 'dist/cli.js',
-      external: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
-    },
+    { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...tfjsNode] },
+    { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', external: tfjsNode },
+    // The sampling pool's worker_threads script: its own entry, found beside
+    // the bundle that starts it (core/sampling/pool.ts defaultWorkerScript).
+    { ...node, entryPoints: ['src/core/sampling/worker.ts'], outfile: 'dist/samplingWorker.js' },
     {
       ...node,
       entryPoints: ['src/webview/main.ts'],
@@ -76,9 +80,10 @@ function testEntries() {
       outbase: 'test',
       // Resolved at run time from node_modules: the VS Code API, the test
       // framework that registers suites globally, and the browser driver.
-      external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
+      // @tensorflow/tfjs (pure JS) is injected into the tfjs backend by the tests.
+      external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron', '@tensorflow/tfjs', ...tfjsNode],
     },
-    { ...node, entryPoints: tsFiles('bench'), outdir: 'out/bench' },
+    { ...node, entryPoints: tsFiles('bench'), outdir: 'out/bench', external: ['@tensorflow/tfjs', ...tfjsNode] },
   ];
 }
 

@@ -5,12 +5,16 @@ import { runCli } from './cli/run';
 
 declare const INITLENS_VERSION: string;
 
-process.exitCode = runCli(
-  process.argv.slice(2),
-  {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    readFile: (path) => readFileSync(path, 'utf8'),
-  },
-  INITLENS_VERSION,
-);
+void Promise.resolve(
+  runCli(
+    process.argv.slice(2),
+    {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      readFile: (path) => readFileSync(path, 'utf8'),
+    },
+    INITLENS_VERSION,
+  ),
+).then((code) => {
+  process.exitCode = code;
+});

@@ -6,11 +6,12 @@
  * Exit codes: 0 success, 1 the input could not be processed (unreadable file,
  * Python that does not parse), 2 usage errors (unknown command, bad flag).
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { analyzeSeeding } from '../core/seeding/analyze';
 import { seedReportMarkdown, isTrap } from '../core/seeding/report';
 import { parsePython, syntaxErrors } from '../core/python/parse';
 import { analyzeFiles } from './analyze';
+import { sampleCommand, SAMPLE_USAGE } from './sample';
+import { parse, UsageError } from './usage';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -28,19 +29,21 @@ Commands:
                          initialization with numbers and the code that applies it.
   report FILE [--json]   Which random number generators FILE imports, what seeds
                          each one, and the seeding mistakes it contains.
-
+${SAMPLE_USAGE}
 Options:
   -h, --help             Show this help.
   -v, --version          Print the version.
 
-Exit codes: 0 ok; 1 report: the file could not be read or parsed; 2 bad usage
-(analyze: also an unreadable file; a file with syntax errors still yields what could be read).
+Exit codes: 0 ok; 1 report: the file could not be read or parsed; 2 bad usage,
+including every bad sample argument (analyze: also an unreadable file; a file
+with syntax errors still yields what could be read).
 `;
 
-/** A usage error: reported as one line on stderr, exit code 2. */
-class UsageError extends Error {}
-
-export function runCli(argv: readonly string[], io: CliIo, version: string): number {
+/**
+ * Runs one command. Returns the exit code, or a promise of it for commands
+ * that compute asynchronously (`sample`, on the worker pool).
+ */
+export function runCli(argv: readonly string[], io: CliIo, version: string): number | Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -57,25 +60,20 @@ export function runCli(argv: readonly string[], io: CliIo, version: string): num
       if (positionals.length === 0) throw new UsageError('analyze needs at least one FILE');
       return analyzeFiles({ files: positionals, json: values.json === true }, io);
     }
+    if (command === 'sample') return sampleCommand(rest, io).catch((error: unknown) => usageExit(error, io));
     if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
     throw new UsageError(`unknown command '${command}'`);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`initlens: ${error.message} (see 'initlens --help')\n`);
-      return 2;
-    }
-    throw error;
+    return usageExit(error, io);
   }
 }
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T) {
-  try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    // node:util's messages are multi-line with hints; keep the first sentence.
-    const message = error instanceof Error ? error.message.split('\n')[0].replace(/\. To specify.*$/, '') : String(error);
-    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
+function usageExit(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    io.stderr(`initlens: ${error.message} (see 'initlens --help')\n`);
+    return 2;
   }
+  throw error;
 }
 
 function report(args: readonly string[], io: CliIo): number {
