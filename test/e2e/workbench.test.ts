@@ -133,6 +133,27 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     await page.keyboard.press('Escape');
   });
 
+  it('shows the init lenses of the model and applies one with a click', async () => {
+    const layerLens = page.locator(`${EDITOR} .codelens-decoration`, { hasText: 'ReLU → kaiming_normal_ · std 0.05051' });
+    await layerLens.first().waitFor({ timeout: 15_000 });
+    const modelLens = page.locator(`${EDITOR} .codelens-decoration`, { hasText: 'InitLens · MLP: 3 weight layers · 269,322 parameters' });
+    await modelLens.first().waitFor();
+    await shot('3-init-lenses');
+    await layerLens.first().locator('a', { hasText: 'Apply' }).click();
+    await page.locator('.tab.active.dirty[aria-label^="mnist_mlp.py"]').waitFor({ timeout: 15_000 });
+    const deadline = Date.now() + 15_000;
+    let lines = await editorLines();
+    while (!lines.includes('        nn.init.kaiming_normal_(self.fc1.weight, nonlinearity="relu")') && Date.now() < deadline) {
+      await page.waitForTimeout(200);
+      lines = await editorLines();
+    }
+    assert.ok(lines.includes('        self._init_weights()'), lines.join('\n'));
+    assert.ok(lines.includes('        nn.init.kaiming_normal_(self.fc1.weight, nonlinearity="relu")'), lines.join('\n'));
+    // The lens follows the edit: fc1 now agrees.
+    await page.locator(`${EDITOR} .codelens-decoration`, { hasText: 'ReLU → kaiming_normal_ · std 0.05051' }).locator('a', { hasText: 'Apply' }).waitFor({ state: 'detached', timeout: 15_000 });
+    await shot('4-applied');
+  });
+
   it('runs "InitLens: Show seed report" from the command palette', async () => {
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
@@ -146,6 +167,6 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     const text = (await editorLines()).join('');
     assert.ok(text.startsWith('# Seed report: mnist_mlp.py'), text);
     assert.ok(text.includes('| Python `random` | **not seeded** |'), text);
-    await shot('3-report');
+    await shot('5-report');
   });
 });
