@@ -68,6 +68,33 @@ describe('runCli', () => {
   });
 });
 
+describe('initlens analyze', () => {
+  const model = 'import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(100, 10)\n    def forward(self, x):\n        return nn.functional.relu(self.fc(x))\n';
+
+  it('prints the layers with fans, counts, current and recommended init as JSON', async () => {
+    const result = await run(['analyze', 'm.py', '--json'], { 'm.py': model });
+    assert.equal(result.code, 0);
+    const json = JSON.parse(result.stdout);
+    assert.equal(json.models[0].name, 'M');
+    const fc = json.models[0].layers[0];
+    assert.deepEqual([fc.name, fc.type, fc.line, fc.fanIn, fc.fanOut, fc.params, fc.activation.kind], ['fc', 'Linear', 5, 100, 10, 1010, 'relu']);
+    // He: sqrt(2)/sqrt(100); PyTorch default: (1/sqrt(100))/sqrt(3)
+    assert.ok(Math.abs(fc.recommended.std - Math.SQRT2 / 10) < 1e-15);
+    assert.ok(Math.abs(fc.current.std - 0.1 / Math.sqrt(3)) < 1e-15);
+    assert.equal(fc.recommended.code, 'nn.init.kaiming_normal_(self.fc.weight, nonlinearity="relu")');
+  });
+
+  it('prints a table, reads broken files partially, and exits 2 on unreadable ones', async () => {
+    const table = await run(['analyze', 'm.py'], { 'm.py': model });
+    assert.match(table.stdout, /^m\.py\n  M \(torch-module, line 2\): 1 layers, 1,010 parameters\n/);
+    assert.match(table.stdout, /fc +Linear +5 +100 +10 +1,010 +ReLU +kaiming_uniform_\(a=√5\) = U\(±1\/√fan_in\) \(std 0\.05774\) +kaiming_normal_ \(std 0\.1414\)/);
+    const broken = await run(['analyze', 'b.py'], { 'b.py': `${model}def oops(:\n` });
+    assert.equal(broken.code, 0);
+    assert.match(broken.stdout, /^b\.py \(1 syntax error: showing what could be read\)\n  M \(torch-module/);
+    assert.deepEqual(await run(['analyze', 'missing.py']), { code: 2, stdout: '', stderr: "initlens: cannot read 'missing.py' (ENOENT)\n" });
+  });
+});
+
 describe('dist/cli.js (the built binary)', () => {
   const cli = path.join(root, 'dist', 'cli.js');
   const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version as string;
