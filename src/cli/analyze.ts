@@ -48,7 +48,7 @@ function table(file: string, models: readonly Model[], errors: number, notes: re
   for (const note of notes) lines.push(`  ${note}`);
   if (models.length === 0 && notes.length === 0) lines.push('  no PyTorch or Keras models found');
   for (const model of models) {
-    lines.push(`  ${model.name} (${model.kind}, line ${model.line + 1}): ${model.layers.length} layers, ${count(model.paramCount)} parameters`);
+    lines.push(`  ${model.name} (${model.kind}, line ${model.line + 1}): ${model.layers.length} ${model.layers.length === 1 ? 'layer' : 'layers'}, ${count(model.paramCount)} parameters`);
     const rows = model.layers.map((layer) => {
       const param = mainParam(layer);
       const rec = param?.recommendation;

@@ -86,11 +86,11 @@ describe('initlens analyze', () => {
 
   it('prints a table, reads broken files partially, and exits 2 on unreadable ones', async () => {
     const table = await run(['analyze', 'm.py'], { 'm.py': model });
-    assert.match(table.stdout, /^m\.py\n  M \(torch-module, line 2\): 1 layers, 1,010 parameters\n/);
+    assert.match(table.stdout, /^m\.py\n  M \(torch-module, line 2\): 1 layer, 1,010 parameters\n/);
     assert.match(table.stdout, /fc +Linear +5 +100 +10 +1,010 +ReLU +kaiming_uniform_\(a=√5\) = U\(±1\/√fan_in\) \(std 0\.05774\) +kaiming_normal_ \(std 0\.1414\)/);
     const broken = await run(['analyze', 'b.py'], { 'b.py': `${model}def oops(:\n` });
     assert.equal(broken.code, 0);
-    assert.match(broken.stdout, /^b\.py \(1 syntax error: showing what could be read\)\n  M \(torch-module/);
+    assert.match(broken.stdout, /^b\.py \(2 syntax errors: showing what could be read\)\n  M \(torch-module/);
     assert.deepEqual(await run(['analyze', 'missing.py']), { code: 2, stdout: '', stderr: "initlens: cannot read 'missing.py' (ENOENT)\n" });
   });
 });
