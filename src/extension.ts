@@ -7,6 +7,7 @@ import { DocumentAnalyses } from './analysis/documentAnalyses';
 import { registerModelLens } from './codelens/modelLens';
 import { registerSeedLens } from './codelens/seedLens';
 import { registerApplyInit } from './commands/applyInit';
+import { registerShowHistogram } from './commands/showHistogram';
 import { registerShowSeedReport } from './commands/showSeedReport';
 import { registerModelHover } from './hover/modelHover';
 import { registerSeedHover } from './hover/seedHover';
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
       registerModelHover(analyses),
       registerShowSeedReport(analyses),
       registerApplyInit(analyses),
+      registerShowHistogram(context.extensionUri, analyses),
     );
   } catch (error) {
     // VS Code only logs activation failures; tell the user.

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { Commands } from '../commands/ids';
 import { count, layerSummary, mainParam, short } from '../core/model/describe';
+import { previewProblem } from '../core/preview/requests';
 import type { Layer, Model } from '../core/model/types';
 import { onDidChangeConfig, readConfig } from '../config';
 import { PYTHON } from '../selector';
@@ -32,6 +33,9 @@ class ModelLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
     for (const model of models) {
       const range = document.lineAt(model.line).range;
       lenses.push(new vscode.CodeLens(range, { title: modelTitle(model), command: '' }));
+      if (model.layers.some((l) => previewProblem(l) === undefined)) {
+        lenses.push(new vscode.CodeLens(range, { title: 'Preview histograms', tooltip: `Weight histograms of ${model.name}'s layers`, command: Commands.showHistogram, arguments: [uri, model.name] }));
+      }
       const open = model.layers.filter((l) => mainParam(l)?.recommendation && mainParam(l)?.agrees !== true);
       if (open.length > 0) {
         lenses.push(
@@ -51,6 +55,9 @@ class ModelLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
         lenses.push(new vscode.CodeLens(layerRange, { title: lens.title, tooltip: lens.tooltip, command: '' }));
         if (lens.apply) {
           lenses.push(new vscode.CodeLens(layerRange, { title: 'Apply', tooltip: `Initialize ${layer.name} as recommended`, command: Commands.applyInit, arguments: [uri, model.name, layer.name] }));
+        }
+        if (previewProblem(layer) === undefined) {
+          lenses.push(new vscode.CodeLens(layerRange, { title: 'Preview', tooltip: `Histogram of ${layer.name}'s weights: in effect vs recommended vs default`, command: Commands.showHistogram, arguments: [uri, model.name, layer.name] }));
         }
       }
     }

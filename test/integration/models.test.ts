@@ -64,13 +64,17 @@ describe('model lenses, hovers and Apply', () => {
     const rows = await waitFor(async () => ((await lensRows(document.uri)).length > 0 ? lensRows(document.uri) : undefined), 'model lenses');
     assert.deepEqual(rows, [
       '5: InitLens · MLP: 3 weight layers · 269,322 parameters',
+      '5: Preview histograms',
       '5: Add _init_weights()',
       '8: $(warning) ReLU → kaiming_normal_ · std 0.05051',
       '8: Apply',
+      '8: Preview',
       '9: $(warning) Tanh → xavier_normal_ · std 0.1042',
       '9: Apply',
+      '9: Preview',
       '10: $(warning) no activation → xavier_normal_ · std 0.08671',
       '10: Apply',
+      '10: Preview',
     ]);
   });
 
@@ -108,7 +112,7 @@ describe('model lenses, hovers and Apply', () => {
       ].join('\n'),
     );
     assert.equal(document.getText(), expected);
-    assert.deepEqual((await lensRows(document.uri)).filter((r) => r.startsWith('8:')), ['8: $(check) ReLU → kaiming_normal_ · std 0.05051']);
+    assert.deepEqual((await lensRows(document.uri)).filter((r) => r.startsWith('8:')), ['8: $(check) ReLU → kaiming_normal_ · std 0.05051', '8: Preview']);
     // Again: nothing left to do, nothing changes.
     assert.equal(await vscode.commands.executeCommand('initlens.applyInit', document.uri.toString(), 'MLP'), 'MLP already initializes every layer as recommended.');
     assert.equal(document.getText(), expected);
@@ -153,6 +157,6 @@ describe('model lenses, hovers and Apply', () => {
     const notebook = await vscode.workspace.openNotebookDocument('jupyter-notebook', data);
     await vscode.window.showNotebookDocument(notebook);
     const rows = await waitFor(async () => ((await lensRows(notebook.cellAt(0).document.uri)).length > 0 ? lensRows(notebook.cellAt(0).document.uri) : undefined), 'cell lenses');
-    assert.deepEqual(rows.slice(0, 3), ['1: InitLens · net: 2 weight layers · 41 parameters', '1: Add init code', '1: $(warning) ReLU → kaiming_normal_ · std 0.5']);
+    assert.deepEqual(rows.slice(0, 4), ['1: InitLens · net: 2 weight layers · 41 parameters', '1: Preview histograms', '1: Add init code', '1: $(warning) ReLU → kaiming_normal_ · std 0.5']);
   });
 });

@@ -1,0 +1,41 @@
+/**
+ * `initlens.showHistogram(uri?, model?, layer?)` ("InitLens: Preview weight
+ * histograms"): opens the panel on a model (the one around the cursor when
+ * called without arguments) and one of its layers. Resolves to the first
+ * complete histogram message sent to the panel, for automation and tests.
+ * Also registers the serializer that restores the panel after a restart.
+ */
+import * as vscode from 'vscode';
+import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { HistogramPanel, VIEW_TYPE } from '../panel/histogramPanel';
+import { isPanelState } from '../webview/protocol';
+import { Commands } from './ids';
+
+export function registerShowHistogram(extensionUri: vscode.Uri, analyses: DocumentAnalyses): vscode.Disposable {
+  const command = vscode.commands.registerCommand(Commands.showHistogram, async (uri?: unknown, model?: unknown, layer?: unknown) => {
+    if (typeof uri === 'string' && typeof model === 'string') {
+      return HistogramPanel.createOrShow(extensionUri, analyses, { uri, model, ...(typeof layer === 'string' ? { layer } : {}) });
+    }
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.languageId !== 'python') {
+      void vscode.window.showErrorMessage('InitLens: open a Python file with a PyTorch or Keras model to preview its weights.');
+      return undefined;
+    }
+    const { models } = analyses.get(editor.document).models;
+    const offset = editor.document.offsetAt(editor.selection.active);
+    const around = models.find((m) => m.span.from <= offset && offset <= m.span.to) ?? models[0];
+    if (!around) {
+      void vscode.window.showErrorMessage('InitLens: no PyTorch or Keras model found in this file.');
+      return undefined;
+    }
+    const onLine = around.layers.find((l) => l.line === editor.selection.active.line);
+    return HistogramPanel.createOrShow(extensionUri, analyses, { uri: editor.document.uri.toString(), model: around.name, ...(onLine ? { layer: onLine.name } : {}) });
+  });
+  const serializer = vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+    async deserializeWebviewPanel(panel, state: unknown) {
+      if (isPanelState(state)) HistogramPanel.revive(panel, extensionUri, analyses, state);
+      else panel.dispose();
+    },
+  });
+  return vscode.Disposable.from(command, serializer);
+}

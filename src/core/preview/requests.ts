@@ -1,0 +1,127 @@
+/**
+ * What the histogram panel samples for a layer: the scheme in effect, the
+ * recommended one and the library default (deduplicated), or the scheme the
+ * user picked, each as a sampling request on the layer's main weight, with the
+ * same seed and bins so they compare on the same axes.
+ */
+import type { Controls, LayerRow } from '../../webview/protocol';
+import { agrees } from '../init/recommend';
+import { torchInitCall, type InitScheme } from '../init/schemes';
+import { activationLabel } from '../model/activations';
+import { TORCH_LINEAR_DEFAULT } from '../model/catalog';
+import { initCode, kerasInitializerExpression, mainParam, paramExpression } from '../model/describe';
+import { isKnown, showDim } from '../model/evaluate';
+import { schemeLabel } from '../model/initCalls';
+import type { Layer, Model } from '../model/types';
+import type { SampleRequest } from '../sampling/plan';
+import type { SeedingAnalysis } from '../seeding/analyze';
+
+export interface PreviewSeries {
+  readonly role: 'current' | 'recommended' | 'default' | 'custom';
+  readonly label: string;
+  readonly request: SampleRequest;
+}
+
+export interface PreviewPlan {
+  readonly layer: Layer;
+  readonly series: readonly PreviewSeries[];
+  /** The code that applies the primary (first) series' scheme. */
+  readonly code: string;
+}
+
+/** Why a layer cannot be previewed, or undefined. */
+export function previewProblem(layer: Layer): string | undefined {
+  const p = mainParam(layer);
+  if (!p) return `${layer.name} has no weight tensor to preview.`;
+  if (!p.shape.every(isKnown)) return `The shape of ${layer.name}.${p.name} is not known (${p.shape.map((d) => showDim(d)).join('×')}).`;
+  return undefined;
+}
+
+/** The scheme the controls describe (for `scheme !== 'current'`). */
+export function controlScheme(c: Controls): InitScheme {
+  switch (c.scheme) {
+    case 'kaiming_normal':
+    case 'kaiming_uniform':
+      return { kind: c.scheme, a: c.a, mode: c.mode, nonlinearity: c.nonlinearity };
+    case 'xavier_normal':
+    case 'xavier_uniform':
+    case 'orthogonal':
+      return { kind: c.scheme, gain: c.gain };
+    case 'normal':
+      return { kind: 'normal', mean: c.mean, std: c.std };
+    case 'uniform':
+      return { kind: 'uniform', a: c.low, b: c.high };
+    case 'trunc_normal':
+      return { kind: 'trunc_normal', mean: c.mean, std: c.std, a: c.low, b: c.high };
+    case 'constant':
+      return { kind: 'constant', value: c.mean };
+    case 'zeros':
+      return { kind: 'zeros' };
+    case 'current':
+      throw new RangeError('"current" is not a scheme of its own');
+  }
+}
+
+/** The series to sample for `layer` under `controls`. */
+export function previewPlan(model: Model, layer: Layer, controls: Controls): PreviewPlan {
+  const problem = previewProblem(layer);
+  const param = mainParam(layer);
+  if (problem || !param) throw new RangeError(problem);
+  const shape = param.shape as number[];
+  const base = { shape, framework: layer.framework, seed: controls.seed, bins: controls.bins };
+  const series: PreviewSeries[] = [];
+  const push = (role: PreviewSeries['role'], label: string, scheme: InitScheme | null | undefined) => {
+    if (!scheme) return;
+    if (series.some((s) => agrees(s.request.scheme, scheme, shape, layer.framework) && sameKind(s.request.scheme, scheme))) return;
+    series.push({ role, label, request: { ...base, scheme } });
+  };
+  if (controls.scheme !== 'current') push('custom', `${schemeLabel(controlScheme(controls), layer.framework)} (chosen)`, controlScheme(controls));
+  else push('current', `${param.current.label} (${param.current.source === 'default' ? 'default, in effect' : 'in the code'})`, param.current.scheme);
+  if (param.recommendation) push('recommended', `${param.recommendation.name} (recommended)`, param.recommendation.scheme);
+  const fallback = param.init ?? (layer.framework === 'torch' ? TORCH_LINEAR_DEFAULT : undefined);
+  push('default', `${param.label} (${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} default)`, fallback);
+  const primary = series[0]?.request.scheme;
+  const code = primary
+    ? layer.framework === 'keras'
+      ? `${param.name === 'kernel' ? 'kernel_initializer' : `${param.name}_initializer`}=${kerasInitializerExpression(primary)}`
+      : model.kind === 'torch-sequential' || layer.attribute
+        ? torchInitCall(primary, paramExpression(model, layer, param.name))
+        : initCode(model, layer, param, primary)
+    : '';
+  return { layer, series, code };
+}
+
+/** Same distribution family (so a uniform and a normal with equal std both show). */
+function sameKind(a: InitScheme, b: InitScheme): boolean {
+  const family = (s: InitScheme) => (s.kind.endsWith('uniform') || (s.kind === 'variance_scaling' && s.distribution === 'uniform') ? 'uniform' : s.kind === 'orthogonal' ? 'orthogonal' : 'normal');
+  return family(a) === family(b);
+}
+
+/** The overview rows of a model. */
+export function layerRows(model: Model): LayerRow[] {
+  return model.layers
+    .filter((l) => l.role !== 'normalizer')
+    .map((layer) => {
+      const p = mainParam(layer);
+      const flag = p?.agrees === false && p.recommendation ? `${p.current.label} does not suit ${layer.activation ? activationLabel(layer.activation.activation) : 'the activation'}: ${p.recommendation.name} is recommended. ${p.recommendation.reason}` : undefined;
+      return {
+        name: layer.name,
+        type: layer.type,
+        shape: p ? p.shape.map((d) => showDim(d)).join('×') : '',
+        activation: layer.activation ? activationLabel(layer.activation.activation) : '?',
+        scheme: p?.current.label ?? '',
+        ...(flag ? { flag } : {}),
+        previewable: previewProblem(layer) === undefined,
+      };
+    });
+}
+
+/** The seed the panel starts with: the file's `torch.manual_seed(<int>)` (or another seeding call) when there is one. */
+export function seedFromFile(seeding: SeedingAnalysis): string | undefined {
+  for (const r of seeding.references) {
+    if (r.api.effect !== 'seeds' || r.argument === undefined) continue;
+    const literal = r.argument.trim().replace(/_/g, '');
+    if (/^\d{1,20}$/.test(literal) && BigInt(literal) <= 2n ** 64n - 1n) return literal;
+  }
+  return undefined;
+}

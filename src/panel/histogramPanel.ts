@@ -1,0 +1,414 @@
+/**
+ * The histogram preview panel (webview), on the official shape: one panel,
+ * `createOrShow`/`revive`, owned disposables, `localResourceRoots` limited to
+ * the extension's `dist/` and `media/`, a CSP of `default-src 'none'` with a
+ * fresh script nonce per render, data only through `postMessage` (validated
+ * with `protocol.ts` both ways). Samples are computed here, on the sampling
+ * engine's worker pool; the page only receives bins and statistics.
+ */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { layerRows, previewPlan, previewProblem, seedFromFile, type PreviewSeries } from '../core/preview/requests';
+import { mainParam } from '../core/model/describe';
+import { showDim } from '../core/model/evaluate';
+import type { Model } from '../core/model/types';
+import { selectBackend, BACKEND_SETTINGS, type BackendSetting, type ComputeBackend } from '../core/sampling/backends';
+import { tallyChunk } from '../core/sampling/chunk';
+import type { SampleSummary } from '../core/sampling/engine';
+import { planSampling, SamplingError, type SamplingPlan } from '../core/sampling/plan';
+import { SamplingPool } from '../core/sampling/pool';
+import { theoryDensity } from '../core/sampling/theory';
+import { DEFAULT_CONTROLS, pageMessageProblem, type Controls, type HostMessage, type PageMessage, type PanelState, type SeriesData } from '../webview/protocol';
+
+export const VIEW_TYPE = 'initlens.histogram';
+
+export interface PanelTarget {
+  readonly uri: string;
+  readonly model: string;
+  readonly layer?: string;
+}
+
+type HistogramMessage = Extract<HostMessage, { type: 'histogram' }>;
+
+/** Seconds of quiet typing before the panel follows an edit. */
+const FOLLOW_DEBOUNCE_MS = 400;
+
+export class HistogramPanel implements vscode.Disposable {
+  static current: HistogramPanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private controls: Controls;
+  private layer: string | undefined;
+  private pool: SamplingPool | undefined;
+  private backend: Promise<ComputeBackend> | undefined;
+  private computation: AbortController | undefined;
+  private thumbnails: AbortController | undefined;
+  private requestId = 0;
+  private followTimer: NodeJS.Timeout | undefined;
+  private ready = false;
+
+  /** Opens (or reveals and retargets) the panel; resolves with the first complete histogram message. */
+  static async createOrShow(extensionUri: vscode.Uri, analyses: DocumentAnalyses, target: PanelTarget): Promise<HistogramMessage | undefined> {
+    if (HistogramPanel.current) {
+      HistogramPanel.current.panel.reveal(undefined, true);
+    } else {
+      const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'InitLens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, panelOptions(extensionUri));
+      HistogramPanel.current = new HistogramPanel(panel, extensionUri, analyses, target, undefined);
+    }
+    return HistogramPanel.current.retarget(target);
+  }
+
+  /** Restores a panel after a restart (the serializer hands us its saved state). */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, analyses: DocumentAnalyses, state: PanelState): void {
+    panel.webview.options = panelOptions(extensionUri);
+    HistogramPanel.current?.dispose();
+    HistogramPanel.current = new HistogramPanel(panel, extensionUri, analyses, state, state.controls);
+    void HistogramPanel.current.retarget(state);
+  }
+
+  private target: PanelTarget;
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly analyses: DocumentAnalyses,
+    target: PanelTarget,
+    controls: Controls | undefined,
+  ) {
+    this.target = target;
+    this.controls = controls ?? DEFAULT_CONTROLS;
+    this.panel.webview.html = this.html();
+    this.panel.onDidDispose(() => this.dispose(), this, this.disposables);
+    this.panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), this, this.disposables);
+    vscode.workspace.onDidChangeTextDocument(
+      (e) => {
+        if (e.document.uri.toString() !== this.target.uri) return;
+        clearTimeout(this.followTimer);
+        this.followTimer = setTimeout(() => void this.refresh(), FOLLOW_DEBOUNCE_MS);
+      },
+      this,
+      this.disposables,
+    );
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => {
+        if (e.affectsConfiguration('initlens.compute.backend')) this.backend = undefined;
+      },
+      this,
+      this.disposables,
+    );
+  }
+
+  private async retarget(target: PanelTarget): Promise<HistogramMessage | undefined> {
+    const sameDocument = target.uri === this.target.uri;
+    this.target = target;
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri, true));
+    if (!sameDocument || this.controls === DEFAULT_CONTROLS) {
+      const seed = seedFromFile(this.analyses.get(document).seeding) ?? String(vscode.workspace.getConfiguration('initlens', document).get<number>('seed.default', 0));
+      this.controls = { ...this.controls, seed };
+    }
+    this.layer = target.layer;
+    if (!this.ready) await this.untilReady();
+    return this.refresh();
+  }
+
+  private readyResolvers: (() => void)[] = [];
+  private untilReady(): Promise<void> {
+    return new Promise((resolve) => this.readyResolvers.push(resolve));
+  }
+
+  /** The model as it is now in the document, or undefined (with a message) when it is gone. */
+  private async currentModel(): Promise<Model | undefined> {
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(this.target.uri, true));
+    const model = this.analyses.get(document).models.models.find((m) => m.name === this.target.model);
+    if (!model) this.post({ type: 'error', message: `${this.target.model} is no longer in ${path.basename(document.uri.path)}.` });
+    return model;
+  }
+
+  /** Re-reads the model, re-sends the overview, and recomputes the selected layer. */
+  private async refresh(): Promise<HistogramMessage | undefined> {
+    const model = await this.currentModel();
+    if (!model) return undefined;
+    const rows = layerRows(model);
+    if (!this.layer || !rows.some((r) => r.name === this.layer && r.previewable)) this.layer = rows.find((r) => r.previewable)?.name;
+    const title = `InitLens: ${model.name}${this.layer ? ` · ${this.layer}` : ''}`;
+    this.panel.title = title;
+    this.post({ type: 'model', uri: this.target.uri, title, model: model.name, framework: model.framework, layers: rows, selected: this.layer, controls: this.controls });
+    void this.sendThumbnails(model);
+    return this.compute(model);
+  }
+
+  private getBackend(): Promise<ComputeBackend> {
+    const setting = vscode.workspace.getConfiguration('initlens').get<string>('compute.backend', 'auto');
+    this.pool ??= new SamplingPool();
+    this.backend ??= selectBackend((BACKEND_SETTINGS as readonly string[]).includes(setting) ? (setting as BackendSetting) : 'auto', { cpu: { pool: this.pool } });
+    return this.backend;
+  }
+
+  /** Samples every series of the selected layer, posting progressive histograms. */
+  private async compute(model: Model): Promise<HistogramMessage | undefined> {
+    this.computation?.abort();
+    const layer = model.layers.find((l) => l.name === this.layer);
+    if (!layer) {
+      this.post({ type: 'error', message: `${model.name} has no layer whose weights can be previewed.` });
+      return undefined;
+    }
+    const problem = previewProblem(layer);
+    if (problem) {
+      this.post({ type: 'error', message: problem });
+      return undefined;
+    }
+    let preview;
+    let plans: SamplingPlan[];
+    try {
+      preview = previewPlan(model, layer, this.controls);
+      plans = preview.series.map((s) => planSampling(s.request));
+    } catch (error) {
+      this.post({ type: 'error', message: error instanceof SamplingError || error instanceof RangeError ? error.message : String(error) });
+      return undefined;
+    }
+    const controller = new AbortController();
+    this.computation = controller;
+    const request = ++this.requestId;
+    const backend = await this.getBackend();
+    const partial: (SeriesData | undefined)[] = preview.series.map(() => undefined);
+    const progress: number[] = preview.series.map(() => 0);
+    let backendText = '';
+    const message = (phase: HistogramMessage['phase']): HistogramMessage => ({
+      type: 'histogram',
+      request,
+      layer: layer.name,
+      phase,
+      progress: progress.reduce((a, b) => a + b, 0) / progress.length,
+      fanIn: showDim(layer.fanIn),
+      fanOut: showDim(layer.fanOut),
+      series: partial.filter((s): s is SeriesData => s !== undefined),
+      backend: backendText,
+      code: preview.code,
+    });
+    const subsampleOnly = this.controls.size === 'subsample';
+    try {
+      await Promise.all(
+        preview.series.map(async (series, i) => {
+          const plan = plans[i];
+          const result = await backend
+            .sample(series.request, {
+              signal: controller.signal,
+              onProgress: (p) => {
+                partial[i] = seriesData(series, plan, p.summary);
+                progress[i] = p.done / p.total;
+                if (controller.signal.aborted) return;
+                this.post(message(p.phase === 'done' ? 'refine' : p.phase));
+                // "Subsample" stops after the first coarse histogram.
+                if (subsampleOnly && p.phase === 'subsample') controller.abort(new DOMException('subsample only', 'AbortError'));
+              },
+            })
+            .catch((error: unknown) => {
+              if (subsampleOnly && controller.signal.reason instanceof DOMException && controller.signal.reason.message === 'subsample only') return undefined;
+              throw error;
+            });
+          if (result) {
+            partial[i] = seriesData(series, plan, result);
+            progress[i] = 1;
+            if (i === 0) backendText = `${result.backend.name === 'cpu' ? `CPU engine${result.backend.workers ? `, ${result.backend.workers} workers` : ''}` : result.backend.name}: ${result.backend.reason}`;
+          } else {
+            progress[i] = 1;
+          }
+        }),
+      );
+    } catch (error) {
+      if (controller.signal.aborted && this.computation !== controller) return undefined; // superseded
+      if (controller.signal.aborted) {
+        this.post({ type: 'cancelled', request });
+        return undefined;
+      }
+      this.post({ type: 'error', message: `Sampling failed: ${error instanceof Error ? error.message : String(error)}` });
+      return undefined;
+    }
+    if (subsampleOnly) backendText ||= 'CPU engine: subsample of the first 65,536 weights';
+    const done = message('done');
+    this.post(done);
+    return done;
+  }
+
+  /** Small histograms of every layer's current initialization (subsamples: fast for any size). */
+  private async sendThumbnails(model: Model): Promise<void> {
+    this.thumbnails?.abort();
+    const controller = new AbortController();
+    this.thumbnails = controller;
+    for (const layer of model.layers) {
+      if (controller.signal.aborted) return;
+      if (layer.role === 'normalizer' || previewProblem(layer)) continue;
+      const param = mainParam(layer);
+      if (!param?.current.scheme) continue;
+      const request = { scheme: param.current.scheme, shape: param.shape as number[], framework: layer.framework, seed: this.controls.seed, bins: 30 };
+      try {
+        const plan = planSampling(request);
+        // The first chunk's leading elements: the same weights the engine's first preview shows.
+        const tally = tallyChunk(plan, 0, 1 << 14);
+        this.post({ type: 'thumbnail', layer: layer.name, counts: Array.from(tally.counts) });
+      } catch {
+        // A scheme the engine refuses (e.g. a huge orthogonal_) simply has no thumbnail.
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const problem = pageMessageProblem(raw);
+    if (problem) {
+      this.post({ type: 'error', message: `InitLens ignored a message from the panel: ${problem}.` });
+      return;
+    }
+    const message = raw as PageMessage;
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        for (const resolve of this.readyResolvers.splice(0)) resolve();
+        break;
+      case 'select':
+        this.layer = message.layer;
+        this.target = { ...this.target, layer: message.layer };
+        await this.refresh();
+        break;
+      case 'configure':
+        this.controls = message.controls;
+        await this.refresh();
+        break;
+      case 'cancel':
+        this.computation?.abort(new DOMException('cancelled by the user', 'AbortError'));
+        break;
+      case 'copyCode': {
+        const code = (await this.lastCode()) ?? '';
+        await vscode.env.clipboard.writeText(code);
+        vscode.window.setStatusBarMessage(`InitLens: copied ${code}`, 4000);
+        break;
+      }
+      case 'export':
+        await this.export(message.format, message.data);
+        break;
+      case 'rendered':
+        break;
+    }
+  }
+
+  private async lastCode(): Promise<string | undefined> {
+    const model = await this.currentModel();
+    const layer = model?.layers.find((l) => l.name === this.layer);
+    if (!model || !layer || previewProblem(layer)) return undefined;
+    return previewPlan(model, layer, this.controls).code;
+  }
+
+  private async export(format: 'png' | 'svg' | 'csv', data: string): Promise<void> {
+    const base = `${this.target.model}-${this.layer ?? 'model'}`.replace(/[^\w.-]+/g, '_');
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${base}.${format}`) } : {}),
+      filters: { [format.toUpperCase()]: [format] },
+    });
+    if (!uri) return;
+    const bytes = format === 'png' ? Buffer.from(data.slice('data:image/png;base64,'.length), 'base64') : Buffer.from(data, 'utf8');
+    await vscode.workspace.fs.writeFile(uri, bytes);
+    vscode.window.setStatusBarMessage(`InitLens: saved ${path.basename(uri.path)}`, 4000);
+  }
+
+  private post(message: HostMessage): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css'));
+    const csp = [
+      "default-src 'none'",
+      `img-src ${webview.cspSource} data:`,
+      // Observable Plot writes style attributes and a <style> element into its SVG.
+      `style-src ${webview.cspSource} 'unsafe-inline'`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    const number = (id: string, label: string, attrs = 'step="any"') => `<label>${label}<input id="${id}" type="number" ${attrs}></label>`;
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>InitLens</title>
+</head>
+<body>
+<header><h1 id="title">InitLens</h1><span id="backend"></span></header>
+<section id="controls" aria-label="Sampling controls">
+  <label>Seed<input id="seed" inputmode="numeric" aria-describedby="seed-help"></label>
+  <label>Scheme<select id="scheme"></select></label>
+  <label data-for="kaiming">Mode<select id="mode"><option value="fan_in">fan_in</option><option value="fan_out">fan_out</option></select></label>
+  <label data-for="kaiming">Nonlinearity<select id="nonlinearity"></select></label>
+  <span data-for="kaiming">${number('a', 'a (negative slope)')}</span>
+  <span data-for="xavier orthogonal">${number('gain', 'Gain', 'step="any" min="0"')}</span>
+  <span data-for="normal trunc_normal constant">${number('mean', 'Mean (constant: value)')}</span>
+  <span data-for="normal trunc_normal">${number('std', 'Std', 'step="any" min="0"')}</span>
+  <span data-for="uniform trunc_normal">${number('low', 'Low')}</span>
+  <span data-for="uniform trunc_normal">${number('high', 'High')}</span>
+  ${number('bins', 'Bins', 'min="1" max="10000" step="1"')}
+  <label>Count scale<select id="scale"><option value="linear">linear</option><option value="log">log</option></select></label>
+  <label>Sample<select id="size"><option value="full">full tensor</option><option value="subsample">subsample (65,536)</option></select></label>
+</section>
+<p id="seed-help" hidden>An integer from 0 to 2^64−1; by default the file's torch.manual_seed value.</p>
+<section id="status" role="status" aria-live="polite"><progress id="progress" max="1" value="0"></progress><button id="cancel" hidden>Cancel</button><span id="message">Loading…</span></section>
+<ul id="legend" aria-label="Legend"></ul>
+<div id="chart" role="img" aria-label="Histogram"></div>
+<table id="stats" aria-label="Statistics"></table>
+<div id="actions"><button id="copy">Copy init code</button><button id="png">Export PNG</button><button id="svg">Export SVG</button><button id="csv">Export CSV</button></div>
+<details><summary>Bins as a table</summary><table id="bins" aria-label="Bins"></table></details>
+<h2>Layers</h2>
+<ul id="layers" aria-label="Layers of the model"></ul>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (HistogramPanel.current === this) HistogramPanel.current = undefined;
+    this.computation?.abort();
+    this.thumbnails?.abort();
+    clearTimeout(this.followTimer);
+    void this.pool?.dispose();
+    this.disposables.forEach((d) => d.dispose());
+    this.panel.dispose();
+  }
+}
+
+function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+/** A series as the page receives it: bins, statistics, and the theory at the bin centres. */
+function seriesData(series: PreviewSeries, plan: SamplingPlan, summary: SampleSummary): SeriesData {
+  const edges = summary.bins.edges;
+  const theory = plan.theory;
+  const density = theory.kind === 'constant' || theory.kind === 'point_masses' ? [] : edges.slice(0, -1).map((e, i) => theoryDensity(theory, (e + edges[i + 1]) / 2));
+  return {
+    role: series.role,
+    label: series.label,
+    edges,
+    counts: summary.bins.counts,
+    density,
+    count: summary.count,
+    total: plan.count,
+    mean: summary.mean,
+    std: summary.std,
+    min: summary.min,
+    max: summary.max,
+    beyond2Sigma: summary.beyond2Sigma,
+    theoryMean: plan.reference.mean,
+    theoryStd: plan.resolved.std,
+    ...(theory.kind === 'uniform' || theory.kind === 'truncated_normal' ? { low: theory.low, high: theory.high } : {}),
+  };
+}

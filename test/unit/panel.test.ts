@@ -1,0 +1,132 @@
+/**
+ * The panel's pure parts: what is sampled for a layer (series and their
+ * schemes), and the view models that turn bins into drawable series.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ModelAnalyzer } from '../../src/core/model/analyze';
+import { layerRows, previewPlan, previewProblem, seedFromFile } from '../../src/core/preview/requests';
+import { parsePython } from '../../src/core/python/parse';
+import { analyzeSeeding } from '../../src/core/seeding/analyze';
+import { DEFAULT_CONTROLS, type SeriesData } from '../../src/webview/protocol';
+import { binsCsv, densityBars, markers, statsRows, theoryCurve, xDomain } from '../../src/webview/viewModel';
+
+const MODEL = [
+  'import torch',
+  'import torch.nn as nn',
+  'torch.manual_seed(1234)',
+  'class Net(nn.Module):',
+  '    def __init__(self, d=16):',
+  '        super().__init__()',
+  '        self.fc = nn.Linear(64, 32)',
+  '        self.mid = nn.Linear(32, 32)',
+  '        self.out = nn.Linear(32, self.k)',
+  '        nn.init.xavier_uniform_(self.mid.weight)',
+  '    def forward(self, x):',
+  '        return self.out(torch.relu(self.mid(torch.relu(self.fc(x)))))',
+  '',
+].join('\n');
+
+function analyze() {
+  const tree = parsePython(MODEL);
+  return { model: new ModelAnalyzer().analyze(tree, MODEL).models[0], seeding: analyzeSeeding(tree, MODEL) };
+}
+
+describe('preview requests', () => {
+  it('compares the scheme in effect, the recommended one and the default, without duplicates', () => {
+    const { model } = analyze();
+    const fc = model.layers[0];
+    const plan = previewPlan(model, fc, { ...DEFAULT_CONTROLS, seed: '7', bins: 50 });
+    // In effect = PyTorch's default, so the default is not repeated.
+    assert.deepEqual(plan.series.map((s) => s.role), ['current', 'recommended']);
+    assert.deepEqual(plan.series[0].request, { shape: [32, 64], framework: 'torch', seed: '7', bins: 50, scheme: { kind: 'kaiming_uniform', a: Math.sqrt(5), mode: 'fan_in', nonlinearity: 'leaky_relu' } });
+    assert.deepEqual(plan.series[1].request.scheme, { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'relu' });
+    assert.equal(plan.code, 'nn.init.kaiming_uniform_(self.fc.weight, a=2.23606797749979, nonlinearity="leaky_relu")');
+    const mid = previewPlan(model, model.layers[1], DEFAULT_CONTROLS);
+    assert.deepEqual(mid.series.map((s) => [s.role, s.request.scheme.kind]), [
+      ['current', 'xavier_uniform'],
+      ['recommended', 'kaiming_normal'],
+      ['default', 'kaiming_uniform'],
+    ]);
+  });
+
+  it('previews the scheme chosen in the controls first', () => {
+    const { model } = analyze();
+    const plan = previewPlan(model, model.layers[0], { ...DEFAULT_CONTROLS, scheme: 'trunc_normal', mean: 0, std: 0.02, low: -0.04, high: 0.04 });
+    assert.deepEqual(plan.series[0].request.scheme, { kind: 'trunc_normal', mean: 0, std: 0.02, a: -0.04, b: 0.04 });
+    assert.equal(plan.series[0].role, 'custom');
+    assert.equal(plan.code, 'nn.init.trunc_normal_(self.fc.weight, mean=0.0, std=0.02, a=-0.04, b=0.04)');
+  });
+
+  it('refuses layers of unknown shape, and flags mismatches in the overview', () => {
+    const { model } = analyze();
+    assert.equal(previewProblem(model.layers[2]), 'The shape of out.weight is not known (self.k×32).');
+    const rows = layerRows(model);
+    assert.deepEqual(rows.map((r) => [r.name, r.shape, r.previewable, r.flag !== undefined]), [
+      ['fc', '32×64', true, true],
+      ['mid', '32×32', true, true],
+      ['out', 'self.k×32', false, true],
+    ]);
+    assert.match(rows[1].flag ?? '', /^xavier_uniform_ does not suit ReLU: kaiming_normal_ is recommended\./);
+  });
+
+  it('starts from the seed the file uses', () => {
+    assert.equal(seedFromFile(analyze().seeding), '1234');
+    const text = 'import torch\ntorch.manual_seed(SEED)\n';
+    assert.equal(seedFromFile(analyzeSeeding(parsePython(text), text)), undefined);
+  });
+});
+
+describe('view models', () => {
+  // Two bins of width 0.5 over [-0.5, 0.5]; 30 of 40 values binned, 10 outside.
+  const series: SeriesData = {
+    role: 'current',
+    label: 'x',
+    edges: [-0.5, 0, 0.5],
+    counts: [10, 20],
+    density: [0.8, 1.2],
+    count: 40,
+    total: 100,
+    mean: 0.01,
+    std: 0.3,
+    min: -0.7,
+    max: 0.9,
+    beyond2Sigma: 0.05,
+    theoryMean: 0,
+    theoryStd: 0.25,
+    low: -0.5,
+    high: 0.5,
+  };
+
+  it('turns counts into densities normalized by the values binned so far', () => {
+    assert.deepEqual(densityBars(series, 'linear'), [
+      { x1: -0.5, x2: 0, y: 10 / (40 * 0.5) },
+      { x1: 0, x2: 0.5, y: 20 / (40 * 0.5) },
+    ]);
+    assert.deepEqual(densityBars({ ...series, counts: [0, 20] }, 'log'), [{ x1: 0, x2: 0.5, y: 1 }]);
+    assert.deepEqual(theoryCurve(series, 'linear'), [
+      { x: -0.25, y: 0.8 },
+      { x: 0.25, y: 1.2 },
+    ]);
+  });
+
+  it('places σ markers and bounds, and a domain covering every series', () => {
+    assert.deepEqual(markers(series).map((m) => [m.x, m.label]), [
+      [-0.5, '−2σ'],
+      [-0.25, '−σ'],
+      [0.25, '+σ'],
+      [0.5, '+2σ'],
+      [-0.5, 'low'],
+      [0.5, 'high'],
+    ]);
+    assert.deepEqual(xDomain([series, { ...series, edges: [-2, 0, 1] }]), [-2, 1]);
+  });
+
+  it('writes the statistics table and the CSV', () => {
+    const rows = statsRows([series], '64', '32');
+    assert.deepEqual(rows[3], ['count', '40 of 100']);
+    assert.deepEqual(rows[5], ['std', '0.3']);
+    assert.deepEqual(rows[9], ['beyond ±2σ', '5%']);
+    assert.equal(binsCsv(series), 'lower,upper,count,density,theoretical_density\n-0.5,0,10,0.5,0.8\n0,0.5,20,1,1.2\n');
+  });
+});
