@@ -66,7 +66,8 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     vsix = path.join(ROOT, 'initlens.vsix');
     fs.rmSync(vsix, { force: true });
     runOrThrow(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'vsix'], { cwd: ROOT });
-    sandbox = createSandbox(path.join(ROOT, 'examples'));
+    // Dark first; the panel test switches to light to check that the chart follows the theme.
+    sandbox = createSandbox(path.join(ROOT, 'examples'), { 'workbench.colorTheme': 'Default Dark Modern' });
     installVsix(install, sandbox, vsix);
     server = await startCodeServer(install, sandbox);
     session = await openBrowser();
@@ -154,7 +155,47 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     await shot('4-applied');
   });
 
+  it('opens the histogram panel from a Preview lens, reads its statistics, changes the scheme', async () => {
+    const lens = page.locator(`${EDITOR} .codelens-decoration`, { hasText: 'Tanh → xavier_normal_' });
+    await lens.first().waitFor({ timeout: 15_000 });
+    const clicked = Date.now();
+    await lens.first().locator('a', { hasText: 'Preview' }).click();
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await view.locator('#chart[data-phase] svg').waitFor({ timeout: 30_000 });
+    const firstDrawn = Date.now() - clicked;
+    await view.locator('#chart[data-phase="done"]').waitFor({ timeout: 30_000 });
+    const stats = async () => view.locator('#stats').innerText();
+    const before = await stats();
+    // fc2 = nn.Linear(256, 256): 65,536 weights; default std (1/16)/sqrt(3) = 0.03608, Xavier tanh 5/3*sqrt(2/512) = 0.1042
+    assert.match(before, /count\s+65,536\s+65,536/);
+    assert.match(before, /theoretical std\s+0\.03608\s+0\.1042/);
+    await shot('6-panel-dark');
+    // Another layer from the overview: the panel is already open, so this is the steady-state latency.
+    const previous = await view.locator('#chart').getAttribute('data-request');
+    const selected = Date.now();
+    await view.locator('#layers button.layer', { hasText: 'fc1' }).click();
+    await view.locator(`#chart[data-phase]:not([data-request="${previous}"]) svg`).waitFor({ timeout: 15_000 });
+    const switched = Date.now() - selected;
+    await view.locator('#title', { hasText: 'fc1' }).waitFor({ timeout: 15_000 });
+    await view.locator('#chart[data-phase="done"]').waitFor({ timeout: 30_000 });
+    console.log(`# panel: first histogram drawn ${firstDrawn} ms after the click on Preview (panel start included); ${switched} ms after selecting another layer`);
+    // Choose Xavier uniform with gain 1 for fc1 (784 -> 256): std sqrt(2/1040) = 0.04385.
+    await view.locator('#scheme').selectOption('xavier_uniform');
+    await view.locator('#stats', { hasText: '0.04385' }).waitFor({ timeout: 30_000 });
+    assert.notEqual(await stats(), before);
+    assert.match(await view.locator('#legend').innerText(), /xavier_uniform_ \(chosen\)/);
+    // Light theme: the chart follows the --vscode-* variables.
+    const settingsFile = path.join(sandbox.userDataDir, 'User', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': 'Default Light Modern' }, null, 2));
+    await page.locator('.monaco-workbench.vs').waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(500);
+    await shot('7-panel-light');
+    await page.keyboard.press('Escape');
+  });
+
   it('runs "InitLens: Show seed report" from the command palette', async () => {
+    await page.locator('.tab[aria-label^="mnist_mlp.py"]').click();
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
