@@ -126,7 +126,11 @@ export class HistogramPanel implements vscode.Disposable {
     return model;
   }
 
-  /** Re-reads the model, re-sends the overview, and recomputes the selected layer. */
+  /**
+   * Re-reads the model and recomputes the selected layer. The overview (rows
+   * and thumbnails) is re-sent only when the model or the controls changed:
+   * selecting another layer goes straight to sampling.
+   */
   private async refresh(): Promise<HistogramMessage | undefined> {
     const model = await this.currentModel();
     if (!model) return undefined;
@@ -134,10 +138,20 @@ export class HistogramPanel implements vscode.Disposable {
     if (!this.layer || !rows.some((r) => r.name === this.layer && r.previewable)) this.layer = rows.find((r) => r.previewable)?.name;
     const title = `InitLens: ${model.name}${this.layer ? ` · ${this.layer}` : ''}`;
     this.panel.title = title;
-    this.post({ type: 'model', uri: this.target.uri, title, model: model.name, framework: model.framework, layers: rows, selected: this.layer, controls: this.controls });
-    void this.sendThumbnails(model);
+    const overview = JSON.stringify([this.target.uri, rows, this.controls]);
+    const message: HostMessage = { type: 'model', uri: this.target.uri, title, model: model.name, framework: model.framework, layers: rows, selected: this.layer, controls: this.controls };
+    if (overview !== this.overview) {
+      this.overview = overview;
+      this.post(message);
+      void this.sendThumbnails(model);
+    } else {
+      this.post({ ...message, layers: [], sameLayers: true });
+    }
     return this.compute(model);
   }
+
+  /** What the page's overview shows, to skip re-sending it unchanged. */
+  private overview = '';
 
   private getBackend(): Promise<ComputeBackend> {
     const setting = vscode.workspace.getConfiguration('initlens').get<string>('compute.backend', 'auto');

@@ -210,6 +210,11 @@ function renderModel(msg: Extract<HostMessage, { type: 'model' }>): void {
   showControls(controls);
   state = { uri: msg.uri, model: msg.model, ...(msg.selected ? { layer: msg.selected } : {}), controls };
   vscode.setState(state);
+  // Only the title and the selection moved: keep the overview (and its thumbnails).
+  if (msg.sameLayers) {
+    $('layers').querySelectorAll('li').forEach((li) => li.classList.toggle('selected', li.dataset.layer === msg.selected));
+    return;
+  }
   $('layers').replaceChildren(
     ...msg.layers.map((row) => {
       const li = document.createElement('li');

@@ -104,6 +104,8 @@ export type HostMessage =
       readonly model: string;
       readonly framework: 'torch' | 'keras';
       readonly layers: readonly LayerRow[];
+      /** True when `layers` is empty because the overview the page shows is still current. */
+      readonly sameLayers?: boolean;
       readonly selected: string | undefined;
       readonly controls: Controls;
     }
