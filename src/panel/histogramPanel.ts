@@ -278,6 +278,10 @@ export class HistogramPanel implements vscode.Disposable {
     const message = raw as PageMessage;
     switch (message.type) {
       case 'ready':
+        // Also sent when a hidden panel's page is reloaded (no retained context):
+        // it starts empty, so send everything again.
+        this.overview = '';
+        if (this.ready) await this.refresh();
         this.ready = true;
         for (const resolve of this.readyResolvers.splice(0)) resolve();
         break;

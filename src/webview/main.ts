@@ -150,8 +150,11 @@ function render(msg: Extract<HostMessage, { type: 'histogram' }>): void {
   lastHistogram = msg;
   const host = $('chart');
   const width = Math.max(320, Math.min(900, host.clientWidth || 640));
+  const started = performance.now();
   const svg = chart(msg.series, controls.scale, width);
   host.replaceChildren(svg);
+  // Drawing time, for the e2e run's report.
+  host.dataset.renderMs = (performance.now() - started).toFixed(1);
   host.dataset.request = String(msg.request);
   host.dataset.phase = msg.phase;
   host.setAttribute('aria-label', `Histogram of ${msg.layer}: ${msg.series.map((s) => s.label).join(' vs ')}`);
