@@ -191,7 +191,6 @@ describe('exact arithmetic helpers', () => {
     assert.equal(Math.fround(a * b + c), 1 + 2 ** -22, 'the naive double rounding goes wrong here');
     assert.equal(fma32(a, b, c), 1 + 2 ** -23);
     assert.equal(fma32(-a, b, -c), -(1 + 2 ** -23));
-    assert.equal(fma32(a, b, c), Math.fround(fma64(a, b, c)));
     assert.equal(fma32(3, 5, 7), 22);
   });
 
