@@ -33,17 +33,18 @@ export function storedSeed(seed: bigint): bigint {
 
 /** The mt19937 engine of `MT19937RNGEngine.h` (reference `init_genrand`, in-place twist). */
 export class MT19937 {
-  private readonly mt = new Uint32Array(N);
+  // Int32Array, not Uint32Array: V8 keeps int32 words unboxed, while uint32 loads above 2^31 become doubles.
+  private readonly mt = new Int32Array(N);
   private left = 1;
   private next = 0;
 
   constructor(seed32: number) {
     const mt = this.mt;
     // init_with_uint32: only the low 32 bits of the seed are used (spec §2.3).
-    mt[0] = seed32 >>> 0;
+    mt[0] = seed32 | 0;
     for (let i = 1; i < N; i++) {
       const prev = mt[i - 1];
-      mt[i] = (Math.imul(1812433253, prev ^ (prev >>> 30)) + i) >>> 0;
+      mt[i] = (Math.imul(1812433253, prev ^ (prev >>> 30)) + i) | 0;
     }
   }
 
@@ -59,10 +60,10 @@ export class MT19937 {
   }
 
   /**
-   * The next `out.length` words into `out` (the same words as repeated
-   * {@link nextU32}; the bulk loop is what makes `normal_` fast).
+   * The next words into `out[from..to)` as int32 bit patterns (the same words
+   * as repeated {@link nextU32}; the bulk loop is what makes `normal_` fast).
    */
-  fill(out: Uint32Array | Int32Array, from = 0, to = out.length): void {
+  fill(out: Int32Array, from = 0, to = out.length): void {
     const mt = this.mt;
     let i = from;
     while (i < to) {
@@ -199,6 +200,8 @@ function lane(w1: number, w2: number, mean: number, std: number, out: Float32Arr
 export class TorchGenerator {
   private engine: MT19937;
   private cachedNormal: number | undefined;
+  /** Reused word buffer of the bulk kernels (their words never escape). */
+  private scratch = new Int32Array(0);
   /** Words drawn since the seed: for draw accounting in tests and reports. */
   draws = 0;
   readonly seed: bigint;
@@ -230,10 +233,18 @@ export class TorchGenerator {
   }
 
   /** The next `n` words (bulk). */
-  words(n: number, out = new Uint32Array(n)): Uint32Array {
-    this.engine.fill(out, 0, n);
+  words(n: number): Uint32Array {
+    const w = this.wordsI32(n);
+    return new Uint32Array(w.buffer, w.byteOffset, n).slice();
+  }
+
+  /** The next `n` words as int32 bit patterns, the kernels' fast form. */
+  private wordsI32(n: number): Int32Array {
+    if (this.scratch.length < n) this.scratch = new Int32Array(Math.max(n, 2 * this.scratch.length));
+    const w = n <= 16 ? new Int32Array(n) : this.scratch.subarray(0, n);
+    this.engine.fill(w, 0, n);
     this.draws += n;
-    return out;
+    return w;
   }
 
   /**
@@ -244,7 +255,7 @@ export class TorchGenerator {
     checkUniform(a, b);
     const from = f32(a);
     const range = f32(f32(b) - from);
-    const w = this.words(n);
+    const w = this.wordsI32(n);
     for (let i = 0; i < n; i++) out[i] = fma32((w[i] & 0xffffff) * TWO_POW_M24, range, from);
     return out;
   }
@@ -322,13 +333,13 @@ export class TorchGenerator {
     const m = f32(mean);
     const s = f32(std);
     const full = n - (n % 16);
-    const w = this.words(n);
+    const w = this.wordsI32(n);
     for (let o = 0; o < full; o += 16) {
       for (let j = 0; j < 8; j++) lane(w[o + j], w[o + j + 8], m, s, out, o + j);
     }
     if (full !== n) {
       // "Recompute the last 16 values": the n % 16 words after the last full block are discarded.
-      const tail = this.words(16);
+      const tail = this.wordsI32(16);
       const o = n - 16;
       for (let j = 0; j < 8; j++) lane(tail[j], tail[j + 8], m, s, out, o + j);
     }
