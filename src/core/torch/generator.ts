@@ -87,6 +87,20 @@ export class MT19937 {
     }
   }
 
+  /** Advances by `n` words without tempering them (same state as drawing them). */
+  skip(n: number): void {
+    while (n > 0) {
+      if (this.left === 1) {
+        this.twist();
+        this.left = N + 1;
+      }
+      const take = Math.min(n, this.left - 1);
+      this.next += take;
+      this.left -= take;
+      n -= take;
+    }
+  }
+
   /** The standard MT19937 twist, in place (spec §3 `regenerate`). */
   private twist(): void {
     const mt = this.mt;
@@ -200,6 +214,12 @@ function lane(w1: number, w2: number, mean: number, std: number, out: Float32Arr
 export class TorchGenerator {
   private engine: MT19937;
   private cachedNormal: number | undefined;
+  /**
+   * When set, the bulk kernels (16 elements or more) only advance the stream by
+   * the words they would draw and return an empty array: the stream position
+   * of later tensors stays exact without computing values nobody will read.
+   */
+  skipValues = false;
   /** Reused word buffer of the bulk kernels (their words never escape). */
   private scratch = new Int32Array(0);
   /** Words drawn since the seed: for draw accounting in tests and reports. */
@@ -232,6 +252,13 @@ export class TorchGenerator {
     return ((hi & 0x1fffff) * 4294967296 + lo) * TWO_POW_M53;
   }
 
+  /** Advances the stream by `words` draws; returns the empty array that stands for skipped values. */
+  private skip(words: number): Float32Array {
+    this.engine.skip(words);
+    this.draws += words;
+    return new Float32Array(0);
+  }
+
   /** The next `n` words (bulk). */
   words(n: number): Uint32Array {
     const w = this.wordsI32(n);
@@ -251,8 +278,10 @@ export class TorchGenerator {
    * float32 `uniform_(a, b)` (spec §4.1): from = f32(a), range = f32(b) ⊖ from,
    * value = fma32(x, range, from) with x the low 24 bits of a word.
    */
-  uniform32(n: number, a: number, b: number, out = new Float32Array(n)): Float32Array {
+  uniform32(n: number, a: number, b: number, out?: Float32Array): Float32Array {
     checkUniform(a, b);
+    if (this.skipValues && n >= 16 && !out) return this.skip(n);
+    out ??= new Float32Array(n);
     const from = f32(a);
     const range = f32(f32(b) - from);
     const w = this.wordsI32(n);
@@ -291,9 +320,13 @@ export class TorchGenerator {
    * false (a transposed or strided view) forces the per-element path; its
    * values are then in the view's memory order (spec §5.1).
    */
-  normal32(n: number, mean: number, std: number, contiguous = true, out = new Float32Array(n)): Float32Array {
+  normal32(n: number, mean: number, std: number, contiguous = true, out?: Float32Array): Float32Array {
     checkNormal(std);
-    if (n >= 16 && contiguous) return this.normalFill32(n, mean, std, out);
+    if (n >= 16 && contiguous) {
+      if (this.skipValues && !out) return this.skip(n + (n % 16 ? 16 : 0));
+      return this.normalFill32(n, mean, std, out ?? new Float32Array(n));
+    }
+    out ??= new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = fma64(this.standardNormal(), std, mean);
     return out;
   }

@@ -100,6 +100,7 @@ export function truncNormal(gen: TorchGenerator, n: number, mean: number, std: n
   const l = normCdf((a - mean) / std);
   const u = normCdf((b - mean) / std);
   const t = gen.uniform32(n, 2 * l - 1, 2 * u - 1);
+  if (t.length !== n) return t; // values skipped (TorchGenerator.skipValues)
   const mul = Math.fround(std * Math.sqrt(2));
   const add = Math.fround(mean);
   const lo = Math.fround(a);
@@ -121,6 +122,7 @@ export function orthogonal(gen: TorchGenerator, shape: readonly number[], gain: 
   const rows = shape[0];
   const cols = numel(shape) / rows;
   const flat = gen.normal32(rows * cols, 0, 1);
+  if (flat.length !== rows * cols) return flat; // values skipped (TorchGenerator.skipValues)
   const transpose = rows < cols;
   // Work on the tall matrix M (m × k, m ≥ k), column-major in doubles.
   const m = transpose ? cols : rows;
