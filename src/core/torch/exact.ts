@@ -210,3 +210,37 @@ export function findTorchSeed(model: Model, text: string, seeding: SeedingAnalys
 export function otherTorchDraws(seeding: SeedingAnalysis): { offset: number; label: string }[] {
   return seeding.references.filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.')).map((r) => ({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})` }));
 }
+
+/** Layers with more values than this get no exact values in a hover. */
+const HOVER_MAX_LAYER_VALUES = 4_000_000;
+/** Words the stream may need to skip to reach the layer in a hover. */
+const HOVER_MAX_SKIPPED_WORDS = 200_000_000;
+
+/** What the hover says about exact values: a status line and a few values per parameter. */
+export interface ExactSection {
+  readonly status: string;
+  readonly params: readonly ExactParameter[];
+}
+
+/**
+ * Exact values for one layer, computed only when the file seeds with
+ * `torch.manual_seed(<int literal>)` before the model is built and the model
+ * is not too large to reach in a hover. Undefined when there is no seed.
+ */
+export function exactSection(model: Model, layer: Layer, text: string, seeding: SeedingAnalysis): ExactSection | undefined {
+  if (model.framework !== 'torch') return undefined;
+  const found = findTorchSeed(model, text, seeding);
+  if (!('seed' in found)) return found.reason.startsWith('no torch.manual_seed') ? undefined : { status: `distribution only: ${found.reason}`, params: [] };
+  const own = typeof layer.paramCount === 'number' ? layer.paramCount : Infinity;
+  if (own > HOVER_MAX_LAYER_VALUES) return { status: `exact values not shown: ${own.toLocaleString('en-US')} values is too many for a hover (use \`initlens model --torch-exact\`)`, params: [] };
+  const before = model.layers.slice(0, model.layers.indexOf(layer)).reduce((a, l) => a + (typeof l.paramCount === 'number' ? l.paramCount : 0), 0);
+  if (before > HOVER_MAX_SKIPPED_WORDS) return { status: 'exact values not shown: too many parameters before this layer for a hover (use `initlens model --torch-exact`)', params: [] };
+  try {
+    const params = exactParameters(model, found.seed, { materialize: (name) => name === layer.name, otherDraws: otherTorchDraws(seeding) }).filter((p) => p.layer === layer.name);
+    const allExact = params.length > 0 && params.every((p) => p.exact);
+    return { status: allExact ? `exact (PyTorch CPU, seed ${found.seed})` : `seed ${found.seed}; distribution only where marked`, params };
+  } catch (error) {
+    return { status: `distribution only: ${error instanceof Error ? error.message : String(error)}`, params: [] };
+  }
+}
+
