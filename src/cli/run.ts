@@ -10,6 +10,7 @@ import { analyzeSeeding } from '../core/seeding/analyze';
 import { seedReportMarkdown, isTrap } from '../core/seeding/report';
 import { parsePython, syntaxErrors } from '../core/python/parse';
 import { analyzeFiles } from './analyze';
+import { modelCommand, MODEL_USAGE } from './model';
 import { sampleCommand, SAMPLE_USAGE } from './sample';
 import { parse, UsageError } from './usage';
 
@@ -18,6 +19,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Reads a file as UTF-8; throws a Node `ErrnoException` when it cannot. */
   readonly readFile: (path: string) => string;
+  /** Writes a file (`model --npz`); throws a Node `ErrnoException` when it cannot. */
+  readonly writeFile?: (path: string, data: Uint8Array) => void;
 }
 
 export const USAGE = `Usage: initlens <command> [options]
@@ -29,7 +32,7 @@ Commands:
                          initialization with numbers and the code that applies it.
   report FILE [--json]   Which random number generators FILE imports, what seeds
                          each one, and the seeding mistakes it contains.
-${SAMPLE_USAGE}
+${SAMPLE_USAGE}${MODEL_USAGE}
 Options:
   -h, --help             Show this help.
   -v, --version          Print the version.
@@ -60,6 +63,7 @@ export function runCli(argv: readonly string[], io: CliIo, version: string): num
       if (positionals.length === 0) throw new UsageError('analyze needs at least one FILE');
       return analyzeFiles({ files: positionals, json: values.json === true }, io);
     }
+    if (command === 'model') return modelCommand(rest, io);
     if (command === 'sample') return sampleCommand(rest, io).catch((error: unknown) => usageExit(error, io));
     if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
     throw new UsageError(`unknown command '${command}'`);

@@ -8,6 +8,10 @@ import type { SampleResult } from '../core/sampling/engine';
 import { MAX_BINS, planSampling, SamplingError, normalizeSeed, type SampleRequest } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
 import { KERAS_PRESETS, NONLINEARITIES, type FanMode, type Framework, type InitScheme, type Nonlinearity } from '../core/init/schemes';
+import { f32Bits } from '../core/torch/float';
+import { MAX_SEED, MIN_SEED } from '../core/torch/generator';
+import { exactTensor } from '../core/torch/exact';
+import { ExactInitError } from '../core/torch/init';
 import { parse, UsageError } from './usage';
 
 /** The I/O the command needs (a subset of run.ts's `CliIo`). */
@@ -35,6 +39,11 @@ export const SAMPLE_USAGE = `  sample --scheme NAME --shape D0,D1,... [options]
       --seed N (0..2^64-1, default 0)   --bins N (1..${MAX_BINS}, default 100)
       --json   --values N (also print the first N weights)
       --backend auto|cpu|gpu (default auto)   --verbose (backend choice on stderr)
+      --torch-exact   the very values PyTorch's CPU generator gives this scheme
+                      on a fresh tensor right after torch.manual_seed(--seed)
+                      (seeds -2^63..2^64-1); prints --values N (default 10)
+      --format decimal|bits   with --torch-exact: bits prints float32 patterns
+                      as uint32 hex, for exact comparison
 `;
 
 const KERAS_NAMES = new Set(['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'variance_scaling', 'random_normal', 'random_uniform', 'truncated_normal']);
@@ -62,6 +71,8 @@ const OPTIONS = {
   values: { type: 'string' },
   backend: { type: 'string' },
   verbose: { type: 'boolean' },
+  'torch-exact': { type: 'boolean' },
+  format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -310,6 +321,8 @@ export async function sampleCommand(args: readonly string[], io: SampleIo): Prom
   if (positionals.length > 0) throw new UsageError(`sample takes no positional arguments, got '${positionals[0]}'`);
   const { scheme, framework, name } = schemeFromArgs(values);
   const shape = parseShape(values.shape);
+  if (values['torch-exact']) return torchExact(values, scheme, framework, name, shape, io);
+  if (values.format !== undefined) throw new UsageError('--format needs --torch-exact');
   let seed: bigint;
   try {
     seed = normalizeSeed(values.seed ?? '0');
@@ -350,3 +363,45 @@ export async function sampleCommand(args: readonly string[], io: SampleIo): Prom
   }
 }
 
+
+/** A `torch.manual_seed` argument: any integer PyTorch accepts, negative ones included. */
+export function parseTorchSeed(text: string | undefined): bigint {
+  const raw = (text ?? '0').trim();
+  if (!/^[+-]?\d+$/.test(raw)) throw new UsageError(`--seed must be an integer in -9223372036854775808..18446744073709551615, got '${text}'`);
+  const seed = BigInt(raw);
+  if (seed < MIN_SEED || seed > MAX_SEED) throw new UsageError(`--seed must be an integer in -9223372036854775808..18446744073709551615, got '${text}'`);
+  return seed;
+}
+
+/** `sample --torch-exact`: the exact tensor's first values, its statistics, and whether it is exact. */
+function torchExact(values: Values, scheme: InitScheme, framework: Framework, name: string, shape: number[], io: SampleIo): number {
+  if (framework !== 'torch') throw new UsageError(`--torch-exact reproduces torch.nn.init; '${name}' is a Keras initializer`);
+  const seed = parseTorchSeed(values.seed);
+  const count = integer(values.values, 'values', 0, 1_000_000, 10);
+  const format = oneOf(values.format, 'format', ['decimal', 'bits'] as const, 'decimal');
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n > 2 ** 28) throw new UsageError(`--torch-exact computes every value; ${n} elements is above the 2^28 limit`);
+  let t;
+  try {
+    t = exactTensor(scheme, shape, seed);
+  } catch (error) {
+    if (error instanceof ExactInitError || error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+  let sum = 0;
+  let sq = 0;
+  for (const v of t.values) sum += v;
+  const mean = n > 0 ? sum / n : 0;
+  for (const v of t.values) sq += (v - mean) ** 2;
+  const head = t.values.subarray(0, count);
+  const show = (v: number) => (format === 'bits' ? `0x${f32Bits(v).toString(16).padStart(8, '0')}` : String(v));
+  const status = t.exact ? `exact (PyTorch CPU, seed ${seed})` : `distribution only: ${t.reason}`;
+  if (values.json) {
+    io.stdout(`${JSON.stringify({ scheme: name, shape, seed: seed.toString(), exact: t.exact, ...(t.reason ? { reason: t.reason } : {}), count: n, mean, std: n > 1 ? Math.sqrt(sq / (n - 1)) : 0, format, values: Array.from(head, (v): string | number => (format === 'bits' ? show(v) : v)) }, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout(`${name} on ${shape.join('×')}, torch.manual_seed(${seed}): ${status}\n`);
+  io.stdout(`count ${n}  mean ${mean.toPrecision(6)}  std ${(n > 1 ? Math.sqrt(sq / (n - 1)) : 0).toPrecision(6)}\n`);
+  if (head.length > 0) io.stdout(`first ${head.length} values${format === 'bits' ? ' (float32 bits)' : ''}:\n${Array.from(head, show).join('\n')}\n`);
+  return 0;
+}

@@ -13,6 +13,7 @@ import { activationLabel } from '../core/model/activations';
 import { count, initCode, mainParam } from '../core/model/describe';
 import { showDim } from '../core/model/evaluate';
 import type { Layer, Model, Param, Span } from '../core/model/types';
+import { exactSection, type ExactSection } from '../core/torch/exact';
 import { readConfig } from '../config';
 import { PYTHON } from '../selector';
 
@@ -36,11 +37,27 @@ export function registerModelHover(analyses: DocumentAnalyses): vscode.Disposabl
         }
         // Innermost first: a layer inside a Sequential inside another call.
         const layer = [...model.layers].reverse().find((l) => inside(l.span, offset));
-        if (layer) return new vscode.Hover(layerHover(model, layer, document.uri), range(layer.span));
+        if (layer) {
+          const md = layerHover(model, layer, document.uri);
+          appendExact(md, exactSection(model, layer, document.getText(), analyses.get(document).seeding));
+          return new vscode.Hover(md, range(layer.span));
+        }
       }
       return undefined;
     },
   });
+}
+
+const HOVER_VALUES = 6;
+
+function appendExact(md: vscode.MarkdownString, section: ExactSection | undefined): void {
+  if (!section) return;
+  md.appendMarkdown(`\n\n**Values** — ${section.status}\n\n`);
+  for (const p of section.params) {
+    const head = Array.from(p.values.subarray(0, HOVER_VALUES), (v) => Number(v.toPrecision(6)).toString()).join(', ');
+    const note = p.exact ? '' : ` — distribution only: ${p.reason}`;
+    md.appendMarkdown(`- \`${p.name}\`${head ? `: ${head}${p.values.length > HOVER_VALUES ? ', …' : ''}` : ''}${note}\n`);
+  }
 }
 
 function header(md: vscode.MarkdownString, text: string): void {

@@ -1,0 +1,127 @@
+/**
+ * `initlens model FILE --torch-exact [--class NAME] [--seed N] [--npz OUT]`:
+ * every parameter of a PyTorch model as PyTorch's CPU generator initializes
+ * it, named like `state_dict()` keys, optionally written as an `.npz`.
+ */
+import { ModelAnalyzer } from '../core/model/analyze';
+import { parsePython } from '../core/python/parse';
+import { analyzeSeeding } from '../core/seeding/analyze';
+import { exactParameters, findTorchSeed, otherTorchDraws } from '../core/torch/exact';
+import { f32Bits } from '../core/torch/float';
+import { ExactInitError } from '../core/torch/init';
+import { npzBytes } from '../core/torch/npy';
+import type { CliIo } from './run';
+import { parseTorchSeed } from './sample';
+import { parse, UsageError } from './usage';
+
+export const MODEL_USAGE = `  model FILE --torch-exact [--class NAME] [--seed N] [--npz OUT.npz]
+                         Every parameter of a PyTorch model as PyTorch's CPU
+                         generator initializes it right after
+                         torch.manual_seed(N) (default: the file's own
+                         torch.manual_seed before the model is built), named
+                         like state_dict() keys, each marked exact or
+                         "distribution only" with the reason.
+      --values N (first values per parameter, default 4)  --format decimal|bits
+      --npz OUT.npz   write every parameter (float32, shapes kept) for np.load
+      --json
+`;
+
+const OPTIONS = {
+  class: { type: 'string' },
+  seed: { type: 'string' },
+  'torch-exact': { type: 'boolean' },
+  npz: { type: 'string' },
+  values: { type: 'string' },
+  format: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Runs `initlens model`; returns the exit code. */
+export function modelCommand(args: readonly string[], io: CliIo): number {
+  const { values, positionals } = parse(args.reduce<string[]>((out, a) => {
+    // `--seed -1`: node:util refuses option values starting with '-'.
+    if (out.length > 0 && out[out.length - 1] === '--seed' && /^-\d/.test(a)) out[out.length - 1] = `--seed=${a}`;
+    else out.push(a);
+    return out;
+  }, []), OPTIONS);
+  if (values.help) {
+    io.stdout(MODEL_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`model takes exactly one FILE, got ${positionals.length}`);
+  if (!values['torch-exact']) throw new UsageError('model needs --torch-exact (the only mode so far)');
+  const format = values.format ?? 'decimal';
+  if (format !== 'decimal' && format !== 'bits') throw new UsageError(`--format must be one of decimal, bits; got '${format}'`);
+  const count = values.values === undefined ? 4 : Number(values.values);
+  if (!Number.isInteger(count) || count < 0 || count > 1_000_000) throw new UsageError(`--values expects an integer in 0..1000000, got '${values.values}'`);
+  const file = positionals[0];
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    io.stderr(`initlens: cannot read '${file}'${code ? ` (${code})` : ''}\n`);
+    return 1;
+  }
+  const tree = parsePython(text);
+  const models = new ModelAnalyzer().analyze(tree, text).models.filter((m) => m.framework === 'torch');
+  const model = values.class === undefined ? models[0] : models.find((m) => m.name === values.class);
+  if (!model) {
+    io.stderr(`initlens: ${values.class === undefined ? 'no PyTorch model' : `no PyTorch model '${values.class}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);
+    return 1;
+  }
+  const seeding = analyzeSeeding(tree, text);
+  let seed: bigint;
+  let seedNote = '';
+  if (values.seed !== undefined) seed = parseTorchSeed(values.seed);
+  else {
+    const found = findTorchSeed(model, text, seeding);
+    if (!('seed' in found)) {
+      io.stderr(`initlens: ${found.reason}; pass --seed N\n`);
+      return 1;
+    }
+    seed = found.seed;
+    seedNote = ` (torch.manual_seed on line ${found.line + 1})`;
+  }
+  let params;
+  try {
+    params = exactParameters(model, seed, { otherDraws: otherTorchDraws(seeding) });
+  } catch (error) {
+    if (error instanceof ExactInitError) {
+      io.stderr(`initlens: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const show = (v: number) => (format === 'bits' ? `0x${f32Bits(v).toString(16).padStart(8, '0')}` : String(v));
+  if (values.npz !== undefined) {
+    const arrays = params.filter((p) => p.values.length > 0 || p.shape.length > 0);
+    if (!io.writeFile) throw new Error('writeFile is not available');
+    try {
+      io.writeFile(values.npz, npzBytes(arrays.map((p) => ({ name: p.name, values: p.values, shape: p.shape }))));
+    } catch (error) {
+      io.stderr(`initlens: cannot write '${values.npz}' (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
+      return 1;
+    }
+  }
+  if (values.json) {
+    const json = {
+      file,
+      model: model.name,
+      seed: seed.toString(),
+      parameters: params.map((p) => ({ name: p.name, shape: p.shape, exact: p.exact, ...(p.reason ? { reason: p.reason } : {}), values: Array.from(p.values.subarray(0, count), (v): string | number => (format === 'bits' ? show(v) : v)) })),
+      ...(values.npz !== undefined ? { npz: values.npz } : {}),
+    };
+    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+    return 0;
+  }
+  const lines = [`${model.name} in ${file}, torch.manual_seed(${seed})${seedNote}: ${params.filter((p) => p.exact).length} of ${params.length} parameters exact (PyTorch CPU)`];
+  for (const p of params) {
+    const head = Array.from(p.values.subarray(0, count), show).join(' ');
+    lines.push(`  ${p.name} [${p.shape.join('×')}] ${p.exact ? 'exact' : `distribution only: ${p.reason}`}${head ? `\n      ${head}${p.values.length > count ? ' …' : ''}` : ''}`);
+  }
+  if (values.npz !== undefined) lines.push(`wrote ${values.npz}`);
+  io.stdout(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,246 @@
+/**
+ * Exact mode for whole models: the float32 values PyTorch's CPU generator
+ * gives every parameter of a model built right after `torch.manual_seed(seed)`
+ * (spec §8: construction order, one continuing stream, then the explicit
+ * `nn.init` calls), each labelled exact or "distribution only" with the reason.
+ * Also the single-tensor entry point {@link exactTensor} and how a document
+ * seeds the model ({@link findTorchSeed}).
+ */
+import type { InitScheme } from '../init/schemes';
+import type { Value } from '../model/evaluate';
+import type { Layer, Model, Span } from '../model/types';
+import type { SeedingAnalysis } from '../seeding/analyze';
+import { TorchGenerator } from './generator';
+import { ExactInitError, initTensor, type ExactTensor } from './init';
+import { EXACT_MODULES, moduleParameters, type ExactParam, type ModuleArgs } from './modules';
+
+/** One parameter of a model as PyTorch would initialize it. */
+export interface ExactParameter {
+  /** `state_dict()` key (`features.0.weight`). */
+  readonly name: string;
+  /** The layer (`named_modules()` name) it belongs to. */
+  readonly layer: string;
+  /** Known dims; empty when the shape is unknown. */
+  readonly shape: readonly number[];
+  /** Row-major values; empty when not computed (unknown shape, or not requested). */
+  readonly values: Float32Array;
+  /** True when every bit matches PyTorch 1.13 CPU (AVX2 kernels) per the spec's verified rules. */
+  readonly exact: boolean;
+  /** Why the values are "distribution only" (set when `exact` is false). */
+  readonly reason?: string;
+}
+
+export interface ExactOptions {
+  /**
+   * Which layers' values to compute (by layer name); the others only advance
+   * the stream, which is much cheaper. Default: all.
+   */
+  readonly materialize?: (layer: string) => boolean;
+  /**
+   * Other draws from the torch CPU stream inside the model's `__init__`
+   * (`torch.randn(...)` for an `nn.Parameter`): offsets into the document. A
+   * layer built after one of them is "distribution only".
+   */
+  readonly otherDraws?: readonly { readonly offset: number; readonly label: string }[];
+}
+
+/** The values of one `torch.nn.init` scheme on a fresh tensor right after `torch.manual_seed(seed)`. */
+export function exactTensor(scheme: InitScheme, shape: readonly number[], seed: bigint | number): ExactTensor {
+  return initTensor(new TorchGenerator(BigInt(seed)), scheme, shape);
+}
+
+const inside = (s: Span | undefined, offset: number) => !!s && s.from <= offset && offset < s.to;
+
+/** A layer's analysed arguments as plain values (symbolic dims become undefined). */
+function plainArgs(layer: Layer): ModuleArgs {
+  const out: Record<string, Value | undefined> = {};
+  for (const [key, v] of layer.args) {
+    out[key] = v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : (v as Value | undefined);
+  }
+  return out;
+}
+
+interface InitEvent {
+  readonly layer: number;
+  readonly param: string;
+  readonly scheme: InitScheme | null | undefined;
+  readonly at: Span;
+  readonly label: string;
+}
+
+/**
+ * Every parameter of a PyTorch `model` as built right after
+ * `torch.manual_seed(seed)`, in `named_parameters()` order per layer, layers
+ * in construction order. Keras models throw {@link ExactInitError}.
+ *
+ * What is exact: module defaults and the explicit inits whose order is clear
+ * (calls written one by one, or one loop/`apply` function over the modules).
+ * What is not: trunc_normal_ and orthogonal_ (see their reasons); layers with
+ * unknown sizes and everything drawn after them; anything after another draw
+ * in `__init__`; explicit inits whose order cannot be told.
+ */
+export function exactParameters(model: Model, seed: bigint | number, options: ExactOptions = {}): ExactParameter[] {
+  if (model.framework !== 'torch') throw new ExactInitError('exact mode reproduces PyTorch CPU initialization only');
+  const gen = new TorchGenerator(BigInt(seed));
+  const initSpan = model.torch?.init;
+  const draws = [...(options.otherDraws ?? [])].filter((d) => model.kind === 'torch-sequential' ? inside(model.span, d.offset) : inside(initSpan, d.offset));
+  let lost: string | undefined;
+  const perLayer: ExactParam[][] = [];
+  const layers = model.layers.filter((l) => !inForward(l));
+  for (const layer of layers) {
+    const before = draws.find((d) => d.offset < layer.span.from);
+    if (before && !lost) lost = `${before.label} draws from the same stream before ${layer.name} is built`;
+    gen.skipValues = options.materialize ? !options.materialize(layer.name) : false;
+    let params: ExactParam[];
+    try {
+      if (!EXACT_MODULES.has(layer.type)) throw new ExactInitError(`${layer.type} is not emulated`);
+      params = moduleParameters(gen, layer.type, plainArgs(layer));
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      lost ??= `${layer.name} (${layer.type}): ${why}, so the stream position after it is unknown`;
+      params = layer.params.map((p) => ({ name: p.name, shape: p.shape.every((d) => typeof d === 'number') ? (p.shape as number[]) : [], values: new Float32Array(0), exact: false, reason: `${layer.name}: ${why}` }));
+    }
+    perLayer.push(params.map((p) => (lost && p.exact ? { ...p, exact: false, reason: lost } : p)));
+  }
+  applyExplicitInits(gen, layers, perLayer, initSpan, lost, options);
+  return perLayer.flatMap((params, i) =>
+    params.map((p) => ({ name: `${layers[i].name}.${p.name}`, layer: layers[i].name, shape: p.shape, values: p.values, exact: p.exact, ...(p.exact ? {} : { reason: p.reason ?? 'not reproduced' }) })),
+  );
+}
+
+/** Layers created in `forward()` (named `forward.inline<N>` by the analysis) are not built by the constructor, nor in `state_dict()`. */
+function inForward(layer: Layer): boolean {
+  return layer.name.startsWith('forward.');
+}
+
+/**
+ * The explicit `nn.init` calls, after construction. Calls written one per
+ * parameter run in source order; a span shared by several parameters is a
+ * loop or an `apply` function, which visits modules in registration order.
+ * Calls inside `__init__` between two constructors run between them.
+ */
+function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLayer: ExactParam[][], initSpan: Span | undefined, lostBefore: string | undefined, options: ExactOptions): void {
+  const events: InitEvent[] = [];
+  layers.forEach((layer, i) => {
+    for (const p of layer.params) {
+      if (p.current.source === 'explicit' && p.current.at) events.push({ layer: i, param: p.name, scheme: p.current.scheme, at: p.current.at, label: p.current.label });
+    }
+  });
+  if (events.length === 0) return;
+  const key = (s: Span) => `${s.from}:${s.to}`;
+  const uses = new Map<string, number>();
+  for (const e of events) uses.set(key(e.at), (uses.get(key(e.at)) ?? 0) + 1);
+  const shared = events.filter((e) => (uses.get(key(e.at)) ?? 0) > 1);
+  const single = events.filter((e) => (uses.get(key(e.at)) ?? 0) === 1);
+  // An init written inside __init__ before a later constructor runs before that constructor draws.
+  const interleaved = single.some((e) => inside(initSpan, e.at.from) && layers.some((l, i) => i > e.layer && l.span.from > e.at.from));
+  let lost = lostBefore;
+  if (interleaved) lost ??= 'nn.init calls between constructors in __init__ are not ordered by InitLens yet';
+  if (shared.length > 0 && single.length > 0) lost ??= 'the order of the nn.init loop/apply and the single nn.init calls could not be told';
+  const ordered = [
+    ...single.sort((a, b) => a.at.from - b.at.from),
+    ...shared.sort((a, b) => a.layer - b.layer || a.at.from - b.at.from),
+  ];
+  for (const e of ordered) {
+    const params = perLayer[e.layer];
+    const index = params.findIndex((p) => p.name === e.param);
+    const target = params[index];
+    gen.skipValues = options.materialize ? !options.materialize(layers[e.layer].name) : false;
+    if (!target || e.scheme === null || e.scheme === undefined || target.shape.length === 0 && target.values.length === 0 && !target.exact) {
+      lost ??= `${layers[e.layer].name}.${e.param}: ${e.label} could not be resolved`;
+      if (target) params[index] = { ...target, exact: false, reason: lost };
+      continue;
+    }
+    try {
+      const t = initTensor(gen, e.scheme, target.shape);
+      const exact = !lost && target.exact !== false && t.exact;
+      params[index] = { ...target, values: t.values, exact, ...(exact ? {} : { reason: lost ?? t.reason ?? target.reason }) };
+    } catch (error) {
+      lost ??= `${layers[e.layer].name}.${e.param}: ${error instanceof Error ? error.message : String(error)}`;
+      params[index] = { ...target, exact: false, reason: lost };
+    }
+  }
+  // Everything drawn after the stream was lost is distribution only.
+  if (lost && !lostBefore) {
+    for (const params of perLayer) {
+      params.forEach((p, i) => {
+        const written = ordered.some((e) => perLayer[e.layer] === params && e.param === p.name);
+        if (written && p.exact) params[i] = { ...p, exact: false, reason: lost };
+      });
+    }
+  }
+}
+
+/** The seed a document gives a model, or why there is none. */
+export type TorchSeed = { readonly seed: bigint; readonly line: number } | { readonly reason: string };
+
+/**
+ * `torch.manual_seed(<int literal>)` before the model is built: the last such
+ * call before the first `Name(` after the class (a `Sequential` is built where
+ * it is written), with no other torch draw in between.
+ */
+export function findTorchSeed(model: Model, text: string, seeding: SeedingAnalysis): TorchSeed {
+  if (model.framework !== 'torch') return { reason: 'exact mode reproduces PyTorch only' };
+  let built = model.span.from;
+  if (model.kind === 'torch-module') {
+    const re = new RegExp(`(?<![\\w.])${model.name.replace(/[^\w]/g, '')}\\s*\\(`, 'g');
+    re.lastIndex = model.span.to;
+    const m = re.exec(text);
+    if (!m) return { reason: `no \`${model.name}(...)\` call after the class, so InitLens cannot tell which seed builds it` };
+    built = m.index;
+  }
+  const seeds = seeding.references.filter((r) => (r.qualifiedName === 'torch.manual_seed' || r.qualifiedName === 'torch.random.manual_seed') && r.from < built);
+  const last = seeds[seeds.length - 1];
+  if (!last) return { reason: 'no torch.manual_seed(...) before the model is built' };
+  const arg = (last.argument ?? '').replace(/_/g, '').trim();
+  if (!/^[+-]?(0x[0-9a-f]+|\d+)$/i.test(arg)) return { reason: `torch.manual_seed(${last.argument ?? ''}) is not an integer literal` };
+  const negative = arg.startsWith('-');
+  const seed = BigInt(arg.replace(/^[+-]/, '')) * (negative ? -1n : 1n);
+  if (seed < -(1n << 63n) || seed > (1n << 64n) - 1n) return { reason: `torch.manual_seed(${arg}) is out of PyTorch's range` };
+  const between = seeding.references.find((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.') && r.from > last.from && r.from < built);
+  if (between) return { reason: `${between.qualifiedName} (line ${between.line + 1}) draws from the stream between the seed and the model` };
+  return { seed, line: last.line };
+}
+
+/**
+ * Other torch draws inside a model's constructor, for
+ * {@link ExactOptions.otherDraws}: `torch.randn`/`rand`/... calls as the
+ * seeding analysis finds them.
+ */
+export function otherTorchDraws(seeding: SeedingAnalysis): { offset: number; label: string }[] {
+  return seeding.references.filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.')).map((r) => ({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})` }));
+}
+
+/** Layers with more values than this get no exact values in a hover. */
+const HOVER_MAX_LAYER_VALUES = 4_000_000;
+/** Words the stream may need to skip to reach the layer in a hover. */
+const HOVER_MAX_SKIPPED_WORDS = 200_000_000;
+
+/** What the hover says about exact values: a status line and a few values per parameter. */
+export interface ExactSection {
+  readonly status: string;
+  readonly params: readonly ExactParameter[];
+}
+
+/**
+ * Exact values for one layer, computed only when the file seeds with
+ * `torch.manual_seed(<int literal>)` before the model is built and the model
+ * is not too large to reach in a hover. Undefined when there is no seed.
+ */
+export function exactSection(model: Model, layer: Layer, text: string, seeding: SeedingAnalysis): ExactSection | undefined {
+  if (model.framework !== 'torch') return undefined;
+  const found = findTorchSeed(model, text, seeding);
+  if (!('seed' in found)) return found.reason.startsWith('no torch.manual_seed') ? undefined : { status: `distribution only: ${found.reason}`, params: [] };
+  const own = typeof layer.paramCount === 'number' ? layer.paramCount : Infinity;
+  if (own > HOVER_MAX_LAYER_VALUES) return { status: `exact values not shown: ${own.toLocaleString('en-US')} values is too many for a hover (use \`initlens model --torch-exact\`)`, params: [] };
+  const before = model.layers.slice(0, model.layers.indexOf(layer)).reduce((a, l) => a + (typeof l.paramCount === 'number' ? l.paramCount : 0), 0);
+  if (before > HOVER_MAX_SKIPPED_WORDS) return { status: 'exact values not shown: too many parameters before this layer for a hover (use `initlens model --torch-exact`)', params: [] };
+  try {
+    const params = exactParameters(model, found.seed, { materialize: (name) => name === layer.name, otherDraws: otherTorchDraws(seeding) }).filter((p) => p.layer === layer.name);
+    const allExact = params.length > 0 && params.every((p) => p.exact);
+    return { status: allExact ? `exact (PyTorch CPU, seed ${found.seed})` : `seed ${found.seed}; distribution only where marked`, params };
+  } catch (error) {
+    return { status: `distribution only: ${error instanceof Error ? error.message : String(error)}`, params: [] };
+  }
+}
+
