@@ -16,7 +16,10 @@ import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
 import { selectBackend, BACKEND_SETTINGS, type BackendSetting, type ComputeBackend } from '../core/sampling/backends';
 import { tallyChunk } from '../core/sampling/chunk';
-import type { SampleSummary } from '../core/sampling/engine';
+import { summarize, type SampleSummary } from '../core/sampling/engine';
+import { emptyTally, tallyValues } from '../core/sampling/histogram';
+import { exactParameters, findTorchSeed, otherTorchDraws } from '../core/torch/exact';
+import { npyBytes } from '../core/torch/npy';
 import { planSampling, SamplingError, type SamplingPlan } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
 import { theoryDensity } from '../core/sampling/theory';
@@ -32,7 +35,10 @@ export interface PanelTarget {
 
 type HistogramMessage = Extract<HostMessage, { type: 'histogram' }>;
 
-/** Seconds of quiet typing before the panel follows an edit. */
+/** Largest tensor exact mode computes in the panel (the exact normal_ runs at a few M values/s). */
+const EXACT_MAX_VALUES = 4_000_000;
+
+/** Milliseconds of quiet typing before the panel follows an edit. */
 const FOLLOW_DEBOUNCE_MS = 400;
 
 export class HistogramPanel implements vscode.Disposable {
@@ -105,8 +111,13 @@ export class HistogramPanel implements vscode.Disposable {
     this.target = target;
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri, true));
     if (!sameDocument || this.controls === DEFAULT_CONTROLS) {
-      const seed = seedFromFile(this.analyses.get(document).seeding) ?? String(vscode.workspace.getConfiguration('initlens', document).get<number>('seed.default', 0));
-      this.controls = { ...this.controls, seed };
+      // Exact mode by default when the file seeds PyTorch before building the model.
+      const analysis = this.analyses.get(document);
+      const model = analysis.models.models.find((m) => m.name === target.model);
+      const torchSeed = model ? findTorchSeed(model, analysis.text, analysis.seeding) : undefined;
+      const exactSeed = torchSeed && 'seed' in torchSeed ? BigInt.asUintN(64, torchSeed.seed).toString() : undefined;
+      const seed = exactSeed ?? seedFromFile(analysis.seeding) ?? String(vscode.workspace.getConfiguration('initlens', document).get<number>('seed.default', 0));
+      this.controls = { ...this.controls, seed, values: exactSeed ? 'exact' : 'distribution' };
     }
     this.layer = target.layer;
     if (!this.ready) await this.untilReady();
@@ -200,11 +211,18 @@ export class HistogramPanel implements vscode.Disposable {
       series: partial.filter((s): s is SeriesData => s !== undefined),
       backend: backendText,
       code: preview.code,
+      ...(exact ? { exact: { status: exact.status, first: exact.first } } : {}),
     });
     const subsampleOnly = this.controls.size === 'subsample';
+    const exact = await this.exactSeries(model, layer, preview.series[0], plans[0]);
+    if (exact?.series) {
+      partial[0] = exact.series;
+      progress[0] = 1;
+    }
     try {
       await Promise.all(
         preview.series.map(async (series, i) => {
+          if (i === 0 && exact?.series) return;
           const plan = plans[i];
           const result = await backend
             .sample(series.request, {
@@ -225,7 +243,7 @@ export class HistogramPanel implements vscode.Disposable {
           if (result) {
             partial[i] = seriesData(series, plan, result);
             progress[i] = 1;
-            if (i === 0) backendText = `${result.backend.name === 'cpu' ? `CPU engine${result.backend.workers ? `, ${result.backend.workers} workers` : ''}` : result.backend.name}: ${result.backend.reason}`;
+            if (i === 0 || (i === 1 && exact?.series)) backendText = `${exact?.series ? 'exact values computed in the extension host; other schemes: ' : ''}${result.backend.name === 'cpu' ? `CPU engine${result.backend.workers ? `, ${result.backend.workers} workers` : ''}` : result.backend.name}: ${result.backend.reason}`;
           } else {
             progress[i] = 1;
           }
@@ -244,6 +262,52 @@ export class HistogramPanel implements vscode.Disposable {
     const done = message('done');
     this.post(done);
     return done;
+  }
+
+  /** The last exact tensor shown, for "Export tensor (.npy)". */
+  private lastExact: { name: string; values: Float32Array; shape: readonly number[] } | undefined;
+
+  /**
+   * Exact mode: the very float32 values PyTorch's CPU generator gives the layer
+   * for the seed, binned like a sample; or, when they cannot be established,
+   * why only the distribution is shown (the caller then samples as usual).
+   */
+  private async exactSeries(model: Model, layer: Model['layers'][number], series: PreviewSeries | undefined, plan: SamplingPlan | undefined): Promise<{ status: string; first: number[]; series?: SeriesData } | undefined> {
+    this.lastExact = undefined;
+    if (this.controls.values !== 'exact' || !series || !plan) return undefined;
+    if (model.framework !== 'torch') return { status: 'Distribution only: exact mode reproduces PyTorch.', first: [] };
+    if (series.role !== 'current') return { status: 'Distribution only: exact values exist for the scheme in effect, not for a scheme chosen here.', first: [] };
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(this.target.uri, true));
+    const analysis = this.analyses.get(document);
+    const seedInfo = findTorchSeed(model, analysis.text, analysis.seeding);
+    if (!('seed' in seedInfo)) return { status: `Distribution only: ${seedInfo.reason}.`, first: [] };
+    if (plan.count > EXACT_MAX_VALUES) return { status: `Distribution only: ${plan.count.toLocaleString('en-US')} values is above the ${EXACT_MAX_VALUES.toLocaleString('en-US')} exact mode computes in the panel (use \`initlens model --torch-exact\`).`, first: [] };
+    const seed = BigInt(this.controls.seed);
+    const param = mainParam(layer);
+    const key = `${layer.name}.${param?.name}`;
+    const found = exactParameters(model, seed, { materialize: (name) => name === layer.name, otherDraws: otherTorchDraws(analysis.seeding) }).find((p) => p.name === key);
+    if (!found || found.values.length === 0) return { status: `Distribution only: ${found?.reason ?? 'InitLens cannot order this layer in the model'}.`, first: [] };
+    const tally = emptyTally(plan.binSpec.bins);
+    tallyValues(found.values, found.values.length, plan.binSpec, plan.reference, tally);
+    const summary = summarize(plan, tally);
+    this.lastExact = { name: key, values: found.values, shape: found.shape };
+    const status = found.exact
+      ? `Exact: the values PyTorch (CPU) gives ${key} after torch.manual_seed(${seed}), bit for bit.`
+      : `Distribution only (${found.reason ?? 'not established as exact'}): the values follow PyTorch's algorithm but are not guaranteed bit for bit.`;
+    return { status, first: Array.from(found.values.subarray(0, 12)), series: { ...seriesData(series, plan, summary), label: `${series.label}, ${found.exact ? 'exact' : 'approximate'} values for seed ${seed}` } };
+  }
+
+  private async exportTensor(): Promise<void> {
+    const exact = this.lastExact;
+    if (!exact) {
+      this.post({ type: 'error', message: 'No exact tensor is shown: switch Values to "Exact (PyTorch CPU)" on a seeded PyTorch model.' });
+      return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({ ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${exact.name}.npy`) } : {}), filters: { NumPy: ['npy'] } });
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, npyBytes(exact.values, exact.shape));
+    vscode.window.setStatusBarMessage(`InitLens: saved ${path.basename(uri.path)} (float32, shape ${exact.shape.join('×')})`, 4000);
   }
 
   /** Small histograms of every layer's current initialization (subsamples: fast for any size). */
@@ -305,6 +369,9 @@ export class HistogramPanel implements vscode.Disposable {
       }
       case 'export':
         await this.export(message.format, message.data);
+        break;
+      case 'exportTensor':
+        await this.exportTensor();
         break;
       case 'rendered':
         break;
@@ -373,13 +440,15 @@ export class HistogramPanel implements vscode.Disposable {
   ${number('bins', 'Bins', 'min="1" max="10000" step="1"')}
   <label>Count scale<select id="scale"><option value="linear">linear</option><option value="log">log</option></select></label>
   <label>Sample<select id="size"><option value="full">full tensor</option><option value="subsample">subsample (65,536)</option></select></label>
+  <label>Values<select id="values-mode"><option value="exact">Exact (PyTorch CPU)</option><option value="distribution">Distribution</option></select></label>
 </section>
 <p id="seed-help" hidden>An integer from 0 to 2^64−1; by default the file's torch.manual_seed value.</p>
 <section id="status" role="status" aria-live="polite"><progress id="progress" max="1" value="0"></progress><button id="cancel" hidden>Cancel</button><span id="message">Loading…</span></section>
 <ul id="legend" aria-label="Legend"></ul>
 <div id="chart" role="img" aria-label="Histogram"></div>
 <table id="stats" aria-label="Statistics"></table>
-<div id="actions"><button id="copy">Copy init code</button><button id="png">Export PNG</button><button id="svg">Export SVG</button><button id="csv">Export CSV</button></div>
+<section id="exact" hidden aria-label="Exact values"><p id="exact-status"></p><p>First values: <code id="exact-values"></code></p></section>
+<div id="actions"><button id="copy">Copy init code</button><button id="png">Export PNG</button><button id="svg">Export SVG</button><button id="csv">Export CSV</button><button id="npy" hidden>Export tensor (.npy)</button></div>
 <details><summary>Bins as a table</summary><table id="bins" aria-label="Bins"></table></details>
 <h2>Layers</h2>
 <ul id="layers" aria-label="Layers of the model"></ul>

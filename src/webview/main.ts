@@ -59,6 +59,7 @@ function showControls(c: Controls): void {
   for (const key of ['a', 'gain', 'mean', 'std', 'low', 'high', 'bins'] as const) $<HTMLInputElement>(key).value = String(c[key]);
   $<HTMLSelectElement>('scale').value = c.scale;
   $<HTMLSelectElement>('size').value = c.size;
+  $<HTMLSelectElement>('values-mode').value = c.values;
   // Only the parameters of the chosen scheme are shown.
   for (const el of document.querySelectorAll<HTMLElement>('[data-for]')) {
     el.hidden = !(el.dataset.for ?? '').split(' ').some((k) => c.scheme.startsWith(k));
@@ -81,6 +82,7 @@ function readControls(): Controls {
     bins: num('bins'),
     scale: $<HTMLSelectElement>('scale').value as Controls['scale'],
     size: $<HTMLSelectElement>('size').value as Controls['size'],
+    values: $<HTMLSelectElement>('values-mode').value as Controls['values'],
   };
 }
 
@@ -176,6 +178,13 @@ function render(msg: Extract<HostMessage, { type: 'histogram' }>): void {
   progress.hidden = msg.phase === 'done';
   $<HTMLButtonElement>('cancel').hidden = msg.phase === 'done';
   $('backend').textContent = msg.backend;
+  // Exact mode: the status, the first values, and the tensor export.
+  $('exact').hidden = !msg.exact;
+  $<HTMLButtonElement>('npy').hidden = !msg.exact || !msg.exact.first.length;
+  if (msg.exact) {
+    $('exact-status').textContent = msg.exact.status;
+    $('exact-values').textContent = msg.exact.first.map((v) => v.toPrecision(8)).join('  ');
+  }
   const first = msg.series[0];
   setStatus(msg.phase === 'done' ? `${msg.layer}: ${first ? first.count.toLocaleString('en-US') : 0} weights` : `${msg.layer}: ${Math.round(msg.progress * 100)}% sampled…`);
   $('layers').querySelectorAll('li').forEach((li) => li.classList.toggle('selected', li.dataset.layer === msg.layer));
@@ -311,6 +320,7 @@ $('csv').addEventListener('click', () => {
   if (lastHistogram?.series[0]) post({ type: 'export', format: 'csv', data: binsCsv(lastHistogram.series[0]) });
 });
 $('cancel').addEventListener('click', () => post({ type: 'cancel' }));
+$('npy').addEventListener('click', () => post({ type: 'exportTensor' }));
 
 // ---- messages ----------------------------------------------------------------
 

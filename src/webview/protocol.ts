@@ -40,6 +40,12 @@ export interface Controls {
   readonly bins: number;
   readonly scale: 'linear' | 'log';
   readonly size: 'subsample' | 'full';
+  /**
+   * `exact`: the scheme in effect shows the very float32 values PyTorch's CPU
+   * generator gives the layer for this seed (PyTorch files seeded before the
+   * model is built); `distribution`: a seeded sample of the same distribution.
+   */
+  readonly values: 'exact' | 'distribution';
 }
 
 export const DEFAULT_CONTROLS: Controls = {
@@ -56,6 +62,7 @@ export const DEFAULT_CONTROLS: Controls = {
   bins: 100,
   scale: 'linear',
   size: 'full',
+  values: 'distribution',
 };
 
 /** One layer row of the model overview. */
@@ -121,6 +128,8 @@ export type HostMessage =
       readonly series: readonly SeriesData[];
       readonly backend: string;
       readonly code: string;
+      /** Exact mode: what the first series shows (exact, or why only the distribution) and its first values. */
+      readonly exact?: { readonly status: string; readonly first: readonly number[] };
     }
   | { readonly type: 'cancelled'; readonly request: number }
   | { readonly type: 'error'; readonly message: string };
@@ -133,6 +142,7 @@ export type PageMessage =
   | { readonly type: 'cancel' }
   | { readonly type: 'copyCode' }
   | { readonly type: 'export'; readonly format: 'png' | 'svg' | 'csv'; readonly data: string }
+  | { readonly type: 'exportTensor' }
   | { readonly type: 'rendered'; readonly request: number; readonly phase: 'subsample' | 'refine' | 'done' };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -159,6 +169,7 @@ export function controlsProblem(value: unknown): string | undefined {
   if (!finite(c.bins) || !Number.isInteger(c.bins) || c.bins < 1 || c.bins > 10000) return 'bins must be an integer from 1 to 10000';
   if (!oneOf(c.scale, ['linear', 'log'] as const)) return 'scale must be linear or log';
   if (!oneOf(c.size, ['subsample', 'full'] as const)) return 'size must be subsample or full';
+  if (!oneOf(c.values, ['exact', 'distribution'] as const)) return 'values must be exact or distribution';
   return undefined;
 }
 
@@ -169,6 +180,7 @@ export function pageMessageProblem(value: unknown): string | undefined {
     case 'ready':
     case 'cancel':
     case 'copyCode':
+    case 'exportTensor':
       return undefined;
     case 'select':
       return typeof value.layer === 'string' && value.layer.length > 0 && value.layer.length < 500 ? undefined : 'select needs a layer name';

@@ -7,13 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { ModelAnalyzer } from '../../src/core/model/analyze';
+import { parsePython } from '../../src/core/python/parse';
+import { exactParameters } from '../../src/core/torch/exact';
 
 interface Histogram {
   layer: string;
   phase: string;
-  series: { role: string; count: number; std: number; theoryStd: number; counts: number[] }[];
+  series: { role: string; label: string; count: number; std: number; theoryStd: number; counts: number[] }[];
   code: string;
   backend: string;
+  exact?: { status: string; first: number[] };
 }
 
 function workspaceFile(name: string): vscode.Uri {
@@ -43,7 +47,18 @@ describe('histogram panel', () => {
     const [current, recommended] = result.series;
     assert.ok(Math.abs(current.std / (1 / 28 / Math.sqrt(3)) - 1) < tolerance, `default std ${current.std}`);
     assert.ok(Math.abs(recommended.std / (Math.SQRT2 / 28) - 1) < tolerance, `He std ${recommended.std}`);
-    assert.match(result.backend, /^CPU engine/);
+    // The file calls torch.manual_seed(42) before MLP() is built: exact mode is on, and the
+    // first values are the ones the PyTorch CPU emulation gives fc1.weight (bit-exactness
+    // itself is tested against real PyTorch in the unit tests).
+    assert.match(result.exact?.status ?? '', /^Exact: the values PyTorch \(CPU\) gives fc1\.weight after torch\.manual_seed\(42\), bit for bit\.$/);
+    const document = await vscode.workspace.openTextDocument(uri);
+    const text = document.getText();
+    const tree = parsePython(text);
+    const model = new ModelAnalyzer().analyze(tree, text).models[0];
+    const expected = exactParameters(model, 42n, { materialize: (n) => n === 'fc1' }).find((p) => p.name === 'fc1.weight');
+    assert.deepEqual(result.exact?.first, Array.from(expected?.values.subarray(0, 12) ?? []));
+    assert.match(result.series[0].label, /exact values for seed 42$/);
+    assert.match(result.backend, /CPU engine/);
     // The tab title reaches the extension host's tab model asynchronously.
     const label = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview)?.label;
     for (let i = 0; i < 50 && label() !== 'InitLens: MLP · fc1'; i++) await new Promise((r) => setTimeout(r, 100));

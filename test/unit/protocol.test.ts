@@ -8,6 +8,7 @@ describe('webview protocol guards', () => {
       { type: 'ready' },
       { type: 'cancel' },
       { type: 'copyCode' },
+      { type: 'exportTensor' },
       { type: 'select', layer: 'fc1' },
       { type: 'configure', controls: DEFAULT_CONTROLS },
       { type: 'export', format: 'csv', data: 'a,b\n' },
@@ -30,6 +31,7 @@ describe('webview protocol guards', () => {
       [{ type: 'configure', controls: { ...DEFAULT_CONTROLS, seed: '18446744073709551616' } }, 'the seed must be an integer from 0 to 2^64−1'],
       [{ type: 'configure', controls: { ...DEFAULT_CONTROLS, low: 1, high: 1 } }, 'low must be below high'],
       [{ type: 'export', format: 'png', data: '<svg/>' }, 'a PNG export must be a data:image/png URL'],
+      [{ type: 'configure', controls: { ...DEFAULT_CONTROLS, values: 'psychic' } }, 'values must be exact or distribution'],
       [{ type: 'export', format: 'exe', data: '' }, 'export format must be png, svg or csv'],
     ];
     for (const [message, reason] of cases) assert.equal(pageMessageProblem(message), reason, JSON.stringify(message));
