@@ -493,7 +493,8 @@ export function planSeed(input: SeedInput, options: SeedOptions): EditPlan {
   if (names.missing.length > 0) {
     const sorted = [...names.missing].sort((a, b) => (a === 'import os' ? -1 : b === 'import os' ? 1 : a.localeCompare(b)));
     const atStart = where.importAt === 0 && where.after === undefined;
-    const importText = sorted.map((l) => `${l}${eol}`).join('') + (atStart && text.length > 0 && edits.every((e) => e.offset !== 0) ? eol : '');
+    // At the very start, the function follows the imports: keep PEP 8's blank line between them.
+    const importText = sorted.map((l) => `${l}${eol}`).join('') + (atStart ? eol : '');
     const same = edits.find((e) => e.offset === where.importAt && e.length === 0);
     if (same) edits[edits.indexOf(same)] = { ...same, text: importText + same.text };
     else edits.push({ offset: where.importAt, length: 0, text: importText });
@@ -568,6 +569,30 @@ export function appendArguments(list: SyntaxNode, text: string, extra: string): 
   const empty = text[before - 1] === '(';
   const comma = text[before - 1] === ',';
   return { offset: before, length: 0, text: `${empty ? '' : comma ? ' ' : ', '}${extra}` };
+}
+
+/**
+ * Only the DataLoader worker helper: `seed_worker` after the file's seed
+ * helper (else after the import block), plus the imports it needs. Empty when
+ * the file has one already or nothing needs reseeding per worker.
+ */
+export function planWorkerHelper(input: SeedInput): TextEdit[] {
+  const { text, tree, seeding } = input;
+  if (/\bdef\s+seed_worker\b/.test(text)) return [];
+  const { eol, indent } = layoutOf(text);
+  const names = new Names(seeding.imports);
+  const lines = workerFunction(seedTargets(seeding.imports), names, indent);
+  if (!lines) return [];
+  let after: number | undefined;
+  for (let stmt = tree.topNode.firstChild; stmt; stmt = stmt.nextSibling) {
+    const name = defName(stmt, text);
+    if (name && HELPER_NAMES.has(name)) after = blockEnd(text, stmt);
+  }
+  const where = anchors(tree, text, firstConstruction(tree, text, seeding.imports, input.modelNames));
+  after ??= where.after;
+  const edits: TextEdit[] = [after === undefined ? { offset: 0, length: 0, text: `${lines.join(eol)}${eol}${eol}${eol}` } : { offset: after, length: 0, text: `${eol}${eol}${eol}${lines.join(eol)}` }];
+  if (names.missing.length > 0) edits.push({ offset: where.importAt, length: 0, text: names.missing.map((l) => `${l}${eol}`).join('') });
+  return edits.sort((a, b) => a.offset - b.offset);
 }
 
 /** Convenience for the CLI and tests: parse `text` and plan. */
