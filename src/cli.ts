@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** Entry of the `initlens` binary (`dist/cli.js`): binds {@link runCli} to the process. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { runCli } from './cli/run';
 
 declare const INITLENS_VERSION: string;
@@ -12,6 +12,7 @@ void Promise.resolve(
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
       readFile: (path) => readFileSync(path, 'utf8'),
+      writeFile: (path, text) => writeFileSync(path, text, 'utf8'),
     },
     INITLENS_VERSION,
   ),

@@ -11,6 +11,7 @@ import { seedReportMarkdown, isTrap } from '../core/seeding/report';
 import { parsePython, syntaxErrors } from '../core/python/parse';
 import { analyzeFiles } from './analyze';
 import { sampleCommand, SAMPLE_USAGE } from './sample';
+import { seedCommand, SEED_USAGE } from './seed';
 import { parse, UsageError } from './usage';
 
 export interface CliIo {
@@ -18,6 +19,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Reads a file as UTF-8; throws a Node `ErrnoException` when it cannot. */
   readonly readFile: (path: string) => string;
+  /** Writes a file as UTF-8 (`seed --write`); absent where writing is not allowed. */
+  readonly writeFile?: (path: string, text: string) => void;
 }
 
 export const USAGE = `Usage: initlens <command> [options]
@@ -29,12 +32,13 @@ Commands:
                          initialization with numbers and the code that applies it.
   report FILE [--json]   Which random number generators FILE imports, what seeds
                          each one, and the seeding mistakes it contains.
-${SAMPLE_USAGE}
+${SEED_USAGE}${SAMPLE_USAGE}
 Options:
   -h, --help             Show this help.
   -v, --version          Print the version.
 
-Exit codes: 0 ok; 1 report: the file could not be read or parsed; 2 bad usage,
+Exit codes: 0 ok; 1 report/seed: the file could not be read or parsed (seed:
+also nothing to seed; the file is then left untouched); 2 bad usage,
 including every bad sample argument (analyze: also an unreadable file; a file
 with syntax errors still yields what could be read).
 `;
@@ -60,6 +64,7 @@ export function runCli(argv: readonly string[], io: CliIo, version: string): num
       if (positionals.length === 0) throw new UsageError('analyze needs at least one FILE');
       return analyzeFiles({ files: positionals, json: values.json === true }, io);
     }
+    if (command === 'seed') return seedCommand(rest, io);
     if (command === 'sample') return sampleCommand(rest, io).catch((error: unknown) => usageExit(error, io));
     if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
     throw new UsageError(`unknown command '${command}'`);

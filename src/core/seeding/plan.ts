@@ -206,7 +206,7 @@ function seedFunction(targets: readonly SeedTarget[], names: Names, options: See
     '',
     `${indent}PYTHONHASHSEED (str/set hash order) is not set here: Python reads it once at`,
     `${indent}start-up, so set it in the shell instead (PYTHONHASHSEED=0 python script.py).`,
-    `${indent}See https://pytorch.org/docs/stable/notes/randomness.html`,
+    ...(targets.includes('torch') ? [`${indent}See https://pytorch.org/docs/stable/notes/randomness.html`] : []),
     `${indent}"""`,
     ...seeds.map((l) => `${indent}${l}`),
   ];
@@ -494,7 +494,7 @@ export function planSeed(input: SeedInput, options: SeedOptions): EditPlan {
     const sorted = [...names.missing].sort((a, b) => (a === 'import os' ? -1 : b === 'import os' ? 1 : a.localeCompare(b)));
     const atStart = where.importAt === 0 && where.after === undefined;
     // At the very start, the function follows the imports: keep PEP 8's blank line between them.
-    const importText = sorted.map((l) => `${l}${eol}`).join('') + (atStart ? eol : '');
+    const importText = sorted.map((l) => `${l}${eol}`).join('') + (atStart ? `${eol}${eol}` : '');
     const same = edits.find((e) => e.offset === where.importAt && e.length === 0);
     if (same) edits[edits.indexOf(same)] = { ...same, text: importText + same.text };
     else edits.push({ offset: where.importAt, length: 0, text: importText });
