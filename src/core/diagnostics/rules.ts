@@ -7,9 +7,10 @@
  * Generator docs, Python's PYTHONHASHSEED docs, Glorot & Bengio (2010) and
  * He et al. (2015) for the init families.
  */
-import { EditRefused, planApply } from '../edits/applyInit';
+import { EditRefused, planApply, torchNnName } from '../edits/applyInit';
+import { torchInitCall } from '../init/schemes';
 import { activationLabel } from '../model/activations';
-import { mainParam } from '../model/describe';
+import { mainParam, paramExpression } from '../model/describe';
 import type { Layer, Model, ModelAnalysis } from '../model/types';
 import type { InitScheme } from '../init/schemes';
 import { qualify } from '../python/imports';
@@ -98,11 +99,19 @@ function family(s: InitScheme | null | undefined): 'xavier' | 'kaiming' | 'const
 }
 
 function applyFix(model: Model, layer: Layer, input: RuleInput): Fix | undefined {
-  const rec = mainParam(layer)?.recommendation;
-  if (!rec) return undefined;
+  const param = mainParam(layer);
+  const rec = param?.recommendation;
+  if (!param || !rec) return undefined;
+  const title = `Initialize ${layer.name} with ${rec.name}`;
+  const at = param.current.at;
+  const nn = torchNnName(input.seeding.imports);
+  // A PyTorch init call written out: replace it where it stands (the user's order is kept).
+  if (layer.framework === 'torch' && at && nn && /^[\w.[\]]+\.(init\.\w+|\w+_)\(/.test(input.text.slice(at.from, at.to))) {
+    return { title, edits: [{ offset: at.from, length: at.to - at.from, text: torchInitCall(rec.scheme, paramExpression(model, layer, param.name), nn) }] };
+  }
   try {
     const plan = planApply(model, input.text, input.seeding.imports, [layer]);
-    return plan.edits.length > 0 ? { title: `Initialize ${layer.name} with ${rec.name}`, edits: plan.edits } : undefined;
+    return plan.edits.length > 0 ? { title, edits: plan.edits } : undefined;
   } catch (error) {
     if (error instanceof EditRefused) return undefined;
     throw error;

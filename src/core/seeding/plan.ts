@@ -588,9 +588,11 @@ export function planWorkerHelper(input: SeedInput): TextEdit[] {
     const name = defName(stmt, text);
     if (name && HELPER_NAMES.has(name)) after = blockEnd(text, stmt);
   }
+  // After a helper, the call that follows keeps its blank lines; after imports, add PEP 8's second one.
+  const afterHelper = after !== undefined;
   const where = anchors(tree, text, firstConstruction(tree, text, seeding.imports, input.modelNames));
   after ??= where.after;
-  const edits: TextEdit[] = [after === undefined ? { offset: 0, length: 0, text: `${lines.join(eol)}${eol}${eol}${eol}` } : { offset: after, length: 0, text: `${eol}${eol}${eol}${lines.join(eol)}` }];
+  const edits: TextEdit[] = [after === undefined ? { offset: 0, length: 0, text: `${lines.join(eol)}${eol}${eol}${eol}` } : { offset: after, length: 0, text: `${eol}${eol}${eol}${lines.join(eol)}${afterHelper ? '' : eol}` }];
   if (names.missing.length > 0) edits.push({ offset: where.importAt, length: 0, text: names.missing.map((l) => `${l}${eol}`).join('') });
   return edits.sort((a, b) => a.offset - b.offset);
 }
