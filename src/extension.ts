@@ -7,7 +7,9 @@ import { DocumentAnalyses } from './analysis/documentAnalyses';
 import { registerModelLens } from './codelens/modelLens';
 import { registerSeedLens } from './codelens/seedLens';
 import { registerApplyInit } from './commands/applyInit';
+import { registerInsertSeed } from './commands/insertSeed';
 import { registerShowSeedReport } from './commands/showSeedReport';
+import { registerSeedDiagnostics } from './diagnostics/seedDiagnostics';
 import { registerModelHover } from './hover/modelHover';
 import { registerSeedHover } from './hover/seedHover';
 
@@ -22,6 +24,8 @@ export function activate(context: vscode.ExtensionContext): void {
       registerModelHover(analyses),
       registerShowSeedReport(analyses),
       registerApplyInit(analyses),
+      registerInsertSeed(analyses),
+      registerSeedDiagnostics(analyses),
     );
   } catch (error) {
     // VS Code only logs activation failures; tell the user.

@@ -2,6 +2,7 @@
 export const Commands = {
   showSeedReport: 'initlens.showSeedReport',
   applyInit: 'initlens.applyInit',
+  insertSeed: 'initlens.insertSeed',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
