@@ -3,6 +3,8 @@
  * default and description) in `package.json` → `contributes.configuration`.
  */
 import * as vscode from 'vscode';
+import { RULES, type RuleId } from './core/diagnostics/rules';
+import { MAX_SEED } from './core/seeding/plan';
 
 export interface InitLensConfig {
   /** `initlens.codeLens.enabled` */
@@ -15,6 +17,14 @@ export interface InitLensConfig {
   readonly maxFileSize: number;
   /** `initlens.hover.enabled` */
   readonly hoverEnabled: boolean;
+  /** `initlens.seed.default`: the seed the input box proposes. */
+  readonly seedDefault: number;
+  /** `initlens.seed.deterministic`: the `deterministic=` the seed call passes. */
+  readonly seedDeterministic: boolean;
+  /** `initlens.seed.warnOnly`: `torch.use_deterministic_algorithms(True, warn_only=...)`. */
+  readonly seedWarnOnly: boolean;
+  /** The diagnostic rules switched on (`initlens.diagnostics.<rule>`). */
+  readonly diagnostics: ReadonlySet<RuleId>;
 }
 
 export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
@@ -25,7 +35,16 @@ export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
     initVariant: c.get<string>('init.variant', 'normal') === 'uniform' ? 'uniform' : 'normal',
     maxFileSize: Math.max(0, c.get<number>('analysis.maxFileSize', 2_000_000)),
     hoverEnabled: c.get<boolean>('hover.enabled', true),
+    seedDefault: validSeed(c.get<number>('seed.default', 42)) ?? 42,
+    seedDeterministic: c.get<boolean>('seed.deterministic', true),
+    seedWarnOnly: c.get<boolean>('seed.warnOnly', false),
+    diagnostics: new Set(RULES.filter((rule) => c.get<boolean>(`diagnostics.${rule}`, true))),
   };
+}
+
+/** `value` when it is a seed every framework accepts (an integer in 0..2^32−1). */
+export function validSeed(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_SEED ? value : undefined;
 }
 
 /** Calls `listener` whenever an `initlens.*` setting changes. */

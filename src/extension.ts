@@ -8,7 +8,9 @@ import { registerModelLens } from './codelens/modelLens';
 import { registerSeedLens } from './codelens/seedLens';
 import { registerApplyInit } from './commands/applyInit';
 import { registerShowHistogram } from './commands/showHistogram';
+import { registerInsertSeed } from './commands/insertSeed';
 import { registerShowSeedReport } from './commands/showSeedReport';
+import { registerSeedDiagnostics } from './diagnostics/seedDiagnostics';
 import { registerModelHover } from './hover/modelHover';
 import { registerSeedHover } from './hover/seedHover';
 
@@ -24,6 +26,8 @@ export function activate(context: vscode.ExtensionContext): void {
       registerShowSeedReport(analyses),
       registerApplyInit(analyses),
       registerShowHistogram(context.extensionUri, analyses),
+      registerInsertSeed(analyses),
+      registerSeedDiagnostics(analyses),
     );
   } catch (error) {
     // VS Code only logs activation failures; tell the user.

@@ -12,6 +12,7 @@ import { parsePython, syntaxErrors } from '../core/python/parse';
 import { analyzeFiles } from './analyze';
 import { modelCommand, MODEL_USAGE } from './model';
 import { sampleCommand, SAMPLE_USAGE } from './sample';
+import { seedCommand, SEED_USAGE } from './seed';
 import { parse, UsageError } from './usage';
 
 export interface CliIo {
@@ -19,8 +20,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Reads a file as UTF-8; throws a Node `ErrnoException` when it cannot. */
   readonly readFile: (path: string) => string;
-  /** Writes a file (`model --npz`); throws a Node `ErrnoException` when it cannot. */
-  readonly writeFile?: (path: string, data: Uint8Array) => void;
+  /** Writes a file (`model --npz`, `seed --write`; strings as UTF-8); throws a Node `ErrnoException` when it cannot. */
+  readonly writeFile?: (path: string, data: string | Uint8Array) => void;
 }
 
 export const USAGE = `Usage: initlens <command> [options]
@@ -32,12 +33,13 @@ Commands:
                          initialization with numbers and the code that applies it.
   report FILE [--json]   Which random number generators FILE imports, what seeds
                          each one, and the seeding mistakes it contains.
-${SAMPLE_USAGE}${MODEL_USAGE}
+${SEED_USAGE}${SAMPLE_USAGE}${MODEL_USAGE}
 Options:
   -h, --help             Show this help.
   -v, --version          Print the version.
 
-Exit codes: 0 ok; 1 report: the file could not be read or parsed; 2 bad usage,
+Exit codes: 0 ok; 1 report/seed: the file could not be read or parsed (seed:
+also nothing to seed; the file is then left untouched); 2 bad usage,
 including every bad sample argument (analyze: also an unreadable file; a file
 with syntax errors still yields what could be read).
 `;
@@ -64,6 +66,7 @@ export function runCli(argv: readonly string[], io: CliIo, version: string): num
       return analyzeFiles({ files: positionals, json: values.json === true }, io);
     }
     if (command === 'model') return modelCommand(rest, io);
+    if (command === 'seed') return seedCommand(rest, io);
     if (command === 'sample') return sampleCommand(rest, io).catch((error: unknown) => usageExit(error, io));
     if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
     throw new UsageError(`unknown command '${command}'`);

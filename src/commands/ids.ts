@@ -3,6 +3,7 @@ export const Commands = {
   showSeedReport: 'initlens.showSeedReport',
   applyInit: 'initlens.applyInit',
   showHistogram: 'initlens.showHistogram',
+  insertSeed: 'initlens.insertSeed',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { readConfig } from '../config';
 import { layerRows, previewPlan, previewProblem, seedFromFile, type PreviewSeries } from '../core/preview/requests';
 import { mainParam } from '../core/model/describe';
 import { showDim } from '../core/model/evaluate';
@@ -116,7 +117,7 @@ export class HistogramPanel implements vscode.Disposable {
       const model = analysis.models.models.find((m) => m.name === target.model);
       const torchSeed = model ? findTorchSeed(model, analysis.text, analysis.seeding) : undefined;
       const exactSeed = torchSeed && 'seed' in torchSeed ? BigInt.asUintN(64, torchSeed.seed).toString() : undefined;
-      const seed = exactSeed ?? seedFromFile(analysis.seeding) ?? String(vscode.workspace.getConfiguration('initlens', document).get<number>('seed.default', 0));
+      const seed = exactSeed ?? seedFromFile(analysis.seeding) ?? String(readConfig(document).seedDefault);
       this.controls = { ...this.controls, seed, values: exactSeed ? 'exact' : 'distribution' };
     }
     this.layer = target.layer;

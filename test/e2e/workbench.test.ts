@@ -237,4 +237,41 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     assert.ok(text.includes('| Python `random` | **not seeded** |'), text);
     await shot('5-report');
   });
+  it('runs "InitLens: Insert reproducible seed" from the command palette with a typed seed', async () => {
+    // Back to the model: the report opened beside it and has the focus now.
+    const input = page.locator('.quick-input-widget input');
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill('>View: Focus First Editor Group');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Focus First Editor Group' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.part.editor .editor-group-container.active .tab.active[aria-label^="mnist_mlp.py"]').waitFor();
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill('>InitLens: Insert reproducible seed');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'InitLens: Insert reproducible seed' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    // The seed input box, proposing initlens.seed.default.
+    await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === '42', undefined, { timeout: 15_000 });
+    assert.match((await page.locator('.quick-input-widget').innerText()).replace(/\s+/g, ' '), /The seed for random, NumPy, PyTorch/);
+    await input.fill('1234');
+    await page.keyboard.press('Enter');
+    // Opening Quick Open before the input box has closed would cancel it.
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+    // Reveal the call: it sits after the new seed_everything function.
+    const deadline = Date.now() + 15_000;
+    let lines: string[] = [];
+    while (Date.now() < deadline) {
+      await page.keyboard.press('Control+P');
+      await input.waitFor();
+      await input.fill(':30');
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(300);
+      lines = await editorLines();
+      if (lines.includes('seed_everything(1234, deterministic=True)')) break;
+    }
+    assert.ok(lines.includes('seed_everything(1234, deterministic=True)'), lines.join('\n'));
+    assert.ok(lines.includes('    torch.cuda.manual_seed_all(seed)  # every GPU explicitly; torch.cuda.manual_seed would seed only the current one'), lines.join('\n'));
+    await shot('6-seed');
+  });
 });

@@ -213,7 +213,7 @@ function run(argv: string[], writes = false) {
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
     readFile: (p) => fs.readFileSync(p, 'utf8'),
-    ...(writes ? { writeFile: (p: string, d: Uint8Array) => fs.writeFileSync(p, d) } : {}),
+    ...(writes ? { writeFile: (p: string, d: string | Uint8Array) => fs.writeFileSync(p, d) } : {}),
   }, '9.9.9');
   assert.equal(typeof code, 'number');
   return { code: code as number, stdout, stderr };

@@ -1,0 +1,365 @@
+/**
+ * Initialization and reproducibility rules: pure functions from one analyzed
+ * document to findings, each with the text plan of its quick fix. The editor
+ * adapter (src/diagnostics) only turns them into `Diagnostic`s and code
+ * actions. Sources: PyTorch "Reproducibility" notes
+ * (https://pytorch.org/docs/stable/notes/randomness.html), NumPy's random
+ * Generator docs, Python's PYTHONHASHSEED docs, Glorot & Bengio (2010) and
+ * He et al. (2015) for the init families.
+ */
+import { EditRefused, planApply, torchNnName } from '../edits/applyInit';
+import { torchInitCall } from '../init/schemes';
+import { activationLabel } from '../model/activations';
+import { mainParam, paramExpression } from '../model/describe';
+import type { Layer, Model, ModelAnalysis } from '../model/types';
+import type { InitScheme } from '../init/schemes';
+import { qualify } from '../python/imports';
+import { dottedName, syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
+import { callArgs } from '../python/syntax';
+import type { SeedingAnalysis } from '../seeding/analyze';
+import { appendArguments, firstConstruction, planSeed, planWorkerHelper, seedTargets, type SeedOptions } from '../seeding/plan';
+
+/** Every rule; the id is the diagnostic's code and the key of its `initlens.diagnostics.*` setting. */
+export const RULES = [
+  'symmetricInit',
+  'initActivationMismatch',
+  'seedAfterConstruction',
+  'seedMissing',
+  'cudaManualSeed',
+  'pythonHashSeed',
+  'unseededDefaultRng',
+  'dataLoaderWorkers',
+] as const;
+
+export type RuleId = (typeof RULES)[number];
+
+/** Where each rule's explanation lives. */
+export const RULE_DOCS: Readonly<Record<RuleId, string>> = {
+  symmetricInit: 'https://pytorch.org/docs/stable/nn.init.html',
+  initActivationMismatch: 'https://pytorch.org/docs/stable/nn.init.html#torch.nn.init.calculate_gain',
+  seedAfterConstruction: 'https://pytorch.org/docs/stable/notes/randomness.html',
+  seedMissing: 'https://pytorch.org/docs/stable/notes/randomness.html',
+  cudaManualSeed: 'https://pytorch.org/docs/stable/generated/torch.cuda.manual_seed_all.html',
+  pythonHashSeed: 'https://docs.python.org/3/using/cmdline.html#envvar-PYTHONHASHSEED',
+  unseededDefaultRng: 'https://numpy.org/doc/stable/reference/random/generator.html',
+  dataLoaderWorkers: 'https://pytorch.org/docs/stable/notes/randomness.html#dataloader',
+};
+
+/** A quick fix: a title and the text edits it applies (one undoable step). */
+export interface Fix {
+  readonly title: string;
+  readonly edits: readonly TextEdit[];
+}
+
+/** One problem in a document. */
+export interface Finding {
+  readonly rule: RuleId;
+  readonly from: number;
+  readonly to: number;
+  /** One sentence. */
+  readonly message: string;
+  readonly href: string;
+  readonly severity: 'warning' | 'information';
+  readonly fix?: Fix;
+}
+
+/** A document, analyzed. */
+export interface RuleInput {
+  readonly text: string;
+  readonly tree: Tree;
+  readonly seeding: SeedingAnalysis;
+  readonly models: ModelAnalysis;
+}
+
+/** Options of the fixes that write seeding code. */
+export type RuleOptions = SeedOptions;
+
+/** Runs the rules in `enabled` (all when omitted). */
+export function checkDocument(input: RuleInput, options: RuleOptions, enabled?: ReadonlySet<RuleId>): Finding[] {
+  const on = (r: RuleId) => !enabled || enabled.has(r);
+  const findings: Finding[] = [];
+  // A half-typed file yields half a tree: keep quiet rather than flag phantoms.
+  if (syntaxErrors(input.tree, input.text).length > 0) return findings;
+  if (on('symmetricInit') || on('initActivationMismatch')) findings.push(...initRules(input, on));
+  if (on('seedAfterConstruction') || on('seedMissing')) findings.push(...seedPlacement(input, options, on));
+  if (on('cudaManualSeed')) findings.push(...cudaManualSeed(input));
+  if (on('pythonHashSeed')) findings.push(...pythonHashSeed(input));
+  if (on('unseededDefaultRng')) findings.push(...unseededDefaultRng(input));
+  if (on('dataLoaderWorkers')) findings.push(...dataLoaderWorkers(input));
+  return findings.sort((a, b) => a.from - b.from);
+}
+
+function family(s: InitScheme | null | undefined): 'xavier' | 'kaiming' | 'constant' | undefined {
+  if (!s) return undefined;
+  if (s.kind === 'xavier_normal' || s.kind === 'xavier_uniform') return 'xavier';
+  if (s.kind === 'kaiming_normal' || s.kind === 'kaiming_uniform') return 'kaiming';
+  if (s.kind === 'variance_scaling') return s.mode === 'fan_avg' && s.scale === 1 ? 'xavier' : s.mode === 'fan_in' && s.scale === 2 ? 'kaiming' : undefined;
+  if (s.kind === 'constant' || s.kind === 'zeros' || s.kind === 'ones') return 'constant';
+  return undefined;
+}
+
+function applyFix(model: Model, layer: Layer, input: RuleInput): Fix | undefined {
+  const param = mainParam(layer);
+  const rec = param?.recommendation;
+  if (!param || !rec) return undefined;
+  const title = `Initialize ${layer.name} with ${rec.name}`;
+  const at = param.current.at;
+  const nn = torchNnName(input.seeding.imports);
+  // A PyTorch init call written out: replace it where it stands (the user's order is kept).
+  if (layer.framework === 'torch' && at && nn && /^[\w.[\]]+\.(init\.\w+|\w+_)\(/.test(input.text.slice(at.from, at.to))) {
+    return { title, edits: [{ offset: at.from, length: at.to - at.from, text: torchInitCall(rec.scheme, paramExpression(model, layer, param.name), nn) }] };
+  }
+  try {
+    const plan = planApply(model, input.text, input.seeding.imports, [layer]);
+    return plan.edits.length > 0 ? { title, edits: plan.edits } : undefined;
+  } catch (error) {
+    if (error instanceof EditRefused) return undefined;
+    throw error;
+  }
+}
+
+function initRules(input: RuleInput, on: (r: RuleId) => boolean): Finding[] {
+  const out: Finding[] = [];
+  for (const model of input.models.models) {
+    for (const layer of model.layers) {
+      const param = mainParam(layer);
+      const at = param?.current.at;
+      if (!param || !at || param.current.source !== 'explicit' || (param.kind !== 'weight' && param.kind !== 'recurrent')) continue;
+      const current = family(param.current.scheme);
+      if (current === 'constant' && on('symmetricInit')) {
+        const fix = applyFix(model, layer, input);
+        out.push({
+          rule: 'symmetricInit',
+          ...at,
+          message: `${layer.name}.${param.name} starts as a constant (${param.current.label}), so every unit gets the same gradient and they never stop being identical.`,
+          href: RULE_DOCS.symmetricInit,
+          severity: 'warning',
+          ...(fix ? { fix } : {}),
+        });
+        continue;
+      }
+      const wanted = family(param.recommendation?.scheme);
+      if (on('initActivationMismatch') && current && wanted && current !== 'constant' && wanted !== 'constant' && current !== wanted && layer.activation) {
+        const fix = applyFix(model, layer, input);
+        const activation = activationLabel(layer.activation.activation);
+        out.push({
+          rule: 'initActivationMismatch',
+          ...at,
+          message:
+            current === 'xavier'
+              ? `${param.current.label} assumes a symmetric activation, but ${layer.name} feeds ${activation}, which halves the variance: use ${param.recommendation?.name}.`
+              : `${param.current.label} doubles the variance for ReLU-like units, but ${layer.name} feeds ${activation}, which saturates: use ${param.recommendation?.name}.`,
+          href: RULE_DOCS.initActivationMismatch,
+          severity: 'warning',
+          ...(fix ? { fix } : {}),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** A call `x.backward()`, `opt.step()`, `model.fit(...)` or `trainer.fit(...)` anywhere: the file trains. */
+function trainingCall(tree: Tree, text: string): SyntaxNode | undefined {
+  let found: SyntaxNode | undefined;
+  tree.iterate({
+    enter(ref) {
+      if (found) return false;
+      if (ref.name !== 'CallExpression') return undefined;
+      const callee = ref.node.firstChild;
+      const property = callee?.name === 'MemberExpression' ? callee.lastChild : null;
+      if (!callee || !property || property.name !== 'PropertyName') return undefined;
+      const method = text.slice(property.from, property.to);
+      // `loss.backward()` and `criterion(out, y).backward()` alike; `opt.step()`, `optimizer.step()`.
+      const owner = text.slice(callee.from, property.from).toLowerCase();
+      if (method === 'backward' || method === 'fit' || (method === 'step' && /opt/.test(owner))) found = ref.node;
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** Top-level statements that seed (library calls, or a call of a seed helper defined in the file). */
+function seedStatements(input: RuleInput): SyntaxNode[] {
+  const { tree, text, seeding } = input;
+  const out: SyntaxNode[] = [];
+  const seedingStatements = new Set(seeding.references.filter((r) => r.api.effect === 'seeds' && !r.qualifiedName.startsWith('jax.')).map((r) => r.statementFrom));
+  for (let stmt = tree.topNode.firstChild; stmt; stmt = stmt.nextSibling) {
+    if (stmt.name !== 'ExpressionStatement' && stmt.name !== 'AssignStatement') continue;
+    if ([...seedingStatements].some((from) => from >= stmt.from && from < stmt.to)) out.push(stmt);
+    else if (/^(\w+\s*=\s*)?(seed_everything|set_seed|set_seeds|seed_all|set_random_seed|fix_seed)\s*\(/.test(text.slice(stmt.from, stmt.to))) out.push(stmt);
+  }
+  return out;
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+function nextLineStart(text: string, offset: number): number {
+  const i = text.indexOf('\n', offset);
+  return i === -1 ? text.length : i + 1;
+}
+
+function seedPlacement(input: RuleInput, options: RuleOptions, on: (r: RuleId) => boolean): Finding[] {
+  const { text, tree, seeding } = input;
+  if (seeding.coverage.length === 0) return [];
+  const seeds = seedStatements(input);
+  const anySeed = seeds.length > 0 || seeding.references.some((r) => r.api.effect === 'seeds');
+  const modelNames = input.models.models.map((m) => m.name);
+  if (!anySeed) {
+    const training = trainingCall(tree, text);
+    if (!training || !on('seedMissing')) return [];
+    let fix: Fix | undefined;
+    try {
+      const plan = planSeed({ text, tree, seeding, modelNames }, options);
+      fix = { title: `Insert seed_everything(${options.seed})`, edits: plan.edits };
+    } catch (error) {
+      if (!(error instanceof EditRefused)) throw error;
+    }
+    return [
+      {
+        rule: 'seedMissing',
+        from: training.from,
+        to: training.to,
+        message: 'This file trains but never seeds its random number generators, so weights, dropout and data order change on every run.',
+        href: RULE_DOCS.seedMissing,
+        severity: 'information',
+        ...(fix ? { fix } : {}),
+      },
+    ];
+  }
+  if (!on('seedAfterConstruction')) return [];
+  const built = firstConstruction(tree, text, seeding.imports, modelNames);
+  const first = seeds[0];
+  if (!built || !first || first.from < built.from || seeds.some((s) => s.from < built.from)) return [];
+  // Move the seeding line to just above the construction (same text, one step).
+  const from = lineStart(text, first.from);
+  const to = nextLineStart(text, first.to);
+  let moved = text.slice(from, to);
+  if (!/\n$/.test(moved)) moved += text.includes('\r\n') ? '\r\n' : '\n';
+  const at = lineStart(text, built.from);
+  const builtText = text.slice(built.from, built.to).split(/\r?\n/)[0].trim();
+  return [
+    {
+      rule: 'seedAfterConstruction',
+      from: first.from,
+      to: first.to,
+      message: `The seed is set after \`${builtText}\` (line ${lineOf(text, built.from)}) has already drawn its random numbers, so those stay unseeded.`,
+      href: RULE_DOCS.seedAfterConstruction,
+      severity: 'warning',
+      fix: {
+        title: `Move the seed above line ${lineOf(text, built.from)}`,
+        edits: [
+          { offset: at, length: 0, text: moved },
+          { offset: from, length: to - from, text: '' },
+        ],
+      },
+    },
+  ];
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+function cudaManualSeed(input: RuleInput): Finding[] {
+  return input.seeding.references
+    .filter((r) => r.qualifiedName === 'torch.cuda.manual_seed' || r.qualifiedName === 'torch.cuda.random.manual_seed')
+    .map((r) => ({
+      rule: 'cudaManualSeed' as const,
+      from: r.from,
+      to: r.to,
+      message: 'torch.cuda.manual_seed seeds only the current GPU; use torch.cuda.manual_seed_all (or torch.manual_seed) to seed every device.',
+      href: RULE_DOCS.cudaManualSeed,
+      severity: 'warning' as const,
+      fix: { title: 'Use manual_seed_all', edits: [{ offset: r.to, length: 0, text: '_all' }] },
+    }));
+}
+
+function pythonHashSeed(input: RuleInput): Finding[] {
+  return input.seeding.references
+    .filter((r) => r.qualifiedName === 'os.environ.PYTHONHASHSEED')
+    .map((r) => {
+      const statement = input.text.slice(r.statementFrom, r.statementTo);
+      return {
+        rule: 'pythonHashSeed' as const,
+        from: r.statementFrom,
+        to: r.statementTo,
+        message: 'Setting PYTHONHASHSEED here has no effect on this process: Python reads it once at start-up, so set it in the shell (PYTHONHASHSEED=0 python script.py).',
+        href: RULE_DOCS.pythonHashSeed,
+        severity: 'warning' as const,
+        // Commented out, not deleted: the user's text stays, with why it does nothing.
+        fix: {
+          title: 'Comment it out (set PYTHONHASHSEED in the shell instead)',
+          edits: [{ offset: r.statementFrom, length: r.statementTo - r.statementFrom, text: `# ${statement}  # no effect: PYTHONHASHSEED is read at interpreter start-up; set it in the shell` }],
+        },
+      };
+    });
+}
+
+function unseededDefaultRng(input: RuleInput): Finding[] {
+  const { seeding, text } = input;
+  const legacy = seeding.references.find((r) => r.qualifiedName === 'numpy.random.seed');
+  if (!legacy) return [];
+  const seed = legacy.argument && /^[\w.]+$/.test(legacy.argument.trim()) ? legacy.argument.trim() : '0';
+  return seeding.references
+    .filter((r) => r.qualifiedName === 'numpy.random.default_rng' && r.argument === undefined && /^\s*\(\s*\)$/.test(text.slice(r.to, r.statementTo)))
+    .map((r) => ({
+      rule: 'unseededDefaultRng' as const,
+      from: r.from,
+      to: r.statementTo,
+      message: `np.random.seed does not reach this generator: np.random.default_rng() without a seed draws from the OS and differs on every run.`,
+      href: RULE_DOCS.unseededDefaultRng,
+      severity: 'warning' as const,
+      fix: { title: `Pass the seed: default_rng(${seed})`, edits: [{ offset: r.statementTo - 1, length: 0, text: seed }] },
+    }));
+}
+
+function dataLoaderWorkers(input: RuleInput): Finding[] {
+  const { tree, text, seeding } = input;
+  const seeded = seeding.references.some((r) => r.api.effect === 'seeds') || seedStatements(input).length > 0;
+  const targets = seedTargets(seeding.imports);
+  // torch seeds each worker itself (base_seed + worker_id); NumPy and random are the ones copied.
+  if (!seeded || !targets.includes('torch') || !(targets.includes('numpy') || targets.includes('random'))) return [];
+  const out: Finding[] = [];
+  tree.iterate({
+    enter(ref) {
+      if (ref.name !== 'CallExpression') return;
+      const callee = ref.node.firstChild && dottedName(ref.node.firstChild, text);
+      if (!callee || callee[callee.length - 1] !== 'DataLoader') return;
+      const q = qualify(callee, seeding.imports);
+      if (q && !q.startsWith('torch.')) return;
+      const list = ref.node.getChild('ArgList');
+      if (!list) return;
+      const args = callArgs(list, text);
+      const workers = args.keywords.get('num_workers');
+      const value = workers && text.slice(workers.from, workers.to).trim();
+      if (!value || value === '0' || args.keywords.has('worker_init_fn') || args.hasStarred) return;
+      out.push({
+        rule: 'dataLoaderWorkers',
+        from: ref.node.from,
+        to: ref.node.to,
+        message: 'Each DataLoader worker starts from a copy of the NumPy/random state, so workers repeat the same "random" augmentations; seed them with worker_init_fn and a seeded generator.',
+        href: RULE_DOCS.dataLoaderWorkers,
+        severity: 'warning',
+        fix: workerFix(input, list),
+      });
+    },
+  });
+  return out;
+}
+
+/** The seed plan's worker helper, wired into one DataLoader call. */
+function workerFix(input: RuleInput, list: SyntaxNode): Fix {
+  const { text, tree, seeding } = input;
+  const edits: TextEdit[] = planWorkerHelper({ text, tree, seeding, modelNames: input.models.models.map((m) => m.name) });
+  const args = callArgs(list, text);
+  const torch = seeding.imports.find((b) => b.target === 'torch')?.local ?? 'torch';
+  const add = ['worker_init_fn=seed_worker'];
+  if (!args.keywords.has('generator')) add.push(`generator=${torch}.Generator().manual_seed(${torch}.initial_seed())`);
+  edits.push(appendArguments(list, text, add.join(', ')));
+  return { title: 'Seed DataLoader workers (worker_init_fn=seed_worker, seeded generator)', edits: edits.sort((a, b) => a.offset - b.offset) };
+}

@@ -1,0 +1,105 @@
+/**
+ * The Problems-panel side of src/core/diagnostics/rules.ts: one
+ * `DiagnosticCollection` fed from the shared document analyses (updated on
+ * open, debounced on change, cleared on close, refreshed when settings change),
+ * and a code-action provider whose quick fixes are the rules' own text plans,
+ * recomputed for the document's current version so they never go stale.
+ */
+import * as vscode from 'vscode';
+import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { checkDocument, type Finding } from '../core/diagnostics/rules';
+import { onDidChangeConfig, readConfig } from '../config';
+import { PYTHON } from '../selector';
+
+/** `Diagnostic.source` of every InitLens diagnostic. */
+export const SOURCE = 'InitLens';
+
+/** Milliseconds of typing quiet before a document is checked again. */
+const DEBOUNCE_MS = 300;
+
+function findings(analyses: DocumentAnalyses, document: vscode.TextDocument): Finding[] {
+  const config = readConfig(document);
+  if (config.diagnostics.size === 0) return [];
+  const a = analyses.get(document);
+  return checkDocument(
+    { text: a.text, tree: a.tree, seeding: a.seeding, models: a.models },
+    { seed: config.seedDefault, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly },
+    config.diagnostics,
+  );
+}
+
+function toDiagnostic(document: vscode.TextDocument, finding: Finding): vscode.Diagnostic {
+  const range = new vscode.Range(document.positionAt(finding.from), document.positionAt(finding.to));
+  const severity = finding.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+  const diagnostic = new vscode.Diagnostic(range, finding.message, severity);
+  diagnostic.source = SOURCE;
+  diagnostic.code = { value: finding.rule, target: vscode.Uri.parse(finding.href) };
+  return diagnostic;
+}
+
+function ruleOf(diagnostic: vscode.Diagnostic): string | undefined {
+  const code = diagnostic.code;
+  return typeof code === 'object' && code !== null ? String(code.value) : undefined;
+}
+
+export function registerSeedDiagnostics(analyses: DocumentAnalyses): vscode.Disposable {
+  const collection = vscode.languages.createDiagnosticCollection('initlens');
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  const disposables: vscode.Disposable[] = [collection];
+
+  const refresh = (document: vscode.TextDocument) => {
+    if (document.languageId !== 'python') return;
+    collection.set(document.uri, findings(analyses, document).map((f) => toDiagnostic(document, f)));
+  };
+  const later = (document: vscode.TextDocument) => {
+    const key = document.uri.toString();
+    clearTimeout(timers.get(key));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        if (!document.isClosed) refresh(document);
+      }, DEBOUNCE_MS),
+    );
+  };
+
+  vscode.workspace.onDidOpenTextDocument(refresh, undefined, disposables);
+  vscode.workspace.onDidChangeTextDocument((e) => later(e.document), undefined, disposables);
+  vscode.workspace.onDidCloseTextDocument(
+    (document) => {
+      clearTimeout(timers.get(document.uri.toString()));
+      timers.delete(document.uri.toString());
+      collection.delete(document.uri);
+    },
+    undefined,
+    disposables,
+  );
+  onDidChangeConfig(() => vscode.workspace.textDocuments.forEach(refresh), disposables);
+  vscode.workspace.textDocuments.forEach(refresh);
+
+  const actions: vscode.CodeActionProvider = {
+    provideCodeActions(document, _range, context) {
+      const ours = context.diagnostics.filter((d) => d.source === SOURCE);
+      if (ours.length === 0) return [];
+      const current = findings(analyses, document);
+      const result: vscode.CodeAction[] = [];
+      for (const diagnostic of ours) {
+        const finding = current.find((f) => f.rule === ruleOf(diagnostic) && document.offsetAt(diagnostic.range.start) === f.from && document.offsetAt(diagnostic.range.end) === f.to);
+        if (!finding?.fix) continue;
+        const action = new vscode.CodeAction(`InitLens: ${finding.fix.title}`, vscode.CodeActionKind.QuickFix);
+        action.edit = new vscode.WorkspaceEdit();
+        for (const e of finding.fix.edits) action.edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.text);
+        action.diagnostics = [diagnostic];
+        action.isPreferred = true;
+        result.push(action);
+      }
+      return result;
+    },
+  };
+  disposables.push(vscode.languages.registerCodeActionsProvider(PYTHON, actions, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }));
+
+  return new vscode.Disposable(() => {
+    timers.forEach((t) => clearTimeout(t));
+    disposables.forEach((d) => d.dispose());
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * Every diagnostic rule of src/core/diagnostics/rules.ts: what it flags (exact
+ * range text and message), what it leaves alone, and the text its quick fix
+ * produces.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkDocument, RULE_DOCS, RULES, type Finding, type RuleId } from '../../src/core/diagnostics/rules';
+import { ModelAnalyzer } from '../../src/core/model/analyze';
+import { parsePython } from '../../src/core/python/parse';
+import { analyzeSeeding } from '../../src/core/seeding/analyze';
+import { applyTextEdits } from '../../src/core/seeding/plan';
+
+const OPTIONS = { seed: 42, deterministic: true, warnOnly: false };
+
+function check(text: string, enabled?: RuleId[]): Finding[] {
+  const tree = parsePython(text);
+  return checkDocument({ text, tree, seeding: analyzeSeeding(tree, text), models: new ModelAnalyzer().analyze(tree, text) }, OPTIONS, enabled && new Set(enabled));
+}
+
+function only(text: string, rule: RuleId): Finding {
+  const found = check(text).filter((f) => f.rule === rule);
+  assert.equal(found.length, 1, `${rule}: ${JSON.stringify(check(text).map((f) => f.rule))}`);
+  assert.equal(found[0].href, RULE_DOCS[rule]);
+  return found[0];
+}
+
+function fixed(text: string, finding: Finding): string {
+  assert.ok(finding.fix, `${finding.rule} has a fix`);
+  return applyTextEdits(text, finding.fix.edits);
+}
+
+const NET = `import numpy as np
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.fc2 = nn.Linear(8, 8)
+        self.out = nn.Linear(8, 1)
+        nn.init.constant_(self.fc1.weight, 0.01)
+        nn.init.xavier_uniform_(self.fc2.weight)
+        nn.init.kaiming_normal_(self.out.weight)
+
+    def forward(self, x):
+        x = torch.relu(self.fc1(x))
+        x = torch.relu(self.fc2(x))
+        return torch.sigmoid(self.out(x))
+
+
+model = Net()
+torch.manual_seed(0)
+torch.cuda.manual_seed(0)
+np.random.seed(0)
+rng = np.random.default_rng()
+`;
+
+describe('diagnostic rules', () => {
+  it('every rule has docs, and a clean file has no findings', () => {
+    assert.deepEqual(Object.keys(RULE_DOCS).sort(), [...RULES].sort());
+    const clean = 'import torch\n\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2)\n';
+    assert.deepEqual(check(clean), []);
+  });
+
+  it('symmetricInit: a constant weight, fixed with the recommended scheme', () => {
+    const f = only(NET, 'symmetricInit');
+    assert.equal(NET.slice(f.from, f.to), 'nn.init.constant_(self.fc1.weight, 0.01)');
+    assert.equal(f.message, 'fc1.weight starts as a constant (constant_(0.01)), so every unit gets the same gradient and they never stop being identical.');
+    assert.equal(f.fix?.title, 'Initialize fc1 with kaiming_normal_');
+    const after = fixed(NET, f);
+    assert.ok(after.includes('        nn.init.kaiming_normal_(self.fc1.weight, nonlinearity="relu")\n'), after);
+    assert.ok(!after.includes('constant_(self.fc1.weight'), after);
+    // zeros_ and fill_ on a weight are the same mistake; on a bias they are fine.
+    assert.equal(check(NET.replace('nn.init.constant_(self.fc1.weight, 0.01)', 'self.fc1.weight.data.fill_(0.5)')).filter((x) => x.rule === 'symmetricInit').length, 1);
+    assert.equal(check(NET.replace('nn.init.constant_(self.fc1.weight, 0.01)', 'nn.init.zeros_(self.fc1.bias)')).filter((x) => x.rule === 'symmetricInit').length, 0);
+  });
+
+  it('initActivationMismatch: Xavier before ReLU and He before sigmoid, each fixed by switching', () => {
+    const found = check(NET).filter((f) => f.rule === 'initActivationMismatch');
+    assert.deepEqual(
+      found.map((f) => [NET.slice(f.from, f.to), f.message]),
+      [
+        ['nn.init.xavier_uniform_(self.fc2.weight)', 'xavier_uniform_ assumes a symmetric activation, but fc2 feeds ReLU, which halves the variance: use kaiming_normal_.'],
+        ['nn.init.kaiming_normal_(self.out.weight)', 'kaiming_normal_(leaky_relu) doubles the variance for ReLU-like units, but out feeds Sigmoid, which saturates: use xavier_normal_.'],
+      ],
+    );
+    assert.equal(fixed(NET, found[0]).includes('        nn.init.kaiming_normal_(self.fc2.weight, nonlinearity="relu")\n'), true);
+    assert.equal(fixed(NET, found[1]).includes('        nn.init.xavier_normal_(self.out.weight)\n'), true);
+  });
+
+  it('seedAfterConstruction: the seed after model = Net(); the fix moves the line above it', () => {
+    const f = only(NET, 'seedAfterConstruction');
+    assert.equal(NET.slice(f.from, f.to), 'torch.manual_seed(0)');
+    assert.equal(f.message, 'The seed is set after `model = Net()` (line 22) has already drawn its random numbers, so those stay unseeded.');
+    assert.equal(fixed(NET, f), NET.replace('model = Net()\ntorch.manual_seed(0)\n', 'torch.manual_seed(0)\nmodel = Net()\n'));
+    assert.equal(check(fixed(NET, f)).filter((x) => x.rule === 'seedAfterConstruction').length, 0);
+  });
+
+  it('seedMissing: a training loop with no seed; the fix inserts seed_everything', () => {
+    const text = 'import torch\n\nmodel = torch.nn.Linear(4, 1)\nopt = torch.optim.Adam(model.parameters())\nloss = model(torch.ones(4)).sum()\nloss.backward()\nopt.step()\n';
+    const f = only(text, 'seedMissing');
+    assert.equal(text.slice(f.from, f.to), 'loss.backward()');
+    assert.equal(f.severity, 'information');
+    const after = fixed(text, f);
+    assert.ok(after.startsWith('import os\nimport torch\n\n\ndef seed_everything(seed: int, deterministic: bool = True):\n'), after);
+    assert.ok(after.includes('\n\n\nseed_everything(42, deterministic=True)\n\nmodel = torch.nn.Linear(4, 1)\n'), after);
+    assert.deepEqual(check(after).map((x) => x.rule), []);
+    // A file that does not train is not asked to seed.
+    assert.deepEqual(check('import torch\nx = torch.rand(3)\n'), []);
+  });
+
+  it('cudaManualSeed: replaced by manual_seed_all', () => {
+    const f = only(NET, 'cudaManualSeed');
+    assert.equal(NET.slice(f.from, f.to), 'torch.cuda.manual_seed');
+    assert.equal(fixed(NET, f), NET.replace('torch.cuda.manual_seed(0)', 'torch.cuda.manual_seed_all(0)'));
+  });
+
+  it('pythonHashSeed: commented out with the reason, not deleted', () => {
+    const text = 'import os\nimport torch\n\nos.environ["PYTHONHASHSEED"] = "0"\ntorch.manual_seed(0)\n';
+    const f = only(text, 'pythonHashSeed');
+    assert.equal(text.slice(f.from, f.to), 'os.environ["PYTHONHASHSEED"] = "0"');
+    assert.equal(
+      fixed(text, f),
+      text.replace('os.environ["PYTHONHASHSEED"] = "0"', '# os.environ["PYTHONHASHSEED"] = "0"  # no effect: PYTHONHASHSEED is read at interpreter start-up; set it in the shell'),
+    );
+  });
+
+  it('unseededDefaultRng: only while np.random.seed is used; the fix passes its seed', () => {
+    const f = only(NET, 'unseededDefaultRng');
+    assert.equal(NET.slice(f.from, f.to), 'np.random.default_rng()');
+    assert.equal(fixed(NET, f), NET.replace('np.random.default_rng()', 'np.random.default_rng(0)'));
+    assert.equal(check(NET.replace('np.random.seed(0)\n', '')).filter((x) => x.rule === 'unseededDefaultRng').length, 0);
+  });
+
+  it('dataLoaderWorkers: num_workers > 0 in a seeded script; the fix adds seed_worker and a generator', () => {
+    const text = 'import random\nimport torch\nfrom torch.utils.data import DataLoader\n\ntorch.manual_seed(0)\nloader = DataLoader(range(8), batch_size=2, num_workers=4)\n';
+    const f = only(text, 'dataLoaderWorkers');
+    assert.equal(text.slice(f.from, f.to), 'DataLoader(range(8), batch_size=2, num_workers=4)');
+    assert.equal(
+      fixed(text, f),
+      [
+        'import random',
+        'import torch',
+        'from torch.utils.data import DataLoader',
+        '',
+        '',
+        'def seed_worker(worker_id: int):',
+        '    """DataLoader worker_init_fn (written by InitLens): forked workers inherit the parent\'s NumPy/random',
+        '    state, so each would draw the same "random" augmentations; derive theirs from the worker\'s torch seed."""',
+        '    worker_seed = torch.initial_seed() % 2**32',
+        '    random.seed(worker_seed)',
+        '',
+        '',
+        'torch.manual_seed(0)',
+        'loader = DataLoader(range(8), batch_size=2, num_workers=4, worker_init_fn=seed_worker, generator=torch.Generator().manual_seed(torch.initial_seed()))',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(check(fixed(text, f)), []);
+    for (const quiet of [text.replace('num_workers=4', 'num_workers=0'), text.replace('torch.manual_seed(0)\n', ''), text.replace('import random\n', '')]) {
+      assert.equal(check(quiet).filter((x) => x.rule === 'dataLoaderWorkers').length, 0, quiet);
+    }
+  });
+
+  it('rules switched off are not run, and a file with a syntax error yields nothing', () => {
+    assert.deepEqual([...new Set(check(NET, ['cudaManualSeed']).map((f) => f.rule))], ['cudaManualSeed']);
+    assert.deepEqual(check(NET + '\nx = (\n'), []);
+  });
+});
