@@ -121,14 +121,13 @@ export class HistogramPanel implements vscode.Disposable {
       this.controls = { ...this.controls, seed, values: exactSeed ? 'exact' : 'distribution' };
     }
     this.layer = target.layer;
-    if (!this.ready) await this.untilReady();
+    // Sampling starts at once, while the page is still loading: its messages
+    // wait in `pending` and go out when the page says it is ready.
     return this.refresh();
   }
 
-  private readyResolvers: (() => void)[] = [];
-  private untilReady(): Promise<void> {
-    return new Promise((resolve) => this.readyResolvers.push(resolve));
-  }
+  /** Messages posted before the page was ready. */
+  private pending: HostMessage[] = [];
 
   /** The model as it is now in the document, or undefined (with a message) when it is gone. */
   private async currentModel(): Promise<Model | undefined> {
@@ -343,12 +342,15 @@ export class HistogramPanel implements vscode.Disposable {
     const message = raw as PageMessage;
     switch (message.type) {
       case 'ready':
-        // Also sent when a hidden panel's page is reloaded (no retained context):
-        // it starts empty, so send everything again.
-        this.overview = '';
-        if (this.ready) await this.refresh();
-        this.ready = true;
-        for (const resolve of this.readyResolvers.splice(0)) resolve();
+        if (!this.ready) {
+          this.ready = true;
+          for (const m of this.pending.splice(0)) void this.panel.webview.postMessage(m);
+        } else {
+          // A hidden panel's page was reloaded (no retained context): it starts
+          // empty, so send everything again.
+          this.overview = '';
+          await this.refresh();
+        }
         break;
       case 'select':
         this.layer = message.layer;
@@ -400,6 +402,12 @@ export class HistogramPanel implements vscode.Disposable {
   }
 
   private post(message: HostMessage): void {
+    if (!this.ready) {
+      // Only the latest histogram of a request matters; keep the queue short.
+      if (message.type === 'histogram') this.pending = this.pending.filter((m) => m.type !== 'histogram' || m.request !== message.request);
+      this.pending.push(message);
+      return;
+    }
     void this.panel.webview.postMessage(message);
   }
 
