@@ -10,6 +10,7 @@ import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
 import { parsePython, syntaxErrors } from '../core/python/parse';
 import type { CliIo } from './run';
+import { readInput } from './usage';
 
 export interface AnalyzeOptions {
   readonly files: readonly string[];
@@ -22,13 +23,9 @@ export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number {
   const results: { file: string; syntaxErrors: number; notes: readonly string[]; models: ReturnType<typeof describeModel>[] }[] = [];
   const texts: string[] = [];
   for (const file of options.files) {
-    try {
-      texts.push(io.readFile(file));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      io.stderr(`initlens: cannot read '${file}'${code ? ` (${code})` : ''}\n`);
-      return 2;
-    }
+    const text = readInput(io, file);
+    if (text === undefined) return 2;
+    texts.push(text);
   }
   let human = '';
   options.files.forEach((file, i) => {

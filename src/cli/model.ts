@@ -12,7 +12,7 @@ import { ExactInitError } from '../core/torch/init';
 import { npzBytes } from '../core/torch/npy';
 import type { CliIo } from './run';
 import { parseTorchSeed } from './sample';
-import { parse, UsageError } from './usage';
+import { parse, UsageError, readInput } from './usage';
 
 export const MODEL_USAGE = `  model FILE --torch-exact [--class NAME] [--seed N] [--npz OUT.npz]
                          Every parameter of a PyTorch model as PyTorch's CPU
@@ -56,14 +56,8 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const count = values.values === undefined ? 4 : Number(values.values);
   if (!Number.isInteger(count) || count < 0 || count > 1_000_000) throw new UsageError(`--values expects an integer in 0..1000000, got '${values.values}'`);
   const file = positionals[0];
-  let text: string;
-  try {
-    text = io.readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    io.stderr(`initlens: cannot read '${file}'${code ? ` (${code})` : ''}\n`);
-    return 1;
-  }
+  const text = readInput(io, file);
+  if (text === undefined) return 1;
   const tree = parsePython(text);
   const models = new ModelAnalyzer().analyze(tree, text).models.filter((m) => m.framework === 'torch');
   const model = values.class === undefined ? models[0] : models.find((m) => m.name === values.class);

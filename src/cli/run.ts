@@ -13,7 +13,7 @@ import { analyzeFiles } from './analyze';
 import { modelCommand, MODEL_USAGE } from './model';
 import { sampleCommand, SAMPLE_USAGE } from './sample';
 import { seedCommand, SEED_USAGE } from './seed';
-import { parse, UsageError } from './usage';
+import { parse, readInput, UsageError } from './usage';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -91,14 +91,8 @@ function report(args: readonly string[], io: CliIo): number {
   }
   if (positionals.length !== 1) throw new UsageError(`report takes exactly one FILE, got ${positionals.length}`);
   const file = positionals[0];
-  let text: string;
-  try {
-    text = io.readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    io.stderr(`initlens: cannot read '${file}'${code ? ` (${code})` : ''}\n`);
-    return 1;
-  }
+  const text = readInput(io, file);
+  if (text === undefined) return 1;
   const tree = parsePython(text);
   const errors = syntaxErrors(tree, text);
   if (errors.length > 0) {

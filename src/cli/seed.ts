@@ -8,7 +8,7 @@ import { parsePython } from '../core/python/parse';
 import { EditRefused, MAX_SEED, applyTextEdits, planSeedForText } from '../core/seeding/plan';
 import { seedIpynb } from '../core/seeding/notebook';
 import type { CliIo } from './run';
-import { parse, UsageError } from './usage';
+import { parse, UsageError, readInput } from './usage';
 
 export const SEED_USAGE = `  seed FILE [--seed N] [--deterministic|--no-deterministic] [--warn-only] [--write]
                          FILE (.py or .ipynb) with one seed_everything(N) that seeds
@@ -40,14 +40,8 @@ export function seedCommand(args: readonly string[], io: CliIo): number {
     warnOnly: values['warn-only'] === true,
   };
   const file = positionals[0];
-  let text: string;
-  try {
-    text = io.readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    io.stderr(`initlens: cannot read '${file}'${code ? ` (${code})` : ''}\n`);
-    return 1;
-  }
+  const text = readInput(io, file);
+  if (text === undefined) return 1;
   let result: { text: string; summary: string };
   try {
     if (file.endsWith('.ipynb')) {

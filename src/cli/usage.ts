@@ -14,3 +14,17 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: r
     throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
   }
 }
+
+/**
+ * Reads an input file; on failure prints `initlens: cannot read 'FILE' (CODE)`
+ * and returns undefined (each command chooses its exit code).
+ */
+export function readInput(io: { readonly readFile: (path: string) => string; readonly stderr: (text: string) => void }, file: string): string | undefined {
+  try {
+    return io.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    io.stderr(`initlens: cannot read '${file}'${code ? ` (${code})` : ''}\n`);
+    return undefined;
+  }
+}

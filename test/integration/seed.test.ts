@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { waitFor } from './helpers';
 
 const TRAINING = [
   'import numpy as np',
@@ -19,16 +20,6 @@ const TRAINING = [
   'opt.step()',
   '',
 ].join('\n');
-
-async function waitFor<T>(probe: () => Thenable<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function ours(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'InitLens');

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { waitFor, hoverText } from './helpers';
 
 const EXTENSION_ID = 'initlens.initlens';
 
@@ -11,17 +12,6 @@ function workspaceFile(name: string): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the suite runs with examples/ (a copy) as its workspace');
   return vscode.Uri.joinPath(folder.uri, name);
-}
-
-/** Polls `probe` until it returns something truthy (providers answer once activated). */
-async function waitFor<T>(probe: () => Thenable<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function lenses(uri: vscode.Uri): Thenable<vscode.CodeLens[]> {
@@ -32,13 +22,6 @@ async function initLensTitles(uri: vscode.Uri): Promise<{ line: number; title: s
   return (await lenses(uri))
     .filter((l) => l.command?.title.startsWith('InitLens:'))
     .map((l) => ({ line: l.range.start.line, title: l.command?.title ?? '' }));
-}
-
-function hoverText(hovers: vscode.Hover[]): string {
-  return hovers
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : c.value))
-    .join('\n');
 }
 
 describe('InitLens in VS Code', () => {
