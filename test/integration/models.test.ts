@@ -76,6 +76,14 @@ describe('model lenses, hovers and Apply', () => {
     assert.match(text, /nn\.init\.kaiming_normal_\(self\.fc1\.weight, nonlinearity="relu"\)/);
   });
 
+  it('shows the exact first values PyTorch gives a layer when the file seeds before building the model', async () => {
+    const seeded = MLP.replace('import torch.nn.functional as F\n', 'import torch.nn.functional as F\n\ntorch.manual_seed(7)\n') + 'model = MLP()\n';
+    const document = await open(seeded);
+    const line = document.getText().split('\n').findIndex((l) => l.includes('self.fc1 = nn.Linear'));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(line, 24));
+    assert.match(hoverText(hovers), /\*\*Values\*\* — exact \(PyTorch CPU, seed 7\)/);
+  });
+
   it('applies the whole model as one undoable edit, idempotently', async () => {
     const document = await open(MLP);
     await waitFor(async () => (await lensRows(document.uri)).length > 0, 'lenses');
