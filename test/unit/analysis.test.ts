@@ -202,6 +202,30 @@ describe('existing initialization', () => {
   });
 });
 
+describe('patterns from well-known code', () => {
+  const [block, , generator] = analyzeFixture('real_patterns.py');
+
+  it('follows layer factories (torchvision conv3x3) and residual additions to the activation', () => {
+    assert.deepEqual(block.layers.map((l) => [l.name, l.line, l.activation?.activation.kind, l.normalizer]), [
+      ['conv1', 16, 'relu', 'BatchNorm2d'], // self.conv1 = conv3x3(...) on line 17: the call site, not the factory
+      ['bn1', 17, undefined, undefined],
+      ['conv2', 19, 'relu', 'BatchNorm2d'], // bn2, then out += identity, then self.relu(out)
+      ['bn2', 20, undefined, undefined],
+    ]);
+    // conv3x3(inplanes, planes, stride): kernel 3, no bias; sizes are __init__ parameters without defaults.
+    assert.deepEqual(layer(block, 'conv1').fanIn, { symbol: 'in_planes·3·3' });
+    assert.equal(layer(block, 'conv1').params.length, 1);
+  });
+
+  it("applies the DCGAN tutorial's classname.find('Conv') rules through netG.apply(weights_init)", () => {
+    assert.deepEqual(layer(generator, 'main.0').params[0].current.scheme, { kind: 'normal', mean: 0, std: 0.02 });
+    assert.deepEqual(layer(generator, 'main.3').params[0].current.scheme, { kind: 'normal', mean: 0, std: 0.02 });
+    assert.deepEqual(layer(generator, 'main.1').params.map((p) => p.current.scheme), [{ kind: 'normal', mean: 1, std: 0.02 }, { kind: 'constant', value: 0 }]);
+    // ConvTranspose2d(100, 512, 4): weight (100, 512, 4, 4), fans as PyTorch computes them.
+    assert.deepEqual([layer(generator, 'main.0').fanIn, layer(generator, 'main.0').fanOut], [512 * 16, 100 * 16]);
+  });
+});
+
 describe('Keras', () => {
   const [cnn, mlp, functional, sub] = analyzeFixture('keras_models.py');
 

@@ -66,6 +66,7 @@ function kernel(args: Args, name: string, n: number): Dim[] {
 }
 
 function div(a: Dim | undefined, b: Dim | undefined): Dim {
+  if (b === 1 && a !== undefined) return a;
   if (isKnown(a) && isKnown(b) && b !== 0) return a / b;
   return { symbol: `${show(a)}/${show(b)}` };
 }

@@ -18,8 +18,9 @@ import type { ActivationUse, CurrentInit, Layer, Param } from './types';
 export interface LayerDraft {
   name: string;
   readonly spec: LayerSpec;
-  readonly call: SyntaxNode;
-  readonly line: number;
+  /** The constructor call, or the call of the factory function that returns it. */
+  call: SyntaxNode;
+  line: number;
   readonly args: Map<string, Value | Dim | undefined>;
   activation?: ActivationUse;
   /** True once forward/sequential analysis has decided (even "unknown"). */

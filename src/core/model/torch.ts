@@ -10,7 +10,7 @@
 import type { SyntaxNode } from '../python/parse';
 import { descendants, same, sequenceElements, statements, stringValue, unwrap } from '../python/syntax';
 import { functionCall, kerasActivationName, tensorMethod, torchModule, type Activation } from './activations';
-import { lookupLayer } from './catalog';
+import { ALL_LAYERS, lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import { evaluate, type Scope, type Value } from './evaluate';
 import { tensorMethodScheme, torchInitScheme } from './initCalls';
@@ -111,14 +111,26 @@ class TorchClass {
   constructor(
     readonly ctx: Context,
     readonly scope: Scope,
+    /** Module-level functions, for layer factories like torchvision's `conv3x3(...)`. */
+    private readonly functions: ReadonlyMap<string, SyntaxNode> = new Map(),
   ) {}
 
   /** Interprets the value of `self.<name> = value` (or a container element). */
-  entryFor(value: SyntaxNode, name: string, scope: Scope): Entry {
+  entryFor(value: SyntaxNode, name: string, scope: Scope, depth = 0): Entry {
     const node = unwrap(value);
     if (node.name !== 'CallExpression') return { kind: 'other' };
     const call = bindCall(node, this.ctx, scope);
     if (!call) return { kind: 'other' };
+    const factory = call.callee.name === 'VariableName' && depth < 3 ? this.factory(call, scope) : undefined;
+    if (factory) {
+      const entry = this.entryFor(factory.returned, name, factory.scope, depth + 1);
+      // Lenses, hovers and edits belong where the model calls the factory, not inside it.
+      if (entry.kind === 'layer') {
+        entry.layer.call = node;
+        entry.layer.line = this.ctx.line(node.from);
+      }
+      return entry;
+    }
     const qualified = this.ctx.qualified(call.callee) ?? '';
     const spec = lookupLayer(qualified);
     if (spec && spec.framework === 'torch') {
@@ -141,6 +153,29 @@ class TorchClass {
     if (qualified.startsWith('torch.nn.') && last === 'Sequential') return this.sequential(call, name, scope);
     if (qualified.startsWith('torch.nn.') && (last === 'ModuleList' || last === 'ModuleDict')) return this.list(call, name, scope);
     return { kind: 'other' };
+  }
+
+  /**
+   * A module-level function whose body ends in `return <call>` (`def conv3x3(i, o,
+   * stride=1): return nn.Conv2d(i, o, 3, stride, 1, bias=False)`): the returned
+   * call, with the function's parameters bound to this call's arguments.
+   */
+  private factory(call: BoundCall, scope: Scope): { returned: SyntaxNode; scope: Scope } | undefined {
+    const fn = this.functions.get(this.ctx.slice(call.callee));
+    const body = fn?.getChild('Body');
+    const last = body ? statements(body).pop() : undefined;
+    const returned = last?.name === 'ReturnStatement' ? last.lastChild : undefined;
+    if (!fn || !returned || returned.name !== 'CallExpression') return undefined;
+    const { names, defaults } = parameters(fn, this.ctx, this.ctx.moduleScope);
+    const bound: [string, Value][] = [...defaults];
+    names.forEach((param, i) => {
+      const value = call.read(param, i);
+      if (value !== undefined) bound.push([param, value]);
+    });
+    // Parameters without a resolvable value must not fall through to module constants of the same name.
+    const unresolved = names.filter((n) => !bound.some(([k]) => k === n));
+    const inner = extend(scope, bound);
+    return { returned, scope: unresolved.length === 0 ? inner : withoutNames(inner, unresolved) };
   }
 
   /** `nn.Sequential(a, b, ...)` or `nn.Sequential(OrderedDict([...]))`: each layer's activation is the next module. */
@@ -266,6 +301,12 @@ function settle(layer: LayerDraft | undefined, use: ActivationUse | undefined): 
   if (!layer || layer.activationSettled) return;
   if (use) layer.activation = use;
   layer.activationSettled = true;
+}
+
+function withoutNames(scope: Scope, names: readonly string[]): Scope {
+  const copy = new Map(scope);
+  for (const n of names) copy.delete(n);
+  return copy;
 }
 
 /** Layers an expression's call target stands for (`self.fc1`, `self.layers[0]`, a loop variable over `self.blocks`). */
@@ -416,6 +457,13 @@ class Forward {
         const target = parent.firstChild;
         if (!target || target.name !== 'VariableName') return {};
         const next = this.nextUse(this.ctx.slice(target), parent.to, body);
+        if (!next) return {};
+        node = next;
+        continue;
+      }
+      // `out += identity`: a residual connection passes the value on.
+      if (parent.name === 'UpdateStatement' && same(node, parent.firstChild) && node.name === 'VariableName') {
+        const next = this.nextUse(this.ctx.slice(node), parent.to, body);
         if (!next) return {};
         node = next;
         continue;
@@ -587,6 +635,8 @@ class Inits {
           types = undefined;
         } else if (c.name === 'CallExpression' && this.ctx.slice(c.firstChild as SyntaxNode) === 'isinstance') {
           types = this.isinstanceTypes(c, variable);
+        } else if (c.name === 'BinaryExpression') {
+          types = classNameTypes(this.ctx.slice(c));
         }
       }
     }
@@ -610,13 +660,26 @@ class Inits {
       const bound = bindCall(call, this.ctx, this.cls.scope);
       const scheme = bound && this.schemeOf(call, bound);
       if (!scheme) continue;
-      const m = new RegExp(`^${variable}\\.(\\w+)$`).exec(this.ctx.slice(scheme.target).replace(/\s+/g, ''));
+      // m.weight, or m.weight.data (the DCGAN tutorial's spelling)
+      const m = new RegExp(`^${variable}\\.(\\w+)(?:\\.data)?$`).exec(this.ctx.slice(scheme.target).replace(/\s+/g, ''));
       if (!m) continue;
       for (const layer of this.cls.layers) {
         if (types.has(layer.spec.type)) layer.explicit.set(m[1], explicitInit(scheme.scheme, call, 'torch', this.ctx.slice(call)));
       }
     }
   }
+}
+
+/**
+ * Layer types selected by a class-name test, as in PyTorch's DCGAN example:
+ * `classname.find('Conv') != -1` or `'Conv' in classname` (with
+ * `classname = m.__class__.__name__`) selects every layer type containing "Conv".
+ */
+function classNameTypes(condition: string): Set<string> | undefined {
+  const m = /^\w+\.find\(\s*(['"])(\w+)\1\s*\)\s*(?:!=\s*-1|>=\s*0|>\s*-1)$/.exec(condition) ?? /^(['"])(\w+)\1\s+in\s+\w+$/.exec(condition);
+  if (!m) return undefined;
+  const types = new Set(ALL_LAYERS.filter((spec) => spec.framework === 'torch' && spec.type.includes(m[2])).map((spec) => spec.type));
+  return types.size > 0 ? types : undefined;
 }
 
 /** Analyzes one `nn.Module` subclass. */
@@ -635,7 +698,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   const init = byName.get('__init__');
   const initParams = init ? parameters(init, ctx, ctx.moduleScope) : { names: [], defaults: [] };
   let scope = extend(ctx.moduleScope, initParams.defaults);
-  const torchClass = new TorchClass(ctx, scope);
+  const torchClass = new TorchClass(ctx, scope, moduleFunctions);
   const initBody = init?.getChild('Body');
   if (initBody) {
     for (const stmt of walkStatements(initBody)) {
