@@ -59,13 +59,14 @@ export class DocumentAnalyses implements vscode.Disposable {
       const analyzer = entry.models;
       const config = readConfig(document);
       let models: ModelAnalysis | undefined;
+      const seeding = analyzeSeeding(tree, text);
       entry.analysis = {
         version: entry.version,
         text,
         tree,
-        seeding: analyzeSeeding(tree, text),
+        seeding,
         get models() {
-          models ??= analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize });
+          models ??= analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize, imports: seeding.imports });
           return models;
         },
       };

@@ -9,7 +9,7 @@
  * their new position. So typing inside one class re-analyzes only that class.
  */
 import type { Variant } from '../init/recommend';
-import { collectImports } from '../python/imports';
+import { collectImports, type ImportBinding } from '../python/imports';
 import type { SyntaxNode, Tree } from '../python/parse';
 import { same, statements, unwrap } from '../python/syntax';
 import { Context, extend } from './context';
@@ -24,6 +24,8 @@ export interface AnalysisOptions {
   readonly variant?: Variant;
   /** Documents larger than this (UTF-16 units) are skipped with a note. */
   readonly maxLength?: number;
+  /** The document's imports when already collected (the seeding analysis has them). */
+  readonly imports?: readonly ImportBinding[];
 }
 
 export const DEFAULT_MAX_LENGTH = 2_000_000;
@@ -32,8 +34,9 @@ const KERAS_MODEL_BASES = ['Model', 'models.Model'];
 
 interface CacheEntry {
   readonly models: readonly Model[];
-  readonly offset: number;
-  readonly line: number;
+  /** Where the statement was when its models' positions were last set. */
+  offset: number;
+  line: number;
 }
 
 /** Analyzes documents, reusing unchanged top-level statements between calls. */
@@ -55,7 +58,7 @@ export class ModelAnalyzer {
     }
     if (text.includes('\u0000')) return { models: [], notes: ['InitLens skipped this file: it contains NUL bytes, so it is not Python source.'] };
     const variant = options.variant ?? 'normal';
-    const imports = collectImports(tree, text);
+    const imports = options.imports ?? collectImports(tree, text);
     const top = statements(tree.topNode);
     const scope = moduleScope(top, text);
     const ctx = new Context(text, imports, scope);
@@ -89,24 +92,30 @@ export class ModelAnalyzer {
       this.cache.clear();
       this.cacheEnv = env;
     }
-    const next = new Map<string, CacheEntry>();
+    // Entries are updated in place (offset, line) and unused ones dropped at the
+    // end: a keystroke allocates only for the statement it changed.
+    const used = new Set<CacheEntry>();
     const models: Model[] = [];
     for (const stmt of top) {
       if (!mayHoldModel(stmt)) continue;
       const key = ctx.slice(stmt);
       const line = ctx.line(stmt.from);
-      const cached = this.cache.get(key) ?? next.get(key);
-      let found: readonly Model[];
-      if (cached) {
-        found = cached.offset === stmt.from ? cached.models : cached.models.map((m) => shiftModel(m, stmt.from - cached.offset, line - cached.line));
-        // The cached models now sit at the statement's new position.
+      let entry = this.cache.get(key);
+      if (entry && used.has(entry)) entry = undefined; // the same text twice: analyze the second copy itself
+      if (entry) {
+        if (entry.offset !== stmt.from || entry.line !== line) {
+          for (const m of entry.models) shiftModel(m, stmt.from - entry.offset, line - entry.line);
+          entry.offset = stmt.from;
+          entry.line = line;
+        }
       } else {
-        found = this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant);
+        entry = { models: this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant), offset: stmt.from, line };
+        if (!this.cache.has(key)) this.cache.set(key, entry);
       }
-      next.set(key, { models: found, offset: stmt.from, line });
-      models.push(...found);
+      used.add(entry);
+      for (const m of entry.models) models.push(m);
     }
-    this.cache = next;
+    for (const [key, entry] of this.cache) if (!used.has(entry)) this.cache.delete(key);
     if (tree.length < text.length) notes.push('Parts of this file were not parsed.');
     return { models, notes };
   }

@@ -9,7 +9,8 @@ import { argument, callArgs, type CallArgs } from '../python/syntax';
 import { evaluate, type Scope, type Value } from './evaluate';
 
 export class Context {
-  private lineStarts: number[] | undefined;
+  private lastOffset = 0;
+  private lastLine = 0;
 
   constructor(
     readonly text: string,
@@ -28,20 +29,24 @@ export class Context {
     return this.text.slice(node.from, node.to);
   }
 
-  /** 0-based line of an offset (binary search over cached line starts). */
+  /**
+   * 0-based line of an offset. Lines are counted from the last offset asked
+   * (callers go through the document roughly in order), so a keystroke's
+   * re-analysis allocates no table of line starts.
+   */
   line(offset: number): number {
-    if (!this.lineStarts) {
-      this.lineStarts = [0];
-      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    let from = this.lastOffset;
+    let line = this.lastLine;
+    if (offset < from) {
+      // Step back over the newlines between offset and the checkpoint.
+      for (let i = this.text.lastIndexOf('\n', from - 1); i >= offset; i = i > 0 ? this.text.lastIndexOf('\n', i - 1) : -1) line--;
+    } else {
+      for (let i = this.text.indexOf('\n', from); i !== -1 && i < offset; i = this.text.indexOf('\n', i + 1)) line++;
     }
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    from = offset;
+    this.lastOffset = from;
+    this.lastLine = line;
+    return line;
   }
 
   lineColumn(offset: number): { line: number; column: number } {
