@@ -7,6 +7,7 @@
  * Generator docs, Python's PYTHONHASHSEED docs, Glorot & Bengio (2010) and
  * He et al. (2015) for the init families.
  */
+import { lineStart, nextLineStart } from '../edits/lines';
 import { EditRefused, planApply, torchNnName } from '../edits/applyInit';
 import { torchInitCall } from '../init/schemes';
 import { activationLabel } from '../model/activations';
@@ -192,14 +193,6 @@ function seedStatements(input: RuleInput): SyntaxNode[] {
   return out;
 }
 
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-function nextLineStart(text: string, offset: number): number {
-  const i = text.indexOf('\n', offset);
-  return i === -1 ? text.length : i + 1;
-}
 
 function seedPlacement(input: RuleInput, options: RuleOptions, on: (r: RuleId) => boolean): Finding[] {
   const { text, tree, seeding } = input;

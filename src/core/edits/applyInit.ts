@@ -12,6 +12,7 @@
 import { torchInitCall } from '../init/schemes';
 import type { ImportBinding } from '../python/imports';
 import type { TextEdit } from '../python/parse';
+import { blockEnd, eolOf, indentOf, lineEnd, nextLineStart } from './lines';
 import { initCode, kerasInitializerExpression, mainParam, paramExpression } from '../model/describe';
 import type { Layer, Model, Param } from '../model/types';
 
@@ -39,39 +40,6 @@ export function torchNnName(imports: readonly ImportBinding[]): string | undefin
     if (b.target === 'torch') torch = b.local;
   }
   return nn ?? (torch ? `${torch}.nn` : undefined);
-}
-
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-/** End of the line containing `offset`, before its `\n` or `\r\n`. */
-function lineEnd(text: string, offset: number): number {
-  const i = text.indexOf('\n', offset);
-  if (i === -1) return text.length;
-  return i > 0 && text[i - 1] === '\r' ? i - 1 : i;
-}
-
-/** Start of the line after the one containing `offset`. */
-function nextLineStart(text: string, offset: number): number {
-  const i = text.indexOf('\n', offset);
-  return i === -1 ? text.length : i + 1;
-}
-
-function indentOf(text: string, offset: number): string {
-  const start = lineStart(text, offset);
-  return /^[ \t]*/.exec(text.slice(start))?.[0] ?? '';
-}
-
-function eolOf(text: string): string {
-  return text.includes('\r\n') ? '\r\n' : '\n';
-}
-
-/** The end of a block's last non-blank line (a `def` or `class` span ends after trailing blank lines). */
-function blockEnd(text: string, span: { from: number; to: number }): number {
-  let end = span.to;
-  while (end > span.from && /\s/.test(text[end - 1])) end--;
-  return lineEnd(text, end);
 }
 
 /** One indentation unit of the file: the methods' indentation relative to the class line. */

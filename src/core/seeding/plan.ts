@@ -11,6 +11,7 @@
  * user's own `seed_everything`/`set_seed` only gets the missing seeding lines,
  * and Lightning's or transformers' helpers keep doing the seeding.
  */
+import { blockEnd, eolOf, indentOf, lineStart } from '../edits/lines';
 import { collectImports, qualify, type ImportBinding } from '../python/imports';
 import { dottedName, syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
 import { callArgs } from '../python/syntax';
@@ -105,7 +106,7 @@ export interface Layout {
 
 /** CRLF when the file uses it; the indentation of the first indented block (else four spaces). */
 export function layoutOf(text: string): Layout {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const eol = eolOf(text);
   const lines = text.split(/\r?\n/);
   let indent = '    ';
   for (let i = 1; i < lines.length; i++) {
@@ -241,24 +242,6 @@ function defName(node: SyntaxNode, text: string): string | undefined {
   return name ? text.slice(name.from, name.to) : undefined;
 }
 
-/** Start of the line containing `offset`. */
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-/** End of the line containing `offset`, before its line ending. */
-function lineEnd(text: string, offset: number): number {
-  const i = text.indexOf('\n', offset);
-  if (i === -1) return text.length;
-  return i > 0 && text[i - 1] === '\r' ? i - 1 : i;
-}
-
-/** End of a block's last non-blank line (lezer spans of bodies include trailing blank lines). */
-function blockEnd(text: string, node: { from: number; to: number }): number {
-  let end = node.to;
-  while (end > node.from && /\s/.test(text[end - 1])) end--;
-  return lineEnd(text, end);
-}
 
 /** A module-level call to `name` (`seed_everything(42)` or `key = seed_everything(42)`). */
 interface CallSite {
@@ -474,7 +457,7 @@ export function planSeed(input: SeedInput, options: SeedOptions): EditPlan {
     const seeded = new Set(inside.flatMap((r) => r.api.seeds));
     const lacking = targets.filter((t) => !TARGET_RNGS[t].every((rng) => seeded.has(rng)) && t !== 'jax');
     const body = fnNode.getChild('Body');
-    const bodyIndent = body ? indentAt(text, lastStatementStart(body) ?? body.from) : indent;
+    const bodyIndent = body ? indentOf(text, lastStatementStart(body) ?? body.from) : indent;
     const { seeds } = seedingLines(lacking, names, param);
     const tail = seeds.map((l) => `${eol}${bodyIndent}${l}`).join('') + workerText + (site ? '' : `${eol}${eol}${eol}${callName}(${seed})`);
     if (tail) edits.push({ offset: blockEnd(text, helper), length: 0, text: tail });
@@ -520,9 +503,6 @@ function lastStatementStart(body: SyntaxNode): number | undefined {
   return last;
 }
 
-function indentAt(text: string, offset: number): string {
-  return /^[ \t]*/.exec(text.slice(lineStart(text, offset)))?.[0] ?? '';
-}
 
 /** Replaces the first positional argument of `call` with `value` (no edit when it already is). */
 function replaceFirstArgument(call: SyntaxNode, text: string, value: string): TextEdit[] {
