@@ -3,28 +3,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, USAGE } from '../../src/cli/run';
+import { USAGE } from '../../src/cli/run';
+import { runInMemory } from './cliHarness';
 import { ROOT } from '../host/paths';
 
 const root = ROOT;
 
-function run(argv: string[], files: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = runCli(
-    argv,
-    {
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-      readFile: (p) => {
-        if (p in files) return files[p];
-        throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-      },
-    },
-    '9.9.9',
-  );
-  return { code, stdout, stderr };
-}
+const run = runInMemory;
 
 describe('runCli', () => {
   it('prints help and version', () => {

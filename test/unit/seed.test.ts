@@ -4,11 +4,11 @@
  * property, notebooks, refusals, and the `initlens seed` CLI.
  */
 import assert from 'node:assert/strict';
+import { runInMemory } from './cliHarness';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import seedrandom from 'seedrandom';
-import { runCli } from '../../src/cli/run';
 import { parsePython } from '../../src/core/python/parse';
 import { seedIpynb } from '../../src/core/seeding/notebook';
 import { EditRefused, MAX_SEED, applyTextEdits, planSeedForText, type SeedOptions } from '../../src/core/seeding/plan';
@@ -118,25 +118,10 @@ describe('planSeed idempotence (property)', () => {
 });
 
 describe('initlens seed (CLI)', () => {
-  function cli(argv: string[], files: Record<string, string>) {
-    let stdout = '';
-    let stderr = '';
-    const written: Record<string, string> = {};
-    const code = runCli(
-      argv,
-      {
-        stdout: (t) => void (stdout += t),
-        stderr: (t) => void (stderr += t),
-        readFile: (p) => {
-          if (p in files) return files[p];
-          throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-        },
-        writeFile: (p, t) => void (written[p] = typeof t === "string" ? t : Buffer.from(t).toString("utf8")),
-      },
-      '9.9.9',
-    );
-    return { code, stdout, stderr, written };
-  }
+  const cli = (argv: string[], files: Record<string, string>) => {
+    const r = runInMemory(argv, files, { writable: true });
+    return { ...r, written: r.written ?? {} };
+  };
 
   it('prints the patched file, or writes it with --write', () => {
     const text = read('train_torch.py');
