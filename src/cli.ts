@@ -2,8 +2,11 @@
 /** Entry of the `initlens` binary (`dist/cli.js`): binds {@link runCli} to the process. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { runCli } from './cli/run';
+import { enableRelaxedSimd } from './node/relaxedSimd';
 
 declare const INITLENS_VERSION: string;
+
+enableRelaxedSimd();
 
 void Promise.resolve(
   runCli(

@@ -12,9 +12,22 @@ import type { InitScheme, Nonlinearity, FanMode } from '../../src/core/init/sche
 import { erfinv32 } from '../../src/core/torch/erf';
 import { f32Bits, f64FromHex, f64Hex, fma32, fma64 } from '../../src/core/torch/float';
 import { TorchGenerator, storedSeed } from '../../src/core/torch/generator';
+import { WasmKernels, type KernelTier } from '../../src/core/torch/kernels';
 import { initTensor } from '../../src/core/torch/init';
 import { moduleParameters } from '../../src/core/torch/modules';
+import { enableRelaxedSimd } from '../../src/node/relaxedSimd';
 import { ROOT } from '../host/paths';
+
+enableRelaxedSimd();
+
+/** Each kernel tier, or why this engine/CPU cannot run it (the test is then skipped, saying so). */
+const TIERS: { tier: KernelTier; unavailable?: string }[] = [
+  ...(['fused', 'emulated'] as const).map((tier) => {
+    const k = WasmKernels.load(tier);
+    return typeof k === 'string' ? { tier, unavailable: k } : { tier };
+  }),
+  { tier: 'scalar' },
+];
 
 interface Rec {
   n: number;
@@ -117,45 +130,48 @@ describe('torch CPU generator: seeding and words', () => {
 });
 
 describe('torch CPU generator: uniform_ and normal_', () => {
-  it(`uniform_ float32: ${fx.uniform.length} cases bit for bit`, () => {
-    for (const c of fx.uniform) {
-      const gen = new TorchGenerator(BigInt(c.seed));
-      const label = `seed ${c.seed} uniform_(${c.a}, ${c.b}) n=${c.n}`;
-      assertRec(bits(gen.uniform32(c.n, c.a, c.b)), c.out, label);
-      assertNext(gen, c.next_u32, label);
-    }
-  });
+  for (const { tier, unavailable } of TIERS) {
+    const skip = unavailable && `${tier} kernels unavailable here: ${unavailable}`;
+    it(`${tier} kernels: uniform_ float32: ${fx.uniform.length} cases bit for bit`, { skip }, () => {
+      for (const c of fx.uniform) {
+        const gen = new TorchGenerator(BigInt(c.seed), { kernels: tier });
+        const label = `seed ${c.seed} uniform_(${c.a}, ${c.b}) n=${c.n}`;
+        assertRec(bits(gen.uniform32(c.n, c.a, c.b)), c.out, label);
+        assertNext(gen, c.next_u32, label);
+      }
+    });
 
-  it(`normal_ float32, small and AVX2 paths: ${fx.normal.length} cases bit for bit`, () => {
-    for (const c of fx.normal) {
-      const gen = new TorchGenerator(BigInt(c.seed));
-      const label = `seed ${c.seed} normal_(${c.mean}, ${c.std}) n=${c.n}`;
-      assertRec(bits(gen.normal32(c.n, c.mean, c.std)), c.out, label);
-      assertNext(gen, c.next_u32, label);
-    }
-  });
+    it(`${tier} kernels: normal_ float32, small and AVX2 paths: ${fx.normal.length} cases bit for bit`, { skip }, () => {
+      for (const c of fx.normal) {
+        const gen = new TorchGenerator(BigInt(c.seed), { kernels: tier });
+        const label = `seed ${c.seed} normal_(${c.mean}, ${c.std}) n=${c.n}`;
+        assertRec(bits(gen.normal32(c.n, c.mean, c.std)), c.out, label);
+        assertNext(gen, c.next_u32, label);
+      }
+    });
 
-  it(`sequences on one stream (cache, layouts, reseed): ${fx.sequences.length} cases`, () => {
-    for (const c of fx.sequences) {
-      const gen = new TorchGenerator(BigInt(c.seed));
-      c.steps.forEach((s, k) => {
-        const label = `seed ${c.seed} "${c.name}" step ${k}`;
-        if (s.op === 'manual_seed') return gen.manualSeed(BigInt(c.seed));
-        const n = s.n!;
-        if (s.dtype === 'float64') {
-          // float64 normals are libm-dependent (spec §5.6): checked for draws only here.
-          const v = s.op === 'normal' ? gen.normal64(n, s.mean!, s.std!) : gen.uniform64(n, s.a!, s.b!);
-          assert.equal(v.length, n);
-          return;
-        }
-        const contiguous = s.layout === 'contiguous';
-        const v = s.op === 'normal' ? gen.normal32(n, s.mean!, s.std!, contiguous) : gen.uniform32(n, s.a!, s.b!);
-        // transposed: the per-element path fills the view in memory order of the base, which is what `out` lists.
-        assertRec(bits(v), s.out as Rec, label);
-      });
-      assertNext(gen, c.next_u32, `seed ${c.seed} "${c.name}"`);
-    }
-  });
+    it(`${tier} kernels: sequences on one stream (cache, layouts, reseed): ${fx.sequences.length} cases`, { skip }, () => {
+      for (const c of fx.sequences) {
+        const gen = new TorchGenerator(BigInt(c.seed), { kernels: tier });
+        c.steps.forEach((s, k) => {
+          const label = `seed ${c.seed} "${c.name}" step ${k}`;
+          if (s.op === 'manual_seed') return gen.manualSeed(BigInt(c.seed));
+          const n = s.n!;
+          if (s.dtype === 'float64') {
+            // float64 normals are libm-dependent (spec §5.6): checked for draws only here.
+            const v = s.op === 'normal' ? gen.normal64(n, s.mean!, s.std!) : gen.uniform64(n, s.a!, s.b!);
+            assert.equal(v.length, n);
+            return;
+          }
+          const contiguous = s.layout === 'contiguous';
+          const v = s.op === 'normal' ? gen.normal32(n, s.mean!, s.std!, contiguous) : gen.uniform32(n, s.a!, s.b!);
+          // transposed: the per-element path fills the view in memory order of the base, which is what `out` lists.
+          assertRec(bits(v), s.out as Rec, label);
+        });
+        assertNext(gen, c.next_u32, `seed ${c.seed} "${c.name}"`);
+      }
+    });
+  }
 
   it('float64: uniform_ bit for bit (exact fma64); normal_ draws exact, values within 64 ulp', () => {
     let exactNormals = 0;

@@ -7,10 +7,14 @@
  * `aten/src/ATen/core/DistributionsHelper.h` and
  * `aten/src/ATen/native/cpu/DistributionTemplates.h` (v1.13.1).
  */
+import { fill16 } from './fill16';
 import { fma32, fma64 } from './float';
+import { bulkKernels, type KernelTier, type WasmKernels } from './kernels';
+import { MT19937 } from './mt19937';
 
-const N = 624;
-const M = 397;
+export { MT19937 } from './mt19937';
+
+const f32 = Math.fround;
 const TWO_POW_M24 = 2 ** -24;
 const TWO_POW_M53 = 2 ** -53;
 const U64 = (1n << 64n) - 1n;
@@ -29,181 +33,6 @@ export class SeedError extends RangeError {}
 export function storedSeed(seed: bigint): bigint {
   if (seed < MIN_SEED || seed > MAX_SEED) throw new SeedError(`torch.manual_seed accepts integers in [-2^63, 2^64-1]; got ${seed}`);
   return seed & U64;
-}
-
-/** The mt19937 engine of `MT19937RNGEngine.h` (reference `init_genrand`, in-place twist). */
-export class MT19937 {
-  // Int32Array, not Uint32Array: V8 keeps int32 words unboxed, while uint32 loads above 2^31 become doubles.
-  private readonly mt = new Int32Array(N);
-  private left = 1;
-  private next = 0;
-
-  constructor(seed32: number) {
-    const mt = this.mt;
-    // init_with_uint32: only the low 32 bits of the seed are used (spec §2.3).
-    mt[0] = seed32 | 0;
-    for (let i = 1; i < N; i++) {
-      const prev = mt[i - 1];
-      mt[i] = (Math.imul(1812433253, prev ^ (prev >>> 30)) + i) | 0;
-    }
-  }
-
-  /** `mt19937_engine::operator()`: one tempered 32-bit word. */
-  nextU32(): number {
-    if (--this.left === 0) this.twist();
-    let y = this.mt[this.next++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
-  }
-
-  /**
-   * The next words into `out[from..to)` as int32 bit patterns (the same words
-   * as repeated {@link nextU32}; the bulk loop is what makes `normal_` fast).
-   */
-  fill(out: Int32Array, from = 0, to = out.length): void {
-    const mt = this.mt;
-    let i = from;
-    while (i < to) {
-      if (this.left === 1) {
-        this.twist();
-        this.left = N + 1;
-      }
-      const take = Math.min(to - i, this.left - 1, N - this.next);
-      let k = this.next;
-      const end = i + take;
-      for (; i < end; i++) {
-        let y = mt[k++];
-        y ^= y >>> 11;
-        y ^= (y << 7) & 0x9d2c5680;
-        y ^= (y << 15) & 0xefc60000;
-        y ^= y >>> 18;
-        out[i] = y;
-      }
-      this.next = k;
-      this.left -= take;
-    }
-  }
-
-  /** Advances by `n` words without tempering them (same state as drawing them). */
-  skip(n: number): void {
-    while (n > 0) {
-      if (this.left === 1) {
-        this.twist();
-        this.left = N + 1;
-      }
-      const take = Math.min(n, this.left - 1);
-      this.next += take;
-      this.left -= take;
-      n -= take;
-    }
-  }
-
-  /** The standard MT19937 twist, in place (spec §3 `regenerate`). */
-  private twist(): void {
-    const mt = this.mt;
-    for (let k = 0; k < N; k++) {
-      const u = mt[k];
-      const v = mt[k + 1 === N ? 0 : k + 1];
-      const mix = (u & 0x80000000) | (v & 0x7fffffff);
-      mt[k] = mt[k + M < N ? k + M : k + M - N] ^ (mix >>> 1) ^ (v & 1 ? 0x9908b0df : 0);
-    }
-    this.left = N;
-    this.next = 0;
-  }
-}
-
-// avx_mathfun.h constants as float32 (spec §5.4 table).
-const SQRTHF = Math.fround(0.707106781186547524);
-const P = [7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1].map(Math.fround);
-const [P0, P1, P2, P3, P4, P5, P6, P7, P8] = P;
-const Q1 = Math.fround(-2.12194440e-4);
-const Q2 = Math.fround(0.693359375);
-const FOPI = Math.fround(1.27323954473516);
-const DP1 = Math.fround(-0.78515625);
-const DP2 = Math.fround(-2.4187564849853515625e-4);
-const DP3 = Math.fround(-3.77489497744594108e-8);
-const S0 = Math.fround(-1.9515295891e-4);
-const S1 = Math.fround(8.3321608736e-3);
-const S2 = Math.fround(-1.6666654611e-1);
-const C0 = Math.fround(2.443315711809948e-5);
-const C1 = Math.fround(-1.388731625493765e-3);
-const C2 = Math.fround(4.166664568298827e-2);
-const TWO_PI_F = Math.fround(2 * Math.PI);
-/** 2^-b for b = 0..32: the mantissa scaling of log256 without bit casts. */
-const POW2_NEG = Float64Array.from({ length: 33 }, (_, b) => 2 ** -b);
-
-const f32 = Math.fround;
-
-/**
- * `log256_ps` for one lane, on u1 = q·2^-24 with q in [1, 2^24] (spec §5.4).
- * Frexp is done with clz32 instead of bit casts: u1 = (q·2^-L)·2^(L−24), with
- * L the bit length of q, so the mantissa in [0.5, 1) is q·2^-L and e = L − 24.
- */
-function log256(q: number): number {
-  const len = 32 - Math.clz32(q);
-  let x = q * POW2_NEG[len];
-  let e = len - 24;
-  if (x < SQRTHF) {
-    e -= 1;
-    x = f32(x - 1 + x);
-  } else {
-    x = x - 1;
-  }
-  const z = f32(x * x);
-  let y = fma32(P0, x, P1);
-  y = fma32(y, x, P2);
-  y = fma32(y, x, P3);
-  y = fma32(y, x, P4);
-  y = fma32(y, x, P5);
-  y = fma32(y, x, P6);
-  y = fma32(y, x, P7);
-  y = fma32(y, x, P8);
-  y = f32(y * x);
-  y = fma32(y, z, f32(e * Q1));
-  y = f32(y - z * 0.5);
-  return fma32(e, Q2, f32(x + y));
-}
-
-/**
- * One lane of `normal_fill_16_AVX2`: u1 = 1 − w1·2^-24, u2 = w2·2^-24 (low 24
- * bits of two words). Writes the cos branch to out[i] and the sin branch to
- * out[i + 8] (spec §5.3, §5.4; the selection block keeps the SIMD masks'
- * +0 for the unselected polynomial).
- */
-function lane(w1: number, w2: number, mean: number, std: number, out: Float32Array, i: number): void {
-  const radius = f32(Math.sqrt(-2 * log256(0x1000000 - (w1 & 0xffffff))));
-  let x = f32(TWO_PI_F * ((w2 & 0xffffff) * TWO_POW_M24));
-  // sincos256_ps (theta ≥ 0, so the input sign is +).
-  let j = Math.trunc(f32(x * FOPI)) | 0;
-  j = (j + 1) & ~1;
-  const y = j;
-  const swap = (j & 4) !== 0;
-  const poly = (j & 2) === 0;
-  x = fma32(y, DP1, x);
-  x = fma32(y, DP2, x);
-  x = fma32(y, DP3, x);
-  const signC = (~(j - 2) & 4) !== 0;
-  const z = f32(x * x);
-  let yc = fma32(C0, z, C1);
-  yc = fma32(yc, z, C2);
-  yc = f32(yc * z);
-  yc = fma32(yc, z, -f32(z * 0.5));
-  yc = f32(yc + 1);
-  let ys = fma32(S0, z, S1);
-  ys = fma32(ys, z, S2);
-  ys = f32(ys * z);
-  ys = fma32(ys, x, x);
-  const t2 = poly ? ys : 0;
-  const t1 = poly ? 0 : yc;
-  let sn = f32(t1 + t2);
-  let cs = f32(f32(yc - t1) + f32(ys - t2));
-  if (swap) sn = -sn;
-  if (signC) cs = -cs;
-  out[i] = fma32(f32(radius * cs), std, mean);
-  out[i + 8] = fma32(f32(radius * sn), std, mean);
 }
 
 /**
@@ -226,7 +55,12 @@ export class TorchGenerator {
   draws = 0;
   readonly seed: bigint;
 
-  constructor(seed: bigint | number) {
+  /** The WebAssembly kernels of the bulk paths; undefined: the scalar JavaScript. */
+  private readonly kernels: WasmKernels | undefined;
+
+  /** `kernels` pins a tier (tests, benchmarks); by default the best available here. */
+  constructor(seed: bigint | number, options: { readonly kernels?: KernelTier } = {}) {
+    this.kernels = bulkKernels(options.kernels);
     this.seed = storedSeed(BigInt(seed));
     this.engine = new MT19937(Number(this.seed & 0xffffffffn));
   }
@@ -284,6 +118,11 @@ export class TorchGenerator {
     out ??= new Float32Array(n);
     const from = f32(a);
     const range = f32(f32(b) - from);
+    if (this.kernels && n >= 16) {
+      this.kernels.uniform32(this.engine, n, from, range, out);
+      this.draws += n;
+      return out;
+    }
     const w = this.wordsI32(n);
     for (let i = 0; i < n; i++) out[i] = fma32((w[i] & 0xffffff) * TWO_POW_M24, range, from);
     return out;
@@ -365,16 +204,17 @@ export class TorchGenerator {
   private normalFill32(n: number, mean: number, std: number, out: Float32Array): Float32Array {
     const m = f32(mean);
     const s = f32(std);
+    if (this.kernels) {
+      this.kernels.normal32(this.engine, n, m, s, out);
+      this.draws += n + (n % 16 ? 16 : 0);
+      return out;
+    }
     const full = n - (n % 16);
     const w = this.wordsI32(n);
-    for (let o = 0; o < full; o += 16) {
-      for (let j = 0; j < 8; j++) lane(w[o + j], w[o + j + 8], m, s, out, o + j);
-    }
+    for (let o = 0; o < full; o += 16) fill16(w, o, m, s, out, o);
     if (full !== n) {
       // "Recompute the last 16 values": the n % 16 words after the last full block are discarded.
-      const tail = this.wordsI32(16);
-      const o = n - 16;
-      for (let j = 0; j < 8; j++) lane(tail[j], tail[j + 8], m, s, out, o + j);
+      fill16(this.wordsI32(16), 0, m, s, out, n - 16);
     }
     return out;
   }
