@@ -1,14 +1,20 @@
 /**
  * Exact mode throughput: the emulated PyTorch CPU `normal_` (float32,
- * contiguous, the AVX2 `normal_fill` path, bit-exact) and `uniform_` against
- * `torch.empty(n).normal_()` / `.uniform_()` with 1 thread, measured in the
- * same run by Debian's python3-torch under /usr/bin/python3. Prints ratios;
- * without torch it prints a visible "skipped" line.
+ * contiguous, the AVX2 `normal_fill` path, bit-exact) and `uniform_`, for
+ * each kernel tier (core/torch/kernels.ts: fused relaxed SIMD, emulated plain
+ * SIMD, scalar JavaScript), against `torch.empty(n).normal_()` /
+ * `.uniform_()` with 1 thread, measured in the same run by Debian's
+ * python3-torch under /usr/bin/python3. Prints ratios; without torch it
+ * prints a visible "skipped" line. Single-threaded on both sides.
  *   npm run bench
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import { TorchGenerator } from '../src/core/torch/generator';
+import { WasmKernels, type KernelTier } from '../src/core/torch/kernels';
+import { enableRelaxedSimd } from '../src/node/relaxedSimd';
+
+enableRelaxedSimd();
 
 const N = 1 << 22;
 const PYTHON = '/usr/bin/python3';
@@ -72,19 +78,30 @@ function peer(): Peer {
 
 const rate = (ms: number) => N / ms / 1e3;
 
-const gen = new TorchGenerator(0n);
 const out = new Float32Array(N);
-const normalMs = timeMs(7, () => gen.normal32(N, 0, 1, true, out));
-const uniformMs = timeMs(7, () => gen.uniform32(N, 0, 1, out));
+const tiers: { tier: KernelTier; normal?: number; uniform?: number; why?: string }[] = [];
+for (const tier of ['fused', 'emulated', 'scalar'] as const) {
+  const k = tier === 'scalar' ? undefined : WasmKernels.load(tier);
+  if (typeof k === 'string') {
+    tiers.push({ tier, why: k });
+    continue;
+  }
+  const gen = new TorchGenerator(0n, { kernels: tier });
+  const runs = tier === 'scalar' ? 3 : 9;
+  tiers.push({ tier, normal: rate(timeMs(runs, () => gen.normal32(N, 0, 1, true, out))), uniform: rate(timeMs(runs, () => gen.uniform32(N, 0, 1, out))) });
+}
 const p = peer();
 
-console.log(`exact mode (PyTorch CPU emulation), n = ${N.toLocaleString('en-US')} float32, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`);
-console.log(`  emulated normal_   ${rate(normalMs).toFixed(1)} M/s`);
-console.log(`  emulated uniform_  ${rate(uniformMs).toFixed(1)} M/s`);
+console.log(`exact mode (PyTorch CPU emulation), n = ${N.toLocaleString('en-US')} float32, 1 thread, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`);
+for (const t of tiers) {
+  if (t.why) console.log(`  ${t.tier.padEnd(8)} kernels: skipped (${t.why})`);
+  else console.log(`  ${t.tier.padEnd(8)} kernels: normal_ ${t.normal!.toFixed(1)} M/s, uniform_ ${t.uniform!.toFixed(1)} M/s`);
+}
 if (p.error || p.normal === undefined || p.uniform === undefined) {
   console.log(`  skipped: ${PYTHON} with torch not found (${p.error ?? 'no result'}); no ratio to PyTorch`);
 } else {
   console.log(`  torch ${p.version} 1 thread: normal_ ${p.normal.toFixed(1)} M/s, uniform_ ${p.uniform.toFixed(1)} M/s`);
-  console.log(`  ratio normal_  (emulation / torch): ${(rate(normalMs) / p.normal).toFixed(2)}x (target >= 0.5x)`);
-  console.log(`  ratio uniform_ (emulation / torch): ${(rate(uniformMs) / p.uniform).toFixed(2)}x`);
+  for (const t of tiers.filter((x) => !x.why)) {
+    console.log(`  ratio ${t.tier.padEnd(8)} (emulation / torch): normal_ ${(t.normal! / p.normal).toFixed(2)}x (target >= 0.5x), uniform_ ${(t.uniform! / p.uniform).toFixed(2)}x`);
+  }
 }

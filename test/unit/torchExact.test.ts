@@ -18,9 +18,13 @@ import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { exactParameters, exactSection, exactTensor, findTorchSeed, otherTorchDraws } from '../../src/core/torch/exact';
 import { TorchGenerator } from '../../src/core/torch/generator';
+import { WasmKernels, type KernelTier } from '../../src/core/torch/kernels';
 import { initTensor } from '../../src/core/torch/init';
 import { crc32, npyBytes, npzBytes } from '../../src/core/torch/npy';
+import { enableRelaxedSimd } from '../../src/node/relaxedSimd';
 import { ROOT } from '../host/paths';
+
+enableRelaxedSimd();
 
 const PYTHON = '/usr/bin/python3';
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/torch/torch-1.13.1-cpu.json'), 'utf8')) as {
@@ -263,7 +267,7 @@ describe('CLI exact mode', () => {
 });
 
 describe('side by side with PyTorch (fresh random seeds and shapes)', () => {
-  it('uniform_, normal_ (both paths), kaiming/xavier, sequences: every bit', (t) => {
+  it('uniform_, normal_ (both paths), kaiming/xavier, sequences: every bit, with every kernel tier that runs here', (t) => {
     if (!torchAvailable()) return t.skip(`${PYTHON} -c "import torch" failed: install python3-torch python3-numpy (Debian) to compare with PyTorch itself`);
     const cases: { seed: string; op: string; n: number; shape: number[]; p: number[] }[] = [];
     const rnd = (k: number) => Math.floor(Math.random() * k);
@@ -273,6 +277,17 @@ describe('side by side with PyTorch (fresh random seeds and shapes)', () => {
       const op = ['uniform', 'normal', 'normal_small', 'kaiming_normal', 'xavier_uniform'][i % 5];
       if (op === 'normal_small') shape.splice(0, 2, 1 + rnd(15));
       cases.push({ seed, op, n: shape.reduce((a, b) => a * b, 1), shape, p: [Math.random() * 2 - 1, Math.random() * 3] });
+    }
+    // Large tensors: several kernel chunks and mt19937 states, and a tail block.
+    for (let i = 0; i < 4; i++) {
+      const shape = [200 + rnd(300), 100 + rnd(200)];
+      cases.push({ seed: String(rnd(2 ** 31)), op: i % 2 ? 'uniform' : 'normal', n: shape[0] * shape[1], shape, p: [Math.random() * 2 - 1, Math.random() * 3] });
+    }
+    const tiers: KernelTier[] = ['scalar'];
+    for (const tier of ['fused', 'emulated'] as const) {
+      const k = WasmKernels.load(tier);
+      if (typeof k === 'string') t.diagnostic(`${tier} kernels not compared: ${k}`);
+      else tiers.push(tier);
     }
     const script = `
 import json, sys, torch, numpy as np
@@ -293,17 +308,22 @@ print(json.dumps(out))
     const r = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 64 << 20 });
     assert.equal(r.status, 0, r.stderr);
     const want = JSON.parse(r.stdout) as number[][];
-    cases.forEach((c, i) => {
-      const gen = new TorchGenerator(BigInt(c.seed));
-      const [a, b] = c.p;
-      let v: Float32Array;
-      if (c.op === 'uniform') v = gen.uniform32(c.n, Math.min(a, b), Math.max(a, b));
-      else if (c.op === 'normal' || c.op === 'normal_small') v = gen.normal32(c.n, a, b);
-      else if (c.op === 'kaiming_normal') v = exactTensorOn(gen, { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'relu' }, c.shape);
-      else v = exactTensorOn(gen, { kind: 'xavier_uniform', gain: b }, c.shape);
-      const got = [...bitsOf(v), ...bitsOf(gen.normal32(3, 0, 1))];
-      assert.deepEqual(got, want[i], `seed ${c.seed} ${c.op} ${JSON.stringify(c.shape)} ${c.p}`);
-    });
+    for (const tier of tiers) {
+      cases.forEach((c, i) => {
+        const gen = new TorchGenerator(BigInt(c.seed), { kernels: tier });
+        const [a, b] = c.p;
+        let v: Float32Array;
+        if (c.op === 'uniform') v = gen.uniform32(c.n, Math.min(a, b), Math.max(a, b));
+        else if (c.op === 'normal' || c.op === 'normal_small') v = gen.normal32(c.n, a, b);
+        else if (c.op === 'kaiming_normal') v = exactTensorOn(gen, { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'relu' }, c.shape);
+        else v = exactTensorOn(gen, { kind: 'xavier_uniform', gain: b }, c.shape);
+        const got = [...bitsOf(v), ...bitsOf(gen.normal32(3, 0, 1))];
+        const label = `${tier} kernels: seed ${c.seed} ${c.op} ${JSON.stringify(c.shape)} ${c.p}`;
+        const k = got.findIndex((x, j) => x !== want[i][j]);
+        assert.equal(got.length, want[i].length, label);
+        assert.equal(k, -1, `${label}: element ${k} is 0x${got[k]?.toString(16)}, PyTorch 0x${want[i][k]?.toString(16)}`);
+      });
+    }
   });
 });
 
