@@ -46,7 +46,6 @@ const lit = (x) => {
   return x.toPrecision(17);
 };
 const f64c = (x) => `(v128.const f64x2 ${lit(x)} ${lit(x)})`;
-const f32c = (x) => `(v128.const f32x4 ${lit(f32(x))} ${lit(f32(x))} ${lit(f32(x))} ${lit(f32(x))})`;
 const i64c = (x) => `(v128.const i64x2 ${x} ${x})`;
 const i32c = (x) => `(v128.const i32x4 ${x} ${x} ${x} ${x})`;
 const and = (a, b) => `(v128.and ${a} ${b})`;
@@ -76,117 +75,121 @@ const C = {
 /** Relaxed-madd probe: (1 + 2^-12)² − 1 is 2^-11 + 2^-24 fused and 2^-11 unfused. */
 const PROBE = { a: 1 + 2 ** -12, c: -1, fused: 2 ** -11 + 2 ** -24 };
 
-/** A statement list builder: `let_(name, expr)` in SSA form, `v(name)` reads it back. */
-function program(v) {
-  const statements = [];
-  return { statements, let_: (name, expr) => statements.push([name, expr]), v };
-}
+/**
+ * The float32 arithmetic of the two modules. Rounded operations (mul, add,
+ * sub, fma, sqrt) round to float32 once like PyTorch's; `exact*` are for
+ * operations whose float32 result is exact (no rounding to emulate).
+ */
+const FUSED = {
+  lanes: 4,
+  c: (x) => `(v128.const f32x4 ${lit(f32(x))} ${lit(f32(x))} ${lit(f32(x))} ${lit(f32(x))})`,
+  mul: (a, b) => `(f32x4.mul ${a} ${b})`,
+  add: (a, b) => `(f32x4.add ${a} ${b})`,
+  sub: (a, b) => `(f32x4.sub ${a} ${b})`,
+  fma: (a, b, c) => `(f32x4.relaxed_madd ${a} ${b} ${c})`,
+  sqrt: (a) => `(f32x4.sqrt ${a})`,
+  neg: (a) => `(f32x4.neg ${a})`,
+  lt: (a, b) => `(f32x4.lt ${a} ${b})`,
+  /** int32 lanes to float (exact below 2^24). */
+  fromInt: (i) => `(f32x4.convert_i32x4_s ${i})`,
+  truncToInt: (a) => `(i32x4.trunc_sat_f32x4_s ${a})`,
+  /** e0 = k + 1 and the mantissa m in [0.5, 1) of u1 = 1.f·2^k, from the float32 bits (avx_mathfun's frexp). */
+  frexp(let_, v) {
+    let_('e0', this.add(this.fromInt(`(i32x4.sub (i32x4.shr_u ${v('u1')} (i32.const 23)) ${i32c(0x7f)})`), this.c(1)));
+    let_('m', or(and(v('u1'), i32c(0x807fffff)), i32c(0x3f000000)));
+  },
+  /** Sign-bit masks from the int32 octant j: swap (j & 4), cos sign (~(j − 2) & 4); poly mask (j & 2) == 0. */
+  octantMasks(let_, v) {
+    let_('swapM', `(i32x4.shl ${and(v('j'), i32c(4))} (i32.const 29))`);
+    let_('polyM', `(i32x4.eq ${and(v('j'), i32c(2))} ${i32c(0)})`);
+    let_('signCM', `(i32x4.shl ${andnot(i32c(4), `(i32x4.sub ${v('j')} ${i32c(2)})`)} (i32.const 29))`);
+  },
+};
+FUSED.exactMul = FUSED.mul;
+FUSED.exactAdd = FUSED.add;
+FUSED.exactSub = FUSED.sub;
 
-// ---------------------------------------------------------------- fused (f32x4)
-
-const fmul = (a, b) => `(f32x4.mul ${a} ${b})`;
-const fadd = (a, b) => `(f32x4.add ${a} ${b})`;
-const fsub = (a, b) => `(f32x4.sub ${a} ${b})`;
-const fmadd = (a, b, c) => `(f32x4.relaxed_madd ${a} ${b} ${c})`;
-
-/** Four lanes of fill16 (spec §5.4), as avx_mathfun.h computes them. */
-function fusedLane(v, w1, w2) {
-  const { statements, let_ } = program(v);
-  // log256(u1), u1 = 1 ⊖ x = q·2^-24 with q in [1, 2^24] (exact).
-  let_('u1', fmul(`(f32x4.convert_i32x4_s (i32x4.sub ${i32c(0x1000000)} ${and(w1, i32c(0xffffff))}))`, f32c(2 ** -24)));
-  let_('e0', fadd(`(f32x4.convert_i32x4_s (i32x4.sub (i32x4.shr_u ${v('u1')} (i32.const 23)) ${i32c(0x7f)}))`, f32c(1)));
-  let_('m', or(and(v('u1'), i32c(0x807fffff)), i32c(0x3f000000)));
-  let_('lt', `(f32x4.lt ${v('m')} ${f32c(C.SQRTHF)})`);
-  let_('e', fsub(v('e0'), and(v('lt'), f32c(1))));
-  let_('x', fadd(fsub(v('m'), f32c(1)), and(v('lt'), v('m'))));
-  let_('z', fmul(v('x'), v('x')));
-  let_('y0', fmadd(f32c(C.P[0]), v('x'), f32c(C.P[1])));
-  for (let k = 2; k <= 8; k++) let_(`y${k - 1}`, fmadd(v(`y${k - 2}`), v('x'), f32c(C.P[k])));
-  let_('y8', fmul(v('y7'), v('x')));
-  let_('y9', fmadd(v('y8'), v('z'), fmul(v('e'), f32c(C.Q1))));
-  let_('y10', fsub(v('y9'), fmul(v('z'), f32c(0.5))));
-  let_('lg', fmadd(v('e'), f32c(C.Q2), fadd(v('x'), v('y10'))));
-  let_('radius', `(f32x4.sqrt ${fmul(v('lg'), f32c(-2))})`);
-  // theta = TWO_PI ⊗ u2 in [0, 2π), then sincos256.
-  let_('th', fmul(f32c(C.TWO_PI), fmul(`(f32x4.convert_i32x4_s ${and(w2, i32c(0xffffff))})`, f32c(2 ** -24))));
-  let_('j', and(`(i32x4.add (i32x4.trunc_sat_f32x4_s ${fmul(v('th'), f32c(C.FOPI))}) ${i32c(1)})`, i32c(-2)));
-  let_('jy', `(f32x4.convert_i32x4_s ${v('j')})`);
-  let_('swapM', `(i32x4.shl ${and(v('j'), i32c(4))} (i32.const 29))`);
-  let_('polyM', `(i32x4.eq ${and(v('j'), i32c(2))} ${i32c(0)})`);
-  let_('signCM', `(i32x4.shl ${andnot(i32c(4), `(i32x4.sub ${v('j')} ${i32c(2)})`)} (i32.const 29))`);
-  let_('r1', fmadd(v('jy'), f32c(C.DP1), v('th')));
-  let_('r2', fmadd(v('jy'), f32c(C.DP2), v('r1')));
-  let_('r', fmadd(v('jy'), f32c(C.DP3), v('r2')));
-  let_('zz', fmul(v('r'), v('r')));
-  let_('c1', fmadd(f32c(C.C0), v('zz'), f32c(C.C1)));
-  let_('c2', fmadd(v('c1'), v('zz'), f32c(C.C2)));
-  let_('c3', fmul(v('c2'), v('zz')));
-  let_('c4', fmadd(v('c3'), v('zz'), `(f32x4.neg ${fmul(v('zz'), f32c(0.5))})`));
-  let_('yc', fadd(v('c4'), f32c(1)));
-  let_('s1', fmadd(f32c(C.S0), v('zz'), f32c(C.S1)));
-  let_('s2', fmadd(v('s1'), v('zz'), f32c(C.S2)));
-  let_('s3', fmul(v('s2'), v('zz')));
-  let_('ys', fmadd(v('s3'), v('r'), v('r')));
-  // The SIMD masks' selection (an unselected polynomial counts as +0).
-  let_('t2', and(v('ys'), v('polyM')));
-  let_('t1', andnot(v('yc'), v('polyM')));
-  let_('sn', xor(fadd(v('t1'), v('t2')), v('swapM')));
-  let_('cs', xor(fadd(fsub(v('yc'), v('t1')), fsub(v('ys'), v('t2'))), v('signCM')));
-  return statements;
-}
-
-// ------------------------------------------------------------- emulated (f64x2)
-
-const dmul = (a, b) => `(f64x2.mul ${a} ${b})`;
-const dadd = (a, b) => `(f64x2.add ${a} ${b})`;
-const dsub = (a, b) => `(f64x2.sub ${a} ${b})`;
-/** Round to float32 and back. */
+/** Round a double to float32 and back. */
 const R = (e) => `(f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero ${e}))`;
-const dfma = (a, b, c) => R(dadd(dmul(a, b), c));
 
-/** Two lanes of fill16 (spec §5.4), every float32 value held in a double. */
-function emulatedLane(v, w1, w2) {
-  const { statements, let_ } = program(v);
-  let_('u1', dmul(`(f64x2.convert_low_i32x4_s (i32x4.sub ${i32c(0x1000000)} ${and(w1, i32c(0xffffff))}))`, f64c(2 ** -24)));
-  // e = k + 1 for u1 = 1.f·2^k, from the double's exponent field: (2^52 + 1023 + k) − (2^52 + 1022).
-  let_('e0', dsub(or(`(i64x2.shr_u ${v('u1')} (i32.const 52))`, i64c('0x4330000000000000')), f64c(2 ** 52 + 1022)));
-  let_('m', or(and(v('u1'), i64c('0x000fffffffffffff')), i64c('0x3fe0000000000000'))); // mantissa in [0.5, 1)
-  let_('lt', `(f64x2.lt ${v('m')} ${f64c(C.SQRTHF)})`);
-  let_('e', dsub(v('e0'), and(v('lt'), f64c(1))));
-  let_('x', dadd(dsub(v('m'), f64c(1)), and(v('lt'), v('m')))); // exact: 2m − 1 or m − 1
-  let_('z', R(dmul(v('x'), v('x'))));
-  let_('y0', dfma(f64c(C.P[0]), v('x'), f64c(C.P[1])));
-  for (let k = 2; k <= 8; k++) let_(`y${k - 1}`, dfma(v(`y${k - 2}`), v('x'), f64c(C.P[k])));
-  let_('y8', R(dmul(v('y7'), v('x'))));
-  let_('y9', dfma(v('y8'), v('z'), R(dmul(v('e'), f64c(C.Q1)))));
-  let_('y10', R(dsub(v('y9'), dmul(v('z'), f64c(0.5)))));
-  let_('lg', dfma(v('e'), f64c(C.Q2), R(dadd(v('x'), v('y10')))));
-  let_('radius', R(`(f64x2.sqrt ${dmul(v('lg'), f64c(-2))})`));
-  let_('th', R(dmul(f64c(C.TWO_PI), dmul(`(f64x2.convert_low_i32x4_s ${and(w2, i32c(0xffffff))})`, f64c(2 ** -24)))));
-  let_('j', and(`(i32x4.add (i32x4.trunc_sat_f64x2_s_zero ${R(dmul(v('th'), f64c(C.FOPI)))}) ${i32c(1)})`, i32c(-2)));
-  let_('jy', `(f64x2.convert_low_i32x4_s ${v('j')})`);
-  let_('j64', `(i64x2.extend_low_i32x4_s ${v('j')})`);
-  const SIGN = i64c('0x8000000000000000');
-  let_('swapM', and(`(i64x2.shl ${v('j64')} (i32.const 61))`, SIGN)); // (j & 4) → sign bit
-  let_('polyM', `(i64x2.eq ${and(v('j64'), i64c(2))} ${i64c(0)})`);
-  let_('signCM', and(`(i64x2.shl (v128.not (i64x2.sub ${v('j64')} ${i64c(2)})) (i32.const 61))`, SIGN));
-  let_('r1', dfma(v('jy'), f64c(C.DP1), v('th')));
-  let_('r2', dfma(v('jy'), f64c(C.DP2), v('r1')));
-  let_('r', dfma(v('jy'), f64c(C.DP3), v('r2')));
-  let_('zz', R(dmul(v('r'), v('r'))));
-  let_('c1', dfma(f64c(C.C0), v('zz'), f64c(C.C1)));
-  let_('c2', dfma(v('c1'), v('zz'), f64c(C.C2)));
-  let_('c3', R(dmul(v('c2'), v('zz'))));
-  let_('c4', R(dsub(dmul(v('c3'), v('zz')), dmul(v('zz'), f64c(0.5)))));
-  let_('yc', R(dadd(v('c4'), f64c(1))));
-  let_('s1', dfma(f64c(C.S0), v('zz'), f64c(C.S1)));
-  let_('s2', dfma(v('s1'), v('zz'), f64c(C.S2)));
-  let_('s3', R(dmul(v('s2'), v('zz'))));
-  let_('ys', dfma(v('s3'), v('r'), v('r')));
+const EMULATED = {
+  lanes: 2,
+  c: f64c,
+  exactMul: (a, b) => `(f64x2.mul ${a} ${b})`,
+  exactAdd: (a, b) => `(f64x2.add ${a} ${b})`,
+  exactSub: (a, b) => `(f64x2.sub ${a} ${b})`,
+  mul: (a, b) => R(EMULATED.exactMul(a, b)),
+  add: (a, b) => R(EMULATED.exactAdd(a, b)),
+  sub: (a, b) => R(EMULATED.exactSub(a, b)),
+  // The product of two float32 is exact in double: one double rounding, then float32's.
+  fma: (a, b, c) => R(EMULATED.exactAdd(EMULATED.exactMul(a, b), c)),
+  sqrt: (a) => R(`(f64x2.sqrt ${a})`),
+  neg: (a) => `(f64x2.neg ${a})`,
+  lt: (a, b) => `(f64x2.lt ${a} ${b})`,
+  /** The two low int32 lanes to double. */
+  fromInt: (i) => `(f64x2.convert_low_i32x4_s ${i})`,
+  truncToInt: (a) => `(i32x4.trunc_sat_f64x2_s_zero ${a})`,
+  /** The same from the double's bits: e0 = (2^52 + 1023 + k) − (2^52 + 1022). */
+  frexp(let_, v) {
+    let_('e0', this.exactSub(or(`(i64x2.shr_u ${v('u1')} (i32.const 52))`, i64c('0x4330000000000000')), this.c(2 ** 52 + 1022)));
+    let_('m', or(and(v('u1'), i64c('0x000fffffffffffff')), i64c('0x3fe0000000000000')));
+  },
+  /** The same masks on 64-bit lanes: bit 2 of j shifted to bit 63. */
+  octantMasks(let_, v) {
+    const SIGN = i64c('0x8000000000000000');
+    let_('j64', `(i64x2.extend_low_i32x4_s ${v('j')})`);
+    let_('swapM', and(`(i64x2.shl ${v('j64')} (i32.const 61))`, SIGN));
+    let_('polyM', `(i64x2.eq ${and(v('j64'), i64c(2))} ${i64c(0)})`);
+    let_('signCM', and(`(i64x2.shl (v128.not (i64x2.sub ${v('j64')} ${i64c(2)})) (i32.const 61))`, SIGN));
+  },
+};
+
+/**
+ * One lane group of fill16 (spec §5.4) in dialect `D`, on the words `w1`
+ * (u1) and `w2` (u2): [name, expression] statements in SSA form, `v(name)`
+ * reading a value back. Ends with radius, sn and cs.
+ */
+function fill16Lane(D, v, w1, w2) {
+  const statements = [];
+  const let_ = (name, expr) => statements.push([name, expr]);
+  const uniform = (w) => D.exactMul(D.fromInt(w), D.c(2 ** -24)); // q·2^-24, exact
+  // log256(u1), u1 = 1 ⊖ x = q·2^-24 with q in [1, 2^24].
+  let_('u1', uniform(`(i32x4.sub ${i32c(0x1000000)} ${and(w1, i32c(0xffffff))})`));
+  D.frexp(let_, v);
+  let_('lt', D.lt(v('m'), D.c(C.SQRTHF)));
+  let_('e', D.exactSub(v('e0'), and(v('lt'), D.c(1))));
+  let_('x', D.exactAdd(D.exactSub(v('m'), D.c(1)), and(v('lt'), v('m')))); // 2m − 1 or m − 1
+  let_('z', D.mul(v('x'), v('x')));
+  let_('y0', D.fma(D.c(C.P[0]), v('x'), D.c(C.P[1])));
+  for (let k = 2; k <= 8; k++) let_(`y${k - 1}`, D.fma(v(`y${k - 2}`), v('x'), D.c(C.P[k])));
+  let_('y8', D.mul(v('y7'), v('x')));
+  let_('y9', D.fma(v('y8'), v('z'), D.mul(v('e'), D.c(C.Q1))));
+  let_('y10', D.sub(v('y9'), D.exactMul(v('z'), D.c(0.5))));
+  let_('lg', D.fma(v('e'), D.c(C.Q2), D.add(v('x'), v('y10'))));
+  let_('radius', D.sqrt(D.exactMul(v('lg'), D.c(-2))));
+  // theta = TWO_PI ⊗ u2 in [0, 2π), then sincos256.
+  let_('th', D.mul(D.c(C.TWO_PI), uniform(and(w2, i32c(0xffffff)))));
+  let_('j', and(`(i32x4.add ${D.truncToInt(D.mul(v('th'), D.c(C.FOPI)))} ${i32c(1)})`, i32c(-2)));
+  let_('jy', D.fromInt(v('j')));
+  D.octantMasks(let_, v);
+  let_('r1', D.fma(v('jy'), D.c(C.DP1), v('th')));
+  let_('r2', D.fma(v('jy'), D.c(C.DP2), v('r1')));
+  let_('r', D.fma(v('jy'), D.c(C.DP3), v('r2')));
+  let_('zz', D.mul(v('r'), v('r')));
+  let_('c1', D.fma(D.c(C.C0), v('zz'), D.c(C.C1)));
+  let_('c2', D.fma(v('c1'), v('zz'), D.c(C.C2)));
+  let_('c3', D.mul(v('c2'), v('zz')));
+  let_('c4', D.fma(v('c3'), v('zz'), D.neg(D.exactMul(v('zz'), D.c(0.5)))));
+  let_('yc', D.add(v('c4'), D.c(1)));
+  let_('s1', D.fma(D.c(C.S0), v('zz'), D.c(C.S1)));
+  let_('s2', D.fma(v('s1'), v('zz'), D.c(C.S2)));
+  let_('s3', D.mul(v('s2'), v('zz')));
+  let_('ys', D.fma(v('s3'), v('r'), v('r')));
+  // The SIMD masks' selection (an unselected polynomial counts as +0); exact.
   let_('t2', and(v('ys'), v('polyM')));
   let_('t1', andnot(v('yc'), v('polyM')));
-  let_('sn', xor(dadd(v('t1'), v('t2')), v('swapM')));
-  let_('cs', xor(dadd(dsub(v('yc'), v('t1')), dsub(v('ys'), v('t2'))), v('signCM')));
+  let_('sn', xor(D.exactAdd(v('t1'), v('t2')), v('swapM')));
+  let_('cs', xor(D.exactAdd(D.exactSub(v('yc'), v('t1')), D.exactSub(v('ys'), v('t2'))), v('signCM')));
   return statements;
 }
 
@@ -198,8 +201,9 @@ function emulatedLane(v, w1, w2) {
  */
 function suspicious(s, p, c) {
   const midpoint = `(i64x2.eq ${and(s, i64c(0x1fffffff))} ${i64c(0x10000000)})`;
-  const bv = dsub(s, p);
-  const error = dadd(dsub(p, dsub(s, bv)), dsub(c, bv)); // TwoSum: p + c = s + error
+  const { exactAdd: add, exactSub: sub } = EMULATED;
+  const bv = sub(s, p);
+  const error = add(sub(p, sub(s, bv)), sub(c, bv)); // TwoSum: p + c = s + error
   const inexact = `(f64x2.ne ${error} ${f64c(0)})`;
   return or(and(midpoint, inexact), `(f64x2.lt (f64x2.abs ${s}) ${f64c(2 ** -125)})`);
 }
@@ -322,21 +326,21 @@ const probeCheck = `    (if (i32.eqz (i32x4.all_true (f32x4.eq (f32x4.relaxed_ma
 
 function fusedModule() {
   // Two groups of four lanes per 16-element block.
-  const { lines, locals } = lanes(2, fusedLane, (g, hi) => `(v128.load offset=${16 * g + 32 * hi} (local.get $w))`);
+  const { lines, locals } = lanes(2, (v, w1, w2) => fill16Lane(FUSED, v, w1, w2), (g, hi) => `(v128.load offset=${16 * g + 32 * hi} (local.get $w))`);
   const outs = [];
   const parts = [];
   for (let g = 0; g < 2; g++) {
     const v = (name) => `(local.get $${name}_${g})`;
-    outs.push(`${IND}(v128.store offset=${16 * g} (local.get $d) ${fmadd(fmul(v('radius'), v('cs')), '(local.get $std)', '(local.get $mean)')})`);
-    outs.push(`${IND}(v128.store offset=${16 * g + 32} (local.get $d) ${fmadd(fmul(v('radius'), v('sn')), '(local.get $std)', '(local.get $mean)')})`);
+    outs.push(`${IND}(v128.store offset=${16 * g} (local.get $d) ${FUSED.fma(FUSED.mul(v('radius'), v('cs')), '(local.get $std)', '(local.get $mean)')})`);
+    outs.push(`${IND}(v128.store offset=${16 * g + 32} (local.get $d) ${FUSED.fma(FUSED.mul(v('radius'), v('sn')), '(local.get $std)', '(local.get $mean)')})`);
     parts.push(`${IND}(v128.store offset=${16 * g} (local.get $d) ${v('radius')})`);
     parts.push(`${IND}(v128.store offset=${16 * g + 32} (local.get $d) ${v('cs')})`);
     parts.push(`${IND}(v128.store offset=${16 * g + 64} (local.get $d) ${v('sn')})`);
   }
   const uniformLines = [];
   for (let g = 0; g < 4; g++) {
-    const x = fmul(`(f32x4.convert_i32x4_s ${and(`(v128.load offset=${16 * g} (local.get $w))`, i32c(0xffffff))})`, f32c(2 ** -24));
-    uniformLines.push(`${IND}(v128.store offset=${16 * g} (local.get $d) ${fmadd(x, '(local.get $range)', '(local.get $from)')})`);
+    const x = FUSED.exactMul(FUSED.fromInt(and(`(v128.load offset=${16 * g} (local.get $w))`, i32c(0xffffff))), FUSED.c(2 ** -24));
+    uniformLines.push(`${IND}(v128.store offset=${16 * g} (local.get $d) ${FUSED.fma(x, '(local.get $range)', '(local.get $from)')})`);
   }
   return `;; Generated by scripts/torchKernels.js (fused): PyTorch CPU normal_/uniform_, relaxed SIMD.
 (module
@@ -368,15 +372,15 @@ ${blockLoop(`${uniformLines.join('\n')}
 
 function emulatedModule() {
   // Four groups of two lanes per 16-element block.
-  const { lines, locals } = lanes(4, emulatedLane, (g, hi) => `(v128.load64_zero offset=${8 * g + 32 * hi} (local.get $w))`);
+  const { lines, locals } = lanes(4, (v, w1, w2) => fill16Lane(EMULATED, v, w1, w2), (g, hi) => `(v128.load64_zero offset=${8 * g + 32 * hi} (local.get $w))`);
   const outs = [];
   const stores = [];
   const parts = [];
   for (let g = 0; g < 4; g++) {
     const v = (name) => `(local.get $${name}_${g})`;
     for (const [k, trig] of [[1, 'cs'], [2, 'sn']]) {
-      outs.push(`${IND}(local.set $p${k}_${g} ${dmul(R(dmul(v('radius'), v(trig))), '(local.get $std)')})`);
-      outs.push(`${IND}(local.set $o${k}_${g} ${dadd(v(`p${k}`), '(local.get $mean)')})`);
+      outs.push(`${IND}(local.set $p${k}_${g} ${EMULATED.exactMul(EMULATED.mul(v('radius'), v(trig)), '(local.get $std)')})`);
+      outs.push(`${IND}(local.set $o${k}_${g} ${EMULATED.exactAdd(v(`p${k}`), '(local.get $mean)')})`);
       outs.push(`${IND}(local.set $bad ${or('(local.get $bad)', suspicious(v(`o${k}`), v(`p${k}`), '(local.get $mean)'))})`);
     }
     stores.push(`${IND}  (v128.store64_lane offset=${8 * g} 0 (local.get $d) (f32x4.demote_f64x2_zero ${v('o1')}))`);
@@ -389,7 +393,7 @@ function emulatedModule() {
   for (let g = 0; g < 4; g++) outLocals.push(`(local $p1_${g} v128) (local $p2_${g} v128) (local $o1_${g} v128) (local $o2_${g} v128)`);
   const uniformLines = [];
   for (let g = 0; g < 8; g++) {
-    const x = dmul(`(f64x2.convert_low_i32x4_s ${and(`(v128.load64_zero offset=${8 * g} (local.get $w))`, i32c(0xffffff))})`, f64c(2 ** -24));
+    const x = EMULATED.exactMul(EMULATED.fromInt(and(`(v128.load64_zero offset=${8 * g} (local.get $w))`, i32c(0xffffff))), f64c(2 ** -24));
     uniformLines.push(`${IND}(local.set $p (${'f64x2.mul'} ${x} (local.get $range)))`);
     uniformLines.push(`${IND}(local.set $s (f64x2.add (local.get $p) (local.get $from)))`);
     uniformLines.push(`${IND}(local.set $bad ${or('(local.get $bad)', suspicious('(local.get $s)', '(local.get $p)', '(local.get $from)'))})`);

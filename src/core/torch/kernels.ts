@@ -234,7 +234,6 @@ export function relaxedSimdSupported(): boolean {
 }
 
 const loaded = new Map<'fused' | 'emulated', WasmKernels | string>();
-let preferred: KernelTier | undefined;
 
 function tier(t: 'fused' | 'emulated'): WasmKernels | string {
   let k = loaded.get(t);
@@ -256,15 +255,14 @@ export function kernelStatus(): { readonly tier: KernelTier; readonly unavailabl
 }
 
 /**
- * The kernels exact mode uses: `tier` when given (tests and benchmarks pin
- * one; `scalar` gives undefined), else the best that loads here.
+ * The kernels exact mode uses: the `pin`ned tier (tests and benchmarks;
+ * `scalar` gives undefined), else the best that loads here.
  */
 export function bulkKernels(pin?: KernelTier): WasmKernels | undefined {
-  const want = pin ?? preferred;
-  if (want === 'scalar') return undefined;
-  if (want) {
-    const k = tier(want);
-    if (typeof k === 'string') throw new Error(`exact-mode ${want} kernels unavailable: ${k}`);
+  if (pin === 'scalar') return undefined;
+  if (pin) {
+    const k = tier(pin);
+    if (typeof k === 'string') throw new Error(`exact-mode ${pin} kernels unavailable: ${k}`);
     return k;
   }
   for (const t of ['fused', 'emulated'] as const) {
@@ -272,9 +270,4 @@ export function bulkKernels(pin?: KernelTier): WasmKernels | undefined {
     if (typeof k !== 'string' && !k.unfused) return k;
   }
   return undefined;
-}
-
-/** Sets the process-wide preference (`undefined`: the best available). */
-export function preferKernels(t: KernelTier | undefined): void {
-  preferred = t;
 }
