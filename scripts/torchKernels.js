@@ -29,6 +29,7 @@
 //            the 16-element blocks to redo with the scalar code.
 //
 // Interface (both modules; byte addresses into the exported memory):
+//   mt(state, out, batches, temper): whole mt19937 states of words (see mtFunction).
 //   normal(words, out, blocks, mean, std, flags, parts) -> count
 //     `blocks` × 16 words -> `blocks` × 16 float32 (fill16 of spec §5.4), or
 //     with parts = 1, `blocks` × 24 float32: radius[8], cos[8], sin[8].
@@ -239,9 +240,10 @@ ${IND}  (br_if $k${from} (i32.lt_u (local.get $p) (i32.add (local.get $s) (i32.c
 }
 
 /**
- * mt(state, out, batches): `batches` × (twist the 624-word state in place,
- * then temper all 624 words to `out`), i.e. the next 624·batches words of
- * the stream when the JS engine has used up its current state (spec §3).
+ * mt(state, out, batches, temper): `batches` × (twist the 624-word state in
+ * place, then, if `temper`, temper all 624 words to `out`), i.e. the next
+ * 624·batches words of the stream (or skipping them) when the JS engine has
+ * used up its current state (spec §3).
  * Four words per step; in the second loop the words read at k − 227 were
  * replaced at least 227 steps earlier, as the in-place order requires.
  */
@@ -254,12 +256,13 @@ function mtFunction() {
     `${IND}(local.set $x (i32.or (i32.and (i32.load offset=${4 * 623} (local.get $s)) (i32.const ${UPPER})) (i32.and (i32.load (local.get $s)) (i32.const ${LOWER}))))
 ${IND}(i32.store offset=${4 * 623} (local.get $s) (i32.xor (i32.xor (i32.load offset=${4 * 396} (local.get $s)) (i32.shr_u (local.get $x) (i32.const 1))) (i32.and (i32.sub (i32.const 0) (i32.and (local.get $x) (i32.const 1))) (i32.const ${MATRIX}))))`,
   ];
-  return `  (func (export "mt") (param $s i32) (param $o i32) (param $batches i32)
+  return `  (func (export "mt") (param $s i32) (param $o i32) (param $batches i32) (param $temper i32)
     (local $y v128) (local $x i32) (local $p i32) (local $q i32)
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $batches)))
 ${lines.join('\n')}
+        (if (local.get $temper) (then
         (local.set $p (local.get $s))
         (local.set $q (local.get $o))
         (loop $temper
@@ -270,7 +273,7 @@ ${lines.join('\n')}
           (v128.store (local.get $q) (v128.xor (local.get $y) (i32x4.shr_u (local.get $y) (i32.const 18))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (local.set $q (i32.add (local.get $q) (i32.const 16)))
-          (br_if $temper (i32.lt_u (local.get $p) (i32.add (local.get $s) (i32.const 2496)))))
+          (br_if $temper (i32.lt_u (local.get $p) (i32.add (local.get $s) (i32.const 2496)))))))
         (local.set $o (i32.add (local.get $o) (i32.const 2496)))
         (local.set $batches (i32.sub (local.get $batches) (i32.const 1)))
         (br $next))))`;

@@ -19,7 +19,7 @@ import { selectBackend, BACKEND_SETTINGS, type BackendSetting, type ComputeBacke
 import { tallyChunk } from '../core/sampling/chunk';
 import { summarize, type SampleSummary } from '../core/sampling/engine';
 import { emptyTally, tallyValues } from '../core/sampling/histogram';
-import { exactParameters, findTorchSeed, otherTorchDraws } from '../core/torch/exact';
+import { exactParameters, findTorchSeed, otherTorchDraws, panelExactLimit } from '../core/torch/exact';
 import { npyBytes } from '../core/torch/npy';
 import { planSampling, SamplingError, type SamplingPlan } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
@@ -36,8 +36,6 @@ export interface PanelTarget {
 
 type HistogramMessage = Extract<HostMessage, { type: 'histogram' }>;
 
-/** Largest tensor exact mode computes in the panel (the exact normal_ runs at a few M values/s). */
-const EXACT_MAX_VALUES = 4_000_000;
 
 /** Milliseconds of quiet typing before the panel follows an edit. */
 const FOLLOW_DEBOUNCE_MS = 400;
@@ -281,7 +279,8 @@ export class HistogramPanel implements vscode.Disposable {
     const analysis = this.analyses.get(document);
     const seedInfo = findTorchSeed(model, analysis.text, analysis.seeding);
     if (!('seed' in seedInfo)) return { status: `Distribution only: ${seedInfo.reason}.`, first: [] };
-    if (plan.count > EXACT_MAX_VALUES) return { status: `Distribution only: ${plan.count.toLocaleString('en-US')} values is above the ${EXACT_MAX_VALUES.toLocaleString('en-US')} exact mode computes in the panel (use \`initlens model --torch-exact\`).`, first: [] };
+    const limit = panelExactLimit();
+    if (plan.count > limit) return { status: `Distribution only: ${plan.count.toLocaleString('en-US')} values is above the ${limit.toLocaleString('en-US')} exact mode computes in the panel (use \`initlens model --torch-exact\`).`, first: [] };
     const seed = BigInt(this.controls.seed);
     const param = mainParam(layer);
     const key = `${layer.name}.${param?.name}`;

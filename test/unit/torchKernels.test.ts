@@ -5,7 +5,7 @@
  *   checked on the whole input domain (all 2^24 values of each 24-bit uniform);
  * - the final fused multiply-add's tie-break, on inputs built to need it;
  * - whole tensors across chunk and mt19937-state boundaries, every bit and
- *   the stream position after them.
+ *   the stream position after them, also when their values are skipped.
  * A tier this engine or CPU cannot run is skipped with the reason.
  */
 import assert from 'node:assert/strict';
@@ -144,6 +144,15 @@ describe('exact-mode kernels: whole tensors across chunks and mt19937 states', (
           sameBits(fast.uniform32(n, -0.3, 0.7), slow.uniform32(n, -0.3, 0.7), `${label} uniform_`);
           assert.equal(fast.draws, slow.draws, `${label} draws`);
           assert.deepEqual(Array.from(fast.words(700)), Array.from(slow.words(700)), `${label}: next words`);
+          // Skipping values (layers nobody looks at) leaves the stream where computing them does.
+          fast.skipValues = true;
+          assert.equal(fast.normal32(n, 0, 1).length, 0, `${label}: skipped`);
+          assert.equal(fast.uniform32(n, 0, 1).length, 0, `${label}: skipped`);
+          slow.normal32(n, 0, 1);
+          slow.uniform32(n, 0, 1);
+          fast.skipValues = false;
+          assert.equal(fast.draws, slow.draws, `${label} draws after skipping`);
+          assert.deepEqual(Array.from(fast.words(700)), Array.from(slow.words(700)), `${label}: next words after skipping`);
         }
       }
     });

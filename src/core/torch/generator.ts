@@ -88,7 +88,8 @@ export class TorchGenerator {
 
   /** Advances the stream by `words` draws; returns the empty array that stands for skipped values. */
   private skip(words: number): Float32Array {
-    this.engine.skip(words);
+    if (this.kernels) this.kernels.skip(this.engine, words);
+    else this.engine.skip(words);
     this.draws += words;
     return new Float32Array(0);
   }

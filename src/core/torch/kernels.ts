@@ -34,7 +34,7 @@ const END = OUT + CHUNK_BLOCKS * 24 * 4;
 
 interface Exports {
   readonly memory: WebAssembly.Memory;
-  mt(state: number, out: number, batches: number): void;
+  mt(state: number, out: number, batches: number, temper: number): void;
   normal(words: number, out: number, blocks: number, mean: number, std: number, flags: number, parts: number): number;
   uniform(words: number, out: number, blocks: number, from: number, range: number, flags: number): number;
 }
@@ -107,10 +107,23 @@ export class WasmKernels {
     const batches = Math.floor((count - head) / STATE_WORDS);
     if (batches > 0) {
       engine.exportState(this.state);
-      this.ex.mt(STATE, WORDS + 4 * (at + head), batches);
+      this.ex.mt(STATE, WORDS + 4 * (at + head), batches, 1);
       engine.importSpentState(this.state);
     }
     engine.fill(this.words, at + head + batches * STATE_WORDS, at + count);
+  }
+
+  /** Advances the engine by `count` words without computing them (whole states twisted in wasm). */
+  skip(engine: MT19937, count: number): void {
+    const head = Math.min(count, engine.buffered);
+    engine.skip(head);
+    const batches = Math.floor((count - head) / STATE_WORDS);
+    if (batches > 0) {
+      engine.exportState(this.state);
+      this.ex.mt(STATE, 0, batches, 0);
+      engine.importSpentState(this.state);
+    }
+    engine.skip(count - head - batches * STATE_WORDS);
   }
 
   /**
@@ -127,7 +140,7 @@ export class WasmKernels {
     }
     if (full !== n) {
       // "Recompute the last 16 values": the n % 16 words after the last full block are discarded.
-      engine.skip(n - full);
+      this.skip(engine, n - full);
       this.draw(engine, 0, 16);
       this.normalBlocks(1, mean, std, out, n - 16);
     }
