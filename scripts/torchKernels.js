@@ -37,7 +37,9 @@
 //     fma32(x, range, from), x = (word & 0xFFFFFF)·2^-24 (spec §4.1).
 //   count: how many block indices were written to `flags` (int32) for an
 //   exact scalar redo; -1 when the fused module finds relaxed_madd unfused.
-//   Bytes 0..63 of memory hold the fused module's probe (see PROBE).
+//   Bytes 0..47 of memory hold the fused module's probe: a, c and the fused
+//   result of a·a + c (written by kernels.ts), read rather than built in so
+//   that no compiler can fold it.
 'use strict';
 
 const f32 = Math.fround;
@@ -72,9 +74,6 @@ const C = {
   C2: f32(4.166664568298827e-2),
   TWO_PI: f32(2 * Math.PI),
 };
-
-/** Relaxed-madd probe: (1 + 2^-12)² − 1 is 2^-11 + 2^-24 fused and 2^-11 unfused. */
-const PROBE = { a: 1 + 2 ** -12, c: -1, fused: 2 ** -11 + 2 ** -24 };
 
 /**
  * The float32 arithmetic of the two modules. Rounded operations (mul, add,
@@ -217,16 +216,17 @@ const MATRIX = 0x9908b0df | 0;
 
 /**
  * One twist step at byte address $p: mt[k] = mt[k + from] ^ (y >>> 1) ^
- * (MATRIX if y odd), y = upper bit of mt[k] | lower bits of mt[k + 1];
+ * (MATRIX if y odd), y = upper bit of mt[k] | lower bits of mt[k + next];
  * `vector` does four consecutive k at once.
  */
-function twistStep(vector, from) {
+function twistStep(vector, from, next = 1) {
+  const at = (words) => `(i32.add (local.get $p) (i32.const ${4 * words}))`;
   if (vector) {
-    return `${IND}  (local.set $y (v128.or (v128.and (v128.load (local.get $p)) ${i32c(UPPER)}) (v128.and (v128.load offset=4 (local.get $p)) ${i32c(LOWER)})))
-${IND}  (v128.store (local.get $p) (v128.xor (v128.xor (v128.load (i32.add (local.get $p) (i32.const ${4 * from}))) (i32x4.shr_u (local.get $y) (i32.const 1))) (v128.and (i32x4.neg (v128.and (local.get $y) ${i32c(1)})) ${i32c(MATRIX)})))`;
+    return `${IND}  (local.set $y (v128.or (v128.and (v128.load (local.get $p)) ${i32c(UPPER)}) (v128.and (v128.load ${at(next)}) ${i32c(LOWER)})))
+${IND}  (v128.store (local.get $p) (v128.xor (v128.xor (v128.load ${at(from)}) (i32x4.shr_u (local.get $y) (i32.const 1))) (v128.and (i32x4.neg (v128.and (local.get $y) ${i32c(1)})) ${i32c(MATRIX)})))`;
   }
-  return `${IND}  (local.set $x (i32.or (i32.and (i32.load (local.get $p)) (i32.const ${UPPER})) (i32.and (i32.load offset=4 (local.get $p)) (i32.const ${LOWER}))))
-${IND}  (i32.store (local.get $p) (i32.xor (i32.xor (i32.load (i32.add (local.get $p) (i32.const ${4 * from}))) (i32.shr_u (local.get $x) (i32.const 1))) (i32.and (i32.sub (i32.const 0) (i32.and (local.get $x) (i32.const 1))) (i32.const ${MATRIX}))))`;
+  return `${IND}  (local.set $x (i32.or (i32.and (i32.load (local.get $p)) (i32.const ${UPPER})) (i32.and (i32.load ${at(next)}) (i32.const ${LOWER}))))
+${IND}  (i32.store (local.get $p) (i32.xor (i32.xor (i32.load ${at(from)}) (i32.shr_u (local.get $x) (i32.const 1))) (i32.and (i32.sub (i32.const 0) (i32.and (local.get $x) (i32.const 1))) (i32.const ${MATRIX}))))`;
 }
 
 /** A loop of twist steps over k in [from, to) (byte address $p), `step` words at a time. */
@@ -252,9 +252,9 @@ function mtFunction() {
     twistLoop(0, 224, 397, true),
     twistLoop(224, 227, 397, false),
     twistLoop(227, 623, -227, true),
-    // k = 623 reads mt[0], already replaced.
-    `${IND}(local.set $x (i32.or (i32.and (i32.load offset=${4 * 623} (local.get $s)) (i32.const ${UPPER})) (i32.and (i32.load (local.get $s)) (i32.const ${LOWER}))))
-${IND}(i32.store offset=${4 * 623} (local.get $s) (i32.xor (i32.xor (i32.load offset=${4 * 396} (local.get $s)) (i32.shr_u (local.get $x) (i32.const 1))) (i32.and (i32.sub (i32.const 0) (i32.and (local.get $x) (i32.const 1))) (i32.const ${MATRIX}))))`,
+    // k = 623 pairs with mt[0], already replaced.
+    `${IND}(local.set $p (i32.add (local.get $s) (i32.const ${4 * 623})))`,
+    twistStep(false, -227, -623),
   ];
   return `  (func (export "mt") (param $s i32) (param $o i32) (param $batches i32) (param $temper i32)
     (local $y v128) (local $x i32) (local $p i32) (local $q i32)
@@ -327,6 +327,39 @@ ${body}
 const probeCheck = `    (if (i32.eqz (i32x4.all_true (f32x4.eq (f32x4.relaxed_madd (v128.load (i32.const 0)) (v128.load (i32.const 0)) (v128.load (i32.const 16))) (v128.load (i32.const 32)))))
       (then (return (i32.const -1))))`;
 
+/**
+ * The `normal` function around a module's lane code: `prologue` (splats,
+ * probe), then per block `body` and either the `parts` stores or the `outs`.
+ */
+const normalFunction = ({ locals, prologue, body, parts, outs }) => `  (func (export "normal") (param $w i32) (param $d i32) (param $blocks i32) (param $mean32 f32) (param $std32 f32) (param $flags i32) (param $parts i32) (result i32)
+    (local $mean v128) (local $std v128) (local $b i32) (local $count i32)
+    ${locals.join(' ')}
+${prologue}
+${blockLoop(`${body.join('\n')}
+        (if (local.get $parts)
+          (then
+${parts.join('\n')}
+            (local.set $d (i32.add (local.get $d) (i32.const 96))))
+          (else
+${outs.join('\n')}
+            (local.set $d (i32.add (local.get $d) (i32.const 64)))))`)})`;
+
+/** The `uniform` function: `prologue`, then `body` per block of 16 words. */
+const uniformFunction = ({ locals, prologue, body }) => `  (func (export "uniform") (param $w i32) (param $d i32) (param $blocks i32) (param $from32 f32) (param $range32 f32) (param $flags i32) (result i32)
+    (local $from v128) (local $range v128) (local $b i32) (local $count i32)
+    ${locals.join(' ')}
+${prologue}
+${blockLoop(`${body.join('\n')}
+        (local.set $d (i32.add (local.get $d) (i32.const 64)))`)})`;
+
+const moduleText = (name, what, normal, uniform) => `;; Generated by scripts/torchKernels.js (${name}): PyTorch CPU normal_/uniform_, ${what}.
+(module
+  (memory (export "memory") 1)
+${mtFunction()}
+${normalFunction(normal)}
+${uniformFunction(uniform)})
+`;
+
 function fusedModule() {
   // Two groups of four lanes per 16-element block.
   const { lines, locals } = lanes(2, (v, w1, w2) => fill16Lane(FUSED, v, w1, w2), (g, hi) => `(v128.load offset=${16 * g + 32 * hi} (local.get $w))`);
@@ -334,43 +367,24 @@ function fusedModule() {
   const parts = [];
   for (let g = 0; g < 2; g++) {
     const v = (name) => `(local.get $${name}_${g})`;
-    outs.push(`${IND}(v128.store offset=${16 * g} (local.get $d) ${FUSED.fma(FUSED.mul(v('radius'), v('cs')), '(local.get $std)', '(local.get $mean)')})`);
-    outs.push(`${IND}(v128.store offset=${16 * g + 32} (local.get $d) ${FUSED.fma(FUSED.mul(v('radius'), v('sn')), '(local.get $std)', '(local.get $mean)')})`);
-    parts.push(`${IND}(v128.store offset=${16 * g} (local.get $d) ${v('radius')})`);
-    parts.push(`${IND}(v128.store offset=${16 * g + 32} (local.get $d) ${v('cs')})`);
-    parts.push(`${IND}(v128.store offset=${16 * g + 64} (local.get $d) ${v('sn')})`);
+    outs.push(`${IND}  (v128.store offset=${16 * g} (local.get $d) ${FUSED.fma(FUSED.mul(v('radius'), v('cs')), '(local.get $std)', '(local.get $mean)')})`);
+    outs.push(`${IND}  (v128.store offset=${16 * g + 32} (local.get $d) ${FUSED.fma(FUSED.mul(v('radius'), v('sn')), '(local.get $std)', '(local.get $mean)')})`);
+    parts.push(`${IND}  (v128.store offset=${16 * g} (local.get $d) ${v('radius')})`);
+    parts.push(`${IND}  (v128.store offset=${16 * g + 32} (local.get $d) ${v('cs')})`);
+    parts.push(`${IND}  (v128.store offset=${16 * g + 64} (local.get $d) ${v('sn')})`);
   }
   const uniformLines = [];
   for (let g = 0; g < 4; g++) {
     const x = FUSED.exactMul(FUSED.fromInt(and(`(v128.load offset=${16 * g} (local.get $w))`, i32c(0xffffff))), FUSED.c(2 ** -24));
     uniformLines.push(`${IND}(v128.store offset=${16 * g} (local.get $d) ${FUSED.fma(x, '(local.get $range)', '(local.get $from)')})`);
   }
-  return `;; Generated by scripts/torchKernels.js (fused): PyTorch CPU normal_/uniform_, relaxed SIMD.
-(module
-  (memory (export "memory") 1)
-${mtFunction()}
-  (func (export "normal") (param $w i32) (param $d i32) (param $blocks i32) (param $mean32 f32) (param $std32 f32) (param $flags i32) (param $parts i32) (result i32)
-    (local $mean v128) (local $std v128) (local $b i32) (local $count i32)
-    ${locals.join(' ')}
-${probeCheck}
-    (local.set $mean (f32x4.splat (local.get $mean32)))
-    (local.set $std (f32x4.splat (local.get $std32)))
-${blockLoop(`${lines.join('\n')}
-        (if (local.get $parts)
-          (then
-${parts.join('\n')}
-            (local.set $d (i32.add (local.get $d) (i32.const 96))))
-          (else
-${outs.join('\n')}
-            (local.set $d (i32.add (local.get $d) (i32.const 64)))))`)})
-  (func (export "uniform") (param $w i32) (param $d i32) (param $blocks i32) (param $from32 f32) (param $range32 f32) (param $flags i32) (result i32)
-    (local $from v128) (local $range v128) (local $b i32) (local $count i32)
-${probeCheck}
-    (local.set $from (f32x4.splat (local.get $from32)))
-    (local.set $range (f32x4.splat (local.get $range32)))
-${blockLoop(`${uniformLines.join('\n')}
-        (local.set $d (i32.add (local.get $d) (i32.const 64)))`)}))
-`;
+  const splat = (local) => `    (local.set $${local} (f32x4.splat (local.get $${local}32)))`;
+  return moduleText(
+    'fused',
+    'relaxed SIMD',
+    { locals, prologue: [probeCheck, splat('mean'), splat('std')].join('\n'), body: lines, parts, outs },
+    { locals: [], prologue: [probeCheck, splat('from'), splat('range')].join('\n'), body: uniformLines },
+  );
 }
 
 function emulatedModule() {
@@ -382,9 +396,10 @@ function emulatedModule() {
   for (let g = 0; g < 4; g++) {
     const v = (name) => `(local.get $${name}_${g})`;
     for (const [k, trig] of [[1, 'cs'], [2, 'sn']]) {
-      outs.push(`${IND}(local.set $p${k}_${g} ${EMULATED.exactMul(EMULATED.mul(v('radius'), v(trig)), '(local.get $std)')})`);
-      outs.push(`${IND}(local.set $o${k}_${g} ${EMULATED.exactAdd(v(`p${k}`), '(local.get $mean)')})`);
-      outs.push(`${IND}(local.set $bad ${or('(local.get $bad)', suspicious(v(`o${k}`), v(`p${k}`), '(local.get $mean)'))})`);
+      outs.push(`${IND}  (local.set $p${k}_${g} ${EMULATED.exactMul(EMULATED.mul(v('radius'), v(trig)), '(local.get $std)')})`);
+      outs.push(`${IND}  (local.set $o${k}_${g} ${EMULATED.exactAdd(v(`p${k}`), '(local.get $mean)')})`);
+      outs.push(`${IND}  (local.set $bad ${or('(local.get $bad)', suspicious(v(`o${k}`), v(`p${k}`), '(local.get $mean)'))})`);
+      locals.push(`(local $p${k}_${g} v128) (local $o${k}_${g} v128)`);
     }
     stores.push(`${IND}  (v128.store64_lane offset=${8 * g} 0 (local.get $d) (f32x4.demote_f64x2_zero ${v('o1')}))`);
     stores.push(`${IND}  (v128.store64_lane offset=${8 * g + 32} 0 (local.get $d) (f32x4.demote_f64x2_zero ${v('o2')}))`);
@@ -392,46 +407,23 @@ function emulatedModule() {
     parts.push(`${IND}  (v128.store64_lane offset=${8 * g + 32} 0 (local.get $d) (f32x4.demote_f64x2_zero ${v('cs')}))`);
     parts.push(`${IND}  (v128.store64_lane offset=${8 * g + 64} 0 (local.get $d) (f32x4.demote_f64x2_zero ${v('sn')}))`);
   }
-  const outLocals = [];
-  for (let g = 0; g < 4; g++) outLocals.push(`(local $p1_${g} v128) (local $p2_${g} v128) (local $o1_${g} v128) (local $o2_${g} v128)`);
   const uniformLines = [];
   for (let g = 0; g < 8; g++) {
     const x = EMULATED.exactMul(EMULATED.fromInt(and(`(v128.load64_zero offset=${8 * g} (local.get $w))`, i32c(0xffffff))), f64c(2 ** -24));
-    uniformLines.push(`${IND}(local.set $p (${'f64x2.mul'} ${x} (local.get $range)))`);
-    uniformLines.push(`${IND}(local.set $s (f64x2.add (local.get $p) (local.get $from)))`);
+    uniformLines.push(`${IND}(local.set $p ${EMULATED.exactMul(x, '(local.get $range)')})`);
+    uniformLines.push(`${IND}(local.set $s ${EMULATED.exactAdd('(local.get $p)', '(local.get $from)')})`);
     uniformLines.push(`${IND}(local.set $bad ${or('(local.get $bad)', suspicious('(local.get $s)', '(local.get $p)', '(local.get $from)'))})`);
     uniformLines.push(`${IND}(v128.store64_lane offset=${8 * g} 0 (local.get $d) (f32x4.demote_f64x2_zero (local.get $s)))`);
   }
-  return `;; Generated by scripts/torchKernels.js (emulated): PyTorch CPU normal_/uniform_, fused steps emulated in double.
-(module
-  (memory (export "memory") 1)
-${mtFunction()}
-  (func (export "normal") (param $w i32) (param $d i32) (param $blocks i32) (param $mean32 f32) (param $std32 f32) (param $flags i32) (param $parts i32) (result i32)
-    (local $mean v128) (local $std v128) (local $bad v128) (local $b i32) (local $count i32)
-    ${locals.join(' ')}
-    ${outLocals.join(' ')}
-    (local.set $mean (f64x2.splat (f64.promote_f32 (local.get $mean32))))
-    (local.set $std (f64x2.splat (f64.promote_f32 (local.get $std32))))
-${blockLoop(`        (local.set $bad (v128.const i64x2 0 0))
-${lines.join('\n')}
-        (if (local.get $parts)
-          (then
-${parts.join('\n')}
-            (local.set $d (i32.add (local.get $d) (i32.const 96))))
-          (else
-${outs.join('\n')}
-${stores.join('\n')}
-            (local.set $d (i32.add (local.get $d) (i32.const 64)))
-${flagBlock('(v128.any_true (local.get $bad))')}))`)})
-  (func (export "uniform") (param $w i32) (param $d i32) (param $blocks i32) (param $from32 f32) (param $range32 f32) (param $flags i32) (result i32)
-    (local $from v128) (local $range v128) (local $bad v128) (local $p v128) (local $s v128) (local $b i32) (local $count i32)
-    (local.set $from (f64x2.splat (f64.promote_f32 (local.get $from32))))
-    (local.set $range (f64x2.splat (f64.promote_f32 (local.get $range32))))
-${blockLoop(`        (local.set $bad (v128.const i64x2 0 0))
-${uniformLines.join('\n')}
-${flagBlock('(v128.any_true (local.get $bad))')}
-        (local.set $d (i32.add (local.get $d) (i32.const 64)))`)}))
-`;
+  const splat = (local) => `    (local.set $${local} (f64x2.splat (f64.promote_f32 (local.get $${local}32))))`;
+  const clearBad = `${IND}(local.set $bad (v128.const i64x2 0 0))`;
+  const flagged = flagBlock('(v128.any_true (local.get $bad))');
+  return moduleText(
+    'emulated',
+    'fused steps emulated in double',
+    { locals: ['(local $bad v128)', ...locals], prologue: [splat('mean'), splat('std')].join('\n'), body: [clearBad, ...lines], parts, outs: [...outs, ...stores, flagged] },
+    { locals: ['(local $bad v128) (local $p v128) (local $s v128)'], prologue: [splat('from'), splat('range')].join('\n'), body: [clearBad, ...uniformLines, flagged] },
+  );
 }
 
 const MODULES = { fused: fusedModule, emulated: emulatedModule };
@@ -453,7 +445,7 @@ async function kernelsWasm() {
   return { fused: await assemble(wabt, 'fused'), emulated: await assemble(wabt, 'emulated') };
 }
 
-module.exports = { kernelsWasm, PROBE, MODULES };
+module.exports = { kernelsWasm, MODULES };
 
 if (require.main === module) {
   const name = process.argv[2] ?? 'fused';

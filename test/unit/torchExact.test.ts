@@ -18,14 +18,13 @@ import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { exactParameters, exactSection, exactTensor, findTorchSeed, otherTorchDraws } from '../../src/core/torch/exact';
 import { TorchGenerator } from '../../src/core/torch/generator';
-import { WasmKernels, type KernelTier } from '../../src/core/torch/kernels';
 import { initTensor } from '../../src/core/torch/init';
 import { crc32, npyBytes, npzBytes } from '../../src/core/torch/npy';
-import { enableRelaxedSimd } from '../../src/node/relaxedSimd';
 import { ROOT } from '../host/paths';
+import { kernelTiers } from './kernelTiers';
 
-enableRelaxedSimd();
-
+/** Loaded first, so the default tier here is the best one (relaxed SIMD on). */
+const TIERS = kernelTiers();
 const PYTHON = '/usr/bin/python3';
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/torch/torch-1.13.1-cpu.json'), 'utf8')) as {
   modules: { seed: string; module: string; params: { name: string; out: { n: number; bits?: number[]; head?: number[] } }[] }[];
@@ -283,12 +282,10 @@ describe('side by side with PyTorch (fresh random seeds and shapes)', () => {
       const shape = [200 + rnd(300), 100 + rnd(200)];
       cases.push({ seed: String(rnd(2 ** 31)), op: i % 2 ? 'uniform' : 'normal', n: shape[0] * shape[1], shape, p: [Math.random() * 2 - 1, Math.random() * 3] });
     }
-    const tiers: KernelTier[] = ['scalar'];
-    for (const tier of ['fused', 'emulated'] as const) {
-      const k = WasmKernels.load(tier);
-      if (typeof k === 'string') t.diagnostic(`${tier} kernels not compared: ${k}`);
-      else tiers.push(tier);
-    }
+    const tiers = TIERS.flatMap(({ tier, unavailable }) => {
+      if (unavailable) t.diagnostic(`${tier} kernels not compared: ${unavailable}`);
+      return unavailable ? [] : [tier];
+    });
     const script = `
 import json, sys, torch, numpy as np
 torch.set_num_threads(1)

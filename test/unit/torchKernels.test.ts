@@ -11,17 +11,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fma32, f32Bits } from '../../src/core/torch/float';
-import { radiusOf } from '../../src/core/torch/fill16';
+import { radiusOf, sincosOf } from '../../src/core/torch/fill16';
 import { TorchGenerator } from '../../src/core/torch/generator';
-import { WasmKernels, kernelStatus, scalarParts, type KernelTier } from '../../src/core/torch/kernels';
-import { enableRelaxedSimd } from '../../src/node/relaxedSimd';
+import { kernelStatus } from '../../src/core/torch/kernels';
+import { kernelTiers } from './kernelTiers';
 
-enableRelaxedSimd();
+/** The WebAssembly tiers; `skip` says why one cannot run here. */
+const WASM = kernelTiers()
+  .filter((c) => c.tier !== 'scalar')
+  .map((c) => ({ ...c, skip: c.unavailable && `${c.tier} kernels unavailable: ${c.unavailable}` }));
 
-const WASM_TIERS = ['fused', 'emulated'] as const;
-
-function load(tier: 'fused' | 'emulated'): WasmKernels | string {
-  return WasmKernels.load(tier);
+/** The scalar code's radius(w1[i]), sin and cos(w2[i]): the reference for WasmKernels.parts. */
+function scalarParts(w1: Int32Array, w2: Int32Array, radius: Float32Array, sin: Float32Array, cos: Float32Array): void {
+  const trig = new Float64Array(2);
+  for (let i = 0; i < w1.length; i++) {
+    radius[i] = radiusOf(w1[i]);
+    sincosOf(w2[i], trig, 0);
+    sin[i] = trig[0];
+    cos[i] = trig[1];
+  }
 }
 
 const sameBits = (a: Float32Array, b: Float32Array, label: string) => {
@@ -51,12 +59,10 @@ describe('exact-mode kernels: log256 and sincos256 on all 2^24 inputs', () => {
     }
     return reference;
   };
-  for (const tier of WASM_TIERS) {
-    it(`${tier}: radius, sin and cos equal the scalar emulation (exact tie-breaks) bit for bit`, (t) => {
-      const k = load(tier);
-      if (typeof k === 'string') return t.skip(`${tier} kernels unavailable: ${k}`);
+  for (const { tier, kernels: k, skip } of WASM) {
+    it(`${tier}: radius, sin and cos equal the scalar emulation (exact tie-breaks) bit for bit`, { skip }, () => {
       const got = { radius: new Float32Array(LANES), sin: new Float32Array(LANES), cos: new Float32Array(LANES) };
-      k.parts(w, w, got.radius, got.sin, got.cos);
+      k!.parts(w, w, got.radius, got.sin, got.cos);
       const want = ref();
       sameBits(got.radius, want.radius, `${tier} radius`);
       sameBits(got.sin, want.sin, `${tier} sin`);
@@ -66,32 +72,20 @@ describe('exact-mode kernels: log256 and sincos256 on all 2^24 inputs', () => {
 });
 
 describe('exact-mode kernels: the final fused multiply-add where double rounding would go wrong', () => {
-  it('uniform: x·range + from landing exactly on a float32 midpoint in double', (t) => {
-    // x = 4097·2^-24, range = 16773121·2^-36: x·range = 2^-24 + 2^-60 (2^36 + 1 = 4097 · 16773121).
-    // 1 + 2^-24 + 2^-60 rounds to the midpoint 1 + 2^-24 in double, then to 1 (even): once rounded it is 1 + 2^-23.
+  // uniform: x = 4097·2^-24, range = 16773121·2^-36, so x·range = 2^-24 + 2^-60 (2^36 + 1 = 4097 · 16773121).
+  // 1 + 2^-24 + 2^-60 rounds to the midpoint 1 + 2^-24 in double, then to 1 (even): once rounded it is 1 + 2^-23.
+  const uniform = () => {
     const range = 16773121 * 2 ** -36;
     assert.equal(Math.fround(range), range);
-    const words = new Int32Array(16).fill(4097);
     const want = 1 + 2 ** -23;
     assert.equal(Math.fround(4097 * 2 ** -24 * range + 1), 1, 'the naive double formula is wrong here');
     assert.equal(fma32(4097 * 2 ** -24, range, 1), want);
-    for (const tier of WASM_TIERS) {
-      const k = load(tier);
-      if (typeof k === 'string') {
-        t.diagnostic(`${tier} skipped: ${k}`);
-        continue;
-      }
-      const out = new Float32Array(16);
-      const before = k.redone;
-      k.uniformWords(words, 1, range, out);
-      assert.deepEqual(Array.from(out), new Array(16).fill(want), tier);
-      if (tier === 'emulated') assert.equal(k.redone - before, 1, 'the block is redone by the scalar code');
-    }
-  });
+    return { words: new Int32Array(16).fill(4097), range, want };
+  };
 
-  it('normal: radius·std + mean landing exactly on a float32 midpoint in double', (t) => {
-    // Find a radius R = ρ·2^e with σ = ceil(2^47/ρ) and 0 < ρσ − 2^47 < 2^18; then std = σ·2^-23 and
-    // mean = 2^(e+48) put R·std = 2^(e+24)(1 + ε) a hair above mean's half ulp (lanes with w2 = 0 have cos = 1).
+  // normal: find a radius R = ρ·2^e with σ = ceil(2^47/ρ) and 0 < ρσ − 2^47 < 2^18; then std = σ·2^-23 and
+  // mean = 2^(e+48) put R·std = 2^(e+24)(1 + ε) a hair above mean's half ulp (lanes with w2 = 0 have cos = 1).
+  const normal = () => {
     let w1 = 1;
     let R = 0;
     let sigma = 0;
@@ -111,27 +105,33 @@ describe('exact-mode kernels: the final fused multiply-add where double rounding
     assert.equal(Math.fround(R * std + mean), mean, 'the naive double formula is wrong here');
     const words = new Int32Array(16);
     words[0] = w1; // lane 0: u1 from w1, u2 = 0 (theta 0: cos 1, sin 0)
-    for (const tier of WASM_TIERS) {
-      const k = load(tier);
-      if (typeof k === 'string') {
-        t.diagnostic(`${tier} skipped: ${k}`);
-        continue;
-      }
+    return { words, w1, mean, std, want };
+  };
+
+  for (const { tier, kernels: k, skip } of WASM) {
+    it(`${tier}: uniform, x·range + from landing exactly on a float32 midpoint in double`, { skip }, () => {
+      const c = uniform();
       const out = new Float32Array(16);
-      k.normalWords(words, mean, std, out);
-      assert.equal(out[0], want, `${tier}: w1 = ${w1}`);
-      assert.equal(out[8], mean, `${tier}: sin branch is mean`);
-    }
-  });
+      const before = k!.redone;
+      k!.uniformWords(c.words, 1, c.range, out);
+      assert.deepEqual(Array.from(out), new Array(16).fill(c.want), tier);
+      if (tier === 'emulated') assert.equal(k!.redone - before, 1, 'the block is redone by the scalar code');
+    });
+
+    it(`${tier}: normal, radius·std + mean landing exactly on a float32 midpoint in double`, { skip }, () => {
+      const c = normal();
+      const out = new Float32Array(16);
+      k!.normalWords(c.words, c.mean, c.std, out);
+      assert.equal(out[0], c.want, `${tier}: w1 = ${c.w1}`);
+      assert.equal(out[8], c.mean, `${tier}: sin branch is mean`);
+    });
+  }
 });
 
 describe('exact-mode kernels: whole tensors across chunks and mt19937 states', () => {
   const sizes = [16, 17, 31, 623, 624, 625, 1248, 39936, 39952, 39953, 100_003];
-  const tiers: KernelTier[] = ['fused', 'emulated'];
-  for (const tier of tiers) {
-    it(`${tier}: normal_ and uniform_ equal the scalar path, then the same next words`, (t) => {
-      const k = load(tier as 'fused' | 'emulated');
-      if (typeof k === 'string') return t.skip(`${tier} kernels unavailable: ${k}`);
+  for (const { tier, skip } of WASM) {
+    it(`${tier}: normal_ and uniform_ equal the scalar path, then the same next words`, { skip }, () => {
       for (const [i, n] of sizes.entries()) {
         for (const skip of [0, 5, 623]) {
           const seed = BigInt(1000 + i * 7 + skip);

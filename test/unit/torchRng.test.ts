@@ -12,22 +12,12 @@ import type { InitScheme, Nonlinearity, FanMode } from '../../src/core/init/sche
 import { erfinv32 } from '../../src/core/torch/erf';
 import { f32Bits, f64FromHex, f64Hex, fma32, fma64 } from '../../src/core/torch/float';
 import { TorchGenerator, storedSeed } from '../../src/core/torch/generator';
-import { WasmKernels, type KernelTier } from '../../src/core/torch/kernels';
 import { initTensor } from '../../src/core/torch/init';
 import { moduleParameters } from '../../src/core/torch/modules';
-import { enableRelaxedSimd } from '../../src/node/relaxedSimd';
 import { ROOT } from '../host/paths';
+import { kernelTiers } from './kernelTiers';
 
-enableRelaxedSimd();
-
-/** Each kernel tier, or why this engine/CPU cannot run it (the test is then skipped, saying so). */
-const TIERS: { tier: KernelTier; unavailable?: string }[] = [
-  ...(['fused', 'emulated'] as const).map((tier) => {
-    const k = WasmKernels.load(tier);
-    return typeof k === 'string' ? { tier, unavailable: k } : { tier };
-  }),
-  { tier: 'scalar' },
-];
+const TIERS = kernelTiers();
 
 interface Rec {
   n: number;

@@ -1,6 +1,7 @@
 /**
- * One lane of PyTorch's AVX2 `normal_fill_16` in scalar JavaScript, bit for
- * bit (spec `shared/spec/torch-cpu-rng.md` §5.4): the reference for the SIMD
+ * PyTorch's per-word float32 kernels in scalar JavaScript, bit for bit: one
+ * lane of the AVX2 `normal_fill_16` (spec `shared/spec/torch-cpu-rng.md`
+ * §5.4) and the fused `uniform_` value (§4.1). The reference for the SIMD
  * kernels (kernels.ts), and what they fall back on.
  */
 import { fma32 } from './float';
@@ -59,6 +60,11 @@ function log256(q: number): number {
   return fma32(e, Q2, f32(x + y));
 }
 
+/** float32 `uniform_`'s value for one word: fma32(x, range, from), x = (word & 0xFFFFFF)·2^-24 (spec §4.1). */
+export function uniformOf(word: number, range: number, from: number): number {
+  return fma32((word & 0xffffff) * TWO_POW_M24, range, from);
+}
+
 /** radius = sqrt32(−2 ⊗ log256(u1)) for u1 = 1 ⊖ (w1 & 0xFFFFFF)·2^-24, a function of those 24 bits only. */
 export function radiusOf(w1: number): number {
   return f32(Math.sqrt(-2 * log256(0x1000000 - (w1 & 0xffffff))));
@@ -105,7 +111,7 @@ const trig = new Float64Array(2);
  * One lane of `normal_fill_16_AVX2` on words w1 (u1) and w2 (u2): the cos
  * branch to out[i], the sin branch to out[i + 8] (spec §5.3, §5.4).
  */
-export function fill16Lane(w1: number, w2: number, mean: number, std: number, out: Float32Array, i: number): void {
+function fill16Lane(w1: number, w2: number, mean: number, std: number, out: Float32Array, i: number): void {
   const radius = radiusOf(w1);
   sincosOf(w2, trig, 0);
   out[i] = fma32(f32(radius * trig[1]), std, mean);

@@ -7,15 +7,12 @@
  * `aten/src/ATen/core/DistributionsHelper.h` and
  * `aten/src/ATen/native/cpu/DistributionTemplates.h` (v1.13.1).
  */
-import { fill16 } from './fill16';
-import { fma32, fma64 } from './float';
+import { fill16, uniformOf } from './fill16';
+import { fma64 } from './float';
 import { bulkKernels, type KernelTier, type WasmKernels } from './kernels';
 import { MT19937 } from './mt19937';
 
-export { MT19937 } from './mt19937';
-
 const f32 = Math.fround;
-const TWO_POW_M24 = 2 ** -24;
 const TWO_POW_M53 = 2 ** -53;
 const U64 = (1n << 64n) - 1n;
 
@@ -125,7 +122,7 @@ export class TorchGenerator {
       return out;
     }
     const w = this.wordsI32(n);
-    for (let i = 0; i < n; i++) out[i] = fma32((w[i] & 0xffffff) * TWO_POW_M24, range, from);
+    for (let i = 0; i < n; i++) out[i] = uniformOf(w[i], range, from);
     return out;
   }
 

@@ -11,8 +11,7 @@
  * - `scalar`: the JavaScript of fill16.ts and generator.ts, always there.
  */
 import wasmModules from 'initlens:torch-kernels';
-import { fma32 } from './float';
-import { fill16, radiusOf, sincosOf } from './fill16';
+import { fill16, uniformOf } from './fill16';
 import type { MT19937 } from './mt19937';
 
 export type KernelTier = 'fused' | 'emulated' | 'scalar';
@@ -97,33 +96,27 @@ export class WasmKernels {
   }
 
   /**
-   * Writes the engine's next `count` words to words[at..at+count): what is
-   * left of its current state in JavaScript, then whole states in wasm, then
-   * the rest in JavaScript again.
+   * Advances the engine by `count` words: what is left of its current state
+   * in JavaScript, then whole states in wasm, then the rest in JavaScript
+   * again. With `at`, the words go to words[at..at+count); without, they are
+   * skipped (whole states twisted but not tempered).
    */
-  private draw(engine: MT19937, at: number, count: number): void {
+  private advance(engine: MT19937, count: number, at?: number): void {
+    const move = (from: number, n: number) => (at === undefined ? engine.skip(n) : engine.fill(this.words, at + from, at + from + n));
     const head = Math.min(count, engine.buffered);
-    engine.fill(this.words, at, at + head);
+    move(0, head);
     const batches = Math.floor((count - head) / STATE_WORDS);
     if (batches > 0) {
       engine.exportState(this.state);
-      this.ex.mt(STATE, WORDS + 4 * (at + head), batches, 1);
+      this.ex.mt(STATE, WORDS + 4 * ((at ?? 0) + head), batches, at === undefined ? 0 : 1);
       engine.importSpentState(this.state);
     }
-    engine.fill(this.words, at + head + batches * STATE_WORDS, at + count);
+    move(head + batches * STATE_WORDS, count - head - batches * STATE_WORDS);
   }
 
-  /** Advances the engine by `count` words without computing them (whole states twisted in wasm). */
+  /** Advances the engine by `count` words without computing them. */
   skip(engine: MT19937, count: number): void {
-    const head = Math.min(count, engine.buffered);
-    engine.skip(head);
-    const batches = Math.floor((count - head) / STATE_WORDS);
-    if (batches > 0) {
-      engine.exportState(this.state);
-      this.ex.mt(STATE, 0, batches, 0);
-      engine.importSpentState(this.state);
-    }
-    engine.skip(count - head - batches * STATE_WORDS);
+    this.advance(engine, count);
   }
 
   /**
@@ -135,13 +128,13 @@ export class WasmKernels {
     const full = n - (n % 16);
     for (let o = 0; o < full; o += CHUNK_WORDS) {
       const words = Math.min(CHUNK_WORDS, full - o);
-      this.draw(engine, 0, words);
+      this.advance(engine, words, 0);
       this.normalBlocks(words / 16, mean, std, out, o);
     }
     if (full !== n) {
       // "Recompute the last 16 values": the n % 16 words after the last full block are discarded.
       this.skip(engine, n - full);
-      this.draw(engine, 0, 16);
+      this.advance(engine, 16, 0);
       this.normalBlocks(1, mean, std, out, n - 16);
     }
   }
@@ -165,7 +158,7 @@ export class WasmKernels {
   uniform32(engine: MT19937, n: number, from: number, range: number, out: Float32Array): void {
     for (let o = 0; o < n; o += CHUNK_WORDS) {
       const words = Math.min(CHUNK_WORDS, n - o);
-      this.draw(engine, 0, words);
+      this.advance(engine, words, 0);
       this.uniformChunk(words, from, range, out, o);
     }
   }
@@ -173,7 +166,7 @@ export class WasmKernels {
   private uniformChunk(words: number, from: number, range: number, out: Float32Array, o: number): void {
     const blocks = Math.floor(words / 16);
     const count = this.unfused || !blocks ? -1 : this.ex.uniform(WORDS, OUT, blocks, from, range, FLAGS);
-    const redo = (i: number) => (out[o + i] = fma32((this.words[i] & 0xffffff) * 2 ** -24, range, from));
+    const redo = (i: number) => (out[o + i] = uniformOf(this.words[i], range, from));
     if (count < 0) {
       this.unfused ||= blocks > 0;
       for (let i = 0; i < words; i++) redo(i);
@@ -227,17 +220,6 @@ export class WasmKernels {
         sin[start + i] = this.out[24 * b + 16 + j];
       }
     }
-  }
-}
-
-/** The scalar reference for {@link WasmKernels.parts}. */
-export function scalarParts(w1: Int32Array, w2: Int32Array, radius: Float32Array, sin: Float32Array, cos: Float32Array): void {
-  const trig = new Float64Array(2);
-  for (let i = 0; i < w1.length; i++) {
-    radius[i] = radiusOf(w1[i]);
-    sincosOf(w2[i], trig, 0);
-    sin[i] = trig[0];
-    cos[i] = trig[1];
   }
 }
 
