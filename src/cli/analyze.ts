@@ -5,7 +5,8 @@
  */
 import { ModelAnalyzer } from '../core/model/analyze';
 import { activationLabel } from '../core/model/activations';
-import { count, describeModel, mainParam, short } from '../core/model/describe';
+import { count, describeModel, short } from '../core/model/describe';
+import { mainParam } from '../core/model/layer';
 import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
 import { parsePython, syntaxErrors } from '../core/python/parse';

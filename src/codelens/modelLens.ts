@@ -9,7 +9,8 @@
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { Commands } from '../commands/ids';
-import { count, layerSummary, mainParam, short } from '../core/model/describe';
+import { count, layerSummary, short } from '../core/model/describe';
+import { mainParam } from '../core/model/layer';
 import { previewProblem } from '../core/preview/requests';
 import type { Layer, Model } from '../core/model/types';
 import { onDidChangeConfig, readConfig } from '../config';

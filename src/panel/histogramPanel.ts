@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { readConfig } from '../config';
 import { layerRows, previewPlan, previewProblem, seedFromFile, type PreviewSeries } from '../core/preview/requests';
-import { mainParam } from '../core/model/describe';
+import { mainParam } from '../core/model/layer';
 import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
 import { selectBackend, BACKEND_SETTINGS, type BackendSetting, type ComputeBackend } from '../core/sampling/backends';

@@ -7,7 +7,7 @@ import { formatPython, torchInitCall, type InitScheme } from '../init/schemes';
 import { activationLabel } from './activations';
 import { showDim, type Dim } from './evaluate';
 import { schemeLabel } from './initCalls';
-import { mainParam as mainParamOf } from './layer';
+import { mainParam } from './layer';
 import type { Layer, Model, Param } from './types';
 
 /** 4 significant digits, as lenses show (`0.0505`). */
@@ -19,11 +19,6 @@ export function short(x: number): string {
 /** `200,960`, or the symbol when unknown. */
 export function count(d: Dim): string {
   return typeof d === 'number' ? d.toLocaleString('en-US') : showDim(d);
-}
-
-/** The parameter recommendations are about: the first weight-like tensor. */
-export function mainParam(layer: Layer): Param | undefined {
-  return mainParamOf(layer.params);
 }
 
 /** The Python expression naming a layer's parameter in its model's code. */

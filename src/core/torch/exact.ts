@@ -13,7 +13,7 @@ import type { SeedingAnalysis } from '../seeding/analyze';
 import { TorchGenerator } from './generator';
 import { bulkKernels } from './kernels';
 import { ExactInitError, initTensor, type ExactTensor } from './init';
-import { EXACT_MODULES, moduleParameters, type ExactParam, type ModuleArgs } from './modules';
+import { moduleParameters, type ExactParam, type ModuleArgs } from './modules';
 
 /** One parameter of a model as PyTorch would initialize it. */
 export interface ExactParameter {
@@ -94,7 +94,7 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
     gen.skipValues = options.materialize ? !options.materialize(layer.name) : false;
     let params: ExactParam[];
     try {
-      if (!EXACT_MODULES.has(layer.type)) throw new ExactInitError(`${layer.type} is not emulated`);
+      if (layer.problems) throw new ExactInitError(layer.problems[0].message);
       params = moduleParameters(gen, layer.type, plainArgs(layer));
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
