@@ -83,6 +83,7 @@ function applyAllTitle(model: Model): string {
 
 /** The lens text of one layer, or undefined when there is nothing to say. */
 export function layerLens(layer: Layer): { title: string; tooltip: string; apply: boolean } | undefined {
+  if (layer.problems) return { title: `$(error) ${layerSummary(layer)}`, tooltip: `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} would reject these arguments of ${layer.type}, so InitLens shows no numbers for it.`, apply: false };
   const param = mainParam(layer);
   const summary = layerSummary(layer);
   if (!param?.recommendation || !summary) return undefined;

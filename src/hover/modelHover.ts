@@ -70,6 +70,13 @@ export function layerHover(model: Model, layer: Layer, uri: vscode.Uri): vscode.
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = { enabledCommands: [Commands.applyInit] };
   header(md, `\`${layer.type}\` ${layer.name} in ${model.name}`);
+  if (layer.problems) {
+    md.appendMarkdown('$(error) ');
+    md.appendText(`${layer.problems.map((p) => p.message).join('; ')}.`);
+    md.appendMarkdown(`\n\n${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} would reject these arguments, so InitLens shows no sizes or numbers for this layer.\n\n`);
+    md.appendMarkdown(`[docs](${layer.framework === 'torch' ? TORCH_INIT_DOCS : KERAS_INIT_DOCS})`);
+    return md;
+  }
   md.appendMarkdown(`| fan_in | fan_out | parameters |\n| --- | --- | --- |\n| ${showDim(layer.fanIn)} | ${showDim(layer.fanOut)} | ${count(layer.paramCount)} |\n\n`);
   const param = mainParam(layer);
   if (layer.activation) {

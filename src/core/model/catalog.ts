@@ -426,7 +426,8 @@ export interface ArgSource {
 /** A number as Python prints it: `64`, `64.0`, `inf`. */
 function pyRepr(v: number, float: boolean): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
-  if (!float && Number.isInteger(v)) return BigInt(v).toString();
+  // Beyond 2^53 a double no longer holds Python's exact int: `1e+23` shows its magnitude only.
+  if (!float) return String(v);
   return Number.isInteger(v) && Math.abs(v) < 1e16 ? `${v}.0` : String(v);
 }
 
@@ -464,7 +465,8 @@ export function sizeProblems(spec: LayerSpec, args: Args, source?: (arg: string)
     const why = checkOne(rule, value, src, spec.framework === 'torch' ? 'PyTorch' : 'Keras');
     if (!why) continue;
     const shown = typeof value === 'number' ? pyRepr(value, src?.float ?? false) : Array.isArray(value) ? `(${value.map((x) => (typeof x === 'number' ? pyRepr(x, false) : String(x))).join(', ')})` : value === null ? 'None' : typeof value === 'boolean' ? (value ? 'True' : 'False') : JSON.stringify(value);
-    const text = src && src.text !== shown ? `${src.text} (${shown})` : shown;
+    // A sequence as written (Python's list or tuple brackets); a number with its value when the text differs.
+    const text = !src ? shown : src.text === shown || Array.isArray(value) ? src.text : `${src.text} (${shown})`;
     problems.push({ arg, message: `${arg} = ${text} ${why}` });
   }
   if (problems.length > 0) return problems;

@@ -129,7 +129,8 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     const explicit = draft.explicit.get(spec.name) ?? (spec.kind === 'bias' ? draft.explicit.get('bias') : undefined);
     // Each parameter gets its own span object (cached models are shifted in place).
     const current: CurrentInit = explicit ? { ...explicit, ...(explicit.at ? { at: { ...explicit.at } } : {}) } : { scheme: spec.init, label: spec.label, source: 'default' };
-    const shape = shapeNumbers(spec.shape);
+    // A layer its library would not build has no numbers at all, not even those of its valid sizes.
+    const shape = invalid ? undefined : shapeNumbers(spec.shape);
     const elements = shape ? exactCount(shape) : undefined;
     // An empty tensor has no distribution (torch.nn.init does nothing to it).
     const numeric = shape && elements !== 0n ? shape : undefined;
@@ -164,7 +165,7 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     ...(draft.normalizer ? { normalizer: draft.normalizer } : {}),
     ...(f ? { fanIn: f.fanIn, fanOut: f.fanOut } : {}),
     paramCount: total === undefined ? { symbol: '?' } : countDim(total),
-    ...(invalid ? { problems: draft.problems } : {}),
+    ...(invalid ? { problems: draft.problems.map((p) => (p.at ? { ...p, at: { ...p.at } } : p)) } : {}),
     ...(draft.attribute ? { attribute: draft.attribute } : {}),
     ...(draft.kernelInitializer ? { kernelInitializer: { from: draft.kernelInitializer.from, to: draft.kernelInitializer.to } } : {}),
   };

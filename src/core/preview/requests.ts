@@ -32,6 +32,7 @@ export interface PreviewPlan {
 
 /** Why a layer cannot be previewed, or undefined. */
 export function previewProblem(layer: Layer): string | undefined {
+  if (layer.problems) return `${layer.name}: ${layer.problems[0].message}.`;
   const p = mainParam(layer);
   if (!p) return `${layer.name} has no weight tensor to preview.`;
   if (!p.shape.every(isKnown)) return `The shape of ${layer.name}.${p.name} is not known (${p.shape.map((d) => showDim(d)).join('×')}).`;
