@@ -83,7 +83,11 @@ function applyAllTitle(model: Model): string {
 
 /** The lens text of one layer, or undefined when there is nothing to say. */
 export function layerLens(layer: Layer): { title: string; tooltip: string; apply: boolean } | undefined {
-  if (layer.problems) return { title: `$(error) ${layerSummary(layer)}`, tooltip: `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} would reject these arguments of ${layer.type}, so InitLens shows no numbers for it.`, apply: false };
+  if (layer.problems) {
+    const rejected = layer.problems.some((p) => !p.limit);
+    const why = rejected ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} would reject these arguments of ${layer.type}` : `${layer.type} is beyond InitLens's limits`;
+    return { title: `$(${rejected ? 'error' : 'warning'}) ${layerSummary(layer)}`, tooltip: `${why}, so InitLens shows no numbers for it.`, apply: false };
+  }
   const param = mainParam(layer);
   const summary = layerSummary(layer);
   if (!param?.recommendation || !summary) return undefined;

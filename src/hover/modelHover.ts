@@ -71,9 +71,10 @@ export function layerHover(model: Model, layer: Layer, uri: vscode.Uri): vscode.
   md.isTrusted = { enabledCommands: [Commands.applyInit] };
   header(md, `\`${layer.type}\` ${layer.name} in ${model.name}`);
   if (layer.problems) {
-    md.appendMarkdown('$(error) ');
+    const rejected = layer.problems.some((p) => !p.limit);
+    md.appendMarkdown(rejected ? '$(error) ' : '$(warning) ');
     md.appendText(`${layer.problems.map((p) => p.message).join('; ')}.`);
-    md.appendMarkdown(`\n\n${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} would reject these arguments, so InitLens shows no sizes or numbers for this layer.\n\n`);
+    md.appendMarkdown(`\n\n${rejected ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} would reject these arguments` : 'This is beyond what InitLens computes with'}, so InitLens shows no sizes or numbers for this layer.\n\n`);
     md.appendMarkdown(`[docs](${layer.framework === 'torch' ? TORCH_INIT_DOCS : KERAS_INIT_DOCS})`);
     return md;
   }

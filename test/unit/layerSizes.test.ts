@@ -58,7 +58,9 @@ const CASES: { call: string; prelude?: string; torch: string; problem?: string; 
   { call: 'nn.Linear(True, 3)', torch: 'ok', problem: 'in_features = True is a bool, not an int', stricter: 'torch.empty reads a bool as 0/1 in some positions only' },
   { call: 'nn.Linear(0, 3)', torch: 'ok' },
   { call: 'nn.Linear(3, 0)', torch: 'ok' },
-  { call: 'nn.Linear(3, 10**23)', torch: 'TypeError', problem: 'out_features = 10**23 (1e+23) is beyond 9,007,199,254,740,991, the largest size InitLens computes with' },
+  { call: 'nn.Linear(3, 10**23)', torch: 'TypeError', problem: 'out_features = 10**23 (1e+23) is beyond int64; PyTorch rejects it' },
+  { call: 'nn.Embedding(2**53 + 2, 0)', torch: 'ok', problem: 'num_embeddings = 2**53 + 2 (9007199254740994) is beyond 9,007,199,254,740,991, the largest size InitLens computes with', stricter: 'a limit of InitLens (exact integers in a double)' },
+  { call: 'nn.LSTM(2, 2, 65)', torch: 'ok', problem: 'num_layers = 65 is more than the 64 layers InitLens lists', stricter: 'a limit of InitLens (parameters listed one by one)' },
   { call: 'nn.Bilinear(0, 3, 2)', torch: 'ZeroDivisionError', problem: 'in1_features = 0 must be at least 1' },
   { call: 'nn.Bilinear(3, 0, 2)', torch: 'ok' },
   { call: 'nn.Conv2d(4, 8, 3, groups=3)', torch: 'ValueError', problem: 'in_channels = 4 is not divisible by groups = 3' },
@@ -133,12 +135,19 @@ describe('layer sizes PyTorch would reject', () => {
       ['invalidLayerSize', 'error', '4 * 1e308', 'Linear big: in_features = 4 * 1e308 (inf) is a float; PyTorch needs an int; PyTorch would reject it.'],
     ]);
     assert.equal(new Set(findings.map((f) => f.from)).size, 4, 'the two -1 are different arguments');
+    // A limit of InitLens's own is a warning that does not blame PyTorch.
+    const deep = `${HEAD}model = nn.Sequential(nn.LSTM(2, 2, 65))\n`;
+    const deepTree = parsePython(deep);
+    const limit = checkDocument({ text: deep, tree: deepTree, seeding: analyzeSeeding(deepTree, deep), models: new ModelAnalyzer().analyze(deepTree, deep) }, { seed: 42, deterministic: true, warnOnly: false }, new Set(['invalidLayerSize']));
+    assert.deepEqual(limit.map((f) => [f.severity, deep.slice(f.from, f.to), f.message]), [['warning', '65', 'LSTM 0: num_layers = 65 is more than the 64 layers InitLens lists; InitLens shows no numbers for this layer.']]);
   });
 
   it(`${CASES.length} constructor calls: the problem InitLens reports, or none where PyTorch builds the layer`, () => {
     for (const c of CASES) {
       const layer = layerOf(c.call, c.prelude);
       assert.equal((layer.problems ?? []).map((p) => p.message).join('; ') || undefined, c.problem, c.call);
+      // Only InitLens's own limits are marked as such (a warning, not an error).
+      assert.equal(layer.problems?.some((p) => p.limit) ?? false, c.stricter?.startsWith('a limit') ?? false, `${c.call}: limit`);
       if (!c.problem) {
         assert.equal(typeof layer.paramCount, 'number', `${c.call}: counted`);
         for (const v of [layer.fanIn, layer.fanOut]) if (typeof v === 'number') assert.ok(Number.isSafeInteger(v) && v >= 0, `${c.call}: fan ${v}`);

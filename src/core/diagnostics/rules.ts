@@ -130,7 +130,8 @@ function invalidLayerSizes(input: RuleInput): Finding[] {
     for (const layer of model.layers) {
       for (const p of layer.problems ?? []) {
         const lib = layer.framework === 'torch' ? 'PyTorch' : 'Keras';
-        out.push({ rule: 'invalidLayerSize', ...(p.at ?? layer.span), message: `${layer.type} ${layer.name}: ${p.message}; ${lib} would reject it.`, href: RULE_DOCS.invalidLayerSize, severity: 'error' });
+        const message = `${layer.type} ${layer.name}: ${p.message}; ${p.limit ? 'InitLens shows no numbers for this layer' : `${lib} would reject it`}.`;
+        out.push({ rule: 'invalidLayerSize', ...(p.at ?? layer.span), message, href: RULE_DOCS.invalidLayerSize, severity: p.limit ? 'warning' : 'error' });
       }
     }
   }

@@ -52,11 +52,13 @@ export type Args = ReadonlyMap<string, Value | Dim | undefined>;
  */
 export type SizeRule = 'size' | 'positive' | 'size or None' | 'index or None';
 
-/** A constructor argument whose value no library accepts as a size. */
+/** A constructor argument whose value the library rejects as a size, or that is beyond what InitLens computes with. */
 export interface SizeProblem {
   readonly arg: string;
   /** One line naming the argument and its value. */
   readonly message: string;
+  /** Set when the library would accept the value and only InitLens's own limit is exceeded. */
+  readonly limit?: true;
 }
 
 export interface LayerSpec {
@@ -183,7 +185,7 @@ function rnn(type: 'RNN' | 'LSTM' | 'GRU'): LayerSpec {
       const proj = args.get('proj_size');
       const hidden = args.get('hidden_size');
       const layers = args.get('num_layers');
-      if (typeof layers === 'number' && layers > MAX_RNN_LAYERS) return { arg: 'num_layers', message: `num_layers = ${layers} is more than the ${MAX_RNN_LAYERS} layers InitLens lists` };
+      if (typeof layers === 'number' && layers > MAX_RNN_LAYERS) return { arg: 'num_layers', message: `num_layers = ${layers} is more than the ${MAX_RNN_LAYERS} layers InitLens lists`, limit: true };
       if (typeof proj !== 'number' || proj === 0) return undefined;
       if (type !== 'LSTM') return { arg: 'proj_size', message: `proj_size = ${proj}: only LSTM has projections` };
       return typeof hidden === 'number' && proj >= hidden ? { arg: 'proj_size', message: `proj_size = ${proj} is not smaller than hidden_size = ${hidden}` } : undefined;
@@ -414,6 +416,7 @@ const TORCH_LAYERS: LayerSpec[] = [
 
 /** The largest size InitLens computes with, so that every count and fan is an exact integer. */
 export const MAX_EXACT_SIZE = Number.MAX_SAFE_INTEGER;
+const BEYOND = `is beyond ${MAX_EXACT_SIZE.toLocaleString('en-US')}, the largest size InitLens computes with`;
 
 /** How an argument is written in the document, for messages. */
 export interface ArgSource {
@@ -445,7 +448,9 @@ function checkOne(rule: SizeRule, value: Value | Dim | undefined, source: ArgSou
   }
   const v = value as number;
   if (!Number.isInteger(v) || source?.float) return `is a float; ${lib} needs an int`;
-  if (Math.abs(v) > MAX_EXACT_SIZE) return `is beyond ${MAX_EXACT_SIZE.toLocaleString('en-US')}, the largest size InitLens computes with`;
+  // torch.empty takes int64 sizes: 2^63 and above is a TypeError.
+  if (Math.abs(v) >= 2 ** 63) return `is beyond int64; ${lib} rejects it`;
+  if (Math.abs(v) > MAX_EXACT_SIZE) return BEYOND;
   if (rule === 'index or None') return undefined;
   if (v < 0) return 'is negative';
   if (v === 0 && rule === 'positive') return 'must be at least 1';
@@ -467,7 +472,7 @@ export function sizeProblems(spec: LayerSpec, args: Args, source?: (arg: string)
     const shown = typeof value === 'number' ? pyRepr(value, src?.float ?? false) : Array.isArray(value) ? `(${value.map((x) => (typeof x === 'number' ? pyRepr(x, false) : String(x))).join(', ')})` : value === null ? 'None' : typeof value === 'boolean' ? (value ? 'True' : 'False') : JSON.stringify(value);
     // A sequence as written (Python's list or tuple brackets); a number with its value when the text differs.
     const text = !src ? shown : src.text === shown || Array.isArray(value) ? src.text : `${src.text} (${shown})`;
-    problems.push({ arg, message: `${arg} = ${text} ${why}` });
+    problems.push({ arg, message: `${arg} = ${text} ${why}`, ...(why.endsWith(BEYOND) ? { limit: true as const } : {}) });
   }
   if (problems.length > 0) return problems;
   const relation = spec.relations?.(args);
