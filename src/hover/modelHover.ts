@@ -40,7 +40,8 @@ export function registerModelHover(analyses: DocumentAnalyses): vscode.Disposabl
         const layer = [...model.layers].reverse().find((l) => inside(l.span, offset));
         if (layer) {
           const md = layerHover(model, layer, document.uri);
-          appendExact(md, exactSection(model, layer, document.getText(), analyses.get(document).seeding));
+          // A layer PyTorch would not build has no values to show.
+          if (!layer.problems) appendExact(md, exactSection(model, layer, document.getText(), analyses.get(document).seeding));
           return new vscode.Hover(md, range(layer.span));
         }
       }
