@@ -487,6 +487,7 @@ function kerasDense(): LayerSpec {
     role: 'weight',
     signature: ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer'],
     defaults: { activation: null, use_bias: true, kernel_initializer: 'glorot_uniform', bias_initializer: 'zeros' },
+    // Keras 3 (dense.py, rnn/*.py, base_conv.py): `not isinstance(units, int) or units <= 0` raises; tf.keras 2 truncated floats.
     sizes: { units: 'positive' },
     params(args) {
       const units = d(args, 'units') ?? { symbol: 'units' };
