@@ -271,3 +271,73 @@ describe('exact mode from the one layer table, side by side with PyTorch', () =>
     });
   });
 });
+
+/** Constructor templates: every size argument InitLens checks is a slot; the other arguments are fixed and valid. */
+const TEMPLATES = [
+  'Linear(#, #)', 'Bilinear(#, #, #)', 'Conv1d(#, #, #, groups=#)', 'Conv2d(#, #, (#, #))', 'ConvTranspose2d(#, #, #, groups=#)',
+  'Embedding(#, #, padding_idx=#)', 'EmbeddingBag(#, #)', 'LSTM(#, #, #, proj_size=#)', 'GRU(#, #, #)', 'RNN(#, #, #, bidirectional=True)',
+  'LSTMCell(#, #)', 'GRUCell(#, #)', 'RNNCell(#, #)', 'MultiheadAttention(#, 1, kdim=#, vdim=#)', 'TransformerEncoderLayer(#, 1, #)',
+  'TransformerDecoderLayer(#, 1, #)', 'BatchNorm2d(#)', 'LayerNorm(#)', 'LayerNorm((#, #))', 'GroupNorm(1, #)',
+];
+/** Values PyTorch may accept or reject as sizes (bools are left out: InitLens rejects them on purpose, see CASES). */
+const SLOT_VALUES = ['0', '1', '2', '3', '4', '6', '-1', '-4', '2.0', '2.5', '1e3', '4 / 2', '4 // 2', 'None', '"3"', '2 ** 40'];
+
+/** `count` calls from the templates, with slot values drawn by a fixed-seed generator. */
+function generatedCalls(count: number): string[] {
+  // mulberry32: 32-bit state, full period, good low and high bits.
+  let state = 12345;
+  const next = (n: number) => {
+    state = (state + 0x6d2b79f5) | 0;
+    let x = Math.imul(state ^ (state >>> 15), 1 | state);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return Math.floor((((x ^ (x >>> 14)) >>> 0) / 2 ** 32) * n);
+  };
+  return Array.from({ length: count }, () => `nn.${TEMPLATES[next(TEMPLATES.length)].replace(/#/g, () => SLOT_VALUES[next(SLOT_VALUES.length)])}`);
+}
+
+const GENERATED = generatedCalls(600);
+
+describe('generated constructor calls', () => {
+  it(`${GENERATED.length} calls: nothing throws, every number is finite, every count an exact integer, no numbers where there is a problem`, () => {
+    for (const call of GENERATED) {
+      const layer = layerOf(call);
+      if (layer.problems) {
+        assert.deepEqual([layer.fanIn, layer.fanOut, layer.paramCount], [undefined, undefined, { symbol: '?' }], call);
+        assert.ok(layer.params.every((p) => p.count === undefined && !p.resolved && !p.recommended && !p.recommendation), call);
+        continue;
+      }
+      for (const v of [layer.fanIn, layer.fanOut]) if (typeof v === 'number') assert.ok(Number.isSafeInteger(v) && v >= 0, `${call}: fan ${v}`);
+      assert.ok(typeof layer.paramCount === 'number' ? Number.isSafeInteger(layer.paramCount) && layer.paramCount >= 0 : /^[\d,]+$/.test(layer.paramCount.symbol), `${call}: count ${JSON.stringify(layer.paramCount)}`);
+      for (const p of layer.params) {
+        assert.ok(p.shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0), `${call} ${p.name}: shape ${JSON.stringify(p.shape)}`);
+        for (const r of [p.resolved, p.recommended]) if (r) assert.ok([r.std, r.bound ?? 0, r.gain ?? 0, r.fans?.fanIn ?? 0, r.fans?.fanOut ?? 0].every(Number.isFinite) && r.std >= 0, `${call} ${p.name}`);
+      }
+    }
+  });
+
+  it(`${GENERATED.length} calls: InitLens reports a problem exactly where PyTorch raises`, (t) => {
+    if (!torchAvailable()) return t.skip(`${PYTHON} -c "import torch" failed: install python3-torch python3-numpy (Debian) to compare with PyTorch itself`);
+    const script = [
+      'import json, sys, warnings, torch',
+      'import torch.nn as nn',
+      "warnings.simplefilter('ignore')",
+      'out = []',
+      'for call in json.load(sys.stdin):',
+      '    try:',
+      '        eval(call)',
+      "        out.append('ok')",
+      '    except Exception as e:',
+      '        out.append(type(e).__name__)',
+      'print(json.dumps(out))',
+    ].join('\n');
+    // 2 ** 40 sizes would allocate terabytes: PyTorch is asked about the same call with 2 ** 40 → 7 (both valid sizes to InitLens).
+    const r = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify(GENERATED.map((c) => c.replace(/2 \*\* 40/g, '7'))), encoding: 'utf8', maxBuffer: 16 << 20 });
+    assert.equal(r.status, 0, r.stderr);
+    const verdicts = JSON.parse(r.stdout) as string[];
+    const disagreements = GENERATED.flatMap((call, i) => {
+      const problem = (layerOf(call.replace(/2 \*\* 40/g, '7')).problems ?? []).map((p) => p.message).join('; ');
+      return (verdicts[i] === 'ok') === (problem === '') ? [] : [`${call}: PyTorch ${verdicts[i]}, InitLens "${problem}"`];
+    });
+    assert.deepEqual(disagreements, []);
+  });
+});

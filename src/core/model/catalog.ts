@@ -195,7 +195,8 @@ function rnn(type: 'RNN' | 'LSTM' | 'GRU'): LayerSpec {
       const input = sym(args, 'input_size');
       const hidden = sym(args, 'hidden_size');
       const layersArg = d(args, 'num_layers');
-      const layers = isKnown(layersArg) ? layersArg : 1;
+      // Bounded even when another argument is rejected (then the relation that checks it does not run).
+      const layers = isKnown(layersArg) ? Math.min(layersArg, MAX_RNN_LAYERS) : 1;
       const directions = args.get('bidirectional') === true ? 2 : 1;
       const proj = d(args, 'proj_size');
       const projected = isKnown(proj) && proj > 0;
@@ -422,7 +423,7 @@ const BEYOND = `is beyond ${MAX_EXACT_SIZE.toLocaleString('en-US')}, the largest
 export interface ArgSource {
   /** The argument's text (shortened). */
   readonly text: string;
-  /** True when Python evaluates it to a float (`2.0`, `hidden / 2`), which no size accepts. */
+  /** True when Python evaluates it to a float (`2.0`, `hidden / 2`), which no size accepts; for a tuple, any element. */
   readonly float: boolean;
 }
 
@@ -440,6 +441,7 @@ function checkOne(rule: SizeRule, value: Value | Dim | undefined, source: ArgSou
   if (typeof value === 'boolean') return 'is a bool, not an int';
   if (typeof value === 'string') return 'is a string, not an int';
   if (Array.isArray(value)) {
+    if (source?.float) return `has an element that is a float; ${lib} needs an int`;
     for (const x of value) {
       const why = checkOne(rule, x as Value, undefined, lib);
       if (why) return `has an element that ${why}`;

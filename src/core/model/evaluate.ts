@@ -104,14 +104,16 @@ function arithmetic(op: string, a: number, b: number): number | undefined {
 
 /**
  * Whether Python gives `node` a float type, from its syntax: a float literal
- * (`2.0`, `1e3`), true division, or arithmetic with a float operand. Names
- * are not followed (their values are kept as plain numbers).
+ * (`2.0`, `1e3`), true division, or arithmetic with a float operand; for a
+ * tuple or list, whether any element is a float. Names are not followed
+ * (their values are kept as plain numbers).
  */
 export function isFloatSyntax(node: SyntaxNode | undefined, text: string, depth = 0): boolean {
   if (!node || depth > MAX_DEPTH) return false;
   const n = unwrap(node);
   if (n.name === 'Number') return !/^0[xob]/i.test(text.slice(n.from, n.to)) && /[.eE]/.test(text.slice(n.from, n.to));
   if (n.name === 'UnaryExpression') return isFloatSyntax(n.lastChild ?? undefined, text, depth + 1);
+  if (n.name === 'TupleExpression' || n.name === 'ArrayExpression') return (sequenceElements(n) ?? []).some((e) => isFloatSyntax(e, text, depth + 1));
   if (n.name !== 'BinaryExpression') return false;
   const left = n.firstChild;
   const op = left?.nextSibling;

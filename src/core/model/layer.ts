@@ -4,7 +4,7 @@
  * initialization in effect, the recommendation and their numbers.
  */
 import { agrees, recommend, type Variant } from '../init/recommend';
-import { kerasFans, resolveInit, torchFans, type ResolvedInit } from '../init/schemes';
+import { fanFactors, resolveInit, type ResolvedInit } from '../init/schemes';
 import type { SyntaxNode } from '../python/parse';
 import { hasError } from '../python/syntax';
 import type { Activation } from './activations';
@@ -73,8 +73,17 @@ export function draftLayer(spec: LayerSpec, call: BoundCall, name: string, ctx: 
   return { name, spec, call: call.node, line: ctx.line(call.node.from), args, explicit: new Map(), problems };
 }
 
-function shapeNumbers(shape: readonly Dim[]): number[] | undefined {
-  return shape.every(isKnown) ? (shape as number[]) : undefined;
+/** A dimension numbers may be derived from: a non-negative integer a double holds exactly. */
+const validSize = (d: Dim) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0;
+
+/**
+ * The shape as numbers when every dimension is a valid size, else undefined.
+ * Argument checks catch rejected sizes where they are written; this also
+ * stops those that arrive another way (a Keras input width inferred from a
+ * layer with a rejected size, `input_shape=(-3,)`).
+ */
+export function knownShape(shape: readonly Dim[]): number[] | undefined {
+  return shape.every(validSize) ? (shape as number[]) : undefined;
 }
 
 function safeResolve(fn: () => ResolvedInit): ResolvedInit | undefined {
@@ -85,24 +94,20 @@ function safeResolve(fn: () => ResolvedInit): ResolvedInit | undefined {
   }
 }
 
-/** Fans of a weight in the framework's layout, symbolic where dims are unknown. */
+/** Fans of a weight in the framework's layout: exact (digits above 2^53 − 1), symbolic where dims are unknown. */
 function fans(shape: readonly Dim[], framework: 'torch' | 'keras'): { fanIn: Dim; fanOut: Dim } | undefined {
-  const known = shapeNumbers(shape);
-  if (known) {
-    try {
-      return framework === 'torch' ? torchFans(known) : kerasFans(known);
-    } catch {
-      return undefined;
-    }
+  const known = knownShape(shape);
+  if (!known && shape.some((d) => isKnown(d) && !validSize(d))) return undefined;
+  // Symbolic Keras weights of rank < 2 have no fans to show.
+  if (!known && shape.length < 2) return undefined;
+  let f;
+  try {
+    f = fanFactors(shape, framework);
+  } catch {
+    return undefined;
   }
-  if (framework === 'torch') {
-    if (shape.length < 2) return undefined;
-    const receptive = shape.slice(2);
-    return { fanIn: product([shape[1], ...receptive]), fanOut: product([shape[0], ...receptive]) };
-  }
-  if (shape.length < 2) return undefined;
-  const receptive = shape.slice(0, -2);
-  return { fanIn: product([shape[shape.length - 2], ...receptive]), fanOut: product([shape[shape.length - 1], ...receptive]) };
+  if (!known) return { fanIn: product(f.fanIn), fanOut: product(f.fanOut) };
+  return { fanIn: countDim(exactCount(f.fanIn as number[])), fanOut: countDim(exactCount(f.fanOut as number[])) };
 }
 
 /**
@@ -130,7 +135,7 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     // Each parameter gets its own span object (cached models are shifted in place).
     const current: CurrentInit = explicit ? { ...explicit, ...(explicit.at ? { at: { ...explicit.at } } : {}) } : { scheme: spec.init, label: spec.label, source: 'default' };
     // A layer its library would not build has no numbers at all, not even those of its valid sizes.
-    const shape = invalid ? undefined : shapeNumbers(spec.shape);
+    const shape = invalid ? undefined : knownShape(spec.shape);
     const elements = shape ? exactCount(shape) : undefined;
     // An empty tensor has no distribution (torch.nn.init does nothing to it).
     const numeric = shape && elements !== 0n ? shape : undefined;
@@ -187,7 +192,7 @@ function exactCount(shape: readonly number[]): bigint {
 function paramTotal(params: readonly { readonly shape: readonly Dim[] }[]): bigint | undefined {
   let total = 0n;
   for (const p of params) {
-    const shape = shapeNumbers(p.shape);
+    const shape = knownShape(p.shape);
     if (!shape) return undefined;
     total += exactCount(shape);
   }

@@ -10,8 +10,8 @@ import { torchInitCall, type InitScheme } from '../init/schemes';
 import { activationLabel } from '../model/activations';
 import { TORCH_LINEAR_DEFAULT } from '../model/catalog';
 import { initCode, kerasInitializerExpression, paramExpression } from '../model/describe';
-import { mainParam } from '../model/layer';
-import { isKnown, showDim } from '../model/evaluate';
+import { knownShape, mainParam } from '../model/layer';
+import { showDim } from '../model/evaluate';
 import { schemeLabel } from '../model/initCalls';
 import type { Layer, Model } from '../model/types';
 import type { SampleRequest } from '../sampling/plan';
@@ -35,7 +35,7 @@ export function previewProblem(layer: Layer): string | undefined {
   if (layer.problems) return `${layer.name}: ${layer.problems[0].message}.`;
   const p = mainParam(layer);
   if (!p) return `${layer.name} has no weight tensor to preview.`;
-  if (!p.shape.every(isKnown)) return `The shape of ${layer.name}.${p.name} is not known (${p.shape.map((d) => showDim(d)).join('×')}).`;
+  if (!knownShape(p.shape)) return `The shape of ${layer.name}.${p.name} is not known (${p.shape.map((d) => showDim(d)).join('×')}).`;
   return undefined;
 }
 
