@@ -170,6 +170,25 @@ describe('layer sizes PyTorch would reject', () => {
     assert.ok(cell.params.every((p) => p.resolved === undefined && p.recommended === undefined));
   });
 
+  it('Keras: rejected units, and widths inferred from them or from a negative input_shape, give no numbers (and do not throw)', () => {
+    const text = [
+      'from tensorflow import keras',
+      'a = keras.Sequential([keras.layers.Dense(-5, input_shape=(3,)), keras.layers.Dense(4), keras.layers.Dense(2.5), keras.layers.Dense(3)])',
+      'b = keras.Sequential([keras.layers.Dense(8, input_shape=(-3,)), keras.layers.Dense(4)])',
+      '',
+    ].join('\n');
+    const [a, b] = analyze(text);
+    assert.deepEqual(a.layers.map((l) => [l.name, l.problems?.map((p) => p.message), l.paramCount, l.fanIn]), [
+      ['dense', ['units = -5 is negative'], { symbol: '?' }, undefined],
+      ['dense_1', undefined, { symbol: '?' }, undefined],
+      ['dense_2', ['units = 2.5 is a float; Keras needs an int'], { symbol: '?' }, undefined],
+      ['dense_3', undefined, { symbol: '?' }, undefined],
+    ]);
+    // Keras 3 compute_fans of the (8, 4) kernel: fan_in 8, fan_out 4; 8·4 + 4 parameters.
+    assert.deepEqual(b.layers.map((l) => [l.name, l.paramCount, l.fanIn, l.fanOut]), [['dense', { symbol: '?' }, undefined, undefined], ['dense_1', 36, 8, 4]]);
+    assert.match(previewProblem(b.layers[0]) ?? '', /not known/);
+  });
+
   it('isFloatSyntax: float literals, true division and float operands; ints and names are not', () => {
     const expr = (src: string) => {
       const text = `x = ${src}\n`;
