@@ -4,6 +4,7 @@
  * operation, then the kernels of {@link TorchGenerator}.
  */
 import { calculateGain, torchFans, type InitScheme } from '../init/schemes';
+import { checkLimit } from '../limits';
 import { erf64, erfinv32 } from './erf';
 import { TorchGenerator } from './generator';
 
@@ -121,6 +122,8 @@ export function orthogonal(gen: TorchGenerator, shape: readonly number[], gain: 
   if (shape.length < 2) throw new ExactInitError('Only tensors with 2 or more dimensions are supported');
   const rows = shape[0];
   const cols = numel(shape) / rows;
+  // The QR, not the draws, is the cost: skipped values need no QR.
+  if (!(gen.skipValues && rows * cols >= 16)) checkLimit('orthogonalWork', rows * cols * Math.min(rows, cols), `orthogonal_ on ${rows}×${cols}`);
   const flat = gen.normal32(rows * cols, 0, 1);
   if (flat.length !== rows * cols) return flat; // values skipped (TorchGenerator.skipValues)
   const transpose = rows < cols;

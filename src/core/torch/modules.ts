@@ -207,6 +207,9 @@ function recurrent(gen: TorchGenerator, type: 'RNN' | 'LSTM' | 'GRU', args: Modu
   const hr = proj > 0 ? proj : h;
   const k = h > 0 ? 1.0 / Math.sqrt(h) : 0;
   const draw = (name: string, shape: number[]) => exact(name, shape, gen.uniform32(shape.reduce((a, b) => a * b, 1), -k, k));
+  // Every layer draws one word per value: refuse a deep stack before building any of it.
+  const perLayer = (inL: number) => dirs * (gates * h * (inL + hr) + (bias ? 2 * gates * h : 0) + (proj > 0 ? proj * h : 0));
+  gen.reserve(layers === 0 ? 0 : perLayer(input) + (layers - 1) * perLayer(hr * dirs));
   const params: ExactParam[] = [];
   for (let l = 0; l < layers; l++) {
     for (let dir = 0; dir < dirs; dir++) {
