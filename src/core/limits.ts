@@ -46,6 +46,8 @@ export const LIMITS = {
   sampleElements: { value: 2 ** 30, unit: 'elements', what: 'a sampled tensor' },
   /** Histogram bins. */
   bins: { value: 10_000, unit: 'bins', what: 'a histogram' },
+  /** Real-valued CLI options (`--mean`, `--std`, `--gain`, …): larger ones overflow float32 statistics. */
+  optionMagnitude: { value: 1e30, unit: 'in absolute value', what: 'real-valued options' },
   /** Values the CLI prints per tensor (`--values N`). */
   printedValues: { value: 1_000_000, unit: 'values', what: '--values' },
 } as const satisfies Record<string, Limit>;
@@ -54,11 +56,15 @@ export type LimitKey = keyof typeof LIMITS;
 
 const fmt = (n: number) => (Number.isSafeInteger(n) ? n.toLocaleString('en-US') : n.toExponential(2));
 
+/** "the limit of 2,000,000 bytes for input files (setting …)", to end a sentence. */
+export function limitText(key: LimitKey): string {
+  const limit: Limit = LIMITS[key];
+  return `the limit of ${fmt(limit.value)} ${limit.unit} for ${limit.what}${limit.setting ? ` (setting ${limit.setting})` : ''}`;
+}
+
 /** The one-line refusal for `amount` of `key` (e.g. "Linear fc: 400,000,000 values is above the limit of 67,108,864 values for exact mode"). */
 export function limitMessage(key: LimitKey, amount: number, subject?: string): string {
-  const limit: Limit = LIMITS[key];
-  const setting = limit.setting ? ` (setting ${limit.setting})` : '';
-  return `${subject ? `${subject}: ` : ''}${fmt(amount)} ${limit.unit} is above the limit of ${fmt(limit.value)} ${limit.unit} for ${limit.what}${setting}`;
+  return `${subject ? `${subject}: ` : ''}${fmt(amount)} ${LIMITS[key].unit} is above ${limitText(key)}`;
 }
 
 /** Work refused before it started because it is above a {@link LIMITS} bound. */
