@@ -8,7 +8,7 @@ import { parsePython } from '../core/python/parse';
 import { EditRefused, MAX_SEED, applyTextEdits, planSeedForText } from '../core/seeding/plan';
 import { seedIpynb } from '../core/seeding/notebook';
 import type { CliIo } from './run';
-import { integerOption, parse, UsageError, readInput } from './usage';
+import { bigintOption, parse, UsageError, readInput } from './usage';
 
 export const SEED_USAGE = `  seed FILE [--seed N] [--deterministic|--no-deterministic] [--warn-only] [--write]
                          FILE (.py or .ipynb) with one seed_everything(N) that seeds
@@ -19,7 +19,7 @@ export const SEED_USAGE = `  seed FILE [--seed N] [--deterministic|--no-determin
 
 /** The seed CLI argument, validated: digits only, 0..2^32−1. */
 export function parseSeed(raw: string): number {
-  return integerOption('seed', raw, 0, MAX_SEED);
+  return Number(bigintOption('seed', raw, 0n, BigInt(MAX_SEED)));
 }
 
 export function seedCommand(args: readonly string[], io: CliIo): number {
