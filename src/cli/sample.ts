@@ -11,6 +11,7 @@ import { MAX_SEED as SAMPLER_MAX_SEED } from '../core/sampling/prng';
 import { NONLINEARITIES, type Framework, type InitScheme } from '../core/init/schemes';
 import { exceeds, LIMITS, limitMessage, type LimitKey } from '../core/limits';
 import { lookupLayer, TORCH_LINEAR_DEFAULT } from '../core/model/catalog';
+import type { Value } from '../core/model/evaluate';
 import { kerasInitializerObject, torchInitScheme, type ArgReader } from '../core/model/initCalls';
 import { f32Bits } from '../core/torch/float';
 import { MAX_SEED, MIN_SEED } from '../core/torch/generator';
@@ -154,16 +155,23 @@ export function schemeFromArgs(values: Values): { scheme: InitScheme; framework:
   const name = raw.replace(/_$/, '');
   const kerasClass = Object.hasOwn(KERAS_CLASSES, name) ? KERAS_CLASSES[name] : undefined;
   const framework = oneOf<Framework>('framework', values.framework, ['torch', 'keras'], kerasClass ? 'keras' : 'torch');
+  const option = (key: keyof typeof OPTIONS, text: string): Value => {
+    if (key === 'groups') return Number(bigintOption('groups', text, 1n, 2n ** 31n - 1n));
+    if (Object.hasOwn(RANGES, key)) return realOption(key, text, RANGES[key]);
+    // variance_scaling also weighs fans by their average.
+    const choices = key === 'mode' && kerasClass === 'VarianceScaling' ? [...CHOICES.mode, 'fan_avg'] : CHOICES[key];
+    return choices ? oneOf(key, text, choices, text) : text;
+  };
+  // Every option given is checked, whether or not this scheme reads it.
+  for (const key of ['groups', ...Object.keys(RANGES), ...Object.keys(CHOICES)] as (keyof typeof OPTIONS)[]) {
+    const text = values[key];
+    if (typeof text === 'string') option(key, text);
+  }
   const spelling = SPELLING[kerasClass ?? name] ?? {};
   const read: ArgReader = (arg) => {
-    const option = (spelling[arg] ?? arg) as keyof typeof OPTIONS;
-    const text = Object.hasOwn(OPTIONS, option) ? values[option] : undefined;
-    if (typeof text !== 'string') return undefined;
-    if (option === 'groups') return integerOption('groups', text, 1, 2 ** 31 - 1);
-    if (Object.hasOwn(RANGES, option)) return realOption(option, text, RANGES[option]);
-    // variance_scaling also weighs fans by their average.
-    const choices = option === 'mode' && kerasClass === 'VarianceScaling' ? [...CHOICES.mode, 'fan_avg'] : CHOICES[option];
-    return choices ? oneOf(option, text, choices, text) : text;
+    const key = (spelling[arg] ?? arg) as keyof typeof OPTIONS;
+    const text = Object.hasOwn(OPTIONS, key) ? values[key] : undefined;
+    return typeof text === 'string' ? option(key, text) : undefined;
   };
   const scheme = kerasClass
     ? kerasInitializerObject(kerasClass, read)

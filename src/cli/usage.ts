@@ -40,9 +40,7 @@ const show = (x: number | bigint) => String(x);
  * An integer option, in decimal digits only (no `0x10`, `1e3`, blanks or
  * empty text), within [min, max]; `fallback` when the option is absent.
  */
-export function integerOption(name: string, text: string | undefined, min: number, max: number, fallback: number): number;
-export function integerOption(name: string, text: string | undefined, min: number, max: number, fallback?: number): number | undefined;
-export function integerOption(name: string, text: string | undefined, min: number, max: number, fallback?: number): number | undefined {
+export function integerOption(name: string, text: string | undefined, min: number, max: number, fallback: number): number {
   if (text === undefined) return fallback;
   return Number(bigintOption(name, text, BigInt(min), BigInt(max)));
 }

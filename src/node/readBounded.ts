@@ -10,7 +10,8 @@ const CHUNK = 1 << 16;
  * reported size (pipes and devices report none).
  */
 export function readBounded(file: string, limit: number): string {
-  const fd = openSync(file === '-' ? '/dev/stdin' : file, 'r');
+  // fd 0 itself: `/dev/stdin` cannot be opened when stdin is a socket (as spawn gives).
+  const fd = file === '-' ? 0 : openSync(file, 'r');
   try {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -25,6 +26,6 @@ export function readBounded(file: string, limit: number): string {
     }
     return Buffer.concat(chunks, total).toString('utf8');
   } finally {
-    closeSync(fd);
+    if (fd !== 0) closeSync(fd);
   }
 }
