@@ -36,6 +36,12 @@ export const LIMITS = {
   hoverLayerValues: { value: 4_000_000, unit: 'values', what: 'exact values in a hover' },
   /** Words a hover may draw or skip in PyTorch's stream to reach a layer (about 0.1 s). */
   hoverStreamWords: { value: 200_000_000, unit: 'random words', what: 'the stream a hover replays' },
+  /** The histogram panel computes layers up to this size exactly with the WebAssembly kernels (128 MB, about 0.1 s). */
+  panelExactValues: { value: 2 ** 25, unit: 'values', what: 'exact values in the panel' },
+  /** … and up to this size with the scalar code (about half a second). */
+  panelExactValuesScalar: { value: 4_000_000, unit: 'values', what: 'exact values in the panel (no WebAssembly SIMD here)' },
+  /** Words the panel may draw or skip to reach a layer (about half a second with the WebAssembly kernels). */
+  panelStreamWords: { value: 2 ** 30, unit: 'random words', what: 'the stream the panel replays' },
   /** Values the CLI computes in exact mode (`model`/`sample --torch-exact`): 256 MB of float32. */
   exactValues: { value: 2 ** 26, unit: 'values', what: 'exact mode' },
   /** Words the CLI's exact mode may draw or skip (about 10 s with the WebAssembly kernels). */

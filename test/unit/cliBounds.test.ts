@@ -11,6 +11,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/run';
+import { schemeFromArgs } from '../../src/cli/sample';
+import { DEFAULT_MAX_LENGTH } from '../../src/core/model/analyze';
+import { BACKEND_SETTINGS } from '../../src/core/sampling/backends';
+import { settingDefault, settingEnum } from '../../src/core/settings';
 import { LIMITS } from '../../src/core/limits';
 import { readBounded } from '../../src/node/readBounded';
 import { ROOT } from '../host/paths';
@@ -201,5 +205,48 @@ describe('CLI: the built binary', () => {
       assert.ok(r.status === 1 || r.status === 2, `${argv.join(' ')}: ${r.status}`);
       assert.match(r.stderr, /^initlens: [^\n]+\n$/, argv.join(' '));
     }
+  });
+});
+
+describe('one source: the CLI and the analysis share schemes, defaults and settings', () => {
+  it('sample --scheme NAME: the libraries\' own defaults (torch/nn/init.py, keras/src/initializers)', () => {
+    const expected: [string[], unknown][] = [
+      [['uniform_'], { kind: 'uniform', a: 0, b: 1 }],
+      [['normal'], { kind: 'normal', mean: 0, std: 1 }],
+      [['trunc_normal'], { kind: 'trunc_normal', mean: 0, std: 1, a: -2, b: 2 }],
+      [['trunc_normal', '--low', '-0.04', '--high', '0.04', '--std', '0.02'], { kind: 'trunc_normal', mean: 0, std: 0.02, a: -0.04, b: 0.04 }],
+      [['constant', '--value', '0.5'], { kind: 'constant', value: 0.5 }],
+      [['dirac'], { kind: 'dirac', groups: 1 }],
+      [['xavier_normal', '--gain', '2'], { kind: 'xavier_normal', gain: 2 }],
+      [['kaiming_uniform'], { kind: 'kaiming_uniform', a: 0, mode: 'fan_in', nonlinearity: 'leaky_relu' }],
+      [['kaiming_normal', '--a', '-0.5', '--mode', 'fan_out', '--nonlinearity', 'relu'], { kind: 'kaiming_normal', a: -0.5, mode: 'fan_out', nonlinearity: 'relu' }],
+      [['orthogonal'], { kind: 'orthogonal', gain: 1 }],
+      [['sparse', '--sparsity', '0.1'], { kind: 'sparse', sparsity: 0.1, std: 0.01 }],
+      [['random_normal'], { kind: 'normal', mean: 0, std: 0.05 }],
+      [['random_uniform', '--low', '-1', '--high', '1'], { kind: 'uniform', a: -1, b: 1 }],
+      [['truncated_normal'], { kind: 'trunc_normal', mean: 0, std: 0.05, a: -0.1, b: 0.1 }],
+      [['variance_scaling', '--mode', 'fan_avg', '--distribution', 'uniform', '--scale', '3'], { kind: 'variance_scaling', scale: 3, mode: 'fan_avg', distribution: 'uniform' }],
+      [['he_normal'], { kind: 'variance_scaling', scale: 2, mode: 'fan_in', distribution: 'truncated_normal' }],
+      [['glorot_uniform'], { kind: 'variance_scaling', scale: 1, mode: 'fan_avg', distribution: 'uniform' }],
+      [['torch_default_linear'], { kind: 'kaiming_uniform', a: Math.sqrt(5), mode: 'fan_in', nonlinearity: 'leaky_relu' }],
+      [['torch_default_embedding'], { kind: 'normal', mean: 0, std: 1 }],
+    ];
+    for (const [[scheme, ...rest], want] of expected) {
+      const values: Record<string, string> = { scheme };
+      for (let i = 0; i < rest.length; i += 2) values[rest[i].slice(2)] = rest[i + 1];
+      assert.deepEqual(schemeFromArgs(values).scheme, want, [scheme, ...rest].join(' '));
+    }
+    assert.equal(schemeFromArgs({ scheme: 'he_normal' }).framework, 'keras');
+  });
+
+  it('setting defaults and choices are package.json\'s', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const properties = manifest.contributes.configuration.properties;
+    assert.equal(DEFAULT_MAX_LENGTH, properties['initlens.analysis.maxFileSize'].default);
+    assert.equal(LIMITS.documentLength.value, properties['initlens.analysis.maxFileSize'].default);
+    assert.equal(LIMITS.inputBytes.value, properties['initlens.analysis.maxFileSize'].default);
+    assert.deepEqual(BACKEND_SETTINGS, properties['initlens.compute.backend'].enum);
+    assert.deepEqual(settingEnum('compute.backend'), properties['initlens.compute.backend'].enum);
+    assert.equal(settingDefault('seed.default'), properties['initlens.seed.default'].default);
   });
 });

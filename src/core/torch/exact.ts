@@ -234,13 +234,9 @@ export function otherTorchDraws(seeding: SeedingAnalysis): { offset: number; lab
   return seeding.references.filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.')).map((r) => ({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})` }));
 }
 
-/**
- * The largest tensor the histogram panel computes exactly: 2^25 values
- * (128 MB, about 0.1 s with the fused kernels, 0.35 s emulated) with the
- * WebAssembly kernels, 4 M (half a second) with the scalar code.
- */
-export function panelExactLimit(): number {
-  return bulkKernels() ? 2 ** 25 : 4_000_000;
+/** The limit on the values the histogram panel computes exactly: larger with the WebAssembly kernels than with the scalar code. */
+export function panelExactLimit(): LimitKey {
+  return bulkKernels() ? 'panelExactValues' : 'panelExactValuesScalar';
 }
 
 /** What the hover says about exact values: a status line and a few values per parameter. */
