@@ -83,6 +83,15 @@ describe('bounds: the layer hover computes a fixed budget at most', () => {
     assert.ok(ms < 2000, `${ms} ms`);
   });
 
+  it('layers skipped on the way allocate nothing: a BatchNorm1d(10**9) before the hovered layer', () => {
+    // torch.manual_seed(0); nn.BatchNorm1d(n) (draws nothing); nn.Linear(4, 3).weight.flatten()[:3]
+    const text = 'import torch\nimport torch.nn as nn\ntorch.manual_seed(0)\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm1d(10**9)\n        self.fc = nn.Linear(4, 3)\nm = M()\n';
+    const { section, ms } = hover(text, 'fc');
+    assert.equal(section?.status, 'exact (PyTorch CPU, seed 0)');
+    assert.deepEqual(head(section?.params[0].values ?? new Float32Array(0)), [-0.003743410110473633, 0.26822179555892944, -0.4115225672721863]);
+    assert.ok(ms < 2000, `${ms} ms`);
+  });
+
   it('an explicit init on the hovered layer still sees every layer built before it runs', () => {
     // torch.manual_seed(0); a = nn.Linear(4, 3); b = nn.Linear(3, 2); nn.init.normal_(a.weight)
     // a.weight.flatten()[:3] (without b it would be 0.6035430431365967, 0.8109818696975708, …)

@@ -51,15 +51,15 @@ export function initTensor(gen: TorchGenerator, scheme: InitScheme, shape: reado
     case 'normal':
       return exact(gen.normal32(n, scheme.mean, scheme.std));
     case 'constant':
-      return exact(new Float32Array(n).fill(scheme.value));
+      return exact(filled(gen, n, scheme.value));
     case 'ones':
-      return exact(new Float32Array(n).fill(1));
+      return exact(filled(gen, n, 1));
     case 'zeros':
-      return exact(new Float32Array(n));
+      return exact(filled(gen, n, 0));
     case 'eye':
-      return exact(eye(shape));
+      return exact(skipping(gen, n) ? new Float32Array(0) : eye(shape));
     case 'dirac':
-      return exact(dirac(shape, scheme.groups));
+      return exact(skipping(gen, n) ? new Float32Array(0) : dirac(shape, scheme.groups));
     case 'xavier_uniform': {
       const { fanIn, fanOut } = fans(shape);
       const std = scheme.gain * Math.sqrt(2.0 / (fanIn + fanOut));
@@ -93,6 +93,17 @@ export function initTensor(gen: TorchGenerator, scheme: InitScheme, shape: reado
     case 'variance_scaling':
       throw new ExactInitError('Keras VarianceScaling has no PyTorch CPU generator equivalent');
   }
+}
+
+/** True when `gen` skips a tensor of `n` values (as its bulk kernels do): nothing is allocated for it. */
+const skipping = (gen: TorchGenerator, n: number) => gen.skipValues && n >= 16;
+
+/**
+ * A tensor of `n` copies of `value` (`constant_`, `ones_`, `zeros_`, norms'
+ * affine parameters): no draws, and no memory when the values are skipped.
+ */
+export function filled(gen: TorchGenerator, n: number, value: number): Float32Array {
+  return skipping(gen, n) ? new Float32Array(0) : new Float32Array(n).fill(value);
 }
 
 /** `trunc_normal_` (init.py `_no_grad_trunc_normal_`; spec §7.4). */
