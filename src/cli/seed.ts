@@ -39,6 +39,7 @@ export function seedCommand(args: readonly string[], io: CliIo): number {
     warnOnly: values['warn-only'] === true,
   };
   const file = positionals[0];
+  if (values.write && file === '-') throw new UsageError('--write needs a FILE to write back, not - (stdin)');
   const text = readInput(io, file);
   if (text === undefined) return 1;
   let result: { text: string; summary: string };

@@ -48,7 +48,7 @@ export const LIMITS = {
   exactStreamWords: { value: 2 ** 34, unit: 'random words', what: 'the stream exact mode replays' },
   /** `orthogonal_` is a dense QR: rows·cols·min(rows, cols) multiply-adds, about a second. */
   orthogonalWork: { value: 2 ** 28, unit: 'multiply-adds', what: 'orthogonal_ (rows·cols·min(rows, cols))' },
-  /** Elements one histogram samples (about 5 s on two cores). */
+  /** Elements one histogram samples (1e9 take about 7 s, README "initlens sample"). */
   sampleElements: { value: 2 ** 30, unit: 'elements', what: 'a sampled tensor' },
   /** Histogram bins. */
   bins: { value: 10_000, unit: 'bins', what: 'a histogram' },

@@ -108,7 +108,7 @@ function malformed(): [string[], number][] {
     ['--scheme', 'nope'],
   ]) cases.push([['sample', '--shape', '4,4', ...args], 2]);
   cases.push([['model', m(), '--torch-exact', '--seed', '18446744073709551616'], 2], [['model', m(), '--torch-exact', '--format', 'hex'], 2]);
-  cases.push([['seed', m(), '--seed', '4294967296'], 2], [['seed', m(), '--deterministic', '--no-deterministic'], 2]);
+  cases.push([['seed', m(), '--seed', '4294967296'], 2], [['seed', m(), '--deterministic', '--no-deterministic'], 2], [['seed', '-', '--write'], 2]);
   // Files that cannot be read: missing, a directory, a device, too large (analyze reports them as usage errors).
   for (const bad of [file('missing.py'), file('folder.py'), '/dev/zero', file('over.py'), file('fifty_mb.py')]) {
     cases.push([['report', bad], 1], [['analyze', bad], 2], [['model', bad, '--torch-exact', '--seed', '0'], 1], [['seed', bad], 1]);
@@ -237,6 +237,14 @@ describe('one source: the CLI and the analysis share schemes, defaults and setti
       assert.deepEqual(schemeFromArgs(values).scheme, want, [scheme, ...rest].join(' '));
     }
     assert.equal(schemeFromArgs({ scheme: 'he_normal' }).framework, 'keras');
+  });
+
+  it('the README\'s table of limits is limits.ts', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Limits'), readme.indexOf('\n## ', readme.indexOf('## Limits') + 1));
+    const rows = [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => [m[1], m[2].trim(), m[3].trim()]);
+    const fmt = (n: number) => (Number.isSafeInteger(n) ? n.toLocaleString('en-US') : String(n));
+    assert.deepEqual(rows, Object.entries(LIMITS).map(([key, l]) => [key, `${fmt(l.value)} ${l.unit}`, l.what]));
   });
 
   it('setting defaults and choices are package.json\'s', () => {
