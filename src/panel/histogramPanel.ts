@@ -15,10 +15,11 @@ import { layerRows, previewPlan, previewProblem, seedFromFile, type PreviewSerie
 import { mainParam } from '../core/model/describe';
 import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
-import { selectBackend, BACKEND_SETTINGS, type BackendSetting, type ComputeBackend } from '../core/sampling/backends';
+import { selectBackend, type ComputeBackend } from '../core/sampling/backends';
 import { tallyChunk } from '../core/sampling/chunk';
 import { summarize, type SampleSummary } from '../core/sampling/engine';
 import { emptyTally, tallyValues } from '../core/sampling/histogram';
+import { exceeds, LimitError, limitMessage } from '../core/limits';
 import { exactParameters, findTorchSeed, otherTorchDraws, panelExactLimit } from '../core/torch/exact';
 import { npyBytes } from '../core/torch/npy';
 import { planSampling, SamplingError, type SamplingPlan } from '../core/sampling/plan';
@@ -163,9 +164,8 @@ export class HistogramPanel implements vscode.Disposable {
   private overview = '';
 
   private getBackend(): Promise<ComputeBackend> {
-    const setting = vscode.workspace.getConfiguration('initlens').get<string>('compute.backend', 'auto');
     this.pool ??= new SamplingPool();
-    this.backend ??= selectBackend((BACKEND_SETTINGS as readonly string[]).includes(setting) ? (setting as BackendSetting) : 'auto', { cpu: { pool: this.pool } });
+    this.backend ??= selectBackend(readConfig().computeBackend, { cpu: { pool: this.pool } });
     return this.backend;
   }
 
@@ -280,11 +280,22 @@ export class HistogramPanel implements vscode.Disposable {
     const seedInfo = findTorchSeed(model, analysis.text, analysis.seeding);
     if (!('seed' in seedInfo)) return { status: `Distribution only: ${seedInfo.reason}.`, first: [] };
     const limit = panelExactLimit();
-    if (plan.count > limit) return { status: `Distribution only: ${plan.count.toLocaleString('en-US')} values is above the ${limit.toLocaleString('en-US')} exact mode computes in the panel (use \`initlens model --torch-exact\`).`, first: [] };
+    if (exceeds(limit, plan.count)) return { status: `Distribution only: ${limitMessage(limit, plan.count)} (use \`initlens model --torch-exact\`).`, first: [] };
     const seed = BigInt(this.controls.seed);
     const param = mainParam(layer);
     const key = `${layer.name}.${param?.name}`;
-    const found = exactParameters(model, seed, { materialize: (name) => name === layer.name, otherDraws: otherTorchDraws(analysis.seeding) }).find((p) => p.name === key);
+    let found;
+    try {
+      found = exactParameters(model, seed, {
+        materialize: (name) => name === layer.name,
+        otherDraws: otherTorchDraws(analysis.seeding),
+        through: layer.name,
+        limits: { values: limit, words: 'panelStreamWords' },
+      }).find((p) => p.name === key);
+    } catch (error) {
+      if (error instanceof LimitError) return { status: `Distribution only: ${error.message} (use \`initlens model --torch-exact\`).`, first: [] };
+      throw error;
+    }
     if (!found || found.values.length === 0) return { status: `Distribution only: ${found?.reason ?? 'InitLens cannot order this layer in the model'}.`, first: [] };
     const tally = emptyTally(plan.binSpec.bins);
     tallyValues(found.values, found.values.length, plan.binSpec, plan.reference, tally);

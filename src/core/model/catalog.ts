@@ -11,6 +11,7 @@
  * `core/embedding.py`, `rnn/lstm.py`, `rnn/gru.py`, `rnn/simple_rnn.py`.
  */
 import type { InitScheme } from '../init/schemes';
+import { LIMITS } from '../limits';
 import { isKnown, product, type Dim, type Value } from './evaluate';
 
 /** `kaiming_uniform_(w, a=math.sqrt(5))`: PyTorch's Linear/Conv weight default. */
@@ -45,6 +46,12 @@ export interface LayerSpec {
   readonly builtinActivation?: (args: Args) => string | undefined;
   /** For Keras: the input feature dimension, supplied by shape inference as `in`. */
   readonly params: (args: Args) => ParamSpec[];
+  /**
+   * The parameter count in closed form, for layers whose `params` may list
+   * only some of their tensors (a recurrent stack deeper than
+   * `LIMITS.rnnLayersListed`). Undefined: the sum of `params`.
+   */
+  readonly count?: (args: Args) => number | undefined;
 }
 
 function d(args: Args, name: string): Dim | undefined {
@@ -126,30 +133,51 @@ function rnn(type: 'RNN' | 'LSTM' | 'GRU'): LayerSpec {
     defaults: { num_layers: 1, nonlinearity: 'tanh', bias: true, batch_first: false, dropout: 0, bidirectional: false, proj_size: 0 },
     builtinActivation: (args) => (type === 'RNN' ? String(args.get('nonlinearity') ?? 'tanh') : 'tanh'),
     params(args) {
-      const input = d(args, 'input_size');
-      const hidden = d(args, 'hidden_size');
-      const layersArg = args.get('num_layers');
-      const layers = typeof layersArg === 'number' && layersArg >= 1 && layersArg <= 64 ? layersArg : 1;
-      const directions = args.get('bidirectional') === true ? 2 : 1;
+      const { input, hidden, layers, directions, proj, bias } = rnnArgs(args);
       // RNNBase.reset_parameters: every parameter U(-1/√hidden, 1/√hidden).
       const init: InitScheme | undefined = isKnown(hidden) && hidden > 0 ? { kind: 'uniform', a: -1 / Math.sqrt(hidden), b: 1 / Math.sqrt(hidden) } : undefined;
       const label = 'U(±1/√hidden_size)';
       const rows = mul(gates, hidden);
+      const recurrentWidth = proj > 0 ? proj : hidden;
       const out: ParamSpec[] = [];
-      for (let l = 0; l < layers; l++) {
+      // A deep stack is listed up to the limit; `count` still counts every layer.
+      for (let l = 0; l < Math.min(layers, LIMITS.rnnLayersListed.value); l++) {
         for (let dir = 0; dir < directions; dir++) {
           const suffix = `_l${l}${dir === 1 ? '_reverse' : ''}`;
-          const inputWidth = l === 0 ? input : mul(hidden, directions);
+          const inputWidth = l === 0 ? input : mul(recurrentWidth, directions);
           out.push({ name: `weight_ih${suffix}`, shape: [rows, inputWidth ?? { symbol: 'input_size' }], init, label, kind: 'weight' });
-          out.push({ name: `weight_hh${suffix}`, shape: [rows, hidden ?? { symbol: 'hidden_size' }], init, label, kind: 'recurrent' });
-          if (flag(args, 'bias')) {
+          out.push({ name: `weight_hh${suffix}`, shape: [rows, recurrentWidth ?? { symbol: 'hidden_size' }], init, label, kind: 'recurrent' });
+          if (bias) {
             out.push({ name: `bias_ih${suffix}`, shape: [rows], init, label, kind: 'bias' });
             out.push({ name: `bias_hh${suffix}`, shape: [rows], init, label, kind: 'bias' });
           }
+          if (proj > 0) out.push({ name: `weight_hr${suffix}`, shape: [proj, hidden ?? { symbol: 'hidden_size' }], init, label, kind: 'recurrent' });
         }
       }
       return out;
     },
+    count(args) {
+      // Layers after the first are alike: layer 0 plus (layers − 1) copies, in closed form.
+      const { input, hidden, layers, directions, proj, bias } = rnnArgs(args);
+      if (!isKnown(input) || !isKnown(hidden)) return undefined;
+      const width = proj > 0 ? proj : hidden;
+      const perLayer = (inputWidth: number) => directions * (gates * hidden * (inputWidth + width) + (bias ? 2 * gates * hidden : 0) + (proj > 0 ? proj * hidden : 0));
+      return perLayer(input) + (layers - 1) * perLayer(width * directions);
+    },
+  };
+}
+
+/** RNNBase's constructor arguments (`num_layers` that is not a positive integer reads as 1). */
+function rnnArgs(args: Args) {
+  const layersArg = args.get('num_layers');
+  const projArg = args.get('proj_size');
+  return {
+    input: d(args, 'input_size'),
+    hidden: d(args, 'hidden_size'),
+    layers: typeof layersArg === 'number' && Number.isSafeInteger(layersArg) && layersArg >= 1 ? layersArg : 1,
+    directions: args.get('bidirectional') === true ? 2 : 1,
+    proj: typeof projArg === 'number' && Number.isSafeInteger(projArg) && projArg > 0 ? projArg : 0,
+    bias: flag(args, 'bias'),
   };
 }
 

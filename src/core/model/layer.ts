@@ -128,7 +128,8 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
   });
   const main = mainParam(params);
   const f = main ? fans(main.shape, framework) : undefined;
-  const paramCount = params.length === 0 ? 0 : params.every((p) => p.count !== undefined) ? params.reduce((a, p) => a + (p.count ?? 0), 0) : { symbol: '?' };
+  const listed = params.length === 0 ? 0 : params.every((p) => p.count !== undefined) ? params.reduce((a, p) => a + (p.count ?? 0), 0) : { symbol: '?' };
+  const paramCount = (typeof listed === 'number' ? draft.spec.count?.(draft.args) : undefined) ?? listed;
   return {
     name: draft.name,
     type: draft.spec.type,

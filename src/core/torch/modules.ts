@@ -8,7 +8,7 @@
  */
 import { TORCH_LINEAR_DEFAULT } from '../model/catalog';
 import type { Value } from '../model/evaluate';
-import { ExactInitError, initTensor, type ExactTensor } from './init';
+import { ExactInitError, filled, initTensor, type ExactTensor } from './init';
 import type { TorchGenerator } from './generator';
 
 /** One parameter of a module, named as in `state_dict()` relative to the module. */
@@ -60,7 +60,7 @@ function linearLike(gen: TorchGenerator, shape: number[], outFeatures: number, b
   const fanIn = shape.length >= 2 ? shape[1] * shape.slice(2).reduce((a, b) => a * b, 1) : 0;
   if (conv && fanIn === 0) {
     // _ConvNd skips the bias init when fan_in is 0: it keeps torch.empty's contents.
-    params.push({ name: 'bias', shape: [outFeatures], values: new Float32Array(outFeatures), exact: false, reason: 'conv bias with fan_in 0 is left uninitialized by PyTorch' });
+    params.push({ name: 'bias', shape: [outFeatures], values: filled(gen, outFeatures, 0), exact: false, reason: 'conv bias with fan_in 0 is left uninitialized by PyTorch' });
     return params;
   }
   // Linear: `bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0` (it still draws).
@@ -85,9 +85,9 @@ function attention(gen: TorchGenerator, e: number, bias: boolean, addBiasKv: boo
     own.push({ ...initTensor(gen, { kind: 'xavier_uniform', gain: 1 }, [e, vdim]), name: 'v_proj_weight' });
   }
   if (bias) {
-    own.push(exact('in_proj_bias', [3 * e], new Float32Array(3 * e)));
+    own.push(exact('in_proj_bias', [3 * e], filled(gen, 3 * e, 0)));
     // constant_(out_proj.bias, 0): its draws were consumed at construction all the same.
-    outProj[1] = exact('bias', [e], new Float32Array(e));
+    outProj[1] = exact('bias', [e], filled(gen, e, 0));
   }
   if (addBiasKv) {
     own.push({ ...initTensor(gen, { kind: 'xavier_normal', gain: 1 }, [1, 1, e]), name: 'bias_k' });
@@ -96,9 +96,9 @@ function attention(gen: TorchGenerator, e: number, bias: boolean, addBiasKv: boo
   return [...own, ...prefixed('out_proj.', outProj)];
 }
 
-function norm(shape: number[]): ExactParam[] {
+function norm(gen: TorchGenerator, shape: number[]): ExactParam[] {
   const n = shape.reduce((a, b) => a * b, 1);
-  return [exact('weight', shape, new Float32Array(n).fill(1)), exact('bias', shape, new Float32Array(n))];
+  return [exact('weight', shape, filled(gen, n, 1)), exact('bias', shape, filled(gen, n, 0))];
 }
 
 /**
@@ -175,20 +175,20 @@ export function moduleParameters(gen: TorchGenerator, type: string, args: Module
       if (type === 'TransformerDecoderLayer') params.push(...prefixed('multihead_attn.', attention(gen, d, bias, false, d, d)));
       params.push(...prefixed('linear1.', linearLike(gen, [ff, d], ff, bias, false)));
       params.push(...prefixed('linear2.', linearLike(gen, [d, ff], d, bias, false)));
-      for (let i = 1; i <= (type === 'TransformerDecoderLayer' ? 3 : 2); i++) params.push(...prefixed(`norm${i}.`, norm([d])));
+      for (let i = 1; i <= (type === 'TransformerDecoderLayer' ? 3 : 2); i++) params.push(...prefixed(`norm${i}.`, norm(gen, [d])));
       return params;
     }
     case 'BatchNorm1d':
     case 'BatchNorm2d':
     case 'BatchNorm3d':
-      return bool(args, 'affine', true) ? norm([int(args, 'num_features')]) : [];
+      return bool(args, 'affine', true) ? norm(gen, [int(args, 'num_features')]) : [];
     case 'GroupNorm':
-      return bool(args, 'affine', true) ? norm([int(args, 'num_channels')]) : [];
+      return bool(args, 'affine', true) ? norm(gen, [int(args, 'num_channels')]) : [];
     case 'LayerNorm': {
       if (!bool(args, 'elementwise_affine', true)) return [];
       const v = args.normalized_shape;
       const shape = Array.isArray(v) ? sizes(args, 'normalized_shape', v.length) : [int(args, 'normalized_shape')];
-      return norm(shape);
+      return norm(gen, shape);
     }
     default:
       throw new ExactInitError(`${type} is not emulated`);
@@ -207,6 +207,9 @@ function recurrent(gen: TorchGenerator, type: 'RNN' | 'LSTM' | 'GRU', args: Modu
   const hr = proj > 0 ? proj : h;
   const k = h > 0 ? 1.0 / Math.sqrt(h) : 0;
   const draw = (name: string, shape: number[]) => exact(name, shape, gen.uniform32(shape.reduce((a, b) => a * b, 1), -k, k));
+  // Every layer draws one word per value: refuse a deep stack before building any of it.
+  const perLayer = (inL: number) => dirs * (gates * h * (inL + hr) + (bias ? 2 * gates * h : 0) + (proj > 0 ? proj * h : 0));
+  gen.reserve(layers === 0 ? 0 : perLayer(input) + (layers - 1) * perLayer(hr * dirs));
   const params: ExactParam[] = [];
   for (let l = 0; l < layers; l++) {
     for (let dir = 0; dir < dirs; dir++) {
