@@ -6,7 +6,7 @@
  * they follow the theme; exports resolve those variables first.
  */
 import * as Plot from '@observablehq/plot';
-import { DEFAULT_CONTROLS, PANEL_SCHEMES, NONLINEARITY_CHOICES, controlsProblem, isHostMessage, isPanelState, type Controls, type HostMessage, type PageMessage, type PanelState, type SeriesData } from './protocol';
+import { DEFAULT_CONTROLS, PANEL_SCHEMES, NONLINEARITY_CHOICES, controlsProblem, parseHostMessage, parsePanelState, type Controls, type HostMessage, type PageMessage, type PanelState, type SeriesData } from './protocol';
 import { binsCsv, densityBars, markers, statsRows, theoryCurve, xDomain } from './viewModel';
 
 interface VsCodeApi {
@@ -33,7 +33,8 @@ const COLORS: Record<SeriesData['role'], string> = {
   default: 'var(--vscode-charts-orange)',
 };
 
-let state: PanelState | undefined = isPanelState(vscode.getState()) ? (vscode.getState() as PanelState) : undefined;
+const saved = parsePanelState(vscode.getState());
+let state: PanelState | undefined = 'value' in saved ? saved.value : undefined;
 let controls: Controls = state?.controls ?? DEFAULT_CONTROLS;
 let lastHistogram: Extract<HostMessage, { type: 'histogram' }> | undefined;
 
@@ -196,7 +197,6 @@ function render(msg: Extract<HostMessage, { type: 'histogram' }>): void {
   const first = msg.series[0];
   setStatus(msg.phase === 'done' ? `${msg.layer}: ${first ? first.count.toLocaleString('en-US') : 0} weights` : `${msg.layer}: ${Math.round(msg.progress * 100)}% sampled…`);
   $('layers').querySelectorAll('li').forEach((li) => li.classList.toggle('selected', li.dataset.layer === msg.layer));
-  post({ type: 'rendered', request: msg.request, phase: msg.phase });
 }
 
 function renderTable(table: HTMLElement, rows: string[][]): void {
@@ -335,8 +335,12 @@ $('npy').addEventListener('click', () => post({ type: 'exportTensor' }));
 // ---- messages ----------------------------------------------------------------
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const msg = event.data;
-  if (!isHostMessage(msg)) return;
+  const parsed = parseHostMessage(event.data);
+  if ('problem' in parsed) {
+    setStatus(`InitLens ignored a message from the extension: ${parsed.problem}.`, true);
+    return;
+  }
+  const msg = parsed.value;
   switch (msg.type) {
     case 'model':
       renderModel(msg);

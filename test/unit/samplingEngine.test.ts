@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { describeLoadFailure, loadTfjsNode, selectBackend, TfjsBackend, type TfjsModule } from '../../src/core/sampling/backends';
-import { LatestOnly, sampleCpu, type SampleProgress, type SampleResult } from '../../src/core/sampling/engine';
+import { sampleCpu, type SampleProgress, type SampleResult } from '../../src/core/sampling/engine';
 import type { SampleRequest } from '../../src/core/sampling/plan';
 import { SamplingPool } from '../../src/core/sampling/pool';
 
@@ -95,11 +95,12 @@ describe('sampling engine: progress and cancellation', () => {
     assert.equal(again.count, 256 * 784);
   });
 
-  it('LatestOnly: a new request cancels the previous one', async () => {
-    const latest = new LatestOnly();
+  it('an aborted request rejects with its reason while the next one completes on the same pool', async () => {
     const p = pool(2);
-    const first = latest.run((signal) => sampleCpu(embedding, { pool: p, signal }));
-    const second = latest.run((signal) => sampleCpu({ ...kaiming, shape: [512, 512] }, { pool: p, signal }));
+    const controller = new AbortController();
+    const first = sampleCpu(embedding, { pool: p, signal: controller.signal });
+    controller.abort(new DOMException('superseded by a newer sampling request', 'AbortError'));
+    const second = sampleCpu({ ...kaiming, shape: [512, 512] }, { pool: p });
     await assert.rejects(first, (e: unknown) => e instanceof DOMException && e.name === 'AbortError' && /superseded/.test(e.message));
     assert.equal((await second).count, 512 * 512);
   });

@@ -231,26 +231,3 @@ export function tallyAll(plan: SamplingPlan): Tally {
   for (let chunk = 0; chunk < plan.chunks; chunk++) mergeTally(total, tallyChunk(plan, chunk));
   return total;
 }
-
-/**
- * Keeps only the newest request alive: each {@link LatestOnly.run} aborts the
- * previous one (its promise rejects with an AbortError) before starting.
- */
-export class LatestOnly {
-  private controller: AbortController | undefined;
-
-  run<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    this.controller?.abort(new DOMException('superseded by a newer sampling request', 'AbortError'));
-    const controller = new AbortController();
-    this.controller = controller;
-    return task(controller.signal).finally(() => {
-      if (this.controller === controller) this.controller = undefined;
-    });
-  }
-
-  /** Aborts the running request, if any. */
-  cancel(): void {
-    this.controller?.abort(new DOMException('sampling was cancelled', 'AbortError'));
-    this.controller = undefined;
-  }
-}
