@@ -15,7 +15,7 @@ import { layerRows, previewPlan, previewProblem, seedFromFile, seriesData, type 
 import { mainParam } from '../core/model/describe';
 import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
-import { selectBackend, BACKEND_SETTINGS, type BackendSetting, type ComputeBackend } from '../core/sampling/backends';
+import { backendLine, selectBackend, BACKEND_SETTINGS, type BackendSetting, type ComputeBackend } from '../core/sampling/backends';
 import { tallyChunk } from '../core/sampling/chunk';
 import { summarize } from '../core/sampling/engine';
 import { emptyTally, tallyValues } from '../core/sampling/histogram';
@@ -261,7 +261,7 @@ export class HistogramPanel implements vscode.Disposable {
           if (result) {
             partial[i] = seriesData(series, plan, result);
             progress[i] = 1;
-            if (i === 0 || (i === 1 && exact?.series)) backendText = `${exact?.series ? 'exact values computed in the extension host; other schemes: ' : ''}${result.backend.name === 'cpu' ? `CPU engine${result.backend.workers ? `, ${result.backend.workers} workers` : ''}` : result.backend.name}: ${result.backend.reason}`;
+            if (i === 0 || (i === 1 && exact?.series)) backendText = `${exact?.series ? 'exact values computed in the extension host; other schemes: ' : ''}${backendLine(result.backend)}`;
           } else {
             progress[i] = 1;
           }

@@ -23,6 +23,8 @@ export interface BackendReport {
   /** `cpu` (this engine), or the tfjs package that ran. */
   readonly name: 'cpu' | 'tfjs-node-gpu' | 'tfjs-node' | 'tfjs';
   readonly reason: string;
+  /** Why this backend ran, in a few words for the panel (no install steps: see {@link backendLine}). */
+  readonly summary?: string;
   /** Workers used by the CPU engine (0: in-thread). */
   readonly workers?: number;
   /** Candidates that were tried and failed, in order, each with its reason. */
