@@ -16,7 +16,7 @@ import { Commands } from './ids';
 
 export function registerApplyInit(analyses: DocumentAnalyses): vscode.Disposable {
   return vscode.commands.registerCommand(Commands.applyInit, async (...args: unknown[]) => {
-    const target = commandTarget(Commands.applyInit, args, 3);
+    const target = commandTarget(Commands.applyInit, args, 3, 'open');
     if (!target) return undefined;
     const { uri, model: modelName, layer: layerName } = target;
     const document = uri !== undefined ? await openTarget(uri) : vscode.window.activeTextEditor?.document;

@@ -13,7 +13,7 @@ import { Commands } from './ids';
 
 export function registerShowHistogram(extensionUri: vscode.Uri, analyses: DocumentAnalyses): vscode.Disposable {
   const command = vscode.commands.registerCommand(Commands.showHistogram, async (...args: unknown[]) => {
-    const target = commandTarget(Commands.showHistogram, args, 3);
+    const target = commandTarget(Commands.showHistogram, args, 3, 'workspace');
     if (!target) return undefined;
     const { uri, model, layer } = target;
     if (uri !== undefined && model !== undefined) {

@@ -25,7 +25,7 @@ export function registerShowSeedReport(analyses: DocumentAnalyses): vscode.Dispo
 
   const command = async (...args: unknown[]): Promise<string | undefined> => {
     // A Uri object (another extension's call) counts as its string.
-    const target = commandTarget(Commands.showSeedReport, args.length === 1 && args[0] instanceof vscode.Uri ? [args[0].toString()] : args, 1);
+    const target = commandTarget(Commands.showSeedReport, args.length === 1 && args[0] instanceof vscode.Uri ? [args[0].toString()] : args, 1, 'workspace');
     if (!target) return undefined;
     const document = await sourceDocument(target.uri);
     if (!document) {

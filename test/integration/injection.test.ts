@@ -8,10 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import MarkdownIt from 'markdown-it';
 import * as vscode from 'vscode';
 import { ROOT } from '../host/paths';
+import { waitFor } from './helpers';
 
 const DOCS = ['https://pytorch.org/docs/stable/nn.init.html', 'https://keras.io/api/layers/initializers/'];
 const md = new MarkdownIt('default', { html: true, linkify: true });
@@ -28,7 +30,10 @@ describe('crafted documents (hover_injection.py)', () => {
 
   it('hovers with no foreign link or image, trusted only for initlens.applyInit', async () => {
     const content = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reliability', 'hover_injection.py'), 'utf8');
-    const document = await vscode.workspace.openTextDocument({ language: 'python', content });
+    // A file of its own (not an untitled document, whose name a later suite reuses).
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'initlens-')), 'hover_injection.py');
+    fs.writeFileSync(file, content);
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(document);
     const lines = content.split('\n');
     const targets = [
@@ -36,8 +41,12 @@ describe('crafted documents (hover_injection.py)', () => {
       { line: lines.findIndex((l) => l.includes('nn.Linear(dims(')), column: lines.find((l) => l.includes('nn.Linear(dims('))!.indexOf('Linear') + 1 },
     ];
     for (const { line, column } of targets) {
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(line, column));
-      const ours = hovers.flatMap((h) => h.contents).filter((c): c is vscode.MarkdownString => typeof c !== 'string' && 'value' in c && c.value.startsWith('**InitLens**'));
+      // The first hover may come before InitLens has activated.
+      const ours = await waitFor(async () => {
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(line, column));
+        const found = hovers.flatMap((h) => h.contents).filter((c): c is vscode.MarkdownString => typeof c !== 'string' && 'value' in c && c.value.startsWith('**InitLens**'));
+        return found.length > 0 ? found : undefined;
+      }, `an InitLens hover on line ${line + 1}`);
       assert.equal(ours.length, 1, `one InitLens hover on line ${line + 1}`);
       const [hover] = ours;
       assert.deepEqual(hover.isTrusted, { enabledCommands: ['initlens.applyInit'] });
