@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { readConfig } from '../config';
 import { layerRows, previewPlan, previewProblem, seedFromFile, seriesData, type PreviewSeries } from '../core/preview/requests';
+import { revivedState } from '../core/preview/revive';
 import { mainParam } from '../core/model/describe';
 import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
@@ -24,7 +25,7 @@ import { npyBytes } from '../core/torch/npy';
 import { planSampling, SamplingError, type SamplingPlan } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
 import { isUserDocument } from '../arguments';
-import { DEFAULT_CONTROLS, hostMessageProblem, parsePageMessage, parsePanelState, type Controls, type HostMessage, type SeriesData } from '../webview/protocol';
+import { DEFAULT_CONTROLS, hostMessageProblem, parsePageMessage, type Controls, type HostMessage, type SeriesData } from '../webview/protocol';
 
 export const VIEW_TYPE = 'initlens.histogram';
 
@@ -74,20 +75,14 @@ export class HistogramPanel implements vscode.Disposable {
   static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, analyses: DocumentAnalyses, state: unknown): void {
     panel.webview.options = panelOptions(extensionUri);
     HistogramPanel.current?.dispose();
-    const parsed = parsePanelState(state);
-    const problem =
-      'problem' in parsed
-        ? `InitLens could not restore this panel: ${parsed.problem}. Use Preview on a model to open it again.`
-        : isUserDocument(parsed.value.uri)
-          ? undefined
-          : `InitLens did not reopen ${path.basename(vscode.Uri.parse(parsed.value.uri).path) || 'the previous document'}: it is not open in this window. Open it and use Preview.`;
-    if ('problem' in parsed || problem !== undefined) {
+    const revived = revivedState(state, isUserDocument);
+    if ('message' in revived) {
       HistogramPanel.current = new HistogramPanel(panel, extensionUri, analyses, undefined, undefined);
-      HistogramPanel.current.post({ type: 'error', message: problem ?? '' });
+      HistogramPanel.current.post({ type: 'error', message: revived.message });
       return;
     }
-    HistogramPanel.current = new HistogramPanel(panel, extensionUri, analyses, parsed.value, parsed.value.controls);
-    void HistogramPanel.current.retarget(parsed.value);
+    HistogramPanel.current = new HistogramPanel(panel, extensionUri, analyses, revived.state, revived.state.controls);
+    void HistogramPanel.current.retarget(revived.state);
   }
 
   /** The model shown; undefined in a restored panel whose document is not open. */

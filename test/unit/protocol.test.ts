@@ -13,6 +13,7 @@ import { layerRows, previewPlan, seriesData } from '../../src/core/preview/reque
 import { parsePython } from '../../src/core/python/parse';
 import { summarize, tallyAll } from '../../src/core/sampling/engine';
 import { planSampling } from '../../src/core/sampling/plan';
+import { revivedState } from '../../src/core/preview/revive';
 import {
   DEFAULT_CONTROLS,
   MAX_EXPORT_LENGTH,
@@ -155,6 +156,28 @@ describe('webview protocol readers', () => {
       `controls.scheme must be one of ${SCHEMES}`,
       'controls.nonlinearity must be one of relu, leaky_relu, tanh, sigmoid, selu, linear',
     ]);
+  });
+});
+
+describe('restoring a panel after a restart', () => {
+  const state = { uri: 'file:///work/my%20net.py', model: 'Net', layer: 'fc', controls: DEFAULT_CONTROLS };
+  it('follows a valid state of an open document only', () => {
+    const asked: string[] = [];
+    const open = (uri: string) => (asked.push(uri), uri === state.uri);
+    assert.deepEqual(revivedState(structuredClone(state), open), { state });
+    assert.deepEqual(revivedState({ ...state, uri: 'file:///home/user/other/model.py' }, open), {
+      message: 'InitLens did not reopen model.py: it is not open in this window. Open it and use Preview.',
+    });
+    assert.deepEqual(asked, [state.uri, 'file:///home/user/other/model.py']);
+  });
+
+  it('opens nothing for a state it cannot read', () => {
+    const open = () => assert.fail('a state that is not valid must not be looked up');
+    assert.deepEqual(revivedState({ ...state, controls: { ...DEFAULT_CONTROLS, std: 1e308 } }, open), {
+      message: 'InitLens could not restore this panel: controls.std must be a number from 0 to 1,000,000. Use Preview on a model to open it again.',
+    });
+    assert.deepEqual(revivedState({ ...state, note: 'x'.repeat(1e6) }, open), { message: 'InitLens could not restore this panel: it has an unknown field "note". Use Preview on a model to open it again.' });
+    assert.deepEqual(revivedState(undefined, open), { message: 'InitLens could not restore this panel: the value must be an object. Use Preview on a model to open it again.' });
   });
 });
 
