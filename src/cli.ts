@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /** Entry of the `initlens` binary (`dist/cli.js`): binds {@link runCli} to the process. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { runCli } from './cli/run';
+import { readBounded } from './node/readBounded';
 import { enableRelaxedSimd } from './node/relaxedSimd';
 
 declare const INITLENS_VERSION: string;
@@ -14,7 +15,7 @@ void Promise.resolve(
     {
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
-      readFile: (path) => readFileSync(path, 'utf8'),
+      readFile: readBounded,
       writeFile: (path, data) => writeFileSync(path, data),
     },
     INITLENS_VERSION,

@@ -1,10 +1,14 @@
 /**
  * The extension's settings, read in one place. Every key is declared (with its
- * default and description) in `package.json` → `contributes.configuration`.
+ * default and description) in `package.json` → `contributes.configuration`;
+ * the fallbacks here are those declared defaults (`core/settings.ts`), never
+ * a second copy of them.
  */
 import * as vscode from 'vscode';
 import { RULES, type RuleId } from './core/diagnostics/rules';
+import { BACKEND_SETTINGS, type BackendSetting } from './core/sampling/backends';
 import { MAX_SEED } from './core/seeding/plan';
+import { settingDefault, type SettingKey } from './core/settings';
 
 export interface InitLensConfig {
   /** `initlens.codeLens.enabled` */
@@ -25,20 +29,25 @@ export interface InitLensConfig {
   readonly seedWarnOnly: boolean;
   /** The diagnostic rules switched on (`initlens.diagnostics.<rule>`). */
   readonly diagnostics: ReadonlySet<RuleId>;
+  /** `initlens.compute.backend`: where histograms are sampled. */
+  readonly computeBackend: BackendSetting;
 }
 
 export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
   const c = vscode.workspace.getConfiguration('initlens', scope);
+  const get = <K extends SettingKey>(key: K) => c.get(key, settingDefault(key));
+  const backend = get('compute.backend');
   return {
-    codeLensEnabled: c.get<boolean>('codeLens.enabled', true),
-    layerLenses: c.get<boolean>('codeLens.layers', true),
-    initVariant: c.get<string>('init.variant', 'normal') === 'uniform' ? 'uniform' : 'normal',
-    maxFileSize: Math.max(0, c.get<number>('analysis.maxFileSize', 2_000_000)),
-    hoverEnabled: c.get<boolean>('hover.enabled', true),
-    seedDefault: validSeed(c.get<number>('seed.default', 42)) ?? 42,
-    seedDeterministic: c.get<boolean>('seed.deterministic', true),
-    seedWarnOnly: c.get<boolean>('seed.warnOnly', false),
-    diagnostics: new Set(RULES.filter((rule) => c.get<boolean>(`diagnostics.${rule}`, true))),
+    codeLensEnabled: get('codeLens.enabled'),
+    layerLenses: get('codeLens.layers'),
+    initVariant: get('init.variant') === 'uniform' ? 'uniform' : 'normal',
+    maxFileSize: Math.max(0, get('analysis.maxFileSize')),
+    hoverEnabled: get('hover.enabled'),
+    seedDefault: validSeed(get('seed.default')) ?? settingDefault('seed.default'),
+    seedDeterministic: get('seed.deterministic'),
+    seedWarnOnly: get('seed.warnOnly'),
+    diagnostics: new Set(RULES.filter((rule) => get(`diagnostics.${rule}`))),
+    computeBackend: (BACKEND_SETTINGS as readonly string[]).includes(backend) ? (backend as BackendSetting) : 'auto',
   };
 }
 

@@ -3,6 +3,7 @@
  * every parameter of a PyTorch model as PyTorch's CPU generator initializes
  * it, named like `state_dict()` keys, optionally written as an `.npz`.
  */
+import { LIMITS, LimitError } from '../core/limits';
 import { ModelAnalyzer } from '../core/model/analyze';
 import { parsePython } from '../core/python/parse';
 import { analyzeSeeding } from '../core/seeding/analyze';
@@ -12,7 +13,7 @@ import { ExactInitError } from '../core/torch/init';
 import { npzBytes } from '../core/torch/npy';
 import type { CliIo } from './run';
 import { parseTorchSeed } from './sample';
-import { parse, UsageError, readInput } from './usage';
+import { integerOption, oneOf, parse, UsageError, readInput } from './usage';
 
 export const MODEL_USAGE = `  model FILE --torch-exact [--class NAME] [--seed N] [--npz OUT.npz]
                          Every parameter of a PyTorch model as PyTorch's CPU
@@ -39,22 +40,16 @@ const OPTIONS = {
 
 /** Runs `initlens model`; returns the exit code. */
 export function modelCommand(args: readonly string[], io: CliIo): number {
-  const { values, positionals } = parse(args.reduce<string[]>((out, a) => {
-    // `--seed -1`: node:util refuses option values starting with '-'.
-    if (out.length > 0 && out[out.length - 1] === '--seed' && /^-\d/.test(a)) out[out.length - 1] = `--seed=${a}`;
-    else out.push(a);
-    return out;
-  }, []), OPTIONS);
+  const { values, positionals } = parse(args, OPTIONS);
   if (values.help) {
     io.stdout(MODEL_USAGE);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`model takes exactly one FILE, got ${positionals.length}`);
   if (!values['torch-exact']) throw new UsageError('model needs --torch-exact (the only mode so far)');
-  const format = values.format ?? 'decimal';
-  if (format !== 'decimal' && format !== 'bits') throw new UsageError(`--format must be one of decimal, bits; got '${format}'`);
-  const count = values.values === undefined ? 4 : Number(values.values);
-  if (!Number.isInteger(count) || count < 0 || count > 1_000_000) throw new UsageError(`--values expects an integer in 0..1000000, got '${values.values}'`);
+  const format = oneOf('format', values.format, ['decimal', 'bits'] as const, 'decimal');
+  const count = integerOption('values', values.values, 0, LIMITS.printedValues.value, 4);
+  const seedArg = values.seed === undefined ? undefined : parseTorchSeed(values.seed);
   const file = positionals[0];
   const text = readInput(io, file);
   if (text === undefined) return 1;
@@ -68,7 +63,7 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const seeding = analyzeSeeding(tree, text);
   let seed: bigint;
   let seedNote = '';
-  if (values.seed !== undefined) seed = parseTorchSeed(values.seed);
+  if (seedArg !== undefined) seed = seedArg;
   else {
     const found = findTorchSeed(model, text, seeding);
     if (!('seed' in found)) {
@@ -80,9 +75,10 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   }
   let params;
   try {
-    params = exactParameters(model, seed, { otherDraws: otherTorchDraws(seeding) });
+    // Bounded before drawing: values computed (memory) and words drawn or skipped (time).
+    params = exactParameters(model, seed, { otherDraws: otherTorchDraws(seeding), limits: { values: 'exactValues', words: 'exactStreamWords' } });
   } catch (error) {
-    if (error instanceof ExactInitError) {
+    if (error instanceof ExactInitError || error instanceof LimitError) {
       io.stderr(`initlens: ${error.message}\n`);
       return 1;
     }

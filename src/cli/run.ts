@@ -13,13 +13,17 @@ import { analyzeFiles } from './analyze';
 import { modelCommand, MODEL_USAGE } from './model';
 import { sampleCommand, SAMPLE_USAGE } from './sample';
 import { seedCommand, SEED_USAGE } from './seed';
-import { parse, readInput, UsageError } from './usage';
+import { LimitError } from '../core/limits';
+import { InputError, parse, readInput, UsageError, type ReadInput } from './usage';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** Reads a file as UTF-8; throws a Node `ErrnoException` when it cannot. */
-  readonly readFile: (path: string) => string;
+  /**
+   * Reads a file as UTF-8, refusing one longer than `limit` bytes (without
+   * reading past it); throws a Node `ErrnoException` when it cannot.
+   */
+  readonly readFile: ReadInput;
   /** Writes a file (`model --npz`, `seed --write`; strings as UTF-8); throws a Node `ErrnoException` when it cannot. */
   readonly writeFile?: (path: string, data: string | Uint8Array) => void;
 }
@@ -46,42 +50,58 @@ with syntax errors still yields what could be read).
 
 /**
  * Runs one command. Returns the exit code, or a promise of it for commands
- * that compute asynchronously (`sample`, on the worker pool).
+ * that compute asynchronously (`sample`, on the worker pool). Every failure
+ * is one `initlens: …` line on stderr, never a stack trace.
  */
 export function runCli(argv: readonly string[], io: CliIo, version: string): number | Promise<number> {
   try {
-    const [command, ...rest] = argv;
-    if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-      io.stdout(USAGE);
-      return 0;
-    }
-    if (command === '-v' || command === '--version') {
-      io.stdout(`${version}\n`);
-      return 0;
-    }
-    if (command === 'report') return report(rest, io);
-    if (command === 'analyze') {
-      const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
-      if (positionals.length === 0) throw new UsageError('analyze needs at least one FILE');
-      return analyzeFiles({ files: positionals, json: values.json === true }, io);
-    }
-    if (command === 'model') return modelCommand(rest, io);
-    if (command === 'seed') return seedCommand(rest, io);
-    if (command === 'sample') return sampleCommand(rest, io).catch((error: unknown) => usageExit(error, io));
-    if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
-    throw new UsageError(`unknown command '${command}'`);
+    const code = dispatch(argv, io, version);
+    return typeof code === 'number' ? code : code.catch((error: unknown) => failure(error, io));
   } catch (error) {
-    return usageExit(error, io);
+    return failure(error, io);
   }
 }
 
-function usageExit(error: unknown, io: CliIo): number {
+function dispatch(argv: readonly string[], io: CliIo, version: string): number | Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (command === '-v' || command === '--version') {
+    io.stdout(`${version}\n`);
+    return 0;
+  }
+  if (command === 'report') return report(rest, io);
+  if (command === 'analyze') {
+    const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+    if (positionals.length === 0) throw new UsageError('analyze needs at least one FILE');
+    return analyzeFiles({ files: positionals, json: values.json === true }, io);
+  }
+  if (command === 'model') return modelCommand(rest, io);
+  if (command === 'seed') return seedCommand(rest, io);
+  if (command === 'sample') return sampleCommand(rest, io);
+  if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
+  throw new UsageError(`unknown command '${command}'`);
+}
+
+/** Exit 2 for usage errors, 1 for everything else, each as one line. */
+function failure(error: unknown, io: CliIo): number {
   if (error instanceof UsageError) {
-    io.stderr(`initlens: ${error.message} (see 'initlens --help')\n`);
+    io.stderr(`initlens: ${oneLine(error.message)} (see 'initlens --help')\n`);
     return 2;
   }
-  throw error;
+  if (error instanceof InputError || error instanceof LimitError) {
+    io.stderr(`initlens: ${oneLine(error.message)}\n`);
+    return 1;
+  }
+  // A defect of InitLens itself: still one line, so scripts can rely on the format.
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  io.stderr(`initlens: internal error: ${oneLine(error instanceof Error ? error.message : String(error))}${code ? ` (${code})` : ''}\n`);
+  return 1;
 }
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
 
 function report(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parse(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });

@@ -5,14 +5,19 @@
 import { BACKEND_SETTINGS, selectBackend, type BackendSetting } from '../core/sampling/backends';
 import { sampleValues } from '../core/sampling/chunk';
 import type { SampleResult } from '../core/sampling/engine';
-import { MAX_BINS, planSampling, SamplingError, normalizeSeed, type SampleRequest } from '../core/sampling/plan';
+import { planSampling, SamplingError, type SampleRequest } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
-import { KERAS_PRESETS, NONLINEARITIES, type FanMode, type Framework, type InitScheme, type Nonlinearity } from '../core/init/schemes';
+import { MAX_SEED as SAMPLER_MAX_SEED } from '../core/sampling/prng';
+import { NONLINEARITIES, type Framework, type InitScheme } from '../core/init/schemes';
+import { exceeds, LIMITS, limitMessage, type LimitKey } from '../core/limits';
+import { lookupLayer, TORCH_LINEAR_DEFAULT } from '../core/model/catalog';
+import type { Value } from '../core/model/evaluate';
+import { kerasInitializerObject, torchInitScheme, type ArgReader } from '../core/model/initCalls';
 import { f32Bits } from '../core/torch/float';
 import { MAX_SEED, MIN_SEED } from '../core/torch/generator';
 import { exactTensor } from '../core/torch/exact';
 import { ExactInitError } from '../core/torch/init';
-import { parse, UsageError } from './usage';
+import { ANY_REAL, bigintOption, integerOption, oneOf, parse, realOption, UsageError, type RealRange } from './usage';
 
 /** The I/O the command needs (a subset of run.ts's `CliIo`). */
 interface SampleIo {
@@ -36,7 +41,7 @@ export const SAMPLE_USAGE = `  sample --scheme NAME --shape D0,D1,... [options]
       --mean X  --std X  --low X  --high X  --value X  --sparsity X  --groups N
       --scale X  --distribution truncated_normal|untruncated_normal|uniform
       --framework torch|keras   (fan layout; default from the scheme's library)
-      --seed N (0..2^64-1, default 0)   --bins N (1..${MAX_BINS}, default 100)
+      --seed N (0..2^64-1, default 0)   --bins N (1..${LIMITS.bins.value}, default 100)
       --json   --values N (also print the first N weights)
       --backend auto|cpu|gpu (default auto)   --verbose (backend choice on stderr)
       --torch-exact   the very values PyTorch's CPU generator gives this scheme
@@ -45,8 +50,6 @@ export const SAMPLE_USAGE = `  sample --scheme NAME --shape D0,D1,... [options]
       --format decimal|bits   with --torch-exact: bits prints float32 patterns
                       as uint32 hex, for exact comparison
 `;
-
-const KERAS_NAMES = new Set(['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'variance_scaling', 'random_normal', 'random_uniform', 'truncated_normal']);
 
 const OPTIONS = {
   scheme: { type: 'string' },
@@ -78,143 +81,120 @@ const OPTIONS = {
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
-/** A finite number, written as JavaScript/Python would (`0.1`, `-2`, `1e-3`, `inf` rejected). */
-function number(values: Values, name: 'a' | 'gain' | 'mean' | 'std' | 'low' | 'high' | 'value' | 'sparsity' | 'scale', fallback: number): number {
-  const text = values[name];
-  if (text === undefined) return fallback;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text.trim())) throw new UsageError(`--${name} expects a number, got '${text}'`);
-  const x = Number(text);
-  if (!Number.isFinite(x)) throw new UsageError(`--${name} is out of range: '${text}'`);
-  return x;
+/** Keras initializers by their snake_case CLI name → class name (`keras/src/initializers`). */
+const KERAS_CLASSES: Readonly<Record<string, string>> = {
+  glorot_uniform: 'GlorotUniform',
+  glorot_normal: 'GlorotNormal',
+  he_uniform: 'HeUniform',
+  he_normal: 'HeNormal',
+  lecun_uniform: 'LecunUniform',
+  lecun_normal: 'LecunNormal',
+  variance_scaling: 'VarianceScaling',
+  random_normal: 'RandomNormal',
+  random_uniform: 'RandomUniform',
+  truncated_normal: 'TruncatedNormal',
+};
+
+/**
+ * CLI options that spell a library argument differently: `--low/--high` are
+ * uniform's and trunc_normal's `a`/`b` (kaiming's `a` is `--a`), Keras's
+ * `minval`/`maxval`/`stddev`; `--value` is `constant_`'s `val`.
+ */
+const SPELLING: Readonly<Record<string, Readonly<Record<string, keyof typeof OPTIONS>>>> = {
+  uniform: { a: 'low', b: 'high' },
+  trunc_normal: { a: 'low', b: 'high' },
+  constant: { val: 'value' },
+  RandomUniform: { minval: 'low', maxval: 'high' },
+  RandomNormal: { stddev: 'std' },
+  TruncatedNormal: { stddev: 'std' },
+};
+
+/** The range of each numeric option (the magnitude bound keeps statistics finite). */
+const M = ANY_REAL.max;
+const RANGES: Readonly<Record<string, RealRange>> = {
+  a: ANY_REAL,
+  mean: ANY_REAL,
+  low: ANY_REAL,
+  high: ANY_REAL,
+  value: ANY_REAL,
+  gain: { min: 0, max: M },
+  std: { min: 0, max: M },
+  sparsity: { min: 0, max: 1 },
+  scale: { min: 0, max: M, above: true },
+};
+
+/** Text options and the values each accepts. */
+const CHOICES: Readonly<Record<string, readonly string[]>> = {
+  mode: ['fan_in', 'fan_out'],
+  nonlinearity: NONLINEARITIES,
+  distribution: ['truncated_normal', 'untruncated_normal', 'uniform'],
+};
+
+/** `256,784` (or `256x784`) → [256, 784]; every dimension a positive integer, the product within `limit`. */
+export function parseShape(text: string | undefined, limit: LimitKey = 'sampleElements'): number[] {
+  if (text === undefined || text === '') throw new UsageError('--shape is required, e.g. --shape 256,784');
+  const parts = text.split(/[,x×]/);
+  const shape = parts.map((p) => {
+    if (!/^\d{1,16}$/.test(p) || Number(p) === 0) throw new UsageError(`--shape dimensions must be positive integers, got '${p}' in '${text}'`);
+    return Number(p);
+  });
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (exceeds(limit, count)) throw new UsageError(`--shape ${shape.join('×')}: ${limitMessage(limit, count)}`);
+  return shape;
 }
 
-function integer(text: string | undefined, name: string, min: number, max: number, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text.trim())) throw new UsageError(`--${name} expects an integer in ${min}..${max}, got '${text}'`);
-  const n = Number(text);
-  if (n < min || n > max) throw new UsageError(`--${name} must be in ${min}..${max}, got ${text}`);
-  return n;
-}
-
-function oneOf<T extends string>(text: string | undefined, name: string, allowed: readonly T[], fallback: T): T {
-  if (text === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${text}'`);
-  return text as T;
-}
-
-/** `256,784` (or `256x784`) → [256, 784]; every dimension a positive integer. */
-export function parseShape(text: string | undefined): number[] {
-  if (text === undefined || text.trim() === '') throw new UsageError('--shape is required, e.g. --shape 256,784');
-  const parts = text.split(/[,x×]/).map((p) => p.trim());
-  for (const p of parts) {
-    if (!/^\d+$/.test(p) || Number(p) === 0 || !Number.isSafeInteger(Number(p))) {
-      throw new UsageError(`--shape dimensions must be positive integers, got '${p}' in '${text}'`);
-    }
-  }
-  return parts.map(Number);
-}
-
-function requireStd(std: number): number {
-  if (std < 0) throw new UsageError(`--std must be >= 0, got ${std}`);
-  return std;
-}
-
-function requireRange(low: number, high: number): void {
-  if (!(low < high)) throw new UsageError(`--low must be less than --high, got low=${low}, high=${high}`);
-}
-
-/** The scheme named on the command line, with each library's defaults. */
+/**
+ * The scheme named on the command line. The schemes and their defaults are
+ * the analysis' own (`core/model/initCalls.ts`, the PyTorch module defaults
+ * of `core/model/catalog.ts`); the CLI only maps its options onto their
+ * arguments and range-checks them.
+ */
 export function schemeFromArgs(values: Values): { scheme: InitScheme; framework: Framework; name: string } {
   const raw = values.scheme;
   if (raw === undefined) throw new UsageError('--scheme is required, e.g. --scheme kaiming_normal');
   const name = raw.replace(/_$/, '');
-  const framework = oneOf<Framework>(values.framework, 'framework', ['torch', 'keras'], KERAS_NAMES.has(name) ? 'keras' : 'torch');
-  const nonlinearity = (fallback: Nonlinearity) => oneOf<Nonlinearity>(values.nonlinearity, 'nonlinearity', NONLINEARITIES, fallback);
-  const fanMode = () => oneOf<FanMode>(values.mode, 'mode', ['fan_in', 'fan_out'], 'fan_in');
-  const gain = () => number(values, 'gain', 1);
-  const scheme = ((): InitScheme => {
-    switch (name) {
-      case 'uniform':
-      case 'random_uniform': {
-        // torch.nn.init.uniform_(a=0, b=1); keras RandomUniform(minval=-0.05, maxval=0.05).
-        const keras = name === 'random_uniform';
-        const a = number(values, 'low', keras ? -0.05 : 0);
-        const b = number(values, 'high', keras ? 0.05 : 1);
-        requireRange(a, b);
-        return { kind: 'uniform', a, b };
-      }
-      case 'normal':
-      case 'random_normal': {
-        // torch normal_(mean=0, std=1); keras RandomNormal(mean=0, stddev=0.05).
-        const std = requireStd(number(values, 'std', name === 'normal' ? 1 : 0.05));
-        return { kind: 'normal', mean: number(values, 'mean', 0), std };
-      }
-      case 'trunc_normal': {
-        // torch trunc_normal_(mean=0, std=1, a=-2, b=2): absolute bounds.
-        const std = requireStd(number(values, 'std', 1));
-        if (std === 0) throw new UsageError('--std must be > 0 for trunc_normal');
-        const a = number(values, 'low', -2);
-        const b = number(values, 'high', 2);
-        requireRange(a, b);
-        return { kind: 'trunc_normal', mean: number(values, 'mean', 0), std, a, b };
-      }
-      case 'truncated_normal': {
-        // keras TruncatedNormal(mean=0, stddev=0.05): redrawn beyond 2 stddev.
-        const std = requireStd(number(values, 'std', 0.05));
-        if (std === 0) throw new UsageError('--std must be > 0 for truncated_normal');
-        const mean = number(values, 'mean', 0);
-        return { kind: 'trunc_normal', mean, std, a: mean - 2 * std, b: mean + 2 * std };
-      }
-      case 'constant':
-        return { kind: 'constant', value: number(values, 'value', 0) };
-      case 'ones':
-      case 'zeros':
-      case 'eye':
-        return { kind: name };
-      case 'dirac':
-        return { kind: 'dirac', groups: integer(values.groups, 'groups', 1, 2 ** 31, 1) };
-      case 'xavier_uniform':
-      case 'xavier_normal':
-      case 'orthogonal':
-        return { kind: name, gain: gain() };
-      case 'kaiming_uniform':
-      case 'kaiming_normal':
-        // torch's defaults: a=0, mode='fan_in', nonlinearity='leaky_relu'.
-        return { kind: name, a: number(values, 'a', 0), mode: fanMode(), nonlinearity: nonlinearity('leaky_relu') };
-      case 'sparse': {
-        const sparsity = number(values, 'sparsity', 0.1);
-        if (sparsity < 0 || sparsity > 1) throw new UsageError(`--sparsity must be in [0, 1], got ${sparsity}`);
-        return { kind: 'sparse', sparsity, std: requireStd(number(values, 'std', 0.01)) };
-      }
-      case 'glorot_uniform':
-      case 'glorot_normal':
-      case 'he_uniform':
-      case 'he_normal':
-      case 'lecun_uniform':
-      case 'lecun_normal':
-        return KERAS_PRESETS[name];
-      case 'variance_scaling': {
-        const scale = number(values, 'scale', 1);
-        if (!(scale > 0)) throw new UsageError(`--scale must be > 0, got ${scale}`);
-        return {
-          kind: 'variance_scaling',
-          scale,
-          mode: oneOf(values.mode, 'mode', ['fan_in', 'fan_out', 'fan_avg'] as const, 'fan_in'),
-          distribution: oneOf(values.distribution, 'distribution', ['truncated_normal', 'untruncated_normal', 'uniform'] as const, 'truncated_normal'),
-        };
-      }
-      // PyTorch module defaults (torch/nn/modules/linear.py, conv.py `reset_parameters`;
-      // sparse.py Embedding `reset_parameters`: normal_).
-      case 'torch_default_linear':
-      case 'torch_default_conv':
-        return { kind: 'kaiming_uniform', a: Math.sqrt(5), mode: 'fan_in', nonlinearity: 'leaky_relu' };
-      case 'torch_default_embedding':
-        return { kind: 'normal', mean: 0, std: 1 };
-      default:
-        throw new UsageError(`unknown scheme '${raw}'`);
-    }
-  })();
+  const kerasClass = Object.hasOwn(KERAS_CLASSES, name) ? KERAS_CLASSES[name] : undefined;
+  const framework = oneOf<Framework>('framework', values.framework, ['torch', 'keras'], kerasClass ? 'keras' : 'torch');
+  const option = (key: keyof typeof OPTIONS, text: string): Value => {
+    if (key === 'groups') return Number(bigintOption('groups', text, 1n, 2n ** 31n - 1n));
+    if (Object.hasOwn(RANGES, key)) return realOption(key, text, RANGES[key]);
+    // variance_scaling also weighs fans by their average.
+    const choices = key === 'mode' && kerasClass === 'VarianceScaling' ? [...CHOICES.mode, 'fan_avg'] : CHOICES[key];
+    return choices ? oneOf(key, text, choices, text) : text;
+  };
+  // Every option given is checked, whether or not this scheme reads it.
+  for (const key of ['groups', ...Object.keys(RANGES), ...Object.keys(CHOICES)] as (keyof typeof OPTIONS)[]) {
+    const text = values[key];
+    if (typeof text === 'string') option(key, text);
+  }
+  const spelling = SPELLING[kerasClass ?? name] ?? {};
+  const read: ArgReader = (arg) => {
+    const key = (spelling[arg] ?? arg) as keyof typeof OPTIONS;
+    const text = Object.hasOwn(OPTIONS, key) ? values[key] : undefined;
+    return typeof text === 'string' ? option(key, text) : undefined;
+  };
+  const scheme = kerasClass
+    ? kerasInitializerObject(kerasClass, read)
+    : name === 'torch_default_linear' || name === 'torch_default_conv'
+      ? TORCH_LINEAR_DEFAULT
+      : name === 'torch_default_embedding'
+        ? lookupLayer('torch.nn.Embedding')?.params(new Map())[0].init
+        : torchInitScheme(name, read);
+  if (scheme === undefined) throw new UsageError(`unknown scheme '${raw}'`);
+  if (scheme === null) throw new UsageError(`${name} needs ${REQUIRED[name] ?? 'other arguments'}`);
+  checkScheme(scheme, name);
   return { scheme, framework, name };
+}
+
+/** Arguments the library itself requires (`constant_(tensor, val)`, `sparse_(tensor, sparsity)`). */
+const REQUIRED: Readonly<Record<string, string>> = { constant: '--value', sparse: '--sparsity' };
+
+/** What the libraries refuse at run time, refused here before sampling. */
+function checkScheme(scheme: InitScheme, name: string): void {
+  if ((scheme.kind === 'uniform' || scheme.kind === 'trunc_normal') && !(scheme.a < scheme.b)) {
+    throw new UsageError(`--low must be less than --high, got low=${scheme.a}, high=${scheme.b}`);
+  }
+  if (scheme.kind === 'trunc_normal' && scheme.std === 0) throw new UsageError(`--std must be > 0 for ${name}`);
 }
 
 /** Shape × scheme → human text: header, statistics, a bar chart of the bins. */
@@ -294,44 +274,22 @@ export function resultJson(result: SampleResult, name: string, seed: bigint, val
   };
 }
 
-/**
- * `--std -1` → `--std=-1`: node:util's parseArgs refuses option values that
- * start with a dash, but negative numbers are ordinary here (`--low -0.5`).
- */
-function joinNegativeNumbers(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const name = args[i].startsWith('--') && !args[i].includes('=') ? args[i].slice(2) : undefined;
-    const option = name !== undefined && Object.hasOwn(OPTIONS, name) ? OPTIONS[name as keyof typeof OPTIONS] : undefined;
-    if (option?.type === 'string' && i + 1 < args.length && /^-(\d|\.\d)/.test(args[i + 1])) {
-      out.push(`${args[i]}=${args[i + 1]}`);
-      i++;
-    } else out.push(args[i]);
-  }
-  return out;
-}
-
 /** Runs `initlens sample`; usage problems throw {@link UsageError} (exit 2). */
 export async function sampleCommand(args: readonly string[], io: SampleIo): Promise<number> {
-  const { values, positionals } = parse(joinNegativeNumbers(args), OPTIONS);
+  const { values, positionals } = parse(args, OPTIONS);
   if (values.help) {
     io.stdout(SAMPLE_USAGE);
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`sample takes no positional arguments, got '${positionals[0]}'`);
   const { scheme, framework, name } = schemeFromArgs(values);
-  const shape = parseShape(values.shape);
+  const shape = parseShape(values.shape, values['torch-exact'] ? 'exactValues' : 'sampleElements');
   if (values['torch-exact']) return torchExact(values, scheme, framework, name, shape, io);
   if (values.format !== undefined) throw new UsageError('--format needs --torch-exact');
-  let seed: bigint;
-  try {
-    seed = normalizeSeed(values.seed ?? '0');
-  } catch {
-    throw new UsageError(`--seed must be an integer in 0..18446744073709551615, got '${values.seed}'`);
-  }
-  const bins = integer(values.bins, 'bins', 1, MAX_BINS, 100);
-  const valueCount = integer(values.values, 'values', 0, 1_000_000, 0);
-  const backendSetting = oneOf<BackendSetting>(values.backend, 'backend', BACKEND_SETTINGS, 'auto');
+  const seed = values.seed === undefined ? 0n : bigintOption('seed', values.seed, 0n, SAMPLER_MAX_SEED);
+  const bins = integerOption('bins', values.bins, 1, LIMITS.bins.value, 100);
+  const valueCount = integerOption('values', values.values, 0, LIMITS.printedValues.value, 0);
+  const backendSetting = oneOf<BackendSetting>('backend', values.backend, BACKEND_SETTINGS, 'auto');
   const request: SampleRequest = { scheme, shape, framework, seed, bins };
   let plan;
   try {
@@ -366,21 +324,16 @@ export async function sampleCommand(args: readonly string[], io: SampleIo): Prom
 
 /** A `torch.manual_seed` argument: any integer PyTorch accepts, negative ones included. */
 export function parseTorchSeed(text: string | undefined): bigint {
-  const raw = (text ?? '0').trim();
-  if (!/^[+-]?\d+$/.test(raw)) throw new UsageError(`--seed must be an integer in -9223372036854775808..18446744073709551615, got '${text}'`);
-  const seed = BigInt(raw);
-  if (seed < MIN_SEED || seed > MAX_SEED) throw new UsageError(`--seed must be an integer in -9223372036854775808..18446744073709551615, got '${text}'`);
-  return seed;
+  return text === undefined ? 0n : bigintOption('seed', text, MIN_SEED, MAX_SEED);
 }
 
 /** `sample --torch-exact`: the exact tensor's first values, its statistics, and whether it is exact. */
 function torchExact(values: Values, scheme: InitScheme, framework: Framework, name: string, shape: number[], io: SampleIo): number {
   if (framework !== 'torch') throw new UsageError(`--torch-exact reproduces torch.nn.init; '${name}' is a Keras initializer`);
   const seed = parseTorchSeed(values.seed);
-  const count = integer(values.values, 'values', 0, 1_000_000, 10);
-  const format = oneOf(values.format, 'format', ['decimal', 'bits'] as const, 'decimal');
+  const count = integerOption('values', values.values, 0, LIMITS.printedValues.value, 10);
+  const format = oneOf('format', values.format, ['decimal', 'bits'] as const, 'decimal');
   const n = shape.reduce((a, b) => a * b, 1);
-  if (n > 2 ** 28) throw new UsageError(`--torch-exact computes every value; ${n} elements is above the 2^28 limit`);
   let t;
   try {
     t = exactTensor(scheme, shape, seed);

@@ -8,7 +8,7 @@ import { parsePython } from '../core/python/parse';
 import { EditRefused, MAX_SEED, applyTextEdits, planSeedForText } from '../core/seeding/plan';
 import { seedIpynb } from '../core/seeding/notebook';
 import type { CliIo } from './run';
-import { parse, UsageError, readInput } from './usage';
+import { bigintOption, parse, UsageError, readInput } from './usage';
 
 export const SEED_USAGE = `  seed FILE [--seed N] [--deterministic|--no-deterministic] [--warn-only] [--write]
                          FILE (.py or .ipynb) with one seed_everything(N) that seeds
@@ -19,8 +19,7 @@ export const SEED_USAGE = `  seed FILE [--seed N] [--deterministic|--no-determin
 
 /** The seed CLI argument, validated: digits only, 0..2^32−1. */
 export function parseSeed(raw: string): number {
-  if (!/^\d{1,10}$/.test(raw) || Number(raw) > MAX_SEED) throw new UsageError(`--seed must be an integer from 0 to ${MAX_SEED}, got '${raw}'`);
-  return Number(raw);
+  return Number(bigintOption('seed', raw, 0n, BigInt(MAX_SEED)));
 }
 
 export function seedCommand(args: readonly string[], io: CliIo): number {
@@ -40,6 +39,7 @@ export function seedCommand(args: readonly string[], io: CliIo): number {
     warnOnly: values['warn-only'] === true,
   };
   const file = positionals[0];
+  if (values.write && file === '-') throw new UsageError('--write needs a FILE to write back, not - (stdin)');
   const text = readInput(io, file);
   if (text === undefined) return 1;
   let result: { text: string; summary: string };

@@ -1,13 +1,31 @@
-/** Usage errors shared by the CLI's commands. */
+/** Argument parsing and input reading shared by the CLI's commands: strict, bounded, one-line errors. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { LIMITS, limitText } from '../core/limits';
 
 /** A usage error: reported as one line on stderr, exit code 2. */
 export class UsageError extends Error {}
 
-/** `node:util` parseArgs, strict, with its multi-line messages cut to one {@link UsageError} line. */
+/** A failure of the input or of the work (unreadable file, above a limit): one line on stderr, exit code 1. */
+export class InputError extends Error {}
+
+/**
+ * `node:util` parseArgs, strict, with its multi-line messages cut to one
+ * {@link UsageError} line. `--opt -1` is read as the value -1 for string
+ * options: parseArgs would take `-1` for a flag, but negative numbers are
+ * ordinary values here (`--low -0.5`, `--seed -1`).
+ */
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T) {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') && !args[i].includes('=') ? args[i].slice(2) : undefined;
+    const option = name !== undefined && Object.hasOwn(options, name) ? options[name] : undefined;
+    if (option?.type === 'string' && i + 1 < args.length && /^-(\d|\.\d)/.test(args[i + 1])) {
+      joined.push(`${args[i]}=${args[i + 1]}`);
+      i++;
+    } else joined.push(args[i]);
+  }
   try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joined, options, allowPositionals: true, strict: true });
   } catch (error) {
     // node:util's messages are multi-line with hints; keep the first sentence.
     const message = error instanceof Error ? error.message.split('\n')[0].replace(/\. To specify.*$/, '') : String(error);
@@ -15,16 +33,79 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: r
   }
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const show = (x: number | bigint) => String(x);
+
 /**
- * Reads an input file; on failure prints `initlens: cannot read 'FILE' (CODE)`
- * and returns undefined (each command chooses its exit code).
+ * An integer option, in decimal digits only (no `0x10`, `1e3`, blanks or
+ * empty text), within [min, max]; `fallback` when the option is absent.
  */
-export function readInput(io: { readonly readFile: (path: string) => string; readonly stderr: (text: string) => void }, file: string): string | undefined {
+export function integerOption(name: string, text: string | undefined, min: number, max: number, fallback: number): number {
+  if (text === undefined) return fallback;
+  return Number(bigintOption(name, text, BigInt(min), BigInt(max)));
+}
+
+/** A (big) integer option in decimal digits, within [min, max]. */
+export function bigintOption(name: string, text: string, min: bigint, max: bigint): bigint {
+  const range = `an integer from ${show(min)} to ${show(max)}`;
+  if (!/^[+-]?\d{1,400}$/.test(text)) throw new UsageError(`--${name} expects ${range}, got '${text}'`);
+  const value = BigInt(text);
+  if (value < min || value > max) throw new UsageError(`--${name} must be ${range}, got ${text}`);
+  return value;
+}
+
+/** The range of a real-valued option; `above` excludes `min` itself. */
+export interface RealRange {
+  readonly min: number;
+  readonly max: number;
+  readonly above?: boolean;
+}
+
+/** Any real option: at most {@link LIMITS.optionMagnitude} in absolute value. */
+export const ANY_REAL: RealRange = { min: -LIMITS.optionMagnitude.value, max: LIMITS.optionMagnitude.value };
+
+/**
+ * A real option written as a finite decimal (`0.1`, `-2`, `1e-3`; not `inf`,
+ * `nan`, `0x10` or empty text), within `range`.
+ */
+export function realOption(name: string, text: string, range: RealRange): number {
+  if (!DECIMAL.test(text)) throw new UsageError(`--${name} expects a decimal number, got '${text}'`);
+  const x = Number(text);
+  const inRange = range.above ? x > range.min : x >= range.min;
+  if (!inRange || !(x <= range.max)) throw new UsageError(`--${name} must be ${range.above ? 'above' : 'at least'} ${show(range.min)} and at most ${show(range.max)}, got ${text}`);
+  return x === 0 ? 0 : x;
+}
+
+/** A string option from a fixed set; `fallback` when absent. */
+export function oneOf<T extends string>(name: string, text: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (text === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${text}'`);
+  return text as T;
+}
+
+/** How the CLI reads an input: at most `limit` bytes are wanted, more than that is refused. */
+export type ReadInput = (path: string, limit: number) => string;
+
+/**
+ * Reads an input file of at most {@link LIMITS.inputBytes} bytes. On failure
+ * prints one line (`initlens: cannot read 'FILE' (CODE)`, or the limit it is
+ * above) and returns undefined: each command chooses its exit code.
+ */
+export function readInput(io: { readonly readFile: ReadInput; readonly stderr: (text: string) => void }, file: string): string | undefined {
   try {
-    return io.readFile(file);
+    return io.readFile(file, LIMITS.inputBytes.value);
   } catch (error) {
+    if (error instanceof InputError) {
+      io.stderr(`initlens: ${error.message}\n`);
+      return undefined;
+    }
     const code = (error as NodeJS.ErrnoException).code;
     io.stderr(`initlens: cannot read '${file}'${code ? ` (${code})` : ''}\n`);
     return undefined;
   }
+}
+
+/** The refusal of an input above {@link LIMITS.inputBytes}. */
+export function tooLarge(file: string): InputError {
+  return new InputError(`'${file}' is above ${limitText('inputBytes')}`);
 }

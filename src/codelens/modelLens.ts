@@ -13,61 +13,46 @@ import { count, layerSummary, short } from '../core/model/describe';
 import { mainParam } from '../core/model/layer';
 import { previewProblem } from '../core/preview/requests';
 import type { Layer, Model } from '../core/model/types';
-import { onDidChangeConfig, readConfig } from '../config';
-import { PYTHON } from '../selector';
+import type { InitLensConfig } from '../config';
+import { registerLensProvider } from './provider';
 
-class ModelLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  private readonly disposables: vscode.Disposable[] = [this.changed];
-  readonly onDidChangeCodeLenses = this.changed.event;
-
-  constructor(private readonly analyses: DocumentAnalyses) {
-    onDidChangeConfig(() => this.changed.fire(), this.disposables);
-  }
-
-  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
-    const config = readConfig(document);
-    if (!config.codeLensEnabled) return [];
-    const { models } = this.analyses.get(document).models;
-    const uri = document.uri.toString();
-    const lenses: vscode.CodeLens[] = [];
-    for (const model of models) {
-      const range = document.lineAt(model.line).range;
-      lenses.push(new vscode.CodeLens(range, { title: modelTitle(model), command: '' }));
-      if (model.layers.some((l) => previewProblem(l) === undefined)) {
-        lenses.push(new vscode.CodeLens(range, { title: 'Preview histograms', tooltip: `Weight histograms of ${model.name}'s layers`, command: Commands.showHistogram, arguments: [uri, model.name] }));
+/** The lenses of one document. */
+function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, config: InitLensConfig): vscode.CodeLens[] {
+  const { models } = analyses.get(document).models;
+  const uri = document.uri.toString();
+  const lenses: vscode.CodeLens[] = [];
+  for (const model of models) {
+    const range = document.lineAt(model.line).range;
+    lenses.push(new vscode.CodeLens(range, { title: modelTitle(model), command: '' }));
+    if (model.layers.some((l) => previewProblem(l) === undefined)) {
+      lenses.push(new vscode.CodeLens(range, { title: 'Preview histograms', tooltip: `Weight histograms of ${model.name}'s layers`, command: Commands.showHistogram, arguments: [uri, model.name] }));
+    }
+    const open = model.layers.filter((l) => mainParam(l)?.recommendation && mainParam(l)?.agrees !== true);
+    if (open.length > 0) {
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: applyAllTitle(model),
+          tooltip: `Write the recommended initialization for ${open.map((l) => l.name).join(', ')} (one undoable edit)`,
+          command: Commands.applyInit,
+          arguments: [uri, model.name],
+        }),
+      );
+    }
+    if (!config.layerLenses) continue;
+    for (const layer of model.layers) {
+      const lens = layerLens(layer);
+      if (!lens) continue;
+      const layerRange = document.lineAt(layer.line).range;
+      lenses.push(new vscode.CodeLens(layerRange, { title: lens.title, tooltip: lens.tooltip, command: '' }));
+      if (lens.apply) {
+        lenses.push(new vscode.CodeLens(layerRange, { title: 'Apply', tooltip: `Initialize ${layer.name} as recommended`, command: Commands.applyInit, arguments: [uri, model.name, layer.name] }));
       }
-      const open = model.layers.filter((l) => mainParam(l)?.recommendation && mainParam(l)?.agrees !== true);
-      if (open.length > 0) {
-        lenses.push(
-          new vscode.CodeLens(range, {
-            title: applyAllTitle(model),
-            tooltip: `Write the recommended initialization for ${open.map((l) => l.name).join(', ')} (one undoable edit)`,
-            command: Commands.applyInit,
-            arguments: [uri, model.name],
-          }),
-        );
-      }
-      if (!config.layerLenses) continue;
-      for (const layer of model.layers) {
-        const lens = layerLens(layer);
-        if (!lens) continue;
-        const layerRange = document.lineAt(layer.line).range;
-        lenses.push(new vscode.CodeLens(layerRange, { title: lens.title, tooltip: lens.tooltip, command: '' }));
-        if (lens.apply) {
-          lenses.push(new vscode.CodeLens(layerRange, { title: 'Apply', tooltip: `Initialize ${layer.name} as recommended`, command: Commands.applyInit, arguments: [uri, model.name, layer.name] }));
-        }
-        if (previewProblem(layer) === undefined) {
-          lenses.push(new vscode.CodeLens(layerRange, { title: 'Preview', tooltip: `Histogram of ${layer.name}'s weights: in effect vs recommended vs default`, command: Commands.showHistogram, arguments: [uri, model.name, layer.name] }));
-        }
+      if (previewProblem(layer) === undefined) {
+        lenses.push(new vscode.CodeLens(layerRange, { title: 'Preview', tooltip: `Histogram of ${layer.name}'s weights: in effect vs recommended vs default`, command: Commands.showHistogram, arguments: [uri, model.name, layer.name] }));
       }
     }
-    return lenses;
   }
-
-  dispose(): void {
-    this.disposables.forEach((d) => d.dispose());
-  }
+  return lenses;
 }
 
 function modelTitle(model: Model): string {
@@ -97,6 +82,5 @@ export function layerLens(layer: Layer): { title: string; tooltip: string; apply
 }
 
 export function registerModelLens(analyses: DocumentAnalyses): vscode.Disposable {
-  const provider = new ModelLensProvider(analyses);
-  return vscode.Disposable.from(provider, vscode.languages.registerCodeLensProvider(PYTHON, provider));
+  return registerLensProvider((document, config) => modelLenses(analyses, document, config));
 }

@@ -11,17 +11,21 @@ import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { EditRefused, planApply } from '../core/edits/applyInit';
 import { collectImports } from '../core/python/imports';
 import { syntaxErrors } from '../core/python/parse';
+import { commandTarget, openTarget } from '../arguments';
 import { Commands } from './ids';
 
 export function registerApplyInit(analyses: DocumentAnalyses): vscode.Disposable {
-  return vscode.commands.registerCommand(Commands.applyInit, async (uri?: unknown, modelName?: unknown, layerName?: unknown) => {
-    const document = typeof uri === 'string' ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uri, true)) : vscode.window.activeTextEditor?.document;
+  return vscode.commands.registerCommand(Commands.applyInit, async (...args: unknown[]) => {
+    const target = commandTarget(Commands.applyInit, args, 3, 'open');
+    if (!target) return undefined;
+    const { uri, model: modelName, layer: layerName } = target;
+    const document = uri !== undefined ? await openTarget(uri) : vscode.window.activeTextEditor?.document;
     if (!document || document.languageId !== 'python') {
       void vscode.window.showErrorMessage('InitLens: open a Python file with a model first.');
       return undefined;
     }
     const analysis = analyses.get(document);
-    const cursor = typeof uri === 'string' ? undefined : vscode.window.activeTextEditor?.selection.active;
+    const cursor = uri !== undefined ? undefined : vscode.window.activeTextEditor?.selection.active;
     const offset = cursor ? document.offsetAt(cursor) : undefined;
     const model =
       typeof modelName === 'string'

@@ -8,13 +8,16 @@
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { HistogramPanel, VIEW_TYPE } from '../panel/histogramPanel';
-import { isPanelState } from '../webview/protocol';
+import { commandTarget } from '../arguments';
 import { Commands } from './ids';
 
 export function registerShowHistogram(extensionUri: vscode.Uri, analyses: DocumentAnalyses): vscode.Disposable {
-  const command = vscode.commands.registerCommand(Commands.showHistogram, async (uri?: unknown, model?: unknown, layer?: unknown) => {
-    if (typeof uri === 'string' && typeof model === 'string') {
-      return HistogramPanel.createOrShow(extensionUri, analyses, { uri, model, ...(typeof layer === 'string' ? { layer } : {}) });
+  const command = vscode.commands.registerCommand(Commands.showHistogram, async (...args: unknown[]) => {
+    const target = commandTarget(Commands.showHistogram, args, 3, 'workspace');
+    if (!target) return undefined;
+    const { uri, model, layer } = target;
+    if (uri !== undefined && model !== undefined) {
+      return HistogramPanel.createOrShow(extensionUri, analyses, { uri, model, ...(layer !== undefined ? { layer } : {}) });
     }
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.document.languageId !== 'python') {
@@ -33,8 +36,7 @@ export function registerShowHistogram(extensionUri: vscode.Uri, analyses: Docume
   });
   const serializer = vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
     async deserializeWebviewPanel(panel, state: unknown) {
-      if (isPanelState(state)) HistogramPanel.revive(panel, extensionUri, analyses, state);
-      else panel.dispose();
+      HistogramPanel.revive(panel, extensionUri, analyses, state);
     },
   });
   return vscode.Disposable.from(command, serializer);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { seedReportMarkdown } from '../core/seeding/report';
+import { commandTarget, openTarget } from '../arguments';
 import { Commands } from './ids';
 
 const SCHEME = 'initlens-report';
@@ -22,8 +23,11 @@ export function registerShowSeedReport(analyses: DocumentAnalyses): vscode.Dispo
     },
   };
 
-  const command = async (uri?: unknown): Promise<string | undefined> => {
-    const document = await sourceDocument(uri);
+  const command = async (...args: unknown[]): Promise<string | undefined> => {
+    // A Uri object (another extension's call) counts as its string.
+    const target = commandTarget(Commands.showSeedReport, args.length === 1 && args[0] instanceof vscode.Uri ? [args[0].toString()] : args, 1, 'workspace');
+    if (!target) return undefined;
+    const document = await sourceDocument(target.uri);
     if (!document) {
       void vscode.window.showErrorMessage(
         'InitLens: open a Python file (or notebook cell) first; the seed report describes the active Python document.',
@@ -46,12 +50,9 @@ export function registerShowSeedReport(analyses: DocumentAnalyses): vscode.Dispo
   );
 }
 
-/** The document a command argument names, or the active Python editor's. */
-async function sourceDocument(uri: unknown): Promise<vscode.TextDocument | undefined> {
-  if (typeof uri === 'string' || uri instanceof vscode.Uri) {
-    const parsed = typeof uri === 'string' ? vscode.Uri.parse(uri, true) : uri;
-    return vscode.workspace.openTextDocument(parsed);
-  }
+/** The document a (checked) command argument names, or the active Python editor's. */
+async function sourceDocument(uri: string | undefined): Promise<vscode.TextDocument | undefined> {
+  if (uri !== undefined) return openTarget(uri);
   const active = vscode.window.activeTextEditor?.document;
   return active?.languageId === 'python' ? active : undefined;
 }

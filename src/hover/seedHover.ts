@@ -6,9 +6,8 @@
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { Commands } from '../commands/ids';
+import { seedHoverMarkdown } from '../core/hovers';
 import { referenceAt, type ApiReference } from '../core/seeding/analyze';
-import { RNG_LABELS } from '../core/seeding/knowledge';
-import { isTrap } from '../core/seeding/report';
 import { readConfig } from '../config';
 import { PYTHON } from '../selector';
 
@@ -20,25 +19,14 @@ export function registerSeedHover(analyses: DocumentAnalyses): vscode.Disposable
       const reference = referenceAt(analysis.seeding, document.offsetAt(position));
       if (!reference) return undefined;
       const range = new vscode.Range(document.positionAt(reference.from), document.positionAt(reference.to));
-      return new vscode.Hover(seedHoverMarkdown(reference, document.uri), range);
+      return new vscode.Hover(seedHover(reference, document.uri), range);
     },
   });
 }
 
-/** The hover text for one reference. */
-export function seedHoverMarkdown(reference: ApiReference, uri: vscode.Uri): vscode.MarkdownString {
-  const { api } = reference;
-  const md = new vscode.MarkdownString(undefined, true);
+/** The hover for one reference: command links only for the seed report InitLens links to. */
+export function seedHover(reference: ApiReference, uri: vscode.Uri): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(seedHoverMarkdown(reference, uri.toString(), Commands.showSeedReport), true);
   md.isTrusted = { enabledCommands: [Commands.showSeedReport] };
-  md.appendMarkdown(`**InitLens** · \`${reference.qualifiedName}\`\n\n`);
-  md.appendMarkdown(`${api.summary}\n\n`);
-  if (api.seeds.length > 0) {
-    md.appendMarkdown(`Seeds: ${api.seeds.map((rng) => RNG_LABELS[rng]).join(', ')}.\n\n`);
-  }
-  if (api.caveat) md.appendMarkdown(`${isTrap(reference) ? '$(warning) ' : ''}${api.caveat}\n\n`);
-  const report = vscode.Uri.parse(
-    `command:${Commands.showSeedReport}?${encodeURIComponent(JSON.stringify([uri.toString()]))}`,
-  );
-  md.appendMarkdown(`[Seed report for this file](${report}) · [Documentation](${api.docs})`);
   return md;
 }

@@ -11,20 +11,22 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { readConfig } from '../config';
-import { layerRows, previewPlan, previewProblem, seedFromFile, type PreviewSeries } from '../core/preview/requests';
+import { layerRows, previewPlan, previewProblem, seedFromFile, seriesData, type PreviewSeries } from '../core/preview/requests';
+import { revivedState } from '../core/preview/revive';
 import { mainParam } from '../core/model/layer';
 import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
-import { selectBackend, BACKEND_SETTINGS, type BackendSetting, type ComputeBackend } from '../core/sampling/backends';
+import { backendLine, selectBackend, type ComputeBackend } from '../core/sampling/backends';
 import { tallyChunk } from '../core/sampling/chunk';
-import { summarize, type SampleSummary } from '../core/sampling/engine';
+import { summarize } from '../core/sampling/engine';
 import { emptyTally, tallyValues } from '../core/sampling/histogram';
+import { exceeds, LimitError, limitMessage } from '../core/limits';
 import { exactParameters, findTorchSeed, otherTorchDraws, panelExactLimit } from '../core/torch/exact';
 import { npyBytes } from '../core/torch/npy';
 import { planSampling, SamplingError, type SamplingPlan } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
-import { theoryDensity } from '../core/sampling/theory';
-import { DEFAULT_CONTROLS, pageMessageProblem, type Controls, type HostMessage, type PageMessage, type PanelState, type SeriesData } from '../webview/protocol';
+import { isUserDocument } from '../arguments';
+import { DEFAULT_CONTROLS, hostMessageProblem, parsePageMessage, type Controls, type HostMessage, type SeriesData } from '../webview/protocol';
 
 export const VIEW_TYPE = 'initlens.histogram';
 
@@ -65,21 +67,33 @@ export class HistogramPanel implements vscode.Disposable {
     return HistogramPanel.current.retarget(target);
   }
 
-  /** Restores a panel after a restart (the serializer hands us its saved state). */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, analyses: DocumentAnalyses, state: PanelState): void {
+  /**
+   * Restores a panel after a restart from the state the serializer hands us:
+   * only a valid state of a document the user has open again is followed;
+   * otherwise the panel stays empty and says why (a saved state is page data,
+   * and must not make InitLens open whatever URI it names).
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, analyses: DocumentAnalyses, state: unknown): void {
     panel.webview.options = panelOptions(extensionUri);
     HistogramPanel.current?.dispose();
-    HistogramPanel.current = new HistogramPanel(panel, extensionUri, analyses, state, state.controls);
-    void HistogramPanel.current.retarget(state);
+    const revived = revivedState(state, isUserDocument);
+    if ('message' in revived) {
+      HistogramPanel.current = new HistogramPanel(panel, extensionUri, analyses, undefined, undefined);
+      HistogramPanel.current.post({ type: 'error', message: revived.message });
+      return;
+    }
+    HistogramPanel.current = new HistogramPanel(panel, extensionUri, analyses, revived.state, revived.state.controls);
+    void HistogramPanel.current.retarget(revived.state);
   }
 
-  private target: PanelTarget;
+  /** The model shown; undefined in a restored panel whose document is not open. */
+  private target: PanelTarget | undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
     private readonly analyses: DocumentAnalyses,
-    target: PanelTarget,
+    target: PanelTarget | undefined,
     controls: Controls | undefined,
   ) {
     this.target = target;
@@ -89,7 +103,7 @@ export class HistogramPanel implements vscode.Disposable {
     this.panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), this, this.disposables);
     vscode.workspace.onDidChangeTextDocument(
       (e) => {
-        if (e.document.uri.toString() !== this.target.uri) return;
+        if (e.document.uri.toString() !== this.target?.uri) return;
         clearTimeout(this.followTimer);
         this.followTimer = setTimeout(() => void this.refresh(), FOLLOW_DEBOUNCE_MS);
       },
@@ -106,7 +120,7 @@ export class HistogramPanel implements vscode.Disposable {
   }
 
   private async retarget(target: PanelTarget): Promise<HistogramMessage | undefined> {
-    const sameDocument = target.uri === this.target.uri;
+    const sameDocument = target.uri === this.target?.uri;
     this.target = target;
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri, true));
     if (!sameDocument || this.controls === DEFAULT_CONTROLS) {
@@ -129,9 +143,11 @@ export class HistogramPanel implements vscode.Disposable {
 
   /** The model as it is now in the document, or undefined (with a message) when it is gone. */
   private async currentModel(): Promise<Model | undefined> {
-    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(this.target.uri, true));
-    const model = this.analyses.get(document).models.models.find((m) => m.name === this.target.model);
-    if (!model) this.post({ type: 'error', message: `${this.target.model} is no longer in ${path.basename(document.uri.path)}.` });
+    const target = this.target;
+    if (!target) return undefined;
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri, true));
+    const model = this.analyses.get(document).models.models.find((m) => m.name === target.model);
+    if (!model) this.post({ type: 'error', message: `${target.model} is no longer in ${path.basename(document.uri.path)}.` });
     return model;
   }
 
@@ -142,7 +158,7 @@ export class HistogramPanel implements vscode.Disposable {
    */
   private async refresh(): Promise<HistogramMessage | undefined> {
     const model = await this.currentModel();
-    if (!model) return undefined;
+    if (!model || !this.target) return undefined;
     const rows = layerRows(model);
     if (!this.layer || !rows.some((r) => r.name === this.layer && r.previewable)) this.layer = rows.find((r) => r.previewable)?.name;
     const title = `InitLens: ${model.name}${this.layer ? ` · ${this.layer}` : ''}`;
@@ -163,9 +179,8 @@ export class HistogramPanel implements vscode.Disposable {
   private overview = '';
 
   private getBackend(): Promise<ComputeBackend> {
-    const setting = vscode.workspace.getConfiguration('initlens').get<string>('compute.backend', 'auto');
     this.pool ??= new SamplingPool();
-    this.backend ??= selectBackend((BACKEND_SETTINGS as readonly string[]).includes(setting) ? (setting as BackendSetting) : 'auto', { cpu: { pool: this.pool } });
+    this.backend ??= selectBackend(readConfig().computeBackend, { cpu: { pool: this.pool } });
     return this.backend;
   }
 
@@ -241,7 +256,7 @@ export class HistogramPanel implements vscode.Disposable {
           if (result) {
             partial[i] = seriesData(series, plan, result);
             progress[i] = 1;
-            if (i === 0 || (i === 1 && exact?.series)) backendText = `${exact?.series ? 'exact values computed in the extension host; other schemes: ' : ''}${result.backend.name === 'cpu' ? `CPU engine${result.backend.workers ? `, ${result.backend.workers} workers` : ''}` : result.backend.name}: ${result.backend.reason}`;
+            if (i === 0 || (i === 1 && exact?.series)) backendText = `${exact?.series ? 'exact values computed in the extension host; other schemes: ' : ''}${backendLine(result.backend)}`;
           } else {
             progress[i] = 1;
           }
@@ -272,7 +287,7 @@ export class HistogramPanel implements vscode.Disposable {
    */
   private async exactSeries(model: Model, layer: Model['layers'][number], series: PreviewSeries | undefined, plan: SamplingPlan | undefined): Promise<{ status: string; first: number[]; series?: SeriesData } | undefined> {
     this.lastExact = undefined;
-    if (this.controls.values !== 'exact' || !series || !plan) return undefined;
+    if (this.controls.values !== 'exact' || !series || !plan || !this.target) return undefined;
     if (model.framework !== 'torch') return { status: 'Distribution only: exact mode reproduces PyTorch.', first: [] };
     if (series.role !== 'current') return { status: 'Distribution only: exact values exist for the scheme in effect, not for a scheme chosen here.', first: [] };
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(this.target.uri, true));
@@ -280,11 +295,22 @@ export class HistogramPanel implements vscode.Disposable {
     const seedInfo = findTorchSeed(model, analysis.text, analysis.seeding);
     if (!('seed' in seedInfo)) return { status: `Distribution only: ${seedInfo.reason}.`, first: [] };
     const limit = panelExactLimit();
-    if (plan.count > limit) return { status: `Distribution only: ${plan.count.toLocaleString('en-US')} values is above the ${limit.toLocaleString('en-US')} exact mode computes in the panel (use \`initlens model --torch-exact\`).`, first: [] };
+    if (exceeds(limit, plan.count)) return { status: `Distribution only: ${limitMessage(limit, plan.count)} (use \`initlens model --torch-exact\`).`, first: [] };
     const seed = BigInt(this.controls.seed);
     const param = mainParam(layer);
     const key = `${layer.name}.${param?.name}`;
-    const found = exactParameters(model, seed, { materialize: (name) => name === layer.name, otherDraws: otherTorchDraws(analysis.seeding) }).find((p) => p.name === key);
+    let found;
+    try {
+      found = exactParameters(model, seed, {
+        materialize: (name) => name === layer.name,
+        otherDraws: otherTorchDraws(analysis.seeding),
+        through: layer.name,
+        limits: { values: limit, words: 'panelStreamWords' },
+      }).find((p) => p.name === key);
+    } catch (error) {
+      if (error instanceof LimitError) return { status: `Distribution only: ${error.message} (use \`initlens model --torch-exact\`).`, first: [] };
+      throw error;
+    }
     if (!found || found.values.length === 0) return { status: `Distribution only: ${found?.reason ?? 'InitLens cannot order this layer in the model'}.`, first: [] };
     const tally = emptyTally(plan.binSpec.bins);
     tallyValues(found.values, found.values.length, plan.binSpec, plan.reference, tally);
@@ -333,12 +359,13 @@ export class HistogramPanel implements vscode.Disposable {
   }
 
   private async onMessage(raw: unknown): Promise<void> {
-    const problem = pageMessageProblem(raw);
-    if (problem) {
-      this.post({ type: 'error', message: `InitLens ignored a message from the panel: ${problem}.` });
+    // Only the checked copy is used: nothing the protocol does not name is kept or echoed.
+    const parsed = parsePageMessage(raw);
+    if ('problem' in parsed) {
+      this.post({ type: 'error', message: `InitLens ignored a message from the panel: ${parsed.problem}.` });
       return;
     }
-    const message = raw as PageMessage;
+    const message = parsed.value;
     switch (message.type) {
       case 'ready':
         if (!this.ready) {
@@ -353,7 +380,7 @@ export class HistogramPanel implements vscode.Disposable {
         break;
       case 'select':
         this.layer = message.layer;
-        this.target = { ...this.target, layer: message.layer };
+        if (this.target) this.target = { ...this.target, layer: message.layer };
         await this.refresh();
         break;
       case 'configure':
@@ -375,8 +402,6 @@ export class HistogramPanel implements vscode.Disposable {
       case 'exportTensor':
         await this.exportTensor();
         break;
-      case 'rendered':
-        break;
     }
   }
 
@@ -388,7 +413,7 @@ export class HistogramPanel implements vscode.Disposable {
   }
 
   private async export(format: 'png' | 'svg' | 'csv', data: string): Promise<void> {
-    const base = `${this.target.model}-${this.layer ?? 'model'}`.replace(/[^\w.-]+/g, '_');
+    const base = `${this.target?.model ?? 'model'}-${this.layer ?? 'model'}`.replace(/[^\w.-]+/g, '_');
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const uri = await vscode.window.showSaveDialog({
       ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${base}.${format}`) } : {}),
@@ -400,7 +425,10 @@ export class HistogramPanel implements vscode.Disposable {
     vscode.window.setStatusBarMessage(`InitLens: saved ${path.basename(uri.path)}`, 4000);
   }
 
-  private post(message: HostMessage): void {
+  private post(raw: HostMessage): void {
+    // The page refuses what the protocol does not allow; say so here rather than leave it blank.
+    const problem = hostMessageProblem(raw);
+    const message: HostMessage = problem === undefined ? raw : { type: 'error', message: `InitLens cannot show this ${raw.type}: ${problem.slice(0, 500)}.` };
     if (!this.ready) {
       // Only the latest histogram of a request matters; keep the queue short.
       if (message.type === 'histogram') this.pending = this.pending.filter((m) => m.type !== 'histogram' || m.request !== message.request);
@@ -481,29 +509,5 @@ function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vs
     enableScripts: true,
     retainContextWhenHidden: false,
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
-  };
-}
-
-/** A series as the page receives it: bins, statistics, and the theory at the bin centres. */
-function seriesData(series: PreviewSeries, plan: SamplingPlan, summary: SampleSummary): SeriesData {
-  const edges = summary.bins.edges;
-  const theory = plan.theory;
-  const density = theory.kind === 'constant' || theory.kind === 'point_masses' ? [] : edges.slice(0, -1).map((e, i) => theoryDensity(theory, (e + edges[i + 1]) / 2));
-  return {
-    role: series.role,
-    label: series.label,
-    edges,
-    counts: summary.bins.counts,
-    density,
-    count: summary.count,
-    total: plan.count,
-    mean: summary.mean,
-    std: summary.std,
-    min: summary.min,
-    max: summary.max,
-    beyond2Sigma: summary.beyond2Sigma,
-    theoryMean: plan.reference.mean,
-    theoryStd: plan.resolved.std,
-    ...(theory.kind === 'uniform' || theory.kind === 'truncated_normal' ? { low: theory.low, high: theory.high } : {}),
   };
 }

@@ -6,8 +6,8 @@
  * they follow the theme; exports resolve those variables first.
  */
 import * as Plot from '@observablehq/plot';
-import { DEFAULT_CONTROLS, PANEL_SCHEMES, NONLINEARITY_CHOICES, controlsProblem, isHostMessage, isPanelState, type Controls, type HostMessage, type PageMessage, type PanelState, type SeriesData } from './protocol';
-import { binsCsv, densityBars, markers, statsRows, theoryCurve, xDomain } from './viewModel';
+import { DEFAULT_CONTROLS, PANEL_SCHEMES, NONLINEARITY_CHOICES, controlsProblem, parseHostMessage, parsePanelState, type Controls, type HostMessage, type PageMessage, type PanelState, type SeriesData } from './protocol';
+import { binsCsv, densityBars, markers, placeMarkers, statsRows, theoryCurve, xDomain } from './viewModel';
 
 interface VsCodeApi {
   postMessage(message: PageMessage): void;
@@ -33,7 +33,8 @@ const COLORS: Record<SeriesData['role'], string> = {
   default: 'var(--vscode-charts-orange)',
 };
 
-let state: PanelState | undefined = isPanelState(vscode.getState()) ? (vscode.getState() as PanelState) : undefined;
+const saved = parsePanelState(vscode.getState());
+let state: PanelState | undefined = 'value' in saved ? saved.value : undefined;
 let controls: Controls = state?.controls ?? DEFAULT_CONTROLS;
 let lastHistogram: Extract<HostMessage, { type: 'histogram' }> | undefined;
 
@@ -121,6 +122,12 @@ function saveState(): void {
 
 // ---- chart -------------------------------------------------------------------
 
+/** The chart's plot area, in pixels from its left and right edges (marker labels are placed against it). */
+const MARGIN_LEFT = 56;
+const MARGIN_RIGHT = 20;
+/** Line height of a row of marker labels at the 11px font. */
+const LABEL_ROW_PX = 13;
+
 function chart(series: readonly SeriesData[], scale: 'linear' | 'log', width: number): SVGSVGElement | HTMLElement {
   const [lo, hi] = xDomain(series);
   const marks: Plot.Markish[] = [];
@@ -140,13 +147,18 @@ function chart(series: readonly SeriesData[], scale: 'linear' | 'log', width: nu
   if (primary) {
     const m = markers(primary);
     marks.push(Plot.ruleX(m, { x: 'x', stroke: 'var(--vscode-editorLineNumber-foreground)', strokeDasharray: '2,3' }));
-    marks.push(Plot.text(m, { x: 'x', text: 'label', frameAnchor: 'top', dy: 2, fill: 'var(--vscode-descriptionForeground)' }));
+    // Labels in rows that never overlap (viewModel.placeMarkers), one text mark per row.
+    const placed = placeMarkers(m, { domain: [lo, hi], range: [MARGIN_LEFT, width - MARGIN_RIGHT] });
+    for (let row = 0; placed.some((p) => p.row === row); row++) {
+      marks.push(Plot.text(placed.filter((p) => p.row === row), { x: 'x', text: 'label', frameAnchor: 'top', dy: 2 + row * LABEL_ROW_PX, fill: 'var(--vscode-descriptionForeground)' }));
+    }
   }
   if (scale === 'linear') marks.push(Plot.ruleY([0], { stroke: 'var(--vscode-foreground)' }));
   return Plot.plot({
     width,
     height: 320,
-    marginLeft: 56,
+    marginLeft: MARGIN_LEFT,
+    marginRight: MARGIN_RIGHT,
     style: { background: 'transparent', color: 'var(--vscode-foreground)', fontSize: '11px' },
     x: { domain: [lo, hi], label: 'weight value', grid: true },
     y: { type: scale, label: 'density', grid: true },
@@ -196,7 +208,6 @@ function render(msg: Extract<HostMessage, { type: 'histogram' }>): void {
   const first = msg.series[0];
   setStatus(msg.phase === 'done' ? `${msg.layer}: ${first ? first.count.toLocaleString('en-US') : 0} weights` : `${msg.layer}: ${Math.round(msg.progress * 100)}% sampled…`);
   $('layers').querySelectorAll('li').forEach((li) => li.classList.toggle('selected', li.dataset.layer === msg.layer));
-  post({ type: 'rendered', request: msg.request, phase: msg.phase });
 }
 
 function renderTable(table: HTMLElement, rows: string[][]): void {
@@ -335,8 +346,12 @@ $('npy').addEventListener('click', () => post({ type: 'exportTensor' }));
 // ---- messages ----------------------------------------------------------------
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const msg = event.data;
-  if (!isHostMessage(msg)) return;
+  const parsed = parseHostMessage(event.data);
+  if ('problem' in parsed) {
+    setStatus(`InitLens ignored a message from the extension: ${parsed.problem}.`, true);
+    return;
+  }
+  const msg = parsed.value;
   switch (msg.type) {
     case 'model':
       renderModel(msg);

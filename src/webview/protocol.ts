@@ -7,6 +7,10 @@
  * Samples are computed in the host; the page only ever receives bins and
  * statistics (O(bins) numbers), never the weights themselves.
  */
+import { isUriString, MAX_NAME_LENGTH, MAX_URI_LENGTH } from '../core/commandArgs';
+import { MAX_SEED } from '../core/sampling/prng';
+import { PARAMETER_RANGES } from '../core/sampling/ranges';
+import { anyNumber, arrayOf, boolean, check, literal, number, oneOf, optional, read, record, refine, tagged, text, type Reader } from './schema';
 
 /** Scheme kinds the panel's scheme control offers (a subset of `InitScheme['kind']` that takes no shape-specific arguments). */
 export const PANEL_SCHEMES = [
@@ -113,7 +117,7 @@ export type HostMessage =
       readonly layers: readonly LayerRow[];
       /** True when `layers` is empty because the overview the page shows is still current. */
       readonly sameLayers?: boolean;
-      readonly selected: string | undefined;
+      readonly selected?: string;
       readonly controls: Controls;
     }
   | { readonly type: 'thumbnail'; readonly layer: string; readonly counts: readonly number[] }
@@ -142,84 +146,7 @@ export type PageMessage =
   | { readonly type: 'cancel' }
   | { readonly type: 'copyCode' }
   | { readonly type: 'export'; readonly format: 'png' | 'svg' | 'csv'; readonly data: string }
-  | { readonly type: 'exportTensor' }
-  | { readonly type: 'rendered'; readonly request: number; readonly phase: 'subsample' | 'refine' | 'done' };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const oneOf = <T extends string>(v: unknown, options: readonly T[]): v is T => typeof v === 'string' && (options as readonly string[]).includes(v);
-
-/** Why a `Controls` value is unacceptable, or undefined when it is fine. */
-export function controlsProblem(value: unknown): string | undefined {
-  if (!isRecord(value)) return 'controls must be an object';
-  const c = value;
-  if (typeof c.seed !== 'string' || !/^\d{1,20}$/.test(c.seed) || BigInt(c.seed) > 2n ** 64n - 1n) return 'the seed must be an integer from 0 to 2^64−1';
-  if (c.scheme !== 'current' && !oneOf(c.scheme, PANEL_SCHEMES)) return `unknown scheme ${JSON.stringify(c.scheme)}`;
-  if (!oneOf(c.mode, ['fan_in', 'fan_out'] as const)) return 'mode must be fan_in or fan_out';
-  if (!oneOf(c.nonlinearity, NONLINEARITY_CHOICES)) return `unknown nonlinearity ${JSON.stringify(c.nonlinearity)}`;
-  for (const key of ['a', 'gain', 'mean', 'std', 'low', 'high'] as const) {
-    if (!finite(c[key])) return `${key} must be a finite number`;
-  }
-  if ((c.std as number) < 0) return 'std must not be negative';
-  if ((c.gain as number) <= 0) return 'gain must be positive';
-  if ((c.low as number) >= (c.high as number)) return 'low must be below high';
-  if (!finite(c.bins) || !Number.isInteger(c.bins) || c.bins < 1 || c.bins > 10000) return 'bins must be an integer from 1 to 10000';
-  if (!oneOf(c.scale, ['linear', 'log'] as const)) return 'scale must be linear or log';
-  if (!oneOf(c.size, ['subsample', 'full'] as const)) return 'size must be subsample or full';
-  if (!oneOf(c.values, ['exact', 'distribution'] as const)) return 'values must be exact or distribution';
-  return undefined;
-}
-
-/** Why a message from the page is unacceptable, or undefined when it is a valid {@link PageMessage}. */
-export function pageMessageProblem(value: unknown): string | undefined {
-  if (!isRecord(value)) return 'a message must be an object';
-  switch (value.type) {
-    case 'ready':
-    case 'cancel':
-    case 'copyCode':
-    case 'exportTensor':
-      return undefined;
-    case 'select':
-      return typeof value.layer === 'string' && value.layer.length > 0 && value.layer.length < 500 ? undefined : 'select needs a layer name';
-    case 'configure':
-      return controlsProblem(value.controls);
-    case 'export':
-      if (!oneOf(value.format, ['png', 'svg', 'csv'] as const)) return 'export format must be png, svg or csv';
-      if (typeof value.data !== 'string' || value.data.length > 50_000_000) return 'export data must be a string';
-      if (value.format === 'png' && !value.data.startsWith('data:image/png;base64,')) return 'a PNG export must be a data:image/png URL';
-      return undefined;
-    case 'rendered':
-      return finite(value.request) && oneOf(value.phase, ['subsample', 'refine', 'done'] as const) ? undefined : 'rendered needs a request and a phase';
-    default:
-      return `unknown message type ${JSON.stringify(value.type)}`;
-  }
-}
-
-export function isPageMessage(value: unknown): value is PageMessage {
-  return pageMessageProblem(value) === undefined;
-}
-
-/** The page checks the host's messages too (a restored panel may talk to an older host). */
-export function isHostMessage(value: unknown): value is HostMessage {
-  if (!isRecord(value)) return false;
-  switch (value.type) {
-    case 'model':
-      return typeof value.uri === 'string' && typeof value.title === 'string' && Array.isArray(value.layers) && controlsProblem(value.controls) === undefined;
-    case 'thumbnail':
-      return typeof value.layer === 'string' && Array.isArray(value.counts);
-    case 'histogram':
-      return finite(value.request) && typeof value.layer === 'string' && Array.isArray(value.series);
-    case 'cancelled':
-      return finite(value.request);
-    case 'error':
-      return typeof value.message === 'string';
-    default:
-      return false;
-  }
-}
+  | { readonly type: 'exportTensor' };
 
 /** What the page keeps across hiding and restarts (`getState`/`setState`, and the panel serializer). */
 export interface PanelState {
@@ -229,6 +156,171 @@ export interface PanelState {
   readonly controls: Controls;
 }
 
-export function isPanelState(value: unknown): value is PanelState {
-  return isRecord(value) && typeof value.uri === 'string' && typeof value.model === 'string' && (value.layer === undefined || typeof value.layer === 'string') && controlsProblem(value.controls) === undefined;
+// ---- limits ------------------------------------------------------------------
+// Every message is read field by field against these bounds (schema.ts): unknown
+// fields are refused, not stripped, so a page or a saved state that sends more
+// than this protocol is told so instead of being half understood.
+
+/** Longest free text in a message (titles, statuses, reasons, init code). */
+export const MAX_TEXT_LENGTH = 10_000;
+/** Most layers in one model overview. */
+export const MAX_LAYERS = 10_000;
+/** Most series in one histogram (in effect, recommended, default; or custom instead of in effect). */
+export const MAX_SERIES = 4;
+/** Most exact first values sent with a histogram. */
+export const MAX_EXACT_VALUES = 64;
+/** Largest export payload (characters): a PNG of the chart at 2× is about 0.3 MB, an SVG of 10,000 bins a few MB. */
+export const MAX_EXPORT_LENGTH = 16 * 2 ** 20;
+/** A PNG export: a base64 data URL whose bytes start with the PNG signature (89 50 4E 47 0D 0A 1A 0A, base64 `iVBORw0KGgo`). */
+const PNG_DATA_URL = /^data:image\/png;base64,iVBORw0KGgo[A-Za-z0-9+/]*={0,2}$/;
+
+// ---- readers -----------------------------------------------------------------
+
+const name = text(MAX_NAME_LENGTH, 1);
+const longText = text(MAX_TEXT_LENGTH);
+const uri: Reader<string> = (v, path) => (isUriString(v) ? v : text(0, 1, undefined, `a document URI of at most ${MAX_URI_LENGTH} characters`)(v, path));
+const requestId = number({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true });
+const binCount = number({ min: 0, max: Number.MAX_SAFE_INTEGER, integer: true });
+const finiteNumber = number({ min: -Number.MAX_VALUE, max: Number.MAX_VALUE });
+const phase = oneOf(['subsample', 'refine', 'done'] as const);
+const SEED_TEXT = 'an integer from 0 to 2^64−1 (decimal digits)';
+const seedText = check(text(20, 1, /^\d+$/, SEED_TEXT), (s) => BigInt(s) <= MAX_SEED, SEED_TEXT);
+
+const readControlsRecord: Reader<Controls> = refine(
+  record({
+    seed: seedText,
+    scheme: oneOf(['current', ...PANEL_SCHEMES] as const),
+    mode: oneOf(['fan_in', 'fan_out'] as const),
+    nonlinearity: oneOf(NONLINEARITY_CHOICES),
+    a: number(PARAMETER_RANGES.a),
+    gain: number(PARAMETER_RANGES.gain),
+    mean: number(PARAMETER_RANGES.mean),
+    std: number(PARAMETER_RANGES.std),
+    low: number(PARAMETER_RANGES.low),
+    high: number(PARAMETER_RANGES.high),
+    bins: number(PARAMETER_RANGES.bins),
+    scale: oneOf(['linear', 'log'] as const),
+    size: oneOf(['subsample', 'full'] as const),
+    values: oneOf(['exact', 'distribution'] as const),
+  }),
+  (c) => (c.low >= c.high ? 'low must be below high' : undefined),
+);
+/** Controls inside a message: the problem names the field as `controls.<field>`. */
+const readControls: Reader<Controls> = (v, path) => readControlsRecord(v, path || 'controls');
+
+const readPageMessage: Reader<PageMessage> = tagged<PageMessage>(
+  {
+    ready: record({ type: literal('ready') }),
+    cancel: record({ type: literal('cancel') }),
+    copyCode: record({ type: literal('copyCode') }),
+    exportTensor: record({ type: literal('exportTensor') }),
+    select: record({ type: literal('select'), layer: name }),
+    configure: record({ type: literal('configure'), controls: readControls }),
+    export: refine(record({ type: literal('export'), format: oneOf(['png', 'svg', 'csv'] as const), data: text(MAX_EXPORT_LENGTH) }), (m) =>
+      m.format === 'png' && !PNG_DATA_URL.test(m.data) ? 'a PNG export must be a base64 data:image/png URL of a PNG' : undefined,
+    ),
+  },
+  'message',
+);
+
+const readLayerRow: Reader<LayerRow> = record({
+  name,
+  type: longText,
+  shape: longText,
+  activation: longText,
+  scheme: longText,
+  flag: optional(longText),
+  previewable: boolean,
+});
+
+const readSeries: Reader<SeriesData> = record({
+  role: oneOf(['current', 'recommended', 'default', 'custom'] as const),
+  label: longText,
+  edges: arrayOf(finiteNumber, PARAMETER_RANGES.bins.max + 1),
+  counts: arrayOf(binCount, PARAMETER_RANGES.bins.max),
+  density: arrayOf(number({ min: 0, max: Number.MAX_VALUE }), PARAMETER_RANGES.bins.max),
+  count: binCount,
+  total: binCount,
+  // Statistics of an empty partial sample are not finite; the page shows them as "—".
+  mean: anyNumber,
+  std: anyNumber,
+  min: anyNumber,
+  max: anyNumber,
+  beyond2Sigma: anyNumber,
+  theoryMean: anyNumber,
+  theoryStd: anyNumber,
+  low: optional(anyNumber),
+  high: optional(anyNumber),
+});
+
+const readHostMessage: Reader<HostMessage> = tagged<HostMessage>(
+  {
+    model: record({
+      type: literal('model'),
+      uri,
+      title: longText,
+      model: name,
+      framework: oneOf(['torch', 'keras'] as const),
+      layers: arrayOf(readLayerRow, MAX_LAYERS),
+      sameLayers: optional(boolean),
+      selected: optional(name),
+      controls: readControls,
+    }),
+    thumbnail: record({ type: literal('thumbnail'), layer: name, counts: arrayOf(binCount, PARAMETER_RANGES.bins.max) }),
+    histogram: record({
+      type: literal('histogram'),
+      request: requestId,
+      layer: name,
+      phase,
+      progress: number({ min: 0, max: 1 }),
+      fanIn: longText,
+      fanOut: longText,
+      series: arrayOf(readSeries, MAX_SERIES),
+      backend: longText,
+      code: longText,
+      exact: optional(record({ status: longText, first: arrayOf(finiteNumber, MAX_EXACT_VALUES) })),
+    }),
+    cancelled: record({ type: literal('cancelled'), request: requestId }),
+    error: record({ type: literal('error'), message: longText }),
+  },
+  'message',
+);
+
+const readPanelStateRecord: Reader<PanelState> = record({ uri, model: name, layer: optional(name), controls: readControls });
+
+// ---- guards ------------------------------------------------------------------
+// Each returns a fresh copy holding only checked fields, or the one-line reason;
+// none throws, whatever it is given.
+
+/** A message from the page as a {@link PageMessage}, or why it is not one. */
+export function parsePageMessage(value: unknown): { readonly value: PageMessage } | { readonly problem: string } {
+  return read(readPageMessage, value);
+}
+
+/** A message from the host as a {@link HostMessage}, or why it is not one (the page checks too: a restored panel may talk to an older host). */
+export function parseHostMessage(value: unknown): { readonly value: HostMessage } | { readonly problem: string } {
+  return read(readHostMessage, value);
+}
+
+/** A saved panel state, or why it cannot be restored. */
+export function parsePanelState(value: unknown): { readonly value: PanelState } | { readonly problem: string } {
+  return read(readPanelStateRecord, value);
+}
+
+/** Why a `Controls` value is unacceptable, or undefined when it is fine. */
+export function controlsProblem(value: unknown): string | undefined {
+  const result = read((v) => readControlsRecord(v, ''), value);
+  return 'problem' in result ? result.problem : undefined;
+}
+
+/** Why a message from the page is unacceptable, or undefined when it is a valid {@link PageMessage}. */
+export function pageMessageProblem(value: unknown): string | undefined {
+  const result = parsePageMessage(value);
+  return 'problem' in result ? result.problem : undefined;
+}
+
+/** Why a message from the host is unacceptable, or undefined when it is a valid {@link HostMessage}. */
+export function hostMessageProblem(value: unknown): string | undefined {
+  const result = parseHostMessage(value);
+  return 'problem' in result ? result.problem : undefined;
 }

@@ -61,6 +61,50 @@ export function markers(s: SeriesData): Marker[] {
   return out;
 }
 
+/** A marker label's place: the row (0 at the top) its text goes in. */
+export interface PlacedMarker extends Marker {
+  readonly row: number;
+}
+
+/** How the chart maps x values to pixels (Plot's linear x scale). */
+export interface XScale {
+  readonly domain: readonly [number, number];
+  readonly range: readonly [number, number];
+}
+
+/** Width of a label's character at the chart's 11px font, rounded up (σ, −, digits, letters). */
+export const LABEL_CHAR_PX = 7;
+/** Clear space between two labels in a row. */
+export const LABEL_GAP_PX = 4;
+
+/** The horizontal pixel interval a centred marker label covers. */
+export function labelSpan(m: Marker, scale: XScale): [number, number] {
+  const [d0, d1] = scale.domain;
+  const [r0, r1] = scale.range;
+  const px = d1 === d0 ? (r0 + r1) / 2 : r0 + ((m.x - d0) / (d1 - d0)) * (r1 - r0);
+  const half = (m.label.length * LABEL_CHAR_PX) / 2;
+  return [px - half, px + half];
+}
+
+/**
+ * Rows for the marker labels at the top of the chart so that no two labels in
+ * a row overlap (they did when ±σ, ±2σ and the bounds of a narrow scheme sit a
+ * few pixels apart): left to right, each label takes the first row whose last
+ * label ends at least {@link LABEL_GAP_PX} before it starts.
+ */
+export function placeMarkers(list: readonly Marker[], scale: XScale): PlacedMarker[] {
+  const order = list.map((m, i) => ({ m, i, span: labelSpan(m, scale) })).sort((a, b) => a.span[0] - b.span[0] || a.i - b.i);
+  const rowEnds: number[] = [];
+  const rows: number[] = new Array<number>(list.length);
+  for (const { i, span } of order) {
+    let row = rowEnds.findIndex((end) => end + LABEL_GAP_PX <= span[0]);
+    if (row < 0) row = rowEnds.push(-Infinity) - 1;
+    rowEnds[row] = span[1];
+    rows[i] = row;
+  }
+  return list.map((m, i) => ({ ...m, row: rows[i] }));
+}
+
 /** Numbers for tables: 4 significant digits, shares as percentages. */
 export function fmt(x: number): string {
   if (!Number.isFinite(x)) return '—';

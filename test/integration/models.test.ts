@@ -81,7 +81,8 @@ describe('model lenses, hovers and Apply', () => {
     const document = await open(seeded);
     const line = document.getText().split('\n').findIndex((l) => l.includes('self.fc1 = nn.Linear'));
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(line, 24));
-    assert.match(hoverText(hovers), /\*\*Values\*\* — exact \(PyTorch CPU, seed 7\)/);
+    // The status is escaped Markdown (it can quote the seed argument as written).
+    assert.match(hoverText(hovers), /\*\*Values\*\* — exact \\\(PyTorch CPU\\, seed 7\\\)/);
   });
 
   it('applies the whole model as one undoable edit, idempotently', async () => {

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkDocument } from '../../src/core/diagnostics/rules';
+import { layerHoverMarkdown } from '../../src/core/hovers';
 import { planApply, EditRefused } from '../../src/core/edits/applyInit';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { describeModel, layerSummary } from '../../src/core/model/describe';
@@ -59,8 +60,7 @@ const CASES: { call: string; prelude?: string; torch: string; problem?: string; 
   { call: 'nn.Linear(0, 3)', torch: 'ok' },
   { call: 'nn.Linear(3, 0)', torch: 'ok' },
   { call: 'nn.Linear(3, 10**23)', torch: 'TypeError', problem: 'out_features = 10**23 (1e+23) is beyond int64; PyTorch rejects it' },
-  { call: 'nn.Embedding(2**53 + 2, 0)', torch: 'ok', problem: 'num_embeddings = 2**53 + 2 (9007199254740994) is beyond 9,007,199,254,740,991, the largest size InitLens computes with', stricter: 'a limit of InitLens (exact integers in a double)' },
-  { call: 'nn.LSTM(2, 2, 65)', torch: 'ok', problem: 'num_layers = 65 is more than the 64 layers InitLens lists', stricter: 'a limit of InitLens (parameters listed one by one)' },
+  { call: 'nn.Embedding(2**53 + 2, 0)', torch: 'ok', problem: 'num_embeddings = 2**53 + 2 (9007199254740994) is beyond 9,007,199,254,740,991, the largest size InitLens computes with (limit layerSize)', stricter: 'a limit of InitLens (exact integers in a double)' },
   { call: 'nn.Bilinear(0, 3, 2)', torch: 'ZeroDivisionError', problem: 'in1_features = 0 must be at least 1' },
   { call: 'nn.Bilinear(3, 0, 2)', torch: 'ok' },
   { call: 'nn.Conv2d(4, 8, 3, groups=3)', torch: 'ValueError', problem: 'in_channels = 4 is not divisible by groups = 3' },
@@ -124,6 +124,23 @@ describe('layer sizes PyTorch would reject', () => {
     assert.throws(() => planApply(model, text, analyzeSeeding(parsePython(text), text).imports), (e: unknown) => e instanceof EditRefused);
   });
 
+  it('the layer hover shows the problem, escaped, instead of the numbers table and the Apply link', () => {
+    const text = `${HEAD}model = nn.Sequential(nn.Linear("[x](command:initlens.applyInit)", 3), nn.ReLU())\n`;
+    const [model] = analyze(text);
+    const md = layerHoverMarkdown(model, model.layers[0], 'file:///m.py', 'initlens.applyInit');
+    assert.equal(md, [
+      '**InitLens** · `Linear` 0 in model',
+      '',
+      // Every ASCII punctuation mark of the text is backslash-escaped (core/markdown.ts): the link is plain text.
+      '$(error) in\\_features \\= \\"\\[x\\]\\(command\\:initlens\\.applyInit\\)\\" is a string\\, not an int\\.',
+      '',
+      'PyTorch would reject these arguments, so InitLens shows no sizes or numbers for this layer.',
+      '',
+      '[torch\\.nn\\.init docs](https://pytorch.org/docs/stable/nn.init.html)',
+    ].join('\n'));
+    assert.ok(!md.includes('| fan_in') && !md.includes('command:initlens.applyInit?'));
+  });
+
   it('an error diagnostic at each rejected argument, and no init diagnostics for the layer', () => {
     const text = fs.readFileSync(path.join(ROOT, 'test/fixtures/reliability/negative_and_infinite_dims.py'), 'utf8');
     const tree = parsePython(text);
@@ -136,10 +153,12 @@ describe('layer sizes PyTorch would reject', () => {
     ]);
     assert.equal(new Set(findings.map((f) => f.from)).size, 4, 'the two -1 are different arguments');
     // A limit of InitLens's own is a warning that does not blame PyTorch.
-    const deep = `${HEAD}model = nn.Sequential(nn.LSTM(2, 2, 65))\n`;
+    const deep = `${HEAD}model = nn.Sequential(nn.Embedding(2 ** 53 + 2, 0))\n`;
     const deepTree = parsePython(deep);
     const limit = checkDocument({ text: deep, tree: deepTree, seeding: analyzeSeeding(deepTree, deep), models: new ModelAnalyzer().analyze(deepTree, deep) }, { seed: 42, deterministic: true, warnOnly: false }, new Set(['invalidLayerSize']));
-    assert.deepEqual(limit.map((f) => [f.severity, deep.slice(f.from, f.to), f.message]), [['warning', '65', 'LSTM 0: num_layers = 65 is more than the 64 layers InitLens lists; InitLens shows no numbers for this layer.']]);
+    assert.deepEqual(limit.map((f) => [f.severity, deep.slice(f.from, f.to), f.message]), [
+      ['warning', '2 ** 53 + 2', 'Embedding 0: num_embeddings = 2 ** 53 + 2 (9007199254740994) is beyond 9,007,199,254,740,991, the largest size InitLens computes with (limit layerSize); InitLens shows no numbers for this layer.'],
+    ]);
   });
 
   it(`${CASES.length} constructor calls: the problem InitLens reports, or none where PyTorch builds the layer`, () => {
@@ -213,6 +232,14 @@ describe('exact parameter counts', () => {
     assert.equal(json.layers[0].params, one.toString());
     // 1152922604118474752 is not a double: Number() would have said ...474800.
     assert.notEqual(String(Number(one)), one.toString());
+  });
+
+  it('exact mode refuses a recurrent stack deeper than the layers the table lists, with the limit, instead of replaying part of it', () => {
+    const text = `${HEAD}torch.manual_seed(0)\nmodel = nn.Sequential(nn.LSTM(2, 2, 1001))\n`;
+    const [model] = analyze(text);
+    // 1001 layers of 4·2·(2 + 2) + 2·4·2 = 48 parameters each, counted in closed form.
+    assert.equal(model.layers[0].paramCount, 48 * 1001);
+    assert.throws(() => exactParameters(model, 0n), /^LimitError: 0 \(LSTM\): 1,001 layers is above the limit of 1,000 layers for recurrent layers listed per module$/);
   });
 
   it('exact mode refuses a layer with a rejected size, and everything drawn after it is distribution only', () => {

@@ -9,7 +9,7 @@ import { layerRows, previewPlan, previewProblem, seedFromFile } from '../../src/
 import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { DEFAULT_CONTROLS, type SeriesData } from '../../src/webview/protocol';
-import { binsCsv, densityBars, markers, statsRows, theoryCurve, xDomain } from '../../src/webview/viewModel';
+import { binsCsv, densityBars, markers, placeMarkers, statsRows, theoryCurve, xDomain } from '../../src/webview/viewModel';
 
 const MODEL = [
   'import torch',
@@ -120,6 +120,33 @@ describe('view models', () => {
       [0.5, 'high'],
     ]);
     assert.deepEqual(xDomain([series, { ...series, edges: [-2, 0, 1] }]), [-2, 1]);
+  });
+
+  it('puts σ marker labels in rows where no two overlap', () => {
+    // 1 px per unit: "+σ" covers [3, 17], "+2σ" [9.5, 30.5] (too close: next row), "low" [39.5, 60.5] (clears 17 + 4).
+    const scale = { domain: [0, 100], range: [0, 100] } as const;
+    const rows = placeMarkers([{ x: 10, label: '+σ' }, { x: 20, label: '+2σ' }, { x: 50, label: 'low' }], scale).map((m) => m.row);
+    assert.deepEqual(rows, [0, 1, 0]);
+    // Every marker set of a uniform or truncated scheme, from wide to a few pixels apart, on charts 320 to 900 px wide.
+    let stacked = 0;
+    for (const std of [0.5, 0.1, 0.02, 0.005, 0.0001]) {
+      for (const width of [320, 640, 900]) {
+        const s = { ...series, theoryMean: 0.1, theoryStd: std, low: 0.1 - Math.sqrt(3) * std, high: 0.1 + Math.sqrt(3) * std };
+        const px = (x: number) => 56 + ((x + 1) / 2) * (width - 20 - 56);
+        const placed = placeMarkers(markers(s), { domain: [-1, 1], range: [56, width - 20] });
+        assert.equal(placed.length, 6);
+        if (placed.some((m) => m.row > 0)) stacked++;
+        for (const a of placed) {
+          for (const b of placed) {
+            if (a === b || a.row !== b.row) continue;
+            const [a0, a1] = [px(a.x) - (a.label.length * 7) / 2, px(a.x) + (a.label.length * 7) / 2];
+            const [b0, b1] = [px(b.x) - (b.label.length * 7) / 2, px(b.x) + (b.label.length * 7) / 2];
+            assert.ok(a1 + 4 <= b0 || b1 + 4 <= a0, `${a.label}@${a.x} and ${b.label}@${b.x} overlap in row ${a.row} (std ${std}, width ${width})`);
+          }
+        }
+      }
+    }
+    assert.ok(stacked >= 9, `${stacked} of 15 charts needed a second row`);
   });
 
   it('writes the statistics table and the CSV', () => {

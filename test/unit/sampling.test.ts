@@ -92,7 +92,9 @@ describe('sampling: parameters resolved for each scheme (Python math literals)',
       [{ scheme: { kind: 'normal', mean: 0, std: 1 }, shape: [3], seed: '18446744073709551616' }, /seed must be in 0\.\.2\^64-1/],
       [{ scheme: { kind: 'normal', mean: 0, std: 1 }, shape: [3], seed: 0, bins: 0 }, /bins/],
       [{ scheme: { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'relu' }, shape: [7], seed: 0 }, /fewer than 2 dimensions/],
-      [{ scheme: { kind: 'orthogonal', gain: 1 }, shape: [4096, 4096], seed: 0 }, /capped at .* 4096×4096 needs/],
+      [{ scheme: { kind: 'orthogonal', gain: 1 }, shape: [4096, 4096], seed: 0 }, /^orthogonal_ on 4096×4096 is a dense QR: 68,719,476,736 multiply-adds is above the limit of 268,435,456 multiply-adds/],
+      // 2^30 elements are allowed (README: nn.Embedding's 250000×4096), one more is refused before any work.
+      [{ scheme: { kind: 'normal', mean: 0, std: 1 }, shape: [2 ** 30 + 1], seed: 0 }, /^shape 1073741825: 1,073,741,825 elements is above the limit of 1,073,741,824 elements for a sampled tensor$/],
     ];
     for (const [request, message] of bad) assert.throws(() => planSampling(request), (e: unknown) => e instanceof SamplingError && message.test(e.message));
     assert.equal(planSampling({ scheme: { kind: 'zeros' }, shape: [1], seed: '18446744073709551615' }).seed, 2n ** 64n - 1n);

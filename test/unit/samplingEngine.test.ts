@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { describeLoadFailure, loadTfjsNode, selectBackend, TfjsBackend, type TfjsModule } from '../../src/core/sampling/backends';
-import { LatestOnly, sampleCpu, type SampleProgress, type SampleResult } from '../../src/core/sampling/engine';
+import { backendLine, describeLoadFailure, loadTfjsNode, selectBackend, TfjsBackend, type TfjsModule } from '../../src/core/sampling/backends';
+import { sampleCpu, type SampleProgress, type SampleResult } from '../../src/core/sampling/engine';
 import type { SampleRequest } from '../../src/core/sampling/plan';
 import { SamplingPool } from '../../src/core/sampling/pool';
 
@@ -95,11 +95,12 @@ describe('sampling engine: progress and cancellation', () => {
     assert.equal(again.count, 256 * 784);
   });
 
-  it('LatestOnly: a new request cancels the previous one', async () => {
-    const latest = new LatestOnly();
+  it('an aborted request rejects with its reason while the next one completes on the same pool', async () => {
     const p = pool(2);
-    const first = latest.run((signal) => sampleCpu(embedding, { pool: p, signal }));
-    const second = latest.run((signal) => sampleCpu({ ...kaiming, shape: [512, 512] }, { pool: p, signal }));
+    const controller = new AbortController();
+    const first = sampleCpu(embedding, { pool: p, signal: controller.signal });
+    controller.abort(new DOMException('superseded by a newer sampling request', 'AbortError'));
+    const second = sampleCpu({ ...kaiming, shape: [512, 512] }, { pool: p });
     await assert.rejects(first, (e: unknown) => e instanceof DOMException && e.name === 'AbortError' && /superseded/.test(e.message));
     assert.equal((await second).count, 512 * 512);
   });
@@ -202,5 +203,29 @@ describe('sampling backends', () => {
     const noDevice = ({ ...tf, getBackend: () => 'cpu' }) as TfjsModule;
     const loaded = loadTfjsNode((name) => (name === '@tensorflow/tfjs-node-gpu' ? noDevice : missing(name)));
     assert.match(loaded.failures[0].reason, /no device/);
+  });
+
+  it("the panel's backend line says in a few words what ran and why, with no install commands", async () => {
+    const missing = (name: string) => {
+      throw Object.assign(new Error(`Cannot find module '${name}'`), { code: 'MODULE_NOT_FOUND' });
+    };
+    const zeros = { scheme: { kind: 'zeros' }, shape: [2, 2], seed: 0 } as const;
+    const line = async (setting: 'auto' | 'cpu' | 'gpu', requireModule: (name: string) => unknown, calibrate?: () => Promise<{ tfjsMs: number; cpuMs: number }>) =>
+      backendLine((await (await selectBackend(setting, { requireModule, ...(calibrate ? { calibrate } : {}) })).sample({ ...zeros, scheme: { kind: 'normal', mean: 0, std: 1 } })).backend);
+    assert.equal(await line('auto', missing), 'CPU engine: the optional TensorFlow.js GPU backend is not installed');
+    assert.equal(await line('gpu', missing), 'CPU engine: initlens.compute.backend is "gpu", but the optional TensorFlow.js GPU backend is not installed');
+    assert.equal(await line('cpu', missing), 'CPU engine: set by initlens.compute.backend');
+    const cuda = (name: string) => {
+      if (name === '@tensorflow/tfjs-node-gpu') throw new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory');
+      return missing(name);
+    };
+    assert.equal(await line('gpu', cuda), 'CPU engine: initlens.compute.backend is "gpu", but tfjs-node-gpu could not load (library failed to load: CUDA library libcudart.so.11.0 is missing)');
+    const fakeGpu = ({ ...tf, getBackend: () => 'tensorflow' }) as TfjsModule;
+    const only = (name: string) => (name === '@tensorflow/tfjs-node-gpu' ? fakeGpu : missing(name));
+    assert.equal(await line('auto', only, async () => ({ tfjsMs: 50, cpuMs: 10 })), 'CPU engine: faster than tfjs-node-gpu here (10 vs 50 ms for 2^22 normals)');
+    assert.equal(await line('auto', only, async () => ({ tfjsMs: 5, cpuMs: 10 })), 'TensorFlow.js on the GPU (CUDA): faster than the CPU engine here (5 vs 10 ms for 2^22 normals)');
+    assert.equal(await line('gpu', only), 'TensorFlow.js on the GPU (CUDA): set by initlens.compute.backend');
+    assert.equal(backendLine({ name: 'cpu', reason: 'r', summary: 's', workers: 8 }), 'CPU engine, 8 workers: s');
+    for (const setting of ['auto', 'gpu'] as const) assert.doesNotMatch(await line(setting, missing), /npm/);
   });
 });

@@ -13,7 +13,8 @@ import { collectImports, type ImportBinding } from '../python/imports';
 import type { SyntaxNode, Tree } from '../python/parse';
 import { same, statements, unwrap } from '../python/syntax';
 import { Context, extend } from './context';
-import { evaluate, type Scope, type Value } from './evaluate';
+import { exceeds, LIMITS } from '../limits';
+import { evaluate, valueSize, type Scope, type Value } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, totalParams, type LayerDraft } from './layer';
 import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft } from './torch';
@@ -28,7 +29,7 @@ export interface AnalysisOptions {
   readonly imports?: readonly ImportBinding[];
 }
 
-export const DEFAULT_MAX_LENGTH = 2_000_000;
+export const DEFAULT_MAX_LENGTH = LIMITS.documentLength.value;
 
 const KERAS_MODEL_BASES = ['Model', 'models.Model'];
 
@@ -54,7 +55,7 @@ export class ModelAnalyzer {
     const notes: string[] = [];
     const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
     if (text.length > maxLength) {
-      return { models: [], notes: [`InitLens skipped this file: ${text.length.toLocaleString('en-US')} characters is above the ${maxLength.toLocaleString('en-US')} limit (setting initlens.analysis.maxFileSize).`] };
+      return { models: [], notes: [`InitLens skipped this file: ${text.length.toLocaleString('en-US')} characters is above the ${maxLength.toLocaleString('en-US')} limit (setting ${LIMITS.documentLength.setting}).`] };
     }
     if (text.includes('\u0000')) return { models: [], notes: ['InitLens skipped this file: it contains NUL bytes, so it is not Python source.'] };
     const variant = options.variant ?? 'normal';
@@ -167,13 +168,17 @@ function mayHoldModel(stmt: SyntaxNode): boolean {
 /** Module-level constants (`HIDDEN = 256`, `D = 4 * 64`), evaluated in order. */
 function moduleScope(top: readonly SyntaxNode[], text: string): Scope {
   const scope = new Map<string, Value>();
+  // The scope is part of the cache key (serialized on every analysis): bounded as a whole.
+  let elements = 0;
   for (const stmt of top) {
     if (stmt.name !== 'AssignStatement') continue;
     const target = stmt.firstChild;
     const value = stmt.lastChild;
     if (!target || !value || target.name !== 'VariableName' || same(target, value)) continue;
     const v = evaluate(value, text, scope);
-    if (v !== undefined) scope.set(text.slice(target.from, target.to), v);
+    if (v === undefined || exceeds('scopeElements', elements + valueSize(v))) continue;
+    elements += valueSize(v);
+    scope.set(text.slice(target.from, target.to), v);
   }
   return scope;
 }

@@ -14,6 +14,7 @@
  * `core/embedding.py`, `rnn/lstm.py`, `rnn/gru.py`, `rnn/simple_rnn.py`.
  */
 import type { InitScheme } from '../init/schemes';
+import { LIMITS } from '../limits';
 import { isKnown, product, showDim, type Dim, type Value } from './evaluate';
 
 /** `kaiming_uniform_(w, a=math.sqrt(5))`: PyTorch's Linear/Conv weight default. */
@@ -76,6 +77,12 @@ export interface LayerSpec {
   readonly builtinActivation?: (args: Args) => string | undefined;
   /** For Keras: the input feature dimension, supplied by shape inference as `in`. */
   readonly params: (args: Args) => ParamSpec[];
+  /**
+   * The exact parameter count in closed form, for layers whose `params` may
+   * list only some of their tensors (a recurrent stack deeper than
+   * `LIMITS.rnnLayersListed`). Undefined: the sum of `params`.
+   */
+  readonly count?: (args: Args) => bigint | undefined;
 }
 
 function d(args: Args, name: string): Dim | undefined {
@@ -184,8 +191,6 @@ function rnn(type: 'RNN' | 'LSTM' | 'GRU'): LayerSpec {
     relations(args) {
       const proj = args.get('proj_size');
       const hidden = args.get('hidden_size');
-      const layers = args.get('num_layers');
-      if (typeof layers === 'number' && layers > MAX_RNN_LAYERS) return { arg: 'num_layers', message: `num_layers = ${layers} is more than the ${MAX_RNN_LAYERS} layers InitLens lists`, limit: true };
       if (typeof proj !== 'number' || proj === 0) return undefined;
       if (type !== 'LSTM') return { arg: 'proj_size', message: `proj_size = ${proj}: only LSTM has projections` };
       return typeof hidden === 'number' && proj >= hidden ? { arg: 'proj_size', message: `proj_size = ${proj} is not smaller than hidden_size = ${hidden}` } : undefined;
@@ -195,8 +200,8 @@ function rnn(type: 'RNN' | 'LSTM' | 'GRU'): LayerSpec {
       const input = sym(args, 'input_size');
       const hidden = sym(args, 'hidden_size');
       const layersArg = d(args, 'num_layers');
-      // Bounded even when another argument is rejected (then the relation that checks it does not run).
-      const layers = isKnown(layersArg) ? Math.min(layersArg, MAX_RNN_LAYERS) : 1;
+      // A deep stack is listed up to the limit; `count` still counts every layer.
+      const layers = isKnown(layersArg) ? Math.min(layersArg, LIMITS.rnnLayersListed.value) : 1;
       const directions = args.get('bidirectional') === true ? 2 : 1;
       const proj = d(args, 'proj_size');
       const projected = isKnown(proj) && proj > 0;
@@ -214,16 +219,23 @@ function rnn(type: 'RNN' | 'LSTM' | 'GRU'): LayerSpec {
             out.push({ name: `bias_ih${suffix}`, shape: [rows], init, label, kind: 'bias' });
             out.push({ name: `bias_hh${suffix}`, shape: [rows], init, label, kind: 'bias' });
           }
-          if (projected) out.push({ name: `weight_hr${suffix}`, shape: [proj, hidden], init, label, kind: 'weight' });
+          if (projected) out.push({ name: `weight_hr${suffix}`, shape: [proj, hidden], init, label, kind: 'recurrent' });
         }
       }
       return out;
     },
+    count(args) {
+      // Layers after the first are alike: layer 0 plus (layers − 1) copies, exactly.
+      const [input, hidden, layers, proj] = ['input_size', 'hidden_size', 'num_layers', 'proj_size'].map((name) => d(args, name));
+      if (!isKnown(input) || !isKnown(hidden) || !isKnown(layers) || !isKnown(proj)) return undefined;
+      const [i, h, p, g] = [input, hidden, proj, gates].map(BigInt);
+      const directions = args.get('bidirectional') === true ? 2n : 1n;
+      const width = p > 0n ? p : h;
+      const perLayer = (inputWidth: bigint) => directions * (g * h * (inputWidth + width) + (flag(args, 'bias') ? 2n * g * h : 0n) + p * h);
+      return perLayer(i) + BigInt(layers - 1) * perLayer(width * directions);
+    },
   };
 }
-
-/** The most stacked layers of an RNN/LSTM/GRU whose parameters InitLens lists. */
-export const MAX_RNN_LAYERS = 64;
 
 /** RNNCellBase: like RNNBase for one layer; hidden_size 0 is allowed (bound 0). */
 function cell(type: 'RNNCell' | 'LSTMCell' | 'GRUCell'): LayerSpec {
@@ -415,9 +427,7 @@ const TORCH_LAYERS: LayerSpec[] = [
   norm('GroupNorm', ['num_groups', 'num_channels', 'eps', 'affine'], { num_channels: 'size' }, (a) => [sym(a, 'num_channels')]),
 ];
 
-/** The largest size InitLens computes with, so that every count and fan is an exact integer. */
-export const MAX_EXACT_SIZE = Number.MAX_SAFE_INTEGER;
-const BEYOND = `is beyond ${MAX_EXACT_SIZE.toLocaleString('en-US')}, the largest size InitLens computes with`;
+const BEYOND = `is beyond ${LIMITS.layerSize.value.toLocaleString('en-US')}, the largest size InitLens computes with (limit layerSize)`;
 
 /** How an argument is written in the document, for messages. */
 export interface ArgSource {
@@ -452,7 +462,7 @@ function checkOne(rule: SizeRule, value: Value | Dim | undefined, source: ArgSou
   if (!Number.isInteger(v) || source?.float) return `is a float; ${lib} needs an int`;
   // torch.empty takes int64 sizes: 2^63 and above is a TypeError.
   if (Math.abs(v) >= 2 ** 63) return `is beyond int64; ${lib} rejects it`;
-  if (Math.abs(v) > MAX_EXACT_SIZE) return BEYOND;
+  if (Math.abs(v) > LIMITS.layerSize.value) return BEYOND;
   if (rule === 'index or None') return undefined;
   if (v < 0) return 'is negative';
   if (v === 0 && rule === 'positive') return 'must be at least 1';
@@ -461,7 +471,7 @@ function checkOne(rule: SizeRule, value: Value | Dim | undefined, source: ArgSou
 
 /**
  * The size arguments of a layer that its library would reject (or that are
- * beyond {@link MAX_EXACT_SIZE}), each named with its value; then the first
+ * beyond `LIMITS.layerSize`), each named with its value; then the first
  * broken rule between arguments. `source` tells how an argument is written.
  */
 export function sizeProblems(spec: LayerSpec, args: Args, source?: (arg: string) => ArgSource | undefined): SizeProblem[] {

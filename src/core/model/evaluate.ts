@@ -4,6 +4,7 @@
  * arithmetic (`hidden * 2`, `4 * d_model`, `H // 2`, `2 ** 8`). Anything else is
  * kept as its source text, so lenses show `fan_in = in_dim` rather than a guess.
  */
+import { exceeds, LIMITS } from '../limits';
 import { dottedName, type SyntaxNode } from '../python/parse';
 import { unwrap, sequenceElements } from '../python/syntax';
 
@@ -16,11 +17,33 @@ export type Scope = ReadonlyMap<string, Value>;
 /** A number, or the source text of what could not be resolved. */
 export type Dim = number | { readonly symbol: string };
 
-const MAX_DEPTH = 64;
+/** Elements and nesting of each tuple or list value, known when it is built (values share their parts, so a size is never recounted). */
+const shapes = new WeakMap<readonly Value[], { readonly size: number; readonly depth: number }>();
+
+/** Elements of a value counted through its nested tuples and lists (a scalar is 1). */
+export function valueSize(value: Value): number {
+  return Array.isArray(value) ? shapeOf(value).size : 1;
+}
+
+function shapeOf(values: readonly Value[]): { readonly size: number; readonly depth: number } {
+  let known = shapes.get(values);
+  if (!known) {
+    let size = 0;
+    let depth = 0;
+    for (const v of values) {
+      const inner = Array.isArray(v) ? shapeOf(v) : { size: 1, depth: 0 };
+      size += inner.size;
+      depth = Math.max(depth, inner.depth);
+    }
+    known = { size, depth: depth + 1 };
+    shapes.set(values, known);
+  }
+  return known;
+}
 
 /** Evaluates `node`; undefined when it is not a supported constant expression. */
 export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scope, depth = 0): Value | undefined {
-  if (!node || depth > MAX_DEPTH) return undefined;
+  if (!node || exceeds('expressionDepth', depth)) return undefined;
   const n = unwrap(node);
   switch (n.name) {
     case 'Number': {
@@ -72,7 +95,9 @@ export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scop
         if (v === undefined) return undefined;
         values.push(v);
       }
-      return values;
+      // `c2 = (c1, c1)` doubles per line: a constant too large or too deep to follow is unknown.
+      const { size, depth: nesting } = shapeOf(values);
+      return exceeds('constantElements', size) || exceeds('constantDepth', nesting) ? undefined : values;
     }
     default:
       return undefined;
@@ -109,7 +134,7 @@ function arithmetic(op: string, a: number, b: number): number | undefined {
  * (their values are kept as plain numbers).
  */
 export function isFloatSyntax(node: SyntaxNode | undefined, text: string, depth = 0): boolean {
-  if (!node || depth > MAX_DEPTH) return false;
+  if (!node || depth > LIMITS.expressionDepth.value) return false;
   const n = unwrap(node);
   if (n.name === 'Number') return !/^0[xob]/i.test(text.slice(n.from, n.to)) && /[.eE]/.test(text.slice(n.from, n.to));
   if (n.name === 'UnaryExpression') return isFloatSyntax(n.lastChild ?? undefined, text, depth + 1);

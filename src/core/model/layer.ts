@@ -155,7 +155,8 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
   });
   const main = mainParam({ params });
   const f = main && !invalid ? fans(main.shape, framework) : undefined;
-  const total = invalid ? undefined : paramTotal(params);
+  // A closed form counts what may not all be listed (deep recurrent stacks).
+  const total = invalid ? undefined : (draft.spec.count?.(args) ?? paramTotal(params));
   return {
     name: draft.name,
     type: draft.spec.type,
@@ -204,11 +205,17 @@ function countDim(n: bigint): Dim {
   return n <= MAX_SAFE ? Number(n) : { symbol: n.toLocaleString('en-US') };
 }
 
+/** The count {@link countDim} wrote, exactly; undefined when unknown. */
+function countOf(d: Dim): bigint | undefined {
+  if (typeof d === 'number') return BigInt(d);
+  return /^\d{1,3}(,\d{3})*$/.test(d.symbol) ? BigInt(d.symbol.replace(/,/g, '')) : undefined;
+}
+
 /** Sum of parameter counts, exact (symbolic when any layer's is unknown). */
 export function totalParams(layers: readonly Layer[]): Dim {
   let total = 0n;
   for (const l of layers) {
-    const n = l.problems ? undefined : paramTotal(l.params);
+    const n = countOf(l.paramCount);
     if (n === undefined) return { symbol: '?' };
     total += n;
   }

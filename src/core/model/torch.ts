@@ -47,15 +47,29 @@ export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context)
     const list = cls.getChild('ArgList');
     if (name) bases.set(ctx.slice(name), list ? (sequenceElements(list) ?? argNodes(list)) : []);
   }
+  // Classes derive from base classes written anywhere in the file: walk from
+  // the nn.Module subclasses down to their subclasses, each class once.
+  const subclasses = new Map<string, string[]>();
   const result = new Set<string>();
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [name, nodes] of bases) {
-      if (result.has(name)) continue;
-      if (nodes.some((b) => MODULE_BASES.has(ctx.qualified(b) ?? '') || result.has(ctx.slice(b)))) {
+  const work: string[] = [];
+  for (const [name, nodes] of bases) {
+    for (const b of nodes) {
+      if (MODULE_BASES.has(ctx.qualified(b) ?? '')) {
+        if (!result.has(name)) work.push(name);
         result.add(name);
-        grew = true;
+      } else {
+        const base = ctx.slice(b);
+        const list = subclasses.get(base);
+        if (list) list.push(name);
+        else subclasses.set(base, [name]);
+      }
+    }
+  }
+  for (let name = work.pop(); name !== undefined; name = work.pop()) {
+    for (const sub of subclasses.get(name) ?? []) {
+      if (!result.has(sub)) {
+        result.add(sub);
+        work.push(sub);
       }
     }
   }

@@ -4,7 +4,7 @@
  * user picked, each as a sampling request on the layer's main weight, with the
  * same seed and bins so they compare on the same axes.
  */
-import type { Controls, LayerRow } from '../../webview/protocol';
+import type { Controls, LayerRow, SeriesData } from '../../webview/protocol';
 import { agrees } from '../init/recommend';
 import { torchInitCall, type InitScheme } from '../init/schemes';
 import { activationLabel } from '../model/activations';
@@ -14,7 +14,9 @@ import { knownShape, mainParam } from '../model/layer';
 import { showDim } from '../model/evaluate';
 import { schemeLabel } from '../model/initCalls';
 import type { Layer, Model } from '../model/types';
-import type { SampleRequest } from '../sampling/plan';
+import type { SampleSummary } from '../sampling/engine';
+import type { SampleRequest, SamplingPlan } from '../sampling/plan';
+import { theoryDensity } from '../sampling/theory';
 import type { SeedingAnalysis } from '../seeding/analyze';
 
 export interface PreviewSeries {
@@ -126,4 +128,28 @@ export function seedFromFile(seeding: SeedingAnalysis): string | undefined {
     if (/^\d{1,20}$/.test(literal) && BigInt(literal) <= 2n ** 64n - 1n) return literal;
   }
   return undefined;
+}
+
+/** A series as the page receives it: bins, statistics, and the theory at the bin centres. */
+export function seriesData(series: PreviewSeries, plan: SamplingPlan, summary: SampleSummary): SeriesData {
+  const edges = summary.bins.edges;
+  const theory = plan.theory;
+  const density = theory.kind === 'constant' || theory.kind === 'point_masses' ? [] : edges.slice(0, -1).map((e, i) => theoryDensity(theory, (e + edges[i + 1]) / 2));
+  return {
+    role: series.role,
+    label: series.label,
+    edges,
+    counts: summary.bins.counts,
+    density,
+    count: summary.count,
+    total: plan.count,
+    mean: summary.mean,
+    std: summary.std,
+    min: summary.min,
+    max: summary.max,
+    beyond2Sigma: summary.beyond2Sigma,
+    theoryMean: plan.reference.mean,
+    theoryStd: plan.resolved.std,
+    ...(theory.kind === 'uniform' || theory.kind === 'truncated_normal' ? { low: theory.low, high: theory.high } : {}),
+  };
 }

@@ -94,6 +94,7 @@ export class TfjsBackend implements ComputeBackend {
     readonly name: 'tfjs-node-gpu' | 'tfjs-node' | 'tfjs',
     private readonly reason: string,
     private readonly failures: readonly BackendFailure[] = [],
+    private readonly summary?: string,
   ) {}
 
   async sample(request: SampleRequest, options: SampleOptions = {}): Promise<SampleResult> {
@@ -102,7 +103,7 @@ export class TfjsBackend implements ComputeBackend {
     const unsupported = tfjsUnsupported(plan);
     if (unsupported) {
       const result = await sampleCpu(request, options);
-      return { ...result, backend: { ...result.backend, reason: `${this.name} available, but ${unsupported}`, failures: this.failures } };
+      return { ...result, backend: { ...result.backend, reason: `${this.name} available, but ${unsupported}`, summary: unsupported, failures: this.failures } };
     }
     await this.tf.ready();
     const tf = this.tf;
@@ -144,7 +145,7 @@ export class TfjsBackend implements ComputeBackend {
       counts.dispose();
       addChunk(total, plan, length, s, c);
     }
-    const backend: BackendReport = { name: this.name, reason: this.reason, failures: this.failures };
+    const backend: BackendReport = { name: this.name, reason: this.reason, ...(this.summary ? { summary: this.summary } : {}), failures: this.failures };
     return finish(plan, total, backend, started);
   }
 }
@@ -169,11 +170,12 @@ export class CpuBackend implements ComputeBackend {
     private readonly reason: string,
     private readonly failures: readonly BackendFailure[] = [],
     private readonly defaults: SampleOptions = {},
+    private readonly summary?: string,
   ) {}
 
   async sample(request: SampleRequest, options: SampleOptions = {}): Promise<SampleResult> {
     const result = await sampleCpu(request, { ...this.defaults, ...options });
-    return { ...result, backend: { ...result.backend, reason: this.reason, failures: this.failures } };
+    return { ...result, backend: { ...result.backend, reason: this.reason, ...(this.summary ? { summary: this.summary } : {}), failures: this.failures } };
   }
 }
 
@@ -220,19 +222,43 @@ const defaultCalibration = async (tfjs: ComputeBackend, cpu: ComputeBackend) => 
 
 /** Picks the backend for a setting value. The returned backend's reports say which ran and why. */
 export async function selectBackend(setting: BackendSetting, options: SelectOptions = {}): Promise<ComputeBackend> {
-  if (setting === 'cpu') return new CpuBackend('initlens.compute.backend is "cpu"', [], options.cpu);
+  if (setting === 'cpu') return new CpuBackend('initlens.compute.backend is "cpu"', [], options.cpu, 'set by initlens.compute.backend');
   const loaded = loadTfjsNode(options.requireModule);
   const failed = loaded.failures.map((f) => `${f.backend}: ${f.reason}`).join('; ');
+  const asked = setting === 'gpu' ? 'initlens.compute.backend is "gpu", but ' : '';
   if (!loaded.tf || !loaded.name) {
-    return new CpuBackend(`${setting === 'gpu' ? '"gpu" requested' : 'auto'}: no TensorFlow.js backend could be loaded (${failed}); using the CPU engine`, loaded.failures, options.cpu);
+    // The first failure that is not a plain absence says what went wrong; absence of the optional packages is the usual case.
+    const broken = loaded.failures.find((f) => !f.reason.startsWith('not installed'));
+    const summary = broken ? `${asked}${broken.backend} could not load (${broken.reason.replace(/ \(.*$/, '')})` : `${asked}the optional TensorFlow.js GPU backend is not installed`;
+    return new CpuBackend(`${setting === 'gpu' ? '"gpu" requested' : 'auto'}: no TensorFlow.js backend could be loaded (${failed}); using the CPU engine`, loaded.failures, options.cpu, summary);
   }
   const label = loaded.name === 'tfjs-node-gpu' ? 'CUDA' : 'libtensorflow on the CPU';
-  if (setting === 'gpu') return new TfjsBackend(loaded.tf, loaded.name, `"gpu" requested: ${loaded.name} (${label})${failed ? `, after ${failed}` : ''}`, loaded.failures);
+  if (setting === 'gpu') return new TfjsBackend(loaded.tf, loaded.name, `"gpu" requested: ${loaded.name} (${label})${failed ? `, after ${failed}` : ''}`, loaded.failures, 'set by initlens.compute.backend');
   const candidate = new TfjsBackend(loaded.tf, loaded.name, '', loaded.failures);
   const cpu = new CpuBackend('', [], options.cpu);
   const { tfjsMs, cpuMs } = await (options.calibrate ?? defaultCalibration)(candidate, cpu);
   const measured = `measured 2^22 normals + histogram: ${loaded.name} ${tfjsMs.toFixed(0)} ms, CPU engine ${cpuMs.toFixed(0)} ms`;
+  const times = `${Math.min(tfjsMs, cpuMs).toFixed(0)} vs ${Math.max(tfjsMs, cpuMs).toFixed(0)} ms for 2^22 normals`;
   return tfjsMs < cpuMs
-    ? new TfjsBackend(loaded.tf, loaded.name, `auto: ${loaded.name} is faster (${measured})`, loaded.failures)
-    : new CpuBackend(`auto: the CPU engine is faster (${measured})`, loaded.failures, options.cpu);
+    ? new TfjsBackend(loaded.tf, loaded.name, `auto: ${loaded.name} is faster (${measured})`, loaded.failures, `faster than the CPU engine here (${times})`)
+    : new CpuBackend(`auto: the CPU engine is faster (${measured})`, loaded.failures, options.cpu, `faster than ${loaded.name} here (${times})`);
+}
+
+/** What each backend is, in the panel's words. */
+const BACKEND_LABELS: Record<BackendReport['name'], string> = {
+  cpu: 'CPU engine',
+  'tfjs-node-gpu': 'TensorFlow.js on the GPU (CUDA)',
+  'tfjs-node': 'TensorFlow.js (libtensorflow, CPU)',
+  tfjs: 'TensorFlow.js',
+};
+
+/**
+ * The panel's one line on what computed a histogram and why, e.g.
+ * "CPU engine, 8 workers: the optional TensorFlow.js GPU backend is not
+ * installed". A VS Code user gets no npm commands here; the CLI prints the
+ * full {@link BackendReport.reason} and failures.
+ */
+export function backendLine(report: BackendReport): string {
+  const ran = `${BACKEND_LABELS[report.name]}${report.name === 'cpu' && report.workers ? `, ${report.workers} workers` : ''}`;
+  return `${ran}: ${report.summary ?? report.reason}`;
 }

@@ -23,6 +23,8 @@ export interface BackendReport {
   /** `cpu` (this engine), or the tfjs package that ran. */
   readonly name: 'cpu' | 'tfjs-node-gpu' | 'tfjs-node' | 'tfjs';
   readonly reason: string;
+  /** Why this backend ran, in a few words for the panel (no install steps: see {@link backendLine}). */
+  readonly summary?: string;
   /** Workers used by the CPU engine (0: in-thread). */
   readonly workers?: number;
   /** Candidates that were tried and failed, in order, each with its reason. */
@@ -230,27 +232,4 @@ export function tallyAll(plan: SamplingPlan): Tally {
   const total = emptyTally(plan.binSpec.bins);
   for (let chunk = 0; chunk < plan.chunks; chunk++) mergeTally(total, tallyChunk(plan, chunk));
   return total;
-}
-
-/**
- * Keeps only the newest request alive: each {@link LatestOnly.run} aborts the
- * previous one (its promise rejects with an AbortError) before starting.
- */
-export class LatestOnly {
-  private controller: AbortController | undefined;
-
-  run<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    this.controller?.abort(new DOMException('superseded by a newer sampling request', 'AbortError'));
-    const controller = new AbortController();
-    this.controller = controller;
-    return task(controller.signal).finally(() => {
-      if (this.controller === controller) this.controller = undefined;
-    });
-  }
-
-  /** Aborts the running request, if any. */
-  cancel(): void {
-    this.controller?.abort(new DOMException('sampling was cancelled', 'AbortError'));
-    this.controller = undefined;
-  }
 }

@@ -5,6 +5,7 @@
  * request on every worker, so main thread and workers agree by construction.
  */
 import { normalCdf, normalPdf, resolveInit, type Framework, type InitScheme, type ResolvedInit } from '../init/schemes';
+import { exceeds, LIMITS, limitMessage } from '../limits';
 import { MAX_SEED } from './prng';
 import type { BinSpec, TailReference } from './histogram';
 import type { Theory } from './theory';
@@ -27,10 +28,8 @@ export const CHUNK_SIZE = 1 << 20;
 /** Elements of the first, coarse histogram (the head of chunk 0, so it is a prefix of the real tensor). */
 export const SUBSAMPLE_SIZE = 1 << 16;
 
-/** Orthogonal_ is computed densely: capped at this many multiply-adds (rows·cols·min(rows, cols)), about a second on one core of the CI machine. */
-export const ORTHOGONAL_MAX_WORK = 2 ** 28;
-
-export const MAX_BINS = 10000;
+/** Histogram bins at most ({@link LIMITS}). */
+export const MAX_BINS = LIMITS.bins.value;
 
 /** How elements are generated; mirrors `Distribution` plus the structured schemes. */
 export type PlanKind =
@@ -84,7 +83,7 @@ function checkShape(shape: readonly number[]): number {
     if (!Number.isSafeInteger(d) || d <= 0) throw new SamplingError(`shape dimensions must be positive integers, got ${shape.join(',')}`);
   }
   const count = shape.reduce((a, b) => a * b, 1);
-  if (!Number.isSafeInteger(count)) throw new SamplingError(`shape ${shape.join('×')} has more than 2^53 elements`);
+  if (exceeds('sampleElements', count)) throw new SamplingError(limitMessage('sampleElements', count, `shape ${shape.join('×')}`));
   return count;
 }
 
@@ -131,9 +130,9 @@ function planKind(resolved: ResolvedInit): PlanKind {
       if (scheme.kind === 'dirac') return { kind: 'dirac', shape, groups: scheme.groups };
       if (scheme.kind === 'orthogonal') {
         const work = rows * cols * Math.min(rows, cols);
-        if (work > ORTHOGONAL_MAX_WORK) {
+        if (exceeds('orthogonalWork', work)) {
           throw new SamplingError(
-            `orthogonal_ is sampled by a dense QR, capped at rows·cols·min(rows, cols) ≤ 2^28 (e.g. 512×1024 or 4096×256); ${rows}×${cols} needs ${work.toExponential(2)}. ` +
+            `${limitMessage('orthogonalWork', work, `orthogonal_ on ${rows}×${cols} is a dense QR`)} (e.g. 512×1024 or 4096×256). ` +
               `Its entries have std gain/√max(rows, cols) = ${resolved.std.toPrecision(6)}`,
           );
         }

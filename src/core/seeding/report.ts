@@ -3,6 +3,7 @@
  * and the full Markdown report shown by the command and printed by the CLI.
  * User-facing line numbers are 1-based.
  */
+import { codeSpan, escapeMarkdown, tableCell } from '../markdown';
 import { unseeded, type ApiReference, type SeedingAnalysis } from './analyze';
 
 /** The one-line summary a lens shows, and the 0-based line it belongs on. */
@@ -57,7 +58,9 @@ export function describeReference(reference: ApiReference, text: string): string
 
 /** The full report, as Markdown. `name` is the document's file name. */
 export function seedReportMarkdown(analysis: SeedingAnalysis, text: string, name: string): string {
-  const out: string[] = [`# Seed report: ${name}`, ''];
+  // Plain file names stay readable in the raw report; anything else is escaped.
+  const title = /^[\w-]+(\.[\w-]+)*$/.test(name) && !/^www\./i.test(name) ? name : escapeMarkdown(name);
+  const out: string[] = [`# Seed report: ${title}`, ''];
   if (analysis.frameworks.length === 0) {
     out.push('This file imports no framework with a random number generator InitLens knows.');
     return out.join('\n') + '\n';
@@ -69,7 +72,7 @@ export function seedReportMarkdown(analysis: SeedingAnalysis, text: string, name
   if (analysis.coverage.length > 0) {
     out.push('| Random number generator | Seeded by |', '| --- | --- |');
     for (const c of analysis.coverage) {
-      const by = c.seededBy.map((r) => `\`${describeReference(r, text)}\` (line ${r.line + 1})`).join('<br>');
+      const by = c.seededBy.map((r) => `${tableCell(codeSpan(describeReference(r, text)))} (line ${r.line + 1})`).join('<br>');
       out.push(`| ${c.label} | ${by || '**not seeded**'} |`);
     }
     out.push('');
@@ -77,13 +80,13 @@ export function seedReportMarkdown(analysis: SeedingAnalysis, text: string, name
   const traps = analysis.references.filter(isTrap);
   if (traps.length > 0) {
     out.push('## Problems', '');
-    for (const r of traps) out.push(`- Line ${r.line + 1}, \`${describeReference(r, text)}\`: ${r.api.summary} ${r.api.caveat ?? ''}`.trimEnd());
+    for (const r of traps) out.push(`- Line ${r.line + 1}, ${codeSpan(describeReference(r, text))}: ${r.api.summary} ${r.api.caveat ?? ''}`.trimEnd());
     out.push('');
   }
   const knobs = analysis.references.filter((r) => r.api.effect === 'determinism' && !isTrap(r));
   if (knobs.length > 0) {
     out.push('## Determinism settings', '');
-    for (const r of knobs) out.push(`- Line ${r.line + 1}, \`${describeReference(r, text)}\`: ${r.api.summary}`);
+    for (const r of knobs) out.push(`- Line ${r.line + 1}, ${codeSpan(describeReference(r, text))}: ${r.api.summary}`);
     out.push('');
   }
   return out.join('\n');

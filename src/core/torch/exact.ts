@@ -10,6 +10,7 @@ import type { InitScheme } from '../init/schemes';
 import type { Value } from '../model/evaluate';
 import type { Layer, Model, Span } from '../model/types';
 import type { SeedingAnalysis } from '../seeding/analyze';
+import { checkLimit, LimitError, type LimitKey } from '../limits';
 import { TorchGenerator } from './generator';
 import { bulkKernels } from './kernels';
 import { ExactInitError, initTensor, type ExactTensor } from './init';
@@ -43,6 +44,17 @@ export interface ExactOptions {
    * layer built after one of them is "distribution only".
    */
   readonly otherDraws?: readonly { readonly offset: number; readonly label: string }[];
+  /**
+   * The one layer whose values are wanted: when no explicit init touches it,
+   * construction stops after it, so later layers (of any size) cost nothing.
+   */
+  readonly through?: string;
+  /**
+   * Bounds checked before each layer is drawn: the values computed (all
+   * materialized layers together) and the words drawn or skipped. Above them
+   * the call throws {@link LimitError}. Default: unbounded.
+   */
+  readonly limits?: { readonly values: LimitKey; readonly words: LimitKey };
 }
 
 /** The values of one `torch.nn.init` scheme on a fresh tensor right after `torch.manual_seed(seed)`. */
@@ -87,23 +99,32 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const draws = [...(options.otherDraws ?? [])].filter((d) => model.kind === 'torch-sequential' ? inside(model.span, d.offset) : inside(initSpan, d.offset));
   let lost: string | undefined;
   const perLayer: ExactParam[][] = [];
-  const layers = model.layers.filter((l) => !inForward(l));
+  const all = model.layers.filter((l) => !inForward(l));
+  const target = all.find((l) => l.name === options.through);
+  const layers = target && !target.params.some((p) => p.current.source === 'explicit') ? all.slice(0, all.indexOf(target) + 1) : all;
+  gen.budget = options.limits?.words;
+  let materialized = 0;
   for (const layer of layers) {
     const before = draws.find((d) => d.offset < layer.span.from);
     if (before && !lost) lost = `${before.label} draws from the same stream before ${layer.name} is built`;
     gen.skipValues = options.materialize ? !options.materialize(layer.name) : false;
+    if (options.limits && !gen.skipValues && typeof layer.paramCount === 'number') {
+      materialized += layer.paramCount;
+      checkLimit(options.limits.values, materialized, `${layer.name} (${layer.type})`);
+    }
     let params: ExactParam[];
     try {
       if (layer.problems) throw new ExactInitError(layer.problems[0].message);
       params = moduleParameters(gen, layer.type, plainArgs(layer));
     } catch (error) {
+      if (error instanceof LimitError) throw error.subject ? error : new LimitError(error.limit, error.amount, `${layer.name} (${layer.type})`);
       const why = error instanceof Error ? error.message : String(error);
       lost ??= `${layer.name} (${layer.type}): ${why}, so the stream position after it is unknown`;
       params = layer.params.map((p) => ({ name: p.name, shape: p.shape.every((d) => typeof d === 'number') ? (p.shape as number[]) : [], values: new Float32Array(0), exact: false, reason: `${layer.name}: ${why}` }));
     }
     perLayer.push(params.map((p) => (lost && p.exact ? { ...p, exact: false, reason: lost } : p)));
   }
-  applyExplicitInits(gen, layers, perLayer, initSpan, lost, options);
+  if (layers === all) applyExplicitInits(gen, layers, perLayer, initSpan, lost, options);
   return perLayer.flatMap((params, i) =>
     params.map((p) => ({ name: `${layers[i].name}.${p.name}`, layer: layers[i].name, shape: p.shape, values: p.values, exact: p.exact, ...(p.exact ? {} : { reason: p.reason ?? 'not reproduced' }) })),
   );
@@ -157,6 +178,7 @@ function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLa
       const exact = !lost && target.exact !== false && t.exact;
       params[index] = { ...target, values: t.values, exact, ...(exact ? {} : { reason: lost ?? t.reason ?? target.reason }) };
     } catch (error) {
+      if (error instanceof LimitError) throw error;
       lost ??= `${layers[e.layer].name}.${e.param}: ${error instanceof Error ? error.message : String(error)}`;
       params[index] = { ...target, exact: false, reason: lost };
     }
@@ -212,19 +234,10 @@ export function otherTorchDraws(seeding: SeedingAnalysis): { offset: number; lab
   return seeding.references.filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.')).map((r) => ({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})` }));
 }
 
-/**
- * The largest tensor the histogram panel computes exactly: 2^25 values
- * (128 MB, about 0.1 s with the fused kernels, 0.35 s emulated) with the
- * WebAssembly kernels, 4 M (half a second) with the scalar code.
- */
-export function panelExactLimit(): number {
-  return bulkKernels() ? 2 ** 25 : 4_000_000;
+/** The limit on the values the histogram panel computes exactly: larger with the WebAssembly kernels than with the scalar code. */
+export function panelExactLimit(): LimitKey {
+  return bulkKernels() ? 'panelExactValues' : 'panelExactValuesScalar';
 }
-
-/** Layers with more values than this get no exact values in a hover. */
-const HOVER_MAX_LAYER_VALUES = 4_000_000;
-/** Words the stream may need to skip to reach the layer in a hover. */
-const HOVER_MAX_SKIPPED_WORDS = 200_000_000;
 
 /** What the hover says about exact values: a status line and a few values per parameter. */
 export interface ExactSection {
@@ -235,21 +248,24 @@ export interface ExactSection {
 /**
  * Exact values for one layer, computed only when the file seeds with
  * `torch.manual_seed(<int literal>)` before the model is built and the model
- * is not too large to reach in a hover. Undefined when there is no seed.
+ * is not too large to reach in a hover. Undefined when there is no seed, and
+ * for a layer with size problems (its hover shows them instead of numbers).
  */
 export function exactSection(model: Model, layer: Layer, text: string, seeding: SeedingAnalysis): ExactSection | undefined {
-  if (model.framework !== 'torch') return undefined;
+  if (model.framework !== 'torch' || layer.problems) return undefined;
   const found = findTorchSeed(model, text, seeding);
   if (!('seed' in found)) return found.reason.startsWith('no torch.manual_seed') ? undefined : { status: `distribution only: ${found.reason}`, params: [] };
-  const own = typeof layer.paramCount === 'number' ? layer.paramCount : Infinity;
-  if (own > HOVER_MAX_LAYER_VALUES) return { status: `exact values not shown: ${own.toLocaleString('en-US')} values is too many for a hover (use \`initlens model --torch-exact\`)`, params: [] };
-  const before = model.layers.slice(0, model.layers.indexOf(layer)).reduce((a, l) => a + (typeof l.paramCount === 'number' ? l.paramCount : 0), 0);
-  if (before > HOVER_MAX_SKIPPED_WORDS) return { status: 'exact values not shown: too many parameters before this layer for a hover (use `initlens model --torch-exact`)', params: [] };
   try {
-    const params = exactParameters(model, found.seed, { materialize: (name) => name === layer.name, otherDraws: otherTorchDraws(seeding) }).filter((p) => p.layer === layer.name);
+    const params = exactParameters(model, found.seed, {
+      materialize: (name) => name === layer.name,
+      otherDraws: otherTorchDraws(seeding),
+      through: layer.name,
+      limits: { values: 'hoverLayerValues', words: 'hoverStreamWords' },
+    }).filter((p) => p.layer === layer.name);
     const allExact = params.length > 0 && params.every((p) => p.exact);
     return { status: allExact ? `exact (PyTorch CPU, seed ${found.seed})` : `seed ${found.seed}; distribution only where marked`, params };
   } catch (error) {
+    if (error instanceof LimitError) return { status: `exact values not shown: ${error.message} (use \`initlens model --torch-exact\`)`, params: [] };
     return { status: `distribution only: ${error instanceof Error ? error.message : String(error)}`, params: [] };
   }
 }

@@ -7,6 +7,7 @@
  * `aten/src/ATen/core/DistributionsHelper.h` and
  * `aten/src/ATen/native/cpu/DistributionTemplates.h` (v1.13.1).
  */
+import { LimitError, LIMITS, type LimitKey } from '../limits';
 import { fill16, uniformOf } from './fill16';
 import { fma64 } from './float';
 import { bulkKernels, type KernelTier, type WasmKernels } from './kernels';
@@ -50,6 +51,11 @@ export class TorchGenerator {
   private scratch = new Int32Array(0);
   /** Words drawn since the seed: for draw accounting in tests and reports. */
   draws = 0;
+  /**
+   * The limit on {@link draws} (skipped words included): a draw that would
+   * pass it throws {@link LimitError} before any word is drawn.
+   */
+  budget: LimitKey | undefined;
   readonly seed: bigint;
 
   /** The WebAssembly kernels of the bulk paths; undefined: the scalar JavaScript. */
@@ -72,7 +78,7 @@ export class TorchGenerator {
 
   /** One raw word, `random()`. */
   random(): number {
-    this.draws++;
+    this.charge(1);
     return this.engine.nextU32();
   }
 
@@ -85,10 +91,21 @@ export class TorchGenerator {
 
   /** Advances the stream by `words` draws; returns the empty array that stands for skipped values. */
   private skip(words: number): Float32Array {
+    this.charge(words);
     if (this.kernels) this.kernels.skip(this.engine, words);
     else this.engine.skip(words);
-    this.draws += words;
     return new Float32Array(0);
+  }
+
+  /** Refuses, before a long series of draws starts, `words` more than the {@link budget} allows. */
+  reserve(words: number): void {
+    if (this.budget !== undefined && !(this.draws + words <= LIMITS[this.budget].value)) throw new LimitError(this.budget, this.draws + words);
+  }
+
+  /** Counts `words` about to be drawn, refusing them above the {@link budget}. */
+  private charge(words: number): void {
+    this.reserve(words);
+    this.draws += words;
   }
 
   /** The next `n` words (bulk). */
@@ -99,10 +116,10 @@ export class TorchGenerator {
 
   /** The next `n` words as int32 bit patterns, the kernels' fast form. */
   private wordsI32(n: number): Int32Array {
+    this.charge(n);
     if (this.scratch.length < n) this.scratch = new Int32Array(Math.max(n, 2 * this.scratch.length));
     const w = n <= 16 ? new Int32Array(n) : this.scratch.subarray(0, n);
     this.engine.fill(w, 0, n);
-    this.draws += n;
     return w;
   }
 
@@ -117,8 +134,8 @@ export class TorchGenerator {
     const from = f32(a);
     const range = f32(f32(b) - from);
     if (this.kernels && n >= 16) {
+      this.charge(n);
       this.kernels.uniform32(this.engine, n, from, range, out);
-      this.draws += n;
       return out;
     }
     const w = this.wordsI32(n);
@@ -203,8 +220,8 @@ export class TorchGenerator {
     const m = f32(mean);
     const s = f32(std);
     if (this.kernels) {
+      this.charge(n + (n % 16 ? 16 : 0));
       this.kernels.normal32(this.engine, n, m, s, out);
-      this.draws += n + (n % 16 ? 16 : 0);
       return out;
     }
     const full = n - (n % 16);

@@ -4,6 +4,7 @@
  * operation, then the kernels of {@link TorchGenerator}.
  */
 import { calculateGain, torchFans, type InitScheme } from '../init/schemes';
+import { checkLimit } from '../limits';
 import { erf64, erfinv32 } from './erf';
 import { TorchGenerator } from './generator';
 
@@ -50,15 +51,15 @@ export function initTensor(gen: TorchGenerator, scheme: InitScheme, shape: reado
     case 'normal':
       return exact(gen.normal32(n, scheme.mean, scheme.std));
     case 'constant':
-      return exact(new Float32Array(n).fill(scheme.value));
+      return exact(filled(gen, n, scheme.value));
     case 'ones':
-      return exact(new Float32Array(n).fill(1));
+      return exact(filled(gen, n, 1));
     case 'zeros':
-      return exact(new Float32Array(n));
+      return exact(filled(gen, n, 0));
     case 'eye':
-      return exact(eye(shape));
+      return exact(skipping(gen, n) ? new Float32Array(0) : eye(shape));
     case 'dirac':
-      return exact(dirac(shape, scheme.groups));
+      return exact(skipping(gen, n) ? new Float32Array(0) : dirac(shape, scheme.groups));
     case 'xavier_uniform': {
       const { fanIn, fanOut } = fans(shape);
       const std = scheme.gain * Math.sqrt(2.0 / (fanIn + fanOut));
@@ -94,6 +95,17 @@ export function initTensor(gen: TorchGenerator, scheme: InitScheme, shape: reado
   }
 }
 
+/** True when `gen` skips a tensor of `n` values (as its bulk kernels do): nothing is allocated for it. */
+const skipping = (gen: TorchGenerator, n: number) => gen.skipValues && n >= 16;
+
+/**
+ * A tensor of `n` copies of `value` (`constant_`, `ones_`, `zeros_`, norms'
+ * affine parameters): no draws, and no memory when the values are skipped.
+ */
+export function filled(gen: TorchGenerator, n: number, value: number): Float32Array {
+  return skipping(gen, n) ? new Float32Array(0) : new Float32Array(n).fill(value);
+}
+
 /** `trunc_normal_` (init.py `_no_grad_trunc_normal_`; spec §7.4). */
 export function truncNormal(gen: TorchGenerator, n: number, mean: number, std: number, a: number, b: number): Float32Array {
   const normCdf = (x: number) => (1 + erf64(x / Math.sqrt(2))) / 2;
@@ -121,6 +133,8 @@ export function orthogonal(gen: TorchGenerator, shape: readonly number[], gain: 
   if (shape.length < 2) throw new ExactInitError('Only tensors with 2 or more dimensions are supported');
   const rows = shape[0];
   const cols = numel(shape) / rows;
+  // The QR, not the draws, is the cost: skipped values need no QR.
+  if (!(gen.skipValues && rows * cols >= 16)) checkLimit('orthogonalWork', rows * cols * Math.min(rows, cols), `orthogonal_ on ${rows}×${cols}`);
   const flat = gen.normal32(rows * cols, 0, 1);
   if (flat.length !== rows * cols) return flat; // values skipped (TorchGenerator.skipValues)
   const transpose = rows < cols;

@@ -5,9 +5,10 @@
  * this replays those draws and returns the tensors in `named_parameters()`
  * order.
  */
+import { LimitError } from '../limits';
 import { lookupLayer, sizeProblems, type LayerSpec } from '../model/catalog';
 import { isKnown, showDim, type Value } from '../model/evaluate';
-import { ExactInitError, initTensor, type ExactTensor } from './init';
+import { ExactInitError, filled, initTensor, type ExactTensor } from './init';
 import type { TorchGenerator } from './generator';
 
 /** One parameter of a module, named as in `state_dict()` relative to the module. */
@@ -18,6 +19,9 @@ export interface ExactParam extends ExactTensor {
 /** Constructor arguments by name (positional ones already mapped to their names). */
 export type ModuleArgs = Readonly<Record<string, Value | undefined>>;
 
+/** Schemes that fill a tensor without drawing. */
+const CONSTANT: ReadonlySet<string> = new Set(['constant', 'ones', 'zeros', 'eye', 'dirac']);
+
 /** The table entry of a `torch.nn` module type, when InitLens knows it (every known type is emulated). */
 export function torchModule(type: string): LayerSpec | undefined {
   return lookupLayer(`torch.nn.${type}`);
@@ -27,7 +31,8 @@ export function torchModule(type: string): LayerSpec | undefined {
  * Builds one module right where `gen` stands, drawing what its constructor
  * draws, and returns its parameters in `named_parameters()` order. Throws
  * {@link ExactInitError} when a size is unknown or invalid, or the type is
- * not known.
+ * not known; {@link LimitError} before drawing when the module is beyond a
+ * limit (the generator's word budget, or a stack deeper than the table lists).
  */
 export function moduleParameters(gen: TorchGenerator, type: string, args: ModuleArgs): ExactParam[] {
   const spec = torchModule(type);
@@ -44,6 +49,12 @@ export function moduleParameters(gen: TorchGenerator, type: string, args: Module
     if (unknown !== undefined) throw new ExactInitError(`${showDim(unknown)} is not known`);
     return p.shape as number[];
   });
+  const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const listed = shapes.reduce((a, s) => a + BigInt(numel(s)), 0n);
+  const counted = spec.count?.(full);
+  if (counted !== undefined && counted !== listed) throw new LimitError('rnnLayersListed', Number(full.get('num_layers')));
+  // At least one word per drawn value: refuse a module beyond the budget before building any of it.
+  gen.reserve(specs.reduce((a, p, i) => a + (p.drawn || (p.init && !CONSTANT.has(p.init.kind)) ? numel(shapes[i]) : 0), 0));
   const out: ExactParam[] = new Array(specs.length);
   // Stable: equal steps keep the table's order.
   const order = specs.map((_, i) => i).sort((a, b) => (specs[a].step ?? 0) - (specs[b].step ?? 0));
@@ -52,7 +63,7 @@ export function moduleParameters(gen: TorchGenerator, type: string, args: Module
     const shape = shapes[i];
     const first = p.drawn ?? p.init;
     if (!first) {
-      out[i] = { name: p.name, shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)), exact: false, reason: `${p.name}: ${p.label}` };
+      out[i] = { name: p.name, shape, values: filled(gen, numel(shape), 0), exact: false, reason: `${p.name}: ${p.label}` };
       continue;
     }
     let t = initTensor(gen, first, shape);

@@ -1,0 +1,24 @@
+/**
+ * The setup every InitLens code-lens provider shares: Python documents only,
+ * nothing while `initlens.codeLens.enabled` is off, and a refresh when an
+ * InitLens setting changes. A provider only says which lenses a document has.
+ */
+import * as vscode from 'vscode';
+import { onDidChangeConfig, readConfig, type InitLensConfig } from '../config';
+import { PYTHON } from '../selector';
+
+/** Registers `provide` as a Python code-lens provider; the returned Disposable owns the emitter, the listener and the registration. */
+export function registerLensProvider(provide: (document: vscode.TextDocument, config: InitLensConfig) => vscode.CodeLens[]): vscode.Disposable {
+  const changed = new vscode.EventEmitter<void>();
+  const disposables: vscode.Disposable[] = [changed];
+  onDidChangeConfig(() => changed.fire(), disposables);
+  const provider: vscode.CodeLensProvider = {
+    onDidChangeCodeLenses: changed.event,
+    provideCodeLenses(document) {
+      const config = readConfig(document);
+      return config.codeLensEnabled ? provide(document, config) : [];
+    },
+  };
+  disposables.push(vscode.languages.registerCodeLensProvider(PYTHON, provider));
+  return vscode.Disposable.from(...disposables);
+}

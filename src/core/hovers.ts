@@ -1,0 +1,98 @@
+/**
+ * The Markdown of InitLens's hovers, built from explicit inputs so it is tested
+ * in plain Node. Text that comes from the document (layer and model names,
+ * unresolved sizes, labels of calls as written, qualified names) goes through
+ * `markdown.ts`; links are only the ones written here: the documentation pages
+ * and the InitLens command named by the caller.
+ */
+import { explainActivation, explainResolved } from './init/explain';
+import { activationLabel } from './model/activations';
+import { initCode } from './model/describe';
+import { mainParam } from './model/layer';
+import type { Dim } from './model/evaluate';
+import type { Layer, Model, Param } from './model/types';
+import { codeBlock, codeSpan, commandLink, escapeMarkdown, tableCell, webLink } from './markdown';
+import type { ApiReference } from './seeding/analyze';
+import { RNG_LABELS } from './seeding/knowledge';
+import { isTrap } from './seeding/report';
+
+const TORCH_INIT_DOCS = 'https://pytorch.org/docs/stable/nn.init.html';
+const KERAS_INIT_DOCS = 'https://keras.io/api/layers/initializers/';
+
+const docsUrl = (layer: Layer) => (layer.framework === 'torch' ? TORCH_INIT_DOCS : KERAS_INIT_DOCS);
+const header = (markdown: string) => `**InitLens** · ${markdown}\n\n`;
+
+/** A size as shown: a number as is, an unresolved size as the (escaped) expression it stands for. */
+function dim(d: Dim | undefined, thousands = false): string {
+  if (d === undefined) return '?';
+  if (typeof d === 'number') return thousands ? d.toLocaleString('en-US') : String(d);
+  return escapeMarkdown(d.symbol);
+}
+
+/** Hover on a layer constructor; `apply` is the command id behind its Apply link, called with `[uri, model, layer]`. */
+export function layerHoverMarkdown(model: Model, layer: Layer, uri: string, apply: string): string {
+  let md = header(`${codeSpan(layer.type)} ${escapeMarkdown(layer.name)} in ${escapeMarkdown(model.name)}`);
+  if (layer.problems) {
+    // Sizes the library rejects (or beyond InitLens's limits): the problem instead of any number, and no Apply.
+    const rejected = layer.problems.some((p) => !p.limit);
+    md += `${rejected ? '$(error)' : '$(warning)'} ${escapeMarkdown(`${layer.problems.map((p) => p.message).join('; ')}.`)}\n\n`;
+    md += `${rejected ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} would reject these arguments` : 'This is beyond what InitLens computes with'}, so InitLens shows no sizes or numbers for this layer.\n\n`;
+    return md + webLink(`${layer.framework === 'torch' ? 'torch.nn.init' : 'Keras initializers'} docs`, docsUrl(layer));
+  }
+  md += `| fan_in | fan_out | parameters |\n| --- | --- | --- |\n| ${tableCell(dim(layer.fanIn))} | ${tableCell(dim(layer.fanOut))} | ${tableCell(dim(layer.paramCount, true))} |\n\n`;
+  const param = mainParam(layer);
+  if (layer.activation) {
+    const via = { forward: 'in forward()', sequential: 'next in the Sequential', argument: 'activation argument', builtin: 'built into the layer', output: 'output layer' }[layer.activation.via];
+    md += `Followed by **${activationLabel(layer.activation.activation)}**${layer.normalizer ? ` (after ${escapeMarkdown(layer.normalizer)})` : ''} (${via}).\n\n`;
+  } else {
+    md += 'The activation after this layer could not be determined.\n\n';
+  }
+  if (param) md += paramMarkdown(model, layer, param);
+  if (param?.recommendation && !param.agrees) md += `${commandLink('Apply', apply, [uri, model.name, layer.name])} · `;
+  md += webLink(`${layer.framework === 'torch' ? 'torch.nn.init' : 'Keras initializers'} docs`, docsUrl(layer));
+  return md;
+}
+
+function paramMarkdown(model: Model, layer: Layer, param: Param): string {
+  const source = param.current.source === 'default' ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} default` : 'Set in code';
+  let md = `${source}: ${codeSpan(param.current.label)}${param.resolved ? ` — ${explainResolved(param.resolved)}` : ''}.\n\n`;
+  const rec = param.recommendation;
+  if (!rec) return md;
+  if (param.agrees) return `${md}$(check) This suits the activation (recommended: \`${rec.name}\`).\n\n`;
+  md += `$(warning) Recommended: **${rec.name}**${param.recommended ? ` — ${explainResolved(param.recommended)}` : ''}. ${rec.reason}\n\n`;
+  return md + codeBlock(initCode(model, layer, param, rec.scheme), 'python');
+}
+
+/** Hover on an explicit `nn.init.*` call or Keras initializer. */
+export function initHoverMarkdown(model: Model, layer: Layer, param: Param): string {
+  let md = header(escapeMarkdown(`${param.current.label} on ${layer.name}.${param.name}`));
+  if (param.resolved) md += `${explainResolved(param.resolved)}.\n\n`;
+  else if (param.current.scheme === null) md += "InitLens could not resolve this call's arguments.\n\n";
+  const rec = param.recommendation;
+  if (rec) {
+    const activation = layer.activation ? activationLabel(layer.activation.activation) : undefined;
+    if (param.agrees) md += `$(check) Suits the ${activation ?? 'layer'}.\n\n`;
+    else {
+      md += `$(warning) For ${activation ?? 'this layer'} InitLens recommends **${rec.name}**${param.recommended ? ` (std ${Number(param.recommended.std.toPrecision(4))})` : ''}. ${rec.reason}\n\n`;
+      md += codeBlock(initCode(model, layer, param, rec.scheme), 'python');
+    }
+  }
+  return md + webLink('docs', docsUrl(layer));
+}
+
+/** Hover on the activation that follows a layer (empty when there is none). */
+export function activationHoverMarkdown(layer: Layer): string {
+  const activation = layer.activation?.activation;
+  if (!activation) return '';
+  return `${header(`${activationLabel(activation)} after ${escapeMarkdown(layer.name)}`)}${explainActivation(activation, layer.framework)}\n\n${webLink('docs', docsUrl(layer))}`;
+}
+
+/** Hover on a random/seed API; `report` is the command id behind its seed-report link, called with `[uri]`. */
+export function seedHoverMarkdown(reference: ApiReference, uri: string, report: string): string {
+  const { api } = reference;
+  let md = header(codeSpan(reference.qualifiedName));
+  md += `${api.summary}\n\n`;
+  if (api.seeds.length > 0) md += `Seeds: ${api.seeds.map((rng) => RNG_LABELS[rng]).join(', ')}.\n\n`;
+  if (api.caveat) md += `${isTrap(reference) ? '$(warning) ' : ''}${api.caveat}\n\n`;
+  return `${md}${commandLink('Seed report for this file', report, [uri])} · ${webLink('Documentation', api.docs)}`;
+}

@@ -1,0 +1,98 @@
+/**
+ * Every bound on InitLens's work, stated once. Each computation whose cost
+ * grows with its input checks its limit before it starts and, above it,
+ * refuses with {@link LimitError}, whose message names the limit (and the
+ * setting, where one exists) in one line.
+ */
+import { settingDefault } from './settings';
+
+/** One bound: its value, the unit it counts, and what it bounds. */
+export interface Limit {
+  readonly value: number;
+  /** Plural unit of `value` (`characters`, `values`). */
+  readonly unit: string;
+  /** What is bounded, completing "the limit for …". */
+  readonly what: string;
+  /** The `initlens.*` setting that raises it, where a user may need more. */
+  readonly setting?: string;
+}
+
+export const LIMITS = {
+  /** The analysis skips longer documents (the setting's default; the editor passes the setting's value). */
+  documentLength: { value: settingDefault('analysis.maxFileSize'), unit: 'characters', what: 'analyzed documents', setting: 'initlens.analysis.maxFileSize' },
+  /** The CLI reads at most this many bytes of a file (or stdin, or a device): as many as the analysis accepts characters. */
+  inputBytes: { value: settingDefault('analysis.maxFileSize'), unit: 'bytes', what: 'input files' },
+  /** Nesting of the expressions the constant evaluator follows (`((((1))))`, `a + b + c …`). */
+  expressionDepth: { value: 64, unit: 'levels', what: 'constant expressions' },
+  /** Elements in one evaluated constant (`c2 = (c1, c1)` doubles each line): larger ones are unknown. */
+  constantElements: { value: 10_000, unit: 'elements', what: 'module constants' },
+  /** Elements of all module constants together; later ones beyond it are unknown. */
+  scopeElements: { value: 100_000, unit: 'elements', what: 'all module constants together' },
+  /** Nesting of one evaluated constant's tuples and lists. */
+  constantDepth: { value: 32, unit: 'levels', what: 'module constants' },
+  /** The largest layer size InitLens computes with, so that every count and fan is an exact integer (2^53 − 1). */
+  layerSize: { value: Number.MAX_SAFE_INTEGER, unit: 'per dimension', what: 'layer sizes' },
+  /** Recurrent layers whose parameters are listed one by one; all of them are counted. */
+  rnnLayersListed: { value: 1000, unit: 'layers', what: 'recurrent layers listed per module' },
+  /** A hover computes the exact values of layers up to this size. */
+  hoverLayerValues: { value: 4_000_000, unit: 'values', what: 'exact values in a hover' },
+  /** Words a hover may draw or skip in PyTorch's stream to reach a layer (about 0.1 s). */
+  hoverStreamWords: { value: 200_000_000, unit: 'random words', what: 'the stream a hover replays' },
+  /** The histogram panel computes layers up to this size exactly with the WebAssembly kernels (128 MB, about 0.1 s). */
+  panelExactValues: { value: 2 ** 25, unit: 'values', what: 'exact values in the panel' },
+  /** … and up to this size with the scalar code (about half a second). */
+  panelExactValuesScalar: { value: 4_000_000, unit: 'values', what: 'exact values in the panel (no WebAssembly SIMD here)' },
+  /** Words the panel may draw or skip to reach a layer (about half a second with the WebAssembly kernels). */
+  panelStreamWords: { value: 2 ** 30, unit: 'random words', what: 'the stream the panel replays' },
+  /** Values the CLI computes in exact mode (`model`/`sample --torch-exact`): 256 MB of float32. */
+  exactValues: { value: 2 ** 26, unit: 'values', what: 'exact mode' },
+  /** Words the CLI's exact mode may draw or skip (about 10 s with the WebAssembly kernels). */
+  exactStreamWords: { value: 2 ** 34, unit: 'random words', what: 'the stream exact mode replays' },
+  /** `orthogonal_` is a dense QR: rows·cols·min(rows, cols) multiply-adds, about a second. */
+  orthogonalWork: { value: 2 ** 28, unit: 'multiply-adds', what: 'orthogonal_ (rows·cols·min(rows, cols))' },
+  /** Elements one histogram samples (1e9 take about 7 s, README "initlens sample"). */
+  sampleElements: { value: 2 ** 30, unit: 'elements', what: 'a sampled tensor' },
+  /** Histogram bins. */
+  bins: { value: 10_000, unit: 'bins', what: 'a histogram' },
+  /** Real-valued CLI options (`--mean`, `--std`, `--gain`, …): larger ones overflow float32 statistics. */
+  optionMagnitude: { value: 1e30, unit: 'in absolute value', what: 'real-valued options' },
+  /** Values the CLI prints per tensor (`--values N`). */
+  printedValues: { value: 1_000_000, unit: 'values', what: '--values' },
+} as const satisfies Record<string, Limit>;
+
+export type LimitKey = keyof typeof LIMITS;
+
+const fmt = (n: number) => (Number.isSafeInteger(n) ? n.toLocaleString('en-US') : n.toExponential(2));
+
+/** "the limit of 2,000,000 bytes for input files (setting …)", to end a sentence. */
+export function limitText(key: LimitKey): string {
+  const limit: Limit = LIMITS[key];
+  return `the limit of ${fmt(limit.value)} ${limit.unit} for ${limit.what}${limit.setting ? ` (setting ${limit.setting})` : ''}`;
+}
+
+/** The one-line refusal for `amount` of `key` (e.g. "Linear fc: 400,000,000 values is above the limit of 67,108,864 values for exact mode"). */
+export function limitMessage(key: LimitKey, amount: number, subject?: string): string {
+  return `${subject ? `${subject}: ` : ''}${fmt(amount)} ${LIMITS[key].unit} is above ${limitText(key)}`;
+}
+
+/** Work refused before it started because it is above a {@link LIMITS} bound. */
+export class LimitError extends RangeError {
+  override readonly name = 'LimitError';
+  constructor(
+    readonly limit: LimitKey,
+    readonly amount: number,
+    readonly subject?: string,
+  ) {
+    super(limitMessage(limit, amount, subject));
+  }
+}
+
+/** True when `amount` is above the limit (NaN and infinities count as above). */
+export function exceeds(key: LimitKey, amount: number): boolean {
+  return !(amount <= LIMITS[key].value);
+}
+
+/** Throws {@link LimitError} when `amount` is above the limit `key`. */
+export function checkLimit(key: LimitKey, amount: number, subject?: string): void {
+  if (exceeds(key, amount)) throw new LimitError(key, amount, subject);
+}
