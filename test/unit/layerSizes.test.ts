@@ -84,11 +84,18 @@ const CASES: { call: string; prelude?: string; torch: string; problem?: string; 
   { call: 'nn.MultiheadAttention(0, 1)', torch: 'ZeroDivisionError', problem: 'embed_dim = 0 must be at least 1' },
   { call: 'nn.MultiheadAttention(4, 1, kdim=-1)', torch: 'RuntimeError', problem: 'kdim = -1 is negative' },
   { call: 'nn.MultiheadAttention(4, 1, kdim=0)', torch: 'ok' },
+  { call: 'nn.MultiheadAttention(2, 1, kdim=2, vdim=2.0)', torch: 'ok', problem: 'vdim = 2.0 is a float; PyTorch needs an int', stricter: 'PyTorch builds no tensor from a kdim/vdim equal to embed_dim (2.0 == 2)' },
   { call: 'nn.TransformerEncoderLayer(0, 1)', torch: 'ZeroDivisionError', problem: 'd_model = 0 must be at least 1' },
   { call: 'nn.TransformerEncoderLayer(4, 1, 0)', torch: 'ok' },
   { call: 'nn.BatchNorm1d(-2)', torch: 'RuntimeError', problem: 'num_features = -2 is negative' },
   { call: 'nn.LayerNorm([3, 2.5])', torch: 'TypeError', problem: 'normalized_shape = [3, 2.5] has an element that is a float; PyTorch needs an int' },
   { call: 'nn.GroupNorm(2, 0)', torch: 'ok' },
+  { call: 'nn.GroupNorm(3, 4)', torch: 'ValueError', problem: 'num_channels = 4 is not divisible by num_groups = 3' },
+  { call: 'nn.GroupNorm(0, 4)', torch: 'ZeroDivisionError', problem: 'num_channels = 4 is not divisible by num_groups = 0' },
+  { call: 'nn.MultiheadAttention(6, 4)', torch: 'AssertionError', problem: 'embed_dim = 6 is not divisible by num_heads = 4' },
+  { call: 'nn.MultiheadAttention(6, -3)', torch: 'ok' },
+  { call: 'nn.MultiheadAttention(6, None)', torch: 'TypeError', problem: 'num_heads = None is not a number' },
+  { call: 'nn.TransformerEncoderLayer(6, 0)', torch: 'ZeroDivisionError', problem: 'd_model = 6 is not divisible by nhead = 0' },
 ];
 
 describe('layer sizes PyTorch would reject', () => {
@@ -322,8 +329,8 @@ describe('exact mode from the one layer table, side by side with PyTorch', () =>
 const TEMPLATES = [
   'Linear(#, #)', 'Bilinear(#, #, #)', 'Conv1d(#, #, #, groups=#)', 'Conv2d(#, #, (#, #))', 'ConvTranspose2d(#, #, #, groups=#)',
   'Embedding(#, #, padding_idx=#)', 'EmbeddingBag(#, #)', 'LSTM(#, #, #, proj_size=#)', 'GRU(#, #, #)', 'RNN(#, #, #, bidirectional=True)',
-  'LSTMCell(#, #)', 'GRUCell(#, #)', 'RNNCell(#, #)', 'MultiheadAttention(#, 1, kdim=#, vdim=#)', 'TransformerEncoderLayer(#, 1, #)',
-  'TransformerDecoderLayer(#, 1, #)', 'BatchNorm2d(#)', 'LayerNorm(#)', 'LayerNorm((#, #))', 'GroupNorm(1, #)',
+  'LSTMCell(#, #)', 'GRUCell(#, #)', 'RNNCell(#, #)', 'MultiheadAttention(#, #, kdim=#, vdim=#)', 'TransformerEncoderLayer(#, #, #)',
+  'TransformerDecoderLayer(#, 1, #)', 'BatchNorm2d(#)', 'LayerNorm(#)', 'LayerNorm((#, #))', 'GroupNorm(#, #)',
 ];
 /** Values PyTorch may accept or reject as sizes (bools are left out: InitLens rejects them on purpose, see CASES). */
 const SLOT_VALUES = ['0', '1', '2', '3', '4', '6', '-1', '-4', '2.0', '2.5', '1e3', '4 / 2', '4 // 2', 'None', '"3"', '2 ** 40'];

@@ -141,12 +141,18 @@ function linearLike(weight: Dim[], fanIn: Dim, out: Dim, bias: boolean, conv = f
   return params;
 }
 
-/** `_ConvNd`'s "in_channels must be divisible by groups" and its kin. */
-function divisible(args: Args, what: string, by: string): SizeProblem | undefined {
+/**
+ * `_ConvNd`'s "in_channels must be divisible by groups" and its kin
+ * (`embed_dim` by `num_heads`, `num_channels` by `num_groups`), as Python's
+ * `%` decides it: a divisor of 0 raises ZeroDivisionError.
+ */
+function divisible(args: Args, what: string, by: string, blame = what): SizeProblem | undefined {
   const a = args.get(what);
   const b = args.get(by);
-  if (typeof a === 'number' && typeof b === 'number' && a % b !== 0) return { arg: what, message: `${what} = ${a} is not divisible by ${by} = ${b}` };
-  return undefined;
+  // `embed_dim % None` and `% "3"` are TypeErrors too.
+  if (b === null || typeof b === 'string' || Array.isArray(b)) return { arg: by, message: `${by} = ${b === null ? 'None' : JSON.stringify(b)} is not a number` };
+  if (typeof a !== 'number' || typeof b !== 'number' || (b !== 0 && a % b === 0)) return undefined;
+  return { arg: blame, message: `${what} = ${a} is not divisible by ${by} = ${b}` };
 }
 
 function conv(n: number, transpose: boolean): LayerSpec {
@@ -318,6 +324,7 @@ function transformer(type: 'TransformerEncoderLayer' | 'TransformerDecoderLayer'
     defaults: { dim_feedforward: 2048, dropout: 0.1, activation: 'relu', bias: true },
     // d_model 0 divides by zero in xavier_uniform_ of in_proj_weight.
     sizes: { d_model: 'positive', dim_feedforward: 'size' },
+    relations: (args) => divisible(args, 'd_model', 'nhead', 'nhead'),
     builtinActivation: (args) => String(args.get('activation') ?? 'relu'),
     params(args) {
       const dm = sym(args, 'd_model');
@@ -410,6 +417,8 @@ const TORCH_LAYERS: LayerSpec[] = [
     defaults: { dropout: 0, bias: true, add_bias_kv: false, add_zero_attn: false, kdim: null, vdim: null },
     // embed_dim 0 divides by zero in xavier_uniform_; kdim/vdim None mean embed_dim.
     sizes: { embed_dim: 'positive', kdim: 'size or None', vdim: 'size or None' },
+    // "embed_dim must be divisible by num_heads" (num_heads only splits the projections: PyTorch takes 2.0 or -1 as long as it divides).
+    relations: (args) => divisible(args, 'embed_dim', 'num_heads', 'num_heads'),
     params(args) {
       const e = sym(args, 'embed_dim');
       const other = (name: string) => (args.get(name) === null ? e : sym(args, name));
@@ -424,7 +433,7 @@ const TORCH_LAYERS: LayerSpec[] = [
     if (Array.isArray(v)) return v.map((x) => (typeof x === 'number' ? x : { symbol: String(x) }));
     return [sym(a, 'normalized_shape')];
   }),
-  norm('GroupNorm', ['num_groups', 'num_channels', 'eps', 'affine'], { num_channels: 'size' }, (a) => [sym(a, 'num_channels')]),
+  { ...norm('GroupNorm', ['num_groups', 'num_channels', 'eps', 'affine'], { num_channels: 'size' }, (a) => [sym(a, 'num_channels')]), relations: (args) => divisible(args, 'num_channels', 'num_groups', 'num_groups') },
 ];
 
 const BEYOND = `is beyond ${LIMITS.layerSize.value.toLocaleString('en-US')}, the largest size InitLens computes with (limit layerSize)`;
