@@ -5,7 +5,8 @@
  */
 import { ModelAnalyzer } from '../core/model/analyze';
 import { activationLabel } from '../core/model/activations';
-import { count, describeModel, mainParam, short } from '../core/model/describe';
+import { count, describeModel, short } from '../core/model/describe';
+import { mainParam } from '../core/model/layer';
 import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
 import { parsePython, syntaxErrors } from '../core/python/parse';
@@ -64,6 +65,7 @@ function table(file: string, models: readonly Model[], errors: number, notes: re
     const header = ['layer', 'type', 'line', 'fan_in', 'fan_out', 'params', 'activation', 'current init', 'recommended'];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     for (const row of [header, ...rows]) lines.push(`    ${row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}`);
+    for (const layer of model.layers) for (const p of layer.problems ?? []) lines.push(`    ${layer.name} (line ${layer.line + 1}): ${p.message}`);
   }
   return `${lines.join('\n')}\n`;
 }

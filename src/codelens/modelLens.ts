@@ -9,7 +9,8 @@
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { Commands } from '../commands/ids';
-import { count, layerSummary, mainParam, short } from '../core/model/describe';
+import { count, layerSummary, short } from '../core/model/describe';
+import { mainParam } from '../core/model/layer';
 import { previewProblem } from '../core/preview/requests';
 import type { Layer, Model } from '../core/model/types';
 import type { InitLensConfig } from '../config';
@@ -67,6 +68,11 @@ function applyAllTitle(model: Model): string {
 
 /** The lens text of one layer, or undefined when there is nothing to say. */
 export function layerLens(layer: Layer): { title: string; tooltip: string; apply: boolean } | undefined {
+  if (layer.problems) {
+    const rejected = layer.problems.some((p) => !p.limit);
+    const why = rejected ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} would reject these arguments of ${layer.type}` : `${layer.type} is beyond InitLens's limits`;
+    return { title: `$(${rejected ? 'error' : 'warning'}) ${layerSummary(layer)}`, tooltip: `${why}, so InitLens shows no numbers for it.`, apply: false };
+  }
   const param = mainParam(layer);
   const summary = layerSummary(layer);
   if (!param?.recommendation || !summary) return undefined;

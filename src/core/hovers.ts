@@ -7,7 +7,8 @@
  */
 import { explainActivation, explainResolved } from './init/explain';
 import { activationLabel } from './model/activations';
-import { initCode, mainParam } from './model/describe';
+import { initCode } from './model/describe';
+import { mainParam } from './model/layer';
 import type { Dim } from './model/evaluate';
 import type { Layer, Model, Param } from './model/types';
 import { codeBlock, codeSpan, commandLink, escapeMarkdown, tableCell, webLink } from './markdown';
@@ -31,6 +32,13 @@ function dim(d: Dim | undefined, thousands = false): string {
 /** Hover on a layer constructor; `apply` is the command id behind its Apply link, called with `[uri, model, layer]`. */
 export function layerHoverMarkdown(model: Model, layer: Layer, uri: string, apply: string): string {
   let md = header(`${codeSpan(layer.type)} ${escapeMarkdown(layer.name)} in ${escapeMarkdown(model.name)}`);
+  if (layer.problems) {
+    // Sizes the library rejects (or beyond InitLens's limits): the problem instead of any number, and no Apply.
+    const rejected = layer.problems.some((p) => !p.limit);
+    md += `${rejected ? '$(error)' : '$(warning)'} ${escapeMarkdown(`${layer.problems.map((p) => p.message).join('; ')}.`)}\n\n`;
+    md += `${rejected ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} would reject these arguments` : 'This is beyond what InitLens computes with'}, so InitLens shows no sizes or numbers for this layer.\n\n`;
+    return md + webLink(`${layer.framework === 'torch' ? 'torch.nn.init' : 'Keras initializers'} docs`, docsUrl(layer));
+  }
   md += `| fan_in | fan_out | parameters |\n| --- | --- | --- |\n| ${tableCell(dim(layer.fanIn))} | ${tableCell(dim(layer.fanOut))} | ${tableCell(dim(layer.paramCount, true))} |\n\n`;
   const param = mainParam(layer);
   if (layer.activation) {

@@ -30,7 +30,7 @@ function findings(analyses: DocumentAnalyses, document: vscode.TextDocument): Fi
 
 function toDiagnostic(document: vscode.TextDocument, finding: Finding): vscode.Diagnostic {
   const range = new vscode.Range(document.positionAt(finding.from), document.positionAt(finding.to));
-  const severity = finding.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+  const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, information: vscode.DiagnosticSeverity.Information }[finding.severity];
   const diagnostic = new vscode.Diagnostic(range, finding.message, severity);
   diagnostic.source = SOURCE;
   diagnostic.code = { value: finding.rule, target: vscode.Uri.parse(finding.href) };

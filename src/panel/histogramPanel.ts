@@ -13,7 +13,7 @@ import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { readConfig } from '../config';
 import { layerRows, previewPlan, previewProblem, seedFromFile, seriesData, type PreviewSeries } from '../core/preview/requests';
 import { revivedState } from '../core/preview/revive';
-import { mainParam } from '../core/model/describe';
+import { mainParam } from '../core/model/layer';
 import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
 import { backendLine, selectBackend, type ComputeBackend } from '../core/sampling/backends';

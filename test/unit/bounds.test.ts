@@ -67,19 +67,20 @@ describe('bounds: the layer hover computes a fixed budget at most', () => {
     assert.deepEqual([...new Set(params.map((p) => p.layer))], ['fc1', 'fc2']);
   });
 
-  it('the huge layer itself is refused with the limit, before any draw', () => {
+  it('the huge layer itself has no values section: PyTorch rejects its size, and its hover says so', () => {
     const { section, ms } = hover(fixture('hover_hang_forever.py'), 'out');
-    // 256 · 99999999999999999999999 + 99999999999999999999999 = 2.57e25 values.
-    assert.equal(section?.status, 'exact values not shown: out (Linear): 2.57e+25 values is above the limit of 4,000,000 values for exact values in a hover (use `initlens model --torch-exact`)');
-    assert.deepEqual(section?.params, []);
+    // torch.empty takes int64 sizes: nn.Linear(256, 99999999999999999999999) raises TypeError.
+    const out = analyze(fixture('hover_hang_forever.py')).analysis.models[0].layers.find((l) => l.name === 'out');
+    assert.deepEqual(out?.problems?.map((p) => p.message), ['out_features = 99999999999999999999999 (1e+23) is beyond int64; PyTorch rejects it']);
+    assert.equal(section, undefined);
     assert.ok(ms < 2000, `${ms} ms`);
   });
 
   it('a layer after one too large to skip in a hover gets a note naming the stream limit', () => {
     const text = 'import torch\nimport torch.nn as nn\ntorch.manual_seed(0)\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.big = nn.Linear(784, 10**7)\n        self.small = nn.Linear(10, 10)\nm = M()\n';
     const { section, ms } = hover(text, 'small');
-    // big.weight alone is 784 · 10^7 words, refused before it is skipped.
-    assert.equal(section?.status, 'exact values not shown: big (Linear): 7,840,000,000 random words is above the limit of 200,000,000 random words for the stream a hover replays (use `initlens model --torch-exact`)');
+    // big's weight and bias are 784 · 10^7 + 10^7 words, refused before any is skipped.
+    assert.equal(section?.status, 'exact values not shown: big (Linear): 7,850,000,000 random words is above the limit of 200,000,000 random words for the stream a hover replays (use `initlens model --torch-exact`)');
     assert.ok(ms < 2000, `${ms} ms`);
   });
 

@@ -13,7 +13,7 @@ import { erfinv32 } from '../../src/core/torch/erf';
 import { f32Bits, f64FromHex, f64Hex, fma32, fma64 } from '../../src/core/torch/float';
 import { TorchGenerator, storedSeed } from '../../src/core/torch/generator';
 import { initTensor } from '../../src/core/torch/init';
-import { moduleParameters } from '../../src/core/torch/modules';
+import { moduleParameters, torchModule } from '../../src/core/torch/modules';
 import { ROOT } from '../host/paths';
 import { kernelTiers } from './kernelTiers';
 
@@ -301,22 +301,8 @@ describe('module default initialization in construction order', () => {
   });
 });
 
-const SIGNATURES: Record<string, string[]> = {
-  Linear: ['in_features', 'out_features'],
-  Conv1d: ['in_channels', 'out_channels', 'kernel_size'],
-  Conv2d: ['in_channels', 'out_channels', 'kernel_size'],
-  ConvTranspose2d: ['in_channels', 'out_channels', 'kernel_size'],
-  Embedding: ['num_embeddings', 'embedding_dim'],
-  LSTM: ['input_size', 'hidden_size'],
-  GRU: ['input_size', 'hidden_size'],
-  RNN: ['input_size', 'hidden_size'],
-  LSTMCell: ['input_size', 'hidden_size'],
-  MultiheadAttention: ['embed_dim', 'num_heads'],
-  BatchNorm2d: ['num_features'],
-  LayerNorm: ['normalized_shape'],
-  TransformerEncoderLayer: ['d_model', 'nhead'],
-};
-
+/** Positional arguments named by the layer table's signature (the one the analysis uses). */
 function positional(type: string, args: (number | boolean)[]): Record<string, number | boolean> {
-  return Object.fromEntries(args.map((v, i) => [SIGNATURES[type][i], v]));
+  const signature = torchModule(type)!.signature;
+  return Object.fromEntries(args.map((v, i) => [signature[i], v]));
 }

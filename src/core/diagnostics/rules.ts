@@ -11,7 +11,8 @@ import { lineStart, nextLineStart } from '../edits/lines';
 import { EditRefused, planApply, torchNnName } from '../edits/applyInit';
 import { torchInitCall } from '../init/schemes';
 import { activationLabel } from '../model/activations';
-import { mainParam, paramExpression } from '../model/describe';
+import { paramExpression } from '../model/describe';
+import { mainParam } from '../model/layer';
 import type { Layer, Model, ModelAnalysis } from '../model/types';
 import type { InitScheme } from '../init/schemes';
 import { qualify } from '../python/imports';
@@ -22,6 +23,7 @@ import { appendArguments, firstConstruction, planSeed, planWorkerHelper, seedTar
 
 /** Every rule; the id is the diagnostic's code and the key of its `initlens.diagnostics.*` setting. */
 export const RULES = [
+  'invalidLayerSize',
   'symmetricInit',
   'initActivationMismatch',
   'seedAfterConstruction',
@@ -36,6 +38,7 @@ export type RuleId = (typeof RULES)[number];
 
 /** Where each rule's explanation lives. */
 export const RULE_DOCS: Readonly<Record<RuleId, string>> = {
+  invalidLayerSize: 'https://pytorch.org/docs/stable/nn.html',
   symmetricInit: 'https://pytorch.org/docs/stable/nn.init.html',
   initActivationMismatch: 'https://pytorch.org/docs/stable/nn.init.html#torch.nn.init.calculate_gain',
   seedAfterConstruction: 'https://pytorch.org/docs/stable/notes/randomness.html',
@@ -60,7 +63,7 @@ export interface Finding {
   /** One sentence. */
   readonly message: string;
   readonly href: string;
-  readonly severity: 'warning' | 'information';
+  readonly severity: 'error' | 'warning' | 'information';
   readonly fix?: Fix;
 }
 
@@ -81,6 +84,7 @@ export function checkDocument(input: RuleInput, options: RuleOptions, enabled?: 
   const findings: Finding[] = [];
   // A half-typed file yields half a tree: keep quiet rather than flag phantoms.
   if (syntaxErrors(input.tree, input.text).length > 0) return findings;
+  if (on('invalidLayerSize')) findings.push(...invalidLayerSizes(input));
   if (on('symmetricInit') || on('initActivationMismatch')) findings.push(...initRules(input, on));
   if (on('seedAfterConstruction') || on('seedMissing')) findings.push(...seedPlacement(input, options, on));
   if (on('cudaManualSeed')) findings.push(...cudaManualSeed(input));
@@ -117,6 +121,21 @@ function applyFix(model: Model, layer: Layer, input: RuleInput): Fix | undefined
     if (error instanceof EditRefused) return undefined;
     throw error;
   }
+}
+
+/** Size arguments the library would reject, at the argument (or the constructor call when the value comes from a default). */
+function invalidLayerSizes(input: RuleInput): Finding[] {
+  const out: Finding[] = [];
+  for (const model of input.models.models) {
+    for (const layer of model.layers) {
+      for (const p of layer.problems ?? []) {
+        const lib = layer.framework === 'torch' ? 'PyTorch' : 'Keras';
+        const message = `${layer.type} ${layer.name}: ${p.message}; ${p.limit ? 'InitLens shows no numbers for this layer' : `${lib} would reject it`}.`;
+        out.push({ rule: 'invalidLayerSize', ...(p.at ?? layer.span), message, href: RULE_DOCS.invalidLayerSize, severity: p.limit ? 'warning' : 'error' });
+      }
+    }
+  }
+  return out;
 }
 
 function initRules(input: RuleInput, on: (r: RuleId) => boolean): Finding[] {

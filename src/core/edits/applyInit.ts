@@ -13,7 +13,8 @@ import { torchInitCall } from '../init/schemes';
 import type { ImportBinding } from '../python/imports';
 import type { TextEdit } from '../python/parse';
 import { blockEnd, eolOf, indentOf, lineEnd, nextLineStart } from './lines';
-import { initCode, kerasInitializerExpression, mainParam, paramExpression } from '../model/describe';
+import { initCode, kerasInitializerExpression, paramExpression } from '../model/describe';
+import { mainParam } from '../model/layer';
 import type { Layer, Model, Param } from '../model/types';
 
 export interface EditPlan {

@@ -17,7 +17,7 @@ import { KERAS_PRESETS, calculateGain, resolveInit, type Framework, type InitSch
 /** Normal or uniform variant of the recommended family (setting `initlens.init.variant`). */
 export type Variant = 'normal' | 'uniform';
 
-export type ParamKind = 'weight' | 'recurrent' | 'bias' | 'norm_weight' | 'norm_bias' | 'embedding';
+export type ParamKind = 'weight' | 'recurrent' | 'bias' | 'norm_weight' | 'norm_bias' | 'embedding' | 'bias_kv';
 
 export interface Recommendation {
   readonly scheme: InitScheme;
@@ -73,6 +73,7 @@ export function recommend(
     case 'norm_weight':
     case 'norm_bias':
     case 'embedding':
+    case 'bias_kv':
       // The libraries' own conventions (γ=1, β=0; PyTorch embeddings N(0,1)) are the norm.
       return undefined;
     case 'recurrent':

@@ -70,11 +70,9 @@ export interface Fans {
  * yields PyTorch's own, "swapped", fans.)
  */
 export function torchFans(shape: readonly number[]): Fans {
-  if (shape.length < 2) {
-    throw new RangeError('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
-  }
-  const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
-  return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
+  const f = fanFactors(shape, 'torch');
+  const times = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+  return { fanIn: times(f.fanIn), fanOut: times(f.fanOut) };
 }
 
 /**
@@ -82,11 +80,24 @@ export function torchFans(shape: readonly number[]): Fans {
  * vector has fan_in = fan_out = its length; a scalar 1.
  */
 export function kerasFans(shape: readonly number[]): Fans {
-  if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
-  if (shape.length === 1) return { fanIn: shape[0], fanOut: shape[0] };
-  if (shape.length === 2) return { fanIn: shape[0], fanOut: shape[1] };
-  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  return { fanIn: shape[shape.length - 2] * receptive, fanOut: shape[shape.length - 1] * receptive };
+  const f = fanFactors(shape, 'keras');
+  const times = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+  return { fanIn: times(f.fanIn), fanOut: times(f.fanOut) };
+}
+
+/**
+ * The dimensions whose product is each fan, in the library's layout (the
+ * rules of {@link torchFans} and {@link kerasFans}), for callers that
+ * multiply exactly. Throws where PyTorch does (fewer than 2 dimensions).
+ */
+export function fanFactors<D>(shape: readonly D[], framework: Framework): { readonly fanIn: readonly D[]; readonly fanOut: readonly D[] } {
+  if (framework === 'torch') {
+    if (shape.length < 2) throw new RangeError('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
+    return { fanIn: [shape[1], ...shape.slice(2)], fanOut: [shape[0], ...shape.slice(2)] };
+  }
+  if (shape.length < 2) return { fanIn: shape.slice(0, 1), fanOut: shape.slice(0, 1) };
+  const receptive = shape.slice(0, -2);
+  return { fanIn: [shape[shape.length - 2], ...receptive], fanOut: [shape[shape.length - 1], ...receptive] };
 }
 
 export type FanMode = 'fan_in' | 'fan_out';

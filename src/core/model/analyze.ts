@@ -288,6 +288,7 @@ function shiftModel(model: Model, d: number, dl: number): Model {
     move(layer.activation?.at);
     move(layer.kernelInitializer);
     for (const p of layer.params) move(p.current.at);
+    for (const p of layer.problems ?? []) move(p.at);
   }
   return model;
 }

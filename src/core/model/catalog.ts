@@ -1,39 +1,66 @@
 /**
- * The layers InitLens recognizes: constructor signatures, parameter tensors
- * (shapes and names as in `state_dict()`), and each library's default
- * initialization, in the order the library initializes them.
+ * The layers InitLens recognizes, one entry per layer kind holding every fact
+ * about it: constructor signature and defaults, which arguments are sizes and
+ * what the library accepts for them, the parameter tensors (shapes and names
+ * as in `state_dict()`, in `named_parameters()` order), each library's
+ * default initialization, and for PyTorch the order the constructor draws in,
+ * which exact mode (`core/torch/modules.ts`) replays.
  *
  * PyTorch sources mirrored: `torch/nn/modules/linear.py` (Linear, Bilinear),
  * `conv.py` (_ConvNd.reset_parameters), `sparse.py` (Embedding, EmbeddingBag),
- * `rnn.py` (RNNBase.reset_parameters), `activation.py` (MultiheadAttention),
+ * `rnn.py` (RNNBase, RNNCellBase), `activation.py` (MultiheadAttention),
  * `transformer.py`, `batchnorm.py`, `normalization.py`. Keras sources:
  * `keras/src/layers/core/dense.py`, `convolutional/base_conv.py`,
  * `core/embedding.py`, `rnn/lstm.py`, `rnn/gru.py`, `rnn/simple_rnn.py`.
  */
 import type { InitScheme } from '../init/schemes';
 import { LIMITS } from '../limits';
-import { isKnown, product, type Dim, type Value } from './evaluate';
+import { isKnown, product, showDim, type Dim, type Value } from './evaluate';
 
 /** `kaiming_uniform_(w, a=math.sqrt(5))`: PyTorch's Linear/Conv weight default. */
 export const TORCH_LINEAR_DEFAULT: InitScheme = { kind: 'kaiming_uniform', a: Math.sqrt(5), mode: 'fan_in', nonlinearity: 'leaky_relu' };
+const TORCH_LINEAR_LABEL = 'kaiming_uniform_(a=√5) = U(±1/√fan_in)';
 
 /** One parameter tensor of a layer and how the library initializes it. */
 export interface ParamSpec {
   /** As in `state_dict()` relative to the layer (`weight`, `weight_hh_l0`, `self_attn.in_proj_weight`). */
   readonly name: string;
   readonly shape: readonly Dim[];
-  /** The default scheme with its numbers, when they are known. */
+  /** The default scheme with its numbers, when they are known; undefined also when the library leaves the tensor uninitialized. */
   readonly init: InitScheme | undefined;
   /** The default as PyTorch/Keras describe it (`kaiming_uniform_(a=√5)`). */
   readonly label: string;
   /** `weight`-like tensors get recommendations; biases and norms follow conventions. */
-  readonly kind: 'weight' | 'recurrent' | 'bias' | 'norm_weight' | 'norm_bias' | 'embedding';
+  readonly kind: 'weight' | 'recurrent' | 'bias' | 'norm_weight' | 'norm_bias' | 'embedding' | 'bias_kv';
+  /** What the constructor draws into the tensor before `init` overwrites it without drawing (MultiheadAttention's `out_proj.bias`). */
+  readonly drawn?: InitScheme;
+  /** Construction step: tensors draw in ascending step, ties in list order (MultiheadAttention builds `out_proj` first). */
+  readonly step?: number;
+  /** The row set to zero after drawing (`padding_idx`). */
+  readonly zeroRow?: number;
 }
 
 export type LayerRole = 'weight' | 'normalizer' | 'composite';
 
 /** Constructor arguments as resolved by the analysis. */
 export type Args = ReadonlyMap<string, Value | Dim | undefined>;
+
+/**
+ * What a size argument may be. torch 1.13 (checked by running it): `torch.empty`
+ * raises on a negative dim and on any float or None (TypeError, even `2.0`);
+ * 0 is allowed unless a formula divides by it or the module checks it
+ * (see each layer's `sizes`). An index may be negative (counted from the end).
+ */
+export type SizeRule = 'size' | 'positive' | 'size or None' | 'index or None';
+
+/** A constructor argument whose value the library rejects as a size, or that is beyond what InitLens computes with. */
+export interface SizeProblem {
+  readonly arg: string;
+  /** One line naming the argument and its value. */
+  readonly message: string;
+  /** Set when the library would accept the value and only InitLens's own limit is exceeded. */
+  readonly limit?: true;
+}
 
 export interface LayerSpec {
   readonly framework: 'torch' | 'keras';
@@ -42,22 +69,31 @@ export interface LayerSpec {
   /** Constructor parameters in positional order. */
   readonly signature: readonly string[];
   readonly defaults: Readonly<Record<string, Value>>;
+  /** The arguments that are sizes (or indexes into them), and what the library accepts for each. */
+  readonly sizes: Readonly<Record<string, SizeRule>>;
+  /** Rules between arguments that the library enforces, checked once every size is valid. */
+  readonly relations?: (args: Args) => SizeProblem | undefined;
   /** The nonlinearity a recurrent/transformer layer applies internally, from its arguments. */
   readonly builtinActivation?: (args: Args) => string | undefined;
   /** For Keras: the input feature dimension, supplied by shape inference as `in`. */
   readonly params: (args: Args) => ParamSpec[];
   /**
-   * The parameter count in closed form, for layers whose `params` may list
-   * only some of their tensors (a recurrent stack deeper than
+   * The exact parameter count in closed form, for layers whose `params` may
+   * list only some of their tensors (a recurrent stack deeper than
    * `LIMITS.rnnLayersListed`). Undefined: the sum of `params`.
    */
-  readonly count?: (args: Args) => number | undefined;
+  readonly count?: (args: Args) => bigint | undefined;
 }
 
 function d(args: Args, name: string): Dim | undefined {
   const v = args.get(name);
   if (typeof v === 'number' || (typeof v === 'object' && v !== null && 'symbol' in v)) return v as Dim;
   return undefined;
+}
+
+/** The dimension, or the argument's name when it is absent. */
+function sym(args: Args, name: string): Dim {
+  return d(args, name) ?? { symbol: name };
 }
 
 function flag(args: Args, name: string): boolean {
@@ -72,29 +108,51 @@ function kernel(args: Args, name: string, n: number): Dim[] {
   return Array.from({ length: n }, () => one ?? { symbol: name });
 }
 
-function div(a: Dim | undefined, b: Dim | undefined): Dim {
-  if (b === 1 && a !== undefined) return a;
-  if (isKnown(a) && isKnown(b) && b !== 0) return a / b;
-  return { symbol: `${show(a)}/${show(b)}` };
+function div(a: Dim, b: Dim | undefined): Dim {
+  if (b === 1) return a;
+  if (isKnown(a) && isKnown(b) && b > 0 && a % b === 0) return a / b;
+  return { symbol: `${showDim(a)}/${showDim(b)}` };
 }
 
-function mul(a: Dim | undefined, b: Dim | undefined): Dim {
+function mul(a: Dim, b: Dim): Dim {
   return product([a, b]);
 }
 
-function show(x: Dim | undefined): string {
-  return x === undefined ? '?' : typeof x === 'number' ? String(x) : x.symbol;
+/** `bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0`, then `uniform_(-bound, bound)` (Linear, RNNBase, RNNCellBase). */
+function uniformBound(fan: Dim): InitScheme | undefined {
+  if (!isKnown(fan)) return undefined;
+  const b = fan > 0 ? 1 / Math.sqrt(fan) : 0;
+  return { kind: 'uniform', a: -b, b };
 }
 
-const uniformBound = (fanIn: Dim | undefined): InitScheme | undefined =>
-  isKnown(fanIn) && fanIn > 0 ? { kind: 'uniform', a: -1 / Math.sqrt(fanIn), b: 1 / Math.sqrt(fanIn) } : undefined;
+const atStep = (step: number, params: ParamSpec[]): ParamSpec[] => params.map((p) => ({ ...p, step }));
+const prefixed = (prefix: string, params: ParamSpec[]): ParamSpec[] => params.map((p) => ({ ...p, name: `${prefix}${p.name}` }));
 
-function linearLike(weightShape: Dim[], fanIn: Dim | undefined, out: Dim | undefined, bias: boolean): ParamSpec[] {
-  const params: ParamSpec[] = [
-    { name: 'weight', shape: weightShape, init: TORCH_LINEAR_DEFAULT, label: 'kaiming_uniform_(a=√5) = U(±1/√fan_in)', kind: 'weight' },
-  ];
-  if (bias) params.push({ name: 'bias', shape: [out ?? { symbol: 'out' }], init: uniformBound(fanIn), label: 'U(±1/√fan_in)', kind: 'bias' });
+/**
+ * Linear-style weight then bias. `_ConvNd` skips the bias init when the
+ * weight's fan_in is 0 (the bias keeps `torch.empty`'s contents); `Linear`
+ * draws it with bound 0.
+ */
+function linearLike(weight: Dim[], fanIn: Dim, out: Dim, bias: boolean, conv = false): ParamSpec[] {
+  const params: ParamSpec[] = [{ name: 'weight', shape: weight, init: TORCH_LINEAR_DEFAULT, label: TORCH_LINEAR_LABEL, kind: 'weight' }];
+  if (!bias) return params;
+  if (conv && fanIn === 0) params.push({ name: 'bias', shape: [out], init: undefined, label: 'left uninitialized by PyTorch (fan_in 0)', kind: 'bias' });
+  else params.push({ name: 'bias', shape: [out], init: uniformBound(fanIn), label: 'U(±1/√fan_in)', kind: 'bias' });
   return params;
+}
+
+/**
+ * `_ConvNd`'s "in_channels must be divisible by groups" and its kin
+ * (`embed_dim` by `num_heads`, `num_channels` by `num_groups`), as Python's
+ * `%` decides it: a divisor of 0 raises ZeroDivisionError.
+ */
+function divisible(args: Args, what: string, by: string, blame = what): SizeProblem | undefined {
+  const a = args.get(what);
+  const b = args.get(by);
+  // `embed_dim % None` and `% "3"` are TypeErrors too.
+  if (b === null || typeof b === 'string' || Array.isArray(b)) return { arg: by, message: `${by} = ${b === null ? 'None' : JSON.stringify(b)} is not a number` };
+  if (typeof a !== 'number' || typeof b !== 'number' || (b !== 0 && a % b === 0)) return undefined;
+  return { arg: blame, message: `${what} = ${a} is not divisible by ${by} = ${b}` };
 }
 
 function conv(n: number, transpose: boolean): LayerSpec {
@@ -107,20 +165,23 @@ function conv(n: number, transpose: boolean): LayerSpec {
     role: 'weight',
     signature,
     defaults: { stride: 1, padding: 0, dilation: 1, groups: 1, bias: true, output_padding: 0 },
+    // _ConvNd: "groups must be a positive integer", "in_channels must be divisible by groups".
+    sizes: { in_channels: 'size', out_channels: 'size', kernel_size: 'size', groups: 'positive' },
+    relations: (args) => divisible(args, 'in_channels', 'groups') ?? divisible(args, 'out_channels', 'groups'),
     params(args) {
-      const cin = d(args, 'in_channels');
-      const cout = d(args, 'out_channels');
+      const cin = sym(args, 'in_channels');
+      const cout = sym(args, 'out_channels');
       const groups = d(args, 'groups') ?? 1;
       const k = kernel(args, 'kernel_size', n);
       // _ConvNd: weight is (out, in/groups, *k), or (in, out/groups, *k) when transposed;
       // the bias bound uses _calculate_fan_in_and_fan_out(weight)[0], i.e. shape[1]·∏k.
       const shape = transpose ? [cin, div(cout, groups), ...k] : [cout, div(cin, groups), ...k];
-      const fanIn = product([shape[1], ...k]);
-      return linearLike(shape as Dim[], fanIn, cout, flag(args, 'bias'));
+      return linearLike(shape, product([shape[1], ...k]), cout, flag(args, 'bias'), true);
     },
   };
 }
 
+/** RNNBase: every parameter `uniform_(-1/√hidden, 1/√hidden)` in registration order. */
 function rnn(type: 'RNN' | 'LSTM' | 'GRU'): LayerSpec {
   const gates = type === 'LSTM' ? 4 : type === 'GRU' ? 3 : 1;
   return {
@@ -131,63 +192,91 @@ function rnn(type: 'RNN' | 'LSTM' | 'GRU'): LayerSpec {
       ? ['input_size', 'hidden_size', 'num_layers', 'nonlinearity', 'bias', 'batch_first', 'dropout', 'bidirectional']
       : ['input_size', 'hidden_size', 'num_layers', 'bias', 'batch_first', 'dropout', 'bidirectional', 'proj_size'],
     defaults: { num_layers: 1, nonlinearity: 'tanh', bias: true, batch_first: false, dropout: 0, bidirectional: false, proj_size: 0 },
+    // RNNBase raises when hidden_size <= proj_size (so hidden_size 0 fails) and num_layers 0 has no layer 0.
+    sizes: { input_size: 'size', hidden_size: 'positive', num_layers: 'positive', proj_size: 'size' },
+    relations(args) {
+      const proj = args.get('proj_size');
+      const hidden = args.get('hidden_size');
+      if (typeof proj !== 'number' || proj === 0) return undefined;
+      if (type !== 'LSTM') return { arg: 'proj_size', message: `proj_size = ${proj}: only LSTM has projections` };
+      return typeof hidden === 'number' && proj >= hidden ? { arg: 'proj_size', message: `proj_size = ${proj} is not smaller than hidden_size = ${hidden}` } : undefined;
+    },
     builtinActivation: (args) => (type === 'RNN' ? String(args.get('nonlinearity') ?? 'tanh') : 'tanh'),
     params(args) {
-      const { input, hidden, layers, directions, proj, bias } = rnnArgs(args);
-      // RNNBase.reset_parameters: every parameter U(-1/√hidden, 1/√hidden).
-      const init: InitScheme | undefined = isKnown(hidden) && hidden > 0 ? { kind: 'uniform', a: -1 / Math.sqrt(hidden), b: 1 / Math.sqrt(hidden) } : undefined;
+      const input = sym(args, 'input_size');
+      const hidden = sym(args, 'hidden_size');
+      const layersArg = d(args, 'num_layers');
+      // A deep stack is listed up to the limit; `count` still counts every layer.
+      const layers = isKnown(layersArg) ? Math.min(layersArg, LIMITS.rnnLayersListed.value) : 1;
+      const directions = args.get('bidirectional') === true ? 2 : 1;
+      const proj = d(args, 'proj_size');
+      const projected = isKnown(proj) && proj > 0;
+      const width = projected ? proj : hidden;
+      const init = uniformBound(hidden);
       const label = 'U(±1/√hidden_size)';
       const rows = mul(gates, hidden);
-      const recurrentWidth = proj > 0 ? proj : hidden;
       const out: ParamSpec[] = [];
-      // A deep stack is listed up to the limit; `count` still counts every layer.
-      for (let l = 0; l < Math.min(layers, LIMITS.rnnLayersListed.value); l++) {
+      for (let l = 0; l < layers; l++) {
         for (let dir = 0; dir < directions; dir++) {
           const suffix = `_l${l}${dir === 1 ? '_reverse' : ''}`;
-          const inputWidth = l === 0 ? input : mul(recurrentWidth, directions);
-          out.push({ name: `weight_ih${suffix}`, shape: [rows, inputWidth ?? { symbol: 'input_size' }], init, label, kind: 'weight' });
-          out.push({ name: `weight_hh${suffix}`, shape: [rows, recurrentWidth ?? { symbol: 'hidden_size' }], init, label, kind: 'recurrent' });
-          if (bias) {
+          out.push({ name: `weight_ih${suffix}`, shape: [rows, l === 0 ? input : mul(width, directions)], init, label, kind: 'weight' });
+          out.push({ name: `weight_hh${suffix}`, shape: [rows, width], init, label, kind: 'recurrent' });
+          if (flag(args, 'bias')) {
             out.push({ name: `bias_ih${suffix}`, shape: [rows], init, label, kind: 'bias' });
             out.push({ name: `bias_hh${suffix}`, shape: [rows], init, label, kind: 'bias' });
           }
-          if (proj > 0) out.push({ name: `weight_hr${suffix}`, shape: [proj, hidden ?? { symbol: 'hidden_size' }], init, label, kind: 'recurrent' });
+          if (projected) out.push({ name: `weight_hr${suffix}`, shape: [proj, hidden], init, label, kind: 'recurrent' });
         }
       }
       return out;
     },
     count(args) {
-      // Layers after the first are alike: layer 0 plus (layers − 1) copies, in closed form.
-      const { input, hidden, layers, directions, proj, bias } = rnnArgs(args);
-      if (!isKnown(input) || !isKnown(hidden)) return undefined;
-      const width = proj > 0 ? proj : hidden;
-      const perLayer = (inputWidth: number) => directions * (gates * hidden * (inputWidth + width) + (bias ? 2 * gates * hidden : 0) + (proj > 0 ? proj * hidden : 0));
-      return perLayer(input) + (layers - 1) * perLayer(width * directions);
+      // Layers after the first are alike: layer 0 plus (layers − 1) copies, exactly.
+      const [input, hidden, layers, proj] = ['input_size', 'hidden_size', 'num_layers', 'proj_size'].map((name) => d(args, name));
+      if (!isKnown(input) || !isKnown(hidden) || !isKnown(layers) || !isKnown(proj)) return undefined;
+      const [i, h, p, g] = [input, hidden, proj, gates].map(BigInt);
+      const directions = args.get('bidirectional') === true ? 2n : 1n;
+      const width = p > 0n ? p : h;
+      const perLayer = (inputWidth: bigint) => directions * (g * h * (inputWidth + width) + (flag(args, 'bias') ? 2n * g * h : 0n) + p * h);
+      return perLayer(i) + BigInt(layers - 1) * perLayer(width * directions);
     },
   };
 }
 
-/** RNNBase's constructor arguments (`num_layers` that is not a positive integer reads as 1). */
-function rnnArgs(args: Args) {
-  const layersArg = args.get('num_layers');
-  const projArg = args.get('proj_size');
+/** RNNCellBase: like RNNBase for one layer; hidden_size 0 is allowed (bound 0). */
+function cell(type: 'RNNCell' | 'LSTMCell' | 'GRUCell'): LayerSpec {
+  const gates = type === 'LSTMCell' ? 4 : type === 'GRUCell' ? 3 : 1;
   return {
-    input: d(args, 'input_size'),
-    hidden: d(args, 'hidden_size'),
-    layers: typeof layersArg === 'number' && Number.isSafeInteger(layersArg) && layersArg >= 1 ? layersArg : 1,
-    directions: args.get('bidirectional') === true ? 2 : 1,
-    proj: typeof projArg === 'number' && Number.isSafeInteger(projArg) && projArg > 0 ? projArg : 0,
-    bias: flag(args, 'bias'),
+    framework: 'torch',
+    type,
+    role: 'weight',
+    signature: type === 'RNNCell' ? ['input_size', 'hidden_size', 'bias', 'nonlinearity'] : ['input_size', 'hidden_size', 'bias'],
+    defaults: { bias: true, nonlinearity: 'tanh' },
+    sizes: { input_size: 'size', hidden_size: 'size' },
+    builtinActivation: (args) => (type === 'RNNCell' ? String(args.get('nonlinearity') ?? 'tanh') : 'tanh'),
+    params(args) {
+      const hidden = sym(args, 'hidden_size');
+      const rows = mul(gates, hidden);
+      const init = uniformBound(hidden);
+      const label = 'U(±1/√hidden_size)';
+      const out: ParamSpec[] = [
+        { name: 'weight_ih', shape: [rows, sym(args, 'input_size')], init, label, kind: 'weight' },
+        { name: 'weight_hh', shape: [rows, hidden], init, label, kind: 'recurrent' },
+      ];
+      if (flag(args, 'bias')) out.push({ name: 'bias_ih', shape: [rows], init, label, kind: 'bias' }, { name: 'bias_hh', shape: [rows], init, label, kind: 'bias' });
+      return out;
+    },
   };
 }
 
-function norm(type: string, signature: string[], channels: (args: Args) => Dim[]): LayerSpec {
+function norm(type: string, signature: string[], sizes: LayerSpec['sizes'], channels: (args: Args) => Dim[]): LayerSpec {
   return {
     framework: 'torch',
     type,
     role: 'normalizer',
     signature,
     defaults: { eps: 1e-5, affine: true, elementwise_affine: true, bias: true },
+    sizes,
     params(args) {
       if (args.get('affine') === false || args.get('elementwise_affine') === false) return [];
       const shape = channels(args);
@@ -199,15 +288,31 @@ function norm(type: string, signature: string[], channels: (args: Args) => Dim[]
   };
 }
 
-function attentionParams(prefix: string, e: Dim | undefined, bias: boolean): ParamSpec[] {
-  const E = e ?? { symbol: 'embed_dim' };
-  const params: ParamSpec[] = [
-    { name: `${prefix}in_proj_weight`, shape: [mul(3, E), E], init: { kind: 'xavier_uniform', gain: 1 }, label: 'xavier_uniform_', kind: 'weight' },
-  ];
-  if (bias) params.push({ name: `${prefix}in_proj_bias`, shape: [mul(3, E)], init: { kind: 'zeros' }, label: 'zeros', kind: 'bias' });
-  params.push({ name: `${prefix}out_proj.weight`, shape: [E, E], init: TORCH_LINEAR_DEFAULT, label: 'kaiming_uniform_(a=√5) = U(±1/√fan_in)', kind: 'weight' });
-  if (bias) params.push({ name: `${prefix}out_proj.bias`, shape: [E], init: { kind: 'zeros' }, label: 'zeros', kind: 'bias' });
-  return params;
+/**
+ * MultiheadAttention's tensors in `named_parameters()` order. Construction
+ * order differs: `out_proj` (a Linear, which draws) is built in `__init__`
+ * at `step`, then `_reset_parameters` draws the block's own tensors and sets
+ * the biases to 0, `out_proj.bias` included.
+ */
+function attentionParams(prefix: string, e: Dim, bias: boolean, addBiasKv: boolean, kdim: Dim, vdim: Dim, step: number): ParamSpec[] {
+  const xavier: InitScheme = { kind: 'xavier_uniform', gain: 1 };
+  const own: ParamSpec[] = [];
+  const same = (x: Dim) => showDim(x) === showDim(e);
+  if (same(kdim) && same(vdim)) {
+    own.push({ name: 'in_proj_weight', shape: [mul(3, e), e], init: xavier, label: 'xavier_uniform_', kind: 'weight' });
+  } else {
+    own.push(
+      { name: 'q_proj_weight', shape: [e, e], init: xavier, label: 'xavier_uniform_', kind: 'weight' },
+      { name: 'k_proj_weight', shape: [e, kdim], init: xavier, label: 'xavier_uniform_', kind: 'weight' },
+      { name: 'v_proj_weight', shape: [e, vdim], init: xavier, label: 'xavier_uniform_', kind: 'weight' },
+    );
+  }
+  if (bias) own.push({ name: 'in_proj_bias', shape: [mul(3, e)], init: { kind: 'zeros' }, label: 'zeros', kind: 'bias' });
+  if (addBiasKv) {
+    for (const name of ['bias_k', 'bias_v']) own.push({ name, shape: [1, 1, e], init: { kind: 'xavier_normal', gain: 1 }, label: 'xavier_normal_', kind: 'bias_kv' });
+  }
+  const outProj = linearLike([e, e], e, e, bias).map((p) => (p.name === 'bias' ? { ...p, drawn: p.init, init: { kind: 'zeros' } as InitScheme, label: 'zeros' } : p));
+  return prefixed(prefix, [...atStep(step + 1, own), ...atStep(step, prefixed('out_proj.', outProj))]);
 }
 
 function transformer(type: 'TransformerEncoderLayer' | 'TransformerDecoderLayer'): LayerSpec {
@@ -217,21 +322,47 @@ function transformer(type: 'TransformerEncoderLayer' | 'TransformerDecoderLayer'
     role: 'composite',
     signature: ['d_model', 'nhead', 'dim_feedforward', 'dropout', 'activation'],
     defaults: { dim_feedforward: 2048, dropout: 0.1, activation: 'relu', bias: true },
+    // d_model 0 divides by zero in xavier_uniform_ of in_proj_weight.
+    sizes: { d_model: 'positive', dim_feedforward: 'size' },
+    relations: (args) => divisible(args, 'd_model', 'nhead', 'nhead'),
     builtinActivation: (args) => String(args.get('activation') ?? 'relu'),
     params(args) {
-      const dm = d(args, 'd_model');
-      const ff = d(args, 'dim_feedforward');
+      const dm = sym(args, 'd_model');
+      const ff = sym(args, 'dim_feedforward');
       const bias = flag(args, 'bias');
-      const out = attentionParams('self_attn.', dm, bias);
-      if (type === 'TransformerDecoderLayer') out.push(...attentionParams('multihead_attn.', dm, bias));
-      out.push(...linearLike([ff ?? { symbol: 'dim_feedforward' }, dm ?? { symbol: 'd_model' }], dm, ff, bias).map((p) => ({ ...p, name: `linear1.${p.name}` })));
-      out.push(...linearLike([dm ?? { symbol: 'd_model' }, ff ?? { symbol: 'dim_feedforward' }], ff, dm, bias).map((p) => ({ ...p, name: `linear2.${p.name}` })));
-      const norms = type === 'TransformerDecoderLayer' ? 3 : 2;
-      for (let i = 1; i <= norms; i++) {
-        out.push({ name: `norm${i}.weight`, shape: [dm ?? { symbol: 'd_model' }], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' });
-        out.push({ name: `norm${i}.bias`, shape: [dm ?? { symbol: 'd_model' }], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' });
+      // Built in this order: self_attn, (multihead_attn), linear1, linear2, norms.
+      const out = attentionParams('self_attn.', dm, bias, false, dm, dm, 0);
+      if (type === 'TransformerDecoderLayer') out.push(...attentionParams('multihead_attn.', dm, bias, false, dm, dm, 2));
+      const rest = [...prefixed('linear1.', linearLike([ff, dm], dm, ff, bias)), ...prefixed('linear2.', linearLike([dm, ff], ff, dm, bias))];
+      for (let i = 1; i <= (type === 'TransformerDecoderLayer' ? 3 : 2); i++) {
+        rest.push({ name: `norm${i}.weight`, shape: [dm], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' });
+        rest.push({ name: `norm${i}.bias`, shape: [dm], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' });
       }
-      return out;
+      return [...out, ...atStep(4, rest)];
+    },
+  };
+}
+
+function embedding(type: 'Embedding' | 'EmbeddingBag', signature: string[]): LayerSpec {
+  return {
+    framework: 'torch',
+    type,
+    role: 'weight',
+    signature,
+    defaults: { padding_idx: null },
+    sizes: { num_embeddings: 'size', embedding_dim: 'size', padding_idx: 'index or None' },
+    relations(args) {
+      const num = args.get('num_embeddings');
+      const pad = args.get('padding_idx');
+      if (typeof num === 'number' && typeof pad === 'number' && (pad >= num || pad < -num)) return { arg: 'padding_idx', message: `padding_idx = ${pad} is not within num_embeddings = ${num}` };
+      return undefined;
+    },
+    params(args) {
+      const num = sym(args, 'num_embeddings');
+      const pad = args.get('padding_idx');
+      // reset_parameters: normal_(weight), then _fill_padding_idx_with_zero (a negative index counts from the end).
+      const zeroRow = typeof pad === 'number' && isKnown(num) ? (pad < 0 ? num + pad : pad) : undefined;
+      return [{ name: 'weight', shape: [num, sym(args, 'embedding_dim')], init: { kind: 'normal', mean: 0, std: 1 }, label: zeroRow === undefined ? 'normal_(0, 1)' : 'normal_(0, 1), padding_idx row 0', kind: 'embedding', ...(zeroRow === undefined ? {} : { zeroRow }) }];
     },
   };
 }
@@ -243,7 +374,8 @@ const TORCH_LAYERS: LayerSpec[] = [
     role: 'weight',
     signature: ['in_features', 'out_features', 'bias'],
     defaults: { bias: true },
-    params: (args) => linearLike([d(args, 'out_features') ?? { symbol: 'out_features' }, d(args, 'in_features') ?? { symbol: 'in_features' }], d(args, 'in_features'), d(args, 'out_features'), flag(args, 'bias')),
+    sizes: { in_features: 'size', out_features: 'size' },
+    params: (args) => linearLike([sym(args, 'out_features'), sym(args, 'in_features')], sym(args, 'in_features'), sym(args, 'out_features'), flag(args, 'bias')),
   },
   {
     framework: 'torch',
@@ -251,13 +383,15 @@ const TORCH_LAYERS: LayerSpec[] = [
     role: 'weight',
     signature: ['in1_features', 'in2_features', 'out_features', 'bias'],
     defaults: { bias: true },
+    // reset_parameters divides by √in1_features.
+    sizes: { in1_features: 'positive', in2_features: 'size', out_features: 'size' },
     params(args) {
-      const in1 = d(args, 'in1_features');
-      const out = d(args, 'out_features');
+      const in1 = sym(args, 'in1_features');
+      const out = sym(args, 'out_features');
       // Bilinear.reset_parameters: bound = 1/√weight.size(1) = 1/√in1 for weight and bias.
       const init = uniformBound(in1);
-      const params: ParamSpec[] = [{ name: 'weight', shape: [out ?? { symbol: 'out_features' }, in1 ?? { symbol: 'in1_features' }, d(args, 'in2_features') ?? { symbol: 'in2_features' }], init, label: 'U(±1/√in1_features)', kind: 'weight' }];
-      if (flag(args, 'bias')) params.push({ name: 'bias', shape: [out ?? { symbol: 'out_features' }], init, label: 'U(±1/√in1_features)', kind: 'bias' });
+      const params: ParamSpec[] = [{ name: 'weight', shape: [out, in1, sym(args, 'in2_features')], init, label: 'U(±1/√in1_features)', kind: 'weight' }];
+      if (flag(args, 'bias')) params.push({ name: 'bias', shape: [out], init, label: 'U(±1/√in1_features)', kind: 'bias' });
       return params;
     },
   },
@@ -267,45 +401,104 @@ const TORCH_LAYERS: LayerSpec[] = [
   conv(1, true),
   conv(2, true),
   conv(3, true),
-  {
-    framework: 'torch',
-    type: 'Embedding',
-    role: 'weight',
-    signature: ['num_embeddings', 'embedding_dim', 'padding_idx'],
-    defaults: { padding_idx: null },
-    params: (args) => [{ name: 'weight', shape: [d(args, 'num_embeddings') ?? { symbol: 'num_embeddings' }, d(args, 'embedding_dim') ?? { symbol: 'embedding_dim' }], init: { kind: 'normal', mean: 0, std: 1 }, label: 'normal_(0, 1)', kind: 'embedding' }],
-  },
-  {
-    framework: 'torch',
-    type: 'EmbeddingBag',
-    role: 'weight',
-    signature: ['num_embeddings', 'embedding_dim'],
-    defaults: {},
-    params: (args) => [{ name: 'weight', shape: [d(args, 'num_embeddings') ?? { symbol: 'num_embeddings' }, d(args, 'embedding_dim') ?? { symbol: 'embedding_dim' }], init: { kind: 'normal', mean: 0, std: 1 }, label: 'normal_(0, 1)', kind: 'embedding' }],
-  },
+  embedding('Embedding', ['num_embeddings', 'embedding_dim', 'padding_idx']),
+  embedding('EmbeddingBag', ['num_embeddings', 'embedding_dim']),
   rnn('RNN'),
   rnn('LSTM'),
   rnn('GRU'),
+  cell('RNNCell'),
+  cell('LSTMCell'),
+  cell('GRUCell'),
   {
     framework: 'torch',
     type: 'MultiheadAttention',
     role: 'composite',
-    signature: ['embed_dim', 'num_heads', 'dropout', 'bias'],
-    defaults: { dropout: 0, bias: true },
-    params: (args) => attentionParams('', d(args, 'embed_dim'), flag(args, 'bias')),
+    signature: ['embed_dim', 'num_heads', 'dropout', 'bias', 'add_bias_kv', 'add_zero_attn', 'kdim', 'vdim'],
+    defaults: { dropout: 0, bias: true, add_bias_kv: false, add_zero_attn: false, kdim: null, vdim: null },
+    // embed_dim 0 divides by zero in xavier_uniform_; kdim/vdim None mean embed_dim.
+    sizes: { embed_dim: 'positive', kdim: 'size or None', vdim: 'size or None' },
+    // "embed_dim must be divisible by num_heads" (num_heads only splits the projections: PyTorch takes 2.0 or -1 as long as it divides).
+    relations: (args) => divisible(args, 'embed_dim', 'num_heads', 'num_heads'),
+    params(args) {
+      const e = sym(args, 'embed_dim');
+      const other = (name: string) => (args.get(name) === null ? e : sym(args, name));
+      return attentionParams('', e, flag(args, 'bias'), args.get('add_bias_kv') === true, other('kdim'), other('vdim'), 0);
+    },
   },
   transformer('TransformerEncoderLayer'),
   transformer('TransformerDecoderLayer'),
-  norm('BatchNorm1d', ['num_features', 'eps', 'momentum', 'affine'], (a) => [d(a, 'num_features') ?? { symbol: 'num_features' }]),
-  norm('BatchNorm2d', ['num_features', 'eps', 'momentum', 'affine'], (a) => [d(a, 'num_features') ?? { symbol: 'num_features' }]),
-  norm('BatchNorm3d', ['num_features', 'eps', 'momentum', 'affine'], (a) => [d(a, 'num_features') ?? { symbol: 'num_features' }]),
-  norm('LayerNorm', ['normalized_shape', 'eps', 'elementwise_affine', 'bias'], (a) => {
+  ...['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d'].map((type) => norm(type, ['num_features', 'eps', 'momentum', 'affine'], { num_features: 'size' }, (a) => [sym(a, 'num_features')])),
+  norm('LayerNorm', ['normalized_shape', 'eps', 'elementwise_affine', 'bias'], { normalized_shape: 'size' }, (a) => {
     const v = a.get('normalized_shape');
     if (Array.isArray(v)) return v.map((x) => (typeof x === 'number' ? x : { symbol: String(x) }));
-    return [d(a, 'normalized_shape') ?? { symbol: 'normalized_shape' }];
+    return [sym(a, 'normalized_shape')];
   }),
-  norm('GroupNorm', ['num_groups', 'num_channels', 'eps', 'affine'], (a) => [d(a, 'num_channels') ?? { symbol: 'num_channels' }]),
+  { ...norm('GroupNorm', ['num_groups', 'num_channels', 'eps', 'affine'], { num_channels: 'size' }, (a) => [sym(a, 'num_channels')]), relations: (args) => divisible(args, 'num_channels', 'num_groups', 'num_groups') },
 ];
+
+const BEYOND = `is beyond ${LIMITS.layerSize.value.toLocaleString('en-US')}, the largest size InitLens computes with (limit layerSize)`;
+
+/** How an argument is written in the document, for messages. */
+export interface ArgSource {
+  /** The argument's text (shortened). */
+  readonly text: string;
+  /** True when Python evaluates it to a float (`2.0`, `hidden / 2`), which no size accepts; for a tuple, any element. */
+  readonly float: boolean;
+}
+
+/** A number as Python prints it: `64`, `64.0`, `inf`. */
+function pyRepr(v: number, float: boolean): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  // Beyond 2^53 a double no longer holds Python's exact int: `1e+23` shows its magnitude only.
+  if (!float) return String(v);
+  return Number.isInteger(v) && Math.abs(v) < 1e16 ? `${v}.0` : String(v);
+}
+
+function checkOne(rule: SizeRule, value: Value | Dim | undefined, source: ArgSource | undefined, lib: string): string | undefined {
+  if (value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value))) return undefined;
+  if (value === null) return rule.endsWith('or None') ? undefined : 'is None, not an int';
+  if (typeof value === 'boolean') return 'is a bool, not an int';
+  if (typeof value === 'string') return 'is a string, not an int';
+  if (Array.isArray(value)) {
+    if (source?.float) return `has an element that is a float; ${lib} needs an int`;
+    for (const x of value) {
+      const why = checkOne(rule, x as Value, undefined, lib);
+      if (why) return `has an element that ${why}`;
+    }
+    return undefined;
+  }
+  const v = value as number;
+  if (!Number.isInteger(v) || source?.float) return `is a float; ${lib} needs an int`;
+  // torch.empty takes int64 sizes: 2^63 and above is a TypeError.
+  if (Math.abs(v) >= 2 ** 63) return `is beyond int64; ${lib} rejects it`;
+  if (Math.abs(v) > LIMITS.layerSize.value) return BEYOND;
+  if (rule === 'index or None') return undefined;
+  if (v < 0) return 'is negative';
+  if (v === 0 && rule === 'positive') return 'must be at least 1';
+  return undefined;
+}
+
+/**
+ * The size arguments of a layer that its library would reject (or that are
+ * beyond `LIMITS.layerSize`), each named with its value; then the first
+ * broken rule between arguments. `source` tells how an argument is written.
+ */
+export function sizeProblems(spec: LayerSpec, args: Args, source?: (arg: string) => ArgSource | undefined): SizeProblem[] {
+  const problems: SizeProblem[] = [];
+  for (const [arg, rule] of Object.entries(spec.sizes)) {
+    const value = args.get(arg);
+    const src = source?.(arg);
+    const why = checkOne(rule, value, src, spec.framework === 'torch' ? 'PyTorch' : 'Keras');
+    if (!why) continue;
+    const shown = typeof value === 'number' ? pyRepr(value, src?.float ?? false) : Array.isArray(value) ? `(${value.map((x) => (typeof x === 'number' ? pyRepr(x, false) : String(x))).join(', ')})` : value === null ? 'None' : typeof value === 'boolean' ? (value ? 'True' : 'False') : JSON.stringify(value);
+    // A sequence as written (Python's list or tuple brackets); a number with its value when the text differs.
+    const text = !src ? shown : src.text === shown || Array.isArray(value) ? src.text : `${src.text} (${shown})`;
+    problems.push({ arg, message: `${arg} = ${text} ${why}`, ...(why.endsWith(BEYOND) ? { limit: true as const } : {}) });
+  }
+  if (problems.length > 0) return problems;
+  const relation = spec.relations?.(args);
+  return relation ? [relation] : [];
+}
 
 /** Keras layers: `in` is the input feature dimension found by shape inference. */
 function kerasDense(): LayerSpec {
@@ -315,6 +508,8 @@ function kerasDense(): LayerSpec {
     role: 'weight',
     signature: ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer'],
     defaults: { activation: null, use_bias: true, kernel_initializer: 'glorot_uniform', bias_initializer: 'zeros' },
+    // Keras 3 (dense.py, rnn/*.py, base_conv.py): `not isinstance(units, int) or units <= 0` raises; tf.keras 2 truncated floats.
+    sizes: { units: 'positive' },
     params(args) {
       const units = d(args, 'units') ?? { symbol: 'units' };
       const input = d(args, 'in') ?? { symbol: 'in' };
@@ -336,6 +531,7 @@ function kerasConv(n: number, transpose: boolean): LayerSpec {
     role: 'weight',
     signature: ['filters', 'kernel_size', 'strides', 'padding'],
     defaults: { strides: 1, padding: 'valid', activation: null, use_bias: true, kernel_initializer: 'glorot_uniform', bias_initializer: 'zeros' },
+    sizes: { filters: 'positive', kernel_size: 'positive' },
     params(args) {
       const filters = d(args, 'filters') ?? { symbol: 'filters' };
       const input = d(args, 'in') ?? { symbol: 'in_channels' };
@@ -354,6 +550,7 @@ function kerasRnn(type: 'LSTM' | 'GRU' | 'SimpleRNN'): LayerSpec {
     role: 'weight',
     signature: ['units', 'activation', 'recurrent_activation'],
     defaults: { activation: 'tanh', use_bias: true },
+    sizes: { units: 'positive' },
     builtinActivation: (args) => String(args.get('activation') ?? 'tanh'),
     params(args) {
       const units = d(args, 'units') ?? { symbol: 'units' };
@@ -384,6 +581,7 @@ const KERAS_LAYERS: LayerSpec[] = [
     role: 'weight',
     signature: ['input_dim', 'output_dim', 'embeddings_initializer'],
     defaults: { embeddings_initializer: 'uniform' },
+    sizes: { input_dim: 'size', output_dim: 'size' },
     params: (args) => [
       { name: 'embeddings', shape: [d(args, 'input_dim') ?? { symbol: 'input_dim' }, d(args, 'output_dim') ?? { symbol: 'output_dim' }], init: { kind: 'uniform', a: -0.05, b: 0.05 }, label: 'RandomUniform(-0.05, 0.05)', kind: 'embedding' },
     ],
@@ -397,6 +595,7 @@ const KERAS_LAYERS: LayerSpec[] = [
     role: 'composite',
     signature: ['num_heads', 'key_dim', 'value_dim'],
     defaults: { use_bias: true },
+    sizes: { num_heads: 'size', key_dim: 'size', value_dim: 'size or None' },
     params(args) {
       const heads = d(args, 'num_heads') ?? { symbol: 'num_heads' };
       const key = d(args, 'key_dim') ?? { symbol: 'key_dim' };
@@ -412,6 +611,7 @@ const KERAS_LAYERS: LayerSpec[] = [
       role: 'normalizer',
       signature: ['axis'],
       defaults: {},
+      sizes: {},
       params: (args) => {
         const c = d(args, 'in') ?? { symbol: 'channels' };
         const params: ParamSpec[] = [

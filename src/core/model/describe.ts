@@ -7,7 +7,7 @@ import { formatPython, torchInitCall, type InitScheme } from '../init/schemes';
 import { activationLabel } from './activations';
 import { showDim, type Dim } from './evaluate';
 import { schemeLabel } from './initCalls';
-import { mainParam as mainParamOf } from './layer';
+import { mainParam } from './layer';
 import type { Layer, Model, Param } from './types';
 
 /** 4 significant digits, as lenses show (`0.0505`). */
@@ -19,11 +19,6 @@ export function short(x: number): string {
 /** `200,960`, or the symbol when unknown. */
 export function count(d: Dim): string {
   return typeof d === 'number' ? d.toLocaleString('en-US') : showDim(d);
-}
-
-/** The parameter recommendations are about: the first weight-like tensor. */
-export function mainParam(layer: Layer): Param | undefined {
-  return mainParamOf(layer.params);
 }
 
 /** The Python expression naming a layer's parameter in its model's code. */
@@ -52,8 +47,9 @@ export function kerasInitializerExpression(scheme: InitScheme): string {
   return `"${label}"`;
 }
 
-/** `ReLU → kaiming_normal_ · std 0.0505` (the lens above a weight layer). */
+/** `ReLU → kaiming_normal_ · std 0.0505` (the lens above a weight layer), or what is wrong with the layer's sizes. */
 export function layerSummary(layer: Layer): string | undefined {
+  if (layer.problems) return layer.problems.map((p) => p.message).join('; ');
   const param = mainParam(layer);
   const rec = param?.recommendation;
   const activation = layer.activation ? activationLabel(layer.activation.activation) : 'activation unknown';
@@ -73,7 +69,7 @@ export function describeModel(model: Model) {
     kind: model.kind,
     framework: model.framework,
     line: model.line + 1,
-    params: typeof model.paramCount === 'number' ? model.paramCount : null,
+    params: countJson(model.paramCount),
     layers: model.layers.map((layer) => {
       const param = mainParam(layer);
       return {
@@ -82,7 +78,8 @@ export function describeModel(model: Model) {
         line: layer.line + 1,
         fanIn: dimJson(layer.fanIn),
         fanOut: dimJson(layer.fanOut),
-        params: typeof layer.paramCount === 'number' ? layer.paramCount : null,
+        params: countJson(layer.paramCount),
+        problems: (layer.problems ?? []).map((p) => ({ argument: p.arg, message: p.message })),
         activation: layer.activation ? { kind: layer.activation.activation.kind, ...(layer.activation.activation.slope !== undefined ? { slope: layer.activation.activation.slope } : {}), via: layer.activation.via } : null,
         normalizer: layer.normalizer ?? null,
         current: param
@@ -103,6 +100,11 @@ export function describeModel(model: Model) {
       };
     }),
   };
+}
+
+/** A count: a number, its exact digits above 2^53 − 1, or null when unknown. */
+function countJson(d: Dim): number | string | null {
+  return typeof d === 'number' ? d : /^[\d,]+$/.test(d.symbol) ? d.symbol.replace(/,/g, '') : null;
 }
 
 function dimJson(d: Dim | undefined): number | string | null {

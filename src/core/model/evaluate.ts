@@ -4,7 +4,7 @@
  * arithmetic (`hidden * 2`, `4 * d_model`, `H // 2`, `2 ** 8`). Anything else is
  * kept as its source text, so lenses show `fan_in = in_dim` rather than a guess.
  */
-import { exceeds } from '../limits';
+import { exceeds, LIMITS } from '../limits';
 import { dottedName, type SyntaxNode } from '../python/parse';
 import { unwrap, sequenceElements } from '../python/syntax';
 
@@ -125,6 +125,26 @@ function arithmetic(op: string, a: number, b: number): number | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Whether Python gives `node` a float type, from its syntax: a float literal
+ * (`2.0`, `1e3`), true division, or arithmetic with a float operand; for a
+ * tuple or list, whether any element is a float. Names are not followed
+ * (their values are kept as plain numbers).
+ */
+export function isFloatSyntax(node: SyntaxNode | undefined, text: string, depth = 0): boolean {
+  if (!node || depth > LIMITS.expressionDepth.value) return false;
+  const n = unwrap(node);
+  if (n.name === 'Number') return !/^0[xob]/i.test(text.slice(n.from, n.to)) && /[.eE]/.test(text.slice(n.from, n.to));
+  if (n.name === 'UnaryExpression') return isFloatSyntax(n.lastChild ?? undefined, text, depth + 1);
+  if (n.name === 'TupleExpression' || n.name === 'ArrayExpression') return (sequenceElements(n) ?? []).some((e) => isFloatSyntax(e, text, depth + 1));
+  if (n.name !== 'BinaryExpression') return false;
+  const left = n.firstChild;
+  const op = left?.nextSibling;
+  if (!left || !op) return false;
+  if (text.slice(op.from, op.to) === '/') return true;
+  return isFloatSyntax(left, text, depth + 1) || isFloatSyntax(op.nextSibling ?? undefined, text, depth + 1);
 }
 
 /** A non-negative integer dimension, or the expression's text when unresolved. */

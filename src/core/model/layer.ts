@@ -4,15 +4,15 @@
  * initialization in effect, the recommendation and their numbers.
  */
 import { agrees, recommend, type Variant } from '../init/recommend';
-import { kerasFans, resolveInit, torchFans, type ResolvedInit } from '../init/schemes';
+import { fanFactors, resolveInit, type ResolvedInit } from '../init/schemes';
 import type { SyntaxNode } from '../python/parse';
 import { hasError } from '../python/syntax';
 import type { Activation } from './activations';
-import type { LayerSpec, ParamSpec } from './catalog';
+import { sizeProblems, type LayerSpec, type ParamSpec } from './catalog';
 import type { BoundCall, Context } from './context';
-import { dim, isKnown, product, type Dim, type Scope, type Value } from './evaluate';
+import { dim, isFloatSyntax, isKnown, product, type Dim, type Scope, type Value } from './evaluate';
 import { schemeLabel } from './initCalls';
-import type { ActivationUse, CurrentInit, Layer, Param } from './types';
+import type { ActivationUse, CurrentInit, Layer, LayerProblem, Param } from './types';
 
 /** A layer under construction: mutable while the analysis finds its activation and inits. */
 export interface LayerDraft {
@@ -30,7 +30,12 @@ export interface LayerDraft {
   readonly explicit: Map<string, CurrentInit>;
   attribute?: string;
   kernelInitializer?: SyntaxNode;
+  /** Size arguments the library would reject. */
+  readonly problems: readonly LayerProblem[];
 }
+
+/** Longest argument text quoted in a problem message. */
+const MAX_QUOTED = 40;
 
 /** Resolves a constructor call against `spec`'s signature. */
 export function draftLayer(spec: LayerSpec, call: BoundCall, name: string, ctx: Context, scope: Scope, extra?: Record<string, Value | Dim>): LayerDraft {
@@ -55,11 +60,30 @@ export function draftLayer(spec: LayerSpec, call: BoundCall, name: string, ctx: 
   }
   for (const [key, value] of Object.entries(spec.defaults)) if (!args.has(key)) args.set(key, value);
   if (extra) for (const [key, value] of Object.entries(extra)) args.set(key, value);
-  return { name, spec, call: call.node, line: ctx.line(call.node.from), args, explicit: new Map() };
+  const nodeOf = (arg: string) => call.node_(arg, spec.signature.indexOf(arg));
+  const problems = sizeProblems(spec, args, (arg) => {
+    const node = nodeOf(arg);
+    if (!node) return undefined;
+    const text = ctx.slice(node).replace(/\s+/g, ' ');
+    return { text: text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED - 1)}…` : text, float: isFloatSyntax(node, ctx.text) };
+  }).map((p): LayerProblem => {
+    const node = nodeOf(p.arg);
+    return node ? { ...p, at: { from: node.from, to: node.to } } : p;
+  });
+  return { name, spec, call: call.node, line: ctx.line(call.node.from), args, explicit: new Map(), problems };
 }
 
-function shapeNumbers(shape: readonly Dim[]): number[] | undefined {
-  return shape.every(isKnown) ? (shape as number[]) : undefined;
+/** A dimension numbers may be derived from: a non-negative integer a double holds exactly. */
+const validSize = (d: Dim) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0;
+
+/**
+ * The shape as numbers when every dimension is a valid size, else undefined.
+ * Argument checks catch rejected sizes where they are written; this also
+ * stops those that arrive another way (a Keras input width inferred from a
+ * layer with a rejected size, `input_shape=(-3,)`).
+ */
+export function knownShape(shape: readonly Dim[]): number[] | undefined {
+  return shape.every(validSize) ? (shape as number[]) : undefined;
 }
 
 function safeResolve(fn: () => ResolvedInit): ResolvedInit | undefined {
@@ -70,24 +94,20 @@ function safeResolve(fn: () => ResolvedInit): ResolvedInit | undefined {
   }
 }
 
-/** Fans of a weight in the framework's layout, symbolic where dims are unknown. */
+/** Fans of a weight in the framework's layout: exact (digits above 2^53 − 1), symbolic where dims are unknown. */
 function fans(shape: readonly Dim[], framework: 'torch' | 'keras'): { fanIn: Dim; fanOut: Dim } | undefined {
-  const known = shapeNumbers(shape);
-  if (known) {
-    try {
-      return framework === 'torch' ? torchFans(known) : kerasFans(known);
-    } catch {
-      return undefined;
-    }
+  const known = knownShape(shape);
+  if (!known && shape.some((d) => isKnown(d) && !validSize(d))) return undefined;
+  // Symbolic Keras weights of rank < 2 have no fans to show.
+  if (!known && shape.length < 2) return undefined;
+  let f;
+  try {
+    f = fanFactors(shape, framework);
+  } catch {
+    return undefined;
   }
-  if (framework === 'torch') {
-    if (shape.length < 2) return undefined;
-    const receptive = shape.slice(2);
-    return { fanIn: product([shape[1], ...receptive]), fanOut: product([shape[0], ...receptive]) };
-  }
-  if (shape.length < 2) return undefined;
-  const receptive = shape.slice(0, -2);
-  return { fanIn: product([shape[shape.length - 2], ...receptive]), fanOut: product([shape[shape.length - 1], ...receptive]) };
+  if (!known) return { fanIn: product(f.fanIn), fanOut: product(f.fanOut) };
+  return { fanIn: countDim(exactCount(f.fanIn as number[])), fanOut: countDim(exactCount(f.fanOut as number[])) };
 }
 
 /**
@@ -106,15 +126,22 @@ function activationFor(draft: LayerDraft, spec: ParamSpec): Activation | undefin
 /** Completes a draft: inits in effect, recommendations, numbers. */
 export function finalize(draft: LayerDraft, variant: Variant): Layer {
   const framework = draft.spec.framework;
-  const specs = draft.spec.params(draft.args);
+  const invalid = draft.problems.length > 0;
+  // A rejected size stays in the shapes as its text, so nothing numeric comes from it.
+  const args = invalid ? new Map([...draft.args, ...draft.problems.map((p): [string, Dim] => [p.arg, { symbol: p.arg }])]) : draft.args;
+  const specs = draft.spec.params(args);
   const params: Param[] = specs.map((spec) => {
     const explicit = draft.explicit.get(spec.name) ?? (spec.kind === 'bias' ? draft.explicit.get('bias') : undefined);
     // Each parameter gets its own span object (cached models are shifted in place).
     const current: CurrentInit = explicit ? { ...explicit, ...(explicit.at ? { at: { ...explicit.at } } : {}) } : { scheme: spec.init, label: spec.label, source: 'default' };
-    const shape = shapeNumbers(spec.shape);
-    const recommendation = recommend(framework, spec.kind, activationFor(draft, spec), variant);
-    const recommended = recommendation && shape ? safeResolve(() => resolveInit(recommendation.scheme, shape, framework)) : undefined;
-    const resolved = current.scheme && shape ? safeResolve(() => resolveInit(current.scheme as NonNullable<typeof current.scheme>, shape, framework)) : undefined;
+    // A layer its library would not build has no numbers at all, not even those of its valid sizes.
+    const shape = invalid ? undefined : knownShape(spec.shape);
+    const elements = shape ? exactCount(shape) : undefined;
+    // An empty tensor has no distribution (torch.nn.init does nothing to it).
+    const numeric = shape && elements !== 0n ? shape : undefined;
+    const recommendation = invalid ? undefined : recommend(framework, spec.kind, activationFor(draft, spec), variant);
+    const recommended = recommendation && numeric ? safeResolve(() => resolveInit(recommendation.scheme, numeric, framework)) : undefined;
+    const resolved = current.scheme && numeric ? safeResolve(() => resolveInit(current.scheme as NonNullable<typeof current.scheme>, numeric, framework)) : undefined;
     const agreesNow = recommendation && current.scheme ? agrees(current.scheme, recommendation.scheme, shape, framework) : undefined;
     return {
       ...spec,
@@ -123,13 +150,13 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
       ...(recommended ? { recommended } : {}),
       ...(resolved ? { resolved } : {}),
       ...(agreesNow !== undefined ? { agrees: agreesNow } : {}),
-      ...(shape ? { count: shape.reduce((a, b) => a * b, 1) } : {}),
+      ...(elements !== undefined && elements <= MAX_SAFE ? { count: Number(elements) } : {}),
     };
   });
-  const main = mainParam(params);
-  const f = main ? fans(main.shape, framework) : undefined;
-  const listed = params.length === 0 ? 0 : params.every((p) => p.count !== undefined) ? params.reduce((a, p) => a + (p.count ?? 0), 0) : { symbol: '?' };
-  const paramCount = (typeof listed === 'number' ? draft.spec.count?.(draft.args) : undefined) ?? listed;
+  const main = mainParam({ params });
+  const f = main && !invalid ? fans(main.shape, framework) : undefined;
+  // A closed form counts what may not all be listed (deep recurrent stacks).
+  const total = invalid ? undefined : (draft.spec.count?.(args) ?? paramTotal(params));
   return {
     name: draft.name,
     type: draft.spec.type,
@@ -143,25 +170,56 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     ...(draft.activation ? { activation: draft.activation.at ? { ...draft.activation, at: { ...draft.activation.at } } : draft.activation } : {}),
     ...(draft.normalizer ? { normalizer: draft.normalizer } : {}),
     ...(f ? { fanIn: f.fanIn, fanOut: f.fanOut } : {}),
-    paramCount,
+    paramCount: total === undefined ? { symbol: '?' } : countDim(total),
+    ...(invalid ? { problems: draft.problems.map((p) => (p.at ? { ...p, at: { ...p.at } } : p)) } : {}),
     ...(draft.attribute ? { attribute: draft.attribute } : {}),
     ...(draft.kernelInitializer ? { kernelInitializer: { from: draft.kernelInitializer.from, to: draft.kernelInitializer.to } } : {}),
   };
 }
 
 /** The parameter recommendations are about: `linear1.weight` in Transformer layers (it feeds the activation), else the first weight. */
-export function mainParam<P extends { readonly name: string; readonly kind: string }>(params: readonly P[]): P | undefined {
-  return params.find((p) => p.name === 'linear1.weight') ?? params.find((p) => p.kind === 'weight' || p.kind === 'embedding');
+export function mainParam<P extends { readonly name: string; readonly kind: string }>(layer: { readonly params: readonly P[] }): P | undefined {
+  return layer.params.find((p) => p.name === 'linear1.weight') ?? layer.params.find((p) => p.kind === 'weight' || p.kind === 'embedding');
 }
 
-/** Sum of parameter counts (symbolic when any is unknown). */
-export function totalParams(layers: readonly Layer[]): Dim {
-  let total = 0;
-  for (const l of layers) {
-    if (!isKnown(l.paramCount)) return { symbol: '?' };
-    total += l.paramCount;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Elements of a tensor, exactly. */
+function exactCount(shape: readonly number[]): bigint {
+  return shape.reduce((a, b) => a * BigInt(b), 1n);
+}
+
+/** Exact element total of `params`, or undefined when a shape is unknown. */
+function paramTotal(params: readonly { readonly shape: readonly Dim[] }[]): bigint | undefined {
+  let total = 0n;
+  for (const p of params) {
+    const shape = knownShape(p.shape);
+    if (!shape) return undefined;
+    total += exactCount(shape);
   }
   return total;
+}
+
+/** A count as a number, or its exact digits (`12,345,…`) when a double would round it. */
+function countDim(n: bigint): Dim {
+  return n <= MAX_SAFE ? Number(n) : { symbol: n.toLocaleString('en-US') };
+}
+
+/** The count {@link countDim} wrote, exactly; undefined when unknown. */
+function countOf(d: Dim): bigint | undefined {
+  if (typeof d === 'number') return BigInt(d);
+  return /^\d{1,3}(,\d{3})*$/.test(d.symbol) ? BigInt(d.symbol.replace(/,/g, '')) : undefined;
+}
+
+/** Sum of parameter counts, exact (symbolic when any layer's is unknown). */
+export function totalParams(layers: readonly Layer[]): Dim {
+  let total = 0n;
+  for (const l of layers) {
+    const n = countOf(l.paramCount);
+    if (n === undefined) return { symbol: '?' };
+    total += n;
+  }
+  return countDim(total);
 }
 
 /** `schemeLabel` for the explicit init of a parameter. */

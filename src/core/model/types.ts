@@ -5,7 +5,7 @@
 import type { Recommendation } from '../init/recommend';
 import type { InitScheme, ResolvedInit } from '../init/schemes';
 import type { Activation } from './activations';
-import type { Args, LayerRole, LayerSpec, ParamSpec } from './catalog';
+import type { Args, LayerRole, LayerSpec, ParamSpec, SizeProblem } from './catalog';
 import type { Dim } from './evaluate';
 
 /** A range of the document (offsets). */
@@ -33,8 +33,14 @@ export interface Param extends ParamSpec {
   readonly resolved?: ResolvedInit;
   /** Whether the current initialization already does what is recommended. */
   readonly agrees?: boolean;
-  /** Element count, when the shape is known. */
+  /** Element count, when the shape is known and the count is at most `Number.MAX_SAFE_INTEGER`. */
   readonly count?: number;
+}
+
+/** A size argument the library would reject, at the argument. */
+export interface LayerProblem extends SizeProblem {
+  /** The argument in the document, when it is written. */
+  readonly at?: Span;
 }
 
 /** How the activation after a layer was found. */
@@ -67,7 +73,14 @@ export interface Layer {
   /** Fans of the main weight, as `torch.nn.init` / Keras compute them. */
   readonly fanIn?: Dim;
   readonly fanOut?: Dim;
+  /** Exact; above `Number.MAX_SAFE_INTEGER` the exact digits as a symbol. */
   readonly paramCount: Dim;
+  /**
+   * Size arguments the library would reject (`nn.Linear(-5, 3)`). When set, no
+   * number is derived from the layer's sizes: no fans, counts, resolved or
+   * recommended numbers, no recommendation, no preview.
+   */
+  readonly problems?: readonly LayerProblem[];
   /** The `self.<attr>` the layer is assigned to, when it is (for init code). */
   readonly attribute?: string;
   /** Keras: the `kernel_initializer=` argument, when written. */

@@ -9,8 +9,9 @@ import { agrees } from '../init/recommend';
 import { torchInitCall, type InitScheme } from '../init/schemes';
 import { activationLabel } from '../model/activations';
 import { TORCH_LINEAR_DEFAULT } from '../model/catalog';
-import { initCode, kerasInitializerExpression, mainParam, paramExpression } from '../model/describe';
-import { isKnown, showDim } from '../model/evaluate';
+import { initCode, kerasInitializerExpression, paramExpression } from '../model/describe';
+import { knownShape, mainParam } from '../model/layer';
+import { showDim } from '../model/evaluate';
 import { schemeLabel } from '../model/initCalls';
 import type { Layer, Model } from '../model/types';
 import type { SampleSummary } from '../sampling/engine';
@@ -33,9 +34,10 @@ export interface PreviewPlan {
 
 /** Why a layer cannot be previewed, or undefined. */
 export function previewProblem(layer: Layer): string | undefined {
+  if (layer.problems) return `${layer.name}: ${layer.problems[0].message}.`;
   const p = mainParam(layer);
   if (!p) return `${layer.name} has no weight tensor to preview.`;
-  if (!p.shape.every(isKnown)) return `The shape of ${layer.name}.${p.name} is not known (${p.shape.map((d) => showDim(d)).join('×')}).`;
+  if (!knownShape(p.shape)) return `The shape of ${layer.name}.${p.name} is not known (${p.shape.map((d) => showDim(d)).join('×')}).`;
   return undefined;
 }
 

@@ -14,7 +14,7 @@ import { checkLimit, LimitError, type LimitKey } from '../limits';
 import { TorchGenerator } from './generator';
 import { bulkKernels } from './kernels';
 import { ExactInitError, initTensor, type ExactTensor } from './init';
-import { EXACT_MODULES, moduleParameters, type ExactParam, type ModuleArgs } from './modules';
+import { moduleParameters, type ExactParam, type ModuleArgs } from './modules';
 
 /** One parameter of a model as PyTorch would initialize it. */
 export interface ExactParameter {
@@ -114,7 +114,7 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
     }
     let params: ExactParam[];
     try {
-      if (!EXACT_MODULES.has(layer.type)) throw new ExactInitError(`${layer.type} is not emulated`);
+      if (layer.problems) throw new ExactInitError(layer.problems[0].message);
       params = moduleParameters(gen, layer.type, plainArgs(layer));
     } catch (error) {
       if (error instanceof LimitError) throw error.subject ? error : new LimitError(error.limit, error.amount, `${layer.name} (${layer.type})`);
@@ -248,10 +248,11 @@ export interface ExactSection {
 /**
  * Exact values for one layer, computed only when the file seeds with
  * `torch.manual_seed(<int literal>)` before the model is built and the model
- * is not too large to reach in a hover. Undefined when there is no seed.
+ * is not too large to reach in a hover. Undefined when there is no seed, and
+ * for a layer with size problems (its hover shows them instead of numbers).
  */
 export function exactSection(model: Model, layer: Layer, text: string, seeding: SeedingAnalysis): ExactSection | undefined {
-  if (model.framework !== 'torch') return undefined;
+  if (model.framework !== 'torch' || layer.problems) return undefined;
   const found = findTorchSeed(model, text, seeding);
   if (!('seed' in found)) return found.reason.startsWith('no torch.manual_seed') ? undefined : { status: `distribution only: ${found.reason}`, params: [] };
   try {
