@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** Entry of the `initlens` binary (`dist/cli.js`): binds {@link runCli} to the process. */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { runCli } from './cli/run';
+import { nodeFiles } from './node/cliFiles';
 import { enableRelaxedSimd } from './node/relaxedSimd';
 
 declare const INITLENS_VERSION: string;
@@ -14,8 +14,7 @@ void Promise.resolve(
     {
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
-      readFile: (path) => readFileSync(path, 'utf8'),
-      writeFile: (path, data) => writeFileSync(path, data),
+      ...nodeFiles(),
     },
     INITLENS_VERSION,
   ),

@@ -12,7 +12,7 @@ import { ExactInitError } from '../core/torch/init';
 import { npzBytes } from '../core/torch/npy';
 import type { CliIo } from './run';
 import { parseTorchSeed } from './sample';
-import { parse, UsageError, readInput } from './usage';
+import { parse, UsageError, readInput, writeOutput } from './usage';
 
 export const MODEL_USAGE = `  model FILE --torch-exact [--class NAME] [--seed N] [--npz OUT.npz]
                          Every parameter of a PyTorch model as PyTorch's CPU
@@ -56,6 +56,7 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const count = values.values === undefined ? 4 : Number(values.values);
   if (!Number.isInteger(count) || count < 0 || count > 1_000_000) throw new UsageError(`--values expects an integer in 0..1000000, got '${values.values}'`);
   const file = positionals[0];
+  if (values.npz !== undefined && (io.sameFile ?? ((a, b) => a === b))(values.npz, file)) throw new UsageError(`--npz ${values.npz} would overwrite the input file; choose another name`);
   const text = readInput(io, file);
   if (text === undefined) return 1;
   const tree = parsePython(text);
@@ -91,13 +92,7 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const show = (v: number) => (format === 'bits' ? `0x${f32Bits(v).toString(16).padStart(8, '0')}` : String(v));
   if (values.npz !== undefined) {
     const arrays = params.filter((p) => p.values.length > 0 || p.shape.length > 0);
-    if (!io.writeFile) throw new Error('writeFile is not available');
-    try {
-      io.writeFile(values.npz, npzBytes(arrays.map((p) => ({ name: p.name, values: p.values, shape: p.shape }))));
-    } catch (error) {
-      io.stderr(`initlens: cannot write '${values.npz}' (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
-      return 1;
-    }
+    if (!writeOutput(io, values.npz, npzBytes(arrays.map((p) => ({ name: p.name, values: p.values, shape: p.shape }))))) return 1;
   }
   if (values.json) {
     const json = {

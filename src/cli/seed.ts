@@ -8,7 +8,7 @@ import { parsePython } from '../core/python/parse';
 import { EditRefused, MAX_SEED, applyTextEdits, planSeedForText } from '../core/seeding/plan';
 import { seedIpynb } from '../core/seeding/notebook';
 import type { CliIo } from './run';
-import { parse, UsageError, readInput } from './usage';
+import { parse, UsageError, readInput, writeOutput } from './usage';
 
 export const SEED_USAGE = `  seed FILE [--seed N] [--deterministic|--no-deterministic] [--warn-only] [--write]
                          FILE (.py or .ipynb) with one seed_everything(N) that seeds
@@ -58,7 +58,7 @@ export function seedCommand(args: readonly string[], io: CliIo): number {
     throw error;
   }
   if (values.write) {
-    if (result.text !== text) io.writeFile!(file, result.text);
+    if (result.text !== text && !writeOutput(io, file, result.text)) return 1;
     io.stderr(`${file}: ${result.summary}\n`);
   } else {
     io.stdout(result.text);
