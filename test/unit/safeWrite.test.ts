@@ -115,7 +115,7 @@ describe('initlens seed --write', () => {
     assert.notEqual(written, fixture('seed_write_cr_only.after.py').toString('utf8'));
     // The seed goes between the imports and the class, as in the LF file.
     assert.match(written, /^import os\rimport torch\rimport numpy as np\r\r\rdef seed_everything\(/);
-    assert.match(written, /\rseed_everything\(42, deterministic=True\)\r\r\rclass M:\r {4}pass\r$/);
+    assert.match(written, /\rseed_everything\(42, deterministic=True\)\rclass M:\r {4}pass\r$/);
   });
 
   it('a read-only file: one line, exit 1, unchanged', { skip: isRoot ? 'running as root, which may write a read-only file' : false }, () => {

@@ -7,7 +7,7 @@
  * Generator docs, Python's PYTHONHASHSEED docs, Glorot & Bengio (2010) and
  * He et al. (2015) for the init families.
  */
-import { lineStart, nextLineStart } from '../edits/lines';
+import { eolOf, lineIndex, lineStart, nextLineStart } from '../edits/lines';
 import { EditRefused, planApply, torchNnName } from '../edits/applyInit';
 import { torchInitCall } from '../init/schemes';
 import { activationLabel } from '../model/activations';
@@ -230,9 +230,9 @@ function seedPlacement(input: RuleInput, options: RuleOptions, on: (r: RuleId) =
   const from = lineStart(text, first.from);
   const to = nextLineStart(text, first.to);
   let moved = text.slice(from, to);
-  if (!/\n$/.test(moved)) moved += text.includes('\r\n') ? '\r\n' : '\n';
+  if (!/[\r\n]$/.test(moved)) moved += eolOf(text);
   const at = lineStart(text, built.from);
-  const builtText = text.slice(built.from, built.to).split(/\r?\n/)[0].trim();
+  const builtText = text.slice(built.from, built.to).split(/\r\n|\r|\n/)[0].trim();
   return [
     {
       rule: 'seedAfterConstruction',
@@ -253,9 +253,7 @@ function seedPlacement(input: RuleInput, options: RuleOptions, on: (r: RuleId) =
 }
 
 function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+  return lineIndex(text, offset) + 1;
 }
 
 function cudaManualSeed(input: RuleInput): Finding[] {

@@ -11,7 +11,7 @@
  * user's own `seed_everything`/`set_seed` only gets the missing seeding lines,
  * and Lightning's or transformers' helpers keep doing the seeding.
  */
-import { blockEnd, eolOf, indentOf, lineStart } from '../edits/lines';
+import { blockEnd, eolOf, indentOf, lineStart, splitLines } from '../edits/lines';
 import { collectImports, qualify, type ImportBinding } from '../python/imports';
 import { dottedName, syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
 import { callArgs } from '../python/syntax';
@@ -107,7 +107,7 @@ export interface Layout {
 /** CRLF when the file uses it; the indentation of the first indented block (else four spaces). */
 export function layoutOf(text: string): Layout {
   const eol = eolOf(text);
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
   let indent = '    ';
   for (let i = 1; i < lines.length; i++) {
     const m = /^([ \t]+)\S/.exec(lines[i]);
@@ -340,7 +340,7 @@ function anchors(tree: Tree, text: string, construction: SyntaxNode | undefined)
       after = blockEnd(text, stmt);
     }
   }
-  const fallback = after === undefined ? 0 : after + (text.slice(after).match(/^\r?\n/)?.[0].length ?? 0);
+  const fallback = after === undefined ? 0 : after + (text.slice(after).match(/^(\r\n|\r|\n)/)?.[0].length ?? 0);
   return { importAt: importAt ?? fallback, ...(after !== undefined ? { after } : {}) };
 }
 
