@@ -12,6 +12,7 @@
 import { torchInitCall } from '../init/schemes';
 import type { ImportBinding } from '../python/imports';
 import type { TextEdit } from '../python/parse';
+import { appendArgumentsAt, codeEnd, compoundHeader } from './code';
 import { blockEnd, eolOf, indentOf, lineEnd, nextLineStart } from './lines';
 import { initCode, kerasInitializerExpression, mainParam, paramExpression } from '../model/describe';
 import type { Layer, Model, Param } from '../model/types';
@@ -98,7 +99,13 @@ function planMethod(model: Model, text: string, lines: readonly Line[]): EditPla
     const { edits, rest } = replaceExisting(text, existing.span.from, existing.span.to, lines);
     const end = blockEnd(text, existing.span);
     const bodyIndent = `${indentOf(text, existing.span.from)}${unit}`;
-    if (rest.length > 0) edits.push({ offset: end, length: 0, text: rest.map((l) => `${eol}${bodyIndent}${l.code}`).join('') });
+    const added = rest.map((l) => `${eol}${bodyIndent}${l.code}`).join('');
+    const header = compoundHeader(text, existing.span.from, existing.span.to);
+    if (rest.length > 0 && header?.inline) {
+      // `def _init_weights(self): pass`: the body moves to its own line, the new lines follow it.
+      const inline = text.slice(header.bodyStart, end);
+      edits.push({ offset: header.colon + 1, length: end - header.colon - 1, text: `${eol}${bodyIndent}${inline}${added}` });
+    } else if (rest.length > 0) edits.push({ offset: end, length: 0, text: added });
     if (!existing.called) edits.push(callAtEndOfInit(text, init, existing.name, eol));
     return { edits, summary: edits.length === 0 ? `${model.name}.${existing.name} already applies these initializations.` : `Updated ${model.name}.${existing.name}().` };
   }
@@ -118,10 +125,13 @@ function planMethod(model: Model, text: string, lines: readonly Line[]): EditPla
   };
 }
 
+/** `self.<name>()` as the last statement of `__init__`: a line of its own, or `; self.<name>()` after a one-line body. */
 function callAtEndOfInit(text: string, init: { from: number; to: number }, name: string, eol: string): TextEdit {
   const end = blockEnd(text, init);
-  const bodyIndent = indentOf(text, nextLineStart(text, init.from));
-  return { offset: end, length: 0, text: `${eol}${bodyIndent}self.${name}()` };
+  const header = compoundHeader(text, init.from, init.to);
+  if (!header) throw new EditRefused('InitLens could not find where __init__ ends; nothing was changed.');
+  if (header.inline) return { offset: codeEnd(text, header.bodyStart, end), length: 0, text: `; self.${name}()` };
+  return { offset: end, length: 0, text: `${eol}${indentOf(text, header.bodyStart)}self.${name}()` };
 }
 
 function planAfterStatement(model: Model, text: string, lines: readonly Line[]): EditPlan {
@@ -152,15 +162,10 @@ function planKeras(layers: readonly Layer[], text: string): EditPlan {
       if (text.slice(from, to) !== expression) edits.push({ offset: from, length: to - from, text: expression });
       continue;
     }
-    // Before the constructor's closing parenthesis, after any trailing comma.
+    // After the constructor's last argument (and any trailing comma), before comments.
     const close = layer.span.to - 1;
     if (text[close] !== ')') throw new EditRefused(`The call that builds ${layer.name} is not closed; finish it first.`);
-    let before = close;
-    while (before > layer.span.from && /\s/.test(text[before - 1])) before--;
-    const trailingComma = text[before - 1] === ',';
-    const empty = text[before - 1] === '(';
-    const insert = `${empty ? '' : trailingComma ? ' ' : ', '}kernel_initializer=${expression}`;
-    edits.push({ offset: before, length: 0, text: insert });
+    edits.push(appendArgumentsAt(text, layer.span.from, close, `kernel_initializer=${expression}`));
   }
   const names = layers.map((l) => l.name).join(', ');
   return { edits, summary: edits.length === 0 ? `${names}: kernel_initializer already set as recommended.` : `Set kernel_initializer on ${names}.` };

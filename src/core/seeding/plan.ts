@@ -11,6 +11,7 @@
  * user's own `seed_everything`/`set_seed` only gets the missing seeding lines,
  * and Lightning's or transformers' helpers keep doing the seeding.
  */
+import { appendArgumentsAt } from '../edits/code';
 import { blockEnd, eolOf, indentOf, lineStart, splitLines } from '../edits/lines';
 import { collectImports, qualify, type ImportBinding } from '../python/imports';
 import { dottedName, syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
@@ -117,6 +118,18 @@ export function layoutOf(text: string): Layout {
     }
   }
   return { eol, indent };
+}
+
+/**
+ * The bindings visible at module level, where the generated code runs: an
+ * import inside a function or class binds its name there only.
+ */
+export function moduleLevelImports(tree: Tree, imports: readonly ImportBinding[]): ImportBinding[] {
+  const scopes: { from: number; to: number }[] = [];
+  for (let stmt = tree.topNode.firstChild; stmt; stmt = stmt.nextSibling) {
+    if (stmt.name === 'FunctionDefinition' || stmt.name === 'ClassDefinition' || stmt.name === 'DecoratedStatement') scopes.push(stmt);
+  }
+  return imports.filter((b) => !scopes.some((s) => b.from >= s.from && b.to <= s.to));
 }
 
 /** Names the generated code refers to, and the imports it must add for the ones the file lacks. */
@@ -370,7 +383,7 @@ export function planSeed(input: SeedInput, options: SeedOptions): EditPlan {
     throw new EditRefused(`line ${errors[0].line + 1} has a syntax error; the file was left unchanged. Fix it, then insert the seed again.`);
   }
   const imports = seeding.imports;
-  const available = [...(input.earlierImports ?? []), ...imports];
+  const available = [...(input.earlierImports ?? []), ...moduleLevelImports(tree, imports)];
   const targets = TARGET_ORDER.filter((t) => seedTargets(imports).includes(t) || input.otherTargets?.includes(t));
   const layout = layoutOf(text);
   const { eol, indent } = layout;
@@ -467,7 +480,8 @@ export function planSeed(input: SeedInput, options: SeedOptions): EditPlan {
 
   // 4. DataLoaders get the worker helper and a seeded generator (PyTorch notes, "DataLoader").
   if (workerLines) {
-    const wired = wireDataLoaders(tree, text, names);
+    // A DataLoader inside code this plan rewrites is written anew; wiring it too would overlap.
+    const wired = wireDataLoaders(tree, text, names).filter((w) => !edits.some((e) => e.length > 0 && w.offset >= e.offset && w.offset <= e.offset + e.length));
     edits.push(...wired);
     if (wired.length > 0 || workerText) summary += '; DataLoaders get seed_worker and a seeded generator';
   }
@@ -535,20 +549,10 @@ export function wireDataLoaders(tree: Tree, text: string, names: { of(module: st
       if (!args.keywords.has('worker_init_fn')) add.push('worker_init_fn=seed_worker');
       if (!args.keywords.has('generator')) add.push(`generator=${torch}.Generator().manual_seed(${torch}.initial_seed())`);
       if (add.length === 0 || args.hasStarred) return;
-      edits.push(appendArguments(list, text, add.join(', ')));
+      edits.push(appendArgumentsAt(text, list.from, list.to - 1, add.join(', ')));
     },
   });
   return edits;
-}
-
-/** Appends `extra` before the closing parenthesis of an argument list. */
-export function appendArguments(list: SyntaxNode, text: string, extra: string): TextEdit {
-  const close = list.to - 1;
-  let before = close;
-  while (before > list.from && /\s/.test(text[before - 1])) before--;
-  const empty = text[before - 1] === '(';
-  const comma = text[before - 1] === ',';
-  return { offset: before, length: 0, text: `${empty ? '' : comma ? ' ' : ', '}${extra}` };
 }
 
 /**
@@ -560,7 +564,7 @@ export function planWorkerHelper(input: SeedInput): TextEdit[] {
   const { text, tree, seeding } = input;
   if (/\bdef\s+seed_worker\b/.test(text)) return [];
   const { eol, indent } = layoutOf(text);
-  const names = new Names(seeding.imports);
+  const names = new Names(moduleLevelImports(tree, seeding.imports));
   const lines = workerFunction(seedTargets(seeding.imports), names, indent);
   if (!lines) return [];
   let after: number | undefined;
@@ -582,11 +586,18 @@ export function planSeedForText(text: string, tree: Tree, options: SeedOptions, 
   return planSeed({ text, tree, seeding: analyzeSeeding(tree, text), ...(modelNames ? { modelNames } : {}) }, options);
 }
 
-/** Applies non-overlapping edits to `text`. */
+/** Applies non-overlapping edits to `text` in one pass (linear in the text and the edits); overlapping edits are a planning error and throw. */
 export function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
-  let out = text;
-  for (const e of [...edits].sort((a, b) => b.offset - a.offset)) out = out.slice(0, e.offset) + e.text + out.slice(e.offset + e.length);
-  return out;
+  const sorted = [...edits].sort((a, b) => a.offset - b.offset);
+  const parts: string[] = [];
+  let at = 0;
+  for (const e of sorted) {
+    if (e.offset < at || e.offset + e.length > text.length) throw new RangeError(`overlapping or out-of-range text edits at offset ${e.offset}`);
+    parts.push(text.slice(at, e.offset), e.text);
+    at = e.offset + e.length;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }
 
 /** The qualified names that count as "seeds" in a file, for rules (helpers included). */
