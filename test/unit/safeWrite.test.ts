@@ -56,8 +56,10 @@ describe('writeFileAtomic', () => {
 });
 
 describe('source encodings', () => {
-  it('decodes UTF-8 (BOM kept) and falls back to Latin-1 byte for byte', () => {
-    assert.deepEqual(decodeSource(Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0xc3, 0xa9])), { text: '\ufeffaé', encoding: 'utf8' });
+  it('decodes UTF-8 (a BOM set apart) and falls back to Latin-1 byte for byte', () => {
+    assert.deepEqual(decodeSource(Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0xc3, 0xa9])), { text: 'aé', encoding: 'utf8bom' });
+    assert.deepEqual([...encodeSource('aé', 'utf8bom')], [0xef, 0xbb, 0xbf, 0x61, 0xc3, 0xa9]);
+    assert.deepEqual(decodeSource(Buffer.from([0x61, 0xc3, 0xa9])), { text: 'aé', encoding: 'utf8' });
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     const decoded = decodeSource(all);
     assert.equal(decoded.encoding, 'latin1');
@@ -116,6 +118,18 @@ describe('initlens seed --write', () => {
     // The seed goes between the imports and the class, as in the LF file.
     assert.match(written, /^import os\rimport torch\rimport numpy as np\r\r\rdef seed_everything\(/);
     assert.match(written, /\rseed_everything\(42, deterministic=True\)\rclass M:\r {4}pass\r$/);
+  });
+
+  it('keeps a UTF-8 BOM and seeds the file like the same file without one (was: "line 1 has a syntax error")', () => {
+    const dir = tempDir();
+    const text = 'import torch\nmodel = torch.nn.Linear(2, 2)\n';
+    fs.writeFileSync(path.join(dir, 'plain.py'), text);
+    fs.writeFileSync(path.join(dir, 'bom.py'), `\ufeff${text}`);
+    const plain = cli(['seed', path.join(dir, 'plain.py')]);
+    assert.equal(plain.status, 0, plain.stderr);
+    const r = cli(['seed', path.join(dir, 'bom.py'), '--write']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'bom.py')), Buffer.from(`\ufeff${plain.stdout}`, 'utf8'));
   });
 
   it('a read-only file: one line, exit 1, unchanged', { skip: isRoot ? 'running as root, which may write a read-only file' : false }, () => {

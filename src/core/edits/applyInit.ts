@@ -69,22 +69,36 @@ interface Line {
   readonly code: string;
 }
 
-/** Replaces lines that already initialize a target; returns the edits and the lines still to add. */
+/**
+ * Replaces lines that already initialize a target; returns the edits and the
+ * lines still to add. One pass over the region indexes the first line that
+ * initializes each tensor (`<anything>init.<fn>(<target>, ...` or `...(<target>)`),
+ * so a model with thousands of layers plans in linear time.
+ */
 function replaceExisting(text: string, from: number, to: number, lines: readonly Line[]): { edits: TextEdit[]; rest: Line[] } {
+  const found = new Map<string, { start: number; end: number }>();
+  for (let start = from; start < to; start = nextLineStart(text, start)) {
+    const end = Math.min(lineEnd(text, start), to);
+    const line = text.slice(start, end);
+    const indent = /^[ \t]*/.exec(line)![0].length;
+    // Every `init.<fn>(` the line reaches without whitespace from its indentation.
+    const call = /init\.\w+\(/g;
+    for (let m = call.exec(line); m; m = call.exec(line)) {
+      if (/\s/.test(line.slice(indent, m.index))) break;
+      const after = /^\s*([^\s,)]+)\s*[,)]/.exec(line.slice(m.index + m[0].length));
+      if (after && !found.has(after[1])) found.set(after[1], { start: start + indent, end });
+    }
+    if (end >= to) break;
+  }
   const edits: TextEdit[] = [];
   const rest: Line[] = [];
-  const region = text.slice(from, to);
   for (const line of lines) {
-    const escaped = line.target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const pattern = new RegExp(`^([ \\t]*)\\S*init\\.\\w+\\(\\s*${escaped}\\s*[,)].*$`, 'm');
-    const m = pattern.exec(region);
-    if (!m) {
+    const at = found.get(line.target);
+    if (!at) {
       rest.push(line);
       continue;
     }
-    const start = from + m.index + m[1].length;
-    const end = from + m.index + m[0].length;
-    if (text.slice(start, end) !== line.code) edits.push({ offset: start, length: end - start, text: line.code });
+    if (text.slice(at.start, at.end) !== line.code) edits.push({ offset: at.start, length: at.end - at.start, text: line.code });
   }
   return { edits, rest };
 }
