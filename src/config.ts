@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { RULES, type RuleId } from './core/diagnostics/rules';
-import { MAX_SEED } from './core/seeding/plan';
+import { isSeedEverything } from './core/seeds';
 
 export interface InitLensConfig {
   /** `initlens.codeLens.enabled` */
@@ -44,7 +44,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
 
 /** `value` when it is a seed every framework accepts (an integer in 0..2^32−1). */
 export function validSeed(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_SEED ? value : undefined;
+  return isSeedEverything(value) ? value : undefined;
 }
 
 /** Calls `listener` whenever an `initlens.*` setting changes. */

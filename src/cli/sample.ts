@@ -9,7 +9,7 @@ import { MAX_BINS, planSampling, SamplingError, normalizeSeed, type SampleReques
 import { SamplingPool } from '../core/sampling/pool';
 import { KERAS_PRESETS, NONLINEARITIES, type FanMode, type Framework, type InitScheme, type Nonlinearity } from '../core/init/schemes';
 import { f32Bits } from '../core/torch/float';
-import { MAX_SEED, MIN_SEED } from '../core/torch/generator';
+import { isTorchSeed, TORCH_SEED_RANGE, U64_SEED_RANGE } from '../core/seeds';
 import { exactTensor } from '../core/torch/exact';
 import { ExactInitError } from '../core/torch/init';
 import { parse, UsageError } from './usage';
@@ -327,7 +327,7 @@ export async function sampleCommand(args: readonly string[], io: SampleIo): Prom
   try {
     seed = normalizeSeed(values.seed ?? '0');
   } catch {
-    throw new UsageError(`--seed must be an integer in 0..18446744073709551615, got '${values.seed}'`);
+    throw new UsageError(`--seed must be an integer in ${U64_SEED_RANGE}, got '${values.seed}'`);
   }
   const bins = integer(values.bins, 'bins', 1, MAX_BINS, 100);
   const valueCount = integer(values.values, 'values', 0, 1_000_000, 0);
@@ -367,9 +367,8 @@ export async function sampleCommand(args: readonly string[], io: SampleIo): Prom
 /** A `torch.manual_seed` argument: any integer PyTorch accepts, negative ones included. */
 export function parseTorchSeed(text: string | undefined): bigint {
   const raw = (text ?? '0').trim();
-  if (!/^[+-]?\d+$/.test(raw)) throw new UsageError(`--seed must be an integer in -9223372036854775808..18446744073709551615, got '${text}'`);
+  if (!/^[+-]?\d+$/.test(raw) || !isTorchSeed(BigInt(raw))) throw new UsageError(`--seed must be an integer in ${TORCH_SEED_RANGE}, got '${text}'`);
   const seed = BigInt(raw);
-  if (seed < MIN_SEED || seed > MAX_SEED) throw new UsageError(`--seed must be an integer in -9223372036854775808..18446744073709551615, got '${text}'`);
   return seed;
 }
 

@@ -5,7 +5,8 @@
  * file is only written when the whole plan succeeded.
  */
 import { parsePython } from '../core/python/parse';
-import { EditRefused, MAX_SEED, applyTextEdits, planSeedForText } from '../core/seeding/plan';
+import { EditRefused, applyTextEdits, planSeedForText } from '../core/seeding/plan';
+import { parseSeedEverything, SEED_EVERYTHING_RANGE } from '../core/seeds';
 import { seedIpynb } from '../core/seeding/notebook';
 import type { CliIo } from './run';
 import { parse, UsageError, readInput, writeOutput } from './usage';
@@ -19,8 +20,9 @@ export const SEED_USAGE = `  seed FILE [--seed N] [--deterministic|--no-determin
 
 /** The seed CLI argument, validated: digits only, 0..2^32−1. */
 export function parseSeed(raw: string): number {
-  if (!/^\d{1,10}$/.test(raw) || Number(raw) > MAX_SEED) throw new UsageError(`--seed must be an integer from 0 to ${MAX_SEED}, got '${raw}'`);
-  return Number(raw);
+  const seed = raw === raw.trim() ? parseSeedEverything(raw) : undefined;
+  if (seed === undefined) throw new UsageError(`--seed must be an integer in ${SEED_EVERYTHING_RANGE}, got '${raw}'`);
+  return seed;
 }
 
 export function seedCommand(args: readonly string[], io: CliIo): number {

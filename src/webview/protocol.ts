@@ -7,6 +7,7 @@
  * Samples are computed in the host; the page only ever receives bins and
  * statistics (O(bins) numbers), never the weights themselves.
  */
+import { isU64SeedText } from '../core/seeds';
 
 /** Scheme kinds the panel's scheme control offers (a subset of `InitScheme['kind']` that takes no shape-specific arguments). */
 export const PANEL_SCHEMES = [
@@ -156,7 +157,7 @@ const oneOf = <T extends string>(v: unknown, options: readonly T[]): v is T => t
 export function controlsProblem(value: unknown): string | undefined {
   if (!isRecord(value)) return 'controls must be an object';
   const c = value;
-  if (typeof c.seed !== 'string' || !/^\d{1,20}$/.test(c.seed) || BigInt(c.seed) > 2n ** 64n - 1n) return 'the seed must be an integer from 0 to 2^64−1';
+  if (typeof c.seed !== 'string' || !isU64SeedText(c.seed)) return 'the seed must be an integer from 0 to 2^64−1';
   if (c.scheme !== 'current' && !oneOf(c.scheme, PANEL_SCHEMES)) return `unknown scheme ${JSON.stringify(c.scheme)}`;
   if (!oneOf(c.mode, ['fan_in', 'fan_out'] as const)) return 'mode must be fan_in or fan_out';
   if (!oneOf(c.nonlinearity, NONLINEARITY_CHOICES)) return `unknown nonlinearity ${JSON.stringify(c.nonlinearity)}`;

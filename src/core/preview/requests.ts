@@ -15,6 +15,7 @@ import { schemeLabel } from '../model/initCalls';
 import type { Layer, Model } from '../model/types';
 import type { SampleRequest } from '../sampling/plan';
 import type { SeedingAnalysis } from '../seeding/analyze';
+import { isU64SeedText } from '../seeds';
 
 export interface PreviewSeries {
   readonly role: 'current' | 'recommended' | 'default' | 'custom';
@@ -121,7 +122,7 @@ export function seedFromFile(seeding: SeedingAnalysis): string | undefined {
   for (const r of seeding.references) {
     if (r.api.effect !== 'seeds' || r.argument === undefined) continue;
     const literal = r.argument.trim().replace(/_/g, '');
-    if (/^\d{1,20}$/.test(literal) && BigInt(literal) <= 2n ** 64n - 1n) return literal;
+    if (isU64SeedText(literal)) return literal;
   }
   return undefined;
 }

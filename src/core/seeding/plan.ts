@@ -17,6 +17,7 @@ import { collectImports, qualify, type ImportBinding } from '../python/imports';
 import { dottedName, syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
 import { callArgs } from '../python/syntax';
 import { EditRefused, type EditPlan } from '../edits/applyInit';
+import { isSeedEverything, MAX_SEED_EVERYTHING } from '../seeds';
 import { analyzeSeeding, type SeedingAnalysis } from './analyze';
 import { lookupRandomApi, type RngId } from './knowledge';
 
@@ -24,7 +25,7 @@ export { EditRefused } from '../edits/applyInit';
 
 /** What to write. */
 export interface SeedOptions {
-  /** An integer in 0..2^32−1 (NumPy's legacy seed range). */
+  /** An integer in 0..2^32−1 ({@link MAX_SEED_EVERYTHING}). */
   readonly seed: number;
   /** The value the call passes as `deterministic=`. */
   readonly deterministic: boolean;
@@ -33,9 +34,6 @@ export interface SeedOptions {
   /** Add the DataLoader worker helper and wire it into DataLoader calls (default true). */
   readonly workers?: boolean;
 }
-
-/** The largest seed every framework accepts (`np.random.seed` takes 32 bits). */
-export const MAX_SEED = 2 ** 32 - 1;
 
 /** Marks a function InitLens wrote, so a second run regenerates it in place. */
 export const SEED_MARKER = '(written by InitLens)';
@@ -375,8 +373,8 @@ export interface SeedInput {
 /** The plan for a whole document; throws {@link EditRefused} when it cannot be made. */
 export function planSeed(input: SeedInput, options: SeedOptions): EditPlan {
   const { text, tree, seeding } = input;
-  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > MAX_SEED) {
-    throw new EditRefused(`The seed must be an integer from 0 to ${MAX_SEED}; got ${options.seed}.`);
+  if (!isSeedEverything(options.seed)) {
+    throw new EditRefused(`The seed must be an integer from 0 to ${MAX_SEED_EVERYTHING}; got ${options.seed}.`);
   }
   const errors = syntaxErrors(tree, text);
   if (errors.length > 0) {
