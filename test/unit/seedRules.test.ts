@@ -11,7 +11,7 @@ import { checkDocument, RULE_DOCS, RULES, type Finding, type RuleId } from '../.
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
-import { applyTextEdits } from '../../src/core/seeding/plan';
+import { applyTextEdits, planSeedForText } from '../../src/core/seeding/plan';
 import { ROOT } from '../host/paths';
 
 const OPTIONS = { seed: 42, deterministic: true, warnOnly: false };
@@ -186,6 +186,15 @@ describe('diagnostic rules', () => {
     assert.equal(fixed(text, only(text, 'unseededDefaultRng')), text.replace('default_rng()', 'default_rng(0)'));
     const global = 'import numpy as np\nSEED = 3\nnp.random.seed(SEED)\nrng = np.random.default_rng()\n';
     assert.equal(fixed(global, only(global, 'unseededDefaultRng')), global.replace('default_rng()', 'default_rng(SEED)'));
+  });
+
+  it('one DataLoader finder for the rule and the seed plan: PyTorch DataLoaders are wired and flagged, another package\'s never', () => {
+    const text = 'import random\nimport torch\nimport torch.utils.data as tud\nimport paddle\n\ntorch.manual_seed(0)\na = tud.DataLoader(range(8), num_workers=2)\nb = paddle.io.DataLoader(range(8), num_workers=2)\n';
+    const flagged = check(text).filter((f) => f.rule === 'dataLoaderWorkers');
+    assert.deepEqual(flagged.map((f) => text.slice(f.from, f.to)), ['tud.DataLoader(range(8), num_workers=2)']);
+    const seeded = applyTextEdits(text, planSeedForText(text, parsePython(text), OPTIONS).edits);
+    assert.ok(seeded.includes('a = tud.DataLoader(range(8), num_workers=2, worker_init_fn=seed_worker, generator=torch.Generator().manual_seed(torch.initial_seed()))\n'), seeded);
+    assert.ok(seeded.includes('b = paddle.io.DataLoader(range(8), num_workers=2)\n'), seeded);
   });
 
   it('dataLoaderWorkers: the arguments go after a trailing comma, before a comment', () => {

@@ -15,11 +15,10 @@ import { activationLabel } from '../model/activations';
 import { mainParam } from '../model/describe';
 import type { Layer, Model, ModelAnalysis } from '../model/types';
 import type { InitScheme } from '../init/schemes';
-import { qualify } from '../python/imports';
-import { dottedName, syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
+import { syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
 import { callArgs } from '../python/syntax';
 import type { SeedingAnalysis } from '../seeding/analyze';
-import { firstConstruction, moduleLevelImports, planSeed, planWorkerHelper, seedTargets, type SeedOptions } from '../seeding/plan';
+import { firstConstruction, moduleLevelImports, torchDataLoaderCalls, planSeed, planWorkerHelper, seedTargets, type SeedOptions } from '../seeding/plan';
 
 /** Every rule; the id is the diagnostic's code and the key of its `initlens.diagnostics.*` setting. */
 export const RULES = [
@@ -345,30 +344,21 @@ function dataLoaderWorkers(input: RuleInput): Finding[] {
   // torch seeds each worker itself (base_seed + worker_id); NumPy and random are the ones copied.
   if (!seeded || !targets.includes('torch') || !(targets.includes('numpy') || targets.includes('random'))) return [];
   const out: Finding[] = [];
-  tree.iterate({
-    enter(ref) {
-      if (ref.name !== 'CallExpression') return;
-      const callee = ref.node.firstChild && dottedName(ref.node.firstChild, text);
-      if (!callee || callee[callee.length - 1] !== 'DataLoader') return;
-      const q = qualify(callee, seeding.imports);
-      if (q && !q.startsWith('torch.')) return;
-      const list = ref.node.getChild('ArgList');
-      if (!list) return;
-      const args = callArgs(list, text);
-      const workers = args.keywords.get('num_workers');
-      const value = workers && text.slice(workers.from, workers.to).trim();
-      if (!value || value === '0' || args.keywords.has('worker_init_fn') || args.hasStarred) return;
-      out.push({
-        rule: 'dataLoaderWorkers',
-        from: ref.node.from,
-        to: ref.node.to,
-        message: 'Each DataLoader worker starts from a copy of the NumPy/random state, so workers repeat the same "random" augmentations; seed them with worker_init_fn and a seeded generator.',
-        href: RULE_DOCS.dataLoaderWorkers,
-        severity: 'warning',
-        fix: workerFix(input, list),
-      });
-    },
-  });
+  for (const { call, list } of torchDataLoaderCalls(tree, text, seeding.imports)) {
+    const args = callArgs(list, text);
+    const workers = args.keywords.get('num_workers');
+    const value = workers && text.slice(workers.from, workers.to).trim();
+    if (!value || value === '0' || args.keywords.has('worker_init_fn') || args.hasStarred) continue;
+    out.push({
+      rule: 'dataLoaderWorkers',
+      from: call.from,
+      to: call.to,
+      message: 'Each DataLoader worker starts from a copy of the NumPy/random state, so workers repeat the same "random" augmentations; seed them with worker_init_fn and a seeded generator.',
+      href: RULE_DOCS.dataLoaderWorkers,
+      severity: 'warning',
+      fix: workerFix(input, list),
+    });
+  }
   return out;
 }
 

@@ -416,7 +416,7 @@ export function planSeed(input: SeedInput, options: SeedOptions): EditPlan {
   const construction = firstConstruction(tree, text, imports, input.modelNames);
   const where = anchors(tree, text, construction);
   const edits: TextEdit[] = [];
-  const hasDataLoader = options.workers !== false && /\bDataLoader\s*\(/.test(text);
+  const hasDataLoader = options.workers !== false && torchDataLoaderCalls(tree, text, imports).length > 0;
   const workerLines = hasDataLoader ? workerFunction(targets, names, indent) : undefined;
 
   const ours = helper && text.slice(helper.from, helper.to).includes(SEED_MARKER);
@@ -479,7 +479,7 @@ export function planSeed(input: SeedInput, options: SeedOptions): EditPlan {
   // 4. DataLoaders get the worker helper and a seeded generator (PyTorch notes, "DataLoader").
   if (workerLines) {
     // A DataLoader inside code this plan rewrites is written anew; wiring it too would overlap.
-    const wired = wireDataLoaders(tree, text, names).filter((w) => !edits.some((e) => e.length > 0 && w.offset >= e.offset && w.offset <= e.offset + e.length));
+    const wired = wireDataLoaders(tree, text, imports, names).filter((w) => !edits.some((e) => e.length > 0 && w.offset >= e.offset && w.offset <= e.offset + e.length));
     edits.push(...wired);
     if (wired.length > 0 || workerText) summary += '; DataLoaders get seed_worker and a seeded generator';
   }
@@ -532,25 +532,42 @@ function replaceFirstArgument(call: SyntaxNode, text: string, value: string): Te
  * shuffling order and each worker's base seed; `torch.initial_seed()` is the
  * seed `seed_everything` just set.
  */
-export function wireDataLoaders(tree: Tree, text: string, names: { of(module: string, alias?: string): string }): TextEdit[] {
+export function wireDataLoaders(tree: Tree, text: string, imports: readonly ImportBinding[], names: { of(module: string, alias?: string): string }): TextEdit[] {
   const edits: TextEdit[] = [];
   const torch = names.of('torch');
+  for (const { list } of torchDataLoaderCalls(tree, text, imports)) {
+    const args = callArgs(list, text);
+    const add: string[] = [];
+    if (!args.keywords.has('worker_init_fn')) add.push('worker_init_fn=seed_worker');
+    if (!args.keywords.has('generator')) add.push(`generator=${torch}.Generator().manual_seed(${torch}.initial_seed())`);
+    if (add.length === 0 || args.hasStarred) continue;
+    edits.push(appendArgumentsAt(text, list.from, list.to - 1, add.join(', ')));
+  }
+  return edits;
+}
+
+/**
+ * Every call of PyTorch's `DataLoader` with its argument list: a callee named
+ * `DataLoader` that the imports resolve into `torch.` (or do not resolve at
+ * all, e.g. a star import). Another package's DataLoader (`paddle.io`, ...)
+ * takes no `torch.Generator`, so it is never wired or flagged.
+ */
+export function torchDataLoaderCalls(tree: Tree, text: string, imports: readonly ImportBinding[]): { call: SyntaxNode; list: SyntaxNode }[] {
+  const found: { call: SyntaxNode; list: SyntaxNode }[] = [];
+  // Most files have none: skip the walk.
+  if (!text.includes('DataLoader')) return found;
   tree.iterate({
     enter(ref) {
       if (ref.name !== 'CallExpression') return;
       const callee = ref.node.firstChild && dottedName(ref.node.firstChild, text);
       if (!callee || callee[callee.length - 1] !== 'DataLoader') return;
+      const q = qualify(callee, imports);
+      if (q && !q.startsWith('torch.')) return;
       const list = ref.node.getChild('ArgList');
-      if (!list) return;
-      const args = callArgs(list, text);
-      const add: string[] = [];
-      if (!args.keywords.has('worker_init_fn')) add.push('worker_init_fn=seed_worker');
-      if (!args.keywords.has('generator')) add.push(`generator=${torch}.Generator().manual_seed(${torch}.initial_seed())`);
-      if (add.length === 0 || args.hasStarred) return;
-      edits.push(appendArgumentsAt(text, list.from, list.to - 1, add.join(', ')));
+      if (list) found.push({ call: ref.node, list });
     },
   });
-  return edits;
+  return found;
 }
 
 /**
