@@ -13,6 +13,7 @@ import { planSeed, EditRefused, type SeedOptions } from '../core/seeding/plan';
 import { MAX_SEED_EVERYTHING, parseSeedEverything } from '../core/seeds';
 import { planNotebookSeed } from '../core/seeding/notebook';
 import { readConfig, validSeed } from '../config';
+import { workspaceEdit } from '../editing';
 import { Commands } from './ids';
 
 /** Options a caller (tests, other extensions, keybindings) may pass. */
@@ -96,9 +97,7 @@ async function seedDocument(analyses: DocumentAnalyses, document: vscode.TextDoc
     void vscode.window.showInformationMessage(`InitLens: ${plan.summary}`);
     return plan.summary;
   }
-  const edit = new vscode.WorkspaceEdit();
-  for (const e of plan.edits) edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.text);
-  return apply(edit, () => document.version === analysis.version, plan.summary);
+  return apply(workspaceEdit(document, plan.edits), () => document.version === analysis.version, plan.summary);
 }
 
 async function seedNotebook(notebook: vscode.NotebookDocument, options: SeedOptions): Promise<string | undefined> {
@@ -116,7 +115,7 @@ async function seedNotebook(notebook: vscode.NotebookDocument, options: SeedOpti
       void vscode.window.showInformationMessage(`InitLens: ${plan.plan.summary}`);
       return plan.plan.summary;
     }
-    for (const e of plan.plan.edits) edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.text);
+    workspaceEdit(document, plan.plan.edits, edit);
     summary = plan.plan.summary;
   } else {
     const language = cells.find((c) => c.kind === vscode.NotebookCellKind.Code)?.document.languageId ?? 'python';

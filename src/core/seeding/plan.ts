@@ -13,13 +13,13 @@
  */
 import { appendArgumentsAt } from '../edits/code';
 import { blockEnd, eolOf, indentOf, lineStart, splitLines } from '../edits/lines';
-import { collectImports, qualify, type ImportBinding } from '../python/imports';
+import { qualify, type ImportBinding } from '../python/imports';
 import { dottedName, syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
 import { callArgs } from '../python/syntax';
 import { EditRefused, type EditPlan } from '../edits/applyInit';
 import { isSeedEverything, MAX_SEED_EVERYTHING } from '../seeds';
 import { analyzeSeeding, type SeedingAnalysis } from './analyze';
-import { lookupRandomApi, type RngId } from './knowledge';
+import type { RngId } from './knowledge';
 
 export { EditRefused } from '../edits/applyInit';
 
@@ -615,10 +615,3 @@ export function applyTextEdits(text: string, edits: readonly TextEdit[]): string
   return parts.join('');
 }
 
-/** The qualified names that count as "seeds" in a file, for rules (helpers included). */
-export function isSeedingCall(qualified: string): boolean {
-  const api = lookupRandomApi(qualified);
-  return !!api && api.effect === 'seeds' && api.names[0] !== 'jax.random.PRNGKey';
-}
-
-export { collectImports };
