@@ -18,7 +18,9 @@ import type { InitScheme } from '../init/schemes';
 import { syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
 import { callArgs } from '../python/syntax';
 import type { SeedingAnalysis } from '../seeding/analyze';
-import { firstConstruction, moduleLevelImports, torchDataLoaderCalls, planSeed, planWorkerHelper, seedTargets, type SeedOptions } from '../seeding/plan';
+import { firstConstruction, moduleLevelImports, torchDataLoaderCalls } from '../seeding/placement';
+import { planSeed, planWorkerHelper, type SeedOptions } from '../seeding/plan';
+import { seedTargets } from '../seeding/template';
 
 /** Every rule; the id is the diagnostic's code and the key of its `initlens.diagnostics.*` setting. */
 export const RULES = [
