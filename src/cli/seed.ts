@@ -5,7 +5,8 @@
  * file is only written when the whole plan succeeded.
  */
 import { parsePython } from '../core/python/parse';
-import { EditRefused, applyTextEdits, planSeedForText } from '../core/seeding/plan';
+import { applyTextEdits } from '../core/edits/apply';
+import { EditRefused, planSeedForText } from '../core/seeding/plan';
 import { parseSeedEverything, SEED_EVERYTHING_RANGE } from '../core/seeds';
 import { seedIpynb } from '../core/seeding/notebook';
 import type { CliIo } from './run';

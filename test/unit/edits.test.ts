@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { applyTextEdits } from '../../src/core/edits/apply';
 import { EditRefused, planApply } from '../../src/core/edits/applyInit';
 import { explainActivation, explainResolved } from '../../src/core/init/explain';
 import { resolveInit } from '../../src/core/init/schemes';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { collectImports } from '../../src/core/python/imports';
-import { parsePython, type TextEdit } from '../../src/core/python/parse';
+import { parsePython } from '../../src/core/python/parse';
 
-function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  let out = text;
-  for (const e of [...edits].sort((a, b) => b.offset - a.offset)) out = out.slice(0, e.offset) + e.text + out.slice(e.offset + e.length);
-  return out;
-}
+const applyEdits = applyTextEdits;
 
 function plan(text: string, model: string, layer?: string) {
   const tree = parsePython(text);
@@ -116,6 +113,31 @@ describe('planApply', () => {
         ),
     );
     assert.deepEqual(plan(out, 'M').edits, []);
+  });
+
+  it('replaces an init call inside a one-line method once, keeping its comment (was: not idempotent)', () => {
+    const text = [
+      'import torch',
+      'import torch.nn as nn',
+      'class D(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(4, 2)',
+      '        self.reset_parameters()',
+      '    def reset_parameters(self): nn.init.constant_(self.fc.weight, 0.1)  # one line',
+      '    def forward(self, x):',
+      '        return torch.relu(self.fc(x))',
+      '',
+    ].join('\n');
+    const out = applied(text, 'D');
+    assert.equal(
+      out,
+      text.replace(
+        '    def reset_parameters(self): nn.init.constant_(self.fc.weight, 0.1)  # one line\n',
+        '    def reset_parameters(self):\n        nn.init.kaiming_normal_(self.fc.weight, nonlinearity="relu")  # one line\n        nn.init.zeros_(self.fc.bias)\n',
+      ),
+    );
+    assert.deepEqual(plan(out, 'D').edits, []);
   });
 
   it('puts kernel_initializer before a comment inside the call (was: written into the comment)', () => {

@@ -11,7 +11,8 @@ import { describe, it } from 'node:test';
 import seedrandom from 'seedrandom';
 import { parsePython } from '../../src/core/python/parse';
 import { seedIpynb } from '../../src/core/seeding/notebook';
-import { EditRefused, applyTextEdits, planSeedForText, type SeedOptions } from '../../src/core/seeding/plan';
+import { applyTextEdits } from '../../src/core/edits/apply';
+import { EditRefused, planSeedForText, type SeedOptions } from '../../src/core/seeding/plan';
 import { isU64SeedText, parseSeedEverything, SEED_EVERYTHING_RANGE, TORCH_SEED_RANGE, U64_SEED_RANGE } from '../../src/core/seeds';
 import { ROOT } from '../host/paths';
 

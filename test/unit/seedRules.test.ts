@@ -11,7 +11,8 @@ import { checkDocument, RULE_DOCS, RULES, type Finding, type RuleId } from '../.
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
-import { applyTextEdits, planSeedForText } from '../../src/core/seeding/plan';
+import { applyTextEdits } from '../../src/core/edits/apply';
+import { planSeedForText } from '../../src/core/seeding/plan';
 import { ROOT } from '../host/paths';
 
 const OPTIONS = { seed: 42, deterministic: true, warnOnly: false };

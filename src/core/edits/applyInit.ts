@@ -12,6 +12,7 @@
 import { torchInitCall } from '../init/schemes';
 import type { ImportBinding } from '../python/imports';
 import type { TextEdit } from '../python/parse';
+import { applyTextEdits } from './apply';
 import { appendArgumentsAt, codeEnd, compoundHeader } from './code';
 import { blockEnd, eolOf, indentOf, lineEnd, nextLineStart } from './lines';
 import { initCode, kerasInitializerExpression, mainParam, paramExpression } from '../model/describe';
@@ -86,7 +87,8 @@ function replaceExisting(text: string, from: number, to: number, lines: readonly
     for (let m = call.exec(line); m; m = call.exec(line)) {
       if (/\s/.test(line.slice(indent, m.index))) break;
       const after = /^\s*([^\s,)]+)\s*[,)]/.exec(line.slice(m.index + m[0].length));
-      if (after && !found.has(after[1])) found.set(after[1], { start: start + indent, end });
+      // The line is replaced up to its last code: a trailing comment stays.
+      if (after && !found.has(after[1])) found.set(after[1], { start: start + indent, end: codeEnd(text, start + indent, end) });
     }
     if (end >= to) break;
   }
@@ -110,15 +112,19 @@ function planMethod(model: Model, text: string, lines: readonly Line[]): EditPla
   const existing = model.torch?.initMethod;
   const unit = indentUnit(text, model, init);
   if (existing) {
-    const { edits, rest } = replaceExisting(text, existing.span.from, existing.span.to, lines);
+    const header = compoundHeader(text, existing.span.from, existing.span.to);
+    // A one-line method (`def _init_weights(self): ...`) is searched from its body on.
+    const found = replaceExisting(text, header?.inline ? header.bodyStart : existing.span.from, existing.span.to, lines);
+    const { rest } = found;
+    let edits = found.edits;
     const end = blockEnd(text, existing.span);
     const bodyIndent = `${indentOf(text, existing.span.from)}${unit}`;
     const added = rest.map((l) => `${eol}${bodyIndent}${l.code}`).join('');
-    const header = compoundHeader(text, existing.span.from, existing.span.to);
     if (rest.length > 0 && header?.inline) {
-      // `def _init_weights(self): pass`: the body moves to its own line, the new lines follow it.
-      const inline = text.slice(header.bodyStart, end);
-      edits.push({ offset: header.colon + 1, length: end - header.colon - 1, text: `${eol}${bodyIndent}${inline}${added}` });
+      // The one-line body moves to its own line (with its own replacements), the new lines follow it.
+      const inside = edits.filter((e) => e.offset >= header.bodyStart && e.offset + e.length <= end);
+      const inline = applyTextEdits(text.slice(header.bodyStart, end), inside.map((e) => ({ ...e, offset: e.offset - header.bodyStart })));
+      edits = [...edits.filter((e) => !inside.includes(e)), { offset: header.colon + 1, length: end - header.colon - 1, text: `${eol}${bodyIndent}${inline}${added}` }];
     } else if (rest.length > 0) edits.push({ offset: end, length: 0, text: added });
     if (!existing.called) edits.push(callAtEndOfInit(text, init, existing.name, eol));
     return { edits, summary: edits.length === 0 ? `${model.name}.${existing.name} already applies these initializations.` : `Updated ${model.name}.${existing.name}().` };

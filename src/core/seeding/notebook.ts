@@ -9,7 +9,8 @@ import type { EditPlan } from '../edits/applyInit';
 import { parsePython, type Tree } from '../python/parse';
 import { analyzeSeeding, type SeedingAnalysis } from './analyze';
 import { firstConstruction } from './placement';
-import { applyTextEdits, planSeed, type SeedOptions } from './plan';
+import { applyTextEdits } from '../edits/apply';
+import { planSeed, type SeedOptions } from './plan';
 import { seedTargets, type SeedTarget } from './template';
 
 /** A notebook cell as the planner sees it. */
