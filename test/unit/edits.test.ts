@@ -140,6 +140,29 @@ describe('planApply', () => {
     assert.deepEqual(plan(out, 'D').edits, []);
   });
 
+  it('writes through the init method\'s own parameter name, and one line per tensor when an attribute is assigned twice (was: self where there is none; not idempotent)', () => {
+    const text = [
+      'import torch',
+      'import torch.nn as nn',
+      'class E(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(4, 2)',
+      '        self.fc = nn.Linear(4, 3)',
+      '        self.init_weights()',
+      '',
+      '    def init_weights(m):',
+      '        pass',
+      '',
+      '    def forward(self, x):',
+      '        return torch.relu(self.fc(x))',
+      '',
+    ].join('\n');
+    const out = applied(text, 'E');
+    assert.equal(out, text.replace('    def init_weights(m):\n        pass\n', '    def init_weights(m):\n        pass\n        nn.init.kaiming_normal_(m.fc.weight, nonlinearity="relu")\n        nn.init.zeros_(m.fc.bias)\n'));
+    assert.deepEqual(plan(out, 'E').edits, []);
+  });
+
   it('puts kernel_initializer before a comment inside the call (was: written into the comment)', () => {
     const text = 'from tensorflow import keras\nm = keras.Sequential([\n    keras.layers.Dense(64, activation="relu",  # hidden, "quoted)"\n    ),\n    keras.layers.Dense(1, activation="tanh")  # out\n])\n';
     // The output layer's default (glorot_uniform) already suits tanh: only the hidden layer changes.

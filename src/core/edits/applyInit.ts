@@ -60,7 +60,10 @@ export function planApply(model: Model, text: string, imports: readonly ImportBi
   if (model.framework === 'keras') return planKeras(chosen, text);
   const nn = torchNnName(imports);
   if (!nn) throw new EditRefused('This file does not import torch.nn (or torch), so InitLens cannot write nn.init calls.');
-  const lines = chosen.flatMap((layer) => targets(layer).map((p) => ({ target: paramExpression(model, layer, p.name), code: torchInitCall(p.recommendation!.scheme, paramExpression(model, layer, p.name), nn) })));
+  const all = chosen.flatMap((layer) => targets(layer).map((p) => ({ target: paramExpression(model, layer, p.name), code: torchInitCall(p.recommendation!.scheme, paramExpression(model, layer, p.name), nn) })));
+  // Two layers assigned to one attribute: the later assignment is the module that exists, so its line wins.
+  const last = new Map(all.map((l, i) => [l.target, i]));
+  const lines = all.filter((l, i) => last.get(l.target) === i);
   if (model.kind === 'torch-sequential') return planAfterStatement(model, text, lines);
   return planMethod(model, text, lines);
 }
@@ -113,8 +116,14 @@ function planMethod(model: Model, text: string, lines: readonly Line[]): EditPla
   const unit = indentUnit(text, model, init);
   if (existing) {
     const header = compoundHeader(text, existing.span.from, existing.span.to);
+    // Called as `self.init_weights()`, the method's one parameter is the module, whatever its name (`def init_weights(m)`).
+    const own = /^(?:async\s+)?def\s+\w+\s*\(\s*([A-Za-z_]\w*)/.exec(text.slice(existing.span.from, header?.colon ?? existing.span.to))?.[1] ?? 'self';
+    const named = own === 'self' ? lines : lines.map((l) => {
+      const target = `${own}${l.target.slice('self'.length)}`;
+      return { target, code: l.code.replace(l.target, target) };
+    });
     // A one-line method (`def _init_weights(self): ...`) is searched from its body on.
-    const found = replaceExisting(text, header?.inline ? header.bodyStart : existing.span.from, existing.span.to, lines);
+    const found = replaceExisting(text, header?.inline ? header.bodyStart : existing.span.from, existing.span.to, named);
     const { rest } = found;
     let edits = found.edits;
     const end = blockEnd(text, existing.span);
