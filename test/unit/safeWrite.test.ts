@@ -132,6 +132,18 @@ describe('initlens seed --write', () => {
     assert.deepEqual(fs.readFileSync(path.join(dir, 'bom.py')), Buffer.from(`\ufeff${plain.stdout}`, 'utf8'));
   });
 
+  it('counts lone-CR lines like CPython in reports and the model analysis (was: everything on line 1)', () => {
+    const before = fixture('seed_write_cr_only.before.py').toString('utf8');
+    const report = runInMemory(['report', 'cr.py', '--json'], { 'cr.py': before });
+    assert.equal(report.code, 0, report.stderr);
+    assert.deepEqual((JSON.parse(report.stdout) as { frameworks: unknown }).frameworks, [{ id: 'numpy', line: 2 }, { id: 'torch', line: 1 }]);
+    const model = 'import torch.nn as nn\r\rclass M(nn.Module):\r    def __init__(self):\r        super().__init__()\r        self.fc = nn.Linear(4, 2)\r';
+    const analyzed = runInMemory(['analyze', 'm.py', '--json'], { 'm.py': model });
+    assert.equal(analyzed.code, 0, analyzed.stderr);
+    assert.match(analyzed.stdout, /"line": 3,/);
+    assert.match(analyzed.stdout, /"line": 6,/);
+  });
+
   it('a read-only file: one line, exit 1, unchanged', { skip: isRoot ? 'running as root, which may write a read-only file' : false }, () => {
     const dir = tempDir();
     const file = path.join(dir, 'ro.py');
