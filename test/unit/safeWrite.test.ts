@@ -36,6 +36,13 @@ describe('writeFileAtomic', () => {
     writeFileAtomic(file, Buffer.from('new text\n'));
     assert.equal(fs.readFileSync(file, 'utf8'), 'new text\n');
     assert.equal(fs.statSync(file).mode & 0o777, 0o640);
+    if (isRoot) {
+      // Root rewriting another user's file gives it back to that user.
+      fs.chownSync(file, 1234, 5678);
+      writeFileAtomic(file, Buffer.from('owned\n'));
+      assert.deepEqual([fs.statSync(file).uid, fs.statSync(file).gid], [1234, 5678]);
+      writeFileAtomic(file, Buffer.from('new text\n'));
+    }
     const link = path.join(dir, 'link.py');
     fs.symlinkSync(file, link);
     writeFileAtomic(link, Buffer.from('via link\n'));
