@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 /** Entry of the `initlens` binary (`dist/cli.js`): binds {@link runCli} to the process. */
-import { writeFileSync } from 'node:fs';
 import { runCli } from './cli/run';
-import { readBounded } from './node/readBounded';
+import { nodeFiles } from './node/cliFiles';
 import { enableRelaxedSimd } from './node/relaxedSimd';
 
 declare const INITLENS_VERSION: string;
@@ -15,8 +14,7 @@ void Promise.resolve(
     {
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
-      readFile: readBounded,
-      writeFile: (path, data) => writeFileSync(path, data),
+      ...nodeFiles(),
     },
     INITLENS_VERSION,
   ),

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { RULES, type RuleId } from './core/diagnostics/rules';
 import { BACKEND_SETTINGS, type BackendSetting } from './core/sampling/backends';
-import { MAX_SEED } from './core/seeding/plan';
+import { isSeedEverything } from './core/seeds';
 import { settingDefault, type SettingKey } from './core/settings';
 
 export interface InitLensConfig {
@@ -53,7 +53,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
 
 /** `value` when it is a seed every framework accepts (an integer in 0..2^32−1). */
 export function validSeed(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_SEED ? value : undefined;
+  return isSeedEverything(value) ? value : undefined;
 }
 
 /** Calls `listener` whenever an `initlens.*` setting changes. */

@@ -13,7 +13,7 @@ import { ExactInitError } from '../core/torch/init';
 import { npzBytes } from '../core/torch/npy';
 import type { CliIo } from './run';
 import { parseTorchSeed } from './sample';
-import { integerOption, oneOf, parse, UsageError, readInput } from './usage';
+import { integerOption, oneOf, parse, UsageError, readInput, writeOutput } from './usage';
 
 export const MODEL_USAGE = `  model FILE --torch-exact [--class NAME] [--seed N] [--npz OUT.npz]
                          Every parameter of a PyTorch model as PyTorch's CPU
@@ -51,6 +51,7 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const count = integerOption('values', values.values, 0, LIMITS.printedValues.value, 4);
   const seedArg = values.seed === undefined ? undefined : parseTorchSeed(values.seed);
   const file = positionals[0];
+  if (values.npz !== undefined && (io.sameFile ?? ((a, b) => a === b))(values.npz, file)) throw new UsageError(`--npz ${values.npz} would overwrite the input file; choose another name`);
   const text = readInput(io, file);
   if (text === undefined) return 1;
   const tree = parsePython(text);
@@ -87,13 +88,7 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const show = (v: number) => (format === 'bits' ? `0x${f32Bits(v).toString(16).padStart(8, '0')}` : String(v));
   if (values.npz !== undefined) {
     const arrays = params.filter((p) => p.values.length > 0 || p.shape.length > 0);
-    if (!io.writeFile) throw new Error('writeFile is not available');
-    try {
-      io.writeFile(values.npz, npzBytes(arrays.map((p) => ({ name: p.name, values: p.values, shape: p.shape }))));
-    } catch (error) {
-      io.stderr(`initlens: cannot write '${values.npz}' (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
-      return 1;
-    }
+    if (!writeOutput(io, values.npz, npzBytes(arrays.map((p) => ({ name: p.name, values: p.values, shape: p.shape }))))) return 1;
   }
   if (values.json) {
     const json = {

@@ -20,12 +20,19 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   /**
-   * Reads a file as UTF-8, refusing one longer than `limit` bytes (without
-   * reading past it); throws a Node `ErrnoException` when it cannot.
+   * Reads a file as text (UTF-8, or Latin-1 when its bytes are not UTF-8),
+   * refusing one longer than `limit` bytes (without reading past it); throws a
+   * Node `ErrnoException` when it cannot.
    */
   readonly readFile: ReadInput;
-  /** Writes a file (`model --npz`, `seed --write`; strings as UTF-8); throws a Node `ErrnoException` when it cannot. */
+  /**
+   * Replaces a file atomically (`model --npz`, `seed --write`), text in the
+   * encoding the file was read with; throws when it cannot, and the file is
+   * then unchanged.
+   */
   readonly writeFile?: (path: string, data: string | Uint8Array) => void;
+  /** Whether two paths name the same file (links included); path equality when absent. */
+  readonly sameFile?: (a: string, b: string) => boolean;
 }
 
 export const USAGE = `Usage: initlens <command> [options]

@@ -7,14 +7,13 @@ import { sampleValues } from '../core/sampling/chunk';
 import type { SampleResult } from '../core/sampling/engine';
 import { planSampling, SamplingError, type SampleRequest } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
-import { MAX_SEED as SAMPLER_MAX_SEED } from '../core/sampling/prng';
 import { NONLINEARITIES, type Framework, type InitScheme } from '../core/init/schemes';
 import { exceeds, LIMITS, limitMessage, type LimitKey } from '../core/limits';
 import { lookupLayer, TORCH_LINEAR_DEFAULT } from '../core/model/catalog';
 import type { Value } from '../core/model/evaluate';
 import { kerasInitializerObject, torchInitScheme, type ArgReader } from '../core/model/initCalls';
 import { f32Bits } from '../core/torch/float';
-import { MAX_SEED, MIN_SEED } from '../core/torch/generator';
+import { MAX_U64_SEED, MIN_TORCH_SEED } from '../core/seeds';
 import { exactTensor } from '../core/torch/exact';
 import { ExactInitError } from '../core/torch/init';
 import { ANY_REAL, bigintOption, integerOption, oneOf, parse, realOption, UsageError, type RealRange } from './usage';
@@ -286,7 +285,7 @@ export async function sampleCommand(args: readonly string[], io: SampleIo): Prom
   const shape = parseShape(values.shape, values['torch-exact'] ? 'exactValues' : 'sampleElements');
   if (values['torch-exact']) return torchExact(values, scheme, framework, name, shape, io);
   if (values.format !== undefined) throw new UsageError('--format needs --torch-exact');
-  const seed = values.seed === undefined ? 0n : bigintOption('seed', values.seed, 0n, SAMPLER_MAX_SEED);
+  const seed = values.seed === undefined ? 0n : bigintOption('seed', values.seed, 0n, MAX_U64_SEED);
   const bins = integerOption('bins', values.bins, 1, LIMITS.bins.value, 100);
   const valueCount = integerOption('values', values.values, 0, LIMITS.printedValues.value, 0);
   const backendSetting = oneOf<BackendSetting>('backend', values.backend, BACKEND_SETTINGS, 'auto');
@@ -324,7 +323,7 @@ export async function sampleCommand(args: readonly string[], io: SampleIo): Prom
 
 /** A `torch.manual_seed` argument: any integer PyTorch accepts, negative ones included. */
 export function parseTorchSeed(text: string | undefined): bigint {
-  return text === undefined ? 0n : bigintOption('seed', text, MIN_SEED, MAX_SEED);
+  return text === undefined ? 0n : bigintOption('seed', text, MIN_TORCH_SEED, MAX_U64_SEED);
 }
 
 /** `sample --torch-exact`: the exact tensor's first values, its statistics, and whether it is exact. */

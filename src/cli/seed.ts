@@ -5,10 +5,12 @@
  * file is only written when the whole plan succeeded.
  */
 import { parsePython } from '../core/python/parse';
-import { EditRefused, MAX_SEED, applyTextEdits, planSeedForText } from '../core/seeding/plan';
+import { applyTextEdits } from '../core/edits/apply';
+import { EditRefused, planSeedForText } from '../core/seeding/plan';
+import { MAX_SEED_EVERYTHING } from '../core/seeds';
 import { seedIpynb } from '../core/seeding/notebook';
 import type { CliIo } from './run';
-import { bigintOption, parse, UsageError, readInput } from './usage';
+import { bigintOption, parse, UsageError, readInput, writeOutput } from './usage';
 
 export const SEED_USAGE = `  seed FILE [--seed N] [--deterministic|--no-deterministic] [--warn-only] [--write]
                          FILE (.py or .ipynb) with one seed_everything(N) that seeds
@@ -19,7 +21,7 @@ export const SEED_USAGE = `  seed FILE [--seed N] [--deterministic|--no-determin
 
 /** The seed CLI argument, validated: digits only, 0..2^32−1. */
 export function parseSeed(raw: string): number {
-  return Number(bigintOption('seed', raw, 0n, BigInt(MAX_SEED)));
+  return Number(bigintOption('seed', raw, 0n, BigInt(MAX_SEED_EVERYTHING)));
 }
 
 export function seedCommand(args: readonly string[], io: CliIo): number {
@@ -58,7 +60,7 @@ export function seedCommand(args: readonly string[], io: CliIo): number {
     throw error;
   }
   if (values.write) {
-    if (result.text !== text) io.writeFile!(file, result.text);
+    if (result.text !== text && !writeOutput(io, file, result.text)) return 1;
     io.stderr(`${file}: ${result.summary}\n`);
   } else {
     io.stdout(result.text);

@@ -109,3 +109,34 @@ export function readInput(io: { readonly readFile: ReadInput; readonly stderr: (
 export function tooLarge(file: string): InputError {
   return new InputError(`'${file}' is above ${limitText('inputBytes')}`);
 }
+
+/** What a write failure means, for the codes a user can act on. */
+const WRITE_FAILURES: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  EFBIG: 'file size limit reached',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENOENT: 'no such folder',
+  ENOTDIR: 'no such folder',
+  EISDIR: 'it is a folder',
+};
+
+/**
+ * Writes an output file; on failure prints one line,
+ * `initlens: cannot write 'FILE' (CODE: meaning); it is unchanged`, and
+ * returns false (each command chooses its exit code).
+ */
+export function writeOutput(io: { readonly writeFile?: (path: string, data: string | Uint8Array) => void; readonly stderr: (text: string) => void }, file: string, data: string | Uint8Array): boolean {
+  if (!io.writeFile) throw new UsageError('writing files is not available here');
+  try {
+    io.writeFile(file, data);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code ? `${code}${WRITE_FAILURES[code] ? `: ${WRITE_FAILURES[code]}` : ''}` : error instanceof Error ? error.message : String(error);
+    io.stderr(`initlens: cannot write '${file}' (${why}); it is unchanged\n`);
+    return false;
+  }
+}

@@ -12,6 +12,7 @@ import { EditRefused, planApply } from '../core/edits/applyInit';
 import { collectImports } from '../core/python/imports';
 import { syntaxErrors } from '../core/python/parse';
 import { commandTarget, openTarget } from '../arguments';
+import { modelAtCursor, workspaceEdit } from '../editing';
 import { Commands } from './ids';
 
 export function registerApplyInit(analyses: DocumentAnalyses): vscode.Disposable {
@@ -26,21 +27,13 @@ export function registerApplyInit(analyses: DocumentAnalyses): vscode.Disposable
     }
     const analysis = analyses.get(document);
     const cursor = uri !== undefined ? undefined : vscode.window.activeTextEditor?.selection.active;
-    const offset = cursor ? document.offsetAt(cursor) : undefined;
-    const model =
-      typeof modelName === 'string'
-        ? analysis.models.models.find((m) => m.name === modelName)
-        : analysis.models.models.find((m) => offset !== undefined && m.span.from <= offset && offset <= m.span.to);
+    const atCursor = cursor ? modelAtCursor(analysis.models.models, document, cursor) : {};
+    const model = typeof modelName === 'string' ? analysis.models.models.find((m) => m.name === modelName) : atCursor.model;
     if (!model) {
       void vscode.window.showErrorMessage(typeof modelName === 'string' ? `InitLens: no model named ${modelName} in this file any more.` : 'InitLens: put the cursor inside a PyTorch or Keras model.');
       return undefined;
     }
-    const layer =
-      typeof layerName === 'string'
-        ? model.layers.find((l) => l.name === layerName)
-        : cursor
-          ? model.layers.find((l) => l.line === cursor.line)
-          : undefined;
+    const layer = typeof layerName === 'string' ? model.layers.find((l) => l.name === layerName) : model === atCursor.model ? atCursor.layer : undefined;
     if (typeof layerName === 'string' && !layer) {
       void vscode.window.showErrorMessage(`InitLens: ${model.name} has no layer ${layerName} any more.`);
       return undefined;
@@ -64,11 +57,7 @@ export function registerApplyInit(analyses: DocumentAnalyses): vscode.Disposable
       void vscode.window.showInformationMessage(`InitLens: ${plan.summary}`);
       return plan.summary;
     }
-    const edit = new vscode.WorkspaceEdit();
-    for (const e of plan.edits) {
-      edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.text);
-    }
-    if (document.version !== analysis.version || !(await vscode.workspace.applyEdit(edit))) {
+    if (document.version !== analysis.version || !(await vscode.workspace.applyEdit(workspaceEdit(document, plan.edits)))) {
       void vscode.window.showErrorMessage('InitLens: the document changed while applying; nothing was edited. Try again.');
       return undefined;
     }

@@ -9,9 +9,11 @@
  */
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
-import { MAX_SEED, planSeed, EditRefused, type SeedOptions } from '../core/seeding/plan';
+import { planSeed, EditRefused, type SeedOptions } from '../core/seeding/plan';
+import { MAX_SEED_EVERYTHING, parseSeedEverything } from '../core/seeds';
 import { planNotebookSeed } from '../core/seeding/notebook';
 import { readConfig, validSeed } from '../config';
+import { workspaceEdit } from '../editing';
 import { Commands } from './ids';
 
 /** Options a caller (tests, other extensions, keybindings) may pass. */
@@ -24,7 +26,7 @@ export interface InsertSeedOptions {
 
 /** Why an input box value is not a seed, or undefined when it is one. */
 export function seedInputError(value: string): string | undefined {
-  return /^\d{1,10}$/.test(value.trim()) && Number(value.trim()) <= MAX_SEED ? undefined : `An integer from 0 to ${MAX_SEED}.`;
+  return parseSeedEverything(value) !== undefined ? undefined : `An integer from 0 to ${MAX_SEED_EVERYTHING}.`;
 }
 
 export function registerInsertSeed(analyses: DocumentAnalyses): vscode.Disposable {
@@ -40,18 +42,18 @@ export function registerInsertSeed(analyses: DocumentAnalyses): vscode.Disposabl
     if (seedArg !== undefined && seedArg !== null) {
       seed = validSeed(seedArg);
       if (seed === undefined) {
-        void vscode.window.showErrorMessage(`InitLens: the seed must be an integer from 0 to ${MAX_SEED}.`);
+        void vscode.window.showErrorMessage(`InitLens: the seed must be an integer from 0 to ${MAX_SEED_EVERYTHING}.`);
         return undefined;
       }
     } else {
       const typed = await vscode.window.showInputBox({
         title: 'InitLens: Insert reproducible seed',
-        prompt: `The seed for random, NumPy, PyTorch, TensorFlow, ... (0 to ${MAX_SEED})`,
+        prompt: `The seed for random, NumPy, PyTorch, TensorFlow, ... (0 to ${MAX_SEED_EVERYTHING})`,
         value: String(config.seedDefault),
         validateInput: seedInputError,
       });
       if (typed === undefined) return undefined;
-      seed = Number(typed.trim());
+      seed = parseSeedEverything(typed)!;
     }
     const seedOptions: SeedOptions = {
       seed,
@@ -95,9 +97,7 @@ async function seedDocument(analyses: DocumentAnalyses, document: vscode.TextDoc
     void vscode.window.showInformationMessage(`InitLens: ${plan.summary}`);
     return plan.summary;
   }
-  const edit = new vscode.WorkspaceEdit();
-  for (const e of plan.edits) edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.text);
-  return apply(edit, () => document.version === analysis.version, plan.summary);
+  return apply(workspaceEdit(document, plan.edits), () => document.version === analysis.version, plan.summary);
 }
 
 async function seedNotebook(notebook: vscode.NotebookDocument, options: SeedOptions): Promise<string | undefined> {
@@ -115,7 +115,7 @@ async function seedNotebook(notebook: vscode.NotebookDocument, options: SeedOpti
       void vscode.window.showInformationMessage(`InitLens: ${plan.plan.summary}`);
       return plan.plan.summary;
     }
-    for (const e of plan.plan.edits) edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.text);
+    workspaceEdit(document, plan.plan.edits, edit);
     summary = plan.plan.summary;
   } else {
     const language = cells.find((c) => c.kind === vscode.NotebookCellKind.Code)?.document.languageId ?? 'python';

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { HistogramPanel, VIEW_TYPE } from '../panel/histogramPanel';
 import { commandTarget } from '../arguments';
+import { modelAtCursor } from '../editing';
 import { Commands } from './ids';
 
 export function registerShowHistogram(extensionUri: vscode.Uri, analyses: DocumentAnalyses): vscode.Disposable {
@@ -25,13 +26,13 @@ export function registerShowHistogram(extensionUri: vscode.Uri, analyses: Docume
       return undefined;
     }
     const { models } = analyses.get(editor.document).models;
-    const offset = editor.document.offsetAt(editor.selection.active);
-    const around = models.find((m) => m.span.from <= offset && offset <= m.span.to) ?? models[0];
+    const atCursor = modelAtCursor(models, editor.document, editor.selection.active);
+    const around = atCursor.model ?? models[0];
     if (!around) {
       void vscode.window.showErrorMessage('InitLens: no PyTorch or Keras model found in this file.');
       return undefined;
     }
-    const onLine = around.layers.find((l) => l.line === editor.selection.active.line);
+    const onLine = atCursor.layer;
     return HistogramPanel.createOrShow(extensionUri, analyses, { uri: editor.document.uri.toString(), model: around.name, ...(onLine ? { layer: onLine.name } : {}) });
   });
   const serializer = vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { checkDocument, type Finding } from '../core/diagnostics/rules';
 import { onDidChangeConfig, readConfig } from '../config';
+import { workspaceEdit } from '../editing';
 import { PYTHON } from '../selector';
 
 /** `Diagnostic.source` of every InitLens diagnostic. */
@@ -87,8 +88,7 @@ export function registerSeedDiagnostics(analyses: DocumentAnalyses): vscode.Disp
         const finding = current.find((f) => f.rule === ruleOf(diagnostic) && document.offsetAt(diagnostic.range.start) === f.from && document.offsetAt(diagnostic.range.end) === f.to);
         if (!finding?.fix) continue;
         const action = new vscode.CodeAction(`InitLens: ${finding.fix.title}`, vscode.CodeActionKind.QuickFix);
-        action.edit = new vscode.WorkspaceEdit();
-        for (const e of finding.fix.edits) action.edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.text);
+        action.edit = workspaceEdit(document, finding.fix.edits);
         action.diagnostics = [diagnostic];
         action.isPreferred = true;
         result.push(action);

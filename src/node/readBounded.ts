@@ -5,11 +5,11 @@ import { tooLarge } from '../cli/usage';
 const CHUNK = 1 << 16;
 
 /**
- * The UTF-8 text of `file` (`-`: standard input), reading at most
- * `limit` + 1 bytes: a longer input is refused with the limit, whatever its
- * reported size (pipes and devices report none).
+ * The bytes of `file` (`-`: standard input), reading at most `limit` + 1
+ * bytes: a longer input is refused with the limit, whatever its reported size
+ * (pipes and devices report none).
  */
-export function readBounded(file: string, limit: number): string {
+export function readBounded(file: string, limit: number): Buffer {
   // fd 0 itself: `/dev/stdin` cannot be opened when stdin is a socket (as spawn gives).
   const fd = file === '-' ? 0 : openSync(file, 'r');
   try {
@@ -24,7 +24,7 @@ export function readBounded(file: string, limit: number): string {
       total += n;
       if (total > limit) throw tooLarge(file);
     }
-    return Buffer.concat(chunks, total).toString('utf8');
+    return Buffer.concat(chunks, total);
   } finally {
     if (fd !== 0) closeSync(fd);
   }

@@ -8,7 +8,7 @@
  * statistics (O(bins) numbers), never the weights themselves.
  */
 import { isUriString, MAX_NAME_LENGTH, MAX_URI_LENGTH } from '../core/commandArgs';
-import { MAX_SEED } from '../core/sampling/prng';
+import { MAX_U64_SEED } from '../core/seeds';
 import { PARAMETER_RANGES } from '../core/sampling/ranges';
 import { anyNumber, arrayOf, boolean, check, literal, number, oneOf, optional, read, record, refine, tagged, text, type Reader } from './schema';
 
@@ -184,7 +184,7 @@ const binCount = number({ min: 0, max: Number.MAX_SAFE_INTEGER, integer: true })
 const finiteNumber = number({ min: -Number.MAX_VALUE, max: Number.MAX_VALUE });
 const phase = oneOf(['subsample', 'refine', 'done'] as const);
 const SEED_TEXT = 'an integer from 0 to 2^64−1 (decimal digits)';
-const seedText = check(text(20, 1, /^\d+$/, SEED_TEXT), (s) => BigInt(s) <= MAX_SEED, SEED_TEXT);
+const seedText = check(text(20, 1, /^\d+$/, SEED_TEXT), (s) => BigInt(s) <= MAX_U64_SEED, SEED_TEXT);
 
 const readControlsRecord: Reader<Controls> = refine(
   record({

@@ -16,6 +16,7 @@ import { DEFAULT_MAX_LENGTH } from '../../src/core/model/analyze';
 import { BACKEND_SETTINGS } from '../../src/core/sampling/backends';
 import { settingDefault, settingEnum } from '../../src/core/settings';
 import { LIMITS } from '../../src/core/limits';
+import { nodeFiles } from '../../src/node/cliFiles';
 import { readBounded } from '../../src/node/readBounded';
 import { ROOT } from '../host/paths';
 
@@ -42,7 +43,7 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 async function run(argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readFile: readBounded }, '9.9.9');
+  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readFile: nodeFiles().readFile }, '9.9.9');
   return { code, stdout, stderr };
 }
 

@@ -11,10 +11,14 @@ import { describe, it } from 'node:test';
 import seedrandom from 'seedrandom';
 import { parsePython } from '../../src/core/python/parse';
 import { seedIpynb } from '../../src/core/seeding/notebook';
-import { EditRefused, MAX_SEED, applyTextEdits, planSeedForText, type SeedOptions } from '../../src/core/seeding/plan';
+import { applyTextEdits } from '../../src/core/edits/apply';
+import { EditRefused, planSeedForText, type SeedOptions } from '../../src/core/seeding/plan';
+import { isU64SeedText, parseSeedEverything, SEED_EVERYTHING_RANGE, TORCH_SEED_RANGE, U64_SEED_RANGE } from '../../src/core/seeds';
 import { ROOT } from '../host/paths';
 
 const DIR = path.join(ROOT, 'test', 'fixtures', 'seed');
+/** np.random.seed's limit, 2^32 − 1. */
+const MAX_SEED = 4294967295;
 const DEFAULTS: SeedOptions = { seed: 42, deterministic: true, warnOnly: false };
 const read = (name: string) => fs.readFileSync(path.join(DIR, name), 'utf8');
 
@@ -58,6 +62,14 @@ describe('planSeed over the corpus', () => {
   it('refuses a file with a syntax error, naming the line', () => {
     const text = read('broken.py');
     assert.throws(() => planSeedForText(text, parsePython(text), DEFAULTS), (e: unknown) => e instanceof EditRefused && /^line \d+ has a syntax error; the file was left unchanged\./.test(e.message));
+  });
+
+  it('states each seed range once: seed_everything 0..2^32−1, sampler 0..2^64−1, torch.manual_seed −2^63..2^64−1', () => {
+    assert.equal(SEED_EVERYTHING_RANGE, '0..4294967295');
+    assert.equal(U64_SEED_RANGE, '0..18446744073709551615');
+    assert.equal(TORCH_SEED_RANGE, '-9223372036854775808..18446744073709551615');
+    assert.deepEqual(['0', ' 42 ', '4294967295', '4294967296', '-1', '1.5', '', '00000000001'].map(parseSeedEverything), [0, 42, 4294967295, undefined, undefined, undefined, undefined, undefined]);
+    assert.deepEqual(['0', '18446744073709551615', '18446744073709551616', '-1', '1e3'].map(isU64SeedText), [true, true, false, false, false]);
   });
 
   it('refuses seeds outside 0..2^32-1 and files that import no framework', () => {

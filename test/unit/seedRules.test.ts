@@ -4,12 +4,16 @@
  * produces.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkDocument, RULE_DOCS, RULES, type Finding, type RuleId } from '../../src/core/diagnostics/rules';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
-import { applyTextEdits } from '../../src/core/seeding/plan';
+import { applyTextEdits } from '../../src/core/edits/apply';
+import { planSeedForText } from '../../src/core/seeding/plan';
+import { ROOT } from '../host/paths';
 
 const OPTIONS = { seed: 42, deterministic: true, warnOnly: false };
 
@@ -163,6 +167,41 @@ describe('diagnostic rules', () => {
     for (const quiet of [text.replace('num_workers=4', 'num_workers=0'), text.replace('torch.manual_seed(0)\n', ''), text.replace('import random\n', '')]) {
       assert.equal(check(quiet).filter((x) => x.rule === 'dataLoaderWorkers').length, 0, quiet);
     }
+  });
+
+  it('symmetricInit in a module-level init_weights(m): the fix names m.weight, as the call did (was: self.fc.weight, where there is no self)', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reliability', 'incremental_shift.py'), 'utf8');
+    const f = only(text, 'symmetricInit');
+    assert.equal(text.slice(f.from, f.to), 'nn.init.constant_(m.weight, 0.0)');
+    // The old fix wrote the class's own spelling into a function that has no self (the reproducer's .v1.fixed).
+    const old = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reliability', 'incremental_shift.v1.fixed.py'), 'utf8');
+    assert.equal(old.includes('nn.init.kaiming_normal_(self.fc.weight, nonlinearity="relu")'), true);
+    assert.equal(fixed(text, f), old.replace('self.fc.weight', 'm.weight'));
+    // An in-place method keeps its receiver too.
+    const method = text.replace('nn.init.constant_(m.weight, 0.0)', 'm.weight.data.fill_(0.0)');
+    assert.equal(fixed(method, only(method, 'symmetricInit')), old.replace('self.fc.weight', 'm.weight.data'));
+  });
+
+  it('unseededDefaultRng: a seed that is a local name elsewhere is not copied; 0 is passed instead', () => {
+    const text = 'import numpy as np\n\ndef seed_everything(seed):\n    np.random.seed(seed)\n\nseed_everything(3)\nrng = np.random.default_rng()\n';
+    assert.equal(fixed(text, only(text, 'unseededDefaultRng')), text.replace('default_rng()', 'default_rng(0)'));
+    const global = 'import numpy as np\nSEED = 3\nnp.random.seed(SEED)\nrng = np.random.default_rng()\n';
+    assert.equal(fixed(global, only(global, 'unseededDefaultRng')), global.replace('default_rng()', 'default_rng(SEED)'));
+  });
+
+  it('one DataLoader finder for the rule and the seed plan: PyTorch DataLoaders are wired and flagged, another package\'s never', () => {
+    const text = 'import random\nimport torch\nimport torch.utils.data as tud\nimport paddle\n\ntorch.manual_seed(0)\na = tud.DataLoader(range(8), num_workers=2)\nb = paddle.io.DataLoader(range(8), num_workers=2)\n';
+    const flagged = check(text).filter((f) => f.rule === 'dataLoaderWorkers');
+    assert.deepEqual(flagged.map((f) => text.slice(f.from, f.to)), ['tud.DataLoader(range(8), num_workers=2)']);
+    const seeded = applyTextEdits(text, planSeedForText(text, parsePython(text), OPTIONS).edits);
+    assert.ok(seeded.includes('a = tud.DataLoader(range(8), num_workers=2, worker_init_fn=seed_worker, generator=torch.Generator().manual_seed(torch.initial_seed()))\n'), seeded);
+    assert.ok(seeded.includes('b = paddle.io.DataLoader(range(8), num_workers=2)\n'), seeded);
+  });
+
+  it('dataLoaderWorkers: the arguments go after a trailing comma, before a comment', () => {
+    const text = 'import random\nimport torch\nfrom torch.utils.data import DataLoader\n\ntorch.manual_seed(0)\nloader = DataLoader(range(8), num_workers=4,  # four (workers)\n)\n';
+    const out = fixed(text, only(text, 'dataLoaderWorkers'));
+    assert.ok(out.endsWith('loader = DataLoader(range(8), num_workers=4, worker_init_fn=seed_worker, generator=torch.Generator().manual_seed(torch.initial_seed())  # four (workers)\n)\n'), out);
   });
 
   it('rules switched off are not run, and a file with a syntax error yields nothing', () => {

@@ -7,19 +7,20 @@
  * Generator docs, Python's PYTHONHASHSEED docs, Glorot & Bengio (2010) and
  * He et al. (2015) for the init families.
  */
-import { lineStart, nextLineStart } from '../edits/lines';
+import { appendArgumentsAt } from '../edits/code';
+import { eolOf, indentOf, lineIndex, lineStart, nextLineStart } from '../edits/lines';
 import { EditRefused, planApply, torchNnName } from '../edits/applyInit';
 import { torchInitCall } from '../init/schemes';
 import { activationLabel } from '../model/activations';
-import { paramExpression } from '../model/describe';
 import { mainParam } from '../model/layer';
 import type { Layer, Model, ModelAnalysis } from '../model/types';
 import type { InitScheme } from '../init/schemes';
-import { qualify } from '../python/imports';
-import { dottedName, syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
+import { syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
 import { callArgs } from '../python/syntax';
 import type { SeedingAnalysis } from '../seeding/analyze';
-import { appendArguments, firstConstruction, planSeed, planWorkerHelper, seedTargets, type SeedOptions } from '../seeding/plan';
+import { firstConstruction, moduleLevelImports, torchDataLoaderCalls } from '../seeding/placement';
+import { planSeed, planWorkerHelper, type SeedOptions } from '../seeding/plan';
+import { seedTargets } from '../seeding/template';
 
 /** Every rule; the id is the diagnostic's code and the key of its `initlens.diagnostics.*` setting. */
 export const RULES = [
@@ -110,9 +111,11 @@ function applyFix(model: Model, layer: Layer, input: RuleInput): Fix | undefined
   const title = `Initialize ${layer.name} with ${rec.name}`;
   const at = param.current.at;
   const nn = torchNnName(input.seeding.imports);
-  // A PyTorch init call written out: replace it where it stands (the user's order is kept).
-  if (layer.framework === 'torch' && at && nn && /^[\w.[\]]+\.(init\.\w+|\w+_)\(/.test(input.text.slice(at.from, at.to))) {
-    return { title, edits: [{ offset: at.from, length: at.to - at.from, text: torchInitCall(rec.scheme, paramExpression(model, layer, param.name), nn) }] };
+  // A PyTorch init call written out: replace it where it stands (the user's order is kept),
+  // on the tensor it names there: `m.weight` in an `init_weights(m)` has no `self`.
+  const tensor = layer.framework === 'torch' && at && nn ? initCallTensor(input, at) : undefined;
+  if (tensor !== undefined) {
+    return { title, edits: [{ offset: at!.from, length: at!.to - at!.from, text: torchInitCall(rec.scheme, tensor, nn!) }] };
   }
   try {
     const plan = planApply(model, input.text, input.seeding.imports, [layer]);
@@ -136,6 +139,30 @@ function invalidLayerSizes(input: RuleInput): Finding[] {
     }
   }
   return out;
+}
+
+/**
+ * The tensor expression of the init call spanning `at`: the first argument of
+ * `nn.init.kaiming_normal_(m.weight, ...)`, or the receiver of an in-place
+ * method `m.weight.data.normal_(0, 0.02)`. Undefined for anything else.
+ */
+function initCallTensor(input: RuleInput, at: { from: number; to: number }): string | undefined {
+  const { text, tree } = input;
+  if (!/^[\w.[\]]+\.(init\.\w+|\w+_)\(/.test(text.slice(at.from, at.to))) return undefined;
+  let call: SyntaxNode | null = tree.resolveInner(at.from, 1);
+  while (call && !(call.name === 'CallExpression' && call.from === at.from && call.to === at.to)) call = call.parent;
+  const callee = call?.firstChild;
+  const list = call?.getChild('ArgList');
+  if (!callee || callee.name !== 'MemberExpression' || !list) return undefined;
+  const object = callee.firstChild;
+  if (!object) return undefined;
+  const owner = text.slice(object.from, object.to);
+  if (/(^|\.)init$/.test(owner)) {
+    const args = callArgs(list, text);
+    const first = args.positional[0] ?? args.keywords.get('tensor');
+    return first && !args.hasStarred ? text.slice(first.from, first.to) : undefined;
+  }
+  return owner;
 }
 
 function initRules(input: RuleInput, on: (r: RuleId) => boolean): Finding[] {
@@ -249,9 +276,9 @@ function seedPlacement(input: RuleInput, options: RuleOptions, on: (r: RuleId) =
   const from = lineStart(text, first.from);
   const to = nextLineStart(text, first.to);
   let moved = text.slice(from, to);
-  if (!/\n$/.test(moved)) moved += text.includes('\r\n') ? '\r\n' : '\n';
+  if (!/[\r\n]$/.test(moved)) moved += eolOf(text);
   const at = lineStart(text, built.from);
-  const builtText = text.slice(built.from, built.to).split(/\r?\n/)[0].trim();
+  const builtText = text.slice(built.from, built.to).split(/\r\n|\r|\n/)[0].trim();
   return [
     {
       rule: 'seedAfterConstruction',
@@ -272,9 +299,7 @@ function seedPlacement(input: RuleInput, options: RuleOptions, on: (r: RuleId) =
 }
 
 function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+  return lineIndex(text, offset) + 1;
 }
 
 function cudaManualSeed(input: RuleInput): Finding[] {
@@ -316,7 +341,9 @@ function unseededDefaultRng(input: RuleInput): Finding[] {
   const { seeding, text } = input;
   const legacy = seeding.references.find((r) => r.qualifiedName === 'numpy.random.seed');
   if (!legacy) return [];
-  const seed = legacy.argument && /^[\w.]+$/.test(legacy.argument.trim()) ? legacy.argument.trim() : '0';
+  // The legacy seed's argument, where it is visible from anywhere: a literal, or a name set by a module-level call.
+  const argument = legacy.argument?.trim() ?? '';
+  const seed = /^\d+$/.test(argument) || (/^[A-Za-z_][\w.]*$/.test(argument) && indentOf(text, legacy.statementFrom) === '') ? argument : '0';
   return seeding.references
     .filter((r) => r.qualifiedName === 'numpy.random.default_rng' && r.argument === undefined && /^\s*\(\s*\)$/.test(text.slice(r.to, r.statementTo)))
     .map((r) => ({
@@ -337,30 +364,21 @@ function dataLoaderWorkers(input: RuleInput): Finding[] {
   // torch seeds each worker itself (base_seed + worker_id); NumPy and random are the ones copied.
   if (!seeded || !targets.includes('torch') || !(targets.includes('numpy') || targets.includes('random'))) return [];
   const out: Finding[] = [];
-  tree.iterate({
-    enter(ref) {
-      if (ref.name !== 'CallExpression') return;
-      const callee = ref.node.firstChild && dottedName(ref.node.firstChild, text);
-      if (!callee || callee[callee.length - 1] !== 'DataLoader') return;
-      const q = qualify(callee, seeding.imports);
-      if (q && !q.startsWith('torch.')) return;
-      const list = ref.node.getChild('ArgList');
-      if (!list) return;
-      const args = callArgs(list, text);
-      const workers = args.keywords.get('num_workers');
-      const value = workers && text.slice(workers.from, workers.to).trim();
-      if (!value || value === '0' || args.keywords.has('worker_init_fn') || args.hasStarred) return;
-      out.push({
-        rule: 'dataLoaderWorkers',
-        from: ref.node.from,
-        to: ref.node.to,
-        message: 'Each DataLoader worker starts from a copy of the NumPy/random state, so workers repeat the same "random" augmentations; seed them with worker_init_fn and a seeded generator.',
-        href: RULE_DOCS.dataLoaderWorkers,
-        severity: 'warning',
-        fix: workerFix(input, list),
-      });
-    },
-  });
+  for (const { call, list } of torchDataLoaderCalls(tree, text, seeding.imports)) {
+    const args = callArgs(list, text);
+    const workers = args.keywords.get('num_workers');
+    const value = workers && text.slice(workers.from, workers.to).trim();
+    if (!value || value === '0' || args.keywords.has('worker_init_fn') || args.hasStarred) continue;
+    out.push({
+      rule: 'dataLoaderWorkers',
+      from: call.from,
+      to: call.to,
+      message: 'Each DataLoader worker starts from a copy of the NumPy/random state, so workers repeat the same "random" augmentations; seed them with worker_init_fn and a seeded generator.',
+      href: RULE_DOCS.dataLoaderWorkers,
+      severity: 'warning',
+      fix: workerFix(input, list),
+    });
+  }
   return out;
 }
 
@@ -369,9 +387,9 @@ function workerFix(input: RuleInput, list: SyntaxNode): Fix {
   const { text, tree, seeding } = input;
   const edits: TextEdit[] = planWorkerHelper({ text, tree, seeding, modelNames: input.models.models.map((m) => m.name) });
   const args = callArgs(list, text);
-  const torch = seeding.imports.find((b) => b.target === 'torch')?.local ?? 'torch';
+  const torch = moduleLevelImports(tree, seeding.imports).find((b) => b.target === 'torch')?.local ?? 'torch';
   const add = ['worker_init_fn=seed_worker'];
   if (!args.keywords.has('generator')) add.push(`generator=${torch}.Generator().manual_seed(${torch}.initial_seed())`);
-  edits.push(appendArguments(list, text, add.join(', ')));
+  edits.push(appendArgumentsAt(text, list.from, list.to - 1, add.join(', ')));
   return { title: 'Seed DataLoader workers (worker_init_fn=seed_worker, seeded generator)', edits: edits.sort((a, b) => a.offset - b.offset) };
 }

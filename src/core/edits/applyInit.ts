@@ -12,6 +12,8 @@
 import { torchInitCall } from '../init/schemes';
 import type { ImportBinding } from '../python/imports';
 import type { TextEdit } from '../python/parse';
+import { applyTextEdits } from './apply';
+import { appendArgumentsAt, codeEnd, compoundHeader } from './code';
 import { blockEnd, eolOf, indentOf, lineEnd, nextLineStart } from './lines';
 import { initCode, kerasInitializerExpression, paramExpression } from '../model/describe';
 import { mainParam } from '../model/layer';
@@ -59,7 +61,10 @@ export function planApply(model: Model, text: string, imports: readonly ImportBi
   if (model.framework === 'keras') return planKeras(chosen, text);
   const nn = torchNnName(imports);
   if (!nn) throw new EditRefused('This file does not import torch.nn (or torch), so InitLens cannot write nn.init calls.');
-  const lines = chosen.flatMap((layer) => targets(layer).map((p) => ({ target: paramExpression(model, layer, p.name), code: torchInitCall(p.recommendation!.scheme, paramExpression(model, layer, p.name), nn) })));
+  const all = chosen.flatMap((layer) => targets(layer).map((p) => ({ target: paramExpression(model, layer, p.name), code: torchInitCall(p.recommendation!.scheme, paramExpression(model, layer, p.name), nn) })));
+  // Two layers assigned to one attribute: the later assignment is the module that exists, so its line wins.
+  const last = new Map(all.map((l, i) => [l.target, i]));
+  const lines = all.filter((l, i) => last.get(l.target) === i);
   if (model.kind === 'torch-sequential') return planAfterStatement(model, text, lines);
   return planMethod(model, text, lines);
 }
@@ -69,22 +74,37 @@ interface Line {
   readonly code: string;
 }
 
-/** Replaces lines that already initialize a target; returns the edits and the lines still to add. */
+/**
+ * Replaces lines that already initialize a target; returns the edits and the
+ * lines still to add. One pass over the region indexes the first line that
+ * initializes each tensor (`<anything>init.<fn>(<target>, ...` or `...(<target>)`),
+ * so a model with thousands of layers plans in linear time.
+ */
 function replaceExisting(text: string, from: number, to: number, lines: readonly Line[]): { edits: TextEdit[]; rest: Line[] } {
+  const found = new Map<string, { start: number; end: number }>();
+  for (let start = from; start < to; start = nextLineStart(text, start)) {
+    const end = Math.min(lineEnd(text, start), to);
+    const line = text.slice(start, end);
+    const indent = /^[ \t]*/.exec(line)![0].length;
+    // Every `init.<fn>(` the line reaches without whitespace from its indentation.
+    const call = /init\.\w+\(/g;
+    for (let m = call.exec(line); m; m = call.exec(line)) {
+      if (/\s/.test(line.slice(indent, m.index))) break;
+      const after = /^\s*([^\s,)]+)\s*[,)]/.exec(line.slice(m.index + m[0].length));
+      // The line is replaced up to its last code: a trailing comment stays.
+      if (after && !found.has(after[1])) found.set(after[1], { start: start + indent, end: codeEnd(text, start + indent, end) });
+    }
+    if (end >= to) break;
+  }
   const edits: TextEdit[] = [];
   const rest: Line[] = [];
-  const region = text.slice(from, to);
   for (const line of lines) {
-    const escaped = line.target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const pattern = new RegExp(`^([ \\t]*)\\S*init\\.\\w+\\(\\s*${escaped}\\s*[,)].*$`, 'm');
-    const m = pattern.exec(region);
-    if (!m) {
+    const at = found.get(line.target);
+    if (!at) {
       rest.push(line);
       continue;
     }
-    const start = from + m.index + m[1].length;
-    const end = from + m.index + m[0].length;
-    if (text.slice(start, end) !== line.code) edits.push({ offset: start, length: end - start, text: line.code });
+    if (text.slice(at.start, at.end) !== line.code) edits.push({ offset: at.start, length: at.end - at.start, text: line.code });
   }
   return { edits, rest };
 }
@@ -96,10 +116,26 @@ function planMethod(model: Model, text: string, lines: readonly Line[]): EditPla
   const existing = model.torch?.initMethod;
   const unit = indentUnit(text, model, init);
   if (existing) {
-    const { edits, rest } = replaceExisting(text, existing.span.from, existing.span.to, lines);
+    const header = compoundHeader(text, existing.span.from, existing.span.to);
+    // Called as `self.init_weights()`, the method's one parameter is the module, whatever its name (`def init_weights(m)`).
+    const own = /^(?:async\s+)?def\s+\w+\s*\(\s*([A-Za-z_]\w*)/.exec(text.slice(existing.span.from, header?.colon ?? existing.span.to))?.[1] ?? 'self';
+    const named = own === 'self' ? lines : lines.map((l) => {
+      const target = `${own}${l.target.slice('self'.length)}`;
+      return { target, code: l.code.replace(l.target, target) };
+    });
+    // A one-line method (`def _init_weights(self): ...`) is searched from its body on.
+    const found = replaceExisting(text, header?.inline ? header.bodyStart : existing.span.from, existing.span.to, named);
+    const { rest } = found;
+    let edits = found.edits;
     const end = blockEnd(text, existing.span);
     const bodyIndent = `${indentOf(text, existing.span.from)}${unit}`;
-    if (rest.length > 0) edits.push({ offset: end, length: 0, text: rest.map((l) => `${eol}${bodyIndent}${l.code}`).join('') });
+    const added = rest.map((l) => `${eol}${bodyIndent}${l.code}`).join('');
+    if (rest.length > 0 && header?.inline) {
+      // The one-line body moves to its own line (with its own replacements), the new lines follow it.
+      const inside = edits.filter((e) => e.offset >= header.bodyStart && e.offset + e.length <= end);
+      const inline = applyTextEdits(text.slice(header.bodyStart, end), inside.map((e) => ({ ...e, offset: e.offset - header.bodyStart })));
+      edits = [...edits.filter((e) => !inside.includes(e)), { offset: header.colon + 1, length: end - header.colon - 1, text: `${eol}${bodyIndent}${inline}${added}` }];
+    } else if (rest.length > 0) edits.push({ offset: end, length: 0, text: added });
     if (!existing.called) edits.push(callAtEndOfInit(text, init, existing.name, eol));
     return { edits, summary: edits.length === 0 ? `${model.name}.${existing.name} already applies these initializations.` : `Updated ${model.name}.${existing.name}().` };
   }
@@ -119,10 +155,13 @@ function planMethod(model: Model, text: string, lines: readonly Line[]): EditPla
   };
 }
 
+/** `self.<name>()` as the last statement of `__init__`: a line of its own, or `; self.<name>()` after a one-line body. */
 function callAtEndOfInit(text: string, init: { from: number; to: number }, name: string, eol: string): TextEdit {
   const end = blockEnd(text, init);
-  const bodyIndent = indentOf(text, nextLineStart(text, init.from));
-  return { offset: end, length: 0, text: `${eol}${bodyIndent}self.${name}()` };
+  const header = compoundHeader(text, init.from, init.to);
+  if (!header) throw new EditRefused('InitLens could not find where __init__ ends; nothing was changed.');
+  if (header.inline) return { offset: codeEnd(text, header.bodyStart, end), length: 0, text: `; self.${name}()` };
+  return { offset: end, length: 0, text: `${eol}${indentOf(text, header.bodyStart)}self.${name}()` };
 }
 
 function planAfterStatement(model: Model, text: string, lines: readonly Line[]): EditPlan {
@@ -153,15 +192,10 @@ function planKeras(layers: readonly Layer[], text: string): EditPlan {
       if (text.slice(from, to) !== expression) edits.push({ offset: from, length: to - from, text: expression });
       continue;
     }
-    // Before the constructor's closing parenthesis, after any trailing comma.
+    // After the constructor's last argument (and any trailing comma), before comments.
     const close = layer.span.to - 1;
     if (text[close] !== ')') throw new EditRefused(`The call that builds ${layer.name} is not closed; finish it first.`);
-    let before = close;
-    while (before > layer.span.from && /\s/.test(text[before - 1])) before--;
-    const trailingComma = text[before - 1] === ',';
-    const empty = text[before - 1] === '(';
-    const insert = `${empty ? '' : trailingComma ? ' ' : ', '}kernel_initializer=${expression}`;
-    edits.push({ offset: before, length: 0, text: insert });
+    edits.push(appendArgumentsAt(text, layer.span.from, close, `kernel_initializer=${expression}`));
   }
   const names = layers.map((l) => l.name).join(', ');
   return { edits, summary: edits.length === 0 ? `${names}: kernel_initializer already set as recommended.` : `Set kernel_initializer on ${names}.` };

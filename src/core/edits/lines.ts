@@ -1,35 +1,64 @@
 /**
  * Line arithmetic on document text for edit plans: where a line starts and
- * ends (before `\n` or `\r\n`), its indentation, the file's line ending, and
- * where a block's last non-blank line ends.
+ * ends, its indentation, the file's line ending, and where a block's last
+ * non-blank line ends. A line break is `\r\n`, `\n` or a lone `\r`, as for
+ * CPython's tokenizer (universal newlines).
  */
 
 /** Start of the line containing `offset`. */
 export function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
+  for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i + 1;
+  }
+  return 0;
 }
 
-/** End of the line containing `offset`, before its `\n` or `\r\n`. */
+/** End of the line containing `offset`, before its line break. */
 export function lineEnd(text: string, offset: number): number {
-  const i = text.indexOf('\n', offset);
-  if (i === -1) return text.length;
-  return i > 0 && text[i - 1] === '\r' ? i - 1 : i;
+  for (let i = Math.max(offset, 0); i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // Inside a CRLF pair, the line ended at the CR.
+    if (c === 13) return i;
+    if (c === 10) return i > 0 && text.charCodeAt(i - 1) === 13 ? i - 1 : i;
+  }
+  return text.length;
 }
 
-/** Start of the line after the one containing `offset`. */
+/** Start of the line after the one containing `offset` (the text's length on the last line). */
 export function nextLineStart(text: string, offset: number): number {
-  const i = text.indexOf('\n', offset);
-  return i === -1 ? text.length : i + 1;
+  const end = lineEnd(text, offset);
+  if (end >= text.length) return text.length;
+  return text.startsWith('\r\n', end) ? end + 2 : end + 1;
 }
 
 /** The spaces and tabs that start the line containing `offset`. */
 export function indentOf(text: string, offset: number): string {
-  return /^[ \t]*/.exec(text.slice(lineStart(text, offset)))?.[0] ?? '';
+  const start = lineStart(text, offset);
+  let end = start;
+  while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
+  return text.slice(start, end);
 }
 
-/** The file's line ending: CRLF when it has any, else LF. */
+/** The file's line ending: CRLF when it has any, CR when it breaks lines only with lone CRs, else LF. */
 export function eolOf(text: string): string {
-  return text.includes('\r\n') ? '\r\n' : '\n';
+  if (text.includes('\r\n')) return '\r\n';
+  return text.includes('\r') && !text.includes('\n') ? '\r' : '\n';
+}
+
+/** The text's lines without their breaks. */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
+/** 0-based line of `offset`. */
+export function lineIndex(text: string, offset: number): number {
+  let line = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) line++;
+  }
+  return line;
 }
 
 /** End of a block's last non-blank line (lezer spans of bodies include trailing blank lines). */

@@ -37,12 +37,18 @@ export class Context {
   line(offset: number): number {
     let from = this.lastOffset;
     let line = this.lastLine;
-    if (offset < from) {
-      // Step back over the newlines between offset and the checkpoint.
-      for (let i = this.text.lastIndexOf('\n', from - 1); i >= offset; i = i > 0 ? this.text.lastIndexOf('\n', i - 1) : -1) line--;
-    } else {
-      for (let i = this.text.indexOf('\n', from); i !== -1 && i < offset; i = this.text.indexOf('\n', i + 1)) line++;
-    }
+    // Line breaks between offset and the checkpoint: \r\n, \n or a lone \r (CPython's universal newlines).
+    const text = this.text;
+    const breaks = (a: number, b: number) => {
+      let n = 0;
+      for (let i = a; i < b && i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+      }
+      return n;
+    };
+    if (offset < from) line -= breaks(offset, from);
+    else line += breaks(from, offset);
     from = offset;
     this.lastOffset = from;
     this.lastLine = line;

@@ -18,6 +18,7 @@ import type { SampleSummary } from '../sampling/engine';
 import type { SampleRequest, SamplingPlan } from '../sampling/plan';
 import { theoryDensity } from '../sampling/theory';
 import type { SeedingAnalysis } from '../seeding/analyze';
+import { isU64SeedText } from '../seeds';
 
 export interface PreviewSeries {
   readonly role: 'current' | 'recommended' | 'default' | 'custom';
@@ -125,7 +126,7 @@ export function seedFromFile(seeding: SeedingAnalysis): string | undefined {
   for (const r of seeding.references) {
     if (r.api.effect !== 'seeds' || r.argument === undefined) continue;
     const literal = r.argument.trim().replace(/_/g, '');
-    if (/^\d{1,20}$/.test(literal) && BigInt(literal) <= 2n ** 64n - 1n) return literal;
+    if (isU64SeedText(literal)) return literal;
   }
   return undefined;
 }

@@ -122,13 +122,16 @@ export function syntaxErrors(tree: Tree, text: string): SyntaxProblem[] {
   return problems;
 }
 
-/** 0-based line and column (in UTF-16 units) of `offset`. */
+/** 0-based line and column (in UTF-16 units) of `offset`; lines break at `\r\n`, `\n` or a lone `\r`, as in CPython. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 0;
   let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      lineStart = i + 1;
+    }
   }
   return { line, column: offset - lineStart };
 }

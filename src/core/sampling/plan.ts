@@ -6,7 +6,7 @@
  */
 import { normalCdf, normalPdf, resolveInit, type Framework, type InitScheme, type ResolvedInit } from '../init/schemes';
 import { exceeds, LIMITS, limitMessage } from '../limits';
-import { MAX_SEED } from './prng';
+import { MAX_U64_SEED, U64_SEED_RANGE } from '../seeds';
 import type { BinSpec, TailReference } from './histogram';
 import type { Theory } from './theory';
 
@@ -67,13 +67,13 @@ export function normalizeSeed(seed: bigint | number | string): bigint {
   let value: bigint;
   if (typeof seed === 'bigint') value = seed;
   else if (typeof seed === 'number') {
-    if (!Number.isSafeInteger(seed)) throw new SamplingError(`seed must be an integer in 0..2^64-1, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw new SamplingError(`seed must be an integer in ${U64_SEED_RANGE}, got ${seed}`);
     value = BigInt(seed);
   } else {
-    if (!/^\d+$/.test(seed.trim())) throw new SamplingError(`seed must be an integer in 0..2^64-1, got '${seed}'`);
+    if (!/^\d+$/.test(seed.trim())) throw new SamplingError(`seed must be an integer in ${U64_SEED_RANGE}, got '${seed}'`);
     value = BigInt(seed.trim());
   }
-  if (value < 0n || value > MAX_SEED) throw new SamplingError(`seed must be in 0..2^64-1 (18446744073709551615), got ${value}`);
+  if (value < 0n || value > MAX_U64_SEED) throw new SamplingError(`seed must be an integer in ${U64_SEED_RANGE}, got ${value}`);
   return value;
 }
 

@@ -25,9 +25,6 @@ function splitmix64(x: bigint): bigint {
   return z ^ (z >> 31n);
 }
 
-/** Largest accepted seed: PyTorch's `manual_seed` takes any 64-bit unsigned value. */
-export const MAX_SEED = MASK64;
-
 /**
  * The xoshiro128** state of chunk `chunk` for a user seed: two SplitMix64
  * outputs of `seed + (chunk + 1)·φ`, so every (seed, chunk) pair gets a

@@ -8,7 +8,10 @@
 import type { EditPlan } from '../edits/applyInit';
 import { parsePython, type Tree } from '../python/parse';
 import { analyzeSeeding, type SeedingAnalysis } from './analyze';
-import { applyTextEdits, firstConstruction, planSeed, seedTargets, type SeedOptions, type SeedTarget } from './plan';
+import { firstConstruction } from './placement';
+import { applyTextEdits } from '../edits/apply';
+import { planSeed, type SeedOptions } from './plan';
+import { seedTargets, type SeedTarget } from './template';
 
 /** A notebook cell as the planner sees it. */
 export interface CellText {

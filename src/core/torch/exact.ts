@@ -11,6 +11,7 @@ import type { Value } from '../model/evaluate';
 import type { Layer, Model, Span } from '../model/types';
 import type { SeedingAnalysis } from '../seeding/analyze';
 import { checkLimit, LimitError, type LimitKey } from '../limits';
+import { isTorchSeed } from '../seeds';
 import { TorchGenerator } from './generator';
 import { bulkKernels } from './kernels';
 import { ExactInitError, initTensor, type ExactTensor } from './init';
@@ -219,7 +220,7 @@ export function findTorchSeed(model: Model, text: string, seeding: SeedingAnalys
   if (!/^[+-]?(0x[0-9a-f]+|\d+)$/i.test(arg)) return { reason: `torch.manual_seed(${last.argument ?? ''}) is not an integer literal` };
   const negative = arg.startsWith('-');
   const seed = BigInt(arg.replace(/^[+-]/, '')) * (negative ? -1n : 1n);
-  if (seed < -(1n << 63n) || seed > (1n << 64n) - 1n) return { reason: `torch.manual_seed(${arg}) is out of PyTorch's range` };
+  if (!isTorchSeed(seed)) return { reason: `torch.manual_seed(${arg}) is out of PyTorch's range` };
   const between = seeding.references.find((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.') && r.from > last.from && r.from < built);
   if (between) return { reason: `${between.qualifiedName} (line ${between.line + 1}) draws from the stream between the seed and the model` };
   return { seed, line: last.line };

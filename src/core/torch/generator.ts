@@ -12,14 +12,12 @@ import { fill16, uniformOf } from './fill16';
 import { fma64 } from './float';
 import { bulkKernels, type KernelTier, type WasmKernels } from './kernels';
 import { MT19937 } from './mt19937';
+import { isTorchSeed, TORCH_SEED_RANGE } from '../seeds';
 
 const f32 = Math.fround;
 const TWO_POW_M53 = 2 ** -53;
 const U64 = (1n << 64n) - 1n;
 
-/** `torch.manual_seed` accepts any Python int in [−2^63, 2^64 − 1] (`torch/csrc/Generator.cpp`). */
-export const MIN_SEED = -(1n << 63n);
-export const MAX_SEED = U64;
 
 /** Thrown for seeds PyTorch rejects ("Overflow when unpacking long"). */
 export class SeedError extends RangeError {}
@@ -29,7 +27,7 @@ export class SeedError extends RangeError {}
  * seeds as two's complement (spec §2.1).
  */
 export function storedSeed(seed: bigint): bigint {
-  if (seed < MIN_SEED || seed > MAX_SEED) throw new SeedError(`torch.manual_seed accepts integers in [-2^63, 2^64-1]; got ${seed}`);
+  if (!isTorchSeed(seed)) throw new SeedError(`torch.manual_seed accepts integers in ${TORCH_SEED_RANGE}; got ${seed}`);
   return seed & U64;
 }
 
