@@ -22,6 +22,15 @@ function applied(text: string, model: string, layer?: string): string {
 }
 
 describe('planApply', () => {
+  it('writes no init code for a recurrent stack deeper than it lists (reliability: hover_lstm_num_layers_1e6.py)', () => {
+    const text = 'import torch\nimport torch.nn as nn\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.rnn = nn.LSTM(8, 8, num_layers=10**6)\n        self.fc = nn.Linear(8, 2)\n\n    def forward(self, x):\n        return self.fc(torch.relu(self.rnn(x)[0]))\n';
+    assert.throws(() => plan(text, 'M', 'rnn'), (e: unknown) => e instanceof EditRefused && e.message === 'LSTM rnn stacks 1,000,000 layers; InitLens lists their tensors only up to the limit of 1,000 layers for recurrent layers listed per module, so it writes no init code for it.');
+    // The whole-model Apply initializes the other layers only.
+    const whole = applied(text, 'M');
+    assert.ok(whole.includes('nn.init.xavier_normal_(self.fc.weight)'), whole);
+    assert.ok(!whole.includes('self.rnn.'), whole);
+  });
+
   it('keeps tabs and CRLF line endings, and uses the file own alias for torch.nn', () => {
     const text = 'import torch.nn as tnn\r\nclass M(tnn.Module):\r\n\tdef __init__(self):\r\n\t\tsuper().__init__()\r\n\t\tself.fc = tnn.Linear(4, 2)\r\n\r\n\tdef forward(self, x):\r\n\t\treturn tnn.functional.relu(self.fc(x))\r\n';
     assert.equal(

@@ -16,7 +16,8 @@ import { applyTextEdits } from './apply';
 import { appendArgumentsAt, codeEnd, compoundHeader } from './code';
 import { blockEnd, eolOf, indentOf, lineEnd, nextLineStart } from './lines';
 import { initCode, kerasInitializerExpression, paramExpression } from '../model/describe';
-import { mainParam } from '../model/layer';
+import { mainParam, unlistedDepth } from '../model/layer';
+import { limitText } from '../limits';
 import type { Layer, Model, Param } from '../model/types';
 
 export interface EditPlan {
@@ -54,8 +55,10 @@ function indentUnit(text: string, model: Model, init: { from: number }): string 
 
 /** Plans the init code for `layers` of `model` (all weight layers with a recommendation when omitted). */
 export function planApply(model: Model, text: string, imports: readonly ImportBinding[], layers?: readonly Layer[]): EditPlan {
-  // A whole-model apply skips layers that already do what is recommended.
-  const chosen = layers ?? model.layers.filter((l) => mainParam(l)?.recommendation && mainParam(l)?.agrees !== true);
+  const deep = (layers ?? []).find((l) => unlistedDepth(l) !== undefined);
+  if (deep) throw new EditRefused(`${deep.type} ${deep.name} stacks ${unlistedDepth(deep)!.toLocaleString('en-US')} layers; InitLens lists their tensors only up to ${limitText('rnnLayersListed')}, so it writes no init code for it.`);
+  // A whole-model apply skips layers that already do what is recommended, and stacks too deep to list.
+  const chosen = layers ?? model.layers.filter((l) => mainParam(l)?.recommendation && mainParam(l)?.agrees !== true && unlistedDepth(l) === undefined);
   if (!layers && model.layers.some((l) => mainParam(l)?.recommendation) && chosen.length === 0) return { edits: [], summary: `${model.name} already initializes every layer as recommended.` };
   if (chosen.filter((l) => mainParam(l)?.recommendation).length === 0) throw new EditRefused(`InitLens has no recommendation to apply in ${model.name}: the activation after its layers is unknown.`);
   if (model.framework === 'keras') return planKeras(chosen, text);

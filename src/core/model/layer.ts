@@ -8,11 +8,12 @@ import { fanFactors, resolveInit, type ResolvedInit } from '../init/schemes';
 import type { SyntaxNode } from '../python/parse';
 import { hasError } from '../python/syntax';
 import type { Activation } from './activations';
-import { sizeProblems, type LayerSpec, type ParamSpec } from './catalog';
+import { sizeProblems, type Args, type LayerSpec, type ParamSpec } from './catalog';
 import type { BoundCall, Context } from './context';
 import { dim, isFloatSyntax, isKnown, product, type Dim, type Scope, type Value } from './evaluate';
 import { schemeLabel } from './initCalls';
 import type { ActivationUse, CurrentInit, Layer, LayerProblem, Param } from './types';
+import { LIMITS } from '../limits';
 
 /** A layer under construction: mutable while the analysis finds its activation and inits. */
 export interface LayerDraft {
@@ -180,6 +181,17 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
 /** The parameter recommendations are about: `linear1.weight` in Transformer layers (it feeds the activation), else the first weight. */
 export function mainParam<P extends { readonly name: string; readonly kind: string }>(layer: { readonly params: readonly P[] }): P | undefined {
   return layer.params.find((p) => p.name === 'linear1.weight') ?? layer.params.find((p) => p.kind === 'weight' || p.kind === 'embedding');
+}
+
+/**
+ * Recurrent layers stacked deeper than {@link LIMITS.rnnLayersListed}: their
+ * count is exact but their tensors are listed only up to the limit, so code
+ * written per tensor (Apply) would cover part of the stack. The depth, or
+ * undefined when every tensor is listed.
+ */
+export function unlistedDepth(layer: { readonly spec: LayerSpec; readonly args: Args }): number | undefined {
+  const depth = layer.args.get('num_layers');
+  return layer.spec.count && typeof depth === 'number' && depth > LIMITS.rnnLayersListed.value ? depth : undefined;
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
