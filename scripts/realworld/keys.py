@@ -504,6 +504,7 @@ def install(recorder):
     nn.Module.__init__ = module_init
     undo.append(lambda: setattr(nn.Module, '__init__', original_module_init))
 
+    wrappers = {}
     for name in INIT_FUNCTIONS:
         original = getattr(torch.nn.init, name)
         signature = inspect.signature(original)
@@ -525,6 +526,16 @@ def install(recorder):
 
         setattr(torch.nn.init, name, wrapper)
         undo.append(lambda name=name, original=original: setattr(torch.nn.init, name, original))
+        wrappers[id(original)] = wrapper
+
+    # Library modules that imported an init function by name (transformer.py: `from ..init import xavier_uniform_`).
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not module_name.startswith(('torch.', 'torchvision.')) or module_name == 'torch.nn.init':
+            continue
+        for attr, value in list(vars(module).items()):
+            if id(value) in wrappers and value is not wrappers[id(value)]:
+                setattr(module, attr, wrappers[id(value)])
+                undo.append(lambda module=module, attr=attr, value=value: setattr(module, attr, value))
 
     for name, params in TENSOR_INITS.items():
         original = getattr(torch.Tensor, name)
