@@ -772,6 +772,9 @@ def run_activations(model, example, leaves):
         for h in handles:
             h.remove()
     result = {}
+    if tracer.is_leaf_module(model, ''):
+        # The model is one library layer (regression's `fc = torch.nn.Linear(...)`): its output is the model's.
+        result[''] = {('identity', None)}
     for qual, nodes in modules.items():
         for node in nodes:
             result.setdefault(qual, set()).update(follow(node, named, set()))
