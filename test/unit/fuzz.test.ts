@@ -1,0 +1,167 @@
+/**
+ * Fuzz test of the core, run in CI: thousands of seeded mutations of real
+ * files go through every entry point an editor or the CLI reaches. Asserted:
+ *   - no exception (a refusal is an answer) and no input over the time bound;
+ *   - incremental re-parse and re-analysis after each edit equal fresh ones,
+ *     spans included;
+ *   - every edit InitLens offers on a file CPython accepts yields a file
+ *     CPython accepts, and planning it again on the result changes nothing.
+ * INITLENS_FUZZ_INPUTS (default 2000) and INITLENS_FUZZ_SEED replay or extend a run.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { ModelAnalyzer } from '../../src/core/model/analyze';
+import { IncrementalParser, parsePython, type TextEdit, type Tree } from '../../src/core/python/parse';
+import { analyzeSeeding } from '../../src/core/seeding/analyze';
+import { ROOT } from '../host/paths';
+import { compiles, havePython } from '../fuzz/cpython';
+import { applyTextEdits, drive, snapshot, type OfferedEdit } from '../fuzz/drive';
+import { apply, gentleMutation, mutation, rng, variant, type Random } from '../fuzz/mutate';
+
+const INPUTS = Number(process.env.INITLENS_FUZZ_INPUTS ?? 2000);
+const SEED = process.env.INITLENS_FUZZ_SEED ?? 'initlens-fuzz-1';
+/** A single input may take this long through every entry point; more means unbounded work. */
+const INPUT_BOUND_MS = 2000;
+
+function corpus(): { name: string; text: string }[] {
+  const dirs = ['test/fixtures/models', 'test/fixtures/seed', 'test/fixtures/reliability', 'test/fixtures/realworld', 'examples'];
+  const out: { name: string; text: string }[] = [];
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.py')) out.push({ name: path.relative(ROOT, full), text: fs.readFileSync(full, 'utf8') });
+    }
+  };
+  for (const d of dirs) walk(path.join(ROOT, d));
+  return out;
+}
+
+/** Node names and positions of the whole tree. */
+function treeShape(tree: Tree): string {
+  const parts: string[] = [];
+  tree.iterate({ enter: (n) => void parts.push(`${n.name}@${n.from}-${n.to}`) });
+  return parts.join(' ');
+}
+
+/** INITLENS_FUZZ_DUMP=DIR writes each failing case there (input and results) for replay. */
+function dump(name: string, files: Record<string, string>): void {
+  const dir = process.env.INITLENS_FUZZ_DUMP;
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [k, v] of Object.entries(files)) fs.writeFileSync(path.join(dir, `${name.replace(/[^\w.-]+/g, '_')}.${k}.py`), v);
+}
+
+interface Case {
+  readonly id: string;
+  readonly text: string;
+  readonly offered: readonly OfferedEdit[];
+}
+
+function int(r: Random, n: number): number {
+  return Math.floor(r() * n);
+}
+
+test(`fuzz: ${INPUTS} mutated real files through every core entry point`, (t) => {
+  const files = corpus();
+  assert.ok(files.length >= 10, `the fuzz corpus has ${files.length} files`);
+  const exceptions: string[] = [];
+  const slow: string[] = [];
+  const divergent: string[] = [];
+  const cases: Case[] = [];
+  let edits = 0;
+  const started = Date.now();
+  for (let i = 0; i < INPUTS; i++) {
+    const id = `${SEED}:${i}`;
+    const r = rng(id);
+    const base = files[int(r, files.length)]!;
+    const donor = files[int(r, files.length)]!.text;
+    let text = variant(r, base.text);
+    const parser = new IncrementalParser(text);
+    const analyzer = new ModelAnalyzer();
+    try {
+      const tree0 = parser.tree;
+      analyzer.analyze(tree0, text, { imports: analyzeSeeding(tree0, text).imports });
+      // Half the inputs stay close to valid Python, so the edit properties get exercised.
+      const gentle = r() < 0.5;
+      for (let step = 0, steps = 1 + int(r, 3); step < steps; step++) {
+        const edit = gentle ? gentleMutation(r, text) : mutation(r, text, donor);
+        // Typing: a short insertion arrives one character per change event.
+        const batches: TextEdit[] = edit.length === 0 && edit.text.length <= 12 && r() < 0.4 ? [...edit.text].map((c, k) => ({ offset: edit.offset + k, length: 0, text: c })) : [edit];
+        for (const b of batches) {
+          parser.applyEdits([b]);
+          text = apply(text, b);
+        }
+        edits += batches.length;
+        const tree = parser.tree;
+        assert.equal(parser.text, text);
+        const seeding = analyzeSeeding(tree, text);
+        const incremental = snapshot(tree, text, analyzer.analyze(tree, text, { imports: seeding.imports }), seeding);
+        const freshTree = parsePython(text);
+        const freshSeeding = analyzeSeeding(freshTree, text);
+        const freshSnapshot = snapshot(freshTree, text, new ModelAnalyzer().analyze(freshTree, text, { imports: freshSeeding.imports }), freshSeeding);
+        if (treeShape(tree) !== treeShape(freshTree)) divergent.push(`${id} (${base.name}) step ${step}: incremental parse differs from a fresh parse`);
+        else if (incremental !== freshSnapshot) divergent.push(`${id} (${base.name}) step ${step}: incremental analysis differs from a fresh one`);
+        else continue;
+        dump(`${id}-step${step}-divergent`, { text, incremental, fresh: freshSnapshot });
+      }
+    } catch (error) {
+      exceptions.push(`${id} (${base.name}) incremental: ${error instanceof Error ? error.stack?.split('\n').slice(0, 3).join(' | ') : String(error)}`);
+      continue;
+    }
+    const t0 = performance.now();
+    const result = drive(text);
+    const ms = performance.now() - t0;
+    if (ms > INPUT_BOUND_MS) slow.push(`${id} (${base.name}): ${ms.toFixed(0)} ms`);
+    for (const e of result.errors) exceptions.push(`${id} (${base.name}) ${e}`);
+    cases.push({ id: `${id} (${base.name})`, text, offered: result.offered });
+  }
+  const driveSeconds = (Date.now() - started) / 1000;
+
+  // Edits: idempotent everywhere; valid Python wherever the input was.
+  const nonIdempotent: string[] = [];
+  const broken: string[] = [];
+  const edited: { id: string; label: string; text: string }[] = [];
+  for (const c of cases) {
+    for (const o of c.offered) {
+      let once: string;
+      try {
+        once = applyTextEdits(c.text, o.edits);
+        const twice = applyTextEdits(once, o.again(once));
+        if (twice !== once) {
+          nonIdempotent.push(`${c.id} ${o.label}`);
+          dump(`${c.id}-${o.label}-nonidempotent`, { input: c.text, once, twice });
+        }
+      } catch (error) {
+        exceptions.push(`${c.id} ${o.label} (re-plan): ${error instanceof Error ? error.message : String(error)}`);
+        continue;
+      }
+      edited.push({ id: c.id, label: o.label, text: once });
+    }
+  }
+  let checkedByPython = 0;
+  if (havePython()) {
+    const accepted = compiles(cases.map((c) => c.text));
+    const acceptedIds = new Set(cases.filter((_, k) => accepted[k]).map((c) => c.id));
+    const candidates = edited.filter((e) => acceptedIds.has(e.id));
+    const ok = compiles(candidates.map((e) => e.text));
+    candidates.forEach((e, k) => {
+      if (ok[k]) return;
+      broken.push(`${e.id} ${e.label}`);
+      dump(`${e.id}-${e.label}-broken`, { input: cases.find((c) => c.id === e.id)!.text, once: e.text });
+    });
+    checkedByPython = candidates.length;
+    t.diagnostic(`CPython accepts ${acceptedIds.size} of ${cases.length} inputs; ${checkedByPython} edits on them compiled by CPython`);
+  } else {
+    t.diagnostic('CPython (/usr/bin/python3) is absent: the "edits keep the file valid" property was NOT checked');
+  }
+  const offeredCount = cases.reduce((a, c) => a + c.offered.length, 0);
+  t.diagnostic(`seed ${SEED}: ${INPUTS} inputs, ${edits} incremental edits, ${offeredCount} offered edits, ${driveSeconds.toFixed(1)} s`);
+  const show = (xs: string[]) => `${xs.length}:\n  ${xs.slice(0, 8).join('\n  ')}`;
+  assert.deepEqual({ exceptions: exceptions.length, slow: slow.length, divergent: divergent.length, nonIdempotent: nonIdempotent.length, broken: broken.length }, { exceptions: 0, slow: 0, divergent: 0, nonIdempotent: 0, broken: 0 },
+    [`exceptions ${show(exceptions)}`, `slow ${show(slow)}`, `divergent ${show(divergent)}`, `non-idempotent ${show(nonIdempotent)}`, `edits that break valid Python ${show(broken)}`].join('\n'));
+  if (havePython()) assert.ok(checkedByPython > INPUTS / 4, `only ${checkedByPython} edits were checked by CPython`);
+});
