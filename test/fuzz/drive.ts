@@ -5,16 +5,18 @@
  * offered with a way to re-plan it on the edited text, and a snapshot of the
  * analyses for comparing incremental with fresh results.
  */
-import { checkDocument, type Finding } from '../../src/core/diagnostics/rules';
+import { checkDocument } from '../../src/core/diagnostics/rules';
 import { EditRefused, planApply } from '../../src/core/edits/applyInit';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
-import { describeModel, layerSummary, mainParam } from '../../src/core/model/describe';
+import { describeModel, layerSummary } from '../../src/core/model/describe';
+import { mainParam } from '../../src/core/model/layer';
 import type { Model, ModelAnalysis } from '../../src/core/model/types';
 import { layerRows, previewPlan, previewProblem, seedFromFile } from '../../src/core/preview/requests';
 import { parsePython, syntaxErrors, type TextEdit, type Tree } from '../../src/core/python/parse';
 import { analyzeSeeding, type SeedingAnalysis } from '../../src/core/seeding/analyze';
 import { seedIpynb } from '../../src/core/seeding/notebook';
-import { applyTextEdits, planSeedForText, type SeedOptions } from '../../src/core/seeding/plan';
+import { applyTextEdits } from '../../src/core/edits/apply';
+import { planSeedForText, type SeedOptions } from '../../src/core/seeding/plan';
 import { seedReportMarkdown, seedSummary } from '../../src/core/seeding/report';
 import { exactSection } from '../../src/core/torch/exact';
 import { DEFAULT_CONTROLS } from '../../src/webview/protocol';
@@ -65,8 +67,9 @@ function guard<T>(errors: string[], where: string, f: () => T): T | undefined {
   }
 }
 
-function findingKey(f: Finding): string {
-  return `${f.rule}:${f.fix?.edits.map((e) => e.text).join('|')}`;
+/** Where `offset` moves to when `edits` are applied (an edit at or after it leaves it in place). */
+function shifted(offset: number, edits: readonly TextEdit[]): number {
+  return offset + edits.filter((e) => e.offset + e.length <= offset && !(e.length === 0 && e.offset === offset)).reduce((a, e) => a + e.text.length - e.length, 0);
 }
 
 /** Runs every entry point over `text`. */
@@ -102,14 +105,15 @@ export function drive(text: string): Drive {
   const seedPlan = guard(errors, 'planSeed', () => planSeedForText(text, tree, SEED_OPTIONS));
   if (seedPlan && seedPlan.edits.length > 0) offered.push({ label: 'insert seed', edits: seedPlan.edits, again: (t) => replanSeed(t) });
   for (const finding of findings) {
-    if (!finding.fix || finding.fix.edits.length === 0) continue;
-    const key = findingKey(finding);
+    const fix = finding.fix;
+    if (!fix || fix.edits.length === 0) continue;
     offered.push({
       label: `fix ${finding.rule}`,
-      edits: finding.fix.edits,
+      edits: fix.edits,
+      // The same rule at the same place (moved by the fix), if it is still there.
       again: (t) => {
-        const f = fresh(t);
-        return checkDocument({ text: t, ...f }, SEED_OPTIONS).find((g) => findingKey(g) === key)?.fix?.edits ?? [];
+        const at = shifted(finding.from, fix.edits);
+        return checkDocument({ text: t, ...fresh(t) }, SEED_OPTIONS).find((g) => g.rule === finding.rule && g.from === at)?.fix?.edits ?? [];
       },
     });
   }

@@ -16,7 +16,7 @@ import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { IncrementalParser, parsePython, type TextEdit, type Tree } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { ROOT } from '../host/paths';
-import { compiles, havePython } from '../fuzz/cpython';
+import { Compiler, havePython, type Verdict } from '../fuzz/cpython';
 import { applyTextEdits, drive, snapshot, type OfferedEdit } from '../fuzz/drive';
 import { apply, gentleMutation, mutation, rng, variant, type Random } from '../fuzz/mutate';
 
@@ -65,7 +65,7 @@ function int(r: Random, n: number): number {
   return Math.floor(r() * n);
 }
 
-test(`fuzz: ${INPUTS} mutated real files through every core entry point`, (t) => {
+test(`fuzz: ${INPUTS} mutated real files through every core entry point`, { timeout: Math.max(180_000, INPUTS * 150) }, async (t) => {
   const files = corpus();
   assert.ok(files.length >= 10, `the fuzz corpus has ${files.length} files`);
   const exceptions: string[] = [];
@@ -121,42 +121,50 @@ test(`fuzz: ${INPUTS} mutated real files through every core entry point`, (t) =>
   }
   const driveSeconds = (Date.now() - started) / 1000;
 
-  // Edits: idempotent everywhere; valid Python wherever the input was.
+  // Edits, on the inputs CPython accepts (all of them where CPython is absent):
+  // the result is valid Python reading no new unbound name, and planning the
+  // same thing again changes nothing.
   const nonIdempotent: string[] = [];
   const broken: string[] = [];
-  const edited: { id: string; label: string; text: string }[] = [];
-  for (const c of cases) {
-    for (const o of c.offered) {
-      let once: string;
-      try {
-        once = applyTextEdits(c.text, o.edits);
-        const twice = applyTextEdits(once, o.again(once));
-        if (twice !== once) {
-          nonIdempotent.push(`${c.id} ${o.label}`);
-          dump(`${c.id}-${o.label}-nonidempotent`, { input: c.text, once, twice });
-        }
-      } catch (error) {
-        exceptions.push(`${c.id} ${o.label} (re-plan): ${error instanceof Error ? error.message : String(error)}`);
-        continue;
-      }
-      edited.push({ id: c.id, label: o.label, text: once });
-    }
-  }
+  const compiler = havePython() ? new Compiler() : undefined;
   let checkedByPython = 0;
-  if (havePython()) {
-    const accepted = compiles(cases.map((c) => c.text));
-    const acceptedIds = new Set(cases.filter((_, k) => accepted[k]).map((c) => c.id));
-    const candidates = edited.filter((e) => acceptedIds.has(e.id));
-    const ok = compiles(candidates.map((e) => e.text));
-    candidates.forEach((e, k) => {
-      if (ok[k]) return;
-      broken.push(`${e.id} ${e.label}`);
-      dump(`${e.id}-${e.label}-broken`, { input: cases.find((c) => c.id === e.id)!.text, once: e.text });
+  try {
+    const verdicts: (Verdict | undefined)[] = compiler ? await compiler.compile(cases.map((c) => c.text)) : cases.map(() => undefined);
+    const edited: { case: Case; was: Verdict; label: string; text: string }[] = [];
+    cases.forEach((c, k) => {
+      const was = verdicts[k];
+      if (was && !was.ok) return;
+      for (const o of c.offered) {
+        try {
+          const once = applyTextEdits(c.text, o.edits);
+          const twice = applyTextEdits(once, o.again(once));
+          if (twice !== once) {
+            nonIdempotent.push(`${c.id} ${o.label}`);
+            dump(`${c.id}-${o.label}-nonidempotent`, { input: c.text, once, twice });
+          }
+          if (was) edited.push({ case: c, was, label: o.label, text: once });
+        } catch (error) {
+          exceptions.push(`${c.id} ${o.label} (re-plan): ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
     });
-    checkedByPython = candidates.length;
-    t.diagnostic(`CPython accepts ${acceptedIds.size} of ${cases.length} inputs; ${checkedByPython} edits on them compiled by CPython`);
-  } else {
-    t.diagnostic('CPython (/usr/bin/python3) is absent: the "edits keep the file valid" property was NOT checked');
+    if (compiler) {
+      const after = await compiler.compile(edited.map((e) => e.text));
+      edited.forEach((e, k) => {
+        const now = after[k]!;
+        const wasUnbound = e.was.ok ? e.was.unbound : null;
+        const unbound = now.ok && now.unbound && wasUnbound ? now.unbound.filter((n) => !wasUnbound.includes(n)) : [];
+        if (now.ok && unbound.length === 0) return;
+        broken.push(`${e.case.id} ${e.label}: ${now.ok ? `reads unbound ${unbound.join(', ')}` : now.error}`);
+        dump(`${e.case.id}-${e.label}-broken`, { input: e.case.text, once: e.text });
+      });
+      checkedByPython = edited.length;
+      t.diagnostic(`CPython accepts ${verdicts.filter((v) => v?.ok).length} of ${cases.length} inputs; ${checkedByPython} edits on them checked by CPython`);
+    } else {
+      t.diagnostic('CPython (/usr/bin/python3) is absent: edits were checked for idempotence on every input, but NOT for keeping files valid');
+    }
+  } finally {
+    compiler?.close();
   }
   const offeredCount = cases.reduce((a, c) => a + c.offered.length, 0);
   t.diagnostic(`seed ${SEED}: ${INPUTS} inputs, ${edits} incremental edits, ${offeredCount} offered edits, ${driveSeconds.toFixed(1)} s`);
