@@ -1,14 +1,16 @@
 /**
- * Python parsing for the rest of `core`: a thin layer over `@lezer/python` that
- * adds incremental re-parsing from text edits and a few tree queries.
+ * Python parsing for the rest of `core`: a thin layer over the lezer Python
+ * parser (generated from the patched grammar in ./lezer, which reads every file
+ * CPython accepts) that adds incremental re-parsing from text edits and a few
+ * tree queries.
  *
  * Lezer trees are immutable and error-tolerant: a document that does not parse
  * still yields a tree, with error nodes (`⚠`) where the grammar gave up. Callers
  * that must refuse broken files (edits) ask {@link syntaxErrors}; read-only
  * features (hovers, lenses) work on whatever did parse.
  */
-import { parser as pythonParser } from '@lezer/python';
-import { TreeFragment, type ChangedRange, type SyntaxNode, type Tree } from '@lezer/common';
+import { parser as pythonParser } from './lezer/parser.js';
+import { NodeType, TreeFragment, type ChangedRange, type SyntaxNode, type Tree } from '@lezer/common';
 
 export type { SyntaxNode, Tree } from '@lezer/common';
 
@@ -21,6 +23,22 @@ export type { SyntaxNode, Tree } from '@lezer/common';
  * 6.6k lines; re-analysis median at 1k lines 1.7 → 1.05 ms; see the README).
  */
 const parser = pythonParser.configure({ bufferLength: 256 });
+
+/**
+ * @lezer/lr forces the parse out of a construct after 300 reductions of 2,000+
+ * characters that share a start (a guard against too-deep left-nested trees).
+ * It means to count only named nodes, but terms that are no tree node at all
+ * (the skip rule that reads each blank or comment line) have no entry in the
+ * node set and count too: a block with 300 blank or comment lines past its
+ * first 2,000 characters got an error node wherever the count ran out
+ * (torch/_torch_docs.py, sympy's rubi rules). Anonymous entries for those
+ * terms make the guard skip them, as it skips other anonymous terms; they
+ * never appear in a tree.
+ */
+const maxTerm = (parser as unknown as { readonly maxTerm: number }).maxTerm;
+for (let id = parser.nodeSet.types.length; id <= maxTerm; id++) {
+  (parser.nodeSet.types as NodeType[]).push(NodeType.define({ id }));
+}
 
 /** One replacement in a document, in offsets of the text before the edit. */
 export interface TextEdit {
@@ -68,12 +86,18 @@ export class IncrementalParser {
         throw new RangeError(`overlapping or out-of-range edit at offset ${edit.offset}`);
       }
       text += this.current.slice(previousEnd, edit.offset) + edit.text;
-      changes.push({
-        fromA: edit.offset,
+      // Unchanged text between `reach` and the edit: the range grows by the
+      // same amount on both sides.
+      const back = edit.offset - reachBack(this.current, edit.offset);
+      const change = {
+        fromA: edit.offset - back,
         toA: edit.offset + edit.length,
-        fromB: edit.offset + delta,
+        fromB: edit.offset + delta - back,
         toB: edit.offset + delta + edit.text.length,
-      });
+      };
+      const last = changes[changes.length - 1];
+      if (last && change.fromA <= last.toA) changes[changes.length - 1] = { ...last, toA: change.toA, toB: change.toB };
+      else changes.push(change);
       delta += edit.text.length - edit.length;
       previousEnd = edit.offset + edit.length;
     }
@@ -98,6 +122,31 @@ export class IncrementalParser {
       this.fragments = TreeFragment.addTree(this.parsed);
     }
     return this.parsed;
+  }
+}
+
+const isLineBreak = (code: number): boolean => code === 10 || code === 13;
+const BLANK_OR_COMMENT = /^[ \t\f]*(?:#.*)?$/;
+
+/**
+ * How far back an edit at `offset` can change the tree. A block ends at the
+ * dedent before the next line with code, however many blank and comment lines
+ * lie between, so an edit on a line (its indentation included) can move the
+ * end of every block above it back to the last line with code. Lezer only
+ * re-checks the 25 characters before a change, and would otherwise reuse those
+ * blocks with their old ends (a phantom syntax error, or a statement in the
+ * wrong block). Returns the end of that last code line, or 0.
+ */
+function reachBack(text: string, offset: number): number {
+  let lineStart = offset;
+  while (lineStart > 0 && !isLineBreak(text.charCodeAt(lineStart - 1))) lineStart--;
+  for (;;) {
+    let end = lineStart;
+    while (end > 0 && isLineBreak(text.charCodeAt(end - 1))) end--;
+    let start = end;
+    while (start > 0 && !isLineBreak(text.charCodeAt(start - 1))) start--;
+    if (end === 0 || !BLANK_OR_COMMENT.test(text.slice(start, end))) return end;
+    lineStart = start;
   }
 }
 
