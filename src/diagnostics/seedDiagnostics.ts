@@ -15,8 +15,6 @@ import { PYTHON } from '../selector';
 /** `Diagnostic.source` of every InitLens diagnostic. */
 export const SOURCE = 'InitLens';
 
-/** Milliseconds of typing quiet before a document is checked again. */
-
 function findings(analyses: DocumentAnalyses, document: vscode.TextDocument): Finding[] {
   const config = readConfig(document);
   if (config.diagnostics.size === 0) return [];

@@ -10,7 +10,7 @@
  * features (hovers, lenses) work on whatever did parse.
  */
 import { parser as pythonParser } from './lezer/parser.js';
-import { NodeType, TreeFragment, type ChangedRange, type SyntaxNode, type Tree } from '@lezer/common';
+import { NodeType, Tree, TreeBuffer, TreeFragment, type ChangedRange, type SyntaxNode } from '@lezer/common';
 
 export type { SyntaxNode, Tree } from '@lezer/common';
 
@@ -115,11 +115,18 @@ export class IncrementalParser {
     this.fragments = [];
   }
 
-  /** The tree of the current text, re-using what the last parse left valid. */
+  /**
+   * The tree of the current text, re-using what the last parse left valid.
+   * Always the tree a fresh parse gives: lezer's error recovery depends on
+   * where a parse starts, so a text with a syntax error is parsed afresh
+   * (reused subtrees are checked for errors once, see {@link hasErrorNode}).
+   */
   get tree(): Tree {
     if (!this.parsed) {
-      this.parsed = parser.parse(this.current, this.fragments);
-      this.fragments = TreeFragment.addTree(this.parsed);
+      let tree = parser.parse(this.current, this.fragments);
+      if (this.fragments.length > 0 && hasErrorNode(tree)) tree = parser.parse(this.current);
+      this.parsed = tree;
+      this.fragments = TreeFragment.addTree(tree);
     }
     return this.parsed;
   }
@@ -148,6 +155,28 @@ function reachBack(text: string, offset: number): number {
     if (end === 0 || !BLANK_OR_COMMENT.test(text.slice(start, end))) return end;
     lineStart = start;
   }
+}
+
+/** Whether each (immutable, shared between versions) subtree holds an error node. */
+const errorMemo = new WeakMap<Tree | TreeBuffer, boolean>();
+
+/**
+ * Whether `tree` holds an error node. Subtrees that an incremental parse
+ * reused are the same objects as before and answer from a memo, so after a
+ * keystroke only the re-parsed nodes are visited.
+ */
+export function hasErrorNode(tree: Tree | TreeBuffer): boolean {
+  const known = errorMemo.get(tree);
+  if (known !== undefined) return known;
+  let found = false;
+  if (tree instanceof TreeBuffer) {
+    const { buffer, set } = tree;
+    for (let i = 0; i < buffer.length && !found; i += 4) found = set.types[buffer[i]].isError;
+  } else {
+    found = tree.type.isError || tree.children.some((child) => hasErrorNode(child as Tree | TreeBuffer));
+  }
+  errorMemo.set(tree, found);
+  return found;
 }
 
 /** A place where the parser could not follow the grammar. */
