@@ -188,3 +188,21 @@ describe('reproducer incremental_shift.py', () => {
     assert.ok(fixed.includes('# typing in XXXXXthis comment moves the model below\n'), fixed);
   });
 });
+
+describe('cached models that point into other statements', () => {
+  it('an edit that keeps offsets but moves lines (one line break out, one space in) re-analyzes the Sequential built by .add calls', () => {
+    const text = 'from tensorflow import keras\nfrom tensorflow.keras import layers\n\n\nmlp = keras.Sequential()\nmlp.add(layers.Dense(4))\n';
+    const parser = new IncrementalParser(text);
+    const analyzer = new ModelAnalyzer();
+    const before = analyzer.analyze(parser.tree, parser.text).models[0];
+    assert.equal(before?.layers[0]?.line, 5);
+    // Offsets after the edit stay the same; every line below moves up by one.
+    parser.applyEdits([
+      { offset: text.indexOf('import keras'), length: 0, text: ' ' },
+      { offset: text.indexOf('\n\nmlp'), length: 1, text: '' },
+    ]);
+    const after = analyzer.analyze(parser.tree, parser.text);
+    assert.equal(after.models[0]?.layers[0]?.line, 4);
+    assert.equal(json(after), json(new ModelAnalyzer().analyze(parsePython(parser.text), parser.text)));
+  });
+});

@@ -41,9 +41,10 @@ interface CacheEntry {
   offset: number;
   line: number;
   /**
-   * When a span of the models lies outside the statement: the positions of the
-   * module environment's statements (functions, `.apply`, `.add` calls) it was
-   * computed with. Shifting by the statement's own move would be wrong there.
+   * When a span of the models lies outside the statement: the positions (offset
+   * and line) of the module environment's statements (functions, `.apply`,
+   * `.add` calls) it was computed with. Shifting by the statement's own move
+   * would be wrong there.
    */
   readonly outside?: string;
 }
@@ -105,7 +106,7 @@ export class ModelAnalyzer {
     // end: a keystroke allocates only for the statement it changed.
     const used = new Set<CacheEntry>();
     const models: Model[] = [];
-    const envPositions = [...functions.values(), ...applies, ...adds].map((s) => s.from).join(',');
+    const envPositions = [...functions.values(), ...applies, ...adds].map((s) => `${s.from}:${ctx.line(s.from)}`).join(',');
     for (const stmt of top) {
       if (!mayHoldModel(stmt)) continue;
       const key = ctx.slice(stmt);
