@@ -102,8 +102,7 @@ export class IncrementalParser {
       previousEnd = edit.offset + edit.length;
     }
     text += this.current.slice(previousEnd);
-    const base = this.parsed ? TreeFragment.addTree(this.parsed, this.fragments) : this.fragments;
-    this.fragments = TreeFragment.applyChanges(base, changes);
+    this.fragments = TreeFragment.applyChanges(this.fragments, changes);
     this.parsed = undefined;
     this.current = text;
   }
@@ -117,16 +116,22 @@ export class IncrementalParser {
 
   /**
    * The tree of the current text, re-using what the last parse left valid.
-   * Always the tree a fresh parse gives: lezer's error recovery depends on
-   * where a parse starts, so a text with a syntax error is parsed afresh
-   * (reused subtrees are checked for errors once, see {@link hasErrorNode}).
+   * Always the tree a fresh parse gives. Lezer's error recovery depends on
+   * where a parse starts, and subtrees of a tree with errors were read under
+   * that recovery, so only an error-free tree lends fragments, and a text
+   * with a syntax error is parsed afresh (the error check visits only the
+   * nodes a parse did not reuse, see {@link hasErrorNode}).
    */
   get tree(): Tree {
     if (!this.parsed) {
       let tree = parser.parse(this.current, this.fragments);
-      if (this.fragments.length > 0 && hasErrorNode(tree)) tree = parser.parse(this.current);
+      let errors = hasErrorNode(tree);
+      if (this.fragments.length > 0 && errors) {
+        tree = parser.parse(this.current);
+        errors = hasErrorNode(tree);
+      }
       this.parsed = tree;
-      this.fragments = TreeFragment.addTree(tree);
+      this.fragments = errors ? [] : TreeFragment.addTree(tree);
     }
     return this.parsed;
   }
