@@ -106,14 +106,15 @@ export class ModelAnalyzer {
     // end: a keystroke allocates only for the statement it changed.
     const used = new Set<CacheEntry>();
     const models: Model[] = [];
-    const envPositions = [...functions.values(), ...applies, ...adds].map((s) => `${s.from}:${ctx.line(s.from)}`).join(',');
+    let envKey: string | undefined;
+    const envPositions = () => (envKey ??= positionsKey(text, [...functions.values(), ...applies, ...adds]));
     for (const stmt of top) {
       if (!mayHoldModel(stmt)) continue;
       const key = ctx.slice(stmt);
       const line = ctx.line(stmt.from);
       let entry = this.cache.get(key);
       if (entry && used.has(entry)) entry = undefined; // the same text twice: analyze the second copy itself
-      if (entry && entry.outside !== undefined && entry.outside !== envPositions) {
+      if (entry && entry.outside !== undefined && entry.outside !== envPositions()) {
         this.cache.delete(key);
         entry = undefined;
       }
@@ -126,7 +127,7 @@ export class ModelAnalyzer {
       } else {
         const found = this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant);
         const outside = found.some((m) => !spansWithin(m, stmt.from, stmt.to));
-        entry = { models: found, offset: stmt.from, line, ...(outside ? { outside: envPositions } : {}) };
+        entry = { models: found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}) };
         if (!this.cache.has(key)) this.cache.set(key, entry);
       }
       used.add(entry);
@@ -284,6 +285,22 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * them would dominate re-analysis. Every span object belongs to one place
  * (`finalize` copies shared ones), so each moves exactly once.
  */
+/**
+ * `offset:line` of each statement, lines counted in one forward pass of its
+ * own (the Context's line cursor stays where the main loop is).
+ */
+function positionsKey(text: string, stmts: readonly SyntaxNode[]): string {
+  const parts: string[] = [];
+  let line = 0;
+  let pos = 0;
+  for (const from of stmts.map((s) => s.from).sort((a, b) => a - b)) {
+    for (let i = text.indexOf('\n', pos); i !== -1 && i < from; i = text.indexOf('\n', i + 1)) line++;
+    pos = from;
+    parts.push(`${from}:${line}`);
+  }
+  return parts.join(',');
+}
+
 /** Every span a model holds (objects may be shared between layers and params). */
 function modelSpans(model: Model): Set<Span> {
   const spans = new Set<Span>();
