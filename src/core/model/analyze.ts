@@ -301,7 +301,7 @@ function positionsKey(text: string, stmts: readonly SyntaxNode[]): string {
   return parts.join(',');
 }
 
-/** Every span a model holds (objects may be shared between layers and params). */
+/** Every span a model holds. */
 function modelSpans(model: Model): Set<Span> {
   const spans = new Set<Span>();
   const add = (s: Span | undefined) => void (s && spans.add(s));
@@ -325,17 +325,26 @@ function spansWithin(model: Model, from: number, to: number): boolean {
 
 /**
  * Moves what a model holds inside its statement, once at [from, to], by `d`
- * offsets and `dl` lines (each span object once). Spans in other statements
- * stay: the entry is only reused while those did not move.
+ * offsets and `dl` lines. Spans in other statements stay: the entry is only
+ * reused while those did not move. (finalize gives every span its own object,
+ * so none moves twice; no allocation per span, this runs on every keystroke.)
  */
 function shiftModel(model: Model, from: number, to: number, d: number, dl: number): Model {
-  const inside = (s: Span) => s.from >= from && s.to <= to;
-  for (const layer of model.layers) if (inside(layer.span)) (layer as Mutable<Layer>).line += dl;
-  if (inside(model.span)) (model as Mutable<Model>).line += dl;
-  for (const s of modelSpans(model)) {
-    if (!inside(s)) continue;
+  const move = (s: Span | undefined) => {
+    if (!s || s.from < from || s.to > to) return;
     (s as Mutable<Span>).from += d;
     (s as Mutable<Span>).to += d;
+  };
+  for (const layer of model.layers) {
+    if (layer.span.from >= from && layer.span.to <= to) (layer as Mutable<Layer>).line += dl;
+    move(layer.span);
+    move(layer.activation?.at);
+    move(layer.kernelInitializer);
+    for (const p of layer.params) move(p.current.at);
   }
+  if (model.span.from >= from && model.span.to <= to) (model as Mutable<Model>).line += dl;
+  move(model.span);
+  move(model.torch?.init);
+  move(model.torch?.initMethod?.span);
   return model;
 }
