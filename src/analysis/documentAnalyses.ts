@@ -3,6 +3,8 @@
  * document keeps an incremental parser that follows its change events, so a
  * keystroke re-parses only what it touched; lenses, hovers and commands ask
  * {@link DocumentAnalyses.get} and get the same analysis for the same version.
+ * Views that follow a document (diagnostics, the histogram panel) subscribe to
+ * {@link DocumentAnalyses.onDidChange}, debounced once here.
  */
 import * as vscode from 'vscode';
 import { ModelAnalyzer } from '../core/model/analyze';
@@ -29,13 +31,24 @@ interface Entry {
   analysis?: DocumentAnalysis;
 }
 
+/** Quiet time after the last keystroke before {@link DocumentAnalyses.onDidChange} fires. */
+export const CHANGE_DEBOUNCE_MS = 300;
+
 export class DocumentAnalyses implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly changed = new vscode.EventEmitter<vscode.TextDocument>();
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  /**
+   * A document's text changed and typing paused for {@link CHANGE_DEBOUNCE_MS}:
+   * one event per pause, never for a closed document.
+   */
+  readonly onDidChange: vscode.Event<vscode.TextDocument> = this.changed.event;
 
   constructor() {
     vscode.workspace.onDidChangeTextDocument(this.onChange, this, this.disposables);
-    vscode.workspace.onDidCloseTextDocument((d) => this.entries.delete(d.uri.toString()), this, this.disposables);
+    vscode.workspace.onDidCloseTextDocument(this.onClose, this, this.disposables);
     onDidChangeConfig(() => this.invalidate(), this.disposables);
   }
 
@@ -75,13 +88,32 @@ export class DocumentAnalyses implements vscode.Disposable {
   }
 
   private onChange(event: vscode.TextDocumentChangeEvent): void {
-    const entry = this.entries.get(event.document.uri.toString());
-    if (!entry || event.contentChanges.length === 0) return;
-    entry.parser.applyEdits(
-      event.contentChanges.map((c) => ({ offset: c.rangeOffset, length: c.rangeLength, text: c.text })),
+    if (event.contentChanges.length === 0) return;
+    const key = event.document.uri.toString();
+    const entry = this.entries.get(key);
+    if (entry) {
+      entry.parser.applyEdits(
+        event.contentChanges.map((c) => ({ offset: c.rangeOffset, length: c.rangeLength, text: c.text })),
+      );
+      entry.version = event.document.version;
+      entry.analysis = undefined;
+    }
+    const document = event.document;
+    clearTimeout(this.timers.get(key));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        if (!document.isClosed) this.changed.fire(document);
+      }, CHANGE_DEBOUNCE_MS),
     );
-    entry.version = event.document.version;
-    entry.analysis = undefined;
+  }
+
+  private onClose(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.entries.delete(key);
   }
 
   /** Drops cached analyses (settings that change results were edited). */
@@ -93,6 +125,8 @@ export class DocumentAnalyses implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.timers.forEach((t) => clearTimeout(t));
+    this.timers.clear();
     this.disposables.forEach((d) => d.dispose());
     this.entries.clear();
   }

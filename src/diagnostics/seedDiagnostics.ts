@@ -1,7 +1,8 @@
 /**
  * The Problems-panel side of src/core/diagnostics/rules.ts: one
  * `DiagnosticCollection` fed from the shared document analyses (updated on
- * open, debounced on change, cleared on close, refreshed when settings change),
+ * open and on their debounced change event, cleared on close, refreshed when
+ * settings change),
  * and a code-action provider whose quick fixes are the rules' own text plans,
  * recomputed for the document's current version so they never go stale.
  */
@@ -14,9 +15,6 @@ import { PYTHON } from '../selector';
 
 /** `Diagnostic.source` of every InitLens diagnostic. */
 export const SOURCE = 'InitLens';
-
-/** Milliseconds of typing quiet before a document is checked again. */
-const DEBOUNCE_MS = 300;
 
 function findings(analyses: DocumentAnalyses, document: vscode.TextDocument): Finding[] {
   const config = readConfig(document);
@@ -45,36 +43,15 @@ function ruleOf(diagnostic: vscode.Diagnostic): string | undefined {
 
 export function registerSeedDiagnostics(analyses: DocumentAnalyses): vscode.Disposable {
   const collection = vscode.languages.createDiagnosticCollection('initlens');
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const disposables: vscode.Disposable[] = [collection];
 
   const refresh = (document: vscode.TextDocument) => {
     if (document.languageId !== 'python') return;
     collection.set(document.uri, findings(analyses, document).map((f) => toDiagnostic(document, f)));
   };
-  const later = (document: vscode.TextDocument) => {
-    const key = document.uri.toString();
-    clearTimeout(timers.get(key));
-    timers.set(
-      key,
-      setTimeout(() => {
-        timers.delete(key);
-        if (!document.isClosed) refresh(document);
-      }, DEBOUNCE_MS),
-    );
-  };
-
   vscode.workspace.onDidOpenTextDocument(refresh, undefined, disposables);
-  vscode.workspace.onDidChangeTextDocument((e) => later(e.document), undefined, disposables);
-  vscode.workspace.onDidCloseTextDocument(
-    (document) => {
-      clearTimeout(timers.get(document.uri.toString()));
-      timers.delete(document.uri.toString());
-      collection.delete(document.uri);
-    },
-    undefined,
-    disposables,
-  );
+  analyses.onDidChange(refresh, undefined, disposables);
+  vscode.workspace.onDidCloseTextDocument((document) => collection.delete(document.uri), undefined, disposables);
   onDidChangeConfig(() => vscode.workspace.textDocuments.forEach(refresh), disposables);
   vscode.workspace.textDocuments.forEach(refresh);
 
@@ -98,8 +75,5 @@ export function registerSeedDiagnostics(analyses: DocumentAnalyses): vscode.Disp
   };
   disposables.push(vscode.languages.registerCodeActionsProvider(PYTHON, actions, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }));
 
-  return new vscode.Disposable(() => {
-    timers.forEach((t) => clearTimeout(t));
-    disposables.forEach((d) => d.dispose());
-  });
+  return new vscode.Disposable(() => disposables.forEach((d) => d.dispose()));
 }

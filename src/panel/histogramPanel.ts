@@ -39,9 +39,6 @@ export interface PanelTarget {
 type HistogramMessage = Extract<HostMessage, { type: 'histogram' }>;
 
 
-/** Milliseconds of quiet typing before the panel follows an edit. */
-const FOLLOW_DEBOUNCE_MS = 400;
-
 export class HistogramPanel implements vscode.Disposable {
   static current: HistogramPanel | undefined;
 
@@ -53,7 +50,6 @@ export class HistogramPanel implements vscode.Disposable {
   private computation: AbortController | undefined;
   private thumbnails: AbortController | undefined;
   private requestId = 0;
-  private followTimer: NodeJS.Timeout | undefined;
   private ready = false;
 
   /** Opens (or reveals and retargets) the panel; resolves with the first complete histogram message. */
@@ -101,11 +97,9 @@ export class HistogramPanel implements vscode.Disposable {
     this.panel.webview.html = this.html();
     this.panel.onDidDispose(() => this.dispose(), this, this.disposables);
     this.panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), this, this.disposables);
-    vscode.workspace.onDidChangeTextDocument(
-      (e) => {
-        if (e.document.uri.toString() !== this.target?.uri) return;
-        clearTimeout(this.followTimer);
-        this.followTimer = setTimeout(() => void this.refresh(), FOLLOW_DEBOUNCE_MS);
+    this.analyses.onDidChange(
+      (document) => {
+        if (document.uri.toString() === this.target?.uri) void this.refresh();
       },
       this,
       this.disposables,
@@ -497,7 +491,6 @@ export class HistogramPanel implements vscode.Disposable {
     if (HistogramPanel.current === this) HistogramPanel.current = undefined;
     this.computation?.abort();
     this.thumbnails?.abort();
-    clearTimeout(this.followTimer);
     void this.pool?.dispose();
     this.disposables.forEach((d) => d.dispose());
     this.panel.dispose();

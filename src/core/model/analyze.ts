@@ -7,6 +7,9 @@
  * module environment (imports, constants, module-level functions and
  * `.apply(...)` calls); an unchanged statement's models are reused, shifted to
  * their new position. So typing inside one class re-analyzes only that class.
+ * Models that point into other statements (an init in a module-level
+ * function, a `model.add(...)` line) are reused only while those statements
+ * stay where they were: the cached result always equals a fresh analysis.
  */
 import type { Variant } from '../init/recommend';
 import { collectImports, type ImportBinding } from '../python/imports';
@@ -38,6 +41,13 @@ interface CacheEntry {
   /** Where the statement was when its models' positions were last set. */
   offset: number;
   line: number;
+  /**
+   * When a span of the models lies outside the statement: the positions (offset
+   * and line) of the module environment's statements (functions, `.apply`,
+   * `.add` calls) it was computed with. Shifting by the statement's own move
+   * would be wrong there.
+   */
+  readonly outside?: string;
 }
 
 /** Analyzes documents, reusing unchanged top-level statements between calls. */
@@ -97,20 +107,28 @@ export class ModelAnalyzer {
     // end: a keystroke allocates only for the statement it changed.
     const used = new Set<CacheEntry>();
     const models: Model[] = [];
+    let envKey: string | undefined;
+    const envPositions = () => (envKey ??= positionsKey(text, [...functions.values(), ...applies, ...adds]));
     for (const stmt of top) {
       if (!mayHoldModel(stmt)) continue;
       const key = ctx.slice(stmt);
       const line = ctx.line(stmt.from);
       let entry = this.cache.get(key);
       if (entry && used.has(entry)) entry = undefined; // the same text twice: analyze the second copy itself
+      if (entry && entry.outside !== undefined && entry.outside !== envPositions()) {
+        this.cache.delete(key);
+        entry = undefined;
+      }
       if (entry) {
         if (entry.offset !== stmt.from || entry.line !== line) {
-          for (const m of entry.models) shiftModel(m, stmt.from - entry.offset, line - entry.line);
+          for (const m of entry.models) shiftModel(m, entry.offset, entry.offset + key.length, stmt.from - entry.offset, line - entry.line);
           entry.offset = stmt.from;
           entry.line = line;
         }
       } else {
-        entry = { models: this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant), offset: stmt.from, line };
+        const found = this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant);
+        const outside = found.some((m) => !spansWithin(m, stmt.from, stmt.to));
+        entry = { models: found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}) };
         if (!this.cache.has(key)) this.cache.set(key, entry);
       }
       used.add(entry);
@@ -272,23 +290,67 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * them would dominate re-analysis. Every span object belongs to one place
  * (`finalize` copies shared ones), so each moves exactly once.
  */
-function shiftModel(model: Model, d: number, dl: number): Model {
+/**
+ * `offset:line` of each statement, lines counted in one forward pass of its
+ * own (the Context's line cursor stays where the main loop is).
+ */
+function positionsKey(text: string, stmts: readonly SyntaxNode[]): string {
+  const parts: string[] = [];
+  let line = 0;
+  let pos = 0;
+  for (const from of stmts.map((s) => s.from).sort((a, b) => a - b)) {
+    for (let i = text.indexOf('\n', pos); i !== -1 && i < from; i = text.indexOf('\n', i + 1)) line++;
+    pos = from;
+    parts.push(`${from}:${line}`);
+  }
+  return parts.join(',');
+}
+
+/** Every span a model holds. */
+function modelSpans(model: Model): Set<Span> {
+  const spans = new Set<Span>();
+  const add = (s: Span | undefined) => void (s && spans.add(s));
+  add(model.span);
+  add(model.torch?.init);
+  add(model.torch?.initMethod?.span);
+  for (const layer of model.layers) {
+    add(layer.span);
+    add(layer.activation?.at);
+    add(layer.kernelInitializer);
+    for (const p of layer.params) add(p.current.at);
+  }
+  return spans;
+}
+
+/** Whether every span of `model` lies in [from, to]. */
+function spansWithin(model: Model, from: number, to: number): boolean {
+  for (const s of modelSpans(model)) if (s.from < from || s.to > to) return false;
+  return true;
+}
+
+/**
+ * Moves what a model holds inside its statement, once at [from, to], by `d`
+ * offsets and `dl` lines. Spans in other statements stay: the entry is only
+ * reused while those did not move. (finalize gives every span its own object,
+ * so none moves twice; no allocation per span, this runs on every keystroke.)
+ */
+function shiftModel(model: Model, from: number, to: number, d: number, dl: number): Model {
   const move = (s: Span | undefined) => {
-    if (!s) return;
+    if (!s || s.from < from || s.to > to) return;
     (s as Mutable<Span>).from += d;
     (s as Mutable<Span>).to += d;
   };
-  move(model.span);
-  move(model.torch?.init);
-  move(model.torch?.initMethod?.span);
-  (model as Mutable<Model>).line += dl;
   for (const layer of model.layers) {
-    (layer as Mutable<Layer>).line += dl;
+    if (layer.span.from >= from && layer.span.to <= to) (layer as Mutable<Layer>).line += dl;
     move(layer.span);
     move(layer.activation?.at);
     move(layer.kernelInitializer);
     for (const p of layer.params) move(p.current.at);
     for (const p of layer.problems ?? []) move(p.at);
   }
+  if (model.span.from >= from && model.span.to <= to) (model as Mutable<Model>).line += dl;
+  move(model.span);
+  move(model.torch?.init);
+  move(model.torch?.initMethod?.span);
   return model;
 }

@@ -1,14 +1,16 @@
 /**
- * Python parsing for the rest of `core`: a thin layer over `@lezer/python` that
- * adds incremental re-parsing from text edits and a few tree queries.
+ * Python parsing for the rest of `core`: a thin layer over the lezer Python
+ * parser (generated from the patched grammar in ./lezer, which reads every file
+ * CPython accepts) that adds incremental re-parsing from text edits and a few
+ * tree queries.
  *
  * Lezer trees are immutable and error-tolerant: a document that does not parse
  * still yields a tree, with error nodes (`⚠`) where the grammar gave up. Callers
  * that must refuse broken files (edits) ask {@link syntaxErrors}; read-only
  * features (hovers, lenses) work on whatever did parse.
  */
-import { parser as pythonParser } from '@lezer/python';
-import { TreeFragment, type ChangedRange, type SyntaxNode, type Tree } from '@lezer/common';
+import { parser as pythonParser } from './lezer/parser.js';
+import { NodeType, Tree, TreeBuffer, TreeFragment, type ChangedRange, type SyntaxNode } from '@lezer/common';
 
 export type { SyntaxNode, Tree } from '@lezer/common';
 
@@ -21,6 +23,22 @@ export type { SyntaxNode, Tree } from '@lezer/common';
  * 6.6k lines; re-analysis median at 1k lines 1.7 → 1.05 ms; see the README).
  */
 const parser = pythonParser.configure({ bufferLength: 256 });
+
+/**
+ * @lezer/lr forces the parse out of a construct after 300 reductions of 2,000+
+ * characters that share a start (a guard against too-deep left-nested trees).
+ * It means to count only named nodes, but terms that are no tree node at all
+ * (the skip rule that reads each blank or comment line) have no entry in the
+ * node set and count too: a block with 300 blank or comment lines past its
+ * first 2,000 characters got an error node wherever the count ran out
+ * (torch/_torch_docs.py, sympy's rubi rules). Anonymous entries for those
+ * terms make the guard skip them, as it skips other anonymous terms; they
+ * never appear in a tree.
+ */
+const maxTerm = (parser as unknown as { readonly maxTerm: number }).maxTerm;
+for (let id = parser.nodeSet.types.length; id <= maxTerm; id++) {
+  (parser.nodeSet.types as NodeType[]).push(NodeType.define({ id }));
+}
 
 /** One replacement in a document, in offsets of the text before the edit. */
 export interface TextEdit {
@@ -68,18 +86,23 @@ export class IncrementalParser {
         throw new RangeError(`overlapping or out-of-range edit at offset ${edit.offset}`);
       }
       text += this.current.slice(previousEnd, edit.offset) + edit.text;
-      changes.push({
-        fromA: edit.offset,
+      // Unchanged text between `reach` and the edit: the range grows by the
+      // same amount on both sides.
+      const back = edit.offset - reachBack(this.current, edit.offset);
+      const change = {
+        fromA: edit.offset - back,
         toA: edit.offset + edit.length,
-        fromB: edit.offset + delta,
+        fromB: edit.offset + delta - back,
         toB: edit.offset + delta + edit.text.length,
-      });
+      };
+      const last = changes[changes.length - 1];
+      if (last && change.fromA <= last.toA) changes[changes.length - 1] = { ...last, toA: change.toA, toB: change.toB };
+      else changes.push(change);
       delta += edit.text.length - edit.length;
       previousEnd = edit.offset + edit.length;
     }
     text += this.current.slice(previousEnd);
-    const base = this.parsed ? TreeFragment.addTree(this.parsed, this.fragments) : this.fragments;
-    this.fragments = TreeFragment.applyChanges(base, changes);
+    this.fragments = TreeFragment.applyChanges(this.fragments, changes);
     this.parsed = undefined;
     this.current = text;
   }
@@ -91,14 +114,74 @@ export class IncrementalParser {
     this.fragments = [];
   }
 
-  /** The tree of the current text, re-using what the last parse left valid. */
+  /**
+   * The tree of the current text, re-using what the last parse left valid.
+   * Always the tree a fresh parse gives. Lezer's error recovery depends on
+   * where a parse starts, and subtrees of a tree with errors were read under
+   * that recovery, so only an error-free tree lends fragments, and a text
+   * with a syntax error is parsed afresh (the error check visits only the
+   * nodes a parse did not reuse, see {@link hasErrorNode}).
+   */
   get tree(): Tree {
     if (!this.parsed) {
-      this.parsed = parser.parse(this.current, this.fragments);
-      this.fragments = TreeFragment.addTree(this.parsed);
+      let tree = parser.parse(this.current, this.fragments);
+      let errors = hasErrorNode(tree);
+      if (this.fragments.length > 0 && errors) {
+        tree = parser.parse(this.current);
+        errors = hasErrorNode(tree);
+      }
+      this.parsed = tree;
+      this.fragments = errors ? [] : TreeFragment.addTree(tree);
     }
     return this.parsed;
   }
+}
+
+const isLineBreak = (code: number): boolean => code === 10 || code === 13;
+const BLANK_OR_COMMENT = /^[ \t\f]*(?:#.*)?$/;
+
+/**
+ * How far back an edit at `offset` can change the tree. A block ends at the
+ * dedent before the next line with code, however many blank and comment lines
+ * lie between, so an edit on a line (its indentation included) can move the
+ * end of every block above it back to the last line with code. Lezer only
+ * re-checks the 25 characters before a change, and would otherwise reuse those
+ * blocks with their old ends (a phantom syntax error, or a statement in the
+ * wrong block). Returns the end of that last code line, or 0.
+ */
+function reachBack(text: string, offset: number): number {
+  let lineStart = offset;
+  while (lineStart > 0 && !isLineBreak(text.charCodeAt(lineStart - 1))) lineStart--;
+  for (;;) {
+    let end = lineStart;
+    while (end > 0 && isLineBreak(text.charCodeAt(end - 1))) end--;
+    let start = end;
+    while (start > 0 && !isLineBreak(text.charCodeAt(start - 1))) start--;
+    if (end === 0 || !BLANK_OR_COMMENT.test(text.slice(start, end))) return end;
+    lineStart = start;
+  }
+}
+
+/** Whether each (immutable, shared between versions) subtree holds an error node. */
+const errorMemo = new WeakMap<Tree | TreeBuffer, boolean>();
+
+/**
+ * Whether `tree` holds an error node. Subtrees that an incremental parse
+ * reused are the same objects as before and answer from a memo, so after a
+ * keystroke only the re-parsed nodes are visited.
+ */
+export function hasErrorNode(tree: Tree | TreeBuffer): boolean {
+  const known = errorMemo.get(tree);
+  if (known !== undefined) return known;
+  let found = false;
+  if (tree instanceof TreeBuffer) {
+    const { buffer, set } = tree;
+    for (let i = 0; i < buffer.length && !found; i += 4) found = set.types[buffer[i]].isError;
+  } else {
+    found = tree.type.isError || tree.children.some((child) => hasErrorNode(child as Tree | TreeBuffer));
+  }
+  errorMemo.set(tree, found);
+  return found;
 }
 
 /** A place where the parser could not follow the grammar. */
