@@ -73,7 +73,7 @@ describe('the Python grammar reads what CPython accepts', () => {
   });
 
   it('64. evaluates in arithmetic: Linear(int(base_width / 64.) * 64, 10) has fan_in 128', () => {
-    const text = 'import torch.nn as nn\nbase_width = 128\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(base_width / 64. * 64, 10)\n';
+    const text = 'import torch.nn as nn\nbase_width = 128\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(int(base_width / 64.) * 64, 10)\n';
     const [model] = new ModelAnalyzer().analyze(parsePython(text), text).models;
     assert.equal(model?.layers[0]?.fanIn, 128);
   });

@@ -6,7 +6,7 @@
  */
 import { exceeds, LIMITS } from '../limits';
 import { dottedName, type SyntaxNode } from '../python/parse';
-import { unwrap, sequenceElements } from '../python/syntax';
+import { callArgs, unwrap, sequenceElements } from '../python/syntax';
 
 /** A value the evaluator understands. */
 export type Value = number | string | boolean | null | readonly Value[];
@@ -49,7 +49,8 @@ export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scop
     case 'Number': {
       const raw = text.slice(n.from, n.to).replace(/_/g, '');
       if (/[jJ]$/.test(raw)) return undefined;
-      const value = /^0[xob]/i.test(raw) ? Number(raw) : Number(raw);
+      // Number() reads Python's 0x/0o/0b prefixes and exponents alike.
+      const value = Number(raw);
       return Number.isFinite(value) ? value : undefined;
     }
     case 'Boolean':
@@ -84,6 +85,16 @@ export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scop
       const b = evaluate(right, text, scope, depth + 1);
       if (typeof a !== 'number' || typeof b !== 'number') return undefined;
       return arithmetic(text.slice(op.from, op.to), a, b);
+    }
+    case 'CallExpression': {
+      // `int(planes * (base_width / 64.))`, as torchvision's Bottleneck writes widths: the builtin truncates toward 0.
+      const callee = n.firstChild;
+      const args = n.getChild('ArgList');
+      if (callee?.name !== 'VariableName' || text.slice(callee.from, callee.to) !== 'int' || scope.has('int') || !args) return undefined;
+      const inner = callArgs(args, text);
+      if (inner.positional.length !== 1 || inner.keywords.size > 0 || inner.hasStarred) return undefined;
+      const value = evaluate(inner.positional[0], text, scope, depth + 1);
+      return typeof value === 'number' ? Math.trunc(value) : typeof value === 'boolean' ? Number(value) : undefined;
     }
     case 'TupleExpression':
     case 'ArrayExpression': {
