@@ -91,6 +91,7 @@ test(`fuzz: ${INPUTS} mutated real files through every core entry point`, { time
         const edit = gentle ? gentleMutation(r, text) : mutation(r, text, donor);
         // Typing: a short insertion arrives one character per change event.
         const batches: TextEdit[] = edit.length === 0 && edit.text.length <= 12 && r() < 0.4 ? [...edit.text].map((c, k) => ({ offset: edit.offset + k, length: 0, text: c })) : [edit];
+        const before = text;
         for (const b of batches) {
           parser.applyEdits([b]);
           text = apply(text, b);
@@ -106,7 +107,7 @@ test(`fuzz: ${INPUTS} mutated real files through every core entry point`, { time
         if (treeShape(tree) !== treeShape(freshTree)) divergent.push(`${id} (${base.name}) step ${step}: incremental parse differs from a fresh parse`);
         else if (incremental !== freshSnapshot) divergent.push(`${id} (${base.name}) step ${step}: incremental analysis differs from a fresh one`);
         else continue;
-        dump(`${id}-step${step}-divergent`, { text, incremental, fresh: freshSnapshot });
+        dump(`${id}-step${step}-divergent`, { before, edits: JSON.stringify(batches), text, incremental, fresh: freshSnapshot, treeIncremental: treeShape(tree).replace(/ /g, '\n'), treeFresh: treeShape(freshTree).replace(/ /g, '\n') });
       }
     } catch (error) {
       exceptions.push(`${id} (${base.name}) incremental: ${error instanceof Error ? error.stack?.split('\n').slice(0, 3).join(' | ') : String(error)}`);

@@ -206,3 +206,20 @@ describe('cached models that point into other statements', () => {
     assert.equal(json(after), json(new ModelAnalyzer().analyze(parsePython(parser.text), parser.text)));
   });
 });
+
+describe('a statement reused into the wrong block', () => {
+  it('time_sequence_prediction/train.py, 51 → 1000 in forward(): the top-level `if __name__` stays at the top level (lezer reused it inside forward)', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'test/fixtures/realworld/pytorch/examples/time_sequence_prediction/train.py'), 'utf8').replace(/\s+$/, '');
+    assert.equal(text.slice(783, 784), '1');
+    const parser = new IncrementalParser(text);
+    void parser.tree;
+    parser.applyEdits([{ offset: 783, length: 1, text: '1000' }]);
+    const top = (tree: Tree) => {
+      const names: string[] = [];
+      for (let n = tree.topNode.firstChild; n; n = n.nextSibling) names.push(n.name);
+      return names;
+    };
+    assert.deepEqual(top(parser.tree), top(parsePython(parser.text)));
+    assert.equal(top(parser.tree).at(-1), 'IfStatement');
+  });
+});

@@ -120,13 +120,15 @@ export class IncrementalParser {
    * where a parse starts, and subtrees of a tree with errors were read under
    * that recovery, so only an error-free tree lends fragments, and a text
    * with a syntax error is parsed afresh (the error check visits only the
-   * nodes a parse did not reuse, see {@link hasErrorNode}).
+   * nodes a parse did not reuse, see {@link hasErrorNode}). A reused
+   * statement can also land in the wrong block (see {@link blocksAligned});
+   * that text is parsed afresh too.
    */
   get tree(): Tree {
     if (!this.parsed) {
       let tree = parser.parse(this.current, this.fragments);
       let errors = hasErrorNode(tree);
-      if (this.fragments.length > 0 && errors) {
+      if (this.fragments.length > 0 && (errors || !blocksAligned(tree, this.current))) {
         tree = parser.parse(this.current);
         errors = hasErrorNode(tree);
       }
@@ -160,6 +162,62 @@ function reachBack(text: string, offset: number): number {
     if (end === 0 || !BLANK_OR_COMMENT.test(text.slice(start, end))) return end;
     lineStart = start;
   }
+}
+
+/** Nodes that hold statements, one per line at the block's indentation. */
+const BLOCKS = new Set(['Script', 'Body', 'MatchBody']);
+/** Nodes whose children may hold blocks: the blocks and the statements (compound ones hold bodies). */
+const holdsBlocks = (name: string): boolean => BLOCKS.has(name) || name.endsWith('Statement') || name.endsWith('Definition') || name === 'MatchClause';
+/** Subtrees already checked by {@link blocksAligned} (immutable, shared between versions). */
+const alignedMemo = new WeakSet<Tree>();
+
+/** The column of `offset` when it starts its line (tabs to the next multiple of 8, as CPython), else -1. */
+function lineStartColumn(text: string, offset: number): number {
+  let start = offset;
+  while (start > 0 && !isLineBreak(text.charCodeAt(start - 1))) start--;
+  let column = 0;
+  for (let i = start; i < offset; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) column++;
+    else if (c === 9) column += 8 - (column % 8);
+    else if (c === 12) column = 0;
+    else return -1;
+  }
+  return column;
+}
+
+/**
+ * Whether every block's statements that start a line start at one column
+ * (column 0 at the top level). True of every tree a fresh parse gives for
+ * error-free text. @lezer/lr 1.4 can break it when it re-parses: a node
+ * reused from the previous tree carries the context hash it was stored with,
+ * and a statement stored right after a dedent of several levels can carry the
+ * innermost level's hash, so a re-parse of the block above takes it in before
+ * the dedent is read (a top-level `if __name__ == "__main__":` inside the
+ * method before it). Subtrees checked before are skipped (reused subtrees are
+ * the same objects), so a keystroke checks only the re-parsed nodes.
+ */
+export function blocksAligned(tree: Tree, text: string): boolean {
+  const cursor = tree.cursor();
+  const check = (): boolean => {
+    const own = cursor.tree;
+    if (own && alignedMemo.has(own)) return true;
+    const block = BLOCKS.has(cursor.name);
+    let column = block && cursor.name === 'Script' ? 0 : undefined;
+    if (cursor.firstChild()) {
+      do {
+        if (block && cursor.name !== 'Comment') {
+          const at = lineStartColumn(text, cursor.from);
+          if (at >= 0 && at !== (column ??= at)) return false;
+        }
+        if (holdsBlocks(cursor.name) && !check()) return false;
+      } while (cursor.nextSibling());
+      cursor.parent();
+    }
+    if (own) alignedMemo.add(own);
+    return true;
+  };
+  return check();
 }
 
 /** Whether each (immutable, shared between versions) subtree holds an error node. */
