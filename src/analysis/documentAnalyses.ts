@@ -27,6 +27,8 @@ interface Entry {
   parser: IncrementalParser;
   /** Keeps the models of unchanged top-level statements between versions. */
   models: ModelAnalyzer;
+  /** The document object the entry follows: a later document at the same URI (an untitled name reused) is another one. */
+  readonly document: vscode.TextDocument;
   version: number;
   analysis?: DocumentAnalysis;
 }
@@ -56,8 +58,10 @@ export class DocumentAnalyses implements vscode.Disposable {
   get(document: vscode.TextDocument): DocumentAnalysis {
     const key = document.uri.toString();
     let entry = this.entries.get(key);
-    if (!entry) {
-      entry = { parser: new IncrementalParser(document.getText()), models: new ModelAnalyzer(), version: document.version };
+    // VS Code may report a close late or not at all (untitled documents), and a
+    // new document at the same URI starts at version 1 again: follow the object.
+    if (!entry || entry.document !== document) {
+      entry = { document, parser: new IncrementalParser(document.getText()), models: new ModelAnalyzer(), version: document.version };
       this.entries.set(key, entry);
     } else if (entry.version !== document.version) {
       // Change events are followed as they come; a version we did not see means
@@ -91,7 +95,7 @@ export class DocumentAnalyses implements vscode.Disposable {
     if (event.contentChanges.length === 0) return;
     const key = event.document.uri.toString();
     const entry = this.entries.get(key);
-    if (entry) {
+    if (entry?.document === event.document) {
       entry.parser.applyEdits(
         event.contentChanges.map((c) => ({ offset: c.rangeOffset, length: c.rangeLength, text: c.text })),
       );

@@ -16,7 +16,8 @@ import { f32Bits } from '../core/torch/float';
 import { MAX_U64_SEED, MIN_TORCH_SEED } from '../core/seeds';
 import { exactTensor } from '../core/torch/exact';
 import { ExactInitError } from '../core/torch/init';
-import { ANY_REAL, bigintOption, integerOption, oneOf, parse, realOption, UsageError, type RealRange } from './usage';
+import { SCHEME_PARAMETER_RANGES } from '../core/sampling/ranges';
+import { bigintOption, integerOption, oneOf, parse, realOption, UsageError } from './usage';
 
 /** The I/O the command needs (a subset of run.ts's `CliIo`). */
 interface SampleIo {
@@ -108,20 +109,6 @@ const SPELLING: Readonly<Record<string, Readonly<Record<string, keyof typeof OPT
   TruncatedNormal: { stddev: 'std' },
 };
 
-/** The range of each numeric option (the magnitude bound keeps statistics finite). */
-const M = ANY_REAL.max;
-const RANGES: Readonly<Record<string, RealRange>> = {
-  a: ANY_REAL,
-  mean: ANY_REAL,
-  low: ANY_REAL,
-  high: ANY_REAL,
-  value: ANY_REAL,
-  gain: { min: 0, max: M },
-  std: { min: 0, max: M },
-  sparsity: { min: 0, max: 1 },
-  scale: { min: 0, max: M, above: true },
-};
-
 /** Text options and the values each accepts. */
 const CHOICES: Readonly<Record<string, readonly string[]>> = {
   mode: ['fan_in', 'fan_out'],
@@ -156,13 +143,13 @@ export function schemeFromArgs(values: Values): { scheme: InitScheme; framework:
   const framework = oneOf<Framework>('framework', values.framework, ['torch', 'keras'], kerasClass ? 'keras' : 'torch');
   const option = (key: keyof typeof OPTIONS, text: string): Value => {
     if (key === 'groups') return Number(bigintOption('groups', text, 1n, 2n ** 31n - 1n));
-    if (Object.hasOwn(RANGES, key)) return realOption(key, text, RANGES[key]);
+    if (Object.hasOwn(SCHEME_PARAMETER_RANGES, key)) return realOption(key, text, SCHEME_PARAMETER_RANGES[key as keyof typeof SCHEME_PARAMETER_RANGES]);
     // variance_scaling also weighs fans by their average.
     const choices = key === 'mode' && kerasClass === 'VarianceScaling' ? [...CHOICES.mode, 'fan_avg'] : CHOICES[key];
     return choices ? oneOf(key, text, choices, text) : text;
   };
   // Every option given is checked, whether or not this scheme reads it.
-  for (const key of ['groups', ...Object.keys(RANGES), ...Object.keys(CHOICES)] as (keyof typeof OPTIONS)[]) {
+  for (const key of ['groups', ...Object.keys(SCHEME_PARAMETER_RANGES), ...Object.keys(CHOICES)] as (keyof typeof OPTIONS)[]) {
     const text = values[key];
     if (typeof text === 'string') option(key, text);
   }

@@ -1,6 +1,7 @@
 /** Argument parsing and input reading shared by the CLI's commands: strict, bounded, one-line errors. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { LIMITS, limitText } from '../core/limits';
+import type { Range } from '../core/sampling/ranges';
 
 /** A usage error: reported as one line on stderr, exit code 2. */
 export class UsageError extends Error {}
@@ -54,21 +55,11 @@ export function bigintOption(name: string, text: string, min: bigint, max: bigin
   return value;
 }
 
-/** The range of a real-valued option; `above` excludes `min` itself. */
-export interface RealRange {
-  readonly min: number;
-  readonly max: number;
-  readonly above?: boolean;
-}
-
-/** Any real option: at most {@link LIMITS.optionMagnitude} in absolute value. */
-export const ANY_REAL: RealRange = { min: -LIMITS.optionMagnitude.value, max: LIMITS.optionMagnitude.value };
-
 /**
  * A real option written as a finite decimal (`0.1`, `-2`, `1e-3`; not `inf`,
  * `nan`, `0x10` or empty text), within `range`.
  */
-export function realOption(name: string, text: string, range: RealRange): number {
+export function realOption(name: string, text: string, range: Range): number {
   if (!DECIMAL.test(text)) throw new UsageError(`--${name} expects a decimal number, got '${text}'`);
   const x = Number(text);
   const inRange = range.above ? x > range.min : x >= range.min;

@@ -54,8 +54,6 @@ export const LIMITS = {
   sampleElements: { value: 2 ** 30, unit: 'elements', what: 'a sampled tensor' },
   /** Histogram bins. */
   bins: { value: 10_000, unit: 'bins', what: 'a histogram' },
-  /** Real-valued CLI options (`--mean`, `--std`, `--gain`, …): larger ones overflow float32 statistics. */
-  optionMagnitude: { value: 1e30, unit: 'in absolute value', what: 'real-valued options' },
   /** Values the CLI prints per tensor (`--values N`). */
   printedValues: { value: 1_000_000, unit: 'values', what: '--values' },
 } as const satisfies Record<string, Limit>;
