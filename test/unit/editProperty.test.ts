@@ -27,22 +27,13 @@ import { applyTextEdits } from '../../src/core/edits/apply';
 import { planSeed, type SeedOptions } from '../../src/core/seeding/plan';
 import { ROOT } from '../host/paths';
 import { Compiler, PYTHON } from '../fuzz/cpython';
+import { mulberry32 } from '../fuzz/random';
 
 /** Inputs per run: enough to cover every plan kind on every spelling, within the CI budget (≤ 60 s on 2 cores). */
 const INPUTS = Number(process.env.INITLENS_EDIT_INPUTS ?? 1200);
 const SEED_OPTIONS: SeedOptions = { seed: 1234, deterministic: true, warnOnly: false };
 
-/** mulberry32: a small seeded generator, so every run sees the same inputs. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const generator = mulberry32;
 
 /** Lines that make the rules and plans fire when mutated into a file. */
 const SNIPPETS = [

@@ -19,6 +19,7 @@ import { IncrementalParser, parsePython, type TextEdit, type Tree } from '../../
 import { collectImports } from '../../src/core/python/imports';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { ROOT } from '../host/paths';
+import { mulberry32 } from '../fuzz/random';
 
 const SEED = Number(process.env.INITLENS_INCREMENTAL_SEED ?? 1);
 const ROUNDS = Number(process.env.INITLENS_INCREMENTAL_ROUNDS ?? 2);
@@ -29,17 +30,7 @@ const FOLDERS = ['test/fixtures/models', 'test/fixtures/seed', 'examples', 'test
 const SLOW = /^(hover_hang|hover_lstm|tuple_doubling)/;
 const RULES = { seed: 42, deterministic: true, warnOnly: true };
 
-/** mulberry32: a small seeded PRNG (uniform in [0, 1)). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 function serializeTree(tree: Tree): string {
   const parts: string[] = [];

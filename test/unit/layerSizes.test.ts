@@ -23,6 +23,7 @@ import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { exactParameters } from '../../src/core/torch/exact';
 import { ROOT } from '../host/paths';
+import { mulberry32 } from '../fuzz/random';
 
 const PYTHON = '/usr/bin/python3';
 const HEAD = 'import torch\nimport torch.nn as nn\n';
@@ -337,14 +338,8 @@ const SLOT_VALUES = ['0', '1', '2', '3', '4', '6', '-1', '-4', '2.0', '2.5', '1e
 
 /** `count` calls from the templates, with slot values drawn by a fixed-seed generator. */
 function generatedCalls(count: number): string[] {
-  // mulberry32: 32-bit state, full period, good low and high bits.
-  let state = 12345;
-  const next = (n: number) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let x = Math.imul(state ^ (state >>> 15), 1 | state);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return Math.floor((((x ^ (x >>> 14)) >>> 0) / 2 ** 32) * n);
-  };
+  const random = mulberry32(12345);
+  const next = (n: number) => Math.floor(random() * n);
   return Array.from({ length: count }, () => `nn.${TEMPLATES[next(TEMPLATES.length)].replace(/#/g, () => SLOT_VALUES[next(SLOT_VALUES.length)])}`);
 }
 

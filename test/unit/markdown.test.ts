@@ -18,6 +18,7 @@ import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { seedReportMarkdown } from '../../src/core/seeding/report';
 import { ROOT } from '../host/paths';
+import { mulberry32 } from '../fuzz/random';
 
 const md = new MarkdownIt('default', { html: true, linkify: true });
 
@@ -30,14 +31,7 @@ const iconSafe = (rendered: string) => rendered.replace(/\$\(/g, '\\$(');
 
 /** Deterministic random strings rich in Markdown syntax (mulberry32). */
 function* randomTexts(count: number, seed: number): Generator<string> {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const next = mulberry32(seed);
   const pieces = ['[', ']', '(', ')', '!', '`', '``', '```', '*', '_', '~', '#', '>', '<', '|', '\\', '$(', '$', '&', '&amp;', '&#x41;', ':', '/', '.', '-', '+', '=', '"', "'", '@', '{', '}', '^', '%5B',
     'a', 'b', 'x', '1', ' ', '  ', '\n', '\r\n', '\r', '\t', '\u2028', 'é', '→', 'https://', 'http://', 'www.', 'command:', 'initlens.applyInit?', 'mailto:', 'a@b.co', '<img src=x>', '<script>', '](', '![](', '[x]: http://e.x'];
   for (let i = 0; i < count; i++) {

@@ -26,6 +26,7 @@ import {
   type HostMessage,
 } from '../../src/webview/protocol';
 import { ROOT } from '../host/paths';
+import { mulberry32 } from '../fuzz/random';
 
 /** A real PNG's first bytes (signature + IHDR length and type), as a data URL. */
 const PNG = `data:image/png;base64,${Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).toString('base64')}`;
@@ -182,17 +183,7 @@ describe('restoring a panel after a restart', () => {
 });
 
 describe('webview protocol fuzz', () => {
-  /** Deterministic PRNG (mulberry32). */
-  function prng(seed: number): () => number {
-    let s = seed >>> 0;
-    return () => {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-    };
-  }
+  const prng = mulberry32;
 
   const throwing = new Proxy({}, {
     get: () => { throw new Error('trap'); },

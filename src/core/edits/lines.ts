@@ -4,6 +4,7 @@
  * non-blank line ends. A line break is `\r\n`, `\n` or a lone `\r`, as for
  * CPython's tokenizer (universal newlines).
  */
+import { lineBreaks } from '../python/parse';
 
 /** Start of the line containing `offset`. */
 export function lineStart(text: string, offset: number): number {
@@ -53,12 +54,7 @@ export function splitLines(text: string): string[] {
 
 /** 0-based line of `offset`. */
 export function lineIndex(text: string, offset: number): number {
-  let line = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) line++;
-  }
-  return line;
+  return lineBreaks(text, 0, offset);
 }
 
 /** End of a block's last non-blank line (lezer spans of bodies include trailing blank lines). */

@@ -13,7 +13,7 @@
  */
 import type { Variant } from '../init/recommend';
 import { collectImports, type ImportBinding } from '../python/imports';
-import type { SyntaxNode, Tree } from '../python/parse';
+import { lineBreaks, type SyntaxNode, type Tree } from '../python/parse';
 import { same, statements, unwrap } from '../python/syntax';
 import { Context, extend } from './context';
 import { exceeds, LIMITS } from '../limits';
@@ -285,12 +285,6 @@ function toModel(draft: TorchModelDraft | KerasModelDraft, ctx: Context, variant
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * Moves a cached model by `d` characters and `dl` lines, in place: typing in
- * one class shifts every model below it, and allocating new objects for all of
- * them would dominate re-analysis. Every span object belongs to one place
- * (`finalize` copies shared ones), so each moves exactly once.
- */
-/**
  * `offset:line` of each statement, lines counted in one forward pass of its
  * own (the Context's line cursor stays where the main loop is).
  */
@@ -299,7 +293,7 @@ function positionsKey(text: string, stmts: readonly SyntaxNode[]): string {
   let line = 0;
   let pos = 0;
   for (const from of stmts.map((s) => s.from).sort((a, b) => a - b)) {
-    for (let i = text.indexOf('\n', pos); i !== -1 && i < from; i = text.indexOf('\n', i + 1)) line++;
+    line += lineBreaks(text, pos, from);
     pos = from;
     parts.push(`${from}:${line}`);
   }
@@ -329,10 +323,12 @@ function spansWithin(model: Model, from: number, to: number): boolean {
 }
 
 /**
- * Moves what a model holds inside its statement, once at [from, to], by `d`
- * offsets and `dl` lines. Spans in other statements stay: the entry is only
- * reused while those did not move. (finalize gives every span its own object,
- * so none moves twice; no allocation per span, this runs on every keystroke.)
+ * Moves what a cached model holds inside its statement [from, to] by `d`
+ * offsets and `dl` lines, in place: typing in one class shifts every model
+ * below it, and allocating new objects for all of them would dominate
+ * re-analysis. Spans in other statements stay: the entry is only reused while
+ * those did not move. (finalize gives every span its own object, so none
+ * moves twice.)
  */
 function shiftModel(model: Model, from: number, to: number, d: number, dl: number): Model {
   const move = (s: Span | undefined) => {

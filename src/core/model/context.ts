@@ -4,7 +4,7 @@
  */
 import { NONLINEARITIES, calculateGain, type Nonlinearity } from '../init/schemes';
 import { qualify, type ImportBinding } from '../python/imports';
-import { dottedName, lineColumn, type SyntaxNode } from '../python/parse';
+import { dottedName, lineBreaks, lineColumn, type SyntaxNode } from '../python/parse';
 import { argument, callArgs, type CallArgs } from '../python/syntax';
 import { evaluate, type Scope, type Value } from './evaluate';
 
@@ -37,18 +37,8 @@ export class Context {
   line(offset: number): number {
     let from = this.lastOffset;
     let line = this.lastLine;
-    // Line breaks between offset and the checkpoint: \r\n, \n or a lone \r (CPython's universal newlines).
-    const text = this.text;
-    const breaks = (a: number, b: number) => {
-      let n = 0;
-      for (let i = a; i < b && i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
-      }
-      return n;
-    };
-    if (offset < from) line -= breaks(offset, from);
-    else line += breaks(from, offset);
+    if (offset < from) line -= lineBreaks(this.text, offset, from);
+    else line += lineBreaks(this.text, from, offset);
     from = offset;
     this.lastOffset = from;
     this.lastLine = line;

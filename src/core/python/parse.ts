@@ -263,18 +263,36 @@ export function syntaxErrors(tree: Tree, text: string): SyntaxProblem[] {
   return problems;
 }
 
-/** 0-based line and column (in UTF-16 units) of `offset`; lines break at `\r\n`, `\n` or a lone `\r`, as in CPython. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 0;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
-      line++;
-      lineStart = i + 1;
-    }
+/**
+ * Line breaks in `text[from, to)`: `\r\n`, `\n` or a lone `\r`, as CPython's
+ * universal newlines count them (a `\r\n` split by `to` counts once, at its
+ * `\n`). Runs on every keystroke over the whole document, so it searches with
+ * indexOf (memchr) rather than looking at every character.
+ */
+export function lineBreaks(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  // A search for a \r that is not there would scan to the end of the text at every call.
+  if (hasCarriageReturn(text)) for (let i = text.indexOf('\r', from); i !== -1 && i < to; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) n++;
+  return n;
+}
+
+/** The last text asked about, and whether it holds a `\r` (callers ask about one document many times in a row). */
+let crText = '';
+let crFound = false;
+function hasCarriageReturn(text: string): boolean {
+  if (text !== crText) {
+    crText = text;
+    crFound = text.includes('\r');
   }
-  return { line, column: offset - lineStart };
+  return crFound;
+}
+
+/** 0-based line and column (in UTF-16 units) of `offset`; lines break as {@link lineBreaks} counts them. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const end = Math.min(offset, text.length);
+  const lineStart = Math.max(text.lastIndexOf('\n', end - 1), text.lastIndexOf('\r', end - 1)) + 1;
+  return { line: lineBreaks(text, 0, end), column: offset - lineStart };
 }
 
 /**
