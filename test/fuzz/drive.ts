@@ -94,12 +94,13 @@ export function drive(text: string): Drive {
         guard(errors, 'previewPlan', () => previewPlan(model, layer, DEFAULT_CONTROLS));
       }
     }
+    const nth = namesakes(models.models, model).indexOf(model);
     const whole = guard(errors, 'planApply', () => planApply(model, text, seeding.imports));
-    if (whole && whole.edits.length > 0) offered.push({ label: `apply ${model.name}`, edits: whole.edits, again: (t) => replanApply(t, model) });
+    if (whole && whole.edits.length > 0) offered.push({ label: `apply ${model.name}`, edits: whole.edits, again: (t) => replanApply(t, model, nth) });
     const first = model.layers.find((l) => mainParam(l)?.recommendation);
     if (first) {
       const one = guard(errors, 'planApply(layer)', () => planApply(model, text, seeding.imports, [first]));
-      if (one && one.edits.length > 0) offered.push({ label: `apply ${model.name}.${first.name}`, edits: one.edits, again: (t) => replanApply(t, model, first.name) });
+      if (one && one.edits.length > 0) offered.push({ label: `apply ${model.name}.${first.name}`, edits: one.edits, again: (t) => replanApply(t, model, nth, first.name) });
     }
   }
   const seedPlan = guard(errors, 'planSeed', () => planSeedForText(text, tree, SEED_OPTIONS));
@@ -129,9 +130,14 @@ export function drive(text: string): Drive {
   return { errors, offered };
 }
 
-function replanApply(text: string, model: Model, layerName?: string): readonly TextEdit[] {
+/** Models of one name and kind, in document order (a file may define `M` twice). */
+function namesakes(models: readonly Model[], model: Model): Model[] {
+  return models.filter((m) => m.name === model.name && m.kind === model.kind);
+}
+
+function replanApply(text: string, model: Model, nth: number, layerName?: string): readonly TextEdit[] {
   const f = fresh(text);
-  const again = f.models.models.find((m) => m.name === model.name && m.kind === model.kind);
+  const again = namesakes(f.models.models, model)[nth];
   if (!again) return [];
   try {
     const layers = layerName === undefined ? undefined : again.layers.filter((l) => l.name === layerName);

@@ -22,6 +22,13 @@ function applied(text: string, model: string, layer?: string): string {
 }
 
 describe('planApply', () => {
+  it('reaches a submodule whose OrderedDict name is no identifier through getattr, and applies once', () => {
+    const text = 'from collections import OrderedDict\nimport torch.nn as nn\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.body = nn.Sequential(OrderedDict([("conv-1", nn.Conv2d(3, 8, 3)), ("relu", nn.ReLU())]))\n\n    def forward(self, x):\n        return self.body(x)\n';
+    const once = applied(text, 'M');
+    assert.ok(once.includes('        nn.init.kaiming_normal_(getattr(self.body, "conv-1").weight, nonlinearity="relu")\n        nn.init.zeros_(getattr(self.body, "conv-1").bias)\n'), once);
+    assert.equal(applyEdits(once, plan(once, 'M', 'body.conv-1').edits), once);
+  });
+
   it('writes no init code for a recurrent stack deeper than it lists (reliability: hover_lstm_num_layers_1e6.py)', () => {
     const text = 'import torch\nimport torch.nn as nn\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.rnn = nn.LSTM(8, 8, num_layers=10**6)\n        self.fc = nn.Linear(8, 2)\n\n    def forward(self, x):\n        return self.fc(torch.relu(self.rnn(x)[0]))\n';
     assert.throws(() => plan(text, 'M', 'rnn'), (e: unknown) => e instanceof EditRefused && e.message === 'LSTM rnn stacks 1,000,000 layers; InitLens lists their tensors only up to the limit of 1,000 layers for recurrent layers listed per module, so it writes no init code for it.');

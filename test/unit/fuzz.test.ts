@@ -6,7 +6,8 @@
  *     spans included;
  *   - every edit InitLens offers on a file CPython accepts yields a file
  *     CPython accepts, and planning it again on the result changes nothing.
- * INITLENS_FUZZ_INPUTS (default 2000) and INITLENS_FUZZ_SEED replay or extend a run.
+ * INITLENS_FUZZ_INPUTS (default 2000), INITLENS_FUZZ_SEED and INITLENS_FUZZ_FROM
+ * replay or extend a run.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -22,6 +23,8 @@ import { apply, gentleMutation, mutation, rng, variant, type Random } from '../f
 
 const INPUTS = Number(process.env.INITLENS_FUZZ_INPUTS ?? 2000);
 const SEED = process.env.INITLENS_FUZZ_SEED ?? 'initlens-fuzz-1';
+/** The first input's index: INITLENS_FUZZ_FROM=K INITLENS_FUZZ_INPUTS=1 replays input K alone. */
+const FROM = Number(process.env.INITLENS_FUZZ_FROM ?? 0);
 /** A single input may take this long through every entry point; more means unbounded work. */
 const INPUT_BOUND_MS = 2000;
 
@@ -74,7 +77,7 @@ test(`fuzz: ${INPUTS} mutated real files through every core entry point`, { time
   const cases: Case[] = [];
   let edits = 0;
   const started = Date.now();
-  for (let i = 0; i < INPUTS; i++) {
+  for (let i = FROM; i < FROM + INPUTS; i++) {
     const id = `${SEED}:${i}`;
     const r = rng(id);
     const base = files[int(r, files.length)]!;

@@ -13,7 +13,7 @@ import { torchInitCall } from '../init/schemes';
 import type { ImportBinding } from '../python/imports';
 import type { TextEdit } from '../python/parse';
 import { applyTextEdits } from './apply';
-import { appendArgumentsAt, codeEnd, compoundHeader } from './code';
+import { appendArgumentsAt, codeEnd, compoundHeader, firstArgument } from './code';
 import { blockEnd, eolOf, indentOf, lineEnd, nextLineStart } from './lines';
 import { initCode, kerasInitializerExpression, paramExpression } from '../model/describe';
 import { mainParam, unlistedDepth } from '../model/layer';
@@ -93,9 +93,9 @@ function replaceExisting(text: string, from: number, to: number, lines: readonly
     const call = /init\.\w+\(/g;
     for (let m = call.exec(line); m; m = call.exec(line)) {
       if (/\s/.test(line.slice(indent, m.index))) break;
-      const after = /^\s*([^\s,)]+)\s*[,)]/.exec(line.slice(m.index + m[0].length));
+      const target = firstArgument(text, start + m.index + m[0].length, end);
       // The line is replaced up to its last code: a trailing comment stays.
-      if (after && !found.has(after[1])) found.set(after[1], { start: start + indent, end: codeEnd(text, start + indent, end) });
+      if (target && !found.has(target)) found.set(target, { start: start + indent, end: codeEnd(text, start + indent, end) });
     }
     if (end >= to) break;
   }

@@ -44,6 +44,30 @@ export function codeEnd(text: string, from: number, to: number): number {
 }
 
 /**
+ * The text of the first argument of a call whose argument list opens just
+ * before `from` (`getattr(self.head, "o()ut").weight` whole: brackets and
+ * strings nest), up to the `,` or `)` that ends it at depth 0 within `[from, to)`;
+ * undefined when none ends there.
+ */
+export function firstArgument(text: string, from: number, to: number): string | undefined {
+  let depth = 0;
+  let first = -1;
+  let end = -1;
+  scanCode(text, from, to, (start, _last, inString) => {
+    const c = text[start];
+    if (!inString && depth === 0 && (c === ',' || c === ')')) {
+      end = start;
+      return true;
+    }
+    if (first < 0) first = start;
+    if (!inString && '([{'.includes(c)) depth++;
+    if (!inString && ')]}'.includes(c)) depth--;
+    return false;
+  });
+  return end > first && first >= 0 ? text.slice(first, end).trimEnd() : undefined;
+}
+
+/**
  * `extra` (`name=value` arguments) appended to the call whose closing
  * parenthesis is at `close`: after its last argument, with a comma when one is
  * needed, and before any comment on that line.

@@ -23,10 +23,26 @@ export function count(d: Dim): string {
 
 /** The Python expression naming a layer's parameter in its model's code. */
 export function paramExpression(model: Model, layer: Layer, param: string): string {
-  if (model.kind === 'torch-sequential') return `${model.name}[${layer.name}].${param}`;
-  const path = layer.attribute ?? layer.name;
-  const parts = path.split('.').map((p, i) => (i > 0 && /^\d+$/.test(p) ? `[${p}]` : `.${p}`));
-  return `self${parts.join('')}.${param}`.replace('.[', '[');
+  const [base, path] = model.kind === 'torch-sequential' ? [model.name, layer.name] : ['self', layer.attribute ?? layer.name];
+  return `${modulePath(base, path)}.${param}`;
+}
+
+const PYTHON_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '));
+
+/**
+ * Python that reaches the submodule at a `named_modules()` path from `base`:
+ * `.name` for identifiers, `[i]` for container indices, and `getattr(..., "name")`
+ * for names that are neither (an `OrderedDict` key such as `"conv-1"` or `"class"`,
+ * which PyTorch accepts as a module name).
+ */
+function modulePath(base: string, path: string): string {
+  let expr = base;
+  for (const part of path.split('.')) {
+    if (/^\d+$/.test(part)) expr += `[${part}]`;
+    else if (/^[A-Za-z_]\w*$/.test(part) && !PYTHON_KEYWORDS.has(part)) expr += `.${part}`;
+    else expr = `getattr(${expr}, ${JSON.stringify(part)})`;
+  }
+  return expr;
 }
 
 /** The code line that applies `scheme` (PyTorch call, or Keras `kernel_initializer=` argument). */
