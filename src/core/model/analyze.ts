@@ -300,26 +300,26 @@ function positionsKey(text: string, stmts: readonly SyntaxNode[]): string {
   return parts.join(',');
 }
 
-/** Every span a model holds. */
-function modelSpans(model: Model): Set<Span> {
-  const spans = new Set<Span>();
-  const add = (s: Span | undefined) => void (s && spans.add(s));
-  add(model.span);
-  add(model.torch?.init);
-  add(model.torch?.initMethod?.span);
+/** Calls `visit` with every span a model holds (the one list shiftModel and spansWithin read). */
+function forEachSpan(model: Model, visit: (s: Span) => void): void {
+  const each = (s: Span | undefined) => void (s && visit(s));
+  each(model.span);
+  each(model.torch?.init);
+  each(model.torch?.initMethod?.span);
   for (const layer of model.layers) {
-    add(layer.span);
-    add(layer.activation?.at);
-    add(layer.kernelInitializer);
-    for (const p of layer.params) add(p.current.at);
+    each(layer.span);
+    each(layer.activation?.at);
+    each(layer.kernelInitializer);
+    for (const p of layer.params) each(p.current.at);
+    for (const p of layer.problems ?? []) each(p.at);
   }
-  return spans;
 }
 
 /** Whether every span of `model` lies in [from, to]. */
 function spansWithin(model: Model, from: number, to: number): boolean {
-  for (const s of modelSpans(model)) if (s.from < from || s.to > to) return false;
-  return true;
+  let within = true;
+  forEachSpan(model, (s) => void (within &&= s.from >= from && s.to <= to));
+  return within;
 }
 
 /**
@@ -331,22 +331,12 @@ function spansWithin(model: Model, from: number, to: number): boolean {
  * moves twice.)
  */
 function shiftModel(model: Model, from: number, to: number, d: number, dl: number): Model {
-  const move = (s: Span | undefined) => {
-    if (!s || s.from < from || s.to > to) return;
+  for (const layer of model.layers) if (layer.span.from >= from && layer.span.to <= to) (layer as Mutable<Layer>).line += dl;
+  if (model.span.from >= from && model.span.to <= to) (model as Mutable<Model>).line += dl;
+  forEachSpan(model, (s) => {
+    if (s.from < from || s.to > to) return;
     (s as Mutable<Span>).from += d;
     (s as Mutable<Span>).to += d;
-  };
-  for (const layer of model.layers) {
-    if (layer.span.from >= from && layer.span.to <= to) (layer as Mutable<Layer>).line += dl;
-    move(layer.span);
-    move(layer.activation?.at);
-    move(layer.kernelInitializer);
-    for (const p of layer.params) move(p.current.at);
-    for (const p of layer.problems ?? []) move(p.at);
-  }
-  if (model.span.from >= from && model.span.to <= to) (model as Mutable<Model>).line += dl;
-  move(model.span);
-  move(model.torch?.init);
-  move(model.torch?.initMethod?.span);
+  });
   return model;
 }
