@@ -14,12 +14,13 @@
 import type { Variant } from '../init/recommend';
 import { collectImports, type ImportBinding } from '../python/imports';
 import { lineBreaks, type SyntaxNode, type Tree } from '../python/parse';
-import { same, statements, unwrap } from '../python/syntax';
+import { statements, unwrap } from '../python/syntax';
 import { Context, extend } from './context';
-import { exceeds, LIMITS } from '../limits';
-import { evaluate, valueSize, type Scope, type Value } from './evaluate';
+import { LIMITS } from '../limits';
+import type { Scope } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, totalParams, type LayerDraft } from './layer';
+import { moduleScope } from './moduleScope';
 import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft } from './torch';
 import type { Layer, Model, ModelAnalysis, Span } from './types';
 
@@ -181,24 +182,6 @@ export class ModelAnalyzer {
 /** Statements that can define a model: classes, functions, assignments and returns. */
 function mayHoldModel(stmt: SyntaxNode): boolean {
   return stmt.name === 'ClassDefinition' || stmt.name === 'FunctionDefinition' || stmt.name === 'AssignStatement' || stmt.name === 'IfStatement' || stmt.name === 'WithStatement';
-}
-
-/** Module-level constants (`HIDDEN = 256`, `D = 4 * 64`), evaluated in order. */
-function moduleScope(top: readonly SyntaxNode[], text: string): Scope {
-  const scope = new Map<string, Value>();
-  // The scope is part of the cache key (serialized on every analysis): bounded as a whole.
-  let elements = 0;
-  for (const stmt of top) {
-    if (stmt.name !== 'AssignStatement') continue;
-    const target = stmt.firstChild;
-    const value = stmt.lastChild;
-    if (!target || !value || target.name !== 'VariableName' || same(target, value)) continue;
-    const v = evaluate(value, text, scope);
-    if (v === undefined || exceeds('scopeElements', elements + valueSize(v))) continue;
-    elements += valueSize(v);
-    scope.set(text.slice(target.from, target.to), v);
-  }
-  return scope;
 }
 
 function isKerasSubclass(cls: SyntaxNode, ctx: Context): boolean {

@@ -65,6 +65,7 @@ export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scop
     case 'VariableName':
       return scope.get(text.slice(n.from, n.to));
     case 'MemberExpression': {
+      if (n.getChild('[')) return subscript(n, text, scope, depth);
       // `self.hidden` set earlier in __init__ is in scope under its dotted name.
       const name = dottedName(n, text);
       return name ? scope.get(name.join('.')) : undefined;
@@ -86,16 +87,8 @@ export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scop
       if (typeof a !== 'number' || typeof b !== 'number') return undefined;
       return arithmetic(text.slice(op.from, op.to), a, b);
     }
-    case 'CallExpression': {
-      // `int(planes * (base_width / 64.))`, as torchvision's Bottleneck writes widths: the builtin truncates toward 0.
-      const callee = n.firstChild;
-      const args = n.getChild('ArgList');
-      if (callee?.name !== 'VariableName' || text.slice(callee.from, callee.to) !== 'int' || scope.has('int') || !args) return undefined;
-      const inner = callArgs(args, text);
-      if (inner.positional.length !== 1 || inner.keywords.size > 0 || inner.hasStarred) return undefined;
-      const value = evaluate(inner.positional[0], text, scope, depth + 1);
-      return typeof value === 'number' ? Math.trunc(value) : typeof value === 'boolean' ? Number(value) : undefined;
-    }
+    case 'CallExpression':
+      return builtinCall(n, text, scope, depth);
     case 'TupleExpression':
     case 'ArrayExpression': {
       const elements = sequenceElements(n);
@@ -114,6 +107,86 @@ export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scop
       return undefined;
   }
 }
+
+/** The scope key of a dict entry: `cfg["VGG11"]` (dict literals of string keys are in scope entry by entry). */
+export function entryKey(dict: string, key: string): string {
+  return `${dict}[${JSON.stringify(key)}]`;
+}
+
+/** `dims[0]`, `dims[-1]` of a known list or tuple; `cfg['VGG11']` of a dict literal in scope. */
+function subscript(n: SyntaxNode, text: string, scope: Scope, depth: number): Value | undefined {
+  const object = n.firstChild;
+  const open = n.getChild('[');
+  const index = open?.nextSibling;
+  if (!object || !index || index.nextSibling?.name !== ']') return undefined;
+  const key = evaluate(index, text, scope, depth + 1);
+  if (typeof key === 'string') {
+    const name = dottedName(object, text);
+    return name ? scope.get(entryKey(name.join('.'), key)) : undefined;
+  }
+  const value = evaluate(object, text, scope, depth + 1);
+  if (!Array.isArray(value) || typeof key !== 'number' || !Number.isInteger(key)) return undefined;
+  const list = value as readonly Value[];
+  return list[key < 0 ? list.length + key : key];
+}
+
+/**
+ * Builtins and math functions of constant arguments, as models write sizes:
+ * `int(planes * (base_width / 64.))` (torchvision), `int(np.prod(img_shape))`
+ * (PyTorch-GAN), `0.02 / math.sqrt(2 * n_layer)` (nanoGPT), `len(dims)`,
+ * `max(1, c // 16)`. A name the file binds itself (`int = ...`) is not the builtin.
+ */
+function builtinCall(n: SyntaxNode, text: string, scope: Scope, depth: number): Value | undefined {
+  const callee = n.firstChild;
+  const list = n.getChild('ArgList');
+  if (!callee || !list) return undefined;
+  const name = callee.name === 'VariableName' || callee.name === 'MemberExpression' ? text.slice(callee.from, callee.to).replace(/\s+/g, '') : '';
+  const fn = BUILTINS[name];
+  if (!fn || scope.has(name.split('.')[0])) return undefined;
+  const inner = callArgs(list, text);
+  if (inner.keywords.size > 0 || inner.hasStarred || inner.positional.length === 0) return undefined;
+  const args: Value[] = [];
+  for (const a of inner.positional) {
+    const v = evaluate(a, text, scope, depth + 1);
+    if (v === undefined) return undefined;
+    args.push(v);
+  }
+  const r = fn(args);
+  return typeof r === 'number' && !Number.isFinite(r) ? undefined : r;
+}
+
+const numbers = (args: readonly Value[]): number[] | undefined => {
+  const flat = args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly Value[]) : args;
+  return flat.every((v) => typeof v === 'number' || typeof v === 'boolean') ? flat.map(Number) : undefined;
+};
+const unary = (f: (x: number) => number) => (args: readonly Value[]) => (args.length === 1 && (typeof args[0] === 'number' || typeof args[0] === 'boolean') ? f(Number(args[0])) : undefined);
+const productOf = (args: readonly Value[]) => (args.length === 1 ? numbers(args)?.reduce((a, b) => a * b, 1) : undefined);
+const sqrt = unary((x) => (x >= 0 ? Math.sqrt(x) : NaN));
+
+const BUILTINS: Readonly<Record<string, (args: readonly Value[]) => Value | undefined>> = {
+  // The builtin truncates toward 0.
+  int: unary(Math.trunc),
+  float: unary((x) => x),
+  abs: unary(Math.abs),
+  len: (args) => (args.length === 1 && (Array.isArray(args[0]) || typeof args[0] === 'string') ? (args[0] as readonly Value[] | string).length : undefined),
+  max: (args) => {
+    const xs = numbers(args);
+    return xs && xs.length > 0 ? Math.max(...xs) : undefined;
+  },
+  min: (args) => {
+    const xs = numbers(args);
+    return xs && xs.length > 0 ? Math.min(...xs) : undefined;
+  },
+  sum: (args) => (args.length === 1 ? numbers(args)?.reduce((a, b) => a + b, 0) : undefined),
+  'math.sqrt': sqrt,
+  'np.sqrt': sqrt,
+  'numpy.sqrt': sqrt,
+  'math.ceil': unary(Math.ceil),
+  'math.floor': unary(Math.floor),
+  'math.prod': productOf,
+  'np.prod': productOf,
+  'numpy.prod': productOf,
+};
 
 function arithmetic(op: string, a: number, b: number): number | undefined {
   switch (op) {

@@ -124,6 +124,9 @@ function activationFor(draft: LayerDraft, spec: ParamSpec): Activation | undefin
   return draft.activation?.activation;
 }
 
+/** Schemes whose std and bounds are the same for every shape. */
+const SHAPE_FREE: ReadonlySet<string> = new Set(['uniform', 'normal', 'trunc_normal', 'constant', 'ones', 'zeros']);
+
 /** Completes a draft: inits in effect, recommendations, numbers. */
 export function finalize(draft: LayerDraft, variant: Variant): Layer {
   const framework = draft.spec.framework;
@@ -142,7 +145,9 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     const numeric = shape && elements !== 0n ? shape : undefined;
     const recommendation = invalid ? undefined : recommend(framework, spec.kind, activationFor(draft, spec), variant);
     const recommended = recommendation && numeric ? safeResolve(() => resolveInit(recommendation.scheme, numeric, framework)) : undefined;
-    const resolved = current.scheme && numeric ? safeResolve(() => resolveInit(current.scheme as NonNullable<typeof current.scheme>, numeric, framework)) : undefined;
+    // A scheme whose numbers do not depend on the shape (normal_(0, 0.02)) has them with the shape unknown.
+    const shapeFree = !numeric && !invalid && elements === undefined && current.scheme && SHAPE_FREE.has(current.scheme.kind);
+    const resolved = current.scheme && (numeric || shapeFree) ? safeResolve(() => resolveInit(current.scheme as NonNullable<typeof current.scheme>, numeric ?? [], framework)) : undefined;
     const agreesNow = recommendation && current.scheme ? agrees(current.scheme, recommendation.scheme, shape, framework) : undefined;
     return {
       ...spec,

@@ -1,0 +1,171 @@
+/**
+ * What a module's top level gives the models defined in it: constants
+ * (`HIDDEN = 256`, `D = 4 * 64`), dict literals entry by entry (`cfg['VGG11']`),
+ * argparse defaults (`opt.latent_dim` after `opt = parser.parse_args()`), and
+ * config classes (`@dataclass class GPTConfig: n_embd: int = 768`) whose
+ * defaults a model's `config` parameter reads.
+ */
+import { exceeds } from '../limits';
+import type { SyntaxNode } from '../python/parse';
+import { callArgs, same, statements, stringValue, unwrap } from '../python/syntax';
+import { entryKey, evaluate, valueSize, type Scope, type Value } from './evaluate';
+
+/** A class of the file that only holds settings: its attribute defaults. */
+export interface ConfigClass {
+  readonly name: string;
+  readonly fields: ReadonlyMap<string, Value>;
+}
+
+/** Top-level statements, and those of `if __name__ == "__main__":` blocks, in order. */
+function* moduleStatements(top: readonly SyntaxNode[], text: string): Generator<SyntaxNode> {
+  for (const stmt of top) {
+    yield stmt;
+    if (stmt.name === 'IfStatement' && /^if\s+__name__\s*==/.test(text.slice(stmt.from, stmt.from + 40))) {
+      const body = stmt.getChild('Body');
+      if (body) yield* statements(body);
+    }
+  }
+}
+
+/** Module-level names, evaluated in order; bounded as a whole (the scope is part of the analysis cache key). */
+export function moduleScope(top: readonly SyntaxNode[], text: string): Scope {
+  const scope = new Map<string, Value>();
+  let elements = 0;
+  const set = (name: string, v: Value) => {
+    if (exceeds('scopeElements', elements + valueSize(v))) return;
+    elements += valueSize(v);
+    scope.set(name, v);
+  };
+  /** argparse parsers of the module: variable → (dest → default). */
+  const parsers = new Map<string, Map<string, Value>>();
+  for (const stmt of moduleStatements(top, text)) {
+    if (stmt.name === 'ExpressionStatement') {
+      const arg = addArgument(stmt, text, scope, parsers);
+      if (arg) arg.parser.set(arg.dest, arg.value);
+      continue;
+    }
+    if (stmt.name !== 'AssignStatement') continue;
+    const target = stmt.firstChild;
+    const value = stmt.lastChild;
+    if (!target || !value || target.name !== 'VariableName' || same(target, value)) continue;
+    const name = text.slice(target.from, target.to);
+    const node = unwrap(value);
+    if (node.name === 'CallExpression' && /(^|\.)ArgumentParser$/.test(calleeText(node, text))) {
+      parsers.set(name, new Map());
+      continue;
+    }
+    // opt = parser.parse_args() / args, unknown = parser.parse_known_args()
+    const parsed = /^(\w+)\.parse_(known_)?args$/.exec(node.name === 'CallExpression' ? calleeText(node, text) : '');
+    if (parsed && parsers.has(parsed[1]) && (!parsed[2] || target.nextSibling?.name === ',')) {
+      for (const [dest, v] of parsers.get(parsed[1]) ?? []) set(`${name}.${dest}`, v);
+      continue;
+    }
+    if (node.name === 'DictionaryExpression') {
+      for (const [key, v] of dictEntries(node, text, scope)) set(entryKey(name, key), v);
+      continue;
+    }
+    const v = evaluate(value, text, scope);
+    if (v !== undefined) set(name, v);
+    else scope.delete(name);
+  }
+  return scope;
+}
+
+function calleeText(call: SyntaxNode, text: string): string {
+  const callee = call.firstChild;
+  return callee ? text.slice(callee.from, callee.to).replace(/\s+/g, '') : '';
+}
+
+/** `{'VGG11': [64, 'M', ...], ...}`: the string-keyed entries whose values evaluate. */
+function dictEntries(node: SyntaxNode, text: string, scope: Scope): [string, Value][] {
+  const out: [string, Value][] = [];
+  let key: string | undefined;
+  let expectKey = true;
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    if (c.name === '{' || c.name === '}' || c.name === ':') continue;
+    if (c.name === ',') {
+      expectKey = true;
+      key = undefined;
+      continue;
+    }
+    if (expectKey) {
+      key = c.name === 'String' ? stringValue(c, text) : undefined;
+      expectKey = false;
+    } else if (key !== undefined) {
+      const v = evaluate(c, text, scope);
+      if (v !== undefined) out.push([key, v]);
+    }
+  }
+  return out;
+}
+
+/** `parser.add_argument('--latent_dim', type=int, default=100)`: the parser, the destination and the default. */
+function addArgument(stmt: SyntaxNode, text: string, scope: Scope, parsers: ReadonlyMap<string, Map<string, Value>>): { parser: Map<string, Value>; dest: string; value: Value } | undefined {
+  const call = stmt.firstChild;
+  if (call?.name !== 'CallExpression') return undefined;
+  const m = /^(\w+)\.add_argument$/.exec(calleeText(call, text));
+  const parser = m ? parsers.get(m[1]) : undefined;
+  const list = call.getChild('ArgList');
+  if (!parser || !list) return undefined;
+  const args = callArgs(list, text);
+  const flags = args.positional.map((n) => stringValue(n, text)).filter((f): f is string => f !== undefined);
+  const destNode = args.keywords.get('dest');
+  const long = flags.find((f) => f.startsWith('--')) ?? flags.find((f) => !f.startsWith('-')) ?? flags[0];
+  const dest = destNode ? stringValue(destNode, text) : long?.replace(/^-+/, '').replace(/-/g, '_');
+  if (!dest) return undefined;
+  const action = args.keywords.get('action');
+  const actionName = action ? stringValue(action, text) : undefined;
+  const defaultNode = args.keywords.get('default');
+  let value: Value | undefined;
+  if (defaultNode) value = evaluate(defaultNode, text, scope);
+  else if (actionName === 'store_true') value = false;
+  else if (actionName === 'store_false') value = true;
+  else value = null; // argparse's default
+  if (value === undefined) return undefined;
+  // `type=int` converts a string default, as argparse does.
+  const type = args.keywords.get('type');
+  const typeName = type ? text.slice(type.from, type.to) : '';
+  if (typeof value === 'string' && (typeName === 'int' || typeName === 'float')) {
+    const n = Number(value);
+    if (!Number.isFinite(n) || (typeName === 'int' && !Number.isInteger(n))) return undefined;
+    value = n;
+  }
+  return { parser, dest, value };
+}
+
+/**
+ * Settings classes of the file: `@dataclass` classes and NamedTuples (annotated
+ * fields with defaults), and plain classes of class-level constants, none of
+ * them deriving from a module class. A field without a default leaves the class
+ * out (its instances need a value the file does not give).
+ */
+export function configClasses(top: readonly SyntaxNode[], text: string, scope: Scope, moduleClasses: ReadonlySet<string>): ConfigClass[] {
+  const out: ConfigClass[] = [];
+  for (const stmt of top) {
+    const cls = stmt.name === 'DecoratedStatement' ? stmt.getChild('ClassDefinition') : stmt.name === 'ClassDefinition' ? stmt : null;
+    const nameNode = cls?.getChild('VariableName');
+    const body = cls?.getChild('Body');
+    if (!cls || !nameNode || !body) continue;
+    const name = text.slice(nameNode.from, nameNode.to);
+    if (moduleClasses.has(name)) continue;
+    const fields = new Map<string, Value>();
+    let complete = true;
+    let methods = false;
+    for (const s of statements(body)) {
+      if (s.name === 'FunctionDefinition' || s.name === 'DecoratedStatement') {
+        methods = true;
+        continue;
+      }
+      if (s.name !== 'AssignStatement') continue;
+      const target = s.firstChild;
+      if (target?.name !== 'VariableName') continue;
+      const value = s.getChild('AssignOp')?.nextSibling;
+      const v = value ? evaluate(value, text, scope) : undefined;
+      if (v === undefined) complete = false;
+      else fields.set(text.slice(target.from, target.to), v);
+    }
+    // A class with methods and no fields is not a settings class.
+    if (complete && fields.size > 0 && !(methods && fields.size === 0)) out.push({ name, fields });
+  }
+  return out;
+}
