@@ -30,6 +30,12 @@ export const LIMITS = {
   scopeElements: { value: 100_000, unit: 'elements', what: 'all module constants together' },
   /** Nesting of one evaluated constant's tuples and lists. */
   constantDepth: { value: 32, unit: 'levels', what: 'module constants' },
+  /** Contexts (distinct sets of constructor arguments) a class of the file is analyzed in; beyond them, its numbers stay symbolic. */
+  classContexts: { value: 16, unit: 'contexts', what: 'constructor contexts per class' },
+  /** Classes built inside classes that the module tree follows, from a root model down. */
+  treeDepth: { value: 12, unit: 'levels', what: 'the module tree' },
+  /** Class analyses (a class in one context) per document. */
+  treeAnalyses: { value: 512, unit: 'class analyses', what: 'the module tree of a document' },
   /** The largest layer size InitLens computes with, so that every count and fan is an exact integer (2^53 − 1). */
   layerSize: { value: Number.MAX_SAFE_INTEGER, unit: 'per dimension', what: 'layer sizes' },
   /** Recurrent layers whose parameters are listed one by one; all of them are counted. */

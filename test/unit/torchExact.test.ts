@@ -102,7 +102,7 @@ describe('exactParameters: models from source, against PyTorch', () => {
     const text = [
       'import torch', 'import torch.nn as nn', '', 'class Net(nn.Module):', '    def __init__(self, width):', '        super().__init__()',
       '        self.a = nn.Linear(4, 4)', '        self.b = nn.Linear(4, width)', '        self.c = nn.Linear(4, 4)', '        nn.init.trunc_normal_(self.a.weight, std=0.02)', '',
-      'torch.manual_seed(0)', 'net = Net(8)', '',
+      'torch.manual_seed(0)', 'net = Net(int(sys.argv[1]))', '',
     ].join('\n');
     const { models } = analyze(text);
     const params = exactParameters(models[0], 0n);
@@ -113,6 +113,12 @@ describe('exactParameters: models from source, against PyTorch', () => {
     assert.equal(byName.get('b.weight')!.exact, false);
     assert.match(byName.get('b.weight')!.reason!, /width|not known/);
     assert.equal(byName.get('c.weight')!.exact, false, 'after an unknown size the stream position is unknown');
+    // Built as Net(8), the width is known where the model is built (the module tree), and so are b and c.
+    const built = analyze(text.replace('Net(int(sys.argv[1]))', 'Net(8)')).models[0];
+    const known = new Map(exactParameters(built, 0n).map((p) => [p.name, p]));
+    assert.equal(known.get('b.weight')!.exact, true);
+    assert.deepEqual(known.get('b.weight')!.shape, [8, 4]);
+    assert.equal(known.get('c.weight')!.exact, true);
   });
 
   it('findTorchSeed: literal seeds only, before the model, no draws in between; other draws in __init__', () => {

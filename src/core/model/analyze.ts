@@ -14,14 +14,20 @@
 import type { Variant } from '../init/recommend';
 import { collectImports, type ImportBinding } from '../python/imports';
 import { lineBreaks, type SyntaxNode, type Tree } from '../python/parse';
-import { statements, unwrap } from '../python/syntax';
+import { descendants, statements, unwrap } from '../python/syntax';
 import { Context, extend } from './context';
 import { LIMITS } from '../limits';
 import type { Scope } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
-import { finalize, totalParams, type LayerDraft } from './layer';
+import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { moduleScope } from './moduleScope';
-import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft } from './torch';
+import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
+import { torchModule } from './activations';
+import { lookupLayer } from './catalog';
+import { bindCall } from './context';
+import type { InitRule } from './inits';
+import { configClasses, type ConfigClass } from './moduleScope';
+import { bindArguments, classSignature, commonContext, contextKey, defaultContext, planTree, type ClassContext, type ClassContexts, type ClassSignature, type Site } from './tree';
 import type { Layer, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
@@ -39,6 +45,9 @@ const KERAS_MODEL_BASES = ['Model', 'models.Model'];
 
 interface CacheEntry {
   readonly models: readonly Model[];
+  /** Module classes: the classes it builds in this context, and its init rules (their spans move with the entry). */
+  readonly sites?: readonly Site[];
+  readonly rules?: readonly InitRule[];
   /** Where the statement was when its models' positions were last set. */
   offset: number;
   line: number;
@@ -55,6 +64,13 @@ interface CacheEntry {
 export class ModelAnalyzer {
   /** Models per top-level statement text, valid for one module environment. */
   private cache = new Map<string, CacheEntry>();
+  /** Module classes: class text → context key → entry. */
+  private classCache = new Map<string, Map<string, CacheEntry>>();
+  private signatureCache = new Map<string, ClassSignature>();
+  private readonly liveSignatures = new Set<string>();
+  /** Module-level constructions and class references, by statement text. */
+  private siteCache = new Map<string, readonly Site[] | readonly string[]>();
+  private readonly liveSites = new Set<string>();
   private cacheEnv = '';
 
   /**
@@ -90,6 +106,15 @@ export class ModelAnalyzer {
     }
     const classes = top.filter((s) => s.name === 'ClassDefinition');
     const torchClasses = torchModuleClasses(classes, ctx);
+    // The module tree holds each module class's last definition (a later `class X` rebinds the name).
+    const treeClasses = new Map<string, SyntaxNode>();
+    for (const c of classes) {
+      const n = c.getChild('VariableName');
+      if (n && torchClasses.has(ctx.slice(n))) treeClasses.set(ctx.slice(n), c);
+    }
+    const signatures = new Map<string, ClassSignature>();
+    for (const [name, node] of treeClasses) signatures.set(name, this.signature(name, node, ctx));
+    const configs = configClasses(top, text, scope, torchClasses);
     const env = [
       imports.map((b) => `${b.local}=${b.target}`).join(','),
       JSON.stringify([...scope]),
@@ -97,11 +122,15 @@ export class ModelAnalyzer {
       [...functions.values()].map((f) => ctx.slice(f)).join('\n'),
       applies.map((a) => ctx.slice(a)).join('\n'),
       adds.map((a) => ctx.slice(a)).join('\n'),
+      JSON.stringify(configs.map((c) => [c.name, [...c.fields]])),
+      JSON.stringify([...signatures.values()].map((g) => [g.name, g.params, [...g.defaults]])),
       variant,
     ].join('\u0001');
 
     if (env !== this.cacheEnv) {
       this.cache.clear();
+      this.classCache.clear();
+      this.siteCache.clear();
       this.cacheEnv = env;
     }
     // Entries are updated in place (offset, line) and unused ones dropped at the
@@ -110,23 +139,91 @@ export class ModelAnalyzer {
     const models: Model[] = [];
     let envKey: string | undefined;
     const envPositions = () => (envKey ??= positionsKey(text, [...functions.values(), ...applies, ...adds]));
+    const place = (entry: CacheEntry, stmt: SyntaxNode, key: string, line: number) => {
+      if (entry.offset === stmt.from && entry.line === line) return;
+      const from = entry.offset;
+      const to = from + key.length;
+      const d = stmt.from - from;
+      for (const m of entry.models) shiftModel(m, from, to, d, line - entry.line);
+      for (const rule of entry.rules ?? []) if (rule.init.at) shiftSpan(rule.init.at, from, to, d);
+      entry.offset = stmt.from;
+      entry.line = line;
+    };
+    const reusable = (entry: CacheEntry | undefined) => entry !== undefined && !used.has(entry) && (entry.outside === undefined || entry.outside === envPositions());
+
+    // The module tree: constructions at module level are roots; a class no other
+    // class mentions is a root with its defaults; the rest get their contexts from
+    // the classes that build them.
+    const configMap = new Map(configs.map((c) => [c.name, c]));
+    const roots = new Map<string, ClassContext[]>();
+    const referenced = new Set<string>();
+    const referencedBy = new Map<string, Set<string>>();
+    for (const stmt of top) {
+      if (stmt.name === 'ClassDefinition') {
+        const own = stmt.getChild('VariableName');
+        const ownName = own ? ctx.slice(own) : '';
+        for (const r of this.references(stmt, ctx, signatures)) {
+          if (r === ownName) continue;
+          referenced.add(r);
+          const by = referencedBy.get(r) ?? new Set<string>();
+          by.add(ownName);
+          referencedBy.set(r, by);
+        }
+        continue;
+      }
+      if (!mayBuild(stmt)) continue;
+      for (const site of this.moduleSites(stmt, ctx, signatures, configMap)) {
+        const list = roots.get(site.className) ?? [];
+        list.push({ binding: site.binding, inherited: [], label: site.path });
+        roots.set(site.className, list);
+        for (const [, ref] of site.binding.refs) referenced.add(ref);
+      }
+    }
+    for (const [name, sig] of signatures) if (!referenced.has(name) && !roots.has(name)) roots.set(name, [defaultContext(sig, configs)]);
+    const treeOptions = { classes: signatures, configs: configMap };
+    const inContext = (name: string, context: ClassContext, key: string): CacheEntry => {
+      const stmt = treeClasses.get(name) as SyntaxNode;
+      const text = ctx.slice(stmt);
+      const line = ctx.line(stmt.from);
+      let byContext = this.classCache.get(text);
+      if (!byContext) this.classCache.set(text, (byContext = new Map()));
+      let entry = byContext.get(key);
+      // Asked again in the same analysis (the tree, then the output): the same entry.
+      if (entry && used.has(entry)) return entry;
+      if (entry && !reusable(entry)) entry = undefined;
+      if (entry) place(entry, stmt, text, line);
+      else {
+        const found = this.classModels(stmt, ctx, functions, applies, variant, { ...treeOptions, context });
+        const outside = found.models.some((m) => !spansWithin(m, stmt.from, stmt.to));
+        entry = { ...found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}) };
+        byContext.set(key, entry);
+      }
+      used.add(entry);
+      return entry;
+    };
+    const planned = planTree(signatures, roots, configs, (name, context, key) => {
+      const entry = inContext(name, context, key);
+      return { sites: entry.sites ?? [], rules: entry.rules ?? [] };
+    }, referencedBy);
+
     for (const stmt of top) {
       if (!mayHoldModel(stmt)) continue;
+      const own = stmt.name === 'ClassDefinition' ? stmt.getChild('VariableName') : null;
+      const name = own ? ctx.slice(own) : undefined;
+      if (name !== undefined && treeClasses.get(name) === stmt) {
+        const found = planned.get(name);
+        if (found) for (const m of this.treeModels(name, found, inContext)) models.push(m);
+        continue;
+      }
       const key = ctx.slice(stmt);
       const line = ctx.line(stmt.from);
       let entry = this.cache.get(key);
-      if (entry && used.has(entry)) entry = undefined; // the same text twice: analyze the second copy itself
-      if (entry && entry.outside !== undefined && entry.outside !== envPositions()) {
-        this.cache.delete(key);
+      if (!reusable(entry)) {
+        if (entry && !used.has(entry)) this.cache.delete(key);
         entry = undefined;
       }
-      if (entry) {
-        if (entry.offset !== stmt.from || entry.line !== line) {
-          for (const m of entry.models) shiftModel(m, entry.offset, entry.offset + key.length, stmt.from - entry.offset, line - entry.line);
-          entry.offset = stmt.from;
-          entry.line = line;
-        }
-      } else {
+      if (entry) place(entry, stmt, key, line);
+      else {
         const found = this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant);
         const outside = found.some((m) => !spansWithin(m, stmt.from, stmt.to));
         entry = { models: found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}) };
@@ -136,8 +233,123 @@ export class ModelAnalyzer {
       for (const m of entry.models) models.push(m);
     }
     for (const [key, entry] of this.cache) if (!used.has(entry)) this.cache.delete(key);
+    for (const [key, byContext] of this.classCache) {
+      for (const [k, entry] of byContext) if (!used.has(entry)) byContext.delete(k);
+      if (byContext.size === 0) this.classCache.delete(key);
+    }
+    for (const key of this.signatureCache.keys()) if (!this.liveSignatures.has(key)) this.signatureCache.delete(key);
+    this.liveSignatures.clear();
+    for (const key of this.siteCache.keys()) if (!this.liveSites.has(key)) this.siteCache.delete(key);
+    this.liveSites.clear();
     if (tree.length < text.length) notes.push('Parts of this file were not parsed.');
     return { models, notes };
+  }
+
+  /** A class's constructor signature, cached by the class's text. */
+  private signature(name: string, cls: SyntaxNode, ctx: Context): ClassSignature {
+    const text = ctx.slice(cls);
+    this.liveSignatures.add(text);
+    let sig = this.signatureCache.get(text);
+    if (!sig) {
+      const body = cls.getChild('Body');
+      const init = body ? statements(body).find((s) => s.name === 'FunctionDefinition' && s.getChild('VariableName') && ctx.slice(s.getChild('VariableName') as SyntaxNode) === '__init__') : undefined;
+      sig = classSignature(name, init, text, ctx);
+      this.signatureCache.set(text, sig);
+    }
+    return sig;
+  }
+
+  /** Module classes a class mentions (builds, or passes on as an argument), cached by its text with the signatures. */
+  private references(cls: SyntaxNode, ctx: Context, signatures: ReadonlyMap<string, ClassSignature>): readonly string[] {
+    const text = ctx.slice(cls);
+    const key = `r\u0002${text}`;
+    this.liveSites.add(key);
+    let found = this.siteCache.get(key) as readonly string[] | undefined;
+    if (!found) {
+      const names = new Set<string>();
+      for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (signatures.has(m[0])) names.add(m[0]);
+      found = [...names];
+      this.siteCache.set(key, found);
+    }
+    return found;
+  }
+
+  /** Constructions of module classes in a top-level statement or function (`model = ViT(dim=1024, ...)`, `def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`). */
+  private moduleSites(stmt: SyntaxNode, ctx: Context, signatures: ReadonlyMap<string, ClassSignature>, configs: ReadonlyMap<string, ConfigClass>): readonly Site[] {
+    const text = ctx.slice(stmt);
+    const key = `s\u0002${text}`;
+    this.liveSites.add(key);
+    let found = this.siteCache.get(key) as readonly Site[] | undefined;
+    if (!found) {
+      const sites: Site[] = [];
+      const scope = stmt.name === 'FunctionDefinition' ? extend(ctx.moduleScope, parameters(stmt, ctx, ctx.moduleScope).defaults) : ctx.moduleScope;
+      const refOf = (node: SyntaxNode) => {
+        const name = ctx.slice(node).replace(/\s+/g, '');
+        if (signatures.has(name)) return name;
+        const q = ctx.qualified(node);
+        return q && (lookupLayer(q) || torchModule(q, () => undefined)) ? q : undefined;
+      };
+      for (const call of descendants(stmt, 'CallExpression')) {
+        const callee = call.firstChild;
+        const sig = callee?.name === 'VariableName' ? signatures.get(ctx.slice(callee)) : undefined;
+        const bound = sig && bindCall(call, ctx, scope);
+        if (!sig || !bound) continue;
+        const shown = ctx.slice(call).replace(/\s+/g, ' ');
+        sites.push({ className: sig.name, path: shown.length > 60 ? `${shown.slice(0, 59)}…)` : shown, binding: bindArguments(bound, sig, scope, ctx, configs, refOf) });
+        if (sites.length >= LIMITS.classContexts.value) break;
+      }
+      found = sites;
+      this.siteCache.set(key, found);
+    }
+    return found;
+  }
+
+  /** One module class in one context: its model, the classes it builds, its init rules. */
+  private classModels(stmt: SyntaxNode, ctx: Context, functions: ReadonlyMap<string, SyntaxNode>, applies: readonly SyntaxNode[], variant: Variant, tree: TreeOptions): Pick<CacheEntry, 'models' | 'sites' | 'rules'> {
+    try {
+      const result = analyzeTorchClass(stmt, ctx, functions, tree);
+      if (!result) return { models: [], sites: [], rules: [] };
+      for (const apply of applies) moduleApply(apply, result.draft, ctx, functions);
+      // Rules are shifted with the entry: each entry owns its spans.
+      const rules = result.rules.map((r) => ({ ...r, init: { ...r.init, ...(r.init.at ? { at: { ...r.init.at } } : {}) } }));
+      return { models: [toModel(result.draft, ctx, variant)], sites: result.sites, rules };
+    } catch (error) {
+      // A construct the analysis mishandles must not take the other models down.
+      if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+      return { models: [], sites: [], rules: [] };
+    }
+  }
+
+  /**
+   * The model shown for a class: its one context's, or what its contexts share
+   * with every context's numbers listed per layer.
+   */
+  private treeModels(name: string, found: ClassContexts, inContext: (name: string, context: ClassContext, key: string) => CacheEntry): readonly Model[] {
+    const described = found.contexts.map(({ context, count }) => ({ label: context.label, count }));
+    if (found.contexts.length === 1 && !found.overflow) {
+      const [{ context, key }] = found.contexts;
+      const { models } = inContext(name, context, key);
+      const own = context.label === 'defaults' && context.binding.values.length === 0;
+      for (const m of models) {
+        if (own) delete m.contexts;
+        else m.contexts = described;
+      }
+      return models;
+    }
+    const common = commonContext(found.contexts.map((c) => c.context));
+    const { models } = inContext(name, common, contextKey(common));
+    const each = found.contexts.map(({ context, key, count }) => ({ label: context.label, count, layers: new Map((inContext(name, context, key).models[0]?.layers ?? []).map((l) => [l.name, l])) }));
+    for (const m of models) {
+      m.contexts = described;
+      for (const layer of m.layers) {
+        layer.contexts = each.flatMap(({ label, count, layers }) => {
+          const l = layers.get(layer.name);
+          const main = l ? mainParam(l) : undefined;
+          return l ? [{ label, count, ...(l.fanIn !== undefined ? { fanIn: l.fanIn } : {}), ...(l.fanOut !== undefined ? { fanOut: l.fanOut } : {}), ...(main ? { init: main.current.label, ...(main.resolved ? { std: main.resolved.std } : {}) } : {}) }] : [];
+        });
+      }
+    }
+    return models;
   }
 
   private statementModels(
@@ -154,7 +366,8 @@ export class ModelAnalyzer {
       if (stmt.name === 'ClassDefinition') {
         const name = stmt.getChild('VariableName');
         if (name && torchClasses.has(ctx.slice(name))) {
-          const draft = analyzeTorchClass(stmt, ctx, functions);
+          // An earlier definition of a name a later class rebinds: on its own, with its defaults.
+          const draft = analyzeTorchClass(stmt, ctx, functions)?.draft;
           if (draft) {
             for (const apply of applies) moduleApply(apply, draft, ctx, functions);
             drafts.push(draft);
@@ -177,6 +390,11 @@ export class ModelAnalyzer {
     }
     return drafts.map((d) => toModel(d, ctx, variant));
   }
+}
+
+/** Top-level statements that can build a module class (`model = Net()`, `def ResNet18(): return ResNet(...)`, `if __name__ == ...:`). */
+function mayBuild(stmt: SyntaxNode): boolean {
+  return stmt.name !== 'ImportStatement' && stmt.name !== 'ImportFromStatement' && stmt.name !== 'DecoratedStatement';
 }
 
 /** Statements that can define a model: classes, functions, assignments and returns. */
@@ -265,8 +483,6 @@ function toModel(draft: TorchModelDraft | KerasModelDraft, ctx: Context, variant
   return model;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 /**
  * `offset:line` of each statement, lines counted in one forward pass of its
  * own (the Context's line cursor stays where the main loop is).
@@ -313,13 +529,15 @@ function spansWithin(model: Model, from: number, to: number): boolean {
  * those did not move. (finalize gives every span its own object, so none
  * moves twice.)
  */
+function shiftSpan(s: Span, from: number, to: number, d: number): void {
+  if (s.from < from || s.to > to) return;
+  s.from += d;
+  s.to += d;
+}
+
 function shiftModel(model: Model, from: number, to: number, d: number, dl: number): Model {
-  for (const layer of model.layers) if (layer.span.from >= from && layer.span.to <= to) (layer as Mutable<Layer>).line += dl;
-  if (model.span.from >= from && model.span.to <= to) (model as Mutable<Model>).line += dl;
-  forEachSpan(model, (s) => {
-    if (s.from < from || s.to > to) return;
-    (s as Mutable<Span>).from += d;
-    (s as Mutable<Span>).to += d;
-  });
+  for (const layer of model.layers) if (layer.span.from >= from && layer.span.to <= to) layer.line += dl;
+  if (model.span.from >= from && model.span.to <= to) model.line += dl;
+  forEachSpan(model, (s) => shiftSpan(s, from, to, d));
   return model;
 }

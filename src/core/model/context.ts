@@ -93,7 +93,7 @@ function gainCall(node: SyntaxNode, ctx: Context, scope: Scope): number | undefi
 }
 
 /** Scope layering: `inner` names shadow `outer` ones. */
-export function extend(outer: Scope, inner: Iterable<[string, Value]>): Scope {
+export function extend(outer: Scope, inner: Iterable<readonly [string, Value]>): Scope {
   const merged = new Map(outer);
   for (const [k, v] of inner) merged.set(k, v);
   return merged;

@@ -211,6 +211,7 @@ function fromEntry(entry: Entry): Target {
       if (acts.length > 0 && acts.length === entry.elements.length) return fromEntry(acts[0]);
       return { kind: 'other' };
     }
+    case 'module':
     case 'other':
       return { kind: 'other' };
   }

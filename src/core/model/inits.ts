@@ -9,15 +9,77 @@ import { descendants, sequenceElements, unwrap } from '../python/syntax';
 import { ALL_LAYERS, lookupLayer } from './catalog';
 import { bindCall, type BoundCall, type Context } from './context';
 import { tensorMethodScheme, torchInitScheme } from './initCalls';
+import type { Scope } from './evaluate';
 import { explicitInit, type LayerDraft } from './layer';
 import { parameters, walkStatements, type TorchClass } from './members';
+import type { CurrentInit } from './types';
+
+/** A test on a parameter's full name in a `named_parameters()` loop (`pn.endswith("c_proj.weight")`). */
+export interface NameTest {
+  readonly op: 'endswith' | 'startswith' | 'contains' | 'equals';
+  readonly value: string;
+}
+
+/**
+ * An init written for many parameters at once: a branch of an `apply`
+ * function or a `modules()` / `named_parameters()` / `parameters()` loop.
+ * Plain data, so that a parent module's rules reach the layers of the classes
+ * it builds (PyTorch runs the parent's loop after the child is constructed).
+ */
+export interface InitRule {
+  /** Layer types selected (isinstance or a class-name test); absent: every layer. */
+  readonly types?: readonly string[];
+  /** The parameter written (`weight` for `m.weight`); absent: every parameter the other tests select. */
+  readonly param?: string;
+  readonly name?: NameTest;
+  /** Only parameters of more than this many dimensions (`if p.dim() > 1:`). */
+  readonly rankAbove?: number;
+  readonly init: CurrentInit;
+}
+
+/** Applies rules, in order, to layers whose names are relative to `prefix` (`transformer.h.0`, '' for the rule's own class). */
+export function applyRules(rules: readonly InitRule[], layers: readonly LayerDraft[], prefix = ''): void {
+  for (const rule of rules) {
+    for (const layer of layers) {
+      if (rule.types && !rule.types.includes(layer.spec.type)) continue;
+      if (rule.param !== undefined && rule.name === undefined && rule.rankAbove === undefined) {
+        layer.explicit.set(rule.param, rule.init);
+        continue;
+      }
+      for (const p of layer.spec.params(layer.args)) {
+        if (rule.param !== undefined && p.name !== rule.param) continue;
+        if (rule.rankAbove !== undefined && !(p.shape.length > rule.rankAbove)) continue;
+        if (rule.name && !nameMatches(rule.name, [prefix, layer.name, p.name].filter((s) => s !== '').join('.'))) continue;
+        layer.explicit.set(p.name, rule.init);
+      }
+    }
+  }
+}
+
+function nameMatches(test: NameTest, name: string): boolean {
+  switch (test.op) {
+    case 'endswith':
+      return name.endsWith(test.value);
+    case 'startswith':
+      return name.startsWith(test.value);
+    case 'contains':
+      return name.includes(test.value);
+    case 'equals':
+      return name === test.value;
+  }
+}
 
 /** Explicit initialization found in code, applied to the class's layers. */
 export class Inits {
+  /** The class's init rules, in the order they run (they reach the classes it builds too). */
+  readonly rules: InitRule[] = [];
+
   constructor(
     private readonly cls: TorchClass,
     private readonly methodsByName: Map<string, SyntaxNode>,
     private readonly moduleFunctions: ReadonlyMap<string, SyntaxNode>,
+    /** The scope at the end of `__init__` (its arguments, constants and locals). */
+    private readonly scope: Scope = cls.scope,
   ) {}
 
   private get ctx(): Context {
@@ -39,7 +101,7 @@ export class Inits {
   private call(call: SyntaxNode, depth: number): void {
     const callee = call.firstChild;
     if (!callee) return;
-    const bound = bindCall(call, this.ctx, this.cls.scope);
+    const bound = bindCall(call, this.ctx, this.scope);
     if (!bound) return;
     const text = this.ctx.slice(callee);
     // self.method()
@@ -101,14 +163,21 @@ export class Inits {
     return m[1].replace(/\[(\d+)\]/g, '.$1').replace(/\[['"]([^'"]*)['"]\]/g, '.$1');
   }
 
-  /** `for m in self.modules(): if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, ...)`. */
+  /**
+   * `for m in self.modules():` (also `children()`, `named_modules()`), `for pn, p in
+   * self.named_parameters():` and `for p in self.parameters():` loops.
+   */
   private modulesLoop(stmt: SyntaxNode): void {
-    const variable = stmt.getChild('VariableName');
+    const names: string[] = [];
+    for (let c = stmt.firstChild; c && c.name !== 'in'; c = c.nextSibling) if (c.name === 'VariableName') names.push(this.ctx.slice(c));
     const iterable = stmt.getChild('in')?.nextSibling;
     const body = stmt.getChild('Body');
-    if (!variable || !iterable || !body) return;
-    if (!/^self\.(modules|children)\(\)$/.test(this.ctx.slice(iterable).replace(/\s+/g, ''))) return;
-    this.rules(body, this.ctx.slice(variable));
+    if (names.length === 0 || !iterable || !body) return;
+    const m = /^self\.(modules|children|named_modules|named_children|named_parameters|parameters)\(\)$/.exec(this.ctx.slice(iterable).replace(/\s+/g, ''));
+    if (!m) return;
+    const variable = names[names.length - 1];
+    if (m[1] === 'named_parameters' || m[1] === 'parameters') this.parameterRules(body, variable, m[1] === 'named_parameters' && names.length === 2 ? names[0] : undefined);
+    else this.moduleRules(body, variable);
   }
 
   /** `self.apply(self._init_weights)` / `self.apply(init_fn)`. */
@@ -117,21 +186,26 @@ export class Inits {
     const method = /^self\.(\w+)$/.exec(text);
     const fn = method ? this.methodsByName.get(method[1]) : this.moduleFunctions.get(text);
     if (!fn) return;
-    const { names } = parameters(fn, this.ctx, this.cls.scope);
+    const { names } = parameters(fn, this.ctx, this.scope);
     const variable = method ? names[1] : names[0];
     const body = fn.getChild('Body');
-    if (variable && body) this.rules(body, variable);
+    if (variable && body) this.moduleRules(body, variable);
+  }
+
+  private add(rule: InitRule): void {
+    this.rules.push(rule);
+    applyRules([rule], this.cls.layers);
   }
 
   /** isinstance branches: init calls on `<variable>.weight` apply to every layer of the listed types. */
-  private rules(body: SyntaxNode, variable: string): void {
+  private moduleRules(body: SyntaxNode, variable: string): void {
     for (const stmt of walkStatements(body)) {
       if (stmt.name !== 'IfStatement') continue;
       // An if/elif chain: each condition followed by its Body.
       let types: Set<string> | undefined;
       for (let c = stmt.firstChild; c; c = c.nextSibling) {
         if (c.name === 'Body') {
-          if (types) this.applyRule(c, variable, types);
+          if (types) this.moduleBranch(c, variable, types);
           types = undefined;
         } else if (c.name === 'CallExpression' && this.ctx.slice(c.firstChild as SyntaxNode) === 'isinstance') {
           types = this.isinstanceTypes(c, variable);
@@ -143,7 +217,7 @@ export class Inits {
   }
 
   private isinstanceTypes(call: SyntaxNode, variable: string): Set<string> | undefined {
-    const bound = bindCall(call, this.ctx, this.cls.scope);
+    const bound = bindCall(call, this.ctx, this.scope);
     const [subject, classes] = bound?.args.positional ?? [];
     if (!subject || !classes || this.ctx.slice(subject) !== variable) return undefined;
     const nodes = sequenceElements(unwrap(classes)) ?? [classes];
@@ -155,19 +229,70 @@ export class Inits {
     return types.size > 0 ? types : undefined;
   }
 
-  private applyRule(body: SyntaxNode, variable: string, types: Set<string>): void {
+  private moduleBranch(body: SyntaxNode, variable: string, types: Set<string>): void {
     for (const call of descendants(body, 'CallExpression')) {
-      const bound = bindCall(call, this.ctx, this.cls.scope);
+      const bound = bindCall(call, this.ctx, this.scope);
       const scheme = bound && this.schemeOf(call, bound);
       if (!scheme) continue;
       // m.weight, or m.weight.data (the DCGAN tutorial's spelling)
       const m = new RegExp(`^${variable}\\.(\\w+)(?:\\.data)?$`).exec(this.ctx.slice(scheme.target).replace(/\s+/g, ''));
       if (!m) continue;
-      for (const layer of this.cls.layers) {
-        if (types.has(layer.spec.type)) layer.explicit.set(m[1], explicitInit(scheme.scheme, call, 'torch', this.ctx.slice(call)));
-      }
+      this.add({ types: [...types], param: m[1], init: explicitInit(scheme.scheme, call, 'torch', this.ctx.slice(call)) });
     }
   }
+
+  /**
+   * Init calls on the loop's parameter, under the tests that select it: `if
+   * pn.endswith('c_proj.weight'):` (nanoGPT), `if p.dim() > 1:` (the PyTorch
+   * transformer tutorial), or none. A branch under any other test is skipped.
+   */
+  private parameterRules(body: SyntaxNode, variable: string, nameVariable: string | undefined): void {
+    const visit = (block: SyntaxNode, tests: Pick<InitRule, 'name' | 'rankAbove'>) => {
+      for (const stmt of statementsOf(block)) {
+        if (stmt.name === 'IfStatement') {
+          let test: Pick<InitRule, 'name' | 'rankAbove'> | undefined;
+          for (let c = stmt.firstChild; c; c = c.nextSibling) {
+            if (c.name === 'Body') {
+              if (test) visit(c, { ...tests, ...test });
+              test = undefined;
+            } else if (c.name !== 'if' && c.name !== 'elif' && c.name !== 'else' && c.name !== ':') {
+              test = this.parameterTest(c, variable, nameVariable);
+            }
+          }
+          continue;
+        }
+        for (const call of ownCalls(stmt)) {
+          const bound = bindCall(call, this.ctx, this.scope);
+          const scheme = bound && this.schemeOf(call, bound);
+          const target = scheme ? this.ctx.slice(scheme.target).replace(/\s+/g, '') : '';
+          if (!scheme || (target !== variable && target !== `${variable}.data`)) continue;
+          this.add({ ...tests, init: explicitInit(scheme.scheme, call, 'torch', this.ctx.slice(call)) });
+        }
+      }
+    };
+    visit(body, {});
+  }
+
+  private parameterTest(node: SyntaxNode, variable: string, nameVariable: string | undefined): Pick<InitRule, 'name' | 'rankAbove'> | undefined {
+    const text = this.ctx.slice(node).replace(/\s+/g, ' ').trim();
+    const rank = new RegExp(`^${variable}\\.(?:dim\\(\\)|ndim) ?(>|>=) ?(\\d+)$`).exec(text);
+    if (rank) return { rankAbove: Number(rank[2]) - (rank[1] === '>=' ? 1 : 0) };
+    if (!nameVariable) return undefined;
+    const call = new RegExp(`^${nameVariable}\\.(endswith|startswith)\\((['"])([^'"]*)\\2\\)$`).exec(text);
+    if (call) return { name: { op: call[1] as 'endswith' | 'startswith', value: call[3] } };
+    const contains = new RegExp(`^(['"])([^'"]*)\\1 in ${nameVariable}$`).exec(text);
+    if (contains) return { name: { op: 'contains', value: contains[2] } };
+    const equals = new RegExp(`^${nameVariable} ?== ?(['"])([^'"]*)\\1$`).exec(text);
+    if (equals) return { name: { op: 'equals', value: equals[2] } };
+    return undefined;
+  }
+}
+
+/** The statements of a block, without descending (`statements` of syntax.ts skips comments and errors). */
+function statementsOf(body: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = body.firstChild; c; c = c.nextSibling) if (c.name !== ':' && c.name !== 'Comment' && !c.type.isError) out.push(c);
+  return out;
 }
 
 /** Calls of a statement outside its nested blocks (walkStatements visits those), each once. */

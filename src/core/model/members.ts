@@ -20,14 +20,22 @@ export type Entry =
   | { readonly kind: 'activation'; readonly activation: Activation; readonly at: SyntaxNode }
   | { readonly kind: 'neutral' }
   | { readonly kind: 'container'; readonly elements: readonly Entry[]; readonly byKey: ReadonlyMap<string, Entry>; readonly tail?: LayerDraft; readonly head?: Entry }
+  | { readonly kind: 'module'; readonly className: string }
   | { readonly kind: 'other' };
 
+/** Instances of the file's own module classes (`Block(config)`, `block(in_planes, planes)` with `block` a class argument). */
+export interface InstanceHook {
+  /** The entry for `call` when its callee (already resolved through class references) is a module class of the file. */
+  instance(call: BoundCall, callee: string, path: string, scope: Scope): Entry | undefined;
+}
+
 /** Parameter names of a function (`self` included) with evaluated defaults. */
-export function parameters(fn: SyntaxNode, ctx: Context, scope: Scope): { names: string[]; defaults: [string, Value][] } {
+export function parameters(fn: SyntaxNode, ctx: Context, scope: Scope): { names: string[]; defaults: [string, Value][]; defaultNodes: [string, SyntaxNode][] } {
   const list = fn.getChild('ParamList');
   const names: string[] = [];
   const defaults: [string, Value][] = [];
-  if (!list) return { names, defaults };
+  const defaultNodes: [string, SyntaxNode][] = [];
+  if (!list) return { names, defaults, defaultNodes };
   let current: string | undefined;
   let expectDefault = false;
   for (let c = list.firstChild; c; c = c.nextSibling) {
@@ -39,12 +47,13 @@ export function parameters(fn: SyntaxNode, ctx: Context, scope: Scope): { names:
     } else if (expectDefault && c.name !== 'TypeDef') {
       const value = evaluate(c, ctx.text, scope);
       if (current !== undefined && value !== undefined) defaults.push([current, value]);
+      if (current !== undefined) defaultNodes.push([current, c]);
       expectDefault = false;
     } else if (c.name === ',') {
       expectDefault = false;
     }
   }
-  return { names, defaults };
+  return { names, defaults, defaultNodes };
 }
 
 /** Walks every statement in a body, descending into if/for/while/with/try blocks, in source order. */
@@ -67,7 +76,21 @@ export class TorchClass {
     readonly scope: Scope,
     /** Module-level functions, for layer factories like torchvision's `conv3x3(...)`. */
     private readonly functions: ReadonlyMap<string, SyntaxNode> = new Map(),
+    private readonly hook?: InstanceHook,
   ) {}
+
+  /**
+   * Names that hold a class rather than a value (`norm_layer = nn.BatchNorm2d`,
+   * a `block` argument given `BasicBlock`): name → qualified name, or the
+   * name of a class of the file.
+   */
+  readonly refs = new Map<string, string>();
+
+  /** The qualified name a callee stands for, through class references. */
+  resolveCallee(callee: SyntaxNode): string {
+    const text = this.ctx.slice(callee).replace(/\s+/g, '');
+    return this.refs.get(text) ?? this.ctx.qualified(callee) ?? text;
+  }
 
   /** Interprets the value of `self.<name> = value` (or a container element). */
   entryFor(value: SyntaxNode, name: string, scope: Scope, depth = 0): Entry {
@@ -85,7 +108,9 @@ export class TorchClass {
       }
       return entry;
     }
-    const qualified = this.ctx.qualified(call.callee) ?? '';
+    const qualified = this.resolveCallee(call.callee);
+    const instance = this.hook?.instance(call, qualified, name, scope);
+    if (instance) return instance;
     const spec = lookupLayer(qualified);
     if (spec && spec.framework === 'torch') {
       const layer = draftLayer(spec, call, name, this.ctx, scope);
@@ -245,6 +270,7 @@ export function chain(pending: LayerDraft | undefined, entry: Entry, node: Synta
       else settle(p, undefined);
       return entry.tail ?? (entry.elements.length > 0 ? undefined : p);
     }
+    case 'module':
     case 'other':
       settle(pending, undefined);
       return undefined;
@@ -257,7 +283,7 @@ export function settle(layer: LayerDraft | undefined, use: ActivationUse | undef
   layer.activationSettled = true;
 }
 
-function withoutNames(scope: Scope, names: readonly string[]): Scope {
+export function withoutNames(scope: Scope, names: readonly string[]): Scope {
   const copy = new Map(scope);
   for (const n of names) copy.delete(n);
   return copy;

@@ -10,11 +10,16 @@
 import type { SyntaxNode } from '../python/parse';
 import { same, sequenceElements, statements } from '../python/syntax';
 import { bindCall, extend, type Context } from './context';
-import { evaluate, type Scope } from './evaluate';
+import { evaluate, type Scope, type Value } from './evaluate';
 import { Forward } from './forward';
 import { Inits } from './inits';
 import { explicitInit, type LayerDraft } from './layer';
-import { parameters, settle, TorchClass, walkStatements } from './members';
+import { torchModule } from './activations';
+import { lookupLayer } from './catalog';
+import { applyRules, type InitRule } from './inits';
+import { parameters, settle, TorchClass, walkStatements, withoutNames } from './members';
+import type { ConfigClass } from './moduleScope';
+import { bindArguments, EMPTY_BINDING, type ClassContext, type ClassSignature, type Site } from './tree';
 
 export { parameters } from './members';
 
@@ -74,8 +79,24 @@ function argNodes(list: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
-/** Analyzes one `nn.Module` subclass. */
-export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions: ReadonlyMap<string, SyntaxNode>): TorchModelDraft | undefined {
+/** The module tree's view of the file, for analyzing a class inside it. */
+export interface TreeOptions {
+  /** The context the class is built in (default: its own defaults). */
+  readonly context?: ClassContext;
+  /** The file's module classes by name. */
+  readonly classes?: ReadonlyMap<string, ClassSignature>;
+  readonly configs?: ReadonlyMap<string, ConfigClass>;
+}
+
+/** A class analyzed in one context: its draft, the classes it builds and its init rules. */
+export interface TorchClassResult {
+  readonly draft: TorchModelDraft;
+  readonly sites: readonly Site[];
+  readonly rules: readonly InitRule[];
+}
+
+/** Analyzes one `nn.Module` subclass (in one context of the module tree). */
+export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions: ReadonlyMap<string, SyntaxNode>, tree: TreeOptions = {}): TorchClassResult | undefined {
   const nameNode = cls.getChild('VariableName');
   if (!nameNode) return undefined;
   const byName = new Map<string, SyntaxNode>();
@@ -88,9 +109,38 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
     }
   }
   const init = byName.get('__init__');
-  const initParams = init ? parameters(init, ctx, ctx.moduleScope) : { names: [], defaults: [] };
-  let scope = extend(ctx.moduleScope, initParams.defaults);
-  const torchClass = new TorchClass(ctx, scope, moduleFunctions);
+  const initParams = init ? parameters(init, ctx, ctx.moduleScope) : { names: [], defaults: [], defaultNodes: [] };
+  const classes = tree.classes ?? new Map<string, ClassSignature>();
+  const configs = tree.configs ?? new Map<string, ConfigClass>();
+  const binding = tree.context?.binding ?? EMPTY_BINDING;
+  // Parameters shadow module constants of the same name: only defaults and given values stand for them.
+  const given = new Set([...binding.values.map(([k]) => k), ...binding.refs.map(([k]) => k)]);
+  const shadowed = initParams.names.slice(1).filter((n) => !given.has(n));
+  let scope = extend(withoutNames(ctx.moduleScope, shadowed), initParams.defaults.filter(([k]) => !binding.unknown.includes(k)));
+  scope = extend(withoutNames(scope, binding.unknown), binding.values);
+  const sites: Site[] = [];
+  const refOf = (node: SyntaxNode): string | undefined => {
+    const text = ctx.slice(node).replace(/\s+/g, '');
+    const known = torchClass.refs.get(text);
+    if (known !== undefined) return known;
+    if (classes.has(text)) return text;
+    const qualified = ctx.qualified(node);
+    return qualified && (lookupLayer(qualified) || torchModule(qualified, () => undefined)) ? qualified : undefined;
+  };
+  const torchClass: TorchClass = new TorchClass(ctx, scope, moduleFunctions, {
+    instance(call, callee, path, at) {
+      const sig = classes.get(callee);
+      if (!sig) return undefined;
+      sites.push({ className: callee, path, binding: bindArguments(call, sig, at, ctx, configs, refOf) });
+      return { kind: 'module', className: callee };
+    },
+  });
+  for (const [param, node] of initParams.defaultNodes) {
+    if (binding.unknown.includes(param) || given.has(param)) continue;
+    const ref = refOf(node);
+    if (ref !== undefined) torchClass.refs.set(param, ref);
+  }
+  for (const [param, ref] of binding.refs) torchClass.refs.set(param, ref);
   const initBody = init?.getChild('Body');
   if (initBody) {
     for (const stmt of walkStatements(initBody)) {
@@ -98,12 +148,29 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
       const target = stmt.firstChild;
       const value = stmt.lastChild;
       if (!target || !value || same(target, value)) continue;
+      // A local (`inner_dim = dim_head * heads`, `norm_layer = nn.BatchNorm2d`): its value, its class, or unknown from here on.
+      if (target.name === 'VariableName' && target.nextSibling?.name === 'AssignOp') {
+        const local = ctx.slice(target);
+        const v = evaluate(value, ctx.text, scope);
+        const ref = v === undefined && value.name !== 'None' ? refOf(value) : undefined;
+        scope = v !== undefined ? extend(scope, [[local, v]]) : withoutNames(scope, [local]);
+        if (ref !== undefined) torchClass.refs.set(local, ref);
+        else torchClass.refs.delete(local);
+        continue;
+      }
       const m = /^self\.(\w+)$/.exec(ctx.slice(target));
       if (!m) continue;
       const constant = evaluate(value, ctx.text, scope);
       if (constant !== undefined) {
         scope = extend(scope, [[`self.${m[1]}`, constant]]);
         continue;
+      }
+      // `self.config = config`: the object's attributes under the attribute.
+      const prefix = ctx.slice(value).replace(/\s+/g, '');
+      if (/^\w+$/.test(prefix)) {
+        const copied: [string, Value][] = [];
+        for (const [k, v] of scope) if (k.startsWith(`${prefix}.`)) copied.push([`self.${m[1]}${k.slice(prefix.length)}`, v]);
+        if (copied.length > 0) scope = extend(scope, copied);
       }
       const entry = torchClass.entryFor(value, m[1], scope);
       if (entry.kind === 'layer') entry.layer.attribute = m[1];
@@ -112,10 +179,13 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   }
   const forward = byName.get('forward');
   if (forward) new Forward(torchClass, forward, scope).run();
-  if (initBody) new Inits(torchClass, byName, moduleFunctions).body(initBody);
+  const inits = new Inits(torchClass, byName, moduleFunctions, scope);
+  if (initBody) inits.body(initBody);
+  // The classes above run their rules after this one is built.
+  for (const { rule, prefix } of tree.context?.inherited ?? []) applyRules([rule], torchClass.layers, prefix);
   const existing = INIT_METHOD_NAMES.map((n) => [n, byName.get(n)] as const).find(([, fn]) => fn && parameters(fn, ctx, scope).names.length === 1);
   const called = existing && initBody ? new RegExp(`self\\.${existing[0]}\\(\\s*\\)`).test(ctx.slice(initBody)) : false;
-  return {
+  const draft: TorchModelDraft = {
     name: ctx.slice(nameNode),
     kind: 'torch-module',
     node: cls,
@@ -123,6 +193,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
     ...(init ? { init } : {}),
     ...(existing && existing[1] ? { initMethod: { name: existing[0], node: existing[1], called } } : {}),
   };
+  return { draft, sites, rules: inits.rules };
 }
 
 /** A free-standing `nn.Sequential(...)` (e.g. `model = nn.Sequential(...)`). */

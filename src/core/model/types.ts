@@ -8,10 +8,14 @@ import type { Activation } from './activations';
 import type { Args, LayerRole, LayerSpec, ParamSpec, SizeProblem } from './catalog';
 import type { Dim } from './evaluate';
 
-/** A range of the document (offsets). */
+/**
+ * A range of the document (offsets). Not readonly: the analyzer moves the
+ * spans of a cached model in place when text above it changes (see
+ * `ModelAnalyzer`); consumers only read them.
+ */
 export interface Span {
-  readonly from: number;
-  readonly to: number;
+  from: number;
+  to: number;
 }
 
 /** The initialization in effect for one parameter. */
@@ -63,7 +67,8 @@ export interface Layer {
   /** The constructor call. */
   readonly span: Span;
   /** 0-based line of the constructor call. */
-  readonly line: number;
+  /** 0-based line; moved in place with the spans of a cached model. */
+  line: number;
   readonly args: Args;
   readonly params: readonly Param[];
   /** The activation that follows; undefined when it cannot be determined. */
@@ -85,6 +90,27 @@ export interface Layer {
   readonly attribute?: string;
   /** Keras: the `kernel_initializer=` argument, when written. */
   readonly kernelInitializer?: Span;
+  /**
+   * The layer in each context its class is built in, when there are several
+   * (the layer itself then has what they share, the rest symbolic).
+   */
+  contexts?: readonly LayerContext[];
+}
+
+/** Where a module class is built, as the module tree follows it: `GPT` (the class that builds it), `GPTConfig defaults`, `ViT(dim=1024, …)`. */
+export interface ModelContext {
+  readonly label: string;
+  /** Identical constructions (a ModuleList of 12 blocks). */
+  readonly count: number;
+}
+
+/** A layer's numbers in one context of its class. */
+export interface LayerContext extends ModelContext {
+  readonly fanIn?: Dim;
+  readonly fanOut?: Dim;
+  /** The main weight's init in effect there, and its std. */
+  readonly init?: string;
+  readonly std?: number;
 }
 
 export type ModelKind = 'torch-module' | 'torch-sequential' | 'keras-sequential' | 'keras-functional' | 'keras-subclass';
@@ -95,11 +121,18 @@ export interface Model {
   readonly framework: 'torch' | 'keras';
   /** The class definition or the `Sequential(...)` call. */
   readonly span: Span;
-  readonly line: number;
+  /** 0-based line; moved in place with the spans of a cached model. */
+  line: number;
   readonly layers: readonly Layer[];
   readonly paramCount: Dim;
   /** PyTorch classes: where init code goes. */
   readonly torch?: TorchClassInfo;
+  /**
+   * PyTorch classes: the contexts the module tree analyzed it in (absent: its
+   * own defaults, nothing else builds it). Set on the cached model at every
+   * analysis, as the classes that build it change.
+   */
+  contexts?: readonly ModelContext[];
 }
 
 export interface TorchClassInfo {

@@ -1,0 +1,321 @@
+/**
+ * The module tree of a document: which class of the file builds which
+ * (`self.blocks = nn.ModuleList([Block(config) for _ in range(n)])`, `block(...)`
+ * with `block` a class argument, `model = ViT(dim=1024, ...)` at module level),
+ * and what flows down it:
+ *
+ * - values: each class is analyzed in the contexts it is built in, its
+ *   constructor's parameters bound to the arguments it is built with (config
+ *   objects as their attributes, classes as references); a root model nobody
+ *   builds gets its defaults, and a parameter whose attribute reads match one
+ *   config class of the file (`config.n_embd` with `@dataclass class GPTConfig`)
+ *   that class's defaults;
+ * - initialization: a parent's `apply(fn)` and `modules()` / `named_parameters()`
+ *   loops run after its children are built, so they overwrite the children's own
+ *   inits (PyTorch's construction order; last write wins).
+ *
+ * A class built in several different contexts is shown with what its contexts
+ * share (the rest symbolic), and every context listed per layer. Nothing here
+ * parses: the analysis of one class in one context is a callback, so the
+ * document analysis can cache it.
+ */
+import { LIMITS } from '../limits';
+import type { SyntaxNode } from '../python/parse';
+import type { BoundCall, Context } from './context';
+import { evaluate, type Scope, type Value } from './evaluate';
+import type { InitRule } from './inits';
+import type { ConfigClass } from './moduleScope';
+
+/** What a class's constructor parameters are given at one construction. */
+export interface Binding {
+  /** Parameters with a value; a config object's attributes as `config.n_embd`. */
+  readonly values: readonly (readonly [string, Value])[];
+  /** Parameters given a class: `block` → `BasicBlock`, `norm_layer` → `torch.nn.BatchNorm2d`. */
+  readonly refs: readonly (readonly [string, string])[];
+  /** Parameters given what InitLens cannot evaluate: neither their default nor a module constant applies. */
+  readonly unknown: readonly string[];
+}
+
+/** A class of the file built inside another (or at module level). */
+export interface Site {
+  readonly className: string;
+  /** Attribute path from the builder (`transformer.h.0`), as `named_modules()` names it. */
+  readonly path: string;
+  readonly binding: Binding;
+  /** 0-based line of the construction (module-level sites). */
+  readonly line?: number;
+}
+
+/** One context a class is analyzed in. */
+export interface ClassContext {
+  readonly binding: Binding;
+  /** Init rules of the classes above it, in the order they run, each with the path from the rule's class down to this one. */
+  readonly inherited: readonly InheritedRule[];
+  /** Where the context comes from, for hovers: `GPT`, `GPTConfig defaults`, `line 89`. */
+  readonly label: string;
+}
+
+export interface InheritedRule {
+  readonly rule: InitRule;
+  readonly prefix: string;
+}
+
+/** A module class's constructor, as the tree binds it. */
+export interface ClassSignature {
+  readonly name: string;
+  /** `__init__` parameters after `self`, in order. */
+  readonly params: readonly string[];
+  readonly defaults: ReadonlySet<string>;
+  /** Attributes read per parameter anywhere in the class (`config.n_embd` → config: {n_embd}). */
+  readonly reads: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** What one analysis of a class in a context yields for the tree. */
+export interface ClassAnalysis {
+  readonly sites: readonly Site[];
+  /** The class's own init rules, in order. */
+  readonly rules: readonly InitRule[];
+}
+
+/** The contexts of one class, identical ones counted once. */
+export interface ClassContexts {
+  readonly contexts: { readonly context: ClassContext; readonly key: string; count: number }[];
+  /** More contexts than {@link LIMITS.classContexts} arrived: the class is shown symbolically. */
+  overflow: boolean;
+}
+
+export const EMPTY_BINDING: Binding = { values: [], refs: [], unknown: [] };
+
+/** The signature of a class's `__init__` (after `self`), and the attributes each parameter is read for. */
+export function classSignature(name: string, init: SyntaxNode | undefined, classText: string, ctx: Context): ClassSignature {
+  const params: string[] = [];
+  const defaults = new Set<string>();
+  const list = init?.getChild('ParamList');
+  let last: string | undefined;
+  let star = false;
+  for (let c = list?.firstChild; c; c = c.nextSibling) {
+    if (c.name === '*' || c.name === '**') star = true;
+    else if (c.name === ',') star = false;
+    else if (c.name === 'VariableName' && !star && (c.prevSibling?.name !== 'AssignOp')) {
+      last = ctx.slice(c);
+      params.push(last);
+    } else if (c.name === 'AssignOp' && last !== undefined) defaults.add(last);
+  }
+  params.shift(); // self
+  const reads = new Map<string, Set<string>>();
+  for (const p of params) {
+    const pattern = new RegExp(`(?<![\\w.])${p}\\.(\\w+)`, 'g');
+    const attrs = new Set<string>();
+    for (const m of classText.matchAll(pattern)) attrs.add(m[1]);
+    if (attrs.size > 0) reads.set(p, attrs);
+  }
+  return { name, params, defaults, reads };
+}
+
+/** The scope entries an expression stands for as an object: `config.*` for `config`, the fields of `GPTConfig(n_layer=6)`. */
+function objectEntries(node: SyntaxNode, ctx: Context, scope: Scope, configs: ReadonlyMap<string, ConfigClass>): [string, Value][] | undefined {
+  const text = ctx.slice(node).replace(/\s+/g, '');
+  if (/^[\w.]+$/.test(text)) {
+    const out: [string, Value][] = [];
+    for (const [k, v] of scope) {
+      if (k.length > text.length && k.startsWith(text) && (k[text.length] === '.' || k[text.length] === '[')) out.push([k.slice(text.length), v]);
+    }
+    return out.length > 0 ? out : undefined;
+  }
+  if (node.name !== 'CallExpression') return undefined;
+  const callee = node.firstChild;
+  const config = callee && configs.get(ctx.slice(callee));
+  const list = node.getChild('ArgList');
+  if (!config || !list) return undefined;
+  const fields = new Map(config.fields);
+  // Keyword overrides (`GPTConfig(n_layer=6)`); positional ones follow the field order.
+  const order = [...config.fields.keys()];
+  let position = 0;
+  let keyword: string | undefined;
+  for (let c = list.firstChild; c; c = c.nextSibling) {
+    if (c.name === '(' || c.name === ')' || c.name === ',' || c.name === 'AssignOp') continue;
+    if (c.name === '*' || c.name === '**') return undefined;
+    if (c.name === 'VariableName' && c.nextSibling?.name === 'AssignOp') {
+      keyword = ctx.slice(c);
+      continue;
+    }
+    const name = keyword ?? order[position++];
+    keyword = undefined;
+    if (name === undefined) return undefined;
+    const v = evaluate(c, ctx.text, scope);
+    if (v === undefined) fields.delete(name);
+    else fields.set(name, v);
+  }
+  return [...fields].map(([k, v]) => [`.${k}`, v]);
+}
+
+/**
+ * Binds a construction's arguments to the class's parameters. `resolveRef`
+ * names the class an argument expression stands for, if any.
+ */
+export function bindArguments(
+  call: BoundCall,
+  sig: ClassSignature,
+  scope: Scope,
+  ctx: Context,
+  configs: ReadonlyMap<string, ConfigClass>,
+  resolveRef: (node: SyntaxNode) => string | undefined,
+): Binding {
+  const values: [string, Value][] = [];
+  const refs: [string, string][] = [];
+  const unknown: string[] = [];
+  sig.params.forEach((param, i) => {
+    const keyword = call.args.keywords.get(param);
+    // After a `*args`, positions are unknowable.
+    const node = keyword ?? (call.args.hasStarred ? undefined : call.args.positional[i]);
+    if (!node) {
+      if (call.args.hasStarred) unknown.push(param);
+      return;
+    }
+    const v = evaluate(node, ctx.text, scope);
+    if (v !== undefined) {
+      values.push([param, v]);
+      return;
+    }
+    const entries = objectEntries(node, ctx, scope, configs);
+    if (entries) {
+      for (const [suffix, value] of entries) values.push([param + suffix, value]);
+      unknown.push(param); // the name itself has no value; its attributes do
+      return;
+    }
+    const ref = resolveRef(node);
+    if (ref !== undefined) refs.push([param, ref]);
+    else unknown.push(param);
+  });
+  return { values, refs, unknown };
+}
+
+/** A root model's context when nothing in the file builds it: its defaults, and a config class its parameter reads. */
+export function defaultContext(sig: ClassSignature, configs: readonly ConfigClass[]): ClassContext {
+  const values: [string, Value][] = [];
+  const used: string[] = [];
+  for (const param of sig.params) {
+    if (sig.defaults.has(param)) continue;
+    const reads = sig.reads.get(param);
+    if (!reads) continue;
+    const matching = configs.filter((c) => [...reads].every((r) => c.fields.has(r)));
+    if (matching.length !== 1) continue;
+    for (const [k, v] of matching[0].fields) values.push([`${param}.${k}`, v]);
+    used.push(matching[0].name);
+  }
+  return { binding: { values, refs: [], unknown: [] }, inherited: [], label: used.length > 0 ? `${[...new Set(used)].join(', ')} defaults` : 'defaults' };
+}
+
+/**
+ * The context's identity for caching and deduplication. Element indices of a
+ * path (`h.0`, `h.1`) count only for rules whose name test has a digit, so a
+ * ModuleList of twelve identical blocks is one context, counted twelve times.
+ */
+export function contextKey(context: ClassContext): string {
+  const rules = context.inherited.map(({ rule, prefix }) => [
+    rule.name && /\d/.test(rule.name.value) ? prefix : prefix.replace(/(^|\.)\d+(?=\.|$)/g, '$1#'),
+    rule.types ?? null,
+    rule.param ?? null,
+    rule.name ?? null,
+    rule.rankAbove ?? null,
+    rule.init.label,
+    rule.init.at ? [rule.init.at.from, rule.init.at.to] : null,
+  ]);
+  return JSON.stringify([context.binding.values, context.binding.refs, context.binding.unknown, rules]);
+}
+
+/**
+ * Walks the tree from its roots: each class in each context it is built in,
+ * parents before children, within the limits. `analyze` is called once per
+ * distinct (class, context). Classes that no context reaches get their default
+ * context (and build their own children from it).
+ */
+export function planTree(
+  classes: ReadonlyMap<string, ClassSignature>,
+  roots: ReadonlyMap<string, readonly ClassContext[]>,
+  configs: readonly ConfigClass[],
+  analyze: (className: string, context: ClassContext, key: string) => ClassAnalysis,
+  /** The classes that mention each class (build it or pass it on). */
+  referencedBy: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): Map<string, ClassContexts> {
+  const result = new Map<string, ClassContexts>();
+  for (const name of classes.keys()) result.set(name, { contexts: [], overflow: false });
+  let analyses = 0;
+  const queue: { name: string; context: ClassContext; depth: number }[] = [];
+  const visit = (name: string, context: ClassContext, depth: number) => {
+    const entry = result.get(name);
+    if (!entry) return;
+    const key = contextKey(context);
+    const same = entry.contexts.find((c) => c.key === key);
+    if (same) {
+      same.count++;
+      return;
+    }
+    if (entry.contexts.length >= LIMITS.classContexts.value || analyses >= LIMITS.treeAnalyses.value) {
+      entry.overflow = true;
+      return;
+    }
+    analyses++;
+    entry.contexts.push({ context, key, count: 1 });
+    const analysis = analyze(name, context, key);
+    if (depth + 1 >= LIMITS.treeDepth.value) return;
+    for (const site of analysis.sites) {
+      const inherited: InheritedRule[] = [
+        ...analysis.rules.map((rule) => ({ rule, prefix: site.path })),
+        ...context.inherited.map((r) => ({ rule: r.rule, prefix: r.prefix === '' ? site.path : `${r.prefix}.${site.path}` })),
+      ];
+      queue.push({ name: site.className, context: { binding: site.binding, inherited, label: name }, depth: depth + 1 });
+    }
+  };
+  const drain = () => {
+    for (let next = queue.shift(); next; next = queue.shift()) visit(next.name, next.context, next.depth);
+  };
+  for (const [name, contexts] of roots) for (const context of contexts) queue.push({ name, context, depth: 0 });
+  drain();
+  // Classes nothing reached (built where InitLens cannot follow): their defaults, parents first, so
+  // that a class whose builder also falls back gets its context from that builder, not a default of its own.
+  const unreached = () => [...classes.keys()].filter((n) => result.get(n)?.contexts.length === 0);
+  for (let left = unreached(); left.length > 0; left = unreached()) {
+    const pending = new Set(left);
+    const name = left.find((n) => ![...(referencedBy.get(n) ?? [])].some((r) => r !== n && pending.has(r))) ?? left[0];
+    queue.push({ name, context: defaultContext(classes.get(name) as ClassSignature, configs), depth: 0 });
+    drain();
+  }
+  return result;
+}
+
+/**
+ * What all of a class's contexts share: the values and classes every context
+ * gives alike, and the rules every context inherits. The rest is unknown, so
+ * the numbers that depend on it stay symbolic.
+ */
+export function commonContext(contexts: readonly ClassContext[]): ClassContext {
+  const agreed = <T extends readonly [string, unknown]>(lists: (readonly T[])[]): T[] => {
+    const [first, ...rest] = lists;
+    if (!first) return [];
+    const keyed = rest.map((l) => new Map(l.map((e) => [e[0], JSON.stringify(e[1])])));
+    return first.filter((e) => keyed.every((m) => m.get(e[0]) === JSON.stringify(e[1])));
+  };
+  const values = agreed(contexts.map((c) => c.binding.values));
+  const refs = agreed(contexts.map((c) => c.binding.refs));
+  const kept = new Set([...values.map((e) => e[0]), ...refs.map((e) => e[0])]);
+  const unknown = new Set<string>();
+  for (const c of contexts) {
+    for (const [k] of [...c.binding.values, ...c.binding.refs]) if (!kept.has(k)) unknown.add(k.split(/[.[]/)[0]);
+    for (const k of c.binding.unknown) unknown.add(k);
+  }
+  const ruleKey = (r: InheritedRule) => contextKey({ binding: EMPTY_BINDING, inherited: [r], label: '' });
+  const [first, ...rest] = contexts;
+  const inherited = (first?.inherited ?? []).filter((r) => rest.every((c) => c.inherited.some((o) => ruleKey(o) === ruleKey(r))));
+  // A parameter some contexts give and others leave to its default is unknown too.
+  const given = new Set(contexts.flatMap((c) => [...c.binding.values, ...c.binding.refs].map(([k]) => k.split(/[.[]/)[0])));
+  for (const c of contexts) {
+    const own = new Set([...c.binding.values, ...c.binding.refs].map(([k]) => k.split(/[.[]/)[0]));
+    for (const g of given) if (!own.has(g)) unknown.add(g);
+  }
+  return {
+    binding: { values: values.filter(([k]) => !unknown.has(k.split(/[.[]/)[0])), refs: refs.filter(([k]) => !unknown.has(k)), unknown: [...unknown] },
+    inherited,
+    label: `${contexts.length} contexts`,
+  };
+}
