@@ -27,7 +27,7 @@ import { lookupLayer } from './catalog';
 import { bindCall } from './context';
 import type { InitRule } from './inits';
 import { configClasses, type ConfigClass } from './moduleScope';
-import { bindArguments, classSignature, commonContext, contextKey, defaultContext, planTree, type ClassContext, type ClassContexts, type ClassSignature, type Site } from './tree';
+import { bindArguments, classSignature, commonContext, contextKey, defaultContext, planTree, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type Site } from './tree';
 import type { Layer, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
@@ -37,6 +37,20 @@ export interface AnalysisOptions {
   readonly maxLength?: number;
   /** The document's imports when already collected (the seeding analysis has them). */
   readonly imports?: readonly ImportBinding[];
+  /**
+   * Constructions of this document's classes in other files of the workspace
+   * (`model = ViT(dim=1024, ...)` in a training script that imports ViT): root
+   * contexts of the module tree, as if written at the bottom of this file.
+   */
+  readonly external?: readonly ExternalSite[];
+}
+
+/** A construction of one of the document's classes in another file, its arguments evaluated there. */
+export interface ExternalSite {
+  readonly className: string;
+  readonly binding: Binding;
+  /** Where, for hovers: `train.py:88 ViT(dim=1024, …)`. */
+  readonly label: string;
 }
 
 export const DEFAULT_MAX_LENGTH = LIMITS.documentLength.value;
@@ -178,6 +192,13 @@ export class ModelAnalyzer {
         roots.set(site.className, list);
         for (const [, ref] of site.binding.refs) referenced.add(ref);
       }
+    }
+    for (const site of options.external ?? []) {
+      if (!signatures.has(site.className)) continue;
+      const list = roots.get(site.className) ?? [];
+      if (list.length < LIMITS.classContexts.value) list.push({ binding: site.binding, inherited: [], label: site.label });
+      roots.set(site.className, list);
+      for (const [, ref] of site.binding.refs) referenced.add(ref);
     }
     for (const [name, sig] of signatures) if (!referenced.has(name) && !roots.has(name)) roots.set(name, [defaultContext(sig, configs)]);
     const treeOptions = { classes: signatures, configs: configMap };
