@@ -346,7 +346,7 @@ export class ModelAnalyzer {
    * with every context's numbers listed per layer.
    */
   private treeModels(name: string, found: ClassContexts, inContext: (name: string, context: ClassContext, key: string) => CacheEntry): readonly Model[] {
-    const described = found.contexts.map(({ context, count }) => ({ label: context.label, count }));
+    const described = found.contexts.map(({ context, count }) => ({ label: context.label, count, ...(context.builtBy ? { builtBy: context.builtBy } : {}) }));
     if (found.contexts.length === 1 && !found.overflow) {
       const [{ context, key }] = found.contexts;
       const { models } = inContext(name, context, key);
@@ -491,10 +491,11 @@ function toModel(draft: TorchModelDraft | KerasModelDraft, ctx: Context, variant
     layers,
     paramCount: totalParams(layers),
   };
-  if ('init' in draft || 'initMethod' in draft) {
+  if ('init' in draft || 'initMethod' in draft || 'submodules' in draft) {
     const t = draft as TorchModelDraft;
     return {
       ...model,
+      ...(t.submodules && t.submodules.length > 0 ? { submodules: t.submodules.map((s) => ({ className: s.className, span: span(s.node) })) } : {}),
       torch: {
         ...(t.init ? { init: span(t.init) } : {}),
         ...(t.initMethod ? { initMethod: { name: t.initMethod.name, span: span(t.initMethod.node), called: t.initMethod.called } } : {}),
@@ -526,6 +527,7 @@ function forEachSpan(model: Model, visit: (s: Span) => void): void {
   each(model.span);
   each(model.torch?.init);
   each(model.torch?.initMethod?.span);
+  for (const s of model.submodules ?? []) each(s.span);
   for (const layer of model.layers) {
     each(layer.span);
     each(layer.activation?.at);

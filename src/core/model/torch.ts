@@ -31,6 +31,8 @@ export interface TorchModelDraft {
   readonly layers: LayerDraft[];
   readonly init?: SyntaxNode;
   readonly initMethod?: { name: string; node: SyntaxNode; called: boolean };
+  /** Classes of the file built in `__init__`, at their construction calls. */
+  readonly submodules?: readonly { readonly className: string; readonly node: SyntaxNode }[];
 }
 
 const MODULE_BASES = new Set(['torch.nn.Module', 'torch.nn.modules.module.Module']);
@@ -119,6 +121,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   let scope = extend(withoutNames(ctx.moduleScope, shadowed), initParams.defaults.filter(([k]) => !binding.unknown.includes(k)));
   scope = extend(withoutNames(scope, binding.unknown), binding.values);
   const sites: Site[] = [];
+  const submodules: { className: string; node: SyntaxNode }[] = [];
   const refOf = (node: SyntaxNode): string | undefined => {
     const text = ctx.slice(node).replace(/\s+/g, '');
     const known = torchClass.refs.get(text);
@@ -132,6 +135,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
       const sig = classes.get(callee);
       if (!sig) return undefined;
       sites.push({ className: callee, path, binding: bindArguments(call, sig, at, ctx, configs, refOf) });
+      submodules.push({ className: callee, node: call.node });
       return { kind: 'module', className: callee };
     },
   });
@@ -192,6 +196,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
     layers: torchClass.layers,
     ...(init ? { init } : {}),
     ...(existing && existing[1] ? { initMethod: { name: existing[0], node: existing[1], called } } : {}),
+    ...(submodules.length > 0 ? { submodules } : {}),
   };
   return { draft, sites, rules: inits.rules };
 }

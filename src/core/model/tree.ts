@@ -51,8 +51,10 @@ export interface ClassContext {
   readonly binding: Binding;
   /** Init rules of the classes above it, in the order they run, each with the path from the rule's class down to this one. */
   readonly inherited: readonly InheritedRule[];
-  /** Where the context comes from, for hovers: `GPT`, `GPTConfig defaults`, `line 89`. */
+  /** Where the context comes from, for hovers: `GPT`, `GPTConfig defaults`, `ViT(dim=1024, …)`. */
   readonly label: string;
+  /** The class of the file that builds it in this context. */
+  readonly builtBy?: string;
 }
 
 export interface InheritedRule {
@@ -264,7 +266,7 @@ export function planTree(
         ...analysis.rules.map((rule) => ({ rule, prefix: site.path })),
         ...context.inherited.map((r) => ({ rule: r.rule, prefix: r.prefix === '' ? site.path : `${r.prefix}.${site.path}` })),
       ];
-      queue.push({ name: site.className, context: { binding: site.binding, inherited, label: name }, depth: depth + 1 });
+      queue.push({ name: site.className, context: { binding: site.binding, inherited, label: name, builtBy: name }, depth: depth + 1 });
     }
   };
   const drain = () => {

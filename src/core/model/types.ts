@@ -100,6 +100,8 @@ export interface Layer {
 /** Where a module class is built, as the module tree follows it: `GPT` (the class that builds it), `GPTConfig defaults`, `ViT(dim=1024, …)`. */
 export interface ModelContext {
   readonly label: string;
+  /** The class of the file that builds it there (absent: built at module level, in another file, or with its defaults). */
+  readonly builtBy?: string;
   /** Identical constructions (a ModuleList of 12 blocks). */
   readonly count: number;
 }
@@ -127,6 +129,8 @@ export interface Model {
   readonly paramCount: Dim;
   /** PyTorch classes: where init code goes. */
   readonly torch?: TorchClassInfo;
+  /** PyTorch classes: the classes of the file it builds in `__init__`, where (their constructors draw from the same stream). */
+  readonly submodules?: readonly { readonly className: string; readonly span: Span }[];
   /**
    * PyTorch classes: the contexts the module tree analyzed it in (absent: its
    * own defaults, nothing else builds it). Set on the cached model at every

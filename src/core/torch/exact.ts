@@ -99,6 +99,12 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const initSpan = model.torch?.init;
   const draws = [...(options.otherDraws ?? [])].filter((d) => model.kind === 'torch-sequential' ? inside(model.span, d.offset) : inside(initSpan, d.offset));
   let lost: string | undefined;
+  // A class built inside another draws where its builder's construction is in the stream.
+  const builder = model.contexts?.find((c) => c.builtBy)?.builtBy;
+  if (builder) lost = `${model.name} is built inside ${builder}: its values depend on where ${builder}'s construction is in the stream (exact mode replays one class at a time)`;
+  // The classes it builds draw from the same stream, and InitLens does not replay them inside it.
+  for (const sub of model.submodules ?? []) draws.push({ offset: sub.span.from, label: `${sub.className}(...) (a class of this file, whose own layers are not replayed here)` });
+  draws.sort((a, b) => a.offset - b.offset);
   const perLayer: ExactParam[][] = [];
   const all = model.layers.filter((l) => !inForward(l));
   const target = all.find((l) => l.name === options.through);
@@ -125,7 +131,8 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
     }
     perLayer.push(params.map((p) => (lost && p.exact ? { ...p, exact: false, reason: lost } : p)));
   }
-  if (layers === all) applyExplicitInits(gen, layers, perLayer, initSpan, lost, options);
+  const subLost = model.submodules?.length ? `${model.submodules[0].className}(...) draws from the same stream before these inits run, and InitLens does not replay it here` : undefined;
+  if (layers === all) applyExplicitInits(gen, layers, perLayer, initSpan, lost ?? subLost, options);
   return perLayer.flatMap((params, i) =>
     params.map((p) => ({ name: `${layers[i].name}.${p.name}`, layer: layers[i].name, shape: p.shape, values: p.values, exact: p.exact, ...(p.exact ? {} : { reason: p.reason ?? 'not reproduced' }) })),
   );
