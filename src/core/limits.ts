@@ -30,6 +30,8 @@ export const LIMITS = {
   scopeElements: { value: 100_000, unit: 'elements', what: 'all module constants together' },
   /** Nesting of one evaluated constant's tuples and lists. */
   constantDepth: { value: 32, unit: 'levels', what: 'module constants' },
+  /** Iterations of the loops and comprehensions unrolled in one module's `__init__` (each with its variable bound), all together. */
+  loopIterations: { value: 1_000, unit: 'iterations', what: "loops unrolled in one module's __init__" },
   /** The largest layer size InitLens computes with, so that every count and fan is an exact integer (2^53 − 1). */
   layerSize: { value: Number.MAX_SAFE_INTEGER, unit: 'per dimension', what: 'layer sizes' },
   /** Recurrent layers whose parameters are listed one by one; all of them are counted. */

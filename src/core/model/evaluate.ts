@@ -115,7 +115,8 @@ export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scop
   }
 }
 
-function arithmetic(op: string, a: number, b: number): number | undefined {
+/** A Python arithmetic operator on two numbers (`op` as written: `+`, `//`, `**`, ...); undefined where Python raises or the result is not finite. */
+export function arithmetic(op: string, a: number, b: number): number | undefined {
   switch (op) {
     case '+':
       return a + b;

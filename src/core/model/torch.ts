@@ -8,13 +8,13 @@
  * loops, and functions given to `.apply`).
  */
 import type { SyntaxNode } from '../python/parse';
-import { same, sequenceElements, statements } from '../python/syntax';
+import { sequenceElements, statements } from '../python/syntax';
 import { bindCall, extend, type Context } from './context';
-import { evaluate, type Scope } from './evaluate';
+import type { Scope } from './evaluate';
 import { Forward } from './forward';
 import { Inits } from './inits';
 import { explicitInit, type LayerDraft } from './layer';
-import { parameters, settle, TorchClass, walkStatements } from './members';
+import { parameters, settle, TorchClass } from './members';
 
 export { parameters } from './members';
 
@@ -28,7 +28,8 @@ export interface TorchModelDraft {
   readonly initMethod?: { name: string; node: SyntaxNode; called: boolean };
 }
 
-const MODULE_BASES = new Set(['torch.nn.Module', 'torch.nn.modules.module.Module']);
+const SEQUENTIAL_BASES = new Set(['torch.nn.Sequential', 'torch.nn.modules.container.Sequential']);
+const MODULE_BASES = new Set(['torch.nn.Module', 'torch.nn.modules.module.Module', ...SEQUENTIAL_BASES]);
 const INIT_METHOD_NAMES = ['_init_weights', 'init_weights', 'reset_parameters', '_reset_parameters', 'initialize_weights', '_initialize_weights'];
 
 /** Names of classes in the document that are `nn.Module`s (directly or through other classes of the document). */
@@ -90,26 +91,10 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   const init = byName.get('__init__');
   const initParams = init ? parameters(init, ctx, ctx.moduleScope) : { names: [], defaults: [] };
   let scope = extend(ctx.moduleScope, initParams.defaults);
-  const torchClass = new TorchClass(ctx, scope, moduleFunctions);
+  const torchClass = new TorchClass(ctx, scope, moduleFunctions, byName);
   const initBody = init?.getChild('Body');
-  if (initBody) {
-    for (const stmt of walkStatements(initBody)) {
-      if (stmt.name !== 'AssignStatement') continue;
-      const target = stmt.firstChild;
-      const value = stmt.lastChild;
-      if (!target || !value || same(target, value)) continue;
-      const m = /^self\.(\w+)$/.exec(ctx.slice(target));
-      if (!m) continue;
-      const constant = evaluate(value, ctx.text, scope);
-      if (constant !== undefined) {
-        scope = extend(scope, [[`self.${m[1]}`, constant]]);
-        continue;
-      }
-      const entry = torchClass.entryFor(value, m[1], scope);
-      if (entry.kind === 'layer') entry.layer.attribute = m[1];
-      torchClass.entries.set(m[1], entry);
-    }
-  }
+  const sequentialSubclass = (cls.getChild('ArgList') ? argNodes(cls.getChild('ArgList') as SyntaxNode) : []).some((b) => SEQUENTIAL_BASES.has(ctx.qualified(b) ?? ''));
+  if (initBody) scope = torchClass.init(initBody, scope, sequentialSubclass);
   const forward = byName.get('forward');
   if (forward) new Forward(torchClass, forward, scope).run();
   if (initBody) new Inits(torchClass, byName, moduleFunctions).body(initBody);
