@@ -11,7 +11,8 @@
  *
  * A key entry matched by several InitLens layers (one class seen from two models) is right only if all are.
  * Sites built in several contexts with different fans (BasicBlock in ResNet18's four stages) have no single
- * right number: they are counted apart, with how many of them InitLens gives one number for.
+ * right number: they are counted apart, with how many of them InitLens gives one number for (all its layers at
+ * the line that have numbers agree on one pair of fans).
  *   npm run score [-- --misses]
  */
 import * as fs from 'node:fs';
@@ -133,7 +134,10 @@ function score(key: Key, text: string, misses: Miss[]): Row {
     if (e.role !== 'weight') continue;
     if (e.contexts > 1) {
       row.multi++;
-      if (layers.some((l) => typeof l.fanIn === 'number' || typeof l.fanOut === 'number')) {
+      // One number for all contexts: every numbered InitLens layer at the line gives the same fans (a loop
+      // unrolled inside one class gives one layer per iteration, each with its own numbers: that is right).
+      const numbered = new Set(layers.filter((l) => typeof l.fanIn === 'number' || typeof l.fanOut === 'number').map((l) => `${JSON.stringify(l.fanIn)}→${JSON.stringify(l.fanOut)}`));
+      if (numbered.size === 1) {
         row.multiNumbered++;
         miss(e, `fans: ${e.contexts} contexts, InitLens gives one number`);
       }

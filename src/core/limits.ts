@@ -36,6 +36,8 @@ export const LIMITS = {
   treeDepth: { value: 12, unit: 'levels', what: 'the module tree' },
   /** Class analyses (a class in one context) per document. */
   treeAnalyses: { value: 512, unit: 'class analyses', what: 'the module tree of a document' },
+  /** Iterations of the loops and comprehensions unrolled in one module's `__init__` (each with its variable bound), all together. */
+  loopIterations: { value: 1_000, unit: 'iterations', what: "loops unrolled in one module's __init__" },
   /** The largest layer size InitLens computes with, so that every count and fan is an exact integer (2^53 − 1). */
   layerSize: { value: Number.MAX_SAFE_INTEGER, unit: 'per dimension', what: 'layer sizes' },
   /** Recurrent layers whose parameters are listed one by one; all of them are counted. */

@@ -134,6 +134,8 @@ export class ModelAnalyzer {
       JSON.stringify([...scope]),
       [...torchClasses].sort().join(','),
       [...functions.values()].map((f) => ctx.slice(f)).join('\n'),
+      // Module-level dicts are no constants of the scope, but a class reads them (`cfg[vgg_name]`, members.ts).
+      top.filter((s) => s.name === 'AssignStatement' && s.lastChild?.name === 'DictionaryExpression').map((s) => ctx.slice(s)).join('\n'),
       applies.map((a) => ctx.slice(a)).join('\n'),
       adds.map((a) => ctx.slice(a)).join('\n'),
       JSON.stringify(configs.map((c) => [c.name, [...c.fields]])),

@@ -188,7 +188,8 @@ const BUILTINS: Readonly<Record<string, (args: readonly Value[]) => Value | unde
   'numpy.prod': productOf,
 };
 
-function arithmetic(op: string, a: number, b: number): number | undefined {
+/** A Python arithmetic operator on two numbers (`op` as written: `+`, `//`, `**`, ...); undefined where Python raises or the result is not finite. */
+export function arithmetic(op: string, a: number, b: number): number | undefined {
   switch (op) {
     case '+':
       return a + b;

@@ -6,11 +6,12 @@
  * (`def conv3x3(...): return nn.Conv2d(...)`).
  */
 import type { SyntaxNode } from '../python/parse';
-import { sequenceElements, statements, stringValue, unwrap } from '../python/syntax';
+import { exceeds } from '../limits';
+import { descendants, same, sequenceElements, statements, stringValue, unwrap } from '../python/syntax';
 import { kerasActivationName, torchModule, type Activation } from './activations';
 import { lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import { evaluate, type Scope, type Value } from './evaluate';
+import { arithmetic, evaluate, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
 import type { ActivationUse } from './types';
 
@@ -23,10 +24,12 @@ export type Entry =
   | { readonly kind: 'module'; readonly className: string }
   | { readonly kind: 'other' };
 
-/** Instances of the file's own module classes (`Block(config)`, `block(in_planes, planes)` with `block` a class argument). */
+/** The module tree's hooks into a class's analysis. */
 export interface InstanceHook {
   /** The entry for `call` when its callee (already resolved through class references) is a module class of the file. */
   instance(call: BoundCall, callee: string, path: string, scope: Scope): Entry | undefined;
+  /** The class an expression stands for (`nn.BatchNorm2d`, `BasicBlock`), if any. */
+  ref(node: SyntaxNode): string | undefined;
 }
 
 /** Parameter names of a function (`self` included) with evaluated defaults. */
@@ -66,16 +69,74 @@ export function* walkStatements(body: SyntaxNode): Generator<SyntaxNode> {
   }
 }
 
+/**
+ * A module expression of `__init__` not registered yet (`conv = nn.Conv2d(...)`,
+ * an element of `layers = [...]`): built once, under the name it is registered
+ * with, in the scope of the line that wrote it (a loop's variable as it was then).
+ */
+interface Pending {
+  readonly kind: 'module';
+  readonly node: SyntaxNode;
+  readonly scope: Scope;
+  readonly frame: Frame;
+  built?: Entry;
+  /** Added to its list where InitLens cannot count (a loop of unknown length, a branch of unknown condition): its index is unknown, and so are those after it. */
+  unsure?: boolean;
+}
+
+/** A Python list of modules (`layers = []`, `.append`, `+=`, `.extend`), later given to a container. */
+interface ModuleItems {
+  readonly kind: 'list';
+  readonly items: Pending[];
+  /** {@link TorchClass.uncertain} when the list was made: additions at a deeper level are unsure. */
+  readonly level: number;
+}
+
+/** What a local name holds besides a constant (constants live in the frame's scope). */
+type Local = Pending | ModuleItems;
+
+/** One running function: `__init__`, a method or local function it calls, or a module-level factory. */
+interface Frame {
+  scope: Scope;
+  readonly locals: Map<string, Local>;
+  /** Functions defined in this body (`def block(...)` inside `__init__`), visible to calls below them. */
+  readonly functions: Map<string, SyntaxNode>;
+  /** Nesting of function calls, bounded like the factories before them. */
+  readonly depth: number;
+  /** Whether `self` is the module (in `__init__`, its methods and their local functions). */
+  readonly self: boolean;
+}
+
+/** What a `return` gave back. */
+interface Returned {
+  readonly local?: Local;
+}
+
+/** Calls followed into functions (factory of a factory of a factory). */
+const MAX_CALL_DEPTH = 3;
+
 export class TorchClass {
   readonly entries = new Map<string, Entry>();
   readonly layers: LayerDraft[] = [];
   private inlineCount = 0;
+  /** Loop and comprehension iterations unrolled so far, against LIMITS.loopIterations. */
+  private iterations = 0;
+  /** `self.<attr> = <constant>` seen by the interpreter, for methods it calls and for forward. */
+  private readonly selfConstants = new Map<string, Value>();
+  /** Modules registered by `super().__init__(...)` and `add_module`, in order (a Sequential subclass chains them). */
+  private readonly registered: [Entry, SyntaxNode][] = [];
+  /** Depth of loops of unknown length and branches of unknown condition being run. */
+  private uncertain = 0;
+  /** ModuleList attributes appended to in such a loop or branch: their later indices are unknown. */
+  private readonly unsureAttributes = new Set<string>();
 
   constructor(
     readonly ctx: Context,
     readonly scope: Scope,
     /** Module-level functions, for layer factories like torchvision's `conv3x3(...)`. */
     private readonly functions: ReadonlyMap<string, SyntaxNode> = new Map(),
+    /** The class's methods by name (`self._make_layers(cfg)` in `__init__`). */
+    private readonly methods: ReadonlyMap<string, SyntaxNode> = new Map(),
     private readonly hook?: InstanceHook,
   ) {}
 
@@ -86,29 +147,51 @@ export class TorchClass {
    */
   readonly refs = new Map<string, string>();
 
-  /** The qualified name a callee stands for, through class references. */
-  resolveCallee(callee: SyntaxNode): string {
+  /** The qualified name a callee stands for, through class references (a class of the file by its own name). */
+  private resolveCallee(callee: SyntaxNode, scope: Scope): string {
     const text = this.ctx.slice(callee).replace(/\s+/g, '');
-    return this.refs.get(text) ?? this.ctx.qualified(callee) ?? text;
+    return this.refs.get(text) ?? this.calleeName(callee, scope) ?? text;
+  }
+
+  /**
+   * Runs `__init__`'s body: what each `self.<attr>` holds, local modules and
+   * lists registered later, loops unrolled with their variable bound per
+   * iteration, the branch of an `if` whose condition is known (every branch
+   * when it is not), methods and local functions it calls. Returns `scope`
+   * with the `self.<attr>` constants, for forward and the inits.
+   */
+  init(body: SyntaxNode, scope: Scope, sequentialSubclass = false): Scope {
+    const frame: Frame = { scope, locals: new Map(), functions: new Map(), depth: 0, self: true };
+    this.run(body, frame);
+    // nn.Sequential's own forward (no override): each registered module feeds the next.
+    if (sequentialSubclass && !this.methods.has('forward')) {
+      let pending: LayerDraft | undefined;
+      for (const [entry, node] of this.registered) pending = chain(pending, entry, node);
+    }
+    return extend(scope, this.selfConstants);
   }
 
   /** Interprets the value of `self.<name> = value` (or a container element). */
-  entryFor(value: SyntaxNode, name: string, scope: Scope, depth = 0): Entry {
+  entryFor(value: SyntaxNode, name: string, scope: Scope, depth = 0, frame: Frame = { scope, locals: new Map(), functions: new Map(), depth, self: false }): Entry {
     const node = unwrap(value);
+    const held = this.held(node, name, scope, frame);
+    if (held) return held;
     if (node.name !== 'CallExpression') return { kind: 'other' };
     const call = bindCall(node, this.ctx, scope);
     if (!call) return { kind: 'other' };
-    const factory = call.callee.name === 'VariableName' && depth < 3 ? this.factory(call, scope) : undefined;
-    if (factory) {
-      const entry = this.entryFor(factory.returned, name, factory.scope, depth + 1);
+    const fn = this.functionOf(call.callee, frame);
+    if (fn) {
+      const returned = this.callFunction(fn.node, call, frame, fn.method)?.local;
+      if (returned?.kind !== 'module') return { kind: 'other' };
+      const entry = this.build(returned, name);
       // Lenses, hovers and edits belong where the model calls the factory, not inside it.
-      if (entry.kind === 'layer') {
+      if (entry.kind === 'layer' && entry.layer.call === returned.node) {
         entry.layer.call = node;
         entry.layer.line = this.ctx.line(node.from);
       }
       return entry;
     }
-    const qualified = this.resolveCallee(call.callee);
+    const qualified = this.resolveCallee(call.callee, scope);
     const instance = this.hook?.instance(call, qualified, name, scope);
     if (instance) return instance;
     const spec = lookupLayer(qualified);
@@ -129,112 +212,775 @@ export class TorchClass {
     if (classified?.role === 'activation') return { kind: 'activation', activation: classified.activation, at: node };
     if (classified?.role === 'neutral') return { kind: 'neutral' };
     const last = qualified.slice(qualified.lastIndexOf('.') + 1);
-    if (qualified.startsWith('torch.nn.') && last === 'Sequential') return this.sequential(call, name, scope);
-    if (qualified.startsWith('torch.nn.') && (last === 'ModuleList' || last === 'ModuleDict')) return this.list(call, name, scope);
+    if (qualified.startsWith('torch.nn.') && last === 'Sequential') return this.sequential(node, name, frame, scope);
+    if (qualified.startsWith('torch.nn.') && (last === 'ModuleList' || last === 'ModuleDict')) return this.list(node, name, frame, scope);
     return { kind: 'other' };
   }
 
+  /** A local name (`self.conv = conv`) or a conditional expression: what it holds, else undefined. */
+  private held(node: SyntaxNode, name: string, scope: Scope, frame: Frame): Entry | undefined {
+    if (node.name === 'VariableName') {
+      const local = frame.locals.get(this.ctx.slice(node));
+      // A plain list assigned to self is no submodule in PyTorch.
+      return local?.kind === 'module' ? this.build(local, name) : { kind: 'other' };
+    }
+    if (node.name === 'ConditionalExpression') {
+      const branch = this.branch(node, scope);
+      return branch ? this.entryFor(branch, name, scope, frame.depth, frame) : { kind: 'other' };
+    }
+    return undefined;
+  }
+
   /**
-   * A module-level function whose body ends in `return <call>` (`def conv3x3(i, o,
-   * stride=1): return nn.Conv2d(i, o, 3, stride, 1, bias=False)`): the returned
-   * call, with the function's parameters bound to this call's arguments.
+   * The branch of `a if condition else b` that runs: the one the condition
+   * picks when it evaluates in scope. When it does not, the branch that holds
+   * layers, if the other is None or `nn.Identity()` (or another module
+   * that passes its input on: `nn.Sequential(...) if project_out else nn.Identity()`): the layers exist
+   * in one case and nothing is in the other, so they are the ones to describe.
+   * Two branches that both hold modules stay unknown.
    */
-  private factory(call: BoundCall, scope: Scope): { returned: SyntaxNode; scope: Scope } | undefined {
-    const fn = this.functions.get(this.ctx.slice(call.callee));
-    const body = fn?.getChild('Body');
-    const last = body ? statements(body).pop() : undefined;
-    const returned = last?.name === 'ReturnStatement' ? last.lastChild : undefined;
-    if (!fn || !returned || returned.name !== 'CallExpression') return undefined;
+  private branch(node: SyntaxNode, scope: Scope): SyntaxNode | undefined {
+    const parts: SyntaxNode[] = [];
+    for (let c = node.firstChild; c; c = c.nextSibling) if (c.name !== 'if' && c.name !== 'else' && c.name !== 'Comment') parts.push(c);
+    const [yes, condition, no] = parts;
+    if (!yes || !condition || !no) return undefined;
+    const truth = this.truth(condition, scope);
+    if (truth !== undefined) return truth ? yes : no;
+    const empty = (n: SyntaxNode) => {
+      const u = unwrap(n);
+      if (u.name === 'None') return true;
+      if (u.name !== 'CallExpression') return false;
+      const bound = bindCall(u, this.ctx, scope);
+      const module = bound && torchModule(this.calleeName(bound.callee, scope) ?? '', bound.read);
+      return module?.role === 'neutral' || (module?.role === 'activation' && module.activation.kind === 'identity');
+    };
+    if (empty(no) && !empty(yes)) return yes;
+    if (empty(yes) && !empty(no)) return no;
+    return undefined;
+  }
+
+  /** A callee's qualified name; `getattr(nn, name)` with `name` a string in scope reads as `nn.<name>`. */
+  private calleeName(callee: SyntaxNode, scope: Scope): string | undefined {
+    if (callee.name === 'CallExpression' && this.ctx.slice(callee.firstChild as SyntaxNode) === 'getattr' && !scope.has('getattr')) {
+      const bound = bindCall(callee, this.ctx, scope);
+      const owner = bound?.args.positional[0] && this.ctx.qualified(bound.args.positional[0]);
+      const attr = bound?.args.positional.length === 2 ? this.constant(bound.args.positional[1], scope) : undefined;
+      return owner && typeof attr === 'string' && /^\w+$/.test(attr) ? `${owner}.${attr}` : undefined;
+    }
+    return this.ctx.qualified(callee);
+  }
+
+  /** The function a call runs: a local `def`, a method (`self.name`), or a module-level function. */
+  private functionOf(callee: SyntaxNode, frame: Frame): { node: SyntaxNode; method: boolean } | undefined {
+    if (frame.depth >= MAX_CALL_DEPTH) return undefined;
+    if (callee.name === 'VariableName') {
+      const name = this.ctx.slice(callee);
+      const local = frame.functions.get(name);
+      if (local) return { node: local, method: false };
+      const global = !frame.locals.has(name) && !frame.scope.has(name) ? this.functions.get(name) : undefined;
+      return global ? { node: global, method: false } : undefined;
+    }
+    const m = frame.self && callee.name === 'MemberExpression' ? /^self\.(\w+)$/.exec(this.ctx.slice(callee)) : null;
+    const method = m ? this.methods.get(m[1]) : undefined;
+    return method && m?.[1] !== '__init__' ? { node: method, method: true } : undefined;
+  }
+
+  /**
+   * Runs a function with its parameters bound to the call's arguments
+   * (constants into its scope, module lists and modules into its locals).
+   * A module-level function sees the module's constants, a method those and
+   * `self.<attr>`, a local function the scope it was called in.
+   */
+  private callFunction(fn: SyntaxNode, call: BoundCall, frame: Frame, method: boolean): Returned | undefined {
+    const body = fn.getChild('Body');
+    if (!body) return undefined;
     const { names, defaults } = parameters(fn, this.ctx, this.ctx.moduleScope);
-    const bound: [string, Value][] = [...defaults];
-    names.forEach((param, i) => {
+    const params = method ? names.slice(1) : names;
+    const bound: [string, Value][] = defaults.filter(([k]) => !method || k !== names[0]);
+    const locals = new Map<string, Local>();
+    params.forEach((param, i) => {
       const value = call.read(param, i);
-      if (value !== undefined) bound.push([param, value]);
+      if (value !== undefined) {
+        bound.push([param, value]);
+        return;
+      }
+      const node = call.node_(param, i);
+      const constant = node && this.constant(node, frame.scope);
+      if (constant !== undefined) bound.push([param, constant]);
+      else if (node) {
+        const local = this.valueOf(node, frame);
+        if (local) locals.set(param, local);
+      }
     });
-    // Parameters without a resolvable value must not fall through to module constants of the same name.
-    const unresolved = names.filter((n) => !bound.some(([k]) => k === n));
-    const inner = extend(scope, bound);
-    return { returned, scope: unresolved.length === 0 ? inner : withoutNames(inner, unresolved) };
+    const local = frame.functions.has(this.ctx.slice(fn.getChild('VariableName') as SyntaxNode)) && !method;
+    const outer = local ? frame.scope : method ? extend(this.ctx.moduleScope, this.selfConstants) : this.ctx.moduleScope;
+    // Parameters without a resolvable value must not fall through to constants of the same name.
+    const unresolved = params.filter((n) => !bound.some(([k]) => k === n));
+    const scope = withoutNames(extend(outer, bound), unresolved);
+    const inner: Frame = { scope, locals, functions: local ? new Map(frame.functions) : new Map(), depth: frame.depth + 1, self: method || (local && frame.self) };
+    const returned = this.run(body, inner);
+    // `self.in_planes = ...` in a method is seen by the code after the call.
+    if (frame.self && inner.self) frame.scope = extend(frame.scope, this.selfConstants);
+    return returned;
+  }
+
+  /** Runs the statements of a body; what a `return` gave back, if one ran. */
+  private run(body: SyntaxNode, frame: Frame): Returned | undefined {
+    for (const stmt of statements(body)) {
+      const returned = this.statement(stmt, frame);
+      if (returned) return returned;
+    }
+    return undefined;
+  }
+
+  private statement(stmt: SyntaxNode, frame: Frame): Returned | undefined {
+    switch (stmt.name) {
+      case 'AssignStatement':
+        this.assign(stmt, frame);
+        return undefined;
+      case 'UpdateStatement':
+        this.update(stmt, frame);
+        return undefined;
+      case 'ExpressionStatement':
+        if (stmt.firstChild?.name === 'CallExpression') this.callStatement(stmt.firstChild, frame);
+        return undefined;
+      case 'FunctionDefinition': {
+        const name = stmt.getChild('VariableName');
+        if (name) frame.functions.set(this.ctx.slice(name), stmt);
+        return undefined;
+      }
+      case 'ReturnStatement': {
+        const value = stmt.lastChild;
+        const local = value && value.name !== 'return' ? this.valueOf(value, frame) : undefined;
+        return local ? { local } : {};
+      }
+      case 'IfStatement':
+        return this.ifStatement(stmt, frame);
+      case 'ForStatement':
+        return this.forStatement(stmt, frame);
+      default: {
+        // with / try: each block once, in order; a while loop's body once, uncounted.
+        const loop = stmt.name === 'WhileStatement';
+        if (loop) this.uncertain++;
+        try {
+          for (let c = stmt.firstChild; c; c = c.nextSibling) {
+            if (c.name !== 'Body') continue;
+            const returned = this.run(c, frame);
+            if (returned) return returned;
+          }
+          return undefined;
+        } finally {
+          if (loop) this.uncertain--;
+        }
+      }
+    }
+  }
+
+  /** `if`/`elif`/`else`: the first branch whose condition holds; a branch whose condition is unknown runs too, and so do the ones after it. */
+  private ifStatement(stmt: SyntaxNode, frame: Frame): Returned | undefined {
+    let condition: SyntaxNode | undefined;
+    let expect = false;
+    for (let c = stmt.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'if' || c.name === 'elif') {
+        expect = true;
+      } else if (c.name === 'else') {
+        condition = undefined;
+      } else if (c.name === 'Body') {
+        const truth = condition ? this.truth(condition, frame.scope) : true;
+        condition = undefined;
+        if (truth === false) continue;
+        if (truth === undefined) this.uncertain++;
+        const returned = this.run(c, frame);
+        if (truth === undefined) this.uncertain--;
+        if (returned || truth === true) return returned;
+      } else if (expect && c.name !== 'Comment') {
+        condition = c;
+        expect = false;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * `for x in <iterable>:` with the iterable known (a literal, a constant, a
+   * `range`, `enumerate`/`zip` of those, an element of a module-level dict):
+   * the body once per element with the variables bound. Otherwise, or beyond
+   * LIMITS.loopIterations, the body once with the variables unknown.
+   */
+  private forStatement(stmt: SyntaxNode, frame: Frame): Returned | undefined {
+    const targets: SyntaxNode[] = [];
+    let iterable: SyntaxNode | undefined;
+    let seenIn = false;
+    for (let c = stmt.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'in' && !seenIn) seenIn = true;
+      else if (!seenIn && c.name !== 'for' && c.name !== ',' && c.name !== 'Comment') targets.push(c);
+      else if (seenIn && !iterable && c.name !== 'Body' && c.name !== 'Comment') iterable = c;
+    }
+    const bodies = stmt.getChildren('Body');
+    const body = bodies[0];
+    if (!body || !iterable) return undefined;
+    const values = this.iterate(iterable, frame.scope);
+    if (values) {
+      for (const value of values) {
+        this.bindTargets(targets, value, frame);
+        const returned = this.run(body, frame);
+        if (returned) return returned;
+      }
+    } else {
+      this.bindTargets(targets, undefined, frame);
+      this.uncertain++;
+      const returned = this.run(body, frame);
+      this.uncertain--;
+      if (returned) return returned;
+    }
+    // for ... else: runs when the loop did not break (InitLens follows no break).
+    return bodies[1] ? this.run(bodies[1], frame) : undefined;
+  }
+
+  /** The elements an iterable yields, when known and within the loop budget. */
+  private iterate(node: SyntaxNode, scope: Scope): readonly Value[] | undefined {
+    const values = this.elements(node, scope);
+    if (!values) return undefined;
+    if (exceeds('loopIterations', this.iterations + values.length)) return undefined;
+    this.iterations += values.length;
+    return values;
+  }
+
+  private elements(node: SyntaxNode, scope: Scope, depth = 0): readonly Value[] | undefined {
+    const n = unwrap(node);
+    if (n.name === 'CallExpression' && n.firstChild?.name === 'VariableName' && depth < MAX_CALL_DEPTH) {
+      const fn = this.ctx.slice(n.firstChild);
+      const call = scope.has(fn) ? undefined : bindCall(n, this.ctx, scope);
+      const args = call && !call.args.hasStarred && call.args.keywords.size === 0 ? call.args.positional : undefined;
+      if (fn === 'range' && args && args.length >= 1 && args.length <= 3) {
+        const nums = args.map((a) => this.constant(a, scope));
+        if (!nums.every((v): v is number => typeof v === 'number' && Number.isInteger(v))) return undefined;
+        const [start, stop, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
+        if (step === 0) return undefined;
+        const count = Math.max(0, Math.ceil((stop - start) / step));
+        if (exceeds('loopIterations', this.iterations + count)) return undefined;
+        return Array.from({ length: count }, (_, i) => start + i * step);
+      }
+      if (fn === 'enumerate' && args && args.length === 1) return this.elements(args[0], scope, depth + 1)?.map((v, i) => [i, v]);
+      if (fn === 'zip' && args && args.length >= 1) {
+        const lists = args.map((a) => this.elements(a, scope, depth + 1));
+        if (!lists.every((l): l is readonly Value[] => l !== undefined)) return undefined;
+        const length = Math.min(...lists.map((l) => l.length));
+        return Array.from({ length }, (_, i) => lists.map((l) => l[i]));
+      }
+      if ((fn === 'list' || fn === 'tuple' || fn === 'reversed') && args && args.length === 1) {
+        const inner = this.elements(args[0], scope, depth + 1);
+        return inner && fn === 'reversed' ? [...inner].reverse() : inner;
+      }
+      return undefined;
+    }
+    const value = this.constant(n, scope);
+    if (Array.isArray(value)) return value;
+    return typeof value === 'string' ? [...value] : undefined;
+  }
+
+  /** Binds loop targets (`x`, `i, x`) to one element; undefined makes them unknown. */
+  private bindTargets(targets: readonly SyntaxNode[], value: Value | undefined, frame: Frame): void {
+    const names = targets.map((t) => (t.name === 'VariableName' ? this.ctx.slice(t) : undefined));
+    const values: (Value | undefined)[] =
+      targets.length === 1 ? [value] : Array.isArray(value) && value.length === targets.length ? value : targets.map(() => undefined);
+    const set: [string, Value][] = [];
+    const unknown: string[] = [];
+    names.forEach((name, i) => {
+      if (name === undefined) return;
+      frame.locals.delete(name);
+      const v = values[i];
+      if (v === undefined) unknown.push(name);
+      else set.push([name, v]);
+    });
+    // Targets written another way (`for i, (a, b) in ...`): their names are unknown.
+    for (const t of targets) if (t.name !== 'VariableName') for (const v of descendants(t, 'VariableName')) unknown.push(this.ctx.slice(v));
+    frame.scope = withoutNames(extend(frame.scope, set), unknown);
+  }
+
+  /** `a = ...`, `a, b = ...`, `self.x = ...`. */
+  private assign(stmt: SyntaxNode, frame: Frame): void {
+    let targets: SyntaxNode[] = [];
+    let values: SyntaxNode[] = [];
+    let seenOp = false;
+    for (let c = stmt.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'AssignOp') {
+        // a = b = value: b is a target too.
+        if (seenOp) targets = [...targets, ...values];
+        values = [];
+        seenOp = true;
+      } else if (c.name !== ',' && c.name !== 'TypeDef' && c.name !== 'Comment') {
+        (seenOp ? values : targets).push(c);
+      }
+    }
+    if (values.length === 0 || targets.length === 0) return;
+    if (targets.length === 1 && values.length === 1) {
+      this.bind(targets[0], values[0], frame);
+      return;
+    }
+    // a, b = x, y / channels, height, width = input_shape
+    const whole = values.length === 1 ? this.constant(values[0], frame.scope) : undefined;
+    targets.forEach((target, i) => {
+      if (values.length === targets.length) this.bind(target, values[i], frame);
+      else this.setConstant(target, Array.isArray(whole) && whole.length === targets.length ? whole[i] : undefined, frame);
+    });
+  }
+
+  private bind(target: SyntaxNode, value: SyntaxNode, frame: Frame): void {
+    if (same(target, value)) return;
+    const constant = this.constant(value, frame.scope);
+    // `layers = []` starts a list of modules as well as an empty constant.
+    if (target.name === 'VariableName' && Array.isArray(constant) && constant.length === 0) {
+      this.setConstant(target, constant, frame);
+      frame.locals.set(this.ctx.slice(target), { kind: 'list', items: [], level: this.uncertain });
+      return;
+    }
+    if (constant !== undefined || target.name !== 'VariableName') {
+      const attr = this.selfAttribute(target, frame);
+      if (constant === undefined && attr !== undefined) {
+        this.forgetSelf(attr, frame);
+        this.copyObject(value, `self.${attr}`, frame);
+        const entry = this.entryFor(value, attr, frame.scope, frame.depth, frame);
+        if (entry.kind === 'layer') entry.layer.attribute = attr;
+        this.entries.set(attr, entry);
+        return;
+      }
+      this.setConstant(target, constant, frame);
+      return;
+    }
+    const name = this.ctx.slice(target);
+    frame.scope = withoutNames(frame.scope, [name]);
+    // `norm_layer = nn.BatchNorm2d`: the name holds a class from here on.
+    const ref = unwrap(value).name === 'None' ? undefined : this.hook?.ref(value);
+    if (ref !== undefined) this.refs.set(name, ref);
+    else this.refs.delete(name);
+    const local = this.valueOf(value, frame);
+    if (local) frame.locals.set(name, local);
+    else frame.locals.delete(name);
+  }
+
+  /** `self.config = config`: the object's attributes (`config.n_embd` in scope) under the attribute too. */
+  private copyObject(value: SyntaxNode, into: string, frame: Frame): void {
+    const prefix = this.ctx.slice(value).replace(/\s+/g, '');
+    if (!/^\w+$/.test(prefix)) return;
+    const copied: [string, Value][] = [];
+    for (const [k, v] of frame.scope) if (k.startsWith(`${prefix}.`)) copied.push([`${into}${k.slice(prefix.length)}`, v]);
+    if (copied.length === 0) return;
+    frame.scope = extend(frame.scope, copied);
+    for (const [k, v] of copied) this.selfConstants.set(k, v);
+  }
+
+  /** `self.<attr>` in a frame where `self` is the module. */
+  private selfAttribute(target: SyntaxNode, frame: Frame): string | undefined {
+    if (!frame.self || target.name !== 'MemberExpression') return undefined;
+    return /^self\.(\w+)$/.exec(this.ctx.slice(target))?.[1];
+  }
+
+  private forgetSelf(attr: string, frame: Frame): void {
+    this.selfConstants.delete(`self.${attr}`);
+    frame.scope = withoutNames(frame.scope, [`self.${attr}`]);
+  }
+
+  /** A name or `self.<attr>` now holds `value` (undefined: something unknown). */
+  private setConstant(target: SyntaxNode, value: Value | undefined, frame: Frame): void {
+    const attr = this.selfAttribute(target, frame);
+    const name = attr !== undefined ? `self.${attr}` : target.name === 'VariableName' ? this.ctx.slice(target) : undefined;
+    if (name === undefined) return;
+    if (attr === undefined) frame.locals.delete(name);
+    if (value === undefined) {
+      if (attr !== undefined) this.forgetSelf(attr, frame);
+      else frame.scope = withoutNames(frame.scope, [name]);
+      return;
+    }
+    frame.scope = extend(frame.scope, [[name, value]]);
+    if (attr !== undefined) this.selfConstants.set(name, value);
+  }
+
+  /** `layers += [...]`, `out_features *= 2`. */
+  private update(stmt: SyntaxNode, frame: Frame): void {
+    const target = stmt.firstChild;
+    const op = stmt.getChild('UpdateOp');
+    const value = stmt.lastChild;
+    if (!target || !op || !value || same(target, value)) return;
+    const a = this.constant(target, frame.scope);
+    const b = this.constant(value, frame.scope);
+    const list = target.name === 'VariableName' ? frame.locals.get(this.ctx.slice(target)) : undefined;
+    if (list?.kind === 'list' && this.ctx.slice(op) === '+=' && b === undefined) {
+      this.push(list, this.items(value, frame));
+      frame.scope = withoutNames(frame.scope, [this.ctx.slice(target)]);
+      return;
+    }
+    const op_ = this.ctx.slice(op).slice(0, -1);
+    const result = typeof a === 'number' && typeof b === 'number' ? arithmetic(op_, a, b) : op_ === '+' && Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : undefined;
+    this.setConstant(target, result, frame);
+    if (list) frame.locals.set(this.ctx.slice(target), list);
+  }
+
+  /** Calls as statements: list building, `self.add_module`, `super().__init__(...)` of a Sequential subclass, methods. */
+  private callStatement(node: SyntaxNode, frame: Frame): void {
+    const call = bindCall(node, this.ctx, frame.scope);
+    if (!call) return;
+    const callee = call.callee;
+    const object = callee.name === 'MemberExpression' ? callee.firstChild : null;
+    const method = callee.name === 'MemberExpression' ? callee.lastChild : null;
+    const methodName = method?.name === 'PropertyName' ? this.ctx.slice(method) : '';
+    const arg = call.args.positional[0];
+    if (object?.name === 'VariableName' && (methodName === 'append' || methodName === 'extend')) {
+      const name = this.ctx.slice(object);
+      const list = frame.locals.get(name);
+      if (list?.kind !== 'list' || !arg) return;
+      // widths.append(64) keeps a constant list; a module makes it a list of modules.
+      const before = frame.scope.get(name);
+      const added = this.constant(arg, frame.scope);
+      if (Array.isArray(before) && added !== undefined && (methodName === 'append' || Array.isArray(added))) {
+        frame.scope = extend(frame.scope, [[name, methodName === 'append' ? [...before, added] : [...before, ...(added as readonly Value[])]]]);
+        return;
+      }
+      frame.scope = withoutNames(frame.scope, [name]);
+      this.push(list, methodName === 'append' ? [this.pending(arg, frame)] : this.items(arg, frame));
+      return;
+    }
+    const self = object && frame.self ? this.ctx.slice(object) : '';
+    if (self === 'self' && (methodName === 'add_module' || methodName === 'register_module')) {
+      const key = call.args.positional[0] ?? call.args.keywords.get('name');
+      const module = call.args.positional[1] ?? call.args.keywords.get('module');
+      const name = key ? this.constant(key, frame.scope) : undefined;
+      if (typeof name !== 'string' || !module) return;
+      const entry = this.entryFor(module, name, frame.scope, frame.depth, frame);
+      if (entry.kind === 'layer') entry.layer.attribute = name;
+      this.entries.set(name, entry);
+      this.registered.push([entry, module]);
+      return;
+    }
+    // self.blocks.append(nn.Linear(...)) on a ModuleList attribute.
+    const attr = object && frame.self ? /^self\.(\w+)$/.exec(this.ctx.slice(object))?.[1] : undefined;
+    const container = attr !== undefined ? this.entries.get(attr) : undefined;
+    if (attr !== undefined && container?.kind === 'container' && !container.head && (methodName === 'append' || methodName === 'extend') && arg) {
+      if (this.uncertain > 0) this.unsureAttributes.add(attr);
+      if (this.unsureAttributes.has(attr)) return;
+      const added = methodName === 'append' ? [this.pending(arg, frame)] : this.items(arg, frame);
+      const elements = [...container.elements];
+      const byKey = new Map(container.byKey);
+      for (const p of added) {
+        const key = String(elements.length);
+        const entry = this.build(p, `${attr}.${key}`);
+        elements.push(entry);
+        byKey.set(key, entry);
+      }
+      this.entries.set(attr, { kind: 'container', elements, byKey });
+      return;
+    }
+    // super().__init__(*layers) / super(Cls, self).__init__(OrderedDict(...)): the class is a Sequential (or ModuleList).
+    if (frame.self && methodName === '__init__' && object && /^super\(/.test(this.ctx.slice(object)) && (call.args.positional.length > 0 || call.args.hasStarred)) {
+      for (const [key, p] of this.containerItems(node, frame)) {
+        const entry = this.build(p, key);
+        if (entry.kind === 'layer') entry.layer.attribute = key;
+        this.entries.set(key, entry);
+        this.registered.push([entry, p.node]);
+      }
+      return;
+    }
+    const fn = this.functionOf(callee, frame);
+    if (fn) this.callFunction(fn.node, call, frame, fn.method);
+  }
+
+  /**
+   * A constant value: what the evaluator reads, plus what only the
+   * interpreter knows how to read: conditions (`not`, `and`, `==`, `is None`),
+   * `seq[i]` and `module_dict['key']`, and string formatting
+   * (`'denselayer%d' % (i + 1)`, f-strings, `'{}'.format(i)`) for names.
+   */
+  private constant(node: SyntaxNode, scope: Scope, depth = 0): Value | undefined {
+    const value = evaluate(node, this.ctx.text, scope);
+    if (value !== undefined || exceeds('expressionDepth', depth)) return value;
+    const n = unwrap(node);
+    switch (n.name) {
+      case 'MemberExpression': {
+        const object = n.firstChild;
+        if (!object || !n.getChild('[')) return undefined;
+        const index = object.nextSibling?.nextSibling;
+        if (!index) return undefined;
+        const key = this.constant(index, scope, depth + 1);
+        if (key === undefined) return undefined;
+        const seq = this.constant(object, scope, depth + 1);
+        if (Array.isArray(seq) || typeof seq === 'string') {
+          if (typeof key !== 'number' || !Number.isInteger(key)) return undefined;
+          const i = key < 0 ? seq.length + key : key;
+          return i >= 0 && i < seq.length ? seq[i] : undefined;
+        }
+        return object.name === 'VariableName' && seq === undefined && !scope.has(this.ctx.slice(object)) ? this.moduleDictValue(object, key) : undefined;
+      }
+      case 'FormatString': {
+        let out = '';
+        let at = n.from;
+        const raw = this.ctx.slice(n);
+        const quote = /^[fFrR]*(['"]{1,3})/.exec(raw);
+        if (!quote || /[rR]/.test(raw.slice(0, quote.index + raw.indexOf(quote[1])))) return undefined;
+        at = n.from + raw.indexOf(quote[1]) + quote[1].length;
+        for (let c = n.firstChild; c; c = c.nextSibling) {
+          if (c.name !== 'FormatReplacement') continue;
+          const inner = c.firstChild?.nextSibling;
+          if (!inner || c.getChild('FormatSpec') || c.getChild('FormatConversion')) return undefined;
+          const v = this.constant(inner, scope, depth + 1);
+          if (!isPrintable(v)) return undefined;
+          out += this.ctx.text.slice(at, c.from) + print(v);
+          at = c.to;
+        }
+        const tail = this.ctx.text.slice(at, n.to - quote[1].length);
+        return /[{}\\]/.test(out + tail) ? undefined : out + tail;
+      }
+      case 'CallExpression': {
+        // '{}_{}'.format(a, b)
+        const callee = n.firstChild;
+        const template = callee?.name === 'MemberExpression' && this.ctx.slice(callee.lastChild as SyntaxNode) === 'format' ? stringValue(callee.firstChild ?? undefined, this.ctx.text) : undefined;
+        const call = template !== undefined ? bindCall(n, this.ctx, scope) : undefined;
+        if (template === undefined || !call || call.args.keywords.size > 0 || call.args.hasStarred) return undefined;
+        const args = call.args.positional.map((a) => this.constant(a, scope, depth + 1));
+        let i = 0;
+        let ok = true;
+        const out = template.replace(/\{(\d*)\}/g, (_, index: string) => {
+          const v = args[index === '' ? i++ : Number(index)];
+          if (!isPrintable(v)) ok = false;
+          return isPrintable(v) ? print(v) : '';
+        });
+        return ok && !/[{}]/.test(out) ? out : undefined;
+      }
+      case 'BinaryExpression': {
+        const left = n.firstChild;
+        const op = left?.nextSibling;
+        const right = op?.nextSibling;
+        if (left && op?.name === 'ArithOp' && this.ctx.slice(op) === '%' && left.name === 'String' && right) {
+          const template = stringValue(left, this.ctx.text);
+          const v = this.constant(right, scope, depth + 1);
+          const args = Array.isArray(v) ? v : [v];
+          if (template === undefined) return undefined;
+          let i = 0;
+          let ok = true;
+          const out = template.replace(/%([dis%])/g, (_, f: string) => {
+            if (f === '%') return '%';
+            const a = args[i++];
+            if (f === 's' ? !isPrintable(a) : typeof a !== 'number' || !Number.isInteger(a)) ok = false;
+            return isPrintable(a) ? print(a) : '';
+          });
+          return ok && i === args.length && !/%/.test(out.replace(/%%/g, '')) ? out : undefined;
+        }
+        return this.truth(n, scope, depth);
+      }
+      case 'UnaryExpression':
+        return this.truth(n, scope, depth);
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Python truth of a condition: comparisons of constants, `is`/`is not`,
+   * `in`, `not`, and `and`/`or` (which decide with one side unknown when the
+   * other settles them); undefined when unknown.
+   */
+  private truth(node: SyntaxNode, scope: Scope, depth = 0): boolean | undefined {
+    if (exceeds('expressionDepth', depth)) return undefined;
+    const n = unwrap(node);
+    const first = n.firstChild;
+    if (n.name === 'UnaryExpression' && first?.name === 'not') {
+      const inner = first.nextSibling ? this.truth(first.nextSibling, scope, depth + 1) : undefined;
+      return inner === undefined ? undefined : !inner;
+    }
+    if (n.name === 'BinaryExpression' && first) {
+      const op = first.nextSibling;
+      const right = n.lastChild;
+      if (!op || !right || same(right, op)) return undefined;
+      if (op.name === 'and' || op.name === 'or') {
+        const a = this.truth(first, scope, depth + 1);
+        if (op.name === 'and' && a === false) return false;
+        if (op.name === 'or' && a === true) return true;
+        const b = this.truth(right, scope, depth + 1);
+        if (a !== undefined) return b;
+        return op.name === 'and' && b === false ? false : op.name === 'or' && b === true ? true : undefined;
+      }
+      const operator = this.ctx.text.slice(op.from, right.from).replace(/\s+/g, ' ').trim();
+      if (op.name === 'CompareOp' || op.name === 'is' || op.name === 'in' || op.name === 'not') {
+        const a = this.constant(first, scope, depth + 1);
+        const b = this.constant(right, scope, depth + 1);
+        if (a === undefined || b === undefined) return undefined;
+        return compare(operator, a, b);
+      }
+    }
+    const value = this.constant(n, scope, depth + 1);
+    if (value === undefined) return undefined;
+    return Array.isArray(value) ? value.length > 0 : typeof value === 'string' ? value.length > 0 : !!value;
+  }
+
+  /** `cfg['VGG11']` with `cfg = {...}` a dict literal at module level. */
+  private moduleDictValue(name: SyntaxNode, key: Value): Value | undefined {
+    let top: SyntaxNode = name;
+    while (top.parent) top = top.parent;
+    const wanted = this.ctx.slice(name);
+    let dict: SyntaxNode | undefined;
+    for (const stmt of statements(top)) {
+      const target = stmt.name === 'AssignStatement' ? stmt.firstChild : null;
+      if (target?.name === 'VariableName' && this.ctx.slice(target) === wanted) dict = stmt.lastChild?.name === 'DictionaryExpression' ? stmt.lastChild : undefined;
+    }
+    if (!dict) return undefined;
+    for (const [k, v] of dictPairs(dict)) {
+      if (evaluate(k, this.ctx.text, this.ctx.moduleScope) === key) return evaluate(v, this.ctx.text, this.ctx.moduleScope);
+    }
+    return undefined;
+  }
+
+  /** What an expression gives to a local name: a module list, or a module for later. */
+  private valueOf(node: SyntaxNode, frame: Frame): Local | undefined {
+    const n = unwrap(node);
+    switch (n.name) {
+      case 'VariableName':
+        return frame.locals.get(this.ctx.slice(n)) ?? this.pending(n, frame);
+      case 'ArrayExpression':
+      case 'TupleExpression':
+      case 'ArrayComprehensionExpression':
+        return { kind: 'list', items: this.items(n, frame), level: this.uncertain };
+      case 'BinaryExpression': {
+        const op = n.firstChild?.nextSibling;
+        if (!op || this.ctx.slice(op) !== '+') return undefined;
+        const a = this.valueOf(n.firstChild as SyntaxNode, frame);
+        const b = n.lastChild ? this.valueOf(n.lastChild, frame) : undefined;
+        return a?.kind === 'list' && b?.kind === 'list' ? { kind: 'list', items: [...a.items, ...b.items], level: this.uncertain } : undefined;
+      }
+      case 'ConditionalExpression': {
+        const branch = this.branch(n, frame.scope);
+        return branch ? this.valueOf(branch, frame) : undefined;
+      }
+      case 'CallExpression': {
+        const call = bindCall(n, this.ctx, frame.scope);
+        const fn = call && this.functionOf(call.callee, frame);
+        if (call && fn) return this.callFunction(fn.node, call, frame, fn.method)?.local;
+        return this.pending(n, frame);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** Adds modules to a list; in a loop or branch InitLens cannot count, they are unsure. */
+  private push(list: ModuleItems, items: readonly Pending[]): void {
+    const unsure = this.uncertain > list.level;
+    for (const p of items) list.items.push(unsure && !p.unsure ? { ...p, unsure: true } : p);
+  }
+
+  private pending(node: SyntaxNode, frame: Frame): Pending {
+    const local = unwrap(node).name === 'VariableName' ? frame.locals.get(this.ctx.slice(node)) : undefined;
+    return local?.kind === 'module' ? local : { kind: 'module', node, scope: frame.scope, frame };
+  }
+
+  /** The modules a list expression holds (`[a, *block(...), b]`, a comprehension, a local list). */
+  private items(node: SyntaxNode, frame: Frame): Pending[] {
+    const n = unwrap(node);
+    if (n.name === 'ArrayComprehensionExpression') return this.comprehension(n, frame);
+    if (n.name !== 'ArrayExpression' && n.name !== 'TupleExpression') {
+      const local = this.valueOf(n, frame);
+      return local?.kind === 'list' ? [...local.items] : [];
+    }
+    return spread(n).flatMap(({ node: e, starred }) => {
+      if (starred) return this.items(e, frame);
+      const local = this.valueOf(e, frame);
+      return local?.kind === 'module' ? [local] : local ? [] : [this.pending(e, frame)];
+    });
+  }
+
+  /**
+   * `[nn.Linear(d, d) for _ in range(3)]`: one element per iteration, in the
+   * scope of that iteration (`[nn.Linear(w[i], w[i + 1]) for i in range(n)]`);
+   * an unknown or too long iterable gives none (their number is unknown).
+   */
+  private comprehension(node: SyntaxNode, frame: Frame): Pending[] {
+    const parts: SyntaxNode[] = [];
+    for (let c = node.firstChild; c; c = c.nextSibling) if (c.name !== '[' && c.name !== ']' && c.name !== 'Comment') parts.push(c);
+    const [element, forKw] = parts;
+    if (!element || forKw?.name !== 'for' || parts.filter((p) => p.name === 'for').length !== 1) return [];
+    const inAt = parts.findIndex((p) => p.name === 'in');
+    const targets = parts.slice(2, inAt).filter((p) => p.name !== ',');
+    const iterable = parts[inAt + 1];
+    if (inAt < 0 || !iterable) return [];
+    const conditions = parts.slice(inAt + 2).filter((p) => p.name !== 'if');
+    const values = this.iterate(iterable, frame.scope);
+    const out: Pending[] = [];
+    const saved = frame.scope;
+    for (const value of values ?? []) {
+      this.bindTargets(targets, value, frame);
+      if (conditions.every((c) => this.truth(c, frame.scope) !== false)) out.push({ kind: 'module', node: element, scope: frame.scope, frame });
+    }
+    // The comprehension's variables do not leak (Python 3).
+    frame.scope = saved;
+    return out;
+  }
+
+  private build(p: Pending, name: string): Entry {
+    p.built ??= this.entryFor(p.node, name, p.scope, p.frame.depth, p.frame);
+    return p.built;
   }
 
   /** `nn.Sequential(a, b, ...)` or `nn.Sequential(OrderedDict([...]))`: each layer's activation is the next module. */
-  private sequential(call: BoundCall, prefix: string, scope: Scope): Entry {
-    const items = this.containerItems(call, scope);
+  private sequential(node: SyntaxNode, prefix: string, frame: Frame, scope: Scope): Entry {
     const elements: Entry[] = [];
     const byKey = new Map<string, Entry>();
     let pending: LayerDraft | undefined;
-    for (const [key, node] of items) {
-      const entry = this.entryFor(node, `${prefix}.${key}`, scope);
+    for (const [key, p] of this.containerItems(node, { ...frame, scope })) {
+      const entry = this.build(p, `${prefix}.${key}`);
       elements.push(entry);
       byKey.set(key, entry);
-      pending = chain(pending, entry, node);
+      pending = chain(pending, entry, p.node);
     }
     return { kind: 'container', elements, byKey, ...(pending ? { tail: pending } : {}), ...(elements[0] ? { head: elements[0] } : {}) };
   }
 
-  private list(call: BoundCall, prefix: string, scope: Scope): Entry {
-    const items = this.containerItems(call, scope);
+  private list(node: SyntaxNode, prefix: string, frame: Frame, scope: Scope): Entry {
     const elements: Entry[] = [];
     const byKey = new Map<string, Entry>();
-    for (const [key, node] of items) {
-      const entry = this.entryFor(node, `${prefix}.${key}`, scope);
+    for (const [key, p] of this.containerItems(node, { ...frame, scope })) {
+      const entry = this.build(p, `${prefix}.${key}`);
       elements.push(entry);
       byKey.set(key, entry);
     }
     return { kind: 'container', elements, byKey };
   }
 
-  /** Container elements with their names: positional, OrderedDict/dict keys, or a comprehension over a literal range. */
-  private containerItems(call: BoundCall, scope: Scope): [string, SyntaxNode][] {
-    const first = call.args.positional[0];
+  /**
+   * Container elements with their names: positional (`*layers` spread in),
+   * a list (literal, comprehension, local), or keys of an OrderedDict, a dict
+   * literal or `dict(name=module, ...)`.
+   */
+  private containerItems(call: SyntaxNode, frame: Frame): [string, Pending][] {
+    const list = call.getChild('ArgList');
+    const args = list ? spread(list) : [];
+    const first = args[0];
     if (!first) return [];
-    const unwrapped = unwrap(first);
-    // OrderedDict([("name", module), ...]) or a dict literal.
-    if (unwrapped.name === 'CallExpression' && /(^|\.)OrderedDict$/.test(this.ctx.qualified(unwrapped.firstChild) ?? this.ctx.slice(unwrapped.firstChild as SyntaxNode))) {
-      const inner = bindCall(unwrapped, this.ctx, scope)?.args.positional[0];
-      const pairs = inner ? sequenceElements(unwrap(inner)) ?? [] : [];
-      return pairs.flatMap((pair) => {
-        const parts = sequenceElements(pair);
-        const key = parts && stringValue(parts[0], this.ctx.text);
-        return parts && key !== undefined && parts[1] ? [[key, parts[1]] as [string, SyntaxNode]] : [];
-      });
-    }
-    if (unwrapped.name === 'DictionaryExpression') {
-      const out: [string, SyntaxNode][] = [];
-      let key: string | undefined;
-      for (let c = unwrapped.firstChild; c; c = c.nextSibling) {
-        if (c.name === 'String' && key === undefined) key = stringValue(c, this.ctx.text);
-        else if (!['{', '}', ':', ','].includes(c.name) && key !== undefined) {
-          out.push([key, c]);
-          key = undefined;
-        }
+    const unwrapped = unwrap(first.node);
+    const keyed = (pairs: [string | undefined, SyntaxNode][]): [string, Pending][] =>
+      pairs.flatMap(([key, value]) => (key !== undefined ? [[key, this.pending(value, frame)] as [string, Pending]] : []));
+    if (args.length === 1 && !first.starred) {
+      const callee = unwrapped.name === 'CallExpression' ? (unwrapped.firstChild as SyntaxNode) : undefined;
+      // OrderedDict([("name", module), ...])
+      if (callee && /(^|\.)OrderedDict$/.test(this.ctx.qualified(callee) ?? this.ctx.slice(callee))) {
+        const inner = bindCall(unwrapped, this.ctx, frame.scope)?.args.positional[0];
+        const pairs = inner ? (sequenceElements(unwrap(inner)) ?? []) : [];
+        return keyed(
+          pairs.flatMap((pair) => {
+            const parts = sequenceElements(pair);
+            return parts && parts[1] ? [[stringValue(parts[0], this.ctx.text), parts[1]] as [string | undefined, SyntaxNode]] : [];
+          }),
+        );
       }
-      return out;
+      // dict(wte=nn.Embedding(...), h=nn.ModuleList([...])): keywords in order.
+      if (callee && this.ctx.slice(callee) === 'dict' && !frame.scope.has('dict') && !frame.locals.has('dict')) {
+        const inner = bindCall(unwrapped, this.ctx, frame.scope);
+        return inner && inner.args.positional.length === 0 && !inner.args.hasStarred ? keyed([...inner.args.keywords]) : [];
+      }
+      if (unwrapped.name === 'DictionaryExpression') return keyed(dictPairs(unwrapped).map(([k, v]) => [stringValue(k, this.ctx.text), v]));
+      if (['ArrayExpression', 'TupleExpression', 'ArrayComprehensionExpression'].includes(unwrapped.name) || frame.locals.get(this.ctx.slice(unwrapped))?.kind === 'list') {
+        return indexed(this.items(unwrapped, frame));
+      }
     }
-    if (unwrapped.name === 'ArrayExpression' || unwrapped.name === 'TupleExpression') {
-      return (sequenceElements(unwrapped) ?? []).map((n, i) => [String(i), n]);
-    }
-    if (unwrapped.name === 'ArrayComprehensionExpression') return this.comprehension(unwrapped, scope);
-    // nn.Sequential(a, b, c)
-    return call.args.positional.map((n, i) => [String(i), n]);
-  }
-
-  /** `[nn.Linear(d, d) for _ in range(3)]`: one element per iteration of a literal range. */
-  private comprehension(node: SyntaxNode, scope: Scope): [string, SyntaxNode][] {
-    const element = node.firstChild?.nextSibling;
-    const forKw = node.getChild('for');
-    const variable = forKw?.nextSibling;
-    const rangeCall = node.getChild('in')?.nextSibling;
-    if (!element || !variable || !rangeCall || rangeCall.name !== 'CallExpression') return [];
-    if (this.ctx.slice(rangeCall.firstChild as SyntaxNode) !== 'range') return [];
-    const call = bindCall(rangeCall, this.ctx, scope);
-    const args = call?.args.positional.map((a) => evaluate(a, this.ctx.text, scope)) ?? [];
-    if (args.length === 0 || args.some((a) => typeof a !== 'number')) return [];
-    const [start, stop, step] = args.length === 1 ? [0, args[0] as number, 1] : [args[0] as number, args[1] as number, (args[2] as number | undefined) ?? 1];
-    const count = step > 0 ? Math.max(0, Math.ceil((stop - start) / step)) : 0;
-    if (count > 256) return [];
-    // The element is built once per iteration; the loop variable is rarely used in sizes.
-    return Array.from({ length: count }, (_, i) => [String(i), element]);
+    // nn.Sequential(a, *block(...), b)
+    return indexed(args.flatMap(({ node, starred }) => (starred ? this.items(node, frame) : [this.pending(node, frame)])));
   }
 
   /** A layer constructed and called in `forward` (`nn.Linear(4, 2)(x)`). */
@@ -245,6 +991,90 @@ export class TorchClass {
     const layer = draftLayer(spec, bound, `forward.inline${this.inlineCount++}`, this.ctx, scope);
     this.layers.push(layer);
     return layer;
+  }
+}
+
+/**
+ * Elements named by position, up to the first whose position is unknown: a
+ * wrong index would put lenses, hovers and Apply's init code on another
+ * module, so those are left out.
+ */
+function indexed(items: readonly Pending[]): [string, Pending][] {
+  const known = items.findIndex((p) => p.unsure);
+  return (known < 0 ? items : items.slice(0, known)).map((p, i) => [String(i), p]);
+}
+
+/** Positional arguments of an ArgList, or elements of a list or tuple, each with whether it is `*spread`. */
+function spread(node: SyntaxNode): { node: SyntaxNode; starred: boolean }[] {
+  const out: { node: SyntaxNode; starred: boolean }[] = [];
+  let starred = false;
+  let keyword = false;
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    if (c.name === '*') starred = true;
+    else if (c.name === '**') keyword = true;
+    else if (c.name === 'VariableName' && c.nextSibling?.name === 'AssignOp') keyword = true;
+    else if (c.name === ',') {
+      starred = false;
+      keyword = false;
+    } else if (!['(', ')', '[', ']', 'AssignOp', 'Comment'].includes(c.name) && !keyword) {
+      out.push({ node: c, starred });
+      starred = false;
+    }
+  }
+  return out;
+}
+
+/** Key and value nodes of a dict literal. */
+function dictPairs(dict: SyntaxNode): [SyntaxNode, SyntaxNode][] {
+  const out: [SyntaxNode, SyntaxNode][] = [];
+  let key: SyntaxNode | undefined;
+  for (let c = dict.firstChild; c; c = c.nextSibling) {
+    if (['{', '}', ':', ',', 'Comment'].includes(c.name)) continue;
+    if (c.name === '**') return out;
+    if (key === undefined) key = c;
+    else {
+      out.push([key, c]);
+      key = undefined;
+    }
+  }
+  return out;
+}
+
+function isPrintable(v: Value | undefined): v is string | number {
+  return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v));
+}
+
+/** str() of an integer or a string, as Python prints it. */
+function print(v: string | number): string {
+  return String(v);
+}
+
+/** Python comparison of two constants (`==`, `<`, `is not`, `in`, ...); undefined where Python's answer is not certain here. */
+function compare(op: string, a: Value, b: Value): boolean | undefined {
+  const eq = (x: Value, y: Value): boolean => (Array.isArray(x) && Array.isArray(y) ? x.length === y.length && x.every((v, i) => eq(v, y[i])) : x === y);
+  switch (op) {
+    case '==':
+      return eq(a, b);
+    case '!=':
+      return !eq(a, b);
+    case 'is':
+      return a === null || b === null || typeof a === 'boolean' || typeof b === 'boolean' ? a === b : undefined;
+    case 'is not':
+      return a === null || b === null || typeof a === 'boolean' || typeof b === 'boolean' ? a !== b : undefined;
+    case 'in':
+    case 'not in': {
+      const found = Array.isArray(b) ? b.some((v) => eq(v, a)) : typeof b === 'string' && typeof a === 'string' ? b.includes(a) : undefined;
+      return found === undefined ? undefined : op === 'in' ? found : !found;
+    }
+    case '<':
+    case '>':
+    case '<=':
+    case '>=': {
+      if (typeof a !== 'number' || typeof b !== 'number') return undefined;
+      return op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b;
+    }
+    default:
+      return undefined;
   }
 }
 

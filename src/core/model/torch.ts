@@ -8,16 +8,16 @@
  * loops, and functions given to `.apply`).
  */
 import type { SyntaxNode } from '../python/parse';
-import { same, sequenceElements, statements } from '../python/syntax';
+import { sequenceElements, statements } from '../python/syntax';
 import { bindCall, extend, type Context } from './context';
-import { evaluate, type Scope, type Value } from './evaluate';
+import type { Scope } from './evaluate';
 import { Forward } from './forward';
 import { Inits } from './inits';
 import { explicitInit, type LayerDraft } from './layer';
 import { torchModule } from './activations';
 import { lookupLayer } from './catalog';
 import { applyRules, type InitRule } from './inits';
-import { parameters, settle, TorchClass, walkStatements, withoutNames } from './members';
+import { parameters, settle, TorchClass, withoutNames } from './members';
 import type { ConfigClass } from './moduleScope';
 import { bindArguments, EMPTY_BINDING, type ClassContext, type ClassSignature, type Site } from './tree';
 
@@ -35,7 +35,8 @@ export interface TorchModelDraft {
   readonly submodules?: readonly { readonly className: string; readonly node: SyntaxNode }[];
 }
 
-const MODULE_BASES = new Set(['torch.nn.Module', 'torch.nn.modules.module.Module']);
+const SEQUENTIAL_BASES = new Set(['torch.nn.Sequential', 'torch.nn.modules.container.Sequential']);
+const MODULE_BASES = new Set(['torch.nn.Module', 'torch.nn.modules.module.Module', ...SEQUENTIAL_BASES]);
 const INIT_METHOD_NAMES = ['_init_weights', 'init_weights', 'reset_parameters', '_reset_parameters', 'initialize_weights', '_initialize_weights'];
 
 /** Names of classes in the document that are `nn.Module`s (directly or through other classes of the document). */
@@ -130,7 +131,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
     const qualified = ctx.qualified(node);
     return qualified && (lookupLayer(qualified) || torchModule(qualified, () => undefined)) ? qualified : undefined;
   };
-  const torchClass: TorchClass = new TorchClass(ctx, scope, moduleFunctions, {
+  const torchClass: TorchClass = new TorchClass(ctx, scope, moduleFunctions, byName, {
     instance(call, callee, path, at) {
       const sig = classes.get(callee);
       if (!sig) return undefined;
@@ -138,6 +139,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
       submodules.push({ className: callee, node: call.node });
       return { kind: 'module', className: callee };
     },
+    ref: refOf,
   });
   for (const [param, node] of initParams.defaultNodes) {
     if (binding.unknown.includes(param) || given.has(param)) continue;
@@ -146,41 +148,8 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   }
   for (const [param, ref] of binding.refs) torchClass.refs.set(param, ref);
   const initBody = init?.getChild('Body');
-  if (initBody) {
-    for (const stmt of walkStatements(initBody)) {
-      if (stmt.name !== 'AssignStatement') continue;
-      const target = stmt.firstChild;
-      const value = stmt.lastChild;
-      if (!target || !value || same(target, value)) continue;
-      // A local (`inner_dim = dim_head * heads`, `norm_layer = nn.BatchNorm2d`): its value, its class, or unknown from here on.
-      if (target.name === 'VariableName' && target.nextSibling?.name === 'AssignOp') {
-        const local = ctx.slice(target);
-        const v = evaluate(value, ctx.text, scope);
-        const ref = v === undefined && value.name !== 'None' ? refOf(value) : undefined;
-        scope = v !== undefined ? extend(scope, [[local, v]]) : withoutNames(scope, [local]);
-        if (ref !== undefined) torchClass.refs.set(local, ref);
-        else torchClass.refs.delete(local);
-        continue;
-      }
-      const m = /^self\.(\w+)$/.exec(ctx.slice(target));
-      if (!m) continue;
-      const constant = evaluate(value, ctx.text, scope);
-      if (constant !== undefined) {
-        scope = extend(scope, [[`self.${m[1]}`, constant]]);
-        continue;
-      }
-      // `self.config = config`: the object's attributes under the attribute.
-      const prefix = ctx.slice(value).replace(/\s+/g, '');
-      if (/^\w+$/.test(prefix)) {
-        const copied: [string, Value][] = [];
-        for (const [k, v] of scope) if (k.startsWith(`${prefix}.`)) copied.push([`self.${m[1]}${k.slice(prefix.length)}`, v]);
-        if (copied.length > 0) scope = extend(scope, copied);
-      }
-      const entry = torchClass.entryFor(value, m[1], scope);
-      if (entry.kind === 'layer') entry.layer.attribute = m[1];
-      torchClass.entries.set(m[1], entry);
-    }
-  }
+  const sequentialSubclass = (cls.getChild('ArgList') ? argNodes(cls.getChild('ArgList') as SyntaxNode) : []).some((b) => SEQUENTIAL_BASES.has(ctx.qualified(b) ?? ''));
+  if (initBody) scope = torchClass.init(initBody, scope, sequentialSubclass);
   const forward = byName.get('forward');
   if (forward) new Forward(torchClass, forward, scope).run();
   const inits = new Inits(torchClass, byName, moduleFunctions, scope);

@@ -4,7 +4,8 @@
  */
 import type { SyntaxNode } from './parse';
 
-const PUNCTUATION = new Set(['(', ')', ',', '[', ']', '{', '}', ':', '.', 'AssignOp', '*', '**']);
+/** Tokens between the parts of calls and literals; a comment among the arguments (`nn.Sequential(  # stem`) is no argument. */
+const PUNCTUATION = new Set(['(', ')', ',', '[', ']', '{', '}', ':', '.', 'AssignOp', '*', '**', 'Comment']);
 
 /** The arguments of an `ArgList` node: positional in order, keywords by name. */
 export interface CallArgs {
