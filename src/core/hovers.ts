@@ -7,10 +7,10 @@
  */
 import { explainActivation, explainResolved } from './init/explain';
 import { activationLabel } from './model/activations';
-import { initCode } from './model/describe';
+import { initCode, short } from './model/describe';
 import { mainParam } from './model/layer';
 import type { Dim } from './model/evaluate';
-import type { Layer, Model, Param } from './model/types';
+import type { Layer, Model, ModelContext, Param } from './model/types';
 import { codeBlock, codeSpan, commandLink, escapeMarkdown, tableCell, webLink } from './markdown';
 import type { ApiReference } from './seeding/analyze';
 import { RNG_LABELS } from './seeding/knowledge';
@@ -40,6 +40,7 @@ export function layerHoverMarkdown(model: Model, layer: Layer, uri: string, appl
     return md + webLink(`${layer.framework === 'torch' ? 'torch.nn.init' : 'Keras initializers'} docs`, docsUrl(layer));
   }
   md += `| fan_in | fan_out | parameters |\n| --- | --- | --- |\n| ${tableCell(dim(layer.fanIn))} | ${tableCell(dim(layer.fanOut))} | ${tableCell(dim(layer.paramCount, true))} |\n\n`;
+  md += contextMarkdown(model, layer);
   const param = mainParam(layer);
   if (layer.activation) {
     const via = { forward: 'in forward()', sequential: 'next in the Sequential', argument: 'activation argument', builtin: 'built into the layer', output: 'output layer' }[layer.activation.via];
@@ -51,6 +52,31 @@ export function layerHoverMarkdown(model: Model, layer: Layer, uri: string, appl
   if (param?.recommendation && !param.agrees) md += `${commandLink('Apply', apply, [uri, model.name, layer.name])} · `;
   md += webLink(`${layer.framework === 'torch' ? 'torch.nn.init' : 'Keras initializers'} docs`, docsUrl(layer));
   return md;
+}
+
+/** A context of the module tree in words: `in Block (×12)`, `ViT(dim=1024, …)`, `the GPTConfig defaults`. */
+function contextLabel(c: ModelContext): string {
+  const times = c.count > 1 ? ` (×${c.count})` : '';
+  if (c.builtBy) return `in ${codeSpan(c.builtBy)}${times}`;
+  if (c.label === 'defaults') return `its defaults${times}`;
+  if (/ defaults$/.test(c.label)) return `the ${escapeMarkdown(c.label)}${times}`;
+  return `${codeSpan(c.label)}${times}`;
+}
+
+/**
+ * Where the numbers come from (the module tree): the one context the class is
+ * built in, or every context when they differ (the table above then shows
+ * what they share).
+ */
+function contextMarkdown(model: Model, layer: Layer): string {
+  if (layer.contexts && layer.contexts.length > 1) {
+    let md = `${escapeMarkdown(model.name)} is built in ${layer.contexts.length} different ways; in each:\n\n| where | fan_in | fan_out | init | std |\n| --- | --- | --- | --- | --- |\n`;
+    for (const c of layer.contexts) md += `| ${tableCell(contextLabel(c))} | ${tableCell(dim(c.fanIn))} | ${tableCell(dim(c.fanOut))} | ${c.init ? tableCell(codeSpan(c.init)) : '?'} | ${c.std !== undefined ? short(c.std) : '?'} |\n`;
+    return `${md}\n`;
+  }
+  const [only] = model.contexts ?? [];
+  if (!only || model.contexts?.length !== 1) return '';
+  return `${only.builtBy ? 'Sizes as built' : 'Sizes from'} ${contextLabel(only)}.\n\n`;
 }
 
 function paramMarkdown(model: Model, layer: Layer, param: Param): string {

@@ -361,14 +361,19 @@ export class ModelAnalyzer {
     }
     const common = commonContext(found.contexts.map((c) => c.context));
     const { models } = inContext(name, common, contextKey(common));
-    const each = found.contexts.map(({ context, key, count }) => ({ label: context.label, count, layers: new Map((inContext(name, context, key).models[0]?.layers ?? []).map((l) => [l.name, l])) }));
+    const each = found.contexts.map(({ context, key, count }) => ({
+      label: context.label,
+      count,
+      ...(context.builtBy ? { builtBy: context.builtBy } : {}),
+      layers: new Map((inContext(name, context, key).models[0]?.layers ?? []).map((l) => [l.name, l])),
+    }));
     for (const m of models) {
       m.contexts = described;
       for (const layer of m.layers) {
-        layer.contexts = each.flatMap(({ label, count, layers }) => {
+        layer.contexts = each.flatMap(({ layers, ...where }) => {
           const l = layers.get(layer.name);
           const main = l ? mainParam(l) : undefined;
-          return l ? [{ label, count, ...(l.fanIn !== undefined ? { fanIn: l.fanIn } : {}), ...(l.fanOut !== undefined ? { fanOut: l.fanOut } : {}), ...(main ? { init: main.current.label, ...(main.resolved ? { std: main.resolved.std } : {}) } : {}) }] : [];
+          return l ? [{ ...where, ...(l.fanIn !== undefined ? { fanIn: l.fanIn } : {}), ...(l.fanOut !== undefined ? { fanOut: l.fanOut } : {}), ...(main ? { init: main.current.label, ...(main.resolved ? { std: main.resolved.std } : {}) } : {}) }] : [];
         });
       }
     }

@@ -209,13 +209,15 @@ export function defaultContext(sig: ClassSignature, configs: readonly ConfigClas
 }
 
 /**
- * The context's identity for caching and deduplication. Element indices of a
- * path (`h.0`, `h.1`) count only for rules whose name test has a digit, so a
- * ModuleList of twelve identical blocks is one context, counted twelve times.
+ * The context's identity for caching and deduplication. The path down from a
+ * rule's class counts only for rules with a name test, and its element indices
+ * (`h.0`, `h.1`) only when the test has a digit, so a ModuleList of twelve
+ * identical blocks is one context, counted twelve times.
  */
 export function contextKey(context: ClassContext): string {
   const rules = context.inherited.map(({ rule, prefix }) => [
-    rule.name && /\d/.test(rule.name.value) ? prefix : prefix.replace(/(^|\.)\d+(?=\.|$)/g, '$1#'),
+    // Only a name test reads the path (`pn.endswith('c_proj.weight')`).
+    !rule.name ? '' : /\d/.test(rule.name.value) ? prefix : prefix.replace(/(^|\.)\d+(?=\.|$)/g, '$1#'),
     rule.types ?? null,
     rule.param ?? null,
     rule.name ?? null,

@@ -1,0 +1,128 @@
+/**
+ * The module tree (src/core/model/tree.ts): classes built inside classes,
+ * constructor values and inits flowing down. The fixture
+ * test/fixtures/models/torch_tree.py was instantiated with torch 1.13
+ * (`/usr/bin/python3`): `Net(Config())`, `resnet()` and the module-level
+ * `small`; the fans below are what `nn.init._calculate_fan_in_and_fan_out`
+ * printed for each weight, and the stds are torch/nn/init.py's formulas for
+ * the init in effect (the measured stds agreed to 2 digits: 0.0201, 0.0082,
+ * 0.0203, 0.1165, 0.0823, 0.059, 0.2076).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { layerHoverMarkdown } from '../../src/core/hovers';
+import { ModelAnalyzer } from '../../src/core/model/analyze';
+import { mainParam } from '../../src/core/model/layer';
+import type { Layer, Model } from '../../src/core/model/types';
+import { IncrementalParser, parsePython } from '../../src/core/python/parse';
+import { ROOT } from '../host/paths';
+
+const FIXTURE = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'models', 'torch_tree.py'), 'utf8');
+
+function analyze(text: string): readonly Model[] {
+  return new ModelAnalyzer().analyze(parsePython(text), text).models;
+}
+
+function layer(models: readonly Model[], model: string, name: string): Layer {
+  const found = models.find((m) => m.name === model)?.layers.find((l) => l.name === name);
+  assert.ok(found, `${model}.${name}`);
+  return found;
+}
+
+const std = (l: Layer, param = 'weight') => l.params.find((p) => p.name === param)?.resolved?.std;
+
+describe('module tree', () => {
+  const models = analyze(FIXTURE);
+
+  it('a config class read through a parameter gives a root its defaults, and they flow to the classes it builds', () => {
+    const net = models.find((m) => m.name === 'Net');
+    assert.deepEqual(net?.contexts, [{ label: 'Config defaults', count: 1 }]);
+    const head = layer(models, 'Net', 'head');
+    assert.deepEqual([head.fanIn, head.fanOut], [64, 10]);
+    const mlp = models.find((m) => m.name === 'MLP');
+    // nn.ModuleList([MLP(config) for _ in range(config.depth)]): one context, three times.
+    assert.deepEqual(mlp?.contexts, [{ label: 'Net', count: 3, builtBy: 'Net' }]);
+    assert.deepEqual([layer(models, 'MLP', 'fc').fanIn, layer(models, 'MLP', 'fc').fanOut], [64, 256]);
+    assert.deepEqual([layer(models, 'MLP', 'proj').fanIn, layer(models, 'MLP', 'proj').fanOut], [256, 64]);
+  });
+
+  it("a parent's apply() and named_parameters() loop overwrite its children's inits, in PyTorch's order", () => {
+    // _init_weights: normal_(0, 0.02) on every Linear, zeros_ on its bias; then proj.weight gets 0.02/√(2·3).
+    assert.equal(std(layer(models, 'MLP', 'fc')), 0.02);
+    assert.equal(std(layer(models, 'MLP', 'fc'), 'bias'), 0);
+    assert.ok(Math.abs((std(layer(models, 'MLP', 'proj')) as number) - 0.02 / Math.sqrt(6)) < 1e-15);
+    assert.equal(layer(models, 'MLP', 'proj').params[0].current.source, 'explicit');
+    assert.equal(std(layer(models, 'Net', 'head')), 0.02);
+  });
+
+  it('class arguments and a module-level function give the contexts; where they differ the numbers stay symbolic, each context listed', () => {
+    const stem = layer(models, 'ResNet', 'stem');
+    assert.deepEqual([stem.fanIn, stem.fanOut], [27, 144]);
+    assert.ok(Math.abs((std(stem) as number) - Math.sqrt(2 / 144)) < 1e-15);
+    const conv = layer(models, 'BasicBlock', 'conv');
+    assert.deepEqual([conv.fanIn, conv.fanOut], [{ symbol: 'in_planes·3·3' }, { symbol: 'planes·3·3' }]);
+    // Both contexts inherit ResNet's modules() loop: that much is common.
+    assert.equal(mainParam(conv)?.current.label, 'kaiming_normal_(relu, fan_out)');
+    assert.deepEqual(
+      conv.contexts?.map((c) => [c.builtBy, c.fanIn, c.fanOut, c.init]),
+      [
+        ['ResNet', 144, 288, 'kaiming_normal_(relu, fan_out)'],
+        ['ResNet', 288, 576, 'kaiming_normal_(relu, fan_out)'],
+      ],
+    );
+    assert.ok(Math.abs((conv.contexts?.[0].std as number) - Math.sqrt(2 / 288)) < 1e-15);
+    assert.ok(Math.abs((conv.contexts?.[1].std as number) - Math.sqrt(2 / 576)) < 1e-15);
+  });
+
+  it('the hover names where the numbers come from, and every context where they differ', () => {
+    const find = (name: string) => models.find((m) => m.name === name) as Model;
+    const mlp = layerHoverMarkdown(find('MLP'), layer(models, 'MLP', 'fc'), 'file:///t.py', 'initlens.applyInit');
+    assert.match(mlp, /Sizes as built in `Net` \(×3\)\./);
+    const block = layerHoverMarkdown(find('BasicBlock'), layer(models, 'BasicBlock', 'conv'), 'file:///t.py', 'initlens.applyInit');
+    assert.match(block, /BasicBlock is built in 2 different ways; in each:/);
+    assert.match(block, /\| in `ResNet` \| 144 \| 288 \| `kaiming_normal_\(relu, fan_out\)` \| 0\.08333 \|/);
+    assert.match(block, /\| in `ResNet` \| 288 \| 576 \| `kaiming_normal_\(relu, fan_out\)` \| 0\.05893 \|/);
+  });
+
+  it('a construction at module level is the context of the class it builds', () => {
+    const fc = layer(models, 'Small', 'fc');
+    assert.deepEqual([fc.fanIn, fc.fanOut], [8, 24]);
+    assert.deepEqual(models.find((m) => m.name === 'Small')?.contexts, [{ label: 'Small(hidden=24)', count: 1 }]);
+    // PyTorch's default: kaiming_uniform_(a=√5), std 1/√(3·fan_in).
+    assert.ok(Math.abs((std(fc) as number) - 1 / Math.sqrt(24)) < 1e-15);
+  });
+
+  it('a parameter with no value where the class is built shadows a module constant of the same name', () => {
+    const text = 'import torch.nn as nn\nhidden = 7\nclass A(nn.Module):\n    def __init__(self, hidden):\n        super().__init__()\n        self.fc = nn.Linear(4, hidden)\n';
+    assert.deepEqual(layer(analyze(text), 'A', 'fc').fanOut, { symbol: 'hidden' });
+  });
+
+  it('re-analysis after edits equals a fresh analysis, values and inits flowing across classes', () => {
+    const parser = new IncrementalParser(FIXTURE);
+    const analyzer = new ModelAnalyzer();
+    analyzer.analyze(parser.tree, parser.text);
+    const edits = [
+      // In Config: every MLP gets new widths.
+      { find: 'width: int = 64', text: 'width: int = 32' },
+      // In Config: the depth changes the proj std of MLP through Net.
+      { find: 'depth: int = 3', text: 'depth: int = 8' },
+      // Above everything: every span moves.
+      { find: '"""The module tree', text: '# moved\n"""The module tree' },
+      // In ResNet's rule: BasicBlock's inits change.
+      { find: "mode='fan_out'", text: "mode='fan_in'" },
+    ];
+    for (const edit of edits) {
+      const offset = parser.text.indexOf(edit.find);
+      parser.applyEdits([{ offset, length: edit.find.length, text: edit.text }]);
+      const after = analyzer.analyze(parser.tree, parser.text).models;
+      const fresh = new ModelAnalyzer().analyze(parsePython(parser.text), parser.text).models;
+      assert.deepEqual(after, fresh, edit.text);
+    }
+    const final = analyzer.analyze(parser.tree, parser.text).models;
+    assert.deepEqual([layer(final, 'MLP', 'fc').fanIn, layer(final, 'MLP', 'fc').fanOut], [32, 128]);
+    assert.ok(Math.abs((std(layer(final, 'MLP', 'proj')) as number) - 0.02 / Math.sqrt(16)) < 1e-15);
+    assert.equal(mainParam(layer(final, 'BasicBlock', 'conv'))?.current.label, 'kaiming_normal_(relu)');
+  });
+});
