@@ -78,10 +78,8 @@ interface CacheEntry {
 export class ModelAnalyzer {
   /** Models per top-level statement text, valid for one module environment. */
   private cache = new Map<string, CacheEntry>();
-  /** Module classes: class text → context key → entry. */
-  private classCache = new Map<string, Map<string, CacheEntry>>();
-  private signatureCache = new Map<string, ClassSignature>();
-  private readonly liveSignatures = new Set<string>();
+  /** Module classes by their text: signature, the classes they mention, and an entry per context. */
+  private classes = new Map<string, ClassRecord>();
   /** Module-level constructions and class references, by statement text. */
   private siteCache = new Map<string, readonly Site[] | readonly string[]>();
   private readonly liveSites = new Set<string>();
@@ -120,14 +118,27 @@ export class ModelAnalyzer {
     }
     const classes = top.filter((s) => s.name === 'ClassDefinition');
     const torchClasses = torchModuleClasses(classes, ctx);
+    // Lines of the top-level statements, in one pass (the Context counts from the last offset asked).
+    const lines = new Map<number, number>();
+    for (const stmt of top) lines.set(stmt.from, ctx.line(stmt.from));
     // The module tree holds each module class's last definition (a later `class X` rebinds the name).
-    const treeClasses = new Map<string, SyntaxNode>();
+    const treeClasses = new Map<string, TreeClass>();
     for (const c of classes) {
       const n = c.getChild('VariableName');
-      if (n && torchClasses.has(ctx.slice(n))) treeClasses.set(ctx.slice(n), c);
+      const name = n ? ctx.slice(n) : undefined;
+      if (name === undefined || !torchClasses.has(name)) continue;
+      const text = ctx.slice(c);
+      let record = this.classes.get(text);
+      if (!record) {
+        const body = c.getChild('Body');
+        const init = body ? statements(body).find((s) => s.name === 'FunctionDefinition' && ctx.slice(s.getChild('VariableName') ?? s) === '__init__') : undefined;
+        record = { signature: classSignature(name, init, text, ctx), contexts: new Map() };
+        this.classes.set(text, record);
+      }
+      treeClasses.set(name, { stmt: c, text, line: lines.get(c.from) ?? 0, record });
     }
     const signatures = new Map<string, ClassSignature>();
-    for (const [name, node] of treeClasses) signatures.set(name, this.signature(name, node, ctx));
+    for (const [name, c] of treeClasses) signatures.set(name, c.record.signature);
     const configs = configClasses(top, text, scope, torchClasses);
     const env = [
       imports.map((b) => `${b.local}=${b.target}`).join(','),
@@ -145,7 +156,10 @@ export class ModelAnalyzer {
 
     if (env !== this.cacheEnv) {
       this.cache.clear();
-      this.classCache.clear();
+      for (const record of this.classes.values()) {
+        record.contexts.clear();
+        delete record.references;
+      }
       this.siteCache.clear();
       this.cacheEnv = env;
     }
@@ -174,19 +188,18 @@ export class ModelAnalyzer {
     const roots = new Map<string, ClassContext[]>();
     const referenced = new Set<string>();
     const referencedBy = new Map<string, Set<string>>();
-    for (const stmt of top) {
-      if (stmt.name === 'ClassDefinition') {
-        const own = stmt.getChild('VariableName');
-        const ownName = own ? ctx.slice(own) : '';
-        for (const r of this.references(stmt, ctx, signatures)) {
-          if (r === ownName) continue;
-          referenced.add(r);
-          const by = referencedBy.get(r) ?? new Set<string>();
-          by.add(ownName);
-          referencedBy.set(r, by);
-        }
-        continue;
+    for (const [ownName, c] of treeClasses) {
+      c.record.references ??= references(c.text, signatures);
+      for (const r of c.record.references) {
+        if (r === ownName) continue;
+        referenced.add(r);
+        const by = referencedBy.get(r) ?? new Set<string>();
+        by.add(ownName);
+        referencedBy.set(r, by);
       }
+    }
+    for (const stmt of top) {
+      if (stmt.name === 'ClassDefinition') continue;
       if (!mayBuild(stmt)) continue;
       for (const site of this.moduleSites(stmt, ctx, signatures, configMap)) {
         const list = roots.get(site.className) ?? [];
@@ -205,11 +218,8 @@ export class ModelAnalyzer {
     for (const [name, sig] of signatures) if (!referenced.has(name) && !roots.has(name)) roots.set(name, [defaultContext(sig, configs)]);
     const treeOptions = { classes: signatures, configs: configMap };
     const inContext = (name: string, context: ClassContext, key: string): CacheEntry => {
-      const stmt = treeClasses.get(name) as SyntaxNode;
-      const text = ctx.slice(stmt);
-      const line = ctx.line(stmt.from);
-      let byContext = this.classCache.get(text);
-      if (!byContext) this.classCache.set(text, (byContext = new Map()));
+      const { stmt, text, line, record } = treeClasses.get(name) as TreeClass;
+      const byContext = record.contexts;
       let entry = byContext.get(key);
       // Asked again in the same analysis (the tree, then the output): the same entry.
       if (entry && used.has(entry)) return entry;
@@ -233,13 +243,13 @@ export class ModelAnalyzer {
       if (!mayHoldModel(stmt)) continue;
       const own = stmt.name === 'ClassDefinition' ? stmt.getChild('VariableName') : null;
       const name = own ? ctx.slice(own) : undefined;
-      if (name !== undefined && treeClasses.get(name) === stmt) {
+      if (name !== undefined && treeClasses.get(name)?.stmt === stmt) {
         const found = planned.get(name);
         if (found) for (const m of this.treeModels(name, found, inContext)) models.push(m);
         continue;
       }
       const key = ctx.slice(stmt);
-      const line = ctx.line(stmt.from);
+      const line = lines.get(stmt.from) ?? ctx.line(stmt.from);
       let entry = this.cache.get(key);
       if (!reusable(entry)) {
         if (entry && !used.has(entry)) this.cache.delete(key);
@@ -256,45 +266,15 @@ export class ModelAnalyzer {
       for (const m of entry.models) models.push(m);
     }
     for (const [key, entry] of this.cache) if (!used.has(entry)) this.cache.delete(key);
-    for (const [key, byContext] of this.classCache) {
-      for (const [k, entry] of byContext) if (!used.has(entry)) byContext.delete(k);
-      if (byContext.size === 0) this.classCache.delete(key);
+    const live = new Set([...treeClasses.values()].map((c) => c.text));
+    for (const [key, record] of this.classes) {
+      if (!live.has(key)) this.classes.delete(key);
+      else for (const [k, entry] of record.contexts) if (!used.has(entry)) record.contexts.delete(k);
     }
-    for (const key of this.signatureCache.keys()) if (!this.liveSignatures.has(key)) this.signatureCache.delete(key);
-    this.liveSignatures.clear();
     for (const key of this.siteCache.keys()) if (!this.liveSites.has(key)) this.siteCache.delete(key);
     this.liveSites.clear();
     if (tree.length < text.length) notes.push('Parts of this file were not parsed.');
     return { models, notes };
-  }
-
-  /** A class's constructor signature, cached by the class's text. */
-  private signature(name: string, cls: SyntaxNode, ctx: Context): ClassSignature {
-    const text = ctx.slice(cls);
-    this.liveSignatures.add(text);
-    let sig = this.signatureCache.get(text);
-    if (!sig) {
-      const body = cls.getChild('Body');
-      const init = body ? statements(body).find((s) => s.name === 'FunctionDefinition' && s.getChild('VariableName') && ctx.slice(s.getChild('VariableName') as SyntaxNode) === '__init__') : undefined;
-      sig = classSignature(name, init, text, ctx);
-      this.signatureCache.set(text, sig);
-    }
-    return sig;
-  }
-
-  /** Module classes a class mentions (builds, or passes on as an argument), cached by its text with the signatures. */
-  private references(cls: SyntaxNode, ctx: Context, signatures: ReadonlyMap<string, ClassSignature>): readonly string[] {
-    const text = ctx.slice(cls);
-    const key = `r\u0002${text}`;
-    this.liveSites.add(key);
-    let found = this.siteCache.get(key) as readonly string[] | undefined;
-    if (!found) {
-      const names = new Set<string>();
-      for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (signatures.has(m[0])) names.add(m[0]);
-      found = [...names];
-      this.siteCache.set(key, found);
-    }
-    return found;
   }
 
   /** Constructions of module classes in a top-level statement or function (`model = ViT(dim=1024, ...)`, `def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`). */
@@ -418,6 +398,30 @@ export class ModelAnalyzer {
     }
     return drafts.map((d) => toModel(d, ctx, variant));
   }
+}
+
+/** What the analyzer keeps of one module class, by its text. */
+interface ClassRecord {
+  readonly signature: ClassSignature;
+  /** Module classes of the file it mentions (valid with the cache environment, which holds the set of classes). */
+  references?: readonly string[];
+  /** Its models in each context of the module tree, by context key. */
+  readonly contexts: Map<string, CacheEntry>;
+}
+
+/** A module class of this version of the document. */
+interface TreeClass {
+  readonly stmt: SyntaxNode;
+  readonly text: string;
+  readonly line: number;
+  readonly record: ClassRecord;
+}
+
+/** Module classes a class's text mentions (builds, or passes on as an argument). */
+function references(text: string, signatures: ReadonlyMap<string, ClassSignature>): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (signatures.has(m[0])) names.add(m[0]);
+  return [...names];
 }
 
 /** Top-level statements that can build a module class (`model = Net()`, `def ResNet18(): return ResNet(...)`, `if __name__ == ...:`). */
