@@ -9,12 +9,14 @@
  */
 import type { SyntaxNode } from '../python/parse';
 import { same, sequenceElements, statements } from '../python/syntax';
+import { lookupLayer } from './catalog';
 import { bindCall, extend, type Context } from './context';
 import { evaluate, type Scope } from './evaluate';
 import { Forward } from './forward';
 import { Inits } from './inits';
 import { explicitInit, type LayerDraft } from './layer';
 import { parameters, settle, TorchClass, walkStatements } from './members';
+import { libraryBase, superInitLayer } from './subclass';
 
 export { parameters } from './members';
 
@@ -46,7 +48,8 @@ export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context)
   const work: string[] = [];
   for (const [name, nodes] of bases) {
     for (const b of nodes) {
-      if (MODULE_BASES.has(ctx.qualified(b) ?? '')) {
+      // A subclass of a library layer (`class TransformerModel(nn.Transformer)`) is a module too.
+      if (MODULE_BASES.has(ctx.qualified(b) ?? '') || lookupLayer(ctx.qualified(b) ?? '')?.framework === 'torch') {
         if (!result.has(name)) work.push(name);
         result.add(name);
       } else {
@@ -92,6 +95,9 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   let scope = extend(ctx.moduleScope, initParams.defaults);
   const torchClass = new TorchClass(ctx, scope, moduleFunctions);
   const initBody = init?.getChild('Body');
+  const base = libraryBase(cls, ctx);
+  const own = base && initBody ? superInitLayer(base, initBody, ctx, scope) : undefined;
+  if (own) torchClass.layers.push(own);
   if (initBody) {
     for (const stmt of walkStatements(initBody)) {
       if (stmt.name !== 'AssignStatement') continue;
