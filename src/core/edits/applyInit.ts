@@ -112,6 +112,9 @@ function replaceExisting(text: string, from: number, to: number, lines: readonly
   return { edits, rest };
 }
 
+/** Names for a new init method, in order; each is one the analysis recognizes as an existing init method (torch.ts INIT_METHOD_NAMES). */
+const NEW_METHOD_NAMES = ['_init_weights', 'init_weights', '_initialize_weights', 'initialize_weights'];
+
 function planMethod(model: Model, text: string, lines: readonly Line[]): EditPlan {
   const eol = eolOf(text);
   const init = model.torch?.init;
@@ -144,17 +147,21 @@ function planMethod(model: Model, text: string, lines: readonly Line[]): EditPla
   }
   const methodIndent = indentOf(text, init.from);
   const bodyIndent = `${methodIndent}${unit}`;
+  // A class may already define `_init_weights(self, module)` for `self.apply(...)`: a second def would shadow one of them.
+  const defined = new Set(Array.from(text.slice(model.span.from, model.span.to).matchAll(/\bdef\s+(\w+)\s*\(/g), (m) => m[1]));
+  const name = NEW_METHOD_NAMES.find((n) => !defined.has(n));
+  if (!name) throw new EditRefused(`${model.name} already defines ${NEW_METHOD_NAMES.join(', ')}; InitLens has no method name left to add.`);
   const method = [
     '',
-    `${methodIndent}def _init_weights(self):`,
+    `${methodIndent}def ${name}(self):`,
     `${bodyIndent}"""Initialization matched to each layer's activation (added by InitLens)."""`,
     ...lines.map((l) => `${bodyIndent}${l.code}`),
   ].join(eol);
   // One insertion: the call ends __init__, the new method follows it.
-  const call = callAtEndOfInit(text, init, '_init_weights', eol);
+  const call = callAtEndOfInit(text, init, name, eol);
   return {
     edits: [{ ...call, text: `${call.text}${eol}${method}` }],
-    summary: `Added ${model.name}._init_weights(), called at the end of __init__.`,
+    summary: `Added ${model.name}.${name}(), called at the end of __init__.`,
   };
 }
 

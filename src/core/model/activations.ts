@@ -2,8 +2,9 @@
  * Activation functions as they appear in PyTorch and Keras code: module
  * classes (`nn.ReLU()`), functionals (`F.relu`, `torch.tanh`), tensor methods
  * (`x.relu()`), Keras names (`activation="relu"`, `tf.nn.relu`, `layers.ReLU`),
- * and the modules that sit between a layer and its activation without changing
- * the choice of initialization (dropout, pooling, reshaping).
+ * the modules that sit between a layer and its activation without changing
+ * the choice of initialization (dropout, pooling, padding, reshaping, einops),
+ * and the functions that take a layer's output as data (matmul, cat, losses).
  */
 import type { Value } from './evaluate';
 
@@ -88,7 +89,9 @@ const TORCH_MODULES: Record<string, ActivationKind> = {
   Softplus: 'softplus',
   Softmax: 'softmax',
   LogSoftmax: 'log_softmax',
-  Identity: 'identity',
+  // Consume a layer's output as data, activating nothing: what follows the layer is no activation.
+  PixelShuffle: 'identity',
+  PixelUnshuffle: 'identity',
 };
 
 /** Function names shared by `torch.nn.functional`, `torch`, tensor methods, and Keras/TF. */
@@ -140,11 +143,80 @@ const TORCH_NEUTRAL = new Set([
   'Flatten',
   'Unflatten',
   'Upsample',
-  'InstanceNorm1d',
-  'InstanceNorm2d',
-  'InstanceNorm3d',
+  'Identity',
+  'AdaptiveAvgPool3d',
+  'AdaptiveMaxPool1d',
+  'AdaptiveMaxPool3d',
+  'ReflectionPad1d',
+  'ReflectionPad2d',
+  'ReflectionPad3d',
+  'ReplicationPad1d',
+  'ReplicationPad2d',
+  'ReplicationPad3d',
+  'ConstantPad1d',
+  'ConstantPad2d',
+  'ConstantPad3d',
+  'ZeroPad2d',
 ]);
-const FUNCTIONAL_NEUTRAL = new Set(['dropout', 'dropout2d', 'max_pool1d', 'max_pool2d', 'avg_pool2d', 'adaptive_avg_pool2d', 'flatten', 'interpolate']);
+/** einops' parameter-free layers (`einops.layers.torch`): a reshape or a reduction. */
+const EINOPS_NEUTRAL = new Set(['einops.layers.torch.Rearrange', 'einops.layers.torch.Reduce']);
+/** `torch.add` is a residual addition, `layer_norm`/`batch_norm` sit between a layer and its activation. */
+const FUNCTIONAL_NEUTRAL = new Set([
+  'dropout',
+  'dropout1d',
+  'dropout2d',
+  'dropout3d',
+  'max_pool1d',
+  'max_pool2d',
+  'max_pool3d',
+  'avg_pool1d',
+  'avg_pool2d',
+  'avg_pool3d',
+  'adaptive_avg_pool1d',
+  'adaptive_avg_pool2d',
+  'adaptive_max_pool1d',
+  'adaptive_max_pool2d',
+  'flatten',
+  'interpolate',
+  'add',
+  'layer_norm',
+  'batch_norm',
+]);
+/** `einops.rearrange`/`repeat` reshape and broadcast (`reduce` computes, like `mean`). */
+const EINOPS_FUNCTIONS_NEUTRAL = new Set(['einops.rearrange', 'einops.repeat']);
+/**
+ * Functions that take a layer's output as data (products, concatenation,
+ * attention, losses): nothing activates it on the way, so the activation that
+ * follows the layer is none. PyTorch-derived answer keys (scripts/realworld/keys.py)
+ * stop there the same way.
+ */
+const FUNCTIONAL_DATA = new Set([
+  'matmul',
+  'bmm',
+  'mm',
+  'baddbmm',
+  'einsum',
+  'cat',
+  'concat',
+  'stack',
+  'mul',
+  'div',
+  'sub',
+  'exp',
+  'sum',
+  'mean',
+  'scaled_dot_product_attention',
+  'pixel_shuffle',
+  'cross_entropy',
+  'nll_loss',
+  'mse_loss',
+  'l1_loss',
+  'binary_cross_entropy',
+  'binary_cross_entropy_with_logits',
+  'kl_div',
+  'cosine_similarity',
+  'pairwise_distance',
+]);
 
 export type Classified =
   | { readonly role: 'activation'; readonly activation: Activation }
@@ -159,6 +231,7 @@ function slopeFrom(value: Value | undefined, fallback: number): number {
  * (`torch.nn.LeakyReLU` with its arguments), or a neutral module.
  */
 export function torchModule(qualified: string, args: (name: string, position: number) => Value | undefined): Classified | undefined {
+  if (EINOPS_NEUTRAL.has(qualified)) return { role: 'neutral' };
   if (!qualified.startsWith('torch.nn.')) return undefined;
   const last = qualified.slice(qualified.lastIndexOf('.') + 1);
   if (TORCH_NEUTRAL.has(last)) return { role: 'neutral' };
@@ -170,6 +243,20 @@ export function torchModule(qualified: string, args: (name: string, position: nu
 }
 
 /**
+ * An activation class passed by name to a building block
+ * (`activation_layer=nn.Hardswish`, torchvision's default `"ReLU"`), with
+ * PyTorch's default arguments; undefined for anything else (`partial(...)`).
+ */
+export function torchActivationClass(text: string): Activation | undefined {
+  const m = /^(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)$/.exec(text.trim());
+  const kind = m ? TORCH_MODULES[m[1]] : undefined;
+  if (!kind || m?.[1].startsWith('Pixel')) return undefined;
+  if (kind === 'leaky_relu') return { kind, slope: TORCH_LEAKY_DEFAULT };
+  if (kind === 'prelu') return { kind, slope: PRELU_INIT };
+  return { kind };
+}
+
+/**
  * Classifies a qualified function (`torch.nn.functional.relu`, `torch.tanh`,
  * `tensorflow.nn.relu`, `keras.activations.gelu`) applied to a tensor.
  */
@@ -177,10 +264,12 @@ export function functionCall(qualified: string, args: (name: string, position: n
   const dot = qualified.lastIndexOf('.');
   const module = qualified.slice(0, dot);
   const last = qualified.slice(dot + 1);
+  if (EINOPS_FUNCTIONS_NEUTRAL.has(qualified)) return { role: 'neutral' };
   const torchFunctional = module === 'torch.nn.functional' || module === 'torch' || module === 'torch.special';
   const tfFunctional = module === 'tensorflow.nn' || module === 'tensorflow.math' || module === 'tensorflow.keras.activations' || module === 'keras.activations' || module === 'keras.ops';
   if (!torchFunctional && !tfFunctional) return undefined;
   if (torchFunctional && FUNCTIONAL_NEUTRAL.has(last)) return { role: 'neutral' };
+  if (torchFunctional && FUNCTIONAL_DATA.has(last)) return { role: 'activation', activation: { kind: 'identity' } };
   const kind = FUNCTIONS[last];
   if (!kind) return undefined;
   if (kind === 'leaky_relu') {

@@ -15,6 +15,7 @@
  */
 import type { InitScheme } from '../init/schemes';
 import { LIMITS } from '../limits';
+import { torchActivationClass, type Activation } from './activations';
 import { isKnown, product, showDim, type Dim, type Value } from './evaluate';
 
 /** `kaiming_uniform_(w, a=math.sqrt(5))`: PyTorch's Linear/Conv weight default. */
@@ -75,6 +76,16 @@ export interface LayerSpec {
   readonly relations?: (args: Args) => SizeProblem | undefined;
   /** The nonlinearity a recurrent/transformer layer applies internally, from its arguments. */
   readonly builtinActivation?: (args: Args) => string | undefined;
+  /**
+   * A building block that applies its own norm and activation to its main
+   * weight's output (torchvision's `Conv2dNormActivation`): what it applies,
+   * from its arguments; `activation` null when the block applies one that
+   * InitLens cannot name, absent when it applies none (`activation_layer=None`:
+   * what follows the block decides).
+   */
+  readonly applies?: (args: Args) => { readonly activation?: Activation | null; readonly normalizer?: string } | undefined;
+  /** Why exact mode (core/torch/modules.ts) does not replay this constructor's draws; undefined when it does. */
+  readonly notEmulated?: string;
   /** For Keras: the input feature dimension, supplied by shape inference as `in`. */
   readonly params: (args: Args) => ParamSpec[];
   /**
@@ -269,13 +280,13 @@ function cell(type: 'RNNCell' | 'LSTMCell' | 'GRUCell'): LayerSpec {
   };
 }
 
-function norm(type: string, signature: string[], sizes: LayerSpec['sizes'], channels: (args: Args) => Dim[]): LayerSpec {
+function norm(type: string, signature: string[], sizes: LayerSpec['sizes'], channels: (args: Args) => Dim[], defaults: Readonly<Record<string, Value>> = {}): LayerSpec {
   return {
     framework: 'torch',
     type,
     role: 'normalizer',
     signature,
-    defaults: { eps: 1e-5, affine: true, elementwise_affine: true, bias: true },
+    defaults: { eps: 1e-5, affine: true, elementwise_affine: true, bias: true, ...defaults },
     sizes,
     params(args) {
       if (args.get('affine') === false || args.get('elementwise_affine') === false) return [];
@@ -339,6 +350,51 @@ function transformer(type: 'TransformerEncoderLayer' | 'TransformerDecoderLayer'
         rest.push({ name: `norm${i}.bias`, shape: [dm], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' });
       }
       return [...out, ...atStep(4, rest)];
+    },
+  };
+}
+
+const XAVIER: InitScheme = { kind: 'xavier_uniform', gain: 1 };
+
+/**
+ * `nn.Transformer` (torch/nn/modules/transformer.py): an encoder stack
+ * (`encoder.layers.<i>.*`, `encoder.norm`) and a decoder stack
+ * (`decoder.layers.<i>.*`, `decoder.norm`), each layer a deep copy of one
+ * prototype, then `_reset_parameters` draws `xavier_uniform_` into every
+ * tensor of two or more dims. Biases keep what the prototype drew (the
+ * attention ones are zero). The copies draw nothing, so exact mode does not
+ * replay it.
+ */
+function transformerModel(): LayerSpec {
+  const layer = (type: 'TransformerEncoderLayer' | 'TransformerDecoderLayer') => transformer(type);
+  return {
+    framework: 'torch',
+    type: 'Transformer',
+    role: 'composite',
+    signature: ['d_model', 'nhead', 'num_encoder_layers', 'num_decoder_layers', 'dim_feedforward', 'dropout', 'activation'],
+    defaults: { d_model: 512, nhead: 8, num_encoder_layers: 6, num_decoder_layers: 6, dim_feedforward: 2048, dropout: 0.1, activation: 'relu', bias: true },
+    sizes: { d_model: 'positive', nhead: 'positive', num_encoder_layers: 'size', num_decoder_layers: 'size', dim_feedforward: 'size' },
+    relations: (args) => divisible(args, 'd_model', 'nhead', 'nhead'),
+    notEmulated: 'nn.Transformer deep-copies its layers and redraws their weights afterwards, which exact mode does not replay',
+    params(args) {
+      const stack = (prefix: 'encoder' | 'decoder', type: 'TransformerEncoderLayer' | 'TransformerDecoderLayer', count: Dim | undefined): ParamSpec[] => {
+        // Listed up to the limit of recurrent stacks; `count` still counts every layer.
+        const n = isKnown(count) ? Math.min(count, LIMITS.rnnLayersListed.value) : 1;
+        const one = layer(type).params(args).map((p): ParamSpec => (p.shape.length >= 2 ? { ...p, init: XAVIER, label: 'xavier_uniform_ (Transformer._reset_parameters)', drawn: undefined, step: undefined } : { ...p, drawn: undefined, step: undefined }));
+        const out: ParamSpec[] = [];
+        for (let i = 0; i < n; i++) out.push(...prefixed(`${prefix}.layers.${i}.`, one));
+        const dm = sym(args, 'd_model');
+        out.push({ name: `${prefix}.norm.weight`, shape: [dm], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' }, { name: `${prefix}.norm.bias`, shape: [dm], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' });
+        return out;
+      };
+      return [...stack('encoder', 'TransformerEncoderLayer', d(args, 'num_encoder_layers')), ...stack('decoder', 'TransformerDecoderLayer', d(args, 'num_decoder_layers'))];
+    },
+    count(args) {
+      const [dm, ff, enc, dec] = ['d_model', 'dim_feedforward', 'num_encoder_layers', 'num_decoder_layers'].map((name) => d(args, name));
+      if (!isKnown(dm) || !isKnown(ff) || !isKnown(enc) || !isKnown(dec)) return undefined;
+      const sizes = (type: 'TransformerEncoderLayer' | 'TransformerDecoderLayer') => layer(type).params(args).reduce((a, p) => a + p.shape.reduce((x: bigint, y) => x * BigInt(y as number), 1n), 0n);
+      const norm = 2n * BigInt(dm);
+      return BigInt(enc) * sizes('TransformerEncoderLayer') + norm + BigInt(dec) * sizes('TransformerDecoderLayer') + norm;
     },
   };
 }
@@ -434,7 +490,132 @@ const TORCH_LAYERS: LayerSpec[] = [
     return [sym(a, 'normalized_shape')];
   }),
   { ...norm('GroupNorm', ['num_groups', 'num_channels', 'eps', 'affine'], { num_channels: 'size' }, (a) => [sym(a, 'num_channels')]), relations: (args) => divisible(args, 'num_channels', 'num_groups', 'num_groups') },
+  // _InstanceNorm: affine=False and track_running_stats=False by default (no parameters then).
+  ...['InstanceNorm1d', 'InstanceNorm2d', 'InstanceNorm3d'].map((type) => norm(type, ['num_features', 'eps', 'momentum', 'affine', 'track_running_stats'], { num_features: 'size' }, (a) => [sym(a, 'num_features')], { affine: false, track_running_stats: false })),
+  transformerModel(),
 ];
+
+/** A callable argument as written (`nn.Hardswish`), or the default's name (`"ReLU"`); null for None. */
+function callableText(args: Args, name: string): string | null | undefined {
+  const v = args.get(name);
+  if (v === null) return null;
+  if (typeof v === 'string') return v;
+  return typeof v === 'object' && v !== null && 'symbol' in v ? (v as { symbol: string }).symbol : undefined;
+}
+
+/** Tensors of a `norm_layer(channels)` that torchvision builds: BatchNorm's weight and bias; undefined when InitLens cannot tell which norm it is. */
+function blockNorm(args: Args, prefix: string, channels: Dim): ParamSpec[] | undefined {
+  const text = callableText(args, 'norm_layer');
+  if (text === null) return [];
+  if (text === undefined || !/BatchNorm[123]d/.test(text)) return undefined;
+  return [
+    { name: `${prefix}weight`, shape: [channels], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' },
+    { name: `${prefix}bias`, shape: [channels], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' },
+  ];
+}
+
+/** What a block applies after its weight: its norm, then its activation (null: one InitLens cannot name). */
+function blockApplies(args: Args, activationArg: string, normArg?: string): { activation?: Activation | null; normalizer?: string } | undefined {
+  const act = callableText(args, activationArg);
+  const normText = normArg ? callableText(args, normArg) : null;
+  const normalizer = normText ? /(\w*Norm\w*)/.exec(normText)?.[1] : undefined;
+  if (act === null) return normalizer ? { normalizer } : undefined;
+  return { activation: act === undefined ? null : (torchActivationClass(act) ?? null), ...(normalizer ? { normalizer } : {}) };
+}
+
+/**
+ * torchvision's building blocks (torchvision/ops/misc.py, 0.14): layers that
+ * build weight layers and apply their own norm and activation. Reported where
+ * they are constructed, as one layer with the tensors of `named_parameters()`.
+ */
+const TORCHVISION_LAYERS: LayerSpec[] = [
+  {
+    framework: 'torch',
+    type: 'Conv2dNormActivation',
+    role: 'weight',
+    signature: ['in_channels', 'out_channels', 'kernel_size', 'stride', 'padding', 'groups', 'norm_layer', 'activation_layer', 'dilation', 'inplace', 'bias'],
+    defaults: { kernel_size: 3, stride: 1, padding: null, groups: 1, norm_layer: 'BatchNorm2d', activation_layer: 'ReLU', dilation: 1, inplace: true, bias: null },
+    sizes: { in_channels: 'size', out_channels: 'size', kernel_size: 'size', groups: 'positive' },
+    relations: (args) => divisible(args, 'in_channels', 'groups') ?? divisible(args, 'out_channels', 'groups'),
+    applies: (args) => blockApplies(args, 'activation_layer', 'norm_layer'),
+    notEmulated: 'torchvision blocks are not emulated',
+    params(args) {
+      // ConvNormActivation: `bias = norm_layer is None` when not given; the conv is module 0, the norm module 1.
+      const bias = args.get('bias') === null || args.get('bias') === undefined ? callableText(args, 'norm_layer') === null : args.get('bias') !== false;
+      const convArgs = new Map(args);
+      convArgs.set('bias', bias);
+      const convParams = prefixed('0.', conv(2, false).params(convArgs));
+      return [...convParams, ...(blockNorm(args, '1.', sym(args, 'out_channels')) ?? [])];
+    },
+    count(args) {
+      if (blockNorm(args, '1.', 0) === undefined) return undefined;
+      return countOf(this.params(args));
+    },
+  },
+  {
+    framework: 'torch',
+    type: 'SqueezeExcitation',
+    role: 'weight',
+    signature: ['input_channels', 'squeeze_channels', 'activation', 'scale_activation'],
+    defaults: { activation: 'ReLU', scale_activation: 'Sigmoid' },
+    sizes: { input_channels: 'size', squeeze_channels: 'size' },
+    // fc1 (a 1×1 Conv2d) is followed by `activation`; fc2 by `scale_activation`.
+    applies: (args) => blockApplies(args, 'activation'),
+    notEmulated: 'torchvision blocks are not emulated',
+    params(args) {
+      const input = sym(args, 'input_channels');
+      const squeeze = sym(args, 'squeeze_channels');
+      return [...prefixed('fc1.', linearLike([squeeze, input, 1, 1], input, squeeze, true, true)), ...prefixed('fc2.', linearLike([input, squeeze, 1, 1], squeeze, input, true, true))];
+    },
+  },
+  {
+    framework: 'torch',
+    type: 'MLP',
+    role: 'weight',
+    signature: ['in_channels', 'hidden_channels', 'norm_layer', 'activation_layer', 'inplace', 'bias', 'dropout'],
+    defaults: { norm_layer: null, activation_layer: 'ReLU', inplace: true, bias: true, dropout: 0 },
+    sizes: { in_channels: 'size' },
+    // The first Linear is followed by the norm and activation when another Linear comes after it.
+    applies: (args) => {
+      const hidden = args.get('hidden_channels');
+      if (!Array.isArray(hidden)) return { activation: null };
+      return hidden.length > 1 ? blockApplies(args, 'activation_layer', 'norm_layer') : undefined;
+    },
+    notEmulated: 'torchvision blocks are not emulated',
+    params(args) {
+      const hidden = args.get('hidden_channels');
+      if (!Array.isArray(hidden)) return [];
+      const dims = hidden.map((h) => (typeof h === 'number' ? h : { symbol: String(h) }));
+      // Sequential: per hidden width Linear, [norm], activation, Dropout; then the last Linear and a Dropout.
+      const out: ParamSpec[] = [];
+      let index = 0;
+      let width: Dim = sym(args, 'in_channels');
+      dims.forEach((h, i) => {
+        out.push(...prefixed(`${index++}.`, linearLike([h, width], width, h, flag(args, 'bias'))));
+        if (i === dims.length - 1) return;
+        if (callableText(args, 'norm_layer') !== null) out.push(...(blockNorm(args, `${index++}.`, h) ?? []));
+        index += 2;
+        width = h;
+      });
+      return out;
+    },
+    count(args) {
+      const hidden = args.get('hidden_channels');
+      if (!Array.isArray(hidden) || (callableText(args, 'norm_layer') !== null && blockNorm(args, '', 0) === undefined)) return undefined;
+      return countOf(this.params(args));
+    },
+  },
+];
+
+/** The exact element total of tensors, or undefined when a shape is unknown. */
+function countOf(params: readonly ParamSpec[]): bigint | undefined {
+  let total = 0n;
+  for (const p of params) {
+    if (!p.shape.every(isKnown)) return undefined;
+    total += p.shape.reduce((a: bigint, b) => a * BigInt(b as number), 1n);
+  }
+  return total;
+}
 
 const BEYOND = `is beyond ${LIMITS.layerSize.value.toLocaleString('en-US')}, the largest size InitLens computes with (limit layerSize)`;
 
@@ -632,18 +813,21 @@ const KERAS_LAYERS: LayerSpec[] = [
 ];
 
 const TORCH_BY_NAME = new Map(TORCH_LAYERS.map((s) => [s.type, s]));
+const TORCHVISION_BY_NAME = new Map(TORCHVISION_LAYERS.map((s) => [s.type, s]));
 const KERAS_BY_NAME = new Map(KERAS_LAYERS.map((s) => [s.type, s]));
 
 /** Module prefixes under which PyTorch exposes its layers. */
 const TORCH_PREFIXES = ['torch.nn.', 'torch.nn.modules.'];
+const TORCHVISION_PREFIXES = ['torchvision.ops.', 'torchvision.ops.misc.'];
 const KERAS_PREFIXES = ['tensorflow.keras.layers.', 'keras.layers.', 'tf_keras.layers.', 'tensorflow.python.keras.layers.'];
 
 /** The layer a qualified constructor name denotes (`torch.nn.Linear`, `keras.layers.Dense`). */
 export function lookupLayer(qualifiedName: string): LayerSpec | undefined {
   const last = qualifiedName.slice(qualifiedName.lastIndexOf('.') + 1);
   if (TORCH_PREFIXES.some((p) => qualifiedName.startsWith(p))) return TORCH_BY_NAME.get(last);
+  if (TORCHVISION_PREFIXES.some((p) => qualifiedName.startsWith(p))) return TORCHVISION_BY_NAME.get(last);
   if (KERAS_PREFIXES.some((p) => qualifiedName.startsWith(p))) return KERAS_BY_NAME.get(last);
   return undefined;
 }
 
-export const ALL_LAYERS: readonly LayerSpec[] = [...TORCH_LAYERS, ...KERAS_LAYERS];
+export const ALL_LAYERS: readonly LayerSpec[] = [...TORCH_LAYERS, ...TORCHVISION_LAYERS, ...KERAS_LAYERS];

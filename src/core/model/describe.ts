@@ -24,7 +24,8 @@ export function count(d: Dim): string {
 /** The Python expression naming a layer's parameter in its model's code. */
 export function paramExpression(model: Model, layer: Layer, param: string): string {
   const [base, path] = model.kind === 'torch-sequential' ? [model.name, layer.name] : ['self', layer.attribute ?? layer.name];
-  return `${modulePath(base, path)}.${param}`;
+  // Parameter names may hold container indices too (`encoder.layers.0.linear1.weight`); the model itself has path "".
+  return modulePath(base, path ? `${path}.${param}` : param);
 }
 
 const PYTHON_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '));

@@ -198,6 +198,10 @@ export class TorchClass {
     if (spec && spec.framework === 'torch') {
       const layer = draftLayer(spec, call, name, this.ctx, scope);
       this.layers.push(layer);
+      // A building block's own norm and activation (torchvision's Conv2dNormActivation).
+      const applied = spec.applies?.(layer.args);
+      if (applied?.normalizer) layer.normalizer = applied.normalizer;
+      if (applied && applied.activation !== undefined) settle(layer, applied.activation ? { activation: applied.activation, via: 'builtin' } : undefined);
       const builtin = spec.builtinActivation?.(layer.args);
       if (builtin) {
         const activation = kerasActivationName(builtin);

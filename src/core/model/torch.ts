@@ -20,6 +20,7 @@ import { applyRules, type InitRule } from './inits';
 import { parameters, settle, TorchClass, withoutNames } from './members';
 import type { ConfigClass } from './moduleScope';
 import { bindArguments, EMPTY_BINDING, type ClassContext, type ClassSignature, type Site } from './tree';
+import { libraryBase, superInitLayer } from './subclass';
 
 export { parameters } from './members';
 
@@ -54,7 +55,8 @@ export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context)
   const work: string[] = [];
   for (const [name, nodes] of bases) {
     for (const b of nodes) {
-      if (MODULE_BASES.has(ctx.qualified(b) ?? '')) {
+      // A subclass of a library layer (`class TransformerModel(nn.Transformer)`) is a module too.
+      if (MODULE_BASES.has(ctx.qualified(b) ?? '') || lookupLayer(ctx.qualified(b) ?? '')?.framework === 'torch') {
         if (!result.has(name)) work.push(name);
         result.add(name);
       } else {
@@ -149,6 +151,10 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   for (const [param, ref] of binding.refs) torchClass.refs.set(param, ref);
   const initBody = init?.getChild('Body');
   const sequentialSubclass = (cls.getChild('ArgList') ? argNodes(cls.getChild('ArgList') as SyntaxNode) : []).some((b) => SEQUENTIAL_BASES.has(ctx.qualified(b) ?? ''));
+  // A subclass of a library layer (`class TransformerModel(nn.Transformer)`): the layer its super().__init__ builds.
+  const base = libraryBase(cls, ctx);
+  const own = base && initBody ? superInitLayer(base, initBody, ctx, scope) : undefined;
+  if (own) torchClass.layers.push(own);
   if (initBody) scope = torchClass.init(initBody, scope, sequentialSubclass);
   const forward = byName.get('forward');
   if (forward) new Forward(torchClass, forward, scope).run();

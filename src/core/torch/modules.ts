@@ -22,7 +22,7 @@ export type ModuleArgs = Readonly<Record<string, Value | undefined>>;
 /** Schemes that fill a tensor without drawing. */
 const CONSTANT: ReadonlySet<string> = new Set(['constant', 'ones', 'zeros', 'eye', 'dirac']);
 
-/** The table entry of a `torch.nn` module type, when InitLens knows it (every known type is emulated). */
+/** The table entry of a `torch.nn` module type, when InitLens knows it (emulated unless the entry says `notEmulated`). */
 export function torchModule(type: string): LayerSpec | undefined {
   return lookupLayer(`torch.nn.${type}`);
 }
@@ -37,6 +37,7 @@ export function torchModule(type: string): LayerSpec | undefined {
 export function moduleParameters(gen: TorchGenerator, type: string, args: ModuleArgs): ExactParam[] {
   const spec = torchModule(type);
   if (!spec) throw new ExactInitError(`${type} is not emulated`);
+  if (spec.notEmulated) throw new ExactInitError(spec.notEmulated);
   const full = new Map<string, Value | undefined>(Object.entries(args));
   for (const [key, value] of Object.entries(spec.defaults)) if (!full.has(key)) full.set(key, value);
   const problem = sizeProblems(spec, full)[0];
