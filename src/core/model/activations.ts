@@ -217,6 +217,8 @@ const FUNCTIONAL_DATA = new Set([
   'cosine_similarity',
   'pairwise_distance',
 ]);
+/** TensorFlow / Keras ops that pass a tensor on unchanged in kind (`tf.nn.dropout`, `tf.reshape`, `keras.ops.squeeze`). */
+const TF_NEUTRAL = new Set(['dropout', 'reshape', 'squeeze', 'expand_dims', 'identity', 'transpose', 'max_pool', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'avg_pool', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'average_pool']);
 
 export type Classified =
   | { readonly role: 'activation'; readonly activation: Activation }
@@ -266,10 +268,12 @@ export function functionCall(qualified: string, args: (name: string, position: n
   const last = qualified.slice(dot + 1);
   if (EINOPS_FUNCTIONS_NEUTRAL.has(qualified)) return { role: 'neutral' };
   const torchFunctional = module === 'torch.nn.functional' || module === 'torch' || module === 'torch.special';
-  const tfFunctional = module === 'tensorflow.nn' || module === 'tensorflow.math' || module === 'tensorflow.keras.activations' || module === 'keras.activations' || module === 'keras.ops';
+  // `tf.tanh` and `tf.sigmoid` are TensorFlow's top-level aliases of tf.math's.
+  const tfFunctional = module === 'tensorflow' || module === 'tensorflow.nn' || module === 'tensorflow.math' || module === 'tensorflow.keras.activations' || module === 'keras.activations' || module === 'keras.ops';
   if (!torchFunctional && !tfFunctional) return undefined;
   if (torchFunctional && FUNCTIONAL_NEUTRAL.has(last)) return { role: 'neutral' };
   if (torchFunctional && FUNCTIONAL_DATA.has(last)) return { role: 'activation', activation: { kind: 'identity' } };
+  if (tfFunctional && TF_NEUTRAL.has(last)) return { role: 'neutral' };
   const kind = FUNCTIONS[last];
   if (!kind) return undefined;
   if (kind === 'leaky_relu') {
@@ -314,17 +318,40 @@ export function kerasLayer(type: string, args: (name: string, position: number) 
     case 'Dropout':
     case 'SpatialDropout1D':
     case 'SpatialDropout2D':
+    case 'SpatialDropout3D':
+    case 'AlphaDropout':
+    case 'GaussianDropout':
     case 'GaussianNoise':
     case 'MaxPooling1D':
     case 'MaxPooling2D':
     case 'MaxPooling3D':
     case 'AveragePooling1D':
     case 'AveragePooling2D':
+    case 'AveragePooling3D':
     case 'GlobalAveragePooling1D':
     case 'GlobalAveragePooling2D':
+    case 'GlobalAveragePooling3D':
+    case 'GlobalMaxPooling1D':
     case 'GlobalMaxPooling2D':
+    case 'GlobalMaxPooling3D':
+    // Keras's short aliases of the pooling layers (keras/src/layers/__init__.py).
+    case 'MaxPool1D':
+    case 'MaxPool2D':
+    case 'MaxPool3D':
+    case 'AvgPool1D':
+    case 'AvgPool2D':
+    case 'AvgPool3D':
+    case 'GlobalAvgPool1D':
+    case 'GlobalAvgPool2D':
+    case 'GlobalMaxPool1D':
+    case 'GlobalMaxPool2D':
     case 'Flatten':
     case 'Reshape':
+    case 'Permute':
+    case 'UpSampling1D':
+    case 'UpSampling2D':
+    case 'ZeroPadding1D':
+    case 'ZeroPadding2D':
       return { role: 'neutral' };
     default:
       return undefined;
