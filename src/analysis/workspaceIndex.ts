@@ -54,6 +54,8 @@ export class WorkspaceIndex implements vscode.Disposable {
   private readonly dirty = new Set<string>();
   private generation = 0;
   private readonly targets = new Map<string, Target>();
+  /** Texts of importers that are not open, read once per change on disk. */
+  private readonly importerTexts = new Map<string, { text: string; key: string }>();
   /** Sites per importer version, target and signatures. */
   private readonly sitesCache = new Map<string, readonly ExternalSite[]>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -118,14 +120,15 @@ export class WorkspaceIndex implements vscode.Disposable {
     }
     target.running = true;
     try {
-      await (this.updating = this.updating.then(() => this.update()));
+      // One failed update must not stop the next ones.
+      await (this.updating = this.updating.catch(() => undefined).then(() => this.update()));
       const { document, signatures, sigKey } = target;
       const generation = this.generation;
       const path = document.uri.path;
       const sites: ExternalSite[] = [];
       for (const importer of this.index.importersOf(path, new Set(signatures.keys()))) {
         const uri = this.uris.get(importer);
-        const read = uri && (await this.text(uri));
+        const read = uri && (await this.importerText(uri));
         if (!read) continue;
         const cacheKey = JSON.stringify([uri.toString(), read.key, path, sigKey]);
         let found = this.sitesCache.get(cacheKey);
@@ -198,6 +201,21 @@ export class WorkspaceIndex implements vscode.Disposable {
     await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, items.length) }, worker));
   }
 
+  /**
+   * An importer's text, kept until the watcher or an editor says it changed:
+   * a keystroke's refresh reads no file again.
+   */
+  private async importerText(uri: vscode.Uri): Promise<{ text: string; key: string } | undefined> {
+    const kept = this.importerTexts.get(uri.path);
+    if (kept) return kept;
+    const read = await this.text(uri);
+    if (read && !read.key.startsWith('v')) {
+      if (this.importerTexts.size >= LIMITS.importers.value) this.importerTexts.clear();
+      this.importerTexts.set(uri.path, read);
+    }
+    return read;
+  }
+
   /** A file's text and version key: an open document's editor text, else the file's (within the size limit). */
   private async text(uri: vscode.Uri): Promise<{ text: string; key: string } | undefined> {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
@@ -219,6 +237,7 @@ export class WorkspaceIndex implements vscode.Disposable {
     const rel = folder ? relativeTo(uri.path, folder.uri.path) : undefined;
     if (rel === undefined || inSkippedFolder(rel)) return;
     this.sitesCacheFor(uri);
+    this.importerTexts.delete(uri.path);
     if (deleted) {
       this.index.delete(uri.path);
       this.uris.delete(uri.path);
@@ -250,6 +269,7 @@ export class WorkspaceIndex implements vscode.Disposable {
     this.uris.clear();
     this.dirty.clear();
     this.sitesCache.clear();
+    this.importerTexts.clear();
     this.generation++;
     this.schedule();
   }

@@ -82,19 +82,24 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
   };
   const where = label(other.path, roots);
   const sites: ExternalSite[] = [];
-  for (const stmt of top) {
-    if (stmt.name === 'ImportStatement') continue;
-    for (const [block, blockScope] of scopes(stmt, ctx)) {
-      for (const call of descendants(block, 'CallExpression')) {
-        const callee = call.firstChild;
-        const name = callee ? targetClass(callee) : undefined;
-        const sig = name !== undefined ? targetSignatures.get(name) : undefined;
-        const bound = sig && bindCall(call, ctx, blockScope);
-        if (!sig || !bound) continue;
-        sites.push({ className: sig.name, binding: bindArguments(bound, sig, blockScope, ctx, configs, refOf), label: `${where}:${ctx.line(call.from) + 1} ${shortCall(ctx.slice(call))}` });
-        if (sites.length >= LIMITS.classContexts.value) return sites;
+  try {
+    for (const stmt of top) {
+      if (stmt.name === 'ImportStatement') continue;
+      for (const [block, blockScope] of scopes(stmt, ctx)) {
+        for (const call of descendants(block, 'CallExpression')) {
+          const callee = call.firstChild;
+          const name = callee ? targetClass(callee) : undefined;
+          const sig = name !== undefined ? targetSignatures.get(name) : undefined;
+          const bound = sig && bindCall(call, ctx, blockScope);
+          if (!sig || !bound) continue;
+          sites.push({ className: sig.name, binding: bindArguments(bound, sig, blockScope, ctx, configs, refOf), label: `${where}:${ctx.line(call.from) + 1} ${shortCall(ctx.slice(call))}` });
+          if (sites.length >= LIMITS.classContexts.value) return sites;
+        }
       }
     }
+  } catch (error) {
+    // A construct the evaluation mishandles in another file must not take the document's analysis down.
+    if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
   }
   return sites;
 }
