@@ -2,6 +2,7 @@
 /** Entry of the `initlens` binary (`dist/cli.js`): binds {@link runCli} to the process. */
 import { runCli } from './cli/run';
 import { nodeFiles } from './node/cliFiles';
+import { projectOf } from './node/workspaceFiles';
 import { enableRelaxedSimd } from './node/relaxedSimd';
 
 declare const INITLENS_VERSION: string;
@@ -15,6 +16,7 @@ void Promise.resolve(
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
       ...nodeFiles(),
+      project: projectOf,
     },
     INITLENS_VERSION,
   ),

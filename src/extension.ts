@@ -1,9 +1,10 @@
 /**
- * Composition root: creates the shared document analyses and registers each
- * feature. Nothing else belongs here.
+ * Composition root: creates the workspace index and the shared document
+ * analyses, and registers each feature. Nothing else belongs here.
  */
 import * as vscode from 'vscode';
 import { DocumentAnalyses } from './analysis/documentAnalyses';
+import { WorkspaceIndex } from './analysis/workspaceIndex';
 import { registerModelLens } from './codelens/modelLens';
 import { registerSeedLens } from './codelens/seedLens';
 import { registerApplyInit } from './commands/applyInit';
@@ -16,8 +17,10 @@ import { registerSeedHover } from './hover/seedHover';
 
 export function activate(context: vscode.ExtensionContext): void {
   try {
-    const analyses = new DocumentAnalyses();
+    const workspace = new WorkspaceIndex();
+    const analyses = new DocumentAnalyses(workspace);
     context.subscriptions.push(
+      workspace,
       analyses,
       registerSeedLens(analyses),
       registerModelLens(analyses),

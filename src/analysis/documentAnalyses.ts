@@ -4,7 +4,9 @@
  * keystroke re-parses only what it touched; lenses, hovers and commands ask
  * {@link DocumentAnalyses.get} and get the same analysis for the same version.
  * Views that follow a document (diagnostics, the histogram panel) subscribe to
- * {@link DocumentAnalyses.onDidChange}, debounced once here.
+ * {@link DocumentAnalyses.onDidChange}, debounced once here. Constructions of
+ * a document's classes in other workspace files come from the
+ * {@link WorkspaceIndex}; when they change, so does the analysis.
  */
 import * as vscode from 'vscode';
 import { ModelAnalyzer } from '../core/model/analyze';
@@ -12,6 +14,7 @@ import type { ModelAnalysis } from '../core/model/types';
 import { IncrementalParser, type Tree } from '../core/python/parse';
 import { analyzeSeeding, type SeedingAnalysis } from '../core/seeding/analyze';
 import { onDidChangeConfig, readConfig } from '../config';
+import type { WorkspaceIndex } from './workspaceIndex';
 
 /** Everything InitLens derives from one version of one document. */
 export interface DocumentAnalysis {
@@ -43,12 +46,15 @@ export class DocumentAnalyses implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
   /**
-   * A document's text changed and typing paused for {@link CHANGE_DEBOUNCE_MS}:
-   * one event per pause, never for a closed document.
+   * A document's text changed and typing paused for {@link CHANGE_DEBOUNCE_MS}
+   * (one event per pause), or its constructions in other files changed; never
+   * for a closed document.
    */
   readonly onDidChange: vscode.Event<vscode.TextDocument> = this.changed.event;
 
-  constructor() {
+  /** `workspace`: where constructions of a document's classes in other files come from (none: each document on its own). */
+  constructor(private readonly workspace?: WorkspaceIndex) {
+    workspace?.onDidChange(this.onExternal, this, this.disposables);
     vscode.workspace.onDidChangeTextDocument(this.onChange, this, this.disposables);
     vscode.workspace.onDidCloseTextDocument(this.onClose, this, this.disposables);
     onDidChangeConfig(() => this.invalidate(), this.disposables);
@@ -74,6 +80,7 @@ export class DocumentAnalyses implements vscode.Disposable {
       const text = entry.parser.text;
       const tree = entry.parser.tree;
       const analyzer = entry.models;
+      const workspace = this.workspace;
       const config = readConfig(document);
       let models: ModelAnalysis | undefined;
       const seeding = analyzeSeeding(tree, text);
@@ -83,7 +90,7 @@ export class DocumentAnalyses implements vscode.Disposable {
         tree,
         seeding,
         get models() {
-          models ??= analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize, imports: seeding.imports });
+          models ??= analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize, imports: seeding.imports, external: workspace?.sites(document, tree, text) ?? [] });
           return models;
         },
       };
@@ -111,6 +118,14 @@ export class DocumentAnalyses implements vscode.Disposable {
         if (!document.isClosed) this.changed.fire(document);
       }, CHANGE_DEBOUNCE_MS),
     );
+  }
+
+  /** Other files now build the document's classes differently: analyze it again. */
+  private onExternal(document: vscode.TextDocument): void {
+    const entry = this.entries.get(document.uri.toString());
+    if (entry?.document !== document || document.isClosed) return;
+    entry.analysis = undefined;
+    this.changed.fire(document);
   }
 
   private onClose(document: vscode.TextDocument): void {

@@ -1,7 +1,8 @@
 /**
  * `initlens analyze FILE... [--json]`: the models of each file, per layer its
  * type, fans, parameters, activation, the initialization in effect and the
- * recommended one with its numbers and code line.
+ * recommended one with its numbers and code line. Classes built in other
+ * files of the project get those constructions' arguments ({@link ProjectScan}).
  */
 import { ModelAnalyzer } from '../core/model/analyze';
 import { activationLabel } from '../core/model/activations';
@@ -12,10 +13,13 @@ import type { Model } from '../core/model/types';
 import { parsePython, syntaxErrors } from '../core/python/parse';
 import type { CliIo } from './run';
 import { readInput } from './usage';
+import { ProjectScan } from './workspace';
 
 export interface AnalyzeOptions {
   readonly files: readonly string[];
   readonly json: boolean;
+  /** Read the files of each FILE's project that import it (off: `--no-workspace`). */
+  readonly workspace?: boolean;
 }
 
 /** Runs the sub-command; returns the exit code (2 when a file cannot be read). */
@@ -29,24 +33,29 @@ export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number {
     texts.push(text);
   }
   let human = '';
+  const scan = options.workspace === false ? undefined : new ProjectScan(io);
   options.files.forEach((file, i) => {
     const text = texts[i];
     const tree = parsePython(text);
-    const analysis = analyzer.analyze(tree, text);
+    const external = scan?.sites(file, tree, text) ?? [];
+    const analysis = analyzer.analyze(tree, text, { external });
     const errors = syntaxErrors(tree, text);
     results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: analysis.models.map(describeModel) });
-    human += table(file, analysis.models, errors.length, analysis.notes);
+    human += table(file, analysis.models, errors.length, analysis.notes, new Set(external.map((e) => e.label)));
   });
   io.stdout(options.json ? `${JSON.stringify(options.files.length === 1 ? results[0] : results, null, 2)}\n` : human);
   return 0;
 }
 
-function table(file: string, models: readonly Model[], errors: number, notes: readonly string[]): string {
+/** `external`: labels of the constructions in other files, named under the model they give numbers to. */
+function table(file: string, models: readonly Model[], errors: number, notes: readonly string[], external: ReadonlySet<string>): string {
   const lines = [`${file}${errors > 0 ? ` (${errors} syntax error${errors === 1 ? '' : 's'}: showing what could be read)` : ''}`];
   for (const note of notes) lines.push(`  ${note}`);
   if (models.length === 0 && notes.length === 0) lines.push('  no PyTorch or Keras models found');
   for (const model of models) {
     lines.push(`  ${model.name} (${model.kind}, line ${model.line + 1}): ${model.layers.length} ${model.layers.length === 1 ? 'layer' : 'layers'}, ${count(model.paramCount)} parameters`);
+    const from = (model.contexts ?? []).filter((c) => external.has(c.label));
+    if (from.length > 0) lines.push(`    built in ${from.map((c) => c.label).join('; ')}${from.length < (model.contexts?.length ?? 0) ? ' (and in this file)' : ''}`);
     const rows = model.layers.map((layer) => {
       const param = mainParam(layer);
       const rec = param?.recommendation;

@@ -14,8 +14,9 @@ import { npzBytes } from '../core/torch/npy';
 import type { CliIo } from './run';
 import { parseTorchSeed } from './sample';
 import { integerOption, oneOf, parse, UsageError, readInput, writeOutput } from './usage';
+import { ProjectScan } from './workspace';
 
-export const MODEL_USAGE = `  model FILE --torch-exact [--class NAME] [--seed N] [--npz OUT.npz]
+export const MODEL_USAGE = `  model FILE --torch-exact [--class NAME] [--seed N] [--npz OUT.npz] [--no-workspace]
                          Every parameter of a PyTorch model as PyTorch's CPU
                          generator initializes it right after
                          torch.manual_seed(N) (default: the file's own
@@ -25,6 +26,8 @@ export const MODEL_USAGE = `  model FILE --torch-exact [--class NAME] [--seed N]
       --values N (first values per parameter, default 4)  --format decimal|bits
       --npz OUT.npz   write every parameter (float32, shapes kept) for np.load
       --json
+      --no-workspace  FILE on its own (default: a class built in another file
+                      of the project gets that call's arguments, as analyze)
 `;
 
 const OPTIONS = {
@@ -35,6 +38,7 @@ const OPTIONS = {
   values: { type: 'string' },
   format: { type: 'string' },
   json: { type: 'boolean' },
+  'no-workspace': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -55,7 +59,8 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const text = readInput(io, file);
   if (text === undefined) return 1;
   const tree = parsePython(text);
-  const models = new ModelAnalyzer().analyze(tree, text).models.filter((m) => m.framework === 'torch');
+  const external = values['no-workspace'] ? [] : new ProjectScan(io).sites(file, tree, text);
+  const models = new ModelAnalyzer().analyze(tree, text, { external }).models.filter((m) => m.framework === 'torch');
   const model = values.class === undefined ? models[0] : models.find((m) => m.name === values.class);
   if (!model) {
     io.stderr(`initlens: ${values.class === undefined ? 'no PyTorch model' : `no PyTorch model '${values.class}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);

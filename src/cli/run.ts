@@ -15,6 +15,7 @@ import { sampleCommand, SAMPLE_USAGE } from './sample';
 import { seedCommand, SEED_USAGE } from './seed';
 import { LimitError } from '../core/limits';
 import { InputError, parse, readInput, UsageError, type ReadInput } from './usage';
+import type { Project } from './workspace';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -33,15 +34,25 @@ export interface CliIo {
   readonly writeFile?: (path: string, data: string | Uint8Array) => void;
   /** Whether two paths name the same file (links included); path equality when absent. */
   readonly sameFile?: (a: string, b: string) => boolean;
+  /**
+   * The project of a file (its root and Python files, bounded), whose files
+   * importing it give its classes their constructor arguments; absent: each
+   * file is analyzed on its own.
+   */
+  readonly project?: (file: string) => Project | undefined;
 }
 
 export const USAGE = `Usage: initlens <command> [options]
 
 Commands:
-  analyze FILE... [--json]
+  analyze FILE... [--json] [--no-workspace]
                          The PyTorch and Keras models in each FILE: per layer its
                          fans, parameters, activation, current and recommended
                          initialization with numbers and the code that applies it.
+                         A class built in another file of the project (the
+                         nearest folder above FILE with .git, pyproject.toml or
+                         setup.py) that imports it gets that call's arguments;
+                         --no-workspace: FILE on its own.
   report FILE [--json]   Which random number generators FILE imports, what seeds
                          each one, and the seeding mistakes it contains.
 ${SEED_USAGE}${SAMPLE_USAGE}${MODEL_USAGE}
@@ -81,9 +92,9 @@ function dispatch(argv: readonly string[], io: CliIo, version: string): number |
   }
   if (command === 'report') return report(rest, io);
   if (command === 'analyze') {
-    const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+    const { values, positionals } = parse(rest, { json: { type: 'boolean' }, 'no-workspace': { type: 'boolean' } });
     if (positionals.length === 0) throw new UsageError('analyze needs at least one FILE');
-    return analyzeFiles({ files: positionals, json: values.json === true }, io);
+    return analyzeFiles({ files: positionals, json: values.json === true, workspace: values['no-workspace'] !== true }, io);
   }
   if (command === 'model') return modelCommand(rest, io);
   if (command === 'seed') return seedCommand(rest, io);

@@ -82,5 +82,5 @@ export function layerLens(layer: Layer): { title: string; tooltip: string; apply
 }
 
 export function registerModelLens(analyses: DocumentAnalyses): vscode.Disposable {
-  return registerLensProvider((document, config) => modelLenses(analyses, document, config));
+  return registerLensProvider((document, config) => modelLenses(analyses, document, config), analyses.onDidChange);
 }

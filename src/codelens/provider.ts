@@ -7,11 +7,16 @@ import * as vscode from 'vscode';
 import { onDidChangeConfig, readConfig, type InitLensConfig } from '../config';
 import { PYTHON } from '../selector';
 
-/** Registers `provide` as a Python code-lens provider; the returned Disposable owns the emitter, the listener and the registration. */
-export function registerLensProvider(provide: (document: vscode.TextDocument, config: InitLensConfig) => vscode.CodeLens[]): vscode.Disposable {
+/**
+ * Registers `provide` as a Python code-lens provider; the returned Disposable
+ * owns the emitter, the listeners and the registration. `refresh`: lenses are
+ * asked again when it fires (an analysis changed without an edit of its document).
+ */
+export function registerLensProvider(provide: (document: vscode.TextDocument, config: InitLensConfig) => vscode.CodeLens[], refresh?: vscode.Event<unknown>): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
   const disposables: vscode.Disposable[] = [changed];
   onDidChangeConfig(() => changed.fire(), disposables);
+  refresh?.(() => changed.fire(), undefined, disposables);
   const provider: vscode.CodeLensProvider = {
     onDidChangeCodeLenses: changed.event,
     provideCodeLenses(document) {

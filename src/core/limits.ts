@@ -38,6 +38,12 @@ export const LIMITS = {
   treeAnalyses: { value: 512, unit: 'class analyses', what: 'the module tree of a document' },
   /** Iterations of the loops and comprehensions unrolled in one module's `__init__` (each with its variable bound), all together. */
   loopIterations: { value: 1_000, unit: 'iterations', what: "loops unrolled in one module's __init__" },
+  /** Python files of the workspace read for their imports (the extension's index, the CLI's scan of the project). */
+  workspaceFiles: { value: 5_000, unit: 'files', what: 'workspace files scanned for imports' },
+  /** A workspace file longer than this is not read for imports. */
+  workspaceFileBytes: { value: 1_000_000, unit: 'bytes', what: 'a workspace file scanned for imports' },
+  /** Files importing a document whose constructions of its classes are read. */
+  importers: { value: 32, unit: 'files', what: 'importing files read per document' },
   /** The largest layer size InitLens computes with, so that every count and fan is an exact integer (2^53 − 1). */
   layerSize: { value: Number.MAX_SAFE_INTEGER, unit: 'per dimension', what: 'layer sizes' },
   /** Recurrent layers whose parameters are listed one by one; all of them are counted. */

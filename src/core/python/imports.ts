@@ -19,11 +19,16 @@ export interface ImportBinding {
 
 /** Every import in `tree`, anywhere (module level, functions, `try` blocks), in order. */
 export function collectImports(tree: Tree, text: string): ImportBinding[] {
-  const bindings: ImportBinding[] = [];
+  return importStatements(tree).flatMap((statement) => importBindings(statement, text));
+}
+
+/** The import statements of `tree`, anywhere statements can be, in order. */
+export function importStatements(tree: Tree): SyntaxNode[] {
+  const found: SyntaxNode[] = [];
   tree.iterate({
     enter(ref) {
       if (ref.name === 'ImportStatement') {
-        bindings.push(...importBindings(ref.node, text));
+        found.push(ref.node);
         return false;
       }
       // Imports are statements: only descend where statements can be (this skips
@@ -31,7 +36,7 @@ export function collectImports(tree: Tree, text: string): ImportBinding[] {
       return STATEMENT_CONTAINERS.has(ref.name) || ref.type.isError;
     },
   });
-  return bindings;
+  return found;
 }
 
 /** Nodes that can contain statements, directly or through a Body. */

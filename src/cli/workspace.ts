@@ -1,0 +1,80 @@
+/**
+ * The other files of an analyzed file's project, for the CLI: the files that
+ * import it, their constructions of its classes bound to their arguments
+ * ({@link externalSites}), as `external` contexts of its analysis. One scan of
+ * the project per command, however many of its files are analyzed.
+ */
+import { LIMITS } from '../core/limits';
+import type { ExternalSite } from '../core/model/analyze';
+import { parsePython, type Tree } from '../core/python/parse';
+import { documentSignatures, externalSites } from '../core/workspace/externalSites';
+import { importsOfText, mentions } from '../core/workspace/index';
+import { importsAnything, targetImports, type PythonImport } from '../core/workspace/modules';
+import type { CliIo } from './run';
+
+/** A file's project as {@link CliIo.project} lists it: `/`-separated absolute paths. */
+export interface Project {
+  readonly root: string;
+  /** The analyzed file's own path in the same form. */
+  readonly file: string;
+  readonly files: readonly string[];
+}
+
+/** Characters of project files kept between the analyzed files of one command (beyond them, files are read again). */
+const KEPT_CHARS = 2 ** 25;
+
+/** The importers' constructions of each analyzed file's classes; project files are read once per command where they fit in memory. */
+export class ProjectScan {
+  private readonly texts = new Map<string, string | undefined>();
+  private readonly imports = new Map<string, readonly PythonImport[]>();
+  private kept = 0;
+
+  constructor(private readonly io: CliIo) {}
+
+  /** The constructions of `file`'s classes in the other files of its project; none for stdin or without {@link CliIo.project}. */
+  sites(file: string, tree: Tree, text: string): ExternalSite[] {
+    if (file === '-' || !this.io.project) return [];
+    const signatures = documentSignatures(tree, text);
+    if (signatures.size === 0) return [];
+    let project: Project | undefined;
+    try {
+      project = this.io.project(file);
+    } catch {
+      // An unlistable project leaves the file analyzed on its own.
+      return [];
+    }
+    if (!project) return [];
+    const classes = new Set(signatures.keys());
+    const roots = [project.root];
+    const out: ExternalSite[] = [];
+    let importers = 0;
+    for (const path of project.files) {
+      if (path === project.file) continue;
+      const other = this.read(path);
+      // Only a file that names the module can import it.
+      if (other === undefined || !mentions(other, project.file)) continue;
+      let imports = this.imports.get(path);
+      if (!imports) this.imports.set(path, (imports = importsOfText(other)));
+      if (!importsAnything(targetImports(path, imports, project.file, classes, roots))) continue;
+      out.push(...externalSites(project.file, signatures, { path, text: other, tree: parsePython(other) }, roots));
+      if (++importers >= LIMITS.importers.value) break;
+    }
+    return out;
+  }
+
+  private read(path: string): string | undefined {
+    if (this.texts.has(path)) return this.texts.get(path);
+    let text: string | undefined;
+    try {
+      text = this.io.readFile(path, LIMITS.workspaceFileBytes.value);
+    } catch {
+      // Unreadable or above the limit: not an input the user named, so no error.
+      text = undefined;
+    }
+    if (this.kept + (text?.length ?? 0) <= KEPT_CHARS) {
+      this.texts.set(path, text);
+      this.kept += text?.length ?? 0;
+    }
+    return text;
+  }
+}

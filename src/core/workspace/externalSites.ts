@@ -1,0 +1,177 @@
+/**
+ * Constructions of a document's classes in other files of the workspace
+ * (`model = ViT(dim=1024, ...)` in `train.py`, which imports `ViT` from
+ * `vit.py`): each call's arguments bound to the class's constructor in the
+ * importing file's scope, so the document analysis can take them as root
+ * contexts of its module tree ({@link ExternalSite}).
+ */
+import { collectImports } from '../python/imports';
+import { dottedName, type SyntaxNode, type Tree } from '../python/parse';
+import { descendants, statements } from '../python/syntax';
+import type { ExternalSite } from '../model/analyze';
+import { torchModule } from '../model/activations';
+import { lookupLayer } from '../model/catalog';
+import { bindCall, Context, extend } from '../model/context';
+import type { Scope, Value } from '../model/evaluate';
+import { configClasses, moduleScope } from '../model/moduleScope';
+import { parameters, torchModuleClasses } from '../model/torch';
+import { bindArguments, classSignature, type ClassSignature } from '../model/tree';
+import { LIMITS } from '../limits';
+import { basename, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type TargetImports } from './modules';
+
+/** A parsed file of the workspace. */
+export interface WorkspaceFile {
+  readonly path: string;
+  readonly text: string;
+  readonly tree: Tree;
+}
+
+/**
+ * The constructor signatures of a document's PyTorch module classes, by name
+ * (a later `class X` rebinds the name, as the document analysis reads it).
+ */
+export function documentSignatures(tree: Tree, text: string): Map<string, ClassSignature> {
+  const ctx = new Context(text, collectImports(tree, text), new Map());
+  const classes = statements(tree.topNode).filter((s) => s.name === 'ClassDefinition');
+  const torch = torchModuleClasses(classes, ctx);
+  const last = new Map<string, SyntaxNode>();
+  for (const c of classes) {
+    const n = c.getChild('VariableName');
+    if (n && torch.has(ctx.slice(n))) last.set(ctx.slice(n), c);
+  }
+  const out = new Map<string, ClassSignature>();
+  for (const [name, cls] of last) {
+    const body = cls.getChild('Body');
+    const init = body ? statements(body).find((s) => s.name === 'FunctionDefinition' && nameOf(s, ctx) === '__init__') : undefined;
+    out.set(name, classSignature(name, init, ctx.slice(cls), ctx));
+  }
+  return out;
+}
+
+/** A stable text of signatures, for cache keys: sites bound with other parameters are other sites. */
+export function signaturesKey(signatures: ReadonlyMap<string, ClassSignature>): string {
+  return JSON.stringify([...signatures.values()].map((s) => [s.name, s.params, [...s.defaults], [...s.reads].map(([k, v]) => [k, [...v]])]));
+}
+
+/**
+ * The constructions in `other` of the classes it imports from `targetPath`,
+ * in source order, at most {@link LIMITS.classContexts} of them. Arguments are
+ * evaluated in `other`'s scope: module constants and argparse defaults, and in
+ * a function its parameters' defaults and its own constants and argparse
+ * defaults. A class argument names a class of the target or a torch layer;
+ * anything else is unknown, never guessed.
+ */
+export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<string, ClassSignature>, other: WorkspaceFile, roots: readonly string[] = []): ExternalSite[] {
+  // A file with NUL bytes is not Python source (the document analysis skips such files too).
+  if (targetSignatures.size === 0 || other.path === targetPath || other.text.includes('\u0000')) return [];
+  const found = targetImports(other.path, pythonImports(other.tree, other.text), targetPath, new Set(targetSignatures.keys()), roots);
+  if (!importsAnything(found)) return [];
+  const { text, tree } = other;
+  const imports = collectImports(tree, text);
+  const top = statements(tree.topNode);
+  const scope = moduleScope(top, text);
+  const ctx = new Context(text, imports, scope);
+  const own = torchModuleClasses(top.filter((s) => s.name === 'ClassDefinition'), ctx);
+  const configs = new Map(configClasses(top, text, scope, own).map((c) => [c.name, c]));
+  const targetClass = (node: SyntaxNode) => classOf(node, text, found, targetSignatures);
+  const refOf = (node: SyntaxNode) => {
+    const name = targetClass(node);
+    if (name !== undefined) return name;
+    const q = ctx.qualified(node);
+    return q && (lookupLayer(q) || torchModule(q, () => undefined)) ? q : undefined;
+  };
+  const where = label(other.path, roots);
+  const sites: ExternalSite[] = [];
+  try {
+    for (const stmt of top) {
+      if (stmt.name === 'ImportStatement') continue;
+      for (const [block, blockScope] of scopes(stmt, ctx)) {
+        for (const call of descendants(block, 'CallExpression')) {
+          const callee = call.firstChild;
+          const name = callee ? targetClass(callee) : undefined;
+          const sig = name !== undefined ? targetSignatures.get(name) : undefined;
+          const bound = sig && bindCall(call, ctx, blockScope);
+          if (!sig || !bound) continue;
+          sites.push({ className: sig.name, binding: bindArguments(bound, sig, blockScope, ctx, configs, refOf), label: `${where}:${ctx.line(call.from) + 1} ${shortCall(ctx.slice(call))}` });
+          if (sites.length >= LIMITS.classContexts.value) return sites;
+        }
+      }
+    }
+  } catch (error) {
+    // A construct the evaluation mishandles in another file must not take the document's analysis down.
+    if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+  }
+  return sites;
+}
+
+/** The class of the target a callee or argument names through the imports (`ViT`, `V`, `L.Attention`). */
+function classOf(node: SyntaxNode, text: string, found: TargetImports, signatures: ReadonlyMap<string, ClassSignature>): string | undefined {
+  const name = dottedName(node, text);
+  if (!name) return undefined;
+  if (name.length === 1) return found.classes.get(name[0]);
+  const prefix = name.slice(0, -1).join('.');
+  const last = name[name.length - 1];
+  return found.modules.has(prefix) && signatures.has(last) ? last : undefined;
+}
+
+/**
+ * The parts of a top-level statement and the scope each is evaluated in:
+ * functions (also decorated ones, and the methods of a class) with their
+ * parameters, the rest of the statement with the module's scope.
+ */
+function scopes(stmt: SyntaxNode, ctx: Context): [SyntaxNode, Scope][] {
+  const fn = stmt.name === 'DecoratedStatement' ? (stmt.getChild('FunctionDefinition') ?? stmt.getChild('ClassDefinition')) : stmt;
+  if (fn?.name === 'FunctionDefinition') return [[fn, functionScope(fn, ctx)]];
+  if (fn?.name === 'ClassDefinition') {
+    const body = fn.getChild('Body');
+    const out: [SyntaxNode, Scope][] = [];
+    for (const s of body ? statements(body) : []) {
+      const method = s.name === 'DecoratedStatement' ? s.getChild('FunctionDefinition') : s;
+      if (method?.name === 'FunctionDefinition') out.push([method, functionScope(method, ctx)]);
+    }
+    return out;
+  }
+  return [[stmt, ctx.moduleScope]];
+}
+
+/**
+ * A function's scope: the module's, its parameters (with their defaults; one
+ * without a default hides a module name) and the names its body assigns
+ * (constants, argparse defaults, as at module level; a name it assigns that
+ * InitLens cannot evaluate hides the module's too).
+ */
+function functionScope(fn: SyntaxNode, ctx: Context): Scope {
+  const params = parameters(fn, ctx, ctx.moduleScope);
+  const body = fn.getChild('Body');
+  const local = body ? moduleScope(statements(body), ctx.text) : new Map<string, Value>();
+  const hidden = new Set(params.names);
+  for (const s of body ? statements(body) : []) {
+    if (s.name !== 'AssignStatement') continue;
+    for (let c = s.firstChild; c && c.name !== 'AssignOp'; c = c.nextSibling) if (c.name === 'VariableName') hidden.add(ctx.slice(c));
+  }
+  const outer = new Map<string, Value>();
+  for (const [k, v] of ctx.moduleScope) if (!hidden.has(k.split(/[.[]/)[0])) outer.set(k, v);
+  return extend(extend(outer, params.defaults), local);
+}
+
+/** `train.py` or `scripts/train.py`: the importer relative to its workspace root. */
+function label(path: string, roots: readonly string[]): string {
+  const root = rootOf(path, roots);
+  return (root !== undefined ? relativeTo(path, root) : undefined) ?? basename(path);
+}
+
+const CALL_CHARS = 60;
+
+/** `ViT(dim=1024, depth=6, …)`: the call on one line, cut after an argument when longer than {@link CALL_CHARS}. */
+export function shortCall(call: string): string {
+  const flat = call.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/,? \)$/, ')');
+  if (flat.length <= CALL_CHARS) return flat;
+  const cut = flat.lastIndexOf(', ', CALL_CHARS - 3);
+  const open = flat.indexOf('(');
+  return cut > open ? `${flat.slice(0, cut)}, …)` : `${flat.slice(0, CALL_CHARS - 2)}…)`;
+}
+
+function nameOf(node: SyntaxNode, ctx: Context): string | undefined {
+  const n = node.getChild('VariableName');
+  return n ? ctx.slice(n) : undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * Files of the workspace in a real VS Code: a class defined in one file and
+ * built in another with literal numbers gets those numbers in the defining
+ * file's lenses and hovers, and they follow edits of the other file, on disk
+ * and in an editor. He for the ReLU layer: std = √2/√fan_in
+ * (784: 0.05051; 1024: 0.04419; 400: 0.07071).
+ */
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { hoverText, waitFor } from './helpers';
+
+const LAYERS = [
+  'import torch.nn as nn',
+  '',
+  '',
+  'class Block(nn.Module):',
+  '    def __init__(self, dim, hidden):',
+  '        super().__init__()',
+  '        self.fc1 = nn.Linear(dim, hidden)',
+  '        self.fc2 = nn.Linear(hidden, 10)',
+  '',
+  '    def forward(self, x):',
+  '        return self.fc2(nn.functional.relu(self.fc1(x)))',
+  '',
+].join('\n');
+
+const model = (dim: number) => ['from .layers import Block', '', '', 'def build():', `    return Block(dim=${dim}, hidden=256)`, ''].join('\n');
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+async function lensTitle(uri: vscode.Uri, line: number): Promise<string[]> {
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+  return lenses.filter((l) => l.range.start.line === line && l.command).map((l) => l.command?.title ?? '');
+}
+
+/** Waits until the lens over `line` reads `title`; the last titles seen are in the error. */
+async function lensReads(uri: vscode.Uri, line: number, title: string): Promise<void> {
+  let seen: string[] = [];
+  try {
+    await waitFor(async () => (seen = await lensTitle(uri, line)).includes(title), `the lens '${title}'`, 20_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify(seen)}`);
+  }
+}
+
+describe('files of the workspace', () => {
+  const root = () => (vscode.workspace.workspaceFolders as readonly vscode.WorkspaceFolder[])[0].uri;
+  const folder = () => vscode.Uri.joinPath(root(), 'ws_pkg');
+  const layersUri = () => vscode.Uri.joinPath(folder(), 'layers.py');
+  const modelUri = () => vscode.Uri.joinPath(folder(), 'model.py');
+
+  before(async () => {
+    await vscode.workspace.fs.createDirectory(folder());
+    await vscode.workspace.fs.writeFile(layersUri(), encode(LAYERS));
+    await vscode.workspace.fs.writeFile(modelUri(), encode(model(784)));
+  });
+
+  after(async () => {
+    for (const d of vscode.workspace.textDocuments.filter((t) => t.isDirty && t.uri.path.includes('/ws_pkg/'))) {
+      await vscode.window.showTextDocument(d);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.fs.delete(folder(), { recursive: true });
+  });
+
+  it('shows the numbers another file builds a class with, and follows that file on disk and in the editor', async () => {
+    const layers = await vscode.workspace.openTextDocument(layersUri());
+    await vscode.window.showTextDocument(layers);
+    await lensReads(layers.uri, 6, '$(warning) ReLU → kaiming_normal_ · std 0.05051');
+    const hover = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', layers.uri, new vscode.Position(6, 24)));
+    assert.match(hover, /\| 784 \| 256 \| 200,960 \|/);
+
+    // The other file changes on disk (not open): the watcher.
+    await vscode.workspace.fs.writeFile(modelUri(), encode(model(1024)));
+    await lensReads(layers.uri, 6, '$(warning) ReLU → kaiming_normal_ · std 0.04419');
+
+    // The other file is edited in an editor, unsaved: its editor text counts.
+    const other = await vscode.workspace.openTextDocument(modelUri());
+    await vscode.window.showTextDocument(other, { preview: false, preserveFocus: true, viewColumn: vscode.ViewColumn.Beside });
+    const edit = new vscode.WorkspaceEdit();
+    const at = other.getText().indexOf('1024');
+    edit.replace(other.uri, new vscode.Range(other.positionAt(at), other.positionAt(at + 4)), '400');
+    assert.equal(await vscode.workspace.applyEdit(edit), true);
+    await lensReads(layers.uri, 6, '$(warning) ReLU → kaiming_normal_ · std 0.07071');
+    const edited = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', layers.uri, new vscode.Position(6, 24)));
+    assert.match(edited, /\| 400 \| 256 \| 102,656 \|/);
+  });
+});
