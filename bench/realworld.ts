@@ -11,7 +11,10 @@ const CORPUS = path.join(__dirname, '..', '..', 'test', 'fixtures', 'realworld')
 
 function main(): void {
   const showMisses = process.argv.includes('--misses');
-  const { rows, total, unscored, misses } = scoreCorpus(CORPUS);
+  // With --drivers, each file is analyzed beside the script that builds its model as its key did (drivers/).
+  const withDrivers = process.argv.includes('--drivers');
+  const { rows, total, unscored, misses } = scoreCorpus(CORPUS, withDrivers);
+  if (withDrivers) console.log('Each file beside its construction script (test/fixtures/realworld/drivers), as a workspace.');
   const width = Math.max(...rows.map((r) => r.file.length), 5);
   const cells = (r: Row) => [r.sites, r.fans, r.activation, r.std].map((t) => t.toString().padStart(16)).join('') + `${`${r.multiNumbered}/${r.multi}`.padStart(10)}`;
   console.log(`Real-world corpus against PyTorch's answer keys (${os.cpus()[0]?.model ?? 'unknown CPU'}, ${new Date().toISOString().slice(0, 10)})`);

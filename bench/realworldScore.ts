@@ -18,9 +18,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelAnalyzer } from '../src/core/model/analyze';
+import { ModelAnalyzer, type ExternalSite } from '../src/core/model/analyze';
+import { documentSignatures, externalSites } from '../src/core/workspace/externalSites';
 import type { Layer } from '../src/core/model/types';
-import { parsePython } from '../src/core/python/parse';
+import { parsePython, type Tree } from '../src/core/python/parse';
 
 /** Relative tolerance on a std from torch's formula (issue 11). */
 const THEORY_TOLERANCE = 0.01;
@@ -111,8 +112,22 @@ function describe(layers: readonly Layer[], f: (l: Layer) => string): string {
   return layers.length ? layers.map(f).join(' | ') : 'no layer';
 }
 
-function score(key: Key, text: string, misses: Miss[]): Row {
-  const analysis = new ModelAnalyzer().analyze(parsePython(text), text);
+/**
+ * The constructions in a driver script (drivers/<file>, see its README) of the classes of `file`, as the
+ * extension finds them in a workspace where the script sits beside the file and imports it.
+ */
+function driverSites(corpus: string, file: string, text: string, tree: Tree): ExternalSite[] {
+  const driver = path.join(corpus, 'drivers', file);
+  if (!fs.existsSync(driver)) return [];
+  const script = fs.readFileSync(driver, 'utf8');
+  const target = path.join(corpus, file);
+  const beside = path.join(path.dirname(target), `build_${path.basename(file)}`);
+  return externalSites(target, documentSignatures(tree, text), { path: beside, text: script, tree: parsePython(script) }, [corpus]);
+}
+
+function score(key: Key, text: string, misses: Miss[], external: (tree: Tree) => readonly ExternalSite[]): Row {
+  const tree = parsePython(text);
+  const analysis = new ModelAnalyzer().analyze(tree, text, { external: external(tree) });
   const byLine = new Map<number, Layer[]>();
   for (const model of analysis.models) {
     for (const layer of model.layers) {
@@ -170,7 +185,11 @@ export interface CorpusScore {
   readonly misses: readonly Miss[];
 }
 
-export function scoreCorpus(corpus: string): CorpusScore {
+/**
+ * Scores the corpus: each file on its own, or (`withDrivers`) with the script that builds its model as its
+ * key did beside it, where the corpus has one.
+ */
+export function scoreCorpus(corpus: string, withDrivers = false): CorpusScore {
   const keys = path.join(corpus, 'keys');
   const manifest = JSON.parse(fs.readFileSync(path.join(corpus, 'manifest.json'), 'utf8')) as { files: { file: string }[] };
   const rows: Row[] = [];
@@ -187,7 +206,8 @@ export function scoreCorpus(corpus: string): CorpusScore {
       unscored.push(`${file}: ${key.status} (${key.reason ?? ''})`);
       continue;
     }
-    rows.push(score(key, fs.readFileSync(path.join(corpus, file), 'utf8'), misses));
+    const text = fs.readFileSync(path.join(corpus, file), 'utf8');
+    rows.push(score(key, text, misses, (tree) => (withDrivers ? driverSites(corpus, file, text, tree) : [])));
   }
   const total: Row = { file: 'total', sites: new Tally(), fans: new Tally(), activation: new Tally(), std: new Tally(), multi: 0, multiNumbered: 0 };
   for (const r of rows) {

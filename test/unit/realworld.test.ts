@@ -31,6 +31,7 @@ test('realworld corpus: every file matches its pinned sha256, has a licence noti
   const listed = new Set(manifest.files.map((f) => f.file));
   const onDisk: string[] = [];
   const walk = (d: string) => fs.readdirSync(path.join(DIR, d), { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.py') && onDisk.push(path.join(d, e.name))));
-  walk('.');
+  // drivers/ holds our own construction scripts for the scorer (see its README), not repository files.
+  for (const e of fs.readdirSync(DIR, { withFileTypes: true })) if (e.isDirectory() && e.name !== 'drivers') walk(e.name);
   assert.deepEqual(onDisk.filter((f) => !listed.has(f)), []);
 });
