@@ -7,11 +7,11 @@
 import type { SyntaxNode } from '../python/parse';
 import { descendants, sequenceElements, unwrap } from '../python/syntax';
 import { ALL_LAYERS, lookupLayer } from './catalog';
-import { bindCall, type BoundCall, type Context } from './context';
+import { bindCall, extend, type BoundCall, type Context } from './context';
 import { tensorMethodScheme, torchInitScheme } from './initCalls';
-import type { Scope } from './evaluate';
+import { evaluate, type Scope } from './evaluate';
 import { explicitInit, type LayerDraft } from './layer';
-import { parameters, walkStatements, type TorchClass } from './members';
+import { parameters, walkStatements, withoutNames, type TorchClass } from './members';
 import type { CurrentInit } from './types';
 
 /** A test on a parameter's full name in a `named_parameters()` loop (`pn.endswith("c_proj.weight")`). */
@@ -79,7 +79,7 @@ export class Inits {
     private readonly methodsByName: Map<string, SyntaxNode>,
     private readonly moduleFunctions: ReadonlyMap<string, SyntaxNode>,
     /** The scope at the end of `__init__` (its arguments, constants and locals). */
-    private readonly scope: Scope = cls.scope,
+    private scope: Scope = cls.scope,
   ) {}
 
   private get ctx(): Context {
@@ -93,6 +93,13 @@ export class Inits {
       if (stmt.name === 'ForStatement') {
         this.modulesLoop(stmt);
         continue;
+      }
+      // A local the init calls read (`initrange = 0.1` in pytorch/examples' init_weights): its value, or unknown from here on.
+      const target = stmt.name === 'AssignStatement' ? stmt.firstChild : null;
+      if (target?.name === 'VariableName' && target.nextSibling?.name === 'AssignOp' && stmt.lastChild) {
+        const v = evaluate(stmt.lastChild, this.ctx.text, this.scope);
+        const name = this.ctx.slice(target);
+        this.scope = v !== undefined ? extend(this.scope, [[name, v]]) : withoutNames(this.scope, [name]);
       }
       for (const call of ownCalls(stmt)) this.call(call, depth);
     }
@@ -108,7 +115,10 @@ export class Inits {
     const method = /^self\.(\w+)$/.exec(text);
     if (method && this.methodsByName.has(method[1]) && method[1] !== '__init__' && method[1] !== 'forward' && bound.args.positional.length === 0) {
       const body = this.methodsByName.get(method[1])?.getChild('Body');
+      // The method's locals are its own.
+      const caller = this.scope;
       if (body) this.body(body, depth + 1);
+      this.scope = caller;
       return;
     }
     // self.apply(fn)

@@ -8,8 +8,8 @@
  * loops, and functions given to `.apply`).
  */
 import type { SyntaxNode } from '../python/parse';
-import { sequenceElements, statements } from '../python/syntax';
-import { bindCall, extend, type Context } from './context';
+import { sequenceElements, statements, unwrap } from '../python/syntax';
+import { bindCall, extend, type BoundCall, type Context } from './context';
 import type { Scope } from './evaluate';
 import { Forward } from './forward';
 import { Inits } from './inits';
@@ -137,8 +137,21 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
     instance(call, callee, path, at) {
       const sig = classes.get(callee);
       if (!sig) return undefined;
-      sites.push({ className: callee, path, binding: bindArguments(call, sig, at, ctx, configs, refOf) });
-      submodules.push({ className: callee, node: call.node });
+      const visit = (c: BoundCall, name: string, p: string, s: ClassSignature, depth: number) => {
+        sites.push({ className: name, path: p, binding: bindArguments(c, s, at, ctx, configs, refOf) });
+        submodules.push({ className: name, node: c.node });
+        // Instances built as arguments (`LayerScale(dim, PreNorm(dim, FeedForward(dim, mlp_dim)))`, lucidrains'
+        // CaiT) are built here too, in this scope; the builder usually keeps them under the parameter's name.
+        if (depth >= 4) return;
+        s.params.forEach((param, i) => {
+          const node = c.args.keywords.get(param) ?? (c.args.hasStarred ? undefined : c.args.positional[i]);
+          const inner = node && unwrap(node).name === 'CallExpression' ? bindCall(unwrap(node), ctx, at) : undefined;
+          const innerName = inner ? (torchClass.refs.get(ctx.slice(inner.callee)) ?? ctx.slice(inner.callee)) : '';
+          const innerSig = classes.get(innerName);
+          if (inner && innerSig) visit(inner, innerName, `${p}.${param}`, innerSig, depth + 1);
+        });
+      };
+      visit(call, callee, path, sig, 0);
       return { kind: 'module', className: callee };
     },
     ref: refOf,
