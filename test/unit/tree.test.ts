@@ -94,6 +94,30 @@ describe('module tree', () => {
     assert.ok(Math.abs((std(fc) as number) - 1 / Math.sqrt(24)) < 1e-15);
   });
 
+  it("a module-level model.apply(fn) reaches the classes the model builds (PyTorch's apply recurses)", () => {
+    const text = [
+      'import torch.nn as nn',
+      'class Inner(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(4, 4)',
+      'class Outer(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.inner = Inner()',
+      '        self.head = nn.Linear(4, 2)',
+      'def init(m):',
+      '    if isinstance(m, nn.Linear):',
+      '        nn.init.normal_(m.weight, 0.0, 0.02)',
+      'model = Outer().to("cpu")',
+      'model.apply(init)',
+      '',
+    ].join('\n');
+    const found = analyze(text);
+    assert.equal(std(layer(found, 'Inner', 'fc')), 0.02);
+    assert.equal(std(layer(found, 'Outer', 'head')), 0.02);
+  });
+
   it('a parameter with no value where the class is built shadows a module constant of the same name', () => {
     const text = 'import torch.nn as nn\nhidden = 7\nclass A(nn.Module):\n    def __init__(self, hidden):\n        super().__init__()\n        self.fc = nn.Linear(4, hidden)\n';
     assert.deepEqual(layer(analyze(text), 'A', 'fc').fanOut, { symbol: 'hidden' });

@@ -25,9 +25,10 @@ import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyMo
 import { torchModule } from './activations';
 import { lookupLayer } from './catalog';
 import { bindCall } from './context';
-import type { InitRule } from './inits';
+import { applyRulesOf, type InitRule } from './inits';
+import { TorchClass } from './members';
 import { configClasses, type ConfigClass } from './moduleScope';
-import { bindArguments, classSignature, commonContext, contextKey, defaultContext, planTree, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type Site } from './tree';
+import { bindArguments, classSignature, commonContext, contextKey, defaultContext, planTree, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type Site } from './tree';
 import type { Layer, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
@@ -51,6 +52,8 @@ export interface ExternalSite {
   readonly binding: Binding;
   /** Where, for hovers: `train.py:88 ViT(dim=1024, …)`. */
   readonly label: string;
+  /** Functions of this document given to the instance's `apply` there (`G_AB.apply(weights_init_normal)`). */
+  readonly applies?: readonly string[];
 }
 
 export const DEFAULT_MAX_LENGTH = LIMITS.documentLength.value;
@@ -186,6 +189,14 @@ export class ModelAnalyzer {
     // the classes that build them.
     const configMap = new Map(configs.map((c) => [c.name, c]));
     const roots = new Map<string, ClassContext[]>();
+    const appliedRules = (names: readonly string[] | undefined): InheritedRule[] => {
+      const out: InheritedRule[] = [];
+      for (const n of names ?? []) {
+        const fn = functions.get(n);
+        if (fn) for (const rule of applyRulesOf(fn, new TorchClass(ctx, ctx.moduleScope))) out.push({ rule, prefix: '' });
+      }
+      return out;
+    };
     const referenced = new Set<string>();
     const referencedBy = new Map<string, Set<string>>();
     for (const [ownName, c] of treeClasses) {
@@ -203,7 +214,7 @@ export class ModelAnalyzer {
       if (!mayBuild(stmt)) continue;
       for (const site of this.moduleSites(stmt, ctx, signatures, configMap)) {
         const list = roots.get(site.className) ?? [];
-        list.push({ binding: site.binding, inherited: [], label: site.path });
+        list.push({ binding: site.binding, inherited: appliedRules(site.applies), label: site.path });
         roots.set(site.className, list);
         for (const [, ref] of site.binding.refs) referenced.add(ref);
       }
@@ -211,7 +222,7 @@ export class ModelAnalyzer {
     for (const site of options.external ?? []) {
       if (!signatures.has(site.className)) continue;
       const list = roots.get(site.className) ?? [];
-      if (list.length < LIMITS.classContexts.value) list.push({ binding: site.binding, inherited: [], label: site.label });
+      if (list.length < LIMITS.classContexts.value) list.push({ binding: site.binding, inherited: appliedRules(site.applies), label: site.label });
       roots.set(site.className, list);
       for (const [, ref] of site.binding.refs) referenced.add(ref);
     }
@@ -298,7 +309,13 @@ export class ModelAnalyzer {
         const bound = sig && bindCall(call, ctx, scope);
         if (!sig || !bound) continue;
         const shown = ctx.slice(call).replace(/\s+/g, ' ');
-        sites.push({ className: sig.name, path: shown.length > 60 ? `${shown.slice(0, 59)}…)` : shown, binding: bindArguments(bound, sig, scope, ctx, configs, refOf) });
+        const applies = appliedTo(call, stmt, ctx);
+        sites.push({
+          className: sig.name,
+          path: shown.length > 60 ? `${shown.slice(0, 59)}…)` : shown,
+          binding: bindArguments(bound, sig, scope, ctx, configs, refOf),
+          ...(applies.length > 0 ? { applies } : {}),
+        });
         if (sites.length >= LIMITS.classContexts.value) break;
       }
       found = sites;
@@ -422,6 +439,25 @@ function references(text: string, signatures: ReadonlyMap<string, ClassSignature
   const names = new Set<string>();
   for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (signatures.has(m[0])) names.add(m[0]);
   return [...names];
+}
+
+/**
+ * The functions given to `apply` on the variable a construction is assigned to
+ * (`netG = Generator(ngpu).to(device)` then `netG.apply(weights_init)`), in the
+ * statement's block or, at module level, anywhere after it in the module.
+ */
+export function appliedTo(call: SyntaxNode, block: SyntaxNode, ctx: Context): string[] {
+  let node: SyntaxNode | null = call;
+  while (node && node.parent && node.parent.name !== 'AssignStatement' && node.parent !== block && /Expression|ArgList/.test(node.parent.name)) node = node.parent;
+  const assign = node?.parent;
+  const target = assign?.name === 'AssignStatement' ? assign.firstChild : null;
+  if (!assign || target?.name !== 'VariableName' || target.nextSibling?.name !== 'AssignOp') return [];
+  const variable = ctx.slice(target);
+  // At module level the apply may come in any later statement; in a function, later in its body.
+  const after = ctx.text.slice(assign.to, assign.parent?.name === 'Script' ? ctx.text.length : block.to);
+  const out: string[] = [];
+  for (const m of after.matchAll(new RegExp(`(?<![\\w.])${variable}\\.apply\\(\\s*(\\w+)\\s*\\)`, 'g'))) out.push(m[1]);
+  return out;
 }
 
 /** Top-level statements that can build a module class (`model = Net()`, `def ResNet18(): return ResNet(...)`, `if __name__ == ...:`). */

@@ -69,6 +69,13 @@ function nameMatches(test: NameTest, name: string): boolean {
   }
 }
 
+/** The init rules of a module-level function given to `model.apply(fn)`, for the module tree's root contexts. */
+export function applyRulesOf(fn: SyntaxNode, cls: TorchClass): InitRule[] {
+  const inits = new Inits(cls, new Map(), new Map());
+  inits.functionRules(fn, false);
+  return inits.rules;
+}
+
 /** Explicit initialization found in code, applied to the class's layers. */
 export class Inits {
   /** The class's init rules, in the order they run (they reach the classes it builds too). */
@@ -195,7 +202,11 @@ export class Inits {
     const text = this.ctx.slice(arg);
     const method = /^self\.(\w+)$/.exec(text);
     const fn = method ? this.methodsByName.get(method[1]) : this.moduleFunctions.get(text);
-    if (!fn) return;
+    if (fn) this.functionRules(fn, !!method);
+  }
+
+  /** The rules of a function given to `apply` (its module parameter is the first after `self` for a method). */
+  functionRules(fn: SyntaxNode, method: boolean): void {
     const { names } = parameters(fn, this.ctx, this.scope);
     const variable = method ? names[1] : names[0];
     const body = fn.getChild('Body');

@@ -44,6 +44,8 @@ export interface Site {
   readonly binding: Binding;
   /** 0-based line of the construction (module-level sites). */
   readonly line?: number;
+  /** Module-level functions given to the instance's `apply` (`netG.apply(weights_init)`). */
+  readonly applies?: readonly string[];
 }
 
 /** One context a class is analyzed in. */

@@ -8,7 +8,7 @@
 import { collectImports } from '../python/imports';
 import { dottedName, type SyntaxNode, type Tree } from '../python/parse';
 import { descendants, statements } from '../python/syntax';
-import type { ExternalSite } from '../model/analyze';
+import { appliedTo, type ExternalSite } from '../model/analyze';
 import { torchModule } from '../model/activations';
 import { lookupLayer } from '../model/catalog';
 import { bindCall, Context, extend } from '../model/context';
@@ -92,7 +92,13 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
           const sig = name !== undefined ? targetSignatures.get(name) : undefined;
           const bound = sig && bindCall(call, ctx, blockScope);
           if (!sig || !bound) continue;
-          sites.push({ className: sig.name, binding: bindArguments(bound, sig, blockScope, ctx, configs, refOf), label: `${where}:${ctx.line(call.from) + 1} ${shortCall(ctx.slice(call))}` });
+          const applies = appliedTo(call, block, ctx);
+          sites.push({
+            className: sig.name,
+            binding: bindArguments(bound, sig, blockScope, ctx, configs, refOf),
+            label: `${where}:${ctx.line(call.from) + 1} ${shortCall(ctx.slice(call))}`,
+            ...(applies.length > 0 ? { applies } : {}),
+          });
           if (sites.length >= LIMITS.classContexts.value) return sites;
         }
       }
