@@ -87,6 +87,8 @@ export function describeModel(model: Model) {
     framework: model.framework,
     line: model.line + 1,
     params: countJson(model.paramCount),
+    // Where the module tree found it built (absent: its own defaults, nothing in the workspace builds it).
+    ...(model.contexts ? { contexts: model.contexts.map((c) => ({ label: c.label, count: c.count, builtBy: c.builtBy ?? null })) } : {}),
     layers: model.layers.map((layer) => {
       const param = mainParam(layer);
       return {
@@ -114,6 +116,11 @@ export function describeModel(model: Model) {
               }
             : null,
         agrees: param?.agrees ?? null,
+        ...(layer.contexts
+          ? {
+              contexts: layer.contexts.map((c) => ({ label: c.label, count: c.count, builtBy: c.builtBy ?? null, fanIn: dimJson(c.fanIn), fanOut: dimJson(c.fanOut), init: c.init ?? null, std: c.std ?? null })),
+            }
+          : {}),
       };
     }),
   };
