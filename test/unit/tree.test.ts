@@ -118,6 +118,21 @@ describe('module tree', () => {
     assert.equal(std(layer(found, 'Outer', 'head')), 0.02);
   });
 
+  it('more classes than the tree follows: every class is analyzed once, the rest stays within the limits (was: a hang)', () => {
+    // A chain of 600 classes, each building the next: deeper than treeDepth, more than treeAnalyses.
+    const lines = ['import torch.nn as nn'];
+    for (let i = 0; i < 600; i++) {
+      lines.push(`class C${i}(nn.Module):`, '    def __init__(self, d=8):', '        super().__init__()', `        self.fc = nn.Linear(d, d)`);
+      if (i < 599) lines.push(`        self.next = C${i + 1}(d * 2)`);
+    }
+    const found = analyze(lines.join('\n') + '\n');
+    assert.equal(found.length, 600);
+    // C1 is built by C0 with d = 16; past the depth the tree follows (12), d is unknown, never the default 8.
+    assert.deepEqual([layer(found, 'C1', 'fc').fanIn, layer(found, 'C1', 'fc').fanOut], [16, 16]);
+    assert.deepEqual([layer(found, 'C11', 'fc').fanIn, layer(found, 'C11', 'fc').fanOut], [8 * 2 ** 11, 8 * 2 ** 11]);
+    assert.deepEqual([layer(found, 'C599', 'fc').fanIn, layer(found, 'C599', 'fc').fanOut], [{ symbol: 'd' }, { symbol: 'd' }]);
+  });
+
   it('a parameter with no value where the class is built shadows a module constant of the same name', () => {
     const text = 'import torch.nn as nn\nhidden = 7\nclass A(nn.Module):\n    def __init__(self, hidden):\n        super().__init__()\n        self.fc = nn.Linear(4, hidden)\n';
     assert.deepEqual(layer(analyze(text), 'A', 'fc').fanOut, { symbol: 'hidden' });

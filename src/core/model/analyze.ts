@@ -83,6 +83,8 @@ export class ModelAnalyzer {
   private cache = new Map<string, CacheEntry>();
   /** Module classes by their text: signature, the classes they mention, and an entry per context. */
   private classes = new Map<string, ClassRecord>();
+  /** Counts analyses: a class record not seen in the latest one is dropped. */
+  private generation = 0;
   /** Module-level constructions and class references, by statement text. */
   private siteCache = new Map<string, readonly Site[] | readonly string[]>();
   private readonly liveSites = new Set<string>();
@@ -121,6 +123,7 @@ export class ModelAnalyzer {
     }
     const classes = top.filter((s) => s.name === 'ClassDefinition');
     const torchClasses = torchModuleClasses(classes, ctx);
+    this.generation++;
     // Lines of the top-level statements, in one pass (the Context counts from the last offset asked).
     const lines = new Map<number, number>();
     for (const stmt of top) lines.set(stmt.from, ctx.line(stmt.from));
@@ -135,9 +138,11 @@ export class ModelAnalyzer {
       if (!record) {
         const body = c.getChild('Body');
         const init = body ? statements(body).find((s) => s.name === 'FunctionDefinition' && ctx.slice(s.getChild('VariableName') ?? s) === '__init__') : undefined;
-        record = { signature: classSignature(name, init, text, ctx), contexts: new Map() };
+        const signature = classSignature(name, init, text, ctx);
+        record = { signature, signatureKey: `${name}(${signature.params.map((p) => (signature.defaults.has(p) ? `${p}=` : p)).join(',')})`, contexts: new Map() };
         this.classes.set(text, record);
       }
+      record.seen = this.generation;
       treeClasses.set(name, { stmt: c, text, line: lines.get(c.from) ?? 0, record });
     }
     const signatures = new Map<string, ClassSignature>();
@@ -153,7 +158,7 @@ export class ModelAnalyzer {
       applies.map((a) => ctx.slice(a)).join('\n'),
       adds.map((a) => ctx.slice(a)).join('\n'),
       JSON.stringify(configs.map((c) => [c.name, [...c.fields]])),
-      JSON.stringify([...signatures.values()].map((g) => [g.name, g.params, [...g.defaults]])),
+      [...treeClasses.values()].map((c) => c.record.signatureKey).join(';'),
       variant,
     ].join('\u0001');
 
@@ -162,6 +167,7 @@ export class ModelAnalyzer {
       for (const record of this.classes.values()) {
         record.contexts.clear();
         delete record.references;
+        delete record.defaultContext;
       }
       this.siteCache.clear();
       this.cacheEnv = env;
@@ -226,7 +232,18 @@ export class ModelAnalyzer {
       roots.set(site.className, list);
       for (const [, ref] of site.binding.refs) referenced.add(ref);
     }
-    for (const [name, sig] of signatures) if (!referenced.has(name) && !roots.has(name)) roots.set(name, [defaultContext(sig, configs)]);
+    // No class builds another and nothing builds one: each is a root in its own defaults (most files),
+    // and the tree's bookkeeping is skipped.
+    const flat = referenced.size === 0 && roots.size === 0;
+    for (const [name, c] of treeClasses) {
+      if (referenced.has(name) || roots.has(name)) continue;
+      // The default context depends on the class and the config classes (in the environment): kept with the record.
+      if (!c.record.defaultContext) {
+        const context = defaultContext(c.record.signature, configs);
+        c.record.defaultContext = { ...context, key: contextKey(context) };
+      }
+      if (!flat) roots.set(name, [c.record.defaultContext]);
+    }
     const treeOptions = { classes: signatures, configs: configMap };
     const inContext = (name: string, context: ClassContext, key: string): CacheEntry => {
       const { stmt, text, line, record } = treeClasses.get(name) as TreeClass;
@@ -237,6 +254,8 @@ export class ModelAnalyzer {
       if (entry && !reusable(entry)) entry = undefined;
       if (entry) place(entry, stmt, text, line);
       else {
+        // Lines inside the class are counted from its own start, not from wherever the counter last was.
+        ctx.seek(stmt.from, line);
         const found = this.classModels(stmt, ctx, functions, applies, variant, { ...treeOptions, context });
         const outside = found.models.some((m) => !spansWithin(m, stmt.from, stmt.to));
         entry = { ...found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}) };
@@ -245,22 +264,34 @@ export class ModelAnalyzer {
       used.add(entry);
       return entry;
     };
-    const planned = planTree(signatures, roots, configs, (name, context, key) => {
-      const entry = inContext(name, context, key);
-      return { sites: entry.sites ?? [], rules: entry.rules ?? [] };
-    }, referencedBy);
+    const planned = flat
+      ? undefined
+      : planTree(signatures, roots, configs, (name, context, key) => {
+          const entry = inContext(name, context, key);
+          return { sites: entry.sites ?? [], rules: entry.rules ?? [] };
+        }, referencedBy);
 
     for (const stmt of top) {
       if (!mayHoldModel(stmt)) continue;
       const own = stmt.name === 'ClassDefinition' ? stmt.getChild('VariableName') : null;
       const name = own ? ctx.slice(own) : undefined;
       if (name !== undefined && treeClasses.get(name)?.stmt === stmt) {
+        if (!planned) {
+          const { defaultContext: context } = treeClasses.get(name)?.record ?? {};
+          const entry = context && inContext(name, context, context.key as string);
+          for (const m of entry?.models ?? []) {
+            if (m.contexts !== undefined) delete m.contexts;
+            models.push(m);
+          }
+          continue;
+        }
         const found = planned.get(name);
         if (found) for (const m of this.treeModels(name, found, inContext)) models.push(m);
         continue;
       }
       const key = ctx.slice(stmt);
       const line = lines.get(stmt.from) ?? ctx.line(stmt.from);
+      ctx.seek(stmt.from, line);
       let entry = this.cache.get(key);
       if (!reusable(entry)) {
         if (entry && !used.has(entry)) this.cache.delete(key);
@@ -277,9 +308,8 @@ export class ModelAnalyzer {
       for (const m of entry.models) models.push(m);
     }
     for (const [key, entry] of this.cache) if (!used.has(entry)) this.cache.delete(key);
-    const live = new Set([...treeClasses.values()].map((c) => c.text));
     for (const [key, record] of this.classes) {
-      if (!live.has(key)) this.classes.delete(key);
+      if (record.seen !== this.generation) this.classes.delete(key);
       else for (const [k, entry] of record.contexts) if (!used.has(entry)) record.contexts.delete(k);
     }
     for (const key of this.siteCache.keys()) if (!this.liveSites.has(key)) this.siteCache.delete(key);
@@ -345,17 +375,22 @@ export class ModelAnalyzer {
    * with every context's numbers listed per layer.
    */
   private treeModels(name: string, found: ClassContexts, inContext: (name: string, context: ClassContext, key: string) => CacheEntry): readonly Model[] {
-    const described = found.contexts.map(({ context, count }) => ({ label: context.label, count, ...(context.builtBy ? { builtBy: context.builtBy } : {}) }));
+    const describe = () => found.contexts.map(({ context, count }) => ({ label: context.label, count, ...(context.builtBy ? { builtBy: context.builtBy } : {}) }));
     if (found.contexts.length === 1 && !found.overflow) {
       const [{ context, key }] = found.contexts;
       const { models } = inContext(name, context, key);
+      // A root with its own defaults says nothing (the common case: no allocation, no property churn).
       const own = context.label === 'defaults' && context.binding.values.length === 0;
       for (const m of models) {
-        if (own) delete m.contexts;
-        else m.contexts = described;
+        if (own) {
+          if (m.contexts !== undefined) delete m.contexts;
+        } else if (m.contexts?.length !== 1 || m.contexts[0].label !== context.label || m.contexts[0].count !== found.contexts[0].count) {
+          m.contexts = describe();
+        }
       }
       return models;
     }
+    const described = describe();
     const common = commonContext(found.contexts.map((c) => c.context));
     const { models } = inContext(name, common, contextKey(common));
     const each = found.contexts.map(({ context, key, count }) => ({
@@ -422,8 +457,14 @@ interface ClassRecord {
   readonly signature: ClassSignature;
   /** Module classes of the file it mentions (valid with the cache environment, which holds the set of classes). */
   references?: readonly string[];
+  /** Its context as a root nothing builds (valid with the cache environment, which holds the config classes). */
+  defaultContext?: ClassContext;
+  /** Its constructor's parameters and defaults, as the cache environment holds them. */
+  readonly signatureKey: string;
   /** Its models in each context of the module tree, by context key. */
   readonly contexts: Map<string, CacheEntry>;
+  /** The analysis that last saw this text. */
+  seen?: number;
 }
 
 /** A module class of this version of the document. */

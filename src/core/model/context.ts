@@ -45,6 +45,12 @@ export class Context {
     return line;
   }
 
+  /** Tells the line counter where a known line starts counting (a statement about to be analyzed). */
+  seek(offset: number, line: number): void {
+    this.lastOffset = offset;
+    this.lastLine = line;
+  }
+
   lineColumn(offset: number): { line: number; column: number } {
     return lineColumn(this.text, offset);
   }

@@ -144,10 +144,11 @@ export function configClasses(top: readonly SyntaxNode[], text: string, scope: S
   for (const stmt of top) {
     const cls = stmt.name === 'DecoratedStatement' ? stmt.getChild('ClassDefinition') : stmt.name === 'ClassDefinition' ? stmt : null;
     const nameNode = cls?.getChild('VariableName');
-    const body = cls?.getChild('Body');
-    if (!cls || !nameNode || !body) continue;
+    if (!cls || !nameNode) continue;
     const name = text.slice(nameNode.from, nameNode.to);
     if (moduleClasses.has(name)) continue;
+    const body = cls.getChild('Body');
+    if (!body) continue;
     const fields = new Map<string, Value>();
     let complete = true;
     let methods = false;

@@ -57,6 +57,8 @@ export interface ClassContext {
   readonly label: string;
   /** The class of the file that builds it in this context. */
   readonly builtBy?: string;
+  /** {@link contextKey} of this context, when already known (a cached default context). */
+  readonly key?: string;
 }
 
 export interface InheritedRule {
@@ -251,21 +253,29 @@ export function planTree(
   const visit = (name: string, context: ClassContext, depth: number) => {
     const entry = result.get(name);
     if (!entry) return;
-    const key = contextKey(context);
+    const key = context.key ?? contextKey(context);
     const same = entry.contexts.find((c) => c.key === key);
     if (same) {
       same.count++;
       return;
     }
-    if (entry.contexts.length >= LIMITS.classContexts.value || analyses >= LIMITS.treeAnalyses.value) {
+    // Every class gets its first context (a document has as many classes as it has); the limits bound the others.
+    if (entry.contexts.length > 0 && (entry.contexts.length >= LIMITS.classContexts.value || analyses >= LIMITS.treeAnalyses.value)) {
       entry.overflow = true;
       return;
     }
-    analyses++;
+    if (entry.contexts.length > 0) analyses++;
     entry.contexts.push({ context, key, count: 1 });
     const analysis = analyze(name, context, key);
-    if (depth + 1 >= LIMITS.treeDepth.value) return;
+    // Beyond the depth the tree follows, a class is still built by its parent, with what InitLens no longer
+    // follows: its parameters are unknown (symbolic), never its defaults.
+    const deep = depth + 1 >= LIMITS.treeDepth.value;
     for (const site of analysis.sites) {
+      if (deep) {
+        const params = classes.get(site.className)?.params ?? [];
+        queue.push({ name: site.className, context: { binding: { values: [], refs: [], unknown: [...params] }, inherited: [], label: name, builtBy: name }, depth: depth + 1 });
+        continue;
+      }
       const inherited: InheritedRule[] = [
         ...analysis.rules.map((rule) => ({ rule, prefix: site.path })),
         ...context.inherited.map((r) => ({ rule: r.rule, prefix: r.prefix === '' ? site.path : `${r.prefix}.${site.path}` })),
@@ -273,19 +283,33 @@ export function planTree(
       queue.push({ name: site.className, context: { binding: site.binding, inherited, label: name, builtBy: name }, depth: depth + 1 });
     }
   };
+  let head = 0;
   const drain = () => {
-    for (let next = queue.shift(); next; next = queue.shift()) visit(next.name, next.context, next.depth);
+    while (head < queue.length) {
+      const next = queue[head++];
+      visit(next.name, next.context, next.depth);
+    }
   };
   for (const [name, contexts] of roots) for (const context of contexts) queue.push({ name, context, depth: 0 });
   drain();
   // Classes nothing reached (built where InitLens cannot follow): their defaults, parents first, so
   // that a class whose builder also falls back gets its context from that builder, not a default of its own.
-  const unreached = () => [...classes.keys()].filter((n) => result.get(n)?.contexts.length === 0);
-  for (let left = unreached(); left.length > 0; left = unreached()) {
-    const pending = new Set(left);
-    const name = left.find((n) => ![...(referencedBy.get(n) ?? [])].some((r) => r !== n && pending.has(r))) ?? left[0];
+  // Each class is tried once (so this ends), and the pending set shrinks as classes are reached.
+  const pending = new Set([...classes.keys()].filter((n) => result.get(n)?.contexts.length === 0));
+  while (pending.size > 0) {
+    let name: string | undefined;
+    for (const n of pending) {
+      if (![...(referencedBy.get(n) ?? [])].some((r) => r !== n && pending.has(r))) {
+        name = n;
+        break;
+      }
+    }
+    name ??= pending.values().next().value as string;
+    pending.delete(name);
+    if (result.get(name)?.contexts.length !== 0) continue;
     queue.push({ name, context: defaultContext(classes.get(name) as ClassSignature, configs), depth: 0 });
     drain();
+    for (const n of [...pending]) if (result.get(n)?.contexts.length !== 0) pending.delete(n);
   }
   return result;
 }
