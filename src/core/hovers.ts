@@ -80,7 +80,12 @@ function contextMarkdown(model: Model, layer: Layer): string {
 }
 
 function paramMarkdown(model: Model, layer: Layer, param: Param): string {
-  const source = param.current.source === 'default' ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} default` : 'Set in code';
+  const source =
+    param.current.source === 'default'
+      ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} default`
+      : param.current.by
+        ? `Set by ${codeSpan(param.current.by)}'s init, which runs after ${escapeMarkdown(model.name)} is built (init code here would be overwritten; change it there)`
+        : 'Set in code';
   let md = `${source}: ${codeSpan(param.current.label)}${param.resolved ? ` — ${explainResolved(param.resolved)}` : ''}.\n\n`;
   const rec = param.recommendation;
   if (!rec) return md;

@@ -55,6 +55,14 @@ describe('module tree', () => {
     assert.ok(Math.abs((std(layer(models, 'MLP', 'proj')) as number) - 0.02 / Math.sqrt(6)) < 1e-15);
     assert.equal(layer(models, 'MLP', 'proj').params[0].current.source, 'explicit');
     assert.equal(std(layer(models, 'Net', 'head')), 0.02);
+    // Init code written in MLP would be overwritten by Net's: nothing is recommended there, and the hover says why.
+    assert.equal(layer(models, 'MLP', 'fc').params[0].current.by, 'Net');
+    assert.equal(mainParam(layer(models, 'MLP', 'fc'))?.recommendation, undefined);
+    const hover = layerHoverMarkdown(models.find((m) => m.name === 'MLP') as Model, layer(models, 'MLP', 'fc'), 'file:///t.py', 'initlens.applyInit');
+    assert.match(hover, /Set by `Net`'s init, which runs after MLP is built/);
+    assert.doesNotMatch(hover, /\[Apply\]/);
+    // Net's own head is Net's own code: advice as usual.
+    assert.equal(layer(models, 'Net', 'head').params[0].current.by, undefined);
   });
 
   it('class arguments and a module-level function give the contexts; where they differ the numbers stay symbolic, each context listed', () => {

@@ -143,7 +143,8 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     const elements = shape ? exactCount(shape) : undefined;
     // An empty tensor has no distribution (torch.nn.init does nothing to it).
     const numeric = shape && elements !== 0n ? shape : undefined;
-    const recommendation = invalid ? undefined : recommend(framework, spec.kind, activationFor(draft, spec), variant);
+    // An init a parent class writes after this one is built would overwrite any code written here.
+    const recommendation = invalid || current.by ? undefined : recommend(framework, spec.kind, activationFor(draft, spec), variant);
     const recommended = recommendation && numeric ? safeResolve(() => resolveInit(recommendation.scheme, numeric, framework)) : undefined;
     // A scheme whose numbers do not depend on the shape (normal_(0, 0.02)) has them with the shape unknown.
     const shapeFree = !numeric && !invalid && elements === undefined && current.scheme && SHAPE_FREE.has(current.scheme.kind);

@@ -174,7 +174,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   const inits = new Inits(torchClass, byName, moduleFunctions, scope);
   if (initBody) inits.body(initBody);
   // The classes above run their rules after this one is built.
-  for (const { rule, prefix } of tree.context?.inherited ?? []) applyRules([rule], torchClass.layers, prefix);
+  for (const { rule, prefix, owner } of tree.context?.inherited ?? []) applyRules([owner ? { ...rule, init: { ...rule.init, by: owner } } : rule], torchClass.layers, prefix);
   const existing = INIT_METHOD_NAMES.map((n) => [n, byName.get(n)] as const).find(([, fn]) => fn && parameters(fn, ctx, scope).names.length === 1);
   const called = existing && initBody ? new RegExp(`self\\.${existing[0]}\\(\\s*\\)`).test(ctx.slice(initBody)) : false;
   const draft: TorchModelDraft = {

@@ -64,6 +64,8 @@ export interface ClassContext {
 export interface InheritedRule {
   readonly rule: InitRule;
   readonly prefix: string;
+  /** The class above whose construction runs the rule (absent: a module-level `model.apply(fn)` on this very class). */
+  readonly owner?: string;
 }
 
 /** A module class's constructor, as the tree binds it. */
@@ -219,7 +221,7 @@ export function defaultContext(sig: ClassSignature, configs: readonly ConfigClas
  * identical blocks is one context, counted twelve times.
  */
 export function contextKey(context: ClassContext): string {
-  const rules = context.inherited.map(({ rule, prefix }) => [
+  const rules = context.inherited.map(({ rule, prefix, owner }) => [
     // Only a name test reads the path (`pn.endswith('c_proj.weight')`).
     !rule.name ? '' : /\d/.test(rule.name.value) ? prefix : prefix.replace(/(^|\.)\d+(?=\.|$)/g, '$1#'),
     rule.types ?? null,
@@ -228,6 +230,7 @@ export function contextKey(context: ClassContext): string {
     rule.rankAbove ?? null,
     rule.init.label,
     rule.init.at ? [rule.init.at.from, rule.init.at.to] : null,
+    owner ?? null,
   ]);
   return JSON.stringify([context.binding.values, context.binding.refs, context.binding.unknown, rules]);
 }
@@ -277,8 +280,8 @@ export function planTree(
         continue;
       }
       const inherited: InheritedRule[] = [
-        ...analysis.rules.map((rule) => ({ rule, prefix: site.path })),
-        ...context.inherited.map((r) => ({ rule: r.rule, prefix: r.prefix === '' ? site.path : `${r.prefix}.${site.path}` })),
+        ...analysis.rules.map((rule) => ({ rule, prefix: site.path, owner: name })),
+        ...context.inherited.map((r) => ({ rule: r.rule, prefix: r.prefix === '' ? site.path : `${r.prefix}.${site.path}`, owner: r.owner ?? name })),
       ];
       queue.push({ name: site.className, context: { binding: site.binding, inherited, label: name, builtBy: name }, depth: depth + 1 });
     }

@@ -26,6 +26,12 @@ export interface CurrentInit {
   readonly source: 'default' | 'explicit';
   /** Where the explicit initialization is written. */
   readonly at?: Span;
+  /**
+   * The class whose init (an `apply` function, a `modules()` or `named_parameters()`
+   * loop) writes this tensor after this class is built, when it is not this class.
+   * Init code written here would be overwritten there, so nothing is recommended here.
+   */
+  readonly by?: string;
 }
 
 export interface Param extends ParamSpec {
