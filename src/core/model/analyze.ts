@@ -22,13 +22,11 @@ import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKe
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { moduleScope } from './moduleScope';
 import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
-import { torchModule } from './activations';
-import { lookupLayer } from './catalog';
 import { bindCall } from './context';
 import { applyRulesOf, type InitRule } from './inits';
 import { TorchClass } from './members';
 import { configClasses, type ConfigClass } from './moduleScope';
-import { bindArguments, classSignature, commonContext, contextKey, defaultContext, planTree, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type Site } from './tree';
+import { bindArguments, classRef, commonContext, contextKey, defaultContext, planTree, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type Site, signatureOfClass } from './tree';
 import type { Layer, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
@@ -136,9 +134,7 @@ export class ModelAnalyzer {
       const text = ctx.slice(c);
       let record = this.classes.get(text);
       if (!record) {
-        const body = c.getChild('Body');
-        const init = body ? statements(body).find((s) => s.name === 'FunctionDefinition' && ctx.slice(s.getChild('VariableName') ?? s) === '__init__') : undefined;
-        const signature = classSignature(name, init, text, ctx);
+        const signature = signatureOfClass(name, c, ctx);
         record = { signature, signatureKey: `${name}(${signature.params.map((p) => (signature.defaults.has(p) ? `${p}=` : p)).join(',')})`, contexts: new Map() };
         this.classes.set(text, record);
       }
@@ -327,26 +323,14 @@ export class ModelAnalyzer {
     if (!found) {
       const sites: Site[] = [];
       const scope = stmt.name === 'FunctionDefinition' ? extend(ctx.moduleScope, parameters(stmt, ctx, ctx.moduleScope).defaults) : ctx.moduleScope;
-      const refOf = (node: SyntaxNode) => {
-        const name = ctx.slice(node).replace(/\s+/g, '');
-        if (signatures.has(name)) return name;
-        const q = ctx.qualified(node);
-        return q && (lookupLayer(q) || torchModule(q, () => undefined)) ? q : undefined;
-      };
-      for (const call of descendants(stmt, 'CallExpression')) {
-        const callee = call.firstChild;
-        const sig = callee?.name === 'VariableName' ? signatures.get(ctx.slice(callee)) : undefined;
-        const bound = sig && bindCall(call, ctx, scope);
-        if (!sig || !bound) continue;
-        const shown = ctx.slice(call).replace(/\s+/g, ' ');
-        const applies = appliedTo(call, stmt, ctx);
-        sites.push({
-          className: sig.name,
-          path: shown.length > 60 ? `${shown.slice(0, 59)}…)` : shown,
-          binding: bindArguments(bound, sig, scope, ctx, configs, refOf),
-          ...(applies.length > 0 ? { applies } : {}),
+      const refOf = (node: SyntaxNode) =>
+        classRef(node, ctx, (n) => {
+          const name = ctx.slice(n).replace(/\s+/g, '');
+          return signatures.has(name) ? name : undefined;
         });
-        if (sites.length >= LIMITS.classContexts.value) break;
+      for (const c of constructionsIn(stmt, ctx, scope, (callee) => (callee.name === 'VariableName' ? signatures.get(ctx.slice(callee)) : undefined), configs, refOf, LIMITS.classContexts.value)) {
+        const shown = ctx.slice(c.call).replace(/\s+/g, ' ');
+        sites.push({ className: c.className, path: shown.length > 60 ? `${shown.slice(0, 59)}…)` : shown, binding: c.binding, ...(c.applies.length > 0 ? { applies: c.applies } : {}) });
       }
       found = sites;
       this.siteCache.set(key, found);
@@ -480,6 +464,40 @@ function references(text: string, signatures: ReadonlyMap<string, ClassSignature
   const names = new Set<string>();
   for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (signatures.has(m[0])) names.add(m[0]);
   return [...names];
+}
+
+/** A construction of a module class in a block: the call, its arguments bound, the functions applied to it after. */
+export interface Construction {
+  readonly call: SyntaxNode;
+  readonly className: string;
+  readonly binding: Binding;
+  readonly applies: readonly string[];
+}
+
+/**
+ * The constructions in `block` of the classes `classOf` names by their callee,
+ * their arguments evaluated in `scope`, at most `limit` of them, in source order
+ * (module-level sites of this document, and sites in the files importing it).
+ */
+export function constructionsIn(
+  block: SyntaxNode,
+  ctx: Context,
+  scope: Scope,
+  classOf: (callee: SyntaxNode) => ClassSignature | undefined,
+  configs: ReadonlyMap<string, ConfigClass>,
+  refOf: (node: SyntaxNode) => string | undefined,
+  limit: number,
+): Construction[] {
+  const out: Construction[] = [];
+  for (const call of descendants(block, 'CallExpression')) {
+    if (out.length >= limit) break;
+    const callee = call.firstChild;
+    const sig = callee ? classOf(callee) : undefined;
+    const bound = sig && bindCall(call, ctx, scope);
+    if (!sig || !bound) continue;
+    out.push({ call, className: sig.name, binding: bindArguments(bound, sig, scope, ctx, configs, refOf), applies: appliedTo(call, block, ctx) });
+  }
+  return out;
 }
 
 /**

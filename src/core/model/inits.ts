@@ -5,7 +5,7 @@
  * write replacing the previous one (PyTorch's order).
  */
 import type { SyntaxNode } from '../python/parse';
-import { descendants, sequenceElements, unwrap } from '../python/syntax';
+import { descendants, sequenceElements, statements, unwrap } from '../python/syntax';
 import { ALL_LAYERS, lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import { tensorMethodScheme, torchInitScheme } from './initCalls';
@@ -269,7 +269,7 @@ export class Inits {
    */
   private parameterRules(body: SyntaxNode, variable: string, nameVariable: string | undefined): void {
     const visit = (block: SyntaxNode, tests: Pick<InitRule, 'name' | 'rankAbove'>) => {
-      for (const stmt of statementsOf(block)) {
+      for (const stmt of statements(block)) {
         if (stmt.name === 'IfStatement') {
           let test: Pick<InitRule, 'name' | 'rankAbove'> | undefined;
           for (let c = stmt.firstChild; c; c = c.nextSibling) {
@@ -309,12 +309,6 @@ export class Inits {
   }
 }
 
-/** The statements of a block, without descending (`statements` of syntax.ts skips comments and errors). */
-function statementsOf(body: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  for (let c = body.firstChild; c; c = c.nextSibling) if (c.name !== ':' && c.name !== 'Comment' && !c.type.isError) out.push(c);
-  return out;
-}
 
 /** Calls of a statement outside its nested blocks (walkStatements visits those), each once. */
 function* ownCalls(stmt: SyntaxNode): Generator<SyntaxNode> {

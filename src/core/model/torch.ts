@@ -14,12 +14,11 @@ import type { Scope } from './evaluate';
 import { Forward } from './forward';
 import { Inits } from './inits';
 import { explicitInit, type LayerDraft } from './layer';
-import { torchModule } from './activations';
 import { lookupLayer } from './catalog';
 import { applyRules, type InitRule } from './inits';
 import { parameters, settle, TorchClass, withoutNames } from './members';
 import type { ConfigClass } from './moduleScope';
-import { bindArguments, EMPTY_BINDING, type ClassContext, type ClassSignature, type Site } from './tree';
+import { bindArguments, classRef, EMPTY_BINDING, type ClassContext, type ClassSignature, type Site } from './tree';
 import { libraryBase, superInitLayer } from './subclass';
 
 export { parameters } from './members';
@@ -125,14 +124,11 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   scope = extend(withoutNames(scope, binding.unknown), binding.values);
   const sites: Site[] = [];
   const submodules: { className: string; node: SyntaxNode }[] = [];
-  const refOf = (node: SyntaxNode): string | undefined => {
-    const text = ctx.slice(node).replace(/\s+/g, '');
-    const known = torchClass.refs.get(text);
-    if (known !== undefined) return known;
-    if (classes.has(text)) return text;
-    const qualified = ctx.qualified(node);
-    return qualified && (lookupLayer(qualified) || torchModule(qualified, () => undefined)) ? qualified : undefined;
-  };
+  const refOf = (node: SyntaxNode): string | undefined =>
+    classRef(node, ctx, (n) => {
+      const text = ctx.slice(n).replace(/\s+/g, '');
+      return torchClass.refs.get(text) ?? (classes.has(text) ? text : undefined);
+    });
   const torchClass: TorchClass = new TorchClass(ctx, scope, moduleFunctions, byName, {
     instance(call, callee, path, at) {
       const sig = classes.get(callee);

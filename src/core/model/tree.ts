@@ -21,6 +21,9 @@
  */
 import { LIMITS } from '../limits';
 import type { SyntaxNode } from '../python/parse';
+import { statements } from '../python/syntax';
+import { torchModule } from './activations';
+import { lookupLayer } from './catalog';
 import type { BoundCall, Context } from './context';
 import { evaluate, type Scope, type Value } from './evaluate';
 import type { InitRule } from './inits';
@@ -93,6 +96,25 @@ export interface ClassContexts {
 }
 
 export const EMPTY_BINDING: Binding = { values: [], refs: [], unknown: [] };
+
+/**
+ * The class an argument expression stands for, if any: `own` names a class of
+ * the analyzed file (through the file's names, class references or imports);
+ * else a library layer or module (`nn.BatchNorm2d`), by its qualified name.
+ */
+export function classRef(node: SyntaxNode, ctx: Context, own: (node: SyntaxNode) => string | undefined): string | undefined {
+  const name = own(node);
+  if (name !== undefined) return name;
+  const qualified = ctx.qualified(node);
+  return qualified && (lookupLayer(qualified) || torchModule(qualified, () => undefined)) ? qualified : undefined;
+}
+
+/** A module class's signature, from the `__init__` among its methods (a class without one takes no arguments). */
+export function signatureOfClass(name: string, cls: SyntaxNode, ctx: Context): ClassSignature {
+  const body = cls.getChild('Body');
+  const init = body ? statements(body).find((s) => s.name === 'FunctionDefinition' && ctx.slice(s.getChild('VariableName') ?? s) === '__init__') : undefined;
+  return classSignature(name, init, ctx.slice(cls), ctx);
+}
 
 /** The signature of a class's `__init__` (after `self`), and the attributes each parameter is read for. */
 export function classSignature(name: string, init: SyntaxNode | undefined, classText: string, ctx: Context): ClassSignature {

@@ -7,15 +7,13 @@
  */
 import { collectImports } from '../python/imports';
 import { dottedName, type SyntaxNode, type Tree } from '../python/parse';
-import { descendants, statements } from '../python/syntax';
-import { appliedTo, type ExternalSite } from '../model/analyze';
-import { torchModule } from '../model/activations';
-import { lookupLayer } from '../model/catalog';
-import { bindCall, Context, extend } from '../model/context';
+import { statements } from '../python/syntax';
+import { constructionsIn, type ExternalSite } from '../model/analyze';
+import { Context, extend } from '../model/context';
 import type { Scope, Value } from '../model/evaluate';
 import { configClasses, moduleScope } from '../model/moduleScope';
 import { parameters, torchModuleClasses } from '../model/torch';
-import { bindArguments, classSignature, type ClassSignature } from '../model/tree';
+import { classRef, signatureOfClass, type ClassSignature } from '../model/tree';
 import { LIMITS } from '../limits';
 import { basename, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type TargetImports } from './modules';
 
@@ -40,11 +38,7 @@ export function documentSignatures(tree: Tree, text: string): Map<string, ClassS
     if (n && torch.has(ctx.slice(n))) last.set(ctx.slice(n), c);
   }
   const out = new Map<string, ClassSignature>();
-  for (const [name, cls] of last) {
-    const body = cls.getChild('Body');
-    const init = body ? statements(body).find((s) => s.name === 'FunctionDefinition' && nameOf(s, ctx) === '__init__') : undefined;
-    out.set(name, classSignature(name, init, ctx.slice(cls), ctx));
-  }
+  for (const [name, cls] of last) out.set(name, signatureOfClass(name, cls, ctx));
   return out;
 }
 
@@ -74,33 +68,26 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
   const own = torchModuleClasses(top.filter((s) => s.name === 'ClassDefinition'), ctx);
   const configs = new Map(configClasses(top, text, scope, own).map((c) => [c.name, c]));
   const targetClass = (node: SyntaxNode) => classOf(node, text, found, targetSignatures);
-  const refOf = (node: SyntaxNode) => {
-    const name = targetClass(node);
-    if (name !== undefined) return name;
-    const q = ctx.qualified(node);
-    return q && (lookupLayer(q) || torchModule(q, () => undefined)) ? q : undefined;
-  };
+  const refOf = (node: SyntaxNode) => classRef(node, ctx, targetClass);
   const where = label(other.path, roots);
   const sites: ExternalSite[] = [];
   try {
     for (const stmt of top) {
       if (stmt.name === 'ImportStatement') continue;
       for (const [block, blockScope] of scopes(stmt, ctx)) {
-        for (const call of descendants(block, 'CallExpression')) {
-          const callee = call.firstChild;
-          const name = callee ? targetClass(callee) : undefined;
-          const sig = name !== undefined ? targetSignatures.get(name) : undefined;
-          const bound = sig && bindCall(call, ctx, blockScope);
-          if (!sig || !bound) continue;
-          const applies = appliedTo(call, block, ctx);
+        const classOf = (callee: SyntaxNode) => {
+          const name = targetClass(callee);
+          return name !== undefined ? targetSignatures.get(name) : undefined;
+        };
+        for (const c of constructionsIn(block, ctx, blockScope, classOf, configs, refOf, LIMITS.classContexts.value - sites.length)) {
           sites.push({
-            className: sig.name,
-            binding: bindArguments(bound, sig, blockScope, ctx, configs, refOf),
-            label: `${where}:${ctx.line(call.from) + 1} ${shortCall(ctx.slice(call))}`,
-            ...(applies.length > 0 ? { applies } : {}),
+            className: c.className,
+            binding: c.binding,
+            label: `${where}:${ctx.line(c.call.from) + 1} ${shortCall(ctx.slice(c.call))}`,
+            ...(c.applies.length > 0 ? { applies: c.applies } : {}),
           });
-          if (sites.length >= LIMITS.classContexts.value) return sites;
         }
+        if (sites.length >= LIMITS.classContexts.value) return sites;
       }
     }
   } catch (error) {
@@ -177,7 +164,3 @@ export function shortCall(call: string): string {
   return cut > open ? `${flat.slice(0, cut)}, …)` : `${flat.slice(0, CALL_CHARS - 2)}…)`;
 }
 
-function nameOf(node: SyntaxNode, ctx: Context): string | undefined {
-  const n = node.getChild('VariableName');
-  return n ? ctx.slice(n) : undefined;
-}
