@@ -19,6 +19,8 @@ export interface InitLensConfig {
   readonly initVariant: 'normal' | 'uniform';
   /** `initlens.analysis.maxFileSize`: larger documents are not analyzed (characters). */
   readonly maxFileSize: number;
+  /** `initlens.analysis.workspaceFiles`: constructions of a document's classes in other workspace files are read. */
+  readonly workspaceFiles: boolean;
   /** `initlens.hover.enabled` */
   readonly hoverEnabled: boolean;
   /** `initlens.seed.default`: the seed the input box proposes. */
@@ -42,6 +44,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
     layerLenses: get('codeLens.layers'),
     initVariant: get('init.variant') === 'uniform' ? 'uniform' : 'normal',
     maxFileSize: Math.max(0, get('analysis.maxFileSize')),
+    workspaceFiles: get('analysis.workspaceFiles'),
     hoverEnabled: get('hover.enabled'),
     seedDefault: validSeed(get('seed.default')) ?? settingDefault('seed.default'),
     seedDeterministic: get('seed.deterministic'),

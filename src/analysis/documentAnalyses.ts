@@ -90,7 +90,7 @@ export class DocumentAnalyses implements vscode.Disposable {
         tree,
         seeding,
         get models() {
-          models ??= analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize, imports: seeding.imports, external: workspace?.sites(document, tree, text) ?? [] });
+          models ??= analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize, imports: seeding.imports, external: (config.workspaceFiles && workspace?.sites(document, tree, text)) || [] });
           return models;
         },
       };

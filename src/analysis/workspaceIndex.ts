@@ -126,14 +126,18 @@ export class WorkspaceIndex implements vscode.Disposable {
       const generation = this.generation;
       const path = document.uri.path;
       const sites: ExternalSite[] = [];
-      for (const importer of this.index.importersOf(path, new Set(signatures.keys()))) {
+      const classes = new Set(signatures.keys());
+      const via = this.index.reexportersOf(path, classes);
+      // Sites read through a package depend on the package's version too.
+      const viaKey = via.map((r) => [r.path, r.key]);
+      for (const importer of this.index.importersOf(path, classes, via)) {
         const uri = this.uris.get(importer);
         const read = uri && (await this.importerText(uri));
         if (!read) continue;
-        const cacheKey = JSON.stringify([uri.toString(), read.key, path, sigKey]);
+        const cacheKey = JSON.stringify([uri.toString(), read.key, path, sigKey, viaKey]);
         let found = this.sitesCache.get(cacheKey);
         if (!found) {
-          found = externalSites(path, signatures, { path: importer, text: read.text, tree: parsePython(read.text) }, this.index.roots);
+          found = externalSites(path, signatures, { path: importer, text: read.text, tree: parsePython(read.text) }, this.index.roots, via);
           if (this.sitesCache.size >= SITES_CACHED) this.sitesCache.clear();
           this.sitesCache.set(cacheKey, found);
         }

@@ -9,7 +9,7 @@ import type { ExternalSite } from '../core/model/analyze';
 import { parsePython, type Tree } from '../core/python/parse';
 import { documentSignatures, externalSites } from '../core/workspace/externalSites';
 import { importsOfText, mentions } from '../core/workspace/index';
-import { importsAnything, targetImports, type PythonImport } from '../core/workspace/modules';
+import { importsAnything, reexportersOf, targetImports, type PythonImport } from '../core/workspace/modules';
 import type { CliIo } from './run';
 
 /** A file's project as {@link CliIo.project} lists it: `/`-separated absolute paths. */
@@ -46,20 +46,38 @@ export class ProjectScan {
     if (!project) return [];
     const classes = new Set(signatures.keys());
     const roots = [project.root];
+    const packages = project.files.filter((path) => path.endsWith('/__init__.py') && path !== project.file);
+    const via = reexportersOf(
+      packages.flatMap((path) => {
+        const imports = this.importsOf(path, project.file);
+        return imports ? [{ path, imports }] : [];
+      }),
+      project.file,
+      classes,
+      roots,
+    ).slice(0, LIMITS.importers.value);
     const out: ExternalSite[] = [];
     let importers = 0;
     for (const path of project.files) {
       if (path === project.file) continue;
+      // Only a file that names the module, or a package re-exporting it, can import it.
+      const imports = this.importsOf(path, project.file) ?? via.reduce<readonly PythonImport[] | undefined>((found, r) => found ?? this.importsOf(path, r.path), undefined);
+      if (!imports || !importsAnything(targetImports(path, imports, project.file, classes, roots, via))) continue;
       const other = this.read(path);
-      // Only a file that names the module can import it.
-      if (other === undefined || !mentions(other, project.file)) continue;
-      let imports = this.imports.get(path);
-      if (!imports) this.imports.set(path, (imports = importsOfText(other)));
-      if (!importsAnything(targetImports(path, imports, project.file, classes, roots))) continue;
-      out.push(...externalSites(project.file, signatures, { path, text: other, tree: parsePython(other) }, roots));
+      if (other === undefined) continue;
+      out.push(...externalSites(project.file, signatures, { path, text: other, tree: parsePython(other) }, roots, via));
       if (++importers >= LIMITS.importers.value) break;
     }
     return out;
+  }
+
+  /** A project file's import statements, when its text names `target`'s module (a cheap test before parsing them). */
+  private importsOf(path: string, target: string): readonly PythonImport[] | undefined {
+    const text = this.read(path);
+    if (text === undefined || !mentions(text, target)) return undefined;
+    let imports = this.imports.get(path);
+    if (!imports) this.imports.set(path, (imports = importsOfText(text)));
+    return imports;
   }
 
   private read(path: string): string | undefined {

@@ -86,4 +86,29 @@ describe('files of the workspace', () => {
     const edited = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', layers.uri, new vscode.Position(6, 24)));
     assert.match(edited, /\| 400 \| 256 \| 102,656 \|/);
   });
+
+  it('follows a package\'s __init__.py re-export, and reads no other file with initlens.analysis.workspaceFiles off', async () => {
+    const pkg = vscode.Uri.joinPath(root(), 'ws_reexp');
+    const layersAt = vscode.Uri.joinPath(pkg, 'layers.py');
+    const train = vscode.Uri.joinPath(root(), 'ws_reexp_train.py');
+    await vscode.workspace.fs.createDirectory(pkg);
+    await vscode.workspace.fs.writeFile(layersAt, encode(LAYERS));
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(pkg, '__init__.py'), encode('from .layers import Block\n'));
+    await vscode.workspace.fs.writeFile(train, encode('from ws_reexp import Block\n\nmodel = Block(dim=300, hidden=256)\n'));
+    const settings = vscode.workspace.getConfiguration('initlens');
+    try {
+      const layers = await vscode.workspace.openTextDocument(layersAt);
+      await vscode.window.showTextDocument(layers);
+      // √2/√300 = 0.08165
+      await lensReads(layers.uri, 6, '$(warning) ReLU → kaiming_normal_ · std 0.08165');
+      await settings.update('analysis.workspaceFiles', false, vscode.ConfigurationTarget.Global);
+      await waitFor(async () => /\| dim \| hidden \|/.test(hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', layers.uri, new vscode.Position(6, 24)))), 'the symbolic fans with the setting off', 20_000);
+      assert.ok(!(await lensTitle(layers.uri, 6)).some((t) => t.includes('0.08165')));
+    } finally {
+      await settings.update('analysis.workspaceFiles', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(pkg, { recursive: true });
+      await vscode.workspace.fs.delete(train);
+    }
+  });
 });

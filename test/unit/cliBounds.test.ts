@@ -258,4 +258,16 @@ describe('one source: the CLI and the analysis share schemes, defaults and setti
     assert.deepEqual(settingEnum('compute.backend'), properties['initlens.compute.backend'].enum);
     assert.equal(settingDefault('seed.default'), properties['initlens.seed.default'].default);
   });
+
+  it('the README\'s settings table lists every declared setting with its default', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const properties: Record<string, { default: unknown }> = manifest.contributes.configuration.properties;
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Settings'), readme.indexOf('\n## ', readme.indexOf('## Settings') + 1));
+    const rows = new Map([...section.matchAll(/^\| `(initlens\.[\w.<>]+)` \| `([^`]*)` \|/gm)].map((m) => [m[1], m[2]]));
+    // One row stands for the per-rule switches.
+    const key = (k: string) => (k.startsWith('initlens.diagnostics.') ? 'initlens.diagnostics.<rule>' : k);
+    assert.deepEqual([...new Set(Object.keys(properties).map(key))].sort(), [...rows.keys()].sort());
+    for (const [k, p] of Object.entries(properties)) assert.equal(rows.get(key(k)), String(p.default), k);
+  });
 });

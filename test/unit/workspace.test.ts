@@ -15,7 +15,7 @@ import { parsePython } from '../../src/core/python/parse';
 import { excludeGlob, expandBraces, inSkippedFolder } from '../../src/core/workspace/exclude';
 import { documentSignatures, externalSites, shortCall } from '../../src/core/workspace/externalSites';
 import { ImportIndex, importsOfText, mentions } from '../../src/core/workspace/index';
-import { moduleNames, pythonImports, targetImports } from '../../src/core/workspace/modules';
+import { moduleNames, pythonImports, reexportersOf, targetImports } from '../../src/core/workspace/modules';
 import { projectOf, projectRoot } from '../../src/node/workspaceFiles';
 import { runInMemory } from './cliHarness';
 
@@ -93,6 +93,29 @@ describe('what an importer takes from a file', () => {
     assert.deepEqual(got('/ws/train.py', 'from models.layers import helper', '/ws/models/layers.py', ['Attention']), { classes: {}, modules: [] });
     assert.deepEqual(got('/ws/models/layers.py', 'from models.layers import Attention', '/ws/models/layers.py', ['Attention']), { classes: {}, modules: [] });
     assert.deepEqual(got('/ws/train.py', 'from torch.nn import Linear', '/ws/models/layers.py', ['Linear']), { classes: {}, modules: [] });
+  });
+
+  it('a star import binds every public class', () => {
+    assert.deepEqual(got('/ws/train.py', 'from models.layers import *', '/ws/models/layers.py', ['Attention', '_Hidden']), { classes: { Attention: 'Attention' }, modules: [] });
+    assert.deepEqual(imports('from .a import *\n'), [{ level: 1, module: 'a', names: [], star: true }]);
+  });
+
+  it('through a package that re-exports: `from vit_pytorch import ViT` with `from vit_pytorch.vit import ViT` in its __init__.py', () => {
+    const pkg = { path: '/ws/vit_pytorch/__init__.py', imports: imports('from vit_pytorch.vit import ViT\nfrom .cait import CaiT as C\n') };
+    const star = { path: '/ws/models/__init__.py', imports: imports('from .resnet import *\n') };
+    const viaGot = (importer: string, text: string, target: string, classes: string[], via: { path: string; imports: ReturnType<typeof imports> }[]) =>
+      Object.fromEntries(targetImports(importer, imports(text), target, new Set(classes), ['/ws'], via).classes);
+    assert.deepEqual(viaGot('/ws/train.py', 'from vit_pytorch import ViT as V, Other', '/ws/vit_pytorch/vit.py', ['ViT', 'Transformer'], [pkg]), { V: 'ViT' });
+    // The package binds CaiT as C: that is the name to import.
+    assert.deepEqual(viaGot('/ws/train.py', 'from vit_pytorch import C, CaiT', '/ws/vit_pytorch/cait.py', ['CaiT'], [pkg]), { C: 'CaiT' });
+    assert.deepEqual(viaGot('/ws/main.py', 'from models import *', '/ws/models/resnet.py', ['ResNet', 'BasicBlock'], [star]), { ResNet: 'ResNet', BasicBlock: 'BasicBlock' });
+    // Without the package, or from a folder that cannot reach it: nothing.
+    assert.deepEqual(viaGot('/ws/main.py', 'from models import ResNet', '/ws/models/resnet.py', ['ResNet'], []), {});
+    assert.deepEqual(viaGot('/ws/a/main.py', 'from b import ResNet', '/ws/b/models/resnet.py', ['ResNet'], [{ path: '/ws/c/b/__init__.py', imports: imports('from .models.resnet import ResNet\n') }]), {});
+    // Only __init__.py files re-export, and only those that import the target.
+    const files = [pkg, star, { path: '/ws/train.py', imports: imports('from vit_pytorch.vit import ViT\n') }, { path: '/ws/other/__init__.py', imports: imports('import torch\n') }];
+    assert.deepEqual(reexportersOf(files, '/ws/vit_pytorch/vit.py', new Set(['ViT']), ['/ws']).map((f) => f.path), ['/ws/vit_pytorch/__init__.py']);
+    assert.deepEqual(reexportersOf(files, '/ws/models/resnet.py', new Set(['ResNet']), ['/ws']).map((f) => f.path), ['/ws/models/__init__.py']);
   });
 });
 
@@ -218,6 +241,17 @@ describe('the import index', () => {
     assert.deepEqual(index.importersOf('/ws/models/layers.py', new Set(['Attention'])), []);
   });
 
+  it('importers through a package\'s __init__.py, with the package\'s key', () => {
+    const index = new ImportIndex(['/ws']);
+    index.set('/ws/vit_pytorch/__init__.py', 'm7', 'from vit_pytorch.vit import ViT\n');
+    index.set('/ws/train.py', 'm1', 'from vit_pytorch import ViT\n');
+    index.set('/ws/eval.py', 'm1', 'from vit_pytorch import Other\n');
+    const via = index.reexportersOf('/ws/vit_pytorch/vit.py', new Set(['ViT']));
+    assert.deepEqual(via.map((r) => [r.path, r.key]), [['/ws/vit_pytorch/__init__.py', 'm7']]);
+    assert.deepEqual(index.importersOf('/ws/vit_pytorch/vit.py', new Set(['ViT']), via), ['/ws/train.py', '/ws/vit_pytorch/__init__.py']);
+    assert.deepEqual(index.importersOf('/ws/vit_pytorch/vit.py', new Set(['ViT'])), ['/ws/vit_pytorch/__init__.py']);
+  });
+
   it('at most workspaceFiles files, and importers limited per document', () => {
     const index = new ImportIndex(['/ws']);
     for (let i = 0; i < LIMITS.workspaceFiles.value + 5; i++) index.set(`/ws/f${String(i).padStart(5, '0')}.py`, '', i < 40 ? 'from m import A\n' : '');
@@ -281,6 +315,18 @@ describe('initlens analyze with the project', () => {
     const bad = runInMemory(['analyze', '--no-workspace=1', 'models/layers.py'], files, { project: '/ws' });
     assert.equal(await bad.code, 2);
     assert.match(bad.stderr, /^initlens: [^\n]+\(see 'initlens --help'\)\n$/);
+  });
+
+  it('a class imported through its package\'s __init__.py, as a library\'s README builds it', async () => {
+    const vit = 'import torch.nn as nn\nclass ViT(nn.Module):\n    def __init__(self, dim):\n        super().__init__()\n        self.head = nn.Linear(dim, 10)\n    def forward(self, x):\n        return self.head(x)\n';
+    const project = {
+      'vit_pytorch/vit.py': vit,
+      'vit_pytorch/__init__.py': 'from vit_pytorch.vit import ViT\n',
+      'train.py': 'from vit_pytorch import ViT\nv = ViT(dim=1024)\n',
+    };
+    const json = JSON.parse(runInMemory(['analyze', 'vit_pytorch/vit.py', '--json'], project, { project: '/ws' }).stdout);
+    assert.deepEqual([json.models[0].layers[0].fanIn, json.models[0].layers[0].fanOut], [1024, 10]);
+    assert.deepEqual(json.models[0].contexts, [{ label: 'train.py:2 ViT(dim=1024)', count: 1, builtBy: null }]);
   });
 
   it('project files that are no Python source are skipped silently', async () => {

@@ -15,7 +15,7 @@ import { configClasses, moduleScope } from '../model/moduleScope';
 import { parameters, torchModuleClasses } from '../model/torch';
 import { classRef, signatureOfClass, type ClassSignature } from '../model/tree';
 import { LIMITS } from '../limits';
-import { basename, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type TargetImports } from './modules';
+import { basename, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type Reexporter, type TargetImports } from './modules';
 
 /** A parsed file of the workspace. */
 export interface WorkspaceFile {
@@ -48,17 +48,17 @@ export function signaturesKey(signatures: ReadonlyMap<string, ClassSignature>): 
 }
 
 /**
- * The constructions in `other` of the classes it imports from `targetPath`,
- * in source order, at most {@link LIMITS.classContexts} of them. Arguments are
+ * The constructions in `other` of the classes it imports from `targetPath`
+ * (directly, or through a package of `via` that re-exports them), in source order, at most {@link LIMITS.classContexts} of them. Arguments are
  * evaluated in `other`'s scope: module constants and argparse defaults, and in
  * a function its parameters' defaults and its own constants and argparse
  * defaults. A class argument names a class of the target or a torch layer;
  * anything else is unknown, never guessed.
  */
-export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<string, ClassSignature>, other: WorkspaceFile, roots: readonly string[] = []): ExternalSite[] {
+export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<string, ClassSignature>, other: WorkspaceFile, roots: readonly string[] = [], via: readonly Reexporter[] = []): ExternalSite[] {
   // A file with NUL bytes is not Python source (the document analysis skips such files too).
   if (targetSignatures.size === 0 || other.path === targetPath || other.text.includes('\u0000')) return [];
-  const found = targetImports(other.path, pythonImports(other.tree, other.text), targetPath, new Set(targetSignatures.keys()), roots);
+  const found = targetImports(other.path, pythonImports(other.tree, other.text), targetPath, new Set(targetSignatures.keys()), roots, via);
   if (!importsAnything(found)) return [];
   const { text, tree } = other;
   const imports = collectImports(tree, text);

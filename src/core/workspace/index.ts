@@ -8,7 +8,7 @@
  */
 import { exceeds, LIMITS } from '../limits';
 import { parsePython } from '../python/parse';
-import { basename, dirname, importsAnything, pythonImports, targetImports, type PythonImport } from './modules';
+import { basename, dirname, importsAnything, pythonImports, reexportersOf, targetImports, type PythonImport, type Reexporter } from './modules';
 
 /** Starts of import statements: `import x`, `from .a import b`, at any indentation. */
 const IMPORT_START = /^[ \t]*(?:from[ \t]+[.\w]+[ \t]+import\b|import[ \t]+[A-Za-z_])/gm;
@@ -90,16 +90,27 @@ export class ImportIndex {
   }
 
   /**
-   * The indexed files whose imports reach a class of `targetPath` (or the
-   * module itself), in path order, at most {@link LIMITS.importers}.
+   * The packages (`__init__.py`) that re-export a class of `targetPath`, with
+   * the keys they were indexed with, in path order, at most {@link LIMITS.importers}.
    */
-  importersOf(targetPath: string, targetClasses: ReadonlySet<string>): string[] {
+  reexportersOf(targetPath: string, targetClasses: ReadonlySet<string>): (Reexporter & { readonly key: string })[] {
+    if (targetClasses.size === 0) return [];
+    const files = [...this.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, e]) => ({ path, key: e.key, imports: e.imports }));
+    return reexportersOf(files, targetPath, targetClasses, this.roots).slice(0, LIMITS.importers.value);
+  }
+
+  /**
+   * The indexed files whose imports reach a class of `targetPath` (or the
+   * module itself), directly or through a package in `via`, in path order,
+   * at most {@link LIMITS.importers}.
+   */
+  importersOf(targetPath: string, targetClasses: ReadonlySet<string>, via: readonly Reexporter[] = []): string[] {
     const out: string[] = [];
     if (targetClasses.size === 0) return out;
     for (const path of [...this.files.keys()].sort()) {
       const entry = this.files.get(path) as Entry;
       if (path === targetPath || entry.imports.length === 0) continue;
-      if (!importsAnything(targetImports(path, entry.imports, targetPath, targetClasses, this.roots))) continue;
+      if (!importsAnything(targetImports(path, entry.imports, targetPath, targetClasses, this.roots, via))) continue;
       out.push(path);
       if (out.length >= LIMITS.importers.value) break;
     }

@@ -20,6 +20,19 @@ export interface PythonImport {
   readonly module?: string;
   /** The names imported: `{ name: 'ViT', local: 'V' }`; for `import a.b.c` the dotted name, and the local `a` (or the alias). */
   readonly names: readonly { readonly name: string; readonly local: string; readonly aliased: boolean }[];
+  /** `from x import *`. */
+  readonly star?: true;
+}
+
+/**
+ * A package's `__init__.py` with its imports: `from .vit import ViT` there
+ * lets an importer write `from vit_pytorch import ViT`. Only `__init__.py`
+ * files are taken as re-exporters (the convention of a package's public
+ * names), and one level deep.
+ */
+export interface Reexporter {
+  readonly path: string;
+  readonly imports: readonly PythonImport[];
 }
 
 /** What an importer gets from one target file. */
@@ -115,8 +128,9 @@ function importStatement(statement: SyntaxNode, text: string): PythonImport | un
     for (; i < at && (tokens[i].name === '.' || tokens[i].name === 'Ellipsis'); i++) level += tokens[i].value.length;
     const module = tokens.slice(i, at).map((t) => t.value).join('');
     if (level === 0 && module === '') return undefined;
-    const names = names_(tokens.slice(at + 1)).filter((n) => !n.name.includes('.') && n.name !== '*');
-    return { level, module, names };
+    const all = names_(tokens.slice(at + 1));
+    const names = all.filter((n) => !n.name.includes('.') && n.name !== '*');
+    return all.some((n) => n.name === '*') ? { level, module, names, star: true } : { level, module, names };
   }
   return { level: 0, names: names_(tokens.slice(1)).map((n) => (n.aliased ? n : { ...n, local: n.name.split('.')[0] })) };
 }
@@ -162,8 +176,20 @@ function isTarget(level: number, module: string, importerPath: string, targetPat
   return targetPath === `${base}.py` || targetPath === `${base}/__init__.py`;
 }
 
-/** What `importer` takes from `target`: names bound to its classes, and names standing for the module. */
-export function targetImports(importerPath: string, imports: readonly PythonImport[], targetPath: string, targetClasses: ReadonlySet<string>, roots: readonly string[]): TargetImports {
+/** Whether `from x import *` binds `name`: without `__all__`, every name not starting with `_`. */
+function starBinds(name: string): boolean {
+  return !name.startsWith('_');
+}
+
+/**
+ * What `importer` takes from `target`: names bound to its classes, and names
+ * standing for the module. Through `via` (packages' `__init__.py` files):
+ * `from pkg import ViT` where `pkg/__init__.py` imports `ViT` from the target.
+ * A star import binds every public class; where the target declares
+ * `__all__` that may be more than Python binds, which only matters for a
+ * name the importer uses without defining, i.e. code that would not run.
+ */
+export function targetImports(importerPath: string, imports: readonly PythonImport[], targetPath: string, targetClasses: ReadonlySet<string>, roots: readonly string[], via: readonly Reexporter[] = []): TargetImports {
   const names = new Map(importableAs(targetPath, roots).map((m) => [m.name, m.entry]));
   const classes = new Map<string, string>();
   const modules = new Set<string>();
@@ -174,13 +200,39 @@ export function targetImports(importerPath: string, imports: readonly PythonImpo
       continue;
     }
     const fromTarget = isTarget(imp.level, imp.module, importerPath, targetPath, names);
+    if (fromTarget && imp.star) for (const c of targetClasses) if (starBinds(c)) classes.set(c, c);
     for (const n of imp.names) {
       if (fromTarget && targetClasses.has(n.name)) classes.set(n.local, n.name);
       // `from models import layers`, `from . import blocks`: a submodule.
       else if (isTarget(imp.level, imp.module === '' ? n.name : `${imp.module}.${n.name}`, importerPath, targetPath, names)) modules.add(n.local);
     }
   }
+  for (const r of via) {
+    if (r.path === importerPath || r.path === targetPath) continue;
+    // One level: what the package's own imports bind from the target.
+    const bound = targetImports(r.path, r.imports, targetPath, targetClasses, roots).classes;
+    if (bound.size === 0) continue;
+    const packageNames = new Map(importableAs(r.path, roots).map((m) => [m.name, m.entry]));
+    for (const imp of imports) {
+      if (imp.module === undefined || !isTarget(imp.level, imp.module, importerPath, r.path, packageNames)) continue;
+      if (imp.star) for (const [local, cls] of bound) if (starBinds(local) && !classes.has(local)) classes.set(local, cls);
+      for (const n of imp.names) {
+        const cls = bound.get(n.name);
+        if (cls !== undefined) classes.set(n.local, cls);
+      }
+    }
+  }
   return { classes, modules };
+}
+
+/** The `__init__.py` files among `files` whose imports bind a class of the target: the packages that re-export it. */
+export function reexportersOf<T extends Reexporter>(files: Iterable<T>, targetPath: string, targetClasses: ReadonlySet<string>, roots: readonly string[]): T[] {
+  const out: T[] = [];
+  for (const f of files) {
+    if (basename(f.path) !== '__init__.py' || f.path === targetPath || f.imports.length === 0) continue;
+    if (targetImports(f.path, f.imports, targetPath, targetClasses, roots).classes.size > 0) out.push(f);
+  }
+  return out;
 }
 
 /** Whether `targetImports` found anything. */
