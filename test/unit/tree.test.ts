@@ -141,6 +141,36 @@ describe('module tree', () => {
     assert.deepEqual([layer(found, 'C599', 'fc').fanIn, layer(found, 'C599', 'fc').fanOut], [{ symbol: 'd' }, { symbol: 'd' }]);
   });
 
+  it('classes built an unknown number of times (a comprehension or an append over range(unknown)) still get the parent\'s context and inits', () => {
+    const text = [
+      'import torch.nn as nn',
+      'class Block(nn.Module):',
+      '    def __init__(self, config):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(config.n_embd, 4 * config.n_embd)',
+      'class GPT(nn.Module):',
+      '    def __init__(self, config, depth):',
+      '        super().__init__()',
+      '        self.h = nn.ModuleList([Block(config) for _ in range(config.n_layer)])',
+      '        self.extra = nn.ModuleList([])',
+      '        for _ in range(depth):',
+      '            self.extra.append(Block(config))',
+      '            self.extra.append(nn.Linear(3, 3))',
+      '        self.apply(self._init_weights)',
+      '    def _init_weights(self, module):',
+      '        if isinstance(module, nn.Linear):',
+      '            nn.init.normal_(module.weight, mean=0.0, std=0.02)',
+      '',
+    ].join('\n');
+    const found = analyze(text);
+    // PyTorch's apply() reaches every Block, however many there are: normal_(0, 0.02); the sizes stay unknown.
+    assert.equal(std(layer(found, 'Block', 'fc')), 0.02);
+    assert.equal(layer(found, 'Block', 'fc').params[0].current.by, 'GPT');
+    assert.deepEqual(layer(found, 'Block', 'fc').fanIn, { symbol: 'config.n_embd' });
+    // A library layer at an unknown index has no name to report: it is not listed under a made-up one.
+    assert.deepEqual(found.find((m) => m.name === 'GPT')?.layers.map((l) => l.name), []);
+  });
+
   it('a parameter with no value where the class is built shadows a module constant of the same name', () => {
     const text = 'import torch.nn as nn\nhidden = 7\nclass A(nn.Module):\n    def __init__(self, hidden):\n        super().__init__()\n        self.fc = nn.Linear(4, hidden)\n';
     assert.deepEqual(layer(analyze(text), 'A', 'fc').fanOut, { symbol: 'hidden' });

@@ -661,8 +661,11 @@ export class TorchClass {
     const container = attr !== undefined ? this.entries.get(attr) : undefined;
     if (attr !== undefined && container?.kind === 'container' && !container.head && (methodName === 'append' || methodName === 'extend') && arg) {
       if (this.uncertain > 0) this.unsureAttributes.add(attr);
-      if (this.unsureAttributes.has(attr)) return;
       const added = methodName === 'append' ? [this.pending(arg, frame)] : this.items(arg, frame);
+      if (this.unsureAttributes.has(attr)) {
+        for (const p of added) this.reach(p, `${attr}.?`);
+        return;
+      }
       const elements = [...container.elements];
       const byKey = new Map(container.byKey);
       for (const p of added) {
@@ -676,7 +679,7 @@ export class TorchClass {
     }
     // super().__init__(*layers) / super(Cls, self).__init__(OrderedDict(...)): the class is a Sequential (or ModuleList).
     if (frame.self && methodName === '__init__' && object && /^super\(/.test(this.ctx.slice(object)) && (call.args.positional.length > 0 || call.args.hasStarred)) {
-      for (const [key, p] of this.containerItems(node, frame)) {
+      for (const [key, p] of this.containerItems(node, frame, '')) {
         const entry = this.build(p, key);
         if (entry.kind === 'layer') entry.layer.attribute = key;
         this.entries.set(key, entry);
@@ -893,7 +896,7 @@ export class TorchClass {
   /**
    * `[nn.Linear(d, d) for _ in range(3)]`: one element per iteration, in the
    * scope of that iteration (`[nn.Linear(w[i], w[i + 1]) for i in range(n)]`);
-   * an unknown or too long iterable gives none (their number is unknown).
+   * an unknown or too long iterable gives one element, unsure (their number is unknown).
    */
   private comprehension(node: SyntaxNode, frame: Frame): Pending[] {
     const parts: SyntaxNode[] = [];
@@ -908,9 +911,16 @@ export class TorchClass {
     const values = this.iterate(iterable, frame.scope);
     const out: Pending[] = [];
     const saved = frame.scope;
-    for (const value of values ?? []) {
-      this.bindTargets(targets, value, frame);
-      if (conditions.every((c) => this.truth(c, frame.scope) !== false)) out.push({ kind: 'module', node: element, scope: frame.scope, frame });
+    if (values) {
+      for (const value of values) {
+        this.bindTargets(targets, value, frame);
+        if (conditions.every((c) => this.truth(c, frame.scope) !== false)) out.push({ kind: 'module', node: element, scope: frame.scope, frame });
+      }
+    } else if (conditions.every((c) => this.truth(c, frame.scope) !== false)) {
+      // `[Block(config) for _ in range(config.n_layer)]` with n_layer unknown: the element is still
+      // built (its class gets this context), an unknown number of times, as a loop InitLens cannot count.
+      this.bindTargets(targets, undefined, frame);
+      out.push({ kind: 'module', node: element, scope: frame.scope, frame, unsure: true });
     }
     // The comprehension's variables do not leak (Python 3).
     frame.scope = saved;
@@ -927,7 +937,7 @@ export class TorchClass {
     const elements: Entry[] = [];
     const byKey = new Map<string, Entry>();
     let pending: LayerDraft | undefined;
-    for (const [key, p] of this.containerItems(node, { ...frame, scope })) {
+    for (const [key, p] of this.containerItems(node, { ...frame, scope }, prefix)) {
       const entry = this.build(p, `${prefix}.${key}`);
       elements.push(entry);
       byKey.set(key, entry);
@@ -939,7 +949,7 @@ export class TorchClass {
   private list(node: SyntaxNode, prefix: string, frame: Frame, scope: Scope): Entry {
     const elements: Entry[] = [];
     const byKey = new Map<string, Entry>();
-    for (const [key, p] of this.containerItems(node, { ...frame, scope })) {
+    for (const [key, p] of this.containerItems(node, { ...frame, scope }, prefix)) {
       const entry = this.build(p, `${prefix}.${key}`);
       elements.push(entry);
       byKey.set(key, entry);
@@ -952,7 +962,7 @@ export class TorchClass {
    * a list (literal, comprehension, local), or keys of an OrderedDict, a dict
    * literal or `dict(name=module, ...)`.
    */
-  private containerItems(call: SyntaxNode, frame: Frame): [string, Pending][] {
+  private containerItems(call: SyntaxNode, frame: Frame, prefix: string): [string, Pending][] {
     const list = call.getChild('ArgList');
     const args = list ? spread(list) : [];
     const first = args[0];
@@ -980,11 +990,40 @@ export class TorchClass {
       }
       if (unwrapped.name === 'DictionaryExpression') return keyed(dictPairs(unwrapped).map(([k, v]) => [stringValue(k, this.ctx.text), v]));
       if (['ArrayExpression', 'TupleExpression', 'ArrayComprehensionExpression'].includes(unwrapped.name) || frame.locals.get(this.ctx.slice(unwrapped))?.kind === 'list') {
-        return indexed(this.items(unwrapped, frame));
+        return this.indexed(this.items(unwrapped, frame), prefix);
       }
     }
     // nn.Sequential(a, *block(...), b)
-    return indexed(args.flatMap(({ node, starred }) => (starred ? this.items(node, frame) : [this.pending(node, frame)])));
+    return this.indexed(args.flatMap(({ node, starred }) => (starred ? this.items(node, frame) : [this.pending(node, frame)])), prefix);
+  }
+
+  /**
+   * Elements named by position, up to the first whose position is unknown: a
+   * wrong index would put lenses, hovers and Apply's init code on another
+   * module, so those are left out. The classes of the file they build are
+   * still built there ({@link reach}).
+   */
+  private indexed(items: readonly Pending[], prefix: string): [string, Pending][] {
+    const known = items.findIndex((p) => p.unsure);
+    if (known < 0) return items.map((p, i) => [String(i), p]);
+    for (const p of items.slice(known)) this.reach(p, `${prefix}${prefix ? '.' : ''}?`);
+    return items.slice(0, known).map((p, i) => [String(i), p]);
+  }
+
+  /**
+   * Builds a module whose place is unknown (`[Block(config) for _ in range(n)]`
+   * with `n` unknown, an append in such a loop) for the module tree only: the
+   * classes of the file it builds get this context (and the parent's init
+   * rules, matched by the `?` in their path where a rule tests names), while
+   * its own library layers are dropped, as they have no name to report.
+   */
+  private reach(p: Pending, path: string): void {
+    const before = this.layers.length;
+    const built = p.built;
+    this.build(p, path);
+    this.layers.length = before;
+    // Registered later under a real name, it is built again there, with its layers.
+    p.built = built;
   }
 
   /** A layer constructed and called in `forward` (`nn.Linear(4, 2)(x)`). */
@@ -996,16 +1035,6 @@ export class TorchClass {
     this.layers.push(layer);
     return layer;
   }
-}
-
-/**
- * Elements named by position, up to the first whose position is unknown: a
- * wrong index would put lenses, hovers and Apply's init code on another
- * module, so those are left out.
- */
-function indexed(items: readonly Pending[]): [string, Pending][] {
-  const known = items.findIndex((p) => p.unsure);
-  return (known < 0 ? items : items.slice(0, known)).map((p, i) => [String(i), p]);
 }
 
 /** Positional arguments of an ArgList, or elements of a list or tuple, each with whether it is `*spread`. */
