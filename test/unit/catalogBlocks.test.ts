@@ -94,6 +94,45 @@ describe('library building blocks in the catalog', () => {
   });
 });
 
+/**
+ * timm (pytorch-image-models aa4b585, timm/layers/mlp.py, patch_embed.py) and
+ * transformers (src/transformers/pytorch_utils.py) blocks: the names, shapes,
+ * counts and fans below were printed by torch 1.13 running those files' classes
+ * in a scratch folder (`named_parameters()`, `_calculate_fan_in_and_fan_out`);
+ * Conv1D's measured weight std was 0.01999 for its N(0, 0.02).
+ */
+describe('timm and transformers blocks in the catalog', () => {
+  const head = ['import torch.nn as nn', 'from timm.layers import Mlp, PatchEmbed', 'from transformers.pytorch_utils import Conv1D', ''];
+  const shapes = (l: Layer) => l.params.map((p) => [p.name, p.shape]);
+
+  it("timm's Mlp: fc1 → act_layer (GELU by default) → norm → fc2; hidden and out default to in_features; use_conv gives 1×1 convs", () => {
+    const [plain, conv, square] = module(['self.a = Mlp(64, 256)', 'self.b = Mlp(in_features=32, hidden_features=128, out_features=10, act_layer=nn.ReLU, norm_layer=nn.LayerNorm, bias=(True, False), use_conv=True)', 'self.c = Mlp(16)'], head).layers;
+    assert.deepEqual(shapes(plain), [['fc1.weight', [256, 64]], ['fc1.bias', [256]], ['fc2.weight', [64, 256]], ['fc2.bias', [64]]]);
+    assert.deepEqual([plain.type, plain.fanIn, plain.fanOut, plain.paramCount, plain.activation?.activation.kind], ['Mlp', 64, 256, 33088, 'gelu']);
+    // kaiming_uniform_(a=√5): U(±1/√fan_in), std 1/√(3·64).
+    close(plain.params[0].resolved?.std, 1 / Math.sqrt(3 * 64), 'fc1.weight');
+    assert.deepEqual(shapes(conv), [['fc1.weight', [128, 32, 1, 1]], ['fc1.bias', [128]], ['norm.weight', [128]], ['norm.bias', [128]], ['fc2.weight', [10, 128, 1, 1]]]);
+    assert.deepEqual([conv.fanIn, conv.fanOut, conv.paramCount, conv.activation?.activation.kind], [32, 128, 5760, 'relu']);
+    assert.deepEqual([square.fanIn, square.fanOut, square.paramCount], [16, 16, 544]);
+  });
+
+  it("timm's PatchEmbed: a Conv2d with kernel and stride patch_size, and its norm", () => {
+    const [a, b] = module(['self.a = PatchEmbed(img_size=32, patch_size=4, in_chans=3, embed_dim=192)', 'self.b = PatchEmbed(patch_size=(4, 2), embed_dim=8, norm_layer=nn.LayerNorm)'], head).layers;
+    assert.deepEqual(shapes(a), [['proj.weight', [192, 3, 4, 4]], ['proj.bias', [192]]]);
+    assert.deepEqual([a.fanIn, a.fanOut, a.paramCount], [48, 3072, 9408]);
+    assert.deepEqual(shapes(b), [['proj.weight', [8, 3, 4, 2]], ['proj.bias', [8]], ['norm.weight', [8]], ['norm.bias', [8]]]);
+    assert.deepEqual([b.fanIn, b.fanOut, b.paramCount, b.normalizer], [24, 64, 216, 'LayerNorm']);
+  });
+
+  it("transformers' Conv1D(nf, nx): the weight is (nx, nf), N(0, 0.02), so PyTorch's fan_in is nf", () => {
+    const [c] = module(['self.c_attn = Conv1D(3 * 768, 768)'], head).layers;
+    assert.deepEqual(shapes(c), [['weight', [768, 2304]], ['bias', [2304]]]);
+    assert.deepEqual([c.type, c.fanIn, c.fanOut, c.paramCount], ['Conv1D', 2304, 768, 1771776]);
+    assert.equal(c.params[0].resolved?.std, 0.02);
+    assert.equal(c.params[1].resolved?.std, 0);
+  });
+});
+
 describe('exact mode and library blocks', () => {
   it('refuses nn.Transformer (deep-copied layers, weights redrawn afterwards) instead of replaying it wrong', () => {
     assert.throws(() => moduleParameters(new TorchGenerator(0n), 'Transformer', { d_model: 8, nhead: 2 }), /deep-copies its layers/);

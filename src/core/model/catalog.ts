@@ -607,6 +607,122 @@ const TORCHVISION_LAYERS: LayerSpec[] = [
   },
 ];
 
+/** `norm_layer(width)` of a timm block: LayerNorm's or BatchNorm's ones and zeros; [] for None; undefined when InitLens cannot tell which norm it is. */
+function widthNorm(args: Args, name: string, prefix: string, width: Dim): ParamSpec[] | undefined {
+  const text = callableText(args, name);
+  if (text === null) return [];
+  if (text === undefined || !/(^|\.)(LayerNorm|BatchNorm[123]d)$/.test(text)) return undefined;
+  return [
+    { name: `${prefix}weight`, shape: [width], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' },
+    { name: `${prefix}bias`, shape: [width], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' },
+  ];
+}
+
+/** `x or default` for an optional width (`hidden_features=None`). */
+function orDefault(args: Args, name: string, fallback: Dim): Dim {
+  const v = args.get(name);
+  return v === null || v === undefined || v === 0 ? fallback : (d(args, name) ?? { symbol: name });
+}
+
+/** timm's `to_2tuple(bias)`: one flag for both layers, or a pair. */
+function biasPair(args: Args): [boolean, boolean] {
+  const v = args.get('bias');
+  if (Array.isArray(v) && v.length === 2) return [v[0] !== false, v[1] !== false];
+  return [v !== false, v !== false];
+}
+
+/**
+ * timm's building blocks (pytorch-image-models, timm/layers/mlp.py and
+ * patch_embed.py at 0d87cae / 0ad09de): the MLP of every ViT / MLP-Mixer
+ * block and the patch embedding, built from plain torch layers with
+ * PyTorch's defaults (timm's models re-initialize them in their own
+ * `init_weights`, which a file calling them must do itself).
+ */
+const TIMM_LAYERS: LayerSpec[] = [
+  {
+    framework: 'torch',
+    type: 'Mlp',
+    role: 'weight',
+    signature: ['in_features', 'hidden_features', 'out_features', 'act_layer', 'norm_layer', 'bias', 'drop', 'use_conv'],
+    defaults: { hidden_features: null, out_features: null, act_layer: 'GELU', norm_layer: null, bias: true, drop: 0, use_conv: false },
+    sizes: { in_features: 'size' },
+    // fc1 → act → drop → norm → fc2: act_layer is fc1's activation.
+    applies: (args) => blockApplies(args, 'act_layer'),
+    notEmulated: 'timm blocks are not emulated',
+    params(args) {
+      const input = sym(args, 'in_features');
+      const hidden = orDefault(args, 'hidden_features', input);
+      const output = orDefault(args, 'out_features', input);
+      const [bias1, bias2] = biasPair(args);
+      // use_conv: 1×1 Conv2d layers instead of Linear (same defaults, fans without a receptive field).
+      const shape = (o: Dim, i: Dim) => (args.get('use_conv') === true ? [o, i, 1, 1] : [o, i]);
+      return [
+        ...prefixed('fc1.', linearLike(shape(hidden, input), input, hidden, bias1)),
+        ...(widthNorm(args, 'norm_layer', 'norm.', hidden) ?? []),
+        ...prefixed('fc2.', linearLike(shape(output, hidden), hidden, output, bias2)),
+      ];
+    },
+    count(args) {
+      if (widthNorm(args, 'norm_layer', '', 0) === undefined) return undefined;
+      return countOf(this.params(args));
+    },
+  },
+  {
+    framework: 'torch',
+    type: 'PatchEmbed',
+    role: 'weight',
+    signature: ['img_size', 'patch_size', 'in_chans', 'embed_dim', 'norm_layer', 'flatten', 'output_fmt', 'bias', 'strict_img_size', 'dynamic_img_pad'],
+    defaults: { img_size: 224, patch_size: 16, in_chans: 3, embed_dim: 768, norm_layer: null, flatten: true, output_fmt: null, bias: true, strict_img_size: true, dynamic_img_pad: false },
+    sizes: { in_chans: 'size', embed_dim: 'size', patch_size: 'size' },
+    applies: (args) => {
+      const text = callableText(args, 'norm_layer');
+      const normalizer = text ? /(\w*Norm\w*)/.exec(text)?.[1] : undefined;
+      return normalizer ? { normalizer } : undefined;
+    },
+    notEmulated: 'timm blocks are not emulated',
+    params(args) {
+      // proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size, bias=bias)
+      const input = sym(args, 'in_chans');
+      const embed = sym(args, 'embed_dim');
+      const [kh, kw] = kernel(args, 'patch_size', 2);
+      return [
+        ...prefixed('proj.', linearLike([embed, input, kh, kw], product([input, kh, kw]), embed, args.get('bias') !== false, true)),
+        ...(widthNorm(args, 'norm_layer', 'norm.', embed) ?? []),
+      ];
+    },
+    count(args) {
+      if (widthNorm(args, 'norm_layer', '', 0) === undefined) return undefined;
+      return countOf(this.params(args));
+    },
+  },
+];
+
+/**
+ * Hugging Face transformers' `Conv1D(nf, nx)` (src/transformers/pytorch_utils.py):
+ * GPT/GPT-2's linear layer with the weight transposed, `torch.empty(nx, nf)`
+ * drawn from N(0, 0.02) and a zero bias. PyTorch's fan rule reads that
+ * weight as fan_in nf, fan_out nx, and so does every `nn.init` call on it.
+ */
+const TRANSFORMERS_LAYERS: LayerSpec[] = [
+  {
+    framework: 'torch',
+    type: 'Conv1D',
+    role: 'weight',
+    signature: ['nf', 'nx'],
+    defaults: {},
+    sizes: { nf: 'size', nx: 'size' },
+    notEmulated: 'transformers layers are not emulated',
+    params(args) {
+      const nf = sym(args, 'nf');
+      const nx = sym(args, 'nx');
+      return [
+        { name: 'weight', shape: [nx, nf], init: { kind: 'normal', mean: 0, std: 0.02 }, label: 'normal_(std=0.02)', kind: 'weight' },
+        { name: 'bias', shape: [nf], init: { kind: 'zeros' }, label: 'zeros', kind: 'bias' },
+      ];
+    },
+  },
+];
+
 /** The exact element total of tensors, or undefined when a shape is unknown. */
 function countOf(params: readonly ParamSpec[]): bigint | undefined {
   let total = 0n;
@@ -814,11 +930,17 @@ const KERAS_LAYERS: LayerSpec[] = [
 
 const TORCH_BY_NAME = new Map(TORCH_LAYERS.map((s) => [s.type, s]));
 const TORCHVISION_BY_NAME = new Map(TORCHVISION_LAYERS.map((s) => [s.type, s]));
+const TIMM_BY_NAME = new Map(TIMM_LAYERS.map((s) => [s.type, s]));
+const TRANSFORMERS_BY_NAME = new Map(TRANSFORMERS_LAYERS.map((s) => [s.type, s]));
 const KERAS_BY_NAME = new Map(KERAS_LAYERS.map((s) => [s.type, s]));
 
 /** Module prefixes under which PyTorch exposes its layers. */
 const TORCH_PREFIXES = ['torch.nn.', 'torch.nn.modules.'];
 const TORCHVISION_PREFIXES = ['torchvision.ops.', 'torchvision.ops.misc.'];
+/** timm exports its layers from `timm.layers` (0.9+), `timm.models.layers` (before), and its models' modules import them. */
+const TIMM_PREFIXES = ['timm.layers.', 'timm.models.layers.', 'timm.models.vision_transformer.', 'timm.models.mlp_mixer.'];
+/** `Conv1D` moved from `transformers.modeling_utils` to `transformers.pytorch_utils` (4.20). */
+const TRANSFORMERS_PREFIXES = ['transformers.pytorch_utils.', 'transformers.modeling_utils.'];
 const KERAS_PREFIXES = ['tensorflow.keras.layers.', 'keras.layers.', 'tf_keras.layers.', 'tensorflow.python.keras.layers.'];
 
 /** The layer a qualified constructor name denotes (`torch.nn.Linear`, `keras.layers.Dense`). */
@@ -826,8 +948,10 @@ export function lookupLayer(qualifiedName: string): LayerSpec | undefined {
   const last = qualifiedName.slice(qualifiedName.lastIndexOf('.') + 1);
   if (TORCH_PREFIXES.some((p) => qualifiedName.startsWith(p))) return TORCH_BY_NAME.get(last);
   if (TORCHVISION_PREFIXES.some((p) => qualifiedName.startsWith(p))) return TORCHVISION_BY_NAME.get(last);
+  if (TIMM_PREFIXES.some((p) => qualifiedName.startsWith(p))) return TIMM_BY_NAME.get(last);
+  if (TRANSFORMERS_PREFIXES.some((p) => qualifiedName.startsWith(p))) return TRANSFORMERS_BY_NAME.get(last);
   if (KERAS_PREFIXES.some((p) => qualifiedName.startsWith(p))) return KERAS_BY_NAME.get(last);
   return undefined;
 }
 
-export const ALL_LAYERS: readonly LayerSpec[] = [...TORCH_LAYERS, ...TORCHVISION_LAYERS, ...KERAS_LAYERS];
+export const ALL_LAYERS: readonly LayerSpec[] = [...TORCH_LAYERS, ...TORCHVISION_LAYERS, ...TIMM_LAYERS, ...TRANSFORMERS_LAYERS, ...KERAS_LAYERS];
