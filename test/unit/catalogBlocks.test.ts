@@ -124,6 +124,34 @@ describe('timm and transformers blocks in the catalog', () => {
     assert.deepEqual([b.fanIn, b.fanOut, b.paramCount, b.normalizer], [24, 64, 216, 'LayerNorm']);
   });
 
+  it("an apply(fn) rule on nn.Linear reaches the Linear layers inside a block, as PyTorch's apply visits them", () => {
+    const text = [
+      ...head,
+      'import torchvision.ops as ops',
+      'class M(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.mlp = Mlp(64, 256, norm_layer=nn.LayerNorm)',
+      '        self.patch = PatchEmbed(patch_size=4, embed_dim=8)',
+      '        self.se = ops.SqueezeExcitation(16, 4)',
+      '        self.apply(self._init)',
+      '    def _init(self, m):',
+      '        if isinstance(m, nn.Linear):',
+      '            nn.init.normal_(m.weight, std=0.02)',
+      '            nn.init.zeros_(m.bias)',
+      '        elif isinstance(m, nn.LayerNorm):',
+      '            nn.init.constant_(m.weight, 0.5)',
+      '',
+    ].join('\n');
+    const [mlp, patch, se] = analyze(text)[0].layers;
+    const init = (l: Layer, n: string) => l.params.find((p) => p.name === n)?.resolved?.std;
+    assert.deepEqual([init(mlp, 'fc1.weight'), init(mlp, 'fc1.bias'), init(mlp, 'fc2.weight'), init(mlp, 'fc2.bias'), init(mlp, 'norm.weight')], [0.02, 0, 0.02, 0, 0]);
+    assert.equal(mlp.params.find((p) => p.name === 'norm.weight')?.current.source, 'explicit');
+    // Conv2d modules are not Linear: PyTorch's defaults stay (kaiming_uniform_(a=√5): std 1/√(3·fan_in)).
+    close(init(patch, 'proj.weight'), 1 / Math.sqrt(3 * 48), 'proj.weight');
+    close(init(se, 'fc1.weight'), 1 / Math.sqrt(3 * 16), 'se.fc1.weight');
+  });
+
   it("transformers' Conv1D(nf, nx): the weight is (nx, nf), N(0, 0.02), so PyTorch's fan_in is nf", () => {
     const [c] = module(['self.c_attn = Conv1D(3 * 768, 768)'], head).layers;
     assert.deepEqual(shapes(c), [['weight', [768, 2304]], ['bias', [2304]]]);

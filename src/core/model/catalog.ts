@@ -39,6 +39,13 @@ export interface ParamSpec {
   readonly step?: number;
   /** The row set to zero after drawing (`padding_idx`). */
   readonly zeroRow?: number;
+  /**
+   * In a block that builds other modules (torchvision's, timm's, the
+   * Transformer layers): the type of the torch module holding this tensor
+   * (`Linear` for `fc1.weight`), which `apply(fn)` visits on its own, so an
+   * `isinstance(m, nn.Linear)` rule reaches it.
+   */
+  readonly module?: string;
 }
 
 export type LayerRole = 'weight' | 'normalizer' | 'composite';
@@ -138,6 +145,12 @@ function uniformBound(fan: Dim): InitScheme | undefined {
 
 const atStep = (step: number, params: ParamSpec[]): ParamSpec[] => params.map((p) => ({ ...p, step }));
 const prefixed = (prefix: string, params: ParamSpec[]): ParamSpec[] => params.map((p) => ({ ...p, name: `${prefix}${p.name}` }));
+
+/** Tensors of a module of type `module` inside a block (see {@link ParamSpec.module}); inner modules keep their own type. */
+const inModule = (module: string, params: ParamSpec[]): ParamSpec[] => params.map((p) => (p.module ? p : { ...p, module }));
+
+/** The norm class a `norm_layer` argument names (`nn.BatchNorm2d` → `BatchNorm2d`). */
+const normType = (text: string): string => /(\w*Norm\w*)$/.exec(text)?.[1] ?? text;
 
 /**
  * Linear-style weight then bias. `_ConvNd` skips the bias init when the
@@ -323,7 +336,8 @@ function attentionParams(prefix: string, e: Dim, bias: boolean, addBiasKv: boole
     for (const name of ['bias_k', 'bias_v']) own.push({ name, shape: [1, 1, e], init: { kind: 'xavier_normal', gain: 1 }, label: 'xavier_normal_', kind: 'bias_kv' });
   }
   const outProj = linearLike([e, e], e, e, bias).map((p) => (p.name === 'bias' ? { ...p, drawn: p.init, init: { kind: 'zeros' } as InitScheme, label: 'zeros' } : p));
-  return prefixed(prefix, [...atStep(step + 1, own), ...atStep(step, prefixed('out_proj.', outProj))]);
+  // out_proj is a NonDynamicallyQuantizableLinear, a subclass of Linear.
+  return prefixed(prefix, [...atStep(step + 1, inModule('MultiheadAttention', own)), ...atStep(step, prefixed('out_proj.', inModule('Linear', outProj)))]);
 }
 
 function transformer(type: 'TransformerEncoderLayer' | 'TransformerDecoderLayer'): LayerSpec {
@@ -344,10 +358,10 @@ function transformer(type: 'TransformerEncoderLayer' | 'TransformerDecoderLayer'
       // Built in this order: self_attn, (multihead_attn), linear1, linear2, norms.
       const out = attentionParams('self_attn.', dm, bias, false, dm, dm, 0);
       if (type === 'TransformerDecoderLayer') out.push(...attentionParams('multihead_attn.', dm, bias, false, dm, dm, 2));
-      const rest = [...prefixed('linear1.', linearLike([ff, dm], dm, ff, bias)), ...prefixed('linear2.', linearLike([dm, ff], ff, dm, bias))];
+      const rest = inModule('Linear', [...prefixed('linear1.', linearLike([ff, dm], dm, ff, bias)), ...prefixed('linear2.', linearLike([dm, ff], ff, dm, bias))]);
       for (let i = 1; i <= (type === 'TransformerDecoderLayer' ? 3 : 2); i++) {
-        rest.push({ name: `norm${i}.weight`, shape: [dm], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' });
-        rest.push({ name: `norm${i}.bias`, shape: [dm], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' });
+        rest.push({ name: `norm${i}.weight`, shape: [dm], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight', module: 'LayerNorm' });
+        rest.push({ name: `norm${i}.bias`, shape: [dm], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias', module: 'LayerNorm' });
       }
       return [...out, ...atStep(4, rest)];
     },
@@ -384,7 +398,7 @@ function transformerModel(): LayerSpec {
         const out: ParamSpec[] = [];
         for (let i = 0; i < n; i++) out.push(...prefixed(`${prefix}.layers.${i}.`, one));
         const dm = sym(args, 'd_model');
-        out.push({ name: `${prefix}.norm.weight`, shape: [dm], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' }, { name: `${prefix}.norm.bias`, shape: [dm], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' });
+        out.push({ name: `${prefix}.norm.weight`, shape: [dm], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight', module: 'LayerNorm' }, { name: `${prefix}.norm.bias`, shape: [dm], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias', module: 'LayerNorm' });
         return out;
       };
       return [...stack('encoder', 'TransformerEncoderLayer', d(args, 'num_encoder_layers')), ...stack('decoder', 'TransformerDecoderLayer', d(args, 'num_decoder_layers'))];
@@ -508,10 +522,10 @@ function blockNorm(args: Args, prefix: string, channels: Dim): ParamSpec[] | und
   const text = callableText(args, 'norm_layer');
   if (text === null) return [];
   if (text === undefined || !/BatchNorm[123]d/.test(text)) return undefined;
-  return [
+  return inModule(normType(text), [
     { name: `${prefix}weight`, shape: [channels], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' },
     { name: `${prefix}bias`, shape: [channels], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' },
-  ];
+  ]);
 }
 
 /** What a block applies after its weight: its norm, then its activation (null: one InitLens cannot name). */
@@ -544,7 +558,7 @@ const TORCHVISION_LAYERS: LayerSpec[] = [
       const bias = args.get('bias') === null || args.get('bias') === undefined ? callableText(args, 'norm_layer') === null : args.get('bias') !== false;
       const convArgs = new Map(args);
       convArgs.set('bias', bias);
-      const convParams = prefixed('0.', conv(2, false).params(convArgs));
+      const convParams = prefixed('0.', inModule('Conv2d', conv(2, false).params(convArgs)));
       return [...convParams, ...(blockNorm(args, '1.', sym(args, 'out_channels')) ?? [])];
     },
     count(args) {
@@ -565,7 +579,7 @@ const TORCHVISION_LAYERS: LayerSpec[] = [
     params(args) {
       const input = sym(args, 'input_channels');
       const squeeze = sym(args, 'squeeze_channels');
-      return [...prefixed('fc1.', linearLike([squeeze, input, 1, 1], input, squeeze, true, true)), ...prefixed('fc2.', linearLike([input, squeeze, 1, 1], squeeze, input, true, true))];
+      return inModule('Conv2d', [...prefixed('fc1.', linearLike([squeeze, input, 1, 1], input, squeeze, true, true)), ...prefixed('fc2.', linearLike([input, squeeze, 1, 1], squeeze, input, true, true))]);
     },
   },
   {
@@ -591,7 +605,7 @@ const TORCHVISION_LAYERS: LayerSpec[] = [
       let index = 0;
       let width: Dim = sym(args, 'in_channels');
       dims.forEach((h, i) => {
-        out.push(...prefixed(`${index++}.`, linearLike([h, width], width, h, flag(args, 'bias'))));
+        out.push(...prefixed(`${index++}.`, inModule('Linear', linearLike([h, width], width, h, flag(args, 'bias')))));
         if (i === dims.length - 1) return;
         if (callableText(args, 'norm_layer') !== null) out.push(...(blockNorm(args, `${index++}.`, h) ?? []));
         index += 2;
@@ -612,10 +626,10 @@ function widthNorm(args: Args, name: string, prefix: string, width: Dim): ParamS
   const text = callableText(args, name);
   if (text === null) return [];
   if (text === undefined || !/(^|\.)(LayerNorm|BatchNorm[123]d)$/.test(text)) return undefined;
-  return [
+  return inModule(normType(text), [
     { name: `${prefix}weight`, shape: [width], init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight' },
     { name: `${prefix}bias`, shape: [width], init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias' },
-  ];
+  ]);
 }
 
 /** `x or default` for an optional width (`hidden_features=None`). */
@@ -655,11 +669,13 @@ const TIMM_LAYERS: LayerSpec[] = [
       const output = orDefault(args, 'out_features', input);
       const [bias1, bias2] = biasPair(args);
       // use_conv: 1×1 Conv2d layers instead of Linear (same defaults, fans without a receptive field).
-      const shape = (o: Dim, i: Dim) => (args.get('use_conv') === true ? [o, i, 1, 1] : [o, i]);
+      const useConv = args.get('use_conv') === true;
+      const shape = (o: Dim, i: Dim) => (useConv ? [o, i, 1, 1] : [o, i]);
+      const linear = useConv ? 'Conv2d' : 'Linear';
       return [
-        ...prefixed('fc1.', linearLike(shape(hidden, input), input, hidden, bias1)),
+        ...prefixed('fc1.', inModule(linear, linearLike(shape(hidden, input), input, hidden, bias1))),
         ...(widthNorm(args, 'norm_layer', 'norm.', hidden) ?? []),
-        ...prefixed('fc2.', linearLike(shape(output, hidden), hidden, output, bias2)),
+        ...prefixed('fc2.', inModule(linear, linearLike(shape(output, hidden), hidden, output, bias2))),
       ];
     },
     count(args) {
@@ -686,7 +702,7 @@ const TIMM_LAYERS: LayerSpec[] = [
       const embed = sym(args, 'embed_dim');
       const [kh, kw] = kernel(args, 'patch_size', 2);
       return [
-        ...prefixed('proj.', linearLike([embed, input, kh, kw], product([input, kh, kw]), embed, args.get('bias') !== false, true)),
+        ...prefixed('proj.', inModule('Conv2d', linearLike([embed, input, kh, kw], product([input, kh, kw]), embed, args.get('bias') !== false, true))),
         ...(widthNorm(args, 'norm_layer', 'norm.', embed) ?? []),
       ];
     },

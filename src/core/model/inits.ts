@@ -41,7 +41,10 @@ export interface InitRule {
 export function applyRules(rules: readonly InitRule[], layers: readonly LayerDraft[], prefix = ''): void {
   for (const rule of rules) {
     for (const layer of layers) {
-      if (rule.types && !rule.types.includes(layer.spec.type)) continue;
+      if (rule.types && !rule.types.includes(layer.spec.type)) {
+        innerRule(rule, layer, prefix);
+        continue;
+      }
       if (rule.param !== undefined && rule.name === undefined && rule.rankAbove === undefined) {
         layer.explicit.set(rule.param, rule.init);
         continue;
@@ -53,6 +56,21 @@ export function applyRules(rules: readonly InitRule[], layers: readonly LayerDra
         layer.explicit.set(p.name, rule.init);
       }
     }
+  }
+}
+
+/**
+ * A type-tested rule on the modules inside a block (`isinstance(m, nn.Linear)`
+ * on timm's `Mlp`): PyTorch's `apply` visits `fc1` and `fc2` themselves, and
+ * `m.weight` there is `fc1.weight`.
+ */
+function innerRule(rule: InitRule, layer: LayerDraft, prefix: string): void {
+  for (const p of layer.spec.params(layer.args)) {
+    if (!p.module || !rule.types?.includes(p.module)) continue;
+    if (rule.param !== undefined && p.name.slice(p.name.lastIndexOf('.') + 1) !== rule.param) continue;
+    if (rule.rankAbove !== undefined && !(p.shape.length > rule.rankAbove)) continue;
+    if (rule.name && !nameMatches(rule.name, [prefix, layer.name, p.name].filter((s) => s !== '').join('.'))) continue;
+    layer.explicit.set(p.name, rule.init);
   }
 }
 
