@@ -171,6 +171,47 @@ describe('module tree', () => {
     assert.deepEqual(found.find((m) => m.name === 'GPT')?.layers.map((l) => l.name), []);
   });
 
+  it("transformers' convention: post_init() runs the _init_weights a file's PreTrainedModel subclass writes (inherited methods resolve through the file's bases)", () => {
+    const text = [
+      'import torch.nn as nn',
+      'from transformers import PreTrainedModel',
+      'class TinyPreTrainedModel(PreTrainedModel):',
+      '    def _init_weights(self, module):',
+      '        if isinstance(module, nn.Linear):',
+      '            module.weight.data.normal_(mean=0.0, std=0.02)',
+      '            if module.bias is not None:',
+      '                module.bias.data.zero_()',
+      '        elif isinstance(module, nn.Embedding):',
+      '            module.weight.data.normal_(mean=0.0, std=self.config.initializer_range)',
+      'class TinyModel(TinyPreTrainedModel):',
+      '    def __init__(self, config):',
+      '        super().__init__(config)',
+      '        self.wte = nn.Embedding(100, 16)',
+      '        self.fc = nn.Linear(16, 16)',
+      '        self.post_init()',
+      'class NoPostInit(TinyPreTrainedModel):',
+      '    def __init__(self, config):',
+      '        super().__init__(config)',
+      '        self.fc = nn.Linear(16, 16)',
+      '',
+    ].join('\n');
+    const found = analyze(text);
+    assert.equal(std(layer(found, 'TinyModel', 'fc')), 0.02);
+    assert.equal(std(layer(found, 'TinyModel', 'fc'), 'bias'), 0);
+    // The std is the config's, unknown here: the scheme is known, its number is not invented.
+    const wte = layer(found, 'TinyModel', 'wte').params[0];
+    assert.equal(wte.current.source, 'explicit');
+    assert.equal(wte.resolved?.std, undefined);
+    // Without post_init(), PyTorch's defaults stay (kaiming_uniform_(a=√5): std 1/√(3·16)).
+    assert.ok(Math.abs((std(layer(found, 'NoPostInit', 'fc')) as number) - 1 / Math.sqrt(48)) < 1e-12);
+    // An edit of the base reaches the subclass when the same analyzer runs again.
+    const analyzer = new ModelAnalyzer();
+    analyzer.analyze(parsePython(text), text);
+    const edited = text.replace('std=0.02', 'std=0.05');
+    const again = analyzer.analyze(parsePython(edited), edited).models;
+    assert.equal(std(layer(again, 'TinyModel', 'fc')), 0.05);
+  });
+
   it('a parameter with no value where the class is built shadows a module constant of the same name', () => {
     const text = 'import torch.nn as nn\nhidden = 7\nclass A(nn.Module):\n    def __init__(self, hidden):\n        super().__init__()\n        self.fc = nn.Linear(4, hidden)\n';
     assert.deepEqual(layer(analyze(text), 'A', 'fc').fanOut, { symbol: 'hidden' });

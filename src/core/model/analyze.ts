@@ -121,6 +121,9 @@ export class ModelAnalyzer {
     }
     const classes = top.filter((s) => s.name === 'ClassDefinition');
     const torchClasses = torchModuleClasses(classes, ctx);
+    // Each name's last class, for the methods a subclass inherits.
+    const classNodes = classNodesOf(classes, ctx);
+    const bases = baseClasses(classes, classNodes, ctx);
     this.generation++;
     // Lines of the top-level statements, in one pass (the Context counts from the last offset asked).
     const lines = new Map<number, number>();
@@ -149,6 +152,8 @@ export class ModelAnalyzer {
       JSON.stringify([...scope]),
       [...torchClasses].sort().join(','),
       [...functions.values()].map((f) => ctx.slice(f)).join('\n'),
+      // A subclass's analysis reads its bases' methods (`_init_weights`, `__init__`).
+      bases.map((b) => ctx.slice(b)).join('\n'),
       // Module-level dicts are no constants of the scope, but a class reads them (`cfg[vgg_name]`, members.ts).
       top.filter((s) => s.name === 'AssignStatement' && s.lastChild?.name === 'DictionaryExpression').map((s) => ctx.slice(s)).join('\n'),
       applies.map((a) => ctx.slice(a)).join('\n'),
@@ -173,7 +178,7 @@ export class ModelAnalyzer {
     const used = new Set<CacheEntry>();
     const models: Model[] = [];
     let envKey: string | undefined;
-    const envPositions = () => (envKey ??= positionsKey(text, [...functions.values(), ...applies, ...adds]));
+    const envPositions = () => (envKey ??= positionsKey(text, [...functions.values(), ...applies, ...adds, ...bases]));
     const place = (entry: CacheEntry, stmt: SyntaxNode, key: string, line: number) => {
       if (entry.offset === stmt.from && entry.line === line) return;
       const from = entry.offset;
@@ -240,7 +245,7 @@ export class ModelAnalyzer {
       }
       if (!flat) roots.set(name, [c.record.defaultContext]);
     }
-    const treeOptions = { classes: signatures, configs: configMap };
+    const treeOptions = { classes: signatures, configs: configMap, classNodes };
     const inContext = (name: string, context: ClassContext, key: string): CacheEntry => {
       const { stmt, text, line, record } = treeClasses.get(name) as TreeClass;
       const byContext = record.contexts;
@@ -295,7 +300,7 @@ export class ModelAnalyzer {
       }
       if (entry) place(entry, stmt, key, line);
       else {
-        const found = this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant);
+        const found = this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant, classNodes);
         const outside = found.some((m) => !spansWithin(m, stmt.from, stmt.to));
         entry = { models: found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}) };
         if (!this.cache.has(key)) this.cache.set(key, entry);
@@ -404,6 +409,7 @@ export class ModelAnalyzer {
     applies: readonly SyntaxNode[],
     adds: readonly SyntaxNode[],
     variant: Variant,
+    classNodes: ReadonlyMap<string, SyntaxNode>,
   ): Model[] {
     const drafts: (TorchModelDraft | KerasModelDraft)[] = [];
     try {
@@ -411,7 +417,7 @@ export class ModelAnalyzer {
         const name = stmt.getChild('VariableName');
         if (name && torchClasses.has(ctx.slice(name))) {
           // An earlier definition of a name a later class rebinds: on its own, with its defaults.
-          const draft = analyzeTorchClass(stmt, ctx, functions)?.draft;
+          const draft = analyzeTorchClass(stmt, ctx, functions, { classNodes })?.draft;
           if (draft) {
             for (const apply of applies) moduleApply(apply, draft, ctx, functions);
             drafts.push(draft);
@@ -452,6 +458,29 @@ interface ClassRecord {
 }
 
 /** A module class of this version of the document. */
+/** The classes of the file that another class of the file derives from. */
+function baseClasses(classes: readonly SyntaxNode[], classNodes: ReadonlyMap<string, SyntaxNode>, ctx: Context): SyntaxNode[] {
+  const out = new Set<SyntaxNode>();
+  for (const c of classes) {
+    const list = c.getChild('ArgList');
+    for (let b = list?.firstChild; b; b = b.nextSibling) {
+      const base = b.name === 'VariableName' ? classNodes.get(ctx.slice(b)) : undefined;
+      if (base && base !== c) out.add(base);
+    }
+  }
+  return [...out];
+}
+
+/** Each name's last class definition among top-level statements. */
+function classNodesOf(top: readonly SyntaxNode[], ctx: Context): Map<string, SyntaxNode> {
+  const out = new Map<string, SyntaxNode>();
+  for (const c of top) {
+    const n = c.name === 'ClassDefinition' ? c.getChild('VariableName') : null;
+    if (n) out.set(ctx.slice(n), c);
+  }
+  return out;
+}
+
 interface TreeClass {
   readonly stmt: SyntaxNode;
   readonly text: string;

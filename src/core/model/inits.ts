@@ -105,6 +105,8 @@ export class Inits {
     private readonly moduleFunctions: ReadonlyMap<string, SyntaxNode>,
     /** The scope at the end of `__init__` (its arguments, constants and locals). */
     private scope: Scope = cls.scope,
+    /** A transformers `PreTrainedModel`: `self.post_init()` / `self.init_weights()` run `self.apply(self._init_weights)`. */
+    private readonly hfModel = false,
   ) {}
 
   private get ctx(): Context {
@@ -144,6 +146,12 @@ export class Inits {
       const caller = this.scope;
       if (body) this.body(body, depth + 1);
       this.scope = caller;
+      return;
+    }
+    // transformers' post_init(): `self.apply(self._init_weights)` when the file writes `_init_weights`.
+    if (method && this.hfModel && (method[1] === 'post_init' || method[1] === 'init_weights') && !this.methodsByName.has(method[1]) && bound.args.positional.length === 0) {
+      const fn = this.methodsByName.get('_init_weights');
+      if (fn) this.functionRules(fn, true);
       return;
     }
     // self.apply(fn)

@@ -36,7 +36,16 @@ export interface TorchModelDraft {
 }
 
 const SEQUENTIAL_BASES = new Set(['torch.nn.Sequential', 'torch.nn.modules.container.Sequential']);
-const MODULE_BASES = new Set(['torch.nn.Module', 'torch.nn.modules.module.Module', ...SEQUENTIAL_BASES]);
+/**
+ * Hugging Face transformers' model base: `post_init()` (and the older
+ * `init_weights()`) at the end of a model's `__init__` runs
+ * `self.apply(self._init_weights)` (transformers/modeling_utils.py), with
+ * `_init_weights(self, module)` written by the model's own `*PreTrainedModel` class.
+ */
+const HF_MODEL_BASES = new Set(['transformers.PreTrainedModel', 'transformers.modeling_utils.PreTrainedModel']);
+const MODULE_BASES = new Set(['torch.nn.Module', 'torch.nn.modules.module.Module', ...SEQUENTIAL_BASES, ...HF_MODEL_BASES]);
+/** Classes of the file a class inherits methods from, followed at most this deep. */
+const MAX_BASE_DEPTH = 8;
 const INIT_METHOD_NAMES = ['_init_weights', 'init_weights', 'reset_parameters', '_reset_parameters', 'initialize_weights', '_initialize_weights'];
 
 /** Names of classes in the document that are `nn.Module`s (directly or through other classes of the document). */
@@ -77,6 +86,43 @@ export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context)
   return result;
 }
 
+/** The bases of a class as written (`nn.Module`, `BasePreTrainedModel`). */
+function baseNodes(cls: SyntaxNode): SyntaxNode[] {
+  const list = cls.getChild('ArgList');
+  return list ? (sequenceElements(list) ?? argNodes(list)).filter((n) => n.name !== 'VariableName' || n.nextSibling?.name !== 'AssignOp') : [];
+}
+
+/**
+ * A class's methods by name as Python resolves `self.<name>`: its own, then
+ * those of its bases that are classes of the file (depth first, left to right,
+ * as the MRO of single inheritance), except `__init__`. `hfModel`: some base
+ * is transformers' `PreTrainedModel`.
+ */
+function methodsOf(cls: SyntaxNode, ctx: Context, classNodes: ReadonlyMap<string, SyntaxNode>): { byName: Map<string, SyntaxNode>; hfModel: boolean } {
+  const byName = new Map<string, SyntaxNode>();
+  let hfModel = false;
+  const seen = new Set<SyntaxNode>();
+  const visit = (c: SyntaxNode, depth: number) => {
+    if (seen.has(c) || depth > MAX_BASE_DEPTH) return;
+    seen.add(c);
+    const body = c.getChild('Body');
+    for (const stmt of body ? statements(body) : []) {
+      const fn = stmt.name === 'DecoratedStatement' ? stmt.getChild('FunctionDefinition') : stmt;
+      const fnName = fn?.name === 'FunctionDefinition' ? fn.getChild('VariableName') : null;
+      const name = fnName ? ctx.slice(fnName) : '';
+      // An inherited __init__ would report the base's layers a second time, at the base's lines: the base's lens shows them.
+      if (fn && fnName && !byName.has(name) && (depth === 0 || name !== '__init__')) byName.set(name, fn);
+    }
+    for (const b of baseNodes(c)) {
+      if (HF_MODEL_BASES.has(ctx.qualified(b) ?? '')) hfModel = true;
+      const base = b.name === 'VariableName' ? classNodes.get(ctx.slice(b)) : undefined;
+      if (base) visit(base, depth + 1);
+    }
+  };
+  visit(cls, 0);
+  return { byName, hfModel };
+}
+
 function argNodes(list: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (let c = list.firstChild; c; c = c.nextSibling) if (c.name !== '(' && c.name !== ')' && c.name !== ',') out.push(c);
@@ -90,6 +136,8 @@ export interface TreeOptions {
   /** The file's module classes by name. */
   readonly classes?: ReadonlyMap<string, ClassSignature>;
   readonly configs?: ReadonlyMap<string, ConfigClass>;
+  /** The file's classes by name (their last definitions): where inherited methods come from. */
+  readonly classNodes?: ReadonlyMap<string, SyntaxNode>;
 }
 
 /** A class analyzed in one context: its draft, the classes it builds and its init rules. */
@@ -103,15 +151,7 @@ export interface TorchClassResult {
 export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions: ReadonlyMap<string, SyntaxNode>, tree: TreeOptions = {}): TorchClassResult | undefined {
   const nameNode = cls.getChild('VariableName');
   if (!nameNode) return undefined;
-  const byName = new Map<string, SyntaxNode>();
-  const body = cls.getChild('Body');
-  if (body) {
-    for (const stmt of statements(body)) {
-      const fn = stmt.name === 'DecoratedStatement' ? stmt.getChild('FunctionDefinition') : stmt;
-      const fnName = fn?.name === 'FunctionDefinition' ? fn.getChild('VariableName') : null;
-      if (fn && fnName) byName.set(ctx.slice(fnName), fn);
-    }
-  }
+  const { byName, hfModel } = methodsOf(cls, ctx, tree.classNodes ?? new Map());
   const init = byName.get('__init__');
   const initParams = init ? parameters(init, ctx, ctx.moduleScope) : { names: [], defaults: [], defaultNodes: [] };
   const classes = tree.classes ?? new Map<string, ClassSignature>();
@@ -167,7 +207,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   if (initBody) scope = torchClass.init(initBody, scope, sequentialSubclass);
   const forward = byName.get('forward');
   if (forward) new Forward(torchClass, forward, scope).run();
-  const inits = new Inits(torchClass, byName, moduleFunctions, scope);
+  const inits = new Inits(torchClass, byName, moduleFunctions, scope, hfModel);
   if (initBody) inits.body(initBody);
   // The classes above run their rules after this one is built.
   for (const { rule, prefix, owner } of tree.context?.inherited ?? []) applyRules([owner ? { ...rule, init: { ...rule.init, by: owner } } : rule], torchClass.layers, prefix);
