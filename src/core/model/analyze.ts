@@ -494,8 +494,9 @@ export class ModelAnalyzer {
 
 /**
  * Each layer's activation in every context that has the layer, when they
- * agree on it and the normalizer before it (null: they differ, or one does not
- * know it); how the first found it stands for all.
+ * agree on it (null: they differ, or one does not know it), with the
+ * normalizer before it when they agree on that too; how the first found it
+ * stands for all.
  */
 function agreedActivations(contexts: readonly ReadonlyMap<string, Layer>[]): [string, AgreedActivation | null][] {
   const agreed = new Map<string, AgreedActivation | null>();
@@ -504,7 +505,10 @@ function agreedActivations(contexts: readonly ReadonlyMap<string, Layer>[]): [st
       const own = layer.activation ? { use: withoutPosition(layer.activation), ...(layer.normalizer ? { normalizer: layer.normalizer } : {}) } : null;
       if (!agreed.has(name)) agreed.set(name, own);
       const before = agreed.get(name);
-      if (before && (!own || !sameActivation(before.use.activation, own.use.activation) || before.normalizer !== own.normalizer)) agreed.set(name, null);
+      if (!before) continue;
+      if (!own || !sameActivation(before.use.activation, own.use.activation)) agreed.set(name, null);
+      // A normalizer on the way in some contexts only: the activation stands, the normalizer is not named.
+      else if (before.normalizer !== own.normalizer) agreed.set(name, { use: before.use });
     }
   }
   return [...agreed];
