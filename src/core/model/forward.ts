@@ -107,16 +107,20 @@ export class Forward {
   private readonly loopVars = new Map<string, Entry>();
   /** The `for` statement that binds each loop variable. */
   private readonly loopOf = new Map<string, SyntaxNode>();
+  /** How many elements each such loop runs, by the loop's offset (syntax nodes are not canonical objects). */
+  private readonly loopSize = new Map<number, number>();
   private readonly methods = new Map<string, SyntaxNode>();
   private budget = 0;
   /** While following a summary: the class's own return hands the value to the caller. */
   private summarizing = false;
   /**
-   * While following the output of a loop's module that is not the loop's last
-   * element: the loop, whose next iteration takes the value (reads after the
-   * loop come after the last element).
+   * While following a value inside a loop over a container whose element
+   * `next` takes it in the next iteration (`for block in self.h: x = block(x)`):
+   * reads after the loop come only after the last element.
    */
-  private iterating?: SyntaxNode;
+  private iterating?: { readonly loop: SyntaxNode; readonly next: number };
+  /** The element a loop's variable stands for in the iteration being followed (else any of them). */
+  private element?: { readonly loop: SyntaxNode; readonly index: number };
   /** What follows each module class's output here (the context its class gets from this one). */
   readonly exits = new Map<ModuleEntry, Flow>();
   /** Sequentials' elements whose output is the Sequential's output (after the tail layer). */
@@ -433,27 +437,27 @@ export class Forward {
    * last hands its output to the next iteration; the last to what follows the loop.
    */
   private moduleOutputs(call: SyntaxNode, frame: Frame, target: Extract<Target, { kind: 'entry' }>): void {
-    const follow = (loop?: SyntaxNode): Flow => {
+    const { loop } = target;
+    const follow = (index?: number): Flow => {
       this.budget = STEP_BUDGET;
-      this.iterating = loop;
+      this.iterating = loop && index !== undefined ? { loop, next: index + 1 } : undefined;
       try {
         return this.follow(call, frame, undefined, undefined);
       } finally {
         this.iterating = undefined;
       }
     };
-    const elements = target.loop && target.entry.kind === 'container' ? target.entry.elements : undefined;
-    if (!elements || !target.loop) {
+    const elements = loop && target.entry.kind === 'container' ? target.entry.elements : undefined;
+    if (!elements) {
       const flow = follow();
       for (const m of target.modules) this.record(m, flow);
       return;
     }
     let last: Flow | undefined;
-    let middle: Flow | undefined;
     elements.forEach((e, i) => {
       const { modules } = this.outputsOf(e, 1);
       if (modules.length === 0) return;
-      const flow = i === elements.length - 1 ? (last ??= follow()) : (middle ??= follow(target.loop));
+      const flow = i === elements.length - 1 ? (last ??= follow()) : follow(i);
       for (const m of modules) this.record(m, flow);
     });
   }
@@ -481,6 +485,7 @@ export class Forward {
     const bind = (name: SyntaxNode, e: Entry) => {
       this.loopVars.set(this.ctx.slice(name), e);
       this.loopOf.set(this.ctx.slice(name), stmt);
+      if (e.kind === 'container') this.loopSize.set(stmt.from, e.elements.length);
     };
     if (enumerated || names.length === 1) {
       bind(names[names.length - 1], entry);
@@ -530,7 +535,10 @@ export class Forward {
             case 'layers':
               return done(IDENTITY);
             case 'entry': {
-              const input = this.inputOf(target.entry, call, node, 0);
+              // A loop's variable in a known iteration: that element, else any (they must agree).
+              const at = this.element;
+              const element = at && target.loop && same(at.loop, target.loop) && target.entry.kind === 'container' ? target.entry.elements[at.index] : undefined;
+              const input = this.inputOf(element ?? target.entry, call, node, 0);
               if (input === 'unknown' || input === 'ignore') return input;
               if ('use' in input) return { use: input.use, ...(normalizer ?? input.normalizer ? { normalizer: normalizer ?? input.normalizer } : {}) };
               // Passed through (a module class that returns it, neutral modules): the call's value carries it on.
@@ -697,24 +705,60 @@ export class Forward {
 
   /** The uses of `name` after the statement that binds it. */
   private uses(name: string, stmt: SyntaxNode, frame: Frame, index: number | undefined, normalizer: string | undefined): Outcome {
-    const loop = this.iterating;
-    const loopBody = loop?.getChild('Body');
-    if (loop && loopBody && stmt.from >= loopBody.from && stmt.to <= loopBody.to) {
+    const iterating = this.iterating;
+    const loopBody = iterating?.loop.getChild('Body');
+    if (iterating && loopBody && stmt.from >= loopBody.from && stmt.to <= loopBody.to) {
       // The next iteration takes the value: the reads after `stmt` in the loop's body, then those at its
       // top, up to where it binds the name again, which must be `stmt` itself (else later reads may see it).
-      if (!same(stmt.parent, loopBody)) return 'unknown';
-      const later = this.reads(name, stmt.to, loopBody);
+      if (!same(stmt.parent, loopBody) || !rebinds(stmt, name, this.ctx)) return 'unknown';
+      const later = this.reads(name, stmt.to, loopBody).map((r) => this.follow(r, frame, index, normalizer));
       const again = this.reads(name, loopBody.from, loopBody).filter((r) => r.to <= stmt.to);
-      if (!rebinds(stmt, name, this.ctx)) return 'unknown';
-      const all = [...later, ...again];
-      return all.length === 0 ? 'unknown' : merge(all.map((r) => this.follow(r, frame, index, normalizer)));
+      const size = this.loopSize.get(iterating.loop.from) ?? 0;
+      const outer = { iterating, element: this.element };
+      // The next element takes it, and hands its output to the one after (or, the last, to what follows the loop).
+      this.element = { loop: iterating.loop, index: iterating.next };
+      this.iterating = iterating.next + 1 < size ? { loop: iterating.loop, next: iterating.next + 1 } : undefined;
+      try {
+        const all = [...later, ...again.map((r) => this.follow(r, frame, index, normalizer))];
+        return all.length === 0 ? 'unknown' : merge(all);
+      } finally {
+        this.iterating = outer.iterating;
+        this.element = outer.element;
+      }
     }
     const reads = this.reads(name, stmt.to, frame.body);
     if (reads.length === 0) {
       // Bound and never read again: nothing consumes it (unless a loop comes back to an earlier read).
       return insideLoop(stmt, frame.body) ? 'unknown' : { use: { activation: IDENTITY, via: 'forward' }, ...(normalizer ? { normalizer } : {}) };
     }
-    return merge(reads.map((r) => this.follow(r, frame, index, normalizer)));
+    return merge(reads.map((r) => this.fromOutside(r, stmt, name, frame, index, normalizer) ?? this.follow(r, frame, index, normalizer)));
+  }
+
+  /**
+   * A value bound before a loop over a container and read in its body, which
+   * binds the name again at its top level: the first element takes it, and
+   * hands its output on to the next iteration. Undefined for other reads.
+   */
+  private fromOutside(read: SyntaxNode, stmt: SyntaxNode, name: string, frame: Frame, index: number | undefined, normalizer: string | undefined): Outcome | undefined {
+    let loop: SyntaxNode | undefined;
+    for (let n = read.parent; n; n = n.parent) {
+      if (n.name === 'ForStatement' && this.loopSize.has(n.from)) {
+        loop = n;
+        break;
+      }
+    }
+    const body = loop?.getChild('Body');
+    if (!loop || !body || (stmt.from >= loop.from && stmt.to <= loop.to)) return undefined;
+    if (!statements(body).some((s) => rebinds(s, name, this.ctx))) return undefined;
+    const outer = { iterating: this.iterating, element: this.element };
+    this.element = { loop, index: 0 };
+    this.iterating = (this.loopSize.get(loop.from) ?? 0) > 1 ? { loop, next: 1 } : undefined;
+    try {
+      return this.follow(read, frame, index, normalizer);
+    } finally {
+      this.iterating = outer.iterating;
+      this.element = outer.element;
+    }
   }
 
   /**

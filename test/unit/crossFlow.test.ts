@@ -1,0 +1,134 @@
+/**
+ * Forward data flow across module classes of the file (core/model/forward.ts,
+ * the module tree's summaries and exits). Expected activations were printed by
+ * real torch 1.13 (/usr/bin/python3): the classes of
+ * test/fixtures/models/torch_crossflow.py run as `initlens_key` (so that they
+ * count as the file's own classes) through scripts/realworld/keys.py's
+ * `run_activations`, the rule of the real-world answer keys:
+ *   Styler  stem identity, up.conv leaky_relu(0.2), out identity
+ *   Stack   wte identity, blocks.0.fc relu, blocks.1.fc tanh, head identity
+ *   PreNet  stem relu, body.0.conv identity, body.1.conv sigmoid
+ *   Encoder embed.tok identity, layers.{0,1}.0.proj identity, layers.0.1.net.3 identity,
+ *           layers.1.1.net.3 silu (the last pair's output goes to F.silu)
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { layerHoverMarkdown } from '../../src/core/hovers';
+import { ModelAnalyzer } from '../../src/core/model/analyze';
+import type { Layer, Model } from '../../src/core/model/types';
+import { parsePython } from '../../src/core/python/parse';
+import { ROOT } from '../host/paths';
+
+const TEXT = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'models', 'torch_crossflow.py'), 'utf8');
+
+function analyze(text: string): readonly Model[] {
+  return new ModelAnalyzer().analyze(parsePython(text), text).models;
+}
+
+const models = analyze(TEXT);
+
+function layer(model: string, name: string, from: readonly Model[] = models): Layer {
+  const found = from.find((m) => m.name === model)?.layers.find((l) => l.name === name);
+  assert.ok(found, `${model}.${name}`);
+  return found;
+}
+
+const kind = (l: Layer) => l.activation?.activation.kind;
+
+describe('forward flow across module classes', () => {
+  it("follows a layer's output out of its class's return into the builder's forward", () => {
+    const conv = layer('Up', 'conv');
+    assert.deepEqual(conv.activation?.activation, { kind: 'leaky_relu', slope: 0.2 });
+    assert.equal(conv.normalizer, 'InstanceNorm2d');
+    assert.equal(conv.activation?.through, 'Styler');
+    // A use in another class's text has no position here (it is not this layer's to hover).
+    assert.equal(conv.activation?.at, undefined);
+    // The value passed into Up goes through its padding into its conv: a weight layer.
+    assert.equal(kind(layer('Styler', 'stem')), 'identity');
+    assert.equal(layer('Styler', 'stem').activation?.through, 'Up');
+    assert.equal(layer('Styler', 'out').activation?.via, 'output');
+  });
+
+  it('hands a loop element its predecessor\'s output, and the last element\'s to what follows the loop', () => {
+    assert.equal(kind(layer('Stack', 'wte')), 'identity');
+    assert.equal(kind(layer('First', 'fc')), 'relu');
+    assert.equal(layer('First', 'fc').normalizer, 'LayerNorm');
+    assert.equal(kind(layer('Second', 'fc')), 'tanh');
+  });
+
+  it('chains the module classes of a Sequential', () => {
+    assert.equal(kind(layer('PreNet', 'stem')), 'relu');
+    assert.equal(layer('PreNet', 'stem').normalizer, 'BatchNorm2d');
+    assert.equal(kind(layer('PreAct', 'conv')), 'identity');
+    assert.equal(kind(layer('Tail', 'conv')), 'sigmoid');
+  });
+
+  it('reads a ModuleDict by attribute, unpacks a loop over pairs, and lets a block\'s layers outrank its residual', () => {
+    // tok → drop (no weight layer: passes) → the first Attend, whose first read is the residual `h = x`.
+    assert.equal(kind(layer('Encoder', 'embed.tok')), 'identity');
+    assert.equal(layer('Encoder', 'embed.tok').activation?.through, 'Attend');
+    assert.equal(kind(layer('Attend', 'proj')), 'identity');
+    // Mlp's last Linear: identity in the first pair (the next Attend's qkv), SiLU in the last: built twice,
+    // in two contexts that disagree, so the merged view names none.
+    assert.equal(models.find((m) => m.name === 'Mlp')?.contexts?.length, 2);
+    assert.equal(layer('Mlp', 'net.3').activation, undefined);
+  });
+
+  it('says in the hover where the flow went', () => {
+    const up = models.find((m) => m.name === 'Up')!;
+    const md = layerHoverMarkdown(up, layer('Up', 'conv'), 'file:///a.py', 'initlens.applyInit');
+    assert.match(md, /Followed by \*\*LeakyReLU\(0\.2\)\*\* \(after InstanceNorm2d\) \(in forward\(\), through `Styler`\)\./);
+    // The recommendation follows the activation found in the builder (kaiming for leaky_relu).
+    const weight = layer('Up', 'conv').params.find((p) => p.name === 'weight');
+    assert.match(weight?.recommendation?.name ?? '', /kaiming/);
+    const own = layerHoverMarkdown(models.find((m) => m.name === 'Tail')!, layer('Tail', 'conv'), 'file:///a.py', 'initlens.applyInit');
+    assert.match(own, /Followed by \*\*Sigmoid\*\* \(in forward\(\)\)\./);
+  });
+
+  it('keeps today\'s answer where no class of the file builds the class (the model\'s output)', () => {
+    const text = TEXT.slice(0, TEXT.indexOf('class Styler'));
+    const conv = layer('Up', 'conv', analyze(text));
+    assert.equal(kind(conv), 'identity');
+    assert.equal(conv.activation?.via, 'output');
+  });
+
+  it('shows, for a class built in several ways, the activation every context agrees on, else none', () => {
+    // torch 1.13, as above: Twice a.conv relu, b.conv tanh; Agree a.conv and b.conv leaky_relu(0.2).
+    const twice = `
+
+class Twice(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = Up(3, 4)
+        self.b = Up(4, 5)
+
+    def forward(self, x):
+        return torch.tanh(self.b(F.relu(self.a(x))))
+`;
+    const agree = `
+
+class Agree(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = Up(3, 6)
+        self.b = Up(6, 6)
+
+    def forward(self, x):
+        return F.leaky_relu(self.b(F.leaky_relu(self.a(x), 0.2)), 0.2)
+`;
+    const differ = analyze(TEXT + twice);
+    assert.equal(differ.find((m) => m.name === 'Up')?.contexts?.length, 3);
+    // Styler's leaky_relu, Twice's relu and tanh: no one of them is the class's.
+    assert.equal(layer('Up', 'conv', differ).activation, undefined);
+    const same = analyze(TEXT + agree);
+    assert.equal(same.find((m) => m.name === 'Up')?.contexts?.length, 3);
+    const conv = layer('Up', 'conv', same);
+    assert.deepEqual(conv.activation?.activation, { kind: 'leaky_relu', slope: 0.2 });
+    // Styler has an InstanceNorm2d on the way, Agree none: the activation stands, the normalizer is not named.
+    assert.equal(conv.normalizer, undefined);
+    // The numbers the contexts do not share stay per context.
+    assert.equal(typeof conv.fanIn, 'object');
+  });
+});
