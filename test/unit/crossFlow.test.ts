@@ -131,4 +131,19 @@ class Agree(nn.Module):
     // The numbers the contexts do not share stay per context.
     assert.equal(typeof conv.fanIn, 'object');
   });
+
+  it('re-analyzes a class whose child changed, though its own text did not (incremental analysis)', () => {
+    const analyzer = new ModelAnalyzer();
+    const before = analyzer.analyze(parsePython(TEXT), TEXT).models;
+    assert.equal(kind(layer('Styler', 'stem', before)), 'identity');
+    // Up now applies ReLU to its input before the padding: Styler's stem is followed by it.
+    const edited = TEXT.replace('return self.conv(self.pad(x))', 'return self.conv(self.pad(F.relu(x)))');
+    assert.notEqual(edited, TEXT);
+    const after = analyzer.analyze(parsePython(edited), edited).models;
+    assert.equal(kind(layer('Styler', 'stem', after)), 'relu');
+    assert.deepEqual(
+      after.map((m) => m.layers.map((l) => [l.name, kind(l)])),
+      analyze(edited).map((m) => m.layers.map((l) => [l.name, kind(l)])),
+    );
+  });
 });
