@@ -10,6 +10,10 @@
  *   PreNet  stem relu, body.0.conv identity, body.1.conv sigmoid
  *   Encoder embed.tok identity, layers.{0,1}.0.proj identity, layers.0.1.net.3 identity,
  *           layers.1.1.net.3 silu (the last pair's output goes to F.silu)
+ *   Ffn     fc1 gelu, seq.0 silu, seq.2 identity (Twice2 multiplies: keys.py stops at a product),
+ *           seq.4 identity; torch 1.13 in float64 on linspace(-4, 4, 1001): NewGELU's formula is
+ *           F.gelu(approximate='tanh') to 4.4e-16 (and 4.7e-4 from the exact GELU), Swish's is
+ *           F.silu to 4.4e-16, 0.5·x·(1 + erf(x/√2)) is F.gelu to 4.4e-16
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -17,6 +21,9 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { layerHoverMarkdown } from '../../src/core/hovers';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
+import { Context } from '../../src/core/model/context';
+import { formulaActivation } from '../../src/core/model/formula';
+import { collectImports } from '../../src/core/python/imports';
 import type { Layer, Model } from '../../src/core/model/types';
 import { parsePython } from '../../src/core/python/parse';
 import { ROOT } from '../host/paths';
@@ -145,5 +152,33 @@ class Agree(nn.Module):
       after.map((m) => m.layers.map((l) => [l.name, kind(l)])),
       analyze(edited).map((m) => m.layers.map((l) => [l.name, kind(l)])),
     );
+  });
+
+  it('recognizes a module class that computes an activation by hand (minGPT NewGELU, swish)', () => {
+    assert.equal(kind(layer('Ffn', 'fc1')), 'gelu');
+    assert.equal(layer('Ffn', 'fc1').activation?.through, 'NewGELU');
+    assert.equal(kind(layer('Ffn', 'seq.0')), 'silu');
+    assert.equal(kind(layer('Ffn', 'seq.2')), 'identity');
+    assert.equal(layer('Ffn', 'seq.4').activation?.via, 'output');
+  });
+
+  it('evaluates only elementwise formulas, and names only PyTorch activations', () => {
+    const of = (body: string): string | undefined => {
+      const text = `import math\nimport torch\nimport torch.nn.functional as F\n\ndef forward(self, x):\n${body}\n`;
+      const tree = parsePython(text);
+      const ctx = new Context(text, collectImports(tree, text), new Map());
+      const fn = tree.topNode.getChild('FunctionDefinition');
+      assert.ok(fn);
+      return formulaActivation(fn, 'x', ctx)?.kind;
+    };
+    assert.equal(of('    return 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))'), 'gelu');
+    assert.equal(of('    """Mish."""\n    sp = F.softplus(x)\n    return x * torch.tanh(sp)'), 'mish');
+    assert.equal(of('    return x * (x + 3).clamp(0, 6) / 6'), undefined); // clamp is not evaluated: no guess
+    assert.equal(of('    return torch.max(x, torch.zeros_like(x))'), undefined);
+    assert.equal(of('    return x * self.scale'), undefined);
+    assert.equal(of('    return x.sigmoid() * x'), 'silu');
+    assert.equal(of('    return 2 * x'), undefined);
+    assert.equal(of('    return 1.0'), undefined);
+    assert.equal(of('    y = torch.tanh(x)\n    print(y)\n    return y'), undefined);
   });
 });

@@ -28,6 +28,7 @@ import { bindCall, type Context } from './context';
 import type { Scope } from './evaluate';
 import type { LayerDraft } from './layer';
 import { settle, walkStatements, type Entry, type TorchClass } from './members';
+import { formulaActivation } from './formula';
 import type { ActivationUse } from './types';
 
 /** A module class of the file held by an attribute or a container. */
@@ -263,6 +264,9 @@ export class Forward {
     const params = (parameterNames(this.fn, this.ctx) ?? []).slice(1);
     const flows: [string, Flow][] = [];
     if (!body) return { params, flows };
+    // A class that computes an activation by hand (minGPT's NewGELU) is that activation to its callers.
+    const formula = params.length > 0 ? formulaActivation(this.fn, params[0], this.ctx) : undefined;
+    if (formula) return { params, flows: [[params[0], this.portable({ use: { activation: formula, via: 'forward' } })]] };
     const frame: Frame = { fn: this.fn, body, depth: 0 };
     this.summarizing = true;
     try {
