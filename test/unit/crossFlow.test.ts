@@ -181,4 +181,48 @@ class Agree(nn.Module):
     assert.equal(of('    return 1.0'), undefined);
     assert.equal(of('    y = torch.tanh(x)\n    print(y)\n    return y'), undefined);
   });
+
+  it('does not take the last element it knows of a list built in a loop it cannot count for the last one', () => {
+    const text = [
+      'import torch',
+      'import torch.nn as nn',
+      'import torch.nn.functional as F',
+      '',
+      'class A(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(8, 8)',
+      '',
+      '    def forward(self, x):',
+      '        return self.fc(x)',
+      '',
+      'class B(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(8, 8)',
+      '',
+      '    def forward(self, x):',
+      '        return self.fc(F.relu(x))',
+      '',
+      'class Grow(nn.Module):',
+      '    def __init__(self, n):',
+      '        super().__init__()',
+      '        self.blocks = nn.ModuleList([A()])',
+      '        for _ in range(n):',
+      '            self.blocks.append(B())',
+      '        self.head = nn.Linear(8, 2)',
+      '',
+      '    def forward(self, x):',
+      '        for block in self.blocks:',
+      '            x = block(x)',
+      '        return self.head(torch.tanh(x))',
+      '',
+    ].join('\n');
+    const found = analyze(text);
+    // With n unknown, A is followed by B's ReLU (n ≥ 1) or by the tanh (n = 0): InitLens names neither.
+    assert.equal(layer('A', 'fc', found).activation, undefined);
+    // Counted (n = 2), the list is complete: A hands its output to B's ReLU.
+    const counted = analyze(text.replace('def __init__(self, n):', 'def __init__(self, n=2):'));
+    assert.equal(kind(layer('A', 'fc', counted)), 'relu');
+  });
 });

@@ -110,6 +110,8 @@ export class Forward {
   private readonly loopOf = new Map<string, SyntaxNode>();
   /** How many elements each such loop runs, by the loop's offset (syntax nodes are not canonical objects). */
   private readonly loopSize = new Map<number, number>();
+  /** Loops over a partial container: after its known elements come others. */
+  private readonly loopPartial = new Set<number>();
   private readonly methods = new Map<string, SyntaxNode>();
   private budget = 0;
   /** While following a summary: the class's own return hands the value to the caller. */
@@ -327,7 +329,9 @@ export class Forward {
         return this.moduleInput(entry, call, arg);
       case 'container': {
         if (depth >= MAX_DEPTH) return 'unknown';
-        if (entry.head) return this.sequenceInput(entry.elements, depth + 1);
+        if (entry.head) return this.sequenceInput(entry.partial ? [...entry.elements, { kind: 'other' }] : entry.elements, depth + 1);
+        // Elements InitLens could not place may do anything.
+        if (entry.partial) return 'unknown';
         // A ModuleList element (loop variable, unknown index): any of them, so they must agree.
         const flows = entry.elements.map((e) => this.inputOf(e, call, arg, depth + 1));
         if (flows.length === 0) return 'unknown';
@@ -367,8 +371,10 @@ export class Forward {
         return;
       }
       const top = owner ?? entry;
+      // Elements InitLens could not place follow a partial Sequential: what comes after its known ones is unknown.
+      const end: readonly Entry[] = entry.partial ? [{ kind: 'other' }] : after;
       entry.elements.forEach((e, i) => {
-        const rest = [...entry.elements.slice(i + 1), ...after];
+        const rest = [...entry.elements.slice(i + 1), ...end];
         if (e.kind === 'container') walk(e, top, rest, depth + 1);
         const decides = e.kind === 'module' || (e.kind === 'layer' && e.layer.spec.role !== 'normalizer' && !e.layer.activation && nextIsModule(rest));
         if (!decides) return;
@@ -444,7 +450,7 @@ export class Forward {
     const { loop } = target;
     const follow = (index?: number): Flow => {
       this.budget = STEP_BUDGET;
-      this.iterating = loop && index !== undefined ? { loop, next: index + 1 } : undefined;
+      this.iterating = loop && index !== undefined ? this.after(loop, index) : undefined;
       try {
         return this.follow(call, frame, undefined, undefined);
       } finally {
@@ -458,10 +464,13 @@ export class Forward {
       return;
     }
     let last: Flow | undefined;
+    // After a partial container's known elements come others InitLens could not place: the last known one's
+    // output goes to one of them.
+    const partial = target.entry.kind === 'container' && target.entry.partial;
     elements.forEach((e, i) => {
       const { modules } = this.outputsOf(e, 1);
       if (modules.length === 0) return;
-      const flow = i === elements.length - 1 ? (last ??= follow()) : follow(i);
+      const flow = i < elements.length - 1 ? follow(i) : partial ? 'unknown' : (last ??= follow());
       for (const m of modules) this.record(m, flow);
     });
   }
@@ -490,6 +499,7 @@ export class Forward {
       this.loopVars.set(this.ctx.slice(name), e);
       this.loopOf.set(this.ctx.slice(name), stmt);
       if (e.kind === 'container') this.loopSize.set(stmt.from, e.elements.length);
+      if (e.kind === 'container' && e.partial) this.loopPartial.add(stmt.from);
     };
     if (enumerated || names.length === 1) {
       bind(names[names.length - 1], entry);
@@ -498,10 +508,10 @@ export class Forward {
     // `for attn, ff in self.layers`, each element a ModuleList of as many: each name runs the elements' j-th module.
     if (entry.kind !== 'container') return;
     const rows = entry.elements;
-    if (rows.length === 0 || !rows.every((r) => r.kind === 'container' && !r.head && r.elements.length === names.length)) return;
+    if (rows.length === 0 || !rows.every((r) => r.kind === 'container' && !r.head && !r.partial && r.elements.length === names.length)) return;
     names.forEach((name, j) => {
       const column = rows.map((r) => (r as Extract<Entry, { kind: 'container' }>).elements[j]);
-      bind(name, { kind: 'container', elements: column, byKey: new Map() });
+      bind(name, { kind: 'container', elements: column, byKey: new Map(), ...(entry.partial ? { partial: true as const } : {}) });
     });
   }
 
@@ -715,13 +725,14 @@ export class Forward {
       // The next iteration takes the value: the reads after `stmt` in the loop's body, then those at its
       // top, up to where it binds the name again, which must be `stmt` itself (else later reads may see it).
       if (!same(stmt.parent, loopBody) || !rebinds(stmt, name, this.ctx)) return 'unknown';
+      // The next element is one InitLens could not place (a partial container).
+      if (iterating.next >= (this.loopSize.get(iterating.loop.from) ?? 0)) return 'unknown';
       const later = this.reads(name, stmt.to, loopBody).map((r) => this.follow(r, frame, index, normalizer));
       const again = this.reads(name, loopBody.from, loopBody).filter((r) => r.to <= stmt.to);
-      const size = this.loopSize.get(iterating.loop.from) ?? 0;
       const outer = { iterating, element: this.element };
       // The next element takes it, and hands its output to the one after (or, the last, to what follows the loop).
       this.element = { loop: iterating.loop, index: iterating.next };
-      this.iterating = iterating.next + 1 < size ? { loop: iterating.loop, next: iterating.next + 1 } : undefined;
+      this.iterating = this.after(iterating.loop, iterating.next);
       try {
         const all = [...later, ...again.map((r) => this.follow(r, frame, index, normalizer))];
         return all.length === 0 ? 'unknown' : merge(all);
@@ -756,13 +767,20 @@ export class Forward {
     if (!statements(body).some((s) => rebinds(s, name, this.ctx))) return undefined;
     const outer = { iterating: this.iterating, element: this.element };
     this.element = { loop, index: 0 };
-    this.iterating = (this.loopSize.get(loop.from) ?? 0) > 1 ? { loop, next: 1 } : undefined;
+    this.iterating = this.after(loop, 0);
     try {
       return this.follow(read, frame, index, normalizer);
     } finally {
       this.iterating = outer.iterating;
       this.element = outer.element;
     }
+  }
+
+  /** Where the output of a loop's element `index` goes: the next element, else (the last) what follows the loop; after a partial container's last known one, an element InitLens could not place. */
+  private after(loop: SyntaxNode, index: number): { readonly loop: SyntaxNode; readonly next: number } | undefined {
+    const size = this.loopSize.get(loop.from) ?? 0;
+    if (index + 1 < size || this.loopPartial.has(loop.from)) return { loop, next: index + 1 };
+    return undefined;
   }
 
   /**

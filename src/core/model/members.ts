@@ -20,7 +20,8 @@ export type Entry =
   | { readonly kind: 'layer'; readonly layer: LayerDraft }
   | { readonly kind: 'activation'; readonly activation: Activation; readonly at: SyntaxNode }
   | { readonly kind: 'neutral' }
-  | { readonly kind: 'container'; readonly elements: readonly Entry[]; readonly byKey: ReadonlyMap<string, Entry>; readonly tail?: LayerDraft; readonly head?: Entry }
+  /** `partial`: more elements follow whose positions InitLens does not know (a loop or branch it cannot count). */
+  | { readonly kind: 'container'; readonly elements: readonly Entry[]; readonly byKey: ReadonlyMap<string, Entry>; readonly tail?: LayerDraft; readonly head?: Entry; readonly partial?: true }
   | { readonly kind: 'module'; readonly className: string }
   | { readonly kind: 'other' };
 
@@ -129,6 +130,8 @@ export class TorchClass {
   private uncertain = 0;
   /** ModuleList attributes appended to in such a loop or branch: their later indices are unknown. */
   private readonly unsureAttributes = new Set<string>();
+  /** Set when {@link containerItems} left elements out; read (and reset) by the container it was called for. */
+  private cutItems = false;
 
   constructor(
     readonly ctx: Context,
@@ -661,7 +664,10 @@ export class TorchClass {
     const container = attr !== undefined ? this.entries.get(attr) : undefined;
     if (attr !== undefined && container?.kind === 'container' && !container.head && (methodName === 'append' || methodName === 'extend') && arg) {
       if (this.uncertain > 0) this.unsureAttributes.add(attr);
-      if (this.unsureAttributes.has(attr)) return;
+      if (this.unsureAttributes.has(attr)) {
+        if (!container.partial) this.entries.set(attr, { ...container, partial: true });
+        return;
+      }
       const added = methodName === 'append' ? [this.pending(arg, frame)] : this.items(arg, frame);
       const elements = [...container.elements];
       const byKey = new Map(container.byKey);
@@ -671,7 +677,7 @@ export class TorchClass {
         elements.push(entry);
         byKey.set(key, entry);
       }
-      this.entries.set(attr, { kind: 'container', elements, byKey });
+      this.entries.set(attr, { kind: 'container', elements, byKey, ...(container.partial ? { partial: true as const } : {}) });
       return;
     }
     // super().__init__(*layers) / super(Cls, self).__init__(OrderedDict(...)): the class is a Sequential (or ModuleList).
@@ -927,24 +933,32 @@ export class TorchClass {
     const elements: Entry[] = [];
     const byKey = new Map<string, Entry>();
     let pending: LayerDraft | undefined;
-    for (const [key, p] of this.containerItems(node, { ...frame, scope })) {
+    this.cutItems = false;
+    const items = this.containerItems(node, { ...frame, scope });
+    const partial = this.cutItems;
+    this.cutItems = false;
+    for (const [key, p] of items) {
       const entry = this.build(p, `${prefix}.${key}`);
       elements.push(entry);
       byKey.set(key, entry);
       pending = chain(pending, entry, p.node);
     }
-    return { kind: 'container', elements, byKey, ...(pending ? { tail: pending } : {}), ...(elements[0] ? { head: elements[0] } : {}) };
+    return { kind: 'container', elements, byKey, ...(pending ? { tail: pending } : {}), ...(elements[0] ? { head: elements[0] } : {}), ...(partial ? { partial } : {}) };
   }
 
   private list(node: SyntaxNode, prefix: string, frame: Frame, scope: Scope): Entry {
     const elements: Entry[] = [];
     const byKey = new Map<string, Entry>();
-    for (const [key, p] of this.containerItems(node, { ...frame, scope })) {
+    this.cutItems = false;
+    const items = this.containerItems(node, { ...frame, scope });
+    const partial = this.cutItems;
+    this.cutItems = false;
+    for (const [key, p] of items) {
       const entry = this.build(p, `${prefix}.${key}`);
       elements.push(entry);
       byKey.set(key, entry);
     }
-    return { kind: 'container', elements, byKey };
+    return { kind: 'container', elements, byKey, ...(partial ? { partial } : {}) };
   }
 
   /**
@@ -980,11 +994,18 @@ export class TorchClass {
       }
       if (unwrapped.name === 'DictionaryExpression') return keyed(dictPairs(unwrapped).map(([k, v]) => [stringValue(k, this.ctx.text), v]));
       if (['ArrayExpression', 'TupleExpression', 'ArrayComprehensionExpression'].includes(unwrapped.name) || frame.locals.get(this.ctx.slice(unwrapped))?.kind === 'list') {
-        return indexed(this.items(unwrapped, frame));
+        return this.indexed(this.items(unwrapped, frame));
       }
     }
     // nn.Sequential(a, *block(...), b)
-    return indexed(args.flatMap(({ node, starred }) => (starred ? this.items(node, frame) : [this.pending(node, frame)])));
+    return this.indexed(args.flatMap(({ node, starred }) => (starred ? this.items(node, frame) : [this.pending(node, frame)])));
+  }
+
+  /** {@link indexed}, noting in {@link cutItems} when elements were left out (the container is partial). */
+  private indexed(items: readonly Pending[]): [string, Pending][] {
+    const out = indexed(items);
+    if (out.length < items.length) this.cutItems = true;
+    return out;
   }
 
   /** A layer constructed and called in `forward` (`nn.Linear(4, 2)(x)`). */
