@@ -14,6 +14,8 @@
  *           seq.4 identity; torch 1.13 in float64 on linspace(-4, 4, 1001): NewGELU's formula is
  *           F.gelu(approximate='tanh') to 4.4e-16 (and 4.7e-4 from the exact GELU), Swish's is
  *           F.silu to 4.4e-16, 0.5·x·(1 + erf(x/√2)) is F.gelu to 4.4e-16
+ *   LambdaMlp mlp.c_fc gelu, mlp.c_proj tanh, out identity (NewGELU declared an activation, as
+ *           the corpus recipe for minGPT does)
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -224,5 +226,11 @@ class Agree(nn.Module):
     // Counted (n = 2), the list is complete: A hands its output to B's ReLU.
     const counted = analyze(text.replace('def __init__(self, n):', 'def __init__(self, n=2):'));
     assert.equal(kind(layer('A', 'fc', counted)), 'relu');
+  });
+
+  it("follows a lambda stored in __init__ over an alias of a ModuleDict (minGPT's mlpf)", () => {
+    assert.equal(kind(layer('LambdaMlp', 'mlp.c_fc')), 'gelu');
+    assert.equal(kind(layer('LambdaMlp', 'mlp.c_proj')), 'tanh');
+    assert.equal(kind(layer('LambdaMlp', 'out')), 'identity');
   });
 });

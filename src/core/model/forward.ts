@@ -113,6 +113,10 @@ export class Forward {
   /** Loops over a partial container: after its known elements come others. */
   private readonly loopPartial = new Set<number>();
   private readonly methods = new Map<string, SyntaxNode>();
+  /** `self.<name> = lambda x: ...` in `__init__` (minGPT's `self.mlpf`), called like a method; and `m = self.<attr>` aliases its lambdas read. */
+  private readonly lambdas = new Map<string, SyntaxNode>();
+  private readonly aliases = new Map<string, Entry>();
+  private init?: SyntaxNode;
   private budget = 0;
   /** While following a summary: the class's own return hands the value to the caller. */
   private summarizing = false;
@@ -143,6 +147,24 @@ export class Forward {
       const name = def?.name === 'FunctionDefinition' ? def.getChild('VariableName') : null;
       if (def && name) this.methods.set(this.ctx.slice(name), def);
     }
+    this.init = this.methods.get('__init__');
+    const initBody = this.init?.getChild('Body');
+    if (!initBody) return;
+    for (const stmt of statements(initBody)) {
+      if (stmt.name !== 'AssignStatement') continue;
+      const target = stmt.firstChild;
+      const value = stmt.lastChild;
+      if (!target || !value || target.nextSibling?.name !== 'AssignOp') continue;
+      const attr = target.name === 'MemberExpression' && this.ctx.slice(target.firstChild as SyntaxNode) === 'self' ? target.getChild('PropertyName') : null;
+      if (attr && value.name === 'LambdaExpression') this.lambdas.set(this.ctx.slice(attr), value);
+      else if (attr) this.lambdas.delete(this.ctx.slice(attr));
+      else if (target.name === 'VariableName') {
+        // `m = self.mlp`: what the attribute holds, for the lambdas below it.
+        const held = value.name === 'MemberExpression' ? this.entryOf(value) : undefined;
+        if (held) this.aliases.set(this.ctx.slice(target), held);
+        else this.aliases.delete(this.ctx.slice(target));
+      }
+    }
   }
 
   private get ctx(): Context {
@@ -172,7 +194,11 @@ export class Forward {
       }
       return undefined;
     }
-    if (n.name === 'VariableName') return this.loopVars.get(this.ctx.slice(n));
+    if (n.name === 'VariableName') {
+      // An alias of __init__ is read only by what __init__ defines (its lambdas).
+      const inInit = this.init && n.from >= this.init.from && n.to <= this.init.to;
+      return inInit ? this.aliases.get(this.ctx.slice(n)) : this.loopVars.get(this.ctx.slice(n));
+    }
     return undefined;
   }
 
@@ -181,6 +207,8 @@ export class Forward {
     const callee = call.firstChild;
     if (!callee) return { kind: 'other' };
     const entry = this.entryOf(callee);
+    const lambda = callee.name === 'MemberExpression' && this.ctx.slice(callee.firstChild as SyntaxNode) === 'self' ? this.lambdas.get(this.ctx.slice(callee.getChild('PropertyName') ?? callee)) : undefined;
+    if (lambda && (!entry || entry.kind === 'other')) return { kind: 'method', fn: lambda };
     if (entry) {
       const loop = callee.name === 'VariableName' ? this.loopOf.get(this.ctx.slice(callee)) : undefined;
       return this.fromEntry(entry, loop);
@@ -416,14 +444,16 @@ export class Forward {
 
   /** Settles the layers called in one frame, then in the methods it calls. */
   private visit(frame: Frame): void {
-    for (const stmt of walkStatements(frame.body)) {
-      if (stmt.name === 'ForStatement') this.bindLoop(stmt);
+    if (frame.body.name === 'Body') {
+      for (const stmt of walkStatements(frame.body)) {
+        if (stmt.name === 'ForStatement') this.bindLoop(stmt);
+      }
     }
     for (const call of descendants(frame.body, 'CallExpression')) {
       const target = this.target(call);
       if (target.kind === 'method') {
         if (frame.depth < MAX_DEPTH && !onStack(frame, target.fn)) {
-          const body = target.fn.getChild('Body');
+          const body = bodyOf(target.fn);
           if (body) this.visit({ fn: target.fn, body, caller: { call, frame }, depth: frame.depth + 1 });
         }
         continue;
@@ -622,6 +652,14 @@ export class Forward {
           node = parent;
           continue;
         case 'LambdaExpression':
+          // A lambda called like a method returns its body's value to the call.
+          if (same(parent, frame.fn) && same(parent.lastChild, node)) {
+            if (!frame.caller) return this.returned(normalizer, done);
+            node = frame.caller.call;
+            frame = frame.caller.frame;
+            index = undefined;
+            continue;
+          }
           // The body of `map(lambda t: ..., values)`: its value is the map's element.
           return same(parent.lastChild, node) && this.isMapCall(parent.parent?.parent) ? this.continueFrom(parent.parent?.parent as SyntaxNode, frame, normalizer) : 'unknown';
         case 'AssignStatement': {
@@ -700,7 +738,7 @@ export class Forward {
 
   /** The value passed to `self.<method>(...)`: followed from the method's parameter, in a frame that returns to the call. */
   private enter(fn: SyntaxNode, call: SyntaxNode, arg: SyntaxNode, frame: Frame, normalizer: string | undefined): Outcome {
-    const body = fn.getChild('Body');
+    const body = bodyOf(fn);
     const list = call.getChild('ArgList');
     if (!body || !list || frame.depth >= MAX_DEPTH || onStack(frame, fn)) return 'unknown';
     const args = callArgs(list, this.ctx.text);
@@ -709,7 +747,8 @@ export class Forward {
     let param: string | undefined;
     for (const [key, value] of args.keywords) if (same(value, arg)) param = key;
     const position = args.positional.findIndex((a) => same(a, arg));
-    if (param === undefined && position >= 0 && !args.hasStarred) param = params[position + 1]; // after `self`
+    // After `self` (a lambda stored on the module takes no `self`).
+    if (param === undefined && position >= 0 && !args.hasStarred) param = params[position + (fn.name === 'LambdaExpression' ? 0 : 1)];
     if (param === undefined || !params.includes(param)) return 'unknown';
     const inner: Frame = { fn, body, caller: { call, frame }, depth: frame.depth + 1 };
     const reads = this.reads(param, body.from, body);
@@ -895,6 +934,11 @@ function enclosingFunction(node: SyntaxNode): SyntaxNode | undefined {
 function insideLoop(stmt: SyntaxNode, body: SyntaxNode): boolean {
   for (let n = stmt.parent; n && !same(n, body); n = n.parent) if (n.name === 'ForStatement' || n.name === 'WhileStatement') return true;
   return false;
+}
+
+/** Where a function's reads are looked for: a method's body, or a lambda's whole expression (its parameters are skipped as such). */
+function bodyOf(fn: SyntaxNode): SyntaxNode | null {
+  return fn.name === 'LambdaExpression' ? fn : fn.getChild('Body');
 }
 
 /** Whether the next element that decides a chain's activation is a module class of the file (or a Sequential starting with one). */
