@@ -233,4 +233,32 @@ class Agree(nn.Module):
     assert.equal(kind(layer('LambdaMlp', 'mlp.c_proj')), 'tanh');
     assert.equal(kind(layer('LambdaMlp', 'out')), 'identity');
   });
+
+  it('does not call the output of a module its builder never runs in forward the model\'s output', () => {
+    const text = [
+      'import torch.nn as nn',
+      '',
+      'class Head(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(8, 2)',
+      '',
+      '    def forward(self, x):',
+      '        return self.fc(x)',
+      '',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.body = nn.Linear(8, 8)',
+      '        self.head = Head()',
+      '',
+      '    def forward(self, x):',
+      '        return self.body(x)',
+      '',
+      '    def score(self, x):',
+      '        return self.head(x).softmax(-1)',
+      '',
+    ].join('\n');
+    assert.equal(layer('Head', 'fc', analyze(text)).activation, undefined);
+  });
 });

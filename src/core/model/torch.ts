@@ -193,6 +193,8 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
     const i = siteOf.get(entry);
     if (i !== undefined) sites[i] = { ...sites[i], exit };
   }
+  // Built here but never called by forward (only by another method, or not at all): where its output goes is unknown.
+  if (flow) for (const [entry, i] of siteOf) if (!flow.exits.has(entry) && sites[i].exit === undefined) sites[i] = { ...sites[i], exit: 'unknown' };
   if (tree.context?.activations) agreeActivations(torchClass.layers, tree.context.activations);
   const summary = tree.summarize ? flow?.summary() ?? { params: [], flows: [] } : undefined;
   const inits = new Inits(torchClass, byName, moduleFunctions, scope);
