@@ -261,4 +261,27 @@ class Agree(nn.Module):
     ].join('\n');
     assert.equal(layer('Head', 'fc', analyze(text)).activation, undefined);
   });
+
+  it("does not take a partial Sequential's last known layer for its output", () => {
+    const text = [
+      'import torch',
+      'import torch.nn as nn',
+      '',
+      'class Deep(nn.Module):',
+      '    def __init__(self, n):',
+      '        super().__init__()',
+      '        layers = [nn.Linear(8, 8)]',
+      '        for _ in range(n):',
+      '            layers.append(nn.Linear(8, 8))',
+      '        self.seq = nn.Sequential(*layers)',
+      '',
+      '    def forward(self, x):',
+      '        return torch.tanh(self.seq(x))',
+      '',
+    ].join('\n');
+    // n unknown: seq.0 feeds seq.1 (n ≥ 1) or the tanh (n = 0).
+    assert.equal(layer('Deep', 'seq.0', analyze(text)).activation, undefined);
+    const counted = analyze(text.replace('(self, n)', '(self, n=0)'));
+    assert.equal(kind(layer('Deep', 'seq.0', counted)), 'tanh');
+  });
 });

@@ -260,7 +260,8 @@ export class Forward {
     else if (entry.kind === 'module') out.modules.push(entry);
     else if (entry.kind === 'container' && depth < MAX_DEPTH) {
       if (entry.head) {
-        if (entry.tail) out.layers.push(entry.tail);
+        // A partial Sequential's last known layer feeds an element InitLens could not place, not its output.
+        if (entry.tail && !entry.partial) out.layers.push(entry.tail);
         const more = this.seqOutputs.get(entry);
         if (more) {
           out.layers.push(...more.layers);
