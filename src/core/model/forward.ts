@@ -1,8 +1,9 @@
 /**
  * Forward data flow of a PyTorch module: for each layer called in
  * `forward` (or in the methods `forward` calls, `self._forward_impl(x)`,
- * `self.encode(x)`), what consumes its output: an activation, a normalizer
- * on the way, another layer, the return value.
+ * `self.encode(x)`, and lambdas `__init__` stores on the module), what
+ * consumes its output: an activation, a normalizer on the way, another layer,
+ * the return value.
  *
  * The rule is the one of the PyTorch-derived answer keys
  * (scripts/realworld/keys.py, `classify`/`follow`): a layer's output passes
@@ -19,7 +20,9 @@
  * a layer's output that reaches this class's `return` continues where the
  * class that builds it uses it (the context's `exit`, which that class's
  * analysis computed: the next block of a Sequential or a loop, its own
- * forward). With no such class, the return is the model's output.
+ * forward). With no such class, the return is the model's output; where the
+ * builder's forward never calls it, unknown. A class that computes an
+ * activation by hand (formula.ts) is that activation to its callers.
  */
 import type { SyntaxNode } from '../python/parse';
 import { callArgs, descendants, same, statements, stringValue, unwrap } from '../python/syntax';
