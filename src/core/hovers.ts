@@ -44,7 +44,9 @@ export function layerHoverMarkdown(model: Model, layer: Layer, uri: string, appl
   const param = mainParam(layer);
   if (layer.activation) {
     const via = { forward: 'in forward()', sequential: 'next in the Sequential', argument: 'activation argument', builtin: 'built into the layer', output: 'output layer' }[layer.activation.via];
-    md += `Followed by **${activationLabel(layer.activation.activation)}**${layer.normalizer ? ` (after ${escapeMarkdown(layer.normalizer)})` : ''} (${via}).\n\n`;
+    // Found where the flow left this class: into the module it feeds, or back where its builder uses the output.
+    const through = layer.activation.through ? `, through ${codeSpan(layer.activation.through)}` : '';
+    md += `Followed by **${activationLabel(layer.activation.activation)}**${layer.normalizer ? ` (after ${escapeMarkdown(layer.normalizer)})` : ''} (${via}${through}).\n\n`;
   } else {
     md += 'The activation after this layer could not be determined.\n\n';
   }

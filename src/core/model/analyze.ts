@@ -22,12 +22,14 @@ import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKe
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { moduleScope } from './moduleScope';
 import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
+import type { Activation } from './activations';
+import type { InputSummary } from './forward';
 import { bindCall } from './context';
 import { applyRulesOf, type InitRule } from './inits';
 import { TorchClass } from './members';
 import { configClasses, type ConfigClass } from './moduleScope';
-import { bindArguments, classRef, commonContext, contextKey, defaultContext, planTree, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type Site, signatureOfClass } from './tree';
-import type { Layer, Model, ModelAnalysis, Span } from './types';
+import { bindArguments, classRef, commonContext, contextKey, defaultContext, planTree, type AgreedActivation, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type Site, signatureOfClass } from './tree';
+import type { ActivationUse, Layer, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
   /** Normal or uniform variant of recommendations (`initlens.init.variant`). */
@@ -73,7 +75,15 @@ interface CacheEntry {
    * would be wrong there.
    */
   readonly outside?: string;
+  /**
+   * Module classes whose forward this analysis followed into (their summaries),
+   * with their text then: the entry is stale when one of them changed.
+   */
+  readonly deps?: readonly (readonly [string, string])[];
 }
+
+/** A dependency that never holds again: a summary refused by the limit is computed afresh next time. */
+const REFUSED = '\u0000refused';
 
 /** Analyzes documents, reusing unchanged top-level statements between calls. */
 export class ModelAnalyzer {
@@ -167,6 +177,7 @@ export class ModelAnalyzer {
       this.cache.clear();
       for (const record of this.classes.values()) {
         record.contexts.clear();
+        record.summaries?.clear();
         delete record.references;
         delete record.defaultContext;
       }
@@ -189,7 +200,8 @@ export class ModelAnalyzer {
       entry.offset = stmt.from;
       entry.line = line;
     };
-    const reusable = (entry: CacheEntry | undefined) => entry !== undefined && !used.has(entry) && (entry.outside === undefined || entry.outside === envPositions());
+    const depsHold = (deps: readonly (readonly [string, string])[] | undefined) => (deps ?? []).every(([n, t]) => n !== REFUSED && treeClasses.get(n)?.text === t);
+    const reusable = (entry: CacheEntry | undefined) => entry !== undefined && !used.has(entry) && (entry.outside === undefined || entry.outside === envPositions()) && depsHold(entry.deps);
 
     // The module tree: constructions at module level are roots; a class no other
     // class mentions is a root with its defaults; the rest get their contexts from
@@ -245,7 +257,47 @@ export class ModelAnalyzer {
       }
       if (!flat) roots.set(name, [c.record.defaultContext]);
     }
-    const treeOptions = { classes: signatures, configs: configMap, classNodes };
+    // What a class built with a binding does to its forward's inputs: the class analyzed in that
+    // context, once per analysis at most (kept with its record while the classes it follows into
+    // are unchanged), classes inside classes up to the tree's depth, within the analyses' limit.
+    let summaryCount = 0;
+    const collecting: Map<string, string>[] = [];
+    const inProgress = new Set<string>();
+    const note = (deps: Iterable<readonly [string, string]>) => {
+      const top = collecting[collecting.length - 1];
+      if (top) for (const [n, t] of deps) top.set(n, t);
+    };
+    const summaries = (className: string, binding: Binding): InputSummary | undefined => {
+      const c = treeClasses.get(className);
+      if (!c || inProgress.has(className) || inProgress.size >= LIMITS.treeDepth.value) return undefined;
+      const key = JSON.stringify([binding.values, binding.refs, binding.unknown]);
+      const cached = c.record.summaries?.get(key);
+      if (cached && depsHold(cached.deps)) {
+        note([[className, c.text], ...cached.deps]);
+        return cached.summary;
+      }
+      if (summaryCount >= LIMITS.treeAnalyses.value) {
+        note([[REFUSED, '']]);
+        return undefined;
+      }
+      summaryCount++;
+      inProgress.add(className);
+      collecting.push(new Map());
+      let summary: InputSummary | undefined;
+      try {
+        ctx.seek(c.stmt.from, c.line);
+        summary = analyzeTorchClass(c.stmt, ctx, functions, { ...treeOptions, context: { binding, inherited: [], label: className }, summarize: true })?.summary;
+      } catch (error) {
+        if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+      } finally {
+        inProgress.delete(className);
+      }
+      const deps = [...(collecting.pop() ?? [])];
+      if (!deps.some(([n]) => n === REFUSED)) (c.record.summaries ??= new Map()).set(key, { summary, deps });
+      note([[className, c.text], ...deps]);
+      return summary;
+    };
+    const treeOptions: TreeOptions = { classes: signatures, configs: configMap, summaries, classNodes };
     const inContext = (name: string, context: ClassContext, key: string): CacheEntry => {
       const { stmt, text, line, record } = treeClasses.get(name) as TreeClass;
       const byContext = record.contexts;
@@ -257,9 +309,11 @@ export class ModelAnalyzer {
       else {
         // Lines inside the class are counted from its own start, not from wherever the counter last was.
         ctx.seek(stmt.from, line);
+        collecting.push(new Map());
         const found = this.classModels(stmt, ctx, functions, applies, variant, { ...treeOptions, context });
+        const deps = [...(collecting.pop() ?? [])];
         const outside = found.models.some((m) => !spansWithin(m, stmt.from, stmt.to));
-        entry = { ...found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}) };
+        entry = { ...found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}), ...(deps.length > 0 ? { deps } : {}) };
         byContext.set(key, entry);
       }
       used.add(entry);
@@ -380,14 +434,16 @@ export class ModelAnalyzer {
       return models;
     }
     const described = describe();
-    const common = commonContext(found.contexts.map((c) => c.context));
-    const { models } = inContext(name, common, contextKey(common));
     const each = found.contexts.map(({ context, key, count }) => ({
       label: context.label,
       count,
       ...(context.builtBy ? { builtBy: context.builtBy } : {}),
       layers: new Map((inContext(name, context, key).models[0]?.layers ?? []).map((l) => [l.name, l])),
     }));
+    // What the contexts share includes each layer's activation, where they all agree (the common
+    // context alone does not know what the builders do with the output).
+    const common: ClassContext = { ...commonContext(found.contexts.map((c) => c.context)), activations: agreedActivations(each.map((e) => e.layers)) };
+    const { models } = inContext(name, common, contextKey(common));
     for (const m of models) {
       m.contexts = described;
       for (const layer of m.layers) {
@@ -442,6 +498,37 @@ export class ModelAnalyzer {
   }
 }
 
+/**
+ * Each layer's activation in every context that has the layer, when they
+ * agree on it (null: they differ, or one does not know it), with the
+ * normalizer before it when they agree on that too; how the first found it
+ * stands for all.
+ */
+function agreedActivations(contexts: readonly ReadonlyMap<string, Layer>[]): [string, AgreedActivation | null][] {
+  const agreed = new Map<string, AgreedActivation | null>();
+  for (const layers of contexts) {
+    for (const [name, layer] of layers) {
+      const own = layer.activation ? { use: withoutPosition(layer.activation), ...(layer.normalizer ? { normalizer: layer.normalizer } : {}) } : null;
+      if (!agreed.has(name)) agreed.set(name, own);
+      const before = agreed.get(name);
+      if (!before) continue;
+      if (!own || !sameActivation(before.use.activation, own.use.activation)) agreed.set(name, null);
+      // A normalizer on the way in some contexts only: the activation stands, the normalizer is not named.
+      else if (before.normalizer !== own.normalizer) agreed.set(name, { use: before.use });
+    }
+  }
+  return [...agreed];
+}
+
+function sameActivation(a: Activation, b: Activation): boolean {
+  return a.kind === b.kind && a.slope === b.slope;
+}
+
+function withoutPosition(use: ActivationUse): ActivationUse {
+  const { at: _at, ...rest } = use;
+  return rest;
+}
+
 /** What the analyzer keeps of one module class, by its text. */
 interface ClassRecord {
   readonly signature: ClassSignature;
@@ -453,6 +540,8 @@ interface ClassRecord {
   readonly signatureKey: string;
   /** Its models in each context of the module tree, by context key. */
   readonly contexts: Map<string, CacheEntry>;
+  /** What its forward does to its inputs, by the binding it is built with, and the classes that followed into. */
+  summaries?: Map<string, { readonly summary: InputSummary | undefined; readonly deps: readonly (readonly [string, string])[] }>;
   /** The analysis that last saw this text. */
   seen?: number;
 }

@@ -20,7 +20,8 @@ export type Entry =
   | { readonly kind: 'layer'; readonly layer: LayerDraft }
   | { readonly kind: 'activation'; readonly activation: Activation; readonly at: SyntaxNode }
   | { readonly kind: 'neutral' }
-  | { readonly kind: 'container'; readonly elements: readonly Entry[]; readonly byKey: ReadonlyMap<string, Entry>; readonly tail?: LayerDraft; readonly head?: Entry }
+  /** `partial`: more elements follow whose positions InitLens does not know (a loop or branch it cannot count). */
+  | { readonly kind: 'container'; readonly elements: readonly Entry[]; readonly byKey: ReadonlyMap<string, Entry>; readonly tail?: LayerDraft; readonly head?: Entry; readonly partial?: true }
   | { readonly kind: 'module'; readonly className: string }
   | { readonly kind: 'other' };
 
@@ -129,6 +130,8 @@ export class TorchClass {
   private uncertain = 0;
   /** ModuleList attributes appended to in such a loop or branch: their later indices are unknown. */
   private readonly unsureAttributes = new Set<string>();
+  /** Set when {@link containerItems} left elements out; read (and reset) by the container it was called for. */
+  private cutItems = false;
 
   constructor(
     readonly ctx: Context,
@@ -663,6 +666,7 @@ export class TorchClass {
       if (this.uncertain > 0) this.unsureAttributes.add(attr);
       const added = methodName === 'append' ? [this.pending(arg, frame)] : this.items(arg, frame);
       if (this.unsureAttributes.has(attr)) {
+        if (!container.partial) this.entries.set(attr, { ...container, partial: true });
         for (const p of added) this.reach(p, `${attr}.?`);
         return;
       }
@@ -674,7 +678,7 @@ export class TorchClass {
         elements.push(entry);
         byKey.set(key, entry);
       }
-      this.entries.set(attr, { kind: 'container', elements, byKey });
+      this.entries.set(attr, { kind: 'container', elements, byKey, ...(container.partial ? { partial: true as const } : {}) });
       return;
     }
     // super().__init__(*layers) / super(Cls, self).__init__(OrderedDict(...)): the class is a Sequential (or ModuleList).
@@ -937,24 +941,32 @@ export class TorchClass {
     const elements: Entry[] = [];
     const byKey = new Map<string, Entry>();
     let pending: LayerDraft | undefined;
-    for (const [key, p] of this.containerItems(node, { ...frame, scope }, prefix)) {
+    this.cutItems = false;
+    const items = this.containerItems(node, { ...frame, scope }, prefix);
+    const partial = this.cutItems;
+    this.cutItems = false;
+    for (const [key, p] of items) {
       const entry = this.build(p, `${prefix}.${key}`);
       elements.push(entry);
       byKey.set(key, entry);
       pending = chain(pending, entry, p.node);
     }
-    return { kind: 'container', elements, byKey, ...(pending ? { tail: pending } : {}), ...(elements[0] ? { head: elements[0] } : {}) };
+    return { kind: 'container', elements, byKey, ...(pending ? { tail: pending } : {}), ...(elements[0] ? { head: elements[0] } : {}), ...(partial ? { partial } : {}) };
   }
 
   private list(node: SyntaxNode, prefix: string, frame: Frame, scope: Scope): Entry {
     const elements: Entry[] = [];
     const byKey = new Map<string, Entry>();
-    for (const [key, p] of this.containerItems(node, { ...frame, scope }, prefix)) {
+    this.cutItems = false;
+    const items = this.containerItems(node, { ...frame, scope }, prefix);
+    const partial = this.cutItems;
+    this.cutItems = false;
+    for (const [key, p] of items) {
       const entry = this.build(p, `${prefix}.${key}`);
       elements.push(entry);
       byKey.set(key, entry);
     }
-    return { kind: 'container', elements, byKey };
+    return { kind: 'container', elements, byKey, ...(partial ? { partial } : {}) };
   }
 
   /**
@@ -1007,6 +1019,8 @@ export class TorchClass {
     const known = items.findIndex((p) => p.unsure);
     if (known < 0) return items.map((p, i) => [String(i), p]);
     for (const p of items.slice(known)) this.reach(p, `${prefix}${prefix ? '.' : ''}?`);
+    // The container is partial: its last known element is not its last (set after reach, whose builds reset it).
+    this.cutItems = true;
     return items.slice(0, known).map((p, i) => [String(i), p]);
   }
 

@@ -11,14 +11,15 @@ import type { SyntaxNode } from '../python/parse';
 import { sequenceElements, statements, unwrap } from '../python/syntax';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import type { Scope } from './evaluate';
-import { Forward } from './forward';
+import { Forward, type InputSummary, type ModuleEntry } from './forward';
+import type { ActivationUse } from './types';
 import { Inits } from './inits';
 import { explicitInit, type LayerDraft } from './layer';
 import { lookupLayer } from './catalog';
 import { applyRules, type InitRule } from './inits';
 import { parameters, settle, TorchClass, withoutNames } from './members';
 import type { ConfigClass } from './moduleScope';
-import { bindArguments, classRef, EMPTY_BINDING, type ClassContext, type ClassSignature, type Site } from './tree';
+import { bindArguments, classRef, EMPTY_BINDING, type Binding, type ClassContext, type ClassSignature, type Site } from './tree';
 import { libraryBase, superInitLayer } from './subclass';
 
 export { parameters } from './members';
@@ -138,6 +139,10 @@ export interface TreeOptions {
   readonly configs?: ReadonlyMap<string, ConfigClass>;
   /** The file's classes by name (their last definitions): where inherited methods come from. */
   readonly classNodes?: ReadonlyMap<string, SyntaxNode>;
+  /** What a class of the file built with `binding` does to its forward's inputs (its analysis in that context). */
+  readonly summaries?: (className: string, binding: Binding) => InputSummary | undefined;
+  /** Compute the class's own {@link TorchClassResult.summary}. */
+  readonly summarize?: boolean;
 }
 
 /** A class analyzed in one context: its draft, the classes it builds and its init rules. */
@@ -145,6 +150,8 @@ export interface TorchClassResult {
   readonly draft: TorchModelDraft;
   readonly sites: readonly Site[];
   readonly rules: readonly InitRule[];
+  /** What its forward does to its inputs, when asked ({@link TreeOptions.summarize}). */
+  readonly summary?: InputSummary;
 }
 
 /** Analyzes one `nn.Module` subclass (in one context of the module tree). */
@@ -163,6 +170,8 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   let scope = extend(withoutNames(ctx.moduleScope, shadowed), initParams.defaults.filter(([k]) => !binding.unknown.includes(k)));
   scope = extend(withoutNames(scope, binding.unknown), binding.values);
   const sites: Site[] = [];
+  /** The site each module entry was built at (its binding, and where its exit goes). */
+  const siteOf = new Map<ModuleEntry, number>();
   const submodules: { className: string; node: SyntaxNode }[] = [];
   const refOf = (node: SyntaxNode): string | undefined =>
     classRef(node, ctx, (n) => {
@@ -187,8 +196,10 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
           if (inner && innerSig) visit(inner, innerName, `${p}.${param}`, innerSig, depth + 1);
         });
       };
+      const entry: ModuleEntry = { kind: 'module', className: callee };
+      siteOf.set(entry, sites.length);
       visit(call, callee, path, sig, 0);
-      return { kind: 'module', className: callee };
+      return entry;
     },
     ref: refOf,
   });
@@ -206,7 +217,27 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   if (own) torchClass.layers.push(own);
   if (initBody) scope = torchClass.init(initBody, scope, sequentialSubclass);
   const forward = byName.get('forward');
-  if (forward) new Forward(torchClass, forward, scope).run();
+  const flow = forward
+    ? new Forward(torchClass, forward, scope, {
+        name: ctx.slice(nameNode),
+        summary: (entry) => {
+          const site = sites[siteOf.get(entry) ?? -1];
+          return site ? tree.summaries?.(site.className, site.binding) : undefined;
+        },
+        ...(tree.context?.exit !== undefined ? { exit: tree.context.exit } : {}),
+      })
+    : undefined;
+  flow?.run();
+  // The classes it builds learn what follows their output here (the module tree passes it on).
+  for (const [entry, exit] of flow?.exits ?? []) {
+    const i = siteOf.get(entry);
+    if (i !== undefined) sites[i] = { ...sites[i], exit };
+  }
+  // Built here but never called by forward (only by another method, or not at all): where its output goes is unknown.
+  // A module built at an unknown place (`<attr>.?`, members.ts reach()) is not in any container forward can follow: its class keeps its own answer.
+  if (flow) for (const [entry, i] of siteOf) if (!flow.exits.has(entry) && sites[i].exit === undefined && !sites[i].path.split('.').includes('?')) sites[i] = { ...sites[i], exit: 'unknown' };
+  if (tree.context?.activations) agreeActivations(torchClass.layers, tree.context.activations);
+  const summary = tree.summarize ? flow?.summary() ?? { params: [], flows: [] } : undefined;
   const inits = new Inits(torchClass, byName, moduleFunctions, scope, hfModel);
   if (initBody) inits.body(initBody);
   // The classes above run their rules after this one is built.
@@ -222,7 +253,34 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
     ...(existing && existing[1] ? { initMethod: { name: existing[0], node: existing[1], called } } : {}),
     ...(submodules.length > 0 ? { submodules } : {}),
   };
-  return { draft, sites, rules: inits.rules };
+  return { draft, sites, rules: inits.rules, ...(summary ? { summary } : {}) };
+}
+
+/**
+ * A context standing for several (analyze.ts's merged view): each layer's
+ * activation is what all of them agree on, not what the merged context, which
+ * knows less (no builder's use of the output), would find alone. A use equal
+ * to its own keeps its own (with where it is written).
+ */
+function agreeActivations(layers: readonly LayerDraft[], agreed: NonNullable<ClassContext['activations']>): void {
+  const byName = new Map(agreed);
+  for (const layer of layers) {
+    if (!byName.has(layer.name)) continue;
+    const a = byName.get(layer.name);
+    layer.activationSettled = true;
+    if (!a) {
+      delete layer.activation;
+      continue;
+    }
+    if (!layer.activation || !sameUse(layer.activation, a.use)) layer.activation = a.use;
+    if (a.normalizer) layer.normalizer = a.normalizer;
+    else delete layer.normalizer;
+  }
+}
+
+/** Two uses that name the same activation the same way (positions aside). */
+export function sameUse(a: ActivationUse, b: ActivationUse): boolean {
+  return a.activation.kind === b.activation.kind && a.activation.slope === b.activation.slope && a.via === b.via && a.through === b.through;
 }
 
 /** A free-standing `nn.Sequential(...)` (e.g. `model = nn.Sequential(...)`). */

@@ -28,6 +28,8 @@ import type { BoundCall, Context } from './context';
 import { evaluate, type Scope, type Value } from './evaluate';
 import type { InitRule } from './inits';
 import type { ConfigClass } from './moduleScope';
+import type { Flow } from './forward';
+import type { ActivationUse } from './types';
 
 /** What a class's constructor parameters are given at one construction. */
 export interface Binding {
@@ -49,6 +51,8 @@ export interface Site {
   readonly line?: number;
   /** Module-level functions given to the instance's `apply` (`netG.apply(weights_init)`). */
   readonly applies?: readonly string[];
+  /** What the builder's forward does with the instance's output (forward.ts), when it calls it. */
+  readonly exit?: Flow;
 }
 
 /** One context a class is analyzed in. */
@@ -62,6 +66,19 @@ export interface ClassContext {
   readonly builtBy?: string;
   /** {@link contextKey} of this context, when already known (a cached default context). */
   readonly key?: string;
+  /** What follows the class's output where its builder uses it (absent: the model's output, or a builder InitLens does not follow). */
+  readonly exit?: Flow;
+  /**
+   * A context standing for several: the activation after each layer that they
+   * all agree on, by layer name (null: they differ, or none knows it).
+   */
+  readonly activations?: readonly (readonly [string, AgreedActivation | null])[];
+}
+
+/** A layer's activation as every context of its class has it. */
+export interface AgreedActivation {
+  readonly use: ActivationUse;
+  readonly normalizer?: string;
 }
 
 export interface InheritedRule {
@@ -254,7 +271,7 @@ export function contextKey(context: ClassContext): string {
     rule.init.at ? [rule.init.at.from, rule.init.at.to] : null,
     owner ?? null,
   ]);
-  return JSON.stringify([context.binding.values, context.binding.refs, context.binding.unknown, rules]);
+  return JSON.stringify([context.binding.values, context.binding.refs, context.binding.unknown, rules, context.exit ?? null, context.activations ?? null]);
 }
 
 /**
@@ -305,7 +322,7 @@ export function planTree(
         ...analysis.rules.map((rule) => ({ rule, prefix: site.path, owner: name })),
         ...context.inherited.map((r) => ({ rule: r.rule, prefix: r.prefix === '' ? site.path : `${r.prefix}.${site.path}`, owner: r.owner ?? name })),
       ];
-      queue.push({ name: site.className, context: { binding: site.binding, inherited, label: name, builtBy: name }, depth: depth + 1 });
+      queue.push({ name: site.className, context: { binding: site.binding, inherited, label: name, builtBy: name, ...(site.exit ? { exit: site.exit } : {}) }, depth: depth + 1 });
     }
   };
   let head = 0;
@@ -355,9 +372,12 @@ export function commonContext(contexts: readonly ClassContext[]): ClassContext {
   const refs = agreed(contexts.map((c) => c.binding.refs));
   const kept = new Set([...values.map((e) => e[0]), ...refs.map((e) => e[0])]);
   const unknown = new Set<string>();
+  // A config object has no value of its own (it is unknown in each context) but its attributes do:
+  // those the contexts agree on stay.
+  const nameless = new Set<string>();
   for (const c of contexts) {
     for (const [k] of [...c.binding.values, ...c.binding.refs]) if (!kept.has(k)) unknown.add(k.split(/[.[]/)[0]);
-    for (const k of c.binding.unknown) unknown.add(k);
+    for (const k of c.binding.unknown) nameless.add(k);
   }
   const ruleKey = (r: InheritedRule) => contextKey({ binding: EMPTY_BINDING, inherited: [r], label: '' });
   const [first, ...rest] = contexts;
@@ -369,7 +389,7 @@ export function commonContext(contexts: readonly ClassContext[]): ClassContext {
     for (const g of given) if (!own.has(g)) unknown.add(g);
   }
   return {
-    binding: { values: values.filter(([k]) => !unknown.has(k.split(/[.[]/)[0])), refs: refs.filter(([k]) => !unknown.has(k)), unknown: [...unknown] },
+    binding: { values: values.filter(([k]) => !unknown.has(k.split(/[.[]/)[0])), refs: refs.filter(([k]) => !unknown.has(k) && !nameless.has(k)), unknown: [...new Set([...unknown, ...nameless])] },
     inherited,
     label: `${contexts.length} contexts`,
   };

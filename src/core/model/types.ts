@@ -61,6 +61,11 @@ export interface ActivationUse {
   readonly via: ActivationSource;
   /** Where the activation is written, when it is. */
   readonly at?: Span;
+  /**
+   * The module class of the file whose forward() decides it, when the flow left
+   * the layer's own class (the next block's `bn1 → relu`, a child's first layer).
+   */
+  readonly through?: string;
 }
 
 export interface Layer {
