@@ -20,14 +20,16 @@ import { LIMITS } from '../limits';
 import type { Scope } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
+import { lookupLayer } from './catalog';
 import { moduleScope } from './moduleScope';
-import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
+import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
 import { bindCall } from './context';
 import { applyRulesOf, type InitRule } from './inits';
-import { TorchClass } from './members';
+import { selfReturned, TorchClass } from './members';
+import { libraryBase } from './subclass';
 import { configClasses, type ConfigClass } from './moduleScope';
 import { bindArguments, classRef, commonContext, contextKey, defaultContext, planTree, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type Site, signatureOfClass } from './tree';
-import type { Layer, Model, ModelAnalysis, Span } from './types';
+import type { Layer, LayerContext, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
   /** Normal or uniform variant of recommendations (`initlens.init.variant`). */
@@ -142,7 +144,11 @@ export class ModelAnalyzer {
       treeClasses.set(name, { stmt: c, text, line: lines.get(c.from) ?? 0, record });
     }
     const signatures = new Map<string, ClassSignature>();
-    for (const [name, c] of treeClasses) signatures.set(name, c.record.signature);
+    const nodes = new Map<string, SyntaxNode>();
+    for (const [name, c] of treeClasses) {
+      signatures.set(name, c.record.signature);
+      nodes.set(name, c.stmt);
+    }
     const configs = configClasses(top, text, scope, torchClasses);
     const env = [
       imports.map((b) => `${b.local}=${b.target}`).join(','),
@@ -155,6 +161,9 @@ export class ModelAnalyzer {
       adds.map((a) => ctx.slice(a)).join('\n'),
       JSON.stringify(configs.map((c) => [c.name, [...c.fields]])),
       [...treeClasses.values()].map((c) => c.record.signatureKey).join(';'),
+      // A builder reads its class arguments' class attributes (`block.expansion`), and a library-layer
+      // subclass it builds is analyzed inside it (torch.ts): those are part of every class's environment.
+      [...treeClasses.values()].map((c) => (c.record.outer ??= outerText(c.stmt, ctx))).join('\n'),
       variant,
     ].join('\u0001');
 
@@ -164,6 +173,7 @@ export class ModelAnalyzer {
         record.contexts.clear();
         delete record.references;
         delete record.defaultContext;
+        delete record.outer;
       }
       this.siteCache.clear();
       this.cacheEnv = env;
@@ -240,7 +250,7 @@ export class ModelAnalyzer {
       }
       if (!flat) roots.set(name, [c.record.defaultContext]);
     }
-    const treeOptions = { classes: signatures, configs: configMap };
+    const treeOptions = { classes: signatures, configs: configMap, nodes };
     const inContext = (name: string, context: ClassContext, key: string): CacheEntry => {
       const { stmt, text, line, record } = treeClasses.get(name) as TreeClass;
       const byContext = record.contexts;
@@ -375,7 +385,8 @@ export class ModelAnalyzer {
       return models;
     }
     const described = describe();
-    const common = commonContext(found.contexts.map((c) => c.context));
+    // Contexts beyond the limit were not analyzed, but what they do not share is unknown all the same.
+    const common = commonContext([...found.contexts.map((c) => c.context), ...(found.rest ? [found.rest] : [])]);
     const { models } = inContext(name, common, contextKey(common));
     const each = found.contexts.map(({ context, key, count }) => ({
       label: context.label,
@@ -383,17 +394,32 @@ export class ModelAnalyzer {
       ...(context.builtBy ? { builtBy: context.builtBy } : {}),
       layers: new Map((inContext(name, context, key).models[0]?.layers ?? []).map((l) => [l.name, l])),
     }));
+    const contextsOf = (name: string): LayerContext[] =>
+      each.flatMap(({ layers, ...where }) => {
+        const l = layers.get(name);
+        const main = l ? mainParam(l) : undefined;
+        return l ? [{ ...where, ...(l.fanIn !== undefined ? { fanIn: l.fanIn } : {}), ...(l.fanOut !== undefined ? { fanOut: l.fanOut } : {}), ...(main ? { init: main.current.label, ...(main.resolved ? { std: main.resolved.std } : {}) } : {}) }] : [];
+      });
     for (const m of models) {
       m.contexts = described;
-      for (const layer of m.layers) {
-        layer.contexts = each.flatMap(({ layers, ...where }) => {
-          const l = layers.get(layer.name);
-          const main = l ? mainParam(l) : undefined;
-          return l ? [{ ...where, ...(l.fanIn !== undefined ? { fanIn: l.fanIn } : {}), ...(l.fanOut !== undefined ? { fanOut: l.fanOut } : {}), ...(main ? { init: main.current.label, ...(main.resolved ? { std: main.resolved.std } : {}) } : {}) }] : [];
-        });
+      for (const layer of m.layers) layer.contexts = contextsOf(layer.name);
+    }
+    const [model] = models;
+    if (!model) return models;
+    // Layers that only some contexts build (a loop whose length only they know): listed too, as the first
+    // context that builds them has them, when every context that builds them agrees on their fans.
+    const shared = new Set(model.layers.map((l) => l.name));
+    const extra: Layer[] = [];
+    for (const { layers } of each) {
+      for (const [name, l] of layers) {
+        if (shared.has(name)) continue;
+        shared.add(name);
+        const contexts = contextsOf(name);
+        const fans = (c: { fanIn?: unknown; fanOut?: unknown }) => JSON.stringify([c.fanIn, c.fanOut]);
+        if (contexts.every((c) => fans(c) === fans(l))) extra.push({ ...l, contexts });
       }
     }
-    return models;
+    return extra.length > 0 ? [{ ...model, layers: [...model.layers, ...extra] }, ...models.slice(1)] : models;
   }
 
   private statementModels(
@@ -425,7 +451,7 @@ export class ModelAnalyzer {
         const scope = extend(ctx.moduleScope, parameters(stmt, ctx, ctx.moduleScope).defaults);
         if (body) drafts.push(...blockModels(statements(body), ctx, scope, []));
       } else {
-        drafts.push(...blockModels([stmt], ctx, ctx.moduleScope, adds));
+        drafts.push(...blockModels([stmt], ctx, ctx.moduleScope, adds, true));
       }
     } catch (error) {
       // A construct the analysis mishandles must not take the other models down.
@@ -445,6 +471,8 @@ interface ClassRecord {
   defaultContext?: ClassContext;
   /** Its constructor's parameters and defaults, as the cache environment holds them. */
   readonly signatureKey: string;
+  /** What other classes' analyses read of it ({@link outerText}), valid with the cache environment (imports decide its bases). */
+  outer?: string;
   /** Its models in each context of the module tree, by context key. */
   readonly contexts: Map<string, CacheEntry>;
   /** The analysis that last saw this text. */
@@ -457,6 +485,17 @@ interface TreeClass {
   readonly text: string;
   readonly line: number;
   readonly record: ClassRecord;
+}
+
+/**
+ * What the analysis of another class reads of a class: its class-level
+ * assignments (`expansion = 4`, read as `block.expansion`), and all of it when
+ * it derives from a library layer (built and analyzed inside its builder).
+ */
+function outerText(cls: SyntaxNode, ctx: Context): string {
+  if (libraryBase(cls, ctx)) return ctx.slice(cls);
+  const body = cls.getChild('Body');
+  return (body ? statements(body) : []).filter((s) => s.name === 'AssignStatement').map((s) => ctx.slice(s)).join('\n');
 }
 
 /** Module classes a class's text mentions (builds, or passes on as an argument). */
@@ -538,8 +577,8 @@ function isKerasSubclass(cls: SyntaxNode, ctx: Context): boolean {
   return false;
 }
 
-/** Sequential and functional models among a block's statements. */
-function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, moreFollowers: readonly SyntaxNode[]): (TorchModelDraft | KerasModelDraft)[] {
+/** Sequential and functional models among a block's statements; at module level, single layers assigned to a name too. */
+function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, moreFollowers: readonly SyntaxNode[], moduleLevel = false): (TorchModelDraft | KerasModelDraft)[] {
   const out: (TorchModelDraft | KerasModelDraft)[] = [];
   block.forEach((stmt, i) => {
     const isAssign = stmt.name === 'AssignStatement';
@@ -551,10 +590,19 @@ function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, m
     const value = unwrap(valueNode);
     if (value.name !== 'CallExpression') return;
     const name = target ? ctx.slice(target) : 'model';
-    const q = ctx.qualified(value.firstChild) ?? '';
+    // `nn.Sequential(...).to(device)` is the Sequential (Module.to returns it).
+    const model = selfReturned(value, ctx);
+    const q = (model.name === 'CallExpression' ? ctx.qualified(model.firstChild) : undefined) ?? '';
     if (q === 'torch.nn.Sequential' || q === 'torch.nn.modules.container.Sequential') {
-      const draft = analyzeTorchSequential(value, name, ctx, scope);
+      const draft = analyzeTorchSequential(model, name, ctx, scope);
       if (draft && draft.layers.length > 0) {
+        applyFollowingInits(draft, [...block.slice(i + 1), ...moreFollowers], ctx);
+        out.push(draft);
+      }
+    } else if (moduleLevel && isAssign && lookupLayer(q)?.framework === 'torch') {
+      // `fc = torch.nn.Linear(4, 1)` at module level: a model of one layer (a function returning one is a layer factory).
+      const draft = analyzeTorchLayer(model, name, ctx, scope);
+      if (draft) {
         applyFollowingInits(draft, [...block.slice(i + 1), ...moreFollowers], ctx);
         out.push(draft);
       }
