@@ -242,3 +242,27 @@ describe('sites: a class in several contexts', () => {
     );
   });
 });
+
+describe('sites: re-analysis', () => {
+  it('a builder of a library-layer subclass, reused after an edit moves both, equals a fresh analysis', () => {
+    const before = [
+      'import torch.nn as nn',
+      'class Host(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.a = Layer(3, 5)',
+      'class Layer(nn.Linear):',
+      '    def __init__(self, i, o):',
+      '        super().__init__(i, o)',
+      '        nn.init.zeros_(self.weight)',
+      '',
+    ].join('\n');
+    const after = `# moved\n${before}`;
+    const json = (ms: readonly Model[]) => JSON.stringify(ms, (_k, v: unknown) => (v instanceof Map ? [...v] : v));
+    const analyzer = new ModelAnalyzer();
+    analyzer.analyze(parsePython(before), before);
+    const reused = analyzer.analyze(parsePython(after), after).models;
+    assert.equal(reused.find((m) => m.name === 'Host')?.layers[0].span.from, after.indexOf('Layer(3, 5)'));
+    assert.equal(json(reused), json(models(after)));
+  });
+});

@@ -71,10 +71,24 @@ interface CacheEntry {
   /**
    * When a span of the models lies outside the statement: the positions (offset
    * and line) of the module environment's statements (functions, `.apply`,
-   * `.add` calls) it was computed with. Shifting by the statement's own move
-   * would be wrong there.
+   * `.add` calls, library-layer subclasses) it was computed with. Shifting by
+   * the statement's own move would be wrong there.
    */
   readonly outside?: string;
+  /** The analysis ({@link ModelAnalyzer.generation}) that last used it. */
+  used?: number;
+  /** What moves with the statement, listed at its first move ({@link movingParts}). */
+  moving?: MovingParts;
+  /**
+   * What the tree wrote on its models (treeModels): their contexts, and the
+   * layers' too. Absent: neither, so a model shown bare needs no clean-up.
+   */
+  described?: 'model' | 'layers';
+}
+
+/** A cache entry, every field present from the start (one object shape for all of them: their reads stay fast). */
+function cacheEntry(found: Pick<CacheEntry, 'models' | 'sites' | 'rules'>, offset: number, line: number, outside: string | undefined): CacheEntry {
+  return { models: found.models, sites: found.sites, rules: found.rules, offset, line, outside, used: undefined, moving: undefined, described: undefined };
 }
 
 /** Analyzes documents, reusing unchanged top-level statements between calls. */
@@ -88,7 +102,7 @@ export class ModelAnalyzer {
   /** Module-level constructions and class references, by statement text. */
   private siteCache = new Map<string, readonly Site[] | readonly string[]>();
   private readonly liveSites = new Set<string>();
-  private cacheEnv = '';
+  private cacheEnv: Env = [];
 
   /**
    * Analyzes one version of the document. The result stays valid until the next
@@ -122,17 +136,21 @@ export class ModelAnalyzer {
       }
     }
     const classes = top.filter((s) => s.name === 'ClassDefinition');
-    const torchClasses = torchModuleClasses(classes, ctx);
-    this.generation++;
+    const classNames: (string | undefined)[] = [];
+    const torchClasses = torchModuleClasses(classes, ctx, classNames);
+    const generation = ++this.generation;
     // Lines of the top-level statements, in one pass (the Context counts from the last offset asked).
     const lines = new Map<number, number>();
     for (const stmt of top) lines.set(stmt.from, ctx.line(stmt.from));
     // The module tree holds each module class's last definition (a later `class X` rebinds the name).
     const treeClasses = new Map<string, TreeClass>();
-    for (const c of classes) {
-      const n = c.getChild('VariableName');
-      const name = n ? ctx.slice(n) : undefined;
+    /** Offsets of the module classes' statements (earlier definitions too), for the config classes. */
+    const moduleAt = new Set<number>();
+    for (let i = 0; i < classes.length; i++) {
+      const c = classes[i];
+      const name = classNames[i];
       if (name === undefined || !torchClasses.has(name)) continue;
+      moduleAt.add(c.from);
       const text = ctx.slice(c);
       let record = this.classes.get(text);
       if (!record) {
@@ -140,34 +158,48 @@ export class ModelAnalyzer {
         record = { signature, signatureKey: `${name}(${signature.params.map((p) => (signature.defaults.has(p) ? `${p}=` : p)).join(',')})`, contexts: new Map() };
         this.classes.set(text, record);
       }
-      record.seen = this.generation;
-      treeClasses.set(name, { stmt: c, text, line: lines.get(c.from) ?? 0, record });
+      record.seen = generation;
+      treeClasses.set(name, { name, stmt: c, text, line: lines.get(c.from) ?? 0, record });
     }
+    // The statement of each class the tree holds, by offset (the output loop meets them in order).
+    const treeAt = new Map<number, TreeClass>();
+    const signatureKeys: string[] = [];
+    const outers: string[] = [];
+    /** Library-layer subclasses: a class that builds one holds spans inside it (their positions are part of {@link envPositions}). */
+    const libraries: SyntaxNode[] = [];
     const signatures = new Map<string, ClassSignature>();
     const nodes = new Map<string, SyntaxNode>();
-    for (const [name, c] of treeClasses) {
-      signatures.set(name, c.record.signature);
-      nodes.set(name, c.stmt);
+    for (const c of treeClasses.values()) {
+      signatures.set(c.name, c.record.signature);
+      nodes.set(c.name, c.stmt);
+      treeAt.set(c.stmt.from, c);
+      signatureKeys.push(c.record.signatureKey);
+      c.record.outer ??= outerText(c.stmt, ctx);
+      outers.push(c.record.outer.text);
+      if (c.record.outer.library) libraries.push(c.stmt);
     }
-    const configs = configClasses(top, text, scope, torchClasses);
-    const env = [
+    // Module classes are no config classes: configClasses skips them by name, here they are not even looked at.
+    const configs = configClasses(moduleAt.size > 0 ? top.filter((s) => !moduleAt.has(s.from)) : top, text, scope, torchClasses);
+    // Compared part by part with the last one: the per-class parts are arrays of the records' own strings, so
+    // an unchanged class costs one identity comparison and no joined copy of every class's strings is built.
+    const env: Env = [
       imports.map((b) => `${b.local}=${b.target}`).join(','),
       JSON.stringify([...scope]),
-      [...torchClasses].sort().join(','),
+      [...torchClasses],
       [...functions.values()].map((f) => ctx.slice(f)).join('\n'),
       // Module-level dicts are no constants of the scope, but a class reads them (`cfg[vgg_name]`, members.ts).
       top.filter((s) => s.name === 'AssignStatement' && s.lastChild?.name === 'DictionaryExpression').map((s) => ctx.slice(s)).join('\n'),
       applies.map((a) => ctx.slice(a)).join('\n'),
       adds.map((a) => ctx.slice(a)).join('\n'),
       JSON.stringify(configs.map((c) => [c.name, [...c.fields]])),
-      [...treeClasses.values()].map((c) => c.record.signatureKey).join(';'),
+      signatureKeys,
       // A builder reads its class arguments' class attributes (`block.expansion`), and a library-layer
       // subclass it builds is analyzed inside it (torch.ts): those are part of every class's environment.
-      [...treeClasses.values()].map((c) => (c.record.outer ??= outerText(c.stmt, ctx))).join('\n'),
+      outers,
       variant,
-    ].join('\u0001');
+    ];
 
-    if (env !== this.cacheEnv) {
+    if (!sameEnv(env, this.cacheEnv)) {
       this.cache.clear();
       for (const record of this.classes.values()) {
         record.contexts.clear();
@@ -179,22 +211,28 @@ export class ModelAnalyzer {
       this.cacheEnv = env;
     }
     // Entries are updated in place (offset, line) and unused ones dropped at the
-    // end: a keystroke allocates only for the statement it changed.
-    const used = new Set<CacheEntry>();
+    // end: a keystroke allocates only for the statement it changed. An entry used
+    // in this analysis carries its generation (no set of them to build each time).
+    const used = (entry: CacheEntry) => entry.used === generation;
     const models: Model[] = [];
     let envKey: string | undefined;
-    const envPositions = () => (envKey ??= positionsKey(text, [...functions.values(), ...applies, ...adds]));
+    const envPositions = () => (envKey ??= positionsKey(text, [...functions.values(), ...applies, ...adds, ...libraries]));
     const place = (entry: CacheEntry, stmt: SyntaxNode, key: string, line: number) => {
       if (entry.offset === stmt.from && entry.line === line) return;
-      const from = entry.offset;
-      const to = from + key.length;
-      const d = stmt.from - from;
-      for (const m of entry.models) shiftModel(m, from, to, d, line - entry.line);
-      for (const rule of entry.rules ?? []) if (rule.init.at) shiftSpan(rule.init.at, from, to, d);
+      const moving = (entry.moving ??= movingParts(entry, entry.offset, entry.offset + key.length));
+      const d = stmt.from - entry.offset;
+      const dl = line - entry.line;
+      if (d !== 0) {
+        for (const s of moving.spans) {
+          s.from += d;
+          s.to += d;
+        }
+      }
+      if (dl !== 0) for (const holder of moving.lines) holder.line += dl;
       entry.offset = stmt.from;
       entry.line = line;
     };
-    const reusable = (entry: CacheEntry | undefined) => entry !== undefined && !used.has(entry) && (entry.outside === undefined || entry.outside === envPositions());
+    const reusable = (entry: CacheEntry | undefined) => entry !== undefined && !used(entry) && (entry.outside === undefined || entry.outside === envPositions());
 
     // The module tree: constructions at module level are roots; a class no other
     // class mentions is a root with its defaults; the rest get their contexts from
@@ -256,7 +294,7 @@ export class ModelAnalyzer {
       const byContext = record.contexts;
       let entry = byContext.get(key);
       // Asked again in the same analysis (the tree, then the output): the same entry.
-      if (entry && used.has(entry)) return entry;
+      if (entry && used(entry)) return entry;
       if (entry && !reusable(entry)) entry = undefined;
       if (entry) place(entry, stmt, text, line);
       else {
@@ -264,10 +302,15 @@ export class ModelAnalyzer {
         ctx.seek(stmt.from, line);
         const found = this.classModels(stmt, ctx, functions, applies, variant, { ...treeOptions, context });
         const outside = found.models.some((m) => !spansWithin(m, stmt.from, stmt.to));
-        entry = { ...found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}) };
+        entry = cacheEntry(found, stmt.from, line, outside ? envPositions() : undefined);
         byContext.set(key, entry);
       }
-      used.add(entry);
+      entry.used = generation;
+      if (record.used !== generation) {
+        record.used = generation;
+        record.usedCount = 0;
+      }
+      record.usedCount = (record.usedCount ?? 0) + 1;
       return entry;
     };
     const planned = flat
@@ -279,16 +322,14 @@ export class ModelAnalyzer {
 
     for (const stmt of top) {
       if (!mayHoldModel(stmt)) continue;
-      const own = stmt.name === 'ClassDefinition' ? stmt.getChild('VariableName') : null;
-      const name = own ? ctx.slice(own) : undefined;
-      if (name !== undefined && treeClasses.get(name)?.stmt === stmt) {
+      const held = stmt.name === 'ClassDefinition' ? treeAt.get(stmt.from) : undefined;
+      if (held) {
+        const { name } = held;
         if (!planned) {
-          const { defaultContext: context } = treeClasses.get(name)?.record ?? {};
+          const { defaultContext: context } = held.record;
           const entry = context && inContext(name, context, context.key as string);
-          for (const m of entry?.models ?? []) {
-            if (m.contexts !== undefined) delete m.contexts;
-            models.push(m);
-          }
+          if (entry?.described) undescribe(entry, true);
+          for (const m of entry?.models ?? []) models.push(m);
           continue;
         }
         const found = planned.get(name);
@@ -300,23 +341,26 @@ export class ModelAnalyzer {
       ctx.seek(stmt.from, line);
       let entry = this.cache.get(key);
       if (!reusable(entry)) {
-        if (entry && !used.has(entry)) this.cache.delete(key);
+        if (entry && !used(entry)) this.cache.delete(key);
         entry = undefined;
       }
       if (entry) place(entry, stmt, key, line);
       else {
         const found = this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant);
         const outside = found.some((m) => !spansWithin(m, stmt.from, stmt.to));
-        entry = { models: found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}) };
+        entry = cacheEntry({ models: found }, stmt.from, line, outside ? envPositions() : undefined);
         if (!this.cache.has(key)) this.cache.set(key, entry);
       }
-      used.add(entry);
+      entry.used = generation;
       for (const m of entry.models) models.push(m);
     }
-    for (const [key, entry] of this.cache) if (!used.has(entry)) this.cache.delete(key);
+    for (const [key, entry] of this.cache) if (!used(entry)) this.cache.delete(key);
     for (const [key, record] of this.classes) {
-      if (record.seen !== this.generation) this.classes.delete(key);
-      else for (const [k, entry] of record.contexts) if (!used.has(entry)) record.contexts.delete(k);
+      if (record.seen !== generation) this.classes.delete(key);
+      // Most records have had every context entry used: nothing to look through.
+      else if ((record.used === generation ? (record.usedCount ?? 0) : 0) < record.contexts.size) {
+        for (const [k, entry] of record.contexts) if (!used(entry)) record.contexts.delete(k);
+      }
     }
     for (const key of this.siteCache.keys()) if (!this.liveSites.has(key)) this.siteCache.delete(key);
     this.liveSites.clear();
@@ -372,22 +416,26 @@ export class ModelAnalyzer {
     const describe = () => found.contexts.map(({ context, count }) => ({ label: context.label, count, ...(context.builtBy ? { builtBy: context.builtBy } : {}) }));
     if (found.contexts.length === 1 && !found.overflow) {
       const [{ context, key }] = found.contexts;
-      const { models } = inContext(name, context, key);
+      const entry = inContext(name, context, key);
       // A root with its own defaults says nothing (the common case: no allocation, no property churn).
       const own = context.label === 'defaults' && context.binding.values.length === 0;
-      for (const m of models) {
-        if (own) {
-          if (m.contexts !== undefined) delete m.contexts;
-        } else if (m.contexts?.length !== 1 || m.contexts[0].label !== context.label || m.contexts[0].count !== found.contexts[0].count) {
-          m.contexts = describe();
-        }
+      if (own) {
+        if (entry.described) undescribe(entry, true);
+        return entry.models;
       }
-      return models;
+      if (entry.described === 'layers') undescribe(entry, false);
+      for (const m of entry.models) {
+        if (m.contexts?.length !== 1 || m.contexts[0].label !== context.label || m.contexts[0].count !== found.contexts[0].count) m.contexts = describe();
+      }
+      entry.described = 'model';
+      return entry.models;
     }
     const described = describe();
     // Contexts beyond the limit were not analyzed, but what they do not share is unknown all the same.
     const common = commonContext([...found.contexts.map((c) => c.context), ...(found.rest ? [found.rest] : [])]);
-    const { models } = inContext(name, common, contextKey(common));
+    const shown = inContext(name, common, contextKey(common));
+    const { models } = shown;
+    shown.described = 'layers';
     const each = found.contexts.map(({ context, key, count }) => ({
       label: context.label,
       count,
@@ -462,6 +510,25 @@ export class ModelAnalyzer {
   }
 }
 
+/** The module environment of the cached models, part by part: strings, and lists of per-class strings. */
+type Env = readonly (string | readonly string[])[];
+
+/** Whether two environments are equal part by part (lists element by element, in order). */
+function sameEnv(a: Env, b: Env): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (typeof x === 'string' || typeof y === 'string') {
+      if (x !== y) return false;
+      continue;
+    }
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  }
+  return true;
+}
+
 /** What the analyzer keeps of one module class, by its text. */
 interface ClassRecord {
   readonly signature: ClassSignature;
@@ -472,15 +539,19 @@ interface ClassRecord {
   /** Its constructor's parameters and defaults, as the cache environment holds them. */
   readonly signatureKey: string;
   /** What other classes' analyses read of it ({@link outerText}), valid with the cache environment (imports decide its bases). */
-  outer?: string;
+  outer?: { readonly text: string; readonly library: boolean };
   /** Its models in each context of the module tree, by context key. */
   readonly contexts: Map<string, CacheEntry>;
   /** The analysis that last saw this text. */
   seen?: number;
+  /** The analysis that last used entries of it, and how many ({@link CacheEntry.used}). */
+  used?: number;
+  usedCount?: number;
 }
 
 /** A module class of this version of the document. */
 interface TreeClass {
+  readonly name: string;
   readonly stmt: SyntaxNode;
   readonly text: string;
   readonly line: number;
@@ -492,10 +563,10 @@ interface TreeClass {
  * assignments (`expansion = 4`, read as `block.expansion`), and all of it when
  * it derives from a library layer (built and analyzed inside its builder).
  */
-function outerText(cls: SyntaxNode, ctx: Context): string {
-  if (libraryBase(cls, ctx)) return ctx.slice(cls);
+function outerText(cls: SyntaxNode, ctx: Context): { text: string; library: boolean } {
+  if (libraryBase(cls, ctx)) return { text: ctx.slice(cls), library: true };
   const body = cls.getChild('Body');
-  return (body ? statements(body) : []).filter((s) => s.name === 'AssignStatement').map((s) => ctx.slice(s)).join('\n');
+  return { text: (body ? statements(body) : []).filter((s) => s.name === 'AssignStatement').map((s) => ctx.slice(s)).join('\n'), library: false };
 }
 
 /** Module classes a class's text mentions (builds, or passes on as an argument). */
@@ -675,19 +746,21 @@ function positionsKey(text: string, stmts: readonly SyntaxNode[]): string {
   return parts.join(',');
 }
 
-/** Calls `visit` with every span a model holds (the one list shiftModel and spansWithin read). */
+/** Calls `visit` with every span a model holds (the one list movingParts and spansWithin read). */
 function forEachSpan(model: Model, visit: (s: Span) => void): void {
-  const each = (s: Span | undefined) => void (s && visit(s));
-  each(model.span);
-  each(model.torch?.init);
-  each(model.torch?.initMethod?.span);
-  for (const s of model.submodules ?? []) each(s.span);
+  // Written out (no helper closure per call): every keystroke visits every model below it.
+  visit(model.span);
+  const torch = model.torch;
+  if (torch?.init) visit(torch.init);
+  if (torch?.initMethod) visit(torch.initMethod.span);
+  if (model.submodules) for (const s of model.submodules) visit(s.span);
   for (const layer of model.layers) {
-    each(layer.span);
-    each(layer.activation?.at);
-    each(layer.kernelInitializer);
-    for (const p of layer.params) each(p.current.at);
-    for (const p of layer.problems ?? []) each(p.at);
+    visit(layer.span);
+    const at = layer.activation?.at;
+    if (at) visit(at);
+    if (layer.kernelInitializer) visit(layer.kernelInitializer);
+    for (const p of layer.params) if (p.current.at) visit(p.current.at);
+    if (layer.problems) for (const p of layer.problems) if (p.at) visit(p.at);
   }
 }
 
@@ -698,23 +771,39 @@ function spansWithin(model: Model, from: number, to: number): boolean {
   return within;
 }
 
-/**
- * Moves what a cached model holds inside its statement [from, to] by `d`
- * offsets and `dl` lines, in place: typing in one class shifts every model
- * below it, and allocating new objects for all of them would dominate
- * re-analysis. Spans in other statements stay: the entry is only reused while
- * those did not move. (finalize gives every span its own object, so none
- * moves twice.)
- */
-function shiftSpan(s: Span, from: number, to: number, d: number): void {
-  if (s.from < from || s.to > to) return;
-  s.from += d;
-  s.to += d;
+/** Removes the contexts treeModels wrote on an entry's models (the models' own too when `all`), and every layer's. */
+function undescribe(entry: CacheEntry, all: boolean): void {
+  for (const m of entry.models) {
+    if (all) delete m.contexts;
+    if (entry.described === 'layers') for (const layer of m.layers) delete layer.contexts;
+  }
+  entry.described = all ? undefined : 'model';
 }
 
-function shiftModel(model: Model, from: number, to: number, d: number, dl: number): Model {
-  for (const layer of model.layers) if (layer.span.from >= from && layer.span.to <= to) layer.line += dl;
-  if (model.span.from >= from && model.span.to <= to) model.line += dl;
-  forEachSpan(model, (s) => shiftSpan(s, from, to, d));
-  return model;
+/** The spans and line holders (models, layers) of a cache entry that lie in its statement. */
+interface MovingParts {
+  readonly spans: readonly Span[];
+  readonly lines: readonly { line: number }[];
+}
+
+/**
+ * What moves, in place, when an entry's statement [from, to] moves: typing in
+ * one class shifts every model below it, and allocating new objects for all of
+ * them would dominate re-analysis. Spans in other statements stay: the entry is
+ * only reused while those did not move, so what lies inside stays inside and
+ * the list made at the first move holds for every later one (one flat loop per
+ * move instead of a walk through each model). finalize gives every span its own
+ * object, so none moves twice.
+ */
+function movingParts(entry: CacheEntry, from: number, to: number): MovingParts {
+  const spans: Span[] = [];
+  const lines: { line: number }[] = [];
+  const inside = (s: Span) => s.from >= from && s.to <= to;
+  for (const m of entry.models) {
+    forEachSpan(m, (s) => void (inside(s) && spans.push(s)));
+    for (const layer of m.layers) if (inside(layer.span)) lines.push(layer);
+    if (inside(m.span)) lines.push(m);
+  }
+  for (const rule of entry.rules ?? []) if (rule.init.at && inside(rule.init.at)) spans.push(rule.init.at);
+  return { spans, lines };
 }

@@ -40,13 +40,18 @@ const SEQUENTIAL_BASES = new Set(['torch.nn.Sequential', 'torch.nn.modules.conta
 const MODULE_BASES = new Set(['torch.nn.Module', 'torch.nn.modules.module.Module', ...SEQUENTIAL_BASES]);
 const INIT_METHOD_NAMES = ['_init_weights', 'init_weights', 'reset_parameters', '_reset_parameters', 'initialize_weights', '_initialize_weights'];
 
-/** Names of classes in the document that are `nn.Module`s (directly or through other classes of the document). */
-export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context): Set<string> {
+/**
+ * Names of classes in the document that are `nn.Module`s (directly or through other classes of the document).
+ * `names`, when given, receives each class's name in the order of `classes` (the analyzer reads them once).
+ */
+export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context, names?: (string | undefined)[]): Set<string> {
   const bases = new Map<string, SyntaxNode[]>();
   for (const cls of classes) {
-    const name = cls.getChild('VariableName');
+    const nameNode = cls.getChild('VariableName');
+    const name = nameNode ? ctx.slice(nameNode) : undefined;
+    names?.push(name);
     const list = cls.getChild('ArgList');
-    if (name) bases.set(ctx.slice(name), list ? (sequenceElements(list) ?? argNodes(list)) : []);
+    if (name !== undefined) bases.set(name, list ? (sequenceElements(list) ?? argNodes(list)) : []);
   }
   // Classes derive from base classes written anywhere in the file: walk from
   // the nn.Module subclasses down to their subclasses, each class once.
