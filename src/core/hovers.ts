@@ -41,6 +41,8 @@ export function layerHoverMarkdown(model: Model, layer: Layer, uri: string, appl
   }
   md += `| fan_in | fan_out | parameters |\n| --- | --- | --- |\n| ${tableCell(dim(layer.fanIn))} | ${tableCell(dim(layer.fanOut))} | ${tableCell(dim(layer.paramCount, true))} |\n\n`;
   md += contextMarkdown(model, layer);
+  if (layer.unregistered) md += `$(warning) Kept in a plain Python list, which PyTorch does not register: ${escapeMarkdown(model.name)}'s \`modules()\`, \`apply()\` and \`parameters()\` do not reach it (an \`nn.ModuleList\` would).\n\n`;
+  if (layer.rebuilt) md += `$(warning) ${codeSpan(layer.rebuilt)} rebuilds the module holding it, so PyTorch names this layer differently from there on; InitLens writes no init code for it.\n\n`;
   const param = mainParam(layer);
   if (layer.activation) {
     const via = { forward: 'in forward()', sequential: 'next in the Sequential', argument: 'activation argument', builtin: 'built into the layer', output: 'output layer' }[layer.activation.via];
@@ -51,7 +53,7 @@ export function layerHoverMarkdown(model: Model, layer: Layer, uri: string, appl
     md += 'The activation after this layer could not be determined.\n\n';
   }
   if (param) md += paramMarkdown(model, layer, param);
-  if (param?.recommendation && !param.agrees) md += `${commandLink('Apply', apply, [uri, model.name, layer.name])} · `;
+  if (param?.recommendation && !param.agrees && !layer.rebuilt) md += `${commandLink('Apply', apply, [uri, model.name, layer.name])} · `;
   md += webLink(`${layer.framework === 'torch' ? 'torch.nn.init' : 'Keras initializers'} docs`, docsUrl(layer));
   return md;
 }

@@ -58,7 +58,9 @@ export function planApply(model: Model, text: string, imports: readonly ImportBi
   const deep = (layers ?? []).find((l) => unlistedDepth(l) !== undefined);
   if (deep) throw new EditRefused(`${deep.type} ${deep.name} stacks ${unlistedDepth(deep)!.toLocaleString('en-US')} layers; InitLens lists their tensors only up to ${limitText('rnnLayersListed')}, so it writes no init code for it.`);
   // A whole-model apply skips layers that already do what is recommended, and stacks too deep to list.
-  const chosen = layers ?? model.layers.filter((l) => mainParam(l)?.recommendation && mainParam(l)?.agrees !== true && unlistedDepth(l) === undefined);
+  const moved = (layers ?? []).find((l) => l.rebuilt);
+  if (moved) throw new EditRefused(`${moved.type} ${moved.name}: \`${moved.rebuilt}\` rebuilds the module holding it, so InitLens does not know its name there and writes no init code for it.`);
+  const chosen = layers ?? model.layers.filter((l) => mainParam(l)?.recommendation && mainParam(l)?.agrees !== true && unlistedDepth(l) === undefined && !l.rebuilt);
   if (!layers && model.layers.some((l) => mainParam(l)?.recommendation) && chosen.length === 0) return { edits: [], summary: `${model.name} already initializes every layer as recommended.` };
   if (chosen.filter((l) => mainParam(l)?.recommendation).length === 0) throw new EditRefused(`InitLens has no recommendation to apply in ${model.name}: the activation after its layers is unknown.`);
   if (model.framework === 'keras') return planKeras(chosen, text);

@@ -20,16 +20,18 @@ import { LIMITS } from '../limits';
 import type { Scope } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
+import { lookupLayer } from './catalog';
 import { moduleScope } from './moduleScope';
-import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
+import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
 import type { Activation } from './activations';
 import type { InputSummary } from './forward';
 import { bindCall } from './context';
 import { applyRulesOf, type InitRule } from './inits';
-import { TorchClass } from './members';
+import { selfReturned, TorchClass } from './members';
+import { libraryBase } from './subclass';
 import { configClasses, type ConfigClass } from './moduleScope';
 import { bindArguments, classRef, commonContext, contextKey, defaultContext, planTree, type AgreedActivation, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type Site, signatureOfClass } from './tree';
-import type { ActivationUse, Layer, Model, ModelAnalysis, Span } from './types';
+import type { ActivationUse, Layer, LayerContext, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
   /** Normal or uniform variant of recommendations (`initlens.init.variant`). */
@@ -71,8 +73,8 @@ interface CacheEntry {
   /**
    * When a span of the models lies outside the statement: the positions (offset
    * and line) of the module environment's statements (functions, `.apply`,
-   * `.add` calls) it was computed with. Shifting by the statement's own move
-   * would be wrong there.
+   * `.add` calls, library-layer subclasses) it was computed with. Shifting by
+   * the statement's own move would be wrong there.
    */
   readonly outside?: string;
   /**
@@ -80,6 +82,20 @@ interface CacheEntry {
    * with their text then: the entry is stale when one of them changed.
    */
   readonly deps?: readonly (readonly [string, string])[];
+  /** The analysis ({@link ModelAnalyzer.generation}) that last used it. */
+  used?: number;
+  /** What moves with the statement, listed at its first move ({@link movingParts}). */
+  moving?: MovingParts;
+  /**
+   * What the tree wrote on its models (treeModels): their contexts, and the
+   * layers' too. Absent: neither, so a model shown bare needs no clean-up.
+   */
+  described?: 'model' | 'layers';
+}
+
+/** A cache entry, every field present from the start (one object shape for all of them: their reads stay fast). */
+function cacheEntry(found: Pick<CacheEntry, 'models' | 'sites' | 'rules'>, offset: number, line: number, outside: string | undefined, deps?: CacheEntry['deps']): CacheEntry {
+  return { models: found.models, sites: found.sites, rules: found.rules, offset, line, outside, deps, used: undefined, moving: undefined, described: undefined };
 }
 
 /** A dependency that never holds again: a summary refused by the limit is computed afresh next time. */
@@ -96,7 +112,7 @@ export class ModelAnalyzer {
   /** Module-level constructions and class references, by statement text. */
   private siteCache = new Map<string, readonly Site[] | readonly string[]>();
   private readonly liveSites = new Set<string>();
-  private cacheEnv = '';
+  private cacheEnv: Env = [];
 
   /**
    * Analyzes one version of the document. The result stays valid until the next
@@ -130,20 +146,24 @@ export class ModelAnalyzer {
       }
     }
     const classes = top.filter((s) => s.name === 'ClassDefinition');
-    const torchClasses = torchModuleClasses(classes, ctx);
+    const classNames: (string | undefined)[] = [];
+    const torchClasses = torchModuleClasses(classes, ctx, classNames);
     // Each name's last class, for the methods a subclass inherits.
     const classNodes = classNodesOf(classes, ctx);
     const bases = baseClasses(classes, classNodes, ctx);
-    this.generation++;
+    const generation = ++this.generation;
     // Lines of the top-level statements, in one pass (the Context counts from the last offset asked).
     const lines = new Map<number, number>();
     for (const stmt of top) lines.set(stmt.from, ctx.line(stmt.from));
     // The module tree holds each module class's last definition (a later `class X` rebinds the name).
     const treeClasses = new Map<string, TreeClass>();
-    for (const c of classes) {
-      const n = c.getChild('VariableName');
-      const name = n ? ctx.slice(n) : undefined;
+    /** Offsets of the module classes' statements (earlier definitions too), for the config classes. */
+    const moduleAt = new Set<number>();
+    for (let i = 0; i < classes.length; i++) {
+      const c = classes[i];
+      const name = classNames[i];
       if (name === undefined || !torchClasses.has(name)) continue;
+      moduleAt.add(c.from);
       const text = ctx.slice(c);
       let record = this.classes.get(text);
       if (!record) {
@@ -151,16 +171,32 @@ export class ModelAnalyzer {
         record = { signature, signatureKey: `${name}(${signature.params.map((p) => (signature.defaults.has(p) ? `${p}=` : p)).join(',')})`, contexts: new Map() };
         this.classes.set(text, record);
       }
-      record.seen = this.generation;
-      treeClasses.set(name, { stmt: c, text, line: lines.get(c.from) ?? 0, record });
+      record.seen = generation;
+      treeClasses.set(name, { name, stmt: c, text, line: lines.get(c.from) ?? 0, record });
     }
+    // The statement of each class the tree holds, by offset (the output loop meets them in order).
+    const treeAt = new Map<number, TreeClass>();
+    const signatureKeys: string[] = [];
+    const outers: string[] = [];
+    /** Library-layer subclasses: a class that builds one holds spans inside it (their positions are part of {@link envPositions}). */
+    const libraries: SyntaxNode[] = [];
     const signatures = new Map<string, ClassSignature>();
-    for (const [name, c] of treeClasses) signatures.set(name, c.record.signature);
-    const configs = configClasses(top, text, scope, torchClasses);
-    const env = [
+    for (const c of treeClasses.values()) {
+      signatures.set(c.name, c.record.signature);
+      treeAt.set(c.stmt.from, c);
+      signatureKeys.push(c.record.signatureKey);
+      c.record.outer ??= outerText(c.stmt, ctx);
+      outers.push(c.record.outer.text);
+      if (c.record.outer.library) libraries.push(c.stmt);
+    }
+    // Module classes are no config classes: configClasses skips them by name, here they are not even looked at.
+    const configs = configClasses(moduleAt.size > 0 ? top.filter((s) => !moduleAt.has(s.from)) : top, text, scope, torchClasses);
+    // Compared part by part with the last one: the per-class parts are arrays of the records' own strings, so
+    // an unchanged class costs one identity comparison and no joined copy of every class's strings is built.
+    const env: Env = [
       imports.map((b) => `${b.local}=${b.target}`).join(','),
       JSON.stringify([...scope]),
-      [...torchClasses].sort().join(','),
+      [...torchClasses],
       [...functions.values()].map((f) => ctx.slice(f)).join('\n'),
       // A subclass's analysis reads its bases' methods (`_init_weights`, `__init__`).
       bases.map((b) => ctx.slice(b)).join('\n'),
@@ -169,39 +205,49 @@ export class ModelAnalyzer {
       applies.map((a) => ctx.slice(a)).join('\n'),
       adds.map((a) => ctx.slice(a)).join('\n'),
       JSON.stringify(configs.map((c) => [c.name, [...c.fields]])),
-      [...treeClasses.values()].map((c) => c.record.signatureKey).join(';'),
+      signatureKeys,
+      // A builder reads its class arguments' class attributes (`block.expansion`), and a library-layer
+      // subclass it builds is analyzed inside it (torch.ts): those are part of every class's environment.
+      outers,
       variant,
-    ].join('\u0001');
+    ];
 
-    if (env !== this.cacheEnv) {
+    if (!sameEnv(env, this.cacheEnv)) {
       this.cache.clear();
       for (const record of this.classes.values()) {
         record.contexts.clear();
         record.summaries?.clear();
         delete record.references;
         delete record.defaultContext;
+        delete record.outer;
       }
       this.siteCache.clear();
       this.cacheEnv = env;
     }
     // Entries are updated in place (offset, line) and unused ones dropped at the
-    // end: a keystroke allocates only for the statement it changed.
-    const used = new Set<CacheEntry>();
+    // end: a keystroke allocates only for the statement it changed. An entry used
+    // in this analysis carries its generation (no set of them to build each time).
+    const used = (entry: CacheEntry) => entry.used === generation;
     const models: Model[] = [];
     let envKey: string | undefined;
-    const envPositions = () => (envKey ??= positionsKey(text, [...functions.values(), ...applies, ...adds, ...bases]));
+    const envPositions = () => (envKey ??= positionsKey(text, [...functions.values(), ...applies, ...adds, ...bases, ...libraries]));
     const place = (entry: CacheEntry, stmt: SyntaxNode, key: string, line: number) => {
       if (entry.offset === stmt.from && entry.line === line) return;
-      const from = entry.offset;
-      const to = from + key.length;
-      const d = stmt.from - from;
-      for (const m of entry.models) shiftModel(m, from, to, d, line - entry.line);
-      for (const rule of entry.rules ?? []) if (rule.init.at) shiftSpan(rule.init.at, from, to, d);
+      const moving = (entry.moving ??= movingParts(entry, entry.offset, entry.offset + key.length));
+      const d = stmt.from - entry.offset;
+      const dl = line - entry.line;
+      if (d !== 0) {
+        for (const s of moving.spans) {
+          s.from += d;
+          s.to += d;
+        }
+      }
+      if (dl !== 0) for (const holder of moving.lines) holder.line += dl;
       entry.offset = stmt.from;
       entry.line = line;
     };
     const depsHold = (deps: readonly (readonly [string, string])[] | undefined) => (deps ?? []).every(([n, t]) => n !== REFUSED && treeClasses.get(n)?.text === t);
-    const reusable = (entry: CacheEntry | undefined) => entry !== undefined && !used.has(entry) && (entry.outside === undefined || entry.outside === envPositions()) && depsHold(entry.deps);
+    const reusable = (entry: CacheEntry | undefined) => entry !== undefined && !used(entry) && (entry.outside === undefined || entry.outside === envPositions()) && depsHold(entry.deps);
 
     // The module tree: constructions at module level are roots; a class no other
     // class mentions is a root with its defaults; the rest get their contexts from
@@ -303,7 +349,7 @@ export class ModelAnalyzer {
       const byContext = record.contexts;
       let entry = byContext.get(key);
       // Asked again in the same analysis (the tree, then the output): the same entry.
-      if (entry && used.has(entry)) return entry;
+      if (entry && used(entry)) return entry;
       if (entry && !reusable(entry)) entry = undefined;
       if (entry) place(entry, stmt, text, line);
       else {
@@ -313,10 +359,15 @@ export class ModelAnalyzer {
         const found = this.classModels(stmt, ctx, functions, applies, variant, { ...treeOptions, context });
         const deps = [...(collecting.pop() ?? [])];
         const outside = found.models.some((m) => !spansWithin(m, stmt.from, stmt.to));
-        entry = { ...found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}), ...(deps.length > 0 ? { deps } : {}) };
+        entry = cacheEntry(found, stmt.from, line, outside ? envPositions() : undefined, deps.length > 0 ? deps : undefined);
         byContext.set(key, entry);
       }
-      used.add(entry);
+      entry.used = generation;
+      if (record.used !== generation) {
+        record.used = generation;
+        record.usedCount = 0;
+      }
+      record.usedCount = (record.usedCount ?? 0) + 1;
       return entry;
     };
     const planned = flat
@@ -328,16 +379,14 @@ export class ModelAnalyzer {
 
     for (const stmt of top) {
       if (!mayHoldModel(stmt)) continue;
-      const own = stmt.name === 'ClassDefinition' ? stmt.getChild('VariableName') : null;
-      const name = own ? ctx.slice(own) : undefined;
-      if (name !== undefined && treeClasses.get(name)?.stmt === stmt) {
+      const held = stmt.name === 'ClassDefinition' ? treeAt.get(stmt.from) : undefined;
+      if (held) {
+        const { name } = held;
         if (!planned) {
-          const { defaultContext: context } = treeClasses.get(name)?.record ?? {};
+          const { defaultContext: context } = held.record;
           const entry = context && inContext(name, context, context.key as string);
-          for (const m of entry?.models ?? []) {
-            if (m.contexts !== undefined) delete m.contexts;
-            models.push(m);
-          }
+          if (entry?.described) undescribe(entry, true);
+          for (const m of entry?.models ?? []) models.push(m);
           continue;
         }
         const found = planned.get(name);
@@ -349,23 +398,26 @@ export class ModelAnalyzer {
       ctx.seek(stmt.from, line);
       let entry = this.cache.get(key);
       if (!reusable(entry)) {
-        if (entry && !used.has(entry)) this.cache.delete(key);
+        if (entry && !used(entry)) this.cache.delete(key);
         entry = undefined;
       }
       if (entry) place(entry, stmt, key, line);
       else {
         const found = this.statementModels(stmt, ctx, torchClasses, functions, applies, adds, variant, classNodes);
         const outside = found.some((m) => !spansWithin(m, stmt.from, stmt.to));
-        entry = { models: found, offset: stmt.from, line, ...(outside ? { outside: envPositions() } : {}) };
+        entry = cacheEntry({ models: found }, stmt.from, line, outside ? envPositions() : undefined);
         if (!this.cache.has(key)) this.cache.set(key, entry);
       }
-      used.add(entry);
+      entry.used = generation;
       for (const m of entry.models) models.push(m);
     }
-    for (const [key, entry] of this.cache) if (!used.has(entry)) this.cache.delete(key);
+    for (const [key, entry] of this.cache) if (!used(entry)) this.cache.delete(key);
     for (const [key, record] of this.classes) {
-      if (record.seen !== this.generation) this.classes.delete(key);
-      else for (const [k, entry] of record.contexts) if (!used.has(entry)) record.contexts.delete(k);
+      if (record.seen !== generation) this.classes.delete(key);
+      // Most records have had every context entry used: nothing to look through.
+      else if ((record.used === generation ? (record.usedCount ?? 0) : 0) < record.contexts.size) {
+        for (const [k, entry] of record.contexts) if (!used(entry)) record.contexts.delete(k);
+      }
     }
     for (const key of this.siteCache.keys()) if (!this.liveSites.has(key)) this.siteCache.delete(key);
     this.liveSites.clear();
@@ -421,17 +473,19 @@ export class ModelAnalyzer {
     const describe = () => found.contexts.map(({ context, count }) => ({ label: context.label, count, ...(context.builtBy ? { builtBy: context.builtBy } : {}) }));
     if (found.contexts.length === 1 && !found.overflow) {
       const [{ context, key }] = found.contexts;
-      const { models } = inContext(name, context, key);
+      const entry = inContext(name, context, key);
       // A root with its own defaults says nothing (the common case: no allocation, no property churn).
       const own = context.label === 'defaults' && context.binding.values.length === 0;
-      for (const m of models) {
-        if (own) {
-          if (m.contexts !== undefined) delete m.contexts;
-        } else if (m.contexts?.length !== 1 || m.contexts[0].label !== context.label || m.contexts[0].count !== found.contexts[0].count) {
-          m.contexts = describe();
-        }
+      if (own) {
+        if (entry.described) undescribe(entry, true);
+        return entry.models;
       }
-      return models;
+      if (entry.described === 'layers') undescribe(entry, false);
+      for (const m of entry.models) {
+        if (m.contexts?.length !== 1 || m.contexts[0].label !== context.label || m.contexts[0].count !== found.contexts[0].count) m.contexts = describe();
+      }
+      entry.described = 'model';
+      return entry.models;
     }
     const described = describe();
     const each = found.contexts.map(({ context, key, count }) => ({
@@ -440,21 +494,42 @@ export class ModelAnalyzer {
       ...(context.builtBy ? { builtBy: context.builtBy } : {}),
       layers: new Map((inContext(name, context, key).models[0]?.layers ?? []).map((l) => [l.name, l])),
     }));
-    // What the contexts share includes each layer's activation, where they all agree (the common
-    // context alone does not know what the builders do with the output).
-    const common: ClassContext = { ...commonContext(found.contexts.map((c) => c.context)), activations: agreedActivations(each.map((e) => e.layers)) };
-    const { models } = inContext(name, common, contextKey(common));
+    // What the contexts share (those beyond the limit too: what they do not share is unknown all the same)
+    // includes each layer's activation, where they all agree (the common context alone does not know what
+    // the builders do with the output).
+    const common: ClassContext = {
+      ...commonContext([...found.contexts.map((c) => c.context), ...(found.rest ? [found.rest] : [])]),
+      activations: agreedActivations(each.map((e) => e.layers)),
+    };
+    const shown = inContext(name, common, contextKey(common));
+    const { models } = shown;
+    shown.described = 'layers';
+    const contextsOf = (name: string): LayerContext[] =>
+      each.flatMap(({ layers, ...where }) => {
+        const l = layers.get(name);
+        const main = l ? mainParam(l) : undefined;
+        return l ? [{ ...where, ...(l.fanIn !== undefined ? { fanIn: l.fanIn } : {}), ...(l.fanOut !== undefined ? { fanOut: l.fanOut } : {}), ...(main ? { init: main.current.label, ...(main.resolved ? { std: main.resolved.std } : {}) } : {}) }] : [];
+      });
     for (const m of models) {
       m.contexts = described;
-      for (const layer of m.layers) {
-        layer.contexts = each.flatMap(({ layers, ...where }) => {
-          const l = layers.get(layer.name);
-          const main = l ? mainParam(l) : undefined;
-          return l ? [{ ...where, ...(l.fanIn !== undefined ? { fanIn: l.fanIn } : {}), ...(l.fanOut !== undefined ? { fanOut: l.fanOut } : {}), ...(main ? { init: main.current.label, ...(main.resolved ? { std: main.resolved.std } : {}) } : {}) }] : [];
-        });
+      for (const layer of m.layers) layer.contexts = contextsOf(layer.name);
+    }
+    const [model] = models;
+    if (!model) return models;
+    // Layers that only some contexts build (a loop whose length only they know): listed too, as the first
+    // context that builds them has them, when every context that builds them agrees on their fans.
+    const shared = new Set(model.layers.map((l) => l.name));
+    const extra: Layer[] = [];
+    for (const { layers } of each) {
+      for (const [name, l] of layers) {
+        if (shared.has(name)) continue;
+        shared.add(name);
+        const contexts = contextsOf(name);
+        const fans = (c: { fanIn?: unknown; fanOut?: unknown }) => JSON.stringify([c.fanIn, c.fanOut]);
+        if (contexts.every((c) => fans(c) === fans(l))) extra.push({ ...l, contexts });
       }
     }
-    return models;
+    return extra.length > 0 ? [{ ...model, layers: [...model.layers, ...extra] }, ...models.slice(1)] : models;
   }
 
   private statementModels(
@@ -487,7 +562,7 @@ export class ModelAnalyzer {
         const scope = extend(ctx.moduleScope, parameters(stmt, ctx, ctx.moduleScope).defaults);
         if (body) drafts.push(...blockModels(statements(body), ctx, scope, []));
       } else {
-        drafts.push(...blockModels([stmt], ctx, ctx.moduleScope, adds));
+        drafts.push(...blockModels([stmt], ctx, ctx.moduleScope, adds, true));
       }
     } catch (error) {
       // A construct the analysis mishandles must not take the other models down.
@@ -529,6 +604,25 @@ function withoutPosition(use: ActivationUse): ActivationUse {
   return rest;
 }
 
+/** The module environment of the cached models, part by part: strings, and lists of per-class strings. */
+type Env = readonly (string | readonly string[])[];
+
+/** Whether two environments are equal part by part (lists element by element, in order). */
+function sameEnv(a: Env, b: Env): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (typeof x === 'string' || typeof y === 'string') {
+      if (x !== y) return false;
+      continue;
+    }
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  }
+  return true;
+}
+
 /** What the analyzer keeps of one module class, by its text. */
 interface ClassRecord {
   readonly signature: ClassSignature;
@@ -538,12 +632,17 @@ interface ClassRecord {
   defaultContext?: ClassContext;
   /** Its constructor's parameters and defaults, as the cache environment holds them. */
   readonly signatureKey: string;
+  /** What other classes' analyses read of it ({@link outerText}), valid with the cache environment (imports decide its bases). */
+  outer?: { readonly text: string; readonly library: boolean };
   /** Its models in each context of the module tree, by context key. */
   readonly contexts: Map<string, CacheEntry>;
   /** What its forward does to its inputs, by the binding it is built with, and the classes that followed into. */
   summaries?: Map<string, { readonly summary: InputSummary | undefined; readonly deps: readonly (readonly [string, string])[] }>;
   /** The analysis that last saw this text. */
   seen?: number;
+  /** The analysis that last used entries of it, and how many ({@link CacheEntry.used}). */
+  used?: number;
+  usedCount?: number;
 }
 
 /** A module class of this version of the document. */
@@ -571,10 +670,22 @@ function classNodesOf(top: readonly SyntaxNode[], ctx: Context): Map<string, Syn
 }
 
 interface TreeClass {
+  readonly name: string;
   readonly stmt: SyntaxNode;
   readonly text: string;
   readonly line: number;
   readonly record: ClassRecord;
+}
+
+/**
+ * What the analysis of another class reads of a class: its class-level
+ * assignments (`expansion = 4`, read as `block.expansion`), and all of it when
+ * it derives from a library layer (built and analyzed inside its builder).
+ */
+function outerText(cls: SyntaxNode, ctx: Context): { text: string; library: boolean } {
+  if (libraryBase(cls, ctx)) return { text: ctx.slice(cls), library: true };
+  const body = cls.getChild('Body');
+  return { text: (body ? statements(body) : []).filter((s) => s.name === 'AssignStatement').map((s) => ctx.slice(s)).join('\n'), library: false };
 }
 
 /** Module classes a class's text mentions (builds, or passes on as an argument). */
@@ -656,8 +767,8 @@ function isKerasSubclass(cls: SyntaxNode, ctx: Context): boolean {
   return false;
 }
 
-/** Sequential and functional models among a block's statements. */
-function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, moreFollowers: readonly SyntaxNode[]): (TorchModelDraft | KerasModelDraft)[] {
+/** Sequential and functional models among a block's statements; at module level, single layers assigned to a name too. */
+function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, moreFollowers: readonly SyntaxNode[], moduleLevel = false): (TorchModelDraft | KerasModelDraft)[] {
   const out: (TorchModelDraft | KerasModelDraft)[] = [];
   block.forEach((stmt, i) => {
     const isAssign = stmt.name === 'AssignStatement';
@@ -669,10 +780,19 @@ function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, m
     const value = unwrap(valueNode);
     if (value.name !== 'CallExpression') return;
     const name = target ? ctx.slice(target) : 'model';
-    const q = ctx.qualified(value.firstChild) ?? '';
+    // `nn.Sequential(...).to(device)` is the Sequential (Module.to returns it).
+    const model = selfReturned(value, ctx);
+    const q = (model.name === 'CallExpression' ? ctx.qualified(model.firstChild) : undefined) ?? '';
     if (q === 'torch.nn.Sequential' || q === 'torch.nn.modules.container.Sequential') {
-      const draft = analyzeTorchSequential(value, name, ctx, scope);
+      const draft = analyzeTorchSequential(model, name, ctx, scope);
       if (draft && draft.layers.length > 0) {
+        applyFollowingInits(draft, [...block.slice(i + 1), ...moreFollowers], ctx);
+        out.push(draft);
+      }
+    } else if (moduleLevel && isAssign && lookupLayer(q)?.framework === 'torch') {
+      // `fc = torch.nn.Linear(4, 1)` at module level: a model of one layer (a function returning one is a layer factory).
+      const draft = analyzeTorchLayer(model, name, ctx, scope);
+      if (draft) {
         applyFollowingInits(draft, [...block.slice(i + 1), ...moreFollowers], ctx);
         out.push(draft);
       }
@@ -745,19 +865,21 @@ function positionsKey(text: string, stmts: readonly SyntaxNode[]): string {
   return parts.join(',');
 }
 
-/** Calls `visit` with every span a model holds (the one list shiftModel and spansWithin read). */
+/** Calls `visit` with every span a model holds (the one list movingParts and spansWithin read). */
 function forEachSpan(model: Model, visit: (s: Span) => void): void {
-  const each = (s: Span | undefined) => void (s && visit(s));
-  each(model.span);
-  each(model.torch?.init);
-  each(model.torch?.initMethod?.span);
-  for (const s of model.submodules ?? []) each(s.span);
+  // Written out (no helper closure per call): every keystroke visits every model below it.
+  visit(model.span);
+  const torch = model.torch;
+  if (torch?.init) visit(torch.init);
+  if (torch?.initMethod) visit(torch.initMethod.span);
+  if (model.submodules) for (const s of model.submodules) visit(s.span);
   for (const layer of model.layers) {
-    each(layer.span);
-    each(layer.activation?.at);
-    each(layer.kernelInitializer);
-    for (const p of layer.params) each(p.current.at);
-    for (const p of layer.problems ?? []) each(p.at);
+    visit(layer.span);
+    const at = layer.activation?.at;
+    if (at) visit(at);
+    if (layer.kernelInitializer) visit(layer.kernelInitializer);
+    for (const p of layer.params) if (p.current.at) visit(p.current.at);
+    if (layer.problems) for (const p of layer.problems) if (p.at) visit(p.at);
   }
 }
 
@@ -768,23 +890,39 @@ function spansWithin(model: Model, from: number, to: number): boolean {
   return within;
 }
 
-/**
- * Moves what a cached model holds inside its statement [from, to] by `d`
- * offsets and `dl` lines, in place: typing in one class shifts every model
- * below it, and allocating new objects for all of them would dominate
- * re-analysis. Spans in other statements stay: the entry is only reused while
- * those did not move. (finalize gives every span its own object, so none
- * moves twice.)
- */
-function shiftSpan(s: Span, from: number, to: number, d: number): void {
-  if (s.from < from || s.to > to) return;
-  s.from += d;
-  s.to += d;
+/** Removes the contexts treeModels wrote on an entry's models (the models' own too when `all`), and every layer's. */
+function undescribe(entry: CacheEntry, all: boolean): void {
+  for (const m of entry.models) {
+    if (all) delete m.contexts;
+    if (entry.described === 'layers') for (const layer of m.layers) delete layer.contexts;
+  }
+  entry.described = all ? undefined : 'model';
 }
 
-function shiftModel(model: Model, from: number, to: number, d: number, dl: number): Model {
-  for (const layer of model.layers) if (layer.span.from >= from && layer.span.to <= to) layer.line += dl;
-  if (model.span.from >= from && model.span.to <= to) model.line += dl;
-  forEachSpan(model, (s) => shiftSpan(s, from, to, d));
-  return model;
+/** The spans and line holders (models, layers) of a cache entry that lie in its statement. */
+interface MovingParts {
+  readonly spans: readonly Span[];
+  readonly lines: readonly { line: number }[];
+}
+
+/**
+ * What moves, in place, when an entry's statement [from, to] moves: typing in
+ * one class shifts every model below it, and allocating new objects for all of
+ * them would dominate re-analysis. Spans in other statements stay: the entry is
+ * only reused while those did not move, so what lies inside stays inside and
+ * the list made at the first move holds for every later one (one flat loop per
+ * move instead of a walk through each model). finalize gives every span its own
+ * object, so none moves twice.
+ */
+function movingParts(entry: CacheEntry, from: number, to: number): MovingParts {
+  const spans: Span[] = [];
+  const lines: { line: number }[] = [];
+  const inside = (s: Span) => s.from >= from && s.to <= to;
+  for (const m of entry.models) {
+    forEachSpan(m, (s) => void (inside(s) && spans.push(s)));
+    for (const layer of m.layers) if (inside(layer.span)) lines.push(layer);
+    if (inside(m.span)) lines.push(m);
+  }
+  for (const rule of entry.rules ?? []) if (rule.init.at && inside(rule.init.at)) spans.push(rule.init.at);
+  return { spans, lines };
 }

@@ -141,6 +141,16 @@ function builtinCall(n: SyntaxNode, text: string, scope: Scope, depth: number): 
   const list = n.getChild('ArgList');
   if (!callee || !list) return undefined;
   const name = callee.name === 'VariableName' || callee.name === 'MemberExpression' ? text.slice(callee.from, callee.to).replace(/\s+/g, '') : '';
+  // `W.size(0)` of a tensor whose shape is in scope as `W.shape` (moduleScope.ts).
+  const size = /^([\w.]+)\.size$/.exec(name);
+  const shape = size ? scope.get(`${size[1]}.shape`) : undefined;
+  if (Array.isArray(shape)) {
+    const inner = callArgs(list, text);
+    if (inner.keywords.size > 0 || inner.hasStarred || inner.positional.length > 1) return undefined;
+    if (inner.positional.length === 0) return shape;
+    const i = evaluate(inner.positional[0], text, scope, depth + 1);
+    return typeof i === 'number' && Number.isInteger(i) ? shape[i < 0 ? shape.length + i : i] : undefined;
+  }
   const fn = BUILTINS[name];
   if (!fn || scope.has(name.split('.')[0])) return undefined;
   const inner = callArgs(list, text);

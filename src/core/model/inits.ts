@@ -41,6 +41,8 @@ export interface InitRule {
 export function applyRules(rules: readonly InitRule[], layers: readonly LayerDraft[], prefix = ''): void {
   for (const rule of rules) {
     for (const layer of layers) {
+      // Rules run over modules() / named_parameters(): a module in a plain list is not among them.
+      if (layer.unregistered) continue;
       if (rule.types && !rule.types.includes(layer.spec.type)) {
         innerRule(rule, layer, prefix);
         continue;

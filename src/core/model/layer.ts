@@ -30,6 +30,10 @@ export interface LayerDraft {
   /** Explicit initializations by parameter name; later writes win. */
   readonly explicit: Map<string, CurrentInit>;
   attribute?: string;
+  /** Kept in a plain Python list attribute: built, but not registered (modules() and apply() do not reach it). */
+  unregistered?: boolean;
+  /** The statement that rebuilt the module holding it, after which its `named_modules()` name is unknown. */
+  rebuilt?: string;
   kernelInitializer?: SyntaxNode;
   /** Size arguments the library would reject. */
   readonly problems: readonly LayerProblem[];
@@ -180,6 +184,8 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     paramCount: total === undefined ? { symbol: '?' } : countDim(total),
     ...(invalid ? { problems: draft.problems.map((p) => (p.at ? { ...p, at: { ...p.at } } : p)) } : {}),
     ...(draft.attribute ? { attribute: draft.attribute } : {}),
+    ...(draft.unregistered ? { unregistered: true } : {}),
+    ...(draft.rebuilt ? { rebuilt: draft.rebuilt } : {}),
     ...(draft.kernelInitializer ? { kernelInitializer: { from: draft.kernelInitializer.from, to: draft.kernelInitializer.to } } : {}),
   };
 }

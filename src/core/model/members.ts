@@ -11,7 +11,7 @@ import { descendants, same, sequenceElements, statements, stringValue, unwrap } 
 import { kerasActivationName, torchModule, type Activation } from './activations';
 import { lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import { arithmetic, evaluate, type Scope, type Value } from './evaluate';
+import { arithmetic, evaluate, valueSize, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
 import type { ActivationUse } from './types';
 
@@ -31,6 +31,25 @@ export interface InstanceHook {
   instance(call: BoundCall, callee: string, path: string, scope: Scope): Entry | undefined;
   /** The class an expression stands for (`nn.BatchNorm2d`, `BasicBlock`), if any. */
   ref(node: SyntaxNode): string | undefined;
+}
+
+/**
+ * Methods of `nn.Module` that return the module itself (`Layer(...).to(device)`):
+ * the module they are called on, with its tensors' distribution unchanged.
+ */
+const SELF_RETURNING = new Set(['to', 'cuda', 'cpu', 'xpu', 'float', 'double', 'half', 'bfloat16', 'train', 'eval', 'requires_grad_']);
+
+/** `X.to(device)`, `X.cuda()`: the module expression X; otherwise the node itself. */
+export function selfReturned(node: SyntaxNode, ctx: Context): SyntaxNode {
+  let n = unwrap(node);
+  for (let i = 0; i < 4 && n.name === 'CallExpression'; i++) {
+    const callee = n.firstChild;
+    const method = callee?.name === 'MemberExpression' ? callee.lastChild : null;
+    const object = callee?.firstChild;
+    if (!object || method?.name !== 'PropertyName' || !SELF_RETURNING.has(ctx.slice(method))) break;
+    n = unwrap(object);
+  }
+  return n;
 }
 
 /** Parameter names of a function (`self` included) with evaluated defaults. */
@@ -116,6 +135,12 @@ interface Returned {
 /** Calls followed into functions (factory of a factory of a factory). */
 const MAX_CALL_DEPTH = 3;
 
+/** Builtins returning an iterator over known elements (`elements` reads them). */
+const ITERATORS = new Set(['zip', 'enumerate', 'reversed']);
+
+/** Longest code quoted in a layer's note. */
+const MAX_SHOWN = 60;
+
 export class TorchClass {
   readonly entries = new Map<string, Entry>();
   readonly layers: LayerDraft[] = [];
@@ -132,6 +157,22 @@ export class TorchClass {
   private readonly unsureAttributes = new Set<string>();
   /** Set when {@link containerItems} left elements out; read (and reset) by the container it was called for. */
   private cutItems = false;
+  /**
+   * Plain Python lists of modules held by `self.<attr>` (`self.layers = []`,
+   * `self.layers = self.layers + [Layer(...)]`): PyTorch does not register
+   * them, but they are built; see {@link init}.
+   */
+  private readonly selfLists = new Map<string, ModuleItems>();
+  /** Attributes holding a module InitLens does not see into (`self.resnet = torchvision.models.resnet18()`). */
+  private readonly opaque = new Set<string>();
+  /** Layers set inside such a module (`self.resnet.conv1 = nn.Conv2d(...)`), by the attribute. */
+  private readonly inside = new Map<string, LayerDraft[]>();
+  /**
+   * Class attributes the methods read besides `self.<attr>` of `__init__`:
+   * the class's own (`expansion = 4` as `self.expansion`) and those of classes
+   * given as arguments (`block.expansion`).
+   */
+  readonly classConstants = new Map<string, Value>();
 
   constructor(
     readonly ctx: Context,
@@ -166,6 +207,18 @@ export class TorchClass {
   init(body: SyntaxNode, scope: Scope, sequentialSubclass = false): Scope {
     const frame: Frame = { scope, locals: new Map(), functions: new Map(), depth: 0, self: true };
     this.run(body, frame);
+    // Modules kept in a plain list attribute and given to no container: built all the same, under the
+    // list's name and index (`self.layers[0]` reaches them), but PyTorch's modules() and apply() do not.
+    for (const [attr, list] of this.selfLists) {
+      for (const [key, p] of this.indexed(list.items, attr)) {
+        if (p.built) continue;
+        const entry = this.build(p, `${attr}.${key}`);
+        if (entry.kind === 'layer') {
+          entry.layer.attribute = `${attr}.${key}`;
+          entry.layer.unregistered = true;
+        }
+      }
+    }
     // nn.Sequential's own forward (no override): each registered module feeds the next.
     if (sequentialSubclass && !this.methods.has('forward')) {
       let pending: LayerDraft | undefined;
@@ -176,7 +229,7 @@ export class TorchClass {
 
   /** Interprets the value of `self.<name> = value` (or a container element). */
   entryFor(value: SyntaxNode, name: string, scope: Scope, depth = 0, frame: Frame = { scope, locals: new Map(), functions: new Map(), depth, self: false }): Entry {
-    const node = unwrap(value);
+    const node = selfReturned(value, this.ctx);
     const held = this.held(node, name, scope, frame);
     if (held) return held;
     if (node.name !== 'CallExpression') return { kind: 'other' };
@@ -320,7 +373,7 @@ export class TorchClass {
       }
     });
     const local = frame.functions.has(this.ctx.slice(fn.getChild('VariableName') as SyntaxNode)) && !method;
-    const outer = local ? frame.scope : method ? extend(this.ctx.moduleScope, this.selfConstants) : this.ctx.moduleScope;
+    const outer = local ? frame.scope : method ? extend(extend(this.ctx.moduleScope, this.classConstants), this.selfConstants) : this.ctx.moduleScope;
     // Parameters without a resolvable value must not fall through to constants of the same name.
     const unresolved = params.filter((n) => !bound.some(([k]) => k === n));
     const scope = withoutNames(extend(outer, bound), unresolved);
@@ -544,18 +597,52 @@ export class TorchClass {
     }
     if (constant !== undefined || target.name !== 'VariableName') {
       const attr = this.selfAttribute(target, frame);
+      if (attr !== undefined) this.rebuild(attr, value);
       if (constant === undefined && attr !== undefined) {
         this.forgetSelf(attr, frame);
+        const list = this.plainList(value, frame);
+        if (list) {
+          this.selfLists.set(attr, list);
+          this.entries.set(attr, { kind: 'other' });
+          return;
+        }
         this.copyObject(value, `self.${attr}`, frame);
+        // `self.layers = nn.ModuleList(self.layers)` reads the plain list it replaces.
         const entry = this.entryFor(value, attr, frame.scope, frame.depth, frame);
+        this.selfLists.delete(attr);
         if (entry.kind === 'layer') entry.layer.attribute = attr;
         this.entries.set(attr, entry);
+        if (entry.kind === 'other' && selfReturned(value, this.ctx).name === 'CallExpression') this.opaque.add(attr);
+        return;
+      }
+      if (attr !== undefined && Array.isArray(constant) && constant.length === 0) this.selfLists.set(attr, { kind: 'list', items: [], level: this.uncertain });
+      else if (attr !== undefined) this.selfLists.delete(attr);
+      // `self.resnet.conv1 = nn.Conv2d(...)`: a layer replaced inside a module InitLens does not see into.
+      const inner = constant === undefined && frame.self && target.name === 'MemberExpression' ? /^self\.(\w+)\.(\w+)$/.exec(this.ctx.slice(target).replace(/\s+/g, '')) : null;
+      if (inner && this.opaque.has(inner[1])) {
+        const path = `${inner[1]}.${inner[2]}`;
+        const entry = this.entryFor(value, path, frame.scope, frame.depth, frame);
+        if (entry.kind === 'layer') {
+          entry.layer.attribute = path;
+          const held = this.inside.get(inner[1]) ?? [];
+          held.push(entry.layer);
+          this.inside.set(inner[1], held);
+        }
         return;
       }
       this.setConstant(target, constant, frame);
       return;
     }
     const name = this.ctx.slice(target);
+    // `pairs = zip(sizes[:-1], sizes[1:])`: the iterator's elements, for the loop that consumes it.
+    const iterator = unwrap(value);
+    const fn = iterator.name === 'CallExpression' && iterator.firstChild?.name === 'VariableName' ? this.ctx.slice(iterator.firstChild) : '';
+    const elements = ITERATORS.has(fn) && !frame.scope.has(fn) ? this.elements(iterator, frame.scope) : undefined;
+    if (elements) {
+      this.refs.delete(name);
+      this.setConstant(target, elements, frame);
+      return;
+    }
     frame.scope = withoutNames(frame.scope, [name]);
     // `norm_layer = nn.BatchNorm2d`: the name holds a class from here on.
     const ref = unwrap(value).name === 'None' ? undefined : this.hook?.ref(value);
@@ -564,6 +651,31 @@ export class TorchClass {
     const local = this.valueOf(value, frame);
     if (local) frame.locals.set(name, local);
     else frame.locals.delete(name);
+  }
+
+  /** A list expression of modules assigned to `self.<attr>` (a literal, a comprehension, `self.layers + [...]`, a local list). */
+  private plainList(value: SyntaxNode, frame: Frame): ModuleItems | undefined {
+    const n = unwrap(value);
+    const listy = n.name === 'ArrayExpression' || n.name === 'ArrayComprehensionExpression' || n.name === 'BinaryExpression' || (n.name === 'VariableName' && frame.locals.get(this.ctx.slice(n))?.kind === 'list');
+    const local = listy ? this.valueOf(n, frame) : undefined;
+    return local?.kind === 'list' ? local : undefined;
+  }
+
+  /**
+   * `self.resnet = nn.Sequential(*list(self.resnet.children())[:-1])`: the layers
+   * set inside the old module (`self.resnet.conv1 = ...`) live on under names
+   * InitLens cannot tell when the new value reads the old module, and are
+   * dropped from it otherwise (still listed, as overwritten attributes are).
+   */
+  private rebuild(attr: string, value: SyntaxNode): void {
+    this.opaque.delete(attr);
+    const held = this.inside.get(attr);
+    if (!held) return;
+    this.inside.delete(attr);
+    const code = this.ctx.slice(value).replace(/\s+/g, ' ');
+    if (!new RegExp(`(?<![\\w.])self\\.${attr}(?!\\w)`).test(code)) return;
+    const shown = code.length > MAX_SHOWN ? `${code.slice(0, MAX_SHOWN - 1)}…` : code;
+    for (const layer of held) layer.rebuilt = `self.${attr} = ${shown}`;
   }
 
   /** `self.config = config`: the object's attributes (`config.n_embd` in scope) under the attribute too. */
@@ -661,6 +773,19 @@ export class TorchClass {
     }
     // self.blocks.append(nn.Linear(...)) on a ModuleList attribute.
     const attr = object && frame.self ? /^self\.(\w+)$/.exec(this.ctx.slice(object))?.[1] : undefined;
+    const plain = attr !== undefined ? this.selfLists.get(attr) : undefined;
+    if (plain && arg && (methodName === 'append' || methodName === 'extend')) {
+      // A list of numbers stays a constant (`self.sizes.append(64)`); a module makes it a list of modules.
+      const before = frame.scope.get(`self.${attr}`);
+      const added = this.constant(arg, frame.scope);
+      if (Array.isArray(before) && added !== undefined && (methodName === 'append' || Array.isArray(added))) {
+        this.setConstant(object as SyntaxNode, methodName === 'append' ? [...before, added] : [...before, ...(added as readonly Value[])], frame);
+        return;
+      }
+      this.forgetSelf(attr as string, frame);
+      this.push(plain, methodName === 'append' ? [this.pending(arg, frame)] : this.items(arg, frame));
+      return;
+    }
     const container = attr !== undefined ? this.entries.get(attr) : undefined;
     if (attr !== undefined && container?.kind === 'container' && !container.head && (methodName === 'append' || methodName === 'extend') && arg) {
       if (this.uncertain > 0) this.unsureAttributes.add(attr);
@@ -709,6 +834,7 @@ export class TorchClass {
       case 'MemberExpression': {
         const object = n.firstChild;
         if (!object || !n.getChild('[')) return undefined;
+        if (n.getChild(':')) return this.slice(n, scope, depth);
         const index = object.nextSibling?.nextSibling;
         if (!index) return undefined;
         const key = this.constant(index, scope, depth + 1);
@@ -775,13 +901,33 @@ export class TorchClass {
           });
           return ok && i === args.length && !/%/.test(out.replace(/%%/g, '')) ? out : undefined;
         }
+        if (left && op?.name === 'ArithOp' && right && (this.ctx.slice(op) === '+' || this.ctx.slice(op) === '*')) return this.listArithmetic(this.ctx.slice(op), left, right, scope, depth);
         return this.truth(n, scope, depth);
       }
       case 'UnaryExpression':
         return this.truth(n, scope, depth);
+      case 'ArrayComprehensionExpression':
+        return this.constantComprehension(n, scope, depth);
       default:
         return undefined;
     }
+  }
+
+  /** `[a] + [b, c]` and `[1] * (n - 1)` of known lists or tuples, within LIMITS.constantElements. */
+  private listArithmetic(op: string, left: SyntaxNode, right: SyntaxNode, scope: Scope, depth: number): Value | undefined {
+    const a = this.constant(left, scope, depth + 1);
+    const b = a === undefined ? undefined : this.constant(right, scope, depth + 1);
+    if (op === '+') {
+      if (!Array.isArray(a) || !Array.isArray(b) || exceeds('constantElements', valueSize(a) + valueSize(b))) return undefined;
+      return [...a, ...b];
+    }
+    const [list, times] = Array.isArray(a) ? [a, b] : [b, a];
+    if (!Array.isArray(list) || typeof times !== 'number' || !Number.isInteger(times)) return undefined;
+    const n = Math.max(0, times);
+    if (exceeds('constantElements', valueSize(list) * n)) return undefined;
+    const out: Value[] = [];
+    for (let i = 0; i < n; i++) out.push(...list);
+    return out;
   }
 
   /**
@@ -845,6 +991,10 @@ export class TorchClass {
     switch (n.name) {
       case 'VariableName':
         return frame.locals.get(this.ctx.slice(n)) ?? this.pending(n, frame);
+      case 'MemberExpression': {
+        const attr = this.selfAttribute(n, frame);
+        return attr !== undefined ? this.selfLists.get(attr) : undefined;
+      }
       case 'ArrayExpression':
       case 'TupleExpression':
       case 'ArrayComprehensionExpression':
@@ -903,15 +1053,9 @@ export class TorchClass {
    * an unknown or too long iterable gives one element, unsure (their number is unknown).
    */
   private comprehension(node: SyntaxNode, frame: Frame): Pending[] {
-    const parts: SyntaxNode[] = [];
-    for (let c = node.firstChild; c; c = c.nextSibling) if (c.name !== '[' && c.name !== ']' && c.name !== 'Comment') parts.push(c);
-    const [element, forKw] = parts;
-    if (!element || forKw?.name !== 'for' || parts.filter((p) => p.name === 'for').length !== 1) return [];
-    const inAt = parts.findIndex((p) => p.name === 'in');
-    const targets = parts.slice(2, inAt).filter((p) => p.name !== ',');
-    const iterable = parts[inAt + 1];
-    if (inAt < 0 || !iterable) return [];
-    const conditions = parts.slice(inAt + 2).filter((p) => p.name !== 'if');
+    const parts = comprehensionParts(node);
+    if (!parts) return [];
+    const { element, targets, iterable, conditions } = parts;
     const values = this.iterate(iterable, frame.scope);
     const out: Pending[] = [];
     const saved = frame.scope;
@@ -929,6 +1073,52 @@ export class TorchClass {
     // The comprehension's variables do not leak (Python 3).
     frame.scope = saved;
     return out;
+  }
+
+  /** `[in_planes for _ in range(n - 1)]` of constants: the list, when every element and condition is known. */
+  private constantComprehension(node: SyntaxNode, scope: Scope, depth: number): Value | undefined {
+    const parts = comprehensionParts(node);
+    const values = parts ? this.iterate(parts.iterable, scope) : undefined;
+    if (!parts || !values) return undefined;
+    const frame: Frame = { scope, locals: new Map(), functions: new Map(), depth: 0, self: false };
+    const out: Value[] = [];
+    let size = 0;
+    for (const value of values) {
+      this.bindTargets(parts.targets, value, frame);
+      const keep = parts.conditions.map((c) => this.truth(c, frame.scope, depth + 1));
+      if (keep.includes(undefined)) return undefined;
+      if (keep.includes(false)) continue;
+      const v = this.constant(parts.element, frame.scope, depth + 1);
+      if (v === undefined) return undefined;
+      size += valueSize(v);
+      if (exceeds('constantElements', size)) return undefined;
+      out.push(v);
+    }
+    return out;
+  }
+
+  /** `seq[a:b:step]` of a known list, tuple or string, with Python's bounds (clamped, negative from the end). */
+  private slice(n: SyntaxNode, scope: Scope, depth: number): Value | undefined {
+    const object = n.firstChild as SyntaxNode;
+    const bounds: (SyntaxNode | undefined)[] = [undefined];
+    for (let c = object.nextSibling; c && c.name !== ']'; c = c.nextSibling) {
+      if (c.name === '[' || c.name === 'Comment') continue;
+      if (c.name === ',') return undefined;
+      if (c.name === ':') bounds.push(undefined);
+      else if (bounds[bounds.length - 1] !== undefined) return undefined;
+      else bounds[bounds.length - 1] = c;
+    }
+    if (bounds.length > 3) return undefined;
+    const nums: (number | undefined)[] = [];
+    for (const b of bounds) {
+      const v = b ? this.constant(b, scope, depth + 1) : null;
+      if (v !== null && (typeof v !== 'number' || !Number.isInteger(v))) return undefined;
+      nums.push(v === null ? undefined : v);
+    }
+    const seq = this.constant(object, scope, depth + 1);
+    if (!Array.isArray(seq) && typeof seq !== 'string') return undefined;
+    const picked = pySlice(typeof seq === 'string' ? [...seq] : (seq as readonly Value[]), nums[0], nums[1], nums[2] ?? 1);
+    return picked === undefined ? undefined : typeof seq === 'string' ? picked.join('') : picked;
   }
 
   private build(p: Pending, name: string): Entry {
@@ -1001,7 +1191,7 @@ export class TorchClass {
         return inner && inner.args.positional.length === 0 && !inner.args.hasStarred ? keyed([...inner.args.keywords]) : [];
       }
       if (unwrapped.name === 'DictionaryExpression') return keyed(dictPairs(unwrapped).map(([k, v]) => [stringValue(k, this.ctx.text), v]));
-      if (['ArrayExpression', 'TupleExpression', 'ArrayComprehensionExpression'].includes(unwrapped.name) || frame.locals.get(this.ctx.slice(unwrapped))?.kind === 'list') {
+      if (['ArrayExpression', 'TupleExpression', 'ArrayComprehensionExpression'].includes(unwrapped.name) || frame.locals.get(this.ctx.slice(unwrapped))?.kind === 'list' || (unwrapped.name === 'MemberExpression' && this.valueOf(unwrapped, frame)?.kind === 'list')) {
         return this.indexed(this.items(unwrapped, frame), prefix);
       }
     }
@@ -1049,6 +1239,30 @@ export class TorchClass {
     this.layers.push(layer);
     return layer;
   }
+}
+
+/** The parts of `[element for targets in iterable if conditions]` (one `for`), or undefined. */
+function comprehensionParts(node: SyntaxNode): { element: SyntaxNode; targets: SyntaxNode[]; iterable: SyntaxNode; conditions: SyntaxNode[] } | undefined {
+  const parts: SyntaxNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) if (c.name !== '[' && c.name !== ']' && c.name !== 'Comment') parts.push(c);
+  const [element, forKw] = parts;
+  if (!element || forKw?.name !== 'for' || parts.filter((p) => p.name === 'for').length !== 1) return undefined;
+  const inAt = parts.findIndex((p) => p.name === 'in');
+  const iterable = parts[inAt + 1];
+  if (inAt < 0 || !iterable) return undefined;
+  return { element, targets: parts.slice(2, inAt).filter((p) => p.name !== ','), iterable, conditions: parts.slice(inAt + 2).filter((p) => p.name !== 'if') };
+}
+
+/** Python's `seq[start:stop:step]`; undefined for a zero step. */
+function pySlice<T>(seq: readonly T[], start: number | undefined, stop: number | undefined, step: number): T[] | undefined {
+  if (step === 0) return undefined;
+  const n = seq.length;
+  const bound = (i: number | undefined, fallback: number) => (i === undefined ? fallback : i < 0 ? Math.max(i + n, step < 0 ? -1 : 0) : Math.min(i, step < 0 ? n - 1 : n));
+  const from = bound(start, step < 0 ? n - 1 : 0);
+  const to = bound(stop, step < 0 ? -1 : n);
+  const out: T[] = [];
+  for (let i = from; step > 0 ? i < to : i > to; i += step) out.push(seq[i]);
+  return out;
 }
 
 /** Positional arguments of an ArgList, or elements of a list or tuple, each with whether it is `*spread`. */

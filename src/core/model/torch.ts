@@ -10,11 +10,12 @@
 import type { SyntaxNode } from '../python/parse';
 import { sequenceElements, statements, unwrap } from '../python/syntax';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import type { Scope } from './evaluate';
+import { evaluate, type Scope, type Value } from './evaluate';
 import { Forward, type InputSummary, type ModuleEntry } from './forward';
 import type { ActivationUse } from './types';
 import { Inits } from './inits';
 import { explicitInit, type LayerDraft } from './layer';
+import type { Entry } from './members';
 import { lookupLayer } from './catalog';
 import { applyRules, type InitRule } from './inits';
 import { parameters, settle, TorchClass, withoutNames } from './members';
@@ -49,13 +50,18 @@ const MODULE_BASES = new Set(['torch.nn.Module', 'torch.nn.modules.module.Module
 const MAX_BASE_DEPTH = 8;
 const INIT_METHOD_NAMES = ['_init_weights', 'init_weights', 'reset_parameters', '_reset_parameters', 'initialize_weights', '_initialize_weights'];
 
-/** Names of classes in the document that are `nn.Module`s (directly or through other classes of the document). */
-export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context): Set<string> {
+/**
+ * Names of classes in the document that are `nn.Module`s (directly or through other classes of the document).
+ * `names`, when given, receives each class's name in the order of `classes` (the analyzer reads them once).
+ */
+export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context, names?: (string | undefined)[]): Set<string> {
   const bases = new Map<string, SyntaxNode[]>();
   for (const cls of classes) {
-    const name = cls.getChild('VariableName');
+    const nameNode = cls.getChild('VariableName');
+    const name = nameNode ? ctx.slice(nameNode) : undefined;
+    names?.push(name);
     const list = cls.getChild('ArgList');
-    if (name) bases.set(ctx.slice(name), list ? (sequenceElements(list) ?? argNodes(list)) : []);
+    if (name !== undefined) bases.set(name, list ? (sequenceElements(list) ?? argNodes(list)) : []);
   }
   // Classes derive from base classes written anywhere in the file: walk from
   // the nn.Module subclasses down to their subclasses, each class once.
@@ -137,12 +143,34 @@ export interface TreeOptions {
   /** The file's module classes by name. */
   readonly classes?: ReadonlyMap<string, ClassSignature>;
   readonly configs?: ReadonlyMap<string, ConfigClass>;
-  /** The file's classes by name (their last definitions): where inherited methods come from. */
+  /** The file's classes by name, their last definitions: where inherited methods come from, library-layer subclasses built here, class attributes of class arguments. */
   readonly classNodes?: ReadonlyMap<string, SyntaxNode>;
   /** What a class of the file built with `binding` does to its forward's inputs (its analysis in that context). */
   readonly summaries?: (className: string, binding: Binding) => InputSummary | undefined;
   /** Compute the class's own {@link TorchClassResult.summary}. */
   readonly summarize?: boolean;
+  /** Library-layer subclasses being analyzed inside their builders above this one. */
+  readonly depth?: number;
+}
+
+/** Library-layer subclasses analyzed inside the class that builds them, one inside another. */
+const MAX_LIBRARY_DEPTH = 2;
+
+/**
+ * Class-level constants of a class body (`expansion = 4`), evaluated in `scope`:
+ * what `self.expansion` reads until `__init__` sets its own, and `block.expansion`
+ * with `block` a class argument.
+ */
+export function classAttributes(cls: SyntaxNode, ctx: Context, scope: Scope): [string, Value][] {
+  const body = cls.getChild('Body');
+  const out: [string, Value][] = [];
+  for (const stmt of body ? statements(body) : []) {
+    const target = stmt.name === 'AssignStatement' ? stmt.firstChild : null;
+    if (target?.name !== 'VariableName' || target.nextSibling?.name !== 'AssignOp' || !stmt.lastChild) continue;
+    const v = evaluate(stmt.lastChild, ctx.text, scope);
+    if (v !== undefined) out.push([ctx.slice(target), v]);
+  }
+  return out;
 }
 
 /** A class analyzed in one context: its draft, the classes it builds and its init rules. */
@@ -178,10 +206,26 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
       const text = ctx.slice(n).replace(/\s+/g, '');
       return torchClass.refs.get(text) ?? (classes.has(text) ? text : undefined);
     });
+  // A class of the file deriving from a library layer (`class Layer(nn.Linear)`) is that layer, built here:
+  // analyzed in this construction's context and listed at the construction, under the name the builder gives it.
+  const libraryLayer = (call: BoundCall, callee: string, sig: ClassSignature, path: string, at: Scope): Entry | undefined => {
+    const node = tree.classNodes?.get(callee);
+    if (!node || !libraryBase(node, ctx) || (tree.depth ?? 0) >= MAX_LIBRARY_DEPTH) return undefined;
+    const context = { binding: bindArguments(call, sig, at, ctx, configs, refOf), inherited: [], label: callee };
+    const own = analyzeTorchClass(node, ctx, moduleFunctions, { ...tree, context, depth: (tree.depth ?? 0) + 1 })?.draft.layers.find((l) => l.name === '');
+    if (!own) return undefined;
+    own.name = path;
+    own.call = call.node;
+    own.line = ctx.line(call.node.from);
+    torchClass.layers.push(own);
+    return { kind: 'layer', layer: own };
+  };
   const torchClass: TorchClass = new TorchClass(ctx, scope, moduleFunctions, byName, {
     instance(call, callee, path, at) {
       const sig = classes.get(callee);
       if (!sig) return undefined;
+      const library = libraryLayer(call, callee, sig, path, at);
+      if (library) return library;
       const visit = (c: BoundCall, name: string, p: string, s: ClassSignature, depth: number) => {
         sites.push({ className: name, path: p, binding: bindArguments(c, s, at, ctx, configs, refOf) });
         submodules.push({ className: name, node: c.node });
@@ -209,6 +253,16 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
     if (ref !== undefined) torchClass.refs.set(param, ref);
   }
   for (const [param, ref] of binding.refs) torchClass.refs.set(param, ref);
+  // Class attributes: the class's own as `self.<name>`, a class argument's as `<param>.<name>`.
+  const attributes: [string, Value][] = classAttributes(cls, ctx, ctx.moduleScope).map(([k, v]) => [`self.${k}`, v]);
+  for (const [param, ref] of torchClass.refs) {
+    const node = tree.classNodes?.get(ref);
+    if (node) for (const [k, v] of classAttributes(node, ctx, ctx.moduleScope)) attributes.push([`${param}.${k}`, v]);
+  }
+  if (attributes.length > 0) {
+    for (const [k, v] of attributes) torchClass.classConstants.set(k, v);
+    scope = extend(new Map(attributes), scope);
+  }
   const initBody = init?.getChild('Body');
   const sequentialSubclass = (cls.getChild('ArgList') ? argNodes(cls.getChild('ArgList') as SyntaxNode) : []).some((b) => SEQUENTIAL_BASES.has(ctx.qualified(b) ?? ''));
   // A subclass of a library layer (`class TransformerModel(nn.Transformer)`): the layer its super().__init__ builds.
@@ -295,18 +349,28 @@ export function analyzeTorchSequential(call: SyntaxNode, name: string, ctx: Cont
   return { name, kind: 'torch-sequential', node: call, layers: torchClass.layers };
 }
 
-/** `nn.init.kaiming_normal_(model[0].weight, ...)` statements after a free-standing Sequential. */
+/** A single library layer assigned at module level (`fc = torch.nn.Linear(4, 1)`): a model of that layer, named "" as in `named_modules()`. */
+export function analyzeTorchLayer(call: SyntaxNode, name: string, ctx: Context, scope: Scope): TorchModelDraft | undefined {
+  const torchClass = new TorchClass(ctx, scope);
+  const entry = torchClass.entryFor(call, '', scope);
+  if (entry.kind !== 'layer') return undefined;
+  // The layer is the whole model: its output layer.
+  settle(entry.layer, { activation: { kind: 'identity' }, via: 'output' });
+  return { name, kind: 'torch-sequential', node: call, layers: torchClass.layers };
+}
+
+/** `nn.init.kaiming_normal_(model[0].weight, ...)` statements after a free-standing Sequential (`fc.weight` after a single layer). */
 export function applyFollowingInits(draft: TorchModelDraft, followers: readonly SyntaxNode[], ctx: Context): void {
   const cls = new TorchClass(ctx, ctx.moduleScope);
   const inits = new Inits(cls, new Map(), new Map());
-  const pattern = new RegExp(`^${draft.name}\\[(\\d+)\\]\\.(\\w+)$`);
+  const pattern = new RegExp(`^${draft.name}(?:\\[(\\d+)\\])?\\.(\\w+)$`);
   for (const stmt of followers) {
     const call = stmt.firstChild;
     if (stmt.name !== 'ExpressionStatement' || call?.name !== 'CallExpression') continue;
     const bound = bindCall(call, ctx, ctx.moduleScope);
     const found = bound && inits.schemeOf(call, bound);
     const m = found && pattern.exec(ctx.slice(found.target).replace(/\s+/g, ''));
-    const layer = m && draft.layers.find((l) => l.name === m[1]);
+    const layer = m && draft.layers.find((l) => l.name === (m[1] ?? ''));
     if (found && m && layer) layer.explicit.set(m[2], explicitInit(found.scheme, call, 'torch', ctx.slice(call)));
   }
 }

@@ -110,6 +110,8 @@ export interface ClassContexts {
   readonly contexts: { readonly context: ClassContext; readonly key: string; count: number }[];
   /** More contexts than {@link LIMITS.classContexts} arrived: the class is shown symbolically. */
   overflow: boolean;
+  /** What the contexts beyond the limit share ({@link commonContext}): the class shows only what these share too. */
+  rest?: ClassContext;
 }
 
 export const EMPTY_BINDING: Binding = { values: [], refs: [], unknown: [] };
@@ -304,6 +306,7 @@ export function planTree(
     // Every class gets its first context (a document has as many classes as it has); the limits bound the others.
     if (entry.contexts.length > 0 && (entry.contexts.length >= LIMITS.classContexts.value || analyses >= LIMITS.treeAnalyses.value)) {
       entry.overflow = true;
+      entry.rest = entry.rest ? commonContext([entry.rest, context]) : context;
       return;
     }
     if (entry.contexts.length > 0) analyses++;

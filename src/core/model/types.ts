@@ -99,6 +99,17 @@ export interface Layer {
   readonly problems?: readonly LayerProblem[];
   /** The `self.<attr>` the layer is assigned to, when it is (for init code). */
   readonly attribute?: string;
+  /**
+   * Kept in a plain Python list attribute (`self.layers = [...]`): built, but
+   * PyTorch does not register it, so `modules()`, `apply()` and the model's
+   * `parameters()` do not reach it.
+   */
+  readonly unregistered?: true;
+  /**
+   * The statement that rebuilt the module holding it (`self.resnet = nn.Sequential(*list(self.resnet.children())[:-1])`):
+   * PyTorch names the layer differently from there on, so InitLens writes no code for it.
+   */
+  readonly rebuilt?: string;
   /** Keras: the `kernel_initializer=` argument, when written. */
   readonly kernelInitializer?: Span;
   /**
@@ -126,6 +137,10 @@ export interface LayerContext extends ModelContext {
   readonly std?: number;
 }
 
+/**
+ * `torch-sequential`: a free-standing model reached through its variable, an
+ * `nn.Sequential(...)` or a single library layer (`fc = nn.Linear(4, 1)`, its layer named "").
+ */
 export type ModelKind = 'torch-module' | 'torch-sequential' | 'keras-sequential' | 'keras-functional' | 'keras-subclass';
 
 export interface Model {

@@ -19,14 +19,35 @@ export interface ImportBinding {
 
 /** Every import in `tree`, anywhere (module level, functions, `try` blocks), in order. */
 export function collectImports(tree: Tree, text: string): ImportBinding[] {
-  return importStatements(tree).flatMap((statement) => importBindings(statement, text));
+  // A statement binds names only with its `import` keyword: subtrees whose text holds no "import" are skipped.
+  return importStatements(tree, text).flatMap((statement) => importBindings(statement, text));
 }
 
-/** The import statements of `tree`, anywhere statements can be, in order. */
-export function importStatements(tree: Tree): SyntaxNode[] {
+/**
+ * The import statements of `tree`, anywhere statements can be, in order. With
+ * `text`, only those whose text holds "import" (a `from x` still being typed
+ * binds nothing), and no subtree without that word is entered: a keystroke
+ * walks the top-level statements, not every class body.
+ */
+export function importStatements(tree: Tree, text?: string): SyntaxNode[] {
   const found: SyntaxNode[] = [];
+  const at: number[] = [];
+  if (text !== undefined) for (let i = text.indexOf('import'); i >= 0; i = text.indexOf('import', i + 1)) at.push(i);
+  if (text !== undefined && at.length === 0) return found;
+  // Whether some "import" lies within [from, to) (binary search over the sorted positions).
+  const holds = (from: number, to: number) => {
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < at.length && at[lo] + 'import'.length <= to;
+  };
   tree.iterate({
     enter(ref) {
+      if (text !== undefined && !holds(ref.from, ref.to)) return false;
       if (ref.name === 'ImportStatement') {
         found.push(ref.node);
         return false;
