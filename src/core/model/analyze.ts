@@ -211,12 +211,17 @@ export class ModelAnalyzer {
         referencedBy.set(r, by);
       }
     }
+    // Constructions in functions of the file (`def cct_14(...)`, `def ResNet18()`) may never run: they are the
+    // class's contexts only where no code that runs (module level, `__main__`, the workspace's scripts) builds it.
+    const maybe = new Set<ClassContext>();
     for (const stmt of top) {
       if (stmt.name === 'ClassDefinition') continue;
       if (!mayBuild(stmt)) continue;
       for (const site of this.moduleSites(stmt, ctx, signatures, configMap)) {
         const list = roots.get(site.className) ?? [];
-        list.push({ binding: site.binding, inherited: appliedRules(site.applies), label: site.path });
+        const context: ClassContext = { binding: site.binding, inherited: appliedRules(site.applies), label: site.path };
+        if (stmt.name === 'FunctionDefinition') maybe.add(context);
+        list.push(context);
         roots.set(site.className, list);
         for (const [, ref] of site.binding.refs) referenced.add(ref);
       }
@@ -228,6 +233,7 @@ export class ModelAnalyzer {
       roots.set(site.className, list);
       for (const [, ref] of site.binding.refs) referenced.add(ref);
     }
+    for (const [name, list] of roots) if (list.some((c) => !maybe.has(c))) roots.set(name, list.filter((c) => !maybe.has(c)));
     // No class builds another and nothing builds one: each is a root in its own defaults (most files),
     // and the tree's bookkeeping is skipped.
     const flat = referenced.size === 0 && roots.size === 0;

@@ -208,7 +208,9 @@ export class Inits {
   /** The rules of a function given to `apply` (its module parameter is the first after `self` for a method). */
   functionRules(fn: SyntaxNode, method: boolean): void {
     const { names } = parameters(fn, this.ctx, this.scope);
-    const variable = method ? names[1] : names[0];
+    // `self.apply(self.init_weight)` with a @staticmethod (lucidrains' CCT): no `self` comes first.
+    const decorated = fn.parent?.name === 'DecoratedStatement' ? this.ctx.text.slice(fn.parent.from, fn.from) : '';
+    const variable = method && !/@staticmethod\b/.test(decorated) ? names[1] : names[0];
     const body = fn.getChild('Body');
     if (variable && body) this.moduleRules(body, variable);
   }

@@ -452,6 +452,13 @@ export class TorchClass {
 
   private elements(node: SyntaxNode, scope: Scope, depth = 0): readonly Value[] | undefined {
     const n = unwrap(node);
+    if (n.name === 'CallExpression' && this.ctx.qualified(n.firstChild) === 'torch.linspace') {
+      const call = bindCall(n, this.ctx, scope);
+      const [start, end, steps] = ['start', 'end', 'steps'].map((name, i) => (call ? this.constant(call.node_(name, i) ?? n, scope) : undefined));
+      if (call?.args.hasStarred || typeof start !== 'number' || typeof end !== 'number' || typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0) return undefined;
+      if (exceeds('loopIterations', this.iterations + steps)) return undefined;
+      return linspace(start, end, steps);
+    }
     if (n.name === 'CallExpression' && n.firstChild?.name === 'VariableName' && depth < MAX_CALL_DEPTH) {
       const fn = this.ctx.slice(n.firstChild);
       const call = scope.has(fn) ? undefined : bindCall(n, this.ctx, scope);
@@ -772,9 +779,43 @@ export class TorchClass {
       }
       case 'UnaryExpression':
         return this.truth(n, scope, depth);
+      case 'ArrayComprehensionExpression':
+        return this.constantComprehension(n, scope, depth);
       default:
         return undefined;
     }
+  }
+
+  /**
+   * `[x.item() for x in torch.linspace(0, rate, depth)]` (the drop-path rates
+   * of timm-style models), `[2 * c for c in widths]`: a list of constants,
+   * each element in the scope of its iteration; undefined when the iterable
+   * or any element is unknown.
+   */
+  private constantComprehension(n: SyntaxNode, scope: Scope, depth: number): Value | undefined {
+    const parts: SyntaxNode[] = [];
+    for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== '[' && c.name !== ']' && c.name !== 'Comment') parts.push(c);
+    const [element, forKw] = parts;
+    if (!element || forKw?.name !== 'for' || parts.filter((p) => p.name === 'for').length !== 1) return undefined;
+    const inAt = parts.findIndex((p) => p.name === 'in');
+    const iterable = parts[inAt + 1];
+    if (inAt < 0 || !iterable) return undefined;
+    const targets = parts.slice(2, inAt).filter((p) => p.name !== ',');
+    const conditions = parts.slice(inAt + 2).filter((p) => p.name !== 'if');
+    const values = this.iterate(iterable, scope);
+    if (!values) return undefined;
+    const frame: Frame = { scope, locals: new Map(), functions: new Map(), depth: MAX_CALL_DEPTH, self: false };
+    const out: Value[] = [];
+    for (const value of values) {
+      this.bindTargets(targets, value, frame);
+      const keep = conditions.map((c) => this.truth(c, frame.scope, depth + 1));
+      if (keep.some((k) => k === undefined)) return undefined;
+      if (keep.includes(false)) continue;
+      const v = this.constant(element, frame.scope, depth + 1);
+      if (v === undefined) return undefined;
+      out.push(v);
+    }
+    return out;
   }
 
   /**
@@ -1080,6 +1121,19 @@ function compare(op: string, a: Value, b: Value): boolean | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * `torch.linspace(start, end, steps)` in float32, as ATen's CPU kernel
+ * computes it (aten/src/ATen/native/cpu/RangeFactoriesKernel.cpp): the first
+ * half counts up from `start`, the second down from `end`, so both ends are exact.
+ */
+export function linspace(start: number, end: number, steps: number): number[] {
+  const f = Math.fround;
+  if (steps === 1) return [f(start)];
+  const step = f(f(f(end) - f(start)) / (steps - 1));
+  const half = Math.floor(steps / 2);
+  return Array.from({ length: steps }, (_, i) => (i < half ? f(f(start) + f(step * i)) : f(f(end) - f(step * (steps - i - 1)))));
 }
 
 /** Sequential chaining: the entry after a pending layer decides its activation. */

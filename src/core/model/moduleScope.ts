@@ -8,7 +8,7 @@
 import { exceeds } from '../limits';
 import type { SyntaxNode } from '../python/parse';
 import { callArgs, same, statements, stringValue, unwrap } from '../python/syntax';
-import { entryKey, evaluate, valueSize, type Scope, type Value } from './evaluate';
+import { entriesBelow, entryKey, evaluate, objectWrites, valueSize, withoutEntries, type Entries, type ObjectCalls, type Scope, type Value } from './evaluate';
 
 /** A class of the file that only holds settings: its attribute defaults. */
 export interface ConfigClass {
@@ -27,9 +27,13 @@ function* moduleStatements(top: readonly SyntaxNode[], text: string): Generator<
   }
 }
 
-/** Module-level names, evaluated in order; bounded as a whole (the scope is part of the analysis cache key). */
-export function moduleScope(top: readonly SyntaxNode[], text: string): Scope {
-  const scope = new Map<string, Value>();
+/**
+ * Module-level names, evaluated in order; bounded as a whole (the scope is part of the analysis cache key).
+ * Objects are held as their entries (evaluate.ts, objectWrites): `config.vocab_size = 50257` after
+ * `config = GPT.get_default_config()`, whose entries `calls` knows.
+ */
+export function moduleScope(top: readonly SyntaxNode[], text: string, calls?: ObjectCalls): Scope {
+  let scope = new Map<string, Value>();
   let elements = 0;
   const set = (name: string, v: Value) => {
     if (exceeds('scopeElements', elements + valueSize(v))) return;
@@ -39,6 +43,12 @@ export function moduleScope(top: readonly SyntaxNode[], text: string): Scope {
   /** argparse parsers of the module: variable → (dest → default). */
   const parsers = new Map<string, Map<string, Value>>();
   for (const stmt of moduleStatements(top, text)) {
+    const writes = objectWrites(stmt, text, scope, calls);
+    if (writes) {
+      scope = new Map(withoutEntries(scope, writes.forget));
+      for (const k of writes.remove) scope.delete(k);
+      for (const [k, v] of writes.set) set(k, v);
+    }
     if (stmt.name === 'ExpressionStatement') {
       const arg = addArgument(stmt, text, scope, parsers);
       if (arg) arg.parser.set(arg.dest, arg.value);
@@ -167,6 +177,50 @@ export function configClasses(top: readonly SyntaxNode[], text: string, scope: S
     }
     // A class with methods and no fields is not a settings class.
     if (complete && fields.size > 0 && !(methods && fields.size === 0)) out.push({ name, fields });
+  }
+  return out;
+}
+
+/**
+ * Functions that build and return an object without arguments, by name, with
+ * the object's entries: minGPT's `get_default_config` (a static method:
+ * `C = CN()`, `C.n_layer = None`, ..., `return C`), a module-level
+ * `def default_config()`. Its body is read as module-level code is, from an
+ * empty scope; a parameter without a default leaves the function out.
+ */
+export function objectFactories(fns: readonly SyntaxNode[], text: string, methods = false): Map<string, Entries> {
+  const out = new Map<string, Entries>();
+  for (const stmt of fns) {
+    const fn = stmt.name === 'DecoratedStatement' ? stmt.getChild('FunctionDefinition') : stmt;
+    const nameNode = fn?.name === 'FunctionDefinition' ? fn.getChild('VariableName') : null;
+    const body = fn?.getChild('Body');
+    if (!fn || !nameNode || !body) continue;
+    const decorators = stmt.name === 'DecoratedStatement' ? text.slice(stmt.from, fn.from) : '';
+    // A method callable on the class itself: static (no parameters) or a classmethod (only `cls`).
+    const required = requiredParams(fn, text);
+    const callable = !methods ? required.length === 0 : /@staticmethod\b/.test(decorators) ? required.length === 0 : /@classmethod\b/.test(decorators) && required.length === 1;
+    const body_ = statements(body);
+    const last = body_[body_.length - 1];
+    const returned = last?.name === 'ReturnStatement' ? last.lastChild : null;
+    if (!callable || returned?.name !== 'VariableName') continue;
+    const entries = entriesBelow(text.slice(returned.from, returned.to), moduleScope(body_, text));
+    if (entries.length > 0) out.set(text.slice(nameNode.from, nameNode.to), entries);
+  }
+  return out;
+}
+
+/** Parameters without a default (`*args` and `**kwargs` are not required). */
+function requiredParams(fn: SyntaxNode, text: string): string[] {
+  const list = fn.getChild('ParamList');
+  const out: string[] = [];
+  let star = false;
+  for (let c = list?.firstChild; c; c = c.nextSibling) {
+    if (c.name === '*' || c.name === '**') star = true;
+    else if (c.name === ',') star = false;
+    else if (c.name === 'VariableName' && !star && c.prevSibling?.name !== 'AssignOp') {
+      const next = c.nextSibling?.name === 'TypeDef' ? c.nextSibling.nextSibling : c.nextSibling;
+      if (next?.name !== 'AssignOp') out.push(text.slice(c.from, c.to));
+    }
   }
   return out;
 }

@@ -18,7 +18,7 @@ import { lookupLayer } from './catalog';
 import { applyRules, type InitRule } from './inits';
 import { parameters, settle, TorchClass, withoutNames } from './members';
 import type { ConfigClass } from './moduleScope';
-import { bindArguments, classRef, EMPTY_BINDING, type ClassContext, type ClassSignature, type Site } from './tree';
+import { bindArguments, classRef, EMPTY_BINDING, withEmptySpreads, type ClassContext, type ClassSignature, type Site } from './tree';
 import { libraryBase, superInitLayer } from './subclass';
 
 export { parameters } from './members';
@@ -121,7 +121,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   const given = new Set([...binding.values.map(([k]) => k), ...binding.refs.map(([k]) => k)]);
   const shadowed = initParams.names.slice(1).filter((n) => !given.has(n));
   let scope = extend(withoutNames(ctx.moduleScope, shadowed), initParams.defaults.filter(([k]) => !binding.unknown.includes(k)));
-  scope = extend(withoutNames(scope, binding.unknown), binding.values);
+  scope = extend(withoutNames(scope, binding.unknown), withEmptySpreads(binding, classes.get(ctx.slice(nameNode))));
   const sites: Site[] = [];
   const submodules: { className: string; node: SyntaxNode }[] = [];
   const refOf = (node: SyntaxNode): string | undefined =>
