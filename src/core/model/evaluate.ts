@@ -378,7 +378,7 @@ export function objectWrites(stmt: SyntaxNode, text: string, scope: Scope, calls
     for (let c = stmt.firstChild; c && c.name !== 'AssignOp'; c = c.nextSibling) if (c.name !== ',') targets.push(c);
     const value = stmt.lastChild;
     const op = stmt.getChild('AssignOp');
-    const single = targets.length === 1 && op?.nextSibling === value && value !== null;
+    const single = targets.length === 1 && value !== null && op?.nextSibling?.from === value.from;
     for (const target of targets) {
       const text_ = slice(target);
       if (text_ === 'self' || text_.startsWith('self.') || text_.startsWith('self[')) continue;

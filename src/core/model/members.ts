@@ -11,7 +11,7 @@ import { descendants, same, sequenceElements, statements, stringValue, unwrap } 
 import { kerasActivationName, torchModule, type Activation } from './activations';
 import { lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import { arithmetic, evaluate, type Scope, type Value } from './evaluate';
+import { applyWrites, arithmetic, evaluate, objectWrites, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
 import type { ActivationUse } from './types';
 
@@ -338,6 +338,16 @@ export class TorchClass {
   }
 
   private statement(stmt: SyntaxNode, frame: Frame): Returned | undefined {
+    // What it writes into objects (`config.merge_from_dict({...}[config.model_type])`), read before it runs.
+    const writes = objectWrites(stmt, this.ctx.text, frame.scope);
+    try {
+      return this.run_(stmt, frame);
+    } finally {
+      if (writes) frame.scope = applyWrites(frame.scope, writes);
+    }
+  }
+
+  private run_(stmt: SyntaxNode, frame: Frame): Returned | undefined {
     switch (stmt.name) {
       case 'AssignStatement':
         this.assign(stmt, frame);

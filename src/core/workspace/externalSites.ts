@@ -7,7 +7,7 @@
  */
 import { collectImports } from '../python/imports';
 import { dottedName, type SyntaxNode, type Tree } from '../python/parse';
-import { statements } from '../python/syntax';
+import { callArgs, statements } from '../python/syntax';
 import { constructionsIn, type ExternalSite } from '../model/analyze';
 import { Context, extend } from '../model/context';
 import type { Scope, Value } from '../model/evaluate';
@@ -44,7 +44,7 @@ export function documentSignatures(tree: Tree, text: string): Map<string, ClassS
 
 /** A stable text of signatures, for cache keys: sites bound with other parameters are other sites. */
 export function signaturesKey(signatures: ReadonlyMap<string, ClassSignature>): string {
-  return JSON.stringify([...signatures.values()].map((s) => [s.name, s.params, [...s.defaults], [...s.reads].map(([k, v]) => [k, [...v]])]));
+  return JSON.stringify([...signatures.values()].map((s) => [s.name, s.params, [...s.defaults], [...s.reads].map(([k, v]) => [k, [...v]]), s.star ?? null, s.starStar ?? null, [...(s.objects ?? [])]]));
 }
 
 /**
@@ -63,7 +63,16 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
   const { text, tree } = other;
   const imports = collectImports(tree, text);
   const top = statements(tree.topNode);
-  const scope = moduleScope(top, text);
+  // `config = GPT.get_default_config()`: the object a static method of the target's class builds.
+  const objects = (call: SyntaxNode) => {
+    const callee = call.firstChild;
+    const list = call.getChild('ArgList');
+    if (callee?.name !== 'MemberExpression' || !list || callArgs(list, text).positional.length > 0 || callArgs(list, text).keywords.size > 0 || !callee.firstChild) return undefined;
+    const owner = classOf(callee.firstChild, text, found, targetSignatures);
+    const method = callee.lastChild;
+    return owner !== undefined && method ? targetSignatures.get(owner)?.objects?.get(text.slice(method.from, method.to)) : undefined;
+  };
+  const scope = moduleScope(top, text, objects);
   const ctx = new Context(text, imports, scope);
   const own = torchModuleClasses(top.filter((s) => s.name === 'ClassDefinition'), ctx);
   const configs = new Map(configClasses(top, text, scope, own).map((c) => [c.name, c]));
