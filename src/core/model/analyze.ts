@@ -381,7 +381,8 @@ export class ModelAnalyzer {
       return models;
     }
     const described = describe();
-    const common = commonContext(found.contexts.map((c) => c.context));
+    // Contexts beyond the limit were not analyzed, but what they give differs too: the numbers shown hold for them as well.
+    const common = commonContext([...found.contexts.map((c) => c.context), ...found.unanalyzed]);
     const { models } = inContext(name, common, contextKey(common));
     const each = found.contexts.map(({ context, key, count }) => ({
       label: context.label,

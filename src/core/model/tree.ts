@@ -98,6 +98,12 @@ export interface ClassContexts {
   readonly contexts: { readonly context: ClassContext; readonly key: string; count: number }[];
   /** More contexts than {@link LIMITS.classContexts} arrived: the class is shown symbolically. */
   overflow: boolean;
+  /**
+   * The bindings of the contexts beyond the limit (not analyzed), so that what
+   * the class is shown with holds for them too; beyond as many again, one
+   * binding that knows nothing stands for the rest.
+   */
+  readonly unanalyzed: ClassContext[];
 }
 
 export const EMPTY_BINDING: Binding = { values: [], refs: [], unknown: [] };
@@ -365,7 +371,7 @@ export function planTree(
   referencedBy: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): Map<string, ClassContexts> {
   const result = new Map<string, ClassContexts>();
-  for (const name of classes.keys()) result.set(name, { contexts: [], overflow: false });
+  for (const name of classes.keys()) result.set(name, { contexts: [], overflow: false, unanalyzed: [] });
   let analyses = 0;
   const queue: { name: string; context: ClassContext; depth: number }[] = [];
   const visit = (name: string, context: ClassContext, depth: number) => {
@@ -380,6 +386,8 @@ export function planTree(
     // Every class gets its first context (a document has as many classes as it has); the limits bound the others.
     if (entry.contexts.length > 0 && (entry.contexts.length >= LIMITS.classContexts.value || analyses >= LIMITS.treeAnalyses.value)) {
       entry.overflow = true;
+      if (entry.unanalyzed.length < LIMITS.classContexts.value) entry.unanalyzed.push(context);
+      else entry.unanalyzed[LIMITS.classContexts.value - 1] = { ...context, binding: { values: [], refs: [], unknown: [...(classes.get(name)?.params ?? [])] } };
       return;
     }
     if (entry.contexts.length > 0) analyses++;
