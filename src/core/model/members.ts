@@ -503,22 +503,33 @@ export class TorchClass {
     return typeof value === 'string' ? [...value] : undefined;
   }
 
-  /** Binds loop targets (`x`, `i, x`) to one element; undefined makes them unknown. */
+  /** Binds loop targets (`x`, `i, x`, `i, (k, s)`) to one element; undefined makes them unknown. */
   private bindTargets(targets: readonly SyntaxNode[], value: Value | undefined, frame: Frame): void {
-    const names = targets.map((t) => (t.name === 'VariableName' ? this.ctx.slice(t) : undefined));
-    const values: (Value | undefined)[] =
-      targets.length === 1 ? [value] : Array.isArray(value) && value.length === targets.length ? value : targets.map(() => undefined);
     const set: [string, Value][] = [];
     const unknown: string[] = [];
-    names.forEach((name, i) => {
-      if (name === undefined) return;
-      frame.locals.delete(name);
-      const v = values[i];
-      if (v === undefined) unknown.push(name);
-      else set.push([name, v]);
-    });
-    // Targets written another way (`for i, (a, b) in ...`): their names are unknown.
-    for (const t of targets) if (t.name !== 'VariableName') for (const v of descendants(t, 'VariableName')) unknown.push(this.ctx.slice(v));
+    const bindOne = (target: SyntaxNode, v: Value | undefined, depth: number): void => {
+      const t = target.name === 'ParenthesizedExpression' ? unwrap(target) : target;
+      if (t.name === 'VariableName') {
+        const name = this.ctx.slice(t);
+        frame.locals.delete(name);
+        if (v === undefined) unknown.push(name);
+        else set.push([name, v]);
+        return;
+      }
+      const inner = (t.name === 'TupleExpression' || t.name === 'ArrayExpression') && depth < MAX_CALL_DEPTH ? sequenceElements(t) : undefined;
+      if (inner && !inner.some((e) => e.name === 'StarExpression' || this.ctx.slice(e).startsWith('*'))) {
+        const parts = Array.isArray(v) && v.length === inner.length ? v : undefined;
+        inner.forEach((e, i) => bindOne(e, parts?.[i], depth + 1));
+        return;
+      }
+      // Targets written another way (`for x.attr in ...`, starred): their names are unknown.
+      for (const name of descendants(t, 'VariableName')) unknown.push(this.ctx.slice(name));
+    };
+    if (targets.length === 1) bindOne(targets[0], value, 0);
+    else {
+      const parts = Array.isArray(value) && value.length === targets.length ? value : undefined;
+      targets.forEach((t, i) => bindOne(t, parts?.[i], 0));
+    }
     frame.scope = withoutNames(extend(frame.scope, set), unknown);
   }
 
