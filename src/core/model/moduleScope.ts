@@ -127,6 +127,9 @@ function addArgument(stmt: SyntaxNode, text: string, scope: Scope, parsers: Read
   const actionName = action ? stringValue(action, text) : undefined;
   const defaultNode = args.keywords.get('default');
   let value: Value | undefined;
+  const required = args.keywords.get('required');
+  // A required argument comes from the command line: its default never applies.
+  if (required && text.slice(required.from, required.to) === 'True') return undefined;
   if (defaultNode) value = evaluate(defaultNode, text, scope);
   else if (actionName === 'store_true') value = false;
   else if (actionName === 'store_false') value = true;
