@@ -17,10 +17,10 @@ import { lineBreaks, type SyntaxNode, type Tree } from '../python/parse';
 import { descendants, statements, unwrap } from '../python/syntax';
 import { Context, extend } from './context';
 import { LIMITS } from '../limits';
-import type { Scope } from './evaluate';
+import type { Entries, ObjectCalls, Scope } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
-import { moduleScope } from './moduleScope';
+import { moduleScope, objectFactories } from './moduleScope';
 import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
 import { bindCall } from './context';
 import { applyRulesOf, type InitRule } from './inits';
@@ -103,8 +103,9 @@ export class ModelAnalyzer {
     const variant = options.variant ?? 'normal';
     const imports = options.imports ?? collectImports(tree, text);
     const top = statements(tree.topNode);
-    const scope = moduleScope(top, text);
-    const ctx = new Context(text, imports, scope);
+    const objects = fileObjects(top, text);
+    const scope = moduleScope(top, text, objects);
+    const ctx = new Context(text, imports, scope, objects);
     const functions = new Map<string, SyntaxNode>();
     const applies: SyntaxNode[] = [];
     const adds: SyntaxNode[] = [];
@@ -441,6 +442,41 @@ export class ModelAnalyzer {
     }
     return drafts.map((d) => toModel(d, ctx, variant));
   }
+}
+
+/**
+ * The objects the file's own functions build (`cfg = default_config()`, `cfg = GPT.get_default_config()` at
+ * module level): module functions and static or class methods of its classes that return an object.
+ */
+function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCalls | undefined {
+  let functions: Map<string, Entries> | undefined;
+  const methods = new Map<string, Map<string, Entries>>();
+  const classes = new Map<string, SyntaxNode>();
+  for (const s of top) {
+    const name = s.name === 'ClassDefinition' ? s.getChild('VariableName') : null;
+    if (name) classes.set(text.slice(name.from, name.to), s);
+  }
+  return (call) => {
+    const callee = call.firstChild;
+    const list = call.getChild('ArgList');
+    if (!callee || !list || list.getChild(',') || (list.firstChild?.nextSibling?.name ?? ')') !== ')') return undefined;
+    if (callee.name === 'VariableName') {
+      functions ??= objectFactories(top.filter((s) => s.name === 'FunctionDefinition'), text);
+      return functions.get(text.slice(callee.from, callee.to));
+    }
+    const owner = callee.name === 'MemberExpression' ? callee.firstChild : null;
+    const method = callee.lastChild;
+    const cls = owner?.name === 'VariableName' ? text.slice(owner.from, owner.to) : undefined;
+    const node = cls !== undefined ? classes.get(cls) : undefined;
+    if (cls === undefined || !node || !method) return undefined;
+    let found = methods.get(cls);
+    if (!found) {
+      const body = node.getChild('Body');
+      found = objectFactories(body ? statements(body).filter((s) => s.name === 'DecoratedStatement') : [], text, true);
+      methods.set(cls, found);
+    }
+    return found.get(text.slice(method.from, method.to));
+  };
 }
 
 /** What the analyzer keeps of one module class, by its text. */

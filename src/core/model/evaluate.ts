@@ -243,6 +243,18 @@ export function objectValue(node: SyntaxNode | undefined, text: string, scope: S
         out.push([KEYS, keys]);
         return out;
       }
+      // types.SimpleNamespace(hidden=64, ...): its keywords are its attributes.
+      const calleeText = callee ? text.slice(callee.from, callee.to).replace(/\s+/g, '') : '';
+      if (list && (calleeText === 'SimpleNamespace' || calleeText === 'types.SimpleNamespace') && !scope.has(calleeText)) {
+        const args = callArgs(list, text);
+        if (args.positional.length > 0 || args.hasStarred) return undefined;
+        for (const [k, v] of args.keywords) {
+          const value = evaluate(v, text, scope, depth + 1);
+          if (value !== undefined) out.push([`.${k}`, value]);
+          else for (const [suffix, inner] of objectValue(v, text, scope, calls, depth + 1) ?? []) out.push([`.${k}${suffix}`, inner]);
+        }
+        return out;
+      }
       const found = calls?.(n);
       return found ? found.map(([k, v]) => [k, v] as [string, Value]) : undefined;
     }

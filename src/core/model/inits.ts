@@ -103,7 +103,7 @@ export class Inits {
       }
       // A local the init calls read (`initrange = 0.1` in pytorch/examples' init_weights): its value, or unknown from here on.
       // Objects it writes (`config.merge_from_dict(...)`), for the init calls after it.
-      this.scope = applyWrites(this.scope, objectWrites(stmt, this.ctx.text, this.scope));
+      this.scope = applyWrites(this.scope, objectWrites(stmt, this.ctx.text, this.scope, this.ctx.objects));
       const target = stmt.name === 'AssignStatement' ? stmt.firstChild : null;
       if (target?.name === 'VariableName' && target.nextSibling?.name === 'AssignOp' && stmt.lastChild) {
         const v = evaluate(stmt.lastChild, this.ctx.text, this.scope);

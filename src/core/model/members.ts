@@ -342,7 +342,7 @@ export class TorchClass {
 
   private statement(stmt: SyntaxNode, frame: Frame): Returned | undefined {
     // What it writes into objects (`config.merge_from_dict({...}[config.model_type])`), read before it runs.
-    const writes = objectWrites(stmt, this.ctx.text, frame.scope);
+    const writes = objectWrites(stmt, this.ctx.text, frame.scope, this.ctx.objects);
     try {
       return this.run_(stmt, frame);
     } finally {
@@ -1278,9 +1278,12 @@ function isInstance(value: Value, type: string): boolean | undefined {
 }
 
 /**
- * `torch.linspace(start, end, steps)` in float32, as ATen's CPU kernel
+ * `torch.linspace(start, end, steps)` in float32, as ATen's scalar CPU kernel
  * computes it (aten/src/ATen/native/cpu/RangeFactoriesKernel.cpp): the first
- * half counts up from `start`, the second down from `end`, so both ends are exact.
+ * half counts up from `start`, the second down from `end`, so both ends are
+ * exact. Its vectorized path fills whole SIMD chunks from their first element,
+ * so a value inside a chunk may differ in the last bit; these values serve as
+ * arguments (drop-path rates), and no fan or std is computed from them.
  */
 export function linspace(start: number, end: number, steps: number): number[] {
   const f = Math.fround;

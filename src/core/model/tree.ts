@@ -180,11 +180,11 @@ function objectEntries(node: SyntaxNode, ctx: Context, scope: Scope, configs: Re
     const out = entriesBelow(text, scope);
     return out.length > 0 ? out : undefined;
   }
-  if (node.name !== 'CallExpression') return objectValue(node, ctx.text, scope);
+  if (node.name !== 'CallExpression') return objectValue(node, ctx.text, scope, ctx.objects);
   const callee = node.firstChild;
   const config = callee && configs.get(ctx.slice(callee));
   const list = node.getChild('ArgList');
-  if (!config || !list) return objectValue(node, ctx.text, scope);
+  if (!config || !list) return objectValue(node, ctx.text, scope, ctx.objects);
   const fields = new Map(config.fields);
   // Keyword overrides (`GPTConfig(n_layer=6)`); positional ones follow the field order.
   const order = [...config.fields.keys()];
@@ -220,7 +220,7 @@ function spreads(call: BoundCall, scope: Scope, ctx: Context): { positional: (Va
       else known = false;
       continue;
     }
-    const entries = objectValue(s.node, ctx.text, scope);
+    const entries = objectValue(s.node, ctx.text, scope, ctx.objects);
     const keys = entries?.find(([k]) => k === '[*]')?.[1];
     if (!entries || !Array.isArray(keys)) {
       known = false;

@@ -73,7 +73,7 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
     return owner !== undefined && method ? targetSignatures.get(owner)?.objects?.get(text.slice(method.from, method.to)) : undefined;
   };
   const scope = moduleScope(top, text, objects);
-  const ctx = new Context(text, imports, scope);
+  const ctx = new Context(text, imports, scope, objects);
   const own = torchModuleClasses(top.filter((s) => s.name === 'ClassDefinition'), ctx);
   const configs = new Map(configClasses(top, text, scope, own).map((c) => [c.name, c]));
   const targetClass = (node: SyntaxNode) => classOf(node, text, found, targetSignatures);
