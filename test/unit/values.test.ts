@@ -279,4 +279,38 @@ class Block(nn.Module):
     assert.equal(fans(models, 'Block', 'dw')[0], 9);
     assert.equal(typeof fans(models, 'Block', 'fc')[0], 'object');
   });
+
+  it("a function's constructions see what its body assigns; a module-level block that may not run leaves its names unknown", () => {
+    const models = analyze(`import torch
+from torch import nn
+
+WIDTH = 8
+if torch.cuda.is_available():
+    WIDTH = 16
+
+class Net(nn.Module):
+    def __init__(self, width, classes=2):
+        super().__init__()
+        self.fc = nn.Linear(width, classes)
+
+def make(classes=3):
+    width = classes * 4
+    return Net(width, classes)
+`);
+    // make(): Net(12, 3); WIDTH is 8 or 16, so it is no module constant here.
+    assert.deepEqual(fans(models, 'Net', 'fc'), [12, 3]);
+    const constant = analyze(`import torch
+from torch import nn
+
+WIDTH = 8
+if torch.cuda.is_available():
+    WIDTH = 16
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(WIDTH, 2)
+`);
+    assert.equal(typeof fans(constant, 'Net', 'fc')[0], 'object');
+  });
 });

@@ -20,7 +20,7 @@ import { LIMITS } from '../limits';
 import type { Entries, ObjectCalls, Scope } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
-import { moduleScope, objectFactories } from './moduleScope';
+import { functionScope, moduleScope, objectFactories } from './moduleScope';
 import { analyzeTorchClass, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
 import { bindCall } from './context';
 import { applyRulesOf, type InitRule } from './inits';
@@ -329,7 +329,8 @@ export class ModelAnalyzer {
     let found = this.siteCache.get(key) as readonly Site[] | undefined;
     if (!found) {
       const sites: Site[] = [];
-      const scope = stmt.name === 'FunctionDefinition' ? extend(ctx.moduleScope, parameters(stmt, ctx, ctx.moduleScope).defaults) : ctx.moduleScope;
+      // A function's constructions see what its body assigns before them (`stride = ...` in lucidrains' `_cct`).
+      const scope = stmt.name === 'FunctionDefinition' ? functionScope(stmt, ctx, ctx.objects) : ctx.moduleScope;
       const refOf = (node: SyntaxNode) =>
         classRef(node, ctx, (n) => {
           const name = ctx.slice(n).replace(/\s+/g, '');

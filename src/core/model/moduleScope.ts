@@ -8,6 +8,8 @@
 import { exceeds } from '../limits';
 import type { SyntaxNode } from '../python/parse';
 import { callArgs, same, statements, stringValue, unwrap } from '../python/syntax';
+import { extend, type Context } from './context';
+import { parameters, withoutNames } from './members';
 import { entriesBelow, entryKey, evaluate, objectWrites, valueSize, withoutEntries, type Entries, type ObjectCalls, type Scope, type Value } from './evaluate';
 
 /** A class of the file that only holds settings: its attribute defaults. */
@@ -32,8 +34,8 @@ function* moduleStatements(top: readonly SyntaxNode[], text: string): Generator<
  * Objects are held as their entries (evaluate.ts, objectWrites): `config.vocab_size = 50257` after
  * `config = GPT.get_default_config()`, whose entries `calls` knows.
  */
-export function moduleScope(top: readonly SyntaxNode[], text: string, calls?: ObjectCalls): Scope {
-  let scope = new Map<string, Value>();
+export function moduleScope(top: readonly SyntaxNode[], text: string, calls?: ObjectCalls, initial: Scope = new Map()): Scope {
+  let scope = new Map<string, Value>(initial);
   let elements = 0;
   const set = (name: string, v: Value) => {
     if (exceeds('scopeElements', elements + valueSize(v))) return;
@@ -43,6 +45,13 @@ export function moduleScope(top: readonly SyntaxNode[], text: string, calls?: Ob
   /** argparse parsers of the module: variable → (dest → default). */
   const parsers = new Map<string, Map<string, Value>>();
   for (const stmt of moduleStatements(top, text)) {
+    // A block that may or may not run (if, for, while, try, with): what it assigns is unknown after it.
+    if (BLOCKS.has(stmt.name)) {
+      const names = assignedIn(stmt, text);
+      scope = new Map(withoutEntries(scope, names));
+      for (const n of names) scope.delete(n);
+      continue;
+    }
     const writes = objectWrites(stmt, text, scope, calls);
     if (writes) {
       scope = new Map(withoutEntries(scope, writes.forget));
@@ -79,6 +88,40 @@ export function moduleScope(top: readonly SyntaxNode[], text: string, calls?: Ob
     else scope.delete(name);
   }
   return scope;
+}
+
+const BLOCKS = new Set(['IfStatement', 'ForStatement', 'WhileStatement', 'TryStatement', 'WithStatement']);
+
+/** Names (and dotted names) a block assigns anywhere inside it, its functions and classes aside. */
+function assignedIn(block: SyntaxNode, text: string): string[] {
+  const out = new Set<string>();
+  /** `x`, `a, (b, c)`, `cfg.width`; `d[k]` changes `d`. */
+  const target = (t: SyntaxNode) => {
+    if (t.name === 'VariableName') out.add(text.slice(t.from, t.to));
+    else if (t.name === 'MemberExpression') {
+      const base = t.getChild('[') ? t.firstChild : t;
+      const dotted = base ? text.slice(base.from, base.to).replace(/\s+/g, '') : '';
+      if (/^[\w.]+$/.test(dotted)) out.add(dotted);
+    } else for (let e = t.firstChild; e; e = e.nextSibling) target(e);
+  };
+  const visit = (node: SyntaxNode) => {
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'FunctionDefinition' || c.name === 'ClassDefinition' || c.name === 'DecoratedStatement') continue;
+      if (c.name === 'AssignStatement' || c.name === 'UpdateStatement' || c.name === 'ForStatement') {
+        for (let t = c.firstChild; t && t.name !== 'AssignOp' && t.name !== 'UpdateOp' && t.name !== 'in'; t = t.nextSibling) target(t);
+      }
+      // A call inside the block may change an object (`cfg.update(...)`): its entries are unknown too.
+      if (c.name === 'CallExpression') {
+        const callee = c.firstChild;
+        const owner = callee?.name === 'MemberExpression' ? callee.firstChild : null;
+        const name = owner ? text.slice(owner.from, owner.to).replace(/\s+/g, '') : '';
+        if (/^[\w.]+$/.test(name)) out.add(name);
+      }
+      visit(c);
+    }
+  };
+  visit(block);
+  return [...out];
 }
 
 function calleeText(call: SyntaxNode, text: string): string {
@@ -226,4 +269,20 @@ function requiredParams(fn: SyntaxNode, text: string): string[] {
     }
   }
   return out;
+}
+
+/**
+ * A function's scope: the module's, its parameters (with their defaults; one
+ * without a default hides a module name) and the names its body assigns, read
+ * in order as module-level code is (constants, argparse defaults, objects; a
+ * name it assigns that InitLens cannot evaluate, or assigns in a block that
+ * may not run, hides the module's too). Its constructions are evaluated here,
+ * in the file itself and in the files importing it.
+ */
+export function functionScope(fn: SyntaxNode, ctx: Context, calls?: ObjectCalls): Scope {
+  const params = parameters(fn, ctx, ctx.moduleScope);
+  const body = fn.getChild('Body');
+  const outer = withoutNames(withoutEntries(ctx.moduleScope, params.names), params.names);
+  const start = extend(outer, params.defaults);
+  return body ? moduleScope(statements(body), ctx.text, calls, start) : start;
 }
