@@ -313,4 +313,34 @@ class Net(nn.Module):
 `);
     assert.equal(typeof fans(constant, 'Net', 'fc')[0], 'object');
   });
+
+  it("calls of the file's functions are followed into them, parameters bound, **kwargs passed on (torchvision's resnet18 → _resnet)", () => {
+    const text = `import torch
+from torch import nn
+
+class Block(nn.Module):
+    def __init__(self, inp, out):
+        super().__init__()
+        self.fc = nn.Linear(inp, out)
+
+class ResNet(nn.Module):
+    def __init__(self, block, layers, width=8, **kwargs):
+        super().__init__()
+        self.blocks = nn.ModuleList([block(width, width * 2) for _ in range(layers)])
+        self.head = nn.Linear(width * 2, kwargs.get('classes', 10))
+
+def _resnet(block, layers, **kwargs):
+    return ResNet(block, layers, **kwargs)
+
+def resnet18(**kwargs):
+    return _resnet(Block, 2, width=16, **kwargs)
+`;
+    // torch: resnet18(classes=5): blocks.0.fc (16, 32), head (32, 5); resnet18(): head (32, 10)
+    const built = analyze(`${text}\nmodel = resnet18(classes=5)\n`);
+    assert.deepEqual(fans(built, 'Block', 'fc'), [16, 32]);
+    assert.deepEqual(fans(built, 'ResNet', 'head'), [32, 5]);
+    assert.deepEqual(built.find((m) => m.name === 'ResNet')?.contexts?.map((c) => c.label), ['resnet18(): _resnet(): ResNet(block, layers, **kwargs)']);
+    // Nobody calls resnet18: it is a root, called with nothing.
+    assert.deepEqual(fans(analyze(text), 'ResNet', 'head'), [32, 10]);
+  });
 });

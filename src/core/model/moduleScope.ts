@@ -10,7 +10,7 @@ import type { SyntaxNode } from '../python/parse';
 import { callArgs, same, statements, stringValue, unwrap } from '../python/syntax';
 import { extend, type Context } from './context';
 import { parameters, withoutNames } from './members';
-import { entriesBelow, entryKey, evaluate, objectWrites, valueSize, withoutEntries, type Entries, type ObjectCalls, type Scope, type Value } from './evaluate';
+import { entriesBelow, entryKey, keysKey, evaluate, objectWrites, valueSize, withoutEntries, type Entries, type ObjectCalls, type Scope, type Value } from './evaluate';
 
 /** A class of the file that only holds settings: its attribute defaults. */
 export interface ConfigClass {
@@ -283,6 +283,14 @@ export function functionScope(fn: SyntaxNode, ctx: Context, calls?: ObjectCalls)
   const params = parameters(fn, ctx, ctx.moduleScope);
   const body = fn.getChild('Body');
   const outer = withoutNames(withoutEntries(ctx.moduleScope, params.names), params.names);
-  const start = extend(outer, params.defaults);
+  // Called with nothing beyond its parameters' defaults (a root, as a class nobody builds): `*args` and `**kwargs` are empty.
+  const spreads: [string, Value][] = [];
+  let star: string | undefined;
+  for (let c = fn.getChild('ParamList')?.firstChild; c; c = c.nextSibling) {
+    if (c.name === '*' || c.name === '**') star = c.name;
+    else if (c.name === 'VariableName' && star) spreads.push(star === '*' ? [ctx.slice(c), []] : [keysKey(ctx.slice(c)), []]);
+    else star = undefined;
+  }
+  const start = extend(outer, [...params.defaults, ...spreads]);
   return body ? moduleScope(statements(body), ctx.text, calls, start) : start;
 }

@@ -143,7 +143,7 @@ export function signatureOfClass(name: string, cls: SyntaxNode, ctx: Context): C
 }
 
 /** The signature of a class's `__init__` (after `self`), and the attributes each parameter is read for. */
-export function classSignature(name: string, init: SyntaxNode | undefined, classText: string, ctx: Context): ClassSignature {
+export function classSignature(name: string, init: SyntaxNode | undefined, classText: string, ctx: Context, method = true): ClassSignature {
   const params: string[] = [];
   const defaults = new Set<string>();
   const list = init?.getChild('ParamList');
@@ -162,7 +162,7 @@ export function classSignature(name: string, init: SyntaxNode | undefined, class
       params.push(last);
     } else if (c.name === 'AssignOp' && last !== undefined) defaults.add(last);
   }
-  params.shift(); // self
+  if (method) params.shift(); // self
   const reads = new Map<string, Set<string>>();
   for (const p of params) {
     const pattern = new RegExp(`(?<![\\w.])${p}\\.(\\w+)`, 'g');
