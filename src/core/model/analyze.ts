@@ -16,7 +16,7 @@ import { collectImports, type ImportBinding } from '../python/imports';
 import { lineBreaks, type SyntaxNode, type Tree } from '../python/parse';
 import { descendants, statements, unwrap } from '../python/syntax';
 import { Context, extend } from './context';
-import { LIMITS } from '../limits';
+import { exceeds, LIMITS } from '../limits';
 import { withoutEntries, type Entries, type ObjectCalls, type Scope } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
@@ -336,7 +336,7 @@ export class ModelAnalyzer {
       // A function's constructions see what its body assigns before them (`stride = ...` in lucidrains' `_cct`).
       const scope = stmt.name === 'FunctionDefinition' ? functionScope(stmt, ctx, ctx.objects) : ctx.moduleScope;
       const own = stmt.name === 'FunctionDefinition' ? ctx.slice(stmt.getChild('VariableName') ?? stmt) : undefined;
-      followSites(stmt, scope, new Map(), own !== undefined ? `${own}(): ` : '', own !== undefined ? [own] : [], { ctx, signatures, configs, functions }, sites);
+      followSites(stmt, scope, new Map(), own !== undefined ? `${own}(): ` : '', own !== undefined ? [own] : [], { ctx, signatures, configs, functions, followed: 0 }, sites);
       found = sites;
       this.siteCache.set(key, found);
     }
@@ -498,6 +498,8 @@ interface SiteFile {
   readonly signatures: ReadonlyMap<string, ClassSignature>;
   readonly configs: ReadonlyMap<string, ConfigClass>;
   readonly functions: ReadonlyMap<string, SyntaxNode>;
+  /** Calls followed so far, against LIMITS.followedCalls. */
+  followed: number;
 }
 
 /** Calls followed from a module-level statement into the file's functions (`cct_14` → `_cct` → `CCT`). */
@@ -509,7 +511,8 @@ const MAX_FOLLOWED_CALLS = 3;
  * functions it calls, each with its parameters bound to the call's arguments
  * as a class's are (`**kwargs` and `*args` spread), and its body read from
  * there; calls nest {@link MAX_FOLLOWED_CALLS} deep, a function on the way is
- * not entered again, and the sites are at most {@link LIMITS.classContexts}.
+ * not entered again, at most LIMITS.followedCalls are followed, and the sites
+ * are at most {@link LIMITS.classContexts}.
  */
 function followSites(block: SyntaxNode, scope: Scope, refs: ReadonlyMap<string, string>, via: string, path: readonly string[], file: SiteFile, out: Site[]): void {
   const { ctx, signatures, configs, functions } = file;
@@ -531,6 +534,7 @@ function followSites(block: SyntaxNode, scope: Scope, refs: ReadonlyMap<string, 
     const fn = name !== undefined && !scope.has(name) && !path.includes(name) ? functions.get(name) : undefined;
     const bound = fn && bindCall(call, ctx, scope);
     if (!fn || !bound || name === undefined) continue;
+    if (exceeds('followedCalls', ++file.followed)) return;
     const sig = classSignature(name, fn, ctx.slice(fn), ctx, false);
     const binding = bindArguments(bound, sig, scope, ctx, configs, refOf);
     // The function's scope as a class's is built (torch.ts): its parameters hide the module's names, then its
