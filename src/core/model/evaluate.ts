@@ -129,18 +129,46 @@ export function keysKey(dict: string): string {
 
 const KEYS = '[*]';
 
+/** The keys with entries of a scope built in place (module scope), by the name they start with: lookups without a scan. */
+const objectIndexes = new WeakMap<Scope, ReadonlyMap<string, ReadonlySet<string>>>();
+
+/** Registers `index` (first name → its scope keys with a `.` or `[`) as the one of `scope`, which its owner keeps up to date. */
+export function indexObjects(scope: Scope, index: ReadonlyMap<string, ReadonlySet<string>>): void {
+  objectIndexes.set(scope, index);
+}
+
+/** The first name of a scope key: `config` of `config.n_embd`, `cfg` of `cfg["VGG11"]`. */
+export function baseName(key: string): string {
+  const i = key.search(/[.[]/);
+  return i < 0 ? key : key.slice(0, i);
+}
+
+const isBelow = (k: string, prefix: string) => k.length > prefix.length && k.startsWith(prefix) && (k[prefix.length] === '.' || k[prefix.length] === '[');
+
+/** The keys of `scope` below `prefix`. */
+function keysBelow(prefix: string, scope: Scope): string[] {
+  const index = objectIndexes.get(scope);
+  const candidates = index ? (index.get(baseName(prefix)) ?? []) : scope.keys();
+  const out: string[] = [];
+  for (const k of candidates) if (isBelow(k, prefix) && scope.has(k)) out.push(k);
+  return out;
+}
+
 /** The entries below `prefix` in scope, as suffixes (`.n_embd`, `["k"]`, `[*]`). */
 export function entriesBelow(prefix: string, scope: Scope): [string, Value][] {
-  const out: [string, Value][] = [];
-  for (const [k, v] of scope) if (k.length > prefix.length && k.startsWith(prefix) && (k[prefix.length] === '.' || k[prefix.length] === '[')) out.push([k.slice(prefix.length), v]);
-  return out;
+  return keysBelow(prefix, scope).map((k) => [k.slice(prefix.length), scope.get(k) as Value]);
+}
+
+/** Removes the entries below each prefix from a scope built in place. */
+export function deleteEntries(scope: Map<string, Value>, prefixes: readonly string[]): void {
+  for (const p of prefixes) for (const k of keysBelow(p, scope)) scope.delete(k);
 }
 
 /** A scope without `prefix`'s entries (the object was rebound or changed in ways InitLens does not follow). */
 export function withoutEntries(scope: Scope, prefixes: readonly string[]): Scope {
   if (prefixes.length === 0) return scope;
   const copy = new Map(scope);
-  for (const k of scope.keys()) for (const p of prefixes) if (k.length > p.length && k.startsWith(p) && (k[p.length] === '.' || k[p.length] === '[')) copy.delete(k);
+  deleteEntries(copy, prefixes);
   return copy;
 }
 
@@ -155,14 +183,24 @@ export function dictKeys(entries: Entries): readonly string[] | undefined {
 
 /** One entry of a dict's entries, with its own entries when it is a dict or object itself. */
 function entryOf(entries: Entries, key: string): { value?: Value; entries: [string, Value][] } {
-  const suffix = entryKey('', key);
-  const inner: [string, Value][] = [];
-  let value: Value | undefined;
+  return byKey(entries).get(key) ?? { entries: [] };
+}
+
+const KEY_SUFFIX = /^\[("(?:[^"\\]|\\.)*")\]/;
+
+/** A dict's entries grouped by key, in one pass: each key's value and the entries below it (`["k"].x` → k: `.x`). */
+export function byKey(entries: Entries): Map<string, { value?: Value; entries: [string, Value][] }> {
+  const out = new Map<string, { value?: Value; entries: [string, Value][] }>();
   for (const [k, v] of entries) {
-    if (k === suffix) value = v;
-    else if (k.startsWith(suffix) && (k[suffix.length] === '.' || k[suffix.length] === '[')) inner.push([k.slice(suffix.length), v]);
+    const m = KEY_SUFFIX.exec(k);
+    if (!m) continue;
+    const key = JSON.parse(m[1]) as string;
+    let slot = out.get(key);
+    if (!slot) out.set(key, (slot = { entries: [] }));
+    if (m[0].length === k.length) slot.value = v;
+    else slot.entries.push([k.slice(m[0].length), v]);
   }
-  return { ...(value !== undefined ? { value } : {}), entries: inner };
+  return out;
 }
 
 /**
@@ -177,10 +215,16 @@ export function objectValue(node: SyntaxNode | undefined, text: string, scope: S
   const n = unwrap(node);
   const out: [string, Value][] = [];
   const keys: string[] = [];
+  const seen = new Set<string>();
   const put = (key: string, value: SyntaxNode | undefined) => {
-    if (!keys.includes(key)) keys.push(key);
     const prefix = entryKey('', key);
-    for (let i = out.length - 1; i >= 0; i--) if (out[i][0].startsWith(prefix) && (out[i][0].length === prefix.length || '.['.includes(out[i][0][prefix.length]))) out.splice(i, 1);
+    // A key written twice (`{'a': 1, **d, 'a': 2}`): the last one wins.
+    if (seen.has(key)) {
+      for (let i = out.length - 1; i >= 0; i--) if (out[i][0].startsWith(prefix) && (out[i][0].length === prefix.length || '.['.includes(out[i][0][prefix.length]))) out.splice(i, 1);
+    } else {
+      seen.add(key);
+      keys.push(key);
+    }
     const v = evaluate(value, text, scope, depth + 1);
     if (v !== undefined) out.push([prefix, v]);
     else for (const [k, inner] of objectValue(value, text, scope, calls, depth + 1) ?? []) out.push([prefix + k, inner]);
@@ -190,9 +234,13 @@ export function objectValue(node: SyntaxNode | undefined, text: string, scope: S
     const entries = objectValue(other, text, scope, calls, depth + 1);
     const known = entries && dictKeys(entries);
     if (!entries || !known) return false;
+    const grouped = byKey(entries);
     for (const key of known) {
-      if (!keys.includes(key)) keys.push(key);
-      const { value, entries: inner } = entryOf(entries, key);
+      if (!seen.has(key)) {
+        seen.add(key);
+        keys.push(key);
+      }
+      const { value, entries: inner } = grouped.get(key) ?? { entries: [] };
       const prefix = entryKey('', key);
       if (value !== undefined) out.push([prefix, value]);
       for (const [k, v] of inner) out.push([prefix + k, v]);
@@ -375,15 +423,19 @@ export function objectWrites(stmt: SyntaxNode, text: string, scope: Scope, calls
       continue;
     }
     const asDict = !attrs && name === 'update' && Array.isArray(keys);
+    const grouped = byKey(source);
     for (const key of sourceKeys) {
-      const { value, entries } = entryOf(source, key);
+      const { value, entries } = grouped.get(key) ?? { entries: [] };
       const at = asDict ? entryKey(object, key) : `${object}.${key}`;
       forget.push(at);
       remove.push(at);
       if (value !== undefined) set.push([at, value]);
       for (const [k, v] of entries) set.push([at + k, v]);
     }
-    if (asDict) set.push([keysKey(object), [...(keys as readonly Value[]), ...sourceKeys.filter((k) => !(keys as readonly Value[]).includes(k))]]);
+    if (asDict) {
+      const had = new Set(keys as readonly Value[]);
+      set.push([keysKey(object), [...(keys as readonly Value[]), ...sourceKeys.filter((k) => !had.has(k))]]);
+    }
   }
   if (stmt.name === 'AssignStatement') {
     const targets: SyntaxNode[] = [];

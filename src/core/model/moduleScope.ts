@@ -10,7 +10,7 @@ import type { SyntaxNode } from '../python/parse';
 import { callArgs, same, statements, stringValue, unwrap } from '../python/syntax';
 import { extend, type Context } from './context';
 import { parameters, withoutNames } from './members';
-import { entriesBelow, entryKey, keysKey, evaluate, objectWrites, valueSize, withoutEntries, type Entries, type ObjectCalls, type Scope, type Value } from './evaluate';
+import { baseName, deleteEntries, entriesBelow, entryKey, evaluate, indexObjects, keysKey, objectWrites, valueSize, withoutEntries, type Entries, type ObjectCalls, type Scope, type Value } from './evaluate';
 
 /** A class of the file that only holds settings: its attribute defaults. */
 export interface ConfigClass {
@@ -35,12 +35,25 @@ function* moduleStatements(top: readonly SyntaxNode[], text: string): Generator<
  * `config = GPT.get_default_config()`, whose entries `calls` knows.
  */
 export function moduleScope(top: readonly SyntaxNode[], text: string, calls?: ObjectCalls, initial: Scope = new Map()): Scope {
-  let scope = new Map<string, Value>(initial);
+  const scope = new Map<string, Value>();
+  // Built in place, with an index of its object entries, so that a statement costs what it touches, not the scope's size.
+  const objects = new Map<string, Set<string>>();
+  indexObjects(scope, objects);
+  const put = (name: string, v: Value) => {
+    scope.set(name, v);
+    if (/[.[]/.test(name)) {
+      const base = baseName(name);
+      let keys = objects.get(base);
+      if (!keys) objects.set(base, (keys = new Set()));
+      keys.add(name);
+    }
+  };
+  for (const [k, v] of initial) put(k, v);
   let elements = 0;
   const set = (name: string, v: Value) => {
     if (exceeds('scopeElements', elements + valueSize(v))) return;
     elements += valueSize(v);
-    scope.set(name, v);
+    put(name, v);
   };
   /** argparse parsers of the module: variable → (dest → default). */
   const parsers = new Map<string, Map<string, Value>>();
@@ -48,13 +61,13 @@ export function moduleScope(top: readonly SyntaxNode[], text: string, calls?: Ob
     // A block that may or may not run (if, for, while, try, with): what it assigns is unknown after it.
     if (BLOCKS.has(stmt.name)) {
       const names = assignedIn(stmt, text);
-      scope = new Map(withoutEntries(scope, names));
+      deleteEntries(scope, names);
       for (const n of names) scope.delete(n);
       continue;
     }
     const writes = objectWrites(stmt, text, scope, calls);
     if (writes) {
-      scope = new Map(withoutEntries(scope, writes.forget));
+      deleteEntries(scope, writes.forget);
       for (const k of writes.remove) scope.delete(k);
       for (const [k, v] of writes.set) set(k, v);
     }

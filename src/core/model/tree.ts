@@ -25,7 +25,7 @@ import { statements } from '../python/syntax';
 import { torchModule } from './activations';
 import { lookupLayer } from './catalog';
 import type { BoundCall, Context } from './context';
-import { entriesBelow, entryKey, evaluate, keysKey, objectValue, type Entries, type Scope, type Value } from './evaluate';
+import { byKey, entriesBelow, entryKey, evaluate, keysKey, objectValue, type Entries, type Scope, type Value } from './evaluate';
 import type { InitRule } from './inits';
 import { objectFactories, type ConfigClass } from './moduleScope';
 
@@ -226,10 +226,11 @@ function spreads(call: BoundCall, scope: Scope, ctx: Context): { positional: (Va
       known = false;
       continue;
     }
+    const grouped = byKey(entries);
     for (const key of keys) {
       if (typeof key !== 'string') continue;
-      const prefix = entryKey('', key);
-      keywords.set(key, entries.filter(([k]) => k === prefix || (k.startsWith(prefix) && '.['.includes(k[prefix.length]))).map(([k, v]) => [k.slice(prefix.length), v]));
+      const slot = grouped.get(key);
+      keywords.set(key, [...(slot?.value !== undefined ? [['', slot.value] as [string, Value]] : []), ...(slot?.entries ?? [])]);
     }
   }
   return { positional, keywords, known };
