@@ -10,7 +10,7 @@
 import type { SyntaxNode } from '../python/parse';
 import { sequenceElements, statements, unwrap } from '../python/syntax';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import type { Scope } from './evaluate';
+import { withoutEntries, type Scope } from './evaluate';
 import { Forward } from './forward';
 import { Inits } from './inits';
 import { explicitInit, type LayerDraft } from './layer';
@@ -120,7 +120,8 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   // Parameters shadow module constants of the same name: only defaults and given values stand for them.
   const given = new Set([...binding.values.map(([k]) => k), ...binding.refs.map(([k]) => k)]);
   const shadowed = initParams.names.slice(1).filter((n) => !given.has(n));
-  let scope = extend(withoutNames(ctx.moduleScope, shadowed), initParams.defaults.filter(([k]) => !binding.unknown.includes(k)));
+  // A module object of a parameter's name (`kwargs = dict(...)`) is shadowed with its entries.
+  let scope = extend(withoutEntries(withoutNames(ctx.moduleScope, shadowed), initParams.names.slice(1)), initParams.defaults.filter(([k]) => !binding.unknown.includes(k)));
   scope = extend(withoutNames(scope, binding.unknown), withEmptySpreads(binding, classes.get(ctx.slice(nameNode))));
   const sites: Site[] = [];
   const submodules: { className: string; node: SyntaxNode }[] = [];
