@@ -38,6 +38,10 @@ export const LIMITS = {
   treeAnalyses: { value: 512, unit: 'class analyses', what: 'the module tree of a document' },
   /** Iterations of the loops and comprehensions unrolled in one module's `__init__` (each with its variable bound), all together. */
   loopIterations: { value: 1_000, unit: 'iterations', what: "loops unrolled in one module's __init__" },
+  /** Statements of small module functions (`def pair(t): ...`) run for their value in one module's `__init__`, all together. */
+  functionSteps: { value: 10_000, unit: 'statements', what: "module functions evaluated in one module's __init__" },
+  /** Calls of the file's functions followed from one module-level statement or function, to the constructions they reach. */
+  followedCalls: { value: 256, unit: 'calls', what: "the file's function calls followed from one statement" },
   /** Python files of the workspace read for their imports (the extension's index, the CLI's scan of the project). */
   workspaceFiles: { value: 5_000, unit: 'files', what: 'workspace files scanned for imports' },
   /** A workspace file longer than this is not read for imports. */

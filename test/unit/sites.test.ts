@@ -224,13 +224,13 @@ describe('sites: a class in several contexts', () => {
       '        sizes = [3] + [8] * n',
       '        self.convs = nn.Sequential(*[nn.Conv2d(a, b, 3) for a, b in zip(sizes[:-1], sizes[1:])])',
       '        self.head = nn.Linear(8, 2)',
-      'def make(k):',
-      '    return T(k)',
+      // Both run: a construction whose size InitLens cannot know, and one it can.
+      'other = T(len(input()))',
       'model = T(2)',
       '',
     ].join('\n');
     const t = model(text, 'T');
-    // torch, T(2): convs.0 [8, 3, 3, 3], convs.1 [8, 8, 3, 3]; T(k) builds an unknown number of them.
+    // torch, T(2): convs.0 [8, 3, 3, 3], convs.1 [8, 8, 3, 3]; T(len(input())) builds an unknown number of them.
     assert.deepEqual(rows(t), [
       ['head', 'Linear', 8, 2, 7],
       ['convs.0', 'Conv2d', 27, 72, 6],
@@ -238,7 +238,7 @@ describe('sites: a class in several contexts', () => {
     ]);
     assert.deepEqual(
       t.layers.map((l) => l.contexts?.map((c) => c.label)),
-      [['T(k)', 'T(2)'], ['T(2)'], ['T(2)']],
+      [['T(len(input()))', 'T(2)'], ['T(2)'], ['T(2)']],
     );
   });
 });

@@ -16,21 +16,21 @@ import { collectImports, type ImportBinding } from '../python/imports';
 import { lineBreaks, type SyntaxNode, type Tree } from '../python/parse';
 import { descendants, statements, unwrap } from '../python/syntax';
 import { Context, extend } from './context';
-import { LIMITS } from '../limits';
-import type { Scope } from './evaluate';
+import { exceeds, LIMITS } from '../limits';
+import { withoutEntries, type Entries, type ObjectCalls, type Scope } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { lookupLayer } from './catalog';
-import { moduleScope } from './moduleScope';
+import { functionScope, moduleScope, objectFactories } from './moduleScope';
 import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
 import type { Activation } from './activations';
 import type { InputSummary } from './forward';
 import { bindCall } from './context';
 import { applyRulesOf, type InitRule } from './inits';
-import { selfReturned, TorchClass } from './members';
+import { selfReturned, TorchClass, withoutNames } from './members';
 import { libraryBase } from './subclass';
 import { configClasses, type ConfigClass } from './moduleScope';
-import { bindArguments, classRef, commonContext, contextKey, defaultContext, planTree, type AgreedActivation, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type Site, signatureOfClass } from './tree';
+import { bindArguments, classRef, classSignature, commonContext, contextKey, defaultContext, planTree, withEmptySpreads, type AgreedActivation, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type Site, signatureOfClass } from './tree';
 import type { ActivationUse, Layer, LayerContext, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
@@ -129,8 +129,9 @@ export class ModelAnalyzer {
     const variant = options.variant ?? 'normal';
     const imports = options.imports ?? collectImports(tree, text);
     const top = statements(tree.topNode);
-    const scope = moduleScope(top, text);
-    const ctx = new Context(text, imports, scope);
+    const objects = fileObjects(top, text);
+    const scope = moduleScope(top, text, objects);
+    const ctx = new Context(text, imports, scope, objects);
     const functions = new Map<string, SyntaxNode>();
     const applies: SyntaxNode[] = [];
     const adds: SyntaxNode[] = [];
@@ -274,12 +275,21 @@ export class ModelAnalyzer {
         referencedBy.set(r, by);
       }
     }
+    // Constructions in functions of the file (`def cct_14(...)`, `def ResNet18()`) may never run: they are the
+    // class's contexts only where no code that runs (module level, `__main__`, the workspace's scripts) builds it.
+    const maybe = new Set<ClassContext>();
+    // A function the file's own code calls (`cct_14` → `_cct`, torchvision's `resnet18` → `_resnet`) builds in the
+    // contexts of those calls, followed from the caller; only the functions nobody here calls start on their own.
+    const called = calledFunctions(top, functions, ctx);
     for (const stmt of top) {
       if (stmt.name === 'ClassDefinition') continue;
       if (!mayBuild(stmt)) continue;
-      for (const site of this.moduleSites(stmt, ctx, signatures, configMap)) {
+      if (stmt.name === 'FunctionDefinition' && called.has(ctx.slice(stmt.getChild('VariableName') ?? stmt))) continue;
+      for (const site of this.moduleSites(stmt, ctx, signatures, configMap, functions)) {
         const list = roots.get(site.className) ?? [];
-        list.push({ binding: site.binding, inherited: appliedRules(site.applies), label: site.path });
+        const context: ClassContext = { binding: site.binding, inherited: appliedRules(site.applies), label: site.path };
+        if (stmt.name === 'FunctionDefinition') maybe.add(context);
+        list.push(context);
         roots.set(site.className, list);
         for (const [, ref] of site.binding.refs) referenced.add(ref);
       }
@@ -291,6 +301,7 @@ export class ModelAnalyzer {
       roots.set(site.className, list);
       for (const [, ref] of site.binding.refs) referenced.add(ref);
     }
+    for (const [name, list] of roots) if (list.some((c) => !maybe.has(c))) roots.set(name, list.filter((c) => !maybe.has(c)));
     // No class builds another and nothing builds one: each is a root in its own defaults (most files),
     // and the tree's bookkeeping is skipped.
     const flat = referenced.size === 0 && roots.size === 0;
@@ -426,23 +437,17 @@ export class ModelAnalyzer {
   }
 
   /** Constructions of module classes in a top-level statement or function (`model = ViT(dim=1024, ...)`, `def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`). */
-  private moduleSites(stmt: SyntaxNode, ctx: Context, signatures: ReadonlyMap<string, ClassSignature>, configs: ReadonlyMap<string, ConfigClass>): readonly Site[] {
+  private moduleSites(stmt: SyntaxNode, ctx: Context, signatures: ReadonlyMap<string, ClassSignature>, configs: ReadonlyMap<string, ConfigClass>, functions: ReadonlyMap<string, SyntaxNode>): readonly Site[] {
     const text = ctx.slice(stmt);
     const key = `s\u0002${text}`;
     this.liveSites.add(key);
     let found = this.siteCache.get(key) as readonly Site[] | undefined;
     if (!found) {
       const sites: Site[] = [];
-      const scope = stmt.name === 'FunctionDefinition' ? extend(ctx.moduleScope, parameters(stmt, ctx, ctx.moduleScope).defaults) : ctx.moduleScope;
-      const refOf = (node: SyntaxNode) =>
-        classRef(node, ctx, (n) => {
-          const name = ctx.slice(n).replace(/\s+/g, '');
-          return signatures.has(name) ? name : undefined;
-        });
-      for (const c of constructionsIn(stmt, ctx, scope, (callee) => (callee.name === 'VariableName' ? signatures.get(ctx.slice(callee)) : undefined), configs, refOf, LIMITS.classContexts.value)) {
-        const shown = ctx.slice(c.call).replace(/\s+/g, ' ');
-        sites.push({ className: c.className, path: shown.length > 60 ? `${shown.slice(0, 59)}…)` : shown, binding: c.binding, ...(c.applies.length > 0 ? { applies: c.applies } : {}) });
-      }
+      // A function's constructions see what its body assigns before them (`stride = ...` in lucidrains' `_cct`).
+      const scope = stmt.name === 'FunctionDefinition' ? functionScope(stmt, ctx, ctx.objects) : ctx.moduleScope;
+      const own = stmt.name === 'FunctionDefinition' ? ctx.slice(stmt.getChild('VariableName') ?? stmt) : undefined;
+      followSites(stmt, scope, new Map(), own !== undefined ? `${own}(): ` : '', own !== undefined ? [own] : [], { ctx, signatures, configs, functions, followed: 0 }, sites);
       found = sites;
       this.siteCache.set(key, found);
     }
@@ -621,6 +626,113 @@ function sameEnv(a: Env, b: Env): boolean {
     for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
   }
   return true;
+}
+
+/**
+ * The objects the file's own functions build (`cfg = default_config()`, `cfg = GPT.get_default_config()` at
+ * module level): module functions and static or class methods of its classes that return an object.
+ */
+function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCalls | undefined {
+  let functions: Map<string, Entries> | undefined;
+  const methods = new Map<string, Map<string, Entries>>();
+  const classes = new Map<string, SyntaxNode>();
+  for (const s of top) {
+    const name = s.name === 'ClassDefinition' ? s.getChild('VariableName') : null;
+    if (name) classes.set(text.slice(name.from, name.to), s);
+  }
+  return (call) => {
+    const callee = call.firstChild;
+    const list = call.getChild('ArgList');
+    if (!callee || !list || list.getChild(',') || (list.firstChild?.nextSibling?.name ?? ')') !== ')') return undefined;
+    if (callee.name === 'VariableName') {
+      functions ??= objectFactories(top.filter((s) => s.name === 'FunctionDefinition'), text);
+      return functions.get(text.slice(callee.from, callee.to));
+    }
+    const owner = callee.name === 'MemberExpression' ? callee.firstChild : null;
+    const method = callee.lastChild;
+    const cls = owner?.name === 'VariableName' ? text.slice(owner.from, owner.to) : undefined;
+    const node = cls !== undefined ? classes.get(cls) : undefined;
+    if (cls === undefined || !node || !method) return undefined;
+    let found = methods.get(cls);
+    if (!found) {
+      const body = node.getChild('Body');
+      found = objectFactories(body ? statements(body).filter((s) => s.name === 'DecoratedStatement') : [], text, true);
+      methods.set(cls, found);
+    }
+    return found.get(text.slice(method.from, method.to));
+  };
+}
+
+/** The file's functions called by its own module-level code and functions (not by themselves). */
+function calledFunctions(top: readonly SyntaxNode[], functions: ReadonlyMap<string, SyntaxNode>, ctx: Context): Set<string> {
+  const out = new Set<string>();
+  for (const stmt of top) {
+    if (stmt.name === 'ClassDefinition' || stmt.name === 'DecoratedStatement') continue;
+    const own = stmt.name === 'FunctionDefinition' ? ctx.slice(stmt.getChild('VariableName') ?? stmt) : undefined;
+    for (const call of descendants(stmt, 'CallExpression')) {
+      const callee = call.firstChild;
+      const name = callee?.name === 'VariableName' ? ctx.slice(callee) : undefined;
+      if (name !== undefined && name !== own && functions.has(name)) out.add(name);
+    }
+  }
+  return out;
+}
+
+/** What {@link followSites} reads the file through. */
+interface SiteFile {
+  readonly ctx: Context;
+  readonly signatures: ReadonlyMap<string, ClassSignature>;
+  readonly configs: ReadonlyMap<string, ConfigClass>;
+  readonly functions: ReadonlyMap<string, SyntaxNode>;
+  /** Calls followed so far, against LIMITS.followedCalls. */
+  followed: number;
+}
+
+/** Calls followed from a module-level statement into the file's functions (`cct_14` → `_cct` → `CCT`). */
+const MAX_FOLLOWED_CALLS = 3;
+
+/**
+ * The constructions of module classes a block reaches: its own, evaluated in
+ * `scope` (`refs`: parameters that hold a class), then those of the file's
+ * functions it calls, each with its parameters bound to the call's arguments
+ * as a class's are (`**kwargs` and `*args` spread), and its body read from
+ * there; calls nest {@link MAX_FOLLOWED_CALLS} deep, a function on the way is
+ * not entered again, at most LIMITS.followedCalls are followed, and the sites
+ * are at most {@link LIMITS.classContexts}.
+ */
+function followSites(block: SyntaxNode, scope: Scope, refs: ReadonlyMap<string, string>, via: string, path: readonly string[], file: SiteFile, out: Site[]): void {
+  const { ctx, signatures, configs, functions } = file;
+  const refOf = (node: SyntaxNode) =>
+    classRef(node, ctx, (n) => {
+      const name = ctx.slice(n).replace(/\s+/g, '');
+      return refs.get(name) ?? (signatures.has(name) ? name : undefined);
+    });
+  const classOf = (callee: SyntaxNode) => (callee.name === 'VariableName' ? signatures.get(refs.get(ctx.slice(callee)) ?? ctx.slice(callee)) : undefined);
+  for (const c of constructionsIn(block, ctx, scope, classOf, configs, refOf, LIMITS.classContexts.value - out.length)) {
+    const shown = `${via}${ctx.slice(c.call).replace(/\s+/g, ' ')}`;
+    out.push({ className: c.className, path: shown.length > 60 ? `${shown.slice(0, 59)}…)` : shown, binding: c.binding, ...(c.applies.length > 0 ? { applies: c.applies } : {}) });
+  }
+  if (path.length >= MAX_FOLLOWED_CALLS) return;
+  for (const call of descendants(block, 'CallExpression')) {
+    if (out.length >= LIMITS.classContexts.value) return;
+    const callee = call.firstChild;
+    const name = callee?.name === 'VariableName' ? ctx.slice(callee) : undefined;
+    const fn = name !== undefined && !scope.has(name) && !path.includes(name) ? functions.get(name) : undefined;
+    const bound = fn && bindCall(call, ctx, scope);
+    if (!fn || !bound || name === undefined) continue;
+    if (exceeds('followedCalls', ++file.followed)) return;
+    const sig = classSignature(name, fn, ctx.slice(fn), ctx, false);
+    const binding = bindArguments(bound, sig, scope, ctx, configs, refOf);
+    // The function's scope as a class's is built (torch.ts): its parameters hide the module's names, then its
+    // defaults where the call gives nothing, then what the call gives.
+    const names = [...sig.params, ...(sig.star !== undefined ? [sig.star] : []), ...(sig.starStar !== undefined ? [sig.starStar] : [])];
+    const given = new Set([...binding.values.map(([k]) => k.split(/[.[]/)[0]), ...binding.refs.map(([k]) => k)]);
+    const defaults = parameters(fn, ctx, ctx.moduleScope).defaults.filter(([k]) => !given.has(k) && !binding.unknown.includes(k));
+    const start = extend(extend(withoutNames(withoutEntries(ctx.moduleScope, names), names), defaults), withEmptySpreads(binding, sig));
+    const body = fn.getChild('Body');
+    const inner = body ? moduleScope(statements(body), ctx.text, ctx.objects, start) : start;
+    followSites(fn, inner, new Map(binding.refs), `${via}${name}(): `, [...path, name], file, out);
+  }
 }
 
 /** What the analyzer keeps of one module class, by its text. */

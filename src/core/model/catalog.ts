@@ -129,6 +129,9 @@ function kernel(args: Args, name: string, n: number): Dim[] {
 function div(a: Dim, b: Dim | undefined): Dim {
   if (b === 1) return a;
   if (isKnown(a) && isKnown(b) && b > 0 && a % b === 0) return a / b;
+  // One expression of one call's arguments, so one value: a depthwise conv's `in_channels/groups` with
+  // groups = in_channels (mobilenetv2's `groups=planes`) is 1, as _ConvNd requires groups to be positive.
+  if (!isKnown(a) && b !== undefined && !isKnown(b) && a.symbol === b.symbol && a.symbol !== '?') return 1;
   return { symbol: `${showDim(a)}/${showDim(b)}` };
 }
 

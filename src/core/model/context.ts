@@ -6,7 +6,7 @@ import { NONLINEARITIES, calculateGain, type Nonlinearity } from '../init/scheme
 import { qualify, type ImportBinding } from '../python/imports';
 import { dottedName, lineBreaks, lineColumn, type SyntaxNode } from '../python/parse';
 import { argument, callArgs, type CallArgs } from '../python/syntax';
-import { evaluate, type Scope, type Value } from './evaluate';
+import { evaluate, type ObjectCalls, type Scope, type Value } from './evaluate';
 
 export class Context {
   private lastOffset = 0;
@@ -16,6 +16,8 @@ export class Context {
     readonly text: string,
     readonly imports: readonly ImportBinding[],
     readonly moduleScope: Scope,
+    /** Objects that calls of the file's functions return (`GPT.get_default_config()`), for config arguments. */
+    readonly objects?: ObjectCalls,
   ) {}
 
   /** The qualified name of a callee or expression (`nn.Linear` → `torch.nn.Linear`). */

@@ -6,7 +6,7 @@
  */
 import { exceeds, LIMITS } from '../limits';
 import { dottedName, type SyntaxNode } from '../python/parse';
-import { callArgs, unwrap, sequenceElements } from '../python/syntax';
+import { callArgs, descendants, stringValue, unwrap, sequenceElements } from '../python/syntax';
 
 /** A value the evaluator understands. */
 export type Value = number | string | boolean | null | readonly Value[];
@@ -88,7 +88,7 @@ export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scop
       return arithmetic(text.slice(op.from, op.to), a, b);
     }
     case 'CallExpression':
-      return builtinCall(n, text, scope, depth);
+      return builtinCall(n, text, scope, depth) ?? dictGet(n, text, scope, depth);
     case 'TupleExpression':
     case 'ArrayExpression': {
       const elements = sequenceElements(n);
@@ -111,6 +111,386 @@ export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scop
 /** The scope key of a dict entry: `cfg["VGG11"]` (dict literals of string keys are in scope entry by entry). */
 export function entryKey(dict: string, key: string): string {
   return `${dict}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Objects are held in a scope as entries below their name: `config.n_embd`
+ * (an attribute), `cfg["VGG11"]` (a dict entry) and `kwargs[*]` (the keys of
+ * a dict, in order, when all of them are known: only then can `**kwargs` be
+ * spread, or `kwargs.get('k', d)` fall back to `d`). Entries relative to the
+ * object are its suffixes: `.n_embd`, `["VGG11"]`, `[*]`.
+ */
+export type Entries = readonly (readonly [string, Value])[];
+
+/** The scope key of a dict's key list: `kwargs[*]`. */
+export function keysKey(dict: string): string {
+  return `${dict}[*]`;
+}
+
+const KEYS = '[*]';
+
+/** The keys with entries of a scope built in place (module scope), by the name they start with: lookups without a scan. */
+const objectIndexes = new WeakMap<Scope, ReadonlyMap<string, ReadonlySet<string>>>();
+
+/** Registers `index` (first name → its scope keys with a `.` or `[`) as the one of `scope`, which its owner keeps up to date. */
+export function indexObjects(scope: Scope, index: ReadonlyMap<string, ReadonlySet<string>>): void {
+  objectIndexes.set(scope, index);
+}
+
+/** The first name of a scope key: `config` of `config.n_embd`, `cfg` of `cfg["VGG11"]`. */
+export function baseName(key: string): string {
+  const i = key.search(/[.[]/);
+  return i < 0 ? key : key.slice(0, i);
+}
+
+const isBelow = (k: string, prefix: string) => k.length > prefix.length && k.startsWith(prefix) && (k[prefix.length] === '.' || k[prefix.length] === '[');
+
+/** The keys of `scope` below `prefix`. */
+function keysBelow(prefix: string, scope: Scope): string[] {
+  const index = objectIndexes.get(scope);
+  const candidates = index ? (index.get(baseName(prefix)) ?? []) : scope.keys();
+  const out: string[] = [];
+  for (const k of candidates) if (isBelow(k, prefix) && scope.has(k)) out.push(k);
+  return out;
+}
+
+/** The entries below `prefix` in scope, as suffixes (`.n_embd`, `["k"]`, `[*]`). */
+export function entriesBelow(prefix: string, scope: Scope): [string, Value][] {
+  return keysBelow(prefix, scope).map((k) => [k.slice(prefix.length), scope.get(k) as Value]);
+}
+
+/** Removes the entries below each prefix from a scope built in place. */
+export function deleteEntries(scope: Map<string, Value>, prefixes: readonly string[]): void {
+  for (const p of prefixes) for (const k of keysBelow(p, scope)) scope.delete(k);
+}
+
+/** A scope without `prefix`'s entries (the object was rebound or changed in ways InitLens does not follow). */
+export function withoutEntries(scope: Scope, prefixes: readonly string[]): Scope {
+  if (prefixes.length === 0) return scope;
+  const copy = new Map(scope);
+  deleteEntries(copy, prefixes);
+  return copy;
+}
+
+/** Objects that calls return, beyond dict literals and `dict(...)` (`GPT.get_default_config()`, a static method building a config). */
+export type ObjectCalls = (call: SyntaxNode) => Entries | undefined;
+
+/** The keys of a dict in entries, when all are known. */
+export function dictKeys(entries: Entries): readonly string[] | undefined {
+  const keys = entries.find(([k]) => k === KEYS)?.[1];
+  return Array.isArray(keys) && keys.every((k) => typeof k === 'string') ? (keys as readonly string[]) : undefined;
+}
+
+/** One entry of a dict's entries, with its own entries when it is a dict or object itself. */
+function entryOf(entries: Entries, key: string): { value?: Value; entries: [string, Value][] } {
+  return byKey(entries).get(key) ?? { entries: [] };
+}
+
+const KEY_SUFFIX = /^\[("(?:[^"\\]|\\.)*")\]/;
+
+/** A dict's entries grouped by key, in one pass: each key's value and the entries below it (`["k"].x` → k: `.x`). */
+export function byKey(entries: Entries): Map<string, { value?: Value; entries: [string, Value][] }> {
+  const out = new Map<string, { value?: Value; entries: [string, Value][] }>();
+  for (const [k, v] of entries) {
+    const m = KEY_SUFFIX.exec(k);
+    if (!m) continue;
+    const key = JSON.parse(m[1]) as string;
+    let slot = out.get(key);
+    if (!slot) out.set(key, (slot = { entries: [] }));
+    if (m[0].length === k.length) slot.value = v;
+    else slot.entries.push([k.slice(m[0].length), v]);
+  }
+  return out;
+}
+
+/**
+ * The entries of an expression that stands for an object: a dict literal of
+ * string keys, `dict(k=v, **other)`, a name whose entries are in scope, an
+ * entry of a dict (`{'gpt2': dict(n_layer=12), ...}[config.model_type]`), or
+ * what `calls` knows a call returns. Values InitLens cannot evaluate are left
+ * out (their keys stay in the key list); undefined when it is no known object.
+ */
+export function objectValue(node: SyntaxNode | undefined, text: string, scope: Scope, calls?: ObjectCalls, depth = 0): [string, Value][] | undefined {
+  if (!node || exceeds('expressionDepth', depth)) return undefined;
+  const n = unwrap(node);
+  const out: [string, Value][] = [];
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  const put = (key: string, value: SyntaxNode | undefined) => {
+    const prefix = entryKey('', key);
+    // A key written twice (`{'a': 1, **d, 'a': 2}`): the last one wins.
+    if (seen.has(key)) {
+      for (let i = out.length - 1; i >= 0; i--) if (out[i][0].startsWith(prefix) && (out[i][0].length === prefix.length || '.['.includes(out[i][0][prefix.length]))) out.splice(i, 1);
+    } else {
+      seen.add(key);
+      keys.push(key);
+    }
+    const v = evaluate(value, text, scope, depth + 1);
+    if (v !== undefined) out.push([prefix, v]);
+    else for (const [k, inner] of objectValue(value, text, scope, calls, depth + 1) ?? []) out.push([prefix + k, inner]);
+  };
+  /** `**other` inside a dict or `dict(...)`: its entries, when its keys are known. */
+  const spread = (other: SyntaxNode): boolean => {
+    const entries = objectValue(other, text, scope, calls, depth + 1);
+    const known = entries && dictKeys(entries);
+    if (!entries || !known) return false;
+    const grouped = byKey(entries);
+    for (const key of known) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        keys.push(key);
+      }
+      const { value, entries: inner } = grouped.get(key) ?? { entries: [] };
+      const prefix = entryKey('', key);
+      if (value !== undefined) out.push([prefix, value]);
+      for (const [k, v] of inner) out.push([prefix + k, v]);
+    }
+    return true;
+  };
+  switch (n.name) {
+    case 'DictionaryExpression': {
+      let key: string | undefined;
+      let expectKey = true;
+      let starred = false;
+      for (let c = n.firstChild; c; c = c.nextSibling) {
+        if (c.name === '{' || c.name === '}' || c.name === ':' || c.name === 'Comment') continue;
+        if (c.name === '**') {
+          starred = true;
+          continue;
+        }
+        if (c.name === ',') {
+          expectKey = true;
+          continue;
+        }
+        if (starred) {
+          if (!spread(c)) return undefined;
+          starred = false;
+          expectKey = false;
+        } else if (expectKey) {
+          key = c.name === 'String' ? stringValue(c, text) : undefined;
+          // A key InitLens cannot read: the dict's keys are unknown.
+          if (key === undefined) return undefined;
+          expectKey = false;
+        } else if (key !== undefined) {
+          put(key, c);
+          key = undefined;
+        }
+      }
+      out.push([KEYS, keys]);
+      return out;
+    }
+    case 'CallExpression': {
+      const callee = n.firstChild;
+      const list = n.getChild('ArgList');
+      if (callee?.name === 'VariableName' && text.slice(callee.from, callee.to) === 'dict' && !scope.has('dict') && list) {
+        const args = callArgs(list, text);
+        if (args.positional.length > 1) return undefined;
+        if (args.positional[0] && !spread(args.positional[0])) return undefined;
+        for (const s of args.spreads) if (s.kind === '*' || !spread(s.node)) return undefined;
+        for (const [k, v] of args.keywords) put(k, v);
+        out.push([KEYS, keys]);
+        return out;
+      }
+      // types.SimpleNamespace(hidden=64, ...): its keywords are its attributes.
+      const calleeText = callee ? text.slice(callee.from, callee.to).replace(/\s+/g, '') : '';
+      if (list && (calleeText === 'SimpleNamespace' || calleeText === 'types.SimpleNamespace') && !scope.has(calleeText)) {
+        const args = callArgs(list, text);
+        if (args.positional.length > 0 || args.hasStarred) return undefined;
+        for (const [k, v] of args.keywords) {
+          const value = evaluate(v, text, scope, depth + 1);
+          if (value !== undefined) out.push([`.${k}`, value]);
+          else for (const [suffix, inner] of objectValue(v, text, scope, calls, depth + 1) ?? []) out.push([`.${k}${suffix}`, inner]);
+        }
+        return out;
+      }
+      const found = calls?.(n);
+      return found ? found.map(([k, v]) => [k, v] as [string, Value]) : undefined;
+    }
+    case 'VariableName':
+    case 'MemberExpression': {
+      if (n.name === 'MemberExpression' && n.getChild('[')) {
+        const object = n.firstChild;
+        const index = n.getChild('[')?.nextSibling;
+        const key = index && index.nextSibling?.name === ']' ? evaluate(index, text, scope, depth + 1) : undefined;
+        const entries = typeof key === 'string' ? objectValue(object ?? undefined, text, scope, calls, depth + 1) : undefined;
+        if (!entries || typeof key !== 'string') return undefined;
+        const inner = entryOf(entries, key).entries;
+        return inner.length > 0 ? inner : undefined;
+      }
+      const name = dottedName(n, text);
+      const entries = name ? entriesBelow(name.join('.'), scope) : [];
+      return entries.length > 0 ? entries : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `d.get('k', default)` (and `d.pop('k', default)`, read) of a dict whose keys are known. */
+function dictGet(n: SyntaxNode, text: string, scope: Scope, depth: number): Value | undefined {
+  const callee = n.firstChild;
+  const list = n.getChild('ArgList');
+  const method = callee?.name === 'MemberExpression' ? callee.lastChild : null;
+  const methodName = method?.name === 'PropertyName' ? text.slice(method.from, method.to) : '';
+  // `x.item()` of a number (an element of `torch.linspace(...)` read as a number).
+  if (callee && list && methodName === 'item' && callArgs(list, text).positional.length === 0 && !list.getChild('VariableName')) {
+    const v = callee.firstChild ? evaluate(callee.firstChild, text, scope, depth + 1) : undefined;
+    return typeof v === 'number' ? v : undefined;
+  }
+  if (!callee || !list || (methodName !== 'get' && methodName !== 'pop')) return undefined;
+  const object = callee.firstChild ? dottedName(callee.firstChild, text) : undefined;
+  const keys = object ? scope.get(keysKey(object.join('.'))) : undefined;
+  const args = callArgs(list, text);
+  if (!object || !Array.isArray(keys) || args.hasStarred || args.keywords.size > 0 || args.positional.length < 1 || args.positional.length > 2) return undefined;
+  const key = evaluate(args.positional[0], text, scope, depth + 1);
+  if (typeof key !== 'string') return undefined;
+  if (keys.includes(key)) return scope.get(entryKey(object.join('.'), key));
+  // `get` without a default gives None; `pop` without one raises.
+  return args.positional[1] ? evaluate(args.positional[1], text, scope, depth + 1) : methodName === 'get' ? null : undefined;
+}
+
+/** What a statement writes into objects: entries to set, and object prefixes whose entries are forgotten first. */
+export interface ObjectWrites {
+  /** Objects whose entries go (the keys below them). */
+  readonly forget: readonly string[];
+  /** Keys that go themselves (`config.n_layer` before it is set anew). */
+  readonly remove: readonly string[];
+  readonly set: readonly (readonly [string, Value])[];
+}
+
+/** Dict methods that change a dict in ways InitLens does not follow: its keys become unknown. */
+const DICT_MUTATIONS = new Set(['popitem', 'clear', 'setdefault']);
+
+/**
+ * What a statement does to the objects in scope:
+ *
+ * - `x = <object>` rebinds `x`: its old entries go, the object's come
+ *   (a dict literal, `dict(...)`, another object, what `calls` knows);
+ * - `x.attr = v` and `x['k'] = v` set one entry (a dict's key list grows);
+ * - `x.update(d)` on a dict sets its entries; on an object of attributes,
+ *   and `x.merge_from_dict(d)`, `x.__dict__.update(d)`, `vars(x).update(d)`,
+ *   they set attributes (minGPT's `CfgNode.merge_from_dict` is
+ *   `self.__dict__.update(d)`; yacs' CfgNode is a dict whose keys are also its
+ *   attributes). With `d` unknown, all of `x` is forgotten;
+ * - `x.pop('k')` removes a key; other dict mutations (`clear`, `setdefault`,
+ *   `popitem`, a `pop` of an unknown key) forget the key list.
+ *
+ * `self.<attr> = ...` is left to the interpreter, which keeps the module's attributes.
+ * Undefined when the statement writes no object.
+ */
+export function objectWrites(stmt: SyntaxNode, text: string, scope: Scope, calls?: ObjectCalls): ObjectWrites | undefined {
+  // Blocks are the interpreter's: their statements come one by one.
+  if (stmt.name !== 'AssignStatement' && stmt.name !== 'ExpressionStatement') return undefined;
+  const forget: string[] = [];
+  const remove: string[] = [];
+  const set: [string, Value][] = [];
+  const slice = (c: SyntaxNode) => text.slice(c.from, c.to).replace(/\s+/g, '');
+  for (const call of descendants(stmt, 'CallExpression')) {
+    const callee = call.firstChild;
+    const method = callee?.name === 'MemberExpression' ? callee.lastChild : null;
+    const name = method?.name === 'PropertyName' ? text.slice(method.from, method.to) : '';
+    const owner = callee?.firstChild;
+    if (!owner || !(name === 'pop' || DICT_MUTATIONS.has(name) || name === 'update' || name === 'merge_from_dict')) continue;
+    // vars(x).update(d) / x.__dict__.update(d): x's attributes.
+    const varsList = owner.name === 'CallExpression' && slice(owner.firstChild as SyntaxNode) === 'vars' ? owner.getChild('ArgList') : null;
+    const varsOf = varsList ? callArgs(varsList, text).positional[0] : undefined;
+    const ownerName = varsList ? (varsOf ? dottedName(varsOf, text) : undefined) : dottedName(owner, text);
+    if (!ownerName) continue;
+    const attrs = varsList !== null || ownerName[ownerName.length - 1] === '__dict__';
+    const object = (attrs && !varsList ? ownerName.slice(0, -1) : ownerName).join('.');
+    if (object === 'self' || object === '') continue;
+    const keys = scope.get(keysKey(object));
+    const list = call.getChild('ArgList');
+    const args = list ? callArgs(list, text) : undefined;
+    if (name === 'pop' && Array.isArray(keys)) {
+      const key = args?.positional[0] ? evaluate(args.positional[0], text, scope) : undefined;
+      if (typeof key === 'string') {
+        forget.push(entryKey(object, key));
+        remove.push(entryKey(object, key));
+        set.push([keysKey(object), keys.filter((k) => k !== key)]);
+      } else forget.push(object);
+      continue;
+    }
+    if (DICT_MUTATIONS.has(name) || name === 'pop') {
+      if (Array.isArray(keys)) forget.push(object);
+      continue;
+    }
+    // update / merge_from_dict
+    const source = args && args.positional.length === 1 && args.keywords.size === 0 && !args.hasStarred ? objectValue(args.positional[0], text, scope, calls) : undefined;
+    const sourceKeys = source && dictKeys(source);
+    if (!source || !sourceKeys) {
+      forget.push(object);
+      continue;
+    }
+    const asDict = !attrs && name === 'update' && Array.isArray(keys);
+    const grouped = byKey(source);
+    for (const key of sourceKeys) {
+      const { value, entries } = grouped.get(key) ?? { entries: [] };
+      const at = asDict ? entryKey(object, key) : `${object}.${key}`;
+      forget.push(at);
+      remove.push(at);
+      if (value !== undefined) set.push([at, value]);
+      for (const [k, v] of entries) set.push([at + k, v]);
+    }
+    if (asDict) {
+      const had = new Set(keys as readonly Value[]);
+      set.push([keysKey(object), [...(keys as readonly Value[]), ...sourceKeys.filter((k) => !had.has(k))]]);
+    }
+  }
+  if (stmt.name === 'AssignStatement') {
+    const targets: SyntaxNode[] = [];
+    for (let c = stmt.firstChild; c && c.name !== 'AssignOp'; c = c.nextSibling) if (c.name !== ',') targets.push(c);
+    const value = stmt.lastChild;
+    const op = stmt.getChild('AssignOp');
+    const single = targets.length === 1 && value !== null && op?.nextSibling?.from === value.from;
+    for (const target of targets) {
+      const text_ = slice(target);
+      if (text_ === 'self' || text_.startsWith('self.') || text_.startsWith('self[')) continue;
+      const sub = target.name === 'MemberExpression' && target.getChild('[') ? subscriptTarget(target, text, scope) : undefined;
+      if (sub) {
+        const { object, key } = sub;
+        forget.push(entryKey(object, key));
+        remove.push(entryKey(object, key));
+        const keys = scope.get(keysKey(object));
+        if (Array.isArray(keys) && !keys.includes(key)) set.push([keysKey(object), [...keys, key]]);
+        const v = single ? evaluate(value, text, scope) : undefined;
+        if (v !== undefined) set.push([entryKey(object, key), v]);
+        continue;
+      }
+      const name = dottedName(target, text);
+      if (!name) {
+        // `x[i] = ...` with `i` unknown: which entry changed is unknown.
+        const base = target.name === 'MemberExpression' && target.firstChild ? dottedName(target.firstChild, text) : undefined;
+        if (base) forget.push(base.join('.'));
+        continue;
+      }
+      const at = name.join('.');
+      forget.push(at);
+      if (name.length > 1) remove.push(at);
+      if (!single) continue;
+      const v = name.length > 1 ? evaluate(value, text, scope) : undefined;
+      if (v !== undefined) set.push([at, v]);
+      else for (const [k, inner] of objectValue(value, text, scope, calls) ?? []) set.push([at + k, inner]);
+    }
+  }
+  return forget.length > 0 || set.length > 0 ? { forget, remove, set } : undefined;
+}
+
+/** `d['k']` as an assignment target, with the key known. */
+function subscriptTarget(target: SyntaxNode, text: string, scope: Scope): { object: string; key: string } | undefined {
+  const object = target.firstChild ? dottedName(target.firstChild, text) : undefined;
+  const index = target.getChild('[')?.nextSibling;
+  const key = index && index.nextSibling?.name === ']' ? evaluate(index, text, scope) : undefined;
+  return object && typeof key === 'string' ? { object: object.join('.'), key } : undefined;
+}
+
+/** A scope after {@link objectWrites}: forgotten entries removed, then the new ones set. */
+export function applyWrites(scope: Scope, writes: ObjectWrites | undefined): Scope {
+  if (!writes) return scope;
+  const copy = new Map(withoutEntries(scope, writes.forget));
+  for (const k of writes.remove) copy.delete(k);
+  for (const [k, v] of writes.set) copy.set(k, v);
+  return copy;
 }
 
 /** `dims[0]`, `dims[-1]` of a known list or tuple; `cfg['VGG11']` of a dict literal in scope. */

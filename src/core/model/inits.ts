@@ -9,7 +9,7 @@ import { descendants, sequenceElements, statements, unwrap } from '../python/syn
 import { ALL_LAYERS, lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import { tensorMethodScheme, torchInitScheme } from './initCalls';
-import { evaluate, type Scope } from './evaluate';
+import { applyWrites, evaluate, objectWrites, type Scope } from './evaluate';
 import { explicitInit, type LayerDraft } from './layer';
 import { parameters, walkStatements, withoutNames, type TorchClass } from './members';
 import type { CurrentInit } from './types';
@@ -124,6 +124,8 @@ export class Inits {
         continue;
       }
       // A local the init calls read (`initrange = 0.1` in pytorch/examples' init_weights): its value, or unknown from here on.
+      // Objects it writes (`config.merge_from_dict(...)`), for the init calls after it.
+      this.scope = applyWrites(this.scope, objectWrites(stmt, this.ctx.text, this.scope, this.ctx.objects));
       const target = stmt.name === 'AssignStatement' ? stmt.firstChild : null;
       if (target?.name === 'VariableName' && target.nextSibling?.name === 'AssignOp' && stmt.lastChild) {
         const v = evaluate(stmt.lastChild, this.ctx.text, this.scope);
@@ -236,7 +238,9 @@ export class Inits {
   /** The rules of a function given to `apply` (its module parameter is the first after `self` for a method). */
   functionRules(fn: SyntaxNode, method: boolean): void {
     const { names } = parameters(fn, this.ctx, this.scope);
-    const variable = method ? names[1] : names[0];
+    // `self.apply(self.init_weight)` with a @staticmethod (lucidrains' CCT): no `self` comes first.
+    const decorated = fn.parent?.name === 'DecoratedStatement' ? this.ctx.text.slice(fn.parent.from, fn.from) : '';
+    const variable = method && !/@staticmethod\b/.test(decorated) ? names[1] : names[0];
     const body = fn.getChild('Body');
     if (variable && body) this.moduleRules(body, variable);
   }

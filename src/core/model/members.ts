@@ -11,7 +11,7 @@ import { descendants, same, sequenceElements, statements, stringValue, unwrap } 
 import { kerasActivationName, torchModule, type Activation } from './activations';
 import { lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import { arithmetic, evaluate, valueSize, type Scope, type Value } from './evaluate';
+import { applyWrites, arithmetic, evaluate, objectWrites, valueSize, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
 import type { ActivationUse } from './types';
 
@@ -147,6 +147,9 @@ export class TorchClass {
   private inlineCount = 0;
   /** Loop and comprehension iterations unrolled so far, against LIMITS.loopIterations. */
   private iterations = 0;
+  /** Statements of module functions run for their value so far, against LIMITS.functionSteps, and how deep such calls nest. */
+  private steps = 0;
+  private pureDepth = 0;
   /** `self.<attr> = <constant>` seen by the interpreter, for methods it calls and for forward. */
   private readonly selfConstants = new Map<string, Value>();
   /** Modules registered by `super().__init__(...)` and `add_module`, in order (a Sequential subclass chains them). */
@@ -394,6 +397,16 @@ export class TorchClass {
   }
 
   private statement(stmt: SyntaxNode, frame: Frame): Returned | undefined {
+    // What it writes into objects (`config.merge_from_dict({...}[config.model_type])`), read before it runs.
+    const writes = objectWrites(stmt, this.ctx.text, frame.scope, this.ctx.objects);
+    try {
+      return this.run_(stmt, frame);
+    } finally {
+      if (writes) frame.scope = applyWrites(frame.scope, writes);
+    }
+  }
+
+  private run_(stmt: SyntaxNode, frame: Frame): Returned | undefined {
     switch (stmt.name) {
       case 'AssignStatement':
         this.assign(stmt, frame);
@@ -508,6 +521,13 @@ export class TorchClass {
 
   private elements(node: SyntaxNode, scope: Scope, depth = 0): readonly Value[] | undefined {
     const n = unwrap(node);
+    if (n.name === 'CallExpression' && this.ctx.qualified(n.firstChild) === 'torch.linspace') {
+      const call = bindCall(n, this.ctx, scope);
+      const [start, end, steps] = ['start', 'end', 'steps'].map((name, i) => (call ? this.constant(call.node_(name, i) ?? n, scope) : undefined));
+      if (call?.args.hasStarred || typeof start !== 'number' || typeof end !== 'number' || typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0) return undefined;
+      if (exceeds('loopIterations', this.iterations + steps)) return undefined;
+      return linspace(start, end, steps);
+    }
     if (n.name === 'CallExpression' && n.firstChild?.name === 'VariableName' && depth < MAX_CALL_DEPTH) {
       const fn = this.ctx.slice(n.firstChild);
       const call = scope.has(fn) ? undefined : bindCall(n, this.ctx, scope);
@@ -539,51 +559,58 @@ export class TorchClass {
     return typeof value === 'string' ? [...value] : undefined;
   }
 
-  /** Binds loop targets (`x`, `i, x`) to one element; undefined makes them unknown. */
+  /** Binds loop targets (`x`, `i, x`, `i, (k, s)`) to one element; undefined makes them unknown. */
   private bindTargets(targets: readonly SyntaxNode[], value: Value | undefined, frame: Frame): void {
-    const names = targets.map((t) => (t.name === 'VariableName' ? this.ctx.slice(t) : undefined));
-    const values: (Value | undefined)[] =
-      targets.length === 1 ? [value] : Array.isArray(value) && value.length === targets.length ? value : targets.map(() => undefined);
     const set: [string, Value][] = [];
     const unknown: string[] = [];
-    names.forEach((name, i) => {
-      if (name === undefined) return;
-      frame.locals.delete(name);
-      const v = values[i];
-      if (v === undefined) unknown.push(name);
-      else set.push([name, v]);
-    });
-    // Targets written another way (`for i, (a, b) in ...`): their names are unknown.
-    for (const t of targets) if (t.name !== 'VariableName') for (const v of descendants(t, 'VariableName')) unknown.push(this.ctx.slice(v));
+    const bindOne = (target: SyntaxNode, v: Value | undefined, depth: number): void => {
+      const t = target.name === 'ParenthesizedExpression' ? unwrap(target) : target;
+      if (t.name === 'VariableName') {
+        const name = this.ctx.slice(t);
+        frame.locals.delete(name);
+        if (v === undefined) unknown.push(name);
+        else set.push([name, v]);
+        return;
+      }
+      const inner = (t.name === 'TupleExpression' || t.name === 'ArrayExpression') && depth < MAX_CALL_DEPTH ? sequenceElements(t) : undefined;
+      if (inner && !inner.some((e) => e.name === 'StarExpression' || this.ctx.slice(e).startsWith('*'))) {
+        const parts = Array.isArray(v) && v.length === inner.length ? v : undefined;
+        inner.forEach((e, i) => bindOne(e, parts?.[i], depth + 1));
+        return;
+      }
+      // Targets written another way (`for x.attr in ...`, starred): their names are unknown.
+      for (const name of descendants(t, 'VariableName')) unknown.push(this.ctx.slice(name));
+    };
+    if (targets.length === 1) bindOne(targets[0], value, 0);
+    else {
+      const parts = Array.isArray(value) && value.length === targets.length ? value : undefined;
+      targets.forEach((t, i) => bindOne(t, parts?.[i], 0));
+    }
     frame.scope = withoutNames(extend(frame.scope, set), unknown);
   }
 
-  /** `a = ...`, `a, b = ...`, `self.x = ...`. */
+  /** `a = ...`, `a, b = ...`, `self.x = ...`, and chains of them (`self.patch_size = ph, pw = pair(patch_size)`: each target list gets the value). */
   private assign(stmt: SyntaxNode, frame: Frame): void {
-    let targets: SyntaxNode[] = [];
-    let values: SyntaxNode[] = [];
-    let seenOp = false;
+    const segments: SyntaxNode[][] = [[]];
     for (let c = stmt.firstChild; c; c = c.nextSibling) {
-      if (c.name === 'AssignOp') {
-        // a = b = value: b is a target too.
-        if (seenOp) targets = [...targets, ...values];
-        values = [];
-        seenOp = true;
-      } else if (c.name !== ',' && c.name !== 'TypeDef' && c.name !== 'Comment') {
-        (seenOp ? values : targets).push(c);
+      if (c.name === 'AssignOp') segments.push([]);
+      else if (c.name !== ',' && c.name !== 'TypeDef' && c.name !== 'Comment') segments[segments.length - 1].push(c);
+    }
+    const values = segments.pop() ?? [];
+    if (values.length === 0 || segments.length === 0 || segments.some((t) => t.length === 0)) return;
+    // Python evaluates the value once, then assigns it to each target list from left to right.
+    const whole = values.length === 1 && segments.some((t) => t.length > 1) ? this.constant(values[0], frame.scope) : undefined;
+    for (const targets of segments) {
+      if (targets.length === 1 && values.length === 1) {
+        this.bind(targets[0], values[0], frame);
+        continue;
       }
+      // a, b = x, y / channels, height, width = input_shape
+      targets.forEach((target, i) => {
+        if (values.length === targets.length) this.bind(target, values[i], frame);
+        else this.setConstant(target, Array.isArray(whole) && whole.length === targets.length ? whole[i] : undefined, frame);
+      });
     }
-    if (values.length === 0 || targets.length === 0) return;
-    if (targets.length === 1 && values.length === 1) {
-      this.bind(targets[0], values[0], frame);
-      return;
-    }
-    // a, b = x, y / channels, height, width = input_shape
-    const whole = values.length === 1 ? this.constant(values[0], frame.scope) : undefined;
-    targets.forEach((target, i) => {
-      if (values.length === targets.length) this.bind(target, values[i], frame);
-      else this.setConstant(target, Array.isArray(whole) && whole.length === targets.length ? whole[i] : undefined, frame);
-    });
   }
 
   private bind(target: SyntaxNode, value: SyntaxNode, frame: Frame): void {
@@ -867,6 +894,8 @@ export class TorchClass {
         return /[{}\\]/.test(out + tail) ? undefined : out + tail;
       }
       case 'CallExpression': {
+        const pure = this.pureCall(n, scope, depth);
+        if (pure !== undefined) return pure;
         // '{}_{}'.format(a, b)
         const callee = n.firstChild;
         const template = callee?.name === 'MemberExpression' && this.ctx.slice(callee.lastChild as SyntaxNode) === 'format' ? stringValue(callee.firstChild ?? undefined, this.ctx.text) : undefined;
@@ -908,6 +937,14 @@ export class TorchClass {
         return this.truth(n, scope, depth);
       case 'ArrayComprehensionExpression':
         return this.constantComprehension(n, scope, depth);
+      case 'ConditionalExpression': {
+        // `t if isinstance(t, tuple) else (t, t)`
+        const parts: SyntaxNode[] = [];
+        for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'if' && c.name !== 'else' && c.name !== 'Comment') parts.push(c);
+        const [yes, condition, no] = parts;
+        const truth = condition ? this.truth(condition, scope, depth + 1) : undefined;
+        return truth === undefined || !yes || !no ? undefined : this.constant(truth ? yes : no, scope, depth + 1);
+      }
       default:
         return undefined;
     }
@@ -928,6 +965,94 @@ export class TorchClass {
     const out: Value[] = [];
     for (let i = 0; i < n; i++) out.push(...list);
     return out;
+  }
+
+  /**
+   * A call of a small function of the module on constants, by running its body
+   * (`def pair(t): return t if isinstance(t, tuple) else (t, t)`, lucidrains'
+   * `default(val, d)`): assignments, `if`, `return` and docstrings only, each
+   * statement counted against LIMITS.functionSteps; calls inside it nest up to
+   * the interpreter's call depth. Also `isinstance` where the value's type is
+   * certain.
+   */
+  private pureCall(n: SyntaxNode, scope: Scope, depth: number): Value | undefined {
+    const callee = n.firstChild;
+    if (callee?.name !== 'VariableName') return undefined;
+    const name = this.ctx.slice(callee);
+    if (scope.has(name)) return undefined;
+    const call = bindCall(n, this.ctx, scope);
+    if (!call || call.args.hasStarred) return undefined;
+    if (name === 'isinstance' && !this.functions.has(name)) {
+      const value = call.args.positional[0] ? this.constant(call.args.positional[0], scope, depth + 1) : undefined;
+      const type = call.args.positional[1];
+      return value === undefined || !type || call.args.positional.length !== 2 ? undefined : isInstance(value, this.ctx.slice(type).replace(/\s+/g, ''));
+    }
+    const fn = this.functions.get(name);
+    const body = fn?.getChild('Body');
+    if (!fn || !body || this.pureDepth >= MAX_CALL_DEPTH) return undefined;
+    const { names, defaults } = parameters(fn, this.ctx, this.ctx.moduleScope);
+    // `*args` / `**kwargs` parameters: not followed.
+    if (/[*]/.test(this.ctx.slice(fn.getChild('ParamList') as SyntaxNode))) return undefined;
+    const bound: [string, Value][] = [];
+    for (const [i, param] of names.entries()) {
+      const node = call.node_(param, i);
+      const v = node ? this.constant(node, scope, depth + 1) : defaults.find(([k]) => k === param)?.[1];
+      if (v === undefined) return undefined;
+      bound.push([param, v]);
+    }
+    if (call.args.positional.length > names.length || [...call.args.keywords.keys()].some((k) => !names.includes(k))) return undefined;
+    this.pureDepth++;
+    try {
+      return this.pureBody(statements(body), extend(withoutNames(this.ctx.moduleScope, names), bound), depth + 1)?.value;
+    } finally {
+      this.pureDepth--;
+    }
+  }
+
+  /** Runs a pure function's statements: `{ value }` when one returns, `{}` when they end, undefined when InitLens cannot follow. */
+  private pureBody(body: readonly SyntaxNode[], scope: Scope, depth: number): { value?: Value; scope: Scope } | undefined {
+    let current = scope;
+    for (const stmt of body) {
+      this.steps++;
+      if (exceeds('functionSteps', this.steps)) return undefined;
+      if (stmt.name === 'ExpressionStatement' && stmt.firstChild?.name === 'String') continue;
+      if (stmt.name === 'PassStatement') continue;
+      if (stmt.name === 'ReturnStatement') {
+        const value = stmt.lastChild && stmt.lastChild.name !== 'return' ? this.constant(stmt.lastChild, current, depth + 1) : null;
+        return value === undefined ? undefined : { value, scope: current };
+      }
+      if (stmt.name === 'AssignStatement') {
+        const target = stmt.firstChild;
+        const value = stmt.lastChild;
+        if (target?.name !== 'VariableName' || target.nextSibling?.name !== 'AssignOp' || !value || target.nextSibling.nextSibling?.from !== value.from) return undefined;
+        const v = this.constant(value, current, depth + 1);
+        if (v === undefined) return undefined;
+        current = extend(current, [[this.ctx.slice(target), v]]);
+        continue;
+      }
+      if (stmt.name === 'IfStatement') {
+        let condition: SyntaxNode | undefined;
+        let ran = false;
+        for (let c = stmt.firstChild; c && !ran; c = c.nextSibling) {
+          if (c.name === 'if' || c.name === 'elif') {
+            condition = c.nextSibling ?? undefined;
+          } else if (c.name === 'else') {
+            condition = undefined;
+          } else if (c.name === 'Body') {
+            const truth = condition ? this.truth(condition, current, depth + 1) : true;
+            if (truth === undefined) return undefined;
+            if (!truth) continue;
+            ran = true;
+            const result = this.pureBody(statements(c), current, depth + 1);
+            if (!result || result.value !== undefined) return result;
+            current = result.scope;
+          }
+        }
+        continue;
+      }
+      return undefined;
+    }
+    return { scope: current };
   }
 
   /**
@@ -1075,7 +1200,10 @@ export class TorchClass {
     return out;
   }
 
-  /** `[in_planes for _ in range(n - 1)]` of constants: the list, when every element and condition is known. */
+  /**
+   * `[in_planes for _ in range(n - 1)]`, `[x.item() for x in torch.linspace(0, rate, depth)]` (the drop-path
+   * rates of timm-style models) of constants: the list, when every element and condition is known.
+   */
   private constantComprehension(node: SyntaxNode, scope: Scope, depth: number): Value | undefined {
     const parts = comprehensionParts(node);
     const values = parts ? this.iterate(parts.iterable, scope) : undefined;
@@ -1337,6 +1465,58 @@ function compare(op: string, a: Value, b: Value): boolean | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * `isinstance(value, type)` where a constant's type is certain: tuples and
+ * lists are both arrays here, and an integral number may be a float, so those
+ * stay unknown.
+ */
+function isInstance(value: Value, type: string): boolean | undefined {
+  const names = /^\((.*)\)$/.exec(type)?.[1].split(',').filter((t) => t !== '') ?? [type];
+  let result: boolean | undefined = false;
+  for (const t of names) {
+    const one = ((): boolean | undefined => {
+      switch (t) {
+        case 'tuple':
+        case 'list':
+          return Array.isArray(value) ? undefined : false;
+        case 'str':
+          return typeof value === 'string';
+        case 'bool':
+          return typeof value === 'boolean';
+        case 'dict':
+        case 'set':
+          // No constant here is a dict or a set (dicts are held as entries, evaluate.ts).
+          return false;
+        case 'int':
+          return typeof value === 'boolean' ? true : typeof value === 'number' ? (Number.isInteger(value) ? undefined : false) : false;
+        case 'float':
+          return typeof value === 'number' ? (Number.isInteger(value) ? undefined : true) : false;
+        default:
+          return undefined;
+      }
+    })();
+    if (one === true) return true;
+    if (one === undefined) result = undefined;
+  }
+  return result;
+}
+
+/**
+ * `torch.linspace(start, end, steps)` in float32, as ATen's scalar CPU kernel
+ * computes it (aten/src/ATen/native/cpu/RangeFactoriesKernel.cpp): the first
+ * half counts up from `start`, the second down from `end`, so both ends are
+ * exact. Its vectorized path fills whole SIMD chunks from their first element,
+ * so a value inside a chunk may differ in the last bit; these values serve as
+ * arguments (drop-path rates), and no fan or std is computed from them.
+ */
+export function linspace(start: number, end: number, steps: number): number[] {
+  const f = Math.fround;
+  if (steps === 1) return [f(start)];
+  const step = f(f(f(end) - f(start)) / (steps - 1));
+  const half = Math.floor(steps / 2);
+  return Array.from({ length: steps }, (_, i) => (i < half ? f(f(start) + f(step * i)) : f(f(end) - f(step * (steps - i - 1)))));
 }
 
 /** Sequential chaining: the entry after a pending layer decides its activation. */

@@ -10,7 +10,7 @@
 import type { SyntaxNode } from '../python/parse';
 import { sequenceElements, statements, unwrap } from '../python/syntax';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import { evaluate, type Scope, type Value } from './evaluate';
+import { evaluate, withoutEntries, type Scope, type Value } from './evaluate';
 import { Forward, type InputSummary, type ModuleEntry } from './forward';
 import type { ActivationUse } from './types';
 import { Inits } from './inits';
@@ -20,7 +20,7 @@ import { lookupLayer } from './catalog';
 import { applyRules, type InitRule } from './inits';
 import { parameters, settle, TorchClass, withoutNames } from './members';
 import type { ConfigClass } from './moduleScope';
-import { bindArguments, classRef, EMPTY_BINDING, type Binding, type ClassContext, type ClassSignature, type Site } from './tree';
+import { bindArguments, classRef, EMPTY_BINDING, withEmptySpreads, type Binding, type ClassContext, type ClassSignature, type Site } from './tree';
 import { libraryBase, superInitLayer } from './subclass';
 
 export { parameters } from './members';
@@ -195,8 +195,9 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   // Parameters shadow module constants of the same name: only defaults and given values stand for them.
   const given = new Set([...binding.values.map(([k]) => k), ...binding.refs.map(([k]) => k)]);
   const shadowed = initParams.names.slice(1).filter((n) => !given.has(n));
-  let scope = extend(withoutNames(ctx.moduleScope, shadowed), initParams.defaults.filter(([k]) => !binding.unknown.includes(k)));
-  scope = extend(withoutNames(scope, binding.unknown), binding.values);
+  // A module object of a parameter's name (`kwargs = dict(...)`) is shadowed with its entries.
+  let scope = extend(withoutEntries(withoutNames(ctx.moduleScope, shadowed), initParams.names.slice(1)), initParams.defaults.filter(([k]) => !binding.unknown.includes(k)));
+  scope = extend(withoutNames(scope, binding.unknown), withEmptySpreads(binding, classes.get(ctx.slice(nameNode))));
   const sites: Site[] = [];
   /** The site each module entry was built at (its binding, and where its exit goes). */
   const siteOf = new Map<ModuleEntry, number>();

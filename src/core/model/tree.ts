@@ -25,9 +25,9 @@ import { statements } from '../python/syntax';
 import { torchModule } from './activations';
 import { lookupLayer } from './catalog';
 import type { BoundCall, Context } from './context';
-import { evaluate, type Scope, type Value } from './evaluate';
+import { byKey, entriesBelow, entryKey, evaluate, keysKey, objectValue, type Entries, type Scope, type Value } from './evaluate';
 import type { InitRule } from './inits';
-import type { ConfigClass } from './moduleScope';
+import { objectFactories, type ConfigClass } from './moduleScope';
 import type { Flow } from './forward';
 import type { ActivationUse } from './types';
 
@@ -96,6 +96,11 @@ export interface ClassSignature {
   readonly defaults: ReadonlySet<string>;
   /** Attributes read per parameter anywhere in the class (`config.n_embd` → config: {n_embd}). */
   readonly reads: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The `*args` and `**kwargs` parameters, by their names. */
+  readonly star?: string;
+  readonly starStar?: string;
+  /** Static and class methods that return an object without arguments (`GPT.get_default_config()`), with its entries. */
+  readonly objects?: ReadonlyMap<string, Entries>;
 }
 
 /** What one analysis of a class in a context yields for the tree. */
@@ -117,6 +122,18 @@ export interface ClassContexts {
 export const EMPTY_BINDING: Binding = { values: [], refs: [], unknown: [] };
 
 /**
+ * The binding's values with a class's `*args` and `**kwargs` empty where the
+ * binding says nothing of them: a root built with its defaults, as `Net()` builds it.
+ */
+export function withEmptySpreads(binding: Binding, sig: ClassSignature | undefined): readonly (readonly [string, Value])[] {
+  const extra: [string, Value][] = [];
+  const has = (name: string) => binding.unknown.includes(name) || binding.values.some(([k]) => k === name || k.startsWith(`${name}[`));
+  if (sig?.star !== undefined && !has(sig.star)) extra.push([sig.star, []]);
+  if (sig?.starStar !== undefined && !has(sig.starStar)) extra.push([keysKey(sig.starStar), []]);
+  return extra.length > 0 ? [...extra, ...binding.values] : binding.values;
+}
+
+/**
  * The class an argument expression stands for, if any: `own` names a class of
  * the analyzed file (through the file's names, class references or imports);
  * else a library layer or module (`nn.BatchNorm2d`), by its qualified name.
@@ -131,26 +148,34 @@ export function classRef(node: SyntaxNode, ctx: Context, own: (node: SyntaxNode)
 /** A module class's signature, from the `__init__` among its methods (a class without one takes no arguments). */
 export function signatureOfClass(name: string, cls: SyntaxNode, ctx: Context): ClassSignature {
   const body = cls.getChild('Body');
-  const init = body ? statements(body).find((s) => s.name === 'FunctionDefinition' && ctx.slice(s.getChild('VariableName') ?? s) === '__init__') : undefined;
-  return classSignature(name, init, ctx.slice(cls), ctx);
+  const members = body ? statements(body) : [];
+  const init = members.find((s) => s.name === 'FunctionDefinition' && ctx.slice(s.getChild('VariableName') ?? s) === '__init__');
+  const signature = classSignature(name, init, ctx.slice(cls), ctx);
+  const objects = objectFactories(members.filter((s) => s.name === 'DecoratedStatement'), ctx.text, true);
+  return objects.size > 0 ? { ...signature, objects } : signature;
 }
 
 /** The signature of a class's `__init__` (after `self`), and the attributes each parameter is read for. */
-export function classSignature(name: string, init: SyntaxNode | undefined, classText: string, ctx: Context): ClassSignature {
+export function classSignature(name: string, init: SyntaxNode | undefined, classText: string, ctx: Context, method = true): ClassSignature {
   const params: string[] = [];
   const defaults = new Set<string>();
   const list = init?.getChild('ParamList');
   let last: string | undefined;
-  let star = false;
+  let star: '*' | '**' | undefined;
+  let starName: string | undefined;
+  let starStarName: string | undefined;
   for (let c = list?.firstChild; c; c = c.nextSibling) {
-    if (c.name === '*' || c.name === '**') star = true;
-    else if (c.name === ',') star = false;
-    else if (c.name === 'VariableName' && !star && (c.prevSibling?.name !== 'AssignOp')) {
+    if (c.name === '*' || c.name === '**') star = c.name;
+    else if (c.name === ',') star = undefined;
+    else if (c.name === 'VariableName' && star) {
+      if (star === '*') starName = ctx.slice(c);
+      else starStarName = ctx.slice(c);
+    } else if (c.name === 'VariableName' && (c.prevSibling?.name !== 'AssignOp')) {
       last = ctx.slice(c);
       params.push(last);
     } else if (c.name === 'AssignOp' && last !== undefined) defaults.add(last);
   }
-  params.shift(); // self
+  if (method) params.shift(); // self
   const reads = new Map<string, Set<string>>();
   for (const p of params) {
     const pattern = new RegExp(`(?<![\\w.])${p}\\.(\\w+)`, 'g');
@@ -158,24 +183,21 @@ export function classSignature(name: string, init: SyntaxNode | undefined, class
     for (const m of classText.matchAll(pattern)) attrs.add(m[1]);
     if (attrs.size > 0) reads.set(p, attrs);
   }
-  return { name, params, defaults, reads };
+  return { name, params, defaults, reads, ...(starName !== undefined ? { star: starName } : {}), ...(starStarName !== undefined ? { starStar: starStarName } : {}) };
 }
 
 /** The scope entries an expression stands for as an object: `config.*` for `config`, the fields of `GPTConfig(n_layer=6)`. */
 function objectEntries(node: SyntaxNode, ctx: Context, scope: Scope, configs: ReadonlyMap<string, ConfigClass>): [string, Value][] | undefined {
   const text = ctx.slice(node).replace(/\s+/g, '');
   if (/^[\w.]+$/.test(text)) {
-    const out: [string, Value][] = [];
-    for (const [k, v] of scope) {
-      if (k.length > text.length && k.startsWith(text) && (k[text.length] === '.' || k[text.length] === '[')) out.push([k.slice(text.length), v]);
-    }
+    const out = entriesBelow(text, scope);
     return out.length > 0 ? out : undefined;
   }
-  if (node.name !== 'CallExpression') return undefined;
+  if (node.name !== 'CallExpression') return objectValue(node, ctx.text, scope, ctx.objects);
   const callee = node.firstChild;
   const config = callee && configs.get(ctx.slice(callee));
   const list = node.getChild('ArgList');
-  if (!config || !list) return undefined;
+  if (!config || !list) return objectValue(node, ctx.text, scope, ctx.objects);
   const fields = new Map(config.fields);
   // Keyword overrides (`GPTConfig(n_layer=6)`); positional ones follow the field order.
   const order = [...config.fields.keys()];
@@ -198,9 +220,43 @@ function objectEntries(node: SyntaxNode, ctx: Context, scope: Scope, configs: Re
   return [...fields].map(([k, v]) => [`.${k}`, v]);
 }
 
+/** What a `*x` or `**x` argument spreads, when its value is known: positional values, or keyword entries (the keys of a dict with the entries below each). */
+function spreads(call: BoundCall, scope: Scope, ctx: Context): { positional: (Value | undefined)[]; keywords: Map<string, Entries>; known: boolean } {
+  const positional: (Value | undefined)[] = [];
+  const keywords = new Map<string, Entries>();
+  let known = true;
+  for (const s of call.args.spreads) {
+    if (s.kind === '*') {
+      // Spread positions are known only after every plain positional argument.
+      const v = s.at === call.args.positional.length ? evaluate(s.node, ctx.text, scope) : undefined;
+      if (Array.isArray(v)) positional.push(...v);
+      else known = false;
+      continue;
+    }
+    const entries = objectValue(s.node, ctx.text, scope, ctx.objects);
+    const keys = entries?.find(([k]) => k === '[*]')?.[1];
+    if (!entries || !Array.isArray(keys)) {
+      known = false;
+      continue;
+    }
+    const grouped = byKey(entries);
+    for (const key of keys) {
+      if (typeof key !== 'string') continue;
+      const slot = grouped.get(key);
+      keywords.set(key, [...(slot?.value !== undefined ? [['', slot.value] as [string, Value]] : []), ...(slot?.entries ?? [])]);
+    }
+  }
+  return { positional, keywords, known };
+}
+
 /**
  * Binds a construction's arguments to the class's parameters. `resolveRef`
- * names the class an argument expression stands for, if any.
+ * names the class an argument expression stands for, if any. A `*args` or
+ * `**kwargs` argument whose value is known spreads its elements and keys
+ * (`TransformerClassifier(..., *args, **kwargs)` in lucidrains' CCT); an
+ * unknown one makes every parameter it could fill unknown. The class's own
+ * `**kwargs` gets the keywords no parameter takes (`kwargs["num_layers"]`,
+ * and `kwargs[*]` its keys), its `*args` the extra positional values.
  */
 export function bindArguments(
   call: BoundCall,
@@ -213,12 +269,27 @@ export function bindArguments(
   const values: [string, Value][] = [];
   const refs: [string, string][] = [];
   const unknown: string[] = [];
+  const spread = spreads(call, scope, ctx);
+  const plain = call.args.positional.length;
   sig.params.forEach((param, i) => {
     const keyword = call.args.keywords.get(param);
-    // After a `*args`, positions are unknowable.
-    const node = keyword ?? (call.args.hasStarred ? undefined : call.args.positional[i]);
+    // Plain positions are sure up to the first spread.
+    const firstSpread = call.args.spreads.find((s) => s.kind === '*')?.at ?? plain;
+    const node = keyword ?? (i < firstSpread ? call.args.positional[i] : undefined);
     if (!node) {
-      if (call.args.hasStarred) unknown.push(param);
+      const fromStar = i >= plain && i - plain < spread.positional.length ? { value: spread.positional[i - plain] } : undefined;
+      const fromKeywords = spread.keywords.get(param);
+      if (fromStar && spread.known) {
+        if (fromStar.value !== undefined) values.push([param, fromStar.value]);
+        else unknown.push(param);
+      } else if (fromKeywords && spread.known && !fromStar) {
+        const own = fromKeywords.find(([k]) => k === '');
+        if (own) values.push([param, own[1]]);
+        else {
+          for (const [k, v] of fromKeywords) values.push([param + k, v]);
+          unknown.push(param);
+        }
+      } else if (call.args.hasStarred && !spread.known) unknown.push(param);
       return;
     }
     const v = evaluate(node, ctx.text, scope);
@@ -236,6 +307,29 @@ export function bindArguments(
     if (ref !== undefined) refs.push([param, ref]);
     else unknown.push(param);
   });
+  const named = new Set(sig.params);
+  if (sig.starStar !== undefined) {
+    const kw = sig.starStar;
+    const extra = [...call.args.keywords].filter(([k]) => !named.has(k));
+    const spreadExtra = [...spread.keywords].filter(([k]) => !named.has(k) && !call.args.keywords.has(k));
+    if (spread.known) {
+      values.push([keysKey(kw), [...extra.map(([k]) => k), ...spreadExtra.map(([k]) => k)]]);
+      for (const [k, node] of extra) {
+        const v = evaluate(node, ctx.text, scope);
+        if (v !== undefined) values.push([entryKey(kw, k), v]);
+        else for (const [suffix, value] of objectEntries(node, ctx, scope, configs) ?? []) values.push([entryKey(kw, k) + suffix, value]);
+      }
+      for (const [k, entries] of spreadExtra) for (const [suffix, value] of entries) values.push([entryKey(kw, k) + suffix, value]);
+    } else unknown.push(kw);
+  }
+  if (sig.star !== undefined) {
+    const extra = call.args.positional.slice(sig.params.length);
+    const evaluated = extra.map((n) => evaluate(n, ctx.text, scope));
+    const rest = spread.positional.slice(Math.max(0, sig.params.length - plain));
+    const all = [...evaluated, ...rest];
+    if (spread.known && all.every((v) => v !== undefined)) values.push([sig.star, all as Value[]]);
+    else unknown.push(sig.star);
+  }
   return { values, refs, unknown };
 }
 

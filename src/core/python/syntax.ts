@@ -13,6 +13,8 @@ export interface CallArgs {
   readonly keywords: ReadonlyMap<string, SyntaxNode>;
   /** True when `*args` or `**kwargs` make positions unknowable. */
   readonly hasStarred: boolean;
+  /** The `*x` and `**x` arguments in order, each with the number of positional arguments before it. */
+  readonly spreads: readonly { readonly node: SyntaxNode; readonly kind: '*' | '**'; readonly at: number }[];
 }
 
 export function callArgs(argList: SyntaxNode, text: string): CallArgs {
@@ -20,16 +22,17 @@ export function callArgs(argList: SyntaxNode, text: string): CallArgs {
   const keywords = new Map<string, SyntaxNode>();
   let hasStarred = false;
   let pendingName: string | undefined;
-  let starred = false;
+  let starred: '*' | '**' | undefined;
+  const spreads: { node: SyntaxNode; kind: '*' | '**'; at: number }[] = [];
   for (let child = argList.firstChild; child; child = child.nextSibling) {
     const name = child.name;
     if (name === '*' || name === '**') {
-      starred = true;
+      starred = name;
       continue;
     }
     if (name === 'AssignOp') continue;
     if (PUNCTUATION.has(name)) {
-      if (name === ',') starred = false;
+      if (name === ',') starred = undefined;
       continue;
     }
     // `name=value` arrives as VariableName, AssignOp, value.
@@ -43,11 +46,12 @@ export function callArgs(argList: SyntaxNode, text: string): CallArgs {
       pendingName = undefined;
     } else if (starred) {
       hasStarred = true;
+      spreads.push({ node: child, kind: starred, at: positional.length });
     } else {
       positional.push(child);
     }
   }
-  return { positional, keywords, hasStarred };
+  return { positional, keywords, hasStarred, spreads };
 }
 
 /** The argument bound to a parameter: keyword first, else its position. */

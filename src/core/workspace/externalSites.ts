@@ -7,12 +7,12 @@
  */
 import { collectImports } from '../python/imports';
 import { dottedName, type SyntaxNode, type Tree } from '../python/parse';
-import { statements } from '../python/syntax';
+import { callArgs, statements } from '../python/syntax';
 import { constructionsIn, type ExternalSite } from '../model/analyze';
-import { Context, extend } from '../model/context';
-import type { Scope, Value } from '../model/evaluate';
-import { configClasses, moduleScope } from '../model/moduleScope';
-import { parameters, torchModuleClasses } from '../model/torch';
+import { Context } from '../model/context';
+import type { ObjectCalls, Scope } from '../model/evaluate';
+import { configClasses, functionScope, moduleScope } from '../model/moduleScope';
+import { torchModuleClasses } from '../model/torch';
 import { classRef, signatureOfClass, type ClassSignature } from '../model/tree';
 import { LIMITS } from '../limits';
 import { basename, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type Reexporter, type TargetImports } from './modules';
@@ -44,7 +44,7 @@ export function documentSignatures(tree: Tree, text: string): Map<string, ClassS
 
 /** A stable text of signatures, for cache keys: sites bound with other parameters are other sites. */
 export function signaturesKey(signatures: ReadonlyMap<string, ClassSignature>): string {
-  return JSON.stringify([...signatures.values()].map((s) => [s.name, s.params, [...s.defaults], [...s.reads].map(([k, v]) => [k, [...v]])]));
+  return JSON.stringify([...signatures.values()].map((s) => [s.name, s.params, [...s.defaults], [...s.reads].map(([k, v]) => [k, [...v]]), s.star ?? null, s.starStar ?? null, [...(s.objects ?? [])]]));
 }
 
 /**
@@ -63,8 +63,17 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
   const { text, tree } = other;
   const imports = collectImports(tree, text);
   const top = statements(tree.topNode);
-  const scope = moduleScope(top, text);
-  const ctx = new Context(text, imports, scope);
+  // `config = GPT.get_default_config()`: the object a static method of the target's class builds.
+  const objects = (call: SyntaxNode) => {
+    const callee = call.firstChild;
+    const list = call.getChild('ArgList');
+    if (callee?.name !== 'MemberExpression' || !list || callArgs(list, text).positional.length > 0 || callArgs(list, text).keywords.size > 0 || !callee.firstChild) return undefined;
+    const owner = classOf(callee.firstChild, text, found, targetSignatures);
+    const method = callee.lastChild;
+    return owner !== undefined && method ? targetSignatures.get(owner)?.objects?.get(text.slice(method.from, method.to)) : undefined;
+  };
+  const scope = moduleScope(top, text, objects);
+  const ctx = new Context(text, imports, scope, objects);
   const own = torchModuleClasses(top.filter((s) => s.name === 'ClassDefinition'), ctx);
   const configs = new Map(configClasses(top, text, scope, own).map((c) => [c.name, c]));
   const targetClass = (node: SyntaxNode) => classOf(node, text, found, targetSignatures);
@@ -74,7 +83,7 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
   try {
     for (const stmt of top) {
       if (stmt.name === 'ImportStatement') continue;
-      for (const [block, blockScope] of scopes(stmt, ctx)) {
+      for (const [block, blockScope] of scopes(stmt, ctx, objects)) {
         const classOf = (callee: SyntaxNode) => {
           const name = targetClass(callee);
           return name !== undefined ? targetSignatures.get(name) : undefined;
@@ -112,39 +121,19 @@ function classOf(node: SyntaxNode, text: string, found: TargetImports, signature
  * functions (also decorated ones, and the methods of a class) with their
  * parameters, the rest of the statement with the module's scope.
  */
-function scopes(stmt: SyntaxNode, ctx: Context): [SyntaxNode, Scope][] {
+function scopes(stmt: SyntaxNode, ctx: Context, calls: ObjectCalls): [SyntaxNode, Scope][] {
   const fn = stmt.name === 'DecoratedStatement' ? (stmt.getChild('FunctionDefinition') ?? stmt.getChild('ClassDefinition')) : stmt;
-  if (fn?.name === 'FunctionDefinition') return [[fn, functionScope(fn, ctx)]];
+  if (fn?.name === 'FunctionDefinition') return [[fn, functionScope(fn, ctx, calls)]];
   if (fn?.name === 'ClassDefinition') {
     const body = fn.getChild('Body');
     const out: [SyntaxNode, Scope][] = [];
     for (const s of body ? statements(body) : []) {
       const method = s.name === 'DecoratedStatement' ? s.getChild('FunctionDefinition') : s;
-      if (method?.name === 'FunctionDefinition') out.push([method, functionScope(method, ctx)]);
+      if (method?.name === 'FunctionDefinition') out.push([method, functionScope(method, ctx, calls)]);
     }
     return out;
   }
   return [[stmt, ctx.moduleScope]];
-}
-
-/**
- * A function's scope: the module's, its parameters (with their defaults; one
- * without a default hides a module name) and the names its body assigns
- * (constants, argparse defaults, as at module level; a name it assigns that
- * InitLens cannot evaluate hides the module's too).
- */
-function functionScope(fn: SyntaxNode, ctx: Context): Scope {
-  const params = parameters(fn, ctx, ctx.moduleScope);
-  const body = fn.getChild('Body');
-  const local = body ? moduleScope(statements(body), ctx.text) : new Map<string, Value>();
-  const hidden = new Set(params.names);
-  for (const s of body ? statements(body) : []) {
-    if (s.name !== 'AssignStatement') continue;
-    for (let c = s.firstChild; c && c.name !== 'AssignOp'; c = c.nextSibling) if (c.name === 'VariableName') hidden.add(ctx.slice(c));
-  }
-  const outer = new Map<string, Value>();
-  for (const [k, v] of ctx.moduleScope) if (!hidden.has(k.split(/[.[]/)[0])) outer.set(k, v);
-  return extend(extend(outer, params.defaults), local);
 }
 
 /** `train.py` or `scripts/train.py`: the importer relative to its workspace root. */
