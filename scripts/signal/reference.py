@@ -35,7 +35,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CORPUS = os.path.join(ROOT, 'test', 'fixtures', 'realworld')
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'signal')
 
 torch.set_num_threads(1)
@@ -76,7 +75,7 @@ class _StandinFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 sys.meta_path.append(_StandinFinder())
 
 # ----------------------------------------------------------------------------------------------------------------
-# The cases. `text` is the Python source the engine analyzes too (the key carries it, or names the corpus file).
+# The cases. `text` is the Python source the engine analyzes too (the key carries it), or `file` names it (from the repository root).
 
 
 def _sequential(width, depth, act):
@@ -204,8 +203,10 @@ CASES = [
     {'name': 'residual-mlp', 'text': RESIDUAL_MLP, 'model': 'ResidualMLP', 'build': 'ResidualMLP()', 'seed': 1, 'inputSeed': 2, 'inputShape': [8, 20], 'schemes': ALL},
     {'name': 'conv1d', 'text': CONV1D, 'model': 'Conv1dNet', 'build': 'Conv1dNet()', 'seed': 5, 'inputSeed': 5, 'inputShape': [8, 4, 32], 'schemes': ['in-effect', 'he', 'orthogonal']},
     # Files of the real-world corpus, executed as they are.
-    {'name': 'mnist-net', 'file': 'pytorch/examples/mnist/main.py', 'model': 'Net', 'build': 'Net()', 'seed': 0, 'inputSeed': 0, 'inputShape': [4, 1, 28, 28], 'schemes': ['in-effect', 'normal', 'he']},
-    {'name': 'cifar-lenet', 'file': 'kuangliu/pytorch-cifar/models/lenet.py', 'model': 'LeNet', 'build': 'LeNet()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ['in-effect', 'xavier', 'he']},
+    {'name': 'mnist-net', 'file': 'test/fixtures/realworld/pytorch/examples/mnist/main.py', 'model': 'Net', 'build': 'Net()', 'seed': 0, 'inputSeed': 0, 'inputShape': [4, 1, 28, 28], 'schemes': ['in-effect', 'normal', 'he']},
+    # The project's own deep example: 50 ReLU layers over a ModuleList, looped in forward.
+    {'name': 'deep-mlp-example', 'file': 'examples/deep_mlp.py', 'model': 'DeepMLP', 'build': 'DeepMLP()', 'seed': 0, 'inputSeed': 3, 'inputShape': [2, 512], 'schemes': ['in-effect', 'normal', 'xavier', 'he']},
+    {'name': 'cifar-lenet', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/lenet.py', 'model': 'LeNet', 'build': 'LeNet()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ['in-effect', 'xavier', 'he']},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -435,7 +436,7 @@ def run(model, x, g_seed):
 
 def namespace_of(case):
     if 'file' in case:
-        path = os.path.join(CORPUS, case['file'])
+        path = os.path.join(ROOT, case['file'])
         with open(path, encoding='utf8') as f:
             text = f.read()
         name = 'corpus_' + case['name'].replace('-', '_')

@@ -58,9 +58,11 @@ const keys: Key[] = fs
 
 const REL = 1e-3;
 const ABS = 1e-7;
+/** Below this the signal has left float32's normal range (about 1.2e-38 per element). */
+const UNDERFLOW = 1e-30;
 
 function sourceOf(key: Key): string {
-  return key.text ?? fs.readFileSync(path.join(ROOT, 'test/fixtures/realworld', key.file as string), 'utf8');
+  return key.text ?? fs.readFileSync(path.join(ROOT, key.file as string), 'utf8');
 }
 
 function modelOf(text: string, name: string): { model: Model; tree: ReturnType<typeof parsePython> } {
@@ -112,6 +114,12 @@ describe('signal engine against PyTorch (cpu backend)', () => {
       key.runs.forEach((want, r) => {
         const got = report.runs[r];
         const at = `${key.name} ${want.scheme}`;
+        // Past float32's normal range (N(0, 0.01) through 50 ReLU layers ends near 1e-41) the last layers' values are
+        // denormals whose rounding, and so their ReLU masks and every gradient behind them, depend on summation order.
+        if (want.output.std > 0 && want.output.std < UNDERFLOW) {
+          assert.ok(got.output.std < UNDERFLOW, `${at}: the output underflows as in PyTorch (${got.output.std} vs ${want.output.std})`);
+          return;
+        }
         assert.deepEqual(got.layers.map((l) => `${l.name}:${l.type}`), want.layers.map((l) => `${l.name}:${l.type}`), `${at}: layers in forward order`);
         closeStd(got.output.std, want.output.std, `${at} output`);
         want.layers.forEach((wl, i) => {
@@ -188,6 +196,19 @@ describe('signal graph', () => {
     assert.equal(ns.length, 1);
     assert.equal(ns[0].line, 7);
     assert.match(ns[0].op, /^for _ in range\(3\):/);
+  });
+
+  it('reads sizes from x.shape / x.size(), and names a tuple return and a layer that does not reach the output', () => {
+    const head = 'import torch.nn as nn\nimport torch.nn.functional as F\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.Linear(6, 4)\n        self.b = nn.Linear(4, 3)\n    def forward(self, x):\n';
+    const sized = graphOf(`${head}        n, c, l = x.size()\n        h = self.a(x.view(n, c * l))\n        return self.b(F.relu(h))\n`, 'M', [5, 2, 3]).graph;
+    assert.deepEqual(sized.notSimulated, []);
+    assert.deepEqual(sized.ops.map((o) => `${o.kind}:${o.shape.join('x')}`), ['input:5x2x3', 'reshape:5x6', 'linear:5x4', 'activation:5x4', 'linear:5x3']);
+    assert.deepEqual(sized.layers.map((l) => [l.name, l.act === undefined ? null : (sized.ops[l.act] as { activation: { kind: string } }).activation.kind]), [['a', 'relu'], ['b', null]]);
+    const pair = graphOf(`${head}        h = self.a(x)\n        return h, self.b(h)\n`, 'M', [5, 6]).graph;
+    assert.deepEqual(pair.notSimulated.map((n) => [n.line, n.why]), [[10, 'forward returns several values (one output.backward(g) needs one)']]);
+    const unused = graphOf(`${head}        h = self.a(x)\n        y = self.b(h)\n        return h\n`, 'M', [5, 6]).graph;
+    assert.deepEqual(unused.notSimulated.map((n) => [n.op, n.line]), [['b', 10]]);
+    assert.match(unused.notSimulated[0].why, /does not reach the output/);
   });
 
   it('refuses a model too large before it runs (the limit in limits.ts)', () => {

@@ -107,51 +107,56 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     const grads = tf.grads(forward)([x, ...params, ...probes], dy);
     grads.forEach(keep);
     const gradOf = new Map(paramNames.map((n, i) => [n, grads[1 + i]]));
-    const layerStats = graph.layers.map((layer, i) => layerSignal(tf, graph, layer, values, grads[1 + paramNames.length + i], gradOf.get(`${layer.name}.weight`)));
-    const output = tf.tidy(() => stdOf(tf, values[graph.output]));
-    keep(output);
-    const resolved: LayerSignal[] = [];
-    for (const s of layerStats) resolved.push(await s);
-    return { output: { std: (await output.data())[0] }, layers: resolved };
+    const layers: LayerSignal[] = [];
+    for (const [i, layer] of graph.layers.entries()) layers.push(await layerSignal(graph, layer, values, grads[1 + paramNames.length + i], gradOf.get(`${layer.name}.weight`)));
+    return { output: { std: moments(await values[graph.output].data()).std }, layers };
   } finally {
     for (const t of kept) t.dispose();
   }
 }
 
-async function layerSignal(tf: Tf, graph: SignalGraph, layer: GraphLayer, values: readonly Tensor[], grad: Tensor, weightGrad: Tensor | undefined): Promise<LayerSignal> {
-  const out = values[layer.op];
+async function layerSignal(graph: SignalGraph, layer: GraphLayer, values: readonly Tensor[], grad: Tensor, weightGrad: Tensor | undefined): Promise<LayerSignal> {
   const actOp = layer.act !== undefined ? (graph.ops[layer.act] as Extract<SignalOp, { kind: 'activation' }>) : undefined;
-  const act = layer.act !== undefined ? values[layer.act] : undefined;
-  const scalars = tf.tidy(() => {
-    const list: Tensor[] = [tf.mean(out), stdOf(tf, out), stdOf(tf, grad), weightGrad ? stdOf(tf, weightGrad) : tf.scalar(NaN)];
-    if (act && actOp) {
-      list.push(tf.mean(act), stdOf(tf, act), tf.mean(tf.cast(tf.equal(act, 0), 'float32')));
-      const sat = SATURATION[actOp.activation.kind];
-      if (sat) {
-        const mask = sat.abs !== undefined ? tf.greater(tf.abs(act), sat.abs) : tf.logicalOr(tf.less(act, sat.below ?? -Infinity), tf.greater(act, sat.above ?? Infinity));
-        list.push(tf.mean(tf.cast(mask, 'float32')));
-      }
+  const out = moments(await values[layer.op].data());
+  let act: ActivationStats | null = null;
+  if (actOp && layer.act !== undefined) {
+    const v = await values[layer.act].data();
+    const m = moments(v);
+    const sat = SATURATION[actOp.activation.kind];
+    let zeros = 0;
+    let saturated = 0;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x === 0) zeros++;
+      if (sat && (sat.abs !== undefined ? Math.abs(x) > sat.abs : x < (sat.below ?? -Infinity) || x > (sat.above ?? Infinity))) saturated++;
     }
-    return tf.stack(list);
-  });
-  const v = await scalars.data();
-  scalars.dispose();
+    act = { ...m, zeroFraction: zeros / v.length, saturatedFraction: sat ? saturated / v.length : null };
+  }
   return {
     name: layer.name,
     type: layer.type,
     line: layer.line,
-    out: { mean: v[0], std: v[1] },
-    act: act ? { mean: v[4], std: v[5], zeroFraction: v[6], saturatedFraction: v.length > 7 ? v[7] : null } : null,
-    grad: { std: v[2] },
-    weightGrad: weightGrad ? { std: v[3] } : null,
+    out,
+    act,
+    grad: { std: moments(await grad.data()).std },
+    weightGrad: weightGrad ? { std: moments(await weightGrad.data()).std } : null,
   };
 }
 
-/** Unbiased std over every element (torch.std's default correction), two-pass: mean first, then the squared deviations. */
-function stdOf(tf: Tf, t: Tensor): Tensor {
-  const n = t.size;
-  const centered = tf.sub(t, tf.mean(t));
-  return tf.sqrt(tf.div(tf.sum(tf.square(centered)), n - 1));
+/**
+ * Mean and unbiased std (torch.std's default correction) of float32 values,
+ * two-pass in double precision as torch.std accumulates: read back from the
+ * device, so that no float32 rounding of the mean or underflow of the
+ * squares (a signal of 1e-30 after 40 layers) enters the statistics.
+ */
+function moments(values: ArrayLike<number>): Moments {
+  const n = values.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i];
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (values[i] - mean) ** 2;
+  return { mean, std: Math.sqrt(squares / (n - 1)) };
 }
 
 function numel(shape: readonly number[]): number {

@@ -336,6 +336,7 @@ function build(model: Model, ctx: Context, source: Source, inputShape: Shape | u
       b.notSimulated.push({ op: error.message, line: error.line, why: inputShape ? 'the shapes do not fit' : 'no input shape' });
     } else throw error;
   }
+  if (b.notSimulated.length === 0) b.checkReachable();
   const layers = b.graphLayers();
   return {
     model: model.name,
@@ -351,8 +352,8 @@ function build(model: Model, ctx: Context, source: Source, inputShape: Shape | u
   };
 }
 
-/** A value of the forward code: an op's output, or (for shape arithmetic) a plain integer. */
-type Val = { readonly op: number } | { readonly int: number };
+/** A value of the forward code: an op's output, a plain integer (shape arithmetic), or a layer (a loop variable over a ModuleList). */
+type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer };
 
 class Builder {
   readonly ops: SignalOp[] = [];
@@ -396,6 +397,20 @@ class Builder {
 
   private shape(v: number): Shape {
     return this.ops[v].shape;
+  }
+
+  /** A layer whose value never reaches the output has no gradient there: named, not run. */
+  checkReachable(): void {
+    const reached = new Set<number>([this.output]);
+    for (let i = this.output; i >= 0; i--) {
+      if (!reached.has(i)) continue;
+      const op = this.ops[i];
+      if ('input' in op) reached.add(op.input);
+      if (op.kind === 'add') op.inputs.forEach((x) => reached.add(x));
+    }
+    for (const { layer, op } of this.applied) {
+      if (!reached.has(op)) this.notSimulated.push({ op: layer.name, line: this.ops[op].line, why: `${layer.name}'s value does not reach the output` });
+    }
   }
 
   graphLayers(): GraphLayer[] {
@@ -477,11 +492,20 @@ class Builder {
         const targets: SyntaxNode[] = [];
         let value: SyntaxNode | null = null;
         for (let c = stmt.firstChild; c; c = c.nextSibling) {
-          if (c.name === 'AssignOp') continue;
+          if (c.name === 'AssignOp' || c.name === ',') continue;
           if (c.nextSibling === null) value = c;
           else targets.push(c);
         }
-        if (!value || targets.length !== 1 || targets[0].name !== 'VariableName') throw new Unsupported(stmt, 'only `name = expression` assignments are simulated');
+        // `B, T, C = x.size()` / `x.shape`: the sizes, as numbers.
+        const names = targets.length === 1 && targets[0].name === 'TupleExpression' ? sequenceElements(targets[0]) : targets.length > 1 ? targets : undefined;
+        if (value && names && names.every((t) => t.name === 'VariableName')) {
+          const sizes = this.sizes(value, env);
+          if (sizes && sizes.length === names.length) {
+            names.forEach((t, i) => env.set(this.ctx.slice(t), { int: sizes[i] }));
+            return undefined;
+          }
+        }
+        if (!value || targets.length !== 1 || targets[0].name !== 'VariableName') throw new Unsupported(stmt, 'only `name = expression` assignments (and `a, b = x.shape`) are simulated');
         env.set(this.ctx.slice(targets[0]), this.expr(value, env));
         return undefined;
       }
@@ -499,6 +523,7 @@ class Builder {
       case 'ReturnStatement': {
         const value = stmt.lastChild;
         if (!value || value.name === 'return') throw new Unsupported(stmt, 'forward returns nothing');
+        if (stmt.getChild(',') || value.name === 'TupleExpression') throw new Unsupported(stmt, 'forward returns several values (one output.backward(g) needs one)');
         const v = this.expr(value, env);
         if (!('op' in v)) throw new Unsupported(value, 'forward returns no tensor');
         return v.op;
@@ -510,9 +535,85 @@ class Builder {
       }
       case 'PassStatement':
         return undefined;
+      case 'ForStatement':
+        this.loop(stmt, env);
+        return undefined;
       default:
         throw new Unsupported(stmt, 'control flow in forward is not simulated yet');
     }
+  }
+
+  /** The sizes `x.shape` / `x.size()` stand for, when `node` is one of them. */
+  private sizes(node: SyntaxNode, env: Map<string, Val>): Shape | undefined {
+    const n = unwrap(node);
+    const call = n.name === 'CallExpression' ? n : undefined;
+    const member = call ? call.firstChild : n;
+    if (member?.name !== 'MemberExpression' || member.getChild('[')) return undefined;
+    const prop = member.getChild('PropertyName');
+    const name = prop ? this.ctx.slice(prop) : '';
+    const args = call?.getChild('ArgList');
+    const bare = !args || callArgs(args, this.ctx.text).positional.length === 0;
+    if (!member.firstChild || !((name === 'shape' && !call) || (name === 'size' && call && bare))) return undefined;
+    return this.shape(this.tensor(member.firstChild, env));
+  }
+
+  /**
+   * `for block in self.blocks:` over a ModuleList (or Sequential) of layers,
+   * unrolled: its body runs once per element, in order, with the variable
+   * standing for that layer.
+   */
+  private loop(stmt: SyntaxNode, env: Map<string, Val>): void {
+    const vars: SyntaxNode[] = [];
+    let iterable: SyntaxNode | undefined;
+    let afterIn = false;
+    for (let c = stmt.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'in') afterIn = true;
+      else if (c.name === 'Body' || c.name === 'else') {
+        if (c.name === 'else') throw new Unsupported(stmt, 'for … else is not simulated');
+      } else if (afterIn) iterable ??= c;
+      else if (c.name !== 'for') vars.push(c);
+    }
+    const body = stmt.getChild('Body');
+    if (vars.length !== 1 || vars[0].name !== 'VariableName' || !iterable || !body) throw new Unsupported(stmt, 'only `for layer in self.<ModuleList>:` loops are simulated');
+    const layers = this.moduleList(iterable, stmt);
+    checkLimit('loopIterations', layers.length, `${this.model.name}: for … in ${this.ctx.slice(iterable)}`);
+    const name = this.ctx.slice(vars[0]);
+    for (const layer of layers) {
+      env.set(name, { layer });
+      for (const inner of statements(body)) {
+        if (this.statement(inner, env) !== undefined) throw new Unsupported(inner, 'a return inside a loop is not simulated');
+      }
+    }
+    env.delete(name);
+  }
+
+  /** The layers of `self.<attr>`, a ModuleList or Sequential whose every element is a layer of the analysis (`<attr>.0`, `<attr>.1`, …). */
+  private moduleList(iterable: SyntaxNode, stmt: SyntaxNode): Layer[] {
+    const n = unwrap(iterable);
+    const prop = n.name === 'MemberExpression' && !n.getChild('[') && n.firstChild && this.ctx.slice(n.firstChild) === 'self' ? n.getChild('PropertyName') : null;
+    const attr = prop ? this.ctx.slice(prop) : undefined;
+    const ctor = attr ? this.members.get(attr) : undefined;
+    const kind = ctor ? this.ctx.qualified(ctor.firstChild) : undefined;
+    if (!attr || !ctor || (kind !== 'torch.nn.ModuleList' && kind !== 'torch.nn.Sequential')) throw new Unsupported(stmt, 'only loops over a ModuleList or Sequential built once in __init__ are simulated');
+    const list = ctor.getChild('ArgList');
+    const args = list ? callArgs(list, this.ctx.text) : undefined;
+    const arg = args && !args.hasStarred && args.keywords.size === 0 ? (kind === 'torch.nn.ModuleList' ? (args.positional.length === 1 ? unwrap(args.positional[0]) : undefined) : undefined) : undefined;
+    // Elements written out, or one constructor repeated by a comprehension: each element one layer.
+    let expected: number | undefined;
+    if (kind === 'torch.nn.Sequential' && args && !args.hasStarred && args.keywords.size === 0) expected = args.positional.length;
+    else if (arg?.name === 'ArrayExpression') expected = sequenceElements(arg)?.length;
+    else if (arg?.name === 'ArrayComprehensionExpression') {
+      const element = arg.firstChild?.nextSibling;
+      if (element?.name !== 'CallExpression' || !this.ctx.qualified(element.firstChild)?.startsWith('torch.nn.') || descendants(arg, 'ArrayComprehensionExpression').next().done === false) throw new Unsupported(stmt, `self.${attr}: only a comprehension of one torch.nn layer is simulated`);
+    } else throw new Unsupported(stmt, `self.${attr}: its elements are not known`);
+    const prefix = `${attr}.`;
+    const layers = this.model.layers.filter((l) => l.name.startsWith(prefix));
+    const indexed = layers.map((l) => l.name.slice(prefix.length)).every((rest) => /^\d+$/.test(rest));
+    const ordered = [...layers].sort((a, b) => Number(a.name.slice(prefix.length)) - Number(b.name.slice(prefix.length)));
+    if (!indexed || layers.length === 0 || ordered.some((l, i) => l.name !== `${prefix}${i}`) || (expected !== undefined && expected !== layers.length)) {
+      throw new Unsupported(stmt, `self.${attr}: elements that are not layers (activations, classes of the file) are not simulated in a loop yet`);
+    }
+    return ordered;
   }
 
   private tensor(node: SyntaxNode, env: Map<string, Val>): number {
@@ -602,6 +703,14 @@ class Builder {
       if (this.layersByName.has(name)) return { op: this.applyLayer(this.layersByName.get(name)!, input, line, call) };
       if (!built) throw new Unsupported(call, built === null ? `self.${name} is assigned more than once or conditionally in __init__` : `self.${name} is not a module built in __init__`);
       return { op: this.applyModule(name, built, input, line) };
+    }
+    // block(x), the loop variable over a ModuleList.
+    if (callee.name === 'VariableName') {
+      const bound = env.get(this.ctx.slice(callee));
+      if (bound && 'layer' in bound) {
+        if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a module called with other than one tensor');
+        return { op: this.applyLayer(bound.layer, this.tensor(args.positional[0], env), line, call) };
+      }
     }
     // x.view(...), self.conv(x).relu(): a method of a tensor, unless the callee names a torch function (F.relu, torch.flatten).
     const qualified = this.ctx.qualified(callee);
