@@ -192,6 +192,29 @@ class Conv1dNet(nn.Module):
         return self.fc4(x)
 '''
 
+CONV_SHAPES = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ConvShapes(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, (3, 5), stride=(2, 1), padding=(1, 2), dilation=(2, 1))
+        self.bn = nn.BatchNorm2d(4, eps=1e-3)
+        self.pool1 = nn.MaxPool2d(3, 2, 1)
+        self.conv2 = nn.Conv2d(4, 6, 3, stride=2, dilation=2, padding=2)
+        self.pool2 = nn.AvgPool2d(3, stride=2, padding=1)
+        self.fc = nn.Linear(6 * 1 * 3, 7)
+        self.norm = nn.LayerNorm(7, elementwise_affine=False)
+
+    def forward(self, x):
+        x = self.pool1(F.elu(self.bn(self.conv1(x))))
+        x = self.pool2(torch.tanh(self.conv2(x)))
+        x = x.reshape(-1, 6 * 1 * 3)
+        return torch.sigmoid(self.norm(self.fc(x)))
+'''
+
 ALL = ['in-effect', 'zeros', 'constant', 'normal', 'xavier', 'he', 'lecun', 'orthogonal']
 
 CASES = [
@@ -201,6 +224,7 @@ CASES = [
     {'name': 'deep-relu', 'text': DEEP_RELU, 'model': 'DeepReLU', 'build': 'DeepReLU()', 'seed': 3, 'inputSeed': 7, 'inputShape': [8, 256], 'schemes': ALL},
     {'name': 'small-cnn', 'text': CNN, 'model': 'SmallCNN', 'build': 'SmallCNN()', 'seed': 42, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ALL},
     {'name': 'residual-mlp', 'text': RESIDUAL_MLP, 'model': 'ResidualMLP', 'build': 'ResidualMLP()', 'seed': 1, 'inputSeed': 2, 'inputShape': [8, 20], 'schemes': ALL},
+    {'name': 'conv-shapes', 'text': CONV_SHAPES, 'model': 'ConvShapes', 'build': 'ConvShapes()', 'seed': 11, 'inputSeed': 4, 'inputShape': [3, 3, 17, 19], 'schemes': ['in-effect', 'he', 'orthogonal']},
     {'name': 'conv1d', 'text': CONV1D, 'model': 'Conv1dNet', 'build': 'Conv1dNet()', 'seed': 5, 'inputSeed': 5, 'inputShape': [8, 4, 32], 'schemes': ['in-effect', 'he', 'orthogonal']},
     # Files of the real-world corpus, executed as they are.
     {'name': 'mnist-net', 'file': 'test/fixtures/realworld/pytorch/examples/mnist/main.py', 'model': 'Net', 'build': 'Net()', 'seed': 0, 'inputSeed': 0, 'inputShape': [4, 1, 28, 28], 'schemes': ['in-effect', 'normal', 'he']},
