@@ -12,6 +12,8 @@ and run once forward and once backward, as the engine does:
   out.backward(g);
 - schemes: 'in-effect' is the model as built; every other one is torch.manual_seed(seed) again, then for each Linear,
   Conv1d and Conv2d in model.modules() order init(weight) and zeros_(bias); norm layers get weight 1 and bias 0.
+  'recommended' is the same with each layer's init written out below by InitLens's published rule (He before the
+  ReLU family, Xavier with tanh's gain before tanh, Xavier at the output).
 
 Per layer with parameters, in the order forward calls them (named_modules() names): mean and std of its output; the
 first activation its output reaches through norms, dropout, pooling and reshapes when each step has one consumer
@@ -215,13 +217,26 @@ class ConvShapes(nn.Module):
         return torch.sigmoid(self.norm(self.fc(x)))
 '''
 
+def tanh_recommended(name, w):
+    # InitLens's rule (README "How InitLens reads a model"): Xavier with tanh's gain 5/3 before tanh, Xavier (gain 1) at the output.
+    nn.init.xavier_normal_(w, gain=5 / 3 if name != '22' else 1.0)
+
+
+def relu_recommended(name, w):
+    # He (kaiming_normal_, fan_in, ReLU) before ReLU; Xavier (gain 1) at the output.
+    if name == 'layers.28':
+        nn.init.xavier_normal_(w)
+    else:
+        nn.init.kaiming_normal_(w, mode='fan_in', nonlinearity='relu')
+
+
 ALL = ['in-effect', 'zeros', 'constant', 'normal', 'xavier', 'he', 'lecun', 'orthogonal']
 
 CASES = [
     # The article's case: a deep tanh MLP, where N(0, 0.01) vanishes and Xavier keeps the signal.
-    {'name': 'deep-tanh', 'text': _sequential(256, 12, 'Tanh'), 'model': 'model', 'build': 'model', 'seed': 0, 'inputSeed': 1, 'inputShape': [8, 256], 'schemes': ALL},
+    {'name': 'deep-tanh', 'text': _sequential(256, 12, 'Tanh'), 'model': 'model', 'build': 'model', 'seed': 0, 'inputSeed': 1, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': tanh_recommended},
     # ... and a deep ReLU MLP, where He keeps it.
-    {'name': 'deep-relu', 'text': DEEP_RELU, 'model': 'DeepReLU', 'build': 'DeepReLU()', 'seed': 3, 'inputSeed': 7, 'inputShape': [8, 256], 'schemes': ALL},
+    {'name': 'deep-relu', 'text': DEEP_RELU, 'model': 'DeepReLU', 'build': 'DeepReLU()', 'seed': 3, 'inputSeed': 7, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': relu_recommended},
     {'name': 'small-cnn', 'text': CNN, 'model': 'SmallCNN', 'build': 'SmallCNN()', 'seed': 42, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ALL},
     {'name': 'residual-mlp', 'text': RESIDUAL_MLP, 'model': 'ResidualMLP', 'build': 'ResidualMLP()', 'seed': 1, 'inputSeed': 2, 'inputShape': [8, 20], 'schemes': ALL},
     {'name': 'conv-shapes', 'text': CONV_SHAPES, 'model': 'ConvShapes', 'build': 'ConvShapes()', 'seed': 11, 'inputSeed': 4, 'inputShape': [3, 3, 17, 19], 'schemes': ['in-effect', 'he', 'orthogonal']},
@@ -261,14 +276,17 @@ def init_weight(scheme, w):
         raise ValueError(scheme)
 
 
-def apply_scheme(model, scheme, seed):
+def apply_scheme(model, scheme, seed, recommended=None):
     if scheme == 'in-effect':
         return
     torch.manual_seed(seed)
     with torch.no_grad():
-        for m in model.modules():
+        for name, m in model.named_modules():
             if isinstance(m, WEIGHT_TYPES):
-                init_weight(scheme, m.weight)
+                if scheme == 'recommended':
+                    recommended(name, m.weight)
+                else:
+                    init_weight(scheme, m.weight)
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
             elif isinstance(m, NORM_TYPES) and getattr(m, 'weight', None) is not None:
@@ -485,7 +503,7 @@ def main():
             ns = namespace_of(case)
             torch.manual_seed(case['seed'])
             model = eval(case['build'], ns.__dict__) if case['build'] != 'model' else ns.model
-            apply_scheme(model, scheme, case['seed'])
+            apply_scheme(model, scheme, case['seed'], case.get('recommended'))
             x = torch.randn(case['inputShape'], generator=torch.Generator().manual_seed(case['inputSeed']))
             first_input = x.flatten()[:4].tolist()
             result = run(model, x, case['inputSeed'] + 1)

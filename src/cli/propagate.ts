@@ -118,7 +118,7 @@ export async function propagateCommand(args: readonly string[], io: CliIo, loadT
     const graph = buildGraph(model, tree, text, inputShape ? { inputShape } : {});
     if (graph.notSimulated.length > 0) {
       if (values.json) {
-        io.stdout(`${JSON.stringify({ file, model: model.name, seed: seed.toString(), inputSeed: inputSeed.toString(), inputShape: graph.inputShape, exact: false, backend: null, notSimulated: graph.notSimulated, runs: [] }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ file, model: model.name, seed: seed.toString(), inputSeed: inputSeed.toString(), inputShape: graph.inputShape, exact: false, backend: null, notSimulated: graph.notSimulated, runs: [], skipped: [] }, null, 2)}\n`);
       }
       for (const n of graph.notSimulated) io.stderr(`initlens: ${file}:${n.line}: not simulated: ${n.op} (${n.why})\n`);
       return 1;
@@ -145,6 +145,7 @@ const num = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) <
 /** A table per scheme: the std of each layer's output, activation and gradients, and the dead/saturated fractions. */
 function reportText(r: SignalReport, file: string): string {
   const lines = [`${r.model} in ${file}: input ${r.inputShape.join('×')} (${r.inputNote}), torch.manual_seed(${r.seed}), input seed ${r.inputSeed}, backend ${r.backend}`];
+  for (const s of r.skipped) lines.push(`not run: ${s.why}`);
   for (const run of r.runs) {
     lines.push('', `${run.label}: output std ${num(run.output.std)}${run.exact ? '' : ` (distribution only: ${run.reasons?.[0] ?? ''})`}`);
     lines.push(`  ${'layer'.padEnd(18)} ${'out std'.padStart(9)} ${'act std'.padStart(9)} ${'zero'.padStart(6)} ${'sat'.padStart(6)} ${'grad std'.padStart(9)} ${'∇w std'.padStart(9)}`);

@@ -51,7 +51,7 @@ describe('initlens propagate', () => {
     assert.deepEqual(json.inputShape, key.inputShape); // the default, from the first layer: (8, 20)
     assert.equal(json.exact, true);
     assert.deepEqual(json.notSimulated, []);
-    assert.deepEqual(Object.keys(json).sort(), ['backend', 'exact', 'file', 'inputNote', 'inputSeed', 'inputShape', 'model', 'notSimulated', 'runs', 'seed']);
+    assert.deepEqual(Object.keys(json).sort(), ['backend', 'exact', 'file', 'inputNote', 'inputSeed', 'inputShape', 'model', 'notSimulated', 'runs', 'seed', 'skipped']);
     assert.deepEqual(json.runs.map((x: { scheme: string }) => x.scheme), ['in-effect', 'he']);
     for (const got of json.runs) {
       const want = key.runs.find((k) => k.scheme === got.scheme)!;

@@ -42,6 +42,8 @@ export interface SignalReport {
   readonly backend: string;
   readonly notSimulated: readonly NotSimulated[];
   readonly runs: readonly SignalRun[];
+  /** Schemes whose weights could not be formed (no recommendation for a layer, values not known), with why. */
+  readonly skipped: readonly { readonly scheme: string; readonly why: string }[];
 }
 
 /** Runs every scheme of `options` on `graph` (refused with {@link SignalError} when something in it is not simulated). */
@@ -53,11 +55,20 @@ export async function propagate(tf: Tf, model: Model, graph: SignalGraph, option
   const input = randn(graph.inputShape, options.inputSeed);
   const upstream = randn(graph.ops[graph.output].shape, options.inputSeed + 1n);
   const runs: SignalRun[] = [];
+  const skipped: { scheme: string; why: string }[] = [];
   for (const scheme of options.schemes) {
-    const w = schemeWeights(model, graph, scheme, options.seed);
+    let w;
+    try {
+      w = schemeWeights(model, graph, scheme, options.seed);
+    } catch (error) {
+      if (!(error instanceof SignalError)) throw error;
+      skipped.push({ scheme: scheme.id, why: error.message });
+      continue;
+    }
     const stats = await runGraph(tf, graph, w.weights, input, upstream);
     runs.push({ scheme: scheme.id, label: scheme.label, exact: w.exact, ...(w.exact ? {} : { reasons: w.reasons }), ...stats });
   }
+  if (runs.length === 0) throw new SignalError(`${model.name}: no scheme could run: ${skipped.map((x) => x.why).join('; ')}`);
   return {
     model: model.name,
     seed: options.seed.toString(),
@@ -68,5 +79,6 @@ export async function propagate(tf: Tf, model: Model, graph: SignalGraph, option
     backend: options.backend,
     notSimulated: graph.notSimulated,
     runs,
+    skipped,
   };
 }

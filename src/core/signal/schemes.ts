@@ -7,6 +7,7 @@
  * experiment written in PyTorch: build the model, `torch.manual_seed(seed)`
  * again, then for each Linear/Conv layer in construction (`modules()`) order
  * `init(weight)` and `zeros_(bias)`; norm layers keep weight 1 and bias 0.
+ * `recommended` does the same with each layer's own recommendation.
  * scripts/signal/reference.py does the same in Python.
  */
 import type { InitScheme } from '../init/schemes';
@@ -14,20 +15,23 @@ import type { Model } from '../model/types';
 import { exactParameters } from '../torch/exact';
 import { TorchGenerator } from '../torch/generator';
 import { initTensor } from '../torch/init';
-import type { Weights } from './engine';
+import { SignalError, type Weights } from './engine';
 import type { SignalGraph } from './graph';
 
 export interface SignalScheme {
   /** The name on the command line and in the JSON. */
   readonly id: string;
   readonly label: string;
-  /** What every Linear/Conv weight gets; undefined: the init in effect. */
+  /** What every Linear/Conv weight gets; undefined: the init in effect, or (`recommended`) each layer's recommendation. */
   readonly weight?: InitScheme;
+  /** Each weight gets the analysis's recommendation for its layer (core/init/recommend.ts). */
+  readonly recommended?: true;
 }
 
 /** The schemes side by side: the init in effect, the article's failing cases, then the ones that keep the signal. */
 export const SIGNAL_SCHEMES: readonly SignalScheme[] = [
   { id: 'in-effect', label: 'in effect' },
+  { id: 'recommended', label: "InitLens's recommendation per layer", recommended: true },
   { id: 'zeros', label: 'zeros', weight: { kind: 'zeros' } },
   { id: 'constant', label: 'constant 0.01', weight: { kind: 'constant', value: 0.01 } },
   { id: 'normal', label: 'N(0, 0.01)', weight: { kind: 'normal', mean: 0, std: 0.01 } },
@@ -58,9 +62,10 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
   const needed = new Map(graph.layers.flatMap((l) => l.params.map((p) => [p.name, p] as const)));
   const weights = new Map<string, Float32Array>();
   const reasons: string[] = [];
-  if (!scheme.weight) {
+  if (!scheme.weight && !scheme.recommended) {
     for (const p of exactParameters(model, seed, { limits: { values: 'exactValues', words: 'exactStreamWords' } })) {
       if (!needed.has(p.name)) continue;
+      if (p.values.length === 0) throw new SignalError(`${scheme.id}: ${p.name} has no values (${p.reason ?? 'not reproduced'})`);
       weights.set(p.name, p.values);
       if (!p.exact) reasons.push(`${p.name}: ${p.reason ?? 'not reproduced'}`);
     }
@@ -79,7 +84,10 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
         continue;
       }
       if (draws) {
-        const t = initTensor(gen, scheme.weight, shape);
+        const init = scheme.weight ?? p.recommendation?.scheme;
+        // No recommendation without a known activation: nothing stands in for it.
+        if (!init) throw new SignalError(`${scheme.id}: ${layer.name} has no recommendation (the activation after it is not known)`);
+        const t = initTensor(gen, init, shape);
         if (!t.exact) reasons.push(`${name}: ${t.reason ?? 'not reproduced'}`);
         if (needed.has(name)) weights.set(name, t.values);
       } else if (needed.has(name)) {
