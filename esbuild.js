@@ -56,6 +56,22 @@ const torchKernelsPlugin = {
   },
 };
 
+/**
+ * TensorFlow.js as ES modules: `@tensorflow/tfjs-core` and
+ * `-backend-cpu` resolve to their `dist/index.js`, so that the backend and
+ * the gradients (`@tensorflow/tfjs-core/dist/register_all_gradients`, which
+ * exists only as ES modules) share one copy of tfjs-core with the code that
+ * imports it; the packages' CommonJS `main` bundles would each bring their own.
+ */
+const tfjsEsmPlugin = {
+  name: 'tfjs-esm',
+  setup(build) {
+    build.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu)$/ }, (args) => ({
+      path: path.join(path.dirname(require.resolve(`${args.path}/package.json`)), 'dist', 'index.js'),
+    }));
+  },
+};
+
 const version = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8')).version;
 
 /** Options shared by every Node-side bundle. */
@@ -69,7 +85,7 @@ const node = {
   sourcesContent: false,
   logLevel: 'silent',
   define: { INITLENS_VERSION: JSON.stringify(version) },
-  plugins: [torchKernelsPlugin, esbuildProblemMatcherPlugin],
+  plugins: [torchKernelsPlugin, tfjsEsmPlugin, esbuildProblemMatcherPlugin],
 };
 
 /**

@@ -11,6 +11,7 @@ import { seedReportMarkdown, isTrap } from '../core/seeding/report';
 import { parsePython, syntaxErrors } from '../core/python/parse';
 import { analyzeFiles } from './analyze';
 import { modelCommand, MODEL_USAGE } from './model';
+import { propagateCommand, PROPAGATE_USAGE } from './propagate';
 import { sampleCommand, SAMPLE_USAGE } from './sample';
 import { seedCommand, SEED_USAGE } from './seed';
 import { LimitError } from '../core/limits';
@@ -55,7 +56,7 @@ Commands:
                          --no-workspace: FILE on its own.
   report FILE [--json]   Which random number generators FILE imports, what seeds
                          each one, and the seeding mistakes it contains.
-${SEED_USAGE}${SAMPLE_USAGE}${MODEL_USAGE}
+${SEED_USAGE}${SAMPLE_USAGE}${MODEL_USAGE}${PROPAGATE_USAGE}
 Options:
   -h, --help             Show this help.
   -v, --version          Print the version.
@@ -99,6 +100,7 @@ function dispatch(argv: readonly string[], io: CliIo, version: string): number |
   if (command === 'model') return modelCommand(rest, io);
   if (command === 'seed') return seedCommand(rest, io);
   if (command === 'sample') return sampleCommand(rest, io);
+  if (command === 'propagate') return propagateCommand(rest, io);
   if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
   throw new UsageError(`unknown command '${command}'`);
 }

@@ -74,6 +74,10 @@ export const LIMITS = {
   bins: { value: 10_000, unit: 'bins', what: 'a histogram' },
   /** Values the CLI prints per tensor (`--values N`). */
   printedValues: { value: 1_000_000, unit: 'values', what: '--values' },
+  /** Elements of every intermediate value of one signal run together (the backward pass keeps them all): 512 MB of float32. */
+  signalValues: { value: 2 ** 27, unit: 'values', what: 'the activations of a signal run' },
+  /** Forward multiply-adds of one signal run's layers (backward costs about twice more): ResNet-18 at 8×3×224×224, about 1.5·10¹⁰, fits. */
+  signalMultiplyAdds: { value: 2 ** 34, unit: 'multiply-adds', what: 'a signal run (forward)' },
 } as const satisfies Record<string, Limit>;
 
 export type LimitKey = keyof typeof LIMITS;

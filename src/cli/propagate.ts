@@ -1,0 +1,160 @@
+/**
+ * `initlens propagate FILE [--model NAME] [--seed N] [--input-shape D0,D1,...]
+ * [--input-seed N] [--scheme NAME,...|all] [--json]`: the signal at
+ * initialization (issue 13): one forward and one backward pass of a PyTorch
+ * model per scheme, with each layer's output, activation and gradient
+ * statistics, computed as PyTorch would on its CPU.
+ */
+import type { Tf } from '../core/signal/engine';
+import { LimitError, limitMessage, exceeds } from '../core/limits';
+import { ModelAnalyzer } from '../core/model/analyze';
+import { parsePython } from '../core/python/parse';
+import { analyzeSeeding } from '../core/seeding/analyze';
+import { MAX_U64_SEED, MIN_TORCH_SEED } from '../core/seeds';
+import { SignalError } from '../core/signal/engine';
+import { buildGraph } from '../core/signal/graph';
+import { propagate, type SignalReport } from '../core/signal/propagate';
+import { SIGNAL_SCHEMES, signalScheme, type SignalScheme } from '../core/signal/schemes';
+import { findTorchSeed } from '../core/torch/exact';
+import { ExactInitError } from '../core/torch/init';
+import type { CliIo } from './run';
+import { parseTorchSeed } from './sample';
+import { bigintOption, parse, readInput, UsageError } from './usage';
+import { ProjectScan } from './workspace';
+
+export const PROPAGATE_USAGE = `  propagate FILE [--model NAME] [--seed N] [--input-shape D0,D1,...] [--input-seed N]
+            [--scheme NAME,...|all] [--json] [--no-workspace]
+                         The signal at initialization: one forward and one
+                         backward pass of a PyTorch model per scheme, as PyTorch
+                         computes them in float32 (BatchNorm on batch statistics,
+                         dropout off). Weights: the model right after
+                         torch.manual_seed(N) (default: the file's own seed, else
+                         0); input torch.randn(shape) from a generator seeded
+                         --input-seed (default 0), upstream gradient from
+                         --input-seed + 1. Per layer: output mean/std, the
+                         activation's mean/std and dead/saturated fractions, the
+                         std of the output's and the weight's gradients.
+      --scheme   ${SIGNAL_SCHEMES.map((s) => s.id).join(', ')} or all (default)
+      --input-shape  default (8, in_features) or (8, C, 32, 32) from the first layer
+`;
+
+const OPTIONS = {
+  model: { type: 'string' },
+  seed: { type: 'string' },
+  'input-shape': { type: 'string' },
+  'input-seed': { type: 'string' },
+  scheme: { type: 'string' },
+  json: { type: 'boolean' },
+  'no-workspace': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `8,3,32,32` (or `8x3x32x32`) → [8, 3, 32, 32]: positive integers, their product within the signal limit. */
+function parseInputShape(text: string): number[] {
+  const shape = text.split(/[,x×]/).map((p) => {
+    if (!/^\d{1,16}$/.test(p) || Number(p) === 0) throw new UsageError(`--input-shape dimensions must be positive integers, got '${p}' in '${text}'`);
+    return Number(p);
+  });
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (exceeds('signalValues', count)) throw new UsageError(`--input-shape ${shape.join('×')}: ${limitMessage('signalValues', count)}`);
+  return shape;
+}
+
+function parseSchemes(text: string | undefined): SignalScheme[] {
+  if (text === undefined || text === 'all') return [...SIGNAL_SCHEMES];
+  const ids = text.split(',');
+  return ids.map((id) => {
+    const s = signalScheme(id);
+    if (!s) throw new UsageError(`--scheme must be all or a list of ${SIGNAL_SCHEMES.map((x) => x.id).join(', ')}; got '${id}'`);
+    return s;
+  });
+}
+
+/**
+ * TensorFlow.js on its cpu backend, with its gradients, loaded on first use
+ * (the panel will run the same engine on webgpu/webgl).
+ */
+async function cpuTf(): Promise<Tf> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+  await import('@tensorflow/tfjs-backend-cpu');
+  // PROD: no console advice to install another backend on stderr.
+  tf.env().set('PROD', true);
+  if (!(await tf.setBackend('cpu'))) throw new SignalError('the TensorFlow.js cpu backend did not start');
+  return tf;
+}
+
+/** Runs `initlens propagate`; resolves to the exit code. */
+export async function propagateCommand(args: readonly string[], io: CliIo, loadTf: () => Promise<Tf> = cpuTf): Promise<number> {
+  const { values, positionals } = parse(args, OPTIONS);
+  if (values.help) {
+    io.stdout(PROPAGATE_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`propagate takes exactly one FILE, got ${positionals.length}`);
+  const schemes = parseSchemes(values.scheme);
+  const inputShape = values['input-shape'] === undefined ? undefined : parseInputShape(values['input-shape']);
+  const seedArg = values.seed === undefined ? undefined : parseTorchSeed(values.seed);
+  // The upstream gradient's generator is seeded input_seed + 1, which must be a seed too.
+  const inputSeed = values['input-seed'] === undefined ? 0n : bigintOption('input-seed', values['input-seed'], MIN_TORCH_SEED, MAX_U64_SEED - 1n);
+  const file = positionals[0];
+  const text = readInput(io, file);
+  if (text === undefined) return 1;
+  const tree = parsePython(text);
+  const external = values['no-workspace'] ? [] : new ProjectScan(io).sites(file, tree, text);
+  const models = new ModelAnalyzer().analyze(tree, text, { external }).models.filter((m) => m.framework === 'torch');
+  const model = values.model === undefined ? models[0] : models.find((m) => m.name === values.model);
+  if (!model) {
+    io.stderr(`initlens: ${values.model === undefined ? 'no PyTorch model' : `no PyTorch model '${values.model}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);
+    return 1;
+  }
+  let seed = seedArg;
+  if (seed === undefined) {
+    const found = findTorchSeed(model, text, analyzeSeeding(tree, text));
+    seed = 'seed' in found ? found.seed : 0n;
+  }
+  let report: SignalReport;
+  try {
+    const graph = buildGraph(model, tree, text, inputShape ? { inputShape } : {});
+    if (graph.notSimulated.length > 0) {
+      if (values.json) {
+        io.stdout(`${JSON.stringify({ file, model: model.name, seed: seed.toString(), inputSeed: inputSeed.toString(), inputShape: graph.inputShape, exact: false, backend: null, notSimulated: graph.notSimulated, runs: [], skipped: [] }, null, 2)}\n`);
+      }
+      for (const n of graph.notSimulated) io.stderr(`initlens: ${file}:${n.line}: not simulated: ${n.op} (${n.why})\n`);
+      return 1;
+    }
+    const tf = await loadTf();
+    report = await propagate(tf, model, graph, { seed, inputSeed, schemes, backend: tf.getBackend() });
+  } catch (error) {
+    if (error instanceof SignalError || error instanceof LimitError || error instanceof ExactInitError) {
+      io.stderr(`initlens: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  if (values.json) {
+    io.stdout(`${JSON.stringify({ file, ...report }, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout(reportText(report, file));
+  return 0;
+}
+
+const num = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
+
+/** A table per scheme: the std of each layer's output, activation and gradients, and the dead/saturated fractions. */
+function reportText(r: SignalReport, file: string): string {
+  const lines = [`${r.model} in ${file}: input ${r.inputShape.join('×')} (${r.inputNote}), torch.manual_seed(${r.seed}), input seed ${r.inputSeed}, backend ${r.backend}`];
+  for (const s of r.skipped) lines.push(`not run: ${s.why}`);
+  for (const run of r.runs) {
+    lines.push('', `${run.label}: output std ${num(run.output.std)}${run.exact ? '' : ` (distribution only: ${run.reasons?.[0] ?? ''})`}`);
+    lines.push(`  ${'layer'.padEnd(18)} ${'out std'.padStart(9)} ${'act std'.padStart(9)} ${'zero'.padStart(6)} ${'sat'.padStart(6)} ${'grad std'.padStart(9)} ${'∇w std'.padStart(9)}`);
+    for (const l of run.layers) {
+      const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
+      lines.push(
+        `  ${`${l.name} (${l.type})`.padEnd(18)} ${num(l.out.std).padStart(9)} ${(l.act ? num(l.act.std) : '–').padStart(9)} ${pct(l.act?.zeroFraction).padStart(6)} ${pct(l.act?.saturatedFraction).padStart(6)} ${num(l.grad.std).padStart(9)} ${(l.weightGrad ? num(l.weightGrad.std) : '–').padStart(9)}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

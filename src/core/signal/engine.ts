@@ -1,0 +1,373 @@
+/**
+ * The signal engine: one forward and one backward pass of a model's graph
+ * (graph.ts) on TensorFlow.js ops, and the statistics of every layer's
+ * output, activation and gradients, as PyTorch would compute them in
+ * float32 with the same weights, input and upstream gradient.
+ *
+ * Written once against `@tensorflow/tfjs-core`: the caller passes the `tf`
+ * namespace with a backend already set (cpu in Node, webgpu/webgl in the
+ * panel), and with its gradients registered, so nothing here imports a
+ * backend. Tensors are kept in PyTorch's
+ * layout (NCHW) so that flatten/view see PyTorch's element order; the conv
+ * and pooling kernels run channels-last in between, as TensorFlow.js needs.
+ */
+import type * as tfc from '@tensorflow/tfjs-core';
+import type { GraphLayer, LayerOp, SignalGraph, SignalOp, SimActivation } from './graph';
+
+/** The TensorFlow.js namespace (`import * as tf from '@tensorflow/tfjs-core'`), its backend set. */
+export type Tf = typeof tfc;
+type Tensor = tfc.Tensor;
+
+/** Parameters by `state_dict()` name, row-major in PyTorch's layout. */
+export type Weights = ReadonlyMap<string, Float32Array>;
+
+/** mean and std of a tensor; std is unbiased (n − 1), as `torch.std` by default. */
+export interface Moments {
+  readonly mean: number;
+  readonly std: number;
+}
+
+export interface ActivationStats extends Moments {
+  /** Fraction of exact zeros (dead ReLUs). */
+  readonly zeroFraction: number;
+  /** |tanh| > 0.99, sigmoid < 0.01 or > 0.99; null where the activation has no saturation. */
+  readonly saturatedFraction: number | null;
+}
+
+export interface LayerSignal {
+  readonly name: string;
+  readonly type: string;
+  /** 1-based line of its constructor. */
+  readonly line: number;
+  readonly out: Moments;
+  /** After the activation that follows it; null when none does. */
+  readonly act: ActivationStats | null;
+  /** Of the gradient with respect to its output. */
+  readonly grad: { readonly std: number };
+  /** Of the gradient of its weight; null without a weight. */
+  readonly weightGrad: { readonly std: number } | null;
+}
+
+export interface SignalStats {
+  readonly output: { readonly std: number };
+  readonly layers: readonly LayerSignal[];
+}
+
+/** The graph cannot run (something in it is not simulated, or a value is missing). */
+export class SignalError extends Error {
+  override readonly name = 'SignalError';
+}
+
+/** Where an activation saturates (the issue's thresholds). */
+const SATURATION: Partial<Record<SimActivation['kind'], { readonly below?: number; readonly above?: number; readonly abs?: number }>> = {
+  tanh: { abs: 0.99 },
+  sigmoid: { below: 0.01, above: 0.99 },
+};
+
+/**
+ * Runs `graph` forward on `input` (its `inputShape`, row-major) and backward
+ * from `upstream` (the output's shape): `output.backward(upstream)`.
+ */
+export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, input: Float32Array, upstream: Float32Array): Promise<SignalStats> {
+  // tfjs-core registers no gradients by itself (the union package and `@tensorflow/tfjs-core/dist/register_all_gradients` do).
+  if (!tf.getGradient('Add')) throw new SignalError('TensorFlow.js has no gradients registered: import @tensorflow/tfjs-core/dist/register_all_gradients');
+  if (graph.notSimulated.length > 0) throw new SignalError(`${graph.model}: ${graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line}`).join('; ')}`);
+  const outShape = graph.ops[graph.output].shape;
+  if (input.length !== numel(graph.inputShape)) throw new SignalError(`the input has ${input.length} values, the shape ${graph.inputShape.join('×')} needs ${numel(graph.inputShape)}`);
+  if (upstream.length !== numel(outShape)) throw new SignalError(`the upstream gradient has ${upstream.length} values, the output ${outShape.join('×')} needs ${numel(outShape)}`);
+  const paramNames = graph.layers.flatMap((l) => l.params.map((p) => p.name));
+  for (const name of paramNames) {
+    const w = weights.get(name);
+    const p = graph.layers.flatMap((l) => l.params).find((q) => q.name === name)!;
+    if (!w || w.length !== numel(p.shape)) throw new SignalError(`${name}: ${w ? `${w.length} values for the shape ${p.shape.join('×')}` : 'no values'}`);
+  }
+  const kept: Tensor[] = [];
+  const keep = <T extends Tensor>(t: T): T => {
+    kept.push(tf.keep(t));
+    return t;
+  };
+  try {
+    const x = keep(tf.tensor(input, [...graph.inputShape]));
+    const params = paramNames.map((name) => keep(tf.tensor(weights.get(name)!, [...graph.layers.flatMap((l) => l.params).find((q) => q.name === name)!.shape])));
+    // A zero added to each layer's output: its gradient is the gradient with respect to that output (adding +0 changes no value).
+    const probes = graph.layers.map((l) => keep(tf.zeros([...graph.ops[l.op].shape])));
+    const dy = keep(tf.tensor(upstream, [...outShape]));
+    const values: Tensor[] = new Array(graph.ops.length);
+    const forward = (...args: Tensor[]): Tensor => {
+      const byName = new Map(paramNames.map((n, i) => [n, args[1 + i]]));
+      const probeOf = new Map(graph.layers.map((l, i) => [l.op, args[1 + paramNames.length + i]]));
+      graph.ops.forEach((op, i) => {
+        let v = evalOp(tf, op, values, byName, args[0]);
+        const probe = probeOf.get(i);
+        if (probe) v = tf.add(v, probe);
+        values[i] = keep(v);
+      });
+      return values[graph.output];
+    };
+    const grads = tf.grads(forward)([x, ...params, ...probes], dy);
+    grads.forEach(keep);
+    const gradOf = new Map(paramNames.map((n, i) => [n, grads[1 + i]]));
+    const layers: LayerSignal[] = [];
+    for (const [i, layer] of graph.layers.entries()) layers.push(await layerSignal(graph, layer, values, grads[1 + paramNames.length + i], gradOf.get(`${layer.name}.weight`)));
+    return { output: { std: moments(await values[graph.output].data()).std }, layers };
+  } finally {
+    for (const t of kept) t.dispose();
+  }
+}
+
+async function layerSignal(graph: SignalGraph, layer: GraphLayer, values: readonly Tensor[], grad: Tensor, weightGrad: Tensor | undefined): Promise<LayerSignal> {
+  const actOp = layer.act !== undefined ? (graph.ops[layer.act] as Extract<SignalOp, { kind: 'activation' }>) : undefined;
+  const out = moments(await values[layer.op].data());
+  let act: ActivationStats | null = null;
+  if (actOp && layer.act !== undefined) {
+    const v = await values[layer.act].data();
+    const m = moments(v);
+    const sat = SATURATION[actOp.activation.kind];
+    let zeros = 0;
+    let saturated = 0;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x === 0) zeros++;
+      if (sat && (sat.abs !== undefined ? Math.abs(x) > sat.abs : x < (sat.below ?? -Infinity) || x > (sat.above ?? Infinity))) saturated++;
+    }
+    act = { ...m, zeroFraction: zeros / v.length, saturatedFraction: sat ? saturated / v.length : null };
+  }
+  return {
+    name: layer.name,
+    type: layer.type,
+    line: layer.line,
+    out,
+    act,
+    grad: { std: moments(await grad.data()).std },
+    weightGrad: weightGrad ? { std: moments(await weightGrad.data()).std } : null,
+  };
+}
+
+/**
+ * Mean and unbiased std (torch.std's default correction) of float32 values,
+ * two-pass in double precision as torch.std accumulates: read back from the
+ * device, so that no float32 rounding of the mean or underflow of the
+ * squares (a signal of 1e-30 after 40 layers) enters the statistics.
+ */
+function moments(values: ArrayLike<number>): Moments {
+  const n = values.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i];
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (values[i] - mean) ** 2;
+  return { mean, std: Math.sqrt(squares / (n - 1)) };
+}
+
+function numel(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** NCHW (or NCL) → channels-last, and back. */
+const toLast = (tf: Tf, x: Tensor) => tf.transpose(x, x.rank === 4 ? [0, 2, 3, 1] : [0, 2, 1]);
+const toFirst = (tf: Tf, x: Tensor) => tf.transpose(x, x.rank === 4 ? [0, 3, 1, 2] : [0, 2, 1]);
+
+function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: ReadonlyMap<string, Tensor>, input: Tensor): Tensor {
+  const param = (o: LayerOp, name: string) => params.get(`${o.layer}.${name}`) as Tensor;
+  switch (op.kind) {
+    case 'input':
+      return input;
+    case 'linear': {
+      const x = values[op.input];
+      const w = param(op, 'weight');
+      const inF = w.shape[1] as number;
+      // x @ Wᵀ (+ b), over every leading axis: torch.nn.functional.linear.
+      let y = tf.matMul(tf.reshape(x, [-1, inF]), w, false, true);
+      if (op.bias) y = tf.add(y, param(op, 'bias'));
+      return tf.reshape(y, [...op.shape]);
+    }
+    case 'conv': {
+      // Conv1d as Conv2d over a height of 1.
+      const oneD = op.dims === 1;
+      const x = oneD ? tf.expandDims(values[op.input], 2) : values[op.input];
+      const w = param(op, 'weight');
+      const two = (v: readonly number[], one: number): [number, number] => (oneD ? [one, v[0]] : [v[0], v[1]]);
+      const spatial = op.shape.slice(2);
+      let y = convolve(tf, x, oneD ? tf.expandDims(w, 2) : w, two(op.stride, 1), two(op.padding, 0), two(op.dilation, 1), oneD ? [1, spatial[0]] : [spatial[0], spatial[1]]);
+      if (op.bias) y = tf.add(y, tf.reshape(param(op, 'bias'), [1, -1, 1, 1]));
+      return oneD ? tf.squeeze(y, [2]) : y;
+    }
+    case 'batchnorm': {
+      // Training mode: the batch's mean and biased variance over every axis but the channel (torch.batch_norm).
+      const x = values[op.input];
+      const axes = [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2)];
+      return normalize(tf, x, axes, op.eps, op.affine ? [param(op, 'weight'), param(op, 'bias')] : undefined, [1, x.shape[1] as number, ...Array<number>(x.rank - 2).fill(1)]);
+    }
+    case 'layernorm': {
+      const x = values[op.input];
+      const axes = Array.from({ length: op.normalized }, (_, i) => x.rank - op.normalized + i);
+      return normalize(tf, x, axes, op.eps, op.affine ? [param(op, 'weight'), param(op, 'bias')] : undefined, x.shape.slice(x.rank - op.normalized));
+    }
+    case 'activation':
+      return activate(tf, op.activation, values[op.input]);
+    case 'pool':
+      return pool(tf, values[op.input], op.mode, op.kernel, op.stride, op.padding);
+    case 'adaptivePool': {
+      // Equal windows (the graph admits no others): a pooling of in/out with the same stride.
+      const x = values[op.input];
+      const kernel = op.shape.slice(2).map((o, i) => x.shape[2 + i] / o);
+      return pool(tf, x, op.mode, kernel, kernel, kernel.map(() => 0));
+    }
+    case 'reshape':
+      return tf.reshape(values[op.input], [...op.shape]);
+    case 'dropout':
+      return values[op.input];
+    case 'add':
+      return tf.add(values[op.inputs[0]], values[op.inputs[1]]);
+  }
+}
+
+/**
+ * A 2-d convolution of NCHW `x` with PyTorch's weight (out, in, kh, kw), as
+ * one matrix product per kernel tap over the input laid out (H·W, N, C):
+ * each tap's inputs are then one contiguous run of that layout, at the
+ * tap's offset, and the output is computed at every position of a row
+ * (stride 1), the columns past the edge and between strides cut at the end.
+ * TensorFlow.js's own conv2d would need no such care, but its cpu backend
+ * takes minutes for the input gradient at MNIST's sizes and has no gradient
+ * for dilations; this uses only contiguous slices, products and sums.
+ */
+function convolve(tf: Tf, x: Tensor, w: Tensor, stride: [number, number], padding: [number, number], dilation: [number, number], out: [number, number]): Tensor {
+  const [n, c] = x.shape;
+  const [cout, , kh, kw] = w.shape;
+  let t = tf.transpose(x, [2, 3, 0, 1]);
+  if (padding[0] > 0 || padding[1] > 0) t = tf.pad(t, [[padding[0], padding[0]], [padding[1], padding[1]], [0, 0], [0, 0]]);
+  const [hp, wp] = t.shape;
+  const rows = hp - (kh - 1) * dilation[0];
+  const offsets: number[] = [];
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) offsets.push(i * dilation[0] * wp + j * dilation[1]);
+  // The last taps read past the last row by up to (kw − 1)·dilation positions, into columns that are cut.
+  const overrun = (kw - 1) * dilation[1];
+  let flat = tf.reshape(t, [hp * wp, n, c]);
+  if (overrun > 0) flat = tf.concat([flat, tf.zeros([overrun, n, c])], 0);
+  const taps = tf.reshape(tf.transpose(w, [2, 3, 1, 0]), [kh * kw, c, cout]);
+  const full = tf.reshape(tapProducts(tf, flat, taps, offsets, rows * wp), [rows, wp, n, cout]);
+  return tf.transpose(strided(tf, full, stride, out), [2, 3, 0, 1]);
+}
+
+/** Σ over taps of (`flat` from the tap's offset, `length` positions) · (its C×out matrix), with the gradient written the same way. */
+function tapProducts(tf: Tf, flat: Tensor, taps: Tensor, offsets: readonly number[], length: number): Tensor {
+  const [positions, n, c] = flat.shape;
+  const cout = taps.shape[2] as number;
+  const tapOf = (x: Tensor, o: number) => tf.reshape(tf.slice(x, [o, 0, 0], [length, n, c]), [length * n, c]);
+  const kernelOf = (k: Tensor, t: number) => tf.reshape(tf.slice(k, [t, 0, 0], [1, c, cout]), [c, cout]);
+  const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
+    const [x, k, save] = args as [Tensor, Tensor, (save: Tensor[]) => void];
+    save([x, k]);
+    let y: Tensor | undefined;
+    offsets.forEach((o, t) => {
+      const p = tf.matMul(tapOf(x, o), kernelOf(k, t));
+      y = y ? tf.add(y, p) : p;
+    });
+    return {
+      value: tf.reshape(y as Tensor, [length, n, cout]),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [xs, ks] = saved;
+        const g = tf.reshape(dy, [length * n, cout]);
+        const dk: Tensor[] = [];
+        let dx: Tensor | undefined;
+        offsets.forEach((o, t) => {
+          dk.push(tf.matMul(tapOf(xs, o), g, true, false));
+          const dtap = tf.reshape(tf.matMul(g, kernelOf(ks, t), false, true), [length, n, c]);
+          const parts = [...(o > 0 ? [tf.zeros([o, n, c])] : []), dtap, ...(positions - o - length > 0 ? [tf.zeros([positions - o - length, n, c])] : [])];
+          const placed = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+          dx = dx ? tf.add(dx, placed) : placed;
+        });
+        return [dx as Tensor, tf.stack(dk, 0)];
+      },
+    };
+  });
+  return op(flat, taps);
+}
+
+/** Rows 0, s, 2s, … and columns likewise of a (rows, cols, …) tensor, `out` of each. */
+function strided(tf: Tf, full: Tensor, stride: [number, number], out: [number, number]): Tensor {
+  const [rows, cols, ...rest] = full.shape;
+  const zeros = rest.map(() => 0);
+  if (stride[0] === 1 && stride[1] === 1) return tf.slice(full, [0, 0, ...zeros], [out[0], out[1], ...rest]);
+  // Cut or pad each axis to out·stride, split it into (out, stride), keep the first of each stride.
+  const fit = (t: Tensor, axis: number, want: number, have: number) => {
+    if (have > want) return tf.slice(t, t.shape.map(() => 0), t.shape.map((d, i) => (i === axis ? want : d)));
+    if (have < want) return tf.pad(t, t.shape.map((_, i): [number, number] => (i === axis ? [0, want - have] : [0, 0])));
+    return t;
+  };
+  const t = fit(fit(full, 0, out[0] * stride[0], rows), 1, out[1] * stride[1], cols);
+  const split = tf.reshape(t, [out[0], stride[0], out[1], stride[1], ...rest]);
+  return tf.reshape(tf.slice(split, [0, 0, 0, 0, ...zeros], [out[0], 1, out[1], 1, ...rest]), [out[0], out[1], ...rest]);
+}
+
+/** (x − mean) / √(var + eps), biased variance over `axes`, then weight and bias shaped `affineShape`. */
+function normalize(tf: Tf, x: Tensor, axes: number[], eps: number, affine: [Tensor, Tensor] | undefined, affineShape: number[]): Tensor {
+  const { mean, variance } = tf.moments(x, axes, true);
+  let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  if (affine) y = tf.add(tf.mul(y, tf.reshape(affine[0], affineShape)), tf.reshape(affine[1], affineShape));
+  return y;
+}
+
+function pool(tf: Tf, input: Tensor, mode: 'max' | 'avg', kernel: readonly number[], stride: readonly number[], padding: readonly number[]): Tensor {
+  let x = toLast(tf, input);
+  const oneD = input.rank === 3;
+  // 1-d pooling as 2-d over a height of 1.
+  if (oneD) x = tf.expandDims(x, 1);
+  const k: [number, number] = oneD ? [1, kernel[0]] : [kernel[0], kernel[1]];
+  const s: [number, number] = oneD ? [1, stride[0]] : [stride[0], stride[1]];
+  const p = oneD ? [0, padding[0]] : [padding[0], padding[1]];
+  // PyTorch pads max pooling with −∞ and counts the zero padding in the average (count_include_pad=True).
+  if (p.some((v) => v > 0)) x = tf.pad(x, [[0, 0], [p[0], p[0]], [p[1], p[1]], [0, 0]], mode === 'max' ? -Infinity : 0);
+  let y = mode === 'max' ? tf.maxPool(x as tfc.Tensor4D, k, s, 'valid') : tf.avgPool(x as tfc.Tensor4D, k, s, 'valid');
+  if (oneD) y = tf.squeeze(y, [1]);
+  return toFirst(tf, y);
+}
+
+/** The activations of the catalog, as torch.nn.functional defines them. */
+function activate(tf: Tf, a: SimActivation, x: Tensor): Tensor {
+  switch (a.kind) {
+    case 'relu':
+      return tf.relu(x);
+    case 'relu6':
+      return tf.relu6(x);
+    case 'leaky_relu':
+    case 'prelu':
+      return tf.leakyRelu(x, a.slope ?? 0.01);
+    case 'elu':
+    case 'celu':
+      // alpha = 1 (the only value the graph admits): CELU(1) is ELU(1).
+      return tf.elu(x);
+    case 'selu':
+      return tf.selu(x);
+    case 'gelu':
+      // The exact GELU, x·Φ(x) (approximate='none').
+      return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+    case 'silu':
+      return tf.mul(x, tf.sigmoid(x));
+    case 'mish':
+      return tf.mul(x, tf.tanh(tf.softplus(x)));
+    case 'hardswish':
+      return tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'hardtanh':
+      return tf.clipByValue(x, -1, 1);
+    case 'softsign':
+      return tf.div(x, tf.add(tf.abs(x), 1));
+    case 'softplus':
+      return tf.softplus(x);
+    case 'softmax':
+    case 'log_softmax': {
+      const dim = a.dim ?? x.rank - 1;
+      const f = (t: Tensor) => (a.kind === 'softmax' ? tf.softmax(t) : tf.logSoftmax(t));
+      if (dim === x.rank - 1) return f(x);
+      // Along another axis: move it last and back.
+      const perm = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== dim).concat(dim);
+      const inverse = perm.map((_, i) => perm.indexOf(i));
+      return tf.transpose(f(tf.transpose(x, perm)), inverse);
+    }
+  }
+}

@@ -1,0 +1,1000 @@
+/**
+ * The forward pass of a PyTorch model as a bounded list of plain-data ops,
+ * for the signal engine (engine.ts): what `model(x)` computes, op by op, with
+ * every output shape known before anything runs.
+ *
+ * The analysis (core/model) knows each layer, its arguments and the
+ * activation after it, but not the order of the parameter-free steps between
+ * layers (pooling, flatten, residual additions). So this reads the model's
+ * own code once more: a `Sequential`'s arguments in order, or `forward`'s
+ * straight-line statements (`x = F.relu(self.conv1(x))`, `out += x`,
+ * `x.view(x.size(0), -1)`). What it cannot execute is named, "not simulated:
+ * <op> at line N", and a graph with such an entry is not run: nothing is
+ * dropped silently, and no number stands for a step that was not computed.
+ */
+import { functionCall, tensorMethod, torchModule as activationModule, type Activation, type ActivationKind } from '../model/activations';
+import { Context } from '../model/context';
+import { evaluate, type Scope } from '../model/evaluate';
+import { moduleScope } from '../model/moduleScope';
+import type { Layer, Model } from '../model/types';
+import { collectImports } from '../python/imports';
+import type { SyntaxNode, Tree } from '../python/parse';
+import { callArgs, descendants, sequenceElements, statements, unwrap, type CallArgs } from '../python/syntax';
+import { checkLimit } from '../limits';
+
+export type Shape = readonly number[];
+
+/** An activation as the engine computes it: the catalog's kind plus the arguments that change its values. */
+export interface SimActivation {
+  readonly kind: Exclude<ActivationKind, 'identity'>;
+  /** LeakyReLU's negative slope (PReLU: its initial weight, 0.25 by default). */
+  readonly slope?: number;
+  /** Softmax / LogSoftmax: the axis (non-negative). */
+  readonly dim?: number;
+}
+
+interface OpBase {
+  /** The op's output shape. */
+  readonly shape: Shape;
+  /** 1-based line of the code that applies it. */
+  readonly line: number;
+}
+
+/** One step of the forward pass; inputs are indexes of earlier ops. */
+export type SignalOp =
+  | (OpBase & { readonly kind: 'input' })
+  | (OpBase & { readonly kind: 'linear'; readonly layer: string; readonly input: number; readonly bias: boolean })
+  | (OpBase & {
+      readonly kind: 'conv';
+      readonly layer: string;
+      readonly input: number;
+      /** 1 or 2 spatial dimensions (Conv1d, Conv2d). */
+      readonly dims: 1 | 2;
+      readonly kernel: readonly number[];
+      readonly stride: readonly number[];
+      readonly padding: readonly number[];
+      readonly dilation: readonly number[];
+      readonly bias: boolean;
+    })
+  /** BatchNorm in training mode: batch statistics over every axis but the channel (axis 1). */
+  | (OpBase & { readonly kind: 'batchnorm'; readonly layer: string; readonly input: number; readonly eps: number; readonly affine: boolean })
+  /** LayerNorm over the last `normalized` axes. */
+  | (OpBase & { readonly kind: 'layernorm'; readonly layer: string; readonly input: number; readonly normalized: number; readonly eps: number; readonly affine: boolean })
+  | (OpBase & { readonly kind: 'activation'; readonly activation: SimActivation; readonly input: number })
+  | (OpBase & { readonly kind: 'pool'; readonly mode: 'max' | 'avg'; readonly input: number; readonly kernel: readonly number[]; readonly stride: readonly number[]; readonly padding: readonly number[] })
+  | (OpBase & { readonly kind: 'adaptivePool'; readonly mode: 'max' | 'avg'; readonly input: number })
+  /** view / reshape / flatten: the same values in row-major order, a new shape. */
+  | (OpBase & { readonly kind: 'reshape'; readonly input: number })
+  /** Dropout, off (every Dropout in eval mode): the identity. */
+  | (OpBase & { readonly kind: 'dropout'; readonly input: number })
+  | (OpBase & { readonly kind: 'add'; readonly inputs: readonly [number, number] });
+
+export type LayerOp = Extract<SignalOp, { readonly layer: string }>;
+
+/** Something in the model the engine cannot execute. */
+export interface NotSimulated {
+  /** The code, shortened (`self.lstm(x)`, `for block in self.blocks:`). */
+  readonly op: string;
+  /** 1-based. */
+  readonly line: number;
+  readonly why: string;
+}
+
+/** A parameter of a layer in the graph, named as in `state_dict()`. */
+export interface GraphParam {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly role: 'weight' | 'bias' | 'norm_weight' | 'norm_bias';
+}
+
+/** A layer with parameters, in forward order: the rows of the signal report. */
+export interface GraphLayer {
+  /** `named_modules()` name. */
+  readonly name: string;
+  readonly type: string;
+  /** 1-based line of its constructor. */
+  readonly line: number;
+  /** The op that computes it. */
+  readonly op: number;
+  /** The first activation its output reaches through norms, dropout, pooling and reshapes; undefined when none. */
+  readonly act?: number;
+  readonly params: readonly GraphParam[];
+}
+
+export interface SignalGraph {
+  readonly model: string;
+  readonly ops: readonly SignalOp[];
+  /** The op whose value the model returns. */
+  readonly output: number;
+  readonly inputShape: Shape;
+  /** How the input shape was chosen (given, from the first layer, or fitted to a later layer's size). */
+  readonly inputNote: string;
+  readonly layers: readonly GraphLayer[];
+  /** Empty when the graph can run. */
+  readonly notSimulated: readonly NotSimulated[];
+  /** Forward multiply-adds of the weight layers. */
+  readonly multiplyAdds: number;
+  /** Elements of every op's output together (what the backward pass keeps). */
+  readonly values: number;
+}
+
+/** Batch of the default input shape. */
+export const DEFAULT_BATCH = 8;
+/** Spatial size of the default input of a conv net (CIFAR's 32×32), tried first. */
+const DEFAULT_SPATIAL = 32;
+/**
+ * Other usual input sizes, tried in order when 32 does not fit the model (a
+ * Linear after a flatten fixes the spatial size: the MNIST example's 9216 is
+ * 64·12·12, from 28×28). After them every size up to the last, ascending.
+ */
+const USUAL_SPATIAL = [28, 64, 224, 96, 128, 256, 299, 227, 48, 16];
+const MAX_FITTED_SPATIAL = 512;
+/** Longest code quoted in a "not simulated" entry. */
+const MAX_QUOTED = 60;
+
+/** Thrown while building: the statement cannot be executed. */
+class Unsupported extends Error {
+  constructor(
+    readonly node: SyntaxNode,
+    readonly why: string,
+  ) {
+    super(why);
+  }
+}
+
+/** Thrown while building: the shapes do not fit (wrong input size, or a model PyTorch would reject). */
+class ShapeMismatch extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+const PASS_THROUGH: ReadonlySet<SignalOp['kind']> = new Set(['batchnorm', 'layernorm', 'dropout', 'pool', 'adaptivePool', 'reshape']);
+
+/** Parameter-free `torch.nn` modules the engine executes, by class name. */
+const NEUTRAL_MODULES: Readonly<Record<string, 'dropout' | 'maxpool' | 'avgpool' | 'adaptivemax' | 'adaptiveavg' | 'flatten' | 'identity'>> = {
+  Dropout: 'dropout',
+  Dropout1d: 'dropout',
+  Dropout2d: 'dropout',
+  AlphaDropout: 'dropout',
+  MaxPool1d: 'maxpool',
+  MaxPool2d: 'maxpool',
+  AvgPool1d: 'avgpool',
+  AvgPool2d: 'avgpool',
+  AdaptiveMaxPool1d: 'adaptivemax',
+  AdaptiveMaxPool2d: 'adaptivemax',
+  AdaptiveAvgPool1d: 'adaptiveavg',
+  AdaptiveAvgPool2d: 'adaptiveavg',
+  Flatten: 'flatten',
+  Identity: 'identity',
+};
+
+/** `torch.nn.functional` / `torch` functions of the same kinds. */
+const NEUTRAL_FUNCTIONS: Readonly<Record<string, 'dropout' | 'maxpool' | 'avgpool' | 'adaptivemax' | 'adaptiveavg' | 'flatten'>> = {
+  'torch.nn.functional.dropout': 'dropout',
+  'torch.nn.functional.dropout1d': 'dropout',
+  'torch.nn.functional.dropout2d': 'dropout',
+  'torch.nn.functional.alpha_dropout': 'dropout',
+  'torch.dropout': 'dropout',
+  'torch.nn.functional.max_pool1d': 'maxpool',
+  'torch.nn.functional.max_pool2d': 'maxpool',
+  'torch.max_pool1d': 'maxpool',
+  'torch.max_pool2d': 'maxpool',
+  'torch.nn.functional.avg_pool1d': 'avgpool',
+  'torch.nn.functional.avg_pool2d': 'avgpool',
+  'torch.avg_pool1d': 'avgpool',
+  'torch.nn.functional.adaptive_max_pool1d': 'adaptivemax',
+  'torch.nn.functional.adaptive_max_pool2d': 'adaptivemax',
+  'torch.nn.functional.adaptive_avg_pool1d': 'adaptiveavg',
+  'torch.nn.functional.adaptive_avg_pool2d': 'adaptiveavg',
+  'torch.adaptive_avg_pool1d': 'adaptiveavg',
+  'torch.flatten': 'flatten',
+};
+
+/**
+ * The arguments each activation may be written with (besides the tensor),
+ * positions counted after it for functionals; any other argument makes the
+ * call "not simulated" rather than computed with a default it overrides.
+ */
+const ACTIVATION_ARGS: Readonly<Record<SimActivation['kind'], readonly string[]>> = {
+  relu: ['inplace'],
+  relu6: ['inplace'],
+  leaky_relu: ['negative_slope', 'inplace'],
+  prelu: ['num_parameters', 'init'],
+  elu: ['inplace'],
+  celu: ['inplace'],
+  selu: ['inplace'],
+  gelu: [],
+  silu: ['inplace'],
+  mish: ['inplace'],
+  hardswish: ['inplace'],
+  tanh: [],
+  sigmoid: [],
+  hardtanh: ['inplace'],
+  softsign: [],
+  softplus: [],
+  softmax: ['dim'],
+  log_softmax: ['dim'],
+};
+
+/** Layer types the engine executes, by the analysis's type name. */
+const LAYER_TYPES: ReadonlySet<string> = new Set(['Linear', 'Conv1d', 'Conv2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm']);
+
+export interface GraphOptions {
+  /** The input shape; default from the first layer (see {@link DEFAULT_BATCH}). */
+  readonly inputShape?: Shape;
+}
+
+/**
+ * The forward graph of a PyTorch `model` found in `text` (parsed as `tree`).
+ * Never throws for what the model's code does: what cannot run is listed in
+ * `notSimulated`. Throws {@link LimitError} when the graph is beyond the
+ * signal limits (checked while it is built, before anything runs).
+ */
+export function buildGraph(model: Model, tree: Tree, text: string, options: GraphOptions = {}): SignalGraph {
+  if (model.framework !== 'torch') {
+    return emptyGraph(model, [{ op: model.name, line: model.line + 1, why: 'the signal engine runs PyTorch models only' }]);
+  }
+  const ctx = new Context(text, collectImports(tree, text), moduleScope(statements(tree.topNode), text));
+  const source = modelSource(model, tree);
+  if (!source) return emptyGraph(model, [{ op: model.name, line: model.line + 1, why: 'its code was not found' }]);
+  if (options.inputShape) return build(model, ctx, source, options.inputShape, 'given');
+  // The first layer forward applies is usually the first one built: try the first few built, each until it is the one that takes the input.
+  const candidates = model.layers.filter((l) => defaultShape(l)).slice(0, MAX_FIRST_CANDIDATES);
+  let firstTry: Built | undefined;
+  for (const layer of candidates) {
+    const graph = fitted(model, ctx, source, layer);
+    firstTry ??= graph;
+    if (!graph.mismatch || graph.layers[0]?.name === layer.name) return graph;
+  }
+  return firstTry ?? build(model, ctx, source, undefined, '');
+}
+
+/** How many of the first layers built are tried as the one that takes the input. */
+const MAX_FIRST_CANDIDATES = 4;
+
+/** The graph with the default input of `layer`: its size, and for a conv net the first usual spatial size the later layers accept. */
+function fitted(model: Model, ctx: Context, source: Source, layer: Layer): Built {
+  const guess = defaultShape(layer) as NonNullable<ReturnType<typeof defaultShape>>;
+  const from = `from ${layer.name} (${layer.type})`;
+  if (guess.spatial === 0) return build(model, ctx, source, guess.shape(0), from);
+  const tried = build(model, ctx, source, guess.shape(DEFAULT_SPATIAL), `${from}, ${DEFAULT_SPATIAL} per spatial axis as for CIFAR`);
+  if (!tried.mismatch || tried.layers[0]?.name !== layer.name) return tried;
+  // The first layer took the input: a later size decides the spatial size.
+  for (const s of [...USUAL_SPATIAL, ...Array.from({ length: MAX_FITTED_SPATIAL }, (_, i) => i + 1)]) {
+    const graph = build(model, ctx, source, guess.shape(s), `${from}, ${s} per spatial axis: the first of the usual sizes that fits (${DEFAULT_SPATIAL} does not: ${tried.mismatch})`);
+    if (!graph.mismatch) return graph;
+  }
+  return tried;
+}
+
+/** The default input of a model whose first layer is `layer`: `(8, in_features)` or `(8, C, 32, 32)`; `spatial` is the number of spatial axes. */
+function defaultShape(layer: Layer): { spatial: number; shape: (s: number) => number[] } | undefined {
+  const arg = (k: string) => (typeof layer.args.get(k) === 'number' ? (layer.args.get(k) as number) : undefined);
+  switch (layer.type) {
+    case 'Linear': {
+      const n = arg('in_features');
+      return n === undefined ? undefined : { spatial: 0, shape: () => [DEFAULT_BATCH, n] };
+    }
+    case 'BatchNorm1d': {
+      const n = arg('num_features');
+      return n === undefined ? undefined : { spatial: 0, shape: () => [DEFAULT_BATCH, n] };
+    }
+    case 'LayerNorm': {
+      const v = layer.args.get('normalized_shape');
+      const dims = typeof v === 'number' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+      return dims ? { spatial: 0, shape: () => [DEFAULT_BATCH, ...dims] } : undefined;
+    }
+    case 'Conv1d':
+    case 'Conv2d':
+    case 'BatchNorm2d': {
+      const c = arg(layer.type === 'BatchNorm2d' ? 'num_features' : 'in_channels');
+      const n = layer.type === 'Conv1d' ? 1 : 2;
+      return c === undefined ? undefined : { spatial: n, shape: (s) => [DEFAULT_BATCH, c, ...Array<number>(n).fill(s)] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function emptyGraph(model: Model, notSimulated: NotSimulated[]): SignalGraph {
+  return { model: model.name, ops: [], output: -1, inputShape: [], inputNote: '', layers: [], notSimulated, multiplyAdds: 0, values: 0 };
+}
+
+/** The class definition or the `Sequential(...)` call of a model. */
+type Source = { readonly kind: 'class'; readonly node: SyntaxNode } | { readonly kind: 'sequential'; readonly node: SyntaxNode };
+
+function modelSource(model: Model, tree: Tree): Source | undefined {
+  const want = model.kind === 'torch-module' ? 'ClassDefinition' : 'CallExpression';
+  for (const node of descendants(tree.topNode, want)) {
+    if (node.from === model.span.from && node.to === model.span.to) return { kind: model.kind === 'torch-module' ? 'class' : 'sequential', node };
+  }
+  return undefined;
+}
+
+interface Built extends SignalGraph {
+  /** Why the shapes did not fit, when that stopped the build. */
+  readonly mismatch?: string;
+}
+
+function build(model: Model, ctx: Context, source: Source, inputShape: Shape | undefined, note: string): Built {
+  const b = new Builder(model, ctx, inputShape ?? [0]);
+  let mismatch: string | undefined;
+  try {
+    if (source.kind === 'sequential') {
+      b.output = b.applyModule('', source.node, 0, b.lineOf(source.node));
+    } else {
+      b.runClass(source.node);
+    }
+  } catch (error) {
+    if (error instanceof Unsupported) b.skip(error.node, error.why);
+    else if (error instanceof ShapeMismatch) {
+      mismatch = error.message;
+      b.notSimulated.push({ op: error.message, line: error.line, why: inputShape ? 'the shapes do not fit' : 'no input shape' });
+    } else throw error;
+  }
+  if (b.notSimulated.length === 0) b.checkReachable();
+  const layers = b.graphLayers();
+  return {
+    model: model.name,
+    ops: b.ops,
+    output: b.output,
+    inputShape: inputShape ?? [],
+    inputNote: note,
+    layers,
+    notSimulated: b.notSimulated,
+    multiplyAdds: b.multiplyAdds,
+    values: b.values,
+    ...(mismatch !== undefined ? { mismatch } : {}),
+  };
+}
+
+/** A value of the forward code: an op's output, a plain integer (shape arithmetic), or a layer (a loop variable over a ModuleList). */
+type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer };
+
+class Builder {
+  readonly ops: SignalOp[] = [];
+  readonly notSimulated: NotSimulated[] = [];
+  output = -1;
+  multiplyAdds = 0;
+  values = 0;
+  private readonly layersByName: ReadonlyMap<string, Layer>;
+  /** `self.<attr> = <call>` of `__init__`, by attribute; null when assigned more than once or conditionally. */
+  private readonly members = new Map<string, SyntaxNode | null>();
+  private readonly scope: Scope;
+  /** Layers applied, in forward order, with their op. */
+  private readonly applied: { layer: Layer; op: number }[] = [];
+
+  constructor(
+    private readonly model: Model,
+    private readonly ctx: Context,
+    inputShape: Shape,
+  ) {
+    this.layersByName = new Map(model.layers.map((l) => [l.name, l]));
+    this.scope = ctx.moduleScope;
+    this.push({ kind: 'input', shape: inputShape, line: model.line + 1 });
+  }
+
+  lineOf(node: SyntaxNode): number {
+    return this.ctx.lineColumn(node.from).line + 1;
+  }
+
+  skip(node: SyntaxNode, why: string): void {
+    const code = this.ctx.slice(node).split('\n')[0].trim();
+    this.notSimulated.push({ op: code.length > MAX_QUOTED ? `${code.slice(0, MAX_QUOTED - 1)}…` : code, line: this.lineOf(node), why });
+  }
+
+  private push(op: SignalOp): number {
+    if (op.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ShapeMismatch(`a shape of ${op.shape.join('×')}`, op.line);
+    this.values += numel(op.shape);
+    checkLimit('signalValues', this.values, this.model.name);
+    this.ops.push(op);
+    return this.ops.length - 1;
+  }
+
+  private shape(v: number): Shape {
+    return this.ops[v].shape;
+  }
+
+  /** A layer whose value never reaches the output has no gradient there: named, not run. */
+  checkReachable(): void {
+    const reached = new Set<number>([this.output]);
+    for (let i = this.output; i >= 0; i--) {
+      if (!reached.has(i)) continue;
+      const op = this.ops[i];
+      if ('input' in op) reached.add(op.input);
+      if (op.kind === 'add') op.inputs.forEach((x) => reached.add(x));
+    }
+    for (const { layer, op } of this.applied) {
+      if (!reached.has(op)) this.notSimulated.push({ op: layer.name, line: this.ops[op].line, why: `${layer.name}'s value does not reach the output` });
+    }
+  }
+
+  graphLayers(): GraphLayer[] {
+    return this.applied.map(({ layer, op }) => {
+      const act = this.activationAfter(op);
+      return {
+        name: layer.name,
+        type: layer.type,
+        line: layer.line + 1,
+        op,
+        ...(act !== undefined ? { act } : {}),
+        params: layer.params.map((p) => ({ name: `${layer.name}.${p.name}`, shape: p.shape as number[], role: p.kind as GraphParam['role'] })),
+      };
+    });
+  }
+
+  /** The activation op the value of `op` reaches through pass-through ops, when every step has one consumer. */
+  private activationAfter(op: number): number | undefined {
+    let at = op;
+    for (;;) {
+      const users = this.ops.flatMap((o, i) => ('input' in o && o.input === at ? [i] : o.kind === 'add' && o.inputs.includes(at) ? [i] : []));
+      if (users.length !== 1) return undefined;
+      const next = this.ops[users[0]];
+      if (next.kind === 'activation') return users[0];
+      if (!PASS_THROUGH.has(next.kind)) return undefined;
+      at = users[0];
+    }
+  }
+
+  // ---- classes: __init__ members, then forward ----
+
+  runClass(cls: SyntaxNode): void {
+    const body = cls.getChild('Body');
+    const methods = new Map<string, SyntaxNode>();
+    for (const stmt of body ? statements(body) : []) {
+      const def = stmt.name === 'DecoratedStatement' ? stmt.getChild('FunctionDefinition') : stmt;
+      const name = def?.name === 'FunctionDefinition' ? def.getChild('VariableName') : null;
+      if (def && name) methods.set(this.ctx.slice(name), def);
+    }
+    const init = methods.get('__init__');
+    const forward = methods.get('forward');
+    if (!forward) throw new Unsupported(cls, 'no forward method in the class');
+    if (init) this.readMembers(init);
+    const params = paramNames(forward, this.ctx);
+    if (!params || params.length !== 2) throw new Unsupported(forward, 'forward takes one tensor here');
+    const env = new Map<string, Val>([[params[1], { op: 0 }]]);
+    const fbody = forward.getChild('Body');
+    if (!fbody) throw new Unsupported(forward, 'forward has no body');
+    for (const stmt of statements(fbody)) {
+      const done = this.statement(stmt, env);
+      if (done !== undefined) {
+        this.output = done;
+        return;
+      }
+    }
+    throw new Unsupported(forward, 'forward returns no tensor');
+  }
+
+  private readMembers(init: SyntaxNode): void {
+    const body = init.getChild('Body');
+    if (!body) return;
+    for (const node of descendants(body, 'AssignStatement')) {
+      const target = node.firstChild;
+      if (target?.name !== 'MemberExpression' || target.firstChild && this.ctx.slice(target.firstChild) !== 'self') continue;
+      const prop = target.getChild('PropertyName');
+      if (!prop) continue;
+      const name = this.ctx.slice(prop);
+      const value = target.nextSibling?.nextSibling;
+      // Only direct statements of __init__ are certain to run, once.
+      const direct = node.parent && node.parent.from === body.from && node.parent.to === body.to;
+      this.members.set(name, this.members.has(name) || !direct || value?.name !== 'CallExpression' ? null : value);
+    }
+  }
+
+  /** Executes one statement of forward; returns the output op at `return`. */
+  private statement(stmt: SyntaxNode, env: Map<string, Val>): number | undefined {
+    switch (stmt.name) {
+      case 'AssignStatement': {
+        const targets: SyntaxNode[] = [];
+        let value: SyntaxNode | null = null;
+        for (let c = stmt.firstChild; c; c = c.nextSibling) {
+          if (c.name === 'AssignOp' || c.name === ',') continue;
+          if (c.nextSibling === null) value = c;
+          else targets.push(c);
+        }
+        // `B, T, C = x.size()` / `x.shape`: the sizes, as numbers.
+        const names = targets.length === 1 && targets[0].name === 'TupleExpression' ? sequenceElements(targets[0]) : targets.length > 1 ? targets : undefined;
+        if (value && names && names.every((t) => t.name === 'VariableName')) {
+          const sizes = this.sizes(value, env);
+          if (sizes && sizes.length === names.length) {
+            names.forEach((t, i) => env.set(this.ctx.slice(t), { int: sizes[i] }));
+            return undefined;
+          }
+        }
+        if (!value || targets.length !== 1 || targets[0].name !== 'VariableName') throw new Unsupported(stmt, 'only `name = expression` assignments (and `a, b = x.shape`) are simulated');
+        env.set(this.ctx.slice(targets[0]), this.expr(value, env));
+        return undefined;
+      }
+      case 'UpdateStatement': {
+        const target = stmt.firstChild;
+        const op = stmt.getChild('UpdateOp');
+        const value = stmt.lastChild;
+        if (target?.name !== 'VariableName' || !op || !value || this.ctx.slice(op) !== '+=') throw new Unsupported(stmt, 'only `x += y` updates are simulated');
+        const name = this.ctx.slice(target);
+        const a = env.get(name);
+        if (!a) throw new Unsupported(target, `${name} is not known here`);
+        env.set(name, this.add(a, this.expr(value, env), stmt));
+        return undefined;
+      }
+      case 'ReturnStatement': {
+        const value = stmt.lastChild;
+        if (!value || value.name === 'return') throw new Unsupported(stmt, 'forward returns nothing');
+        if (stmt.getChild(',') || value.name === 'TupleExpression') throw new Unsupported(stmt, 'forward returns several values (one output.backward(g) needs one)');
+        const v = this.expr(value, env);
+        if (!('op' in v)) throw new Unsupported(value, 'forward returns no tensor');
+        return v.op;
+      }
+      case 'ExpressionStatement': {
+        // A docstring.
+        if (stmt.firstChild?.name === 'String') return undefined;
+        throw new Unsupported(stmt, 'a statement whose value is dropped');
+      }
+      case 'PassStatement':
+        return undefined;
+      case 'ForStatement':
+        this.loop(stmt, env);
+        return undefined;
+      default:
+        throw new Unsupported(stmt, 'control flow in forward is not simulated yet');
+    }
+  }
+
+  /** The sizes `x.shape` / `x.size()` stand for, when `node` is one of them. */
+  private sizes(node: SyntaxNode, env: Map<string, Val>): Shape | undefined {
+    const n = unwrap(node);
+    const call = n.name === 'CallExpression' ? n : undefined;
+    const member = call ? call.firstChild : n;
+    if (member?.name !== 'MemberExpression' || member.getChild('[')) return undefined;
+    const prop = member.getChild('PropertyName');
+    const name = prop ? this.ctx.slice(prop) : '';
+    const args = call?.getChild('ArgList');
+    const bare = !args || callArgs(args, this.ctx.text).positional.length === 0;
+    if (!member.firstChild || !((name === 'shape' && !call) || (name === 'size' && call && bare))) return undefined;
+    return this.shape(this.tensor(member.firstChild, env));
+  }
+
+  /**
+   * `for block in self.blocks:` over a ModuleList (or Sequential) of layers,
+   * unrolled: its body runs once per element, in order, with the variable
+   * standing for that layer.
+   */
+  private loop(stmt: SyntaxNode, env: Map<string, Val>): void {
+    const vars: SyntaxNode[] = [];
+    let iterable: SyntaxNode | undefined;
+    let afterIn = false;
+    for (let c = stmt.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'in') afterIn = true;
+      else if (c.name === 'Body' || c.name === 'else') {
+        if (c.name === 'else') throw new Unsupported(stmt, 'for … else is not simulated');
+      } else if (afterIn) iterable ??= c;
+      else if (c.name !== 'for') vars.push(c);
+    }
+    const body = stmt.getChild('Body');
+    if (vars.length !== 1 || vars[0].name !== 'VariableName' || !iterable || !body) throw new Unsupported(stmt, 'only `for layer in self.<ModuleList>:` loops are simulated');
+    const layers = this.moduleList(iterable, stmt);
+    checkLimit('loopIterations', layers.length, `${this.model.name}: for … in ${this.ctx.slice(iterable)}`);
+    const name = this.ctx.slice(vars[0]);
+    for (const layer of layers) {
+      env.set(name, { layer });
+      for (const inner of statements(body)) {
+        if (this.statement(inner, env) !== undefined) throw new Unsupported(inner, 'a return inside a loop is not simulated');
+      }
+    }
+    env.delete(name);
+  }
+
+  /** The layers of `self.<attr>`, a ModuleList or Sequential whose every element is a layer of the analysis (`<attr>.0`, `<attr>.1`, …). */
+  private moduleList(iterable: SyntaxNode, stmt: SyntaxNode): Layer[] {
+    const n = unwrap(iterable);
+    const prop = n.name === 'MemberExpression' && !n.getChild('[') && n.firstChild && this.ctx.slice(n.firstChild) === 'self' ? n.getChild('PropertyName') : null;
+    const attr = prop ? this.ctx.slice(prop) : undefined;
+    const ctor = attr ? this.members.get(attr) : undefined;
+    const kind = ctor ? this.ctx.qualified(ctor.firstChild) : undefined;
+    if (!attr || !ctor || (kind !== 'torch.nn.ModuleList' && kind !== 'torch.nn.Sequential')) throw new Unsupported(stmt, 'only loops over a ModuleList or Sequential built once in __init__ are simulated');
+    const list = ctor.getChild('ArgList');
+    const args = list ? callArgs(list, this.ctx.text) : undefined;
+    const arg = args && !args.hasStarred && args.keywords.size === 0 ? (kind === 'torch.nn.ModuleList' ? (args.positional.length === 1 ? unwrap(args.positional[0]) : undefined) : undefined) : undefined;
+    // Elements written out, or one constructor repeated by a comprehension: each element one layer.
+    let expected: number | undefined;
+    if (kind === 'torch.nn.Sequential' && args && !args.hasStarred && args.keywords.size === 0) expected = args.positional.length;
+    else if (arg?.name === 'ArrayExpression') expected = sequenceElements(arg)?.length;
+    else if (arg?.name === 'ArrayComprehensionExpression') {
+      const element = arg.firstChild?.nextSibling;
+      if (element?.name !== 'CallExpression' || !this.ctx.qualified(element.firstChild)?.startsWith('torch.nn.') || descendants(arg, 'ArrayComprehensionExpression').next().done === false) throw new Unsupported(stmt, `self.${attr}: only a comprehension of one torch.nn layer is simulated`);
+    } else throw new Unsupported(stmt, `self.${attr}: its elements are not known`);
+    const prefix = `${attr}.`;
+    const layers = this.model.layers.filter((l) => l.name.startsWith(prefix));
+    const indexed = layers.map((l) => l.name.slice(prefix.length)).every((rest) => /^\d+$/.test(rest));
+    const ordered = [...layers].sort((a, b) => Number(a.name.slice(prefix.length)) - Number(b.name.slice(prefix.length)));
+    if (!indexed || layers.length === 0 || ordered.some((l, i) => l.name !== `${prefix}${i}`) || (expected !== undefined && expected !== layers.length)) {
+      throw new Unsupported(stmt, `self.${attr}: elements that are not layers (activations, classes of the file) are not simulated in a loop yet`);
+    }
+    return ordered;
+  }
+
+  private tensor(node: SyntaxNode, env: Map<string, Val>): number {
+    const v = this.expr(node, env);
+    if (!('op' in v)) throw new Unsupported(node, 'a number where a tensor is expected');
+    return v.op;
+  }
+
+  private int(node: SyntaxNode | undefined, env: Map<string, Val>, fallback?: number): number {
+    if (!node) {
+      if (fallback === undefined) throw new Error('missing argument');
+      return fallback;
+    }
+    const v = this.expr(node, env);
+    if (!('int' in v)) throw new Unsupported(node, 'a tensor where a number is expected');
+    return v.int;
+  }
+
+  private expr(node: SyntaxNode, env: Map<string, Val>): Val {
+    const n = unwrap(node);
+    switch (n.name) {
+      case 'VariableName': {
+        const v = env.get(this.ctx.slice(n));
+        if (v) return v;
+        const c = this.scope.get(this.ctx.slice(n));
+        if (typeof c === 'number' && Number.isInteger(c)) return { int: c };
+        throw new Unsupported(n, `${this.ctx.slice(n)} is not known here`);
+      }
+      case 'Number':
+      case 'UnaryExpression': {
+        const c = evaluate(n, this.ctx.text, this.scope);
+        if (typeof c === 'number' && Number.isInteger(c)) return { int: c };
+        break;
+      }
+      case 'BinaryExpression': {
+        const left = n.firstChild;
+        const op = left?.nextSibling;
+        const right = op?.nextSibling;
+        if (!left || !op || !right) break;
+        const a = this.expr(left, env);
+        const b = this.expr(right, env);
+        const o = this.ctx.slice(op);
+        if ('int' in a && 'int' in b) {
+          const r = o === '+' ? a.int + b.int : o === '-' ? a.int - b.int : o === '*' ? a.int * b.int : o === '//' && b.int !== 0 ? Math.floor(a.int / b.int) : undefined;
+          if (r !== undefined) return { int: r };
+          break;
+        }
+        if (o === '+') return this.add(a, b, n);
+        throw new Unsupported(n, `\`${o}\` on tensors is not simulated`);
+      }
+      case 'MemberExpression': {
+        // x.shape[i]
+        const object = n.firstChild;
+        if (object && n.getChild('[') && object.name === 'MemberExpression' && object.getChild('PropertyName') && this.ctx.slice(object.getChild('PropertyName')!) === 'shape') {
+          const t = this.tensor(object.firstChild!, env);
+          const index = n.getChild('Number') ?? n.getChild('UnaryExpression');
+          return { int: this.sizeAt(t, index ? this.int(index, env) : NaN, n) };
+        }
+        break;
+      }
+      case 'CallExpression':
+        return this.call(n, env);
+    }
+    throw new Unsupported(n, 'not an operation the signal engine knows');
+  }
+
+  private sizeAt(t: number, i: number, node: SyntaxNode): number {
+    const shape = this.shape(t);
+    const k = i < 0 ? shape.length + i : i;
+    if (!Number.isInteger(k) || k < 0 || k >= shape.length) throw new Unsupported(node, 'an index the engine cannot resolve');
+    return shape[k];
+  }
+
+  private call(call: SyntaxNode, env: Map<string, Val>): Val {
+    const callee = call.firstChild;
+    const list = call.getChild('ArgList');
+    if (!callee || !list) throw new Unsupported(call, 'not a call');
+    const args = callArgs(list, this.ctx.text);
+    if (args.hasStarred) throw new Unsupported(call, '*args are not simulated');
+    const line = this.lineOf(call);
+    // self.<member>(x)
+    if (callee.name === 'MemberExpression' && callee.firstChild && this.ctx.slice(callee.firstChild) === 'self' && callee.getChild('PropertyName')) {
+      const name = this.ctx.slice(callee.getChild('PropertyName')!);
+      if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a module called with other than one tensor');
+      const input = this.tensor(args.positional[0], env);
+      const built = this.members.get(name);
+      if (this.layersByName.has(name)) return { op: this.applyLayer(this.layersByName.get(name)!, input, line, call) };
+      if (!built) throw new Unsupported(call, built === null ? `self.${name} is assigned more than once or conditionally in __init__` : `self.${name} is not a module built in __init__`);
+      return { op: this.applyModule(name, built, input, line) };
+    }
+    // block(x), the loop variable over a ModuleList.
+    if (callee.name === 'VariableName') {
+      const bound = env.get(this.ctx.slice(callee));
+      if (bound && 'layer' in bound) {
+        if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a module called with other than one tensor');
+        return { op: this.applyLayer(bound.layer, this.tensor(args.positional[0], env), line, call) };
+      }
+    }
+    // x.view(...), self.conv(x).relu(): a method of a tensor, unless the callee names a torch function (F.relu, torch.flatten).
+    const qualified = this.ctx.qualified(callee);
+    const object = callee.name === 'MemberExpression' ? callee.firstChild : null;
+    const prop = callee.name === 'MemberExpression' ? callee.getChild('PropertyName') : null;
+    const torchFunction = !!qualified && qualified.startsWith('torch') && !(object && env.has(this.ctx.slice(object)));
+    if (object && prop && !torchFunction) return this.method(object, this.ctx.slice(prop), args, env, call, line);
+    if (!qualified) throw new Unsupported(call, 'a function the signal engine does not know');
+    return { op: this.functional(qualified, args, env, call, line) };
+  }
+
+  private method(object: SyntaxNode, method: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): Val {
+    const t = this.tensor(object, env);
+    if (method === 'size') {
+      if (args.positional.length !== 1) throw new Unsupported(call, 'size() without an index');
+      return { int: this.sizeAt(t, this.int(args.positional[0], env), call) };
+    }
+    if (method === 'view' || method === 'reshape') {
+      const dims = args.positional.length === 1 && sequenceElements(unwrap(args.positional[0])) ? sequenceElements(unwrap(args.positional[0]))! : args.positional;
+      return { op: this.reshape(t, dims.map((d) => this.int(d, env)), line, call) };
+    }
+    if (method === 'flatten') {
+      const start = this.int(args.keywords.get('start_dim') ?? args.positional[0], env, 0);
+      const end = this.int(args.keywords.get('end_dim') ?? args.positional[1], env, -1);
+      return { op: this.flatten(t, start, end, line, call) };
+    }
+    if (method === 'contiguous' || method === 'float' || method === 'clone') return { op: t };
+    const activation = tensorMethod(method);
+    if (activation && activation.kind !== 'identity') return { op: this.activation(activation, t, call, args, line, 0) };
+    throw new Unsupported(call, `.${method}() is not simulated`);
+  }
+
+  private functional(qualified: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): number {
+    const first = args.positional[0] ?? args.keywords.get('input');
+    if (!first) throw new Unsupported(call, 'a function call without its tensor');
+    const neutral = NEUTRAL_FUNCTIONS[qualified];
+    if (neutral) {
+      const input = this.tensor(first, env);
+      const read = (name: string, position: number) => args.keywords.get(name) ?? args.positional[position + 1];
+      return this.neutral(neutral, input, read, env, call, line, qualified.includes('1d') ? 1 : qualified.includes('2d') ? 2 : undefined);
+    }
+    const classified = functionCall(qualified, (name, position) => evaluate(args.keywords.get(name) ?? args.positional[position], this.ctx.text, this.scope));
+    if (classified?.role === 'activation' && classified.activation.kind !== 'identity') {
+      return this.activation(classified.activation, this.tensor(first, env), call, args, line, 1);
+    }
+    throw new Unsupported(call, `${qualified} is not simulated`);
+  }
+
+  /** A module constructor call (a member of `__init__`, or an element of a Sequential) applied to `input`. */
+  applyModule(name: string, ctor: SyntaxNode, input: number, line: number): number {
+    const layer = this.layersByName.get(name);
+    if (layer && layer.span.from === ctor.from) return this.applyLayer(layer, input, line, ctor);
+    const callee = ctor.firstChild;
+    const list = ctor.getChild('ArgList');
+    const qualified = callee ? this.ctx.qualified(callee) : undefined;
+    if (ctor.name !== 'CallExpression' || !qualified || !list) throw new Unsupported(ctor, 'a module the signal engine does not know');
+    const args = callArgs(list, this.ctx.text);
+    if (qualified === 'torch.nn.Sequential') {
+      if (args.hasStarred || args.keywords.size > 0) throw new Unsupported(ctor, 'a Sequential built from a list is not simulated yet');
+      let v = input;
+      args.positional.forEach((element, i) => {
+        v = this.applyModule(name ? `${name}.${i}` : String(i), unwrap(element), v, this.lineOf(element));
+      });
+      return v;
+    }
+    if (layer) throw new Unsupported(ctor, `${layer.type} is not simulated`);
+    const type = qualified.startsWith('torch.nn.') ? qualified.slice('torch.nn.'.length) : undefined;
+    const neutral = type ? NEUTRAL_MODULES[type] : undefined;
+    if (neutral) {
+      if (args.hasStarred) throw new Unsupported(ctor, '*args are not simulated');
+      if (neutral === 'identity') return input;
+      const read = (arg: string, position: number) => args.keywords.get(arg) ?? args.positional[position];
+      return this.neutral(neutral, input, read, new Map(), ctor, line, type!.includes('1d') ? 1 : type!.includes('2d') ? 2 : undefined, neutral === 'flatten' ? 1 : undefined);
+    }
+    const classified = activationModule(qualified, (arg, position) => evaluate(args.keywords.get(arg) ?? args.positional[position], this.ctx.text, this.scope));
+    if (classified?.role === 'activation' && classified.activation.kind !== 'identity') return this.activation(classified.activation, input, ctor, args, line, 0);
+    throw new Unsupported(ctor, `${type ?? qualified} is not simulated`);
+  }
+
+  // ---- ops ----
+
+  private applyLayer(layer: Layer, input: number, line: number, at: SyntaxNode): number {
+    if (!LAYER_TYPES.has(layer.type)) throw new Unsupported(at, `${layer.type} is not simulated yet`);
+    if (layer.problems) throw new Unsupported(at, layer.problems[0].message);
+    const shapes = layer.params.map((p) => p.shape);
+    if (shapes.some((s) => s.some((d) => typeof d !== 'number'))) throw new Unsupported(at, `${layer.name}: a size is not known`);
+    if (this.applied.some((a) => a.layer === layer)) throw new Unsupported(at, `${layer.name} is applied twice (shared weights are not simulated yet)`);
+    const x = this.shape(input);
+    const num = (k: string, fallback: number) => {
+      const v = layer.args.get(k);
+      if (v === undefined) return fallback;
+      if (typeof v !== 'number') throw new Unsupported(at, `${layer.name}: ${k} is not a known number`);
+      return v;
+    };
+    const bool = (k: string, fallback: boolean) => {
+      const v = layer.args.get(k);
+      if (v === undefined) return fallback;
+      if (typeof v !== 'boolean') throw new Unsupported(at, `${layer.name}: ${k} is not a known boolean`);
+      return v;
+    };
+    const weight = layer.params.find((p) => p.name === 'weight');
+    const hasBias = layer.params.some((p) => p.name === 'bias');
+    let op: SignalOp;
+    switch (layer.type) {
+      case 'Linear': {
+        const [outF, inF] = (weight?.shape ?? []) as number[];
+        if (x.length < 1 || x[x.length - 1] !== inF) throw new ShapeMismatch(`${layer.name} (Linear) expects ${inF} input features, gets ${x.join('×')}`, line);
+        this.multiplyAdds += (numel(x) / inF) * inF * outF;
+        op = { kind: 'linear', layer: layer.name, input, bias: hasBias, shape: [...x.slice(0, -1), outF], line };
+        break;
+      }
+      case 'Conv1d':
+      case 'Conv2d': {
+        const dims = layer.type === 'Conv1d' ? 1 : 2;
+        const w = weight?.shape as number[];
+        if (num('groups', 1) !== 1) throw new Unsupported(at, `${layer.name}: grouped convolutions are not simulated yet`);
+        const mode = layer.args.get('padding_mode');
+        if (mode !== undefined && mode !== 'zeros') throw new Unsupported(at, `${layer.name}: padding_mode=${String(mode)} is not simulated`);
+        const tuple = (k: string, fallback: number) => {
+          const v = layer.args.get(k);
+          if (v === undefined) return Array<number>(dims).fill(fallback);
+          if (typeof v === 'number') return Array<number>(dims).fill(v);
+          if (v === 'valid') return Array<number>(dims).fill(0);
+          if (Array.isArray(v) && v.length === dims && v.every((e) => typeof e === 'number')) return v as number[];
+          throw new Unsupported(at, `${layer.name}: ${k}=${JSON.stringify(v)} is not simulated`);
+        };
+        const kernel = w.slice(2);
+        const stride = tuple('stride', 1);
+        const padding = tuple('padding', 0);
+        const dilation = tuple('dilation', 1);
+        if (x.length !== dims + 2 || x[1] !== w[1]) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects (N, ${w[1]}, ${dims === 1 ? 'L' : 'H, W'}), gets ${x.join('×')}`, line);
+        const spatial = x.slice(2).map((s, i) => Math.floor((s + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) / stride[i]) + 1);
+        if (spatial.some((s) => s < 1)) throw new ShapeMismatch(`${layer.name} (${layer.type}): input ${x.join('×')} is smaller than its kernel`, line);
+        const out = [x[0], w[0], ...spatial];
+        this.multiplyAdds += numel(out) * w[1] * numel(kernel);
+        op = { kind: 'conv', layer: layer.name, input, dims, kernel, stride, padding, dilation, bias: hasBias, shape: out, line };
+        break;
+      }
+      case 'BatchNorm1d':
+      case 'BatchNorm2d': {
+        const c = num('num_features', NaN);
+        const rank = layer.type === 'BatchNorm1d' ? [2, 3] : [4];
+        if (!rank.includes(x.length) || x[1] !== c) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects ${c} channels, gets ${x.join('×')}`, line);
+        op = { kind: 'batchnorm', layer: layer.name, input, eps: num('eps', 1e-5), affine: bool('affine', true), shape: x, line };
+        break;
+      }
+      case 'LayerNorm': {
+        const v = layer.args.get('normalized_shape');
+        const dims = typeof v === 'number' ? [v] : Array.isArray(v) && v.every((e) => typeof e === 'number') ? (v as number[]) : undefined;
+        if (!dims) throw new Unsupported(at, `${layer.name}: normalized_shape is not known`);
+        if (x.length < dims.length || dims.some((d, i) => x[x.length - dims.length + i] !== d)) throw new ShapeMismatch(`${layer.name} (LayerNorm) normalizes ${dims.join('×')}, gets ${x.join('×')}`, line);
+        op = { kind: 'layernorm', layer: layer.name, input, normalized: dims.length, eps: num('eps', 1e-5), affine: bool('elementwise_affine', true), shape: x, line };
+        break;
+      }
+      default:
+        throw new Unsupported(at, `${layer.type} is not simulated yet`);
+    }
+    checkLimit('signalMultiplyAdds', this.multiplyAdds, this.model.name);
+    const index = this.push(op);
+    this.applied.push({ layer, op: index });
+    return index;
+  }
+
+  private activation(a: Activation, input: number, call: SyntaxNode, args: CallArgs, line: number, offset: number): number {
+    if (a.kind === 'identity') return input;
+    const kind = a.kind;
+    const allowed = ACTIVATION_ARGS[kind];
+    for (const key of args.keywords.keys()) if (!allowed.includes(key)) throw new Unsupported(call, `${kind} with ${key}= is not simulated`);
+    if (args.positional.length - offset > allowed.length) throw new Unsupported(call, `${kind} with these arguments is not simulated`);
+    const shape = this.shape(input);
+    let dim: number | undefined;
+    if (kind === 'softmax' || kind === 'log_softmax') {
+      const node = args.keywords.get('dim') ?? args.positional[offset];
+      // F.softmax without dim: PyTorch's legacy choice (_get_softmax_dim), deprecated.
+      if (!node) throw new Unsupported(call, `${kind} without dim= is not simulated`);
+      const d = evaluate(node, this.ctx.text, this.scope);
+      if (typeof d !== 'number' || !Number.isInteger(d) || d < -shape.length || d >= shape.length) throw new Unsupported(call, `${kind}: dim is not known`);
+      dim = d < 0 ? shape.length + d : d;
+    }
+    if (kind === 'prelu') {
+      const nodeN = args.keywords.get('num_parameters') ?? args.positional[offset];
+      if (nodeN && evaluate(nodeN, this.ctx.text, this.scope) !== 1) throw new Unsupported(call, 'PReLU with one weight per channel is not simulated');
+    }
+    if ((kind === 'leaky_relu' || kind === 'prelu') && a.slope === undefined) throw new Unsupported(call, `${kind}: the slope is not known`);
+    const activation: SimActivation = { kind, ...(a.slope !== undefined && (kind === 'leaky_relu' || kind === 'prelu') ? { slope: a.slope } : {}), ...(dim !== undefined ? { dim } : {}) };
+    return this.push({ kind: 'activation', activation, input, shape, line });
+  }
+
+  private neutral(kind: string, input: number, read: (name: string, position: number) => SyntaxNode | undefined, env: Map<string, Val>, at: SyntaxNode, line: number, dims: 1 | 2 | undefined, flattenStart?: number): number {
+    const x = this.shape(input);
+    if (kind === 'dropout') return this.push({ kind: 'dropout', input, shape: x, line });
+    if (kind === 'flatten') return this.flatten(input, this.int(read('start_dim', 0), env, flattenStart ?? 0), this.int(read('end_dim', 1), env, -1), line, at);
+    if (!dims) throw new Unsupported(at, 'a pooling of unknown rank');
+    if (x.length !== dims + 2) throw new ShapeMismatch(`a ${dims}-d pooling gets ${x.join('×')}`, line);
+    const tuple = (node: SyntaxNode | undefined, fallback: readonly number[] | undefined): number[] => {
+      if (!node) {
+        if (!fallback) throw new Unsupported(at, 'a pooling without its size');
+        return [...fallback];
+      }
+      const n = unwrap(node);
+      if (n.name === 'None') {
+        if (!fallback) throw new Unsupported(at, 'a pooling without its size');
+        return [...fallback];
+      }
+      const elements = sequenceElements(n);
+      if (elements && elements.length === dims) return elements.map((e) => this.int(e, env));
+      const v = this.int(n, env);
+      return Array<number>(dims).fill(v);
+    };
+    if (kind === 'adaptivemax' || kind === 'adaptiveavg') {
+      const out = tuple(read('output_size', 0), undefined);
+      if (read('return_indices', 1)) throw new Unsupported(at, 'return_indices is not simulated');
+      // Equal windows only: other sizes have windows of varying size (adaptive pooling's start/end rule).
+      if (out.some((o, i) => o < 1 || x[2 + i] % o !== 0)) throw new Unsupported(at, `adaptive pooling from ${x.slice(2).join('×')} to ${out.join('×')} (windows of unequal size) is not simulated yet`);
+      return this.push({ kind: 'adaptivePool', mode: kind === 'adaptivemax' ? 'max' : 'avg', input, shape: [x[0], x[1], ...out], line });
+    }
+    const kernel = tuple(read('kernel_size', 0), undefined);
+    const stride = tuple(read('stride', 1), kernel);
+    const padding = tuple(read('padding', 2), Array<number>(dims).fill(0));
+    if (kind === 'maxpool') {
+      const dilation = read('dilation', 3);
+      if (dilation && this.int(dilation, env) !== 1) throw new Unsupported(at, 'dilated max pooling is not simulated');
+      if (read('return_indices', 4)) throw new Unsupported(at, 'return_indices is not simulated');
+      const ceil = read('ceil_mode', 5);
+      if (ceil && this.ctx.slice(ceil) !== 'False') throw new Unsupported(at, 'ceil_mode is not simulated');
+    } else {
+      const ceil = read('ceil_mode', 3);
+      if (ceil && this.ctx.slice(ceil) !== 'False') throw new Unsupported(at, 'ceil_mode is not simulated');
+      const include = read('count_include_pad', 4);
+      if (include && this.ctx.slice(include) !== 'True') throw new Unsupported(at, 'count_include_pad=False is not simulated');
+      if (read('divisor_override', 5)) throw new Unsupported(at, 'divisor_override is not simulated');
+    }
+    if (padding.some((p, i) => p > kernel[i] / 2)) throw new ShapeMismatch('pad should be at most half of kernel size', line);
+    const spatial = x.slice(2).map((s, i) => Math.floor((s + 2 * padding[i] - kernel[i]) / stride[i]) + 1);
+    if (spatial.some((s) => s < 1)) throw new ShapeMismatch(`a pooling of ${kernel.join('×')} gets ${x.join('×')}`, line);
+    return this.push({ kind: 'pool', mode: kind === 'maxpool' ? 'max' : 'avg', input, kernel, stride, padding, shape: [x[0], x[1], ...spatial], line });
+  }
+
+  private flatten(input: number, start: number, end: number, line: number, at: SyntaxNode): number {
+    const x = this.shape(input);
+    const s = start < 0 ? x.length + start : start;
+    const e = end < 0 ? x.length + end : end;
+    if (s < 0 || e >= x.length || s > e) throw new Unsupported(at, 'flatten dims out of range');
+    const shape = [...x.slice(0, s), numel(x.slice(s, e + 1)), ...x.slice(e + 1)];
+    return this.push({ kind: 'reshape', input, shape, line });
+  }
+
+  private reshape(input: number, dims: number[], line: number, at: SyntaxNode): number {
+    const x = this.shape(input);
+    const total = numel(x);
+    const free = dims.filter((d) => d === -1).length;
+    if (free > 1 || dims.some((d) => d < -1)) throw new Unsupported(at, 'a view with these sizes is not simulated');
+    const known = numel(dims.filter((d) => d !== -1));
+    if (free === 1 ? known === 0 || total % known !== 0 : known !== total) throw new ShapeMismatch(`view of ${x.join('×')} as ${dims.join('×')}`, line);
+    const shape = dims.map((d) => (d === -1 ? total / known : d));
+    return this.push({ kind: 'reshape', input, shape, line });
+  }
+
+  private add(a: Val, b: Val, at: SyntaxNode): Val {
+    if (!('op' in a) || !('op' in b)) throw new Unsupported(at, 'adding a number to a tensor is not simulated');
+    const sa = this.shape(a.op);
+    const sb = this.shape(b.op);
+    if (sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) throw new ShapeMismatch(`adding ${sa.join('×')} and ${sb.join('×')}`, this.lineOf(at));
+    return { op: this.push({ kind: 'add', inputs: [a.op, b.op], shape: sa, line: this.lineOf(at) }) };
+  }
+}
+
+function numel(shape: Shape): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Parameter names of a method, or undefined with `*args`. */
+function paramNames(fn: SyntaxNode, ctx: Context): string[] | undefined {
+  const list = fn.getChild('ParamList');
+  if (!list) return undefined;
+  const names: string[] = [];
+  for (let c = list.firstChild; c; c = c.nextSibling) {
+    if (c.name === '*' || c.name === '**') return undefined;
+    if (c.name === 'VariableName' && c.prevSibling?.name !== 'AssignOp') names.push(ctx.slice(c));
+  }
+  return names;
+}
+
+/** A one-line summary of what a graph cannot run, for messages. */
+export function notSimulatedText(graph: SignalGraph): string {
+  return graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line} (${n.why})`).join('; ');
+}

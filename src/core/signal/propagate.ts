@@ -1,0 +1,84 @@
+/**
+ * One signal report: a model's graph run under each scheme on the same
+ * input and upstream gradient, in the shape `initlens propagate --json`
+ * prints (issue 13).
+ */
+import type { Model } from '../model/types';
+import { TorchGenerator } from '../torch/generator';
+import { runGraph, SignalError, type LayerSignal, type Tf } from './engine';
+import type { NotSimulated, SignalGraph } from './graph';
+import { randn, schemeWeights, type SignalScheme } from './schemes';
+
+export interface PropagateOptions {
+  /** `torch.manual_seed(seed)` before the model is built. */
+  readonly seed: bigint;
+  /** The input is `torch.randn(shape, generator=torch.Generator().manual_seed(inputSeed))`; the upstream gradient uses inputSeed + 1. */
+  readonly inputSeed: bigint;
+  readonly schemes: readonly SignalScheme[];
+  /** The TensorFlow.js backend that runs (`tf.getBackend()`), for the report. */
+  readonly backend: string;
+}
+
+export interface SignalRun {
+  readonly scheme: string;
+  readonly label: string;
+  /** True when the weights are PyTorch's bit for bit. */
+  readonly exact: boolean;
+  /** Why not, when not. */
+  readonly reasons?: readonly string[];
+  readonly output: { readonly std: number };
+  readonly layers: readonly LayerSignal[];
+}
+
+export interface SignalReport {
+  readonly model: string;
+  readonly seed: string;
+  readonly inputSeed: string;
+  readonly inputShape: readonly number[];
+  /** How the input shape was chosen. */
+  readonly inputNote: string;
+  /** Every run's weights exact. */
+  readonly exact: boolean;
+  readonly backend: string;
+  readonly notSimulated: readonly NotSimulated[];
+  readonly runs: readonly SignalRun[];
+  /** Schemes whose weights could not be formed (no recommendation for a layer, values not known), with why. */
+  readonly skipped: readonly { readonly scheme: string; readonly why: string }[];
+}
+
+/** Runs every scheme of `options` on `graph` (refused with {@link SignalError} when something in it is not simulated). */
+export async function propagate(tf: Tf, model: Model, graph: SignalGraph, options: PropagateOptions): Promise<SignalReport> {
+  if (graph.notSimulated.length > 0) throw new SignalError(`${model.name}: ${graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line} (${n.why})`).join('; ')}`);
+  // Seeds PyTorch accepts, checked before any work (TorchGenerator throws SeedError otherwise).
+  new TorchGenerator(options.seed);
+  new TorchGenerator(options.inputSeed + 1n);
+  const input = randn(graph.inputShape, options.inputSeed);
+  const upstream = randn(graph.ops[graph.output].shape, options.inputSeed + 1n);
+  const runs: SignalRun[] = [];
+  const skipped: { scheme: string; why: string }[] = [];
+  for (const scheme of options.schemes) {
+    let w;
+    try {
+      w = schemeWeights(model, graph, scheme, options.seed);
+    } catch (error) {
+      if (!(error instanceof SignalError)) throw error;
+      skipped.push({ scheme: scheme.id, why: error.message });
+      continue;
+    }
+    const stats = await runGraph(tf, graph, w.weights, input, upstream);
+    runs.push({ scheme: scheme.id, label: scheme.label, exact: w.exact, ...(w.exact ? {} : { reasons: w.reasons }), ...stats });
+  }
+  if (runs.length === 0) throw new SignalError(`${model.name}: no scheme could run: ${skipped.map((x) => x.why).join('; ')}`);
+  return {
+    model: model.name,
+    seed: options.seed.toString(),
+    inputSeed: options.inputSeed.toString(),
+    inputShape: graph.inputShape,
+    inputNote: graph.inputNote,
+    exact: runs.every((r) => r.exact),
+    backend: options.backend,
+    notSimulated: graph.notSimulated,
+    runs,
+    skipped,
+  };
+}

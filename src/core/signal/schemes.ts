@@ -1,0 +1,104 @@
+/**
+ * The initializations the signal view compares on one model, and the weights
+ * each one gives it, drawn as PyTorch's CPU generator would (core/torch).
+ *
+ * "in effect" is the model exactly as built right after
+ * `torch.manual_seed(seed)` (exact mode). Every other scheme is the article's
+ * experiment written in PyTorch: build the model, `torch.manual_seed(seed)`
+ * again, then for each Linear/Conv layer in construction (`modules()`) order
+ * `init(weight)` and `zeros_(bias)`; norm layers keep weight 1 and bias 0.
+ * `recommended` does the same with each layer's own recommendation.
+ * scripts/signal/reference.py does the same in Python.
+ */
+import type { InitScheme } from '../init/schemes';
+import type { Model } from '../model/types';
+import { exactParameters } from '../torch/exact';
+import { TorchGenerator } from '../torch/generator';
+import { initTensor } from '../torch/init';
+import { SignalError, type Weights } from './engine';
+import type { SignalGraph } from './graph';
+
+export interface SignalScheme {
+  /** The name on the command line and in the JSON. */
+  readonly id: string;
+  readonly label: string;
+  /** What every Linear/Conv weight gets; undefined: the init in effect, or (`recommended`) each layer's recommendation. */
+  readonly weight?: InitScheme;
+  /** Each weight gets the analysis's recommendation for its layer (core/init/recommend.ts). */
+  readonly recommended?: true;
+}
+
+/** The schemes side by side: the init in effect, the article's failing cases, then the ones that keep the signal. */
+export const SIGNAL_SCHEMES: readonly SignalScheme[] = [
+  { id: 'in-effect', label: 'in effect' },
+  { id: 'recommended', label: "InitLens's recommendation per layer", recommended: true },
+  { id: 'zeros', label: 'zeros', weight: { kind: 'zeros' } },
+  { id: 'constant', label: 'constant 0.01', weight: { kind: 'constant', value: 0.01 } },
+  { id: 'normal', label: 'N(0, 0.01)', weight: { kind: 'normal', mean: 0, std: 0.01 } },
+  { id: 'xavier', label: 'Xavier normal (xavier_normal_, gain 1)', weight: { kind: 'xavier_normal', gain: 1 } },
+  { id: 'he', label: 'He normal (kaiming_normal_, fan_in, ReLU gain)', weight: { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'relu' } },
+  // 1/√fan_in: kaiming_normal_ with the linear gain of 1 is LeCun's normal (untruncated).
+  { id: 'lecun', label: 'LeCun normal (std 1/√fan_in)', weight: { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'linear' } },
+  { id: 'orthogonal', label: 'orthogonal (orthogonal_, gain 1)', weight: { kind: 'orthogonal', gain: 1 } },
+];
+
+export function signalScheme(id: string): SignalScheme | undefined {
+  return SIGNAL_SCHEMES.find((s) => s.id === id);
+}
+
+/** Layer types whose weight a scheme replaces. */
+const WEIGHT_LAYERS: ReadonlySet<string> = new Set(['Linear', 'Conv1d', 'Conv2d']);
+
+export interface SchemeWeights {
+  readonly weights: Weights;
+  /** True when every value the graph uses is PyTorch's bit for bit. */
+  readonly exact: boolean;
+  /** Why not, per parameter (empty when exact). */
+  readonly reasons: readonly string[];
+}
+
+/** The parameters of `graph`'s layers under `scheme`, model built after `torch.manual_seed(seed)`. */
+export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalScheme, seed: bigint): SchemeWeights {
+  const needed = new Map(graph.layers.flatMap((l) => l.params.map((p) => [p.name, p] as const)));
+  const weights = new Map<string, Float32Array>();
+  const reasons: string[] = [];
+  if (!scheme.weight && !scheme.recommended) {
+    for (const p of exactParameters(model, seed, { limits: { values: 'exactValues', words: 'exactStreamWords' } })) {
+      if (!needed.has(p.name)) continue;
+      if (p.values.length === 0) throw new SignalError(`${scheme.id}: ${p.name} has no values (${p.reason ?? 'not reproduced'})`);
+      weights.set(p.name, p.values);
+      if (!p.exact) reasons.push(`${p.name}: ${p.reason ?? 'not reproduced'}`);
+    }
+    return { weights, exact: reasons.length === 0, reasons };
+  }
+  const gen = new TorchGenerator(seed);
+  const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  for (const layer of model.layers) {
+    for (const p of layer.params) {
+      const name = `${layer.name}.${p.name}`;
+      const shape = p.shape.every((d) => typeof d === 'number') ? (p.shape as number[]) : undefined;
+      const draws = WEIGHT_LAYERS.has(layer.type) && p.name === 'weight';
+      if (!shape) {
+        // A layer of unknown size draws an unknown number of values: what follows is not reproducible.
+        if (draws || needed.has(name)) reasons.push(`${name}: its size is not known`);
+        continue;
+      }
+      if (draws) {
+        const init = scheme.weight ?? p.recommendation?.scheme;
+        // No recommendation without a known activation: nothing stands in for it.
+        if (!init) throw new SignalError(`${scheme.id}: ${layer.name} has no recommendation (the activation after it is not known)`);
+        const t = initTensor(gen, init, shape);
+        if (!t.exact) reasons.push(`${name}: ${t.reason ?? 'not reproduced'}`);
+        if (needed.has(name)) weights.set(name, t.values);
+      } else if (needed.has(name)) {
+        weights.set(name, new Float32Array(numel(shape)).fill(p.kind === 'norm_weight' ? 1 : 0));
+      }
+    }
+  }
+  return { weights, exact: reasons.length === 0, reasons };
+}
+
+/** `torch.randn(shape, generator=torch.Generator().manual_seed(seed))` in float32. */
+export function randn(shape: readonly number[], seed: bigint): Float32Array {
+  return new TorchGenerator(seed).normal32(shape.reduce((a, b) => a * b, 1), 0, 1);
+}

@@ -1,0 +1,106 @@
+/**
+ * `initlens propagate`: its JSON against a PyTorch answer key
+ * (test/fixtures/signal), the backend it names, what it refuses and how.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT } from '../host/paths';
+import { runCli } from '../../src/cli/run';
+
+interface Key {
+  text: string;
+  model: string;
+  seed: number;
+  inputSeed: number;
+  inputShape: number[];
+  runs: { scheme: string; output: { std: number }; layers: { name: string; out: { std: number }; grad: { std: number } }[] }[];
+}
+
+const key = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/residual-mlp.json'), 'utf8')) as Key;
+
+/** The CLI in-process over in-memory files, its output read once the command has finished. */
+async function run(argv: string[], files: Record<string, string>) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(
+    argv,
+    {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      readFile: (p) => {
+        if (p in files) return files[p];
+        throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+      },
+    },
+    '9.9.9',
+  );
+  return { code, stdout, stderr };
+}
+
+const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+describe('initlens propagate', () => {
+  it('prints the issue\'s JSON, computed on the cpu backend, agreeing with PyTorch', async () => {
+    const r = await run(['propagate', 'm.py', '--json', '--seed', String(key.seed), '--input-seed', String(key.inputSeed), '--scheme', 'in-effect,he', '--no-workspace'], { 'm.py': key.text });
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.backend, 'cpu');
+    assert.equal(json.model, key.model);
+    assert.deepEqual(json.inputShape, key.inputShape); // the default, from the first layer: (8, 20)
+    assert.equal(json.exact, true);
+    assert.deepEqual(json.notSimulated, []);
+    assert.deepEqual(Object.keys(json).sort(), ['backend', 'exact', 'file', 'inputNote', 'inputSeed', 'inputShape', 'model', 'notSimulated', 'runs', 'seed', 'skipped']);
+    assert.deepEqual(json.runs.map((x: { scheme: string }) => x.scheme), ['in-effect', 'he']);
+    for (const got of json.runs) {
+      const want = key.runs.find((k) => k.scheme === got.scheme)!;
+      assert.ok(relative(got.output.std, want.output.std) < 1e-3, `${got.scheme} output`);
+      assert.deepEqual(Object.keys(got.layers[0]).sort(), ['act', 'grad', 'line', 'name', 'out', 'type', 'weightGrad']);
+      got.layers.forEach((l: { name: string; out: { std: number }; grad: { std: number } }, i: number) => {
+        assert.equal(l.name, want.layers[i].name);
+        assert.ok(relative(l.out.std, want.layers[i].out.std) < 1e-3, `${got.scheme} ${l.name} out`);
+        assert.ok(relative(l.grad.std, want.layers[i].grad.std) < 1e-3, `${got.scheme} ${l.name} grad`);
+      });
+    }
+    assert.equal(json.runs[0].layers[0].line, 9); // self.inp = nn.Linear(20, 64)
+  });
+
+  it('bad arguments exit 2 with one line', async () => {
+    const files = { 'm.py': key.text };
+    for (const argv of [
+      ['propagate'],
+      ['propagate', 'm.py', 'n.py'],
+      ['propagate', 'm.py', '--scheme', 'glorot'],
+      ['propagate', 'm.py', '--input-shape', '8,0'],
+      ['propagate', 'm.py', '--input-shape', '8,x'],
+      ['propagate', 'm.py', '--input-seed', '1.5'],
+      ['propagate', 'm.py', '--input-seed', '18446744073709551615'],
+      ['propagate', 'm.py', '--seed', 'abc'],
+      ['propagate', 'm.py', '--frob'],
+    ]) {
+      const r = await run(argv, files);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^initlens: [^\n]+\n$/, argv.join(' '));
+    }
+  });
+
+  it('a model it cannot simulate: exit 1, each op named with its line (and listed in the JSON)', async () => {
+    const text = 'import torch.nn as nn\nclass R(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.rnn = nn.GRU(4, 8)\n    def forward(self, x):\n        return self.rnn(x)\n';
+    const r = await run(['propagate', 'r.py', '--input-shape', '3,2,4'], { 'r.py': text });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^initlens: r\.py:7: not simulated: self\.rnn\(x\) \(GRU is not simulated yet\)\n$/);
+    const j = await run(['propagate', 'r.py', '--input-shape', '3,2,4', '--json'], { 'r.py': text });
+    assert.equal(j.code, 1);
+    assert.deepEqual(JSON.parse(j.stdout).notSimulated, [{ op: 'self.rnn(x)', line: 7, why: 'GRU is not simulated yet' }]);
+  });
+
+  it('a model above the signal limits is refused before it runs (exit 1)', async () => {
+    const text = 'import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(65536, 65536), nn.ReLU(), nn.Linear(65536, 65536))\n';
+    const r = await run(['propagate', 'm.py'], { 'm.py': text });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^initlens: model: [\d,]+ (values|multiply-adds) is above the limit of [\d,]+ (values|multiply-adds) for (the activations of a signal run|a signal run \(forward\))\n$/);
+  });
+});

@@ -1,0 +1,227 @@
+/**
+ * The signal engine (src/core/signal) on TensorFlow.js's cpu backend against
+ * the answer keys of real PyTorch (test/fixtures/signal, written only by
+ * scripts/signal/reference.py): every forward and gradient std within 1e-3
+ * relative, or 1e-7 absolute where the key itself vanishes. Plus the graph's
+ * default input shape, what it names as not simulated, and its bounds.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// A named import: the package's node build is not in its sideEffects list, so a bare import would be dropped by the bundler.
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import { LimitError } from '../../src/core/limits';
+import { ModelAnalyzer } from '../../src/core/model/analyze';
+import type { Model } from '../../src/core/model/types';
+import { parsePython } from '../../src/core/python/parse';
+import { runGraph, SignalError } from '../../src/core/signal/engine';
+import { buildGraph, type SignalGraph } from '../../src/core/signal/graph';
+import { propagate, type SignalReport } from '../../src/core/signal/propagate';
+import { randn, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
+import { ROOT } from '../host/paths';
+
+interface KeyStats {
+  mean: number;
+  std: number;
+  zeroFraction?: number;
+  saturatedFraction?: number | null;
+}
+interface KeyLayer {
+  name: string;
+  type: string;
+  out: KeyStats;
+  act: KeyStats | null;
+  grad: { std: number };
+  weightGrad: { std: number } | null;
+}
+interface Key {
+  name: string;
+  text?: string;
+  file?: string;
+  model: string;
+  seed: number;
+  inputSeed: number;
+  inputShape: number[];
+  inputHead: number[];
+  runs: { scheme: string; output: { std: number }; layers: KeyLayer[] }[];
+}
+
+const KEYS = path.join(ROOT, 'test/fixtures/signal');
+const keys: Key[] = fs
+  .readdirSync(KEYS)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => JSON.parse(fs.readFileSync(path.join(KEYS, f), 'utf8')) as Key);
+
+const REL = 1e-3;
+const ABS = 1e-7;
+/** Below this the signal has left float32's normal range (about 1.2e-38 per element). */
+const UNDERFLOW = 1e-30;
+
+function sourceOf(key: Key): string {
+  return key.text ?? fs.readFileSync(path.join(ROOT, key.file as string), 'utf8');
+}
+
+function modelOf(text: string, name: string): { model: Model; tree: ReturnType<typeof parsePython> } {
+  const tree = parsePython(text);
+  const model = new ModelAnalyzer().analyze(tree, text).models.find((m) => m.name === name);
+  assert.ok(model, `model ${name} found`);
+  return { model, tree };
+}
+
+function graphOf(text: string, name: string, inputShape?: number[]): { model: Model; graph: SignalGraph } {
+  const { model, tree } = modelOf(text, name);
+  return { model, graph: buildGraph(model, tree, text, inputShape ? { inputShape } : {}) };
+}
+
+/** The worst relative error over every compared std whose key is above ABS (kept across the suite and printed). */
+const worst = { rel: 0, where: '' };
+
+function closeStd(got: number, want: number, where: string): void {
+  if (Math.abs(want) <= ABS) {
+    assert.ok(Math.abs(got - want) <= ABS, `${where}: ${got} vs ${want} (absolute ${ABS})`);
+    return;
+  }
+  const rel = Math.abs(got - want) / Math.abs(want);
+  if (rel > worst.rel) Object.assign(worst, { rel, where });
+  assert.ok(rel <= REL, `${where}: ${got} vs ${want} (relative error ${rel.toExponential(2)})`);
+}
+
+/** A mean (or a fraction) near zero has no meaningful relative error: compared at the scale of its tensor's std. */
+function closeMean(got: number, want: number, scale: number, where: string): void {
+  assert.ok(Math.abs(got - want) <= REL * Math.max(scale, Math.abs(want)) + ABS, `${where}: ${got} vs ${want}`);
+}
+
+describe('signal engine against PyTorch (cpu backend)', () => {
+  before(async () => {
+    assert.ok(version_cpu);
+    assert.ok(await tf.setBackend('cpu'));
+  });
+
+  for (const key of keys) {
+    it(`${key.name}: ${key.model}, ${key.runs.map((r) => r.scheme).join(', ')}`, async () => {
+      const text = sourceOf(key);
+      const { model, graph } = graphOf(text, key.model, key.inputShape);
+      assert.deepEqual(graph.notSimulated, []);
+      // The input is PyTorch's, bit for bit.
+      assert.deepEqual(Array.from(randn(key.inputShape, BigInt(key.inputSeed)).slice(0, 4)), key.inputHead);
+      const schemes = key.runs.map((r) => signalScheme(r.scheme) as SignalScheme);
+      const report = await propagate(tf, model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes, backend: tf.getBackend() });
+      assert.equal(report.backend, 'cpu');
+      key.runs.forEach((want, r) => {
+        const got = report.runs[r];
+        const at = `${key.name} ${want.scheme}`;
+        // Past float32's normal range (N(0, 0.01) through 50 ReLU layers ends near 1e-41) the last layers' values are
+        // denormals whose rounding, and so their ReLU masks and every gradient behind them, depend on summation order.
+        if (want.output.std > 0 && want.output.std < UNDERFLOW) {
+          assert.ok(got.output.std < UNDERFLOW, `${at}: the output underflows as in PyTorch (${got.output.std} vs ${want.output.std})`);
+          return;
+        }
+        assert.deepEqual(got.layers.map((l) => `${l.name}:${l.type}`), want.layers.map((l) => `${l.name}:${l.type}`), `${at}: layers in forward order`);
+        closeStd(got.output.std, want.output.std, `${at} output`);
+        want.layers.forEach((wl, i) => {
+          const gl = got.layers[i];
+          const where = `${at} ${wl.name}`;
+          closeStd(gl.out.std, wl.out.std, `${where} out.std`);
+          closeMean(gl.out.mean, wl.out.mean, wl.out.std, `${where} out.mean`);
+          closeStd(gl.grad.std, wl.grad.std, `${where} grad.std`);
+          assert.equal(gl.weightGrad === null, wl.weightGrad === null, `${where} has a weight`);
+          if (wl.weightGrad && gl.weightGrad) closeStd(gl.weightGrad.std, wl.weightGrad.std, `${where} weightGrad.std`);
+          assert.equal(gl.act === null, wl.act === null, `${where}: an activation follows`);
+          if (wl.act && gl.act) {
+            closeStd(gl.act.std, wl.act.std, `${where} act.std`);
+            closeMean(gl.act.mean, wl.act.mean, wl.act.std, `${where} act.mean`);
+            // Where the signal has vanished, which values are exact zeros is a matter of rounding.
+            if (wl.act.std > ABS) closeMean(gl.act.zeroFraction, wl.act.zeroFraction as number, 1, `${where} act.zeroFraction`);
+            if (wl.act.saturatedFraction === null) assert.equal(gl.act.saturatedFraction, null, `${where} act.saturatedFraction`);
+            else if (wl.act.std > ABS) closeMean(gl.act.saturatedFraction as number, wl.act.saturatedFraction as number, 1, `${where} act.saturatedFraction`);
+          }
+        });
+      });
+    });
+  }
+
+  it('prints the worst relative error against PyTorch', (t) => {
+    t.diagnostic(`worst relative error of a std against PyTorch: ${worst.rel.toExponential(2)} (${worst.where})`);
+    console.log(`signal: worst relative error of a std against PyTorch ${worst.rel.toExponential(2)} at ${worst.where}`);
+    assert.ok(worst.rel > 0 && worst.rel <= REL);
+  });
+
+  it('the deep tanh and ReLU MLPs: N(0, 0.01) vanishes where Xavier (tanh) and He (ReLU) keep the signal, as in the PyTorch keys', async () => {
+    for (const [name, keeper] of [['deep-tanh', 'xavier'], ['deep-relu', 'he']] as const) {
+      const key = keys.find((k) => k.name === name) as Key;
+      const want = (s: string) => key.runs.find((r) => r.scheme === s)?.output.std as number;
+      // The key itself shows the article's effect ...
+      assert.ok(want('normal') < 1e-6 * want(keeper), `${name}: key`);
+      assert.ok(want(keeper) > 0.1, `${name}: ${keeper} keeps it`);
+      // ... and the engine reproduces the vanished value relatively, not only below the absolute floor.
+      const { model, graph } = graphOf(sourceOf(key), key.model, key.inputShape);
+      const report = await propagate(tf, model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes: [signalScheme('normal') as SignalScheme], backend: 'cpu' });
+      const got = report.runs[0].output.std;
+      assert.ok(Math.abs(got - want('normal')) <= REL * want('normal'), `${name}: N(0, 0.01) output std ${got} vs ${want('normal')}`);
+      assert.ok(got > 0);
+    }
+  });
+});
+
+describe('signal graph', () => {
+  it('the default input shape comes from the first layer, fitted to a later Linear when 32×32 does not fit (MNIST: 28×28)', () => {
+    const mnist = keys.find((k) => k.name === 'mnist-net') as Key;
+    const g = graphOf(sourceOf(mnist), 'Net').graph;
+    assert.deepEqual(g.inputShape, [8, 1, 28, 28]);
+    assert.match(g.inputNote, /conv1.*28/);
+    const lenet = keys.find((k) => k.name === 'cifar-lenet') as Key;
+    assert.deepEqual(graphOf(sourceOf(lenet), 'LeNet').graph.inputShape, [8, 3, 32, 32]);
+    const mlp = 'import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(784, 10)\n    def forward(self, x):\n        x = x.view(-1, 784)\n        return self.fc(x)\n';
+    assert.deepEqual(graphOf(mlp, 'M').graph.inputShape, [8, 784]);
+  });
+
+  it('names what it cannot execute with its line, and refuses to run it', async () => {
+    const text = [
+      'import torch', 'import torch.nn as nn', '', 'class Rec(nn.Module):', '    def __init__(self):', '        super().__init__()',
+      '        self.emb = nn.Embedding(100, 16)', '        self.rnn = nn.LSTM(16, 32)', '        self.fc = nn.Linear(32, 2)', '',
+      '    def forward(self, x):', '        h = self.emb(x)', '        h, _ = self.rnn(h)', '        return self.fc(h)', '',
+    ].join('\n');
+    const { model, graph } = graphOf(text, 'Rec');
+    assert.equal(graph.notSimulated.length, 1);
+    assert.deepEqual({ op: graph.notSimulated[0].op, line: graph.notSimulated[0].line }, { op: 'self.emb(x)', line: 12 });
+    assert.match(graph.notSimulated[0].why, /Embedding is not simulated/);
+    await assert.rejects(propagate(tf, model, graph, { seed: 0n, inputSeed: 0n, schemes: SIGNAL_SCHEMES, backend: 'cpu' }), (e: unknown) => e instanceof SignalError && /not simulated: self\.emb\(x\) at line 12/.test(e.message));
+    // A loop in forward: named at its line too.
+    const loop = 'import torch.nn as nn\nclass L(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 4)\n    def forward(self, x):\n        for _ in range(3):\n            x = self.fc(x)\n        return x\n';
+    const ns = graphOf(loop, 'L', [2, 4]).graph.notSimulated;
+    assert.equal(ns.length, 1);
+    assert.equal(ns[0].line, 7);
+    assert.match(ns[0].op, /^for _ in range\(3\):/);
+  });
+
+  it('reads sizes from x.shape / x.size(), and names a tuple return and a layer that does not reach the output', () => {
+    const head = 'import torch.nn as nn\nimport torch.nn.functional as F\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.Linear(6, 4)\n        self.b = nn.Linear(4, 3)\n    def forward(self, x):\n';
+    const sized = graphOf(`${head}        n, c, l = x.size()\n        h = self.a(x.view(n, c * l))\n        return self.b(F.relu(h))\n`, 'M', [5, 2, 3]).graph;
+    assert.deepEqual(sized.notSimulated, []);
+    assert.deepEqual(sized.ops.map((o) => `${o.kind}:${o.shape.join('x')}`), ['input:5x2x3', 'reshape:5x6', 'linear:5x4', 'activation:5x4', 'linear:5x3']);
+    assert.deepEqual(sized.layers.map((l) => [l.name, l.act === undefined ? null : (sized.ops[l.act] as { activation: { kind: string } }).activation.kind]), [['a', 'relu'], ['b', null]]);
+    const pair = graphOf(`${head}        h = self.a(x)\n        return h, self.b(h)\n`, 'M', [5, 6]).graph;
+    assert.deepEqual(pair.notSimulated.map((n) => [n.line, n.why]), [[10, 'forward returns several values (one output.backward(g) needs one)']]);
+    const unused = graphOf(`${head}        h = self.a(x)\n        y = self.b(h)\n        return h\n`, 'M', [5, 6]).graph;
+    assert.deepEqual(unused.notSimulated.map((n) => [n.op, n.line]), [['b', 10]]);
+    assert.match(unused.notSimulated[0].why, /does not reach the output/);
+  });
+
+  it('refuses a model too large before it runs (the limit in limits.ts)', () => {
+    const text = 'import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(65536, 65536), nn.ReLU(), nn.Linear(65536, 65536))\n';
+    const { model, tree } = modelOf(text, 'model');
+    assert.throws(() => buildGraph(model, tree, text, { inputShape: [4096, 65536] }), (e: unknown) => e instanceof LimitError && /signal run|activations of a signal run/.test(e.message));
+  });
+
+  it('the engine refuses weights that do not fit the graph', async () => {
+    const text = 'import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(3, 2))\n';
+    const { graph } = graphOf(text, 'model');
+    await assert.rejects(runGraph(tf, graph, new Map([['0.weight', new Float32Array(5)]]), new Float32Array(24), new Float32Array(16)), SignalError);
+  });
+});
+
+export type { SignalReport };
