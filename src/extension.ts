@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
       registerApplyInit(analyses),
       registerShowHistogram(context.extensionUri, analyses),
       registerInsertSeed(analyses),
-      registerSeedDiagnostics(analyses),
+      registerSeedDiagnostics(analyses, context.extensionUri),
     );
   } catch (error) {
     // VS Code only logs activation failures; tell the user.

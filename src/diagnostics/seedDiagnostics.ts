@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { checkDocument, type Finding } from '../core/diagnostics/rules';
+import { RULE_CODES, ruleAnchor } from '../core/diagnostics/codes';
 import { onDidChangeConfig, readConfig } from '../config';
 import { workspaceEdit } from '../editing';
 import { PYTHON } from '../selector';
@@ -27,12 +28,16 @@ function findings(analyses: DocumentAnalyses, document: vscode.TextDocument): Fi
   );
 }
 
-function toDiagnostic(document: vscode.TextDocument, finding: Finding): vscode.Diagnostic {
+/**
+ * `Diagnostic.code`: the rule's stable code (`IL101`, as `initlens check`
+ * prints it), linking to its section of the README shipped in the extension.
+ */
+function toDiagnostic(document: vscode.TextDocument, finding: Finding, readme: vscode.Uri): vscode.Diagnostic {
   const range = new vscode.Range(document.positionAt(finding.from), document.positionAt(finding.to));
   const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, information: vscode.DiagnosticSeverity.Information }[finding.severity];
   const diagnostic = new vscode.Diagnostic(range, finding.message, severity);
   diagnostic.source = SOURCE;
-  diagnostic.code = { value: finding.rule, target: vscode.Uri.parse(finding.href) };
+  diagnostic.code = { value: RULE_CODES[finding.rule].code, target: readme.with({ fragment: ruleAnchor(finding.rule) }) };
   return diagnostic;
 }
 
@@ -41,13 +46,14 @@ function ruleOf(diagnostic: vscode.Diagnostic): string | undefined {
   return typeof code === 'object' && code !== null ? String(code.value) : undefined;
 }
 
-export function registerSeedDiagnostics(analyses: DocumentAnalyses): vscode.Disposable {
+export function registerSeedDiagnostics(analyses: DocumentAnalyses, extensionUri: vscode.Uri): vscode.Disposable {
+  const readme = vscode.Uri.joinPath(extensionUri, 'README.md');
   const collection = vscode.languages.createDiagnosticCollection('initlens');
   const disposables: vscode.Disposable[] = [collection];
 
   const refresh = (document: vscode.TextDocument) => {
     if (document.languageId !== 'python') return;
-    collection.set(document.uri, findings(analyses, document).map((f) => toDiagnostic(document, f)));
+    collection.set(document.uri, findings(analyses, document).map((f) => toDiagnostic(document, f, readme)));
   };
   vscode.workspace.onDidOpenTextDocument(refresh, undefined, disposables);
   analyses.onDidChange(refresh, undefined, disposables);
@@ -62,7 +68,7 @@ export function registerSeedDiagnostics(analyses: DocumentAnalyses): vscode.Disp
       const current = findings(analyses, document);
       const result: vscode.CodeAction[] = [];
       for (const diagnostic of ours) {
-        const finding = current.find((f) => f.rule === ruleOf(diagnostic) && document.offsetAt(diagnostic.range.start) === f.from && document.offsetAt(diagnostic.range.end) === f.to);
+        const finding = current.find((f) => RULE_CODES[f.rule].code === ruleOf(diagnostic) && document.offsetAt(diagnostic.range.start) === f.from && document.offsetAt(diagnostic.range.end) === f.to);
         if (!finding?.fix) continue;
         const action = new vscode.CodeAction(`InitLens: ${finding.fix.title}`, vscode.CodeActionKind.QuickFix);
         action.edit = workspaceEdit(document, finding.fix.edits);
