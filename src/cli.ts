@@ -3,6 +3,7 @@
 import { runCli } from './cli/run';
 import { nodeFiles } from './node/cliFiles';
 import { projectOf } from './node/workspaceFiles';
+import { nodeTree } from './node/checkTree';
 import { enableRelaxedSimd } from './node/relaxedSimd';
 
 declare const INITLENS_VERSION: string;
@@ -17,6 +18,7 @@ void Promise.resolve(
       stderr: (text) => process.stderr.write(text),
       ...nodeFiles(),
       project: projectOf,
+      tree: nodeTree(),
     },
     INITLENS_VERSION,
   ),

@@ -13,6 +13,8 @@ import { analyzeFiles } from './analyze';
 import { modelCommand, MODEL_USAGE } from './model';
 import { sampleCommand, SAMPLE_USAGE } from './sample';
 import { seedCommand, SEED_USAGE } from './seed';
+import { checkCommand, CHECK_USAGE } from './check';
+import type { TreeAccess } from './checkWalk';
 import { LimitError } from '../core/limits';
 import { InputError, parse, readInput, UsageError, type ReadInput } from './usage';
 import type { Project } from './workspace';
@@ -40,6 +42,8 @@ export interface CliIo {
    * file is analyzed on its own.
    */
   readonly project?: (file: string) => Project | undefined;
+  /** Folders and links, for `check`'s walk; absent: `check` is not available. */
+  readonly tree?: TreeAccess;
 }
 
 export const USAGE = `Usage: initlens <command> [options]
@@ -55,7 +59,7 @@ Commands:
                          --no-workspace: FILE on its own.
   report FILE [--json]   Which random number generators FILE imports, what seeds
                          each one, and the seeding mistakes it contains.
-${SEED_USAGE}${SAMPLE_USAGE}${MODEL_USAGE}
+${CHECK_USAGE}${SEED_USAGE}${SAMPLE_USAGE}${MODEL_USAGE}
 Options:
   -h, --help             Show this help.
   -v, --version          Print the version.
@@ -98,6 +102,7 @@ function dispatch(argv: readonly string[], io: CliIo, version: string): number |
   }
   if (command === 'model') return modelCommand(rest, io);
   if (command === 'seed') return seedCommand(rest, io);
+  if (command === 'check') return checkCommand(rest, io);
   if (command === 'sample') return sampleCommand(rest, io);
   if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
   throw new UsageError(`unknown command '${command}'`);

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { checkDocument, type Finding } from '../core/diagnostics/rules';
 import { RULE_CODES, ruleAnchor } from '../core/diagnostics/codes';
+import { unsuppressed } from '../core/diagnostics/suppress';
 import { onDidChangeConfig, readConfig } from '../config';
 import { workspaceEdit } from '../editing';
 import { PYTHON } from '../selector';
@@ -21,10 +22,15 @@ function findings(analyses: DocumentAnalyses, document: vscode.TextDocument): Fi
   const config = readConfig(document);
   if (config.diagnostics.size === 0) return [];
   const a = analyses.get(document);
-  return checkDocument(
-    { text: a.text, tree: a.tree, seeding: a.seeding, models: a.models },
-    { seed: config.seedDefault, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly },
-    config.diagnostics,
+  // `# initlens: ignore[IL101]` and `# initlens: ignore-file`, read as `initlens check` reads them.
+  return unsuppressed(
+    checkDocument(
+      { text: a.text, tree: a.tree, seeding: a.seeding, models: a.models },
+      { seed: config.seedDefault, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly },
+      config.diagnostics,
+    ),
+    a.tree,
+    a.text,
   );
 }
 

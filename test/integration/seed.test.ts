@@ -119,6 +119,12 @@ describe('Insert reproducible seed and diagnostics in VS Code', () => {
     assert.equal(document.lineAt(2).text, 'torch.cuda.manual_seed(3)');
   });
 
+  it('a suppression comment silences its code on its line only (the core function initlens check uses)', async () => {
+    const document = await untitled(TRAINING.replace('import torch\n', 'import torch\ntorch.cuda.manual_seed(3)  # initlens: ignore[IL103]\n'));
+    await waitFor(() => ours(document.uri).find((d) => codeOf(d) === 'IL101'), 'IL101 (not suppressed)');
+    assert.deepEqual(ours(document.uri).map(codeOf), ['IL101']);
+  });
+
   it('seedMissing quick fix inserts seed_everything; the rule setting switches it off', async () => {
     const document = await untitled(TRAINING);
     const missing = await waitFor(() => ours(document.uri).find((d) => codeOf(d) === 'IL101'), 'seedMissing');
