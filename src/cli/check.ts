@@ -57,7 +57,7 @@ function checkFile(file: WalkFile, io: CliIo, options: Parameters<typeof checkPy
   }
 }
 
-export function checkCommand(args: readonly string[], io: CliIo): number {
+export function checkCommand(args: readonly string[], io: CliIo, version: string): number {
   const started = performance.now();
   const { values, positionals } = parse(args, { format: { type: 'string' } });
   const format = oneOf('format', values.format, FORMATS, 'text');
@@ -82,7 +82,7 @@ export function checkCommand(args: readonly string[], io: CliIo): number {
     checked++;
     for (const problem of result.problems) problems.push({ path: file.path, problem });
   }
-  const report: CheckReport = { files: walked.files.length, checked, problems, issues, seconds: (performance.now() - started) / 1000, root: path.resolve('.') };
+  const report: CheckReport = { files: walked.files.length, checked, problems, issues, seconds: (performance.now() - started) / 1000, root: path.resolve('.'), version };
   formatReport(report, format, io);
   return problems.length > 0 || issues.length > 0 ? 1 : 0;
 }

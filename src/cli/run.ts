@@ -102,7 +102,7 @@ function dispatch(argv: readonly string[], io: CliIo, version: string): number |
   }
   if (command === 'model') return modelCommand(rest, io);
   if (command === 'seed') return seedCommand(rest, io);
-  if (command === 'check') return checkCommand(rest, io);
+  if (command === 'check') return checkCommand(rest, io, version);
   if (command === 'sample') return sampleCommand(rest, io);
   if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
   throw new UsageError(`unknown command '${command}'`);
