@@ -9,19 +9,23 @@
  */
 import * as path from 'node:path';
 import { checkNotebook, checkPython, NotCheckable, type FileResult, type Problem } from '../core/diagnostics/check';
-import { RULES } from '../core/diagnostics/rules';
+import { ConfigError, selectRules } from '../core/diagnostics/config';
+import { RULES, type RuleId } from '../core/diagnostics/rules';
 import { LIMITS } from '../core/limits';
 import { formatReport, FORMATS, type CheckReport, type FileIssue } from './checkFormat';
 import type { WalkFile } from './checkWalk';
-import { walk } from './checkWalk';
+import { matches, patternScope, walk } from './checkWalk';
+import { ConfigFinder, type FoundConfig } from './checkConfig';
 import type { CliIo } from './run';
 import { InputError, oneOf, parse, UsageError } from './usage';
 
-export const CHECK_USAGE = `  check [PATH...] [--format text|json|sarif|github]
+export const CHECK_USAGE = `  check [PATH...] [--format text|json|sarif|github] [--select CODES]
+        [--ignore CODES] [--no-config]
                          Every diagnostic rule (codes IL001...) over the .py files
                          and .ipynb notebooks of each PATH (default .), honouring
-                         .gitignore; prints path:line:col: CODE message and a
-                         summary. Exit 0 clean, 1 problems or unchecked files.
+                         .gitignore and [tool.initlens] in pyproject.toml; prints
+                         path:line:col: CODE message and a summary. Exit 0 clean,
+                         1 problems or unchecked files, 2 usage or config errors.
 `;
 
 const ERRNO: Readonly<Record<string, string>> = {
@@ -57,18 +61,50 @@ function checkFile(file: WalkFile, io: CliIo, options: Parameters<typeof checkPy
   }
 }
 
+/** The rules that run on one file: the configuration's (or --select's), less --ignore and the file's per-file ignores. */
+function rulesFor(file: string, found: FoundConfig | undefined, cli: { select?: ReadonlySet<RuleId>; ignore: ReadonlySet<RuleId> }): Set<RuleId> {
+  const rules = new Set(cli.select ?? found?.config.rules ?? RULES);
+  cli.ignore.forEach((r) => rules.delete(r));
+  for (const { pattern, rules: off } of found?.config.perFileIgnores ?? []) {
+    if (matches(patternScope(found!.base, [pattern]), file)) off.forEach((r) => rules.delete(r));
+  }
+  return rules;
+}
+
+const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
+
 export function checkCommand(args: readonly string[], io: CliIo, version: string): number {
   const started = performance.now();
-  const { values, positionals } = parse(args, { format: { type: 'string' } });
+  const { values, positionals } = parse(args, { format: { type: 'string' }, select: { type: 'string' }, ignore: { type: 'string' }, 'no-config': { type: 'boolean' } });
   const format = oneOf('format', values.format, FORMATS, 'text');
   if (!io.tree) throw new UsageError('check is not available here (no file system)');
+  const tree = io.tree;
+  const cli = {
+    ...(values.select !== undefined ? { select: cliRules('select', values.select) } : {}),
+    ignore: values.ignore !== undefined ? cliRules('ignore', values.ignore) : new Set<RuleId>(),
+  };
   const paths = positionals.length > 0 ? positionals : ['.'];
-  const walked = walk(paths, io.tree, { readText: (p, limit) => io.readFile(p, limit) });
+  const readText = (p: string, limit: number) => io.readFile(p, limit);
+  const finder = new ConfigFinder(tree, readText);
+  const configs = new Map<string, FoundConfig | undefined>();
+  try {
+    for (const p of paths) configs.set(p, values['no-config'] ? undefined : finder.of(p));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr(`initlens: ${error.message}\n`);
+    return 2;
+  }
+  const targets = paths.map((p) => {
+    const found = configs.get(p);
+    return { path: p, ...(found && found.config.exclude.length > 0 ? { exclude: patternScope(found.base, found.config.exclude) } : {}) };
+  });
+  const walked = walk(targets, tree, { readText });
   const issues: FileIssue[] = walked.issues.map((i) => ({ path: i.path, message: i.message }));
   const problems: { path: string; problem: Problem }[] = [];
-  const options = { seed: 42, deterministic: true, warnOnly: false, enabled: new Set(RULES) };
   let checked = 0;
   for (const file of walked.files) {
+    const found = configs.get(file.root);
+    const options = { seed: found?.config.seed ?? 42, deterministic: true, warnOnly: false, enabled: rulesFor(file.path, found, cli) };
     const result = checkFile(file, io, options);
     if ('message' in result) {
       issues.push(result);
@@ -85,4 +121,13 @@ export function checkCommand(args: readonly string[], io: CliIo, version: string
   const report: CheckReport = { files: walked.files.length, checked, problems, issues, seconds: (performance.now() - started) / 1000, root: path.resolve('.'), version };
   formatReport(report, format, io);
   return problems.length > 0 || issues.length > 0 ? 1 : 0;
+}
+
+/** `--select IL1,seed-missing`: codes, names or prefixes, as in the configuration. */
+function cliRules(option: string, text: string): Set<RuleId> {
+  try {
+    return selectRules(`--${option}`, list(text));
+  } catch (error) {
+    throw error instanceof ConfigError ? new UsageError(error.message) : error;
+  }
 }

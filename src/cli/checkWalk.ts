@@ -29,10 +29,11 @@ export interface TreeAccess {
   readonly realpath: (p: string) => string;
 }
 
-/** A file to check: the path as printed, and whether it is a notebook. */
+/** A file to check: the path as printed, whether it is a notebook, and the PATH argument it was found under. */
 export interface WalkFile {
   readonly path: string;
   readonly notebook: boolean;
+  readonly root: string;
 }
 
 /** A path that could not be used, with why: printed as one line. */
@@ -52,7 +53,11 @@ export interface PatternScope {
 export interface WalkOptions {
   /** Reads a small text file (a `.gitignore`); throws when it cannot. */
   readonly readText: (p: string, limit: number) => string;
-  /** `exclude` of the configuration, relative to its folder. */
+}
+
+/** A PATH to check, with the `exclude` of its configuration (relative to the configuration's folder). */
+export interface WalkTarget {
+  readonly path: string;
   readonly exclude?: PatternScope;
 }
 
@@ -88,7 +93,7 @@ function ignored(scopes: readonly PatternScope[], absolute: string, folder: bool
 }
 
 /** Walks the PATHs; returns the files in walk order and every issue met. */
-export function walk(paths: readonly string[], tree: TreeAccess, options: WalkOptions): { files: WalkFile[]; issues: WalkIssue[] } {
+export function walk(targets: readonly WalkTarget[], tree: TreeAccess, options: WalkOptions): { files: WalkFile[]; issues: WalkIssue[] } {
   const files: WalkFile[] = [];
   const issues: WalkIssue[] = [];
   const seen = new Set<string>();
@@ -99,6 +104,7 @@ export function walk(paths: readonly string[], tree: TreeAccess, options: WalkOp
     stopped = true;
   };
 
+  let root = '';
   const add = (p: string, notebook: boolean) => {
     let real: string;
     try {
@@ -110,7 +116,7 @@ export function walk(paths: readonly string[], tree: TreeAccess, options: WalkOp
     if (seen.has(real)) return;
     if (files.length >= LIMITS.checkFiles.value) return stop(p, 'checkFiles');
     seen.add(real);
-    files.push({ path: p, notebook });
+    files.push({ path: p, notebook, root });
   };
 
   const gitignore = (dir: string): PatternScope | undefined => {
@@ -143,7 +149,7 @@ export function walk(paths: readonly string[], tree: TreeAccess, options: WalkOp
     return chain.flatMap((d) => gitignore(d) ?? []);
   };
 
-  const visit = (dir: string, depth: number, scopes: readonly PatternScope[]) => {
+  const visit = (dir: string, depth: number, scopes: readonly PatternScope[], exclude: PatternScope | undefined) => {
     if (stopped) return;
     if (++folders > LIMITS.checkFolders.value) return stop(dir, 'checkFolders');
     let names: string[];
@@ -171,21 +177,22 @@ export function walk(paths: readonly string[], tree: TreeAccess, options: WalkOp
         continue;
       }
       if (kind === 'folder') {
-        if (link || skippedFolder(name) || ignored(here, absolute, true) || (options.exclude && ignored([options.exclude], absolute, true))) continue;
+        if (link || skippedFolder(name) || ignored(here, absolute, true) || (exclude && ignored([exclude], absolute, true))) continue;
         if (depth + 1 > LIMITS.checkDepth.value) {
           issues.push({ path: p, message: `not listed: ${limitText('checkDepth')}` });
           continue;
         }
-        visit(p, depth + 1, here);
+        visit(p, depth + 1, here, exclude);
       } else if (kind === 'file' && (isPython(name) || isNotebook(name))) {
-        if (ignored(here, absolute, false) || (options.exclude && ignored([options.exclude], absolute, false))) continue;
+        if (ignored(here, absolute, false) || (exclude && ignored([exclude], absolute, false))) continue;
         add(p, isNotebook(name));
       }
     }
   };
 
-  for (const p of paths) {
+  for (const { path: p, exclude } of targets) {
     if (stopped) break;
+    root = p;
     let kind: 'file' | 'folder' | 'other';
     try {
       kind = tree.kind(p);
@@ -195,7 +202,7 @@ export function walk(paths: readonly string[], tree: TreeAccess, options: WalkOp
     }
     // A file named on the command line is checked whatever its name and the ignore files say, as ruff does.
     if (kind === 'file') add(p, isNotebook(p));
-    else if (kind === 'folder') visit(p, 0, ancestorScopes(p));
+    else if (kind === 'folder') visit(p, 0, ancestorScopes(p), exclude);
     else issues.push({ path: p, message: 'not a regular file or folder' });
   }
   return { files, issues };
