@@ -35,6 +35,8 @@ export interface CheckReport {
   readonly root: string;
   /** InitLens's version, for SARIF's `tool.driver`. */
   readonly version: string;
+  /** `--fix`: the fixes written. */
+  readonly fixed?: number;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
@@ -48,7 +50,8 @@ export function position(p: string, at: { line?: number; column?: number; cell?:
 function summary(r: CheckReport): string {
   const found = r.problems.length === 0 ? 'no problems' : plural(r.problems.length, 'problem');
   const skipped = r.issues.length > 0 ? `, ${plural(r.issues.length, 'path')} not checked` : '';
-  return `Checked ${plural(r.checked, 'file')} in ${r.seconds.toFixed(2)} s: ${found}${skipped}.\n`;
+  const fixed = r.fixed !== undefined ? `, ${plural(r.fixed, 'fix', 'fixes')} written` : '';
+  return `Checked ${plural(r.checked, 'file')} in ${r.seconds.toFixed(2)} s: ${found}${fixed}${skipped}.\n`;
 }
 
 function text(r: CheckReport): string {

@@ -48,6 +48,8 @@ export const LIMITS = {
   checkDepth: { value: 64, unit: 'levels', what: 'folders below a checked path' },
   /** A notebook's JSON (outputs, images included) above this is not read; its code then is bounded by `documentLength`. */
   notebookBytes: { value: 20_000_000, unit: 'bytes', what: 'a checked notebook' },
+  /** Fixes `initlens check --fix` applies to one file, each followed by a fresh analysis. */
+  fixesPerFile: { value: 32, unit: 'fixes', what: 'fixes applied to one file' },
   /** A `.gitignore` or `pyproject.toml` longer than this is refused. */
   configBytes: { value: 1_000_000, unit: 'bytes', what: 'a .gitignore or pyproject.toml' },
   /** A workspace file longer than this is not read for imports. */
