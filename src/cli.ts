@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Entry of the `initlens` binary (`dist/cli.js`): binds {@link runCli} to the process. */
+import * as path from 'node:path';
 import { runCli } from './cli/run';
 import { nodeFiles } from './node/cliFiles';
 import { projectOf } from './node/workspaceFiles';
@@ -19,6 +20,7 @@ void Promise.resolve(
       ...nodeFiles(),
       project: projectOf,
       tree: nodeTree(),
+      checkWorker: path.join(__dirname, 'checkWorker.js'),
     },
     INITLENS_VERSION,
   ),

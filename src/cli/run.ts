@@ -44,6 +44,8 @@ export interface CliIo {
   readonly project?: (file: string) => Project | undefined;
   /** Folders and links, for `check`'s walk; absent: `check` is not available. */
   readonly tree?: TreeAccess;
+  /** The script of `check --jobs`' workers (dist/checkWorker.js); absent: files are checked in this thread. */
+  readonly checkWorker?: string;
 }
 
 export const USAGE = `Usage: initlens <command> [options]
