@@ -12,12 +12,12 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import type { Problem } from '../core/diagnostics/check';
-import { ConfigError, selectRules } from '../core/diagnostics/config';
+import { ConfigError, perFileIgnored, selectRules } from '../core/diagnostics/config';
 import { RULES, type RuleId } from '../core/diagnostics/rules';
 import { formatReport, FORMATS, position, type CheckFormat, type CheckReport, type FileIssue } from './checkFormat';
 import { processFile, type FileOutcome, type FileTask } from './checkFile';
 import { runPool } from './checkPool';
-import { matches, patternScope, walk } from './checkWalk';
+import { patternScope, walk } from './checkWalk';
 import { ConfigFinder, type FoundConfig } from './checkConfig';
 import type { CliIo } from './run';
 import { integerOption, oneOf, parse, UsageError } from './usage';
@@ -37,14 +37,11 @@ export const CHECK_USAGE = `  check [PATH...] [--format text|json|sarif|github] 
                          files on N worker threads (default: the cores).
 `;
 
-/** The rules that run on one file: the configuration's (or --select's), less --ignore and the file's per-file ignores. */
+/** The rules that run on one file: the configuration's (or --select's), less the file's per-file ignores and --ignore. */
 function rulesFor(file: string, found: FoundConfig | undefined, cli: { select?: ReadonlySet<RuleId>; ignore: ReadonlySet<RuleId> }): Set<RuleId> {
-  const rules = new Set(cli.select ?? found?.config.rules ?? RULES);
-  cli.ignore.forEach((r) => rules.delete(r));
-  for (const { pattern, rules: off } of found?.config.perFileIgnores ?? []) {
-    if (matches(patternScope(found!.base, [pattern]), file)) off.forEach((r) => rules.delete(r));
-  }
-  return rules;
+  const rel = found ? path.relative(found.base, path.resolve(file)).split(path.sep).join('/') : undefined;
+  const off = found ? perFileIgnored(found.config, rel) : new Set<RuleId>();
+  return new Set([...(cli.select ?? found?.config.rules ?? RULES)].filter((r) => !off.has(r) && !cli.ignore.has(r)));
 }
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);

@@ -212,8 +212,3 @@ export function walk(targets: readonly WalkTarget[], tree: TreeAccess, options: 
 export function patternScope(base: string, patterns: readonly string[]): PatternScope {
   return { base: path.resolve(base), matcher: ignore().add([...patterns]) };
 }
-
-/** Whether `file` matches the scope's patterns (false outside its folder). */
-export function matches(scope: PatternScope, file: string): boolean {
-  return ignored([scope], path.resolve(file), false);
-}

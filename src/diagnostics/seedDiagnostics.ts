@@ -8,7 +8,10 @@
  */
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
-import { checkDocument, type Finding } from '../core/diagnostics/rules';
+import * as path from 'node:path';
+import { checkDocument, RULES, type Finding, type RuleId } from '../core/diagnostics/rules';
+import { configuredRules, editorRules } from '../core/diagnostics/config';
+import { ProjectConfigs } from './projectConfig';
 import { RULE_CODES, ruleAnchor } from '../core/diagnostics/codes';
 import { unsuppressed } from '../core/diagnostics/suppress';
 import { onDidChangeConfig, readConfig } from '../config';
@@ -18,16 +21,40 @@ import { PYTHON } from '../selector';
 /** `Diagnostic.source` of every InitLens diagnostic. */
 export const SOURCE = 'InitLens';
 
-function findings(analyses: DocumentAnalyses, document: vscode.TextDocument): Finding[] {
+/** The rules whose `initlens.diagnostics.*` setting is set explicitly (user, workspace or folder): they win over pyproject.toml. */
+function explicitRules(document: vscode.TextDocument): Set<RuleId> {
+  const c = vscode.workspace.getConfiguration('initlens', document);
+  const set = (key: string) => {
+    const i = c.inspect(key);
+    return i !== undefined && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+  };
+  return new Set(RULES.filter((rule) => set(`diagnostics.${rule}`)));
+}
+
+/** The rules and seed for a document: explicit settings first, then `[tool.initlens]`, then the settings' defaults. */
+function effective(document: vscode.TextDocument, projects: ProjectConfigs): { rules: Set<RuleId>; seed: number } | undefined {
   const config = readConfig(document);
-  if (config.diagnostics.size === 0) return [];
+  const project = projects.get(document);
+  // Until the project's configuration is read, show nothing rather than problems it may switch off.
+  if (project === 'pending') return undefined;
+  const rel = project ? path.posix.relative(project.base.path, document.uri.path) : undefined;
+  const rules = editorRules(config.diagnostics, explicitRules(document), project ? configuredRules(project.config, rel) : undefined);
+  const seedSet = vscode.workspace.getConfiguration('initlens', document).inspect('seed.default');
+  const explicitSeed = seedSet !== undefined && (seedSet.globalValue !== undefined || seedSet.workspaceValue !== undefined || seedSet.workspaceFolderValue !== undefined);
+  return { rules, seed: explicitSeed ? config.seedDefault : (project?.config.seed ?? config.seedDefault) };
+}
+
+function findings(analyses: DocumentAnalyses, projects: ProjectConfigs, document: vscode.TextDocument): Finding[] {
+  const config = readConfig(document);
+  const chosen = effective(document, projects);
+  if (!chosen || chosen.rules.size === 0) return [];
   const a = analyses.get(document);
   // `# initlens: ignore[IL101]` and `# initlens: ignore-file`, read as `initlens check` reads them.
   return unsuppressed(
     checkDocument(
       { text: a.text, tree: a.tree, seeding: a.seeding, models: a.models },
-      { seed: config.seedDefault, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly },
-      config.diagnostics,
+      { seed: chosen.seed, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly },
+      chosen.rules,
     ),
     a.tree,
     a.text,
@@ -55,23 +82,25 @@ function ruleOf(diagnostic: vscode.Diagnostic): string | undefined {
 export function registerSeedDiagnostics(analyses: DocumentAnalyses, extensionUri: vscode.Uri): vscode.Disposable {
   const readme = vscode.Uri.joinPath(extensionUri, 'README.md');
   const collection = vscode.languages.createDiagnosticCollection('initlens');
-  const disposables: vscode.Disposable[] = [collection];
+  const projects = new ProjectConfigs();
+  const disposables: vscode.Disposable[] = [collection, projects];
 
   const refresh = (document: vscode.TextDocument) => {
     if (document.languageId !== 'python') return;
-    collection.set(document.uri, findings(analyses, document).map((f) => toDiagnostic(document, f, readme)));
+    collection.set(document.uri, findings(analyses, projects, document).map((f) => toDiagnostic(document, f, readme)));
   };
   vscode.workspace.onDidOpenTextDocument(refresh, undefined, disposables);
   analyses.onDidChange(refresh, undefined, disposables);
   vscode.workspace.onDidCloseTextDocument((document) => collection.delete(document.uri), undefined, disposables);
   onDidChangeConfig(() => vscode.workspace.textDocuments.forEach(refresh), disposables);
+  projects.onDidChange(() => vscode.workspace.textDocuments.forEach(refresh), undefined, disposables);
   vscode.workspace.textDocuments.forEach(refresh);
 
   const actions: vscode.CodeActionProvider = {
     provideCodeActions(document, _range, context) {
       const ours = context.diagnostics.filter((d) => d.source === SOURCE);
       if (ours.length === 0) return [];
-      const current = findings(analyses, document);
+      const current = findings(analyses, projects, document);
       const result: vscode.CodeAction[] = [];
       for (const diagnostic of ours) {
         const finding = current.find((f) => RULE_CODES[f.rule].code === ruleOf(diagnostic) && document.offsetAt(diagnostic.range.start) === f.from && document.offsetAt(diagnostic.range.end) === f.to);

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, parseCheckConfig } from '../../src/core/diagnostics/config';
+import { ConfigError, configuredRules, editorRules, parseCheckConfig, perFileIgnored } from '../../src/core/diagnostics/config';
+import { RULES, type RuleId } from '../../src/core/diagnostics/rules';
 import { runCli } from '../../src/cli/run';
 import { nodeFiles } from '../../src/node/cliFiles';
 import { nodeTree } from '../../src/node/checkTree';
@@ -58,6 +59,31 @@ describe('[tool.initlens] parsing', () => {
     assert.equal(fails('[tool]\ninitlens = 3\n'), 'pyproject.toml: tool.initlens must be a table');
     // TOML that does not parse: where, from the parser.
     assert.match(fails('[tool.initlens]\nselect = ["IL1"\nx = 1\n'), /^pyproject\.toml:3:1: invalid TOML \(.+\)$/);
+  });
+});
+
+describe('per-file rules, and the editor\'s merge with its settings', () => {
+  const c = parseCheckConfig('[tool.initlens]\nignore = ["IL105"]\n[tool.initlens.per-file-ignores]\n"tests/" = ["IL101"]\n"*_nb.py" = ["IL1"]\n', 'p')!;
+
+  it('gitignore-style patterns against the path relative to the configuration', () => {
+    assert.deepEqual([...perFileIgnored(c, 'tests/unit/test_a.py')], ['seedMissing']);
+    assert.deepEqual([...perFileIgnored(c, 'src/a.py')], []);
+    assert.equal(perFileIgnored(c, 'deep/x_nb.py').size, 6);
+    // Outside the configuration's folder no pattern applies.
+    assert.deepEqual([...perFileIgnored(c, '../tests/a.py')], []);
+    assert.deepEqual([...perFileIgnored(c, undefined)], []);
+    assert.deepEqual([...configuredRules(c, 'tests/a.py')].sort(), RULES.filter((r) => r !== 'seedMissing' && r !== 'unseededDefaultRng').sort());
+  });
+
+  it('an explicit setting wins; else the project; else the setting (its default)', () => {
+    const settings = new Set<RuleId>(RULES.filter((r) => r !== 'cudaManualSeed'));
+    const project = new Set<RuleId>(['seedMissing', 'cudaManualSeed']);
+    // No project: the settings as they are.
+    assert.deepEqual([...editorRules(settings, new Set(), undefined)].sort(), [...settings].sort());
+    // A project, nothing explicit: the project's selection.
+    assert.deepEqual([...editorRules(settings, new Set(), project)].sort(), ['cudaManualSeed', 'seedMissing']);
+    // cudaManualSeed switched off explicitly, symmetricInit on explicitly: those settings win.
+    assert.deepEqual([...editorRules(settings, new Set<RuleId>(['cudaManualSeed', 'symmetricInit']), project)].sort(), ['seedMissing', 'symmetricInit']);
   });
 });
 

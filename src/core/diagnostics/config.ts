@@ -13,6 +13,7 @@
  * - `seed.default`: the seed the quick fixes write (0 to 2^32 − 1, as the
  *   `initlens.seed.default` setting).
  */
+import ignore from 'ignore';
 import { parse, TomlError } from 'smol-toml';
 import { MAX_SEED_EVERYTHING } from '../seeds';
 import { rulesOfSelector } from './codes';
@@ -98,4 +99,34 @@ export function parseCheckConfig(text: string, file: string): CheckConfig | unde
     }
   }
   return { rules: new Set([...selected].filter((r) => !ignored.has(r))), exclude, perFileIgnores: perFile, ...(seed !== undefined ? { seed } : {}) };
+}
+
+/**
+ * The rules `per-file-ignores` turns off for one file: those of every
+ * gitignore-style pattern matching `relativePath` (`/`-separated, relative to
+ * the configuration's folder; undefined for a file outside it, which no
+ * pattern matches).
+ */
+export function perFileIgnored(config: CheckConfig, relativePath: string | undefined): Set<RuleId> {
+  const off = new Set<RuleId>();
+  if (relativePath === undefined || relativePath === '' || relativePath.startsWith('../')) return off;
+  for (const { pattern, rules } of config.perFileIgnores) {
+    if (ignore().add(pattern).ignores(relativePath)) rules.forEach((r) => off.add(r));
+  }
+  return off;
+}
+
+/** The rules a configuration runs on one file (its selection less the file's per-file ignores). */
+export function configuredRules(config: CheckConfig, relativePath: string | undefined): Set<RuleId> {
+  const off = perFileIgnored(config, relativePath);
+  return new Set([...config.rules].filter((r) => !off.has(r)));
+}
+
+/**
+ * The editor's rules for a document: a rule's `initlens.diagnostics.*`
+ * setting decides where it is set explicitly (user, workspace or folder),
+ * else the project's `[tool.initlens]` selection, else the setting's default.
+ */
+export function editorRules(settings: ReadonlySet<RuleId>, explicit: ReadonlySet<RuleId>, project: ReadonlySet<RuleId> | undefined): Set<RuleId> {
+  return new Set(RULES.filter((rule) => (explicit.has(rule) || !project ? settings.has(rule) : project.has(rule))));
 }
