@@ -10,7 +10,7 @@ import { structuredPatch } from 'diff';
 import { checkNotebook, checkPython, NotCheckable, type CheckOptions, type FileResult, type Problem } from '../core/diagnostics/check';
 import { fixPython } from '../core/diagnostics/fix';
 import type { RuleId } from '../core/diagnostics/rules';
-import { LIMITS } from '../core/limits';
+import { LIMITS, limitText } from '../core/limits';
 import type { FileIssue } from './checkFormat';
 import type { CliIo } from './run';
 import { InputError } from './usage';
@@ -63,6 +63,8 @@ function readChecked(task: FileTask, io: Pick<CliIo, 'readFile'>): string | File
   try {
     text = io.readFile(task.path, task.notebook ? LIMITS.notebookBytes.value : LIMITS.inputBytes.value);
   } catch (error) {
+    // The bounded reader names the limit of `.py` inputs; a notebook's is its own.
+    if (error instanceof InputError && task.notebook) return { path: task.path, message: `it is above ${limitText('notebookBytes')}` };
     return { path: task.path, message: readFailure(error) };
   }
   // A NUL never occurs in Python source or notebook JSON: the file is binary (an image, a .pyc renamed).

@@ -135,15 +135,18 @@ export function walk(targets: readonly WalkTarget[], tree: TreeAccess, options: 
   /** `.gitignore`s from the repository root down to `dir`'s parent (dir's own is read by the walk). */
   const ancestorScopes = (dir: string): PatternScope[] => {
     const chain: string[] = [];
+    const isRepo = (d: string) => {
+      try {
+        return tree.kind(path.join(d, '.git')) !== 'other';
+      } catch {
+        return false;
+      }
+    };
+    // The walked folder is the repository's root: nothing above it applies.
+    if (isRepo(path.resolve(dir))) return [];
     for (let d = path.dirname(path.resolve(dir)); ; d = path.dirname(d)) {
       chain.unshift(d);
-      let repo = false;
-      try {
-        repo = tree.kind(path.join(d, '.git')) !== 'other';
-      } catch {
-        repo = false;
-      }
-      if (repo) break;
+      if (isRepo(d)) break;
       if (path.dirname(d) === d) return []; // not in a repository: only the walked folders' own .gitignore files
     }
     return chain.flatMap((d) => gitignore(d) ?? []);

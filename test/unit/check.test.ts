@@ -170,6 +170,18 @@ describe('initlens check over folders', () => {
     assert.deepEqual(listed(named.stdout), ['build/t.py', 'pkg/local.py']);
   });
 
+  it('a folder that is its own repository gets no .gitignore from the repository around it', () => {
+    write('outer/.gitignore', 'x.py\n');
+    fs.mkdirSync(at('outer', '.git'), { recursive: true });
+    fs.mkdirSync(at('outer', 'inner', '.git'), { recursive: true });
+    write('outer/inner/x.py', TRAIN);
+    write('outer/y/x.py', TRAIN);
+    assert.deepEqual(listed(run(['check', at('outer', 'inner')]).stdout), ['outer/inner/x.py']);
+    // A plain sub-folder of outer does get outer's patterns.
+    assert.deepEqual(listed(run(['check', at('outer', 'y')]).stdout), []);
+    fs.rmSync(at('outer'), { recursive: true, force: true });
+  });
+
   it('exit 0 when clean, 2 on usage; the same file named twice is read once', () => {
     const clean = run(['check', at('clean.py'), at('clean.py')]);
     assert.equal(clean.code, 0);
@@ -187,6 +199,8 @@ describe('initlens check: bad input is one line and the run goes on', () => {
     write('ok.py', TRAIN);
     write('binary.py', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]));
     write('big.py', Buffer.alloc(LIMITS.inputBytes.value + 1, 0x23));
+    // A notebook may be larger than a .py file (outputs, images), up to its own limit.
+    write('big.ipynb', Buffer.alloc(LIMITS.notebookBytes.value + 1, 0x20));
     write('broken.ipynb', '{"cells": [');
     write('syntax.py', 'import torch\ndef (\n');
     write('secret.py', TRAIN);
@@ -215,6 +229,7 @@ describe('initlens check: bad input is one line and the run goes on', () => {
     assert.equal(broken.length, 1);
     assert.match(broken[0], /^initlens: broken\.ipynb: invalid notebook JSON \([^\n]+\); not checked$/);
     assert.deepEqual(lines.slice(0, -1).map(rel).filter((l) => !l.includes('broken.ipynb')).sort(), [
+      `initlens: big.ipynb: it is above the limit of 20,000,000 bytes for a checked notebook`,
       `initlens: big.py: it is above the limit of 2,000,000 bytes for input files`,
       `initlens: binary.py: binary file (it holds a NUL byte); not checked`,
       `initlens: loop_a.py: a loop of symbolic links`,
@@ -223,7 +238,7 @@ describe('initlens check: bad input is one line and the run goes on', () => {
       `initlens: secret.py: cannot read (EACCES: permission denied)`,
       `initlens: syntax.py:2:5: Python syntax error; not checked`,
     ]);
-    assert.match(lines[lines.length - 1], /^Checked 1 file in \d+\.\d\d s: 1 problem, 8 paths not checked\.$/);
+    assert.match(lines[lines.length - 1], /^Checked 1 file in \d+\.\d\d s: 1 problem, 9 paths not checked\.$/);
     // The folder named like a file, and the link to a folder, are not entered: no loop, no line.
     assert.ok(!r.stderr.includes('folder.py') && !r.stderr.includes('self'), r.stderr);
   });
