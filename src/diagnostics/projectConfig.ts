@@ -22,6 +22,10 @@ export class ProjectConfigs implements vscode.Disposable {
   private readonly byFolder = new Map<string, Promise<ProjectConfig | undefined>>();
   private readonly known = new Map<string, ProjectConfig | undefined>();
   private readonly warned = new Set<string>();
+  /** Folders whose {@link get} waits for a lookup. */
+  private readonly waiting = new Set<string>();
+  /** Bumped when any pyproject.toml changes: lookups started before are stale. */
+  private generation = 0;
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   /** Fires when a lookup finished or a `pyproject.toml` changed: documents should be re-checked. */
@@ -30,8 +34,10 @@ export class ProjectConfigs implements vscode.Disposable {
   constructor() {
     const watcher = vscode.workspace.createFileSystemWatcher('**/pyproject.toml');
     const reset = () => {
+      this.generation++;
       this.byFolder.clear();
       this.known.clear();
+      this.waiting.clear();
       this.changed.fire();
     };
     watcher.onDidChange(reset, undefined, this.disposables);
@@ -41,17 +47,22 @@ export class ProjectConfigs implements vscode.Disposable {
   }
 
   /**
-   * The configuration of a document as far as known now; `'pending'` while it
+   * The configuration of a document (by its URI) as far as known now; `'pending'` while it
    * is being read (then {@link onDidChange} fires), undefined when there is none.
    */
-  get(document: vscode.TextDocument): ProjectConfig | undefined | 'pending' {
-    const root = vscode.workspace.getWorkspaceFolder(document.uri)?.uri;
-    if (!root || document.isUntitled) return undefined;
-    const folder = vscode.Uri.joinPath(document.uri, '..');
+  get(uri: vscode.Uri): ProjectConfig | undefined | 'pending' {
+    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri;
+    if (!root || uri.scheme === 'untitled') return undefined;
+    const folder = vscode.Uri.joinPath(uri, '..');
     const key = folder.toString();
     if (this.known.has(key)) return this.known.get(key);
-    if (!this.byFolder.has(key)) {
+    // Once per folder and generation (a lookup started by resolve() is joined, not repeated).
+    if (!this.waiting.has(key)) {
+      this.waiting.add(key);
+      const generation = this.generation;
       void this.lookup(folder, root).then((found) => {
+        if (generation !== this.generation) return;
+        this.waiting.delete(key);
         this.known.set(key, found);
         this.changed.fire();
       });
@@ -94,6 +105,13 @@ export class ProjectConfigs implements vscode.Disposable {
       }
       return undefined;
     }
+  }
+
+  /** The configuration of a file, once read. */
+  async resolve(uri: vscode.Uri): Promise<ProjectConfig | undefined> {
+    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri;
+    if (!root || uri.scheme === 'untitled') return undefined;
+    return this.lookup(vscode.Uri.joinPath(uri, '..'), root);
   }
 
   dispose(): void {

@@ -11,7 +11,7 @@ import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import * as path from 'node:path';
 import { checkDocument, RULES, type Finding, type RuleId } from '../core/diagnostics/rules';
 import { configuredRules, editorRules } from '../core/diagnostics/config';
-import { ProjectConfigs } from './projectConfig';
+import type { ProjectConfig, ProjectConfigs } from './projectConfig';
 import { RULE_CODES, ruleAnchor } from '../core/diagnostics/codes';
 import { unsuppressed } from '../core/diagnostics/suppress';
 import { onDidChangeConfig, readConfig } from '../config';
@@ -22,8 +22,8 @@ import { PYTHON } from '../selector';
 export const SOURCE = 'InitLens';
 
 /** The rules whose `initlens.diagnostics.*` setting is set explicitly (user, workspace or folder): they win over pyproject.toml. */
-function explicitRules(document: vscode.TextDocument): Set<RuleId> {
-  const c = vscode.workspace.getConfiguration('initlens', document);
+function explicitRules(scope: vscode.Uri): Set<RuleId> {
+  const c = vscode.workspace.getConfiguration('initlens', scope);
   const set = (key: string) => {
     const i = c.inspect(key);
     return i !== undefined && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
@@ -31,23 +31,26 @@ function explicitRules(document: vscode.TextDocument): Set<RuleId> {
   return new Set(RULES.filter((rule) => set(`diagnostics.${rule}`)));
 }
 
-/** The rules and seed for a document: explicit settings first, then `[tool.initlens]`, then the settings' defaults. */
-function effective(document: vscode.TextDocument, projects: ProjectConfigs): { rules: Set<RuleId>; seed: number } | undefined {
-  const config = readConfig(document);
-  const project = projects.get(document);
-  // Until the project's configuration is read, show nothing rather than problems it may switch off.
-  if (project === 'pending') return undefined;
-  const rel = project ? path.posix.relative(project.base.path, document.uri.path) : undefined;
-  const rules = editorRules(config.diagnostics, explicitRules(document), project ? configuredRules(project.config, rel) : undefined);
-  const seedSet = vscode.workspace.getConfiguration('initlens', document).inspect('seed.default');
+/**
+ * The rules and seed for a file: explicit settings first, then `[tool.initlens]`
+ * (`project`), then the settings' defaults.
+ */
+export function chosenRules(uri: vscode.Uri, project: ProjectConfig | undefined): { rules: Set<RuleId>; seed: number } {
+  const config = readConfig(uri);
+  const rel = project ? path.posix.relative(project.base.path, uri.path) : undefined;
+  const rules = editorRules(config.diagnostics, explicitRules(uri), project ? configuredRules(project.config, rel) : undefined);
+  const seedSet = vscode.workspace.getConfiguration('initlens', uri).inspect('seed.default');
   const explicitSeed = seedSet !== undefined && (seedSet.globalValue !== undefined || seedSet.workspaceValue !== undefined || seedSet.workspaceFolderValue !== undefined);
   return { rules, seed: explicitSeed ? config.seedDefault : (project?.config.seed ?? config.seedDefault) };
 }
 
 function findings(analyses: DocumentAnalyses, projects: ProjectConfigs, document: vscode.TextDocument): Finding[] {
   const config = readConfig(document);
-  const chosen = effective(document, projects);
-  if (!chosen || chosen.rules.size === 0) return [];
+  const project = projects.get(document.uri);
+  // Until the project's configuration is read, show nothing rather than problems it may switch off.
+  if (project === 'pending') return [];
+  const chosen = chosenRules(document.uri, project);
+  if (chosen.rules.size === 0) return [];
   const a = analyses.get(document);
   // `# initlens: ignore[IL101]` and `# initlens: ignore-file`, read as `initlens check` reads them.
   return unsuppressed(
@@ -65,7 +68,7 @@ function findings(analyses: DocumentAnalyses, projects: ProjectConfigs, document
  * `Diagnostic.code`: the rule's stable code (`IL101`, as `initlens check`
  * prints it), linking to its section of the README shipped in the extension.
  */
-function toDiagnostic(document: vscode.TextDocument, finding: Finding, readme: vscode.Uri): vscode.Diagnostic {
+export function toDiagnostic(document: Pick<vscode.TextDocument, 'positionAt'>, finding: Finding, readme: vscode.Uri): vscode.Diagnostic {
   const range = new vscode.Range(document.positionAt(finding.from), document.positionAt(finding.to));
   const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, information: vscode.DiagnosticSeverity.Information }[finding.severity];
   const diagnostic = new vscode.Diagnostic(range, finding.message, severity);
@@ -79,11 +82,10 @@ function ruleOf(diagnostic: vscode.Diagnostic): string | undefined {
   return typeof code === 'object' && code !== null ? String(code.value) : undefined;
 }
 
-export function registerSeedDiagnostics(analyses: DocumentAnalyses, extensionUri: vscode.Uri): vscode.Disposable {
+export function registerSeedDiagnostics(analyses: DocumentAnalyses, projects: ProjectConfigs, extensionUri: vscode.Uri): vscode.Disposable {
   const readme = vscode.Uri.joinPath(extensionUri, 'README.md');
   const collection = vscode.languages.createDiagnosticCollection('initlens');
-  const projects = new ProjectConfigs();
-  const disposables: vscode.Disposable[] = [collection, projects];
+  const disposables: vscode.Disposable[] = [collection];
 
   const refresh = (document: vscode.TextDocument) => {
     if (document.languageId !== 'python') return;

@@ -125,33 +125,6 @@ describe('Insert reproducible seed and diagnostics in VS Code', () => {
     assert.deepEqual(ours(document.uri).map(codeOf), ['IL101']);
   });
 
-  it('[tool.initlens] of the nearest pyproject.toml chooses the rules; a per-file ignore applies; seed.default is the fix seed', async () => {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder, 'the test workspace');
-    const dir = vscode.Uri.joinPath(folder.uri, 'initlens-config-test');
-    const write = (name: string, text: string) => vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, name), new TextEncoder().encode(text));
-    await write('pyproject.toml', '[tool.initlens]\nselect = ["IL1"]\nseed.default = 7\n\n[tool.initlens.per-file-ignores]\n"quiet_*.py" = ["IL103"]\n');
-    const gpu = TRAINING.replace('import torch\n', 'import torch\ntorch.cuda.manual_seed(3)\n');
-    await write('loud.py', gpu);
-    await write('quiet_gpu.py', gpu);
-    try {
-      const loud = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(dir, 'loud.py'));
-      await vscode.window.showTextDocument(loud);
-      await waitFor(() => (ours(loud.uri).length >= 2 ? true : undefined), 'IL101 and IL103 in loud.py');
-      assert.deepEqual(ours(loud.uri).map(codeOf).sort(), ['IL101', 'IL103']);
-      const missing = ours(loud.uri).find((d) => codeOf(d) === 'IL101')!;
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', loud.uri, missing.range);
-      assert.ok(actions.some((a) => a.title === 'InitLens: Insert seed_everything(7)'), actions.map((a) => a.title).join(', '));
-      const quiet = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(dir, 'quiet_gpu.py'));
-      await vscode.window.showTextDocument(quiet);
-      await waitFor(() => ours(quiet.uri).find((d) => codeOf(d) === 'IL101'), 'IL101 in quiet_gpu.py');
-      assert.deepEqual(ours(quiet.uri).map(codeOf), ['IL101']);
-    } finally {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      await vscode.workspace.fs.delete(dir, { recursive: true });
-    }
-  });
-
   it('seedMissing quick fix inserts seed_everything; the rule setting switches it off', async () => {
     const document = await untitled(TRAINING);
     const missing = await waitFor(() => ours(document.uri).find((d) => codeOf(d) === 'IL101'), 'seedMissing');
@@ -207,5 +180,33 @@ describe('Insert reproducible seed and diagnostics in VS Code', () => {
     await waitFor(() => ours(document.uri).length > 0 || undefined, 'a diagnostic');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     await waitFor(() => ours(document.uri).length === 0 || undefined, 'diagnostics cleared on close');
+  });
+
+  // Last: its files on disk make the workspace index and watchers work while later tests wait for analyses.
+  it('[tool.initlens] of the nearest pyproject.toml chooses the rules; a per-file ignore applies; seed.default is the fix seed', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test workspace');
+    const dir = vscode.Uri.joinPath(folder.uri, 'initlens-config-test');
+    const write = (name: string, text: string) => vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, name), new TextEncoder().encode(text));
+    await write('pyproject.toml', '[tool.initlens]\nselect = ["IL1"]\nseed.default = 7\n\n[tool.initlens.per-file-ignores]\n"quiet_*.py" = ["IL103"]\n');
+    const gpu = TRAINING.replace('import torch\n', 'import torch\ntorch.cuda.manual_seed(3)\n');
+    await write('loud.py', gpu);
+    await write('quiet_gpu.py', gpu);
+    try {
+      const loud = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(dir, 'loud.py'));
+      await vscode.window.showTextDocument(loud);
+      await waitFor(() => (ours(loud.uri).length >= 2 ? true : undefined), 'IL101 and IL103 in loud.py');
+      assert.deepEqual(ours(loud.uri).map(codeOf).sort(), ['IL101', 'IL103']);
+      const missing = ours(loud.uri).find((d) => codeOf(d) === 'IL101')!;
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', loud.uri, missing.range);
+      assert.ok(actions.some((a) => a.title === 'InitLens: Insert seed_everything(7)'), actions.map((a) => a.title).join(', '));
+      const quiet = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(dir, 'quiet_gpu.py'));
+      await vscode.window.showTextDocument(quiet);
+      await waitFor(() => ours(quiet.uri).find((d) => codeOf(d) === 'IL101'), 'IL101 in quiet_gpu.py');
+      assert.deepEqual(ours(quiet.uri).map(codeOf), ['IL101']);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(dir, { recursive: true });
+    }
   });
 });
