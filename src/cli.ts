@@ -21,6 +21,7 @@ void Promise.resolve(
       project: projectOf,
       tree: nodeTree(),
       checkWorker: path.join(__dirname, 'checkWorker.js'),
+      ...(process.stderr.isTTY ? { progress: (text: string) => void process.stderr.write(text) } : {}),
     },
     INITLENS_VERSION,
   ),

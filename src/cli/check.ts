@@ -92,9 +92,27 @@ export function checkCommand(args: readonly string[], io: CliIo, version: string
   // Workers pay off from a few files each (one took 150–170 ms to its first answer, README); fewer run here.
   const workers = Math.min(jobs, Math.ceil(tasks.length / FILES_PER_WORKER));
   const finish = (outcomes: readonly FileOutcome[]) => report(outcomes, walked, { started, version, format, mode }, io);
-  if (workers > 1 && io.checkWorker) return runPool(io.checkWorker, tasks, workers).then(finish);
-  return finish(tasks.map((task) => processFile(task, io)));
+  // A progress line on a terminal (`CliIo.progress`), rewritten in place at most every PROGRESS_MS and erased before the output.
+  let shown = 0;
+  const tick = (done: number) => {
+    if (!io.progress || (performance.now() - shown < PROGRESS_MS && done < tasks.length)) return;
+    shown = performance.now();
+    io.progress(`\rinitlens: checked ${done} of ${tasks.length} files`);
+  };
+  const done = (outcomes: readonly FileOutcome[]) => {
+    io.progress?.('\r\x1b[2K');
+    return finish(outcomes);
+  };
+  if (workers > 1 && io.checkWorker) return runPool(io.checkWorker, tasks, workers, tick).then(done);
+  return done(tasks.map((task, i) => {
+    const outcome = processFile(task, io);
+    tick(i + 1);
+    return outcome;
+  }));
 }
+
+/** Least time between two progress lines. */
+const PROGRESS_MS = 100;
 
 /** Files per worker below which a worker is not started. */
 const FILES_PER_WORKER = 4;

@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 import type { FileOutcome, FileTask } from './checkFile';
 
 /** Runs every task on `jobs` workers; rejects on a worker's failure (a defect, reported as one line). */
-export async function runPool(script: string, tasks: readonly FileTask[], jobs: number): Promise<FileOutcome[]> {
+export async function runPool(script: string, tasks: readonly FileTask[], jobs: number, progress?: (done: number) => void): Promise<FileOutcome[]> {
+  let done = 0;
   const outcomes: FileOutcome[] = new Array(tasks.length);
   let next = 0;
   const workers: Worker[] = [];
@@ -26,6 +27,7 @@ export async function runPool(script: string, tasks: readonly FileTask[], jobs: 
           worker.on('message', (reply: { id: number; outcome?: FileOutcome; error?: string }) => {
             if (reply.outcome === undefined) return reject(new Error(`${tasks[reply.id].path}: ${reply.error ?? 'no outcome'}`));
             outcomes[reply.id] = reply.outcome;
+            progress?.(++done);
             feed();
           });
           worker.on('error', reject);

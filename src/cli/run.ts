@@ -46,6 +46,8 @@ export interface CliIo {
   readonly tree?: TreeAccess;
   /** The script of `check --jobs`' workers (dist/checkWorker.js); absent: files are checked in this thread. */
   readonly checkWorker?: string;
+  /** Writes a progress line (`\r`-rewritten) where stderr is a terminal; absent elsewhere (pipes, CI logs, tests). */
+  readonly progress?: (text: string) => void;
 }
 
 export const USAGE = `Usage: initlens <command> [options]

@@ -182,6 +182,15 @@ describe('initlens check over folders', () => {
     fs.rmSync(at('outer'), { recursive: true, force: true });
   });
 
+  it('a progress line where one is asked for (a terminal), erased before the summary', () => {
+    let progress = '';
+    const r = run(['check', dir], { progress: (t) => void (progress += t) });
+    assert.equal(r.code, 1);
+    // The last line counts every file, and the line is erased at the end.
+    assert.ok(progress.includes('\rinitlens: checked 5 of 5 files'), JSON.stringify(progress));
+    assert.ok(progress.endsWith('\r\x1b[2K'), JSON.stringify(progress));
+  });
+
   it('exit 0 when clean, 2 on usage; the same file named twice is read once', () => {
     const clean = run(['check', at('clean.py'), at('clean.py')]);
     assert.equal(clean.code, 0);
