@@ -101,6 +101,8 @@ function productEntries() {
     // The sampling pool's worker_threads script: its own entry, found beside
     // the bundle that starts it (core/sampling/pool.ts defaultWorkerScript).
     { ...node, entryPoints: ['src/core/sampling/worker.ts'], outfile: 'dist/samplingWorker.js' },
+    // `initlens check --jobs N`'s worker, found beside dist/cli.js.
+    { ...node, entryPoints: ['src/cli/checkWorker.ts'], outfile: 'dist/checkWorker.js' },
     {
       ...node,
       entryPoints: ['src/webview/main.ts'],

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /** Entry of the `initlens` binary (`dist/cli.js`): binds {@link runCli} to the process. */
+import * as path from 'node:path';
 import { runCli } from './cli/run';
 import { nodeFiles } from './node/cliFiles';
 import { projectOf } from './node/workspaceFiles';
+import { nodeTree } from './node/checkTree';
 import { enableRelaxedSimd } from './node/relaxedSimd';
 
 declare const INITLENS_VERSION: string;
@@ -17,6 +19,9 @@ void Promise.resolve(
       stderr: (text) => process.stderr.write(text),
       ...nodeFiles(),
       project: projectOf,
+      tree: nodeTree(),
+      checkWorker: path.join(__dirname, 'checkWorker.js'),
+      ...(process.stderr.isTTY ? { progress: (text: string) => void process.stderr.write(text) } : {}),
     },
     INITLENS_VERSION,
   ),

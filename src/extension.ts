@@ -12,6 +12,8 @@ import { registerShowHistogram } from './commands/showHistogram';
 import { registerInsertSeed } from './commands/insertSeed';
 import { registerShowSeedReport } from './commands/showSeedReport';
 import { registerSeedDiagnostics } from './diagnostics/seedDiagnostics';
+import { registerCheckWorkspace } from './diagnostics/workspaceCheck';
+import { ProjectConfigs } from './diagnostics/projectConfig';
 import { registerModelHover } from './hover/modelHover';
 import { registerSeedHover } from './hover/seedHover';
 
@@ -19,9 +21,11 @@ export function activate(context: vscode.ExtensionContext): void {
   try {
     const workspace = new WorkspaceIndex();
     const analyses = new DocumentAnalyses(workspace);
+    const projects = new ProjectConfigs();
     context.subscriptions.push(
       workspace,
       analyses,
+      projects,
       registerSeedLens(analyses),
       registerModelLens(analyses),
       registerSeedHover(analyses),
@@ -30,7 +34,8 @@ export function activate(context: vscode.ExtensionContext): void {
       registerApplyInit(analyses),
       registerShowHistogram(context.extensionUri, analyses),
       registerInsertSeed(analyses),
-      registerSeedDiagnostics(analyses),
+      registerSeedDiagnostics(analyses, projects, context.extensionUri),
+      registerCheckWorkspace(projects, context.extensionUri),
     );
   } catch (error) {
     // VS Code only logs activation failures; tell the user.

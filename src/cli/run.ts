@@ -14,6 +14,8 @@ import { modelCommand, MODEL_USAGE } from './model';
 import { propagateCommand, PROPAGATE_USAGE } from './propagate';
 import { sampleCommand, SAMPLE_USAGE } from './sample';
 import { seedCommand, SEED_USAGE } from './seed';
+import { checkCommand, CHECK_USAGE } from './check';
+import type { TreeAccess } from './checkWalk';
 import { LimitError } from '../core/limits';
 import { InputError, parse, readInput, UsageError, type ReadInput } from './usage';
 import type { Project } from './workspace';
@@ -41,6 +43,12 @@ export interface CliIo {
    * file is analyzed on its own.
    */
   readonly project?: (file: string) => Project | undefined;
+  /** Folders and links, for `check`'s walk; absent: `check` is not available. */
+  readonly tree?: TreeAccess;
+  /** The script of `check --jobs`' workers (dist/checkWorker.js); absent: files are checked in this thread. */
+  readonly checkWorker?: string;
+  /** Writes a progress line (`\r`-rewritten) where stderr is a terminal; absent elsewhere (pipes, CI logs, tests). */
+  readonly progress?: (text: string) => void;
 }
 
 export const USAGE = `Usage: initlens <command> [options]
@@ -56,7 +64,7 @@ Commands:
                          --no-workspace: FILE on its own.
   report FILE [--json]   Which random number generators FILE imports, what seeds
                          each one, and the seeding mistakes it contains.
-${SEED_USAGE}${SAMPLE_USAGE}${MODEL_USAGE}${PROPAGATE_USAGE}
+${CHECK_USAGE}${SEED_USAGE}${SAMPLE_USAGE}${MODEL_USAGE}${PROPAGATE_USAGE}
 Options:
   -h, --help             Show this help.
   -v, --version          Print the version.
@@ -99,6 +107,7 @@ function dispatch(argv: readonly string[], io: CliIo, version: string): number |
   }
   if (command === 'model') return modelCommand(rest, io);
   if (command === 'seed') return seedCommand(rest, io);
+  if (command === 'check') return checkCommand(rest, io, version);
   if (command === 'sample') return sampleCommand(rest, io);
   if (command === 'propagate') return propagateCommand(rest, io);
   if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);

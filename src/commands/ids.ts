@@ -4,6 +4,7 @@ export const Commands = {
   applyInit: 'initlens.applyInit',
   showHistogram: 'initlens.showHistogram',
   insertSeed: 'initlens.insertSeed',
+  checkWorkspace: 'initlens.checkWorkspace',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

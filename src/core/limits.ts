@@ -44,6 +44,18 @@ export const LIMITS = {
   followedCalls: { value: 256, unit: 'calls', what: "the file's function calls followed from one statement" },
   /** Python files of the workspace read for their imports (the extension's index, the CLI's scan of the project). */
   workspaceFiles: { value: 5_000, unit: 'files', what: 'workspace files scanned for imports' },
+  /** Files one `initlens check` reads (named and found in folders); the walk stops there. */
+  checkFiles: { value: 100_000, unit: 'files', what: 'files one check reads' },
+  /** Folders one `initlens check` lists; the walk stops there. */
+  checkFolders: { value: 100_000, unit: 'folders', what: 'folders one check lists' },
+  /** Depth of the folders `initlens check` descends into below a PATH. */
+  checkDepth: { value: 64, unit: 'levels', what: 'folders below a checked path' },
+  /** A notebook's JSON (outputs, images included) above this is not read; its code then is bounded by `documentLength`. */
+  notebookBytes: { value: 20_000_000, unit: 'bytes', what: 'a checked notebook' },
+  /** Fixes `initlens check --fix` applies to one file, each followed by a fresh analysis. */
+  fixesPerFile: { value: 32, unit: 'fixes', what: 'fixes applied to one file' },
+  /** A `.gitignore` or `pyproject.toml` longer than this is refused. */
+  configBytes: { value: 1_000_000, unit: 'bytes', what: 'a .gitignore or pyproject.toml' },
   /** A workspace file longer than this is not read for imports. */
   workspaceFileBytes: { value: 1_000_000, unit: 'bytes', what: 'a workspace file scanned for imports' },
   /** Files importing a document whose constructions of its classes are read. */

@@ -8,7 +8,12 @@
  */
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
-import { checkDocument, type Finding } from '../core/diagnostics/rules';
+import * as path from 'node:path';
+import { checkDocument, RULES, type Finding, type RuleId } from '../core/diagnostics/rules';
+import { configuredRules, editorRules } from '../core/diagnostics/config';
+import type { ProjectConfig, ProjectConfigs } from './projectConfig';
+import { RULE_CODES, ruleAnchor } from '../core/diagnostics/codes';
+import { unsuppressed } from '../core/diagnostics/suppress';
 import { onDidChangeConfig, readConfig } from '../config';
 import { workspaceEdit } from '../editing';
 import { PYTHON } from '../selector';
@@ -16,23 +21,59 @@ import { PYTHON } from '../selector';
 /** `Diagnostic.source` of every InitLens diagnostic. */
 export const SOURCE = 'InitLens';
 
-function findings(analyses: DocumentAnalyses, document: vscode.TextDocument): Finding[] {
+/** The rules whose `initlens.diagnostics.*` setting is set explicitly (user, workspace or folder): they win over pyproject.toml. */
+function explicitRules(scope: vscode.Uri): Set<RuleId> {
+  const c = vscode.workspace.getConfiguration('initlens', scope);
+  const set = (key: string) => {
+    const i = c.inspect(key);
+    return i !== undefined && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+  };
+  return new Set(RULES.filter((rule) => set(`diagnostics.${rule}`)));
+}
+
+/**
+ * The rules and seed for a file: explicit settings first, then `[tool.initlens]`
+ * (`project`), then the settings' defaults.
+ */
+export function chosenRules(uri: vscode.Uri, project: ProjectConfig | undefined): { rules: Set<RuleId>; seed: number } {
+  const config = readConfig(uri);
+  const rel = project ? path.posix.relative(project.base.path, uri.path) : undefined;
+  const rules = editorRules(config.diagnostics, explicitRules(uri), project ? configuredRules(project.config, rel) : undefined);
+  const seedSet = vscode.workspace.getConfiguration('initlens', uri).inspect('seed.default');
+  const explicitSeed = seedSet !== undefined && (seedSet.globalValue !== undefined || seedSet.workspaceValue !== undefined || seedSet.workspaceFolderValue !== undefined);
+  return { rules, seed: explicitSeed ? config.seedDefault : (project?.config.seed ?? config.seedDefault) };
+}
+
+function findings(analyses: DocumentAnalyses, projects: ProjectConfigs, document: vscode.TextDocument): Finding[] {
   const config = readConfig(document);
-  if (config.diagnostics.size === 0) return [];
+  const project = projects.get(document.uri);
+  // Until the project's configuration is read, show nothing rather than problems it may switch off.
+  if (project === 'pending') return [];
+  const chosen = chosenRules(document.uri, project);
+  if (chosen.rules.size === 0) return [];
   const a = analyses.get(document);
-  return checkDocument(
-    { text: a.text, tree: a.tree, seeding: a.seeding, models: a.models },
-    { seed: config.seedDefault, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly },
-    config.diagnostics,
+  // `# initlens: ignore[IL101]` and `# initlens: ignore-file`, read as `initlens check` reads them.
+  return unsuppressed(
+    checkDocument(
+      { text: a.text, tree: a.tree, seeding: a.seeding, models: a.models },
+      { seed: chosen.seed, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly },
+      chosen.rules,
+    ),
+    a.tree,
+    a.text,
   );
 }
 
-function toDiagnostic(document: vscode.TextDocument, finding: Finding): vscode.Diagnostic {
+/**
+ * `Diagnostic.code`: the rule's stable code (`IL101`, as `initlens check`
+ * prints it), linking to its section of the README shipped in the extension.
+ */
+export function toDiagnostic(document: Pick<vscode.TextDocument, 'positionAt'>, finding: Finding, readme: vscode.Uri): vscode.Diagnostic {
   const range = new vscode.Range(document.positionAt(finding.from), document.positionAt(finding.to));
   const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, information: vscode.DiagnosticSeverity.Information }[finding.severity];
   const diagnostic = new vscode.Diagnostic(range, finding.message, severity);
   diagnostic.source = SOURCE;
-  diagnostic.code = { value: finding.rule, target: vscode.Uri.parse(finding.href) };
+  diagnostic.code = { value: RULE_CODES[finding.rule].code, target: readme.with({ fragment: ruleAnchor(finding.rule) }) };
   return diagnostic;
 }
 
@@ -41,28 +82,30 @@ function ruleOf(diagnostic: vscode.Diagnostic): string | undefined {
   return typeof code === 'object' && code !== null ? String(code.value) : undefined;
 }
 
-export function registerSeedDiagnostics(analyses: DocumentAnalyses): vscode.Disposable {
+export function registerSeedDiagnostics(analyses: DocumentAnalyses, projects: ProjectConfigs, extensionUri: vscode.Uri): vscode.Disposable {
+  const readme = vscode.Uri.joinPath(extensionUri, 'README.md');
   const collection = vscode.languages.createDiagnosticCollection('initlens');
   const disposables: vscode.Disposable[] = [collection];
 
   const refresh = (document: vscode.TextDocument) => {
     if (document.languageId !== 'python') return;
-    collection.set(document.uri, findings(analyses, document).map((f) => toDiagnostic(document, f)));
+    collection.set(document.uri, findings(analyses, projects, document).map((f) => toDiagnostic(document, f, readme)));
   };
   vscode.workspace.onDidOpenTextDocument(refresh, undefined, disposables);
   analyses.onDidChange(refresh, undefined, disposables);
   vscode.workspace.onDidCloseTextDocument((document) => collection.delete(document.uri), undefined, disposables);
   onDidChangeConfig(() => vscode.workspace.textDocuments.forEach(refresh), disposables);
+  projects.onDidChange(() => vscode.workspace.textDocuments.forEach(refresh), undefined, disposables);
   vscode.workspace.textDocuments.forEach(refresh);
 
   const actions: vscode.CodeActionProvider = {
     provideCodeActions(document, _range, context) {
       const ours = context.diagnostics.filter((d) => d.source === SOURCE);
       if (ours.length === 0) return [];
-      const current = findings(analyses, document);
+      const current = findings(analyses, projects, document);
       const result: vscode.CodeAction[] = [];
       for (const diagnostic of ours) {
-        const finding = current.find((f) => f.rule === ruleOf(diagnostic) && document.offsetAt(diagnostic.range.start) === f.from && document.offsetAt(diagnostic.range.end) === f.to);
+        const finding = current.find((f) => RULE_CODES[f.rule].code === ruleOf(diagnostic) && document.offsetAt(diagnostic.range.start) === f.from && document.offsetAt(diagnostic.range.end) === f.to);
         if (!finding?.fix) continue;
         const action = new vscode.CodeAction(`InitLens: ${finding.fix.title}`, vscode.CodeActionKind.QuickFix);
         action.edit = workspaceEdit(document, finding.fix.edits);

@@ -102,25 +102,32 @@ describe('Insert reproducible seed and diagnostics in VS Code', () => {
     const document = await untitled(TRAINING.replace('import torch\n', 'import torch\ntorch.cuda.manual_seed(3)\n'));
     // cuda.manual_seed seeds torch-cuda partly: the file counts as seeding nothing, so both rules fire.
     const diagnostics = await waitFor(() => (ours(document.uri).length >= 1 ? ours(document.uri) : undefined), 'InitLens diagnostics');
-    const cuda = diagnostics.find((d) => codeOf(d) === 'cudaManualSeed');
+    const cuda = diagnostics.find((d) => codeOf(d) === 'IL103');
     assert.ok(cuda, diagnostics.map(codeOf).join(', '));
     assert.deepEqual(cuda.range, new vscode.Range(2, 0, 2, 22));
     assert.equal(cuda.severity, vscode.DiagnosticSeverity.Warning);
-    assert.equal(typeof cuda.code === 'object' && cuda.code.target.toString(), 'https://pytorch.org/docs/stable/generated/torch.cuda.manual_seed_all.html');
+    // The code links to the rule's section of the README shipped in the extension.
+    assert.match(typeof cuda.code === 'object' ? cuda.code.target.toString() : '', /\/README\.md#il103-cuda-manual-seed$/);
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, cuda.range);
     const fix = actions.find((a) => a.title === 'InitLens: Use manual_seed_all');
     assert.ok(fix?.edit, actions.map((a) => a.title).join(', '));
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.equal(document.lineAt(2).text, 'torch.cuda.manual_seed_all(3)');
     // The diagnostic goes once the text is fixed (debounced re-check).
-    await waitFor(() => !ours(document.uri).some((d) => codeOf(d) === 'cudaManualSeed'), 'the cudaManualSeed diagnostic to clear');
+    await waitFor(() => !ours(document.uri).some((d) => codeOf(d) === 'IL103'), 'the cudaManualSeed diagnostic to clear');
     await vscode.commands.executeCommand('undo');
     assert.equal(document.lineAt(2).text, 'torch.cuda.manual_seed(3)');
   });
 
+  it('a suppression comment silences its code on its line only (the core function initlens check uses)', async () => {
+    const document = await untitled(TRAINING.replace('import torch\n', 'import torch\ntorch.cuda.manual_seed(3)  # initlens: ignore[IL103]\n'));
+    await waitFor(() => ours(document.uri).find((d) => codeOf(d) === 'IL101'), 'IL101 (not suppressed)');
+    assert.deepEqual(ours(document.uri).map(codeOf), ['IL101']);
+  });
+
   it('seedMissing quick fix inserts seed_everything; the rule setting switches it off', async () => {
     const document = await untitled(TRAINING);
-    const missing = await waitFor(() => ours(document.uri).find((d) => codeOf(d) === 'seedMissing'), 'seedMissing');
+    const missing = await waitFor(() => ours(document.uri).find((d) => codeOf(d) === 'IL101'), 'seedMissing');
     assert.equal(missing.message, 'This file trains but never seeds its random number generators, so weights, dropout and data order change on every run.');
     assert.deepEqual(missing.range, new vscode.Range(6, 0, 6, 15));
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, missing.range);
@@ -131,15 +138,15 @@ describe('Insert reproducible seed and diagnostics in VS Code', () => {
     await waitFor(() => ours(document.uri).length === 0 || undefined, 'no diagnostics after the fix');
     await vscode.commands.executeCommand('undo');
     assert.equal(document.getText(), TRAINING);
-    await waitFor(() => ours(document.uri).some((d) => codeOf(d) === 'seedMissing') || undefined, 'seedMissing back after undo');
+    await waitFor(() => ours(document.uri).some((d) => codeOf(d) === 'IL101') || undefined, 'seedMissing back after undo');
     const config = vscode.workspace.getConfiguration('initlens');
     try {
       await config.update('diagnostics.seedMissing', false, vscode.ConfigurationTarget.Global);
-      await waitFor(() => !ours(document.uri).some((d) => codeOf(d) === 'seedMissing') || undefined, 'seedMissing off');
+      await waitFor(() => !ours(document.uri).some((d) => codeOf(d) === 'IL101') || undefined, 'seedMissing off');
     } finally {
       await config.update('diagnostics.seedMissing', undefined, vscode.ConfigurationTarget.Global);
     }
-    await waitFor(() => ours(document.uri).some((d) => codeOf(d) === 'seedMissing') || undefined, 'seedMissing on again');
+    await waitFor(() => ours(document.uri).some((d) => codeOf(d) === 'IL101') || undefined, 'seedMissing on again');
   });
 
   it('flags a constant weight init and fixes it with the recommended scheme', async () => {
@@ -159,7 +166,7 @@ describe('Insert reproducible seed and diagnostics in VS Code', () => {
       '',
     ].join('\n');
     const document = await untitled(text);
-    const d = await waitFor(() => ours(document.uri).find((x) => codeOf(x) === 'symmetricInit'), 'symmetricInit');
+    const d = await waitFor(() => ours(document.uri).find((x) => codeOf(x) === 'IL002'), 'symmetricInit');
     assert.deepEqual(d.range, new vscode.Range(8, 8, 8, 38));
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, d.range);
     const fix = actions.find((a) => a.title.startsWith('InitLens: Initialize fc with'));
@@ -173,5 +180,33 @@ describe('Insert reproducible seed and diagnostics in VS Code', () => {
     await waitFor(() => ours(document.uri).length > 0 || undefined, 'a diagnostic');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     await waitFor(() => ours(document.uri).length === 0 || undefined, 'diagnostics cleared on close');
+  });
+
+  // Last: its files on disk make the workspace index and watchers work while later tests wait for analyses.
+  it('[tool.initlens] of the nearest pyproject.toml chooses the rules; a per-file ignore applies; seed.default is the fix seed', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test workspace');
+    const dir = vscode.Uri.joinPath(folder.uri, 'initlens-config-test');
+    const write = (name: string, text: string) => vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, name), new TextEncoder().encode(text));
+    await write('pyproject.toml', '[tool.initlens]\nselect = ["IL1"]\nseed.default = 7\n\n[tool.initlens.per-file-ignores]\n"quiet_*.py" = ["IL103"]\n');
+    const gpu = TRAINING.replace('import torch\n', 'import torch\ntorch.cuda.manual_seed(3)\n');
+    await write('loud.py', gpu);
+    await write('quiet_gpu.py', gpu);
+    try {
+      const loud = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(dir, 'loud.py'));
+      await vscode.window.showTextDocument(loud);
+      await waitFor(() => (ours(loud.uri).length >= 2 ? true : undefined), 'IL101 and IL103 in loud.py');
+      assert.deepEqual(ours(loud.uri).map(codeOf).sort(), ['IL101', 'IL103']);
+      const missing = ours(loud.uri).find((d) => codeOf(d) === 'IL101')!;
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', loud.uri, missing.range);
+      assert.ok(actions.some((a) => a.title === 'InitLens: Insert seed_everything(7)'), actions.map((a) => a.title).join(', '));
+      const quiet = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(dir, 'quiet_gpu.py'));
+      await vscode.window.showTextDocument(quiet);
+      await waitFor(() => ours(quiet.uri).find((d) => codeOf(d) === 'IL101'), 'IL101 in quiet_gpu.py');
+      assert.deepEqual(ours(quiet.uri).map(codeOf), ['IL101']);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(dir, { recursive: true });
+    }
   });
 });
