@@ -16,9 +16,9 @@ const { total } = score;
 const withDrivers = scoreCorpus(CORPUS, true).total;
 const share = (t: { right: number; total: number }) => t.right / t.total;
 
-/** What InitLens reached on 2026-12-02, each file on its own and beside its construction script: no figure may drop. */
-const FLOORS = { sites: 237, fans: 66, activation: 136, std: 75 };
-const FLOORS_WITH_DRIVERS = { sites: 240, fans: 107, activation: 139, std: 116 };
+/** What InitLens reached on 2026-12-02 (second session), each file on its own and beside its construction script: no figure may drop. */
+const FLOORS = { sites: 240, fans: 70, activation: 149, std: 85 };
+const FLOORS_WITH_DRIVERS = { sites: 244, fans: 125, activation: 154, std: 131 };
 /** Issue 11's target for each figure. */
 const TARGET = 0.97;
 
