@@ -12,6 +12,7 @@ import type { SyntaxNode } from '../python/parse';
 import { statements } from '../python/syntax';
 import type { Activation, ActivationKind } from './activations';
 import type { Context } from './context';
+import { arithmetic } from './evaluate';
 
 /** Inputs the expression is evaluated at: both signs, near 0 and in the tails (|x| ≤ 3 keeps erf's series exact to ~1e-13). */
 const POINTS = [-2.9, -1.7, -1.05, -0.55, -0.12, 0.07, 0.36, 0.9, 1.45, 2.6];
@@ -170,21 +171,7 @@ function evaluateAt(node: SyntaxNode, env: ReadonlyMap<string, number>, ctx: Con
       if (!left || !op || !right || op.name !== 'ArithOp') return undefined;
       const a = evaluateAt(left, env, ctx, budget);
       const b = evaluateAt(right, env, ctx, budget);
-      if (a === undefined || b === undefined) return undefined;
-      switch (ctx.slice(op)) {
-        case '+':
-          return a + b;
-        case '-':
-          return a - b;
-        case '*':
-          return a * b;
-        case '/':
-          return a / b;
-        case '**':
-          return a ** b;
-        default:
-          return undefined;
-      }
+      return a === undefined || b === undefined ? undefined : arithmetic(ctx.slice(op), a, b);
     }
     case 'MemberExpression': {
       const q = ctx.qualified(node);
