@@ -294,12 +294,24 @@ export class ModelAnalyzer {
         for (const [, ref] of site.binding.refs) referenced.add(ref);
       }
     }
+    const root = (className: string, context: ClassContext) => {
+      const list = roots.get(className) ?? [];
+      if (list.length < LIMITS.classContexts.value) list.push(context);
+      roots.set(className, list);
+      for (const [, ref] of context.binding.refs) referenced.add(ref);
+    };
     for (const site of options.external ?? []) {
-      if (!signatures.has(site.className)) continue;
-      const list = roots.get(site.className) ?? [];
-      if (list.length < LIMITS.classContexts.value) list.push({ binding: site.binding, inherited: appliedRules(site.applies), label: site.label });
-      roots.set(site.className, list);
-      for (const [, ref] of site.binding.refs) referenced.add(ref);
+      if (signatures.has(site.className)) {
+        root(site.className, { binding: site.binding, inherited: appliedRules(site.applies), label: site.label });
+        continue;
+      }
+      // `net = densenet_cifar()` in a training script: the classes the function builds, in its body's context.
+      const fn = functions.get(site.className);
+      if (!fn) continue;
+      const built: Site[] = [];
+      const file: SiteFile = { ctx, signatures, configs: configMap, functions, followed: 0 };
+      enterFunction(fn, classSignature(site.className, fn, ctx.slice(fn), ctx, false), site.binding, `${site.label.replace(/ .*/, '')} `, [], file, built);
+      for (const b of built) root(b.className, { binding: b.binding, inherited: appliedRules([...(b.applies ?? []), ...(site.applies ?? [])]), label: b.path });
     }
     for (const [name, list] of roots) if (list.some((c) => !maybe.has(c))) roots.set(name, list.filter((c) => !maybe.has(c)));
     // No class builds another and nothing builds one: each is a root in its own defaults (most files),
@@ -722,17 +734,26 @@ function followSites(block: SyntaxNode, scope: Scope, refs: ReadonlyMap<string, 
     if (!fn || !bound || name === undefined) continue;
     if (exceeds('followedCalls', ++file.followed)) return;
     const sig = classSignature(name, fn, ctx.slice(fn), ctx, false);
-    const binding = bindArguments(bound, sig, scope, ctx, configs, refOf);
-    // The function's scope as a class's is built (torch.ts): its parameters hide the module's names, then its
-    // defaults where the call gives nothing, then what the call gives.
-    const names = [...sig.params, ...(sig.star !== undefined ? [sig.star] : []), ...(sig.starStar !== undefined ? [sig.starStar] : [])];
-    const given = new Set([...binding.values.map(([k]) => k.split(/[.[]/)[0]), ...binding.refs.map(([k]) => k)]);
-    const defaults = parameters(fn, ctx, ctx.moduleScope).defaults.filter(([k]) => !given.has(k) && !binding.unknown.includes(k));
-    const start = extend(extend(withoutNames(withoutEntries(ctx.moduleScope, names), names), defaults), withEmptySpreads(binding, sig));
-    const body = fn.getChild('Body');
-    const inner = body ? moduleScope(statements(body), ctx.text, ctx.objects, start) : start;
-    followSites(fn, inner, new Map(binding.refs), `${via}${name}(): `, [...path, name], file, out);
+    enterFunction(fn, sig, bindArguments(bound, sig, scope, ctx, configs, refOf), via, path, file, out);
   }
+}
+
+/**
+ * The constructions a call of the file's function `fn` reaches, its parameters
+ * bound as `binding` says ({@link followSites}; another file's
+ * `net = densenet_cifar()` through {@link ExternalSite}).
+ */
+function enterFunction(fn: SyntaxNode, sig: ClassSignature, binding: Binding, via: string, path: readonly string[], file: SiteFile, out: Site[]): void {
+  const { ctx } = file;
+  // The function's scope as a class's is built (torch.ts): its parameters hide the module's names, then its
+  // defaults where the call gives nothing, then what the call gives.
+  const names = [...sig.params, ...(sig.star !== undefined ? [sig.star] : []), ...(sig.starStar !== undefined ? [sig.starStar] : [])];
+  const given = new Set([...binding.values.map(([k]) => k.split(/[.[]/)[0]), ...binding.refs.map(([k]) => k)]);
+  const defaults = parameters(fn, ctx, ctx.moduleScope).defaults.filter(([k]) => !given.has(k) && !binding.unknown.includes(k));
+  const start = extend(extend(withoutNames(withoutEntries(ctx.moduleScope, names), names), defaults), withEmptySpreads(binding, sig));
+  const body = fn.getChild('Body');
+  const inner = body ? moduleScope(statements(body), ctx.text, ctx.objects, start) : start;
+  followSites(fn, inner, new Map(binding.refs), `${via}${sig.name}(): `, [...path, sig.name], file, out);
 }
 
 /** What the analyzer keeps of one module class, by its text. */

@@ -7,13 +7,13 @@
  */
 import { collectImports } from '../python/imports';
 import { dottedName, type SyntaxNode, type Tree } from '../python/parse';
-import { callArgs, statements } from '../python/syntax';
+import { callArgs, descendants, statements } from '../python/syntax';
 import { constructionsIn, type ExternalSite } from '../model/analyze';
 import { Context } from '../model/context';
 import type { ObjectCalls, Scope } from '../model/evaluate';
 import { configClasses, functionScope, moduleScope } from '../model/moduleScope';
 import { torchModuleClasses } from '../model/torch';
-import { classRef, signatureOfClass, type ClassSignature } from '../model/tree';
+import { classRef, classSignature, signatureOfClass, type ClassSignature } from '../model/tree';
 import { LIMITS } from '../limits';
 import { basename, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type Reexporter, type TargetImports } from './modules';
 
@@ -39,6 +39,39 @@ export function documentSignatures(tree: Tree, text: string): Map<string, ClassS
   }
   const out = new Map<string, ClassSignature>();
   for (const [name, cls] of last) out.set(name, signatureOfClass(name, cls, ctx));
+  for (const [name, fn] of builders(statements(tree.topNode), ctx, new Set(last.keys()))) if (!out.has(name)) out.set(name, classSignature(name, fn, ctx.slice(fn), ctx, false));
+  return out;
+}
+
+/** How deep builder functions may call each other (`densenet_cifar` → `DenseNet`; `cct_14` → `_cct` → `CCT`). */
+const BUILDER_DEPTH = 3;
+
+/**
+ * The module-level functions that build one of `classes`, directly or through
+ * another such function, at most {@link BUILDER_DEPTH} calls away
+ * (`def densenet_cifar(): return DenseNet(Bottleneck, [6, 12, 24, 16], growth_rate=12)`):
+ * another file's `net = densenet_cifar()` builds the class in the context of the function's body.
+ */
+function builders(top: readonly SyntaxNode[], ctx: Context, classes: ReadonlySet<string>): Map<string, SyntaxNode> {
+  const functions = new Map<string, SyntaxNode>();
+  for (const s of top) {
+    const name = s.name === 'FunctionDefinition' ? s.getChild('VariableName') : null;
+    if (name && !classes.has(ctx.slice(name))) functions.set(ctx.slice(name), s);
+  }
+  const out = new Map<string, SyntaxNode>();
+  const calls = new Map([...functions].map(([name, fn]) => [name, new Set([...descendants(fn, 'CallExpression')].flatMap((c) => (c.firstChild?.name === 'VariableName' ? [ctx.slice(c.firstChild)] : [])))]));
+  for (let round = 0; round < BUILDER_DEPTH; round++) {
+    let grew = false;
+    for (const [name, fn] of functions) {
+      if (out.has(name)) continue;
+      const called = calls.get(name) as Set<string>;
+      if ([...called].some((n) => n !== name && (classes.has(n) || out.has(n)))) {
+        out.set(name, fn);
+        grew = true;
+      }
+    }
+    if (!grew) break;
+  }
   return out;
 }
 
