@@ -95,6 +95,31 @@ describe('diagnostic rules', () => {
     assert.equal(fixed(NET, found[1]).includes('        nn.init.xavier_normal_(self.out.weight)\n'), true);
   });
 
+  it('initActivationMismatch on a line an apply() rule writes for several layers: the fix gives the layer its own line, and holds (was: toggling the shared line)', () => {
+    // pytorch/examples' siamese_network: one isinstance branch initializes fc.0 (before a ReLU) and fc.2 (before a Sigmoid).
+    const text = [
+      'import torch.nn as nn',
+      'class Head(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 1))',
+      '        self.sigmoid = nn.Sigmoid()',
+      '        self.fc.apply(self.init_weights)',
+      '    def init_weights(self, m):',
+      '        if isinstance(m, nn.Linear):',
+      '            nn.init.xavier_uniform_(m.weight)',
+      '    def forward(self, x):',
+      '        return self.sigmoid(self.fc(x))',
+      '',
+    ].join('\n');
+    const [f] = check(text).filter((x) => x.rule === 'initActivationMismatch');
+    assert.equal(f.message, 'xavier_uniform_ assumes a symmetric activation, but fc.0 feeds ReLU, which halves the variance: use kaiming_normal_.');
+    const once = fixed(text, f);
+    assert.ok(once.includes('            nn.init.xavier_uniform_(m.weight)\n'), 'the shared line stays');
+    assert.ok(once.includes('        nn.init.kaiming_normal_(self.fc[0].weight, nonlinearity="relu")\n'));
+    assert.deepEqual(check(once).filter((x) => x.rule === 'initActivationMismatch'), []);
+  });
+
   it('seedAfterConstruction: the seed after model = Net(); the fix moves the line above it', () => {
     const f = only(NET, 'seedAfterConstruction');
     assert.equal(NET.slice(f.from, f.to), 'torch.manual_seed(0)');

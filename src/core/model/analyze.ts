@@ -22,7 +22,7 @@ import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKe
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { lookupLayer } from './catalog';
 import { functionScope, moduleScope, objectFactories } from './moduleScope';
-import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
+import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, classHeader, parameters, torchModuleClasses, type ClassHeader, type TorchModelDraft, type TreeOptions } from './torch';
 import type { Activation } from './activations';
 import type { InputSummary } from './forward';
 import { bindCall } from './context';
@@ -113,6 +113,10 @@ export class ModelAnalyzer {
   private siteCache = new Map<string, readonly Site[] | readonly string[]>();
   private readonly liveSites = new Set<string>();
   private cacheEnv: Env = [];
+  /** Every class's header by the class's text (read once per version of the class, not at every keystroke), with the analysis that last saw it. */
+  private headers = new Map<string, { readonly header: ClassHeader; seen: number }>();
+  /** The module classes of the last analysis, with what they were computed from. */
+  private moduleClasses?: { readonly importsKey: string; readonly headers: readonly ClassHeader[]; readonly names: readonly (string | undefined)[]; readonly result: ReadonlySet<string> };
 
   /**
    * Analyzes one version of the document. The result stays valid until the next
@@ -147,12 +151,27 @@ export class ModelAnalyzer {
       }
     }
     const classes = top.filter((s) => s.name === 'ClassDefinition');
-    const classNames: (string | undefined)[] = [];
-    const torchClasses = torchModuleClasses(classes, ctx, classNames);
-    // Each name's last class, for the methods a subclass inherits.
-    const classNodes = classNodesOf(classes, ctx);
-    const bases = baseClasses(classes, classNodes, ctx);
     const generation = ++this.generation;
+    const classTexts = classes.map((c) => ctx.slice(c));
+    const headers = classes.map((c, i) => {
+      let h = this.headers.get(classTexts[i]);
+      if (!h) {
+        h = { header: classHeader(c, ctx), seen: generation };
+        this.headers.set(classTexts[i], h);
+      }
+      h.seen = generation;
+      return h.header;
+    });
+    // Which classes are modules depends on the headers and the imports only: unchanged, the last answer holds.
+    const importsKey = imports.map((b) => `${b.local}=${b.target}`).join(',');
+    const last = this.moduleClasses;
+    const same = last !== undefined && last.importsKey === importsKey && last.headers.length === headers.length && last.headers.every((h, i) => sameHeader(h, headers[i]));
+    const classNames: readonly (string | undefined)[] = same ? last.names : [];
+    const torchClasses: ReadonlySet<string> = same ? last.result : torchModuleClasses(classes, ctx, classNames as (string | undefined)[], headers);
+    if (!same) this.moduleClasses = { importsKey, headers, names: classNames, result: torchClasses };
+    // Each name's last class, for the methods a subclass inherits.
+    const classNodes = classNodesOf(classes, headers);
+    const bases = baseClasses(classes, headers, classNodes);
     // Lines of the top-level statements, in one pass (the Context counts from the last offset asked).
     const lines = new Map<number, number>();
     for (const stmt of top) lines.set(stmt.from, ctx.line(stmt.from));
@@ -165,7 +184,7 @@ export class ModelAnalyzer {
       const name = classNames[i];
       if (name === undefined || !torchClasses.has(name)) continue;
       moduleAt.add(c.from);
-      const text = ctx.slice(c);
+      const text = classTexts[i];
       let record = this.classes.get(text);
       if (!record) {
         const signature = signatureOfClass(name, c, ctx);
@@ -195,7 +214,7 @@ export class ModelAnalyzer {
     // Compared part by part with the last one: the per-class parts are arrays of the records' own strings, so
     // an unchanged class costs one identity comparison and no joined copy of every class's strings is built.
     const env: Env = [
-      imports.map((b) => `${b.local}=${b.target}`).join(','),
+      importsKey,
       JSON.stringify([...scope]),
       [...torchClasses],
       [...functions.values()].map((f) => ctx.slice(f)).join('\n'),
@@ -435,6 +454,7 @@ export class ModelAnalyzer {
       for (const m of entry.models) models.push(m);
     }
     for (const [key, entry] of this.cache) if (!used(entry)) this.cache.delete(key);
+    for (const [key, h] of this.headers) if (h.seen !== generation) this.headers.delete(key);
     for (const [key, record] of this.classes) {
       if (record.seen !== generation) this.classes.delete(key);
       // Most records have had every context entry used: nothing to look through.
@@ -647,11 +667,17 @@ function sameEnv(a: Env, b: Env): boolean {
 function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCalls | undefined {
   let functions: Map<string, Entries> | undefined;
   const methods = new Map<string, Map<string, Entries>>();
-  const classes = new Map<string, SyntaxNode>();
-  for (const s of top) {
-    const name = s.name === 'ClassDefinition' ? s.getChild('VariableName') : null;
-    if (name) classes.set(text.slice(name.from, name.to), s);
-  }
+  // Built at the first call that needs it (most analyses make none).
+  let classes: Map<string, SyntaxNode> | undefined;
+  const classesOf = () => {
+    if (classes) return classes;
+    classes = new Map();
+    for (const s of top) {
+      const name = s.name === 'ClassDefinition' ? s.getChild('VariableName') : null;
+      if (name) classes.set(text.slice(name.from, name.to), s);
+    }
+    return classes;
+  };
   return (call) => {
     const callee = call.firstChild;
     const list = call.getChild('ArgList');
@@ -663,7 +689,7 @@ function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCalls | un
     const owner = callee.name === 'MemberExpression' ? callee.firstChild : null;
     const method = callee.lastChild;
     const cls = owner?.name === 'VariableName' ? text.slice(owner.from, owner.to) : undefined;
-    const node = cls !== undefined ? classes.get(cls) : undefined;
+    const node = cls !== undefined ? classesOf().get(cls) : undefined;
     if (cls === undefined || !node || !method) return undefined;
     let found = methods.get(cls);
     if (!found) {
@@ -780,25 +806,29 @@ interface ClassRecord {
 
 /** A module class of this version of the document. */
 /** The classes of the file that another class of the file derives from. */
-function baseClasses(classes: readonly SyntaxNode[], classNodes: ReadonlyMap<string, SyntaxNode>, ctx: Context): SyntaxNode[] {
+/** Whether two class headers say the same (a keystroke in a class body leaves its header as it was). */
+function sameHeader(a: ClassHeader, b: ClassHeader): boolean {
+  return a === b || (a.name === b.name && a.bases.length === b.bases.length && a.bases.every((x, i) => x.text === b.bases[i].text));
+}
+
+function baseClasses(classes: readonly SyntaxNode[], headers: readonly ClassHeader[], classNodes: ReadonlyMap<string, SyntaxNode>): SyntaxNode[] {
   const out = new Set<SyntaxNode>();
-  for (const c of classes) {
-    const list = c.getChild('ArgList');
-    for (let b = list?.firstChild; b; b = b.nextSibling) {
-      const base = b.name === 'VariableName' ? classNodes.get(ctx.slice(b)) : undefined;
+  classes.forEach((c, i) => {
+    for (const b of headers[i].bases) {
+      const base = b.dotted?.length === 1 ? classNodes.get(b.dotted[0]) : undefined;
       if (base && base !== c) out.add(base);
     }
-  }
+  });
   return [...out];
 }
 
-/** Each name's last class definition among top-level statements. */
-function classNodesOf(top: readonly SyntaxNode[], ctx: Context): Map<string, SyntaxNode> {
+/** Each name's last class definition among the file's classes (`headers` in their order). */
+function classNodesOf(classes: readonly SyntaxNode[], headers: readonly ClassHeader[]): Map<string, SyntaxNode> {
   const out = new Map<string, SyntaxNode>();
-  for (const c of top) {
-    const n = c.name === 'ClassDefinition' ? c.getChild('VariableName') : null;
-    if (n) out.set(ctx.slice(n), c);
-  }
+  classes.forEach((c, i) => {
+    const name = headers[i].name;
+    if (name !== undefined) out.set(name, c);
+  });
   return out;
 }
 
