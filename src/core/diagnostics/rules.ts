@@ -115,8 +115,10 @@ function applyFix(model: Model, layer: Layer, input: RuleInput): Fix | undefined
   // on the tensor it names there: `m.weight` in an `init_weights(m)` has no `self`.
   const tensor = layer.framework === 'torch' && at && nn ? initCallTensor(input, at) : undefined;
   // An init call that a rule writes for several layers (`if isinstance(m, nn.Linear): xavier_uniform_(m.weight)`
-  // given to `apply`) is replaced only where it would be the advice for each of them; else this layer gets its own line.
-  if (tensor !== undefined && sharedAdviceAgrees(input, at!, rec.scheme)) {
+  // given to `apply`) is replaced only where it would be the advice for each of them. Else there is no quick fix:
+  // a line of this layer's own, written in the class, would run before a later `apply` and be overwritten.
+  if (tensor !== undefined && !sharedAdviceAgrees(input, at!, rec.scheme)) return undefined;
+  if (tensor !== undefined) {
     return { title, edits: [{ offset: at!.from, length: at!.to - at!.from, text: torchInitCall(rec.scheme, tensor, nn!) }] };
   }
   try {

@@ -360,6 +360,8 @@ export interface ObjectWrites {
 
 /** Dict methods that change a dict in ways InitLens does not follow: its keys become unknown. */
 const DICT_MUTATIONS = new Set(['popitem', 'clear', 'setdefault']);
+/** A call of a method {@link objectWrites} follows (`pop`, {@link DICT_MUTATIONS}, `update`, `merge_from_dict`), as text. */
+const MUTATING_CALL = /\.\s*(?:pop|popitem|clear|setdefault|update|merge_from_dict)\s*\(/;
 
 /**
  * What a statement does to the objects in scope:
@@ -381,11 +383,14 @@ const DICT_MUTATIONS = new Set(['popitem', 'clear', 'setdefault']);
 export function objectWrites(stmt: SyntaxNode, text: string, scope: Scope, calls?: ObjectCalls): ObjectWrites | undefined {
   // Blocks are the interpreter's: their statements come one by one.
   if (stmt.name !== 'AssignStatement' && stmt.name !== 'ExpressionStatement') return undefined;
+  // Most statements call no mutating method (a keystroke's re-analysis walks every statement of `__init__`).
+  const mutates = MUTATING_CALL.test(text.slice(stmt.from, stmt.to));
+  if (!mutates && stmt.name === 'ExpressionStatement') return undefined;
   const forget: string[] = [];
   const remove: string[] = [];
   const set: [string, Value][] = [];
   const slice = (c: SyntaxNode) => text.slice(c.from, c.to).replace(/\s+/g, '');
-  for (const call of descendants(stmt, 'CallExpression')) {
+  for (const call of mutates ? descendants(stmt, 'CallExpression') : []) {
     const callee = call.firstChild;
     const method = callee?.name === 'MemberExpression' ? callee.lastChild : null;
     const name = method?.name === 'PropertyName' ? text.slice(method.from, method.to) : '';

@@ -147,6 +147,10 @@ export class Inits {
   private call(call: SyntaxNode, depth: number): void {
     const callee = call.firstChild;
     if (!callee) return;
+    // Only a method of self, an `nn.init.*` function or an in-place tensor method (`normal_`) can init
+    // anything: the layer constructions of `__init__` are passed over before their arguments are bound.
+    const last = callee.name === 'MemberExpression' ? callee.lastChild : null;
+    if (!this.ctx.slice(callee).startsWith('self.') && !(last && this.ctx.slice(last).endsWith('_')) && !this.ctx.qualified(callee)?.startsWith('torch.nn.init.')) return;
     const bound = bindCall(call, this.ctx, this.scope);
     if (!bound) return;
     const text = this.ctx.slice(callee);
