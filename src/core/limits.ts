@@ -42,6 +42,8 @@ export const LIMITS = {
   functionSteps: { value: 10_000, unit: 'statements', what: "module functions evaluated in one module's __init__" },
   /** Calls of the file's functions followed from one module-level statement or function, to the constructions they reach. */
   followedCalls: { value: 256, unit: 'calls', what: "the file's function calls followed from one statement" },
+  /** Class analyses run to read the instances given as arguments (`MAE(encoder=v)` after `v = ViT(...)`) while one file is read. */
+  instanceAnalyses: { value: 64, unit: 'class analyses', what: 'module instances given as arguments, per file' },
   /** Python files of the workspace read for their imports (the extension's index, the CLI's scan of the project). */
   workspaceFiles: { value: 5_000, unit: 'files', what: 'workspace files scanned for imports' },
   /** Files one `initlens check` reads (named and found in folders); the walk stops there. */

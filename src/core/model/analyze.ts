@@ -22,6 +22,7 @@ import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKe
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { lookupLayer } from './catalog';
 import { functionScope, moduleScope, objectFactories } from './moduleScope';
+import { ownInstanceCalls } from './instances';
 import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, classHeader, parameters, torchModuleClasses, type ClassHeader, type TorchModelDraft, type TreeOptions } from './torch';
 import type { Activation } from './activations';
 import type { InputSummary } from './forward';
@@ -134,7 +135,9 @@ export class ModelAnalyzer {
     const imports = options.imports ?? collectImports(tree, text);
     const top = statements(tree.topNode);
     const objects = fileObjects(top, text);
-    const scope = moduleScope(top, text, objects);
+    // Instances of the file's classes built at module level and given to another (`enc = Encoder(64)`, then
+    // `model = Head(enc)`) are objects of the module scope: the environment below holds them.
+    const scope = moduleScope(top, text, ownInstanceCalls({ text, tree }, objects));
     const ctx = new Context(text, imports, scope, objects);
     const functions = new Map<string, SyntaxNode>();
     const applies: SyntaxNode[] = [];
@@ -664,7 +667,7 @@ function sameEnv(a: Env, b: Env): boolean {
  * The objects the file's own functions build (`cfg = default_config()`, `cfg = GPT.get_default_config()` at
  * module level): module functions and static or class methods of its classes that return an object.
  */
-function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCalls | undefined {
+export function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCalls | undefined {
   let functions: Map<string, Entries> | undefined;
   const methods = new Map<string, Map<string, Entries>>();
   // Built at the first call that needs it (most analyses make none).

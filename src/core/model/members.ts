@@ -11,7 +11,7 @@ import { descendants, same, sequenceElements, statements, stringValue, unwrap } 
 import { kerasActivationName, torchModule, type Activation } from './activations';
 import { lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import { applyWrites, arithmetic, evaluate, objectWrites, valueSize, type Scope, type Value } from './evaluate';
+import { applyWrites, arithmetic, evaluate, objectWrites, tensorShape, valueSize, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
 import type { ActivationUse } from './types';
 
@@ -640,6 +640,13 @@ export class TorchClass {
         if (entry.kind === 'layer') entry.layer.attribute = attr;
         this.entries.set(attr, entry);
         if (entry.kind === 'other' && selfReturned(value, this.ctx).name === 'CallExpression') this.opaque.add(attr);
+        // `self.pos_embedding = nn.Parameter(torch.randn(1, num_patches + 1, dim))`: its shape, read as
+        // `self.pos_embedding.shape` (and by whoever is given the instance: `encoder.pos_embedding.shape`).
+        const shape = entry.kind === 'other' ? tensorShape(this.parameterOf(value), this.ctx.text, frame.scope) : undefined;
+        if (shape) {
+          frame.scope = extend(frame.scope, [[`self.${attr}.shape`, shape]]);
+          this.selfConstants.set(`self.${attr}.shape`, shape);
+        }
         return;
       }
       if (attr !== undefined && Array.isArray(constant) && constant.length === 0) this.selfLists.set(attr, { kind: 'list', items: [], level: this.uncertain });
@@ -724,7 +731,16 @@ export class TorchClass {
 
   private forgetSelf(attr: string, frame: Frame): void {
     this.selfConstants.delete(`self.${attr}`);
-    frame.scope = withoutNames(frame.scope, [`self.${attr}`]);
+    this.selfConstants.delete(`self.${attr}.shape`);
+    frame.scope = withoutNames(frame.scope, [`self.${attr}`, `self.${attr}.shape`]);
+  }
+
+  /** The tensor of `nn.Parameter(tensor)` (`requires_grad` aside); otherwise the expression itself. */
+  private parameterOf(value: SyntaxNode): SyntaxNode {
+    const n = unwrap(value);
+    const list = n.name === 'CallExpression' && this.ctx.qualified(n.firstChild) === 'torch.nn.Parameter' ? n.getChild('ArgList') : null;
+    const inner = list ? bindCall(n, this.ctx, new Map()) : undefined;
+    return inner && inner.args.positional.length === 1 && !inner.args.hasStarred ? inner.args.positional[0] : n;
   }
 
   /** A name or `self.<attr>` now holds `value` (undefined: something unknown). */

@@ -179,6 +179,8 @@ export interface TreeOptions {
   readonly summarize?: boolean;
   /** Library-layer subclasses being analyzed inside their builders above this one. */
   readonly depth?: number;
+  /** Only what the constructor leaves on the instance (instances.ts): no forward, no inits. */
+  readonly instance?: boolean;
 }
 
 /** Library-layer subclasses analyzed inside the class that builds them, one inside another. */
@@ -208,6 +210,8 @@ export interface TorchClassResult {
   readonly rules: readonly InitRule[];
   /** What its forward does to its inputs, when asked ({@link TreeOptions.summarize}). */
   readonly summary?: InputSummary;
+  /** What its `__init__` left on the instance, when asked ({@link TreeOptions.instance}): `self.<x>` constants and what each attribute holds. */
+  readonly instance?: { readonly scope: Scope; readonly entries: ReadonlyMap<string, Entry> };
 }
 
 /** Analyzes one `nn.Module` subclass (in one context of the module tree). */
@@ -258,7 +262,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
       const library = libraryLayer(call, callee, sig, path, at);
       if (library) return library;
       const visit = (c: BoundCall, name: string, p: string, s: ClassSignature, depth: number) => {
-        sites.push({ className: name, path: p, binding: bindArguments(c, s, at, ctx, configs, refOf) });
+        sites.push({ className: name, path: p, binding: bindArguments(c, s, at, ctx, configs, refOf), ...(depth > 0 ? { argument: true as const } : {}) });
         submodules.push({ className: name, node: c.node });
         // Instances built as arguments (`LayerScale(dim, PreNorm(dim, FeedForward(dim, mlp_dim)))`, lucidrains'
         // CaiT) are built here too, in this scope; the builder usually keeps them under the parameter's name.
@@ -301,6 +305,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   const own = base && initBody ? superInitLayer(base, initBody, ctx, scope) : undefined;
   if (own) torchClass.layers.push(own);
   if (initBody) scope = torchClass.init(initBody, scope, sequentialSubclass);
+  if (tree.instance) return { draft: { name: ctx.slice(nameNode), kind: 'torch-module', node: cls, layers: torchClass.layers }, sites, rules: [], instance: { scope, entries: torchClass.entries } };
   const forward = byName.get('forward');
   const flow = forward
     ? new Forward(torchClass, forward, scope, {

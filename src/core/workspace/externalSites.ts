@@ -14,8 +14,10 @@ import type { ObjectCalls, Scope } from '../model/evaluate';
 import { configClasses, functionScope, moduleScope } from '../model/moduleScope';
 import { torchModuleClasses } from '../model/torch';
 import { classRef, classSignature, signatureOfClass, type ClassSignature } from '../model/tree';
-import { LIMITS } from '../limits';
-import { basename, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type Reexporter, type TargetImports } from './modules';
+import { exceeds, LIMITS } from '../limits';
+import { InstanceSource, instanceCalls, type InstanceResolver } from '../model/instances';
+import { parsePython } from '../python/parse';
+import { basename, importCandidates, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type Reexporter, type TargetImports } from './modules';
 
 /** A parsed file of the workspace. */
 export interface WorkspaceFile {
@@ -86,9 +88,21 @@ export function signaturesKey(signatures: ReadonlyMap<string, ClassSignature>): 
  * evaluated in `other`'s scope: module constants and argparse defaults, and in
  * a function its parameters' defaults and its own constants and argparse
  * defaults. A class argument names a class of the target or a torch layer;
- * anything else is unknown, never guessed.
+ * anything else is unknown, never guessed. An instance of a module class given
+ * as an argument (`v = ViT(...)`, then `MAE(encoder=v)`) carries what its
+ * constructor sets (model/instances.ts), where its class is `other`'s own or in
+ * a file `other` imports that `read` gives ({@link instanceFilesOf}: the caller
+ * reads them, at most {@link LIMITS.importers}, each up to {@link LIMITS.workspaceFileBytes}).
+ * The sites then depend on those files too: a cache of them must be keyed by their versions.
  */
-export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<string, ClassSignature>, other: WorkspaceFile, roots: readonly string[] = [], via: readonly Reexporter[] = []): ExternalSite[] {
+export function externalSites(
+  targetPath: string,
+  targetSignatures: ReadonlyMap<string, ClassSignature>,
+  other: WorkspaceFile,
+  roots: readonly string[] = [],
+  via: readonly Reexporter[] = [],
+  read?: (path: string) => string | undefined,
+): ExternalSite[] {
   // A file with NUL bytes is not Python source (the document analysis skips such files too).
   if (targetSignatures.size === 0 || other.path === targetPath || other.text.includes('\u0000')) return [];
   const found = targetImports(other.path, pythonImports(other.tree, other.text), targetPath, new Set(targetSignatures.keys()), roots, via);
@@ -105,8 +119,9 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
     const method = callee.lastChild;
     return owner !== undefined && method ? targetSignatures.get(owner)?.objects?.get(text.slice(method.from, method.to)) : undefined;
   };
-  const scope = moduleScope(top, text, objects);
-  const ctx = new Context(text, imports, scope, objects);
+  const calls = instanceCalls(new InstanceSource(other), instanceResolver(other, roots, read), { analyses: 0 }, objects);
+  const scope = moduleScope(top, text, calls);
+  const ctx = new Context(text, imports, scope, calls);
   const own = torchModuleClasses(top.filter((s) => s.name === 'ClassDefinition'), ctx);
   const configs = new Map(configClasses(top, text, scope, own).map((c) => [c.name, c]));
   const targetClass = (node: SyntaxNode) => classOf(node, text, found, targetSignatures);
@@ -116,7 +131,7 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
   try {
     for (const stmt of top) {
       if (stmt.name === 'ImportStatement') continue;
-      for (const [block, blockScope] of scopes(stmt, ctx, objects)) {
+      for (const [block, blockScope] of scopes(stmt, ctx, calls)) {
         const classOf = (callee: SyntaxNode) => {
           const name = targetClass(callee);
           return name !== undefined ? targetSignatures.get(name) : undefined;
@@ -137,6 +152,53 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
     if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
   }
   return sites;
+}
+
+/** The files `importer`'s imports may name (existing or not): those whose classes it may build as instances, for {@link externalSites}' `read`. */
+export function instanceFilesOf(importer: WorkspaceFile, roots: readonly string[]): string[] {
+  return importCandidates(importer.path, pythonImports(importer.tree, importer.text), roots);
+}
+
+/**
+ * Where a callee of `importer` is defined: a module class of its own, or of a
+ * file it imports the class (or the module) from, as `read` gives that file;
+ * files are read at the first callee named by an import, at most {@link LIMITS.importers}.
+ */
+function instanceResolver(importer: WorkspaceFile, roots: readonly string[], read: ((path: string) => string | undefined) | undefined): InstanceResolver {
+  const { text, tree } = importer;
+  const own = new InstanceSource(importer);
+  const ownNames = new Set(statements(tree.topNode).flatMap((s) => (s.name === 'ClassDefinition' && s.getChild('VariableName') ? [text.slice((s.getChild('VariableName') as SyntaxNode).from, (s.getChild('VariableName') as SyntaxNode).to)] : [])));
+  const written = pythonImports(tree, text);
+  const locals = new Set(written.flatMap((imp) => imp.names.map((n) => n.local)));
+  let imported: { classes: Map<string, { source: InstanceSource; className: string }>; modules: Map<string, InstanceSource> } | undefined;
+  const load = () => {
+    const classes = new Map<string, { source: InstanceSource; className: string }>();
+    const modules = new Map<string, InstanceSource>();
+    let files = 0;
+    for (const path of read ? importCandidates(importer.path, written, roots) : []) {
+      if (files >= LIMITS.importers.value) break;
+      const content = read?.(path);
+      if (content === undefined || content.includes('\u0000') || exceeds('workspaceFileBytes', content.length)) continue;
+      files++;
+      const source = new InstanceSource({ text: content, tree: parsePython(content) });
+      const found = targetImports(importer.path, written, path, new Set(source.signatures.keys()), roots);
+      for (const [local, className] of found.classes) if (!classes.has(local)) classes.set(local, { source, className });
+      for (const m of found.modules) if (!modules.has(m)) modules.set(m, source);
+    }
+    return { classes, modules };
+  };
+  return (callee) => {
+    const name = dottedName(callee, text);
+    if (!name) return undefined;
+    if (name.length === 1 && ownNames.has(name[0])) return { source: own, className: name[0] };
+    // Only a name an import binds can be another file's class: no file is read for the others.
+    if (!locals.has(name[0]) || !read) return undefined;
+    imported ??= load();
+    if (name.length === 1) return imported.classes.get(name[0]);
+    const source = imported.modules.get(name.slice(0, -1).join('.'));
+    const className = name[name.length - 1];
+    return source?.signatures.has(className) ? { source, className } : undefined;
+  };
 }
 
 /** The class of the target a callee or argument names through the imports (`ViT`, `V`, `L.Attention`). */
