@@ -22,7 +22,7 @@ import { excludeGlob, inSkippedFolder } from '../core/workspace/exclude';
 import { documentSignatures, externalSites, signaturesKey } from '../core/workspace/externalSites';
 import { ImportIndex } from '../core/workspace/index';
 import type { ClassSignature } from '../core/model/tree';
-import { relativeTo } from '../core/workspace/modules';
+import { importCandidates, relativeTo } from '../core/workspace/modules';
 
 /** Quiet time after the last file event before the tracked documents' sites are recomputed. */
 const REFRESH_DEBOUNCE_MS = 300;
@@ -134,10 +134,19 @@ export class WorkspaceIndex implements vscode.Disposable {
         const uri = this.uris.get(importer);
         const read = uri && (await this.importerText(uri));
         if (!read) continue;
-        const cacheKey = JSON.stringify([uri.toString(), read.key, path, sigKey, viaKey]);
+        // The files it imports, whose classes it may build as instances and pass on (`MAE(encoder=ViT(...))`):
+        // the sites depend on their versions too, so a change there recomputes them.
+        const imported = new Map<string, { text: string; key: string }>();
+        for (const p of importCandidates(importer, this.index.importsOf(importer), this.index.roots)) {
+          const candidate = this.uris.get(p);
+          if (!candidate || imported.size >= LIMITS.importers.value) continue;
+          const text = await this.importerText(candidate);
+          if (text) imported.set(p, text);
+        }
+        const cacheKey = JSON.stringify([uri.toString(), read.key, path, sigKey, viaKey, [...imported].map(([p, t]) => [p, t.key])]);
         let found = this.sitesCache.get(cacheKey);
         if (!found) {
-          found = externalSites(path, signatures, { path: importer, text: read.text, tree: parsePython(read.text) }, this.index.roots, via);
+          found = externalSites(path, signatures, { path: importer, text: read.text, tree: parsePython(read.text) }, this.index.roots, via, (p) => imported.get(p)?.text);
           if (this.sitesCache.size >= SITES_CACHED) this.sitesCache.clear();
           this.sitesCache.set(cacheKey, found);
         }

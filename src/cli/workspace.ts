@@ -58,6 +58,9 @@ export class ProjectScan {
     ).slice(0, LIMITS.importers.value);
     const out: ExternalSite[] = [];
     let importers = 0;
+    // The files an importer imports, for the instances it builds and passes on (`MAE(encoder=ViT(...))`).
+    const inProject = new Set([...project.files, project.file]);
+    const read = (path: string) => (inProject.has(path) ? this.read(path) : undefined);
     for (const path of project.files) {
       if (path === project.file) continue;
       // Only a file that names the module, or a package re-exporting it, can import it.
@@ -65,7 +68,7 @@ export class ProjectScan {
       if (!imports || !importsAnything(targetImports(path, imports, project.file, classes, roots, via))) continue;
       const other = this.read(path);
       if (other === undefined) continue;
-      out.push(...externalSites(project.file, signatures, { path, text: other, tree: parsePython(other) }, roots, via));
+      out.push(...externalSites(project.file, signatures, { path, text: other, tree: parsePython(other) }, roots, via, read));
       if (++importers >= LIMITS.importers.value) break;
     }
     return out;

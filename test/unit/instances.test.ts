@@ -11,14 +11,17 @@
  *   two files: Decoder.enc_to_dec Linear (32, 96) → 96, 32; Decoder.pos Embedding (65, 32) → 32, 65
  *              ((64 // 8)² + 1 = 65 patches); Decoder.to_pixels Linear (192, 32) → 32, 192 (3·8·8);
  *              Decoder.wide Linear (96, 384) → 384, 96 (blocks[1].fc: Linear(96, 384); stem: 96 channels).
+ * Editing Encoder's conv to `dim // 4` channels: Head.mix Conv2d (64, 16, 3, 3) → 144, 576.
  * `enc.width = len(str(dim))` is 2 in PyTorch, which InitLens does not evaluate: it stays symbolic.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { LIMITS } from '../../src/core/limits';
 import { ModelAnalyzer, type ExternalSite } from '../../src/core/model/analyze';
 import type { Layer } from '../../src/core/model/types';
 import { parsePython } from '../../src/core/python/parse';
 import { documentSignatures, externalSites, instanceFilesOf } from '../../src/core/workspace/externalSites';
+import { runInMemory } from './cliHarness';
 
 const SAME = `import torch
 from torch import nn
@@ -132,4 +135,44 @@ describe('instances given as arguments', () => {
     const alone = layers(HEAD, externalSites('/ws/head.py', documentSignatures(tree, HEAD), build, ['/ws']));
     assert.deepEqual(fans(alone.get('Decoder.enc_to_dec')), [{ symbol: 'encoder_dim' }, 32]);
   });
+
+  it('the CLI reads the instance\'s class from the project file the script imports', async () => {
+    const files = { 'encoder.py': ENCODER, 'head.py': HEAD, 'build.py': BUILD };
+    const result = runInMemory(['analyze', 'head.py', '--json'], files, { project: '/ws' });
+    assert.equal(await result.code, 0);
+    const json = JSON.parse(result.stdout) as { models: { layers: { name: string; fanIn: unknown; fanOut: unknown }[] }[] };
+    assert.deepEqual(
+      json.models[0].layers.map((l) => [l.name, l.fanIn, l.fanOut]),
+      [
+        ['enc_to_dec', 96, 32],
+        ['pos', 32, 65],
+        ['to_pixels', 32, 192],
+        ['wide', 384, 96],
+      ],
+    );
+  });
+
+  it('a module-level name rebound in a block InitLens does not follow is unknown', () => {
+    // `enc` is rebound by a block InitLens does not follow: what Head reads of it is unknown, never the first instance's.
+    const text = SAME.replace('enc = Encoder(64)\n', 'enc = Encoder(64)\nif flag:\n    enc = Encoder(32)\n');
+    assert.deepEqual(fans(layers(text).get('Head.fc')), [{ symbol: 'enc.dim' }, 10]);
+  });
+
+  it('bounded: at most LIMITS.instanceAnalyses class analyses per file, beyond them the instance is unknown', () => {
+    const classes = 'from torch import nn\nclass Enc(nn.Module):\n    def __init__(self, dim):\n        super().__init__()\n        self.dim = dim\nclass Wrap(nn.Module):\n    def __init__(self, inner):\n        super().__init__()\n        self.dim = inner.dim + 1\nclass Head(nn.Module):\n    def __init__(self, enc):\n        super().__init__()\n        self.fc = nn.Linear(enc.dim, 3)\n';
+    const chain = (wraps: number) => `${classes}e0 = Enc(7)\n${Array.from({ length: wraps }, (_, i) => `e${i + 1} = Wrap(e${i})\n`).join('')}model = Head(e${wraps})\n`;
+    const n = LIMITS.instanceAnalyses.value;
+    // Enc and n - 1 wrappers, each its own binding (one more than the last): n analyses.
+    assert.deepEqual(fans(layers(chain(n - 1)).get('Head.fc')), [7 + n - 1, 3]);
+    assert.deepEqual(fans(layers(chain(n)).get('Head.fc')), [{ symbol: 'enc.dim' }, 3]);
+  });
+
+  it('an edit of the instance\'s class reaches the class that reads it (one analyzer, as the editor keeps it)', () => {
+    const analyzer = new ModelAnalyzer();
+    const mix = (text: string) => analyzer.analyze(parsePython(text), text).models.find((m) => m.name === 'Head')?.layers.find((l) => l.name === 'mix');
+    assert.deepEqual(fans(mix(SAME)), [288, 576]);
+    assert.deepEqual(fans(mix(SAME.replace('dim // 2, 3)', 'dim // 4, 3)'))), [144, 576]);
+    assert.deepEqual(fans(mix(SAME)), [288, 576]);
+  });
 });
+
