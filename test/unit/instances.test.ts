@@ -131,6 +131,15 @@ describe('instances given as arguments', () => {
     assert.deepEqual(fans(got.get('Decoder.pos')), [32, 65]);
     assert.deepEqual(fans(got.get('Decoder.to_pixels')), [32, 192]);
     assert.deepEqual(fans(got.get('Decoder.wide')), [384, 96]);
+    // Built in a function, or inline as the argument: the same numbers.
+    for (const variant of [
+      'from encoder import Encoder\nfrom head import Decoder\n\ndef main():\n    enc = Encoder(image_size=64, patch_size=8, dim=96)\n    return Decoder(encoder=enc, decoder_dim=32)\n',
+      'from encoder import Encoder\nfrom head import Decoder\n\nmodel = Decoder(encoder=Encoder(image_size=64, patch_size=8, dim=96).to("cpu"), decoder_dim=32)\n',
+    ]) {
+      const other = { path: '/ws/build.py', text: variant, tree: parsePython(variant) };
+      const inner = layers(HEAD, externalSites('/ws/head.py', documentSignatures(tree, HEAD), other, ['/ws'], [], (p) => files.get(p)));
+      assert.deepEqual(['enc_to_dec', 'pos', 'to_pixels', 'wide'].map((n) => fans(inner.get(`Decoder.${n}`))), [[96, 32], [32, 65], [32, 192], [384, 96]]);
+    }
     // Without the instance's file, its reads stay symbolic.
     const alone = layers(HEAD, externalSites('/ws/head.py', documentSignatures(tree, HEAD), build, ['/ws']));
     assert.deepEqual(fans(alone.get('Decoder.enc_to_dec')), [{ symbol: 'encoder_dim' }, 32]);

@@ -119,7 +119,8 @@ export function externalSites(
     const method = callee.lastChild;
     return owner !== undefined && method ? targetSignatures.get(owner)?.objects?.get(text.slice(method.from, method.to)) : undefined;
   };
-  const calls = instanceCalls(new InstanceSource(other), instanceResolver(other, roots, read), { analyses: 0 }, objects);
+  const source = new InstanceSource(other);
+  const calls = instanceCalls(source, instanceResolver(other, source, roots, read), { analyses: 0 }, objects);
   const scope = moduleScope(top, text, calls);
   const ctx = new Context(text, imports, scope, calls);
   const own = torchModuleClasses(top.filter((s) => s.name === 'ClassDefinition'), ctx);
@@ -160,13 +161,12 @@ export function instanceFilesOf(importer: WorkspaceFile, roots: readonly string[
 }
 
 /**
- * Where a callee of `importer` is defined: a module class of its own, or of a
+ * Where a callee of `importer` is defined: a module class of its own (`own`), or of a
  * file it imports the class (or the module) from, as `read` gives that file;
  * files are read at the first callee named by an import, at most {@link LIMITS.importers}.
  */
-function instanceResolver(importer: WorkspaceFile, roots: readonly string[], read: ((path: string) => string | undefined) | undefined): InstanceResolver {
+function instanceResolver(importer: WorkspaceFile, own: InstanceSource, roots: readonly string[], read: ((path: string) => string | undefined) | undefined): InstanceResolver {
   const { text, tree } = importer;
-  const own = new InstanceSource(importer);
   const ownNames = new Set(statements(tree.topNode).flatMap((s) => (s.name === 'ClassDefinition' && s.getChild('VariableName') ? [text.slice((s.getChild('VariableName') as SyntaxNode).from, (s.getChild('VariableName') as SyntaxNode).to)] : [])));
   const written = pythonImports(tree, text);
   const locals = new Set(written.flatMap((imp) => imp.names.map((n) => n.local)));
