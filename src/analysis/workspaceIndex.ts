@@ -9,7 +9,11 @@
  * `LIMITS.workspaceFileBytes`) are read for their import lines when the first
  * document is analyzed; a document's importers are then looked up in memory,
  * and only they are parsed whole, once per version (open documents: their
- * editor text and version; other files: their modification time). One watcher
+ * editor text and version; other files: their modification time). So are the
+ * workspace files an importer imports (at most `LIMITS.importers`), whose module
+ * classes it may build as instances and pass on (`MAE(encoder=v)` after
+ * `v = ViT(...)`): their versions are part of the sites' cache key, so an edit
+ * of `vit.py` recomputes the sites `mae.py` gets from `train.py`. One watcher
  * on `**\/*.py` and the editor's own change events keep the index current;
  * when a document's sites change, {@link WorkspaceIndex.onDidChange} names it.
  * It only reads text, so it works in untrusted and virtual workspaces alike.
