@@ -38,7 +38,7 @@ export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number {
     const text = texts[i];
     const tree = parsePython(text);
     const external = scan?.sites(file, tree, text) ?? [];
-    const analysis = analyzer.analyze(tree, text, { external });
+    const analysis = analyzer.analyze(tree, text, { external, files: scan?.files(file) });
     const errors = syntaxErrors(tree, text);
     results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: analysis.models.map(describeModel) });
     human += table(file, analysis.models, errors.length, analysis.notes, new Set(external.map((e) => e.label)));

@@ -101,8 +101,9 @@ export async function propagateCommand(args: readonly string[], io: CliIo, loadT
   const text = readInput(io, file);
   if (text === undefined) return 1;
   const tree = parsePython(text);
-  const external = values['no-workspace'] ? [] : new ProjectScan(io).sites(file, tree, text);
-  const models = new ModelAnalyzer().analyze(tree, text, { external }).models.filter((m) => m.framework === 'torch');
+  const scan = values['no-workspace'] ? undefined : new ProjectScan(io);
+  const external = scan?.sites(file, tree, text) ?? [];
+  const models = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file) }).models.filter((m) => m.framework === 'torch');
   const model = values.model === undefined ? models[0] : models.find((m) => m.name === values.model);
   if (!model) {
     io.stderr(`initlens: ${values.model === undefined ? 'no PyTorch model' : `no PyTorch model '${values.model}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);

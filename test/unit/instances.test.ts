@@ -18,6 +18,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LIMITS } from '../../src/core/limits';
 import { ModelAnalyzer, type ExternalSite } from '../../src/core/model/analyze';
+import type { InstanceFiles } from '../../src/core/model/instances';
 import type { Layer } from '../../src/core/model/types';
 import { parsePython } from '../../src/core/python/parse';
 import { documentSignatures, externalSites, instanceFilesOf } from '../../src/core/workspace/externalSites';
@@ -98,9 +99,12 @@ enc = Encoder(image_size=64, patch_size=8, dim=96)
 model = Decoder(encoder=enc, decoder_dim=32)
 `;
 
-function layers(text: string, external: readonly ExternalSite[] = []): Map<string, Layer> {
+/** The analyzed file builds the instance itself, of a class it imports (the two-file numbers again). */
+const TRAIN = `from encoder import Encoder\n${HEAD.replace('from torch import nn\n', 'from torch import nn\n\n')}\nenc = Encoder(image_size=64, patch_size=8, dim=96)\nmodel = Decoder(encoder=enc, decoder_dim=32)\n`;
+
+function layers(text: string, external: readonly ExternalSite[] = [], files?: InstanceFiles): Map<string, Layer> {
   const out = new Map<string, Layer>();
-  for (const m of new ModelAnalyzer().analyze(parsePython(text), text, { external }).models) for (const l of m.layers) out.set(`${m.name}.${l.name}`, l);
+  for (const m of new ModelAnalyzer().analyze(parsePython(text), text, { external, ...(files ? { files } : {}) }).models) for (const l of m.layers) out.set(`${m.name}.${l.name}`, l);
   return out;
 }
 
@@ -182,6 +186,21 @@ describe('instances given as arguments', () => {
     assert.deepEqual(fans(mix(SAME)), [288, 576]);
     assert.deepEqual(fans(mix(SAME.replace('dim // 2, 3)', 'dim // 4, 3)'))), [144, 576]);
     assert.deepEqual(fans(mix(SAME)), [288, 576]);
+  });
+
+  it('the analyzed file builds an instance of a class it imports: read through the workspace\'s files', async () => {
+    const read = (p: string) => (p === '/ws/encoder.py' ? ENCODER : undefined);
+    const expected = [[96, 32], [32, 65], [32, 192], [384, 96]];
+    const names = ['enc_to_dec', 'pos', 'to_pixels', 'wide'];
+    const got = layers(TRAIN, [], { path: '/ws/train.py', roots: ['/ws'], read });
+    assert.deepEqual(names.map((n) => fans(got.get(`Decoder.${n}`))), expected);
+    // Without the files, the imported class is unknown.
+    assert.deepEqual(fans(layers(TRAIN).get('Decoder.enc_to_dec')), [{ symbol: 'encoder_dim' }, 32]);
+    const result = runInMemory(['analyze', 'train.py', '--json'], { 'encoder.py': ENCODER, 'train.py': TRAIN }, { project: '/ws' });
+    assert.equal(await result.code, 0);
+    const json = JSON.parse(result.stdout) as { models: { name: string; layers: { name: string; fanIn: unknown; fanOut: unknown }[] }[] };
+    const decoder = json.models.find((m) => m.name === 'Decoder');
+    assert.deepEqual(names.map((n) => decoder?.layers.filter((l) => l.name === n).map((l) => [l.fanIn, l.fanOut])[0]), expected);
   });
 });
 

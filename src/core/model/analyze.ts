@@ -22,7 +22,7 @@ import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKe
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { lookupLayer } from './catalog';
 import { functionScope, moduleScope, objectFactories } from './moduleScope';
-import { ownInstanceCalls } from './instances';
+import { ownInstanceCalls, type InstanceFiles } from './instances';
 import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, classHeader, parameters, torchModuleClasses, type ClassHeader, type TorchModelDraft, type TreeOptions } from './torch';
 import type { Activation } from './activations';
 import type { InputSummary } from './forward';
@@ -47,6 +47,12 @@ export interface AnalysisOptions {
    * contexts of the module tree, as if written at the bottom of this file.
    */
   readonly external?: readonly ExternalSite[];
+  /**
+   * The document's place in the workspace and its files: module-level instances of classes it imports
+   * from them (`enc = Encoder(64)` with `Encoder` from `encoder.py`, then `model = Head(enc)`) carry what
+   * their constructor sets (instances.ts).
+   */
+  readonly files?: InstanceFiles;
 }
 
 /** A construction of one of the document's classes in another file, its arguments evaluated there. */
@@ -137,7 +143,7 @@ export class ModelAnalyzer {
     const objects = fileObjects(top, text);
     // Instances of the file's classes built at module level and given to another (`enc = Encoder(64)`, then
     // `model = Head(enc)`) are objects of the module scope: the environment below holds them.
-    const scope = moduleScope(top, text, ownInstanceCalls({ text, tree }, objects));
+    const scope = moduleScope(top, text, ownInstanceCalls({ text, tree }, objects, options.files));
     const ctx = new Context(text, imports, scope, objects);
     const functions = new Map<string, SyntaxNode>();
     const applies: SyntaxNode[] = [];

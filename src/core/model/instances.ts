@@ -17,7 +17,8 @@
  * The work is bounded per analyzed file by {@link LIMITS.instanceAnalyses}.
  */
 import { collectImports } from '../python/imports';
-import type { SyntaxNode, Tree } from '../python/parse';
+import { dottedName, parsePython, type SyntaxNode, type Tree } from '../python/parse';
+import { importCandidates, pythonImports, targetImports } from '../workspace/modules';
 import { statements, unwrap } from '../python/syntax';
 import { exceeds, LIMITS } from '../limits';
 import { fileObjects } from './analyze';
@@ -251,23 +252,68 @@ export function instanceCalls(caller: InstanceSource, resolve: InstanceResolver,
   return calls;
 }
 
-/** The instance calls of a document's own module classes, for its module-level code (`enc = Encoder(64)`, then `model = Head(enc)`). */
-export function ownInstanceCalls(file: InstanceFile, base: ObjectCalls | undefined): ObjectCalls {
-  const source = new InstanceSource(file);
-  const budget: InstanceBudget = { analyses: 0 };
-  const names = new Set<string>();
-  for (const s of statements(file.tree.topNode)) {
-    const n = s.name === 'ClassDefinition' ? s.getChild('VariableName') : null;
-    if (n) names.add(file.text.slice(n.from, n.to));
-  }
-  return instanceCalls(
-    source,
-    (callee) => {
-      const name = callee.name === 'VariableName' ? file.text.slice(callee.from, callee.to) : undefined;
-      return name !== undefined && names.has(name) ? { source, className: name } : undefined;
-    },
-    budget,
-    base,
-  );
+/**
+ * Where a callee of `importer` is defined: a module class of its own (`own`), or of a
+ * file it imports the class (or the module) from, as `read` gives that file;
+ * files are read at the first callee named by an import, at most {@link LIMITS.importers}.
+ */
+export function instanceResolver(importer: InstanceFile & { readonly path: string }, own: InstanceSource, roots: readonly string[], read: ((path: string) => string | undefined) | undefined): InstanceResolver {
+  const { text, tree } = importer;
+  // Read at the first callee that needs them (a keystroke's analysis of a file without instances reads nothing).
+  let ownNames: Set<string> | undefined;
+  let written: ReturnType<typeof pythonImports> | undefined;
+  let locals: Set<string> | undefined;
+  let imported: { classes: Map<string, { source: InstanceSource; className: string }>; modules: Map<string, InstanceSource> } | undefined;
+  const load = (imports: ReturnType<typeof pythonImports>) => {
+    const classes = new Map<string, { source: InstanceSource; className: string }>();
+    const modules = new Map<string, InstanceSource>();
+    let files = 0;
+    for (const path of read ? importCandidates(importer.path, imports, roots) : []) {
+      if (files >= LIMITS.importers.value) break;
+      const content = read?.(path);
+      if (content === undefined || content.includes('\u0000') || exceeds('workspaceFileBytes', content.length)) continue;
+      files++;
+      const source = new InstanceSource({ text: content, tree: parsePython(content) });
+      const found = targetImports(importer.path, imports, path, new Set(source.signatures.keys()), roots);
+      for (const [local, className] of found.classes) if (!classes.has(local)) classes.set(local, { source, className });
+      for (const m of found.modules) if (!modules.has(m)) modules.set(m, source);
+    }
+    return { classes, modules };
+  };
+  return (callee) => {
+    const name = dottedName(callee, text);
+    if (!name) return undefined;
+    ownNames ??= new Set(statements(tree.topNode).flatMap((s) => {
+      const n = s.name === 'ClassDefinition' ? s.getChild('VariableName') : null;
+      return n ? [text.slice(n.from, n.to)] : [];
+    }));
+    if (name.length === 1 && ownNames.has(name[0])) return { source: own, className: name[0] };
+    if (!read) return undefined;
+    written ??= pythonImports(tree, text);
+    locals ??= new Set(written.flatMap((imp) => imp.names.map((n) => n.local)));
+    // Only a name an import binds can be another file's class: no file is read for the others.
+    if (!locals.has(name[0])) return undefined;
+    imported ??= load(written);
+    if (name.length === 1) return imported.classes.get(name[0]);
+    const source = imported.modules.get(name.slice(0, -1).join('.'));
+    const className = name[name.length - 1];
+    return source?.signatures.has(className) ? { source, className } : undefined;
+  };
 }
 
+/** Where the analyzed file is in its workspace, and the workspace's files as known now (the extension's index, the CLI's project). */
+export interface InstanceFiles {
+  readonly path: string;
+  readonly roots: readonly string[];
+  /** A file's text, or undefined where it is not in the workspace (or not read yet). */
+  readonly read: (path: string) => string | undefined;
+}
+
+/**
+ * The instance calls of a document's module-level code (`enc = Encoder(64)`, then `model = Head(enc)`): of its own
+ * module classes, and with `files` of the classes it imports from the workspace's files.
+ */
+export function ownInstanceCalls(file: InstanceFile, base: ObjectCalls | undefined, files?: InstanceFiles): ObjectCalls {
+  const source = new InstanceSource(file);
+  return instanceCalls(source, instanceResolver({ ...file, path: files?.path ?? '' }, source, files?.roots ?? [], files?.read), { analyses: 0 }, base);
+}

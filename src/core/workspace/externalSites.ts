@@ -14,9 +14,8 @@ import type { ObjectCalls, Scope } from '../model/evaluate';
 import { configClasses, functionScope, moduleScope } from '../model/moduleScope';
 import { torchModuleClasses } from '../model/torch';
 import { classRef, classSignature, signatureOfClass, type ClassSignature } from '../model/tree';
-import { exceeds, LIMITS } from '../limits';
-import { InstanceSource, instanceCalls, type InstanceResolver } from '../model/instances';
-import { parsePython } from '../python/parse';
+import { LIMITS } from '../limits';
+import { InstanceSource, instanceCalls, instanceResolver } from '../model/instances';
 import { basename, importCandidates, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type Reexporter, type TargetImports } from './modules';
 
 /** A parsed file of the workspace. */
@@ -158,47 +157,6 @@ export function externalSites(
 /** The files `importer`'s imports may name (existing or not): those whose classes it may build as instances, for {@link externalSites}' `read`. */
 export function instanceFilesOf(importer: WorkspaceFile, roots: readonly string[]): string[] {
   return importCandidates(importer.path, pythonImports(importer.tree, importer.text), roots);
-}
-
-/**
- * Where a callee of `importer` is defined: a module class of its own (`own`), or of a
- * file it imports the class (or the module) from, as `read` gives that file;
- * files are read at the first callee named by an import, at most {@link LIMITS.importers}.
- */
-function instanceResolver(importer: WorkspaceFile, own: InstanceSource, roots: readonly string[], read: ((path: string) => string | undefined) | undefined): InstanceResolver {
-  const { text, tree } = importer;
-  const ownNames = new Set(statements(tree.topNode).flatMap((s) => (s.name === 'ClassDefinition' && s.getChild('VariableName') ? [text.slice((s.getChild('VariableName') as SyntaxNode).from, (s.getChild('VariableName') as SyntaxNode).to)] : [])));
-  const written = pythonImports(tree, text);
-  const locals = new Set(written.flatMap((imp) => imp.names.map((n) => n.local)));
-  let imported: { classes: Map<string, { source: InstanceSource; className: string }>; modules: Map<string, InstanceSource> } | undefined;
-  const load = () => {
-    const classes = new Map<string, { source: InstanceSource; className: string }>();
-    const modules = new Map<string, InstanceSource>();
-    let files = 0;
-    for (const path of read ? importCandidates(importer.path, written, roots) : []) {
-      if (files >= LIMITS.importers.value) break;
-      const content = read?.(path);
-      if (content === undefined || content.includes('\u0000') || exceeds('workspaceFileBytes', content.length)) continue;
-      files++;
-      const source = new InstanceSource({ text: content, tree: parsePython(content) });
-      const found = targetImports(importer.path, written, path, new Set(source.signatures.keys()), roots);
-      for (const [local, className] of found.classes) if (!classes.has(local)) classes.set(local, { source, className });
-      for (const m of found.modules) if (!modules.has(m)) modules.set(m, source);
-    }
-    return { classes, modules };
-  };
-  return (callee) => {
-    const name = dottedName(callee, text);
-    if (!name) return undefined;
-    if (name.length === 1 && ownNames.has(name[0])) return { source: own, className: name[0] };
-    // Only a name an import binds can be another file's class: no file is read for the others.
-    if (!locals.has(name[0]) || !read) return undefined;
-    imported ??= load();
-    if (name.length === 1) return imported.classes.get(name[0]);
-    const source = imported.modules.get(name.slice(0, -1).join('.'));
-    const className = name[name.length - 1];
-    return source?.signatures.has(className) ? { source, className } : undefined;
-  };
 }
 
 /** The class of the target a callee or argument names through the imports (`ViT`, `V`, `L.Attention`). */
