@@ -21,7 +21,8 @@ import { ModelAnalyzer, type ExternalSite } from '../../src/core/model/analyze';
 import type { InstanceFiles } from '../../src/core/model/instances';
 import type { Layer } from '../../src/core/model/types';
 import { parsePython } from '../../src/core/python/parse';
-import { documentSignatures, externalSites, instanceFilesOf } from '../../src/core/workspace/externalSites';
+import { documentSignatures, externalSites } from '../../src/core/workspace/externalSites';
+import { importCandidates, pythonImports } from '../../src/core/workspace/modules';
 import { runInMemory } from './cliHarness';
 
 const SAME = `import torch
@@ -127,7 +128,7 @@ describe('instances given as arguments', () => {
       ['/ws/head.py', HEAD],
     ]);
     const build = { path: '/ws/build.py', text: BUILD, tree: parsePython(BUILD) };
-    assert.deepEqual(instanceFilesOf(build, ['/ws']).filter((p) => files.has(p)).sort(), ['/ws/encoder.py', '/ws/head.py']);
+    assert.deepEqual(importCandidates(build.path, pythonImports(build.tree, BUILD), ['/ws']).filter((p) => files.has(p)).sort(), ['/ws/encoder.py', '/ws/head.py']);
     const tree = parsePython(HEAD);
     const sites = externalSites('/ws/head.py', documentSignatures(tree, HEAD), build, ['/ws'], [], (p) => files.get(p));
     const got = layers(HEAD, sites);
@@ -201,6 +202,25 @@ describe('instances given as arguments', () => {
     const json = JSON.parse(result.stdout) as { models: { name: string; layers: { name: string; fanIn: unknown; fanOut: unknown }[] }[] };
     const decoder = json.models.find((m) => m.name === 'Decoder');
     assert.deepEqual(names.map((n) => decoder?.layers.filter((l) => l.name === n).map((l) => [l.fanIn, l.fanOut])[0]), expected);
+  });
+
+  it('the files an import may name: relative ones from the importer\'s folder, absolute ones in every folder Python may search', () => {
+    const text = 'from .blocks import A\nimport models.layers as L\n';
+    const found = importCandidates('/ws/pkg/train.py', pythonImports(parsePython(text), text), ['/ws']);
+    assert.deepEqual(found, [
+      '/ws/pkg/blocks.py',
+      '/ws/pkg/blocks/__init__.py',
+      '/ws/pkg/blocks/A.py',
+      '/ws/pkg/blocks/A/__init__.py',
+      '/ws/pkg/models/layers.py',
+      '/ws/pkg/models/layers/__init__.py',
+      '/ws/pkg/src/models/layers.py',
+      '/ws/pkg/src/models/layers/__init__.py',
+      '/ws/models/layers.py',
+      '/ws/models/layers/__init__.py',
+      '/ws/src/models/layers.py',
+      '/ws/src/models/layers/__init__.py',
+    ]);
   });
 });
 

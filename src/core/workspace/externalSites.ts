@@ -16,7 +16,7 @@ import { torchModuleClasses } from '../model/torch';
 import { classRef, classSignature, signatureOfClass, type ClassSignature } from '../model/tree';
 import { LIMITS } from '../limits';
 import { InstanceSource, instanceCalls, instanceResolver } from '../model/instances';
-import { basename, importCandidates, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type Reexporter, type TargetImports } from './modules';
+import { basename, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type Reexporter, type TargetImports } from './modules';
 
 /** A parsed file of the workspace. */
 export interface WorkspaceFile {
@@ -90,8 +90,8 @@ export function signaturesKey(signatures: ReadonlyMap<string, ClassSignature>): 
  * anything else is unknown, never guessed. An instance of a module class given
  * as an argument (`v = ViT(...)`, then `MAE(encoder=v)`) carries what its
  * constructor sets (model/instances.ts), where its class is `other`'s own or in
- * a file `other` imports that `read` gives ({@link instanceFilesOf}: the caller
- * reads them, at most {@link LIMITS.importers}, each up to {@link LIMITS.workspaceFileBytes}).
+ * a file `other` imports that `read` gives (modules.ts `importCandidates`: the
+ * caller reads them, at most {@link LIMITS.importers}, each up to {@link LIMITS.workspaceFileBytes}).
  * The sites then depend on those files too: a cache of them must be keyed by their versions.
  */
 export function externalSites(
@@ -152,11 +152,6 @@ export function externalSites(
     if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
   }
   return sites;
-}
-
-/** The files `importer`'s imports may name (existing or not): those whose classes it may build as instances, for {@link externalSites}' `read`. */
-export function instanceFilesOf(importer: WorkspaceFile, roots: readonly string[]): string[] {
-  return importCandidates(importer.path, pythonImports(importer.tree, importer.text), roots);
 }
 
 /** The class of the target a callee or argument names through the imports (`ViT`, `V`, `L.Attention`). */
