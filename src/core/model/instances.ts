@@ -23,6 +23,7 @@ import { statements, unwrap } from '../python/syntax';
 import { exceeds, LIMITS } from '../limits';
 import { fileObjects } from './analyze';
 import { bindCall, Context } from './context';
+import { moduleAccess } from './catalog';
 import { valueSize, type Entries, type ObjectCalls, type Value } from './evaluate';
 import type { LayerDraft } from './layer';
 import { selfReturned } from './members';
@@ -67,11 +68,6 @@ const KEPT: Readonly<Record<string, { readonly plain: readonly string[]; readonl
   MultiheadAttention: { plain: ['embed_dim', 'num_heads'] },
 };
 
-/** `to_patch_embedding.2` (a `named_modules()` path) → `.to_patch_embedding[2]`, the expression that reaches it. */
-function accessOf(path: string): string {
-  return path === '' ? '' : path.split('.').map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('');
-}
-
 const isValue = (v: unknown): v is Value => v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || (Array.isArray(v) && v.every(isValue));
 
 /** What a layer holds as attributes: its tensors' shapes where known, and {@link KEPT} arguments. */
@@ -79,7 +75,7 @@ function layerEntries(layer: LayerDraft, at: string): [string, Value][] {
   const out: [string, Value][] = [];
   if (layer.spec.framework !== 'torch' || layer.problems.length > 0) return out;
   for (const p of layer.spec.params(layer.args)) {
-    if (p.shape.every((d) => typeof d === 'number')) out.push([`${at}${accessOf(p.name)}.shape`, p.shape as number[]]);
+    if (p.shape.every((d) => typeof d === 'number')) out.push([`${at}${moduleAccess(p.name)}.shape`, p.shape as number[]]);
   }
   const kept = KEPT[layer.spec.type];
   for (const name of kept?.plain ?? []) {
@@ -183,13 +179,13 @@ export class InstanceSource {
     for (const layer of result.draft.layers) {
       // Left out: a layer at an unknown place, in a plain list (no submodule of the instance), or replaced.
       if (layer.name.split('.').includes('?') || layer.unregistered || layer.rebuilt) continue;
-      add(layerEntries(layer, accessOf(layer.name)));
+      add(layerEntries(layer, moduleAccess(layer.name)));
     }
     for (const site of result.sites) {
       // A block built as another's argument is held wherever that class keeps it: no path of the instance.
       if (site.argument || site.path.split('.').includes('?')) continue;
       const inner = this.entries(site.className, site.binding, budget, depth + 1);
-      if (inner) add(inner.map(([k, v]) => [`${accessOf(site.path)}${k}`, v] as const));
+      if (inner) add(inner.map(([k, v]) => [`${moduleAccess(site.path)}${k}`, v] as const));
     }
     this.memo.set(key, out);
     return out;

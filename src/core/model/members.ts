@@ -9,9 +9,9 @@ import type { SyntaxNode } from '../python/parse';
 import { exceeds } from '../limits';
 import { descendants, same, sequenceElements, statements, stringValue, unwrap } from '../python/syntax';
 import { kerasActivationName, torchModule, type Activation } from './activations';
-import { lookupLayer } from './catalog';
+import { libraryModelEntries, lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import { applyWrites, arithmetic, evaluate, objectWrites, tensorShape, valueSize, type Scope, type Value } from './evaluate';
+import { applyWrites, arithmetic, evaluate, objectWrites, tensorShape, valueSize, withoutEntries, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
 import type { ActivationUse } from './types';
 
@@ -168,6 +168,8 @@ export class TorchClass {
   private readonly selfLists = new Map<string, ModuleItems>();
   /** Attributes holding a module InitLens does not see into (`self.resnet = torchvision.models.resnet18()`). */
   private readonly opaque = new Set<string>();
+  /** Attributes holding a library architecture whose attributes are in scope (`self.resnet.fc.in_features`). */
+  private readonly libraryAttrs = new Set<string>();
   /** Layers set inside such a module (`self.resnet.conv1 = nn.Conv2d(...)`), by the attribute. */
   private readonly inside = new Map<string, LayerDraft[]>();
   /**
@@ -634,6 +636,7 @@ export class TorchClass {
           return;
         }
         this.copyObject(value, `self.${attr}`, frame);
+        this.libraryObject(value, attr, frame);
         // `self.layers = nn.ModuleList(self.layers)` reads the plain list it replaces.
         const entry = this.entryFor(value, attr, frame.scope, frame.depth, frame);
         this.selfLists.delete(attr);
@@ -733,6 +736,30 @@ export class TorchClass {
     this.selfConstants.delete(`self.${attr}`);
     this.selfConstants.delete(`self.${attr}.shape`);
     frame.scope = withoutNames(frame.scope, [`self.${attr}`, `self.${attr}.shape`]);
+    if (this.libraryAttrs.delete(attr)) {
+      frame.scope = withoutEntries(frame.scope, [`self.${attr}`]);
+      for (const k of [...this.selfConstants.keys()]) if (k.startsWith(`self.${attr}.`) || k.startsWith(`self.${attr}[`)) this.selfConstants.delete(k);
+    }
+  }
+
+  /**
+   * `self.resnet = torchvision.models.resnet18(weights=None)`: what the architecture holds as attributes
+   * (catalog.ts: its head's `in_features`, read as `self.resnet.fc.in_features`), in scope until the
+   * attribute is assigned again.
+   */
+  private libraryObject(value: SyntaxNode, attr: string, frame: Frame): void {
+    const call = selfReturned(value, this.ctx);
+    if (call.name !== 'CallExpression') return;
+    const qualified = this.ctx.qualified(call.firstChild);
+    if (!qualified?.startsWith('torchvision.models.')) return;
+    const bound = bindCall(call, this.ctx, frame.scope);
+    const given = bound?.args.keywords.get('num_classes');
+    const entries = bound && libraryModelEntries(qualified, given ? (evaluate(given, this.ctx.text, frame.scope) ?? null) : undefined);
+    if (!entries) return;
+    const held = entries.map(([k, v]): [string, Value] => [`self.${attr}${k}`, v]);
+    frame.scope = extend(frame.scope, held);
+    for (const [k, v] of held) this.selfConstants.set(k, v);
+    this.libraryAttrs.add(attr);
   }
 
   /** The tensor of `nn.Parameter(tensor)` (`requires_grad` aside); otherwise the expression itself. */
