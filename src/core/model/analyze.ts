@@ -226,13 +226,13 @@ export class ModelAnalyzer {
       importsKey,
       JSON.stringify([...scope]),
       [...torchClasses],
-      [...functions.values()].map((f) => ctx.slice(f)).join('\n'),
+      texts(functions.values(), ctx),
       // A subclass's analysis reads its bases' methods (`_init_weights`, `__init__`).
-      bases.map((b) => ctx.slice(b)).join('\n'),
+      texts(bases, ctx),
       // Module-level dicts are no constants of the scope, but a class reads them (`cfg[vgg_name]`, members.ts).
-      top.filter((s) => s.name === 'AssignStatement' && s.lastChild?.name === 'DictionaryExpression').map((s) => ctx.slice(s)).join('\n'),
-      applies.map((a) => ctx.slice(a)).join('\n'),
-      adds.map((a) => ctx.slice(a)).join('\n'),
+      texts(top, ctx, (s) => s.name === 'AssignStatement' && s.lastChild?.name === 'DictionaryExpression'),
+      texts(applies, ctx),
+      texts(adds, ctx),
       JSON.stringify(configs.map((c) => [c.name, [...c.fields]])),
       signatureKeys,
       // A builder reads its class arguments' class attributes (`block.expansion`), and a library-layer
@@ -815,6 +815,17 @@ interface ClassRecord {
 
 /** A module class of this version of the document. */
 /** The classes of the file that another class of the file derives from. */
+/**
+ * The texts of `nodes` (those `keep` selects), one per line, for the environment key. A loop rather than
+ * `[...map.values()].map(...).join()` or `nodes.filter(...).map(...).join()` inline: those deoptimized
+ * `analyze` at nearly every keystroke ("wrong map" on the arrays, Node 20), which then ran unoptimized.
+ */
+function texts(nodes: Iterable<SyntaxNode>, ctx: Context, keep?: (node: SyntaxNode) => boolean): string {
+  let out = '';
+  for (const n of nodes) if (!keep || keep(n)) out += `${ctx.slice(n)}\n`;
+  return out;
+}
+
 /** Whether two class headers say the same (a keystroke in a class body leaves its header as it was). */
 function sameHeader(a: ClassHeader, b: ClassHeader): boolean {
   return a === b || (a.name === b.name && a.bases.length === b.bases.length && a.bases.every((x, i) => x.text === b.bases[i].text));

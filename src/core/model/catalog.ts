@@ -1028,6 +1028,11 @@ const TORCHVISION_HEADS: Readonly<Record<string, readonly [head: string, inFeatu
 ,
 };
 
+/** Whether a callee's last name (`resnet18` in `models.resnet18`) is an architecture of {@link TORCHVISION_HEADS}: a test before resolving imports. */
+export function maybeLibraryModel(calleeText: string): boolean {
+  return Object.hasOwn(TORCHVISION_HEADS, calleeText.slice(calleeText.lastIndexOf('.') + 1));
+}
+
 /** torchvision's default `num_classes` (ImageNet). */
 const IMAGENET_CLASSES = 1000;
 

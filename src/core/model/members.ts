@@ -9,7 +9,7 @@ import type { SyntaxNode } from '../python/parse';
 import { exceeds } from '../limits';
 import { descendants, same, sequenceElements, statements, stringValue, unwrap } from '../python/syntax';
 import { kerasActivationName, torchModule, type Activation } from './activations';
-import { libraryModelEntries, lookupLayer } from './catalog';
+import { libraryModelEntries, lookupLayer, maybeLibraryModel } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import { applyWrites, arithmetic, evaluate, objectWrites, tensorShape, valueSize, withoutEntries, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
@@ -749,7 +749,7 @@ export class TorchClass {
    */
   private libraryObject(value: SyntaxNode, attr: string, frame: Frame): void {
     const call = selfReturned(value, this.ctx);
-    if (call.name !== 'CallExpression') return;
+    if (call.name !== 'CallExpression' || !call.firstChild || !maybeLibraryModel(this.ctx.slice(call.firstChild))) return;
     const qualified = this.ctx.qualified(call.firstChild);
     if (!qualified?.startsWith('torchvision.models.')) return;
     const bound = bindCall(call, this.ctx, frame.scope);
