@@ -66,9 +66,26 @@ const torchKernelsPlugin = {
 const tfjsEsmPlugin = {
   name: 'tfjs-esm',
   setup(build) {
-    build.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu)$/ }, (args) => ({
+    build.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-wasm|backend-webgl|backend-webgpu)$/ }, (args) => ({
       path: path.join(path.dirname(require.resolve(`${args.path}/package.json`)), 'dist', 'index.js'),
     }));
+  },
+};
+
+/**
+ * The wasm backend's three builds (plain, SIMD, threaded SIMD), copied to
+ * dist/wasm/ for the CLI (node/signalTf.ts) and the panel's page, which loads
+ * them through webview URIs (panel/signalPanel.ts).
+ */
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+const wasmFilesPlugin = {
+  name: 'tfjs-wasm-files',
+  setup(build) {
+    build.onEnd(() => {
+      const from = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+      fs.mkdirSync(path.join(__dirname, 'dist', 'wasm'), { recursive: true });
+      for (const file of WASM_FILES) fs.copyFileSync(path.join(from, file), path.join(__dirname, 'dist', 'wasm', file));
+    });
   },
 };
 
@@ -103,6 +120,8 @@ function productEntries() {
     { ...node, entryPoints: ['src/core/sampling/worker.ts'], outfile: 'dist/samplingWorker.js' },
     // `initlens check --jobs N`'s worker, found beside dist/cli.js.
     { ...node, entryPoints: ['src/cli/checkWorker.ts'], outfile: 'dist/checkWorker.js' },
+    // TensorFlow.js for `initlens propagate`, required by dist/cli.js only then (src/cli.ts).
+    { ...node, entryPoints: ['src/node/signalTf.ts'], outfile: 'dist/signalTf.js', external: tfjsNode, plugins: [...node.plugins, wasmFilesPlugin] },
     {
       ...node,
       entryPoints: ['src/webview/main.ts'],
