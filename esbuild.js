@@ -130,6 +130,21 @@ function productEntries() {
       format: 'iife',
       target: 'es2022',
     },
+    // The Signal panel's page; it imports dist/signal/compute.js on its first job.
+    { ...node, entryPoints: ['src/webview/signal/main.ts'], outfile: 'dist/signal.js', platform: 'browser', format: 'iife', target: 'es2022' },
+    // TensorFlow.js and the engine for the page, as ES modules: each backend
+    // its own chunk, imported only when tried (webview/signal/compute.ts).
+    {
+      ...node,
+      entryPoints: ['src/webview/signal/compute.ts'],
+      outdir: 'dist/signal',
+      platform: 'browser',
+      format: 'esm',
+      splitting: true,
+      chunkNames: 'chunk-[hash]',
+      target: 'es2022',
+      plugins: [...node.plugins, wasmFilesPlugin],
+    },
   ];
 }
 
@@ -156,6 +171,8 @@ function testEntries() {
 
 async function main() {
   const entries = tests ? testEntries() : productEntries();
+  // The page's chunks are named by content: clear the old ones.
+  if (!tests) fs.rmSync(path.join(__dirname, 'dist', 'signal'), { recursive: true, force: true });
   const contexts = await Promise.all(entries.map((options) => esbuild.context(options)));
   if (watch) {
     await Promise.all(contexts.map((ctx) => ctx.watch()));

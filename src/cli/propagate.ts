@@ -6,7 +6,8 @@
  * statistics, computed as PyTorch would on its CPU.
  */
 import type { LoadedTf } from '../core/signal/backendChoice';
-import { LimitError, limitMessage, exceeds } from '../core/limits';
+import { LimitError } from '../core/limits';
+import { readInputShape } from '../core/signal/settings';
 import { ModelAnalyzer } from '../core/model/analyze';
 import { parsePython } from '../core/python/parse';
 import { analyzeSeeding } from '../core/seeding/analyze';
@@ -49,15 +50,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** `8,3,32,32` (or `8x3x32x32`) → [8, 3, 32, 32]: positive integers, their product within the signal limit. */
 function parseInputShape(text: string): number[] {
-  const shape = text.split(/[,x×]/).map((p) => {
-    if (!/^\d{1,16}$/.test(p) || Number(p) === 0) throw new UsageError(`--input-shape dimensions must be positive integers, got '${p}' in '${text}'`);
-    return Number(p);
-  });
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (exceeds('signalValues', count)) throw new UsageError(`--input-shape ${shape.join('×')}: ${limitMessage('signalValues', count)}`);
-  return shape;
+  const shape = readInputShape(text);
+  if ('problem' in shape) throw new UsageError(`--input-shape${shape.problem.slice('input shape'.length)}`);
+  return shape.value;
 }
 
 function parseSchemes(text: string | undefined): SignalScheme[] {

@@ -3,6 +3,7 @@ export const Commands = {
   showSeedReport: 'initlens.showSeedReport',
   applyInit: 'initlens.applyInit',
   showHistogram: 'initlens.showHistogram',
+  showSignal: 'initlens.showSignal',
   insertSeed: 'initlens.insertSeed',
   checkWorkspace: 'initlens.checkWorkspace',
 } as const;

@@ -18,7 +18,7 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { describeLoadFailure, nodeRequire, type BackendFailure, type RequireModule } from '../core/sampling/backends';
 import type { Tf } from '../core/signal/engine';
-import { backendSummary, type LoadedTf } from '../core/signal/backendChoice';
+import { backendSummary, start, type LoadedTf } from '../core/signal/backendChoice';
 
 export type NodeBackend = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 export const NODE_BACKENDS: readonly NodeBackend[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
@@ -43,27 +43,6 @@ function defaultWasmDir(): string | undefined {
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
-
-/**
- * `tf.setBackend(name)`, throwing with the reason TensorFlow.js gives when the
- * backend does not start: it only warns on the console, so its warnings are
- * taken for the reason (and kept off stderr, with its advice to install
- * other backends: PROD).
- */
-export async function start(t: Tf, name: string): Promise<void> {
-  const warnings: string[] = [];
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
-  t.env().set('PROD', false);
-  try {
-    if (await t.setBackend(name)) return;
-  } finally {
-    console.warn = warn;
-    t.env().set('PROD', true);
-  }
-  const reason = warnings.filter((w) => !/^Initialization of backend/.test(w)).map((w) => w.split('\n')[0]).join('; ');
-  throw new Error(reason || `the ${name} backend did not start`);
-}
 
 /** The first candidate that starts, as a `tf` namespace for the engine, with the failures before it. */
 export async function loadSignalTf(options: LoadOptions = {}): Promise<LoadedTf> {

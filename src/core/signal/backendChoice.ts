@@ -42,3 +42,24 @@ export function backendSummary(backend: string, failures: readonly BackendMiss[]
 export function backendDetail(loaded: Pick<LoadedTf, 'backend' | 'failures' | 'detail'>): string {
   return [...loaded.failures.map((f) => `${f.backend}: ${f.reason}`), `${loaded.backend}: ran${loaded.detail ? ` (${loaded.detail})` : ''}`].join('\n');
 }
+
+/**
+ * `tf.setBackend(name)`, throwing with the reason TensorFlow.js gives when the
+ * backend does not start: it only warns on the console, so its warnings are
+ * taken for the reason (and kept off the console, with its advice to install
+ * other backends: PROD stays set afterwards).
+ */
+export async function start(tf: Tf, name: string): Promise<void> {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
+  tf.env().set('PROD', false);
+  try {
+    if (await tf.setBackend(name)) return;
+  } finally {
+    console.warn = warn;
+    tf.env().set('PROD', true);
+  }
+  const reason = warnings.filter((w) => !/^Initialization of backend/.test(w)).map((w) => w.split('\n')[0]).join('; ');
+  throw new Error(reason || `the ${name} backend did not start`);
+}
