@@ -78,6 +78,16 @@ export function undrawable(results: readonly SchemeResult[], metric: 'forward' |
   return out;
 }
 
+/** Unbiased std of float32 values in double precision (two passes), as torch.std: the input's, for the verdict. */
+export function sampleStd(values: ArrayLike<number>): number {
+  let mean = 0;
+  for (let i = 0; i < values.length; i++) mean += values[i];
+  mean /= values.length;
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) squares += (values[i] - mean) ** 2;
+  return Math.sqrt(squares / (values.length - 1));
+}
+
 const show = (x: number | null | undefined) => (x === null || x === undefined ? '' : x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(3));
 
 /** The per-layer table of one scheme: header row first. */

@@ -11,7 +11,7 @@ import * as Plot from '@observablehq/plot';
 import { backendDetail, type LoadedTf } from '../../core/signal/backendChoice';
 import { signalVerdict } from '../../core/signal/verdict';
 import { DEFAULT_SIGNAL_SETTINGS, parseSignalHostMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalPanelState, type SignalSettings } from '../signalProtocol';
-import { depthPoints, layerRows, signalCsv, undrawable, type Metric, type SchemeResult } from '../signalViewModel';
+import { depthPoints, layerRows, sampleStd, signalCsv, undrawable, type Metric, type SchemeResult } from '../signalViewModel';
 import type * as Compute from './compute';
 
 interface VsCodeApi {
@@ -223,15 +223,7 @@ function renderAll(): void {
   $('gradient-note').textContent = undrawable(have, 'gradient').map((n) => `Not on the log scale: ${n}.`).join(' ');
   const all = results.filter((r): r is SchemeResult => r !== undefined);
   if (all.length > 0) {
-    // The input is torch.randn: its std is the sample's.
-    const input = job.input;
-    let mean = 0;
-    for (const v of input) mean += v;
-    mean /= input.length;
-    let sq = 0;
-    for (const v of input) sq += (v - mean) ** 2;
-    const inputStd = Math.sqrt(sq / (input.length - 1));
-    $('verdict').textContent = signalVerdict(all.map((r) => ({ short: r.short, output: r.stats.output })), inputStd, job.graph.layers.length);
+    $('verdict').textContent = signalVerdict(all.map((r) => ({ short: r.short, output: r.stats.output })), sampleStd(job.input), job.graph.layers.length);
   } else {
     $('verdict').textContent = '';
   }
