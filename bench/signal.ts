@@ -26,7 +26,7 @@ const RUNS = Number(process.env.SIGNAL_BENCH_RUNS ?? 5);
 const PYTHON = '/usr/bin/python3';
 
 const TEXT = `import torch.nn as nn
-model = nn.Sequential(${Array.from({ length: LAYERS }, (_, i) => `nn.Linear(${WIDTH}, ${WIDTH}), nn.ReLU()`).join(', ')})
+model = nn.Sequential(${Array.from({ length: LAYERS }, () => `nn.Linear(${WIDTH}, ${WIDTH}), nn.ReLU()`).join(', ')})
 `;
 
 function median(xs: number[]): number {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { isUserDocument } from '../arguments';
-import { LimitError } from '../core/limits';
+import { checkLimit, LimitError } from '../core/limits';
 import { SignalError } from '../core/signal/engine';
 import { buildGraph } from '../core/signal/graph';
 import { prepareRuns } from '../core/signal/job';
@@ -110,6 +110,9 @@ export class SignalPanel implements vscode.Disposable {
         this.post({ type: 'error', message: `${model.name} cannot be simulated: ${graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line} (${n.why})`).join('; ')}.`, notSimulated: graph.notSimulated });
         return undefined;
       }
+      // Every scheme's weights go to the page at once: bounded before any is drawn.
+      const weights = graph.layers.reduce((n, l) => n + l.params.reduce((m, p) => m + p.shape.reduce((a, b) => a * b, 1), 0), 0);
+      checkLimit('signalPanelWeights', weights * SIGNAL_SCHEMES.length, model.name);
       const prepared = prepareRuns(model, graph, { seed, inputSeed: settings.value.inputSeed, schemes: SIGNAL_SCHEMES });
       const title = `InitLens: signal of ${model.name}`;
       this.panel.title = title;
