@@ -114,6 +114,8 @@ const tfjsNode = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 function productEntries() {
   return [
     { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...tfjsNode] },
+    // The Signal panel's host side, required by dist/extension.js on first use (commands/showSignal.ts).
+    { ...node, entryPoints: ['src/panel/signalPanel.ts'], outfile: 'dist/signalPanel.js', external: ['vscode'] },
     { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', external: tfjsNode },
     // The sampling pool's worker_threads script: its own entry, found beside
     // the bundle that starts it (core/sampling/pool.ts defaultWorkerScript).

@@ -9,3 +9,6 @@ export const Commands = {
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+/** The Signal panel's webview type (`onWebviewPanel:initlens.signal` in package.json). */
+export const SIGNAL_VIEW_TYPE = 'initlens.signal';

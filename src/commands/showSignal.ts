@@ -5,17 +5,26 @@
  * backend that ran, how many schemes), for automation and tests. Also
  * registers the serializer that restores the panel after a restart.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { commandTarget } from '../arguments';
 import { modelAtCursor } from '../editing';
-import { SIGNAL_VIEW_TYPE, SignalPanel } from '../panel/signalPanel';
-import { Commands } from './ids';
+import { Commands, SIGNAL_VIEW_TYPE } from './ids';
+
+/**
+ * The panel's module (graph building, job preparation, the protocol's
+ * readers) is its own bundle, dist/signalPanel.js, required on first use: it
+ * is neither parsed nor run at activation (a computed path, so esbuild
+ * leaves the require alone).
+ */
+const panelModule = async () => require(path.join(__dirname, 'signalPanel.js')) as typeof import('../panel/signalPanel');
 
 export function registerShowSignal(extensionUri: vscode.Uri, analyses: DocumentAnalyses): vscode.Disposable {
   const command = vscode.commands.registerCommand(Commands.showSignal, async (...args: unknown[]) => {
     const target = commandTarget(Commands.showSignal, args, 2, 'workspace');
     if (!target) return undefined;
+    const { SignalPanel } = await panelModule();
     if (target.uri !== undefined && target.model !== undefined) return SignalPanel.createOrShow(extensionUri, analyses, { uri: target.uri, model: target.model });
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.document.languageId !== 'python') {
@@ -32,7 +41,7 @@ export function registerShowSignal(extensionUri: vscode.Uri, analyses: DocumentA
   });
   const serializer = vscode.window.registerWebviewPanelSerializer(SIGNAL_VIEW_TYPE, {
     async deserializeWebviewPanel(panel, state: unknown) {
-      SignalPanel.revive(panel, extensionUri, analyses, state);
+      (await panelModule()).SignalPanel.revive(panel, extensionUri, analyses, state);
     },
   });
   return vscode.Disposable.from(command, serializer);

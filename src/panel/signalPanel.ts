@@ -24,7 +24,7 @@ import { ExactInitError } from '../core/torch/init';
 import { DEFAULT_SIGNAL_SETTINGS, parseSignalPageMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalSettings } from '../webview/signalProtocol';
 import { signalPageHtml } from './signalHtml';
 
-export const SIGNAL_VIEW_TYPE = 'initlens.signal';
+import { SIGNAL_VIEW_TYPE } from '../commands/ids';
 
 export interface SignalTarget {
   readonly uri: string;

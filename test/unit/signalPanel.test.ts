@@ -215,5 +215,8 @@ describe('signal page', () => {
     assert.ok(chunks.includes('compute.js'));
     assert.ok(chunks.some((f) => fs.readFileSync(path.join(ROOT, 'dist', 'signal', f), 'utf8').includes(marker)));
     assert.ok(fs.readFileSync(path.join(ROOT, 'dist', 'signal.js'), 'utf8').includes('import(document.body.dataset.compute)'));
+    // The panel's host side is its own bundle too, required on first use: activation parses none of it.
+    assert.ok(!fs.readFileSync(path.join(ROOT, 'dist', 'extension.js'), 'utf8').includes('cannot be simulated: '));
+    assert.ok(fs.readFileSync(path.join(ROOT, 'dist', 'signalPanel.js'), 'utf8').includes('cannot be simulated: '));
   });
 });
