@@ -60,7 +60,7 @@ export function signalPageHtml(u: SignalPageUris): string {
 <p id="gradient-note" class="note"></p>
 <h2>Dead and saturated fractions</h2>
 <div id="fractions" class="signal-chart" role="img" aria-label="Dead (exact zero) and saturated fractions per layer"></div>
-<div id="actions"><button id="csv" type="button">Export CSV</button><button id="svg" type="button">Export SVG</button></div>
+<div id="actions"><button id="csv" type="button">Export CSV</button><button id="svg" type="button">Export SVG</button><button id="png" type="button">Export PNG</button></div>
 <details><summary>Per layer, as a table</summary><label>Scheme <select id="table-scheme"></select></label><table id="table" aria-label="Per-layer statistics"></table></details>
 <p id="notes" class="note"></p>
 <script nonce="${u.nonce}" src="${attr(u.script)}"></script>

@@ -10,6 +10,7 @@ import { isUriString, MAX_NAME_LENGTH, MAX_URI_LENGTH } from '../core/commandArg
 import { LIMITS } from '../core/limits';
 import { MAX_U64_SEED } from '../core/seeds';
 import type { GraphLayer, NotSimulated, SignalGraph, SignalOp } from '../core/signal/graph';
+import { PNG_DATA_URL } from './protocol';
 import { arrayOf, boolean, check, float32Array, literal, number, oneOf, optional, read, record, refine, tagged, taggedBy, text, type Reader } from './schema';
 
 /** The page's controls, as typed (checked by the host: core's parsers). */
@@ -53,7 +54,7 @@ export type SignalHostMessage =
 export type SignalPageMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'configure'; readonly settings: SignalSettings }
-  | { readonly type: 'export'; readonly format: 'csv' | 'svg'; readonly data: string }
+  | { readonly type: 'export'; readonly format: 'csv' | 'svg' | 'png'; readonly data: string }
   /** The page finished a job (or was cancelled): what ran, for the output channel and tests. */
   | { readonly type: 'done'; readonly request: number; readonly backend: string; readonly summary: string; readonly runs: number; readonly cancelled: boolean; readonly ms: number };
 
@@ -188,7 +189,9 @@ const readPage: Reader<SignalPageMessage> = tagged<SignalPageMessage>(
   {
     ready: record({ type: literal('ready') }),
     configure: record({ type: literal('configure'), settings: readSettings }),
-    export: record({ type: literal('export'), format: oneOf(['csv', 'svg'] as const), data: text(MAX_SIGNAL_EXPORT) }),
+    export: refine(record({ type: literal('export'), format: oneOf(['csv', 'svg', 'png'] as const), data: text(MAX_SIGNAL_EXPORT) }), (m) =>
+      m.format === 'png' && !PNG_DATA_URL.test(m.data) ? 'a PNG export must be a base64 data:image/png URL of a PNG' : undefined,
+    ),
     done: record({
       type: literal('done'),
       request: number({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }),

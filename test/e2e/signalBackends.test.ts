@@ -134,6 +134,11 @@ async function runPage(gpu: readonly string[], blockWasm = false): Promise<{ bac
     await page.locator('#csv').click();
     await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'export'));
     const csv = (await page.evaluate(() => (window as unknown as { __posted: { type: string; data?: string }[] }).__posted.find((m) => m.type === 'export')?.data)) ?? '';
+    // PNG export: a PNG data URL the protocol accepts.
+    await page.locator('#png').click();
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string; format?: string }[] }).__posted.some((m) => m.type === 'export' && m.format === 'png'));
+    const pngPrefix = await page.evaluate(() => (window as unknown as { __posted: { type: string; format?: string; data?: string }[] }).__posted.find((m) => m.format === 'png')?.data?.slice(0, 33));
+    assert.equal(pngPrefix, 'data:image/png;base64,iVBORw0KGgo');
     fs.mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, `e2e-signal-${backend || 'none'}.png`), fullPage: true });
     assert.deepEqual(errors, []);

@@ -169,7 +169,10 @@ describe('signal protocol', () => {
     assert.ok('value' in parseSignalPageMessage({ type: 'done', request: 2, backend: 'webgl', summary: 'webgl · not webgpu: no adapter', runs: 9, cancelled: false, ms: 12.5 }));
     const bad = parseSignalPageMessage({ type: 'configure', settings: { seed: '-1', inputSeed: '0', inputShape: '' } });
     assert.ok('problem' in bad && bad.problem === 'settings.seed must be empty or an integer from 0 to 2^64−1 (decimal digits)');
-    assert.ok('problem' in parseSignalPageMessage({ type: 'export', format: 'png', data: '' }));
+    const png = parseSignalPageMessage({ type: 'export', format: 'png', data: 'data:image/png;base64,AAAA' });
+    assert.ok('problem' in png && png.problem === 'a PNG export must be a base64 data:image/png URL of a PNG');
+    assert.ok('value' in parseSignalPageMessage({ type: 'export', format: 'png', data: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==' }));
+    assert.ok('problem' in parseSignalPageMessage({ type: 'export', format: 'pdf', data: '' }));
     assert.ok('value' in parseSignalPanelState({ uri: 'file:///w/m.py', model: 'Net', settings: { seed: '42', inputSeed: '0', inputShape: '' } }));
   });
 });

@@ -4,7 +4,7 @@
  * and its backends are not loaded at panel open), runs every scheme on the
  * backend that starts here, and draws per layer, against depth: the forward
  * std and the gradient std on log scales, the dead and saturated fractions,
- * one line per scheme; the verdict; a per-layer table; CSV and SVG exports.
+ * one line per scheme; the verdict; a per-layer table; CSV, SVG and PNG exports.
  * Colours come from the --vscode-* theme variables.
  */
 import * as Plot from '@observablehq/plot';
@@ -284,6 +284,26 @@ function standaloneSvg(): string | undefined {
   root.setAttribute('style', `background:${computed.getPropertyValue('--vscode-editor-background').trim() || 'white'};color:${computed.getPropertyValue('--vscode-foreground').trim() || 'black'}`);
   return new XMLSerializer().serializeToString(root);
 }
+
+/** The SVG drawn at 2× on a canvas, on the theme's background. */
+async function exportPng(): Promise<void> {
+  const svg = standaloneSvg();
+  if (!svg) return;
+  const image = new Image();
+  image.src = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
+  await image.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = image.width * 2;
+  canvas.height = image.height * 2;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.scale(2, 2);
+  ctx.fillStyle = getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim() || 'white';
+  ctx.fillRect(0, 0, image.width, image.height);
+  ctx.drawImage(image, 0, 0);
+  post({ type: 'export', format: 'png', data: canvas.toDataURL('image/png') });
+}
+$('png').addEventListener('click', () => void exportPng());
 
 $('csv').addEventListener('click', () => {
   const all = results.filter((r): r is SchemeResult => r !== undefined);
