@@ -29,7 +29,7 @@ export class ProjectScan {
   private readonly imports = new Map<string, readonly PythonImport[]>();
   private kept = 0;
 
-  constructor(private readonly io: CliIo) {}
+  constructor(private readonly io: Pick<CliIo, 'readFile' | 'project'>) {}
 
   /** The constructions of `file`'s classes in the other files of its project; none for stdin or without {@link CliIo.project}. */
   sites(file: string, tree: Tree, text: string): ExternalSite[] {
