@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { structuredPatch } from 'diff';
 import { checkNotebook, checkPython, NotCheckable, type CheckOptions, type FileResult, type Problem } from '../core/diagnostics/check';
 import { fixPython } from '../core/diagnostics/fix';
+import { fixNotebook, type NotebookFixResult } from '../core/diagnostics/notebookFix';
 import type { RuleId } from '../core/diagnostics/rules';
 import { LIMITS, limitText } from '../core/limits';
 import type { FileIssue } from './checkFormat';
@@ -108,8 +109,16 @@ export function processFile(task: FileTask, io: Pick<CliIo, 'readFile' | 'writeF
   if (typeof text !== 'string') return { problems: [], issues: [text], checked: false, fixes: 0 };
   let fixes = 0;
   let diff: string | undefined;
-  if (task.mode !== 'check' && !task.notebook) {
-    const fixed = fixPython(text, base);
+  if (task.mode !== 'check') {
+    let fixed: NotebookFixResult;
+    try {
+      fixed = task.notebook ? fixNotebook(text, base) : fixPython(text, base);
+    } catch (error) {
+      // JSON that is no notebook: the check below says so.
+      if (!(error instanceof NotCheckable)) throw error;
+      fixed = { text, applied: [] };
+    }
+    if (fixed.refused) issues.push({ path: task.path, message: `not fixed: ${fixed.refused}` });
     if (fixed.stopped && fixed.applied.length > 0) issues.push({ path: task.path, message: `fixing stopped: ${fixed.stopped}` });
     if (fixed.text !== text) {
       if (task.mode === 'diff') diff = unifiedDiff(task.path, text, fixed.text);
