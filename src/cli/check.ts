@@ -108,7 +108,17 @@ export function checkCommand(args: readonly string[], io: CliIo, version: string
     io.progress?.('\r\x1b[2K');
     return finish(outcomes);
   };
-  if (workers > 1 && io.checkWorker) return runPool(io.checkWorker, tasks, workers, tick).then(done);
+  if (workers > 1 && io.checkWorker) {
+    const size = tree.size;
+    const weights = size ? tasks.map((t) => {
+      try {
+        return size(t.path);
+      } catch {
+        return 0; // its worker says why it cannot be read
+      }
+    }) : undefined;
+    return runPool(io.checkWorker, tasks, workers, tick, weights).then(done);
+  }
   const scan = new ProjectScan(io);
   return done(tasks.map((task, i) => {
     const outcome = processFile(task, io, scan);
