@@ -181,12 +181,15 @@ describe('initlens check --fix on notebooks', () => {
     assert.deepEqual(fixNotebook(fixed.text, OPTIONS).applied, []);
   });
 
-  it('keeps another layout: two-space indentation, a string source, \\u escapes of an ASCII-only file', () => {
+  it('keeps another layout: two-space indentation, a string source, \\u escapes of an ASCII-only file, CRLF in a cell', () => {
     const nb = `{\n  "nbformat": 4,\n  "cells": [\n    {\n      "cell_type": "code",\n      "source": "import torch\\ntorch.manual_seed(0)  # caf\\u00e9\\ntorch.cuda.manual_seed(1)  # caf\\u00e9\\n",\n      "outputs": []\n    }\n  ],\n  "nbformat_minor": 4,\n  "metadata": {}\n}`;
     const fixed = fixNotebook(nb, OPTIONS);
     assert.equal(fixed.text, nb.replace('torch.cuda.manual_seed(1)', 'torch.cuda.manual_seed_all(1)'));
     const arrays = `{"cells": [{"cell_type": "code", "source": ["import torch\\n", "torch.manual_seed(0)  # caf\\u00e9\\n", "torch.cuda.manual_seed(1)\\n"]}], "nbformat": 4}`;
     assert.equal(fixNotebook(arrays, OPTIONS).text, arrays.replace('torch.cuda.manual_seed(1)', 'torch.cuda.manual_seed_all(1)'));
+    // CRLF inside the cell: a changed line keeps it.
+    const crlf = jupyter([cell(['import torch\r\n', 'torch.manual_seed(0)\r\n', 'torch.cuda.manual_seed(1)\r\n'], 'x')]);
+    assert.equal(fixNotebook(crlf, OPTIONS).text, crlf.replace('torch.cuda.manual_seed(1)', 'torch.cuda.manual_seed_all(1)'));
   });
 
   it('a notebook whose JSON does not parse is never written: one line, the run goes on', () => {

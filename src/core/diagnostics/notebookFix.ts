@@ -206,10 +206,14 @@ export function fixNotebook(json: string, options: CheckOptions): NotebookFixRes
   let text = json;
   for (let k = cells.length - 1; k >= 0; k--) {
     const c = cells[k];
-    const out = c.out.map((o) => o.line);
+    // An empty cell reads as one empty line: it is no line to keep once code goes in.
+    if (c.lines.length === 1 && c.lines[0] === '' && c.out.length > 1) c.out = c.out.filter((o) => o.old === undefined);
+    // New and changed lines take the cell's line ending (CRLF where its first line has one).
+    const eol = c.lines[0]?.endsWith('\r\n') ? '\r\n' : '\n';
+    const out = c.out.map((o) => (o.old === undefined && eol === '\r\n' ? o.line.replace(/\n$/, eol) : o.line));
     // The cell's last line keeps the ending it had (nbformat stores none).
     const hadEnd = (c.lines[c.lines.length - 1] ?? '\n').endsWith('\n');
-    for (let n = 0; n < out.length; n++) if (!out[n].endsWith('\n')) out[n] += '\n';
+    for (let n = 0; n < out.length; n++) if (!out[n].endsWith('\n')) out[n] += eol;
     if (!hadEnd && out.length > 0) out[out.length - 1] = out[out.length - 1].replace(/\r?\n$/, '');
     if (out.join('') === c.lines.join('')) continue;
     const span = spans[c.index];
