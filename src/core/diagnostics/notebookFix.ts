@@ -122,7 +122,7 @@ function sourceSpans(json: string): (SourceSpan | undefined)[] {
 const withEndings = (text: string) => text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 
 /** The new `source` value, in the layout of the old one (a string, or an array laid out as it was). */
-function sourceValue(old: SourceSpan, lines: readonly string[], oldElements: readonly string[] | undefined, keep: ReadonlyMap<number, string>, asciiOnly: boolean): string {
+function sourceValue(old: SourceSpan, lines: readonly string[], oldElements: readonly string[] | undefined, keep: ReadonlyMap<number, string>, asciiOnly: boolean, indent: string): string {
   const str = (t: string) => {
     const j = JSON.stringify(t);
     return asciiOnly ? j.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
@@ -133,8 +133,8 @@ function sourceValue(old: SourceSpan, lines: readonly string[], oldElements: rea
   const inner = /^\[([ \t\r\n]*)/.exec(old.raw)?.[1] ?? '';
   const close = /([ \t\r\n]*)\]$/.exec(old.raw)?.[1] ?? '';
   if (oldElements && oldElements.length > 0) return `[${inner}${elements.join(`,${inner || ' '}`)}${close}]`;
-  // `[]` before: nbformat's layout, one level deeper than the line of "source".
-  return `[\n${' '.repeat(1)}${elements.join(`,\n `)}\n]`;
+  // `[]` before: nbformat's layout (indent 1), one level deeper than the line of "source".
+  return `[\n${indent} ${elements.join(`,\n${indent} `)}\n${indent}]`;
 }
 
 export interface NotebookFixResult extends FixResult {
@@ -227,7 +227,9 @@ export function fixNotebook(json: string, options: CheckOptions): NotebookFixRes
         if (o.old !== undefined && out[n] === c.lines[o.old] && raws[o.old] !== undefined) keep.set(n, raws[o.old]);
       });
     }
-    text = text.slice(0, span.from) + sourceValue(span, out, c.elements, keep, asciiOnly) + text.slice(span.to);
+    // The indentation of the line that holds "source".
+    const indent = /^[ \t]*/.exec(json.slice(json.lastIndexOf('\n', span.from) + 1, span.from))?.[0] ?? '';
+    text = text.slice(0, span.from) + sourceValue(span, out, c.elements, keep, asciiOnly, indent) + text.slice(span.to);
   }
   return { ...fixed, text };
 }
