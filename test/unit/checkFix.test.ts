@@ -190,6 +190,10 @@ describe('initlens check --fix on notebooks', () => {
     // CRLF inside the cell: a changed line keeps it.
     const crlf = jupyter([cell(['import torch\r\n', 'torch.manual_seed(0)\r\n', 'torch.cuda.manual_seed(1)\r\n'], 'x')]);
     assert.equal(fixNotebook(crlf, OPTIONS).text, crlf.replace('torch.cuda.manual_seed(1)', 'torch.cuda.manual_seed_all(1)'));
+    // An empty first cell ("source": []) that gets the import: nbformat's layout, at the cell's indentation.
+    const empty = jupyter([cell([], 'e'), cell(lines('import torch\nmodel = torch.nn.Linear(4, 1)\nopt = torch.optim.Adam(model.parameters())\nmodel(torch.ones(4)).sum().backward()\nopt.step()'), 'f')]);
+    const seeded = fixNotebook(empty, OPTIONS).text;
+    assert.ok(seeded.includes('   "id": "e",\n   "metadata": {},\n   "outputs": [],\n   "source": [\n    "import os"\n   ]\n  },'), seeded);
   });
 
   it('a notebook whose JSON does not parse is never written: one line, the run goes on', () => {
