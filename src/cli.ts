@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { runCli } from './cli/run';
 import { nodeFiles } from './node/cliFiles';
-import { projectOf } from './node/workspaceFiles';
+import { projectLister } from './node/workspaceFiles';
 import { nodeTree } from './node/checkTree';
 import { enableRelaxedSimd } from './node/relaxedSimd';
 
@@ -18,7 +18,7 @@ void Promise.resolve(
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
       ...nodeFiles(),
-      project: projectOf,
+      project: projectLister(),
       tree: nodeTree(),
       checkWorker: path.join(__dirname, 'checkWorker.js'),
       // A computed path: esbuild leaves the require alone, so TensorFlow.js stays out of dist/cli.js.

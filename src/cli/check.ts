@@ -19,6 +19,7 @@ import { processFile, type FileOutcome, type FileTask } from './checkFile';
 import { runPool } from './checkPool';
 import { patternScope, walk } from './checkWalk';
 import { ConfigFinder, type FoundConfig } from './checkConfig';
+import { ProjectScan } from './workspace';
 import type { CliIo } from './run';
 import { integerOption, oneOf, parse, UsageError } from './usage';
 
@@ -27,6 +28,7 @@ const MAX_JOBS = 64;
 
 export const CHECK_USAGE = `  check [PATH...] [--format text|json|sarif|github] [--select CODES]
         [--ignore CODES] [--no-config] [--fix | --diff] [--jobs N]
+        [--no-workspace]
                          Every diagnostic rule (codes IL001...) over the .py files
                          and .ipynb notebooks of each PATH (default .), honouring
                          .gitignore and [tool.initlens] in pyproject.toml; prints
@@ -35,6 +37,8 @@ export const CHECK_USAGE = `  check [PATH...] [--format text|json|sarif|github] 
                          --fix writes the reproducibility fixes (IL1xx) in place;
                          --diff prints them as a unified diff instead. --jobs N:
                          files on N worker threads (default: the cores).
+                         Classes built in other files of the project get those
+                         arguments, as in analyze (off: --no-workspace).
 `;
 
 /** The rules that run on one file: the configuration's (or --select's), less the file's per-file ignores and --ignore. */
@@ -56,6 +60,7 @@ export function checkCommand(args: readonly string[], io: CliIo, version: string
     fix: { type: 'boolean' },
     diff: { type: 'boolean' },
     jobs: { type: 'string', short: 'j' },
+    'no-workspace': { type: 'boolean' },
   });
   const jobs = integerOption('jobs', values.jobs, 1, MAX_JOBS, os.availableParallelism());
   const format = oneOf('format', values.format, FORMATS, 'text');
@@ -87,7 +92,7 @@ export function checkCommand(args: readonly string[], io: CliIo, version: string
   const mode = values.fix ? 'fix' : values.diff ? 'diff' : 'check';
   const tasks: FileTask[] = walked.files.map((file) => {
     const found = configs.get(file.root);
-    return { path: file.path, notebook: file.notebook, seed: found?.config.seed ?? 42, rules: [...rulesFor(file.path, found, cli)], mode };
+    return { path: file.path, notebook: file.notebook, seed: found?.config.seed ?? 42, rules: [...rulesFor(file.path, found, cli)], mode, workspace: !values['no-workspace'] };
   });
   // Workers pay off from a few files each (one took 150–170 ms to its first answer, README); fewer run here.
   const workers = Math.min(jobs, Math.ceil(tasks.length / FILES_PER_WORKER));
@@ -103,9 +108,20 @@ export function checkCommand(args: readonly string[], io: CliIo, version: string
     io.progress?.('\r\x1b[2K');
     return finish(outcomes);
   };
-  if (workers > 1 && io.checkWorker) return runPool(io.checkWorker, tasks, workers, tick).then(done);
+  if (workers > 1 && io.checkWorker) {
+    const size = tree.size;
+    const weights = size ? tasks.map((t) => {
+      try {
+        return size(t.path);
+      } catch {
+        return 0; // its worker says why it cannot be read
+      }
+    }) : undefined;
+    return runPool(io.checkWorker, tasks, workers, tick, weights).then(done);
+  }
+  const scan = new ProjectScan(io);
   return done(tasks.map((task, i) => {
-    const outcome = processFile(task, io);
+    const outcome = processFile(task, io, scan);
     tick(i + 1);
     return outcome;
   }));

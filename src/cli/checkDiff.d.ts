@@ -1,4 +1,4 @@
-/** The part of jsdiff (`diff` 7, which ships no types) that `initlens check --diff` uses. */
+/** The part of jsdiff (`diff` 7, which ships no types) that `initlens check --diff` and the notebook fixes use. */
 declare module 'diff' {
   export interface Hunk {
     oldStart: number;
@@ -9,4 +9,11 @@ declare module 'diff' {
     lines: string[];
   }
   export function structuredPatch(oldFileName: string, newFileName: string, oldStr: string, newStr: string, oldHeader?: string, newHeader?: string, options?: { context?: number }): { hunks: Hunk[] };
+  export interface ArrayChange<T> {
+    value: T[];
+    count?: number;
+    added?: boolean;
+    removed?: boolean;
+  }
+  export function diffArrays<T>(oldArr: readonly T[], newArr: readonly T[]): ArrayChange<T>[];
 }

@@ -9,11 +9,13 @@ import * as path from 'node:path';
 import { structuredPatch } from 'diff';
 import { checkNotebook, checkPython, NotCheckable, type CheckOptions, type FileResult, type Problem } from '../core/diagnostics/check';
 import { fixPython } from '../core/diagnostics/fix';
+import { fixNotebook, type NotebookFixResult } from '../core/diagnostics/notebookFix';
 import type { RuleId } from '../core/diagnostics/rules';
 import { LIMITS, limitText } from '../core/limits';
 import type { FileIssue } from './checkFormat';
 import type { CliIo } from './run';
 import { InputError } from './usage';
+import type { ProjectScan } from './workspace';
 
 /** What to do with one file. */
 export interface FileTask {
@@ -22,6 +24,8 @@ export interface FileTask {
   readonly seed: number;
   readonly rules: readonly RuleId[];
   readonly mode: 'check' | 'fix' | 'diff';
+  /** Read the project's other files for constructions of the file's classes (off: `--no-workspace`). */
+  readonly workspace: boolean;
 }
 
 export interface FileOutcome {
@@ -90,16 +94,31 @@ export function unifiedDiff(file: string, before: string, after: string): string
   return `--- a/${name}\n+++ b/${name}\n${body}`;
 }
 
-/** Reads, fixes, writes and checks one file; never throws for what the file holds. */
-export function processFile(task: FileTask, io: Pick<CliIo, 'readFile' | 'writeFile'>): FileOutcome {
+/**
+ * Reads, fixes, writes and checks one file; never throws for what the file
+ * holds. `scan` gives a `.py` file's classes the constructions in the other
+ * files of its project, as `initlens analyze` and the editor do (one scan per
+ * thread, so each project is listed and read once).
+ */
+export function processFile(task: FileTask, io: Pick<CliIo, 'readFile' | 'writeFile'>, scan?: ProjectScan): FileOutcome {
   const issues: FileIssue[] = [];
-  const options: CheckOptions = { seed: task.seed, deterministic: true, warnOnly: false, enabled: new Set(task.rules) };
+  const base = { seed: task.seed, deterministic: true, warnOnly: false, enabled: new Set(task.rules) };
+  // A notebook is no module another file imports.
+  const options: CheckOptions = scan && task.workspace && !task.notebook ? { ...base, external: (tree, text) => scan.sites(task.path, tree, text) } : base;
   let text = readChecked(task, io);
   if (typeof text !== 'string') return { problems: [], issues: [text], checked: false, fixes: 0 };
   let fixes = 0;
   let diff: string | undefined;
-  if (task.mode !== 'check' && !task.notebook) {
-    const fixed = fixPython(text, options);
+  if (task.mode !== 'check') {
+    let fixed: NotebookFixResult;
+    try {
+      fixed = task.notebook ? fixNotebook(text, base) : fixPython(text, base);
+    } catch (error) {
+      // JSON that is no notebook: the check below says so.
+      if (!(error instanceof NotCheckable)) throw error;
+      fixed = { text, applied: [] };
+    }
+    if (fixed.refused) issues.push({ path: task.path, message: `not fixed: ${fixed.refused}` });
     if (fixed.stopped && fixed.applied.length > 0) issues.push({ path: task.path, message: `fixing stopped: ${fixed.stopped}` });
     if (fixed.text !== text) {
       if (task.mode === 'diff') diff = unifiedDiff(task.path, text, fixed.text);

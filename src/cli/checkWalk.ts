@@ -27,6 +27,8 @@ export interface TreeAccess {
   readonly list: (dir: string) => string[];
   /** The canonical path (links resolved), to read each file once. */
   readonly realpath: (p: string) => string;
+  /** A file's size in bytes, to hand the largest files out first (`--jobs`); absent: walk order. */
+  readonly size?: (p: string) => number;
 }
 
 /** A file to check: the path as printed, whether it is a notebook, and the PATH argument it was found under. */

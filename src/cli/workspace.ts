@@ -32,7 +32,7 @@ export class ProjectScan {
 
   private readonly projects = new Map<string, Project | undefined>();
 
-  constructor(private readonly io: CliIo) {}
+  constructor(private readonly io: Pick<CliIo, 'readFile' | 'project'>) {}
 
   /** `file`'s project, listed once per command (undefined: none, or unlistable: the file is analyzed on its own). */
   private projectOf(file: string): Project | undefined {

@@ -11,5 +11,6 @@ export function nodeTree(): TreeAccess {
     isLink: (p) => fs.lstatSync(p).isSymbolicLink(),
     list: (dir) => fs.readdirSync(dir),
     realpath: (p) => fs.realpathSync(p),
+    size: (p) => fs.statSync(p).size,
   };
 }

@@ -62,3 +62,22 @@ export function projectOf(file: string): { root: string; file: string; files: st
   const root = projectRoot(path.dirname(absolute));
   return { root: posixPath(root), file: posixPath(absolute), files: pythonFiles(root).map(posixPath) };
 }
+
+/**
+ * {@link projectOf} for a command that asks about many files (`initlens
+ * check`): each folder's root is found once and each root's files listed
+ * once. The listing is not refreshed: a command is short.
+ */
+export function projectLister(): (file: string) => { root: string; file: string; files: string[] } {
+  const roots = new Map<string, string>();
+  const listed = new Map<string, string[]>();
+  return (file) => {
+    const absolute = path.resolve(file);
+    const dir = path.dirname(absolute);
+    let root = roots.get(dir);
+    if (root === undefined) roots.set(dir, (root = projectRoot(dir)));
+    let files = listed.get(root);
+    if (!files) listed.set(root, (files = pythonFiles(root).map(posixPath)));
+    return { root: posixPath(root), file: posixPath(absolute), files };
+  };
+}

@@ -17,6 +17,9 @@ import { parsePython } from '../../src/core/python/parse';
 import { runCli, type CliIo } from '../../src/cli/run';
 import { nodeFiles } from '../../src/node/cliFiles';
 import { nodeTree } from '../../src/node/checkTree';
+import { processFile } from '../../src/cli/checkFile';
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 const OPTIONS = { seed: 42, deterministic: true, warnOnly: false };
 const TRAIN = 'import torch\nmodel = torch.nn.Linear(4, 1)\nopt = torch.optim.Adam(model.parameters())\nloss = model(torch.ones(4)).sum()\nloss.backward()\nopt.step()\n';
@@ -250,5 +253,44 @@ describe('initlens check: bad input is one line and the run goes on', () => {
     assert.match(lines[lines.length - 1], /^Checked 1 file in \d+\.\d\d s: 1 problem, 9 paths not checked\.$/);
     // The folder named like a file, and the link to a folder, are not entered: no loop, no line.
     assert.ok(!r.stderr.includes('folder.py') && !r.stderr.includes('self'), r.stderr);
+  });
+});
+
+describe('initlens check: bad input on the real file system', () => {
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'initlens-check-fs-'));
+    write('ok.py', TRAIN);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a file without read permission (chmod 000)', { skip: isRoot ? 'running as root, who may read a file without read permission' : false }, () => {
+    write('secret.py', TRAIN);
+    fs.chmodSync(at('secret.py'), 0o000);
+    const r = run(['check', dir]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(listed(r.stdout), ['ok.py']);
+    assert.ok(r.stderr.startsWith(`initlens: ${at('secret.py')}: cannot read (EACCES: permission denied)\n`), r.stderr);
+  });
+
+  it('links named on the command line: a loop and a broken link are one line each; the run goes on', () => {
+    fs.symlinkSync('b.py', at('a.py'));
+    fs.symlinkSync('a.py', at('b.py'));
+    fs.symlinkSync('nowhere.py', at('dangling.py'));
+    const r = run(['check', at('a.py'), at('dangling.py'), at('ok.py')]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(listed(r.stdout), ['ok.py']);
+    assert.deepEqual(r.stderr.split('\n').slice(0, 2), [`initlens: ${at('a.py')}: a loop of symbolic links`, `initlens: ${at('dangling.py')}: no such file or folder`]);
+    assert.match(r.stderr.split('\n')[2], /^Checked 1 file in \d+\.\d\d s: 1 problem, 2 paths not checked\.$/);
+    for (const f of ['a.py', 'b.py', 'dangling.py']) fs.unlinkSync(at(f));
+  });
+
+  it('a folder where a file was listed (replaced between the walk and the read) is one line', () => {
+    fs.mkdirSync(at('gone.py'));
+    const outcome = processFile({ path: at('gone.py'), notebook: false, seed: 42, rules: [...RULES], mode: 'check', workspace: false }, nodeFiles());
+    assert.deepEqual(outcome, { problems: [], issues: [{ path: at('gone.py'), message: 'cannot read (EISDIR: it is a folder)' }], checked: false, fixes: 0 });
+    // Named on the command line, a folder is walked, whatever its name: here it holds nothing to check.
+    const r = run(['check', at('gone.py')]);
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /^Checked 0 files in \d+\.\d\d s: no problems\.\n$/);
   });
 });

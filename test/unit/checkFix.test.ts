@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkPython } from '../../src/core/diagnostics/check';
 import { fixPython } from '../../src/core/diagnostics/fix';
+import { fixNotebook } from '../../src/core/diagnostics/notebookFix';
 import { RULES } from '../../src/core/diagnostics/rules';
 import { runCli, type CliIo } from '../../src/cli/run';
 import { nodeFiles } from '../../src/node/cliFiles';
@@ -124,5 +125,83 @@ describe('initlens check --fix / --diff', () => {
   it('--fix and --diff exclude each other; --diff takes no other format', () => {
     assert.equal(run(['check', '--fix', '--diff', dir]).code, 2);
     assert.equal(run(['check', '--diff', '--format', 'json', dir]).code, 2);
+  });
+});
+
+/** An nbformat 4 code cell. */
+const cell = (source: string | string[], id: string) => ({ cell_type: 'code', execution_count: null, id, metadata: {}, outputs: [], source });
+/** nbformat's source lines: each keeps its line ending, the last has none. */
+const lines = (text: string) => text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+
+describe('initlens check --fix on notebooks', () => {
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'initlens-fixnb-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // Jupyter's layout (json.dump(indent=1, ensure_ascii=False) + "\n", which JSON.stringify(_, null, 1) writes byte for byte).
+  const jupyter = (cells: unknown[]) => `${JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3' } }, nbformat: 4, nbformat_minor: 5 }, null, 1)}\n`;
+  const markdown = { cell_type: 'markdown', id: 'm', metadata: {}, source: ['# Titel é\n', 'text'] };
+
+  it('edits only the cell that holds the line: the rest of the JSON is byte-identical; a second run changes nothing', () => {
+    const before = jupyter([markdown, cell(['%%capture\n', '!pip install torch'], 'a'), cell(lines('import torch\n%matplotlib inline\ntorch.manual_seed(0)\ntorch.cuda.manual_seed(1)  # é'), 'b')]);
+    const expected = jupyter([markdown, cell(['%%capture\n', '!pip install torch'], 'a'), cell(lines('import torch\n%matplotlib inline\ntorch.manual_seed(0)\ntorch.cuda.manual_seed_all(1)  # é'), 'b')]);
+    fs.writeFileSync(at('gpu.ipynb'), before);
+    const diff = run(['check', '--diff', at('gpu.ipynb')]);
+    assert.equal(diff.code, 1);
+    assert.match(diff.stdout, /\n-    "torch\.cuda\.manual_seed\(1\)  # é"\n\+    "torch\.cuda\.manual_seed_all\(1\)  # é"\n/);
+    assert.equal(fs.readFileSync(at('gpu.ipynb'), 'utf8'), before);
+    const r = run(['check', '--fix', at('gpu.ipynb')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^Checked 1 file in \d+\.\d\d s: no problems, 1 fix written\.\n$/);
+    assert.equal(fs.readFileSync(at('gpu.ipynb'), 'utf8'), expected);
+    const again = run(['check', '--fix', at('gpu.ipynb')]);
+    assert.match(again.stderr, /: no problems, 0 fixes written\.\n$/);
+    assert.equal(fs.readFileSync(at('gpu.ipynb'), 'utf8'), expected);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('.tmp')), []);
+  });
+
+  it('inserted lines follow the line before them (the imports cell), never into a %%magic cell; the program is the .py fix', () => {
+    const imports = 'import numpy as np\nimport torch';
+    const train = 'model = torch.nn.Linear(4, 1)\nopt = torch.optim.Adam(model.parameters())\nloss = model(torch.ones(4)).sum()\nloss.backward()\nopt.step()';
+    const nb = jupyter([cell(['%%capture\n', '!pip install torch'], 'a'), cell(lines(imports), 'b'), cell(lines(train), 'c')]);
+    const fixed = fixNotebook(nb, OPTIONS);
+    // The same fixes as for the program written as one .py file (the magic cell as the check reads it: comments).
+    const py = fixPython(`#%capture\n#!pip install torch\n${imports}\n${train}\n`, OPTIONS);
+    assert.deepEqual(fixed.applied, py.applied);
+    assert.deepEqual(fixed.applied.map((a) => a.code), ['IL101']);
+    const cells = (JSON.parse(fixed.text) as { cells: { source: string[] }[] }).cells.map((c) => c.source.join(''));
+    assert.equal(cells[0], '%%capture\n!pip install torch');
+    assert.equal(cells[2], train);
+    assert.equal(`#%capture\n#!pip install torch\n${cells[1]}\n${cells[2]}\n`, py.text);
+    // Everything outside the changed cell's source is as it was.
+    const start = nb.indexOf('"import numpy as np\\n"') - 1;
+    assert.equal(fixed.text.slice(0, start), nb.slice(0, start));
+    assert.equal(fixed.text.slice(fixed.text.indexOf('"id": "c"')), nb.slice(nb.indexOf('"id": "c"')));
+    assert.deepEqual(fixNotebook(fixed.text, OPTIONS).applied, []);
+  });
+
+  it('keeps another layout: two-space indentation, a string source, \\u escapes of an ASCII-only file, CRLF in a cell', () => {
+    const nb = `{\n  "nbformat": 4,\n  "cells": [\n    {\n      "cell_type": "code",\n      "source": "import torch\\ntorch.manual_seed(0)  # caf\\u00e9\\ntorch.cuda.manual_seed(1)  # caf\\u00e9\\n",\n      "outputs": []\n    }\n  ],\n  "nbformat_minor": 4,\n  "metadata": {}\n}`;
+    const fixed = fixNotebook(nb, OPTIONS);
+    assert.equal(fixed.text, nb.replace('torch.cuda.manual_seed(1)', 'torch.cuda.manual_seed_all(1)'));
+    const arrays = `{"cells": [{"cell_type": "code", "source": ["import torch\\n", "torch.manual_seed(0)  # caf\\u00e9\\n", "torch.cuda.manual_seed(1)\\n"]}], "nbformat": 4}`;
+    assert.equal(fixNotebook(arrays, OPTIONS).text, arrays.replace('torch.cuda.manual_seed(1)', 'torch.cuda.manual_seed_all(1)'));
+    // CRLF inside the cell: a changed line keeps it.
+    const crlf = jupyter([cell(['import torch\r\n', 'torch.manual_seed(0)\r\n', 'torch.cuda.manual_seed(1)\r\n'], 'x')]);
+    assert.equal(fixNotebook(crlf, OPTIONS).text, crlf.replace('torch.cuda.manual_seed(1)', 'torch.cuda.manual_seed_all(1)'));
+    // An empty first cell ("source": []) that gets the import: nbformat's layout, at the cell's indentation.
+    const empty = jupyter([cell([], 'e'), cell(lines('import torch\nmodel = torch.nn.Linear(4, 1)\nopt = torch.optim.Adam(model.parameters())\nmodel(torch.ones(4)).sum().backward()\nopt.step()'), 'f')]);
+    const seeded = fixNotebook(empty, OPTIONS).text;
+    assert.ok(seeded.includes('   "id": "e",\n   "metadata": {},\n   "outputs": [],\n   "source": [\n    "import os"\n   ]\n  },'), seeded);
+  });
+
+  it('a notebook whose JSON does not parse is never written: one line, the run goes on', () => {
+    fs.writeFileSync(at('broken.ipynb'), '{"cells": [');
+    fs.writeFileSync(at('gpu.py'), CUDA);
+    const r = run(['check', '--fix', at('broken.ipynb'), at('gpu.py')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^initlens: .*broken\.ipynb: invalid notebook JSON \([^\n]+\); not checked\nChecked 1 file in \d+\.\d\d s: no problems, 1 fix written, 1 path not checked\.\n$/);
+    assert.equal(fs.readFileSync(at('broken.ipynb'), 'utf8'), '{"cells": [');
   });
 });

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/run';
 import { nodeFiles } from '../../src/node/cliFiles';
 import { nodeTree } from '../../src/node/checkTree';
+import { projectLister } from '../../src/node/workspaceFiles';
 import { ROOT } from '../host/paths';
 
 const WORKER = path.join(ROOT, 'dist', 'checkWorker.js');
@@ -22,7 +23,7 @@ let dir = '';
 async function run(argv: string[], checkWorker = WORKER) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), ...nodeFiles(), tree: nodeTree(), checkWorker }, '9.9.9');
+  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), ...nodeFiles(), project: projectLister(), tree: nodeTree(), checkWorker }, '9.9.9');
   return { code, stdout, stderr: stderr.replace(/ in \d+\.\d\d s:/, ' in T s:') };
 }
 
@@ -68,5 +69,40 @@ describe('initlens check --jobs', () => {
 
   it('--jobs takes an integer from 1 to 64', async () => {
     for (const bad of ['0', '65', 'two', '1.5']) assert.equal((await run(['check', '--jobs', bad, dir])).code, 2, bad);
+  });
+});
+
+/**
+ * A class whose sizes come from the file that builds it: `Block(-3)` in
+ * train.py makes `nn.Linear(dim, 4)` in model.py one PyTorch rejects (torch
+ * 1.13: "RuntimeError: Trying to create tensor with negative dimension -3:
+ * [4, -3]"), found as `initlens analyze` and the editor find it.
+ */
+describe('initlens check across the files of a project', () => {
+  let project = '';
+  const MODEL = 'import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def __init__(self, dim):\n        super().__init__()\n        self.fc = nn.Linear(dim, 4)\n\n    def forward(self, x):\n        return self.fc(x)\n';
+  before(() => {
+    project = fs.mkdtempSync(path.join(os.tmpdir(), 'initlens-project-'));
+    fs.writeFileSync(path.join(project, 'pyproject.toml'), '[project]\nname = "p"\n');
+    fs.writeFileSync(path.join(project, 'model.py'), MODEL);
+    fs.writeFileSync(path.join(project, 'train.py'), 'from model import Block\n\nblock = Block(-3)\n');
+    // Enough files for two workers (at least 4 each).
+    for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(project, `util${i}.py`), 'x = 1\n');
+  });
+  after(() => fs.rmSync(project, { recursive: true, force: true }));
+
+  it('the construction in train.py sizes model.py, with 1 thread and with 2 workers; --no-workspace: each file alone', async () => {
+    const expected = `${path.join(project, 'model.py')}:7:29: IL001 Linear fc: in_features = dim (-3) is negative; PyTorch would reject it.\n`;
+    for (const jobs of ['1', '2']) {
+      const r = await run(['check', '--jobs', jobs, project]);
+      assert.equal(r.stdout, expected, jobs);
+      assert.equal(r.stderr, 'Checked 10 files in T s: 1 problem.\n');
+      assert.equal(r.code, 1);
+    }
+    // A file named alone still reads its project, as analyze does.
+    assert.equal((await run(['check', path.join(project, 'model.py')])).stdout, expected);
+    const alone = await run(['check', '--no-workspace', project]);
+    assert.equal(alone.stdout, '');
+    assert.equal(alone.code, 0);
   });
 });

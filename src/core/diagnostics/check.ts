@@ -12,8 +12,8 @@
  * (`%magic`, `!shell`) and cells (`%%bash`) are read as comments.
  */
 import { LIMITS, limitText } from '../limits';
-import { ModelAnalyzer } from '../model/analyze';
-import { parsePython, syntaxErrors } from '../python/parse';
+import { ModelAnalyzer, type ExternalSite } from '../model/analyze';
+import { parsePython, syntaxErrors, type Tree } from '../python/parse';
 import { analyzeSeeding } from '../seeding/analyze';
 import { RULE_CODES } from './codes';
 import { checkDocument, type Finding, type RuleId, type RuleOptions } from './rules';
@@ -46,6 +46,13 @@ export class NotCheckable extends Error {}
 export interface CheckOptions extends RuleOptions {
   /** The rules that run (all when omitted). */
   readonly enabled?: ReadonlySet<RuleId>;
+  /**
+   * The constructions of the file's classes in the other files of its project
+   * (the CLI's `ProjectScan`, the editor's workspace index), as the model
+   * analysis's `external` contexts, so that a layer gets the numbers the
+   * editor shows. Asked once the text parses; absent: the file on its own.
+   */
+  readonly external?: (tree: Tree, text: string) => readonly ExternalSite[];
 }
 
 /** What one file yields: its problems, or the first syntax error that kept the rules quiet. */
@@ -76,7 +83,7 @@ function analyze(text: string, options: CheckOptions, map: LineMap): FileResult 
     return { problems: [], syntaxError: { line: at.line + 1, column: errors[0].column + 1, ...(at.cell !== undefined ? { cell: at.cell } : {}) } };
   }
   const seeding = analyzeSeeding(tree, text);
-  const models = new ModelAnalyzer().analyze(tree, text);
+  const models = new ModelAnalyzer().analyze(tree, text, { imports: seeding.imports, external: options.external?.(tree, text) ?? [] });
   const findings = unsuppressed(checkDocument({ text, tree, seeding, models }, options, options.enabled), tree, text);
   const starts = lineStarts(text);
   const position = (offset: number) => {
