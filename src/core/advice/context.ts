@@ -33,6 +33,8 @@ export interface ModelTraits {
   readonly zeroInitResidual: 'on' | 'available' | 'no';
   /** Fixup-style scaling of the branches (`fixup`, a `scale`/`alpha` multiplier of the branch, ReZero). */
   readonly scaled: boolean;
+  /** Its forward concatenates each output to its input (DenseNet, ESRGAN's dense blocks): every layer reads the block input directly, no chain. */
+  readonly dense: boolean;
   /** How many copies of the class are chained (the largest context count; 1 when built once). */
   readonly repeat: number;
 }
@@ -81,6 +83,7 @@ export function modelTraits(model: Model, text: string): ModelTraits {
     residual: RESIDUAL.some((r) => r.test(src)),
     normalized: model.layers.some((l) => l.role === 'normalizer' || NORM_TYPE.test(l.type) || l.normalizer !== undefined),
     zeroInitResidual: zeroOn ? 'on' : /zero_init_residual/.test(text) ? 'available' : 'no',
+    dense: /(torch\.cat|concatenate)\(\s*[\[(]\s*(\w+)\s*,\s*\w+\s*[\])]/.test(src) && /for\s+\w+\s+in\b/.test(src),
     scaled: /fixup|rezero/i.test(src) || /\*\s*self\.(scale|alpha|gamma|res_scale|resweight)\b/.test(src),
     repeat,
   };

@@ -52,6 +52,8 @@ export interface JudgeContext {
   readonly output: boolean;
   /** This layer's output is what a residual branch adds back. */
   readonly branchEnd: boolean;
+  /** The normalizer after the layer (before or after its activation), when there is one. */
+  readonly normalizer?: string;
   readonly options: AdviceOptions;
 }
 
@@ -205,20 +207,21 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     return verdict('ok', 'output', `Output layer (${actText}): ${now(param, layer)} is fine${g ? ` (gain ${factor(g.perLayer)})` : ''}; a zero or small init of the last layer is a common option.`, g);
   }
 
-  if (layer.normalizer && on('normalizer')) {
+  const normalizer = ctx.normalizer;
+  if (normalizer && on('normalizer')) {
     if (ctx.traits.residual && ctx.branchEnd && on('residual')) {
       const z = ctx.traits.zeroInitResidual;
-      if (z === 'on') return verdict('ok', 'residual', `${layer.normalizer} after it re-normalizes the output, and this file zero-initializes the last norm γ of each residual branch (Goyal et al. 2017).`, null, undefined, SOURCES.goyal);
+      if (z === 'on') return verdict('ok', 'residual', `${normalizer} after it re-normalizes the output, and this file zero-initializes the last norm γ of each residual branch (Goyal et al. 2017).`, null, undefined, SOURCES.goyal);
       return verdict(
         'note',
         'residual',
-        `${layer.normalizer} after it re-normalizes the output (scale irrelevant); zero-initializing this last norm's γ makes each residual block start as the identity${z === 'available' ? ' (zero_init_residual=True in this file)' : ' (torchvision: zero_init_residual=True)'}.`,
+        `${normalizer} after it re-normalizes the output (scale irrelevant); zero-initializing this last norm's γ makes each residual block start as the identity${z === 'available' ? ' (zero_init_residual=True in this file)' : ' (torchvision: zero_init_residual=True)'}.`,
         null,
         undefined,
         SOURCES.goyal,
       );
     }
-    return verdict('ok', 'normalizer', `${layer.normalizer} after it re-normalizes the output: the weight's scale (${now(param, layer)}) does not matter for the forward pass.`);
+    return verdict('ok', 'normalizer', `${normalizer} after it re-normalizes the output: the weight's scale (${now(param, layer)}) does not matter for the forward pass.`);
   }
 
   if (ctx.traits.residual && !ctx.traits.normalized && ctx.branchEnd && on('residual')) {
@@ -294,14 +297,33 @@ function branchEnd(model: Model): Layer | undefined {
   return [...model.layers].reverse().find((l) => l.role === 'weight' && !/shortcut|downsample|skip/.test(l.name));
 }
 
+/**
+ * A normalizer that follows a layer of a Sequential before the next weight
+ * layer (DCGAN's conv → LeakyReLU → BatchNorm): the order of a Sequential is
+ * its order of execution. Undefined elsewhere.
+ */
+function followingNormalizer(layers: readonly Layer[], i: number): string | undefined {
+  const seq = /^(.*?)\.?(\d+)$/.exec(layers[i].name);
+  if (!seq || layers[i].role !== 'weight') return undefined;
+  for (let j = i + 1; j < layers.length; j++) {
+    const next = /^(.*?)\.?(\d+)$/.exec(layers[j].name);
+    if (!next || next[1] !== seq[1]) return undefined;
+    if (layers[j].role === 'normalizer') return layers[j].type;
+    if (layers[j].role === 'weight') return undefined;
+  }
+  return undefined;
+}
+
 /** Whether a layer is an output or logit layer. */
 function isOutput(model: Model, layer: Layer): boolean {
   const a = layer.activation;
   if (!a) return false;
-  if (a.via === 'output' || a.activation.kind === 'softmax' || a.activation.kind === 'log_softmax') return true;
+  if (a.activation.kind === 'softmax' || a.activation.kind === 'log_softmax') return true;
+  // What a block built by another class returns feeds that class, not the loss.
+  if ((model.contexts ?? []).some((c) => c.builtBy)) return false;
+  if (a.via === 'output') return true;
   const last = [...model.layers].reverse().find((l) => l.role !== 'normalizer');
-  const top = !(model.contexts ?? []).some((c) => c.builtBy);
-  return last === layer && top && (a.activation.kind === 'identity' || a.activation.kind === 'sigmoid');
+  return last === layer && (a.activation.kind === 'identity' || a.activation.kind === 'sigmoid');
 }
 
 /** The verdicts of one analyzed document. */
@@ -325,11 +347,12 @@ export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: A
   for (const model of analysis.models) {
     const traits = modelTraits(model, text);
     const end = traits.residual ? branchEnd(model) : undefined;
+    const normalizers = new Map(model.layers.map((l, i) => [l, l.normalizer ?? followingNormalizer(model.layers, i)]));
     for (const layer of model.layers) {
-      const like = model.layers.filter((l) => l === layer || alike(l, layer)).length;
+      const like = model.layers.filter((l) => l === layer || (alike(l, layer) && !normalizers.get(l) && !normalizers.get(layer))).length;
       // A residual class's copies sit side by side on the skip path, not in one chain.
-      const similar = traits.residual ? like : like * traits.repeat;
-      verdicts.set(layer, judge(layer, { model, doc, traits, similar, output: isOutput(model, layer), branchEnd: layer === end, options }));
+      const similar = traits.dense ? 1 : traits.residual ? like : like * traits.repeat;
+      verdicts.set(layer, judge(layer, { model, doc, traits, similar, output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options }));
     }
   }
   const advice: Advice = { verdict: (layer) => verdicts.get(layer) };
