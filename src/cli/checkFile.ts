@@ -14,6 +14,7 @@ import { LIMITS, limitText } from '../core/limits';
 import type { FileIssue } from './checkFormat';
 import type { CliIo } from './run';
 import { InputError } from './usage';
+import type { AdviceLevel, AdviceRule } from '../core/advice/rules';
 
 /** What to do with one file. */
 export interface FileTask {
@@ -22,6 +23,8 @@ export interface FileTask {
   readonly seed: number;
   readonly rules: readonly RuleId[];
   readonly mode: 'check' | 'fix' | 'diff';
+  /** `[tool.initlens] advice`: plain data, as tasks cross to workers. */
+  readonly advice?: { readonly level: AdviceLevel; readonly disabled: readonly AdviceRule[] };
 }
 
 export interface FileOutcome {
@@ -93,7 +96,7 @@ export function unifiedDiff(file: string, before: string, after: string): string
 /** Reads, fixes, writes and checks one file; never throws for what the file holds. */
 export function processFile(task: FileTask, io: Pick<CliIo, 'readFile' | 'writeFile'>): FileOutcome {
   const issues: FileIssue[] = [];
-  const options: CheckOptions = { seed: task.seed, deterministic: true, warnOnly: false, enabled: new Set(task.rules) };
+  const options: CheckOptions = { seed: task.seed, deterministic: true, warnOnly: false, enabled: new Set(task.rules), ...(task.advice ? { advice: { level: task.advice.level, disabled: new Set(task.advice.disabled) } } : {}) };
   let text = readChecked(task, io);
   if (typeof text !== 'string') return { problems: [], issues: [text], checked: false, fixes: 0 };
   let fixes = 0;

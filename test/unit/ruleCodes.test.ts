@@ -59,8 +59,8 @@ describe('rule codes', () => {
     assert.equal(ruleOfCode('seed-missing'), 'seedMissing');
     assert.equal(ruleOfCode('seedMissing'), undefined);
     assert.equal(ruleOfCode('IL999'), undefined);
-    assert.deepEqual(rulesOfSelector('IL0')?.sort(), ['initActivationMismatch', 'invalidLayerSize', 'symmetricInit']);
-    assert.equal(rulesOfSelector('IL')?.length, 9);
+    assert.deepEqual(rulesOfSelector('IL0')?.sort(), ['invalidLayerSize', 'symmetricInit']);
+    assert.equal(rulesOfSelector('IL')?.length, 10);
     assert.equal(rulesOfSelector('IL9'), undefined);
     assert.equal(rulesOfSelector('X'), undefined);
   });
