@@ -32,7 +32,8 @@ const slug = (heading: string) => heading.toLowerCase().replace(/[^\w\- ]/g, '')
 
 function rulesFlagging(text: string): RuleId[] {
   const tree = parsePython(text);
-  const findings = checkDocument({ text, tree, seeding: analyzeSeeding(tree, text), models: new ModelAnalyzer().analyze(tree, text) }, { seed: 42, deterministic: true, warnOnly: false });
+  // At the suggestions level, so that IL202's example (a note) shows too.
+  const findings = checkDocument({ text, tree, seeding: analyzeSeeding(tree, text), models: new ModelAnalyzer().analyze(tree, text) }, { seed: 42, deterministic: true, warnOnly: false, advice: { level: 'suggestions', disabled: new Set() } });
   return findings.map((f) => f.rule);
 }
 

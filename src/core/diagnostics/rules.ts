@@ -184,7 +184,7 @@ function adviceFindings(input: RuleInput, options: AdviceOptions, on: (r: RuleId
         from: at.from,
         to: at.to,
         message: `${layer.name}: ${v.message}`,
-        href: v.source.url,
+        href: RULE_DOCS[rule],
         severity: shown === 'warning' ? 'warning' : 'information',
         ...(fix ? { fix } : {}),
       });
