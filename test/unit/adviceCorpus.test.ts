@@ -15,6 +15,7 @@ import { ADVICE_RULE_INFO, ADVICE_RULES, type AdviceOptions } from '../../src/co
 import { checkDocument } from '../../src/core/diagnostics/rules';
 import { layerHoverMarkdown } from '../../src/core/hovers';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
+import { mainParam } from '../../src/core/model/layer';
 import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { ROOT } from '../host/paths';
@@ -58,7 +59,10 @@ describe('advice corpora', () => {
           const v = advice.verdict(layer);
           const lens = lensOf(layer, v, level);
           const hover = layerHoverMarkdown(model, layer, 'file:///x.py', 'initlens.applyInit', { verdict: v, level });
-          const diagnostic = findings.find((d) => d.message.startsWith(`${layer.name}: `) && (d.rule === 'symmetricInit' || d.rule === 'signalGain' || d.rule === 'initNote') && d.from >= layer.span.from - 100000 && v !== undefined && d.message === `${layer.name}: ${v.message}`);
+          const param = mainParam(layer);
+          const at = param?.current.source === 'explicit' && param.current.at ? param.current.at : (layer.kernelInitializer ?? layer.span);
+          // Layers one call builds share one finding, named `blocks.0 … blocks.49 (50 layers)`.
+          const diagnostic = v && findings.find((d) => (d.rule === 'symmetricInit' || d.rule === 'signalGain' || d.rule === 'initNote') && d.from === at.from && d.to === at.to && d.message.endsWith(`: ${v.message}`));
           const warn = v?.level === 'warning';
           assert.equal(lens?.title.startsWith('$(warning)') ?? false, warn, `${f.file} ${key} lens`);
           assert.equal(hover.includes('$(warning)'), warn, `${f.file} ${key} hover`);

@@ -98,11 +98,13 @@ export function checkDocument(input: RuleInput, options: RuleOptions, enabled?: 
   return findings.sort((a, b) => a.from - b.from);
 }
 
-function applyFix(model: Model, layer: Layer, input: RuleInput): Fix | undefined {
+/** The Apply plan for `layers` (several when one constructor call or init call builds them all). */
+function applyFix(model: Model, layers: readonly Layer[], input: RuleInput): Fix | undefined {
+  const layer = layers[0];
   const param = mainParam(layer);
   const rec = param?.recommendation;
   if (!param || !rec) return undefined;
-  const title = `Initialize ${layer.name} with ${rec.name}`;
+  const title = `Initialize ${layers.length > 1 ? `${layer.name} and the ${layers.length - 1} other layers it stands for` : layer.name} with ${rec.name}`;
   const at = param.current.at;
   const nn = torchNnName(input.seeding.imports);
   // A PyTorch init call written out: replace it where it stands (the user's order is kept),
@@ -112,7 +114,7 @@ function applyFix(model: Model, layer: Layer, input: RuleInput): Fix | undefined
     return { title, edits: [{ offset: at!.from, length: at!.to - at!.from, text: torchInitCall(rec.scheme, tensor, nn!) }] };
   }
   try {
-    const plan = planApply(model, input.text, input.seeding.imports, [layer]);
+    const plan = planApply(model, input.text, input.seeding.imports, layers);
     return plan.edits.length > 0 ? { title, edits: plan.edits } : undefined;
   } catch (error) {
     if (error instanceof EditRefused) return undefined;
@@ -170,6 +172,8 @@ function adviceFindings(input: RuleInput, options: AdviceOptions, on: (r: RuleId
   const out: Finding[] = [];
   const advice = adviseAnalysis(input.models, input.text, options);
   for (const model of input.models.models) {
+    // Layers one call builds (a comprehension, an init call in a modules() loop) share one finding, and one fix for them all.
+    const groups = new Map<string, { rule: RuleId; at: { from: number; to: number }; verdict: Verdict; shown: 'warning' | 'note'; layers: Layer[] }>();
     for (const layer of model.layers) {
       const v = advice.verdict(layer);
       const shown = displayed(v, options.level);
@@ -178,12 +182,19 @@ function adviceFindings(input: RuleInput, options: AdviceOptions, on: (r: RuleId
       if (!on(rule)) continue;
       const param = mainParam(layer);
       const at = param?.current.source === 'explicit' && param.current.at ? param.current.at : (layer.kernelInitializer ?? layer.span);
-      const fix = v.fix ? applyFix(model, layer, input) : undefined;
+      const key = `${rule}:${at.from}:${at.to}:${v.message}`;
+      const group = groups.get(key);
+      if (group) group.layers.push(layer);
+      else groups.set(key, { rule, at, verdict: v, shown, layers: [layer] });
+    }
+    for (const { rule, at, verdict: v, shown, layers } of groups.values()) {
+      const fix = v.fix ? applyFix(model, layers, input) : undefined;
+      const names = layers.length > 1 ? `${layers[0].name} … ${layers[layers.length - 1].name} (${layers.length} layers)` : layers[0].name;
       out.push({
         rule,
         from: at.from,
         to: at.to,
-        message: `${layer.name}: ${v.message}`,
+        message: `${names}: ${v.message}`,
         href: RULE_DOCS[rule],
         severity: shown === 'warning' ? 'warning' : 'information',
         ...(fix ? { fix } : {}),
