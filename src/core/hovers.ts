@@ -129,10 +129,12 @@ export function initHoverMarkdown(model: Model, layer: Layer, param: Param, advi
 }
 
 /** Hover on the activation that follows a layer (empty when there is none). */
-export function activationHoverMarkdown(layer: Layer): string {
+export function activationHoverMarkdown(layer: Layer, advice?: HoverAdvice): string {
   const activation = layer.activation?.activation;
   if (!activation) return '';
-  return `${header(`${activationLabel(activation)} after ${escapeMarkdown(layer.name)}`)}${explainActivation(activation, layer.framework)}\n\n${webLink('docs', docsUrl(layer))}`;
+  // In a transformer the textbook table (Kaiming for GELU) is not the advice: the verdict alone speaks.
+  const table = advice?.verdict?.rule === 'transformer' ? '' : `${explainActivation(activation, layer.framework)}\n\n`;
+  return `${header(`${activationLabel(activation)} after ${escapeMarkdown(layer.name)}`)}${table}${verdictMarkdown(advice)}${webLink('docs', docsUrl(layer))}`;
 }
 
 /** Hover on a random/seed API; `report` is the command id behind its seed-report link, called with `[uri]`. */

@@ -34,7 +34,7 @@ export function registerModelHover(analyses: DocumentAnalyses): vscode.Disposabl
         for (const layer of model.layers) {
           const init = layer.params.find((p) => p.current.source === 'explicit' && inside(p.current.at, offset));
           if (init?.current.at) return new vscode.Hover(markdown(initHoverMarkdown(model, layer, init, advice(layer))), range(init.current.at));
-          if (layer.activation?.at && inside(layer.activation.at, offset)) return new vscode.Hover(markdown(activationHoverMarkdown(layer)), range(layer.activation.at));
+          if (layer.activation?.at && inside(layer.activation.at, offset)) return new vscode.Hover(markdown(activationHoverMarkdown(layer, advice(layer))), range(layer.activation.at));
         }
         // Innermost first: a layer inside a Sequential inside another call.
         const layer = [...model.layers].reverse().find((l) => inside(l.span, offset));
