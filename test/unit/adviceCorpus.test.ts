@@ -132,6 +132,58 @@ describe('advice rules', () => {
     assert.ok(Math.abs(v!.gain!.compound - 6561) < 1e-6);
   });
 
+  it('LSTM, embedding, SELU, bias and a zero output layer, each by its own rule', () => {
+    const text = [
+      'import torch',
+      'import torch.nn as nn',
+      'class Rnn(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.lstm = nn.LSTM(32, 64)',
+      '        self.emb = nn.Embedding(1000, 32)',
+      '    def forward(self, x):',
+      '        return self.lstm(self.emb(x))',
+      'class Selu(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc1 = nn.Linear(256, 256)',
+      '        self.fc2 = nn.Linear(256, 256)',
+      '        self.head = nn.Linear(256, 2)',
+      '        nn.init.constant_(self.fc2.bias, 0.5)',
+      '        nn.init.zeros_(self.head.weight)',
+      '    def forward(self, x):',
+      '        x = torch.selu(self.fc1(x))',
+      '        x = torch.relu(self.fc2(x))',
+      '        return self.head(x)',
+      '',
+    ].join('\n');
+    const v = verdicts(text);
+    const rule = (k: string) => [v.get(k)?.level, v.get(k)?.rule];
+    assert.deepEqual(rule('Rnn.lstm'), ['note', 'lstm']);
+    assert.deepEqual(rule('Rnn.emb'), ['ok', 'embedding']);
+    // PyTorch's default (w = 1/3) before SELU: √E[selu(√(1/3)·z)²] = 0.6469 (torch, 4·10⁶ draws).
+    assert.deepEqual(rule('Selu.fc1'), ['note', 'selu']);
+    assert.ok(Math.abs(v.get('Selu.fc1')!.gain!.perLayer - 0.6469) < 5e-4);
+    assert.deepEqual(rule('Selu.fc2'), ['note', 'bias']);
+    // Zeros on the output layer: common practice, not a symmetry warning.
+    assert.deepEqual(rule('Selu.head'), ['ok', 'output']);
+  });
+
+  it('residual with BatchNorm: the zero-γ note on the last conv of each branch; a transformer without GPT init: a note, no Kaiming', () => {
+    const resnet = verdicts(read('test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py'));
+    assert.deepEqual([resnet.get('BasicBlock.conv2')?.level, resnet.get('BasicBlock.conv2')?.rule], ['note', 'residual']);
+    assert.deepEqual([resnet.get('BasicBlock.conv1')?.level, resnet.get('BasicBlock.conv1')?.rule], ['ok', 'normalizer']);
+    const vit = verdicts(read('test/fixtures/realworld/lucidrains/vit-pytorch/vit_pytorch/vit.py'));
+    const judged = [...vit.values()].filter((x) => x && x.rule === 'transformer');
+    assert.ok(judged.length > 0);
+    for (const x of judged) {
+      assert.equal(x!.level, 'note');
+      // It names the default in effect (kaiming_uniform_), but advises nothing Kaiming and has no Apply.
+      assert.equal(x!.fix, undefined);
+      assert.ok(!/kaiming_normal|He\b/.test(x!.message), x!.message);
+    }
+  });
+
   it('the README lists every rule with its source', () => {
     const readme = read('README.md');
     const section = readme.slice(readme.indexOf('## What InitLens recommends and why'), readme.indexOf('\n## ', readme.indexOf('## What InitLens recommends and why') + 1));
