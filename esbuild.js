@@ -66,9 +66,26 @@ const torchKernelsPlugin = {
 const tfjsEsmPlugin = {
   name: 'tfjs-esm',
   setup(build) {
-    build.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu)$/ }, (args) => ({
+    build.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-wasm|backend-webgl|backend-webgpu)$/ }, (args) => ({
       path: path.join(path.dirname(require.resolve(`${args.path}/package.json`)), 'dist', 'index.js'),
     }));
+  },
+};
+
+/**
+ * The wasm backend's three builds (plain, SIMD, threaded SIMD), copied to
+ * dist/wasm/ for the CLI (node/signalTf.ts) and the panel's page, which loads
+ * them through webview URIs (panel/signalPanel.ts).
+ */
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+const wasmFilesPlugin = {
+  name: 'tfjs-wasm-files',
+  setup(build) {
+    build.onEnd(() => {
+      const from = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+      fs.mkdirSync(path.join(__dirname, 'dist', 'wasm'), { recursive: true });
+      for (const file of WASM_FILES) fs.copyFileSync(path.join(from, file), path.join(__dirname, 'dist', 'wasm', file));
+    });
   },
 };
 
@@ -97,12 +114,16 @@ const tfjsNode = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 function productEntries() {
   return [
     { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...tfjsNode] },
+    // The Signal panel's host side, required by dist/extension.js on first use (commands/showSignal.ts).
+    { ...node, entryPoints: ['src/panel/signalPanel.ts'], outfile: 'dist/signalPanel.js', external: ['vscode'] },
     { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', external: tfjsNode },
     // The sampling pool's worker_threads script: its own entry, found beside
     // the bundle that starts it (core/sampling/pool.ts defaultWorkerScript).
     { ...node, entryPoints: ['src/core/sampling/worker.ts'], outfile: 'dist/samplingWorker.js' },
     // `initlens check --jobs N`'s worker, found beside dist/cli.js.
     { ...node, entryPoints: ['src/cli/checkWorker.ts'], outfile: 'dist/checkWorker.js' },
+    // TensorFlow.js for `initlens propagate`, required by dist/cli.js only then (src/cli.ts).
+    { ...node, entryPoints: ['src/node/signalTf.ts'], outfile: 'dist/signalTf.js', external: tfjsNode, plugins: [...node.plugins, wasmFilesPlugin] },
     {
       ...node,
       entryPoints: ['src/webview/main.ts'],
@@ -110,6 +131,21 @@ function productEntries() {
       platform: 'browser',
       format: 'iife',
       target: 'es2022',
+    },
+    // The Signal panel's page; it imports dist/signal/compute.js on its first job.
+    { ...node, entryPoints: ['src/webview/signal/main.ts'], outfile: 'dist/signal.js', platform: 'browser', format: 'iife', target: 'es2022' },
+    // TensorFlow.js and the engine for the page, as ES modules: each backend
+    // its own chunk, imported only when tried (webview/signal/compute.ts).
+    {
+      ...node,
+      entryPoints: ['src/webview/signal/compute.ts'],
+      outdir: 'dist/signal',
+      platform: 'browser',
+      format: 'esm',
+      splitting: true,
+      chunkNames: 'chunk-[hash]',
+      target: 'es2022',
+      plugins: [...node.plugins, wasmFilesPlugin],
     },
   ];
 }
@@ -137,6 +173,8 @@ function testEntries() {
 
 async function main() {
   const entries = tests ? testEntries() : productEntries();
+  // The page's chunks are named by content: clear the old ones.
+  if (!tests) fs.rmSync(path.join(__dirname, 'dist', 'signal'), { recursive: true, force: true });
   const contexts = await Promise.all(entries.map((options) => esbuild.context(options)));
   if (watch) {
     await Promise.all(contexts.map((ctx) => ctx.watch()));

@@ -18,6 +18,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LIMITS } from '../src/core/limits';
 import { ModelAnalyzer, type ExternalSite } from '../src/core/model/analyze';
 import { documentSignatures, externalSites } from '../src/core/workspace/externalSites';
 import type { Layer } from '../src/core/model/types';
@@ -122,7 +123,9 @@ function driverSites(corpus: string, file: string, text: string, tree: Tree): Ex
   const script = fs.readFileSync(driver, 'utf8');
   const target = path.join(corpus, file);
   const beside = path.join(path.dirname(target), `build_${path.basename(file)}`);
-  return externalSites(target, documentSignatures(tree, text), { path: beside, text: script, tree: parsePython(script) }, [corpus]);
+  // The files the script imports (its model classes' files beside it), read as the extension reads the workspace's.
+  const read = (p: string) => (p.startsWith(`${corpus}${path.sep}`) && fs.existsSync(p) && fs.statSync(p).isFile() && fs.statSync(p).size <= LIMITS.workspaceFileBytes.value ? fs.readFileSync(p, 'utf8') : undefined);
+  return externalSites(target, documentSignatures(tree, text), { path: beside, text: script, tree: parsePython(script) }, [corpus], [], read);
 }
 
 function score(key: Key, text: string, misses: Miss[], external: (tree: Tree) => readonly ExternalSite[]): Row {

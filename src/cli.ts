@@ -21,6 +21,8 @@ void Promise.resolve(
       project: projectOf,
       tree: nodeTree(),
       checkWorker: path.join(__dirname, 'checkWorker.js'),
+      // A computed path: esbuild leaves the require alone, so TensorFlow.js stays out of dist/cli.js.
+      signalTf: () => (require(path.join(__dirname, 'signalTf.js')) as typeof import('./node/signalTf')).loadSignalTf(),
       ...(process.stderr.isTTY ? { progress: (text: string) => void process.stderr.write(text) } : {}),
     },
     INITLENS_VERSION,

@@ -9,6 +9,7 @@ import { registerModelLens } from './codelens/modelLens';
 import { registerSeedLens } from './codelens/seedLens';
 import { registerApplyInit } from './commands/applyInit';
 import { registerShowHistogram } from './commands/showHistogram';
+import { registerShowSignal } from './commands/showSignal';
 import { registerInsertSeed } from './commands/insertSeed';
 import { registerShowSeedReport } from './commands/showSeedReport';
 import { registerSeedDiagnostics } from './diagnostics/seedDiagnostics';
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
       registerShowSeedReport(analyses),
       registerApplyInit(analyses),
       registerShowHistogram(context.extensionUri, analyses),
+      registerShowSignal(context.extensionUri, analyses),
       registerInsertSeed(analyses),
       registerSeedDiagnostics(analyses, projects, context.extensionUri),
       registerCheckWorkspace(projects, context.extensionUri),

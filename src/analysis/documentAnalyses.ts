@@ -90,7 +90,12 @@ export class DocumentAnalyses implements vscode.Disposable {
         tree,
         seeding,
         get models() {
-          models ??= analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize, imports: seeding.imports, external: (config.workspaceFiles && workspace?.sites(document, tree, text)) || [] });
+          if (!models) {
+            const external = (config.workspaceFiles && workspace?.sites(document, tree, text)) || [];
+            // The files the document imports, as known now (after sites(), which reads them).
+            const files = config.workspaceFiles ? workspace?.files(document) : undefined;
+            models = analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize, imports: seeding.imports, external, ...(files ? { files } : {}) });
+          }
           return models;
         },
       };

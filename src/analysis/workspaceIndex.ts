@@ -9,7 +9,11 @@
  * `LIMITS.workspaceFileBytes`) are read for their import lines when the first
  * document is analyzed; a document's importers are then looked up in memory,
  * and only they are parsed whole, once per version (open documents: their
- * editor text and version; other files: their modification time). One watcher
+ * editor text and version; other files: their modification time). So are the
+ * workspace files an importer imports (at most `LIMITS.importers`), whose module
+ * classes it may build as instances and pass on (`MAE(encoder=v)` after
+ * `v = ViT(...)`): their versions are part of the sites' cache key, so an edit
+ * of `vit.py` recomputes the sites `mae.py` gets from `train.py`. One watcher
  * on `**\/*.py` and the editor's own change events keep the index current;
  * when a document's sites change, {@link WorkspaceIndex.onDidChange} names it.
  * It only reads text, so it works in untrusted and virtual workspaces alike.
@@ -17,12 +21,13 @@
 import * as vscode from 'vscode';
 import { LIMITS } from '../core/limits';
 import type { ExternalSite } from '../core/model/analyze';
+import type { InstanceFiles } from '../core/model/instances';
 import { parsePython, type Tree } from '../core/python/parse';
 import { excludeGlob, inSkippedFolder } from '../core/workspace/exclude';
 import { documentSignatures, externalSites, signaturesKey } from '../core/workspace/externalSites';
 import { ImportIndex } from '../core/workspace/index';
 import type { ClassSignature } from '../core/model/tree';
-import { relativeTo } from '../core/workspace/modules';
+import { importCandidates, relativeTo } from '../core/workspace/modules';
 
 /** Quiet time after the last file event before the tracked documents' sites are recomputed. */
 const REFRESH_DEBOUNCE_MS = 300;
@@ -39,6 +44,9 @@ interface Target {
   /** What {@link sites} holds: the signatures and index generation it was computed with. */
   computed?: { readonly sigKey: string; readonly generation: number };
   sites: readonly ExternalSite[];
+  /** The workspace files the document itself imports, for its module-level instances ({@link WorkspaceIndex.files}), and their versions. */
+  imported?: ReadonlyMap<string, { readonly text: string; readonly key: string }>;
+  importedKey?: string;
   /** Computing; `again` when asked once more meanwhile. */
   running: boolean;
   again: boolean;
@@ -134,19 +142,28 @@ export class WorkspaceIndex implements vscode.Disposable {
         const uri = this.uris.get(importer);
         const read = uri && (await this.importerText(uri));
         if (!read) continue;
-        const cacheKey = JSON.stringify([uri.toString(), read.key, path, sigKey, viaKey]);
+        // The files it imports, whose classes it may build as instances and pass on (`MAE(encoder=ViT(...))`):
+        // the sites depend on their versions too, so a change there recomputes them.
+        const imported = await this.importedBy(importer);
+        const cacheKey = JSON.stringify([uri.toString(), read.key, path, sigKey, viaKey, [...imported].map(([p, t]) => [p, t.key])]);
         let found = this.sitesCache.get(cacheKey);
         if (!found) {
-          found = externalSites(path, signatures, { path: importer, text: read.text, tree: parsePython(read.text) }, this.index.roots, via);
+          found = externalSites(path, signatures, { path: importer, text: read.text, tree: parsePython(read.text) }, this.index.roots, via, (p) => imported.get(p)?.text);
           if (this.sitesCache.size >= SITES_CACHED) this.sitesCache.clear();
           this.sitesCache.set(cacheKey, found);
         }
         sites.push(...found);
       }
+      // The files the document imports, for the instances its own module-level code builds and passes on.
+      const imported = await this.importedBy(path);
+      const importedKey = JSON.stringify([...imported].map(([p, t]) => [p, t.key]));
       const before = target.computed?.sigKey === sigKey ? JSON.stringify(target.sites) : '[]';
+      const importedBefore = target.importedKey ?? '[]';
       target.sites = sites;
+      target.imported = imported;
+      target.importedKey = importedKey;
       target.computed = { sigKey, generation };
-      if (!this.disposed && !document.isClosed && JSON.stringify(sites) !== before) this.changed.fire(document);
+      if (!this.disposed && !document.isClosed && (JSON.stringify(sites) !== before || importedKey !== importedBefore)) this.changed.fire(document);
     } catch (error) {
       // The analysis goes on without other files' contexts; the log says why.
       console.error(`InitLens: reading the workspace's files failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -158,6 +175,30 @@ export class WorkspaceIndex implements vscode.Disposable {
         void this.refresh(target);
       }
     }
+  }
+
+  /**
+   * The document's module-level instances of classes it imports from the workspace's files
+   * (`enc = Encoder(64)`, then `model = Head(enc)`): those files as known now (read in the
+   * background by {@link sites}; {@link onDidChange} names the document when they change).
+   */
+  files(document: vscode.TextDocument): InstanceFiles | undefined {
+    const target = this.targets.get(document.uri.toString());
+    const imported = target?.document === document ? target.imported : undefined;
+    if (!imported || imported.size === 0) return undefined;
+    return { path: document.uri.path, roots: this.index.roots, read: (p) => imported.get(p)?.text };
+  }
+
+  /** The indexed files `path`'s imports may name, read (at most {@link LIMITS.importers}). */
+  private async importedBy(path: string): Promise<Map<string, { text: string; key: string }>> {
+    const out = new Map<string, { text: string; key: string }>();
+    for (const p of importCandidates(path, this.index.importsOf(path), this.index.roots)) {
+      const uri = this.uris.get(p);
+      if (!uri || out.size >= LIMITS.importers.value) continue;
+      const text = await this.importerText(uri);
+      if (text) out.set(p, text);
+    }
+    return out;
   }
 
   /** The index, listed once and with every changed file read again. */

@@ -40,7 +40,7 @@ export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number {
     const text = texts[i];
     const tree = parsePython(text);
     const external = scan?.sites(file, tree, text) ?? [];
-    const analysis = analyzer.analyze(tree, text, { external });
+    const analysis = analyzer.analyze(tree, text, { external, files: scan?.files(file) });
     const errors = syntaxErrors(tree, text);
     // Every layer's verdict, the one the editor shows (src/core/advice).
     const advice = adviseAnalysis(analysis, text);

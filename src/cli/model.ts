@@ -59,8 +59,9 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const text = readInput(io, file);
   if (text === undefined) return 1;
   const tree = parsePython(text);
-  const external = values['no-workspace'] ? [] : new ProjectScan(io).sites(file, tree, text);
-  const models = new ModelAnalyzer().analyze(tree, text, { external }).models.filter((m) => m.framework === 'torch');
+  const scan = values['no-workspace'] ? undefined : new ProjectScan(io);
+  const external = scan?.sites(file, tree, text) ?? [];
+  const models = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file) }).models.filter((m) => m.framework === 'torch');
   const model = values.class === undefined ? models[0] : models.find((m) => m.name === values.class);
   if (!model) {
     io.stderr(`initlens: ${values.class === undefined ? 'no PyTorch model' : `no PyTorch model '${values.class}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);

@@ -5,8 +5,9 @@
  * model per scheme, with each layer's output, activation and gradient
  * statistics, computed as PyTorch would on its CPU.
  */
-import type { Tf } from '../core/signal/engine';
-import { LimitError, limitMessage, exceeds } from '../core/limits';
+import type { LoadedTf } from '../core/signal/backendChoice';
+import { LimitError } from '../core/limits';
+import { readInputShape } from '../core/signal/settings';
 import { ModelAnalyzer } from '../core/model/analyze';
 import { parsePython } from '../core/python/parse';
 import { analyzeSeeding } from '../core/seeding/analyze';
@@ -49,15 +50,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** `8,3,32,32` (or `8x3x32x32`) → [8, 3, 32, 32]: positive integers, their product within the signal limit. */
 function parseInputShape(text: string): number[] {
-  const shape = text.split(/[,x×]/).map((p) => {
-    if (!/^\d{1,16}$/.test(p) || Number(p) === 0) throw new UsageError(`--input-shape dimensions must be positive integers, got '${p}' in '${text}'`);
-    return Number(p);
-  });
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (exceeds('signalValues', count)) throw new UsageError(`--input-shape ${shape.join('×')}: ${limitMessage('signalValues', count)}`);
-  return shape;
+  const shape = readInputShape(text);
+  if ('problem' in shape) throw new UsageError(`--input-shape${shape.problem.slice('input shape'.length)}`);
+  return shape.value;
 }
 
 function parseSchemes(text: string | undefined): SignalScheme[] {
@@ -70,22 +66,8 @@ function parseSchemes(text: string | undefined): SignalScheme[] {
   });
 }
 
-/**
- * TensorFlow.js on its cpu backend, with its gradients, loaded on first use
- * (the panel will run the same engine on webgpu/webgl).
- */
-async function cpuTf(): Promise<Tf> {
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
-  await import('@tensorflow/tfjs-backend-cpu');
-  // PROD: no console advice to install another backend on stderr.
-  tf.env().set('PROD', true);
-  if (!(await tf.setBackend('cpu'))) throw new SignalError('the TensorFlow.js cpu backend did not start');
-  return tf;
-}
-
 /** Runs `initlens propagate`; resolves to the exit code. */
-export async function propagateCommand(args: readonly string[], io: CliIo, loadTf: () => Promise<Tf> = cpuTf): Promise<number> {
+export async function propagateCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, OPTIONS);
   if (values.help) {
     io.stdout(PROPAGATE_USAGE);
@@ -101,8 +83,9 @@ export async function propagateCommand(args: readonly string[], io: CliIo, loadT
   const text = readInput(io, file);
   if (text === undefined) return 1;
   const tree = parsePython(text);
-  const external = values['no-workspace'] ? [] : new ProjectScan(io).sites(file, tree, text);
-  const models = new ModelAnalyzer().analyze(tree, text, { external }).models.filter((m) => m.framework === 'torch');
+  const scan = values['no-workspace'] ? undefined : new ProjectScan(io);
+  const external = scan?.sites(file, tree, text) ?? [];
+  const models = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file) }).models.filter((m) => m.framework === 'torch');
   const model = values.model === undefined ? models[0] : models.find((m) => m.name === values.model);
   if (!model) {
     io.stderr(`initlens: ${values.model === undefined ? 'no PyTorch model' : `no PyTorch model '${values.model}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);
@@ -114,6 +97,7 @@ export async function propagateCommand(args: readonly string[], io: CliIo, loadT
     seed = 'seed' in found ? found.seed : 0n;
   }
   let report: SignalReport;
+  let loaded: LoadedTf;
   try {
     const graph = buildGraph(model, tree, text, inputShape ? { inputShape } : {});
     if (graph.notSimulated.length > 0) {
@@ -123,8 +107,10 @@ export async function propagateCommand(args: readonly string[], io: CliIo, loadT
       for (const n of graph.notSimulated) io.stderr(`initlens: ${file}:${n.line}: not simulated: ${n.op} (${n.why})\n`);
       return 1;
     }
-    const tf = await loadTf();
-    report = await propagate(tf, model, graph, { seed, inputSeed, schemes, backend: tf.getBackend() });
+    // TensorFlow.js is loaded only now, from its own bundle (src/cli.ts).
+    if (!io.signalTf) throw new SignalError('propagate needs TensorFlow.js, which this build of initlens does not include');
+    loaded = await io.signalTf();
+    report = await propagate(loaded.tf, model, graph, { seed, inputSeed, schemes, backend: loaded.backend });
   } catch (error) {
     if (error instanceof SignalError || error instanceof LimitError || error instanceof ExactInitError) {
       io.stderr(`initlens: ${error.message}\n`);
@@ -136,15 +122,15 @@ export async function propagateCommand(args: readonly string[], io: CliIo, loadT
     io.stdout(`${JSON.stringify({ file, ...report }, null, 2)}\n`);
     return 0;
   }
-  io.stdout(reportText(report, file));
+  io.stdout(reportText(report, file, loaded.summary));
   return 0;
 }
 
 const num = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
 
 /** A table per scheme: the std of each layer's output, activation and gradients, and the dead/saturated fractions. */
-function reportText(r: SignalReport, file: string): string {
-  const lines = [`${r.model} in ${file}: input ${r.inputShape.join('×')} (${r.inputNote}), torch.manual_seed(${r.seed}), input seed ${r.inputSeed}, backend ${r.backend}`];
+function reportText(r: SignalReport, file: string, backend: string): string {
+  const lines = [`${r.model} in ${file}: input ${r.inputShape.join('×')} (${r.inputNote}), torch.manual_seed(${r.seed}), input seed ${r.inputSeed}, backend ${backend}`];
   for (const s of r.skipped) lines.push(`not run: ${s.why}`);
   for (const run of r.runs) {
     lines.push('', `${run.label}: output std ${num(run.output.std)}${run.exact ? '' : ` (distribution only: ${run.reasons?.[0] ?? ''})`}`);

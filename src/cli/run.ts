@@ -19,6 +19,7 @@ import type { TreeAccess } from './checkWalk';
 import { LimitError } from '../core/limits';
 import { InputError, parse, readInput, UsageError, type ReadInput } from './usage';
 import type { Project } from './workspace';
+import type { LoadedTf } from '../core/signal/backendChoice';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -47,6 +48,11 @@ export interface CliIo {
   readonly tree?: TreeAccess;
   /** The script of `check --jobs`' workers (dist/checkWorker.js); absent: files are checked in this thread. */
   readonly checkWorker?: string;
+  /**
+   * TensorFlow.js for `propagate`, loaded on first use from its own bundle
+   * (dist/signalTf.js: tfjs-node-gpu, tfjs-node, wasm, cpu); absent: `propagate` is not available.
+   */
+  readonly signalTf?: () => Promise<LoadedTf>;
   /** Writes a progress line (`\r`-rewritten) where stderr is a terminal; absent elsewhere (pipes, CI logs, tests). */
   readonly progress?: (text: string) => void;
 }

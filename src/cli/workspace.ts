@@ -6,6 +6,7 @@
  */
 import { LIMITS } from '../core/limits';
 import type { ExternalSite } from '../core/model/analyze';
+import type { InstanceFiles } from '../core/model/instances';
 import { parsePython, type Tree } from '../core/python/parse';
 import { documentSignatures, externalSites } from '../core/workspace/externalSites';
 import { importsOfText, mentions } from '../core/workspace/index';
@@ -29,20 +30,39 @@ export class ProjectScan {
   private readonly imports = new Map<string, readonly PythonImport[]>();
   private kept = 0;
 
+  private readonly projects = new Map<string, Project | undefined>();
+
   constructor(private readonly io: CliIo) {}
+
+  /** `file`'s project, listed once per command (undefined: none, or unlistable: the file is analyzed on its own). */
+  private projectOf(file: string): Project | undefined {
+    if (file === '-' || !this.io.project) return undefined;
+    if (!this.projects.has(file)) {
+      let project: Project | undefined;
+      try {
+        project = this.io.project(file);
+      } catch {
+        project = undefined;
+      }
+      this.projects.set(file, project);
+    }
+    return this.projects.get(file);
+  }
+
+  /** The project's files as the analysis of `file` reads them for module-level instances of classes it imports (`enc = Encoder(64)`, `Head(enc)`). */
+  files(file: string): InstanceFiles | undefined {
+    const project = this.projectOf(file);
+    if (!project) return undefined;
+    const inProject = new Set([...project.files, project.file]);
+    return { path: project.file, roots: [project.root], read: (path) => (inProject.has(path) && path !== project.file ? this.read(path) : undefined) };
+  }
 
   /** The constructions of `file`'s classes in the other files of its project; none for stdin or without {@link CliIo.project}. */
   sites(file: string, tree: Tree, text: string): ExternalSite[] {
     if (file === '-' || !this.io.project) return [];
     const signatures = documentSignatures(tree, text);
     if (signatures.size === 0) return [];
-    let project: Project | undefined;
-    try {
-      project = this.io.project(file);
-    } catch {
-      // An unlistable project leaves the file analyzed on its own.
-      return [];
-    }
+    const project = this.projectOf(file);
     if (!project) return [];
     const classes = new Set(signatures.keys());
     const roots = [project.root];
@@ -58,6 +78,9 @@ export class ProjectScan {
     ).slice(0, LIMITS.importers.value);
     const out: ExternalSite[] = [];
     let importers = 0;
+    // The files an importer imports, for the instances it builds and passes on (`MAE(encoder=ViT(...))`).
+    const inProject = new Set([...project.files, project.file]);
+    const read = (path: string) => (inProject.has(path) ? this.read(path) : undefined);
     for (const path of project.files) {
       if (path === project.file) continue;
       // Only a file that names the module, or a package re-exporting it, can import it.
@@ -65,7 +88,7 @@ export class ProjectScan {
       if (!imports || !importsAnything(targetImports(path, imports, project.file, classes, roots, via))) continue;
       const other = this.read(path);
       if (other === undefined) continue;
-      out.push(...externalSites(project.file, signatures, { path, text: other, tree: parsePython(other) }, roots, via));
+      out.push(...externalSites(project.file, signatures, { path, text: other, tree: parsePython(other) }, roots, via, read));
       if (++importers >= LIMITS.importers.value) break;
     }
     return out;

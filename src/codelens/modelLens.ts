@@ -34,6 +34,9 @@ function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, 
     if (model.layers.some((l) => previewProblem(l) === undefined)) {
       lenses.push(new vscode.CodeLens(range, { title: 'Preview histograms', tooltip: `Weight histograms of ${model.name}'s layers`, command: Commands.showHistogram, arguments: [uri, model.name] }));
     }
+    if (model.framework === 'torch' && model.layers.length > 0) {
+      lenses.push(new vscode.CodeLens(range, { title: 'Show signal', tooltip: `Forward and gradient std per layer of ${model.name} under each initialization scheme`, command: Commands.showSignal, arguments: [uri, model.name] }));
+    }
     const open = model.layers.filter((l) => lensOf(l, advice.verdict(l), config.advice.level)?.apply);
     if (open.length > 0) {
       lenses.push(

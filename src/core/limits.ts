@@ -42,6 +42,8 @@ export const LIMITS = {
   functionSteps: { value: 10_000, unit: 'statements', what: "module functions evaluated in one module's __init__" },
   /** Calls of the file's functions followed from one module-level statement or function, to the constructions they reach. */
   followedCalls: { value: 256, unit: 'calls', what: "the file's function calls followed from one statement" },
+  /** Class analyses run to read the instances given as arguments (`MAE(encoder=v)` after `v = ViT(...)`) while one file is read. */
+  instanceAnalyses: { value: 64, unit: 'class analyses', what: 'module instances given as arguments, per file' },
   /** Python files of the workspace read for their imports (the extension's index, the CLI's scan of the project). */
   workspaceFiles: { value: 5_000, unit: 'files', what: 'workspace files scanned for imports' },
   /** Files one `initlens check` reads (named and found in folders); the walk stops there. */
@@ -90,6 +92,8 @@ export const LIMITS = {
   signalValues: { value: 2 ** 27, unit: 'values', what: 'the activations of a signal run' },
   /** Forward multiply-adds of one signal run's layers (backward costs about twice more): ResNet-18 at 8×3×224×224, about 1.5·10¹⁰, fits. */
   signalMultiplyAdds: { value: 2 ** 34, unit: 'multiply-adds', what: 'a signal run (forward)' },
+  /** Weights of every scheme together that the Signal panel's host prepares and posts to its page (256 MB of float32: nine schemes of a 7M-parameter model). */
+  signalPanelWeights: { value: 2 ** 26, unit: 'values', what: "the Signal panel's weights (every scheme)" },
 } as const satisfies Record<string, Limit>;
 
 export type LimitKey = keyof typeof LIMITS;

@@ -172,7 +172,7 @@ export const MAX_EXACT_VALUES = 64;
 /** Largest export payload (characters): a PNG of the chart at 2× is about 0.3 MB, an SVG of 10,000 bins a few MB. */
 export const MAX_EXPORT_LENGTH = 16 * 2 ** 20;
 /** A PNG export: a base64 data URL whose bytes start with the PNG signature (89 50 4E 47 0D 0A 1A 0A, base64 `iVBORw0KGgo`). */
-const PNG_DATA_URL = /^data:image\/png;base64,iVBORw0KGgo[A-Za-z0-9+/]*={0,2}$/;
+export const PNG_DATA_URL = /^data:image\/png;base64,iVBORw0KGgo[A-Za-z0-9+/]*={0,2}$/;
 
 // ---- readers -----------------------------------------------------------------
 

@@ -156,11 +156,27 @@ export function record<S extends Fields>(schema: S): Reader<RecordOf<S>> {
 
 /** A record chosen by its `type` field: each member is read by its own schema. */
 export function tagged<T>(members: { readonly [type: string]: Reader<T> }, what: string): Reader<T> {
+  return taggedBy('type', members, what);
+}
+
+/** A record chosen by its `field` (e.g. a graph op's `kind`): each member is read by its own schema. */
+export function taggedBy<T>(field: string, members: { readonly [tag: string]: Reader<T> }, what: string): Reader<T> {
   return (v, path) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(path, 'an object');
-    const type = own(v, 'type', path ? `${path}.type` : 'type');
-    if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(members, type)) throw new Invalid(`unknown ${what} type ${describe(type)}`);
-    return members[type](v, path);
+    const tag = own(v, field, path ? `${path}.${field}` : field);
+    if (typeof tag !== 'string' || !Object.prototype.hasOwnProperty.call(members, tag)) throw new Invalid(`unknown ${what} ${field} ${describe(tag)}`);
+    return members[tag](v, path);
+  };
+}
+
+/**
+ * A Float32Array of at most `max` values (structured clone carries typed
+ * arrays as such), copied: only its elements are kept.
+ */
+export function float32Array(max: number): Reader<Float32Array> {
+  return (v, path) => {
+    if (!(v instanceof Float32Array) || v.length > max) return fail(path, `a Float32Array of at most ${count(max)} values`);
+    return new Float32Array(v);
   };
 }
 

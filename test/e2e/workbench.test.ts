@@ -82,9 +82,10 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     sandbox?.dispose();
   });
 
-  it('the .vsix is under 2 MB and installs', () => {
+  it('the .vsix is within its 6 MB budget (issue 13: TensorFlow.js and its wasm files for the Signal panel) and installs', () => {
     const size = fs.statSync(vsix).size;
-    assert.ok(size < 2 * 1024 * 1024, `vsix is ${size} bytes`);
+    console.log(`# .vsix: ${size} bytes`);
+    assert.ok(size < 6 * 1024 * 1024, `vsix is ${size} bytes`);
     const listed = fs.readdirSync(sandbox.extensionsDir);
     assert.ok(listed.includes(`initlens.initlens-${manifest.version}`), listed.join(', '));
   });
@@ -283,5 +284,33 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     assert.ok(lines.includes('seed_everything(1234, deterministic=True)'), lines.join('\n'));
     assert.ok(lines.includes('    torch.cuda.manual_seed_all(seed)  # every GPU explicitly; torch.cuda.manual_seed would seed only the current one'), lines.join('\n'));
     await shot('6-seed');
+  });
+
+  it('"Show signal" on the model: the Signal panel computes in the webview and names the backend that ran', async () => {
+    await page.locator('.tab[aria-label^="mnist_mlp.py"]').first().click();
+    const lens = page.locator(`${EDITOR} .codelens-decoration a`, { hasText: 'Show signal' });
+    await lens.first().waitFor({ timeout: 30_000 });
+    const clicked = Date.now();
+    await lens.first().click();
+    // The panel's page: the frame that has the verdict.
+    const deadline = Date.now() + 120_000;
+    let frame: import('playwright-core').Frame | undefined;
+    while (!frame && Date.now() < deadline) {
+      for (const f of page.frames()) if (await f.$('html[data-signal-request] #verdict').catch(() => null)) frame = f;
+      if (!frame) await page.waitForTimeout(250);
+    }
+    assert.ok(frame, 'the Signal page finished a job');
+    const data = await frame.locator('html').evaluate((el) => ({ ...(el as HTMLElement).dataset }));
+    const header = await frame.locator('#backend').innerText();
+    const status = await frame.locator('#message').innerText();
+    const verdict = await frame.locator('#verdict').innerText();
+    assert.ok(['webgpu', 'webgl', 'wasm', 'cpu'].includes(data.backend ?? ''), JSON.stringify(data));
+    assert.equal(data.tfBackend, data.backend);
+    assert.ok(header.startsWith(`Computed on ${data.backend}`), header);
+    assert.match(status, /^9 schemes, 3 layers, input 8,784 \(from fc1 \(Linear\)\) in \d+ ms\.$/);
+    assert.match(verdict, /after 3 layers/);
+    assert.equal(await frame.locator('#forward svg').count(), 1);
+    console.log(`# signal panel: ${header} (tooltip: ${(await frame.locator('#backend').getAttribute('title'))?.replace(/\n/g, ' | ')}); click -> first scheme drawn ${Number(data.firstChart) - clicked} ms (page start ${Number(data.scriptStart) - clicked} ms), all 9 schemes ${data.signalMs} ms in the page; verdict: ${verdict}`);
+    await shot('9-signal');
   });
 });

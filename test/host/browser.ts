@@ -29,7 +29,15 @@ export interface Session {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-export async function openBrowser(): Promise<Session> {
+export interface BrowserOptions {
+  /**
+   * GPU flags in place of `--disable-gpu` (the workbench runs without a GPU):
+   * e.g. SwiftShader's software WebGL and WebGPU for the Signal page's backends.
+   */
+  readonly gpu?: readonly string[];
+}
+
+export async function openBrowser(options: BrowserOptions = {}): Promise<Session> {
   const { chromium } = await import('playwright-core');
   const tag = `INITLENS_BROWSER_${randomUUID()}`;
   const browser = await chromium.launch({
@@ -38,7 +46,7 @@ export async function openBrowser(): Promise<Session> {
     env: { ...process.env, [tag]: '1' },
     args: [
       '--no-sandbox',
-      '--disable-gpu',
+      ...(options.gpu ?? ['--disable-gpu']),
       '--disable-dev-shm-usage',
       '--disable-quic',
       '--no-first-run',

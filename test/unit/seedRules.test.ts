@@ -94,6 +94,37 @@ describe('diagnostic rules', () => {
     assert.equal(fixed(NET, notes[0]).includes('        nn.init.kaiming_normal_(self.fc2.weight, nonlinearity="relu")\n'), true);
   });
 
+  it('signalGain on a line an apply() rule writes for layers that need different inits: no quick fix (was: toggling the shared line)', () => {
+    // One isinstance branch initializes eight Linear layers before a ReLU (advised kaiming_normal_) and the last one,
+    // before a Sigmoid (advised xavier_normal_): rewriting the line for the first would rewrite it for the last.
+    const text = [
+      'import torch.nn as nn',
+      'class Deep(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      `        self.fc = nn.Sequential(${'nn.Linear(64, 64), nn.ReLU(), '.repeat(8)}nn.Linear(64, 1), nn.Sigmoid())`,
+      '        self.fc.apply(self.init_weights)',
+      '    def init_weights(self, m):',
+      '        if isinstance(m, nn.Linear):',
+      '            nn.init.normal_(m.weight, 0, 0.01)',
+      '    def forward(self, x):',
+      '        return self.fc(x)',
+      '',
+    ].join('\n');
+    const [f, ...rest] = check(text).filter((x) => x.rule === 'signalGain');
+    assert.equal(rest.length, 0);
+    assert.equal(text.slice(f.from, f.to), 'nn.init.normal_(m.weight, 0, 0.01)');
+    assert.equal(
+      f.message,
+      'fc.0 … fc.14 (8 layers): normal_(0, 0.01) (std 0.01) before ReLU: the gradient\'s std changes ×0.057 per layer (analytic); over the 8 layers like it ×1.0e-10. kaiming_normal_ gives ×1 over them.',
+    );
+    assert.equal(f.fix, undefined);
+    // The same line for layers that all need kaiming_normal_ is still replaced where it stands.
+    const all = text.replace('nn.Linear(64, 1), nn.Sigmoid())', 'nn.Linear(64, 64), nn.ReLU())');
+    const [g] = check(all).filter((x) => x.rule === 'signalGain');
+    assert.equal(fixed(all, g), all.replace('nn.init.normal_(m.weight, 0, 0.01)', 'nn.init.kaiming_normal_(m.weight, nonlinearity="relu")'));
+  });
+
   it('seedAfterConstruction: the seed after model = Net(); the fix moves the line above it', () => {
     const f = only(NET, 'seedAfterConstruction');
     assert.equal(NET.slice(f.from, f.to), 'torch.manual_seed(0)');

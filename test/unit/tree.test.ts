@@ -244,3 +244,88 @@ describe('module tree', () => {
     assert.equal(mainParam(layer(final, 'BasicBlock', 'conv'))?.current.label, 'kaiming_normal_(relu)');
   });
 });
+
+/**
+ * Patterns of the real-world corpus (pytorch/examples' siamese_network, lucidrains' CCT, kuangliu's
+ * MobileNetV2), each checked against torch 1.13 (/usr/bin/python3): a recorder around
+ * nn.init.xavier_uniform_ saw only `fc.0.weight`; torch.fx traced `lin → gelu → proj` and
+ * `tok.seq.0 → tok.seq.1` (a ReLU); `nn.init._calculate_fan_in_and_fan_out` gives a depthwise 3×3
+ * convolution fan_in 9 for every width, so its default kaiming_uniform_(a=√5) std is
+ * calculate_gain('leaky_relu', √5)/√9 = 0.19245008972987523.
+ */
+describe('module tree: patterns of real model files', () => {
+  it('self.fc.apply(fn) initializes the modules of fc only', () => {
+    const models = analyze([
+      'import torch.nn as nn',
+      'class Siam(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.body = nn.Sequential(nn.Linear(4, 8), nn.ReLU())',
+      '        self.fc = nn.Sequential(nn.Linear(8, 3))',
+      '        self.fc.apply(self.init_weights)',
+      '    def init_weights(self, m):',
+      '        if isinstance(m, nn.Linear):',
+      '            nn.init.xavier_uniform_(m.weight)',
+      '',
+    ].join('\n'));
+    assert.equal(mainParam(layer(models, 'Siam', 'fc.0'))?.current.label, 'xavier_uniform_');
+    assert.ok(Math.abs((std(layer(models, 'Siam', 'fc.0')) as number) - 0.4264014327112209) < 1e-12);
+    assert.equal(mainParam(layer(models, 'Siam', 'body.0'))?.current.source, 'default');
+    assert.ok(Math.abs((std(layer(models, 'Siam', 'body.0')) as number) - 0.28867513459481287) < 1e-12);
+  });
+
+  it('a function held by an attribute (self.act = F.gelu) is the activation where forward calls it', () => {
+    const models = analyze([
+      'import torch.nn as nn',
+      'import torch.nn.functional as F',
+      'class Ffn(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.lin = nn.Linear(4, 16)',
+      '        self.proj = nn.Linear(16, 4)',
+      '        self.act = F.gelu',
+      '    def forward(self, x):',
+      '        return self.proj(self.act(self.lin(x)))',
+      '',
+    ].join('\n'));
+    assert.equal(layer(models, 'Ffn', 'lin').activation?.activation.kind, 'gelu');
+    assert.equal(layer(models, 'Ffn', 'proj').activation?.activation.kind, 'identity');
+  });
+
+  it('a parameter given a class (activation=nn.ReLU) does not take its default None in the built class', () => {
+    const models = analyze([
+      'import torch.nn as nn',
+      'class Tok(nn.Module):',
+      '    def __init__(self, activation=None):',
+      '        super().__init__()',
+      '        self.seq = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Identity() if activation is None else activation())',
+      '    def forward(self, x):',
+      '        return self.seq(x)',
+      'class M(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.tok = Tok(activation=nn.ReLU)',
+      '    def forward(self, x):',
+      '        return self.tok(x)',
+      '',
+    ].join('\n'));
+    assert.equal(layer(models, 'Tok', 'seq.0').activation?.activation.kind, 'relu');
+  });
+
+  it('a scheme of one fan has its std when that fan is known and the other is not (a depthwise convolution)', () => {
+    const models = analyze([
+      'import torch.nn as nn',
+      'class Block(nn.Module):',
+      '    def __init__(self, planes):',
+      '        super().__init__()',
+      '        self.dw = nn.Conv2d(planes, planes, 3, groups=planes, bias=False)',
+      '        self.pw = nn.Conv2d(planes, 2 * planes, 1, bias=False)',
+      '',
+    ].join('\n'));
+    const dw = layer(models, 'Block', 'dw');
+    assert.deepEqual([dw.fanIn, typeof dw.fanOut], [9, 'object']);
+    assert.ok(Math.abs((std(dw) as number) - 0.19245008972987523) < 1e-15);
+    // fan_in = planes: nothing to compute.
+    assert.equal(std(layer(models, 'Block', 'pw')), undefined);
+  });
+});

@@ -223,6 +223,43 @@ describe('constructions in another file', () => {
       ['train.py:12 A(args.dim)', 512, 1536],
     ]);
   });
+
+  // Expected values from torch 1.13 (/usr/bin/python3): `wide(5)` builds Net(64, depth=5), whose weights
+  // `nn.init._calculate_fan_in_and_fan_out` gives as inp 8 → 64 and out 64 → 5, with the default
+  // kaiming_uniform_(a=√5) std gain/√fan_in = 0.2041241452 and 0.0721687836 (measured 0.2065, 0.0726).
+  it("a builder function of the document called there (`net = wide(5)`) builds its class in the function's body, and only there", () => {
+    const NETS = [
+      'import torch.nn as nn',
+      '',
+      'class Net(nn.Module):',
+      '    def __init__(self, width, depth=2):',
+      '        super().__init__()',
+      '        self.inp = nn.Linear(8, width)',
+      '        self.out = nn.Linear(width, depth)',
+      '',
+      'def small():',
+      '    return Net(16)',
+      '',
+      'def wide(depth=3):',
+      '    return Net(64, depth=depth)',
+      '',
+    ].join('\n');
+    const netsTree = parsePython(NETS);
+    const netsSignatures = documentSignatures(netsTree, NETS);
+    assert.deepEqual([...netsSignatures.keys()], ['Net', 'small', 'wide']);
+    const script = 'from nets import wide\n\nnet = wide(5)\n';
+    const sites = externalSites('/ws/nets.py', netsSignatures, { path: '/ws/train.py', text: script, tree: parsePython(script) }, ['/ws']);
+    assert.deepEqual(sites, [{ className: 'wide', binding: { values: [['depth', 5]], refs: [], unknown: [] }, label: 'train.py:3 wide(5)' }]);
+    const [model] = new ModelAnalyzer().analyze(netsTree, NETS, { external: sites }).models;
+    assert.deepEqual(model.layers.map((l) => [l.name, l.fanIn, l.fanOut]), [['inp', 8, 64], ['out', 64, 5]]);
+    // small() never runs: the script's call is the only context.
+    assert.deepEqual(model.contexts, [{ label: 'train.py:3 wide(): Net(64, depth=depth)', count: 1 }]);
+    const std = (i: number) => model.layers[i].params.find((p) => p.name === 'weight')?.resolved?.std as number;
+    assert.ok(Math.abs(std(0) - 0.20412414523193148) < 1e-12 && Math.abs(std(1) - 0.07216878364870322) < 1e-12);
+    // Without the script, both functions are contexts that may run: the numbers they disagree on stay symbolic.
+    const [alone] = new ModelAnalyzer().analyze(netsTree, NETS).models;
+    assert.deepEqual(alone.layers.map((l) => [l.fanIn, l.fanOut]), [[8, { symbol: 'width' }], [{ symbol: 'width' }, { symbol: 'depth' }]]);
+  });
 });
 
 describe('the import index', () => {

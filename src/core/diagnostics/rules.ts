@@ -10,7 +10,7 @@
 import { appendArgumentsAt } from '../edits/code';
 import { eolOf, indentOf, lineIndex, lineStart, nextLineStart } from '../edits/lines';
 import { EditRefused, planApply, torchNnName } from '../edits/applyInit';
-import { torchInitCall } from '../init/schemes';
+import { torchInitCall, type InitScheme } from '../init/schemes';
 import { adviseAnalysis, type Verdict } from '../advice/judge';
 import { displayed } from '../advice/present';
 import { DEFAULT_ADVICE, type AdviceOptions } from '../advice/rules';
@@ -110,6 +110,10 @@ function applyFix(model: Model, layers: readonly Layer[], input: RuleInput): Fix
   // A PyTorch init call written out: replace it where it stands (the user's order is kept),
   // on the tensor it names there: `m.weight` in an `init_weights(m)` has no `self`.
   const tensor = layer.framework === 'torch' && at && nn ? initCallTensor(input, at) : undefined;
+  // An init call that a rule writes for several layers (`if isinstance(m, nn.Linear): xavier_uniform_(m.weight)`
+  // given to `apply`) is replaced only where it would be the advice for each of them. Else there is no quick fix:
+  // a line of this layer's own, written in the class, would run before a later `apply` and be overwritten.
+  if (tensor !== undefined && !sharedAdviceAgrees(input, at!, rec.scheme)) return undefined;
   if (tensor !== undefined) {
     return { title, edits: [{ offset: at!.from, length: at!.to - at!.from, text: torchInitCall(rec.scheme, tensor, nn!) }] };
   }
@@ -120,6 +124,19 @@ function applyFix(model: Model, layers: readonly Layer[], input: RuleInput): Fix
     if (error instanceof EditRefused) return undefined;
     throw error;
   }
+}
+
+/** Whether every layer whose main weight gets its init from the call at `at` is advised `scheme`. */
+function sharedAdviceAgrees(input: RuleInput, at: { readonly from: number; readonly to: number }, scheme: InitScheme): boolean {
+  const wanted = JSON.stringify(scheme);
+  for (const model of input.models.models) {
+    for (const other of model.layers) {
+      const p = mainParam(other);
+      if (p?.current.at?.from !== at.from || p.current.at.to !== at.to) continue;
+      if (JSON.stringify(p.recommendation?.scheme) !== wanted) return false;
+    }
+  }
+  return true;
 }
 
 /** Size arguments the library would reject, at the argument (or the constructor call when the value comes from a default). */

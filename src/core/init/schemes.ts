@@ -223,7 +223,25 @@ function checkPositive(fan: number, what: string): void {
  * a zero fan, eye on a non-matrix, negative std, a > b).
  */
 export function resolveInit(scheme: InitScheme, shape: readonly number[], framework: Framework = 'torch'): ResolvedInit {
-  const fansOf = () => (framework === 'keras' ? kerasFans(shape) : torchFans(shape));
+  return resolveWith(scheme, shape, () => (framework === 'keras' ? kerasFans(shape) : torchFans(shape)));
+}
+
+/**
+ * The numbers of a scheme that reads one fan only (kaiming_* and variance
+ * scaling in mode fan_in or fan_out; PyTorch's default kaiming_uniform_(a=√5)
+ * among them) on a tensor whose shape is partly symbolic but whose fan for
+ * that mode is known: a depthwise convolution's fan_in = 1·3·3 = 9 with
+ * `planes` output channels. Undefined for any other scheme or fan. The result
+ * has no shape, and its `fans` hold the other fan as NaN (nothing reads it).
+ */
+export function resolveOneFan(scheme: InitScheme, fanIn: number | undefined, fanOut: number | undefined): ResolvedInit | undefined {
+  const mode = scheme.kind === 'kaiming_uniform' || scheme.kind === 'kaiming_normal' || scheme.kind === 'variance_scaling' ? scheme.mode : undefined;
+  const fan = mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : undefined;
+  if (fan === undefined || !(fan > 0)) return undefined;
+  return resolveWith(scheme, [], () => ({ fanIn: mode === 'fan_in' ? fan : NaN, fanOut: mode === 'fan_out' ? fan : NaN }));
+}
+
+function resolveWith(scheme: InitScheme, shape: readonly number[], fansOf: () => Fans): ResolvedInit {
   switch (scheme.kind) {
     case 'uniform': {
       if (!(scheme.a <= scheme.b)) throw new RangeError(`uniform_ needs a <= b, got a=${scheme.a}, b=${scheme.b}`);

@@ -22,7 +22,8 @@ import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKe
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { lookupLayer } from './catalog';
 import { functionScope, moduleScope, objectFactories } from './moduleScope';
-import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, parameters, torchModuleClasses, type TorchModelDraft, type TreeOptions } from './torch';
+import { ownInstanceCalls, type InstanceFiles } from './instances';
+import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, classHeader, parameters, torchModuleClasses, type ClassHeader, type TorchModelDraft, type TreeOptions } from './torch';
 import type { Activation } from './activations';
 import type { InputSummary } from './forward';
 import { bindCall } from './context';
@@ -46,6 +47,12 @@ export interface AnalysisOptions {
    * contexts of the module tree, as if written at the bottom of this file.
    */
   readonly external?: readonly ExternalSite[];
+  /**
+   * The document's place in the workspace and its files: module-level instances of classes it imports
+   * from them (`enc = Encoder(64)` with `Encoder` from `encoder.py`, then `model = Head(enc)`) carry what
+   * their constructor sets (instances.ts).
+   */
+  readonly files?: InstanceFiles;
 }
 
 /** A construction of one of the document's classes in another file, its arguments evaluated there. */
@@ -113,6 +120,10 @@ export class ModelAnalyzer {
   private siteCache = new Map<string, readonly Site[] | readonly string[]>();
   private readonly liveSites = new Set<string>();
   private cacheEnv: Env = [];
+  /** Every class's header by the class's text (read once per version of the class, not at every keystroke), with the analysis that last saw it. */
+  private headers = new Map<string, { readonly header: ClassHeader; seen: number }>();
+  /** The module classes of the last analysis, with what they were computed from. */
+  private moduleClasses?: { readonly importsKey: string; readonly headers: readonly ClassHeader[]; readonly names: readonly (string | undefined)[]; readonly result: ReadonlySet<string> };
 
   /**
    * Analyzes one version of the document. The result stays valid until the next
@@ -130,7 +141,9 @@ export class ModelAnalyzer {
     const imports = options.imports ?? collectImports(tree, text);
     const top = statements(tree.topNode);
     const objects = fileObjects(top, text);
-    const scope = moduleScope(top, text, objects);
+    // Instances of the file's classes built at module level and given to another (`enc = Encoder(64)`, then
+    // `model = Head(enc)`) are objects of the module scope: the environment below holds them.
+    const scope = moduleScope(top, text, ownInstanceCalls({ text, tree }, objects, options.files));
     const ctx = new Context(text, imports, scope, objects);
     const functions = new Map<string, SyntaxNode>();
     const applies: SyntaxNode[] = [];
@@ -147,12 +160,27 @@ export class ModelAnalyzer {
       }
     }
     const classes = top.filter((s) => s.name === 'ClassDefinition');
-    const classNames: (string | undefined)[] = [];
-    const torchClasses = torchModuleClasses(classes, ctx, classNames);
-    // Each name's last class, for the methods a subclass inherits.
-    const classNodes = classNodesOf(classes, ctx);
-    const bases = baseClasses(classes, classNodes, ctx);
     const generation = ++this.generation;
+    const classTexts = classes.map((c) => ctx.slice(c));
+    const headers = classes.map((c, i) => {
+      let h = this.headers.get(classTexts[i]);
+      if (!h) {
+        h = { header: classHeader(c, ctx), seen: generation };
+        this.headers.set(classTexts[i], h);
+      }
+      h.seen = generation;
+      return h.header;
+    });
+    // Which classes are modules depends on the headers and the imports only: unchanged, the last answer holds.
+    const importsKey = imports.map((b) => `${b.local}=${b.target}`).join(',');
+    const last = this.moduleClasses;
+    const same = last !== undefined && last.importsKey === importsKey && last.headers.length === headers.length && last.headers.every((h, i) => sameHeader(h, headers[i]));
+    const classNames: readonly (string | undefined)[] = same ? last.names : [];
+    const torchClasses: ReadonlySet<string> = same ? last.result : torchModuleClasses(classes, ctx, classNames as (string | undefined)[], headers);
+    if (!same) this.moduleClasses = { importsKey, headers, names: classNames, result: torchClasses };
+    // Each name's last class, for the methods a subclass inherits.
+    const classNodes = classNodesOf(classes, headers);
+    const bases = baseClasses(classes, headers, classNodes);
     // Lines of the top-level statements, in one pass (the Context counts from the last offset asked).
     const lines = new Map<number, number>();
     for (const stmt of top) lines.set(stmt.from, ctx.line(stmt.from));
@@ -165,7 +193,7 @@ export class ModelAnalyzer {
       const name = classNames[i];
       if (name === undefined || !torchClasses.has(name)) continue;
       moduleAt.add(c.from);
-      const text = ctx.slice(c);
+      const text = classTexts[i];
       let record = this.classes.get(text);
       if (!record) {
         const signature = signatureOfClass(name, c, ctx);
@@ -195,16 +223,16 @@ export class ModelAnalyzer {
     // Compared part by part with the last one: the per-class parts are arrays of the records' own strings, so
     // an unchanged class costs one identity comparison and no joined copy of every class's strings is built.
     const env: Env = [
-      imports.map((b) => `${b.local}=${b.target}`).join(','),
+      importsKey,
       JSON.stringify([...scope]),
       [...torchClasses],
-      [...functions.values()].map((f) => ctx.slice(f)).join('\n'),
+      texts(functions.values(), ctx),
       // A subclass's analysis reads its bases' methods (`_init_weights`, `__init__`).
-      bases.map((b) => ctx.slice(b)).join('\n'),
+      texts(bases, ctx),
       // Module-level dicts are no constants of the scope, but a class reads them (`cfg[vgg_name]`, members.ts).
-      top.filter((s) => s.name === 'AssignStatement' && s.lastChild?.name === 'DictionaryExpression').map((s) => ctx.slice(s)).join('\n'),
-      applies.map((a) => ctx.slice(a)).join('\n'),
-      adds.map((a) => ctx.slice(a)).join('\n'),
+      texts(top, ctx, (s) => s.name === 'AssignStatement' && s.lastChild?.name === 'DictionaryExpression'),
+      texts(applies, ctx),
+      texts(adds, ctx),
       JSON.stringify(configs.map((c) => [c.name, [...c.fields]])),
       signatureKeys,
       // A builder reads its class arguments' class attributes (`block.expansion`), and a library-layer
@@ -294,12 +322,24 @@ export class ModelAnalyzer {
         for (const [, ref] of site.binding.refs) referenced.add(ref);
       }
     }
+    const root = (className: string, context: ClassContext) => {
+      const list = roots.get(className) ?? [];
+      if (list.length < LIMITS.classContexts.value) list.push(context);
+      roots.set(className, list);
+      for (const [, ref] of context.binding.refs) referenced.add(ref);
+    };
     for (const site of options.external ?? []) {
-      if (!signatures.has(site.className)) continue;
-      const list = roots.get(site.className) ?? [];
-      if (list.length < LIMITS.classContexts.value) list.push({ binding: site.binding, inherited: appliedRules(site.applies), label: site.label });
-      roots.set(site.className, list);
-      for (const [, ref] of site.binding.refs) referenced.add(ref);
+      if (signatures.has(site.className)) {
+        root(site.className, { binding: site.binding, inherited: appliedRules(site.applies), label: site.label });
+        continue;
+      }
+      // `net = densenet_cifar()` in a training script: the classes the function builds, in its body's context.
+      const fn = functions.get(site.className);
+      if (!fn) continue;
+      const built: Site[] = [];
+      const file: SiteFile = { ctx, signatures, configs: configMap, functions, followed: 0 };
+      enterFunction(fn, classSignature(site.className, fn, ctx.slice(fn), ctx, false), site.binding, `${site.label.replace(/ .*/, '')} `, [], file, built);
+      for (const b of built) root(b.className, { binding: b.binding, inherited: appliedRules([...(b.applies ?? []), ...(site.applies ?? [])]), label: b.path });
     }
     for (const [name, list] of roots) if (list.some((c) => !maybe.has(c))) roots.set(name, list.filter((c) => !maybe.has(c)));
     // No class builds another and nothing builds one: each is a root in its own defaults (most files),
@@ -423,6 +463,7 @@ export class ModelAnalyzer {
       for (const m of entry.models) models.push(m);
     }
     for (const [key, entry] of this.cache) if (!used(entry)) this.cache.delete(key);
+    for (const [key, h] of this.headers) if (h.seen !== generation) this.headers.delete(key);
     for (const [key, record] of this.classes) {
       if (record.seen !== generation) this.classes.delete(key);
       // Most records have had every context entry used: nothing to look through.
@@ -632,14 +673,20 @@ function sameEnv(a: Env, b: Env): boolean {
  * The objects the file's own functions build (`cfg = default_config()`, `cfg = GPT.get_default_config()` at
  * module level): module functions and static or class methods of its classes that return an object.
  */
-function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCalls | undefined {
+export function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCalls | undefined {
   let functions: Map<string, Entries> | undefined;
   const methods = new Map<string, Map<string, Entries>>();
-  const classes = new Map<string, SyntaxNode>();
-  for (const s of top) {
-    const name = s.name === 'ClassDefinition' ? s.getChild('VariableName') : null;
-    if (name) classes.set(text.slice(name.from, name.to), s);
-  }
+  // Built at the first call that needs it (most analyses make none).
+  let classes: Map<string, SyntaxNode> | undefined;
+  const classesOf = () => {
+    if (classes) return classes;
+    classes = new Map();
+    for (const s of top) {
+      const name = s.name === 'ClassDefinition' ? s.getChild('VariableName') : null;
+      if (name) classes.set(text.slice(name.from, name.to), s);
+    }
+    return classes;
+  };
   return (call) => {
     const callee = call.firstChild;
     const list = call.getChild('ArgList');
@@ -651,7 +698,7 @@ function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCalls | un
     const owner = callee.name === 'MemberExpression' ? callee.firstChild : null;
     const method = callee.lastChild;
     const cls = owner?.name === 'VariableName' ? text.slice(owner.from, owner.to) : undefined;
-    const node = cls !== undefined ? classes.get(cls) : undefined;
+    const node = cls !== undefined ? classesOf().get(cls) : undefined;
     if (cls === undefined || !node || !method) return undefined;
     let found = methods.get(cls);
     if (!found) {
@@ -722,17 +769,26 @@ function followSites(block: SyntaxNode, scope: Scope, refs: ReadonlyMap<string, 
     if (!fn || !bound || name === undefined) continue;
     if (exceeds('followedCalls', ++file.followed)) return;
     const sig = classSignature(name, fn, ctx.slice(fn), ctx, false);
-    const binding = bindArguments(bound, sig, scope, ctx, configs, refOf);
-    // The function's scope as a class's is built (torch.ts): its parameters hide the module's names, then its
-    // defaults where the call gives nothing, then what the call gives.
-    const names = [...sig.params, ...(sig.star !== undefined ? [sig.star] : []), ...(sig.starStar !== undefined ? [sig.starStar] : [])];
-    const given = new Set([...binding.values.map(([k]) => k.split(/[.[]/)[0]), ...binding.refs.map(([k]) => k)]);
-    const defaults = parameters(fn, ctx, ctx.moduleScope).defaults.filter(([k]) => !given.has(k) && !binding.unknown.includes(k));
-    const start = extend(extend(withoutNames(withoutEntries(ctx.moduleScope, names), names), defaults), withEmptySpreads(binding, sig));
-    const body = fn.getChild('Body');
-    const inner = body ? moduleScope(statements(body), ctx.text, ctx.objects, start) : start;
-    followSites(fn, inner, new Map(binding.refs), `${via}${name}(): `, [...path, name], file, out);
+    enterFunction(fn, sig, bindArguments(bound, sig, scope, ctx, configs, refOf), via, path, file, out);
   }
+}
+
+/**
+ * The constructions a call of the file's function `fn` reaches, its parameters
+ * bound as `binding` says ({@link followSites}; another file's
+ * `net = densenet_cifar()` through {@link ExternalSite}).
+ */
+function enterFunction(fn: SyntaxNode, sig: ClassSignature, binding: Binding, via: string, path: readonly string[], file: SiteFile, out: Site[]): void {
+  const { ctx } = file;
+  // The function's scope as a class's is built (torch.ts): its parameters hide the module's names, then its
+  // defaults where the call gives nothing, then what the call gives.
+  const names = [...sig.params, ...(sig.star !== undefined ? [sig.star] : []), ...(sig.starStar !== undefined ? [sig.starStar] : [])];
+  const given = new Set([...binding.values.map(([k]) => k.split(/[.[]/)[0]), ...binding.refs.map(([k]) => k)]);
+  const defaults = parameters(fn, ctx, ctx.moduleScope).defaults.filter(([k]) => !given.has(k) && !binding.unknown.includes(k));
+  const start = extend(extend(withoutNames(withoutEntries(ctx.moduleScope, names), names), defaults), withEmptySpreads(binding, sig));
+  const body = fn.getChild('Body');
+  const inner = body ? moduleScope(statements(body), ctx.text, ctx.objects, start) : start;
+  followSites(fn, inner, new Map(binding.refs), `${via}${sig.name}(): `, [...path, sig.name], file, out);
 }
 
 /** What the analyzer keeps of one module class, by its text. */
@@ -759,25 +815,40 @@ interface ClassRecord {
 
 /** A module class of this version of the document. */
 /** The classes of the file that another class of the file derives from. */
-function baseClasses(classes: readonly SyntaxNode[], classNodes: ReadonlyMap<string, SyntaxNode>, ctx: Context): SyntaxNode[] {
+/**
+ * The texts of `nodes` (those `keep` selects), one per line, for the environment key. A loop rather than
+ * `[...map.values()].map(...).join()` or `nodes.filter(...).map(...).join()` inline: those deoptimized
+ * `analyze` at nearly every keystroke ("wrong map" on the arrays, Node 20), which then ran unoptimized.
+ */
+function texts(nodes: Iterable<SyntaxNode>, ctx: Context, keep?: (node: SyntaxNode) => boolean): string {
+  let out = '';
+  for (const n of nodes) if (!keep || keep(n)) out += `${ctx.slice(n)}\n`;
+  return out;
+}
+
+/** Whether two class headers say the same (a keystroke in a class body leaves its header as it was). */
+function sameHeader(a: ClassHeader, b: ClassHeader): boolean {
+  return a === b || (a.name === b.name && a.bases.length === b.bases.length && a.bases.every((x, i) => x.text === b.bases[i].text));
+}
+
+function baseClasses(classes: readonly SyntaxNode[], headers: readonly ClassHeader[], classNodes: ReadonlyMap<string, SyntaxNode>): SyntaxNode[] {
   const out = new Set<SyntaxNode>();
-  for (const c of classes) {
-    const list = c.getChild('ArgList');
-    for (let b = list?.firstChild; b; b = b.nextSibling) {
-      const base = b.name === 'VariableName' ? classNodes.get(ctx.slice(b)) : undefined;
+  classes.forEach((c, i) => {
+    for (const b of headers[i].bases) {
+      const base = b.dotted?.length === 1 ? classNodes.get(b.dotted[0]) : undefined;
       if (base && base !== c) out.add(base);
     }
-  }
+  });
   return [...out];
 }
 
-/** Each name's last class definition among top-level statements. */
-function classNodesOf(top: readonly SyntaxNode[], ctx: Context): Map<string, SyntaxNode> {
+/** Each name's last class definition among the file's classes (`headers` in their order). */
+function classNodesOf(classes: readonly SyntaxNode[], headers: readonly ClassHeader[]): Map<string, SyntaxNode> {
   const out = new Map<string, SyntaxNode>();
-  for (const c of top) {
-    const n = c.name === 'ClassDefinition' ? c.getChild('VariableName') : null;
-    if (n) out.set(ctx.slice(n), c);
-  }
+  classes.forEach((c, i) => {
+    const name = headers[i].name;
+    if (name !== undefined) out.set(name, c);
+  });
   return out;
 }
 

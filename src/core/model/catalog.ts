@@ -973,4 +973,90 @@ export function lookupLayer(qualifiedName: string): LayerSpec | undefined {
   return undefined;
 }
 
+/**
+ * torchvision's classification architectures (`torchvision.models.resnet18(weights=...)`): the path of
+ * the head, their last `nn.Linear`, and its `in_features` (torchvision 0.14, read from the built models by
+ * scripts/catalog/torchvision_heads.py). Transfer learning replaces that head:
+ * `model.fc = nn.Linear(model.fc.in_features, 10)`.
+ */
+const TORCHVISION_HEADS: Readonly<Record<string, readonly [head: string, inFeatures: number]>> = {
+  resnet18: ['fc', 512],
+  resnet34: ['fc', 512],
+  resnet50: ['fc', 2048],
+  resnet101: ['fc', 2048],
+  resnet152: ['fc', 2048],
+  resnext50_32x4d: ['fc', 2048],
+  resnext101_32x8d: ['fc', 2048],
+  wide_resnet50_2: ['fc', 2048],
+  wide_resnet101_2: ['fc', 2048],
+  vgg11: ['classifier.6', 4096],
+  vgg11_bn: ['classifier.6', 4096],
+  vgg13: ['classifier.6', 4096],
+  vgg13_bn: ['classifier.6', 4096],
+  vgg16: ['classifier.6', 4096],
+  vgg16_bn: ['classifier.6', 4096],
+  vgg19: ['classifier.6', 4096],
+  vgg19_bn: ['classifier.6', 4096],
+  alexnet: ['classifier.6', 4096],
+  densenet121: ['classifier', 1024],
+  densenet161: ['classifier', 2208],
+  densenet169: ['classifier', 1664],
+  densenet201: ['classifier', 1920],
+  mobilenet_v2: ['classifier.1', 1280],
+  mobilenet_v3_small: ['classifier.3', 1024],
+  mobilenet_v3_large: ['classifier.3', 1280],
+  efficientnet_b0: ['classifier.1', 1280],
+  efficientnet_b1: ['classifier.1', 1280],
+  efficientnet_b2: ['classifier.1', 1408],
+  efficientnet_b3: ['classifier.1', 1536],
+  efficientnet_b4: ['classifier.1', 1792],
+  efficientnet_b5: ['classifier.1', 2048],
+  efficientnet_b6: ['classifier.1', 2304],
+  efficientnet_b7: ['classifier.1', 2560],
+  shufflenet_v2_x1_0: ['fc', 1024],
+  convnext_tiny: ['classifier.2', 768],
+  convnext_small: ['classifier.2', 768],
+  convnext_base: ['classifier.2', 1024],
+  convnext_large: ['classifier.2', 1536],
+  mnasnet1_0: ['classifier.1', 1280],
+  googlenet: ['fc', 1024],
+  inception_v3: ['fc', 2048],
+  vit_b_16: ['heads.head', 768],
+  vit_b_32: ['heads.head', 768],
+  vit_l_16: ['heads.head', 1024],
+  swin_t: ['head', 768]
+,
+};
+
+/** Whether a callee's last name (`resnet18` in `models.resnet18`) is an architecture of {@link TORCHVISION_HEADS}: a test before resolving imports. */
+export function maybeLibraryModel(calleeText: string): boolean {
+  return Object.hasOwn(TORCHVISION_HEADS, calleeText.slice(calleeText.lastIndexOf('.') + 1));
+}
+
+/** torchvision's default `num_classes` (ImageNet). */
+const IMAGENET_CLASSES = 1000;
+
+/** `classifier.6` (a `named_modules()` path) → `.classifier[6]`, the expression that reaches the module. */
+export function moduleAccess(path: string): string {
+  return path === '' ? '' : path.split('.').map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('');
+}
+
+/**
+ * What an architecture of {@link TORCHVISION_HEADS} built by `qualifiedName` holds as attributes, by access
+ * path: its head's `in_features`, and, with `num_classes` known (default 1000), `out_features` and the head's
+ * tensor shapes. `numClasses` is the call's argument (undefined: not given; null: given but unknown).
+ * Undefined for any other callee.
+ */
+export function libraryModelEntries(qualifiedName: string, numClasses: Value | null | undefined): [string, Value][] | undefined {
+  if (!qualifiedName.startsWith('torchvision.models.')) return undefined;
+  const known = TORCHVISION_HEADS[qualifiedName.slice(qualifiedName.lastIndexOf('.') + 1)];
+  if (!known) return undefined;
+  const [head, inFeatures] = known;
+  const at = moduleAccess(head);
+  const classes = numClasses === undefined ? IMAGENET_CLASSES : typeof numClasses === 'number' && Number.isInteger(numClasses) && numClasses > 0 ? numClasses : undefined;
+  const out: [string, Value][] = [[`${at}.in_features`, inFeatures]];
+  if (classes !== undefined) out.push([`${at}.out_features`, classes], [`${at}.weight.shape`, [classes, inFeatures]], [`${at}.bias.shape`, [classes]]);
+  return out;
+}
+
 export const ALL_LAYERS: readonly LayerSpec[] = [...TORCH_LAYERS, ...TORCHVISION_LAYERS, ...TIMM_LAYERS, ...TRANSFORMERS_LAYERS, ...KERAS_LAYERS];

@@ -66,9 +66,12 @@ export function evaluate(node: SyntaxNode | undefined, text: string, scope: Scop
       return scope.get(text.slice(n.from, n.to));
     case 'MemberExpression': {
       if (n.getChild('[')) return subscript(n, text, scope, depth);
-      // `self.hidden` set earlier in __init__ is in scope under its dotted name.
+      // `self.hidden` set earlier in __init__ is in scope under its dotted name; an attribute of an
+      // instance's submodule (`encoder.to_patch_embedding[2].weight.shape`) under its access path.
       const name = dottedName(n, text);
-      return name ? scope.get(name.join('.')) : undefined;
+      if (name) return scope.get(name.join('.'));
+      const path = accessPath(n, text, scope, depth + 1);
+      return path !== undefined ? scope.get(path) : undefined;
     }
     case 'UnaryExpression': {
       const op = n.firstChild;
@@ -172,8 +175,12 @@ export function withoutEntries(scope: Scope, prefixes: readonly string[]): Scope
   return copy;
 }
 
-/** Objects that calls return, beyond dict literals and `dict(...)` (`GPT.get_default_config()`, a static method building a config). */
-export type ObjectCalls = (call: SyntaxNode) => Entries | undefined;
+/**
+ * Objects that calls return, beyond dict literals and `dict(...)` (`GPT.get_default_config()`, a static
+ * method building a config; `ViT(dim=1024, ...)`, an instance of a module class, instances.ts), the call's
+ * arguments read in `scope`.
+ */
+export type ObjectCalls = (call: SyntaxNode, scope?: Scope) => Entries | undefined;
 
 /** The keys of a dict in entries, when all are known. */
 export function dictKeys(entries: Entries): readonly string[] | undefined {
@@ -303,7 +310,7 @@ export function objectValue(node: SyntaxNode | undefined, text: string, scope: S
         }
         return out;
       }
-      const found = calls?.(n);
+      const found = calls?.(n, scope);
       return found ? found.map(([k, v]) => [k, v] as [string, Value]) : undefined;
     }
     case 'VariableName':
@@ -360,6 +367,8 @@ export interface ObjectWrites {
 
 /** Dict methods that change a dict in ways InitLens does not follow: its keys become unknown. */
 const DICT_MUTATIONS = new Set(['popitem', 'clear', 'setdefault']);
+/** A call of a method {@link objectWrites} follows (`pop`, {@link DICT_MUTATIONS}, `update`, `merge_from_dict`), as text. */
+const MUTATING_CALL = /\.\s*(?:pop|popitem|clear|setdefault|update|merge_from_dict)\s*\(/;
 
 /**
  * What a statement does to the objects in scope:
@@ -381,11 +390,14 @@ const DICT_MUTATIONS = new Set(['popitem', 'clear', 'setdefault']);
 export function objectWrites(stmt: SyntaxNode, text: string, scope: Scope, calls?: ObjectCalls): ObjectWrites | undefined {
   // Blocks are the interpreter's: their statements come one by one.
   if (stmt.name !== 'AssignStatement' && stmt.name !== 'ExpressionStatement') return undefined;
+  // Most statements call no mutating method (a keystroke's re-analysis walks every statement of `__init__`).
+  const mutates = MUTATING_CALL.test(text.slice(stmt.from, stmt.to));
+  if (!mutates && stmt.name === 'ExpressionStatement') return undefined;
   const forget: string[] = [];
   const remove: string[] = [];
   const set: [string, Value][] = [];
   const slice = (c: SyntaxNode) => text.slice(c.from, c.to).replace(/\s+/g, '');
-  for (const call of descendants(stmt, 'CallExpression')) {
+  for (const call of mutates ? descendants(stmt, 'CallExpression') : []) {
     const callee = call.firstChild;
     const method = callee?.name === 'MemberExpression' ? callee.lastChild : null;
     const name = method?.name === 'PropertyName' ? text.slice(method.from, method.to) : '';
@@ -505,9 +517,78 @@ function subscript(n: SyntaxNode, text: string, scope: Scope, depth: number): Va
     return name ? scope.get(entryKey(name.join('.'), key)) : undefined;
   }
   const value = evaluate(object, text, scope, depth + 1);
+  if (!Array.isArray(value) && typeof key === 'number' && Number.isInteger(key)) {
+    // `encoder.to_patch_embedding[2]`: a module of an instance's Sequential or ModuleList, held by its index.
+    const path = accessPath(object, text, scope, depth + 1);
+    return path !== undefined ? scope.get(`${path}[${key}]`) : undefined;
+  }
   if (!Array.isArray(value) || typeof key !== 'number' || !Number.isInteger(key)) return undefined;
   const list = value as readonly Value[];
   return list[key < 0 ? list.length + key : key];
+}
+
+/** torch factories whose positional arguments are the shape: `torch.randn(4, 1)`, `torch.zeros((2, 3))`. */
+const FACTORIES = /^torch\.(randn|rand|zeros|ones|empty)$/;
+/** Keywords of those factories that leave the shape as the positional arguments give it. */
+const FACTORY_KEYWORDS = new Set(['dtype', 'device', 'requires_grad', 'layout', 'pin_memory']);
+
+/**
+ * The shape of a tensor an expression builds, where the syntax tells it: a
+ * factory call of known sizes, a name whose shape is in scope, or one of those
+ * combined with a number (`torch.randn(POLY_DEGREE, 1) * 5`: a scalar
+ * broadcasts to the same shape).
+ */
+export function tensorShape(node: SyntaxNode, text: string, scope: Scope, depth = 0): number[] | undefined {
+  const n = unwrap(node);
+  if (depth > 4) return undefined;
+  if (n.name === 'VariableName') {
+    const shape = scope.get(`${text.slice(n.from, n.to)}.shape`);
+    return Array.isArray(shape) ? (shape as number[]) : undefined;
+  }
+  if (n.name === 'BinaryExpression') {
+    const left = n.firstChild;
+    const op = left?.nextSibling;
+    const right = op?.nextSibling;
+    if (!left || !right || op?.name !== 'ArithOp' || !/^(\+|-|\*|\/|\/\/)$/.test(text.slice(op.from, op.to))) return undefined;
+    if (typeof evaluate(right, text, scope) === 'number') return tensorShape(left, text, scope, depth + 1);
+    if (typeof evaluate(left, text, scope) === 'number') return tensorShape(right, text, scope, depth + 1);
+    return undefined;
+  }
+  const callee = n.name === 'CallExpression' ? n.firstChild : null;
+  const list = callee && FACTORIES.test(text.slice(callee.from, callee.to).replace(/\s+/g, '')) ? n.getChild('ArgList') : null;
+  if (!list) return undefined;
+  const args = callArgs(list, text);
+  if (args.hasStarred || [...args.keywords.keys()].some((k) => !FACTORY_KEYWORDS.has(k))) return undefined;
+  const sizes = args.positional.length === 1 ? evaluate(args.positional[0], text, scope) : args.positional.map((a) => evaluate(a, text, scope));
+  const dims = typeof sizes === 'number' ? [sizes] : sizes;
+  if (!Array.isArray(dims) || dims.length === 0 || !dims.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) return undefined;
+  return dims as number[];
+}
+
+/**
+ * The scope key of an attribute chain with constant subscripts: `encoder.pos_embedding`,
+ * `encoder.to_patch_embedding[2].weight`, `cfg["k"].width` (instances.ts holds an instance's
+ * attributes under such keys). Undefined when a part is no name, no attribute or no constant
+ * integer or string index.
+ */
+export function accessPath(node: SyntaxNode, text: string, scope: Scope, depth = 0): string | undefined {
+  if (exceeds('expressionDepth', depth)) return undefined;
+  const n = unwrap(node);
+  if (n.name === 'VariableName') return text.slice(n.from, n.to);
+  if (n.name !== 'MemberExpression') return undefined;
+  const object = n.firstChild;
+  const head = object ? accessPath(object, text, scope, depth + 1) : undefined;
+  if (head === undefined) return undefined;
+  const open = n.getChild('[');
+  if (!open) {
+    const property = n.lastChild;
+    return property?.name === 'PropertyName' ? `${head}.${text.slice(property.from, property.to)}` : undefined;
+  }
+  const index = open.nextSibling;
+  if (!index || index.nextSibling?.name !== ']') return undefined;
+  const key = evaluate(index, text, scope, depth + 1);
+  if (typeof key === 'string') return entryKey(head, key);
+  return typeof key === 'number' && Number.isInteger(key) && key >= 0 ? `${head}[${key}]` : undefined;
 }
 
 /**
@@ -521,9 +602,10 @@ function builtinCall(n: SyntaxNode, text: string, scope: Scope, depth: number): 
   const list = n.getChild('ArgList');
   if (!callee || !list) return undefined;
   const name = callee.name === 'VariableName' || callee.name === 'MemberExpression' ? text.slice(callee.from, callee.to).replace(/\s+/g, '') : '';
-  // `W.size(0)` of a tensor whose shape is in scope as `W.shape` (moduleScope.ts).
-  const size = /^([\w.]+)\.size$/.exec(name);
-  const shape = size ? scope.get(`${size[1]}.shape`) : undefined;
+  // `W.size(0)` of a tensor whose shape is in scope as `W.shape` (moduleScope.ts, an instance's tensors in instances.ts).
+  const method = callee.name === 'MemberExpression' ? callee.lastChild : null;
+  const tensor = method?.name === 'PropertyName' && text.slice(method.from, method.to) === 'size' && callee.firstChild ? accessPath(callee.firstChild, text, scope, depth + 1) : undefined;
+  const shape = tensor !== undefined ? scope.get(`${tensor}.shape`) : undefined;
   if (Array.isArray(shape)) {
     const inner = callArgs(list, text);
     if (inner.keywords.size > 0 || inner.hasStarred || inner.positional.length > 1) return undefined;

@@ -118,6 +118,8 @@ export class Forward {
   private readonly methods = new Map<string, SyntaxNode>();
   /** `self.<name> = lambda x: ...` in `__init__` (minGPT's `self.mlpf`), called like a method; and `m = self.<attr>` aliases its lambdas read. */
   private readonly lambdas = new Map<string, SyntaxNode>();
+  /** `self.<name> = F.gelu` in `__init__` (lucidrains' CCT): the function the attribute holds, by its qualified name. */
+  private readonly heldFunctions = new Map<string, string>();
   private readonly aliases = new Map<string, Entry>();
   private init?: SyntaxNode;
   private budget = 0;
@@ -161,6 +163,11 @@ export class Forward {
       const attr = target.name === 'MemberExpression' && this.ctx.slice(target.firstChild as SyntaxNode) === 'self' ? target.getChild('PropertyName') : null;
       if (attr && value.name === 'LambdaExpression') this.lambdas.set(this.ctx.slice(attr), value);
       else if (attr) this.lambdas.delete(this.ctx.slice(attr));
+      if (attr) {
+        const held = value.name === 'MemberExpression' || value.name === 'VariableName' ? this.ctx.qualified(value) : undefined;
+        if (held !== undefined) this.heldFunctions.set(this.ctx.slice(attr), held);
+        else this.heldFunctions.delete(this.ctx.slice(attr));
+      }
       else if (target.name === 'VariableName') {
         // `m = self.mlp`: what the attribute holds, for the lambdas below it.
         const held = value.name === 'MemberExpression' ? this.entryOf(value) : undefined;
@@ -212,6 +219,13 @@ export class Forward {
     const entry = this.entryOf(callee);
     const lambda = callee.name === 'MemberExpression' && this.ctx.slice(callee.firstChild as SyntaxNode) === 'self' ? this.lambdas.get(this.ctx.slice(callee.getChild('PropertyName') ?? callee)) : undefined;
     if (lambda && (!entry || entry.kind === 'other')) return { kind: 'method', fn: lambda };
+    const held = callee.name === 'MemberExpression' && this.ctx.slice(callee.firstChild as SyntaxNode) === 'self' ? this.heldFunctions.get(this.ctx.slice(callee.getChild('PropertyName') ?? callee)) : undefined;
+    if (held !== undefined && (!entry || entry.kind === 'other')) {
+      const bound = bindCall(call, this.ctx, this.scope);
+      const classified = bound ? functionCall(held, bound.read) : undefined;
+      if (classified?.role === 'activation') return { kind: 'activation', activation: classified.activation, at: call };
+      if (classified?.role === 'neutral') return { kind: 'neutral' };
+    }
     if (entry) {
       const loop = callee.name === 'VariableName' ? this.loopOf.get(this.ctx.slice(callee)) : undefined;
       return this.fromEntry(entry, loop);

@@ -34,6 +34,8 @@ export interface InitRule {
   readonly name?: NameTest;
   /** Only parameters of more than this many dimensions (`if p.dim() > 1:`). */
   readonly rankAbove?: number;
+  /** Only the modules inside this submodule (`self.fc.apply(fn)`: `fc`), named from the rule's class. */
+  readonly within?: string;
   readonly init: CurrentInit;
 }
 
@@ -43,6 +45,7 @@ export function applyRules(rules: readonly InitRule[], layers: readonly LayerDra
     for (const layer of layers) {
       // Rules run over modules() / named_parameters(): a module in a plain list is not among them.
       if (layer.unregistered) continue;
+      if (rule.within !== undefined && !inside(rule.within, prefix === '' ? layer.name : `${prefix}.${layer.name}`)) continue;
       if (rule.types && !rule.types.includes(layer.spec.type)) {
         innerRule(rule, layer, prefix);
         continue;
@@ -74,6 +77,11 @@ function innerRule(rule: InitRule, layer: LayerDraft, prefix: string): void {
     if (rule.name && !nameMatches(rule.name, [prefix, layer.name, p.name].filter((s) => s !== '').join('.'))) continue;
     layer.explicit.set(p.name, rule.init);
   }
+}
+
+/** Whether the module `name` is `within` or inside it (`fc.0` inside `fc`; not `fc2`). */
+function inside(within: string, name: string): boolean {
+  return name === within || name.startsWith(`${within}.`);
 }
 
 function nameMatches(test: NameTest, name: string): boolean {
@@ -139,6 +147,10 @@ export class Inits {
   private call(call: SyntaxNode, depth: number): void {
     const callee = call.firstChild;
     if (!callee) return;
+    // Only a method of self, an `nn.init.*` function or an in-place tensor method (`normal_`) can init
+    // anything: the layer constructions of `__init__` are passed over before their arguments are bound.
+    const last = callee.name === 'MemberExpression' ? callee.lastChild : null;
+    if (!this.ctx.slice(callee).startsWith('self.') && !(last && this.ctx.slice(last).endsWith('_')) && !this.ctx.qualified(callee)?.startsWith('torch.nn.init.')) return;
     const bound = bindCall(call, this.ctx, this.scope);
     if (!bound) return;
     const text = this.ctx.slice(callee);
@@ -158,9 +170,11 @@ export class Inits {
       if (fn) this.functionRules(fn, true);
       return;
     }
-    // self.apply(fn)
-    if (text === 'self.apply' && bound.args.positional[0]) {
-      this.applyFunction(bound.args.positional[0]);
+    // self.apply(fn); self.fc.apply(fn) on the modules of `fc` only.
+    const applied = /^(self(?:\.\w+|\[\d+\])*)\.apply$/.exec(text.replace(/\s+/g, ''));
+    if (applied && bound.args.positional[0]) {
+      const within = applied[1] === 'self' ? undefined : this.ownerPath(bound.callee.firstChild as SyntaxNode);
+      if (applied[1] === 'self' || within !== undefined) this.applyFunction(bound.args.positional[0], within);
       return;
     }
     const scheme = this.schemeOf(call, bound);
@@ -228,21 +242,21 @@ export class Inits {
   }
 
   /** `self.apply(self._init_weights)` / `self.apply(init_fn)`. */
-  applyFunction(arg: SyntaxNode): void {
+  applyFunction(arg: SyntaxNode, within?: string): void {
     const text = this.ctx.slice(arg);
     const method = /^self\.(\w+)$/.exec(text);
     const fn = method ? this.methodsByName.get(method[1]) : this.moduleFunctions.get(text);
-    if (fn) this.functionRules(fn, !!method);
+    if (fn) this.functionRules(fn, !!method, within);
   }
 
   /** The rules of a function given to `apply` (its module parameter is the first after `self` for a method). */
-  functionRules(fn: SyntaxNode, method: boolean): void {
+  functionRules(fn: SyntaxNode, method: boolean, within?: string): void {
     const { names } = parameters(fn, this.ctx, this.scope);
     // `self.apply(self.init_weight)` with a @staticmethod (lucidrains' CCT): no `self` comes first.
     const decorated = fn.parent?.name === 'DecoratedStatement' ? this.ctx.text.slice(fn.parent.from, fn.from) : '';
     const variable = method && !/@staticmethod\b/.test(decorated) ? names[1] : names[0];
     const body = fn.getChild('Body');
-    if (variable && body) this.moduleRules(body, variable);
+    if (variable && body) this.moduleRules(body, variable, within);
   }
 
   private add(rule: InitRule): void {
@@ -251,14 +265,14 @@ export class Inits {
   }
 
   /** isinstance branches: init calls on `<variable>.weight` apply to every layer of the listed types. */
-  private moduleRules(body: SyntaxNode, variable: string): void {
+  private moduleRules(body: SyntaxNode, variable: string, within?: string): void {
     for (const stmt of walkStatements(body)) {
       if (stmt.name !== 'IfStatement') continue;
       // An if/elif chain: each condition followed by its Body.
       let types: Set<string> | undefined;
       for (let c = stmt.firstChild; c; c = c.nextSibling) {
         if (c.name === 'Body') {
-          if (types) this.moduleBranch(c, variable, types);
+          if (types) this.moduleBranch(c, variable, types, within);
           types = undefined;
         } else if (c.name === 'CallExpression' && this.ctx.slice(c.firstChild as SyntaxNode) === 'isinstance') {
           types = this.isinstanceTypes(c, variable);
@@ -282,7 +296,7 @@ export class Inits {
     return types.size > 0 ? types : undefined;
   }
 
-  private moduleBranch(body: SyntaxNode, variable: string, types: Set<string>): void {
+  private moduleBranch(body: SyntaxNode, variable: string, types: Set<string>, within?: string): void {
     for (const call of descendants(body, 'CallExpression')) {
       const bound = bindCall(call, this.ctx, this.scope);
       const scheme = bound && this.schemeOf(call, bound);
@@ -290,7 +304,7 @@ export class Inits {
       // m.weight, or m.weight.data (the DCGAN tutorial's spelling)
       const m = new RegExp(`^${variable}\\.(\\w+)(?:\\.data)?$`).exec(this.ctx.slice(scheme.target).replace(/\s+/g, ''));
       if (!m) continue;
-      this.add({ types: [...types], param: m[1], init: explicitInit(scheme.scheme, call, 'torch', this.ctx.slice(call)) });
+      this.add({ types: [...types], param: m[1], ...(within !== undefined ? { within } : {}), init: explicitInit(scheme.scheme, call, 'torch', this.ctx.slice(call)) });
     }
   }
 

@@ -4,7 +4,7 @@
  * initialization in effect, the recommendation and their numbers.
  */
 import { agrees, recommend, type Variant } from '../init/recommend';
-import { fanFactors, resolveInit, type ResolvedInit } from '../init/schemes';
+import { fanFactors, resolveInit, resolveOneFan, type ResolvedInit } from '../init/schemes';
 import type { SyntaxNode } from '../python/parse';
 import { hasError } from '../python/syntax';
 import type { Activation } from './activations';
@@ -152,7 +152,13 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
     const recommended = recommendation && numeric ? safeResolve(() => resolveInit(recommendation.scheme, numeric, framework)) : undefined;
     // A scheme whose numbers do not depend on the shape (normal_(0, 0.02)) has them with the shape unknown.
     const shapeFree = !numeric && !invalid && elements === undefined && current.scheme && SHAPE_FREE.has(current.scheme.kind);
-    const resolved = current.scheme && (numeric || shapeFree) ? safeResolve(() => resolveInit(current.scheme as NonNullable<typeof current.scheme>, numeric ?? [], framework)) : undefined;
+    const oneFan = !numeric && !shapeFree && !invalid && elements === undefined && current.scheme ? fans(spec.shape, framework) : undefined;
+    const resolved =
+      current.scheme && (numeric || shapeFree)
+        ? safeResolve(() => resolveInit(current.scheme as NonNullable<typeof current.scheme>, numeric ?? [], framework))
+        : current.scheme && oneFan
+          ? resolveOneFan(current.scheme, typeof oneFan.fanIn === 'number' ? oneFan.fanIn : undefined, typeof oneFan.fanOut === 'number' ? oneFan.fanOut : undefined)
+          : undefined;
     const agreesNow = recommendation && current.scheme ? agrees(current.scheme, recommendation.scheme, shape, framework) : undefined;
     return {
       ...spec,

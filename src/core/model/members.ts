@@ -9,9 +9,9 @@ import type { SyntaxNode } from '../python/parse';
 import { exceeds } from '../limits';
 import { descendants, same, sequenceElements, statements, stringValue, unwrap } from '../python/syntax';
 import { kerasActivationName, torchModule, type Activation } from './activations';
-import { lookupLayer } from './catalog';
+import { libraryModelEntries, lookupLayer, maybeLibraryModel } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import { applyWrites, arithmetic, evaluate, objectWrites, valueSize, type Scope, type Value } from './evaluate';
+import { applyWrites, arithmetic, evaluate, objectWrites, tensorShape, valueSize, withoutEntries, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
 import type { ActivationUse } from './types';
 
@@ -168,6 +168,8 @@ export class TorchClass {
   private readonly selfLists = new Map<string, ModuleItems>();
   /** Attributes holding a module InitLens does not see into (`self.resnet = torchvision.models.resnet18()`). */
   private readonly opaque = new Set<string>();
+  /** Attributes holding a library architecture whose attributes are in scope (`self.resnet.fc.in_features`). */
+  private readonly libraryAttrs = new Set<string>();
   /** Layers set inside such a module (`self.resnet.conv1 = nn.Conv2d(...)`), by the attribute. */
   private readonly inside = new Map<string, LayerDraft[]>();
   /**
@@ -634,12 +636,20 @@ export class TorchClass {
           return;
         }
         this.copyObject(value, `self.${attr}`, frame);
+        this.libraryObject(value, attr, frame);
         // `self.layers = nn.ModuleList(self.layers)` reads the plain list it replaces.
         const entry = this.entryFor(value, attr, frame.scope, frame.depth, frame);
         this.selfLists.delete(attr);
         if (entry.kind === 'layer') entry.layer.attribute = attr;
         this.entries.set(attr, entry);
         if (entry.kind === 'other' && selfReturned(value, this.ctx).name === 'CallExpression') this.opaque.add(attr);
+        // `self.pos_embedding = nn.Parameter(torch.randn(1, num_patches + 1, dim))`: its shape, read as
+        // `self.pos_embedding.shape` (and by whoever is given the instance: `encoder.pos_embedding.shape`).
+        const shape = entry.kind === 'other' ? tensorShape(this.parameterOf(value), this.ctx.text, frame.scope) : undefined;
+        if (shape) {
+          frame.scope = extend(frame.scope, [[`self.${attr}.shape`, shape]]);
+          this.selfConstants.set(`self.${attr}.shape`, shape);
+        }
         return;
       }
       if (attr !== undefined && Array.isArray(constant) && constant.length === 0) this.selfLists.set(attr, { kind: 'list', items: [], level: this.uncertain });
@@ -724,7 +734,40 @@ export class TorchClass {
 
   private forgetSelf(attr: string, frame: Frame): void {
     this.selfConstants.delete(`self.${attr}`);
-    frame.scope = withoutNames(frame.scope, [`self.${attr}`]);
+    this.selfConstants.delete(`self.${attr}.shape`);
+    frame.scope = withoutNames(frame.scope, [`self.${attr}`, `self.${attr}.shape`]);
+    if (this.libraryAttrs.delete(attr)) {
+      frame.scope = withoutEntries(frame.scope, [`self.${attr}`]);
+      for (const k of [...this.selfConstants.keys()]) if (k.startsWith(`self.${attr}.`) || k.startsWith(`self.${attr}[`)) this.selfConstants.delete(k);
+    }
+  }
+
+  /**
+   * `self.resnet = torchvision.models.resnet18(weights=None)`: what the architecture holds as attributes
+   * (catalog.ts: its head's `in_features`, read as `self.resnet.fc.in_features`), in scope until the
+   * attribute is assigned again.
+   */
+  private libraryObject(value: SyntaxNode, attr: string, frame: Frame): void {
+    const call = selfReturned(value, this.ctx);
+    if (call.name !== 'CallExpression' || !call.firstChild || !maybeLibraryModel(this.ctx.slice(call.firstChild))) return;
+    const qualified = this.ctx.qualified(call.firstChild);
+    if (!qualified?.startsWith('torchvision.models.')) return;
+    const bound = bindCall(call, this.ctx, frame.scope);
+    const given = bound?.args.keywords.get('num_classes');
+    const entries = bound && libraryModelEntries(qualified, given ? (evaluate(given, this.ctx.text, frame.scope) ?? null) : undefined);
+    if (!entries) return;
+    const held = entries.map(([k, v]): [string, Value] => [`self.${attr}${k}`, v]);
+    frame.scope = extend(frame.scope, held);
+    for (const [k, v] of held) this.selfConstants.set(k, v);
+    this.libraryAttrs.add(attr);
+  }
+
+  /** The tensor of `nn.Parameter(tensor)` (`requires_grad` aside); otherwise the expression itself. */
+  private parameterOf(value: SyntaxNode): SyntaxNode {
+    const n = unwrap(value);
+    const list = n.name === 'CallExpression' && this.ctx.qualified(n.firstChild) === 'torch.nn.Parameter' ? n.getChild('ArgList') : null;
+    const inner = list ? bindCall(n, this.ctx, new Map()) : undefined;
+    return inner && inner.args.positional.length === 1 && !inner.args.hasStarred ? inner.args.positional[0] : n;
   }
 
   /** A name or `self.<attr>` now holds `value` (undefined: something unknown). */

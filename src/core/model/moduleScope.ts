@@ -10,7 +10,7 @@ import type { SyntaxNode } from '../python/parse';
 import { callArgs, same, statements, stringValue, unwrap } from '../python/syntax';
 import { extend, type Context } from './context';
 import { parameters, withoutNames } from './members';
-import { baseName, deleteEntries, entriesBelow, entryKey, evaluate, indexObjects, keysKey, objectWrites, valueSize, withoutEntries, type Entries, type ObjectCalls, type Scope, type Value } from './evaluate';
+import { baseName, deleteEntries, entriesBelow, entryKey, evaluate, indexObjects, keysKey, objectWrites, tensorShape, valueSize, withoutEntries, type Entries, type ObjectCalls, type Scope, type Value } from './evaluate';
 
 /** A class of the file that only holds settings: its attribute defaults. */
 export interface ConfigClass {
@@ -104,42 +104,6 @@ export function moduleScope(top: readonly SyntaxNode[], text: string, calls?: Ob
     if (shape && !reshaped(name, text)) set(`${name}.shape`, shape);
   }
   return scope;
-}
-
-/** torch factories whose positional arguments are the shape: `torch.randn(4, 1)`, `torch.zeros((2, 3))`. */
-const FACTORIES = /^torch\.(randn|rand|zeros|ones|empty)$/;
-/** Keywords of those factories that leave the shape as the positional arguments give it. */
-const FACTORY_KEYWORDS = new Set(['dtype', 'device', 'requires_grad', 'layout', 'pin_memory']);
-
-/**
- * The shape of a tensor a module-level statement builds, where the syntax
- * tells it: a factory call of known sizes, or one combined with a number
- * (`torch.randn(POLY_DEGREE, 1) * 5`: a scalar broadcasts to the same shape).
- */
-function tensorShape(node: SyntaxNode, text: string, scope: Scope, depth = 0): number[] | undefined {
-  const n = unwrap(node);
-  if (depth > 4) return undefined;
-  if (n.name === 'VariableName') {
-    const shape = scope.get(`${text.slice(n.from, n.to)}.shape`);
-    return Array.isArray(shape) ? (shape as number[]) : undefined;
-  }
-  if (n.name === 'BinaryExpression') {
-    const left = n.firstChild;
-    const op = left?.nextSibling;
-    const right = op?.nextSibling;
-    if (!left || !right || op?.name !== 'ArithOp' || !/^(\+|-|\*|\/|\/\/)$/.test(text.slice(op.from, op.to))) return undefined;
-    if (typeof evaluate(right, text, scope) === 'number') return tensorShape(left, text, scope, depth + 1);
-    if (typeof evaluate(left, text, scope) === 'number') return tensorShape(right, text, scope, depth + 1);
-    return undefined;
-  }
-  const list = n.name === 'CallExpression' && FACTORIES.test(calleeText(n, text)) ? n.getChild('ArgList') : null;
-  if (!list) return undefined;
-  const args = callArgs(list, text);
-  if (args.hasStarred || [...args.keywords.keys()].some((k) => !FACTORY_KEYWORDS.has(k))) return undefined;
-  const sizes = args.positional.length === 1 ? evaluate(args.positional[0], text, scope) : args.positional.map((a) => evaluate(a, text, scope));
-  const dims = typeof sizes === 'number' ? [sizes] : sizes;
-  if (!Array.isArray(dims) || dims.length === 0 || !dims.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) return undefined;
-  return dims as number[];
 }
 
 /** Whether the module changes a tensor's shape in place or assigns the name again anywhere (a function's `global`, a loop): its shape is not certain then. */

@@ -7,7 +7,8 @@
  * `nn.init` calls (in `__init__`, methods it calls, `for m in self.modules()`
  * loops, and functions given to `.apply`).
  */
-import type { SyntaxNode } from '../python/parse';
+import { qualify } from '../python/imports';
+import { dottedName, type SyntaxNode } from '../python/parse';
 import { sequenceElements, statements, unwrap } from '../python/syntax';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import { evaluate, withoutEntries, type Scope, type Value } from './evaluate';
@@ -54,15 +55,13 @@ const INIT_METHOD_NAMES = ['_init_weights', 'init_weights', 'reset_parameters', 
  * Names of classes in the document that are `nn.Module`s (directly or through other classes of the document).
  * `names`, when given, receives each class's name in the order of `classes` (the analyzer reads them once).
  */
-export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context, names?: (string | undefined)[]): Set<string> {
-  const bases = new Map<string, SyntaxNode[]>();
-  for (const cls of classes) {
-    const nameNode = cls.getChild('VariableName');
-    const name = nameNode ? ctx.slice(nameNode) : undefined;
+export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context, names?: (string | undefined)[], headers?: readonly ClassHeader[]): Set<string> {
+  const bases = new Map<string, readonly ClassBase[]>();
+  classes.forEach((cls, i) => {
+    const { name, bases: written } = headers?.[i] ?? classHeader(cls, ctx);
     names?.push(name);
-    const list = cls.getChild('ArgList');
-    if (name !== undefined) bases.set(name, list ? (sequenceElements(list) ?? argNodes(list)) : []);
-  }
+    if (name !== undefined) bases.set(name, written);
+  });
   // Classes derive from base classes written anywhere in the file: walk from
   // the nn.Module subclasses down to their subclasses, each class once.
   const subclasses = new Map<string, string[]>();
@@ -71,11 +70,12 @@ export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context,
   for (const [name, nodes] of bases) {
     for (const b of nodes) {
       // A subclass of a library layer (`class TransformerModel(nn.Transformer)`) is a module too.
-      if (MODULE_BASES.has(ctx.qualified(b) ?? '') || lookupLayer(ctx.qualified(b) ?? '')?.framework === 'torch') {
+      const qualified = (b.dotted && qualify(b.dotted, ctx.imports)) ?? '';
+      if (MODULE_BASES.has(qualified) || lookupLayer(qualified)?.framework === 'torch') {
         if (!result.has(name)) work.push(name);
         result.add(name);
       } else {
-        const base = ctx.slice(b);
+        const base = b.text;
         const list = subclasses.get(base);
         if (list) list.push(name);
         else subclasses.set(base, [name]);
@@ -91,6 +91,34 @@ export function torchModuleClasses(classes: readonly SyntaxNode[], ctx: Context,
     }
   }
   return result;
+}
+
+/** A base of a class as written: its text, and its parts when it is a dotted name (`nn.Module`). */
+export interface ClassBase {
+  readonly text: string;
+  readonly dotted?: readonly string[];
+}
+
+/** What a class statement says before its body (`class Block(nn.Module):`), which depends on its text only. */
+export interface ClassHeader {
+  readonly name: string | undefined;
+  /** The nodes of its argument list as written, keywords (`metaclass=...`) included. */
+  readonly bases: readonly ClassBase[];
+}
+
+/** A class statement's {@link ClassHeader}, read in one pass over its children. */
+export function classHeader(cls: SyntaxNode, ctx: Context): ClassHeader {
+  let name: string | undefined;
+  let list: SyntaxNode | undefined;
+  for (let c = cls.firstChild; c && c.name !== 'Body'; c = c.nextSibling) {
+    if (c.name === 'VariableName' && name === undefined) name = ctx.slice(c);
+    else if (c.name === 'ArgList') list = c;
+  }
+  const bases = (list ? argNodes(list) : []).map((b): ClassBase => {
+    const dotted = dottedName(b, ctx.text);
+    return dotted ? { text: ctx.slice(b), dotted } : { text: ctx.slice(b) };
+  });
+  return { name, bases };
 }
 
 /** The bases of a class as written (`nn.Module`, `BasePreTrainedModel`). */
@@ -151,6 +179,8 @@ export interface TreeOptions {
   readonly summarize?: boolean;
   /** Library-layer subclasses being analyzed inside their builders above this one. */
   readonly depth?: number;
+  /** Only what the constructor leaves on the instance (instances.ts): no forward, no inits. */
+  readonly instance?: boolean;
 }
 
 /** Library-layer subclasses analyzed inside the class that builds them, one inside another. */
@@ -180,6 +210,8 @@ export interface TorchClassResult {
   readonly rules: readonly InitRule[];
   /** What its forward does to its inputs, when asked ({@link TreeOptions.summarize}). */
   readonly summary?: InputSummary;
+  /** What its `__init__` left on the instance, when asked ({@link TreeOptions.instance}): `self.<x>` constants and what each attribute holds. */
+  readonly instance?: { readonly scope: Scope; readonly entries: ReadonlyMap<string, Entry> };
 }
 
 /** Analyzes one `nn.Module` subclass (in one context of the module tree). */
@@ -196,7 +228,9 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   const given = new Set([...binding.values.map(([k]) => k), ...binding.refs.map(([k]) => k)]);
   const shadowed = initParams.names.slice(1).filter((n) => !given.has(n));
   // A module object of a parameter's name (`kwargs = dict(...)`) is shadowed with its entries.
-  let scope = extend(withoutEntries(withoutNames(ctx.moduleScope, shadowed), initParams.names.slice(1)), initParams.defaults.filter(([k]) => !binding.unknown.includes(k)));
+  // A parameter given a class (`activation=nn.ReLU`) is not its default (`activation=None`).
+  const classGiven = new Set(binding.refs.map(([k]) => k));
+  let scope = extend(withoutEntries(withoutNames(ctx.moduleScope, shadowed), initParams.names.slice(1)), initParams.defaults.filter(([k]) => !binding.unknown.includes(k) && !classGiven.has(k)));
   scope = extend(withoutNames(scope, binding.unknown), withEmptySpreads(binding, classes.get(ctx.slice(nameNode))));
   const sites: Site[] = [];
   /** The site each module entry was built at (its binding, and where its exit goes). */
@@ -228,7 +262,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
       const library = libraryLayer(call, callee, sig, path, at);
       if (library) return library;
       const visit = (c: BoundCall, name: string, p: string, s: ClassSignature, depth: number) => {
-        sites.push({ className: name, path: p, binding: bindArguments(c, s, at, ctx, configs, refOf) });
+        sites.push({ className: name, path: p, binding: bindArguments(c, s, at, ctx, configs, refOf), ...(depth > 0 ? { argument: true as const } : {}) });
         submodules.push({ className: name, node: c.node });
         // Instances built as arguments (`LayerScale(dim, PreNorm(dim, FeedForward(dim, mlp_dim)))`, lucidrains'
         // CaiT) are built here too, in this scope; the builder usually keeps them under the parameter's name.
@@ -271,6 +305,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
   const own = base && initBody ? superInitLayer(base, initBody, ctx, scope) : undefined;
   if (own) torchClass.layers.push(own);
   if (initBody) scope = torchClass.init(initBody, scope, sequentialSubclass);
+  if (tree.instance) return { draft: { name: ctx.slice(nameNode), kind: 'torch-module', node: cls, layers: torchClass.layers }, sites, rules: [], instance: { scope, entries: torchClass.entries } };
   const forward = byName.get('forward');
   const flow = forward
     ? new Forward(torchClass, forward, scope, {

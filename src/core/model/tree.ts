@@ -53,6 +53,8 @@ export interface Site {
   readonly applies?: readonly string[];
   /** What the builder's forward does with the instance's output (forward.ts), when it calls it. */
   readonly exit?: Flow;
+  /** Built as an argument of another construction (`PreNorm(dim, FeedForward(dim))`): `path` is where it is given, not an attribute of the builder's. */
+  readonly argument?: true;
 }
 
 /** One context a class is analyzed in. */

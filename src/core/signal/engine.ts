@@ -177,7 +177,7 @@ function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: Readonl
       const w = param(op, 'weight');
       const inF = w.shape[1] as number;
       // x @ Wᵀ (+ b), over every leading axis: torch.nn.functional.linear.
-      let y = tf.matMul(tf.reshape(x, [-1, inF]), w, false, true);
+      let y = linearProduct(tf, tf.reshape(x, [-1, inF]), w);
       if (op.bias) y = tf.add(y, param(op, 'bias'));
       return tf.reshape(y, [...op.shape]);
     }
@@ -272,8 +272,8 @@ function tapProducts(tf: Tf, flat: Tensor, taps: Tensor, offsets: readonly numbe
         const dk: Tensor[] = [];
         let dx: Tensor | undefined;
         offsets.forEach((o, t) => {
-          dk.push(tf.matMul(tapOf(xs, o), g, true, false));
-          const dtap = tf.reshape(tf.matMul(g, kernelOf(ks, t), false, true), [length, n, c]);
+          dk.push(product(tf, tapOf(xs, o), g, true, false));
+          const dtap = tf.reshape(product(tf, g, kernelOf(ks, t), false, true), [length, n, c]);
           const parts = [...(o > 0 ? [tf.zeros([o, n, c])] : []), dtap, ...(positions - o - length > 0 ? [tf.zeros([positions - o - length, n, c])] : [])];
           const placed = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
           dx = dx ? tf.add(dx, placed) : placed;
@@ -283,6 +283,29 @@ function tapProducts(tf: Tf, flat: Tensor, taps: Tensor, offsets: readonly numbe
     };
   });
   return op(flat, taps);
+}
+
+/**
+ * A matrix product with its operands' transposes made explicit: the wasm
+ * backend's transposed products are 7× (b) and 30× (a) slower than plain ones
+ * at 256×1024×1024 (XNNPACK takes only the plain layout), the same products
+ * and sums otherwise.
+ */
+function product(tf: Tf, a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
+}
+
+/** x · Wᵀ with its gradient written as plain products: dx = dy · W, dW = dyᵀ · x (what tfjs's own BatchMatMul gradient computes, with transposed products). */
+function linearProduct(tf: Tf, x: Tensor, w: Tensor): Tensor {
+  const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
+    const [xs, ws, save] = args as [Tensor, Tensor, (save: Tensor[]) => void];
+    save([xs, ws]);
+    return {
+      value: product(tf, xs, ws, false, true),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => [product(tf, dy, saved[1]), product(tf, dy, saved[0], true, false)],
+    };
+  });
+  return op(x, w);
 }
 
 /** Rows 0, s, 2s, … and columns likewise of a (rows, cols, …) tensor, `out` of each. */

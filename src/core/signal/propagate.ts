@@ -4,10 +4,10 @@
  * prints (issue 13).
  */
 import type { Model } from '../model/types';
-import { TorchGenerator } from '../torch/generator';
-import { runGraph, SignalError, type LayerSignal, type Tf } from './engine';
+import { runGraph, type LayerSignal, type Tf } from './engine';
 import type { NotSimulated, SignalGraph } from './graph';
-import { randn, schemeWeights, type SignalScheme } from './schemes';
+import { prepareRuns } from './job';
+import type { SignalScheme } from './schemes';
 
 export interface PropagateOptions {
   /** `torch.manual_seed(seed)` before the model is built. */
@@ -48,27 +48,13 @@ export interface SignalReport {
 
 /** Runs every scheme of `options` on `graph` (refused with {@link SignalError} when something in it is not simulated). */
 export async function propagate(tf: Tf, model: Model, graph: SignalGraph, options: PropagateOptions): Promise<SignalReport> {
-  if (graph.notSimulated.length > 0) throw new SignalError(`${model.name}: ${graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line} (${n.why})`).join('; ')}`);
-  // Seeds PyTorch accepts, checked before any work (TorchGenerator throws SeedError otherwise).
-  new TorchGenerator(options.seed);
-  new TorchGenerator(options.inputSeed + 1n);
-  const input = randn(graph.inputShape, options.inputSeed);
-  const upstream = randn(graph.ops[graph.output].shape, options.inputSeed + 1n);
+  const prepared = prepareRuns(model, graph, options);
   const runs: SignalRun[] = [];
-  const skipped: { scheme: string; why: string }[] = [];
-  for (const scheme of options.schemes) {
-    let w;
-    try {
-      w = schemeWeights(model, graph, scheme, options.seed);
-    } catch (error) {
-      if (!(error instanceof SignalError)) throw error;
-      skipped.push({ scheme: scheme.id, why: error.message });
-      continue;
-    }
-    const stats = await runGraph(tf, graph, w.weights, input, upstream);
-    runs.push({ scheme: scheme.id, label: scheme.label, exact: w.exact, ...(w.exact ? {} : { reasons: w.reasons }), ...stats });
+  for (const r of prepared.runs) {
+    const stats = await runGraph(tf, graph, r.weights, prepared.input, prepared.upstream);
+    runs.push({ scheme: r.scheme.id, label: r.scheme.label, exact: r.exact, ...(r.exact ? {} : { reasons: r.reasons }), ...stats });
   }
-  if (runs.length === 0) throw new SignalError(`${model.name}: no scheme could run: ${skipped.map((x) => x.why).join('; ')}`);
+  const skipped = prepared.skipped;
   return {
     model: model.name,
     seed: options.seed.toString(),

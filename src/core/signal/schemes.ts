@@ -22,6 +22,8 @@ export interface SignalScheme {
   /** The name on the command line and in the JSON. */
   readonly id: string;
   readonly label: string;
+  /** The name in a chart's legend and the verdict ("He", "N(0, 0.01)"). */
+  readonly short: string;
   /** What every Linear/Conv weight gets; undefined: the init in effect, or (`recommended`) each layer's recommendation. */
   readonly weight?: InitScheme;
   /** Each weight gets the analysis's recommendation for its layer (core/init/recommend.ts). */
@@ -30,16 +32,16 @@ export interface SignalScheme {
 
 /** The schemes side by side: the init in effect, the article's failing cases, then the ones that keep the signal. */
 export const SIGNAL_SCHEMES: readonly SignalScheme[] = [
-  { id: 'in-effect', label: 'in effect' },
-  { id: 'recommended', label: "InitLens's recommendation per layer", recommended: true },
-  { id: 'zeros', label: 'zeros', weight: { kind: 'zeros' } },
-  { id: 'constant', label: 'constant 0.01', weight: { kind: 'constant', value: 0.01 } },
-  { id: 'normal', label: 'N(0, 0.01)', weight: { kind: 'normal', mean: 0, std: 0.01 } },
-  { id: 'xavier', label: 'Xavier normal (xavier_normal_, gain 1)', weight: { kind: 'xavier_normal', gain: 1 } },
-  { id: 'he', label: 'He normal (kaiming_normal_, fan_in, ReLU gain)', weight: { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'relu' } },
+  { id: 'in-effect', label: 'in effect', short: 'in effect' },
+  { id: 'recommended', label: "InitLens's recommendation per layer", short: 'recommended', recommended: true },
+  { id: 'zeros', label: 'zeros', short: 'zeros', weight: { kind: 'zeros' } },
+  { id: 'constant', label: 'constant 0.01', short: 'constant 0.01', weight: { kind: 'constant', value: 0.01 } },
+  { id: 'normal', label: 'N(0, 0.01)', short: 'N(0, 0.01)', weight: { kind: 'normal', mean: 0, std: 0.01 } },
+  { id: 'xavier', label: 'Xavier normal (xavier_normal_, gain 1)', short: 'Xavier', weight: { kind: 'xavier_normal', gain: 1 } },
+  { id: 'he', label: 'He normal (kaiming_normal_, fan_in, ReLU gain)', short: 'He', weight: { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'relu' } },
   // 1/√fan_in: kaiming_normal_ with the linear gain of 1 is LeCun's normal (untruncated).
-  { id: 'lecun', label: 'LeCun normal (std 1/√fan_in)', weight: { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'linear' } },
-  { id: 'orthogonal', label: 'orthogonal (orthogonal_, gain 1)', weight: { kind: 'orthogonal', gain: 1 } },
+  { id: 'lecun', label: 'LeCun normal (std 1/√fan_in)', short: 'LeCun', weight: { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'linear' } },
+  { id: 'orthogonal', label: 'orthogonal (orthogonal_, gain 1)', short: 'orthogonal', weight: { kind: 'orthogonal', gain: 1 } },
 ];
 
 export function signalScheme(id: string): SignalScheme | undefined {

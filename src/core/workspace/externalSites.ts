@@ -7,14 +7,15 @@
  */
 import { collectImports } from '../python/imports';
 import { dottedName, type SyntaxNode, type Tree } from '../python/parse';
-import { callArgs, statements } from '../python/syntax';
+import { callArgs, descendants, statements } from '../python/syntax';
 import { constructionsIn, type ExternalSite } from '../model/analyze';
 import { Context } from '../model/context';
 import type { ObjectCalls, Scope } from '../model/evaluate';
 import { configClasses, functionScope, moduleScope } from '../model/moduleScope';
 import { torchModuleClasses } from '../model/torch';
-import { classRef, signatureOfClass, type ClassSignature } from '../model/tree';
+import { classRef, classSignature, signatureOfClass, type ClassSignature } from '../model/tree';
 import { LIMITS } from '../limits';
+import { InstanceSource, instanceCalls, instanceResolver } from '../model/instances';
 import { basename, importsAnything, pythonImports, relativeTo, rootOf, targetImports, type Reexporter, type TargetImports } from './modules';
 
 /** A parsed file of the workspace. */
@@ -39,6 +40,39 @@ export function documentSignatures(tree: Tree, text: string): Map<string, ClassS
   }
   const out = new Map<string, ClassSignature>();
   for (const [name, cls] of last) out.set(name, signatureOfClass(name, cls, ctx));
+  for (const [name, fn] of builders(statements(tree.topNode), ctx, new Set(last.keys()))) if (!out.has(name)) out.set(name, classSignature(name, fn, ctx.slice(fn), ctx, false));
+  return out;
+}
+
+/** How deep builder functions may call each other (`densenet_cifar` → `DenseNet`; `cct_14` → `_cct` → `CCT`). */
+const BUILDER_DEPTH = 3;
+
+/**
+ * The module-level functions that build one of `classes`, directly or through
+ * another such function, at most {@link BUILDER_DEPTH} calls away
+ * (`def densenet_cifar(): return DenseNet(Bottleneck, [6, 12, 24, 16], growth_rate=12)`):
+ * another file's `net = densenet_cifar()` builds the class in the context of the function's body.
+ */
+function builders(top: readonly SyntaxNode[], ctx: Context, classes: ReadonlySet<string>): Map<string, SyntaxNode> {
+  const functions = new Map<string, SyntaxNode>();
+  for (const s of top) {
+    const name = s.name === 'FunctionDefinition' ? s.getChild('VariableName') : null;
+    if (name && !classes.has(ctx.slice(name))) functions.set(ctx.slice(name), s);
+  }
+  const out = new Map<string, SyntaxNode>();
+  const calls = new Map([...functions].map(([name, fn]) => [name, new Set([...descendants(fn, 'CallExpression')].flatMap((c) => (c.firstChild?.name === 'VariableName' ? [ctx.slice(c.firstChild)] : [])))]));
+  for (let round = 0; round < BUILDER_DEPTH; round++) {
+    let grew = false;
+    for (const [name, fn] of functions) {
+      if (out.has(name)) continue;
+      const called = calls.get(name) as Set<string>;
+      if ([...called].some((n) => n !== name && (classes.has(n) || out.has(n)))) {
+        out.set(name, fn);
+        grew = true;
+      }
+    }
+    if (!grew) break;
+  }
   return out;
 }
 
@@ -53,9 +87,21 @@ export function signaturesKey(signatures: ReadonlyMap<string, ClassSignature>): 
  * evaluated in `other`'s scope: module constants and argparse defaults, and in
  * a function its parameters' defaults and its own constants and argparse
  * defaults. A class argument names a class of the target or a torch layer;
- * anything else is unknown, never guessed.
+ * anything else is unknown, never guessed. An instance of a module class given
+ * as an argument (`v = ViT(...)`, then `MAE(encoder=v)`) carries what its
+ * constructor sets (model/instances.ts), where its class is `other`'s own or in
+ * a file `other` imports that `read` gives (modules.ts `importCandidates`: the
+ * caller reads them, at most {@link LIMITS.importers}, each up to {@link LIMITS.workspaceFileBytes}).
+ * The sites then depend on those files too: a cache of them must be keyed by their versions.
  */
-export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<string, ClassSignature>, other: WorkspaceFile, roots: readonly string[] = [], via: readonly Reexporter[] = []): ExternalSite[] {
+export function externalSites(
+  targetPath: string,
+  targetSignatures: ReadonlyMap<string, ClassSignature>,
+  other: WorkspaceFile,
+  roots: readonly string[] = [],
+  via: readonly Reexporter[] = [],
+  read?: (path: string) => string | undefined,
+): ExternalSite[] {
   // A file with NUL bytes is not Python source (the document analysis skips such files too).
   if (targetSignatures.size === 0 || other.path === targetPath || other.text.includes('\u0000')) return [];
   const found = targetImports(other.path, pythonImports(other.tree, other.text), targetPath, new Set(targetSignatures.keys()), roots, via);
@@ -72,8 +118,10 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
     const method = callee.lastChild;
     return owner !== undefined && method ? targetSignatures.get(owner)?.objects?.get(text.slice(method.from, method.to)) : undefined;
   };
-  const scope = moduleScope(top, text, objects);
-  const ctx = new Context(text, imports, scope, objects);
+  const source = new InstanceSource(other);
+  const calls = instanceCalls(source, instanceResolver(other, source, roots, read), { analyses: 0 }, objects);
+  const scope = moduleScope(top, text, calls);
+  const ctx = new Context(text, imports, scope, calls);
   const own = torchModuleClasses(top.filter((s) => s.name === 'ClassDefinition'), ctx);
   const configs = new Map(configClasses(top, text, scope, own).map((c) => [c.name, c]));
   const targetClass = (node: SyntaxNode) => classOf(node, text, found, targetSignatures);
@@ -83,7 +131,7 @@ export function externalSites(targetPath: string, targetSignatures: ReadonlyMap<
   try {
     for (const stmt of top) {
       if (stmt.name === 'ImportStatement') continue;
-      for (const [block, blockScope] of scopes(stmt, ctx, objects)) {
+      for (const [block, blockScope] of scopes(stmt, ctx, calls)) {
         const classOf = (callee: SyntaxNode) => {
           const name = targetClass(callee);
           return name !== undefined ? targetSignatures.get(name) : undefined;

@@ -81,6 +81,11 @@ export class ImportIndex {
     this.files.set(path, { key, imports: exceeds('workspaceFileBytes', text.length) ? [] : importsOfText(text) });
   }
 
+  /** The import statements the file was indexed with (none when it is not indexed). */
+  importsOf(path: string): readonly PythonImport[] {
+    return this.files.get(path)?.imports ?? [];
+  }
+
   delete(path: string): void {
     this.files.delete(path);
   }

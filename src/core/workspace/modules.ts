@@ -176,6 +176,47 @@ function isTarget(level: number, module: string, importerPath: string, targetPat
   return targetPath === `${base}.py` || targetPath === `${base}/__init__.py`;
 }
 
+/**
+ * The files an importer's imports may name, each a candidate to check with
+ * {@link targetImports}: for `from a.b import C` and `import a.b`, `a/b.py`
+ * and `a/b/__init__.py` in every folder Python may search (the importer's own
+ * and those above it up to its root, their `src/` folders), and `a/b/C.py`
+ * (a submodule); relative imports from the importer's folder.
+ */
+export function importCandidates(importerPath: string, imports: readonly PythonImport[], roots: readonly string[]): string[] {
+  const root = rootOf(importerPath, roots);
+  const folders: string[] = [];
+  for (let dir = dirname(importerPath); ; dir = dirname(dir)) {
+    folders.push(dir, `${dir}/src`);
+    if (root === undefined || dir === root || relativeTo(dir, root) === undefined || dirname(dir) === dir) break;
+  }
+  const out = new Set<string>();
+  const add = (level: number, module: string) => {
+    if (module !== '' && !module.split('.').every((p) => IDENTIFIER.test(p))) return;
+    const rel = module.split('.').join('/');
+    let bases: string[];
+    if (level === 0) bases = folders.map((f) => `${f}/${rel}`);
+    else {
+      let dir = dirname(importerPath);
+      for (let i = 1; i < level; i++) dir = dirname(dir);
+      bases = [module === '' ? dir : `${dir}/${rel}`];
+    }
+    for (const b of bases) {
+      out.add(`${b}.py`);
+      out.add(`${b}/__init__.py`);
+    }
+  };
+  for (const imp of imports) {
+    if (imp.module === undefined) {
+      for (const n of imp.names) add(0, n.name);
+      continue;
+    }
+    if (imp.module !== '') add(imp.level, imp.module);
+    for (const n of imp.names) add(imp.level, imp.module === '' ? n.name : `${imp.module}.${n.name}`);
+  }
+  return [...out].filter((p) => p !== importerPath);
+}
+
 /** Whether `from x import *` binds `name`: without `__all__`, every name not starting with `_`. */
 function starBinds(name: string): boolean {
   return !name.startsWith('_');

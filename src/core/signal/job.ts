@@ -1,0 +1,50 @@
+/**
+ * What one signal report runs: the input and upstream gradient, and each
+ * scheme's weights. Shared by `propagate` (the CLI, in this process) and the
+ * Signal panel, whose host prepares this and whose page runs the engine.
+ */
+import type { Model } from '../model/types';
+import { TorchGenerator } from '../torch/generator';
+import { SignalError, type Weights } from './engine';
+import type { SignalGraph } from './graph';
+import { randn, schemeWeights, type SignalScheme } from './schemes';
+
+export interface SchemeRun {
+  readonly scheme: SignalScheme;
+  readonly weights: Weights;
+  readonly exact: boolean;
+  readonly reasons: readonly string[];
+}
+
+export interface PreparedRuns {
+  /** `torch.randn(inputShape, generator=manual_seed(inputSeed))`. */
+  readonly input: Float32Array;
+  /** The same for the output's shape from inputSeed + 1: `output.backward(upstream)`. */
+  readonly upstream: Float32Array;
+  readonly runs: readonly SchemeRun[];
+  /** Schemes whose weights could not be formed, with why. */
+  readonly skipped: readonly { readonly scheme: string; readonly why: string }[];
+}
+
+/** The input, upstream gradient and weights of every scheme that can be formed (refused when nothing in `graph` can run). */
+export function prepareRuns(model: Model, graph: SignalGraph, options: { readonly seed: bigint; readonly inputSeed: bigint; readonly schemes: readonly SignalScheme[] }): PreparedRuns {
+  if (graph.notSimulated.length > 0) throw new SignalError(`${model.name}: ${graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line} (${n.why})`).join('; ')}`);
+  // Seeds PyTorch accepts, checked before any work (TorchGenerator throws SeedError otherwise).
+  new TorchGenerator(options.seed);
+  new TorchGenerator(options.inputSeed + 1n);
+  const input = randn(graph.inputShape, options.inputSeed);
+  const upstream = randn(graph.ops[graph.output].shape, options.inputSeed + 1n);
+  const runs: SchemeRun[] = [];
+  const skipped: { scheme: string; why: string }[] = [];
+  for (const scheme of options.schemes) {
+    try {
+      const w = schemeWeights(model, graph, scheme, options.seed);
+      runs.push({ scheme, weights: w.weights, exact: w.exact, reasons: w.reasons });
+    } catch (error) {
+      if (!(error instanceof SignalError)) throw error;
+      skipped.push({ scheme: scheme.id, why: error.message });
+    }
+  }
+  if (runs.length === 0) throw new SignalError(`${model.name}: no scheme could run: ${skipped.map((x) => x.why).join('; ')}`);
+  return { input, upstream, runs, skipped };
+}

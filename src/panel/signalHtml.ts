@@ -1,0 +1,69 @@
+/**
+ * The Signal panel's page, as HTML (no `vscode` import: the e2e run serves
+ * this very page, CSP included, to Chromium). The CSP is the histogram
+ * panel's plus what TensorFlow.js needs: scripts from the extension's own
+ * folders (the compute module and its backend chunks, imported on the first
+ * job), `'wasm-unsafe-eval'` and `connect-src` for the wasm backend's .wasm
+ * files, and `blob:` workers for its threads.
+ */
+export interface SignalPageUris {
+  /** `webview.cspSource`. */
+  readonly cspSource: string;
+  readonly nonce: string;
+  /** dist/signal.js: the page. */
+  readonly script: string;
+  /** dist/signal/compute.js: TensorFlow.js and the engine, imported on the first job. */
+  readonly compute: string;
+  /** The folder of the .wasm files (dist/wasm/), ending in `/`. */
+  readonly wasm: string;
+  readonly style: string;
+}
+
+const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+export function signalPageHtml(u: SignalPageUris): string {
+  const csp = [
+    "default-src 'none'",
+    `img-src ${u.cspSource} data:`,
+    // Observable Plot writes style attributes and a <style> element into its SVG.
+    `style-src ${u.cspSource} 'unsafe-inline'`,
+    `script-src 'nonce-${u.nonce}' ${u.cspSource} 'wasm-unsafe-eval'`,
+    `connect-src ${u.cspSource}`,
+    'worker-src blob:',
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${attr(u.style)}">
+<title>InitLens: Signal</title>
+</head>
+<body data-compute="${attr(u.compute)}" data-wasm="${attr(u.wasm)}">
+<header><h1 id="title">InitLens: Signal</h1><span id="backend" tabindex="0"></span></header>
+<form id="controls" aria-label="Signal controls">
+  <label>Input shape<input id="input-shape" placeholder="from the first layer" aria-describedby="shape-help"></label>
+  <label>Input seed<input id="input-seed" inputmode="numeric"></label>
+  <label>Model seed<input id="seed" inputmode="numeric" placeholder="the file's, else 0"></label>
+  <button id="run" type="submit">Run</button>
+</form>
+<p id="shape-help" hidden>Dimensions separated by commas, batch first (8,784 or 8,3,32,32).</p>
+<section id="status" role="status" aria-live="polite"><progress id="progress" max="1" value="0" hidden></progress><button id="cancel" type="button" hidden>Cancel</button><span id="message">Loading…</span></section>
+<p id="verdict" aria-live="polite"></p>
+<fieldset id="schemes"><legend>Schemes</legend></fieldset>
+<h2>Forward std per layer (after the activation)</h2>
+<div id="forward" class="signal-chart" role="img" aria-label="Forward std per layer"></div>
+<p id="forward-note" class="note"></p>
+<h2>Gradient std per layer (with respect to its output)</h2>
+<div id="gradient" class="signal-chart" role="img" aria-label="Gradient std per layer"></div>
+<p id="gradient-note" class="note"></p>
+<h2>Dead and saturated fractions</h2>
+<div id="fractions" class="signal-chart" role="img" aria-label="Dead (exact zero) and saturated fractions per layer"></div>
+<div id="actions"><button id="csv" type="button">Export CSV</button><button id="svg" type="button">Export SVG</button><button id="png" type="button">Export PNG</button></div>
+<details><summary>Per layer, as a table</summary><label>Scheme <select id="table-scheme"></select></label><table id="table" aria-label="Per-layer statistics"></table></details>
+<p id="notes" class="note"></p>
+<script nonce="${u.nonce}" src="${attr(u.script)}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,222 @@
+/**
+ * The Signal panel (issue 13): does this model's signal vanish or explode at
+ * initialization? The host builds the forward graph and each scheme's
+ * weights (core/signal/job.ts) and posts them as a job; the page runs the
+ * engine on the TensorFlow.js backend that starts there, the user's GPU
+ * where there is one (webview/signal/compute.ts). On the official shape of
+ * the histogram panel: one panel, owned disposables, `localResourceRoots`
+ * limited to dist/ and media/, a CSP with a fresh nonce, messages read with
+ * signalProtocol.ts both ways.
+ */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { isUserDocument } from '../arguments';
+import { checkLimit, LimitError } from '../core/limits';
+import { SignalError } from '../core/signal/engine';
+import { buildGraph } from '../core/signal/graph';
+import { prepareRuns } from '../core/signal/job';
+import { SIGNAL_SCHEMES } from '../core/signal/schemes';
+import { readPanelSettings } from '../core/signal/settings';
+import { findTorchSeed } from '../core/torch/exact';
+import { ExactInitError } from '../core/torch/init';
+import { DEFAULT_SIGNAL_SETTINGS, parseSignalPageMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalSettings } from '../webview/signalProtocol';
+import { signalPageHtml } from './signalHtml';
+
+import { SIGNAL_VIEW_TYPE } from '../commands/ids';
+
+export interface SignalTarget {
+  readonly uri: string;
+  readonly model: string;
+}
+
+type Done = Extract<SignalPageMessage, { type: 'done' }>;
+
+export class SignalPanel implements vscode.Disposable {
+  static current: SignalPanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private settings: SignalSettings = DEFAULT_SIGNAL_SETTINGS;
+  private target: SignalTarget | undefined;
+  private ready = false;
+  private pending: SignalHostMessage | undefined;
+  private requestId = 0;
+  /** Resolvers of the job in flight, by request: the command resolves with what the page computed. */
+  private readonly waiting = new Map<number, (done: Done | undefined) => void>();
+
+  /** Opens (or reveals and retargets) the panel; resolves with the page's report of the first job (undefined when none ran). */
+  static createOrShow(extensionUri: vscode.Uri, analyses: DocumentAnalyses, target: SignalTarget): Promise<Done | undefined> {
+    if (SignalPanel.current) {
+      SignalPanel.current.panel.reveal(undefined, true);
+    } else {
+      const panel = vscode.window.createWebviewPanel(SIGNAL_VIEW_TYPE, 'InitLens: Signal', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, panelOptions(extensionUri));
+      SignalPanel.current = new SignalPanel(panel, extensionUri, analyses);
+    }
+    const current = SignalPanel.current;
+    if (current.target?.uri !== target.uri || current.target.model !== target.model) current.settings = DEFAULT_SIGNAL_SETTINGS;
+    current.target = target;
+    return current.send();
+  }
+
+  /** Restores a panel after a restart: only a valid state of a document the user has open again is followed. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, analyses: DocumentAnalyses, state: unknown): void {
+    panel.webview.options = panelOptions(extensionUri);
+    SignalPanel.current?.dispose();
+    const current = new SignalPanel(panel, extensionUri, analyses);
+    SignalPanel.current = current;
+    const parsed = parseSignalPanelState(state);
+    if ('problem' in parsed || !isUserDocument(parsed.value.uri)) {
+      current.post({ type: 'error', message: 'The model of this Signal panel is not open: run "InitLens: Show signal" on it again.' });
+      return;
+    }
+    current.target = { uri: parsed.value.uri, model: parsed.value.model };
+    current.settings = parsed.value.settings;
+    void current.send();
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly analyses: DocumentAnalyses,
+  ) {
+    this.panel.webview.html = this.html();
+    this.panel.onDidDispose(() => this.dispose(), this, this.disposables);
+    this.panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), this, this.disposables);
+  }
+
+  /** Prepares the job of the current target and settings and posts it (or what stands in its way). */
+  private async send(): Promise<Done | undefined> {
+    const target = this.target;
+    if (!target) return undefined;
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri, true));
+    const analysis = this.analyses.get(document);
+    const model = analysis.models.models.find((m) => m.name === target.model && m.framework === 'torch');
+    if (!model) {
+      this.post({ type: 'error', message: `${target.model} is not a PyTorch model of ${path.basename(document.uri.path)} (the signal is simulated for PyTorch models).` });
+      return undefined;
+    }
+    const settings = readPanelSettings(this.settings);
+    if ('problem' in settings) {
+      this.post({ type: 'error', message: `Not run: ${settings.problem}.` });
+      return undefined;
+    }
+    const found = settings.value.seed === undefined ? findTorchSeed(model, analysis.text, analysis.seeding) : undefined;
+    const seed = settings.value.seed ?? (found && 'seed' in found ? found.seed : 0n);
+    const request = ++this.requestId;
+    try {
+      const graph = buildGraph(model, analysis.tree, analysis.text, settings.value.inputShape ? { inputShape: settings.value.inputShape } : {});
+      if (graph.notSimulated.length > 0) {
+        this.post({ type: 'error', message: `${model.name} cannot be simulated: ${graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line} (${n.why})`).join('; ')}.`, notSimulated: graph.notSimulated });
+        return undefined;
+      }
+      // Every scheme's weights go to the page at once: bounded before any is drawn.
+      const weights = graph.layers.reduce((n, l) => n + l.params.reduce((m, p) => m + p.shape.reduce((a, b) => a * b, 1), 0), 0);
+      checkLimit('signalPanelWeights', weights * SIGNAL_SCHEMES.length, model.name);
+      const prepared = prepareRuns(model, graph, { seed, inputSeed: settings.value.inputSeed, schemes: SIGNAL_SCHEMES });
+      const title = `InitLens: signal of ${model.name}`;
+      this.panel.title = title;
+      const done = new Promise<Done | undefined>((resolve) => this.waiting.set(request, resolve));
+      this.post({
+        type: 'job',
+        request,
+        uri: target.uri,
+        title,
+        model: model.name,
+        // What ran, so the fields show it: the seed found in the file, the default shape.
+        settings: { seed: seed.toString(), inputSeed: settings.value.inputSeed.toString(), inputShape: graph.inputShape.join(',') },
+        inputNote: graph.inputNote,
+        graph,
+        input: prepared.input,
+        upstream: prepared.upstream,
+        runs: prepared.runs.map((r) => ({ scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: r.reasons, weights: [...r.weights].map(([name, values]) => ({ name, values })) })),
+        skipped: prepared.skipped,
+      });
+      return done;
+    } catch (error) {
+      if (error instanceof SignalError || error instanceof LimitError || error instanceof ExactInitError) {
+        this.post({ type: 'error', message: error.message });
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const parsed = parseSignalPageMessage(raw);
+    if ('problem' in parsed) {
+      this.post({ type: 'error', message: `InitLens ignored a message from the panel: ${parsed.problem}.` });
+      return;
+    }
+    const message = parsed.value;
+    switch (message.type) {
+      case 'ready':
+        if (!this.ready) {
+          this.ready = true;
+          if (this.pending) void this.panel.webview.postMessage(this.pending);
+          this.pending = undefined;
+        } else {
+          await this.send();
+        }
+        break;
+      case 'configure':
+        this.settings = message.settings;
+        await this.send();
+        break;
+      case 'done':
+        this.waiting.get(message.request)?.(message);
+        this.waiting.delete(message.request);
+        break;
+      case 'export':
+        await this.export(message.format, message.data);
+        break;
+    }
+  }
+
+  private async export(format: 'csv' | 'svg' | 'png', data: string): Promise<void> {
+    const base = `${this.target?.model ?? 'model'}-signal`.replace(/[^\w.-]+/g, '_');
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({ ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${base}.${format}`) } : {}), filters: { [format.toUpperCase()]: [format] } });
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, format === 'png' ? Buffer.from(data.slice('data:image/png;base64,'.length), 'base64') : Buffer.from(data, 'utf8'));
+    vscode.window.setStatusBarMessage(`InitLens: saved ${path.basename(uri.path)}`, 4000);
+  }
+
+  private post(message: SignalHostMessage): void {
+    // Only the latest job matters while the page loads.
+    if (!this.ready) {
+      this.pending = message;
+      return;
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...parts)).toString();
+    return signalPageHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      script: uri('dist', 'signal.js'),
+      compute: uri('dist', 'signal', 'compute.js'),
+      wasm: `${uri('dist', 'wasm')}/`,
+      style: uri('media', 'panel.css'),
+    });
+  }
+
+  dispose(): void {
+    if (SignalPanel.current === this) SignalPanel.current = undefined;
+    for (const resolve of this.waiting.values()) resolve(undefined);
+    this.waiting.clear();
+    this.disposables.forEach((d) => d.dispose());
+    this.panel.dispose();
+  }
+}
+
+function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * The Signal panel's page (dist/signal.js). It receives a job from the host
+ * (signalProtocol.ts), imports the compute module on the first one (TensorFlow.js
+ * and its backends are not loaded at panel open), runs every scheme on the
+ * backend that starts here, and draws per layer, against depth: the forward
+ * std and the gradient std on log scales, the dead and saturated fractions,
+ * one line per scheme; the verdict; a per-layer table; CSV, SVG and PNG exports.
+ * Colours come from the --vscode-* theme variables.
+ */
+import * as Plot from '@observablehq/plot';
+import { backendDetail, type LoadedTf } from '../../core/signal/backendChoice';
+import { signalVerdict } from '../../core/signal/verdict';
+import { DEFAULT_SIGNAL_SETTINGS, parseSignalHostMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalPanelState, type SignalSettings } from '../signalProtocol';
+import { depthPoints, layerRows, sampleStd, signalCsv, undrawable, type Metric, type SchemeResult } from '../signalViewModel';
+import type * as Compute from './compute';
+
+interface VsCodeApi {
+  postMessage(message: SignalPageMessage): void;
+  getState(): unknown;
+  setState(state: SignalPanelState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+type Job = Extract<SignalHostMessage, { type: 'job' }>;
+
+const vscode = acquireVsCodeApi();
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const dataset = document.documentElement.dataset;
+dataset.scriptStart = String(Date.now());
+
+/** A colour per scheme from the theme's chart palette; the second round is dashed. */
+const PALETTE = Object.entries({ blue: '#3794ff', red: '#f14c4c', green: '#89d185', orange: '#d18616', purple: '#b180d7', yellow: '#cca700' }).map(([c, fallback]) => `var(--vscode-charts-${c}, ${fallback})`);
+const style = (i: number) => ({ stroke: PALETTE[i % PALETTE.length], dashed: i >= PALETTE.length });
+
+const saved = parseSignalPanelState(vscode.getState());
+let state: SignalPanelState | undefined = 'value' in saved ? saved.value : undefined;
+let job: Job | undefined;
+let results: (SchemeResult | undefined)[] = [];
+const hidden = new Set<string>();
+let cancelled = false;
+let computing: Promise<void> | undefined;
+
+function post(message: SignalPageMessage): void {
+  vscode.postMessage(message);
+}
+
+function setStatus(text: string, isError = false): void {
+  const el = $('message');
+  el.textContent = text;
+  el.classList.toggle('error', isError);
+}
+
+// ---- controls ----------------------------------------------------------------
+
+function showSettings(s: SignalSettings): void {
+  $<HTMLInputElement>('input-shape').value = s.inputShape;
+  $<HTMLInputElement>('input-seed').value = s.inputSeed;
+  $<HTMLInputElement>('seed').value = s.seed;
+}
+
+function readSettings(): SignalSettings {
+  return { inputShape: $<HTMLInputElement>('input-shape').value.trim(), inputSeed: $<HTMLInputElement>('input-seed').value.trim(), seed: $<HTMLInputElement>('seed').value.trim() };
+}
+
+$('controls').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const settings = readSettings();
+  if (state) {
+    state = { ...state, settings };
+    vscode.setState(state);
+  }
+  setStatus('Preparing the weights…');
+  post({ type: 'configure', settings });
+});
+$('input-shape').addEventListener('focus', () => ($('shape-help').hidden = false));
+$('input-shape').addEventListener('blur', () => ($('shape-help').hidden = true));
+$('cancel').addEventListener('click', () => {
+  cancelled = true;
+});
+
+// ---- compute -----------------------------------------------------------------
+
+let loaded: Promise<{ compute: typeof Compute; tf: LoadedTf }> | undefined;
+
+/** The compute module and its backend, on the first job only. */
+function backend(): Promise<{ compute: typeof Compute; tf: LoadedTf }> {
+  loaded ??= (async () => {
+    const compute = (await import(document.body.dataset.compute as string)) as typeof Compute;
+    const tf = await compute.loadPageTf(document.body.dataset.wasm as string);
+    return { compute, tf };
+  })();
+  return loaded;
+}
+
+async function run(next: Job): Promise<void> {
+  // A job already running stops at its next scheme; this one starts after it.
+  cancelled = true;
+  await computing;
+  cancelled = false;
+  job = next;
+  results = next.runs.map(() => undefined);
+  renderSchemes(next);
+  renderAll();
+  const started = performance.now();
+  const progress = $<HTMLProgressElement>('progress');
+  progress.hidden = false;
+  progress.value = 0;
+  $('cancel').hidden = false;
+  setStatus(`Loading TensorFlow.js…`);
+  let done = 0;
+  let summary = '';
+  let name = '';
+  try {
+    const { compute, tf } = await backend();
+    name = tf.backend;
+    summary = tf.summary;
+    $('backend').textContent = `Computed on ${tf.summary}`;
+    $('backend').title = backendDetail(tf);
+    dataset.backend = tf.backend;
+    dataset.tfBackend = tf.tf.getBackend();
+    setStatus(`${next.runs[0]?.short ?? ''}: computing on ${tf.backend} (1 of ${next.runs.length})…`);
+    done = await compute.runJob(
+      tf,
+      next,
+      (i, stats) => {
+        const r = next.runs[i];
+        results[i] = { scheme: r.scheme, short: r.short, exact: r.exact, stats };
+        progress.value = (i + 1) / next.runs.length;
+        renderAll();
+        // When the first scheme's lines were drawn, for the e2e run's timing (wall clock).
+        if (i === 0) dataset.firstChart = String(Date.now());
+        const following = next.runs[i + 1];
+        if (following) setStatus(`${following.short}: computing on ${tf.backend} (${i + 2} of ${next.runs.length})…`);
+      },
+      () => cancelled || job !== next,
+    );
+    if (job === next) {
+      setStatus(done < next.runs.length ? `Cancelled after ${done} of ${next.runs.length} schemes.` : `${next.runs.length} schemes, ${next.graph.layers.length} layers, input ${next.settings.inputShape} (${next.inputNote}) in ${Math.round(performance.now() - started)} ms.`);
+    }
+  } catch (error) {
+    setStatus(`The signal could not be computed: ${error instanceof Error ? error.message : String(error)}`, true);
+  } finally {
+    progress.hidden = true;
+    $('cancel').hidden = true;
+  }
+  const ms = performance.now() - started;
+  dataset.signalRequest = String(next.request);
+  dataset.signalMs = ms.toFixed(1);
+  post({ type: 'done', request: next.request, backend: name || 'none', summary: summary || 'no backend started', runs: done, cancelled: done < next.runs.length, ms });
+}
+
+// ---- drawing -----------------------------------------------------------------
+
+function renderSchemes(j: Job): void {
+  const box = $('schemes');
+  box.replaceChildren(
+    Object.assign(document.createElement('legend'), { textContent: 'Schemes' }),
+    ...j.runs.map((r, i) => {
+      const label = document.createElement('label');
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.checked = !hidden.has(r.short);
+      box.addEventListener('change', () => {
+        if (box.checked) hidden.delete(r.short);
+        else hidden.add(r.short);
+        renderAll();
+      });
+      const swatch = document.createElement('span');
+      const s = style(i);
+      swatch.className = `line-swatch${s.dashed ? ' dashed' : ''}`;
+      swatch.style.setProperty('--swatch', s.stroke);
+      label.title = `${r.label}${r.exact ? '' : ` (distribution only: ${r.reasons[0] ?? ''})`}`;
+      label.append(box, swatch, document.createTextNode(r.short));
+      return label;
+    }),
+  );
+  const select = $<HTMLSelectElement>('table-scheme');
+  const before = select.value;
+  select.replaceChildren(...j.runs.map((r) => new Option(r.short, r.scheme)));
+  if (j.runs.some((r) => r.scheme === before)) select.value = before;
+  $('notes').textContent = j.skipped.map((s) => `Not run: ${s.why}`).join(' ');
+}
+$('table-scheme').addEventListener('change', () => renderTable());
+
+function shown(): SchemeResult[] {
+  return results.filter((r): r is SchemeResult => r !== undefined && !hidden.has(r.short));
+}
+
+function chart(metric: Metric, extra: Metric | undefined, label: string, log: boolean): SVGSVGElement | HTMLElement {
+  const j = job as Job;
+  const width = Math.max(320, Math.min(900, $('forward').clientWidth || 640));
+  const order = j.runs.map((r) => r.short);
+  const depth = j.graph.layers.length;
+  const marks: Plot.Markish[] = [];
+  for (const [m, dash] of [[metric, false], ...(extra ? [[extra, true]] : [])] as [Metric, boolean][]) {
+    const points = depthPoints(shown(), m);
+    for (const short of order) {
+      const i = order.indexOf(short);
+      const s = style(i);
+      const data = points.filter((p) => p.scheme === short);
+      if (data.length === 0) continue;
+      const strokeDasharray = s.dashed !== dash ? '5,3' : undefined;
+      marks.push(Plot.line(data, { x: 'depth', y: 'y', stroke: s.stroke, strokeWidth: 1.8, ...(strokeDasharray ? { strokeDasharray } : {}) }));
+      marks.push(Plot.dot(data, { x: 'depth', y: 'y', fill: s.stroke, r: 2.5, title: (p: { layer: string; y: number }) => `${short} · ${p.layer}${extra ? ` · ${m === 'zero' ? 'dead' : 'saturated'}` : ''}: ${p.y.toPrecision(4)}` }));
+    }
+  }
+  return Plot.plot({
+    width,
+    height: 260,
+    marginLeft: 64,
+    style: { background: 'transparent', color: 'var(--vscode-foreground)', fontSize: '11px' },
+    // Every chart on the same depth axis, integer ticks.
+    x: { label: 'layer (forward order) →', grid: true, domain: [1, Math.max(2, depth)], ...(depth <= 16 ? { ticks: Array.from({ length: depth }, (_, i) => i + 1) } : {}), tickFormat: 'd' },
+    y: log ? { type: 'log', label, grid: true } : { label, grid: true, domain: [0, 1] },
+    marks,
+  });
+}
+
+function renderAll(): void {
+  if (!job) return;
+  const have = shown();
+  $('forward').replaceChildren(chart('forward', undefined, '↑ std', true));
+  $('gradient').replaceChildren(chart('gradient', undefined, '↑ gradient std', true));
+  $('fractions').replaceChildren(chart('zero', 'saturated', '↑ fraction dead (solid) · saturated (dashed)', false));
+  $('forward-note').textContent = undrawable(have, 'forward').map((n) => `Not on the log scale: ${n}.`).join(' ');
+  $('gradient-note').textContent = undrawable(have, 'gradient').map((n) => `Not on the log scale: ${n}.`).join(' ');
+  const all = results.filter((r): r is SchemeResult => r !== undefined);
+  if (all.length > 0) {
+    $('verdict').textContent = signalVerdict(all.map((r) => ({ short: r.short, output: r.stats.output })), sampleStd(job.input), job.graph.layers.length);
+  } else {
+    $('verdict').textContent = '';
+  }
+  renderTable();
+}
+
+function renderTable(): void {
+  const scheme = $<HTMLSelectElement>('table-scheme').value;
+  const r = results.find((x) => x?.scheme === scheme);
+  const table = $('table');
+  if (!r) {
+    table.replaceChildren();
+    return;
+  }
+  table.replaceChildren(
+    ...layerRows(r).map((cells, row) => {
+      const tr = document.createElement('tr');
+      cells.forEach((text, c) => {
+        const cell = document.createElement(row === 0 || c === 0 ? 'th' : 'td');
+        if (row === 0 && c > 0) cell.setAttribute('scope', 'col');
+        if (c === 0 && row > 0) cell.setAttribute('scope', 'row');
+        cell.textContent = text;
+        tr.append(cell);
+      });
+      return tr;
+    }),
+  );
+}
+
+// ---- export ------------------------------------------------------------------
+
+/** The three charts as one SVG document, theme variables resolved (files have no theme). */
+function standaloneSvg(): string | undefined {
+  const svgs = ['forward', 'gradient', 'fractions'].map((id) => $(id).querySelector('svg')).filter((s): s is SVGSVGElement => s !== null);
+  if (svgs.length === 0) return undefined;
+  const computed = getComputedStyle(document.documentElement);
+  const resolve = (value: string) => value.replace(/var\((--[\w-]+)\)/g, (_, name: string) => computed.getPropertyValue(name).trim() || 'currentColor');
+  const ns = 'http://www.w3.org/2000/svg';
+  const root = document.createElementNS(ns, 'svg');
+  let y = 0;
+  let width = 0;
+  for (const svg of svgs) {
+    const clone = svg.cloneNode(true) as SVGSVGElement;
+    for (const el of [clone, ...clone.querySelectorAll('*')]) for (const a of [...el.attributes]) if (a.value.includes('var(')) el.setAttribute(a.name, resolve(a.value));
+    const h = Number(svg.getAttribute('height')) || 260;
+    const w = Number(svg.getAttribute('width')) || 640;
+    clone.setAttribute('y', String(y));
+    y += h;
+    width = Math.max(width, w);
+    root.append(clone);
+  }
+  root.setAttribute('xmlns', ns);
+  root.setAttribute('width', String(width));
+  root.setAttribute('height', String(y));
+  root.setAttribute('style', `background:${computed.getPropertyValue('--vscode-editor-background').trim() || 'white'};color:${computed.getPropertyValue('--vscode-foreground').trim() || 'black'}`);
+  return new XMLSerializer().serializeToString(root);
+}
+
+/** The SVG drawn at 2× on a canvas, on the theme's background. */
+async function exportPng(): Promise<void> {
+  const svg = standaloneSvg();
+  if (!svg) return;
+  const image = new Image();
+  image.src = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
+  await image.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = image.width * 2;
+  canvas.height = image.height * 2;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.scale(2, 2);
+  ctx.fillStyle = getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim() || 'white';
+  ctx.fillRect(0, 0, image.width, image.height);
+  ctx.drawImage(image, 0, 0);
+  post({ type: 'export', format: 'png', data: canvas.toDataURL('image/png') });
+}
+$('png').addEventListener('click', () => void exportPng());
+
+$('csv').addEventListener('click', () => {
+  const all = results.filter((r): r is SchemeResult => r !== undefined);
+  if (all.length > 0) post({ type: 'export', format: 'csv', data: signalCsv(all) });
+});
+$('svg').addEventListener('click', () => {
+  const svg = standaloneSvg();
+  if (svg) post({ type: 'export', format: 'svg', data: svg });
+});
+
+// ---- messages ----------------------------------------------------------------
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const parsed = parseSignalHostMessage(event.data);
+  if ('problem' in parsed) {
+    setStatus(`InitLens ignored a message from the extension: ${parsed.problem}.`, true);
+    return;
+  }
+  const msg = parsed.value;
+  if (msg.type === 'error') {
+    setStatus(msg.message, true);
+    $('verdict').textContent = '';
+    return;
+  }
+  $('title').textContent = msg.title;
+  document.title = msg.title;
+  showSettings(msg.settings);
+  state = { uri: msg.uri, model: msg.model, settings: msg.settings };
+  vscode.setState(state);
+  computing = run(msg);
+});
+
+showSettings(state?.settings ?? DEFAULT_SIGNAL_SETTINGS);
+post({ type: 'ready' });

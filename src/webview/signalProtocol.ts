@@ -1,0 +1,220 @@
+/**
+ * The message protocol of the Signal panel (issue 13): the host prepares a
+ * job (the model's forward graph, the input and upstream gradient, each
+ * scheme's weights: core/signal/job.ts) and the page runs the engine
+ * (core/signal/engine.ts) on the TensorFlow.js backend that loads there, the
+ * user's own GPU where there is one. Both sides import these types; what
+ * arrives is read with the guards below before it is acted on.
+ */
+import { isUriString, MAX_NAME_LENGTH, MAX_URI_LENGTH } from '../core/commandArgs';
+import { LIMITS } from '../core/limits';
+import { MAX_U64_SEED } from '../core/seeds';
+import type { GraphLayer, NotSimulated, SignalGraph, SignalOp } from '../core/signal/graph';
+import { PNG_DATA_URL } from './protocol';
+import { arrayOf, boolean, check, float32Array, literal, number, oneOf, optional, read, record, refine, tagged, taggedBy, text, type Reader } from './schema';
+
+/** The page's controls, as typed (checked by the host: core's parsers). */
+export interface SignalSettings {
+  /** `torch.manual_seed` before the model is built; empty: the file's own seed, else 0. */
+  readonly seed: string;
+  readonly inputSeed: string;
+  /** `8,784`; empty: the default from the first layer. */
+  readonly inputShape: string;
+}
+
+export const DEFAULT_SIGNAL_SETTINGS: SignalSettings = { seed: '', inputSeed: '0', inputShape: '' };
+
+export interface JobRun {
+  readonly scheme: string;
+  readonly label: string;
+  readonly short: string;
+  readonly exact: boolean;
+  readonly reasons: readonly string[];
+  readonly weights: readonly { readonly name: string; readonly values: Float32Array }[];
+}
+
+export type SignalHostMessage =
+  | {
+      readonly type: 'job';
+      readonly request: number;
+      readonly uri: string;
+      readonly title: string;
+      readonly model: string;
+      /** The settings in force, with the seed and shape that were chosen filled in. */
+      readonly settings: SignalSettings;
+      readonly inputNote: string;
+      readonly graph: SignalGraph;
+      readonly input: Float32Array;
+      readonly upstream: Float32Array;
+      readonly runs: readonly JobRun[];
+      readonly skipped: readonly { readonly scheme: string; readonly why: string }[];
+    }
+  | { readonly type: 'error'; readonly message: string; readonly notSimulated?: readonly NotSimulated[] };
+
+export type SignalPageMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'configure'; readonly settings: SignalSettings }
+  | { readonly type: 'export'; readonly format: 'csv' | 'svg' | 'png'; readonly data: string }
+  /** The page finished a job (or was cancelled): what ran, for the output channel and tests. */
+  | { readonly type: 'done'; readonly request: number; readonly backend: string; readonly summary: string; readonly runs: number; readonly cancelled: boolean; readonly ms: number };
+
+export interface SignalPanelState {
+  readonly uri: string;
+  readonly model: string;
+  readonly settings: SignalSettings;
+}
+
+// ---- readers -----------------------------------------------------------------
+
+export const MAX_SIGNAL_TEXT = 10_000;
+/** Most ops and layers of a graph in one job. */
+export const MAX_GRAPH_OPS = 100_000;
+/** Most schemes in one job (core/signal/schemes.ts has nine). */
+export const MAX_RUNS = 16;
+const MAX_RANK = 8;
+/** Largest CSV or SVG export (characters). */
+export const MAX_SIGNAL_EXPORT = 16 * 2 ** 20;
+
+const name = text(MAX_NAME_LENGTH, 1);
+const longText = text(MAX_SIGNAL_TEXT);
+const uri: Reader<string> = (v, path) => (isUriString(v) ? v : text(0, 1, undefined, `a document URI of at most ${MAX_URI_LENGTH} characters`)(v, path));
+const count = number({ min: 0, max: Number.MAX_SAFE_INTEGER, integer: true });
+const dim = number({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true });
+const shape = arrayOf(dim, MAX_RANK);
+const small = arrayOf(number({ min: 0, max: 2 ** 31, integer: true }), 3);
+const line = number({ min: 0, max: 2 ** 31, integer: true });
+const index = number({ min: 0, max: MAX_GRAPH_OPS, integer: true });
+const positive = number({ min: 0, max: 1, above: true });
+const values = float32Array(LIMITS.signalValues.value);
+const SEED_TEXT = 'empty or an integer from 0 to 2^64−1 (decimal digits)';
+const seedText = check(text(20, 0, /^\d*$/, SEED_TEXT), (s) => s === '' || BigInt(s) <= MAX_U64_SEED, SEED_TEXT);
+
+const readSettings: Reader<SignalSettings> = record({ seed: seedText, inputSeed: seedText, inputShape: text(200, 0, /^[\d,x× ]*$/, 'dimensions separated by commas, e.g. 8,784') });
+
+const op = <K extends SignalOp['kind'], S extends Record<string, Reader<unknown> | ReturnType<typeof optional>>>(kind: K, fields: S) =>
+  record({ kind: literal(kind), shape, line, ...fields }) as unknown as Reader<SignalOp>;
+
+const ACTIVATION_KINDS = ['relu', 'relu6', 'leaky_relu', 'prelu', 'elu', 'celu', 'selu', 'gelu', 'silu', 'mish', 'hardswish', 'tanh', 'sigmoid', 'hardtanh', 'softsign', 'softplus', 'softmax', 'log_softmax'] as const;
+
+const readOp: Reader<SignalOp> = taggedBy<SignalOp>(
+  'kind',
+  {
+    input: op('input', {}),
+    linear: op('linear', { layer: name, input: index, bias: boolean }),
+    conv: op('conv', { layer: name, input: index, dims: number({ min: 1, max: 2, integer: true }), kernel: small, stride: small, padding: small, dilation: small, bias: boolean }),
+    batchnorm: op('batchnorm', { layer: name, input: index, eps: positive, affine: boolean }),
+    layernorm: op('layernorm', { layer: name, input: index, normalized: number({ min: 1, max: MAX_RANK, integer: true }), eps: positive, affine: boolean }),
+    activation: op('activation', {
+      input: index,
+      activation: record({ kind: oneOf(ACTIVATION_KINDS), slope: optional(number({ min: -1e6, max: 1e6 })), dim: optional(number({ min: 0, max: MAX_RANK, integer: true })) }),
+    }),
+    pool: op('pool', { mode: oneOf(['max', 'avg'] as const), input: index, kernel: small, stride: small, padding: small }),
+    adaptivePool: op('adaptivePool', { mode: oneOf(['max', 'avg'] as const), input: index }),
+    reshape: op('reshape', { input: index }),
+    dropout: op('dropout', { input: index }),
+    add: op('add', { inputs: refine(arrayOf(index, 2), (a) => (a.length === 2 ? undefined : 'an add takes two inputs')) }),
+  },
+  'graph op',
+);
+
+const readLayer: Reader<GraphLayer> = record({
+  name,
+  type: name,
+  line,
+  op: index,
+  act: optional(index),
+  params: arrayOf(record({ name, shape, role: oneOf(['weight', 'bias', 'norm_weight', 'norm_bias'] as const) }), 8),
+});
+
+const readNotSimulated: Reader<NotSimulated> = record({ op: longText, line, why: longText });
+
+/** Every op reads only earlier ops, every layer names an op: what the engine takes for granted. */
+function graphProblem(g: SignalGraph): string | undefined {
+  if (g.ops.length === 0 || g.ops[0].kind !== 'input') return 'a graph starts with its input';
+  for (const [i, o] of g.ops.entries()) {
+    const inputs = 'inputs' in o ? o.inputs : 'input' in o ? [o.input] : [];
+    if (inputs.some((j) => j >= i)) return `graph op ${i} reads a later op`;
+  }
+  if (g.output >= g.ops.length) return 'the graph output is not one of its ops';
+  if (g.layers.some((l) => l.op >= g.ops.length || (l.act !== undefined && l.act >= g.ops.length))) return 'a graph layer names an op it does not have';
+  return undefined;
+}
+
+const readGraph = refine(
+  record({
+    model: name,
+    ops: arrayOf(readOp, MAX_GRAPH_OPS),
+    output: index,
+    inputShape: shape,
+    inputNote: longText,
+    layers: arrayOf(readLayer, MAX_GRAPH_OPS),
+    notSimulated: arrayOf(readNotSimulated, MAX_GRAPH_OPS),
+    multiplyAdds: count,
+    values: count,
+  }) as unknown as Reader<SignalGraph>,
+  graphProblem,
+);
+
+const readRun: Reader<JobRun> = record({
+  scheme: name,
+  label: longText,
+  short: longText,
+  exact: boolean,
+  reasons: arrayOf(longText, MAX_GRAPH_OPS),
+  weights: arrayOf(record({ name, values }), MAX_GRAPH_OPS),
+});
+
+const readHost: Reader<SignalHostMessage> = tagged<SignalHostMessage>(
+  {
+    job: record({
+      type: literal('job'),
+      request: number({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }),
+      uri,
+      title: longText,
+      model: name,
+      settings: readSettings,
+      inputNote: longText,
+      graph: readGraph,
+      input: values,
+      upstream: values,
+      runs: arrayOf(readRun, MAX_RUNS),
+      skipped: arrayOf(record({ scheme: name, why: longText }), MAX_RUNS),
+    }),
+    error: record({ type: literal('error'), message: longText, notSimulated: optional(arrayOf(readNotSimulated, MAX_GRAPH_OPS)) }),
+  },
+  'message',
+);
+
+const readPage: Reader<SignalPageMessage> = tagged<SignalPageMessage>(
+  {
+    ready: record({ type: literal('ready') }),
+    configure: record({ type: literal('configure'), settings: readSettings }),
+    export: refine(record({ type: literal('export'), format: oneOf(['csv', 'svg', 'png'] as const), data: text(MAX_SIGNAL_EXPORT) }), (m) =>
+      m.format === 'png' && !PNG_DATA_URL.test(m.data) ? 'a PNG export must be a base64 data:image/png URL of a PNG' : undefined,
+    ),
+    done: record({
+      type: literal('done'),
+      request: number({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }),
+      backend: longText,
+      summary: longText,
+      runs: number({ min: 0, max: MAX_RUNS, integer: true }),
+      cancelled: boolean,
+      ms: number({ min: 0, max: Number.MAX_VALUE }),
+    }),
+  },
+  'message',
+);
+
+const readState: Reader<SignalPanelState> = record({ uri, model: name, settings: readSettings });
+
+export function parseSignalHostMessage(value: unknown): { readonly value: SignalHostMessage } | { readonly problem: string } {
+  return read(readHost, value);
+}
+
+export function parseSignalPageMessage(value: unknown): { readonly value: SignalPageMessage } | { readonly problem: string } {
+  return read(readPage, value);
+}
+
+export function parseSignalPanelState(value: unknown): { readonly value: SignalPanelState } | { readonly problem: string } {
+  return read(readState, value);
+}

@@ -1,0 +1,225 @@
+/**
+ * The Signal panel's pure parts: the verdict (on PyTorch's own numbers for
+ * the deep tanh MLP), the view models and CSV, the protocol's readers, the
+ * settings, the page's CSP, and that TensorFlow.js stays out of the bundles
+ * loaded at activation and panel open.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT } from '../host/paths';
+import { ModelAnalyzer } from '../../src/core/model/analyze';
+import { parsePython } from '../../src/core/python/parse';
+import type { SignalStats } from '../../src/core/signal/engine';
+import { buildGraph } from '../../src/core/signal/graph';
+import { prepareRuns } from '../../src/core/signal/job';
+import { signalScheme, SIGNAL_SCHEMES } from '../../src/core/signal/schemes';
+import { readInputShape, readPanelSettings } from '../../src/core/signal/settings';
+import { showRatio, signalVerdict } from '../../src/core/signal/verdict';
+import { backendDetail, backendSummary } from '../../src/core/signal/backendChoice';
+import { randn } from '../../src/core/signal/schemes';
+import { signalPageHtml } from '../../src/panel/signalHtml';
+import { parseSignalHostMessage, parseSignalPageMessage, parseSignalPanelState } from '../../src/webview/signalProtocol';
+import { depthPoints, layerRows, sampleStd, signalCsv, undrawable, type SchemeResult } from '../../src/webview/signalViewModel';
+
+interface Key {
+  text: string;
+  inputShape: number[];
+  inputSeed: number;
+  runs: { scheme: string; output: { std: number }; layers: unknown[] }[];
+}
+const deepTanh = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/deep-tanh.json'), 'utf8')) as Key;
+
+describe('signal verdict', () => {
+  it('numbers as the issue writes them', () => {
+    assert.deepEqual([0.9, 0.7744, 12, 0.045, 3e-9, 2.337e-10, 1e-3, 1.4e-3, 2e12, 0, 1234].map(showRatio), ['0.9', '0.77', '12', '0.045', '3·10⁻⁹', '2·10⁻¹⁰', '10⁻³', '10⁻³', '2·10¹²', '0', '10³']);
+  });
+
+  it("the issue's example", () => {
+    assert.equal(
+      signalVerdict([{ short: 'N(0, 0.01)', output: { std: 3e-9 } }, { short: 'He', output: { std: 0.9 } }], 1, 8),
+      'N(0, 0.01): output std 3·10⁻⁹ of the input after 8 layers: the signal vanishes; He keeps it at 0.9.',
+    );
+  });
+
+  it("on PyTorch's numbers for the 12-layer tanh MLP (test/fixtures/signal/deep-tanh.json)", () => {
+    const short = (id: string) => signalScheme(id)!.short;
+    // torch.randn(8, 256) from manual_seed(1): x.double().std() is 1.0296911045688324 in torch 1.13, reproduced here.
+    const inputStd = sampleStd(randn(deepTanh.inputShape, BigInt(deepTanh.inputSeed)));
+    assert.ok(Math.abs(inputStd - 1.0296911045688324) < 1e-12, String(inputStd));
+    // Output/input in torch: normal 2.314e-10 (farthest from 1), he 0.7666 (nearest), in effect 0.04453.
+    assert.equal(
+      signalVerdict(deepTanh.runs.map((r) => ({ short: short(r.scheme), output: r.output })), inputStd, deepTanh.runs[0].layers.length),
+      'N(0, 0.01): output std 2·10⁻¹⁰ of the input after 12 layers: the signal vanishes; He keeps it at 0.77 (in effect: 0.045).',
+    );
+  });
+
+  it('zeros only when nothing else is out of range; explosions; every scheme fine', () => {
+    assert.equal(signalVerdict([{ short: 'zeros', output: { std: 0 } }, { short: 'He', output: { std: 1.1 } }], 1, 3), 'zeros: output std 0 after 3 layers: the signal is gone; He keeps it at 1.1.');
+    assert.equal(signalVerdict([{ short: 'zeros', output: { std: 0 } }, { short: 'constant 0.01', output: { std: 40 } }, { short: 'He', output: { std: 2 } }], 2, 5), 'constant 0.01: output std 20 of the input after 5 layers: the signal explodes; He keeps it at 1.');
+    assert.equal(signalVerdict([{ short: 'in effect', output: { std: 0.5 } }, { short: 'He', output: { std: 0.8 } }], 1, 1), "Every scheme keeps the output std within 10× of the input's after 1 layer (He: 0.8).");
+    assert.equal(signalVerdict([{ short: 'N(0, 0.01)', output: { std: 1e-5 } }, { short: 'Xavier', output: { std: 0.02 } }], 1, 20), 'N(0, 0.01): output std 10⁻⁵ of the input after 20 layers: the signal vanishes; no scheme here keeps it within 10×.');
+  });
+});
+
+const stats = (layers: { name: string; out: number; act?: number; zero?: number; sat?: number | null; grad: number }[], output: number): SignalStats => ({
+  output: { std: output },
+  layers: layers.map((l, i) => ({
+    name: l.name,
+    type: 'Linear',
+    line: 10 + i,
+    out: { mean: 0.25, std: l.out },
+    act: l.act === undefined ? null : { mean: 0.5, std: l.act, zeroFraction: l.zero ?? 0, saturatedFraction: l.sat ?? null },
+    grad: { std: l.grad },
+    weightGrad: { std: l.grad / 2 },
+  })),
+});
+
+describe('signal view models', () => {
+  const results: SchemeResult[] = [
+    { scheme: 'he', short: 'He', exact: true, stats: stats([{ name: 'fc1', out: 1.5, act: 0.75, zero: 0.5, grad: 0.1 }, { name: 'fc2', out: 0.3, grad: 1 }], 0.3) },
+    { scheme: 'zeros', short: 'zeros', exact: false, stats: stats([{ name: 'fc1', out: 0, act: 0, zero: 1, sat: 0, grad: 0 }, { name: 'fc2', out: 0, grad: 1 }], 0) },
+  ];
+
+  it('points per scheme and depth; a zero std is named, not drawn, on the log scale', () => {
+    assert.deepEqual(depthPoints(results, 'forward'), [
+      { scheme: 'He', depth: 1, layer: 'fc1', y: 0.75 },
+      { scheme: 'He', depth: 2, layer: 'fc2', y: 0.3 },
+    ]);
+    assert.deepEqual(depthPoints(results, 'zero'), [
+      { scheme: 'He', depth: 1, layer: 'fc1', y: 0.5 },
+      { scheme: 'zeros', depth: 1, layer: 'fc1', y: 1 },
+    ]);
+    assert.deepEqual(depthPoints(results, 'saturated'), [{ scheme: 'zeros', depth: 1, layer: 'fc1', y: 0 }]);
+    assert.deepEqual(undrawable(results, 'forward'), ['zeros: 0 from layer 1 (fc1)']);
+    assert.deepEqual(undrawable(results, 'gradient'), ['zeros: 0 from layer 1 (fc1)']);
+  });
+
+  it('the CSV: every scheme and layer at full precision, then the output', () => {
+    const csv = signalCsv(results).split('\n');
+    assert.equal(csv[0], 'scheme,exact,depth,layer,type,line,out_mean,out_std,act_mean,act_std,zero_fraction,saturated_fraction,grad_std,weight_grad_std');
+    assert.equal(csv[1], 'he,true,1,fc1,Linear,10,0.25,1.5,0.5,0.75,0.5,,0.1,0.05');
+    assert.equal(csv[2], 'he,true,2,fc2,Linear,11,0.25,0.3,,,,,1,0.5');
+    assert.equal(csv[3], 'he,true,,output,,,,0.3');
+    assert.equal(csv.length, 8);
+    assert.equal(csv[7], '');
+  });
+
+  it('the table of one scheme', () => {
+    assert.deepEqual(layerRows(results[0]), [
+      ['layer', 'type', 'out mean', 'out std', 'act std', 'dead', 'saturated', 'grad std', 'weight grad std'],
+      ['fc1', 'Linear', '0.2500', '1.500', '0.7500', '50.0%', '–', '0.1000', '0.05000'],
+      ['fc2', 'Linear', '0.2500', '0.3000', '–', '–', '–', '1.000', '0.5000'],
+    ]);
+  });
+});
+
+const MLP = 'import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3))\n';
+
+function job() {
+  const tree = parsePython(MLP);
+  const model = new ModelAnalyzer().analyze(tree, MLP).models[0];
+  const graph = buildGraph(model, tree, MLP);
+  const prepared = prepareRuns(model, graph, { seed: 0n, inputSeed: 0n, schemes: SIGNAL_SCHEMES });
+  return {
+    type: 'job' as const,
+    request: 1,
+    uri: 'file:///w/m.py',
+    title: 'InitLens: signal of model',
+    model: model.name,
+    settings: { seed: '0', inputSeed: '0', inputShape: '8,6' },
+    inputNote: graph.inputNote,
+    graph,
+    input: prepared.input,
+    upstream: prepared.upstream,
+    runs: prepared.runs.map((r) => ({ scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: [...r.reasons], weights: [...r.weights].map(([name, values]) => ({ name, values })) })),
+    skipped: [...prepared.skipped],
+  };
+}
+
+describe('signal protocol', () => {
+  it('a job the host prepares reads back as it was (typed arrays copied)', () => {
+    const j = job();
+    assert.equal(j.runs.length, SIGNAL_SCHEMES.length);
+    const parsed = parseSignalHostMessage(structuredClone(j));
+    assert.ok('value' in parsed, 'problem' in parsed ? parsed.problem : '');
+    assert.deepEqual(parsed.value, j);
+    assert.ok(parsed.value.type === 'job' && parsed.value.input instanceof Float32Array);
+  });
+
+  it('refuses what the engine would trip on, and weights not sent as float32', () => {
+    const problem = (m: unknown) => {
+      const r = parseSignalHostMessage(m);
+      return 'problem' in r ? r.problem : undefined;
+    };
+    const j = job();
+    const ops = [...j.graph.ops];
+    ops[1] = { ...ops[1], input: 2 } as (typeof ops)[number];
+    assert.equal(problem({ ...j, graph: { ...j.graph, ops } }), 'graph op 1 reads a later op');
+    assert.equal(problem({ ...j, graph: { ...j.graph, ops: [j.graph.ops[0], { kind: 'lstm', shape: [1], line: 1, input: 0 }] } }), 'unknown graph op kind "lstm"');
+    assert.equal(problem({ ...j, input: Array.from(j.input) }), 'input must be a Float32Array of at most 134,217,728 values');
+    assert.equal(problem({ ...j, runs: [{ ...j.runs[0], weights: [{ name: 'model.0.weight', values: new Float64Array(30) }] }] }), 'runs[0].weights[0].values must be a Float32Array of at most 134,217,728 values');
+    assert.equal(problem({ ...j, graph: { ...j.graph, output: 99 } }), 'the graph output is not one of its ops');
+    assert.equal(problem({ ...j, extra: 1 }), 'it has an unknown field "extra"');
+  });
+
+  it('page messages and the saved state', () => {
+    assert.ok('value' in parseSignalPageMessage({ type: 'configure', settings: { seed: '', inputSeed: '3', inputShape: '4, 6' } }));
+    assert.ok('value' in parseSignalPageMessage({ type: 'done', request: 2, backend: 'webgl', summary: 'webgl · not webgpu: no adapter', runs: 9, cancelled: false, ms: 12.5 }));
+    const bad = parseSignalPageMessage({ type: 'configure', settings: { seed: '-1', inputSeed: '0', inputShape: '' } });
+    assert.ok('problem' in bad && bad.problem === 'settings.seed must be empty or an integer from 0 to 2^64−1 (decimal digits)');
+    const png = parseSignalPageMessage({ type: 'export', format: 'png', data: 'data:image/png;base64,AAAA' });
+    assert.ok('problem' in png && png.problem === 'a PNG export must be a base64 data:image/png URL of a PNG');
+    assert.ok('value' in parseSignalPageMessage({ type: 'export', format: 'png', data: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==' }));
+    assert.ok('problem' in parseSignalPageMessage({ type: 'export', format: 'pdf', data: '' }));
+    assert.ok('value' in parseSignalPanelState({ uri: 'file:///w/m.py', model: 'Net', settings: { seed: '42', inputSeed: '0', inputShape: '' } }));
+  });
+});
+
+describe('signal settings', () => {
+  it('the panel fields: defaults where empty, the problem otherwise', () => {
+    assert.deepEqual(readPanelSettings({ seed: '', inputSeed: '', inputShape: '' }), { value: { inputSeed: 0n } });
+    assert.deepEqual(readPanelSettings({ seed: '18446744073709551615', inputSeed: '7', inputShape: '8, 3x32×32' }), { value: { seed: 18446744073709551615n, inputSeed: 7n, inputShape: [8, 3, 32, 32] } });
+    assert.deepEqual(readPanelSettings({ seed: '', inputSeed: '18446744073709551615', inputShape: '' }), { problem: "the input seed must be an integer from 0 to 2^64−2, got '18446744073709551615'" });
+    assert.deepEqual(readInputShape('8,0'), { problem: "input shape dimensions must be positive integers, got '0' in '8,0'" });
+    assert.ok('problem' in readInputShape('65536,65536'));
+  });
+});
+
+describe('signal backends line', () => {
+  it('one short line, the detail in the tooltip', () => {
+    const failures = [
+      { backend: 'webgpu', reason: 'no WebGPU adapter (no usable GPU, or it is blocked)' },
+      { backend: 'webgl', reason: 'no WebGL context (WebGL disabled, or the GPU is blocked)' },
+    ];
+    assert.equal(backendSummary('wasm', failures), 'wasm · not webgpu: no WebGPU adapter, not webgl: no WebGL context');
+    assert.equal(backendSummary('wasm', [], 'SIMD, 1 thread'), 'wasm (SIMD, 1 thread)');
+    assert.equal(
+      backendDetail({ backend: 'wasm', failures, detail: 'SIMD, 1 thread' }),
+      'webgpu: no WebGPU adapter (no usable GPU, or it is blocked)\nwebgl: no WebGL context (WebGL disabled, or the GPU is blocked)\nwasm: ran (SIMD, 1 thread)',
+    );
+  });
+});
+
+describe('signal page', () => {
+  it('its CSP: nonce and extension scripts, wasm compilation and fetches from the extension only, no eval', () => {
+    const html = signalPageHtml({ cspSource: 'https://ext.example', nonce: 'N0nce', script: 'https://ext.example/dist/signal.js', compute: 'https://ext.example/dist/signal/compute.js', wasm: 'https://ext.example/dist/wasm/', style: 'https://ext.example/media/panel.css' });
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
+    assert.equal(csp, "default-src 'none'; img-src https://ext.example data:; style-src https://ext.example 'unsafe-inline'; script-src 'nonce-N0nce' https://ext.example 'wasm-unsafe-eval'; connect-src https://ext.example; worker-src blob:");
+    assert.match(html, /<body data-compute="https:\/\/ext\.example\/dist\/signal\/compute\.js" data-wasm="https:\/\/ext\.example\/dist\/wasm\/">/);
+    assert.equal([...html.matchAll(/<script /g)].length, 1);
+  });
+
+  it('TensorFlow.js is in none of the bundles loaded at activation or panel open; the page imports it on its first job', () => {
+    const marker = 'no registration found';
+    for (const bundle of ['extension.js', 'webview.js', 'signal.js']) assert.ok(!fs.readFileSync(path.join(ROOT, 'dist', bundle), 'utf8').includes(marker), `dist/${bundle} bundles TensorFlow.js`);
+    const chunks = fs.readdirSync(path.join(ROOT, 'dist', 'signal')).filter((f) => f.endsWith('.js'));
+    assert.ok(chunks.includes('compute.js'));
+    assert.ok(chunks.some((f) => fs.readFileSync(path.join(ROOT, 'dist', 'signal', f), 'utf8').includes(marker)));
+    assert.ok(fs.readFileSync(path.join(ROOT, 'dist', 'signal.js'), 'utf8').includes('import(document.body.dataset.compute)'));
+    // The panel's host side is its own bundle too, required on first use: activation parses none of it.
+    assert.ok(!fs.readFileSync(path.join(ROOT, 'dist', 'extension.js'), 'utf8').includes('cannot be simulated: '));
+    assert.ok(fs.readFileSync(path.join(ROOT, 'dist', 'signalPanel.js'), 'utf8').includes('cannot be simulated: '));
+  });
+});
