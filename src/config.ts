@@ -5,6 +5,7 @@
  * a second copy of them.
  */
 import * as vscode from 'vscode';
+import { ADVICE_RULES, type AdviceOptions, type AdviceRule } from './core/advice/rules';
 import { RULES, type RuleId } from './core/diagnostics/rules';
 import { BACKEND_SETTINGS, type BackendSetting } from './core/sampling/backends';
 import { isSeedEverything } from './core/seeds';
@@ -33,6 +34,8 @@ export interface InitLensConfig {
   readonly diagnostics: ReadonlySet<RuleId>;
   /** `initlens.compute.backend`: where histograms are sampled. */
   readonly computeBackend: BackendSetting;
+  /** `initlens.advice.level` and `initlens.advice.disable`: what the lens, hover and diagnostics show of the verdicts. */
+  readonly advice: AdviceOptions;
 }
 
 export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
@@ -51,6 +54,10 @@ export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
     seedWarnOnly: get('seed.warnOnly'),
     diagnostics: new Set(RULES.filter((rule) => get(`diagnostics.${rule}`))),
     computeBackend: (BACKEND_SETTINGS as readonly string[]).includes(backend) ? (backend as BackendSetting) : 'auto',
+    advice: {
+      level: get('advice.level') === 'suggestions' ? 'suggestions' : 'problems',
+      disabled: new Set((get('advice.disable') as readonly unknown[]).filter((r): r is AdviceRule => (ADVICE_RULES as readonly unknown[]).includes(r))),
+    },
   };
 }
 

@@ -4,6 +4,8 @@
  * recommended one with its numbers and code line. Classes built in other
  * files of the project get those constructions' arguments ({@link ProjectScan}).
  */
+import { adviseAnalysis, type Advice } from '../core/advice/judge';
+import { verdictJson } from '../core/advice/present';
 import { ModelAnalyzer } from '../core/model/analyze';
 import { activationLabel } from '../core/model/activations';
 import { count, describeModel, short } from '../core/model/describe';
@@ -25,7 +27,7 @@ export interface AnalyzeOptions {
 /** Runs the sub-command; returns the exit code (2 when a file cannot be read). */
 export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number {
   const analyzer = new ModelAnalyzer();
-  const results: { file: string; syntaxErrors: number; notes: readonly string[]; models: ReturnType<typeof describeModel>[] }[] = [];
+  const results: { file: string; syntaxErrors: number; notes: readonly string[]; models: unknown[] }[] = [];
   const texts: string[] = [];
   for (const file of options.files) {
     const text = readInput(io, file);
@@ -40,15 +42,21 @@ export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number {
     const external = scan?.sites(file, tree, text) ?? [];
     const analysis = analyzer.analyze(tree, text, { external, files: scan?.files(file) });
     const errors = syntaxErrors(tree, text);
-    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: analysis.models.map(describeModel) });
-    human += table(file, analysis.models, errors.length, analysis.notes, new Set(external.map((e) => e.label)));
+    // Every layer's verdict, the one the editor shows (src/core/advice).
+    const advice = adviseAnalysis(analysis, text);
+    const described = analysis.models.map((m) => {
+      const d = describeModel(m);
+      return { ...d, layers: d.layers.map((l, k) => ({ ...l, verdict: verdictJson(advice.verdict(m.layers[k])) })) };
+    });
+    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: described });
+    human += table(file, analysis.models, errors.length, analysis.notes, new Set(external.map((e) => e.label)), advice);
   });
   io.stdout(options.json ? `${JSON.stringify(options.files.length === 1 ? results[0] : results, null, 2)}\n` : human);
   return 0;
 }
 
 /** `external`: labels of the constructions in other files, named under the model they give numbers to. */
-function table(file: string, models: readonly Model[], errors: number, notes: readonly string[], external: ReadonlySet<string>): string {
+function table(file: string, models: readonly Model[], errors: number, notes: readonly string[], external: ReadonlySet<string>, advice: Advice): string {
   const lines = [`${file}${errors > 0 ? ` (${errors} syntax error${errors === 1 ? '' : 's'}: showing what could be read)` : ''}`];
   for (const note of notes) lines.push(`  ${note}`);
   if (models.length === 0 && notes.length === 0) lines.push('  no PyTorch or Keras models found');
@@ -68,13 +76,18 @@ function table(file: string, models: readonly Model[], errors: number, notes: re
         count(layer.paramCount),
         layer.activation ? activationLabel(layer.activation.activation) : '?',
         param ? `${param.current.label}${param.resolved ? ` (std ${short(param.resolved.std)})` : ''}` : '',
-        rec ? `${rec.name}${param?.recommended ? ` (std ${short(param.recommended.std)})` : ''}${param?.agrees ? ' ok' : ''}` : '',
+        rec ? `${rec.name}${param?.recommended ? ` (std ${short(param.recommended.std)})` : ''}` : '',
+        advice.verdict(layer)?.level ?? '',
       ];
     });
-    const header = ['layer', 'type', 'line', 'fan_in', 'fan_out', 'params', 'activation', 'current init', 'recommended'];
+    const header = ['layer', 'type', 'line', 'fan_in', 'fan_out', 'params', 'activation', 'current init', 'scheme table', 'verdict'];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     for (const row of [header, ...rows]) lines.push(`    ${row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}`);
     for (const layer of model.layers) for (const p of layer.problems ?? []) lines.push(`    ${layer.name} (line ${layer.line + 1}): ${p.message}`);
+    for (const layer of model.layers) {
+      const v = advice.verdict(layer);
+      if (v && v.level !== 'ok') lines.push(`    ${v.level === 'warning' ? '⚠ ' : ''}${layer.name} (line ${layer.line + 1}): ${v.message}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

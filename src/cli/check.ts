@@ -92,7 +92,15 @@ export function checkCommand(args: readonly string[], io: CliIo, version: string
   const mode = values.fix ? 'fix' : values.diff ? 'diff' : 'check';
   const tasks: FileTask[] = walked.files.map((file) => {
     const found = configs.get(file.root);
-    return { path: file.path, notebook: file.notebook, seed: found?.config.seed ?? 42, rules: [...rulesFor(file.path, found, cli)], mode, workspace: !values['no-workspace'] };
+    return {
+      path: file.path,
+      notebook: file.notebook,
+      seed: found?.config.seed ?? 42,
+      rules: [...rulesFor(file.path, found, cli)],
+      mode,
+      workspace: !values['no-workspace'],
+      ...(found?.config.advice ? { advice: { level: found.config.advice.level, disabled: [...found.config.advice.disabled] } } : {}),
+    };
   });
   // Workers pay off from a few files each (one took 150–170 ms to its first answer, README); fewer run here.
   const workers = Math.min(jobs, Math.ceil(tasks.length / FILES_PER_WORKER));

@@ -16,6 +16,7 @@ import type { FileIssue } from './checkFormat';
 import type { CliIo } from './run';
 import { InputError } from './usage';
 import type { ProjectScan } from './workspace';
+import type { AdviceLevel, AdviceRule } from '../core/advice/rules';
 
 /** What to do with one file. */
 export interface FileTask {
@@ -26,6 +27,8 @@ export interface FileTask {
   readonly mode: 'check' | 'fix' | 'diff';
   /** Read the project's other files for constructions of the file's classes (off: `--no-workspace`). */
   readonly workspace: boolean;
+  /** `[tool.initlens] advice`: plain data, as tasks cross to workers. */
+  readonly advice?: { readonly level: AdviceLevel; readonly disabled: readonly AdviceRule[] };
 }
 
 export interface FileOutcome {
@@ -102,7 +105,7 @@ export function unifiedDiff(file: string, before: string, after: string): string
  */
 export function processFile(task: FileTask, io: Pick<CliIo, 'readFile' | 'writeFile'>, scan?: ProjectScan): FileOutcome {
   const issues: FileIssue[] = [];
-  const base = { seed: task.seed, deterministic: true, warnOnly: false, enabled: new Set(task.rules) };
+  const base: CheckOptions = { seed: task.seed, deterministic: true, warnOnly: false, enabled: new Set(task.rules), ...(task.advice ? { advice: { level: task.advice.level, disabled: new Set(task.advice.disabled) } } : {}) };
   // A notebook is no module another file imports.
   const options: CheckOptions = scan && task.workspace && !task.notebook ? { ...base, external: (tree, text) => scan.sites(task.path, tree, text) } : base;
   let text = readChecked(task, io);

@@ -1,24 +1,31 @@
 /**
  * Lenses over models and their weight layers: above a model its size and an
- * action that writes the recommended initialization for every layer; above a
- * layer `ReLU → kaiming_normal_ · std 0.05051` (with a warning marker when the
- * initialization in effect does not suit the activation) and "Apply".
+ * action that writes the recommended initialization; above a layer what it
+ * gets and its analytic gain, `ReLU · xavier_normal_ · std 0.063 · gain ×0.71
+ * (×0.00098 over 20)`, marked as the layer's verdict says (⚠ exactly for
+ * warnings), and "Apply" where the verdict has a cure.
  * The analysis is cached per document version (see DocumentAnalyses); VS Code
  * itself debounces lens requests while the user types.
  */
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { Commands } from '../commands/ids';
-import { count, layerSummary, short } from '../core/model/describe';
-import { mainParam } from '../core/model/layer';
+import { adviseAnalysis } from '../core/advice/judge';
+import { lensOf } from '../core/advice/present';
+import type { AdviceLevel } from '../core/advice/rules';
+import { count, layerSummary } from '../core/model/describe';
 import { previewProblem } from '../core/preview/requests';
 import type { Layer, Model } from '../core/model/types';
+import type { Verdict } from '../core/advice/judge';
 import type { InitLensConfig } from '../config';
 import { registerLensProvider } from './provider';
 
 /** The lenses of one document. */
 function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, config: InitLensConfig): vscode.CodeLens[] {
-  const { models } = analyses.get(document).models;
+  const analysis = analyses.get(document);
+  const { models } = analysis.models;
+  // The same verdicts as the hover and the diagnostics (src/core/advice).
+  const advice = adviseAnalysis(analysis.models, analysis.text, config.advice);
   const uri = document.uri.toString();
   const lenses: vscode.CodeLens[] = [];
   for (const model of models) {
@@ -30,7 +37,7 @@ function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, 
     if (model.framework === 'torch' && model.layers.length > 0) {
       lenses.push(new vscode.CodeLens(range, { title: 'Show signal', tooltip: `Forward and gradient std per layer of ${model.name} under each initialization scheme`, command: Commands.showSignal, arguments: [uri, model.name] }));
     }
-    const open = model.layers.filter((l) => mainParam(l)?.recommendation && mainParam(l)?.agrees !== true);
+    const open = model.layers.filter((l) => lensOf(l, advice.verdict(l), config.advice.level)?.apply);
     if (open.length > 0) {
       lenses.push(
         new vscode.CodeLens(range, {
@@ -43,7 +50,7 @@ function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, 
     }
     if (!config.layerLenses) continue;
     for (const layer of model.layers) {
-      const lens = layerLens(layer);
+      const lens = layerLens(layer, advice.verdict(layer), config.advice.level);
       if (!lens) continue;
       const layerRange = document.lineAt(layer.line).range;
       lenses.push(new vscode.CodeLens(layerRange, { title: lens.title, tooltip: lens.tooltip, command: '' }));
@@ -69,19 +76,14 @@ function applyAllTitle(model: Model): string {
   return model.kind === 'torch-sequential' ? 'Add init code' : method ? `Update ${method}()` : 'Add _init_weights()';
 }
 
-/** The lens text of one layer, or undefined when there is nothing to say. */
-export function layerLens(layer: Layer): { title: string; tooltip: string; apply: boolean } | undefined {
+/** The lens text of one layer (the verdict's, src/core/advice/present.ts), or undefined when there is nothing to say. */
+export function layerLens(layer: Layer, verdict: Verdict | undefined, level: AdviceLevel): { title: string; tooltip: string; apply: boolean } | undefined {
   if (layer.problems) {
     const rejected = layer.problems.some((p) => !p.limit);
     const why = rejected ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} would reject these arguments of ${layer.type}` : `${layer.type} is beyond InitLens's limits`;
     return { title: `$(${rejected ? 'error' : 'warning'}) ${layerSummary(layer)}`, tooltip: `${why}, so InitLens shows no numbers for it.`, apply: false };
   }
-  const param = mainParam(layer);
-  const summary = layerSummary(layer);
-  if (!param?.recommendation || !summary) return undefined;
-  const now = `${param.current.source === 'default' ? 'default ' : ''}${param.current.label}${param.resolved ? ` (std ${short(param.resolved.std)})` : ''}`;
-  if (param.agrees) return { title: `$(check) ${summary}`, tooltip: `Current initialization ${now} suits the activation.`, apply: false };
-  return { title: `$(warning) ${summary}`, tooltip: `Now: ${now}. ${param.recommendation.reason}`, apply: true };
+  return lensOf(layer, verdict, level);
 }
 
 export function registerModelLens(analyses: DocumentAnalyses): vscode.Disposable {

@@ -9,6 +9,9 @@
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { EditRefused, planApply } from '../core/edits/applyInit';
+import { adviseAnalysis } from '../core/advice/judge';
+import { readConfig } from '../config';
+import { lensOf } from '../core/advice/present';
 import { collectImports } from '../core/python/imports';
 import { syntaxErrors } from '../core/python/parse';
 import { commandTarget, openTarget } from '../arguments';
@@ -43,9 +46,18 @@ export function registerApplyInit(analyses: DocumentAnalyses): vscode.Disposable
       void vscode.window.showErrorMessage(`InitLens left ${model.name} unchanged: line ${broken.line + 1} has a syntax error. Fix it, then apply again.`);
       return undefined;
     }
+    // A whole model: the layers whose verdict has a cure (the ones the lenses offer Apply on), nothing else.
+    const { advice: options } = readConfig(document);
+    const advice = adviseAnalysis(analysis.models, analysis.text, options);
+    const chosen = layer ? [layer] : model.layers.filter((l) => lensOf(l, advice.verdict(l), options.level)?.apply);
+    if (chosen.length === 0) {
+      const summary = `nothing in ${model.name} needs a change: no verdict has a cure to apply.`;
+      void vscode.window.showInformationMessage(`InitLens: ${summary}`);
+      return summary;
+    }
     let plan;
     try {
-      plan = planApply(model, analysis.text, collectImports(analysis.tree, analysis.text), layer ? [layer] : undefined);
+      plan = planApply(model, analysis.text, collectImports(analysis.tree, analysis.text), chosen);
     } catch (error) {
       if (error instanceof EditRefused) {
         void vscode.window.showErrorMessage(`InitLens: ${error.message}`);

@@ -5,6 +5,9 @@
  * `markdown.ts`; links are only the ones written here: the documentation pages
  * and the InitLens command named by the caller.
  */
+import type { Verdict } from './advice/judge';
+import { hoverLine, lensOf } from './advice/present';
+import type { AdviceLevel } from './advice/rules';
 import { explainActivation, explainResolved } from './init/explain';
 import { activationLabel } from './model/activations';
 import { initCode, short } from './model/describe';
@@ -29,8 +32,22 @@ function dim(d: Dim | undefined, thousands = false): string {
   return escapeMarkdown(d.symbol);
 }
 
+/** The layer's verdict (src/core/advice) and the strictness it is shown at. */
+export interface HoverAdvice {
+  readonly verdict: Verdict | undefined;
+  readonly level: AdviceLevel;
+}
+
+/** The verdict as a paragraph: ⚠ exactly for warnings, the numbers, the source linked. */
+export function verdictMarkdown(advice: HoverAdvice | undefined): string {
+  const v = advice?.verdict;
+  if (!v || !advice) return '';
+  const { icon, text } = hoverLine(v, advice.level);
+  return `${icon ? `${icon} ` : ''}${escapeMarkdown(text)} Source: ${webLink(v.source.title, v.source.url)}.\n\n`;
+}
+
 /** Hover on a layer constructor; `apply` is the command id behind its Apply link, called with `[uri, model, layer]`. */
-export function layerHoverMarkdown(model: Model, layer: Layer, uri: string, apply: string): string {
+export function layerHoverMarkdown(model: Model, layer: Layer, uri: string, apply: string, advice?: HoverAdvice): string {
   let md = header(`${codeSpan(layer.type)} ${escapeMarkdown(layer.name)} in ${escapeMarkdown(model.name)}`);
   if (layer.problems) {
     // Sizes the library rejects (or beyond InitLens's limits): the problem instead of any number, and no Apply.
@@ -52,8 +69,8 @@ export function layerHoverMarkdown(model: Model, layer: Layer, uri: string, appl
   } else {
     md += 'The activation after this layer could not be determined.\n\n';
   }
-  if (param) md += paramMarkdown(model, layer, param);
-  if (param?.recommendation && !param.agrees && !layer.rebuilt) md += `${commandLink('Apply', apply, [uri, model.name, layer.name])} · `;
+  if (param) md += paramMarkdown(model, layer, param, advice);
+  if (advice?.verdict && lensOf(layer, advice.verdict, advice.level)?.apply) md += `${commandLink('Apply', apply, [uri, model.name, layer.name])} · `;
   md += webLink(`${layer.framework === 'torch' ? 'torch.nn.init' : 'Keras initializers'} docs`, docsUrl(layer));
   return md;
 }
@@ -83,7 +100,7 @@ function contextMarkdown(model: Model, layer: Layer): string {
   return `${only.builtBy ? 'Sizes as built' : 'Sizes from'} ${contextLabel(only)}.\n\n`;
 }
 
-function paramMarkdown(model: Model, layer: Layer, param: Param): string {
+function paramMarkdown(model: Model, layer: Layer, param: Param, advice: HoverAdvice | undefined): string {
   const source =
     param.current.source === 'default'
       ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'} default`
@@ -91,35 +108,33 @@ function paramMarkdown(model: Model, layer: Layer, param: Param): string {
         ? `Set by ${codeSpan(param.current.by)}'s init, which runs after ${escapeMarkdown(model.name)} is built (init code here would be overwritten; change it there)`
         : 'Set in code';
   let md = `${source}: ${codeSpan(param.current.label)}${param.resolved ? ` — ${explainResolved(param.resolved)}` : ''}.\n\n`;
-  const rec = param.recommendation;
-  if (!rec) return md;
-  if (param.agrees) return `${md}$(check) This suits the activation (recommended: \`${rec.name}\`).\n\n`;
-  md += `$(warning) Recommended: **${rec.name}**${param.recommended ? ` — ${explainResolved(param.recommended)}` : ''}. ${rec.reason}\n\n`;
-  return md + codeBlock(initCode(model, layer, param, rec.scheme), 'python');
+  md += verdictMarkdown(advice);
+  const fix = advice?.verdict?.fix;
+  if (fix && lensOf(layer, advice.verdict, advice.level)?.apply) md += codeBlock(initCode(model, layer, param, fix.scheme), 'python');
+  return md;
 }
 
 /** Hover on an explicit `nn.init.*` call or Keras initializer. */
-export function initHoverMarkdown(model: Model, layer: Layer, param: Param): string {
+export function initHoverMarkdown(model: Model, layer: Layer, param: Param, advice?: HoverAdvice): string {
   let md = header(escapeMarkdown(`${param.current.label} on ${layer.name}.${param.name}`));
   if (param.resolved) md += `${explainResolved(param.resolved)}.\n\n`;
   else if (param.current.scheme === null) md += "InitLens could not resolve this call's arguments.\n\n";
-  const rec = param.recommendation;
-  if (rec) {
-    const activation = layer.activation ? activationLabel(layer.activation.activation) : undefined;
-    if (param.agrees) md += `$(check) Suits the ${activation ?? 'layer'}.\n\n`;
-    else {
-      md += `$(warning) For ${activation ?? 'this layer'} InitLens recommends **${rec.name}**${param.recommended ? ` (std ${Number(param.recommended.std.toPrecision(4))})` : ''}. ${rec.reason}\n\n`;
-      md += codeBlock(initCode(model, layer, param, rec.scheme), 'python');
-    }
+  // The layer's verdict is about its main weight: shown on that tensor's init call.
+  if (param === mainParam(layer)) {
+    md += verdictMarkdown(advice);
+    const fix = advice?.verdict?.fix;
+    if (fix && lensOf(layer, advice.verdict, advice.level)?.apply) md += codeBlock(initCode(model, layer, param, fix.scheme), 'python');
   }
   return md + webLink('docs', docsUrl(layer));
 }
 
 /** Hover on the activation that follows a layer (empty when there is none). */
-export function activationHoverMarkdown(layer: Layer): string {
+export function activationHoverMarkdown(layer: Layer, advice?: HoverAdvice): string {
   const activation = layer.activation?.activation;
   if (!activation) return '';
-  return `${header(`${activationLabel(activation)} after ${escapeMarkdown(layer.name)}`)}${explainActivation(activation, layer.framework)}\n\n${webLink('docs', docsUrl(layer))}`;
+  // In a transformer the textbook table (Kaiming for GELU) is not the advice: the verdict alone speaks.
+  const table = advice?.verdict?.rule === 'transformer' ? '' : `${explainActivation(activation, layer.framework)}\n\n`;
+  return `${header(`${activationLabel(activation)} after ${escapeMarkdown(layer.name)}`)}${table}${verdictMarkdown(advice)}${webLink('docs', docsUrl(layer))}`;
 }
 
 /** Hover on a random/seed API; `report` is the command id behind its seed-report link, called with `[uri]`. */

@@ -56,7 +56,7 @@ function findings(analyses: DocumentAnalyses, projects: ProjectConfigs, document
   return unsuppressed(
     checkDocument(
       { text: a.text, tree: a.tree, seeding: a.seeding, models: a.models },
-      { seed: chosen.seed, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly },
+      { seed: chosen.seed, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly, advice: config.advice },
       chosen.rules,
     ),
     a.tree,

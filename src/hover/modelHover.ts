@@ -10,7 +10,8 @@ import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { Commands } from '../commands/ids';
 import { activationHoverMarkdown, initHoverMarkdown, layerHoverMarkdown } from '../core/hovers';
 import { codeSpan, escapeMarkdown } from '../core/markdown';
-import type { Span } from '../core/model/types';
+import type { Layer, Span } from '../core/model/types';
+import { adviseAnalysis } from '../core/advice/judge';
 import { exactSection, type ExactSection } from '../core/torch/exact';
 import { readConfig } from '../config';
 import { PYTHON } from '../selector';
@@ -23,17 +24,22 @@ export function registerModelHover(analyses: DocumentAnalyses): vscode.Disposabl
       if (!readConfig(document).hoverEnabled) return undefined;
       const offset = document.offsetAt(position);
       const range = (s: Span) => new vscode.Range(document.positionAt(s.from), document.positionAt(s.to));
-      for (const model of analyses.get(document).models.models) {
+      const analysis = analyses.get(document);
+      const { advice: options } = readConfig(document);
+      // The same verdicts as the lenses and the diagnostics (src/core/advice).
+      const verdicts = adviseAnalysis(analysis.models, analysis.text, options);
+      const advice = (layer: Layer) => ({ verdict: verdicts.verdict(layer), level: options.level });
+      for (const model of analysis.models.models) {
         if (!inside(model.span, offset)) continue;
         for (const layer of model.layers) {
           const init = layer.params.find((p) => p.current.source === 'explicit' && inside(p.current.at, offset));
-          if (init?.current.at) return new vscode.Hover(markdown(initHoverMarkdown(model, layer, init)), range(init.current.at));
-          if (layer.activation?.at && inside(layer.activation.at, offset)) return new vscode.Hover(markdown(activationHoverMarkdown(layer)), range(layer.activation.at));
+          if (init?.current.at) return new vscode.Hover(markdown(initHoverMarkdown(model, layer, init, advice(layer))), range(init.current.at));
+          if (layer.activation?.at && inside(layer.activation.at, offset)) return new vscode.Hover(markdown(activationHoverMarkdown(layer, advice(layer))), range(layer.activation.at));
         }
         // Innermost first: a layer inside a Sequential inside another call.
         const layer = [...model.layers].reverse().find((l) => inside(l.span, offset));
         if (layer) {
-          const md = markdown(layerHoverMarkdown(model, layer, document.uri.toString(), Commands.applyInit), [Commands.applyInit]);
+          const md = markdown(layerHoverMarkdown(model, layer, document.uri.toString(), Commands.applyInit, advice(layer)), [Commands.applyInit]);
           appendExact(md, exactSection(model, layer, document.getText(), analyses.get(document).seeding));
           return new vscode.Hover(md, range(layer.span));
         }

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { readConfig } from '../config';
+import { adviseAnalysis, type Advice } from '../core/advice/judge';
 import { layerRows, previewPlan, previewProblem, seedFromFile, seriesData, type PreviewSeries } from '../core/preview/requests';
 import { revivedState } from '../core/preview/revive';
 import { mainParam } from '../core/model/layer';
@@ -45,6 +46,8 @@ export class HistogramPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private controls: Controls;
   private layer: string | undefined;
+  /** The verdicts of the model's document, as last read (the overview flags its warnings). */
+  private advice: Advice | undefined;
   private pool: SamplingPool | undefined;
   private backend: Promise<ComputeBackend> | undefined;
   private computation: AbortController | undefined;
@@ -140,7 +143,10 @@ export class HistogramPanel implements vscode.Disposable {
     const target = this.target;
     if (!target) return undefined;
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri, true));
-    const model = this.analyses.get(document).models.models.find((m) => m.name === target.model);
+    const analysis = this.analyses.get(document);
+    const model = analysis.models.models.find((m) => m.name === target.model);
+    // The same verdicts as the lenses, hovers and diagnostics.
+    this.advice = adviseAnalysis(analysis.models, analysis.text, readConfig(document).advice);
     if (!model) this.post({ type: 'error', message: `${target.model} is no longer in ${path.basename(document.uri.path)}.` });
     return model;
   }
@@ -153,7 +159,7 @@ export class HistogramPanel implements vscode.Disposable {
   private async refresh(): Promise<HistogramMessage | undefined> {
     const model = await this.currentModel();
     if (!model || !this.target) return undefined;
-    const rows = layerRows(model);
+    const rows = layerRows(model, (layer) => this.advice?.verdict(layer));
     if (!this.layer || !rows.some((r) => r.name === this.layer && r.previewable)) this.layer = rows.find((r) => r.previewable)?.name;
     const title = `InitLens: ${model.name}${this.layer ? ` · ${this.layer}` : ''}`;
     this.panel.title = title;

@@ -2,7 +2,8 @@
  * No document text becomes a command (issue 12 defect 3) in a real VS Code:
  * hovering the crafted layers of the reproducer hover_injection.py yields
  * Markdown whose only links are InitLens's own Apply command (for this very
- * document, model and layer) and the documentation, with no image, and whose
+ * document, model and layer), the documentation and the sources of its advice
+ * rules (src/core/advice/rules.ts), with no image, and whose
  * trust is limited to `{ enabledCommands: ['initlens.applyInit'] }`. The
  * commands refuse arguments InitLens does not generate and open nothing.
  */
@@ -12,10 +13,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import MarkdownIt from 'markdown-it';
 import * as vscode from 'vscode';
+import { SOURCES } from '../../src/core/advice/rules';
 import { ROOT } from '../host/paths';
 import { waitFor } from './helpers';
 
-const DOCS = ['https://pytorch.org/docs/stable/nn.init.html', 'https://keras.io/api/layers/initializers/'];
+// The documentation, and the papers the verdicts cite: a fixed table of InitLens's, never text of the document.
+const DOCS = ['https://pytorch.org/docs/stable/nn.init.html', 'https://keras.io/api/layers/initializers/', ...Object.values(SOURCES).map((s) => s.url)];
 const md = new MarkdownIt('default', { html: true, linkify: true });
 
 function links(markdown: string): { links: string[]; images: number } {
@@ -35,31 +38,38 @@ describe('crafted documents (hover_injection.py)', () => {
     fs.writeFileSync(file, content);
     const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(document);
-    const lines = content.split('\n');
-    const targets = [
-      { line: lines.findIndex((l) => l.includes('keras.layers.Dense')), column: lines.find((l) => l.includes('keras.layers.Dense'))!.indexOf('Dense') + 1 },
-      { line: lines.findIndex((l) => l.includes('nn.Linear(dims(')), column: lines.find((l) => l.includes('nn.Linear(dims('))!.indexOf('Linear') + 1 },
-    ];
-    for (const { line, column } of targets) {
-      // The first hover may come before InitLens has activated.
-      const ours = await waitFor(async () => {
-        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(line, column));
-        const found = hovers.flatMap((h) => h.contents).filter((c): c is vscode.MarkdownString => typeof c !== 'string' && 'value' in c && c.value.startsWith('**InitLens**'));
-        return found.length > 0 ? found : undefined;
-      }, `an InitLens hover on line ${line + 1}`);
-      assert.equal(ours.length, 1, `one InitLens hover on line ${line + 1}`);
-      const [hover] = ours;
-      assert.deepEqual(hover.isTrusted, { enabledCommands: ['initlens.applyInit'] });
-      const found = links(hover.value);
-      assert.equal(found.images, 0, hover.value);
-      for (const link of found.links) {
-        if (DOCS.includes(link)) continue;
-        assert.ok(link.startsWith('command:initlens.applyInit?'), `foreign link ${link}`);
-        const args = JSON.parse(decodeURIComponent(link.slice('command:initlens.applyInit?'.length))) as unknown[];
-        assert.equal(args[0], document.uri.toString());
-        assert.equal(args.length, 3);
+    // The crafted layers' defaults are fine (notes): at the suggestions level their notes offer Apply, whose link is checked.
+    const settings = vscode.workspace.getConfiguration('initlens');
+    await settings.update('advice.level', 'suggestions', vscode.ConfigurationTarget.Global);
+    try {
+      const lines = content.split('\n');
+      const targets = [
+        { line: lines.findIndex((l) => l.includes('keras.layers.Dense')), column: lines.find((l) => l.includes('keras.layers.Dense'))!.indexOf('Dense') + 1 },
+        { line: lines.findIndex((l) => l.includes('nn.Linear(dims(')), column: lines.find((l) => l.includes('nn.Linear(dims('))!.indexOf('Linear') + 1 },
+      ];
+      for (const { line, column } of targets) {
+        // The first hover may come before InitLens has activated.
+        const ours = await waitFor(async () => {
+          const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(line, column));
+          const found = hovers.flatMap((h) => h.contents).filter((c): c is vscode.MarkdownString => typeof c !== 'string' && 'value' in c && c.value.startsWith('**InitLens**'));
+          return found.some((c) => c.value.includes('$(info)')) ? found : undefined;
+        }, `an InitLens hover with the note on line ${line + 1}`);
+        assert.equal(ours.length, 1, `one InitLens hover on line ${line + 1}`);
+        const [hover] = ours;
+        assert.deepEqual(hover.isTrusted, { enabledCommands: ['initlens.applyInit'] });
+        const found = links(hover.value);
+        assert.equal(found.images, 0, hover.value);
+        for (const link of found.links) {
+          if (DOCS.includes(link)) continue;
+          assert.ok(link.startsWith('command:initlens.applyInit?'), `foreign link ${link}`);
+          const args = JSON.parse(decodeURIComponent(link.slice('command:initlens.applyInit?'.length))) as unknown[];
+          assert.equal(args[0], document.uri.toString());
+          assert.equal(args.length, 3);
+        }
+        assert.equal(found.links.filter((l) => l.startsWith('command:')).length, 1, hover.value);
       }
-      assert.equal(found.links.filter((l) => l.startsWith('command:')).length, 1, hover.value);
+    } finally {
+      await settings.update('advice.level', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 

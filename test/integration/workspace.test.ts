@@ -2,8 +2,9 @@
  * Files of the workspace in a real VS Code: a class defined in one file and
  * built in another with literal numbers gets those numbers in the defining
  * file's lenses and hovers, and they follow edits of the other file, on disk
- * and in an editor. He for the ReLU layer: std = √2/√fan_in
- * (784: 0.05051; 1024: 0.04419; 400: 0.07071).
+ * and in an editor. The ReLU layer keeps PyTorch's default, std = 1/√(3·fan_in)
+ * (784: 0.02062; 1024: 0.01804; 400: 0.02887; 300: 0.03333), with the same
+ * analytic gain √(fan_in·std²/2) = ×0.41 whatever the fan (a note: no icon).
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
@@ -27,6 +28,9 @@ const LAYERS = [
 const model = (dim: number) => ['from .layers import Block', '', '', 'def build():', `    return Block(dim=${dim}, hidden=256)`, ''].join('\n');
 
 const encode = (text: string) => new TextEncoder().encode(text);
+
+/** The lens of the ReLU layer fc1 when it has `std`. */
+const fc1 = (std: string) => `ReLU · kaiming_uniform_(a=√5) = U(±1/√fan_in) · std ${std} · gain ×0.41`;
 
 async function lensTitle(uri: vscode.Uri, line: number): Promise<string[]> {
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
@@ -67,13 +71,13 @@ describe('files of the workspace', () => {
   it('shows the numbers another file builds a class with, and follows that file on disk and in the editor', async () => {
     const layers = await vscode.workspace.openTextDocument(layersUri());
     await vscode.window.showTextDocument(layers);
-    await lensReads(layers.uri, 6, '$(warning) ReLU → kaiming_normal_ · std 0.05051');
+    await lensReads(layers.uri, 6, fc1('0.02062'));
     const hover = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', layers.uri, new vscode.Position(6, 24)));
     assert.match(hover, /\| 784 \| 256 \| 200,960 \|/);
 
     // The other file changes on disk (not open): the watcher.
     await vscode.workspace.fs.writeFile(modelUri(), encode(model(1024)));
-    await lensReads(layers.uri, 6, '$(warning) ReLU → kaiming_normal_ · std 0.04419');
+    await lensReads(layers.uri, 6, fc1('0.01804'));
 
     // The other file is edited in an editor, unsaved: its editor text counts.
     const other = await vscode.workspace.openTextDocument(modelUri());
@@ -82,7 +86,7 @@ describe('files of the workspace', () => {
     const at = other.getText().indexOf('1024');
     edit.replace(other.uri, new vscode.Range(other.positionAt(at), other.positionAt(at + 4)), '400');
     assert.equal(await vscode.workspace.applyEdit(edit), true);
-    await lensReads(layers.uri, 6, '$(warning) ReLU → kaiming_normal_ · std 0.07071');
+    await lensReads(layers.uri, 6, fc1('0.02887'));
     const edited = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', layers.uri, new vscode.Position(6, 24)));
     assert.match(edited, /\| 400 \| 256 \| 102,656 \|/);
   });
@@ -99,11 +103,11 @@ describe('files of the workspace', () => {
     try {
       const layers = await vscode.workspace.openTextDocument(layersAt);
       await vscode.window.showTextDocument(layers);
-      // √2/√300 = 0.08165
-      await lensReads(layers.uri, 6, '$(warning) ReLU → kaiming_normal_ · std 0.08165');
+      // 1/√(3·300) = 0.03333
+      await lensReads(layers.uri, 6, fc1('0.03333'));
       await settings.update('analysis.workspaceFiles', false, vscode.ConfigurationTarget.Global);
       await waitFor(async () => /\| dim \| hidden \|/.test(hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', layers.uri, new vscode.Position(6, 24)))), 'the symbolic fans with the setting off', 20_000);
-      assert.ok(!(await lensTitle(layers.uri, 6)).some((t) => t.includes('0.08165')));
+      assert.ok(!(await lensTitle(layers.uri, 6)).some((t) => t.includes('0.03333')));
     } finally {
       await settings.update('analysis.workspaceFiles', undefined, vscode.ConfigurationTarget.Global);
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');

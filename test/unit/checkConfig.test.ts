@@ -33,7 +33,7 @@ describe('[tool.initlens] parsing', () => {
   it('select (codes, names, prefixes) less ignore; no table: undefined', () => {
     assert.equal(config('[project]\nname = "x"\n'), undefined);
     assert.equal(config(''), undefined);
-    assert.equal(rules('[tool.initlens]\n').length, 9);
+    assert.equal(rules('[tool.initlens]\n').length, 10);
     assert.deepEqual(rules('[tool.initlens]\nselect = ["IL1"]\nignore = ["IL105", "dataloader-workers"]\n'), ['cudaManualSeed', 'pythonHashSeed', 'seedAfterConstruction', 'seedMissing']);
     assert.deepEqual(rules('[tool.initlens]\nselect = ["seed-missing", "IL002"]\n'), ['seedMissing', 'symmetricInit']);
   });
@@ -46,10 +46,21 @@ describe('[tool.initlens] parsing', () => {
     assert.equal(config('[tool.initlens.seed]\ndefault = 4294967295\n')?.seed, 4294967295);
   });
 
+  it('advice.level and advice.disable; the retired IL003 is accepted and selects nothing', () => {
+    const c = config('[tool.initlens]\nadvice.level = "suggestions"\nadvice.disable = ["lstm", "output"]\n');
+    assert.equal(c?.advice?.level, 'suggestions');
+    assert.deepEqual([...(c?.advice?.disabled ?? [])], ['lstm', 'output']);
+    assert.equal(config('[tool.initlens]\nselect = ["IL0"]\n')?.advice, undefined);
+    assert.deepEqual(rules('[tool.initlens]\nselect = ["IL003", "IL002"]\n'), ['symmetricInit']);
+    assert.equal(fails('[tool.initlens]\nadvice.level = "all"\n'), 'pyproject.toml: [tool.initlens] advice.level must be one of problems, suggestions, got "all"');
+    assert.equal(fails('[tool.initlens]\nadvice.disable = ["kaiming"]\n'), "pyproject.toml: [tool.initlens] advice.disable: 'kaiming' is no advice rule (symmetry, signal-gain, normalizer, output, residual, transformer, embedding, lstm, bias, selu, scheme)");
+    assert.equal(fails('[tool.initlens]\nadvice.strict = true\n'), 'pyproject.toml: [tool.initlens] advice.strict: unknown key (known: level, disable)');
+  });
+
   it('every mistake is one line naming the file, key and what is wrong', () => {
     assert.equal(fails('[tool.initlens]\nselect = "IL101"\n'), 'pyproject.toml: [tool.initlens] select must be an array of strings');
     assert.equal(fails('[tool.initlens]\nselect = ["IL999"]\n'), "pyproject.toml: [tool.initlens] select: 'IL999' is no rule code (IL001...), name or code prefix");
-    assert.equal(fails('[tool.initlens]\nselct = ["IL1"]\n'), 'pyproject.toml: [tool.initlens] selct: unknown key (known: select, ignore, exclude, per-file-ignores, seed)');
+    assert.equal(fails('[tool.initlens]\nselct = ["IL1"]\n'), 'pyproject.toml: [tool.initlens] selct: unknown key (known: select, ignore, exclude, per-file-ignores, seed, advice)');
     assert.equal(fails('[tool.initlens]\nseed.default = -1\n'), 'pyproject.toml: [tool.initlens] seed.default must be an integer from 0 to 4294967295, got -1');
     assert.equal(fails('[tool.initlens]\nseed.default = 4294967296\n'), 'pyproject.toml: [tool.initlens] seed.default must be an integer from 0 to 4294967295, got 4294967296');
     assert.equal(fails('[tool.initlens]\nseed.default = "7"\n'), "pyproject.toml: [tool.initlens] seed.default must be an integer from 0 to 4294967295, got '7'");
@@ -149,6 +160,6 @@ describe('initlens check with a configuration', () => {
     const r = run(['check', at('other')]);
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, `initlens: ${at('other', 'pyproject.toml')}: [tool.initlens] selct: unknown key (known: select, ignore, exclude, per-file-ignores, seed)\n`);
+    assert.equal(r.stderr, `initlens: ${at('other', 'pyproject.toml')}: [tool.initlens] selct: unknown key (known: select, ignore, exclude, per-file-ignores, seed, advice)\n`);
   });
 });

@@ -268,6 +268,6 @@ describe('one source: the CLI and the analysis share schemes, defaults and setti
     // One row stands for the per-rule switches.
     const key = (k: string) => (k.startsWith('initlens.diagnostics.') ? 'initlens.diagnostics.<rule>' : k);
     assert.deepEqual([...new Set(Object.keys(properties).map(key))].sort(), [...rows.keys()].sort());
-    for (const [k, p] of Object.entries(properties)) assert.equal(rows.get(key(k)), String(p.default), k);
+    for (const [k, p] of Object.entries(properties)) assert.equal(rows.get(key(k)), Array.isArray(p.default) ? JSON.stringify(p.default) : String(p.default), k);
   });
 });

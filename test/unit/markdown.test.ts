@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import MarkdownIt from 'markdown-it';
+import { adviseAnalysis } from '../../src/core/advice/judge';
+import { lensOf } from '../../src/core/advice/present';
 import { activationHoverMarkdown, initHoverMarkdown, layerHoverMarkdown, seedHoverMarkdown } from '../../src/core/hovers';
 import { codeBlock, codeSpan, commandLink, escapeMarkdown, tableCell } from '../../src/core/markdown';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
@@ -140,7 +142,10 @@ const DOCS = ['https://pytorch.org/docs/stable/nn.init.html', 'https://keras.io/
 describe('hovers built from a crafted file (hover_injection.py)', () => {
   const text = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reliability', 'hover_injection.py'), 'utf8');
   const uri = 'file:///work/hover_injection.py';
-  const models = new ModelAnalyzer().analyze(parsePython(text), text).models;
+  const analysis = new ModelAnalyzer().analyze(parsePython(text), text);
+  const models = analysis.models;
+  // At the suggestions level, so that every verdict (and its Apply link, where it has one) is shown.
+  const advice = adviseAnalysis(analysis, text, { level: 'suggestions', disabled: new Set() });
 
   it('has the two layers that carry Markdown in the file', () => {
     const layers = models.flatMap((m) => m.layers.map((l) => [m.name, l.name]));
@@ -153,21 +158,25 @@ describe('hovers built from a crafted file (hover_injection.py)', () => {
     for (const model of models) {
       for (const layer of model.layers) {
         const own = `command:initlens.applyInit?${encodeURIComponent(JSON.stringify([uri, model.name, layer.name])).replace(/[()!'*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
-        const markdowns = [layerHoverMarkdown(model, layer, uri, 'initlens.applyInit'), activationHoverMarkdown(layer), ...layer.params.map((p) => initHoverMarkdown(model, layer, p))];
+        const verdict = advice.verdict(layer);
+        const shown = { verdict, level: 'suggestions' as const };
+        const source = verdict ? [verdict.source.url] : [];
+        const markdowns = [layerHoverMarkdown(model, layer, uri, 'initlens.applyInit', shown), activationHoverMarkdown(layer), ...layer.params.map((p) => initHoverMarkdown(model, layer, p, shown))];
         for (const markdown of markdowns) {
           if (!markdown) continue;
           hovers++;
           const rendered = md.render(markdown);
           const found = targets(rendered);
           assert.equal(found.images, 0, rendered);
-          for (const link of found.links) assert.ok(link === own || DOCS.includes(link), `foreign link ${link}`);
+          for (const link of found.links) assert.ok(link === own || DOCS.includes(link) || source.includes(link), `foreign link ${link}`);
           for (const tag of found.tags) assert.ok(OWN_TAGS.has(tag), `tag <${tag}> in ${rendered}`);
         }
         const rendered = md.render(markdowns[0]);
         // The Keras name and the unresolved size read as typed (on one line).
         if (layer.framework === 'keras') assert.ok(rendered.includes(html(layer.name)), rendered);
         else assert.ok(rendered.includes(html('dims("[docs](command:initlens.applyInit?%5B%22file%3A%2F%2F%2Fhome%2Fuser%2Fother%2Fmodel.py%22%5D)")')), rendered);
-        assert.deepEqual(targets(rendered).links, [own, layer.framework === 'torch' ? DOCS[0] : DOCS[1]]);
+        const apply = lensOf(layer, verdict, 'suggestions')?.apply ? [own] : [];
+        assert.deepEqual(targets(rendered).links, [...source, ...apply, layer.framework === 'torch' ? DOCS[0] : DOCS[1]]);
       }
     }
     assert.ok(hovers >= 4, `${hovers} hovers`);

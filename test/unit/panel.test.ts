@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { adviseAnalysis } from '../../src/core/advice/judge';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { layerRows, previewPlan, previewProblem, seedFromFile } from '../../src/core/preview/requests';
 import { parsePython } from '../../src/core/python/parse';
@@ -58,16 +59,23 @@ describe('preview requests', () => {
     assert.equal(plan.code, 'nn.init.trunc_normal_(self.fc.weight, mean=0.0, std=0.02, a=-0.04, b=0.04)');
   });
 
-  it('refuses layers of unknown shape, and flags mismatches in the overview', () => {
+  it('refuses layers of unknown shape, and flags exactly the layers whose verdict is a warning', () => {
     const { model } = analyze();
     assert.equal(previewProblem(model.layers[2]), 'The shape of out.weight is not known (self.k×32).');
-    const rows = layerRows(model);
+    // Xavier before ReLU on two layers: ×0.71 per layer, a healthy gain, so a note and no flag.
+    const tree = parsePython(MODEL);
+    const analysis = new ModelAnalyzer().analyze(tree, MODEL);
+    const rows = layerRows(analysis.models[0], (l) => adviseAnalysis(analysis, MODEL).verdict(l));
     assert.deepEqual(rows.map((r) => [r.name, r.shape, r.previewable, r.flag !== undefined]), [
-      ['fc', '32×64', true, true],
-      ['mid', '32×32', true, true],
-      ['out', 'self.k×32', false, true],
+      ['fc', '32×64', true, false],
+      ['mid', '32×32', true, false],
+      ['out', 'self.k×32', false, false],
     ]);
-    assert.match(rows[1].flag ?? '', /^xavier_uniform_ does not suit ReLU: kaiming_normal_ is recommended\./);
+    const zeros = MODEL.replace('xavier_uniform_(self.mid.weight)', 'zeros_(self.mid.weight)');
+    const z = new ModelAnalyzer().analyze(parsePython(zeros), zeros);
+    const flagged = layerRows(z.models[0], (l) => adviseAnalysis(z, zeros).verdict(l));
+    assert.deepEqual(flagged.map((r) => r.flag !== undefined), [false, true, false]);
+    assert.match(flagged[1].flag ?? '', /^mid\.weight starts as a constant \(zeros_\)/);
   });
 
   it('starts from the seed the file uses', () => {

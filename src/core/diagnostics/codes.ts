@@ -3,7 +3,10 @@
  * editor (`Diagnostic.code`), in `initlens check`'s output, in suppressions
  * (`# initlens: ignore[IL101]`) and in `[tool.initlens]` `select`/`ignore`.
  * Codes never change meaning once published; a retired rule keeps its code
- * unused. IL0xx: initialization; IL1xx: reproducibility (seeding).
+ * unused (IL003 init-activation-mismatch, retired when the advice became one
+ * verdict per layer: a scheme-name mismatch with a healthy gain is a note,
+ * IL202). IL0xx: initialization; IL1xx: reproducibility (seeding); IL2xx: the
+ * advice's verdicts (src/core/advice).
  * The README's "Rule codes" section documents each entry (kept in sync by
  * test/unit/ruleCodes.test.ts).
  */
@@ -21,7 +24,8 @@ export interface RuleCode {
 export const RULE_CODES: Readonly<Record<RuleId, RuleCode>> = {
   invalidLayerSize: { code: 'IL001', name: 'invalid-layer-size', description: 'A layer size the library would reject, or one beyond InitLens\'s limits.' },
   symmetricInit: { code: 'IL002', name: 'symmetric-init', description: 'A weight initialized to a constant: every unit gets the same gradient and they stay identical.' },
-  initActivationMismatch: { code: 'IL003', name: 'init-activation-mismatch', description: 'Xavier/Glorot before a ReLU-like activation, or He/Kaiming before tanh/sigmoid.' },
+  signalGain: { code: 'IL201', name: 'signal-gain', description: 'A layer whose analytic variance gain, over the layers like it, shrinks or grows the signal or gradient more than 100×.' },
+  initNote: { code: 'IL202', name: 'init-note', description: 'A suggestion with a healthy gain (shown only with initlens.advice.level set to suggestions).' },
   seedMissing: { code: 'IL101', name: 'seed-missing', description: 'A file that trains but never seeds its random number generators.' },
   seedAfterConstruction: { code: 'IL102', name: 'seed-after-construction', description: 'The first seed comes after a model, optimizer or DataLoader has already drawn random numbers.' },
   cudaManualSeed: { code: 'IL103', name: 'cuda-manual-seed', description: 'torch.cuda.manual_seed seeds only the current GPU.' },
@@ -43,6 +47,9 @@ const BY_KEY: ReadonlyMap<string, RuleId> = new Map(
   ]),
 );
 
+/** Codes of retired rules: accepted in selectors (they select nothing), never reused. */
+export const RETIRED_CODES: Readonly<Record<string, string>> = { IL003: 'init-activation-mismatch' };
+
 /** The rule a code (`IL101`) or a name (`seed-missing`) stands for; undefined for anything else. */
 export function ruleOfCode(key: string): RuleId | undefined {
   return BY_KEY.get(/^il\d{3}$/i.test(key) ? key.toUpperCase() : key);
@@ -55,6 +62,8 @@ export function ruleOfCode(key: string): RuleId | undefined {
 export function rulesOfSelector(selector: string): RuleId[] | undefined {
   const one = ruleOfCode(selector);
   if (one) return [one];
+  const key = selector.toUpperCase();
+  if (key in RETIRED_CODES || Object.values(RETIRED_CODES).includes(selector)) return [];
   if (!/^IL\d{0,2}$/i.test(selector)) return undefined;
   const prefix = selector.toUpperCase();
   const rules = (Object.entries(RULE_CODES) as [RuleId, RuleCode][]).filter(([, c]) => c.code.startsWith(prefix)).map(([rule]) => rule);

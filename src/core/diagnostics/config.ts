@@ -11,12 +11,15 @@
  *   paths the walk skips;
  * - `per-file-ignores`: pattern → codes not reported in the files it matches;
  * - `seed.default`: the seed the quick fixes write (0 to 2^32 − 1, as the
- *   `initlens.seed.default` setting).
+ *   `initlens.seed.default` setting);
+ * - `advice.level` (`problems` | `suggestions`) and `advice.disable` (advice
+ *   rule names), as the `initlens.advice.*` settings.
  */
 import ignore from 'ignore';
 import { parse, TomlError } from 'smol-toml';
 import { MAX_SEED_EVERYTHING } from '../seeds';
 import { rulesOfSelector } from './codes';
+import { ADVICE_LEVELS, ADVICE_RULES, type AdviceOptions, type AdviceRule } from '../advice/rules';
 import { RULES, type RuleId } from './rules';
 
 export interface CheckConfig {
@@ -25,6 +28,7 @@ export interface CheckConfig {
   readonly exclude: readonly string[];
   readonly perFileIgnores: readonly { readonly pattern: string; readonly rules: ReadonlySet<RuleId> }[];
   readonly seed?: number;
+  readonly advice?: AdviceOptions;
 }
 
 /** A configuration that cannot be used: one line, exit 2. */
@@ -32,7 +36,7 @@ export class ConfigError extends Error {}
 
 export const DEFAULT_CONFIG: CheckConfig = { rules: new Set(RULES), exclude: [], perFileIgnores: [] };
 
-const KEYS = ['select', 'ignore', 'exclude', 'per-file-ignores', 'seed'] as const;
+const KEYS = ['select', 'ignore', 'exclude', 'per-file-ignores', 'seed', 'advice'] as const;
 
 const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
@@ -98,7 +102,19 @@ export function parseCheckConfig(text: string, file: string): CheckConfig | unde
       seed = value;
     }
   }
-  return { rules: new Set([...selected].filter((r) => !ignored.has(r))), exclude, perFileIgnores: perFile, ...(seed !== undefined ? { seed } : {}) };
+  const advice = section.advice === undefined ? undefined : adviceOptions(where('advice'), section.advice);
+  return { rules: new Set([...selected].filter((r) => !ignored.has(r))), exclude, perFileIgnores: perFile, ...(seed !== undefined ? { seed } : {}), ...(advice ? { advice } : {}) };
+}
+
+/** `advice.level = "suggestions"`, `advice.disable = ["output"]`. */
+function adviceOptions(where: string, table: unknown): AdviceOptions {
+  if (!isTable(table)) throw new ConfigError(`${where} must be a table (advice.level = "suggestions")`);
+  for (const key of Object.keys(table)) if (key !== 'level' && key !== 'disable') throw new ConfigError(`${where}.${key}: unknown key (known: level, disable)`);
+  const level = table.level ?? 'problems';
+  if (typeof level !== 'string' || !(ADVICE_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`${where}.level must be one of ${ADVICE_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  const disable = table.disable === undefined ? [] : strings(`${where}.disable`, table.disable);
+  for (const r of disable) if (!(ADVICE_RULES as readonly string[]).includes(r)) throw new ConfigError(`${where}.disable: '${r}' is no advice rule (${ADVICE_RULES.join(', ')})`);
+  return { level: level as AdviceOptions['level'], disabled: new Set(disable as AdviceRule[]) };
 }
 
 /**

@@ -4,17 +4,18 @@
  * adapter (src/diagnostics) only turns them into `Diagnostic`s and code
  * actions. Sources: PyTorch "Reproducibility" notes
  * (https://pytorch.org/docs/stable/notes/randomness.html), NumPy's random
- * Generator docs, Python's PYTHONHASHSEED docs, Glorot & Bengio (2010) and
- * He et al. (2015) for the init families.
+ * Generator docs, Python's PYTHONHASHSEED docs; the initialization findings
+ * are the verdicts of src/core/advice (whose rules name their own sources).
  */
 import { appendArgumentsAt } from '../edits/code';
 import { eolOf, indentOf, lineIndex, lineStart, nextLineStart } from '../edits/lines';
 import { EditRefused, planApply, torchNnName } from '../edits/applyInit';
-import { torchInitCall } from '../init/schemes';
-import { activationLabel } from '../model/activations';
+import { torchInitCall, type InitScheme } from '../init/schemes';
+import { adviseAnalysis, type Verdict } from '../advice/judge';
+import { displayed } from '../advice/present';
+import { DEFAULT_ADVICE, type AdviceOptions } from '../advice/rules';
 import { mainParam } from '../model/layer';
 import type { Layer, Model, ModelAnalysis } from '../model/types';
-import type { InitScheme } from '../init/schemes';
 import { syntaxErrors, type SyntaxNode, type TextEdit, type Tree } from '../python/parse';
 import { callArgs } from '../python/syntax';
 import type { SeedingAnalysis } from '../seeding/analyze';
@@ -26,7 +27,8 @@ import { seedTargets } from '../seeding/template';
 export const RULES = [
   'invalidLayerSize',
   'symmetricInit',
-  'initActivationMismatch',
+  'signalGain',
+  'initNote',
   'seedAfterConstruction',
   'seedMissing',
   'cudaManualSeed',
@@ -41,7 +43,8 @@ export type RuleId = (typeof RULES)[number];
 export const RULE_DOCS: Readonly<Record<RuleId, string>> = {
   invalidLayerSize: 'https://pytorch.org/docs/stable/nn.html',
   symmetricInit: 'https://pytorch.org/docs/stable/nn.init.html',
-  initActivationMismatch: 'https://pytorch.org/docs/stable/nn.init.html#torch.nn.init.calculate_gain',
+  signalGain: 'https://arxiv.org/abs/1611.01232',
+  initNote: 'https://pytorch.org/docs/stable/nn.init.html',
   seedAfterConstruction: 'https://pytorch.org/docs/stable/notes/randomness.html',
   seedMissing: 'https://pytorch.org/docs/stable/notes/randomness.html',
   cudaManualSeed: 'https://pytorch.org/docs/stable/generated/torch.cuda.manual_seed_all.html',
@@ -76,8 +79,8 @@ export interface RuleInput {
   readonly models: ModelAnalysis;
 }
 
-/** Options of the fixes that write seeding code. */
-export type RuleOptions = SeedOptions;
+/** Options of the fixes that write seeding code, and of the advice (strictness, rules turned off). */
+export type RuleOptions = SeedOptions & { readonly advice?: AdviceOptions };
 
 /** Runs the rules in `enabled` (all when omitted). */
 export function checkDocument(input: RuleInput, options: RuleOptions, enabled?: ReadonlySet<RuleId>): Finding[] {
@@ -86,7 +89,7 @@ export function checkDocument(input: RuleInput, options: RuleOptions, enabled?: 
   // A half-typed file yields half a tree: keep quiet rather than flag phantoms.
   if (syntaxErrors(input.tree, input.text).length > 0) return findings;
   if (on('invalidLayerSize')) findings.push(...invalidLayerSizes(input));
-  if (on('symmetricInit') || on('initActivationMismatch')) findings.push(...initRules(input, on));
+  if (on('symmetricInit') || on('signalGain') || on('initNote')) findings.push(...adviceFindings(input, options.advice ?? DEFAULT_ADVICE, on));
   if (on('seedAfterConstruction') || on('seedMissing')) findings.push(...seedPlacement(input, options, on));
   if (on('cudaManualSeed')) findings.push(...cudaManualSeed(input));
   if (on('pythonHashSeed')) findings.push(...pythonHashSeed(input));
@@ -95,20 +98,13 @@ export function checkDocument(input: RuleInput, options: RuleOptions, enabled?: 
   return findings.sort((a, b) => a.from - b.from);
 }
 
-function family(s: InitScheme | null | undefined): 'xavier' | 'kaiming' | 'constant' | undefined {
-  if (!s) return undefined;
-  if (s.kind === 'xavier_normal' || s.kind === 'xavier_uniform') return 'xavier';
-  if (s.kind === 'kaiming_normal' || s.kind === 'kaiming_uniform') return 'kaiming';
-  if (s.kind === 'variance_scaling') return s.mode === 'fan_avg' && s.scale === 1 ? 'xavier' : s.mode === 'fan_in' && s.scale === 2 ? 'kaiming' : undefined;
-  if (s.kind === 'constant' || s.kind === 'zeros' || s.kind === 'ones') return 'constant';
-  return undefined;
-}
-
-function applyFix(model: Model, layer: Layer, input: RuleInput): Fix | undefined {
+/** The Apply plan for `layers` (several when one constructor call or init call builds them all). */
+function applyFix(model: Model, layers: readonly Layer[], input: RuleInput): Fix | undefined {
+  const layer = layers[0];
   const param = mainParam(layer);
   const rec = param?.recommendation;
   if (!param || !rec) return undefined;
-  const title = `Initialize ${layer.name} with ${rec.name}`;
+  const title = `Initialize ${layers.length > 1 ? `${layer.name} and the ${layers.length - 1} other layers it stands for` : layer.name} with ${rec.name}`;
   const at = param.current.at;
   const nn = torchNnName(input.seeding.imports);
   // A PyTorch init call written out: replace it where it stands (the user's order is kept),
@@ -122,7 +118,7 @@ function applyFix(model: Model, layer: Layer, input: RuleInput): Fix | undefined
     return { title, edits: [{ offset: at!.from, length: at!.to - at!.from, text: torchInitCall(rec.scheme, tensor, nn!) }] };
   }
   try {
-    const plan = planApply(model, input.text, input.seeding.imports, [layer]);
+    const plan = planApply(model, input.text, input.seeding.imports, layers);
     return plan.edits.length > 0 ? { title, edits: plan.edits } : undefined;
   } catch (error) {
     if (error instanceof EditRefused) return undefined;
@@ -182,45 +178,53 @@ function initCallTensor(input: RuleInput, at: { from: number; to: number }): str
   return owner;
 }
 
-function initRules(input: RuleInput, on: (r: RuleId) => boolean): Finding[] {
+/**
+ * The advice's verdicts as findings (src/core/advice/judge.ts decides; this
+ * only places them): a symmetry warning is `symmetricInit` (IL002), any other
+ * warning `signalGain` (IL201), a note `initNote` (IL202, information, only at
+ * the `suggestions` level). At the init call when one is written, else at the
+ * Keras initializer argument, else at the constructor call.
+ */
+function adviceFindings(input: RuleInput, options: AdviceOptions, on: (r: RuleId) => boolean): Finding[] {
   const out: Finding[] = [];
+  const advice = adviseAnalysis(input.models, input.text, options);
   for (const model of input.models.models) {
+    // Layers one call builds (a comprehension, an init call in a modules() loop) share one finding, and one fix for them all.
+    const groups = new Map<string, { rule: RuleId; at: { from: number; to: number }; verdict: Verdict; shown: 'warning' | 'note'; layers: Layer[] }>();
     for (const layer of model.layers) {
+      const v = advice.verdict(layer);
+      const shown = displayed(v, options.level);
+      if (!v || !shown || shown === 'ok') continue;
+      const rule = adviceRuleId(v);
+      if (!on(rule)) continue;
       const param = mainParam(layer);
-      const at = param?.current.at;
-      if (!param || !at || param.current.source !== 'explicit' || (param.kind !== 'weight' && param.kind !== 'recurrent')) continue;
-      const current = family(param.current.scheme);
-      if (current === 'constant' && on('symmetricInit')) {
-        const fix = applyFix(model, layer, input);
-        out.push({
-          rule: 'symmetricInit',
-          ...at,
-          message: `${layer.name}.${param.name} starts as a constant (${param.current.label}), so every unit gets the same gradient and they never stop being identical.`,
-          href: RULE_DOCS.symmetricInit,
-          severity: 'warning',
-          ...(fix ? { fix } : {}),
-        });
-        continue;
-      }
-      const wanted = family(param.recommendation?.scheme);
-      if (on('initActivationMismatch') && current && wanted && current !== 'constant' && wanted !== 'constant' && current !== wanted && layer.activation) {
-        const fix = applyFix(model, layer, input);
-        const activation = activationLabel(layer.activation.activation);
-        out.push({
-          rule: 'initActivationMismatch',
-          ...at,
-          message:
-            current === 'xavier'
-              ? `${param.current.label} assumes a symmetric activation, but ${layer.name} feeds ${activation}, which halves the variance: use ${param.recommendation?.name}.`
-              : `${param.current.label} doubles the variance for ReLU-like units, but ${layer.name} feeds ${activation}, which saturates: use ${param.recommendation?.name}.`,
-          href: RULE_DOCS.initActivationMismatch,
-          severity: 'warning',
-          ...(fix ? { fix } : {}),
-        });
-      }
+      const at = param?.current.source === 'explicit' && param.current.at ? param.current.at : (layer.kernelInitializer ?? layer.span);
+      const key = `${rule}:${at.from}:${at.to}:${v.message}`;
+      const group = groups.get(key);
+      if (group) group.layers.push(layer);
+      else groups.set(key, { rule, at, verdict: v, shown, layers: [layer] });
+    }
+    for (const { rule, at, verdict: v, shown, layers } of groups.values()) {
+      const fix = v.fix ? applyFix(model, layers, input) : undefined;
+      const names = layers.length > 1 ? `${layers[0].name} … ${layers[layers.length - 1].name} (${layers.length} layers)` : layers[0].name;
+      out.push({
+        rule,
+        from: at.from,
+        to: at.to,
+        message: `${names}: ${v.message}`,
+        href: RULE_DOCS[rule],
+        severity: shown === 'warning' ? 'warning' : 'information',
+        ...(fix ? { fix } : {}),
+      });
     }
   }
   return out;
+}
+
+/** The diagnostic rule a shown verdict is reported under. */
+export function adviceRuleId(v: Verdict): RuleId {
+  if (v.level !== 'warning') return 'initNote';
+  return v.rule === 'symmetry' ? 'symmetricInit' : 'signalGain';
 }
 
 /** A call `x.backward()`, `opt.step()`, `model.fit(...)` or `trainer.fit(...)` anywhere: the file trains. */

@@ -4,6 +4,7 @@
  * user picked, each as a sampling request on the layer's main weight, with the
  * same seed and bins so they compare on the same axes.
  */
+import type { Verdict } from '../advice/judge';
 import type { Controls, LayerRow, SeriesData } from '../../webview/protocol';
 import { agrees } from '../init/recommend';
 import { torchInitCall, type InitScheme } from '../init/schemes';
@@ -102,13 +103,14 @@ function sameKind(a: InitScheme, b: InitScheme): boolean {
   return family(a) === family(b);
 }
 
-/** The overview rows of a model. */
-export function layerRows(model: Model): LayerRow[] {
+/** The overview rows of a model; `verdict` (src/core/advice) flags exactly the layers whose verdict is a warning. */
+export function layerRows(model: Model, verdict?: (layer: Layer) => Verdict | undefined): LayerRow[] {
   return model.layers
     .filter((l) => l.role !== 'normalizer')
     .map((layer) => {
       const p = mainParam(layer);
-      const flag = p?.agrees === false && p.recommendation ? `${p.current.label} does not suit ${layer.activation ? activationLabel(layer.activation.activation) : 'the activation'}: ${p.recommendation.name} is recommended. ${p.recommendation.reason}` : undefined;
+      const v = verdict?.(layer);
+      const flag = v?.level === 'warning' ? v.message : undefined;
       return {
         name: layer.name,
         type: layer.type,

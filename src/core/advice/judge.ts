@@ -1,0 +1,361 @@
+/**
+ * One judgement per layer: what the layer gets, whether that is a problem and
+ * how big (the analytic gain of gain.ts), what to do and why, with the source.
+ * Lenses, hovers, diagnostics, the panel and `initlens analyze --json` all
+ * show this verdict and nothing else, so they cannot disagree. The rules and
+ * their sources are stated in rules.ts; the order below is the order in which
+ * they are asked (the first that speaks decides).
+ */
+import { calculateGain, type InitScheme } from '../init/schemes';
+import { activationLabel, type Activation } from '../model/activations';
+import { mainParam } from '../model/layer';
+import type { Layer, Model, ModelAnalysis, Param } from '../model/types';
+import { alike, documentTraits, modelTraits, type DocumentTraits, type ModelTraits } from './context';
+import { chainGain, hasGain, layerMoments, worst } from './gain';
+import { ADVICE_RULE_INFO, COMPOUND_LIMIT, DEFAULT_ADVICE, SOURCES, type AdviceOptions, type AdviceRule, type Source } from './rules';
+
+export type VerdictLevel = 'ok' | 'note' | 'warning';
+
+/** The analytic gain a verdict rests on. */
+export interface GainReport {
+  /** Std ratio of one layer (geometric mean over the chain). */
+  readonly perLayer: number;
+  /** Layers like this one in the chain the compound is taken over (itself included). */
+  readonly layers: number;
+  /** perLayer over the chain: the std ratio from its input to its output. */
+  readonly compound: number;
+  /** Which signal the figures are of: activations (forward) or gradients (backward). */
+  readonly pass: 'forward' | 'backward';
+  /** Always true: mean-field formulas of gain.ts, not a measurement. */
+  readonly analytic: true;
+}
+
+export interface Verdict {
+  readonly level: VerdictLevel;
+  readonly rule: AdviceRule;
+  /** One or two sentences, with the numbers. */
+  readonly message: string;
+  readonly gain: GainReport | null;
+  readonly source: Source;
+  /** What Apply writes, when the verdict has a cure the scheme table gives. */
+  readonly fix?: { readonly scheme: InitScheme; readonly name: string };
+}
+
+/** Everything the judge reads beside the layer. */
+export interface JudgeContext {
+  readonly model: Model;
+  readonly doc: DocumentTraits;
+  readonly traits: ModelTraits;
+  /** Layers like this one in its chain, itself included. */
+  readonly similar: number;
+  /** An output or logit layer. */
+  readonly output: boolean;
+  /** This layer's output is what a residual branch adds back. */
+  readonly branchEnd: boolean;
+  /** The normalizer after the layer (before or after its activation), when there is one. */
+  readonly normalizer?: string;
+  readonly options: AdviceOptions;
+}
+
+/** A factor as shown: two significant digits, exponent form far from 1. */
+export function factor(x: number): string {
+  if (x === 0) return '0';
+  if (x >= 0.01 && x < 1000) return `×${Number(x.toPrecision(2))}`;
+  return `×${x.toExponential(1).replace('e', 'e')}`;
+}
+
+const std = (x: number) => Number(x.toPrecision(2)).toString();
+
+function verdict(level: VerdictLevel, rule: AdviceRule, message: string, gain: GainReport | null = null, fix?: Verdict['fix'], source?: Source): Verdict {
+  return { level, rule, message, gain, source: source ?? ADVICE_RULE_INFO[rule].source, ...(fix ? { fix } : {}) };
+}
+
+const CONSTANT = new Set(['zeros', 'ones', 'constant']);
+
+/**
+ * w = fan_in·σ² of the weight in effect: from its resolved std and the layer's
+ * fan_in where both are known, else from a fan-relative scheme (exact for a
+ * chain of square layers), else from a context of the class with numbers.
+ */
+export function weightScale(layer: Layer, param: Param): number | undefined {
+  const s = param.current.scheme;
+  if (!s) return undefined;
+  if (s.kind === 'orthogonal') return s.gain * s.gain;
+  if (s.kind === 'eye' || s.kind === 'dirac') return 1;
+  if (param.resolved && typeof layer.fanIn === 'number') return layer.fanIn * param.resolved.std ** 2;
+  switch (s.kind) {
+    case 'kaiming_normal':
+    case 'kaiming_uniform':
+      return calculateGain(s.nonlinearity, s.a) ** 2;
+    case 'xavier_normal':
+    case 'xavier_uniform':
+      return s.gain * s.gain;
+    case 'variance_scaling':
+      return s.scale;
+  }
+  for (const c of layer.contexts ?? []) if (typeof c.fanIn === 'number' && c.std !== undefined) return c.fanIn * c.std ** 2;
+  return undefined;
+}
+
+function report(activation: Activation, w: number, layers: number): GainReport {
+  const g = worst(chainGain(activation, w, layers));
+  return { perLayer: g.perLayer, layers, compound: g.compound, pass: g.pass, analytic: true };
+}
+
+const extreme = (g: GainReport) => g.compound > COMPOUND_LIMIT || g.compound < 1 / COMPOUND_LIMIT;
+
+function gainText(g: GainReport): string {
+  const what = g.pass === 'forward' ? "the signal's std" : "the gradient's std";
+  const over = g.layers > 1 ? `; over the ${g.layers} layers like it ${factor(g.compound)}` : '';
+  return `${what} changes ${factor(g.perLayer)} per layer (analytic)${over}`;
+}
+
+function now(param: Param, layer: Layer): string {
+  const label = `${param.current.source === 'default' ? `${layer.framework === 'torch' ? 'PyTorch' : 'Keras'}'s default ` : ''}${param.current.label}`;
+  return param.resolved ? `${label} (std ${std(param.resolved.std)})` : label;
+}
+
+/** The recommendation of the scheme table as a fix, when it cures the chain. */
+function cure(layer: Layer, param: Param, activation: Activation, layers: number): Verdict['fix'] | undefined {
+  const rec = param.recommendation;
+  if (!rec) return undefined;
+  const fake: Param = { ...param, current: { scheme: rec.scheme, label: rec.name, source: 'explicit' }, ...(param.recommended ? { resolved: param.recommended } : {}) };
+  const w = weightScale(layer, fake);
+  if (w === undefined || extreme(report(activation, w, layers))) return undefined;
+  return { scheme: rec.scheme, name: rec.name };
+}
+
+/** The judgement of one layer; undefined for layers with no weight to judge (normalizers, containers). */
+export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
+  if (layer.problems || layer.role === 'normalizer') return undefined;
+  const param = mainParam(layer);
+  if (!param) return undefined;
+  const on = (r: AdviceRule) => !ctx.options.disabled.has(r);
+  const scheme = param.current.scheme;
+  const activation = layer.activation?.activation;
+  const actText = activation ? activationLabel(activation) : 'an unknown activation';
+
+  // Symmetry first: no depth or normalizer cures identical units.
+  if (scheme && CONSTANT.has(scheme.kind) && param.kind !== 'embedding' && on('symmetry')) {
+    const zero = scheme.kind === 'zeros' || (scheme.kind === 'constant' && scheme.value === 0);
+    if (zero && ctx.output && on('output')) {
+      return verdict('ok', 'output', `${layer.name} starts at zero: a common choice for the last layer (its gradient still differs from unit to unit, as the layers before it are random).`);
+    }
+    if (zero && ctx.branchEnd && ctx.traits.residual) {
+      return verdict('ok', 'residual', `${layer.name} starts at zero: each residual branch begins as the identity (Fixup, ReZero, zero_init_residual).`);
+    }
+    const rec = param.recommendation;
+    return verdict(
+      'warning',
+      'symmetry',
+      `${layer.name}.${param.name} starts as a constant (${param.current.label}): every unit of the layer computes the same output and gets the same gradient, so they stay identical at any depth.${rec ? ` Use ${rec.name}.` : ''}`,
+      null,
+      rec ? { scheme: rec.scheme, name: rec.name } : undefined,
+    );
+  }
+
+  if (param.kind === 'embedding' && on('embedding')) {
+    const s = param.resolved?.std;
+    if (ctx.doc.transformer && ctx.doc.gptInit) {
+      if (s !== undefined && Math.abs(s - 0.02) < 1e-9) return verdict('ok', 'embedding', `N(0, 0.02): the GPT-2 convention for token and position embeddings${ctx.doc.tiedEmbeddings ? ', tied to the output layer here' : ''}.`);
+      if (s !== undefined && s > 0.2) return verdict('note', 'embedding', `${now(param, layer)}; GPT-style models initialize embeddings N(0, 0.02), as the rest of this file does.`);
+    }
+    return verdict('ok', 'embedding', `${now(param, layer)}: embeddings are looked up, not summed, so their scale sets the input scale only; PyTorch's N(0, 1) is fine (GPT-style models use 0.02).`);
+  }
+
+  const recurrent = layer.params.find((p) => p.kind === 'recurrent');
+  if (recurrent && on('lstm')) {
+    const orthogonal = recurrent.current.scheme?.kind === 'orthogonal';
+    const lstm = /LSTM/i.test(layer.type);
+    if (orthogonal) return verdict('ok', 'lstm', `${recurrent.name} is orthogonal${lstm && layer.framework === 'keras' ? ' and the forget-gate bias starts at 1 (unit_forget_bias)' : ''}: the recurrent norm is preserved over time steps.`);
+    return verdict(
+      'note',
+      'lstm',
+      `${recurrent.name}: ${recurrent.current.label}. Orthogonal recurrent weights (nn.init.orthogonal_)${lstm ? ' and a forget-gate bias of 1' : ''} keep gradients alive over long sequences.`,
+    );
+  }
+
+  if (layer.spec.role === 'composite') return verdict('ok', 'scheme', `${layer.type} initializes its own sublayers (${now(param, layer)}).`);
+
+  const w = weightScale(layer, param);
+
+  if (ctx.doc.transformer && layer.framework === 'torch' && on('transformer')) {
+    const g = w !== undefined && activation && hasGain(activation) ? report(activation, w, 1) : null;
+    const proj = /(c_proj|out_proj|o_proj|down_proj|to_out|fc2|w2|proj)(\.\d+)?$/.test(layer.name) && activation?.kind === 'identity';
+    const scaledHere = /sqrt\(\s*2\s*\*/.test(param.current.label);
+    if (ctx.doc.gptInit) {
+      if (proj && (scaledHere || ctx.doc.residualScaled)) {
+        return verdict('ok', 'transformer', `Residual projection: N(0, 0.02/√(2·n_layer)), the GPT-2/Megatron scaling that keeps the residual stream's variance from growing with depth (written in this file).`, g);
+      }
+      if (proj) return verdict('note', 'transformer', `Residual projection: GPT-2 scales it by 1/√(2·n_layer) (N(0, 0.02/√(2·n_layer))) so the residual stream does not grow with depth.`, g);
+      return verdict('ok', 'transformer', `${now(param, layer)}: the GPT-2/Megatron convention for transformer weights${ctx.doc.preLN ? ' (pre-LN: every sublayer reads a normalized input)' : ''}.`, g);
+    }
+    return verdict(
+      'note',
+      'transformer',
+      `${now(param, layer)} in a transformer: fine with LayerNorm; GPT-2/Megatron use N(0, 0.02) with residual projections ×1/√(2·n_layer).`,
+      g,
+    );
+  }
+
+  if (ctx.output && on('output')) {
+    const act = activation && hasGain(activation) ? activation : { kind: 'identity' as const };
+    const g = w !== undefined ? report(act, w, 1) : null;
+    if (g && extreme(g) && on('signal-gain')) {
+      return verdict('warning', 'signal-gain', `Output layer ${layer.name}: ${now(param, layer)}, ${gainText(g)}, far from 1.`, g, cure(layer, param, act, 1), SOURCES.meanField);
+    }
+    return verdict('ok', 'output', `Output layer (${actText}): ${now(param, layer)} is fine${g ? ` (gain ${factor(g.perLayer)})` : ''}; a zero or small init of the last layer is a common option.`, g);
+  }
+
+  const normalizer = ctx.normalizer;
+  if (normalizer && on('normalizer')) {
+    if (ctx.traits.residual && ctx.branchEnd && on('residual')) {
+      const z = ctx.traits.zeroInitResidual;
+      if (z === 'on') return verdict('ok', 'residual', `${normalizer} after it re-normalizes the output, and this file zero-initializes the last norm γ of each residual branch (Goyal et al. 2017).`, null, undefined, SOURCES.goyal);
+      return verdict(
+        'note',
+        'residual',
+        `${normalizer} after it re-normalizes the output (scale irrelevant); zero-initializing this last norm's γ makes each residual block start as the identity${z === 'available' ? ' (zero_init_residual=True in this file)' : ' (torchvision: zero_init_residual=True)'}.`,
+        null,
+        undefined,
+        SOURCES.goyal,
+      );
+    }
+    return verdict('ok', 'normalizer', `${normalizer} after it re-normalizes the output: the weight's scale (${now(param, layer)}) does not matter for the forward pass.`);
+  }
+
+  if (ctx.traits.residual && !ctx.traits.normalized && ctx.branchEnd && on('residual')) {
+    const growth = branchGrowth(ctx.model);
+    if (growth !== undefined) {
+      const blocks = ctx.traits.repeat;
+      const compound = growth ** blocks;
+      const g: GainReport = { perLayer: growth, layers: blocks, compound, pass: 'forward', analytic: true };
+      const text = `the residual sum's std grows ${factor(growth)} per block (analytic: √(1 + branch gain²))${blocks > 1 ? `; over the ${blocks} blocks ${factor(compound)}` : ''}`;
+      if (ctx.traits.scaled) return verdict('ok', 'residual', `Residual branch without normalizers, scaled in this file: ${text}.`, g);
+      if (compound > COMPOUND_LIMIT) {
+        return verdict('warning', 'residual', `Residual network without normalizers: ${text}. Scale each branch down (Fixup: zero-init its last layer, scale the others by L^(−1/(2m−2))).`, g);
+      }
+      return verdict('note', 'residual', `Residual network without normalizers: ${text}: fine here; Fixup-style scaling keeps it so at any depth.`, g);
+    }
+  }
+
+  if (!activation || !hasGain(activation) || w === undefined) {
+    const why = !activation ? 'the activation after it could not be determined' : w === undefined ? 'its std or fan_in is not known' : `${actText} is not elementwise`;
+    return verdict('note', 'signal-gain', `${now(param, layer)}: no gain computed (${why}).`);
+  }
+
+  const g = report(activation, w, ctx.similar);
+  if (extreme(g) && on('signal-gain')) {
+    const fix = cure(layer, param, activation, ctx.similar);
+    const rec = param.recommendation;
+    const remedy = fix
+      ? ` ${fix.name} gives ${factor(report(activation, weightScale(layer, { ...param, current: { scheme: fix.scheme, label: fix.name, source: 'explicit' }, ...(param.recommended ? { resolved: param.recommended } : {}) }) ?? 1, ctx.similar).compound)} over them.`
+      : rec
+        ? ` No init keeps ${ctx.similar} ${actText} layers healthy${activation.kind === 'sigmoid' ? ' (its derivative is at most 1/4)' : ''}: add normalizers or use a ReLU-family activation.`
+        : '';
+    return verdict('warning', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g)}.${remedy}`, g, fix, SOURCES.meanField);
+  }
+
+  if (activation.kind === 'selu' && on('selu') && Math.abs(w - 1) > 0.05) {
+    return verdict('note', 'selu', `${now(param, layer)} before SELU: self-normalization assumes LeCun normal (variance 1/fan_in); ${gainText(g)}.`, g);
+  }
+
+  const bias = layer.params.find((p) => p.kind === 'bias' && p.current.source === 'explicit');
+  const b = bias?.current.scheme;
+  if (b && b.kind === 'constant' && Math.abs(b.value) > 0.1 && on('bias')) {
+    return verdict('note', 'bias', `${bias.name} starts at ${b.value}: biases usually start at 0 (or 0.01 before a ReLU); a large constant shifts every unit alike.`, g);
+  }
+
+  if (param.recommendation && param.agrees === false && on('scheme')) {
+    const rec = param.recommendation;
+    const theirs = param.recommended ? `${rec.name} would give std ${std(param.recommended.std)}` : `${rec.name} would be the textbook choice`;
+    const yours = param.resolved ? `yours gives ${std(param.resolved.std)}` : `yours is ${param.current.label}`;
+    return verdict('note', 'scheme', `${theirs}; ${yours}: fine (${gainText(g)}).`, g, { scheme: rec.scheme, name: rec.name });
+  }
+
+  return verdict('ok', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g)}: fine.`, g);
+}
+
+/** √(1 + g²) for the branch of a residual class: its weight layers in order, from q = 1. */
+function branchGrowth(model: Model): number | undefined {
+  let q = 1;
+  let any = false;
+  for (const layer of model.layers) {
+    if (layer.role !== 'weight' || /shortcut|downsample|skip/.test(layer.name)) continue;
+    const param = mainParam(layer);
+    const w = param ? weightScale(layer, param) : undefined;
+    if (w === undefined) return undefined;
+    const a = layer.activation?.activation;
+    q = layerMoments(a && hasGain(a) ? a : { kind: 'identity' }, w, q).q;
+    any = true;
+  }
+  return any ? Math.sqrt(1 + q) : undefined;
+}
+
+/** The layers whose output a residual branch adds back: the last weight layer of the class that is not a shortcut. */
+function branchEnd(model: Model): Layer | undefined {
+  return [...model.layers].reverse().find((l) => l.role === 'weight' && !/shortcut|downsample|skip/.test(l.name));
+}
+
+/**
+ * A normalizer that follows a layer of a Sequential before the next weight
+ * layer (DCGAN's conv → LeakyReLU → BatchNorm): the order of a Sequential is
+ * its order of execution. Undefined elsewhere.
+ */
+function followingNormalizer(layers: readonly Layer[], i: number): string | undefined {
+  const seq = /^(.*?)\.?(\d+)$/.exec(layers[i].name);
+  if (!seq || layers[i].role !== 'weight') return undefined;
+  for (let j = i + 1; j < layers.length; j++) {
+    const next = /^(.*?)\.?(\d+)$/.exec(layers[j].name);
+    if (!next || next[1] !== seq[1]) return undefined;
+    if (layers[j].role === 'normalizer') return layers[j].type;
+    if (layers[j].role === 'weight') return undefined;
+  }
+  return undefined;
+}
+
+/** Whether a layer is an output or logit layer. */
+function isOutput(model: Model, layer: Layer): boolean {
+  const a = layer.activation;
+  if (!a) return false;
+  if (a.activation.kind === 'softmax' || a.activation.kind === 'log_softmax') return true;
+  // What a block built by another class returns feeds that class, not the loss.
+  if ((model.contexts ?? []).some((c) => c.builtBy)) return false;
+  if (a.via === 'output') return true;
+  const last = [...model.layers].reverse().find((l) => l.role !== 'normalizer');
+  return last === layer && (a.activation.kind === 'identity' || a.activation.kind === 'sigmoid');
+}
+
+/** The verdicts of one analyzed document. */
+export interface Advice {
+  verdict(layer: Layer): Verdict | undefined;
+}
+
+const memo = new WeakMap<ModelAnalysis, Map<string, Advice>>();
+
+const optionsKey = (o: AdviceOptions) => `${o.level}|${[...o.disabled].sort().join(',')}`;
+
+/** Judges every layer of a document (memoized per analysis and options: every consumer gets the same objects). */
+export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: AdviceOptions = DEFAULT_ADVICE): Advice {
+  let perOptions = memo.get(analysis);
+  if (!perOptions) memo.set(analysis, (perOptions = new Map()));
+  const key = optionsKey(options);
+  const hit = perOptions.get(key);
+  if (hit) return hit;
+  const doc = documentTraits(analysis, text);
+  const verdicts = new Map<Layer, Verdict | undefined>();
+  for (const model of analysis.models) {
+    const traits = modelTraits(model, text);
+    const end = traits.residual ? branchEnd(model) : undefined;
+    const normalizers = new Map(model.layers.map((l, i) => [l, l.normalizer ?? followingNormalizer(model.layers, i)]));
+    for (const layer of model.layers) {
+      const like = model.layers.filter((l) => l === layer || (alike(l, layer) && !normalizers.get(l) && !normalizers.get(layer))).length;
+      // A residual class's copies sit side by side on the skip path, not in one chain.
+      const similar = traits.dense ? 1 : traits.residual ? like : like * traits.repeat;
+      verdicts.set(layer, judge(layer, { model, doc, traits, similar, output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options }));
+    }
+  }
+  const advice: Advice = { verdict: (layer) => verdicts.get(layer) };
+  perOptions.set(key, advice);
+  return advice;
+}

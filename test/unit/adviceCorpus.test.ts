@@ -1,0 +1,196 @@
+/**
+ * The advice of issue 14: the corpora's targets (no ⚠ on a healthy layer, ⚠ on
+ * every broken model), the lens, the hover and the diagnostic agreeing on every
+ * layer (the pure functions the adapters call), the context rules with numbers
+ * computed by hand, and the README's rule table.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadCorpusFile, score, type CorpusFile, type Expected } from '../../src/core/advice/corpus';
+import { adviseAnalysis } from '../../src/core/advice/judge';
+import { lensOf } from '../../src/core/advice/present';
+import { ADVICE_RULE_INFO, ADVICE_RULES, type AdviceOptions } from '../../src/core/advice/rules';
+import { checkDocument } from '../../src/core/diagnostics/rules';
+import { layerHoverMarkdown } from '../../src/core/hovers';
+import { ModelAnalyzer } from '../../src/core/model/analyze';
+import { mainParam } from '../../src/core/model/layer';
+import { parsePython } from '../../src/core/python/parse';
+import { analyzeSeeding } from '../../src/core/seeding/analyze';
+import { ROOT } from '../host/paths';
+
+const read = (p: string) => fs.readFileSync(path.join(ROOT, p), 'utf8');
+const healthy: Expected = JSON.parse(read('test/fixtures/advice/healthy/expected.json'));
+const broken: Expected = JSON.parse(read('test/fixtures/advice/broken/expected.json'));
+const files: CorpusFile[] = [
+  ...Object.keys(healthy).map((f) => loadCorpusFile('healthy', f, read(f))),
+  ...Object.keys(broken).map((f) => loadCorpusFile('broken', f, read(path.join('test/fixtures/advice/broken', f)))),
+];
+
+function verdicts(text: string, options?: AdviceOptions) {
+  const analysis = new ModelAnalyzer().analyze(parsePython(text), text);
+  const advice = adviseAnalysis(analysis, text, options);
+  const out = new Map<string, ReturnType<typeof advice.verdict>>();
+  for (const m of analysis.models) for (const l of m.layers) out.set(`${m.name}.${l.name}`, advice.verdict(l));
+  return out;
+}
+
+describe('advice corpora', () => {
+  it('no ⚠ on any healthy layer, a ⚠ on every broken model, every layer as expected', () => {
+    const s = score(files, { healthy, broken });
+    assert.equal(s.healthyWarnings, 0);
+    assert.equal(s.brokenMissed, 0);
+    assert.deepEqual(s.mismatches, []);
+    assert.equal(s.precision, 1);
+    assert.equal(s.recall, 1);
+    assert.equal(Object.keys(broken).length, 6);
+    for (const [file, layers] of Object.entries(broken)) assert.ok(Object.values(layers).some((v) => v.level === 'warning'), file);
+  });
+
+  it('lens, hover and diagnostic agree on every layer of both corpora, at both levels', () => {
+    for (const level of ['problems', 'suggestions'] as const) {
+      const options: AdviceOptions = { level, disabled: new Set() };
+      for (const f of files) {
+        const tree = parsePython(f.text);
+        const findings = checkDocument({ text: f.text, tree, seeding: analyzeSeeding(tree, f.text), models: f.analysis }, { seed: 0, deterministic: true, warnOnly: false, advice: options });
+        const advice = adviseAnalysis(f.analysis, f.text, options);
+        for (const [key, { model, layer }] of f.layers) {
+          const v = advice.verdict(layer);
+          const lens = lensOf(layer, v, level);
+          const hover = layerHoverMarkdown(model, layer, 'file:///x.py', 'initlens.applyInit', { verdict: v, level });
+          const param = mainParam(layer);
+          const at = param?.current.source === 'explicit' && param.current.at ? param.current.at : (layer.kernelInitializer ?? layer.span);
+          // Layers one call builds share one finding, named `blocks.0 … blocks.49 (50 layers)`.
+          const diagnostic = v && findings.find((d) => (d.rule === 'symmetricInit' || d.rule === 'signalGain' || d.rule === 'initNote') && d.from === at.from && d.to === at.to && d.message.endsWith(`: ${v.message}`));
+          const warn = v?.level === 'warning';
+          assert.equal(lens?.title.startsWith('$(warning)') ?? false, warn, `${f.file} ${key} lens`);
+          assert.equal(hover.includes('$(warning)'), warn, `${f.file} ${key} hover`);
+          assert.equal(diagnostic?.severity === 'warning', warn, `${f.file} ${key} diagnostic`);
+          // A note shows (as information) exactly at the suggestions level.
+          if (v?.level === 'note') assert.equal(diagnostic?.severity === 'information', level === 'suggestions', `${f.file} ${key} note`);
+        }
+      }
+    }
+  });
+});
+
+describe('advice rules', () => {
+  it("the issue's Keras example: Dense(64, tanh, he_normal), fan_in 5408 — ok everywhere (lens, hover, diagnostic)", () => {
+    const text = `import keras\nfrom keras import layers\n\nmodel = keras.Sequential([\n    keras.Input(shape=(5408,)),\n    layers.Dense(64, activation="tanh", kernel_initializer="he_normal"),\n    layers.Dense(10, activation="softmax"),\n])\n`;
+    const v = [...verdicts(text).values()];
+    // He: std √(2/5408) = 0.01923, within 1% of Glorot normal's √(2/(5408+64)) = 0.01912. Tanh, w = 2:
+    // forward √E[tanh(√2·z)²] = 0.7211, backward √(2·E[tanh'(√2·z)²]) = 0.8361 (gains.json: 0.7212, 0.8357).
+    assert.equal(v[0]?.level, 'ok');
+    assert.equal(v[0]?.message, "he_normal (std 0.019) before Tanh: the signal's std changes ×0.72 per layer (analytic): fine.");
+    assert.ok(Math.abs(v[0]!.gain!.perLayer - 0.7211) < 1e-4);
+    assert.equal(v[1]?.level, 'ok');
+    assert.equal(v[1]?.rule, 'output');
+  });
+
+  it('nanoGPT: every layer ok under the GPT-2 rule, residual projections recognized, never Kaiming', () => {
+    const v = verdicts(read('test/fixtures/realworld/karpathy/nanoGPT/model.py'));
+    for (const [key, verdict] of v) {
+      if (!verdict) continue;
+      assert.equal(verdict.level, 'ok', key);
+      assert.ok(!/kaiming|\bHe\b/.test(verdict.message), key);
+    }
+    assert.match(v.get('MLP.c_proj')?.message ?? '', /0\.02\/√\(2·n_layer\)/);
+    assert.equal(v.get('GPT.transformer.wte')?.rule, 'embedding');
+  });
+
+  it('BatchNorm after the layer: no warning even for N(0, 0.01); without it the same deep net warns', () => {
+    const layers = (bn: boolean) => Array.from({ length: 8 }, () => `nn.Linear(256, 256), ${bn ? 'nn.BatchNorm1d(256), ' : ''}nn.ReLU(),`).join('\n    ');
+    const net = (bn: boolean) =>
+      `import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.net = nn.Sequential(\n    ${layers(bn)}\n    nn.Linear(256, 10),\n)\n        for m in self.modules():\n            if isinstance(m, nn.Linear):\n                nn.init.normal_(m.weight, 0.0, 0.01)\n\n    def forward(self, x):\n        return self.net(x)\n`;
+    const withBn = [...verdicts(net(true)).values()].filter((x) => x);
+    assert.ok(withBn.every((x) => x!.level !== 'warning'));
+    assert.equal(withBn[0]?.rule, 'normalizer');
+    const without = [...verdicts(net(false)).values()].filter((x) => x);
+    // w = 256·0.01² = 0.0256; ReLU: √(w/2) = 0.1131 per layer, 0.1131^8 = 2.68e-8 over the 8.
+    assert.equal(without[0]?.level, 'warning');
+    assert.ok(Math.abs(without[0]!.gain!.perLayer - Math.sqrt(0.0256 / 2)) < 1e-12);
+    assert.ok(Math.abs(without[0]!.gain!.compound / Math.sqrt(0.0256 / 2) ** 8 - 1) < 1e-9);
+    assert.equal(without[0]?.gain?.layers, 8);
+  });
+
+  it('rules can be turned off: the judge goes on to the next', () => {
+    const text = read('test/fixtures/advice/broken/zeros.py');
+    const off = verdicts(text, { level: 'problems', disabled: new Set(['symmetry']) });
+    assert.notEqual(off.get('ZeroMLP.fc1')?.rule, 'symmetry');
+    assert.equal(verdicts(text).get('ZeroMLP.fc1')?.rule, 'symmetry');
+    const gainOff = verdicts(read('test/fixtures/advice/broken/xavier_relu_20.py'), { level: 'problems', disabled: new Set(['signal-gain']) });
+    assert.ok([...gainOff.values()].every((x) => x?.level !== 'warning'));
+  });
+
+  it('residual net without norm: √(1 + branch gain²) per block, compounded over the blocks', () => {
+    const v = verdicts(read('test/fixtures/advice/broken/residual_no_norm.py')).get('Block.fc2');
+    // He on fc1 (ReLU): q = 1; fc2 He, no activation: q = 2 → √3 per block, over 16 blocks 3^8 = 6561.
+    assert.equal(v?.rule, 'residual');
+    assert.equal(v?.level, 'warning');
+    assert.ok(Math.abs(v!.gain!.perLayer - Math.sqrt(3)) < 1e-12);
+    assert.ok(Math.abs(v!.gain!.compound - 6561) < 1e-6);
+  });
+
+  it('LSTM, embedding, SELU, bias and a zero output layer, each by its own rule', () => {
+    const text = [
+      'import torch',
+      'import torch.nn as nn',
+      'class Rnn(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.lstm = nn.LSTM(32, 64)',
+      '        self.emb = nn.Embedding(1000, 32)',
+      '    def forward(self, x):',
+      '        return self.lstm(self.emb(x))',
+      'class Selu(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc1 = nn.Linear(256, 256)',
+      '        self.fc2 = nn.Linear(256, 256)',
+      '        self.head = nn.Linear(256, 2)',
+      '        nn.init.constant_(self.fc2.bias, 0.5)',
+      '        nn.init.zeros_(self.head.weight)',
+      '    def forward(self, x):',
+      '        x = torch.selu(self.fc1(x))',
+      '        x = torch.relu(self.fc2(x))',
+      '        return self.head(x)',
+      '',
+    ].join('\n');
+    const v = verdicts(text);
+    const rule = (k: string) => [v.get(k)?.level, v.get(k)?.rule];
+    assert.deepEqual(rule('Rnn.lstm'), ['note', 'lstm']);
+    assert.deepEqual(rule('Rnn.emb'), ['ok', 'embedding']);
+    // PyTorch's default (w = 1/3) before SELU: √E[selu(√(1/3)·z)²] = 0.6469 (torch, 4·10⁶ draws).
+    assert.deepEqual(rule('Selu.fc1'), ['note', 'selu']);
+    assert.ok(Math.abs(v.get('Selu.fc1')!.gain!.perLayer - 0.6469) < 5e-4);
+    assert.deepEqual(rule('Selu.fc2'), ['note', 'bias']);
+    // Zeros on the output layer: common practice, not a symmetry warning.
+    assert.deepEqual(rule('Selu.head'), ['ok', 'output']);
+  });
+
+  it('residual with BatchNorm: the zero-γ note on the last conv of each branch; a transformer without GPT init: a note, no Kaiming', () => {
+    const resnet = verdicts(read('test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py'));
+    assert.deepEqual([resnet.get('BasicBlock.conv2')?.level, resnet.get('BasicBlock.conv2')?.rule], ['note', 'residual']);
+    assert.deepEqual([resnet.get('BasicBlock.conv1')?.level, resnet.get('BasicBlock.conv1')?.rule], ['ok', 'normalizer']);
+    const vit = verdicts(read('test/fixtures/realworld/lucidrains/vit-pytorch/vit_pytorch/vit.py'));
+    const judged = [...vit.values()].filter((x) => x && x.rule === 'transformer');
+    assert.ok(judged.length > 0);
+    for (const x of judged) {
+      assert.equal(x!.level, 'note');
+      // It names the default in effect (kaiming_uniform_), but advises nothing Kaiming and has no Apply.
+      assert.equal(x!.fix, undefined);
+      assert.ok(!/kaiming_normal|He\b/.test(x!.message), x!.message);
+    }
+  });
+
+  it('the README lists every rule with its source', () => {
+    const readme = read('README.md');
+    const section = readme.slice(readme.indexOf('## What InitLens recommends and why'), readme.indexOf('\n## ', readme.indexOf('## What InitLens recommends and why') + 1));
+    assert.ok(section.length > 100);
+    for (const rule of ADVICE_RULES) {
+      assert.ok(section.includes(`| \`${rule}\` |`), rule);
+      assert.ok(section.includes(ADVICE_RULE_INFO[rule].source.url), `${rule} source`);
+    }
+  });
+});
