@@ -58,4 +58,23 @@ describe('torchvision architectures as values', () => {
     // The Sequential that replaced the ResNet has no `fc`: unknown.
     assert.equal(typeof layer('after')?.fanIn, 'object');
   });
+
+  it('at module level: a number read from the architecture counts, and a replaced head is a layer of its own (transfer learning)', () => {
+    const text = [
+      'import torch.nn as nn',
+      'import torchvision',
+      'model = torchvision.models.resnet50(weights="IMAGENET1K_V2")',
+      'features = model.fc.in_features',
+      'model.fc = nn.Linear(features, 10)',
+      'vgg = torchvision.models.vgg16(weights=None)',
+      'vgg.classifier[6] = nn.Linear(vgg.classifier[6].in_features, 2)',
+      '',
+    ].join('\n');
+    const { models } = new ModelAnalyzer().analyze(parsePython(text), text);
+    const head = models.find((m) => m.name === 'model.fc');
+    assert.deepEqual([head?.line, head?.layers[0].type, head?.layers[0].fanIn, head?.layers[0].fanOut], [4, 'Linear', 2048, 10]);
+    // A subscripted target is no dotted name: not reported (yet).
+    assert.equal(models.some((m) => m.name.startsWith('vgg')), false);
+  });
 });
+

@@ -12,15 +12,15 @@
  * stay where they were: the cached result always equals a fresh analysis.
  */
 import type { Variant } from '../init/recommend';
-import { collectImports, type ImportBinding } from '../python/imports';
-import { lineBreaks, type SyntaxNode, type Tree } from '../python/parse';
-import { descendants, statements, unwrap } from '../python/syntax';
+import { collectImports, qualify, type ImportBinding } from '../python/imports';
+import { dottedName, lineBreaks, type SyntaxNode, type Tree } from '../python/parse';
+import { callArgs, descendants, statements, unwrap } from '../python/syntax';
 import { Context, extend } from './context';
 import { exceeds, LIMITS } from '../limits';
-import { withoutEntries, type Entries, type ObjectCalls, type Scope } from './evaluate';
+import { evaluate, withoutEntries, type Entries, type ObjectCalls, type Scope } from './evaluate';
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
-import { lookupLayer } from './catalog';
+import { libraryModelEntries, lookupLayer, maybeLibraryModel } from './catalog';
 import { functionScope, moduleScope, objectFactories } from './moduleScope';
 import { ownInstanceCalls, type InstanceFiles } from './instances';
 import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, classHeader, parameters, torchModuleClasses, type ClassHeader, type TorchModelDraft, type TreeOptions } from './torch';
@@ -140,7 +140,7 @@ export class ModelAnalyzer {
     const variant = options.variant ?? 'normal';
     const imports = options.imports ?? collectImports(tree, text);
     const top = statements(tree.topNode);
-    const objects = fileObjects(top, text);
+    const objects = fileObjects(top, text, imports);
     // Instances of the file's classes built at module level and given to another (`enc = Encoder(64)`, then
     // `model = Head(enc)`) are objects of the module scope: the environment below holds them.
     const scope = moduleScope(top, text, ownInstanceCalls({ text, tree }, objects, options.files));
@@ -673,7 +673,7 @@ function sameEnv(a: Env, b: Env): boolean {
  * The objects the file's own functions build (`cfg = default_config()`, `cfg = GPT.get_default_config()` at
  * module level): module functions and static or class methods of its classes that return an object.
  */
-export function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCalls | undefined {
+export function fileObjects(top: readonly SyntaxNode[], text: string, imports?: readonly ImportBinding[]): ObjectCalls | undefined {
   let functions: Map<string, Entries> | undefined;
   const methods = new Map<string, Map<string, Entries>>();
   // Built at the first call that needs it (most analyses make none).
@@ -687,9 +687,17 @@ export function fileObjects(top: readonly SyntaxNode[], text: string): ObjectCal
     }
     return classes;
   };
-  return (call) => {
+  return (call, scope) => {
     const callee = call.firstChild;
     const list = call.getChild('ArgList');
+    // `model = torchvision.models.resnet18(weights=...)`: what the architecture holds (`model.fc.in_features`, catalog.ts).
+    if (imports && callee && list && maybeLibraryModel(text.slice(callee.from, callee.to))) {
+      const name = dottedName(callee, text);
+      const qualified = name && qualify(name, imports);
+      const given = callArgs(list, text).keywords.get('num_classes');
+      const entries = qualified ? libraryModelEntries(qualified, given ? (evaluate(given, text, scope ?? new Map()) ?? null) : undefined) : undefined;
+      if (entries) return entries;
+    }
     if (!callee || !list || list.getChild(',') || (list.firstChild?.nextSibling?.name ?? ')') !== ')') return undefined;
     if (callee.name === 'VariableName') {
       functions ??= objectFactories(top.filter((s) => s.name === 'FunctionDefinition'), text);
@@ -959,7 +967,10 @@ function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, m
     if (!isAssign && !isReturn) return;
     const target = isAssign ? stmt.firstChild : undefined;
     const valueNode = stmt.lastChild;
-    if (!valueNode || (isAssign && (!target || target.name !== 'VariableName'))) return;
+    // At module level a replaced head of a built model too (`model.fc = nn.Linear(model.fc.in_features, 10)`,
+    // transfer learning): a model named by the target.
+    const replaced = moduleLevel && target?.name === 'MemberExpression' && (dottedName(target, ctx.text)?.length ?? 0) > 1;
+    if (!valueNode || (isAssign && (!target || (target.name !== 'VariableName' && !replaced)))) return;
     const value = unwrap(valueNode);
     if (value.name !== 'CallExpression') return;
     const name = target ? ctx.slice(target) : 'model';

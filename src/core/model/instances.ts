@@ -107,9 +107,10 @@ export class InstanceSource {
     if (this.prepared) return this.prepared;
     const { text, tree } = this.file;
     const top = statements(tree.topNode);
-    const objects = fileObjects(top, text);
+    const imports = collectImports(tree, text);
+    const objects = fileObjects(top, text, imports);
     const scope = moduleScope(top, text, objects);
-    const ctx = new Context(text, collectImports(tree, text), scope, objects);
+    const ctx = new Context(text, imports, scope, objects);
     const classes = top.filter((s) => s.name === 'ClassDefinition');
     const torch = torchModuleClasses(classes, ctx);
     const nodes = new Map<string, SyntaxNode>();
