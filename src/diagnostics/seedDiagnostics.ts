@@ -99,9 +99,12 @@ export function registerSeedDiagnostics(analyses: DocumentAnalyses, projects: Pr
   vscode.workspace.textDocuments.forEach(refresh);
 
   const actions: vscode.CodeActionProvider = {
-    provideCodeActions(document, _range, context) {
+    async provideCodeActions(document, _range, context) {
       const ours = context.diagnostics.filter((d) => d.source === SOURCE);
       if (ours.length === 0) return [];
+      // The project's configuration is read again after pyproject.toml changes: a fix asked for meanwhile
+      // waits for it (its seed is the fix's seed) instead of finding nothing.
+      if (projects.get(document.uri) === 'pending') await projects.resolve(document.uri);
       const current = findings(analyses, projects, document);
       const result: vscode.CodeAction[] = [];
       for (const diagnostic of ours) {
