@@ -193,4 +193,23 @@ describe('advice rules', () => {
       assert.ok(section.includes(ADVICE_RULE_INFO[rule].source.url), `${rule} source`);
     }
   });
+
+  it('a scheme note cites the paper of the scheme it names: Glorot & Bengio for Xavier before tanh, He et al. for Kaiming before ReLU', () => {
+    const text = [
+      'import torch',
+      'import torch.nn as nn',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.a = nn.Linear(64, 64)',
+      '        self.b = nn.Linear(64, 64)',
+      '        self.out = nn.Linear(64, 2)',
+      '    def forward(self, x):',
+      '        return self.out(torch.relu(self.b(torch.tanh(self.a(x)))))',
+      '',
+    ].join('\n');
+    const v = verdicts(text, { level: 'suggestions', disabled: new Set() });
+    assert.deepEqual([v.get('Net.a')?.rule, v.get('Net.a')?.fix?.name.startsWith('xavier'), v.get('Net.a')?.source.title.startsWith('Glorot & Bengio')], ['scheme', true, true]);
+    assert.deepEqual([v.get('Net.b')?.rule, v.get('Net.b')?.fix?.name.startsWith('kaiming'), v.get('Net.b')?.source.title.startsWith('He et al.')], ['scheme', true, true]);
+  });
 });

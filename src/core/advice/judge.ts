@@ -73,6 +73,17 @@ function verdict(level: VerdictLevel, rule: AdviceRule, message: string, gain: G
 const CONSTANT = new Set(['zeros', 'ones', 'constant']);
 
 /**
+ * The paper behind the scheme a note names: Xavier/Glorot is Glorot & Bengio's, LeCun normal
+ * (`nonlinearity="linear"`, Keras's fan_in scale 1) the SELU paper's choice, He/Kaiming He et al.'s.
+ */
+function schemeSource(scheme: InitScheme): Source {
+  if (scheme.kind === 'xavier_normal' || scheme.kind === 'xavier_uniform') return SOURCES.glorot;
+  if ((scheme.kind === 'kaiming_normal' || scheme.kind === 'kaiming_uniform') && scheme.nonlinearity === 'linear') return SOURCES.selu;
+  if (scheme.kind === 'variance_scaling') return scheme.mode === 'fan_avg' ? SOURCES.glorot : scheme.scale === 1 ? SOURCES.selu : SOURCES.he;
+  return SOURCES.he;
+}
+
+/**
  * w = fan_in·σ² of the weight in effect: from its resolved std and the layer's
  * fan_in where both are known, else from a fan-relative scheme (exact for a
  * chain of square layers), else from a context of the class with numbers.
@@ -270,7 +281,7 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     const rec = param.recommendation;
     const theirs = param.recommended ? `${rec.name} would give std ${std(param.recommended.std)}` : `${rec.name} would be the textbook choice`;
     const yours = param.resolved ? `yours gives ${std(param.resolved.std)}` : `yours is ${param.current.label}`;
-    return verdict('note', 'scheme', `${theirs}; ${yours}: fine (${gainText(g)}).`, g, { scheme: rec.scheme, name: rec.name });
+    return verdict('note', 'scheme', `${theirs}; ${yours}: fine (${gainText(g)}).`, g, { scheme: rec.scheme, name: rec.name }, schemeSource(rec.scheme));
   }
 
   return verdict('ok', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g)}: fine.`, g);
