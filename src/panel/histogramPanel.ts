@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { saveExport } from './exportFile';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { readConfig } from '../config';
 import { adviseAnalysis, type Advice } from '../core/advice/judge';
@@ -412,17 +413,8 @@ export class HistogramPanel implements vscode.Disposable {
     return previewPlan(model, layer, this.controls).code;
   }
 
-  private async export(format: 'png' | 'svg' | 'csv', data: string): Promise<void> {
-    const base = `${this.target?.model ?? 'model'}-${this.layer ?? 'model'}`.replace(/[^\w.-]+/g, '_');
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const uri = await vscode.window.showSaveDialog({
-      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${base}.${format}`) } : {}),
-      filters: { [format.toUpperCase()]: [format] },
-    });
-    if (!uri) return;
-    const bytes = format === 'png' ? Buffer.from(data.slice('data:image/png;base64,'.length), 'base64') : Buffer.from(data, 'utf8');
-    await vscode.workspace.fs.writeFile(uri, bytes);
-    vscode.window.setStatusBarMessage(`InitLens: saved ${path.basename(uri.path)}`, 4000);
+  private async export(format: 'csv' | 'svg' | 'png', data: string): Promise<void> {
+    await saveExport(`${this.target?.model ?? 'model'}-${this.layer ?? 'model'}`.replace(/[^\w.-]+/g, '_'), format, data);
   }
 
   private post(raw: HostMessage): void {

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { saveExport } from './exportFile';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { isUserDocument } from '../arguments';
 import { checkLimit, LimitError } from '../core/limits';
@@ -174,12 +175,7 @@ export class SignalPanel implements vscode.Disposable {
   }
 
   private async export(format: 'csv' | 'svg' | 'png', data: string): Promise<void> {
-    const base = `${this.target?.model ?? 'model'}-signal`.replace(/[^\w.-]+/g, '_');
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const uri = await vscode.window.showSaveDialog({ ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${base}.${format}`) } : {}), filters: { [format.toUpperCase()]: [format] } });
-    if (!uri) return;
-    await vscode.workspace.fs.writeFile(uri, format === 'png' ? Buffer.from(data.slice('data:image/png;base64,'.length), 'base64') : Buffer.from(data, 'utf8'));
-    vscode.window.setStatusBarMessage(`InitLens: saved ${path.basename(uri.path)}`, 4000);
+    await saveExport(`${this.target?.model ?? 'model'}-signal`.replace(/[^\w.-]+/g, '_'), format, data);
   }
 
   private post(message: SignalHostMessage): void {

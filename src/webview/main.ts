@@ -6,6 +6,7 @@
  * they follow the theme; exports resolve those variables first.
  */
 import * as Plot from '@observablehq/plot';
+import { svgToPngDataUrl } from './pngExport';
 import { DEFAULT_CONTROLS, PANEL_SCHEMES, NONLINEARITY_CHOICES, controlsProblem, parseHostMessage, parsePanelState, type Controls, type HostMessage, type PageMessage, type PanelState, type SeriesData } from './protocol';
 import { binsCsv, densityBars, markers, placeMarkers, statsRows, theoryCurve, xDomain } from './viewModel';
 
@@ -315,20 +316,8 @@ function standaloneSvg(): string | undefined {
 
 async function exportPng(): Promise<void> {
   const svg = standaloneSvg();
-  if (!svg) return;
-  const image = new Image();
-  image.src = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
-  await image.decode();
-  const canvas = document.createElement('canvas');
-  canvas.width = image.width * 2;
-  canvas.height = image.height * 2;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.scale(2, 2);
-  ctx.fillStyle = getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim() || 'white';
-  ctx.fillRect(0, 0, image.width, image.height);
-  ctx.drawImage(image, 0, 0);
-  post({ type: 'export', format: 'png', data: canvas.toDataURL('image/png') });
+  const data = svg ? await svgToPngDataUrl(svg) : undefined;
+  if (data) post({ type: 'export', format: 'png', data });
 }
 
 $('copy').addEventListener('click', () => post({ type: 'copyCode' }));

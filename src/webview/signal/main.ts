@@ -8,6 +8,7 @@
  * Colours come from the --vscode-* theme variables.
  */
 import * as Plot from '@observablehq/plot';
+import { svgToPngDataUrl } from '../pngExport';
 import { backendDetail, type LoadedTf } from '../../core/signal/backendChoice';
 import { signalVerdict } from '../../core/signal/verdict';
 import { DEFAULT_SIGNAL_SETTINGS, parseSignalHostMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalPanelState, type SignalSettings } from '../signalProtocol';
@@ -285,23 +286,11 @@ function standaloneSvg(): string | undefined {
   return new XMLSerializer().serializeToString(root);
 }
 
-/** The SVG drawn at 2× on a canvas, on the theme's background. */
+/** The chart as PNG (pngExport.ts). */
 async function exportPng(): Promise<void> {
   const svg = standaloneSvg();
-  if (!svg) return;
-  const image = new Image();
-  image.src = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
-  await image.decode();
-  const canvas = document.createElement('canvas');
-  canvas.width = image.width * 2;
-  canvas.height = image.height * 2;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.scale(2, 2);
-  ctx.fillStyle = getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim() || 'white';
-  ctx.fillRect(0, 0, image.width, image.height);
-  ctx.drawImage(image, 0, 0);
-  post({ type: 'export', format: 'png', data: canvas.toDataURL('image/png') });
+  const data = svg ? await svgToPngDataUrl(svg) : undefined;
+  if (data) post({ type: 'export', format: 'png', data });
 }
 $('png').addEventListener('click', () => void exportPng());
 
