@@ -9,7 +9,7 @@ import type { SyntaxNode } from '../python/parse';
 import { exceeds } from '../limits';
 import { descendants, same, sequenceElements, statements, stringValue, unwrap } from '../python/syntax';
 import { kerasActivationName, torchModule, type Activation } from './activations';
-import { libraryModelEntries, lookupLayer, maybeLibraryModel } from './catalog';
+import { lookupLayer, maybeLibraryModel } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import { applyWrites, arithmetic, evaluate, objectWrites, tensorShape, valueSize, withoutEntries, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
@@ -750,11 +750,8 @@ export class TorchClass {
   private libraryObject(value: SyntaxNode, attr: string, frame: Frame): void {
     const call = selfReturned(value, this.ctx);
     if (call.name !== 'CallExpression' || !call.firstChild || !maybeLibraryModel(this.ctx.slice(call.firstChild))) return;
-    const qualified = this.ctx.qualified(call.firstChild);
-    if (!qualified?.startsWith('torchvision.models.')) return;
-    const bound = bindCall(call, this.ctx, frame.scope);
-    const given = bound?.args.keywords.get('num_classes');
-    const entries = bound && libraryModelEntries(qualified, given ? (evaluate(given, this.ctx.text, frame.scope) ?? null) : undefined);
+    // The file's objects (analyze.ts fileObjects) know the architectures, as at module level.
+    const entries = this.ctx.objects?.(call, frame.scope);
     if (!entries) return;
     const held = entries.map(([k, v]): [string, Value] => [`self.${attr}${k}`, v]);
     frame.scope = extend(frame.scope, held);
