@@ -12,7 +12,7 @@ export interface SignalPageUris {
   readonly nonce: string;
   /** dist/signal.js: the page. */
   readonly script: string;
-  /** dist/signal/compute.js: TensorFlow.js and the engine, imported on the first job. */
+  /** dist/signal/compute.js: TensorFlow.js and the engine, imported when the page starts. */
   readonly compute: string;
   /** The folder of the .wasm files (dist/wasm/), ending in `/`. */
   readonly wasm: string;

@@ -1,6 +1,7 @@
 /**
  * The Signal page's compute module (dist/signal/compute.js, an ES module
- * the page imports on its first job, never at panel open): TensorFlow.js
+ * the page imports when it starts, while the host prepares the first job:
+ * never at extension activation): TensorFlow.js
  * with the first backend that starts in this browser, WebGPU, then WebGL,
  * then wasm (SIMD; threads where the page is cross-origin isolated), then
  * cpu, each imported only when tried (their own chunks), and the very engine

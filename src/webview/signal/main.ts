@@ -83,7 +83,7 @@ $('cancel').addEventListener('click', () => {
 
 let loaded: Promise<{ compute: typeof Compute; tf: LoadedTf }> | undefined;
 
-/** The compute module and its backend, on the first job only. */
+/** The compute module and its backend, loaded once (from page start). */
 function backend(): Promise<{ compute: typeof Compute; tf: LoadedTf }> {
   loaded ??= (async () => {
     const compute = (await import(document.body.dataset.compute as string)) as typeof Compute;
@@ -327,3 +327,6 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 
 showSettings(state?.settings ?? DEFAULT_SIGNAL_SETTINGS);
 post({ type: 'ready' });
+// The panel opens for a job: TensorFlow.js and its backend load while the host prepares it, not after.
+// A failure stays in `loaded` and is reported by the job that awaits it.
+backend().catch(() => undefined);
