@@ -223,6 +223,7 @@ class WorkspaceCheck implements vscode.Disposable {
     let files = 0;
     let problems = 0;
     let notChecked = 0;
+    const shown: Promise<void>[] = [];
     await runPool(
       this.script,
       tasks,
@@ -232,12 +233,14 @@ class WorkspaceCheck implements vscode.Disposable {
         problems += outcome.problems.length;
         if (!outcome.checked) notChecked++;
         this.problems.set(tasks[i].path, outcome.problems);
-        void this.publish(tasks[i].path);
+        shown.push(this.publish(tasks[i].path));
         progress?.(done);
       },
       weights,
       abort.signal,
     );
+    // Resolved once the Problems panel shows them all.
+    await Promise.all(shown);
     return { files, problems, notChecked, cancelled: abort.signal.aborted };
   }
 
