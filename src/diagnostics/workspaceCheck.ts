@@ -128,6 +128,8 @@ class WorkspaceCheck implements vscode.Disposable {
     // A checked notebook being edited is checked again from its cells; closed, from disk.
     vscode.workspace.onDidChangeNotebookDocument((e) => this.notebooks.has(e.notebook.uri) && this.scheduleNotebook(e.notebook), undefined, d);
     vscode.workspace.onDidCloseNotebookDocument((nb) => this.closedNotebook(nb), undefined, d);
+    // A checked notebook opened later is read as one program too, not cell by cell.
+    vscode.workspace.onDidOpenNotebookDocument((nb) => this.openedNotebook(nb), undefined, d);
   }
 
   private isOpen(uri: vscode.Uri): boolean {
@@ -310,6 +312,12 @@ class WorkspaceCheck implements vscode.Disposable {
       this.notebookTimers.delete(key);
       if (!notebook.isClosed) this.checkNotebookCells(notebook);
     }, UPDATE_MS));
+  }
+
+  private openedNotebook(notebook: vscode.NotebookDocument): void {
+    if (!this.active || this.notebooks.has(notebook.uri) || !this.tasks.get(notebook.uri.fsPath)?.notebook) return;
+    this.notebooks.add(notebook.uri);
+    this.checkNotebookCells(notebook);
   }
 
   private closedNotebook(notebook: vscode.NotebookDocument): void {
