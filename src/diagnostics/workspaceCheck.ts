@@ -26,6 +26,7 @@ import { mentions } from '../core/workspace/index';
 import { processFile, type FileOutcome, type FileTask } from '../cli/checkFile';
 import { FILES_PER_WORKER, runPool } from '../cli/checkPool';
 import { patternScope, walk } from '../cli/checkWalk';
+import { tooLarge } from '../cli/usage';
 import { nodeTree } from '../node/checkTree';
 import { nodeFiles } from '../node/cliFiles';
 import { decodeSource } from '../node/sourceText';
@@ -301,7 +302,13 @@ class WorkspaceCheck implements vscode.Disposable {
     const task = this.tasks.get(notebook.uri.fsPath);
     if (!task) return;
     const json = notebookJson(notebook);
-    const outcome = processFile(task, { readFile: () => json });
+    // Bounded as a notebook on disk is (notebookBytes; its code then by documentLength).
+    const outcome = processFile(task, {
+      readFile: (file, limit) => {
+        if (Buffer.byteLength(json) > limit) throw tooLarge(file);
+        return json;
+      },
+    });
     this.showCells(notebook, outcome.problems);
   }
 
