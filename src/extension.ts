@@ -15,6 +15,7 @@ import { registerShowSeedReport } from './commands/showSeedReport';
 import { registerSeedDiagnostics } from './diagnostics/seedDiagnostics';
 import { registerCheckWorkspace } from './diagnostics/workspaceCheck';
 import { ProjectConfigs } from './diagnostics/projectConfig';
+import { CheckedNotebooks } from './diagnostics/checkedNotebooks';
 import { registerModelHover } from './hover/modelHover';
 import { registerSeedHover } from './hover/seedHover';
 
@@ -23,10 +24,12 @@ export function activate(context: vscode.ExtensionContext): void {
     const workspace = new WorkspaceIndex();
     const analyses = new DocumentAnalyses(workspace);
     const projects = new ProjectConfigs();
+    const notebooks = new CheckedNotebooks();
     context.subscriptions.push(
       workspace,
       analyses,
       projects,
+      notebooks,
       registerSeedLens(analyses),
       registerModelLens(analyses),
       registerSeedHover(analyses),
@@ -36,8 +39,8 @@ export function activate(context: vscode.ExtensionContext): void {
       registerShowHistogram(context.extensionUri, analyses),
       registerShowSignal(context.extensionUri, analyses),
       registerInsertSeed(analyses),
-      registerSeedDiagnostics(analyses, projects, context.extensionUri),
-      registerCheckWorkspace(projects, context.extensionUri),
+      registerSeedDiagnostics(analyses, projects, context.extensionUri, notebooks),
+      registerCheckWorkspace(projects, notebooks, context.extensionUri),
     );
   } catch (error) {
     // VS Code only logs activation failures; tell the user.

@@ -16,7 +16,7 @@ import { ConfigError, perFileIgnored, selectRules } from '../core/diagnostics/co
 import { RULES, type RuleId } from '../core/diagnostics/rules';
 import { formatReport, FORMATS, position, type CheckFormat, type CheckReport, type FileIssue } from './checkFormat';
 import { processFile, type FileOutcome, type FileTask } from './checkFile';
-import { runPool } from './checkPool';
+import { FILES_PER_WORKER, runPool } from './checkPool';
 import { patternScope, walk } from './checkWalk';
 import { ConfigFinder, type FoundConfig } from './checkConfig';
 import { ProjectScan } from './workspace';
@@ -125,7 +125,8 @@ export function checkCommand(args: readonly string[], io: CliIo, version: string
         return 0; // its worker says why it cannot be read
       }
     }) : undefined;
-    return runPool(io.checkWorker, tasks, workers, tick, weights).then(done);
+    // No signal: every task has its outcome.
+    return runPool(io.checkWorker, tasks, workers, tick, weights).then((outcomes) => done(outcomes as FileOutcome[]));
   }
   const scan = new ProjectScan(io);
   return done(tasks.map((task, i) => {
@@ -137,9 +138,6 @@ export function checkCommand(args: readonly string[], io: CliIo, version: string
 
 /** Least time between two progress lines. */
 const PROGRESS_MS = 100;
-
-/** Files per worker below which a worker is not started. */
-const FILES_PER_WORKER = 4;
 
 /** Prints the outcomes in walk order; returns the exit code. */
 function report(outcomes: readonly FileOutcome[], walked: ReturnType<typeof walk>, run: { started: number; version: string; format: CheckFormat; mode: FileTask['mode'] }, io: CliIo): number {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { checkDocument, RULES, type Finding, type RuleId } from '../core/diagnostics/rules';
 import { configuredRules, editorRules } from '../core/diagnostics/config';
 import type { ProjectConfig, ProjectConfigs } from './projectConfig';
+import type { CheckedNotebooks } from './checkedNotebooks';
 import { RULE_CODES, ruleAnchor } from '../core/diagnostics/codes';
 import { unsuppressed } from '../core/diagnostics/suppress';
 import { onDidChangeConfig, readConfig } from '../config';
@@ -69,7 +70,11 @@ function findings(analyses: DocumentAnalyses, projects: ProjectConfigs, document
  * prints it), linking to its section of the README shipped in the extension.
  */
 export function toDiagnostic(document: Pick<vscode.TextDocument, 'positionAt'>, finding: Finding, readme: vscode.Uri): vscode.Diagnostic {
-  const range = new vscode.Range(document.positionAt(finding.from), document.positionAt(finding.to));
+  return ruleDiagnostic(new vscode.Range(document.positionAt(finding.from), document.positionAt(finding.to)), finding, readme);
+}
+
+/** A rule's diagnostic at `range`: the live ones above, and the workspace check's (src/diagnostics/workspaceCheck.ts). */
+export function ruleDiagnostic(range: vscode.Range, finding: Pick<Finding, 'rule' | 'severity' | 'message'>, readme: vscode.Uri): vscode.Diagnostic {
   const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, information: vscode.DiagnosticSeverity.Information }[finding.severity];
   const diagnostic = new vscode.Diagnostic(range, finding.message, severity);
   diagnostic.source = SOURCE;
@@ -82,13 +87,15 @@ function ruleOf(diagnostic: vscode.Diagnostic): string | undefined {
   return typeof code === 'object' && code !== null ? String(code.value) : undefined;
 }
 
-export function registerSeedDiagnostics(analyses: DocumentAnalyses, projects: ProjectConfigs, extensionUri: vscode.Uri): vscode.Disposable {
+export function registerSeedDiagnostics(analyses: DocumentAnalyses, projects: ProjectConfigs, extensionUri: vscode.Uri, notebooks: CheckedNotebooks): vscode.Disposable {
   const readme = vscode.Uri.joinPath(extensionUri, 'README.md');
   const collection = vscode.languages.createDiagnosticCollection('initlens');
   const disposables: vscode.Disposable[] = [collection];
 
   const refresh = (document: vscode.TextDocument) => {
     if (document.languageId !== 'python') return;
+    // The cells of a notebook the workspace check read as one program have its diagnostics, not one per cell.
+    if (notebooks.hasCell(document)) return collection.delete(document.uri);
     collection.set(document.uri, findings(analyses, projects, document).map((f) => toDiagnostic(document, f, readme)));
   };
   vscode.workspace.onDidOpenTextDocument(refresh, undefined, disposables);
@@ -96,12 +103,14 @@ export function registerSeedDiagnostics(analyses: DocumentAnalyses, projects: Pr
   vscode.workspace.onDidCloseTextDocument((document) => collection.delete(document.uri), undefined, disposables);
   onDidChangeConfig(() => vscode.workspace.textDocuments.forEach(refresh), disposables);
   projects.onDidChange(() => vscode.workspace.textDocuments.forEach(refresh), undefined, disposables);
+  notebooks.onDidChange(() => vscode.workspace.textDocuments.forEach(refresh), undefined, disposables);
   vscode.workspace.textDocuments.forEach(refresh);
 
   const actions: vscode.CodeActionProvider = {
     async provideCodeActions(document, _range, context) {
       const ours = context.diagnostics.filter((d) => d.source === SOURCE);
-      if (ours.length === 0) return [];
+      // A checked notebook's problems are the whole notebook's (as `initlens check --fix` reads it), not this cell's alone.
+      if (ours.length === 0 || notebooks.hasCell(document)) return [];
       // The project's configuration is read again after pyproject.toml changes: a fix asked for meanwhile
       // waits for it (its seed is the fix's seed) instead of finding nothing.
       if (projects.get(document.uri) === 'pending') await projects.resolve(document.uri);

@@ -71,6 +71,20 @@ function codePoints(text: string, from: number, to: number): number {
   return n;
 }
 
+/**
+ * The 0-based UTF-16 offset within `line` of a {@link Problem}'s 1-based
+ * column (in code points), as an editor's `Position.character` counts; the
+ * inverse of the columns above. A column past the end gives the line's length.
+ */
+export function utf16Column(line: string, column: number): number {
+  let i = 0;
+  for (let n = 1; n < column && i < line.length; n++) {
+    const c = line.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < line.length && line.charCodeAt(i + 1) >= 0xdc00 && line.charCodeAt(i + 1) <= 0xdfff ? 2 : 1;
+  }
+  return i;
+}
+
 /** Where a 0-based line of the checked text lies in its file: the cell and the line in it. */
 type LineMap = (line: number) => { line: number; cell?: number };
 
