@@ -323,6 +323,8 @@ function recurrent(tf: Tf, op: RnnOp, input: Tensor, param: (name: string) => Te
       const bIh = op.bias ? param(`bias_ih${suffix}`) : undefined;
       const bHh = op.bias ? param(`bias_hh${suffix}`) : undefined;
       const width = layerInput.shape[2] as number;
+      // W_hhᵀ once per sequence, not once per step.
+      const wHhT = tf.transpose(wHh);
       let projected = linearProduct(tf, tf.reshape(layerInput, [steps * batch, width]), wIh);
       if (bIh) projected = tf.add(projected, bIh);
       const xs = tf.unstack(tf.reshape(projected, [steps, batch, gates * hidden]));
@@ -331,7 +333,7 @@ function recurrent(tf: Tf, op: RnnOp, input: Tensor, param: (name: string) => Te
       const ys: Tensor[] = new Array(steps);
       for (let k = 0; k < steps; k++) {
         const t = d === 0 ? k : steps - 1 - k;
-        let hh = linearProduct(tf, h, wHh);
+        let hh = stepProduct(tf, h, wHh, wHhT);
         if (bHh) hh = tf.add(hh, bHh);
         switch (op.cell) {
           case 'rnn_tanh':
@@ -453,6 +455,23 @@ function linearProduct(tf: Tf, x: Tensor, w: Tensor): Tensor {
     };
   });
   return op(x, w);
+}
+
+/**
+ * h · Wᵀ for one time step, `wT` being Wᵀ formed once for the whole
+ * sequence: `linearProduct` would transpose W at every step. The gradient
+ * is the same plain products (dh = dy · W, dW = dyᵀ · h).
+ */
+function stepProduct(tf: Tf, h: Tensor, w: Tensor, wT: Tensor): Tensor {
+  const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
+    const [hs, ws, save] = args as [Tensor, Tensor, (save: Tensor[]) => void];
+    save([hs, ws]);
+    return {
+      value: tf.matMul(hs, wT),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => [product(tf, dy, saved[1]), product(tf, dy, saved[0], true, false)],
+    };
+  });
+  return op(h, w);
 }
 
 /** Rows 0, s, 2s, … and columns likewise of a (rows, cols, …) tensor, `out` of each. */

@@ -1100,8 +1100,10 @@ class Builder {
     checkLimit('signalTimeSteps', steps * layers * directions, `${this.model.name}: ${layer.name}`);
     for (let l = 0; l < layers; l++) this.multiplyAdds += directions * steps * batch * gates * hidden * ((l === 0 ? inputSize : directions * hidden) + hidden);
     checkLimit('signalMultiplyAdds', this.multiplyAdds, this.model.name);
-    // What the backward pass keeps per step and direction: the input and recurrent projections and the gates before and after their nonlinearity (gates·hidden each), and the states (4·hidden).
-    this.values += layers * directions * steps * batch * hidden * (4 * gates + 4);
+    // What the backward pass keeps per step and direction: the input and recurrent projections and the gates before and
+    // after their nonlinearity (gates·hidden each), and the states (4·hidden), per batch element; and that step's
+    // gradient of W_hh (gates·hidden × hidden), which TensorFlow.js's tape keeps until the backward pass ends.
+    this.values += layers * directions * steps * hidden * (batch * (4 * gates + 4) + gates * hidden);
     checkLimit('signalValues', this.values, this.model.name);
     const width = directions * hidden;
     const out = this.push({ kind: 'rnn', layer: layer.name, input, cell, hidden, layers, bidirectional, batchFirst, bias, shape: batchFirst ? [batch, steps, width] : [steps, batch, width], line });
