@@ -118,7 +118,19 @@ describe('signal view models', () => {
 const MLP = 'import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3))\n';
 
 /** A 2-layer bidirectional LSTM read at its last step and its final cell state: rnn, rnnState and select ops, recurrent weights. */
-const LSTM = 'import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)\n        self.fc = nn.Linear(8, 2)\n    def forward(self, x):\n        out, (h, c) = self.lstm(x)\n        return self.fc(out[:, -1, :]) + self.fc2(c[-1])\n'.replace('self.fc = nn.Linear(8, 2)\n', 'self.fc = nn.Linear(8, 2)\n        self.fc2 = nn.Linear(4, 2)\n');
+const LSTM = [
+  'import torch.nn as nn',
+  'class M(nn.Module):',
+  '    def __init__(self):',
+  '        super().__init__()',
+  '        self.lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)',
+  '        self.fc = nn.Linear(8, 2)',
+  '        self.fc2 = nn.Linear(4, 2)',
+  '    def forward(self, x):',
+  '        out, (h, c) = self.lstm(x)',
+  '        return self.fc(out[:, -1, :]) + self.fc2(c[-1])',
+  '',
+].join('\n');
 
 function job(text = MLP) {
   const tree = parsePython(text);
