@@ -11,7 +11,9 @@ and run once forward and once backward, as the engine does:
 - upstream gradient g = torch.randn(out.shape, generator=torch.Generator().manual_seed(input_seed + 1));
   out.backward(g);
 - schemes: 'in-effect' is the model as built; every other one is torch.manual_seed(seed) again, then for each Linear,
-  Conv1d and Conv2d in model.modules() order init(weight) and zeros_(bias); norm layers get weight 1 and bias 0.
+  Conv1d and Conv2d in model.modules() order init(weight) and zeros_(bias); norm layers get weight 1 and bias 0; an
+  RNN, LSTM or GRU gets init on each weight_ih_l*/weight_hh_l* (the whole stacked matrix, as a user's
+  nn.init.orthogonal_(lstm.weight_hh_l0) does) and zeros_ on each bias, in named_parameters() order.
   'recommended' is the same with each layer's init written out below by InitLens's published rule (He before the
   ReLU family, Xavier with tanh's gain before tanh, Xavier at the output).
 
@@ -21,6 +23,12 @@ first activation its output reaches through norms, dropout, pooling and reshapes
 None); std of the gradient with respect to its output (a zero added to the output, whose .grad is that gradient
 even when an in-place activation follows) and of its weight's gradient; and the output's std. std is unbiased
 (torch.std's default), computed in float64 from the float32 tensors. Nothing here reads InitLens code or output.
+
+Recurrent layers (nn.RNN, nn.LSTM, nn.GRU; h0 and c0 zero, the module in eval() so that its dropout between layers is
+off, as every Dropout): the layer's output is its output sequence, or h_n when forward reads only the final states
+(the zero probe on the output sequence then gets no .grad); its weight is weight_ih_l0; and 'stepGrad' is the std of
+the gradient with respect to its input sequence (a zero probe added by a forward pre-hook) at the first and the last
+time step.
 
   /usr/bin/python3 scripts/signal/reference.py      (writes test/fixtures/signal/*.json; a few seconds)
 """
@@ -217,6 +225,101 @@ class ConvShapes(nn.Module):
         return torch.sigmoid(self.norm(self.fc(x)))
 '''
 
+LSTM_CLASSIFIER = '''import torch
+import torch.nn as nn
+
+
+class LSTMClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(10, 16)
+        self.lstm = nn.LSTM(16, 32, batch_first=True)
+        self.fc = nn.Linear(32, 4)
+
+    def forward(self, x):
+        x = torch.tanh(self.proj(x))
+        out, (h, c) = self.lstm(x)
+        return self.fc(out[:, -1, :])
+'''
+
+# A 2-layer bidirectional GRU, sequence first: the output's first step (forward after one step, reverse after all) and the
+# last layer's reverse h_n.
+GRU_BIDIRECTIONAL = '''import torch
+import torch.nn as nn
+
+
+class BiGRU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(12, 24, num_layers=2, bidirectional=True)
+        self.head = nn.Linear(48, 6)
+        self.last = nn.Linear(24, 6)
+
+    def forward(self, x):
+        out, h = self.gru(x)
+        return self.head(out[0]) + self.last(h[-1])
+'''
+
+# The classic case: a tanh RNN over 20 steps, read at its final state; its gradient vanishes toward the first step.
+RNN_VANISHING = '''import torch
+import torch.nn as nn
+
+
+class TanhRNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(8, 64, batch_first=True)
+        self.fc = nn.Linear(64, 2)
+
+    def forward(self, x):
+        _, h = self.rnn(x)
+        return self.fc(h.squeeze(0))
+'''
+
+# A stack of ReLU RNNs without biases, sequence first, read at every step.
+RNN_RELU_STACK = '''import torch
+import torch.nn as nn
+
+
+class ReLUStack(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(6, 16, num_layers=3, nonlinearity='relu', bias=False)
+        self.fc = nn.Linear(16, 3)
+
+    def forward(self, x):
+        out = self.rnn(x)[0]
+        return self.fc(out)
+'''
+
+# A 2-layer bidirectional LSTM read only at final states: the last layer's forward direction does not reach the output.
+LSTM_STATES = '''import torch
+import torch.nn as nn
+
+
+class LSTMStates(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(5, 8, 2, bias=False, bidirectional=True)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        _, (h, c) = self.lstm(x)
+        return self.fc(h[-1] + c[0])
+'''
+
+
+def recurrent_recommended(name, w):
+    # InitLens's rule (README "How InitLens reads a model"): orthogonal recurrent weights, Xavier (gain 1) input weights
+    # whatever the cell, Xavier with tanh's gain before tanh, Xavier (gain 1) at the output.
+    if '.weight_hh' in name:
+        nn.init.orthogonal_(w)
+    elif name == 'proj':
+        nn.init.xavier_normal_(w, gain=5 / 3)
+    else:
+        nn.init.xavier_normal_(w)
+
+
 def tanh_recommended(name, w):
     # InitLens's rule (README "How InitLens reads a model"): Xavier with tanh's gain 5/3 before tanh, Xavier (gain 1) at the output.
     nn.init.xavier_normal_(w, gain=5 / 3 if name != '22' else 1.0)
@@ -246,13 +349,20 @@ CASES = [
     # The project's own deep example: 50 ReLU layers over a ModuleList, looped in forward.
     {'name': 'deep-mlp-example', 'file': 'examples/deep_mlp.py', 'model': 'DeepMLP', 'build': 'DeepMLP()', 'seed': 0, 'inputSeed': 3, 'inputShape': [2, 512], 'schemes': ['in-effect', 'normal', 'xavier', 'he']},
     {'name': 'cifar-lenet', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/lenet.py', 'model': 'LeNet', 'build': 'LeNet()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ['in-effect', 'xavier', 'he']},
+    # Recurrent layers over time steps (the default input shape of each is checked in the unit test).
+    {'name': 'lstm-classifier', 'text': LSTM_CLASSIFIER, 'model': 'LSTMClassifier', 'build': 'LSTMClassifier()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 16, 10], 'schemes': ALL + ['recommended'], 'recommended': recurrent_recommended},
+    {'name': 'gru-bidirectional', 'text': GRU_BIDIRECTIONAL, 'model': 'BiGRU', 'build': 'BiGRU()', 'seed': 2, 'inputSeed': 3, 'inputShape': [16, 8, 12], 'schemes': ALL},
+    {'name': 'rnn-vanishing', 'text': RNN_VANISHING, 'model': 'TanhRNN', 'build': 'TanhRNN()', 'seed': 0, 'inputSeed': 1, 'inputShape': [8, 20, 8], 'schemes': ALL + ['recommended'], 'recommended': recurrent_recommended},
+    {'name': 'rnn-relu-stack', 'text': RNN_RELU_STACK, 'model': 'ReLUStack', 'build': 'ReLUStack()', 'seed': 4, 'inputSeed': 2, 'inputShape': [16, 8, 6], 'schemes': ['in-effect', 'he', 'xavier', 'orthogonal']},
+    {'name': 'lstm-states', 'text': LSTM_STATES, 'model': 'LSTMStates', 'build': 'LSTMStates()', 'seed': 6, 'inputSeed': 5, 'inputShape': [12, 4, 5], 'schemes': ['in-effect', 'normal', 'xavier', 'orthogonal']},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------
 
 WEIGHT_TYPES = (nn.Linear, nn.Conv1d, nn.Conv2d)
 NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)
-LAYER_TYPES = WEIGHT_TYPES + NORM_TYPES
+RNN_TYPES = (nn.RNN, nn.LSTM, nn.GRU)
+LAYER_TYPES = WEIGHT_TYPES + NORM_TYPES + RNN_TYPES
 
 
 def init_weight(scheme, w):
@@ -292,6 +402,15 @@ def apply_scheme(model, scheme, seed, recommended=None):
             elif isinstance(m, NORM_TYPES) and getattr(m, 'weight', None) is not None:
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
+            elif isinstance(m, RNN_TYPES):
+                for pname, p in m.named_parameters():
+                    if pname.startswith('weight'):
+                        if scheme == 'recommended':
+                            recommended(f'{name}.{pname}', p)
+                        else:
+                            init_weight(scheme, p)
+                    else:
+                        nn.init.zeros_(p)
 
 
 ACT_MODULES = {nn.ReLU: 'relu', nn.ReLU6: 'relu6', nn.LeakyReLU: 'leaky_relu', nn.ELU: 'elu', nn.CELU: 'celu', nn.SELU: 'selu',
@@ -319,6 +438,11 @@ class Node:
         self.target = target
         self.users = []
         self.stats = None
+
+
+def moments(t):
+    t = t.detach().double()
+    return {'mean': t.mean().item(), 'std': t.std().item()}
 
 
 def act_stats(t, kind):
@@ -417,16 +541,35 @@ def run(model, x, g_seed):
     """One forward and backward pass; the per-layer record in forward order."""
     producers, inside = {}, [0]
     records = []
+    stepped = {}
     handles = []
     for qual, m in model.named_modules():
         if qual == '' or not isinstance(m, LEAVES):
             continue
 
-        def pre(module, inputs):
+        def pre(module, inputs, qual=qual):
             inside[0] += 1
+            if isinstance(module, RNN_TYPES):
+                # A zero added to the input sequence: its .grad is the gradient with respect to each time step.
+                probe_in = torch.zeros_like(inputs[0], requires_grad=True)
+                stepped[qual] = (inputs, probe_in)
+                return (inputs[0] + probe_in,) + tuple(inputs[1:])
+            return None
 
         def post(module, inputs, output, qual=qual):
-            if isinstance(module, LAYER_TYPES):
+            if isinstance(module, RNN_TYPES):
+                inputs, probe_in = stepped.pop(qual)
+                seq, state = output
+                h = state[0] if isinstance(state, tuple) else state
+                probe = torch.zeros_like(seq, requires_grad=True)
+                probe_h = torch.zeros_like(h, requires_grad=True)
+                h_out = h + probe_h
+                output = (seq + probe, (h_out, state[1]) if isinstance(state, tuple) else h_out)
+                rec = {'name': qual, 'type': type(module).__name__, 'module': module, 'probe': probe, 'probe_h': probe_h,
+                       'probe_in': probe_in, 'time_axis': 1 if module.batch_first else 0,
+                       'out': moments(seq), 'out_h': moments(h)}
+                records.append(rec)
+            elif isinstance(module, LAYER_TYPES):
                 out = output.detach().double()
                 probe = torch.zeros_like(output, requires_grad=True)
                 output = output + probe
@@ -447,7 +590,7 @@ def run(model, x, g_seed):
         handles.append(m.register_forward_hook(post))
     model.train()
     for m in model.modules():
-        if isinstance(m, nn.modules.dropout._DropoutNd):
+        if isinstance(m, (nn.modules.dropout._DropoutNd,) + RNN_TYPES):
             m.eval()
     saved = {name: getattr(F, name) for name in DROPOUTS}
     for name in DROPOUTS:
@@ -464,15 +607,25 @@ def run(model, x, g_seed):
     out.backward(g)
     layers = []
     for rec in records:
-        w = getattr(rec['module'], 'weight', None)
-        layers.append({
+        m = rec['module']
+        w = m.weight_ih_l0 if isinstance(m, RNN_TYPES) else getattr(m, 'weight', None)
+        stats, probe = rec['out'], rec['probe']
+        if 'probe_h' in rec and probe.grad is None:
+            # forward reads only the final states: the row is h_n's.
+            stats, probe = rec['out_h'], rec['probe_h']
+        grad = probe.grad if probe.grad is not None else torch.zeros_like(probe)
+        layer = {
             'name': rec['name'],
             'type': rec['type'],
-            'out': rec['out'],
+            'out': stats,
             'act': activation_after(rec['node']),
-            'grad': {'std': rec['probe'].grad.double().std().item()},
+            'grad': {'std': grad.double().std().item()},
             'weightGrad': {'std': w.grad.double().std().item()} if w is not None else None,
-        })
+        }
+        if 'probe_in' in rec:
+            g, axis = rec['probe_in'].grad.double(), rec['time_axis']
+            layer['stepGrad'] = {'first': g.select(axis, 0).std().item(), 'last': g.select(axis, -1).std().item()}
+        layers.append(layer)
     return {'output': {'std': out.detach().double().std().item()}, 'layers': layers}
 
 

@@ -140,6 +140,8 @@ function reportText(r: SignalReport, file: string, backend: string): string {
       lines.push(
         `  ${`${l.name} (${l.type})`.padEnd(18)} ${num(l.out.std).padStart(9)} ${(l.act ? num(l.act.std) : '–').padStart(9)} ${pct(l.act?.zeroFraction).padStart(6)} ${pct(l.act?.saturatedFraction).padStart(6)} ${num(l.grad.std).padStart(9)} ${(l.weightGrad ? num(l.weightGrad.std) : '–').padStart(9)}`,
       );
+      // A recurrent layer: the gradient through time, at its input's first and last step.
+      if (l.stepGrad) lines.push(`    ${''.padEnd(16)} input grad std at the first step ${num(l.stepGrad.first)}, at the last ${num(l.stepGrad.last)}`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -92,6 +92,8 @@ export const LIMITS = {
   signalValues: { value: 2 ** 27, unit: 'values', what: 'the activations of a signal run' },
   /** Forward multiply-adds of one signal run's layers (backward costs about twice more): ResNet-18 at 8×3×224×224, about 1.5·10¹⁰, fits. */
   signalMultiplyAdds: { value: 2 ** 34, unit: 'multiply-adds', what: 'a signal run (forward)' },
+  /** Cell steps of a signal run's recurrent layers (time steps · layers · directions), each a handful of ops of its own: about a second per thousand on the cpu backend. */
+  signalTimeSteps: { value: 16_384, unit: 'steps', what: "a signal run's recurrent layers (time steps · layers · directions)" },
   /** Weights of every scheme together that the Signal panel's host prepares and posts to its page (256 MB of float32: nine schemes of a 7M-parameter model). */
   signalPanelWeights: { value: 2 ** 26, unit: 'values', what: "the Signal panel's weights (every scheme)" },
 } as const satisfies Record<string, Limit>;

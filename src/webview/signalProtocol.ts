@@ -72,6 +72,8 @@ export const MAX_GRAPH_OPS = 100_000;
 /** Most schemes in one job (core/signal/schemes.ts has nine). */
 export const MAX_RUNS = 16;
 const MAX_RANK = 8;
+/** Most tensors of one layer: a recurrent stack lists up to five per layer and direction (core/model/catalog.ts). */
+const MAX_LAYER_PARAMS = 10 * LIMITS.rnnLayersListed.value;
 /** Largest CSV or SVG export (characters). */
 export const MAX_SIGNAL_EXPORT = 16 * 2 ** 20;
 
@@ -113,6 +115,18 @@ const readOp: Reader<SignalOp> = taggedBy<SignalOp>(
     reshape: op('reshape', { input: index }),
     dropout: op('dropout', { input: index }),
     add: op('add', { inputs: refine(arrayOf(index, 2), (a) => (a.length === 2 ? undefined : 'an add takes two inputs')) }),
+    rnn: op('rnn', {
+      layer: name,
+      input: index,
+      cell: oneOf(['rnn_tanh', 'rnn_relu', 'lstm', 'gru'] as const),
+      hidden: dim,
+      layers: dim,
+      bidirectional: boolean,
+      batchFirst: boolean,
+      bias: boolean,
+    }),
+    rnnState: op('rnnState', { input: index, state: oneOf(['h', 'c'] as const) }),
+    select: op('select', { input: index, begin: arrayOf(count, MAX_RANK), size: arrayOf(dim, MAX_RANK), squeeze: arrayOf(number({ min: 0, max: MAX_RANK - 1, integer: true }), MAX_RANK) }),
   },
   'graph op',
 );
@@ -123,7 +137,7 @@ const readLayer: Reader<GraphLayer> = record({
   line,
   op: index,
   act: optional(index),
-  params: arrayOf(record({ name, shape, role: oneOf(['weight', 'bias', 'norm_weight', 'norm_bias'] as const) }), 8),
+  params: arrayOf(record({ name, shape, role: oneOf(['weight', 'recurrent', 'bias', 'norm_weight', 'norm_bias'] as const) }), MAX_LAYER_PARAMS),
 });
 
 const readNotSimulated: Reader<NotSimulated> = record({ op: longText, line, why: longText });
@@ -134,6 +148,15 @@ function graphProblem(g: SignalGraph): string | undefined {
   for (const [i, o] of g.ops.entries()) {
     const inputs = 'inputs' in o ? o.inputs : 'input' in o ? [o.input] : [];
     if (inputs.some((j) => j >= i)) return `graph op ${i} reads a later op`;
+    if (o.kind === 'rnnState') {
+      const from = g.ops[o.input];
+      if (from.kind !== 'rnn' || (o.state === 'c' && from.cell !== 'lstm')) return `graph op ${i} reads a state of op ${o.input}, which has none`;
+    }
+    if (o.kind === 'select') {
+      const x = g.ops[o.input].shape;
+      const rank = x.length;
+      if (o.begin.length !== rank || o.size.length !== rank || o.begin.some((b, a) => b + o.size[a] > x[a]) || o.squeeze.some((a) => a >= rank || o.size[a] !== 1)) return `graph op ${i} selects outside op ${o.input}`;
+    }
   }
   if (g.output >= g.ops.length) return 'the graph output is not one of its ops';
   if (g.layers.some((l) => l.op >= g.ops.length || (l.act !== undefined && l.act >= g.ops.length))) return 'a graph layer names an op it does not have';

@@ -69,6 +69,19 @@ describe('initlens propagate', () => {
     assert.equal(json.runs[0].layers[0].line, 9); // self.inp = nn.Linear(20, 64)
   });
 
+  it('a recurrent model on the wasm backend: the gradient per time step in the JSON and the text, as PyTorch has it', async () => {
+    const rnn = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/rnn-vanishing.json'), 'utf8')) as Key & { runs: { layers: { stepGrad?: { first: number; last: number } }[] }[] };
+    const argv = ['propagate', 'm.py', '--seed', String(rnn.seed), '--input-seed', String(rnn.inputSeed), '--input-shape', rnn.inputShape.join(','), '--scheme', 'in-effect', '--no-workspace'];
+    const r = await run([...argv, '--json'], { 'm.py': rnn.text }, 'wasm');
+    assert.equal(r.code, 0, r.stderr);
+    const layer = JSON.parse(r.stdout).runs[0].layers[0];
+    assert.deepEqual(Object.keys(layer).sort(), ['act', 'grad', 'line', 'name', 'out', 'stepGrad', 'type', 'weightGrad']);
+    const want = rnn.runs[0].layers[0].stepGrad!;
+    assert.ok(relative(layer.stepGrad.first, want.first) < 1e-3 && relative(layer.stepGrad.last, want.last) < 1e-3, JSON.stringify(layer.stepGrad));
+    const text = await run(argv, { 'm.py': rnn.text }, 'wasm');
+    assert.match(text.stdout, /\n {4} +input grad std at the first step 1\.26e-6, at the last 0\.0329\n/);
+  });
+
   it('bad arguments exit 2 with one line', async () => {
     const files = { 'm.py': key.text };
     for (const argv of [
@@ -94,10 +107,10 @@ describe('initlens propagate', () => {
     const r = await run(['propagate', 'r.py', '--input-shape', '3,2,4'], { 'r.py': text });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^initlens: r\.py:7: not simulated: self\.rnn\(x\) \(GRU is not simulated yet\)\n$/);
+    assert.match(r.stderr, /^initlens: r\.py:7: not simulated: return self\.rnn\(x\) \(forward returns several values \(one output\.backward\(g\) needs one\)\)\n$/);
     const j = await run(['propagate', 'r.py', '--input-shape', '3,2,4', '--json'], { 'r.py': text });
     assert.equal(j.code, 1);
-    assert.deepEqual(JSON.parse(j.stdout).notSimulated, [{ op: 'self.rnn(x)', line: 7, why: 'GRU is not simulated yet' }]);
+    assert.deepEqual(JSON.parse(j.stdout).notSimulated, [{ op: 'return self.rnn(x)', line: 7, why: 'forward returns several values (one output.backward(g) needs one)' }]);
   });
 
   it('a model above the signal limits is refused before it runs (exit 1)', async () => {

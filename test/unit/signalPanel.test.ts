@@ -117,10 +117,25 @@ describe('signal view models', () => {
 
 const MLP = 'import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3))\n';
 
-function job() {
-  const tree = parsePython(MLP);
-  const model = new ModelAnalyzer().analyze(tree, MLP).models[0];
-  const graph = buildGraph(model, tree, MLP);
+/** A 2-layer bidirectional LSTM read at its last step and its final cell state: rnn, rnnState and select ops, recurrent weights. */
+const LSTM = [
+  'import torch.nn as nn',
+  'class M(nn.Module):',
+  '    def __init__(self):',
+  '        super().__init__()',
+  '        self.lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)',
+  '        self.fc = nn.Linear(8, 2)',
+  '        self.fc2 = nn.Linear(4, 2)',
+  '    def forward(self, x):',
+  '        out, (h, c) = self.lstm(x)',
+  '        return self.fc(out[:, -1, :]) + self.fc2(c[-1])',
+  '',
+].join('\n');
+
+function job(text = MLP) {
+  const tree = parsePython(text);
+  const model = new ModelAnalyzer().analyze(tree, text).models[0];
+  const graph = buildGraph(model, tree, text);
   const prepared = prepareRuns(model, graph, { seed: 0n, inputSeed: 0n, schemes: SIGNAL_SCHEMES });
   return {
     type: 'job' as const,
@@ -146,6 +161,26 @@ describe('signal protocol', () => {
     assert.ok('value' in parsed, 'problem' in parsed ? parsed.problem : '');
     assert.deepEqual(parsed.value, j);
     assert.ok(parsed.value.type === 'job' && parsed.value.input instanceof Float32Array);
+  });
+
+  it('a recurrent job reads back as it was; a state or a selection the engine could not take is refused', () => {
+    const j = job(LSTM);
+    assert.deepEqual(j.graph.notSimulated, []);
+    assert.deepEqual(j.graph.ops.map((o) => o.kind), ['input', 'rnn', 'rnnState', 'rnnState', 'select', 'linear', 'select', 'linear', 'add']);
+    assert.equal(j.graph.layers[0].params.length, 16);
+    const parsed = parseSignalHostMessage(structuredClone(j));
+    assert.ok('value' in parsed, 'problem' in parsed ? parsed.problem : '');
+    assert.deepEqual(parsed.value, j);
+    const problem = (ops: unknown[]) => {
+      const r = parseSignalHostMessage({ ...j, graph: { ...j.graph, ops } });
+      return 'problem' in r ? r.problem : undefined;
+    };
+    const ops = j.graph.ops as unknown as Record<string, unknown>[];
+    const at = (i: number, change: Record<string, unknown>) => ops.map((o, k) => (k === i ? { ...o, ...change } : o));
+    assert.equal(problem(at(3, { input: 0 })), 'graph op 3 reads a state of op 0, which has none');
+    assert.equal(problem(at(4, { begin: [0, 16, 0] })), 'graph op 4 selects outside op 1');
+    assert.equal(problem(at(4, { squeeze: [2] })), 'graph op 4 selects outside op 1');
+    assert.equal(problem(at(1, { cell: 'rnn_sigmoid' })), 'graph.ops[1].cell must be one of rnn_tanh, rnn_relu, lstm, gru');
   });
 
   it('refuses what the engine would trip on, and weights not sent as float32', () => {

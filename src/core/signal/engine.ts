@@ -14,6 +14,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { GraphLayer, LayerOp, SignalGraph, SignalOp, SimActivation } from './graph';
 
+type RnnOp = Extract<SignalOp, { kind: 'rnn' }>;
+
 /** The TensorFlow.js namespace (`import * as tf from '@tensorflow/tfjs-core'`), its backend set. */
 export type Tf = typeof tfc;
 type Tensor = tfc.Tensor;
@@ -44,8 +46,14 @@ export interface LayerSignal {
   readonly act: ActivationStats | null;
   /** Of the gradient with respect to its output. */
   readonly grad: { readonly std: number };
-  /** Of the gradient of its weight; null without a weight. */
+  /** Of the gradient of its weight (a recurrent layer: `weight_ih_l0`, its first layer's input weights); null without a weight. */
   readonly weightGrad: { readonly std: number } | null;
+  /**
+   * A recurrent layer only: std of the gradient with respect to its input
+   * sequence at the first and at the last time step. Through time the
+   * gradient of the first step vanishes (or explodes) first.
+   */
+  readonly stepGrad?: { readonly first: number; readonly last: number };
 }
 
 export interface SignalStats {
@@ -91,28 +99,70 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     const params = paramNames.map((name) => keep(tf.tensor(weights.get(name)!, [...graph.layers.flatMap((l) => l.params).find((q) => q.name === name)!.shape])));
     // A zero added to each layer's output: its gradient is the gradient with respect to that output (adding +0 changes no value).
     const probes = graph.layers.map((l) => keep(tf.zeros([...graph.ops[l.op].shape])));
+    // ... and to each recurrent layer's input, for the gradient at each time step.
+    const recurrentOps = graph.layers.map((l) => recurrentOpOf(graph, l)).filter((r): r is number => r !== undefined);
+    const stepProbes = recurrentOps.map((r) => keep(tf.zeros([...graph.ops[(graph.ops[r] as RnnOp).input].shape])));
     const dy = keep(tf.tensor(upstream, [...outShape]));
     const values: Tensor[] = new Array(graph.ops.length);
     const forward = (...args: Tensor[]): Tensor => {
       const byName = new Map(paramNames.map((n, i) => [n, args[1 + i]]));
       const probeOf = new Map(graph.layers.map((l, i) => [l.op, args[1 + paramNames.length + i]]));
+      const context: EvalContext = { states: new Map(), inputProbes: new Map(recurrentOps.map((r, i) => [r, args[1 + paramNames.length + probes.length + i]])) };
       graph.ops.forEach((op, i) => {
-        let v = evalOp(tf, op, values, byName, args[0]);
+        let v = evalOp(tf, op, values, byName, args[0], i, context);
         const probe = probeOf.get(i);
         if (probe) v = tf.add(v, probe);
         values[i] = keep(v);
       });
       return values[graph.output];
     };
-    const grads = tf.grads(forward)([x, ...params, ...probes], dy);
+    const grads = gradients(tf, forward, [x, ...params, ...probes, ...stepProbes], dy);
     grads.forEach(keep);
     const gradOf = new Map(paramNames.map((n, i) => [n, grads[1 + i]]));
+    const stepGradOf = new Map(recurrentOps.map((r, i) => [r, grads[1 + paramNames.length + probes.length + i]]));
     const layers: LayerSignal[] = [];
-    for (const [i, layer] of graph.layers.entries()) layers.push(await layerSignal(graph, layer, values, grads[1 + paramNames.length + i], gradOf.get(`${layer.name}.weight`)));
+    for (const [i, layer] of graph.layers.entries()) {
+      const recurrent = recurrentOpOf(graph, layer);
+      const signal = await layerSignal(graph, layer, values, grads[1 + paramNames.length + i], gradOf.get(`${layer.name}.weight`) ?? gradOf.get(`${layer.name}.weight_ih_l0`));
+      layers.push(recurrent === undefined ? signal : { ...signal, stepGrad: await stepGrad(tf, graph.ops[recurrent] as RnnOp, stepGradOf.get(recurrent) as Tensor) });
+    }
     return { output: { std: moments(await values[graph.output].data()).std }, layers };
   } finally {
     for (const t of kept) t.dispose();
   }
+}
+
+/**
+ * `tf.grads`, except that an argument the output does not depend on gets a
+ * zero gradient instead of an error: the weights of a stacked RNN's forward
+ * direction when the model reads only the last layer's reverse h_n. (PyTorch's
+ * fused RNN op gives them zeros too.)
+ */
+function gradients(tf: Tf, f: (...args: Tensor[]) => Tensor, xs: Tensor[], dy: Tensor): Tensor[] {
+  return tf.tidy(() => tf.engine().gradients(() => f(...xs), xs, dy, true).grads.map((g, i) => g ?? tf.zerosLike(xs[i])));
+}
+
+/** The `rnn` op of a recurrent layer's row (its own op, or the op whose h_n it reports). */
+function recurrentOpOf(graph: SignalGraph, layer: GraphLayer): number | undefined {
+  const op = graph.ops[layer.op];
+  return op.kind === 'rnn' ? layer.op : op.kind === 'rnnState' ? op.input : undefined;
+}
+
+/** std of the gradient with respect to a recurrent layer's input at its first and last time step. */
+async function stepGrad(tf: Tf, op: RnnOp, grad: Tensor): Promise<{ first: number; last: number }> {
+  const axis = op.batchFirst ? 1 : 0;
+  const steps = grad.shape[axis] as number;
+  const at = async (t: number) => {
+    const begin = grad.shape.map((_, a) => (a === axis ? t : 0));
+    const size = grad.shape.map((d, a) => (a === axis ? 1 : d));
+    const step = tf.slice(grad, begin, size);
+    try {
+      return moments(await step.data()).std;
+    } finally {
+      step.dispose();
+    }
+  };
+  return { first: await at(0), last: await at(steps - 1) };
 }
 
 async function layerSignal(graph: SignalGraph, layer: GraphLayer, values: readonly Tensor[], grad: Tensor, weightGrad: Tensor | undefined): Promise<LayerSignal> {
@@ -167,7 +217,13 @@ function numel(shape: readonly number[]): number {
 const toLast = (tf: Tf, x: Tensor) => tf.transpose(x, x.rank === 4 ? [0, 2, 3, 1] : [0, 2, 1]);
 const toFirst = (tf: Tf, x: Tensor) => tf.transpose(x, x.rank === 4 ? [0, 3, 1, 2] : [0, 2, 1]);
 
-function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: ReadonlyMap<string, Tensor>, input: Tensor): Tensor {
+/** What ops pass on besides their value: a recurrent layer's final states, and the probes added to its input. */
+interface EvalContext {
+  readonly states: Map<number, { readonly h: Tensor; readonly c?: Tensor }>;
+  readonly inputProbes: ReadonlyMap<number, Tensor>;
+}
+
+function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: ReadonlyMap<string, Tensor>, input: Tensor, index: number, context: EvalContext): Tensor {
   const param = (o: LayerOp, name: string) => params.get(`${o.layer}.${name}`) as Tensor;
   switch (op.kind) {
     case 'input':
@@ -219,7 +275,100 @@ function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: Readonl
       return values[op.input];
     case 'add':
       return tf.add(values[op.inputs[0]], values[op.inputs[1]]);
+    case 'rnn': {
+      const probe = context.inputProbes.get(index);
+      const x = probe ? tf.add(values[op.input], probe) : values[op.input];
+      const { out, h, c } = recurrent(tf, op, x, (name) => param(op, name));
+      context.states.set(index, { h, c });
+      return out;
+    }
+    case 'rnnState': {
+      const states = context.states.get(op.input);
+      const state = states?.[op.state];
+      if (!state) throw new SignalError(`graph op ${index} reads a state its rnn op does not have`);
+      return state;
+    }
+    case 'select': {
+      const y = tf.slice(values[op.input], [...op.begin], [...op.size]);
+      return tf.reshape(y, [...op.shape]);
+    }
   }
+}
+
+/**
+ * nn.RNN / LSTM / GRU over a whole sequence as PyTorch 1.13's CPU kernels
+ * compute it (aten/src/ATen/native/RNN.cpp: `FullLayer`, `FullBidirectionalLayer`
+ * and the cells): h0 = c0 = 0, the input projection `x·W_ihᵀ + b_ih` of every
+ * step at once, then per step `h·W_hhᵀ + b_hh` and the cell. Gates in
+ * PyTorch's order: LSTM i, f, g, o; GRU r, z, n with
+ * n = tanh(W_in x + b_in + r ∘ (W_hn h + b_hn)). The reverse direction runs
+ * from the last step; each layer's input is the previous layer's output,
+ * both directions concatenated (no dropout between layers: it is off).
+ */
+function recurrent(tf: Tf, op: RnnOp, input: Tensor, param: (name: string) => Tensor): { out: Tensor; h: Tensor; c?: Tensor } {
+  const sequence = op.batchFirst ? tf.transpose(input, [1, 0, 2]) : input;
+  const [steps, batch] = sequence.shape as number[];
+  const hidden = op.hidden;
+  const gates = op.cell === 'lstm' ? 4 : op.cell === 'gru' ? 3 : 1;
+  const directions = op.bidirectional ? 2 : 1;
+  const finalH: Tensor[] = [];
+  const finalC: Tensor[] = [];
+  let layerInput = sequence;
+  for (let l = 0; l < op.layers; l++) {
+    const outputs: Tensor[] = [];
+    for (let d = 0; d < directions; d++) {
+      const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
+      const wIh = param(`weight_ih${suffix}`);
+      const wHh = param(`weight_hh${suffix}`);
+      const bIh = op.bias ? param(`bias_ih${suffix}`) : undefined;
+      const bHh = op.bias ? param(`bias_hh${suffix}`) : undefined;
+      const width = layerInput.shape[2] as number;
+      // W_hhᵀ once per sequence, not once per step.
+      const wHhT = tf.transpose(wHh);
+      let projected = linearProduct(tf, tf.reshape(layerInput, [steps * batch, width]), wIh);
+      if (bIh) projected = tf.add(projected, bIh);
+      const xs = tf.unstack(tf.reshape(projected, [steps, batch, gates * hidden]));
+      let h: Tensor = tf.zeros([batch, hidden]);
+      let c: Tensor = tf.zeros([batch, hidden]);
+      const ys: Tensor[] = new Array(steps);
+      for (let k = 0; k < steps; k++) {
+        const t = d === 0 ? k : steps - 1 - k;
+        let hh = stepProduct(tf, h, wHh, wHhT);
+        if (bHh) hh = tf.add(hh, bHh);
+        switch (op.cell) {
+          case 'rnn_tanh':
+            h = tf.tanh(tf.add(hh, xs[t]));
+            break;
+          case 'rnn_relu':
+            h = tf.relu(tf.add(hh, xs[t]));
+            break;
+          case 'lstm': {
+            const [i, f, g, o] = tf.split(tf.add(hh, xs[t]), 4, 1);
+            c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+            h = tf.mul(tf.sigmoid(o), tf.tanh(c));
+            break;
+          }
+          case 'gru': {
+            const [xr, xz, xn] = tf.split(xs[t], 3, 1);
+            const [hr, hz, hn] = tf.split(hh, 3, 1);
+            const r = tf.sigmoid(tf.add(hr, xr));
+            const z = tf.sigmoid(tf.add(hz, xz));
+            const n = tf.tanh(tf.add(xn, tf.mul(hn, r)));
+            // (h − n)·z + n, as GRUCell writes h' = (1 − z)·n + z·h.
+            h = tf.add(tf.mul(tf.sub(h, n), z), n);
+            break;
+          }
+        }
+        ys[t] = h;
+      }
+      outputs.push(tf.stack(ys));
+      finalH.push(h);
+      if (op.cell === 'lstm') finalC.push(c);
+    }
+    layerInput = outputs.length === 1 ? outputs[0] : tf.concat(outputs, 2);
+  }
+  const out = op.batchFirst ? tf.transpose(layerInput, [1, 0, 2]) : layerInput;
+  return { out, h: tf.stack(finalH), ...(finalC.length > 0 ? { c: tf.stack(finalC) } : {}) };
 }
 
 /**
@@ -306,6 +455,23 @@ function linearProduct(tf: Tf, x: Tensor, w: Tensor): Tensor {
     };
   });
   return op(x, w);
+}
+
+/**
+ * h · Wᵀ for one time step, `wT` being Wᵀ formed once for the whole
+ * sequence: `linearProduct` would transpose W at every step. The gradient
+ * is the same plain products (dh = dy · W, dW = dyᵀ · h).
+ */
+function stepProduct(tf: Tf, h: Tensor, w: Tensor, wT: Tensor): Tensor {
+  const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
+    const [hs, ws, save] = args as [Tensor, Tensor, (save: Tensor[]) => void];
+    save([hs, ws]);
+    return {
+      value: tf.matMul(hs, wT),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => [product(tf, dy, saved[1]), product(tf, dy, saved[0], true, false)],
+    };
+  });
+  return op(h, w);
 }
 
 /** Rows 0, s, 2s, … and columns likewise of a (rows, cols, …) tensor, `out` of each. */

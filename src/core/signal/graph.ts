@@ -67,7 +67,34 @@ export type SignalOp =
   | (OpBase & { readonly kind: 'reshape'; readonly input: number })
   /** Dropout, off (every Dropout in eval mode): the identity. */
   | (OpBase & { readonly kind: 'dropout'; readonly input: number })
-  | (OpBase & { readonly kind: 'add'; readonly inputs: readonly [number, number] });
+  | (OpBase & { readonly kind: 'add'; readonly inputs: readonly [number, number] })
+  /**
+   * nn.RNN / LSTM / GRU over every time step, h0 (and c0) zero, dropout between
+   * layers off: the output sequence, (T, N, directions·hidden) or batch first.
+   * Its final states are `rnnState` ops.
+   */
+  | (OpBase & {
+      readonly kind: 'rnn';
+      readonly layer: string;
+      readonly input: number;
+      readonly cell: RecurrentCell;
+      readonly hidden: number;
+      readonly layers: number;
+      readonly bidirectional: boolean;
+      readonly batchFirst: boolean;
+      readonly bias: boolean;
+    })
+  /** h_n or c_n of the `rnn` op `input`: (layers·directions, N, hidden), layer 0's forward direction first. */
+  | (OpBase & { readonly kind: 'rnnState'; readonly input: number; readonly state: 'h' | 'c' })
+  /**
+   * Integer indexes and plain slices of a tensor (`out[:, -1, :]`, `h[-1]`):
+   * the box `begin`…`begin + size` over every axis, then the indexed axes
+   * (`squeeze`, each of size 1) dropped.
+   */
+  | (OpBase & { readonly kind: 'select'; readonly input: number; readonly begin: readonly number[]; readonly size: readonly number[]; readonly squeeze: readonly number[] });
+
+/** The recurrence of an `rnn` op: nn.RNN's tanh or relu, nn.LSTM, nn.GRU. */
+export type RecurrentCell = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
 
 export type LayerOp = Extract<SignalOp, { readonly layer: string }>;
 
@@ -84,7 +111,7 @@ export interface NotSimulated {
 export interface GraphParam {
   readonly name: string;
   readonly shape: Shape;
-  readonly role: 'weight' | 'bias' | 'norm_weight' | 'norm_bias';
+  readonly role: 'weight' | 'recurrent' | 'bias' | 'norm_weight' | 'norm_bias';
 }
 
 /** A layer with parameters, in forward order: the rows of the signal report. */
@@ -94,7 +121,7 @@ export interface GraphLayer {
   readonly type: string;
   /** 1-based line of its constructor. */
   readonly line: number;
-  /** The op that computes it. */
+  /** The op that computes it (a recurrent layer: its output sequence, or its `rnnState` h_n when the model reads only that). */
   readonly op: number;
   /** The first activation its output reaches through norms, dropout, pooling and reshapes; undefined when none. */
   readonly act?: number;
@@ -223,6 +250,12 @@ const ACTIVATION_ARGS: Readonly<Record<SimActivation['kind'], readonly string[]>
 /** Layer types the engine executes, by the analysis's type name. */
 const LAYER_TYPES: ReadonlySet<string> = new Set(['Linear', 'Conv1d', 'Conv2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm']);
 
+/** Recurrent layers the engine executes (torch.nn.modules.rnn): each returns a tuple, `(output, h_n)` or `(output, (h_n, c_n))`. */
+const RECURRENT_TYPES: ReadonlySet<string> = new Set(['RNN', 'LSTM', 'GRU']);
+
+/** Time steps of the default input of a recurrent model: (8, 16, input_size) batch first, else (16, 8, input_size). */
+export const DEFAULT_STEPS = 16;
+
 export interface GraphOptions {
   /** The input shape; default from the first layer (see {@link DEFAULT_BATCH}). */
   readonly inputShape?: Shape;
@@ -259,7 +292,7 @@ const MAX_FIRST_CANDIDATES = 4;
 /** The graph with the default input of `layer`: its size, and for a conv net the first usual spatial size the later layers accept. */
 function fitted(model: Model, ctx: Context, source: Source, layer: Layer): Built {
   const guess = defaultShape(layer) as NonNullable<ReturnType<typeof defaultShape>>;
-  const from = `from ${layer.name} (${layer.type})`;
+  const from = `from ${layer.name} (${layer.type})${guess.note ?? ''}`;
   if (guess.spatial === 0) return build(model, ctx, source, guess.shape(0), from);
   const tried = build(model, ctx, source, guess.shape(DEFAULT_SPATIAL), `${from}, ${DEFAULT_SPATIAL} per spatial axis as for CIFAR`);
   if (!tried.mismatch || tried.layers[0]?.name !== layer.name) return tried;
@@ -272,7 +305,7 @@ function fitted(model: Model, ctx: Context, source: Source, layer: Layer): Built
 }
 
 /** The default input of a model whose first layer is `layer`: `(8, in_features)` or `(8, C, 32, 32)`; `spatial` is the number of spatial axes. */
-function defaultShape(layer: Layer): { spatial: number; shape: (s: number) => number[] } | undefined {
+function defaultShape(layer: Layer): { spatial: number; shape: (s: number) => number[]; note?: string } | undefined {
   const arg = (k: string) => (typeof layer.args.get(k) === 'number' ? (layer.args.get(k) as number) : undefined);
   switch (layer.type) {
     case 'Linear': {
@@ -287,6 +320,13 @@ function defaultShape(layer: Layer): { spatial: number; shape: (s: number) => nu
       const v = layer.args.get('normalized_shape');
       const dims = typeof v === 'number' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
       return dims ? { spatial: 0, shape: () => [DEFAULT_BATCH, ...dims] } : undefined;
+    }
+    case 'RNN':
+    case 'LSTM':
+    case 'GRU': {
+      const n = arg('input_size');
+      const first = layer.args.get('batch_first') === true;
+      return n === undefined ? undefined : { spatial: 0, shape: () => (first ? [DEFAULT_BATCH, DEFAULT_STEPS, n] : [DEFAULT_STEPS, DEFAULT_BATCH, n]), note: `, ${DEFAULT_STEPS} time steps` };
     }
     case 'Conv1d':
     case 'Conv2d':
@@ -352,8 +392,12 @@ function build(model: Model, ctx: Context, source: Source, inputShape: Shape | u
   };
 }
 
-/** A value of the forward code: an op's output, a plain integer (shape arithmetic), or a layer (a loop variable over a ModuleList). */
-type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer };
+/**
+ * A value of the forward code: an op's output, a plain integer (shape
+ * arithmetic), a layer (a loop variable over a ModuleList), or a tuple (what
+ * a recurrent layer returns).
+ */
+type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer } | { readonly items: readonly Val[] };
 
 class Builder {
   readonly ops: SignalOp[] = [];
@@ -414,7 +458,8 @@ class Builder {
   }
 
   graphLayers(): GraphLayer[] {
-    return this.applied.map(({ layer, op }) => {
+    return this.applied.map(({ layer, op: applied }) => {
+      const op = this.reportedOp(applied);
       const act = this.activationAfter(op);
       return {
         name: layer.name,
@@ -425,6 +470,17 @@ class Builder {
         params: layer.params.map((p) => ({ name: `${layer.name}.${p.name}`, shape: p.shape as number[], role: p.kind as GraphParam['role'] })),
       };
     });
+  }
+
+  /**
+   * The op a layer's row reports: the layer's own, except for a recurrent
+   * layer whose output sequence nothing reads (`_, h = self.gru(x)`): its h_n.
+   */
+  private reportedOp(op: number): number {
+    if (this.ops[op].kind !== 'rnn' || op === this.output) return op;
+    const readers = this.ops.flatMap((o, i) => ('input' in o && o.input === op ? [i] : o.kind === 'add' && o.inputs.includes(op) ? [i] : []));
+    if (readers.some((i) => this.ops[i].kind !== 'rnnState')) return op;
+    return readers.find((i) => (this.ops[i] as { state?: string }).state === 'h') ?? op;
   }
 
   /** The activation op the value of `op` reaches through pass-through ops, when every step has one consumer. */
@@ -505,6 +561,11 @@ class Builder {
             return undefined;
           }
         }
+        // `out, (h, c) = self.lstm(x)`: a tuple unpacked.
+        if (value && (targets.length > 1 || (targets.length === 1 && sequenceElements(unwrap(targets[0]))))) {
+          this.unpack(targets.length === 1 ? unwrap(targets[0]) : targets, this.expr(value, env), env, stmt);
+          return undefined;
+        }
         if (!value || targets.length !== 1 || targets[0].name !== 'VariableName') throw new Unsupported(stmt, 'only `name = expression` assignments (and `a, b = x.shape`) are simulated');
         env.set(this.ctx.slice(targets[0]), this.expr(value, env));
         return undefined;
@@ -525,6 +586,7 @@ class Builder {
         if (!value || value.name === 'return') throw new Unsupported(stmt, 'forward returns nothing');
         if (stmt.getChild(',') || value.name === 'TupleExpression') throw new Unsupported(stmt, 'forward returns several values (one output.backward(g) needs one)');
         const v = this.expr(value, env);
+        if ('items' in v) throw new Unsupported(stmt, 'forward returns several values (one output.backward(g) needs one)');
         if (!('op' in v)) throw new Unsupported(value, 'forward returns no tensor');
         return v.op;
       }
@@ -618,6 +680,7 @@ class Builder {
 
   private tensor(node: SyntaxNode, env: Map<string, Val>): number {
     const v = this.expr(node, env);
+    if ('items' in v) throw new Unsupported(node, 'a tuple where a tensor is expected');
     if (!('op' in v)) throw new Unsupported(node, 'a number where a tensor is expected');
     return v.op;
   }
@@ -672,6 +735,8 @@ class Builder {
           const index = n.getChild('Number') ?? n.getChild('UnaryExpression');
           return { int: this.sizeAt(t, index ? this.int(index, env) : NaN, n) };
         }
+        // out[:, -1, :], h[-1], self.lstm(x)[0]
+        if (object && n.getChild('[')) return this.subscript(n, object, env);
         break;
       }
       case 'CallExpression':
@@ -697,10 +762,12 @@ class Builder {
     // self.<member>(x)
     if (callee.name === 'MemberExpression' && callee.firstChild && this.ctx.slice(callee.firstChild) === 'self' && callee.getChild('PropertyName')) {
       const name = this.ctx.slice(callee.getChild('PropertyName')!);
+      const layer = this.layersByName.get(name);
+      if (layer && RECURRENT_TYPES.has(layer.type)) return this.recurrent(layer, args, env, line, call);
       if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a module called with other than one tensor');
       const input = this.tensor(args.positional[0], env);
       const built = this.members.get(name);
-      if (this.layersByName.has(name)) return { op: this.applyLayer(this.layersByName.get(name)!, input, line, call) };
+      if (layer) return { op: this.applyLayer(layer, input, line, call) };
       if (!built) throw new Unsupported(call, built === null ? `self.${name} is assigned more than once or conditionally in __init__` : `self.${name} is not a module built in __init__`);
       return { op: this.applyModule(name, built, input, line) };
     }
@@ -708,6 +775,7 @@ class Builder {
     if (callee.name === 'VariableName') {
       const bound = env.get(this.ctx.slice(callee));
       if (bound && 'layer' in bound) {
+        if (RECURRENT_TYPES.has(bound.layer.type)) return this.recurrent(bound.layer, args, env, line, call);
         if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a module called with other than one tensor');
         return { op: this.applyLayer(bound.layer, this.tensor(args.positional[0], env), line, call) };
       }
@@ -738,6 +806,7 @@ class Builder {
       return { op: this.flatten(t, start, end, line, call) };
     }
     if (method === 'contiguous' || method === 'float' || method === 'clone') return { op: t };
+    if (method === 'squeeze') return { op: this.squeeze(t, args, env, line, call) };
     const activation = tensorMethod(method);
     if (activation && activation.kind !== 'identity') return { op: this.activation(activation, t, call, args, line, 0) };
     throw new Unsupported(call, `.${method}() is not simulated`);
@@ -793,6 +862,7 @@ class Builder {
   // ---- ops ----
 
   private applyLayer(layer: Layer, input: number, line: number, at: SyntaxNode): number {
+    if (RECURRENT_TYPES.has(layer.type)) throw new Unsupported(at, `${layer.type} returns a tuple: the next module of a Sequential cannot take it`);
     if (!LAYER_TYPES.has(layer.type)) throw new Unsupported(at, `${layer.type} is not simulated yet`);
     if (layer.problems) throw new Unsupported(at, layer.problems[0].message);
     const shapes = layer.params.map((p) => p.shape);
@@ -966,6 +1036,179 @@ class Builder {
     const known = numel(dims.filter((d) => d !== -1));
     if (free === 1 ? known === 0 || total % known !== 0 : known !== total) throw new ShapeMismatch(`view of ${x.join('×')} as ${dims.join('×')}`, line);
     const shape = dims.map((d) => (d === -1 ? total / known : d));
+    return this.push({ kind: 'reshape', input, shape, line });
+  }
+
+  // ---- recurrent layers and what their results are read with ----
+
+  /**
+   * `self.lstm(x)`: nn.RNN / LSTM / GRU as torch.nn.modules.rnn runs it, h0
+   * (and c0) zero. Its value is the tuple PyTorch returns, `(output, h_n)` or
+   * `(output, (h_n, c_n))`, each element an op.
+   */
+  private recurrent(layer: Layer, args: CallArgs, env: Map<string, Val>, line: number, at: SyntaxNode): Val {
+    if (args.positional.length > 1 || args.keywords.size > 0) throw new Unsupported(at, `${layer.name}: an initial state is given (only h0 = 0 is simulated)`);
+    if (args.positional.length !== 1) throw new Unsupported(at, 'a module called with other than one tensor');
+    const input = this.tensor(args.positional[0], env);
+    if (layer.problems) throw new Unsupported(at, layer.problems[0].message);
+    if (this.applied.some((a) => a.layer === layer)) throw new Unsupported(at, `${layer.name} is applied twice (shared weights are not simulated yet)`);
+    const value = (k: string) => layer.args.get(k) ?? layer.spec.defaults[k];
+    const int = (k: string) => {
+      const v = value(k);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Unsupported(at, `${layer.name}: ${k} is not a known size`);
+      return v;
+    };
+    const flag = (k: string) => {
+      const v = value(k);
+      if (typeof v !== 'boolean') throw new Unsupported(at, `${layer.name}: ${k} is not a known boolean`);
+      return v;
+    };
+    const inputSize = int('input_size');
+    const hidden = int('hidden_size');
+    const layers = int('num_layers');
+    const bias = flag('bias');
+    const batchFirst = flag('batch_first');
+    const bidirectional = flag('bidirectional');
+    if (typeof value('dropout') !== 'number') throw new Unsupported(at, `${layer.name}: dropout is not a known number`);
+    if (layer.type === 'LSTM' && int('proj_size') !== 0) throw new Unsupported(at, `${layer.name}: LSTM projections (proj_size) are not simulated`);
+    let cell: RecurrentCell;
+    if (layer.type === 'LSTM') cell = 'lstm';
+    else if (layer.type === 'GRU') cell = 'gru';
+    else {
+      const nonlinearity = value('nonlinearity');
+      if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new Unsupported(at, `${layer.name}: nonlinearity ${JSON.stringify(nonlinearity)} is not tanh or relu`);
+      cell = nonlinearity === 'tanh' ? 'rnn_tanh' : 'rnn_relu';
+    }
+    const directions = bidirectional ? 2 : 1;
+    const gates = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+    // Every tensor the engine reads, as the catalog lists them (a stack deeper than the listing limit is not).
+    const names = new Set(layer.params.map((p) => p.name));
+    for (let l = 0; l < layers; l++) {
+      for (let d = 0; d < directions; d++) {
+        const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
+        for (const p of ['weight_ih', 'weight_hh', ...(bias ? ['bias_ih', 'bias_hh'] : [])]) {
+          if (!names.has(`${p}${suffix}`)) throw new Unsupported(at, `${layer.name}: ${p}${suffix} is not listed`);
+        }
+      }
+    }
+    if (layer.params.some((p) => p.shape.some((d) => typeof d !== 'number'))) throw new Unsupported(at, `${layer.name}: a size is not known`);
+    const x = this.shape(input);
+    if (x.length === 2 && x[1] === inputSize) throw new Unsupported(at, `${layer.name}: an unbatched sequence (a 2-d input) is not simulated`);
+    if (x.length !== 3 || x[2] !== inputSize) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects (${batchFirst ? 'N, L' : 'L, N'}, ${inputSize}), gets ${x.join('×')}`, line);
+    const [steps, batch] = batchFirst ? [x[1], x[0]] : [x[0], x[1]];
+    // Each cell step is a handful of ops of its own: the unrolled steps are bounded apart from their sizes.
+    checkLimit('signalTimeSteps', steps * layers * directions, `${this.model.name}: ${layer.name}`);
+    for (let l = 0; l < layers; l++) this.multiplyAdds += directions * steps * batch * gates * hidden * ((l === 0 ? inputSize : directions * hidden) + hidden);
+    checkLimit('signalMultiplyAdds', this.multiplyAdds, this.model.name);
+    // What the backward pass keeps per step and direction: the input and recurrent projections and the gates before and
+    // after their nonlinearity (gates·hidden each), and the states (4·hidden), per batch element; and that step's
+    // gradient of W_hh (gates·hidden × hidden), which TensorFlow.js's tape keeps until the backward pass ends.
+    this.values += layers * directions * steps * hidden * (batch * (4 * gates + 4) + gates * hidden);
+    checkLimit('signalValues', this.values, this.model.name);
+    const width = directions * hidden;
+    const out = this.push({ kind: 'rnn', layer: layer.name, input, cell, hidden, layers, bidirectional, batchFirst, bias, shape: batchFirst ? [batch, steps, width] : [steps, batch, width], line });
+    this.applied.push({ layer, op: out });
+    const stateShape = [layers * directions, batch, hidden];
+    const h = this.push({ kind: 'rnnState', input: out, state: 'h', shape: stateShape, line });
+    if (cell !== 'lstm') return { items: [{ op: out }, { op: h }] };
+    const c = this.push({ kind: 'rnnState', input: out, state: 'c', shape: stateShape, line });
+    return { items: [{ op: out }, { items: [{ op: h }, { op: c }] }] };
+  }
+
+  /** `a, (b, c) = value`: names bound to the elements of a tuple, as Python unpacks it. */
+  private unpack(target: SyntaxNode | readonly SyntaxNode[], v: Val, env: Map<string, Val>, stmt: SyntaxNode): void {
+    const elements = Array.isArray(target) ? (target as readonly SyntaxNode[]) : sequenceElements(target as SyntaxNode);
+    if (!elements) {
+      const node = unwrap(target as SyntaxNode);
+      if (node.name !== 'VariableName') throw new Unsupported(stmt, 'only names are simulated as assignment targets');
+      env.set(this.ctx.slice(node), v);
+      return;
+    }
+    if (!('items' in v)) throw new Unsupported(stmt, 'unpacking a value that is not a tuple is not simulated');
+    if (elements.some((e) => e.name === 'ListSplatExpression' || this.ctx.slice(e).startsWith('*'))) throw new Unsupported(stmt, 'starred unpacking is not simulated');
+    if (elements.length !== v.items.length) throw new ShapeMismatch(`unpacking ${v.items.length} values into ${elements.length} names`, this.lineOf(stmt));
+    elements.forEach((e, i) => this.unpack(unwrap(e), v.items[i], env, stmt));
+  }
+
+  /** `v[...]`: an element of a tuple (`self.lstm(x)[0]`), or integer indexes and plain slices of a tensor's leading axes. */
+  private subscript(n: SyntaxNode, object: SyntaxNode, env: Map<string, Val>): Val {
+    const v = this.expr(object, env);
+    // The subscript's parts, split at the commas: an index is one expression, a slice has colons.
+    const parts: SyntaxNode[][] = [[]];
+    let open = false;
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      if (c.name === '[') open = true;
+      else if (c.name === ']') open = false;
+      else if (!open) continue;
+      else if (c.name === ',') parts.push([]);
+      else parts[parts.length - 1].push(c);
+    }
+    if (parts[parts.length - 1].length === 0 && parts.length > 1) parts.pop();
+    if ('items' in v) {
+      const [part] = parts;
+      if (parts.length !== 1 || part.length !== 1) throw new Unsupported(n, 'a tuple indexed with other than one integer');
+      const i = this.int(part[0], env);
+      const k = i < 0 ? v.items.length + i : i;
+      if (k < 0 || k >= v.items.length) throw new ShapeMismatch(`tuple index ${i} out of range`, this.lineOf(n));
+      return v.items[k];
+    }
+    if (!('op' in v)) throw new Unsupported(n, 'a subscript of other than a tensor or a tuple');
+    const x = this.shape(v.op);
+    if (parts.length > x.length) throw new ShapeMismatch(`too many indices (${parts.length}) for a tensor of ${x.length} dimensions`, this.lineOf(n));
+    const begin = x.map(() => 0);
+    const size = [...x];
+    const squeeze: number[] = [];
+    parts.forEach((part, axis) => {
+      if (part.length === 0) throw new Unsupported(n, 'an empty subscript');
+      const colons = part.filter((c) => c.name === ':').length;
+      const dim = x[axis];
+      if (colons === 0) {
+        if (part.length !== 1) throw new Unsupported(n, 'this subscript is not simulated');
+        const i = this.int(part[0], env);
+        const k = i < 0 ? dim + i : i;
+        if (k < 0 || k >= dim) throw new ShapeMismatch(`index ${i} is out of bounds for dimension ${axis} with size ${dim}`, this.lineOf(n));
+        begin[axis] = k;
+        size[axis] = 1;
+        squeeze.push(axis);
+        return;
+      }
+      // start:stop[:step], as Python clamps them; only a step of 1.
+      const bounds: (SyntaxNode | undefined)[] = [undefined];
+      for (const c of part) {
+        if (c.name === ':') bounds.push(undefined);
+        else if (bounds[bounds.length - 1] !== undefined) throw new Unsupported(n, 'this slice is not simulated');
+        else bounds[bounds.length - 1] = c;
+      }
+      const [startNode, stopNode, stepNode] = bounds;
+      if (stepNode && this.int(stepNode, env) !== 1) throw new Unsupported(n, 'a slice with a step is not simulated');
+      const clamp = (node: SyntaxNode | undefined, fallback: number) => {
+        if (!node || unwrap(node).name === 'None') return fallback;
+        const i = this.int(node, env);
+        return Math.min(dim, Math.max(0, i < 0 ? dim + i : i));
+      };
+      const start = clamp(startNode, 0);
+      const stop = clamp(stopNode, dim);
+      if (stop <= start) throw new Unsupported(n, 'an empty slice is not simulated');
+      begin[axis] = start;
+      size[axis] = stop - start;
+    });
+    const shape = size.filter((_, axis) => !squeeze.includes(axis));
+    return { op: this.push({ kind: 'select', input: v.op, begin, size, squeeze, shape, line: this.lineOf(n) }) };
+  }
+
+  /** `x.squeeze()` / `x.squeeze(d)`: the axes of size 1 (that one only) removed, as a reshape. */
+  private squeeze(input: number, args: CallArgs, env: Map<string, Val>, line: number, at: SyntaxNode): number {
+    const x = this.shape(input);
+    const node = args.keywords.get('dim') ?? args.positional[0];
+    if (args.positional.length > 1 || [...args.keywords.keys()].some((k) => k !== 'dim')) throw new Unsupported(at, 'squeeze with these arguments is not simulated');
+    let shape: number[];
+    if (!node) shape = x.filter((d) => d !== 1);
+    else {
+      const i = this.int(node, env);
+      const k = i < 0 ? x.length + i : i;
+      if (k < 0 || k >= x.length) throw new ShapeMismatch(`squeeze(${i}) of a tensor of ${x.length} dimensions`, line);
+      shape = x[k] === 1 ? x.filter((_, a) => a !== k) : [...x];
+    }
     return this.push({ kind: 'reshape', input, shape, line });
   }
 

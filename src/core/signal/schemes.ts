@@ -7,6 +7,11 @@
  * experiment written in PyTorch: build the model, `torch.manual_seed(seed)`
  * again, then for each Linear/Conv layer in construction (`modules()`) order
  * `init(weight)` and `zeros_(bias)`; norm layers keep weight 1 and bias 0.
+ * A recurrent layer (RNN, LSTM, GRU) gets `init` on every `weight_ih_l*` and
+ * `weight_hh_l*` in `named_parameters()` order and `zeros_` on its biases:
+ * each call on the whole stacked matrix (4·hidden × input for an LSTM), as
+ * `nn.init.orthogonal_(lstm.weight_hh_l0)` does in PyTorch, so fans count
+ * every gate's rows and orthogonal_ gives orthonormal columns across gates.
  * `recommended` does the same with each layer's own recommendation.
  * scripts/signal/reference.py does the same in Python.
  */
@@ -50,6 +55,8 @@ export function signalScheme(id: string): SignalScheme | undefined {
 
 /** Layer types whose weight a scheme replaces. */
 const WEIGHT_LAYERS: ReadonlySet<string> = new Set(['Linear', 'Conv1d', 'Conv2d']);
+/** Recurrent layer types: a scheme replaces each input and recurrent weight matrix. */
+const RECURRENT_LAYERS: ReadonlySet<string> = new Set(['RNN', 'LSTM', 'GRU']);
 
 export interface SchemeWeights {
   readonly weights: Weights;
@@ -79,7 +86,7 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
     for (const p of layer.params) {
       const name = `${layer.name}.${p.name}`;
       const shape = p.shape.every((d) => typeof d === 'number') ? (p.shape as number[]) : undefined;
-      const draws = WEIGHT_LAYERS.has(layer.type) && p.name === 'weight';
+      const draws = (WEIGHT_LAYERS.has(layer.type) && p.name === 'weight') || (RECURRENT_LAYERS.has(layer.type) && (p.kind === 'weight' || p.kind === 'recurrent'));
       if (!shape) {
         // A layer of unknown size draws an unknown number of values: what follows is not reproducible.
         if (draws || needed.has(name)) reasons.push(`${name}: its size is not known`);
