@@ -20,7 +20,7 @@ import { parsePython } from '../../src/core/python/parse';
 import { runGraph, SignalError } from '../../src/core/signal/engine';
 import { buildGraph, type SignalGraph } from '../../src/core/signal/graph';
 import { propagate, type SignalReport } from '../../src/core/signal/propagate';
-import { randn, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
+import { randint, randn, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
 import { ROOT } from '../host/paths';
 
 interface KeyStats {
@@ -45,6 +45,8 @@ interface Key {
   seed: number;
   inputSeed: number;
   inputShape: number[];
+  /** Token indices from torch.randint(0, tokens, …) (an Embedding reads the input). */
+  tokens?: number;
   inputHead: number[];
   runs: { scheme: string; output: { std: number }; layers: KeyLayer[] }[];
 }
@@ -106,8 +108,11 @@ describe('signal engine against PyTorch (cpu backend)', () => {
       const text = sourceOf(key);
       const { model, graph } = graphOf(text, key.model, key.inputShape);
       assert.deepEqual(graph.notSimulated, []);
-      // The input is PyTorch's, bit for bit.
-      assert.deepEqual(Array.from(randn(key.inputShape, BigInt(key.inputSeed)).slice(0, 4)), key.inputHead);
+      // The input is PyTorch's, bit for bit (torch.randn, or torch.randint for token indices).
+      const tokens = graph.ops[0].kind === 'input' ? graph.ops[0].tokens : undefined;
+      assert.equal(tokens, key.tokens, 'the graph reads token indices exactly when the key does');
+      const head = key.tokens !== undefined ? randint(key.inputShape, key.tokens, BigInt(key.inputSeed)) : randn(key.inputShape, BigInt(key.inputSeed));
+      assert.deepEqual(Array.from(head.slice(0, 4)), key.inputHead);
       const schemes = key.runs.map((r) => signalScheme(r.scheme) as SignalScheme);
       const report = await propagate(tf, model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes, backend: tf.getBackend() });
       assert.equal(report.backend, 'cpu');
@@ -182,13 +187,13 @@ describe('signal graph', () => {
   it('names what it cannot execute with its line, and refuses to run it', async () => {
     const text = [
       'import torch', 'import torch.nn as nn', '', 'class Rec(nn.Module):', '    def __init__(self):', '        super().__init__()',
-      '        self.emb = nn.Embedding(100, 16)', '        self.rnn = nn.LSTM(16, 32)', '        self.fc = nn.Linear(32, 2)', '',
+      '        self.emb = nn.EmbeddingBag(100, 16)', '        self.rnn = nn.LSTM(16, 32)', '        self.fc = nn.Linear(32, 2)', '',
       '    def forward(self, x):', '        h = self.emb(x)', '        h, _ = self.rnn(h)', '        return self.fc(h)', '',
     ].join('\n');
-    const { model, graph } = graphOf(text, 'Rec');
+    const { model, graph } = graphOf(text, 'Rec', [8, 16]);
     assert.equal(graph.notSimulated.length, 1);
     assert.deepEqual({ op: graph.notSimulated[0].op, line: graph.notSimulated[0].line }, { op: 'self.emb(x)', line: 12 });
-    assert.match(graph.notSimulated[0].why, /Embedding is not simulated/);
+    assert.match(graph.notSimulated[0].why, /EmbeddingBag is not simulated/);
     await assert.rejects(propagate(tf, model, graph, { seed: 0n, inputSeed: 0n, schemes: SIGNAL_SCHEMES, backend: 'cpu' }), (e: unknown) => e instanceof SignalError && /not simulated: self\.emb\(x\) at line 12/.test(e.message));
     // A loop in forward: named at its line too.
     const loop = 'import torch.nn as nn\nclass L(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 4)\n    def forward(self, x):\n        for _ in range(3):\n            x = self.fc(x)\n        return x\n';
