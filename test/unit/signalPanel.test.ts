@@ -117,10 +117,11 @@ describe('signal view models', () => {
 
 const MLP = 'import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3))\n';
 
-function job() {
-  const tree = parsePython(MLP);
-  const model = new ModelAnalyzer().analyze(tree, MLP).models[0];
-  const graph = buildGraph(model, tree, MLP);
+function job(text = MLP, name?: string) {
+  const tree = parsePython(text);
+  const models = new ModelAnalyzer().analyze(tree, text).models;
+  const model = name ? models.find((m) => m.name === name)! : models[0];
+  const graph = buildGraph(model, tree, text);
   const prepared = prepareRuns(model, graph, { seed: 0n, inputSeed: 0n, schemes: SIGNAL_SCHEMES });
   return {
     type: 'job' as const,
@@ -146,6 +147,51 @@ describe('signal protocol', () => {
     assert.ok('value' in parsed, 'problem' in parsed ? parsed.problem : '');
     assert.deepEqual(parsed.value, j);
     assert.ok(parsed.value.type === 'job' && parsed.value.input instanceof Float32Array);
+  });
+
+  it('every op kind of the attention, embedding, 3-d, transposed-conv, group-norm and cat models reads back as it was', () => {
+    const kinds = new Set<string>();
+    for (const [file, name] of [['gpt-block', 'TinyGPT'], ['transformer-batch-first', 'EncoderBF'], ['transformer-encoder', 'Encoder'], ['conv3d-net', 'Conv3dNet'], ['convtranspose-decoder', 'Decoder'], ['unet-cat', 'TinyUNet'], ['groupnorm-net', 'GroupNormNet']]) {
+      const key = JSON.parse(fs.readFileSync(path.join(ROOT, `test/fixtures/signal/${file}.json`), 'utf8')) as Key;
+      const j = job(key.text, name);
+      assert.deepEqual(j.graph.notSimulated, [], file);
+      for (const o of j.graph.ops) kinds.add(o.kind);
+      const parsed = parseSignalHostMessage(structuredClone(j));
+      assert.ok('value' in parsed, `${file}: ${'problem' in parsed ? parsed.problem : ''}`);
+      assert.deepEqual(parsed.value, j);
+    }
+    assert.deepEqual([...kinds].sort(), ['activation', 'add', 'arange', 'batchnorm', 'concat', 'conv', 'convTranspose', 'embedding', 'groupnorm', 'input', 'layernorm', 'linear', 'matmul', 'mean', 'reshape', 'scale', 'slice', 'transpose']);
+    // The token input and the rows inside composite layers travel with their fields.
+    const gpt = job((JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/gpt-block.json'), 'utf8')) as Key).text, 'TinyGPT');
+    // wte (50 tokens) reads the input; wpe reads torch.arange(t).
+    assert.deepEqual({ ...gpt.graph.ops[0], line: 0 }, { kind: 'input', shape: [8, 16], line: 0, tokens: 50 });
+    assert.match(gpt.inputNote, /^from wte \(Embedding\), 16 token indices per sequence from torch\.randint$/);
+    assert.ok(gpt.input.every((v) => Number.isInteger(v) && v >= 0 && v < 50));
+    assert.ok(new Set(gpt.input).size > 10);
+    const enc = job((JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/transformer-encoder.json'), 'utf8')) as Key).text, 'Encoder');
+    const sa = enc.graph.layers.find((l) => l.name === 'enc1.self_attn')!;
+    assert.equal(sa.weight, 'enc1.self_attn.in_proj_weight');
+    assert.deepEqual(sa.params.map((p) => p.name), ['enc1.self_attn.in_proj_weight', 'enc1.self_attn.in_proj_bias', 'enc1.self_attn.out_proj.weight', 'enc1.self_attn.out_proj.bias']);
+  });
+
+  it('refuses token indices and slices the engine would trip on', () => {
+    const problem = (m: unknown) => {
+      const r = parseSignalHostMessage(m);
+      return 'problem' in r ? r.problem : undefined;
+    };
+    const key = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/gpt-block.json'), 'utf8')) as Key;
+    const j = job(key.text, 'TinyGPT');
+    const ops = [...j.graph.ops];
+    const emb = ops.findIndex((o) => o.kind === 'embedding');
+    ops[0] = { kind: 'input', shape: ops[0].shape, line: 1 };
+    assert.equal(problem({ ...j, graph: { ...j.graph, ops } }), 'an embedding reads token indices (the input, or an arange)');
+    const sliced = [...j.graph.ops];
+    const s = sliced.findIndex((o) => o.kind === 'slice');
+    sliced[s] = { ...(sliced[s] as Extract<(typeof sliced)[number], { kind: 'slice' }>), start: 90 };
+    assert.equal(problem({ ...j, graph: { ...j.graph, ops: sliced } }), 'a slice beyond its input');
+    assert.equal(problem({ ...j, graph: { ...j.graph, ops: j.graph.ops.map((o, i) => (i === emb + 1 ? { ...o, tokens: 3 } : o)) } }), `graph.ops[${emb + 1}] has an unknown field "tokens"`);
+    const layers = j.graph.layers.map((l, i) => (i === 0 ? { ...l, weight: 'nope.weight' } : l));
+    assert.equal(problem({ ...j, graph: { ...j.graph, layers } }), 'a graph layer reports the gradient of a weight it does not have');
   });
 
   it('refuses what the engine would trip on, and weights not sent as float32', () => {

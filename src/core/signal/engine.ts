@@ -240,8 +240,7 @@ function evalOpsOp(tf: Tf, op: OpsOp, values: readonly Tensor[], param: (name: s
     case 'convTranspose':
       return convTranspose(tf, op, values[op.input], param('weight'), op.bias ? param('bias') : undefined);
     case 'embedding':
-      // torch.embedding: rows of the weight; its gradient sums into the rows read (tf.gather's, unsortedSegmentSum).
-      return tf.gather(param('weight'), values[op.input].dtype === 'int32' ? values[op.input] : tf.cast(values[op.input], 'int32'), 0);
+      return embed(tf, param('weight'), values[op.input].dtype === 'int32' ? values[op.input] : tf.cast(values[op.input], 'int32'));
     case 'groupnorm': {
       // torch.group_norm: mean and biased variance per (sample, group) over its channels and positions, then the per-channel affine.
       const x = values[op.input];
@@ -280,6 +279,23 @@ function evalOpsOp(tf: Tf, op: OpsOp, values: readonly Tensor[], param: (name: s
     case 'arange':
       return tf.range(0, op.shape[0], 1, 'int32');
   }
+}
+
+/**
+ * torch.embedding: the weight's rows at `ids`; its gradient sums each row's upstream gradients
+ * (embedding_dense_backward), here a scatter that adds duplicates: tf.gather's own gradient needs
+ * UnsortedSegmentSum, which the wasm backend lacks.
+ */
+function embed(tf: Tf, weight: Tensor, ids: Tensor): Tensor {
+  const [vocab, dim] = weight.shape as number[];
+  const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
+    const [w] = args as [Tensor];
+    return {
+      value: tf.gather(w, ids, 0),
+      gradFunc: (dy: Tensor) => [tf.scatterND(tf.reshape(ids, [-1, 1]), tf.reshape(dy, [-1, dim]), [vocab, dim])],
+    };
+  });
+  return op(weight);
 }
 
 /**

@@ -309,7 +309,10 @@ const MAX_FIRST_CANDIDATES = 4;
 function fitted(model: Model, ctx: Context, source: Source, layer: Layer): Built {
   const guess = defaultShape(layer) as NonNullable<ReturnType<typeof defaultShape>>;
   const from = `from ${layer.name} (${layer.type})`;
-  if (guess.spatial === 0) return build(model, ctx, source, guess.shape(0), `${from}${guess.note ?? ''}`);
+  if (guess.spatial === 0) {
+    const flat = build(model, ctx, source, guess.shape(0), `${from}${guess.note ?? ''}`);
+    return flat.mismatch ? (sequenceFitted(model, ctx, source, guess.shape(0), from) ?? flat) : flat;
+  }
   const first = guess.spatial === 3 ? DEFAULT_SPATIAL_3D : DEFAULT_SPATIAL;
   const tried = build(model, ctx, source, guess.shape(first), `${from}, ${first} per spatial axis${guess.spatial === 3 ? '' : ' as for CIFAR'}`);
   if (!tried.mismatch || tried.layers[0]?.name !== layer.name) return tried;
@@ -319,6 +322,19 @@ function fitted(model: Model, ctx: Context, source: Source, layer: Layer): Built
     if (!graph.mismatch) return graph;
   }
   return tried;
+}
+
+/**
+ * A model whose first layer takes features (a Linear before a TransformerEncoderLayer) and whose attention needs
+ * sequences: the features as 16 tokens, sequence first or batch first as its first attention layer's batch_first says.
+ */
+function sequenceFitted(model: Model, ctx: Context, source: Source, flat: number[], from: string): Built | undefined {
+  const attention = model.layers.find((l) => l.type === 'MultiheadAttention' || l.type === 'TransformerEncoderLayer');
+  if (!attention || flat.length !== 2) return undefined;
+  const batchFirst = attention.args.get('batch_first') === true;
+  const shape = batchFirst ? [flat[0], DEFAULT_TOKENS, flat[1]] : [DEFAULT_TOKENS, flat[0], flat[1]];
+  const graph = build(model, ctx, source, shape, `${from}, ${DEFAULT_TOKENS} tokens ${batchFirst ? '(batch first' : '(sequence first'} as ${attention.name} takes them)`);
+  return graph.mismatch ? undefined : graph;
 }
 
 /** The default input of a model whose first layer is `layer`: `(8, in_features)` or `(8, C, 32, 32)`; `spatial` is the number of spatial axes. */
