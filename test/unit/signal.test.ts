@@ -81,6 +81,8 @@ function graphOf(text: string, name: string, inputShape?: number[]): { model: Mo
 
 /** The worst relative error over every compared std whose key is above ABS (kept across the suite and printed). */
 const worst = { rel: 0, where: '' };
+/** The same per answer key (its name, the first word of `where`). */
+const worstByKey = new Map<string, number>();
 
 function closeStd(got: number, want: number, where: string): void {
   if (Math.abs(want) <= ABS) {
@@ -89,6 +91,8 @@ function closeStd(got: number, want: number, where: string): void {
   }
   const rel = Math.abs(got - want) / Math.abs(want);
   if (rel > worst.rel) Object.assign(worst, { rel, where });
+  const key = where.split(' ')[0];
+  worstByKey.set(key, Math.max(worstByKey.get(key) ?? 0, rel));
   assert.ok(rel <= REL, `${where}: ${got} vs ${want} (relative error ${rel.toExponential(2)})`);
 }
 
@@ -152,6 +156,7 @@ describe('signal engine against PyTorch (cpu backend)', () => {
   it('prints the worst relative error against PyTorch', (t) => {
     t.diagnostic(`worst relative error of a std against PyTorch: ${worst.rel.toExponential(2)} (${worst.where})`);
     console.log(`signal: worst relative error of a std against PyTorch ${worst.rel.toExponential(2)} at ${worst.where}`);
+    console.log(`signal: per key: ${[...worstByKey].map(([k, r]) => `${k} ${r.toExponential(2)}`).join(', ')}`);
     assert.ok(worst.rel > 0 && worst.rel <= REL);
   });
 
@@ -201,6 +206,41 @@ describe('signal graph', () => {
     assert.equal(ns.length, 1);
     assert.equal(ns[0].line, 7);
     assert.match(ns[0].op, /^for _ in range\(3\):/);
+  });
+
+  it('default inputs of the new first layers: token indices for an Embedding, sequences for attention, 16³ for a 3-d conv net', () => {
+    const shapeOf = (name: string, model: string) => {
+      const g = graphOf(sourceOf(keys.find((k) => k.name === name) as Key), model).graph;
+      assert.deepEqual(g.notSimulated, [], name);
+      return { shape: g.inputShape, tokens: g.ops[0].kind === 'input' ? g.ops[0].tokens : undefined, note: g.inputNote };
+    };
+    assert.deepEqual(shapeOf('gpt-block', 'TinyGPT'), { shape: [8, 16], tokens: 50, note: 'from wte (Embedding), 16 token indices per sequence from torch.randint' });
+    assert.deepEqual(shapeOf('embedding-bag', 'BagOfWords').tokens, 1000);
+    assert.deepEqual(shapeOf('transformer-encoder', 'Encoder'), { shape: [16, 8, 12], tokens: undefined, note: 'from inp (Linear), 16 tokens (sequence first as enc1 takes them)' });
+    assert.deepEqual(shapeOf('transformer-batch-first', 'EncoderBF').shape, [8, 16, 24]);
+    assert.deepEqual(shapeOf('conv3d-net', 'Conv3dNet').shape, [8, 2, 16, 16, 16]);
+    assert.deepEqual(shapeOf('convtranspose-decoder', 'Decoder').shape, [8, 16]);
+    assert.deepEqual(shapeOf('unet-cat', 'TinyUNet').shape, [8, 3, 32, 32]);
+  });
+
+  it('names the attention and embedding forms it does not execute, at their line', () => {
+    const gpt = sourceOf(keys.find((k) => k.name === 'gpt-block') as Key);
+    const named = (text: string, model: string) => graphOf(text, model).graph.notSimulated.map((n) => `${n.line}: ${n.op}: ${n.why}`);
+    // nanoGPT's causal mask.
+    const masked = gpt.replace('        att = F.softmax(att, dim=-1)\n', "        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))\n        att = F.softmax(att, dim=-1)\n");
+    assert.deepEqual(named(masked, 'TinyGPT'), ["36: att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf')): .masked_fill() is not simulated"]);
+    // An embedding of a computed tensor, and one with padding_idx.
+    assert.deepEqual(named(gpt.replace('self.wpe(pos)', 'self.wpe(pos * 2)'), 'TinyGPT').map((n) => n.replace(/^\d+: /, '')), ["self.wpe(pos * 2): wpe: an Embedding of a computed tensor (only of the model's input or torch.arange) is not simulated"]);
+    assert.match(named(gpt.replace('nn.Embedding(vocab_size, n_embd)', 'nn.Embedding(vocab_size, n_embd, padding_idx=0)'), 'TinyGPT')[0], /^29: self\.wte\(idx\): wte: an Embedding with padding_idx= is not simulated/);
+    const attn = (call: string, extra = '') =>
+      named(['import torch.nn as nn', 'class A(nn.Module):', '    def __init__(self):', '        super().__init__()', `        self.attn = nn.MultiheadAttention(8, 2${extra})`, '    def forward(self, x):', `        y = ${call}`, '        return y', ''].join('\n'), 'A');
+    assert.deepEqual(attn('self.attn(x, x, x)[0]'), []);
+    assert.deepEqual(attn('self.attn(x, x, x)[1]'), ["7: self.attn(x, x, x)[1]: attn's attention weights are not simulated"]);
+    assert.deepEqual(attn('self.attn(x, x.transpose(0, 1), x)[0]'), ['7: self.attn(x, x.transpose(0, 1), x): MultiheadAttention of different query, key and value (cross-attention) is not simulated yet']);
+    assert.deepEqual(attn('self.attn(x, x, x, attn_mask=x)[0]'), ['7: self.attn(x, x, x, attn_mask=x): MultiheadAttention with attn_mask= is not simulated yet']);
+    assert.deepEqual(attn('self.attn(x, x, x)[0]', ', add_bias_kv=True'), ['7: self.attn(x, x, x): attn: add_bias_kv / add_zero_attn are not simulated']);
+    const enc = sourceOf(keys.find((k) => k.name === 'transformer-encoder') as Key);
+    assert.deepEqual(named(enc.replace('activation="gelu"', 'activation=nn.GELU()'), 'Encoder'), ['19: self.enc2(h): enc2: activation=a callable is not simulated (relu and gelu are)']);
   });
 
   it('reads sizes from x.shape / x.size(), and names a tuple return and a layer that does not reach the output', () => {
