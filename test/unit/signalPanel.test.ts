@@ -55,6 +55,11 @@ describe('signal verdict', () => {
     );
   });
 
+  it('a token input (an Embedding reads it) is rated against 1, not against the std of the indices', () => {
+    assert.equal(signalVerdict([{ short: 'N(0, 0.01)', output: { std: 0.00117 } }, { short: 'He', output: { std: 0.366 } }], null, 3), 'N(0, 0.01): output std 10⁻³ after 3 layers: the signal vanishes; He keeps it at 0.37.');
+    assert.equal(signalVerdict([{ short: 'in effect', output: { std: 0.5 } }], null, 2), "Every scheme keeps the output std within 10× of 1 after 2 layers (in effect: 0.5).");
+  });
+
   it('zeros only when nothing else is out of range; explosions; every scheme fine', () => {
     assert.equal(signalVerdict([{ short: 'zeros', output: { std: 0 } }, { short: 'He', output: { std: 1.1 } }], 1, 3), 'zeros: output std 0 after 3 layers: the signal is gone; He keeps it at 1.1.');
     assert.equal(signalVerdict([{ short: 'zeros', output: { std: 0 } }, { short: 'constant 0.01', output: { std: 40 } }, { short: 'He', output: { std: 2 } }], 2, 5), 'constant 0.01: output std 20 of the input after 5 layers: the signal explodes; He keeps it at 1.');
