@@ -5,13 +5,18 @@ For each case below, the model is built from its source (a small fixture written
 corpus executed as it is, its imports that torch alone cannot satisfy stood in for), under torch.manual_seed(seed),
 and run once forward and once backward, as the engine does:
 
-- model.train(), every Dropout off (F.dropout and friends are the identity here, as every Dropout module in eval());
-  BatchNorm therefore uses batch statistics;
-- input x = torch.randn(shape, generator=torch.Generator().manual_seed(input_seed)), float32;
+- model.train(), every Dropout off (F.dropout and friends are the identity here, as every Dropout module in eval();
+  the attention dropout of MultiheadAttention goes through F.dropout too); BatchNorm therefore uses batch statistics,
+  InstanceNorm and GroupNorm per-sample ones; TransformerEncoderLayer and MultiheadAttention take their slow paths
+  (training mode);
+- input x = torch.randn(shape, generator=torch.Generator().manual_seed(input_seed)), float32; for a model that reads
+  token indices (an Embedding first), x = torch.randint(0, tokens, shape, generator=...) instead;
 - upstream gradient g = torch.randn(out.shape, generator=torch.Generator().manual_seed(input_seed + 1));
   out.backward(g);
 - schemes: 'in-effect' is the model as built; every other one is torch.manual_seed(seed) again, then for each Linear,
-  Conv1d and Conv2d in model.modules() order init(weight) and zeros_(bias); norm layers get weight 1 and bias 0; an
+  Conv1d/2d/3d and ConvTranspose1d/2d/3d in model.modules() order init(weight) and zeros_(bias), and for each
+  MultiheadAttention init(in_proj_weight) and zeros_(in_proj_bias) (its out_proj is a Linear of its own, visited
+  next); norm layers get weight 1 and bias 0; an Embedding keeps the weight it was built with; an
   RNN, LSTM or GRU gets init on each weight_ih_l*/weight_hh_l* (the whole stacked matrix, as a user's
   nn.init.orthogonal_(lstm.weight_hh_l0) does) and zeros_ on each bias, in named_parameters() order.
   'recommended' is the same with each layer's init written out below by InitLens's published rule (He before the
@@ -21,7 +26,9 @@ Per layer with parameters, in the order forward calls them (named_modules() name
 first activation its output reaches through norms, dropout, pooling and reshapes when each step has one consumer
 (mean, std, fraction of exact zeros, fraction saturated for tanh |y| > 0.99 and sigmoid y < 0.01 or > 0.99, else
 None); std of the gradient with respect to its output (a zero added to the output, whose .grad is that gradient
-even when an in-place activation follows) and of its weight's gradient; and the output's std. std is unbiased
+even when an in-place activation follows) and of its weight's gradient (MultiheadAttention: in_proj_weight, its output
+the attention output, the first of the pair); and the output's std. The Linear and LayerNorm modules inside a
+TransformerEncoderLayer are rows of their own (`enc.linear1`, `enc.norm1`, `enc.self_attn`). std is unbiased
 (torch.std's default), computed in float64 from the float32 tensors. Nothing here reads InitLens code or output.
 
 Recurrent layers (nn.RNN, nn.LSTM, nn.GRU; h0 and c0 zero, the module in eval() so that its dropout between layers is
@@ -320,6 +327,227 @@ def recurrent_recommended(name, w):
         nn.init.xavier_normal_(w)
 
 
+GPT_BLOCK = '''import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class TinyGPT(nn.Module):
+    """One pre-LN GPT block written out by hand (nanoGPT's CausalSelfAttention without the mask), tied to nothing."""
+
+    def __init__(self, vocab_size=50, block_size=16, n_embd=32, n_head=4):
+        super().__init__()
+        self.n_embd = n_embd
+        self.n_head = n_head
+        self.wte = nn.Embedding(vocab_size, n_embd)
+        self.wpe = nn.Embedding(block_size, n_embd)
+        self.ln_1 = nn.LayerNorm(n_embd)
+        self.c_attn = nn.Linear(n_embd, 3 * n_embd)
+        self.c_proj = nn.Linear(n_embd, n_embd)
+        self.ln_2 = nn.LayerNorm(n_embd)
+        self.c_fc = nn.Linear(n_embd, 4 * n_embd)
+        self.mlp_proj = nn.Linear(4 * n_embd, n_embd)
+        self.ln_f = nn.LayerNorm(n_embd)
+        self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
+
+    def forward(self, idx):
+        b, t = idx.size()
+        pos = torch.arange(0, t, dtype=torch.long)
+        x = self.wte(idx) + self.wpe(pos)
+        B, T, C = x.size()
+        q, k, v = self.c_attn(self.ln_1(x)).split(self.n_embd, dim=2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = F.softmax(att, dim=-1)
+        y = att @ v
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        x = x + self.c_proj(y)
+        x = x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x))))
+        return self.lm_head(self.ln_f(x))
+'''
+
+ENCODER = '''import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    """Sequence-first: a post-LN ReLU encoder layer, a standalone MultiheadAttention, a pre-LN GELU encoder layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Linear(12, 32)
+        self.enc1 = nn.TransformerEncoderLayer(32, 4, dim_feedforward=64)
+        self.attn = nn.MultiheadAttention(32, 2)
+        self.enc2 = nn.TransformerEncoderLayer(32, 4, 48, activation="gelu", norm_first=True, layer_norm_eps=1e-6)
+        self.head = nn.Linear(32, 3)
+
+    def forward(self, x):
+        h = self.enc1(self.inp(x))
+        h = h + self.attn(h, h, h)[0]
+        h = self.enc2(h)
+        return self.head(h.mean(dim=0))
+'''
+
+ENCODER_BF = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class EncoderBF(nn.Module):
+    """Batch-first: MultiheadAttention and encoder layers (pre-LN GELU, post-LN ReLU), and x.permute."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(24, 3, batch_first=True)
+        self.norm = nn.LayerNorm(24)
+        self.enc1 = nn.TransformerEncoderLayer(24, 2, 40, batch_first=True, norm_first=True, activation="gelu")
+        self.enc2 = nn.TransformerEncoderLayer(d_model=24, nhead=4, dim_feedforward=32, batch_first=True)
+        self.conv = nn.Conv1d(24, 6, 3, padding=1)
+
+    def forward(self, x):
+        out, _ = self.attn(x, x, x)
+        x = self.norm(x + out)
+        x = self.enc2(self.enc1(x))
+        x = self.conv(x.permute(0, 2, 1))
+        return torch.tanh(x.mean(-1))
+'''
+
+CONV3D = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Conv3dNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv3d(2, 6, 3, padding=1)
+        self.bn1 = nn.BatchNorm3d(6)
+        self.conv2 = nn.Conv3d(6, 8, (3, 3, 2), stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1), bias=False)
+        self.norm2 = nn.InstanceNorm3d(8, affine=True)
+        self.up = nn.ConvTranspose3d(8, 4, 2, stride=2)
+        self.fc = nn.Linear(4, 5)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.leaky_relu(self.norm2(self.conv2(x)), 0.1)
+        x = torch.sigmoid(self.up(x))
+        return self.fc(x.mean(dim=(2, 3, 4)))
+'''
+
+DECODER = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Decoder(nn.Module):
+    """A DCGAN-style decoder: ConvTranspose2d upsampling from a latent vector."""
+
+    def __init__(self, latent=16):
+        super().__init__()
+        self.fc = nn.Linear(latent, 32 * 4 * 4)
+        self.up1 = nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.up2 = nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)
+        self.up3 = nn.ConvTranspose2d(8, 8, (3, 5), stride=(1, 2), padding=(2, 1), dilation=(2, 1), bias=False)
+        self.out = nn.ConvTranspose2d(8, 3, 3, padding=1)
+
+    def forward(self, z):
+        x = F.relu(self.fc(z)).view(-1, 32, 4, 4)
+        x = F.relu(self.bn1(self.up1(x)))
+        x = F.elu(self.up2(x))
+        x = F.relu(self.up3(x))
+        return torch.tanh(self.out(x))
+'''
+
+UPSAMPLE1D = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Upsample1d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 8, 3)
+        self.up = nn.ConvTranspose1d(8, 4, 5, stride=3, padding=2, dilation=2, output_padding=1)
+        self.norm = nn.InstanceNorm1d(4)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        x = F.gelu(self.conv(x))
+        x = F.elu(self.norm(self.up(x)))
+        return self.fc(x.transpose(1, 2))
+'''
+
+EMBED = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class BagOfWords(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(1000, 64)
+        self.fc1 = nn.Linear(64, 64)
+        self.fc2 = nn.Linear(64, 4)
+
+    def forward(self, tokens):
+        h = self.emb(tokens).mean(dim=1)
+        return self.fc2(torch.relu(self.fc1(h)))
+'''
+
+GROUPNORM = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class GroupNormNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.gn1 = nn.GroupNorm(4, 16)
+        self.conv2 = nn.Conv2d(16, 32, 3, stride=2, padding=1)
+        self.gn2 = nn.GroupNorm(8, 32, eps=1e-3)
+        self.conv3 = nn.Conv2d(32, 32, 3, padding=1)
+        self.gn3 = nn.GroupNorm(1, 32, affine=False)
+        self.inorm = nn.InstanceNorm2d(32)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = F.relu(self.gn1(self.conv1(x)))
+        x = F.silu(self.gn2(self.conv2(x)))
+        x = torch.tanh(self.inorm(self.gn3(self.conv3(x))))
+        return self.fc(torch.mean(x, dim=[2, 3]))
+'''
+
+UNET = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class TinyUNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.enc2 = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.bottleneck = nn.Conv2d(16, 16, 3, padding=1)
+        self.up = nn.ConvTranspose2d(16, 8, 2, stride=2)
+        self.dec = nn.Conv2d(16, 8, 3, padding=1)
+        self.out = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        e1 = F.relu(self.enc1(x))
+        e2 = F.relu(self.enc2(e1))
+        b = F.relu(self.bottleneck(e2)) + e2
+        u = self.up(b)
+        d = F.relu(self.dec(torch.cat([u, e1], dim=1)))
+        return self.out(d)
+'''
+
+
 def tanh_recommended(name, w):
     # InitLens's rule (README "How InitLens reads a model"): Xavier with tanh's gain 5/3 before tanh, Xavier (gain 1) at the output.
     nn.init.xavier_normal_(w, gain=5 / 3 if name != '22' else 1.0)
@@ -355,14 +583,24 @@ CASES = [
     {'name': 'rnn-vanishing', 'text': RNN_VANISHING, 'model': 'TanhRNN', 'build': 'TanhRNN()', 'seed': 0, 'inputSeed': 1, 'inputShape': [8, 20, 8], 'schemes': ALL + ['recommended'], 'recommended': recurrent_recommended},
     {'name': 'rnn-relu-stack', 'text': RNN_RELU_STACK, 'model': 'ReLUStack', 'build': 'ReLUStack()', 'seed': 4, 'inputSeed': 2, 'inputShape': [16, 8, 6], 'schemes': ['in-effect', 'he', 'xavier', 'orthogonal']},
     {'name': 'lstm-states', 'text': LSTM_STATES, 'model': 'LSTMStates', 'build': 'LSTMStates()', 'seed': 6, 'inputSeed': 5, 'inputShape': [12, 4, 5], 'schemes': ['in-effect', 'normal', 'xavier', 'orthogonal']},
+    # The ops of issue 13 beyond Linear/Conv1d/Conv2d: attention, encoder layers, embeddings, 3-d and transposed convolutions, group norms, cat.
+    {'name': 'gpt-block', 'text': GPT_BLOCK, 'model': 'TinyGPT', 'build': 'TinyGPT()', 'seed': 7, 'inputSeed': 3, 'inputShape': [4, 16], 'tokens': 50, 'schemes': ['in-effect', 'normal', 'xavier', 'he', 'orthogonal']},
+    {'name': 'transformer-encoder', 'text': ENCODER, 'model': 'Encoder', 'build': 'Encoder()', 'seed': 2, 'inputSeed': 5, 'inputShape': [10, 4, 12], 'schemes': ['in-effect', 'zeros', 'normal', 'xavier', 'lecun']},
+    {'name': 'transformer-batch-first', 'text': ENCODER_BF, 'model': 'EncoderBF', 'build': 'EncoderBF()', 'seed': 4, 'inputSeed': 8, 'inputShape': [3, 9, 24], 'schemes': ['in-effect', 'normal', 'he', 'orthogonal']},
+    {'name': 'conv3d-net', 'text': CONV3D, 'model': 'Conv3dNet', 'build': 'Conv3dNet()', 'seed': 9, 'inputSeed': 1, 'inputShape': [3, 2, 6, 8, 7], 'schemes': ['in-effect', 'xavier', 'he']},
+    {'name': 'convtranspose-decoder', 'text': DECODER, 'model': 'Decoder', 'build': 'Decoder()', 'seed': 6, 'inputSeed': 2, 'inputShape': [4, 16], 'schemes': ['in-effect', 'normal', 'xavier', 'he', 'orthogonal']},
+    {'name': 'convtranspose1d', 'text': UPSAMPLE1D, 'model': 'Upsample1d', 'build': 'Upsample1d()', 'seed': 8, 'inputSeed': 6, 'inputShape': [4, 3, 11], 'schemes': ['in-effect', 'he', 'lecun']},
+    {'name': 'embedding-bag', 'text': EMBED, 'model': 'BagOfWords', 'build': 'BagOfWords()', 'seed': 12, 'inputSeed': 4, 'inputShape': [8, 16], 'tokens': 1000, 'schemes': ['in-effect', 'normal', 'he']},
+    {'name': 'groupnorm-net', 'text': GROUPNORM, 'model': 'GroupNormNet', 'build': 'GroupNormNet()', 'seed': 13, 'inputSeed': 9, 'inputShape': [4, 3, 16, 16], 'schemes': ['in-effect', 'normal', 'he', 'orthogonal']},
+    {'name': 'unet-cat', 'text': UNET, 'model': 'TinyUNet', 'build': 'TinyUNet()', 'seed': 14, 'inputSeed': 10, 'inputShape': [4, 3, 16, 16], 'schemes': ['in-effect', 'xavier', 'he']},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------
 
-WEIGHT_TYPES = (nn.Linear, nn.Conv1d, nn.Conv2d)
-NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)
+WEIGHT_TYPES = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm, nn.GroupNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d)
 RNN_TYPES = (nn.RNN, nn.LSTM, nn.GRU)
-LAYER_TYPES = WEIGHT_TYPES + NORM_TYPES + RNN_TYPES
+LAYER_TYPES = WEIGHT_TYPES + NORM_TYPES + (nn.Embedding, nn.MultiheadAttention) + RNN_TYPES
 
 
 def init_weight(scheme, w):
@@ -399,6 +637,10 @@ def apply_scheme(model, scheme, seed, recommended=None):
                     init_weight(scheme, m.weight)
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.MultiheadAttention):
+                init_weight(scheme, m.in_proj_weight)
+                if m.in_proj_bias is not None:
+                    nn.init.zeros_(m.in_proj_bias)
             elif isinstance(m, NORM_TYPES) and getattr(m, 'weight', None) is not None:
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
@@ -570,9 +812,12 @@ def run(model, x, g_seed):
                        'out': moments(seq), 'out_h': moments(h)}
                 records.append(rec)
             elif isinstance(module, LAYER_TYPES):
-                out = output.detach().double()
-                probe = torch.zeros_like(output, requires_grad=True)
-                output = output + probe
+                # MultiheadAttention returns (output, weights): the row is its output.
+                pair = isinstance(output, tuple)
+                main = output[0] if pair else output
+                out = main.detach().double()
+                probe = torch.zeros_like(main, requires_grad=True)
+                output = (main + probe,) + tuple(output[1:]) if pair else main + probe
                 rec = {'name': qual, 'type': type(module).__name__, 'module': module, 'probe': probe,
                        'out': {'mean': out.mean().item(), 'std': out.std().item()}}
                 records.append(rec)
@@ -608,7 +853,7 @@ def run(model, x, g_seed):
     layers = []
     for rec in records:
         m = rec['module']
-        w = m.weight_ih_l0 if isinstance(m, RNN_TYPES) else getattr(m, 'weight', None)
+        w = m.weight_ih_l0 if isinstance(m, RNN_TYPES) else m.in_proj_weight if isinstance(m, nn.MultiheadAttention) else getattr(m, 'weight', None)
         stats, probe = rec['out'], rec['probe']
         if 'probe_h' in rec and probe.grad is None:
             # forward reads only the final states: the row is h_n's.
@@ -657,7 +902,8 @@ def main():
             torch.manual_seed(case['seed'])
             model = eval(case['build'], ns.__dict__) if case['build'] != 'model' else ns.model
             apply_scheme(model, scheme, case['seed'], case.get('recommended'))
-            x = torch.randn(case['inputShape'], generator=torch.Generator().manual_seed(case['inputSeed']))
+            g = torch.Generator().manual_seed(case['inputSeed'])
+            x = torch.randint(0, case['tokens'], case['inputShape'], generator=g) if 'tokens' in case else torch.randn(case['inputShape'], generator=g)
             first_input = x.flatten()[:4].tolist()
             result = run(model, x, case['inputSeed'] + 1)
             runs.append({'scheme': scheme, **result})
@@ -668,6 +914,7 @@ def main():
             'seed': case['seed'],
             'inputSeed': case['inputSeed'],
             'inputShape': case['inputShape'],
+            **({'tokens': case['tokens']} if 'tokens' in case else {}),
             'inputHead': first_input,
             'torch': torch.__version__,
             'runs': runs,

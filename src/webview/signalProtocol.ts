@@ -98,14 +98,31 @@ const op = <K extends SignalOp['kind'], S extends Record<string, Reader<unknown>
 
 const ACTIVATION_KINDS = ['relu', 'relu6', 'leaky_relu', 'prelu', 'elu', 'celu', 'selu', 'gelu', 'silu', 'mish', 'hardswish', 'tanh', 'sigmoid', 'hardtanh', 'softsign', 'softplus', 'softmax', 'log_softmax'] as const;
 
+/** Most tensors one torch.cat joins, most pieces of a split. */
+export const MAX_CAT_INPUTS = 1024;
+const axisOf = number({ min: 0, max: MAX_RANK - 1, integer: true });
+/** Parameter names within a layer (`self_attn.in_proj_`). */
+const paramPrefix = optional(text(MAX_NAME_LENGTH, 1));
+const spatialDims = number({ min: 1, max: 3, integer: true });
+
 const readOp: Reader<SignalOp> = taggedBy<SignalOp>(
   'kind',
   {
-    input: op('input', {}),
-    linear: op('linear', { layer: name, input: index, bias: boolean }),
-    conv: op('conv', { layer: name, input: index, dims: number({ min: 1, max: 2, integer: true }), kernel: small, stride: small, padding: small, dilation: small, bias: boolean }),
+    input: op('input', { tokens: optional(number({ min: 1, max: 2 ** 24, integer: true })) }),
+    linear: op('linear', { layer: name, input: index, bias: boolean, prefix: paramPrefix }),
+    conv: op('conv', { layer: name, input: index, dims: spatialDims, kernel: small, stride: small, padding: small, dilation: small, bias: boolean }),
     batchnorm: op('batchnorm', { layer: name, input: index, eps: positive, affine: boolean }),
-    layernorm: op('layernorm', { layer: name, input: index, normalized: number({ min: 1, max: MAX_RANK, integer: true }), eps: positive, affine: boolean }),
+    layernorm: op('layernorm', { layer: name, input: index, normalized: number({ min: 1, max: MAX_RANK, integer: true }), eps: positive, affine: boolean, prefix: paramPrefix }),
+    convTranspose: op('convTranspose', { layer: name, input: index, dims: spatialDims, kernel: small, stride: small, padding: small, outputPadding: small, dilation: small, bias: boolean }),
+    embedding: op('embedding', { layer: name, input: index }),
+    groupnorm: op('groupnorm', { layer: name, input: index, groups: number({ min: 1, max: 2 ** 31, integer: true }), eps: positive, affine: boolean }),
+    concat: op('concat', { inputs: arrayOf(index, MAX_CAT_INPUTS), axis: axisOf }),
+    mean: op('mean', { input: index, axes: arrayOf(axisOf, MAX_RANK) }),
+    transpose: op('transpose', { input: index, perm: arrayOf(axisOf, MAX_RANK) }),
+    matmul: op('matmul', { inputs: refine(arrayOf(index, 2), (a) => (a.length === 2 ? undefined : 'a matmul takes two inputs')) }),
+    scale: op('scale', { input: index, factor: number({ min: -1e300, max: 1e300 }), divide: boolean }),
+    slice: op('slice', { input: index, axis: axisOf, start: number({ min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }), size: dim }),
+    arange: op('arange', {}),
     activation: op('activation', {
       input: index,
       activation: record({ kind: oneOf(ACTIVATION_KINDS), slope: optional(number({ min: -1e6, max: 1e6 })), dim: optional(number({ min: 0, max: MAX_RANK, integer: true })) }),
@@ -137,7 +154,8 @@ const readLayer: Reader<GraphLayer> = record({
   line,
   op: index,
   act: optional(index),
-  params: arrayOf(record({ name, shape, role: oneOf(['weight', 'recurrent', 'bias', 'norm_weight', 'norm_bias'] as const) }), MAX_LAYER_PARAMS),
+  params: arrayOf(record({ name, shape, role: oneOf(['weight', 'recurrent', 'bias', 'norm_weight', 'norm_bias', 'embedding'] as const) }), MAX_LAYER_PARAMS),
+  weight: optional(name),
 });
 
 const readNotSimulated: Reader<NotSimulated> = record({ op: longText, line, why: longText });
@@ -160,6 +178,12 @@ function graphProblem(g: SignalGraph): string | undefined {
   }
   if (g.output >= g.ops.length) return 'the graph output is not one of its ops';
   if (g.layers.some((l) => l.op >= g.ops.length || (l.act !== undefined && l.act >= g.ops.length))) return 'a graph layer names an op it does not have';
+  if (g.layers.some((l) => l.weight !== undefined && !l.params.some((p) => p.name === l.weight))) return 'a graph layer reports the gradient of a weight it does not have';
+  for (const o of g.ops) {
+    if (o.kind === 'input' && o.tokens !== undefined && o !== g.ops[0]) return 'only the graph input holds token indices';
+    if (o.kind === 'embedding' && g.ops[o.input].kind !== 'arange' && !(o.input === 0 && g.ops[0].kind === 'input' && g.ops[0].tokens !== undefined)) return 'an embedding reads token indices (the input, or an arange)';
+    if (o.kind === 'slice' && o.start + o.size > (g.ops[o.input].shape[o.axis] ?? 0)) return 'a slice beyond its input';
+  }
   return undefined;
 }
 

@@ -82,6 +82,29 @@ describe('initlens propagate', () => {
     assert.match(text.stdout, /\n {4} +input grad std at the first step 1\.26e-6, at the last 0\.0329\n/);
   });
 
+  it('the attention, embedding, 3-d, transposed-conv, group-norm and cat models on the wasm backend agree with PyTorch, gradients included', async () => {
+    for (const name of ['gpt-block', 'transformer-batch-first', 'conv3d-net', 'convtranspose-decoder', 'groupnorm-net', 'unet-cat']) {
+      const k = JSON.parse(fs.readFileSync(path.join(ROOT, `test/fixtures/signal/${name}.json`), 'utf8')) as Key;
+      const scheme = k.runs[k.runs.length - 1].scheme;
+      const argv = ['propagate', 'm.py', '--json', '--model', k.model, '--seed', String(k.seed), '--input-seed', String(k.inputSeed), '--input-shape', k.inputShape.join(','), '--scheme', `in-effect,${scheme}`, '--no-workspace'];
+      const r = await run(argv, { 'm.py': k.text }, 'wasm');
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      const json = JSON.parse(r.stdout);
+      assert.equal(json.backend, 'wasm');
+      for (const got of json.runs) {
+        const want = k.runs.find((x) => x.scheme === got.scheme)!;
+        assert.ok(relative(got.output.std, want.output.std) < 1e-3, `${name} ${got.scheme} output`);
+        got.layers.forEach((l: { name: string; out: { std: number }; grad: { std: number }; weightGrad: { std: number } | null }, i: number) => {
+          const w = want.layers[i] as Key['runs'][number]['layers'][number] & { weightGrad: { std: number } | null };
+          assert.equal(l.name, w.name);
+          assert.ok(relative(l.out.std, w.out.std) < 1e-3, `${name} ${got.scheme} ${l.name} out`);
+          assert.ok(relative(l.grad.std, w.grad.std) < 1e-3, `${name} ${got.scheme} ${l.name} grad`);
+          if (w.weightGrad) assert.ok(relative(l.weightGrad!.std, w.weightGrad.std) < 1e-3, `${name} ${got.scheme} ${l.name} weightGrad`);
+        });
+      }
+    }
+  });
+
   it('bad arguments exit 2 with one line', async () => {
     const files = { 'm.py': key.text };
     for (const argv of [

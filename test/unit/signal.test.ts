@@ -20,7 +20,7 @@ import { parsePython } from '../../src/core/python/parse';
 import { runGraph, SignalError } from '../../src/core/signal/engine';
 import { buildGraph, type SignalGraph } from '../../src/core/signal/graph';
 import { propagate, type SignalReport } from '../../src/core/signal/propagate';
-import { randn, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
+import { randint, randn, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
 import { ROOT } from '../host/paths';
 
 interface KeyStats {
@@ -47,6 +47,8 @@ interface Key {
   seed: number;
   inputSeed: number;
   inputShape: number[];
+  /** Token indices from torch.randint(0, tokens, …) (an Embedding reads the input). */
+  tokens?: number;
   inputHead: number[];
   runs: { scheme: string; output: { std: number }; layers: KeyLayer[] }[];
 }
@@ -81,9 +83,8 @@ function graphOf(text: string, name: string, inputShape?: number[]): { model: Mo
 
 /** The worst relative error over every compared std whose key is above ABS (kept across the suite and printed). */
 const worst = { rel: 0, where: '' };
-
-/** The same per answer key, for the diagnostics. */
-const worstOf = new Map<string, number>();
+/** The same per answer key (its name, the first word of `where`). */
+const worstByKey = new Map<string, number>();
 
 function closeStd(got: number, want: number, where: string): void {
   if (Math.abs(want) <= ABS) {
@@ -93,7 +94,7 @@ function closeStd(got: number, want: number, where: string): void {
   const rel = Math.abs(got - want) / Math.abs(want);
   if (rel > worst.rel) Object.assign(worst, { rel, where });
   const key = where.split(' ')[0];
-  worstOf.set(key, Math.max(worstOf.get(key) ?? 0, rel));
+  worstByKey.set(key, Math.max(worstByKey.get(key) ?? 0, rel));
   assert.ok(rel <= REL, `${where}: ${got} vs ${want} (relative error ${rel.toExponential(2)})`);
 }
 
@@ -113,8 +114,11 @@ describe('signal engine against PyTorch (cpu backend)', () => {
       const text = sourceOf(key);
       const { model, graph } = graphOf(text, key.model, key.inputShape);
       assert.deepEqual(graph.notSimulated, []);
-      // The input is PyTorch's, bit for bit.
-      assert.deepEqual(Array.from(randn(key.inputShape, BigInt(key.inputSeed)).slice(0, 4)), key.inputHead);
+      // The input is PyTorch's, bit for bit (torch.randn, or torch.randint for token indices).
+      const tokens = graph.ops[0].kind === 'input' ? graph.ops[0].tokens : undefined;
+      assert.equal(tokens, key.tokens, 'the graph reads token indices exactly when the key does');
+      const head = key.tokens !== undefined ? randint(key.inputShape, key.tokens, BigInt(key.inputSeed)) : randn(key.inputShape, BigInt(key.inputSeed));
+      assert.deepEqual(Array.from(head.slice(0, 4)), key.inputHead);
       const schemes = key.runs.map((r) => signalScheme(r.scheme) as SignalScheme);
       const report = await propagate(tf, model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes, backend: tf.getBackend() });
       assert.equal(report.backend, 'cpu');
@@ -158,8 +162,9 @@ describe('signal engine against PyTorch (cpu backend)', () => {
 
   it('prints the worst relative error against PyTorch', (t) => {
     t.diagnostic(`worst relative error of a std against PyTorch: ${worst.rel.toExponential(2)} (${worst.where})`);
-    t.diagnostic(`per key: ${[...worstOf].map(([k, r]) => `${k} ${r.toExponential(2)}`).join(', ')}`);
+    t.diagnostic(`per key: ${[...worstByKey].map(([k, r]) => `${k} ${r.toExponential(2)}`).join(', ')}`);
     console.log(`signal: worst relative error of a std against PyTorch ${worst.rel.toExponential(2)} at ${worst.where}`);
+    console.log(`signal: per key: ${[...worstByKey].map(([k, r]) => `${k} ${r.toExponential(2)}`).join(', ')}`);
     assert.ok(worst.rel > 0 && worst.rel <= REL);
   });
 
@@ -258,13 +263,13 @@ describe('signal graph', () => {
   it('names what it cannot execute with its line, and refuses to run it', async () => {
     const text = [
       'import torch', 'import torch.nn as nn', '', 'class Rec(nn.Module):', '    def __init__(self):', '        super().__init__()',
-      '        self.emb = nn.Embedding(100, 16)', '        self.rnn = nn.LSTM(16, 32)', '        self.fc = nn.Linear(32, 2)', '',
+      '        self.emb = nn.EmbeddingBag(100, 16)', '        self.rnn = nn.LSTM(16, 32)', '        self.fc = nn.Linear(32, 2)', '',
       '    def forward(self, x):', '        h = self.emb(x)', '        h, _ = self.rnn(h)', '        return self.fc(h)', '',
     ].join('\n');
-    const { model, graph } = graphOf(text, 'Rec');
+    const { model, graph } = graphOf(text, 'Rec', [8, 16]);
     assert.equal(graph.notSimulated.length, 1);
     assert.deepEqual({ op: graph.notSimulated[0].op, line: graph.notSimulated[0].line }, { op: 'self.emb(x)', line: 12 });
-    assert.match(graph.notSimulated[0].why, /Embedding is not simulated/);
+    assert.match(graph.notSimulated[0].why, /EmbeddingBag is not simulated/);
     await assert.rejects(propagate(tf, model, graph, { seed: 0n, inputSeed: 0n, schemes: SIGNAL_SCHEMES, backend: 'cpu' }), (e: unknown) => e instanceof SignalError && /not simulated: self\.emb\(x\) at line 12/.test(e.message));
     // A loop in forward: named at its line too.
     const loop = 'import torch.nn as nn\nclass L(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 4)\n    def forward(self, x):\n        for _ in range(3):\n            x = self.fc(x)\n        return x\n';
@@ -272,6 +277,41 @@ describe('signal graph', () => {
     assert.equal(ns.length, 1);
     assert.equal(ns[0].line, 7);
     assert.match(ns[0].op, /^for _ in range\(3\):/);
+  });
+
+  it('default inputs of the new first layers: token indices for an Embedding, sequences for attention, 16³ for a 3-d conv net', () => {
+    const shapeOf = (name: string, model: string) => {
+      const g = graphOf(sourceOf(keys.find((k) => k.name === name) as Key), model).graph;
+      assert.deepEqual(g.notSimulated, [], name);
+      return { shape: g.inputShape, tokens: g.ops[0].kind === 'input' ? g.ops[0].tokens : undefined, note: g.inputNote };
+    };
+    assert.deepEqual(shapeOf('gpt-block', 'TinyGPT'), { shape: [8, 16], tokens: 50, note: 'from wte (Embedding), 16 token indices per sequence from torch.randint' });
+    assert.deepEqual(shapeOf('embedding-bag', 'BagOfWords').tokens, 1000);
+    assert.deepEqual(shapeOf('transformer-encoder', 'Encoder'), { shape: [16, 8, 12], tokens: undefined, note: 'from inp (Linear), 16 tokens (sequence first as enc1 takes them)' });
+    assert.deepEqual(shapeOf('transformer-batch-first', 'EncoderBF').shape, [8, 16, 24]);
+    assert.deepEqual(shapeOf('conv3d-net', 'Conv3dNet').shape, [8, 2, 16, 16, 16]);
+    assert.deepEqual(shapeOf('convtranspose-decoder', 'Decoder').shape, [8, 16]);
+    assert.deepEqual(shapeOf('unet-cat', 'TinyUNet').shape, [8, 3, 32, 32]);
+  });
+
+  it('names the attention and embedding forms it does not execute, at their line', () => {
+    const gpt = sourceOf(keys.find((k) => k.name === 'gpt-block') as Key);
+    const named = (text: string, model: string) => graphOf(text, model).graph.notSimulated.map((n) => `${n.line}: ${n.op}: ${n.why}`);
+    // nanoGPT's causal mask.
+    const masked = gpt.replace('        att = F.softmax(att, dim=-1)\n', "        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))\n        att = F.softmax(att, dim=-1)\n");
+    assert.deepEqual(named(masked, 'TinyGPT'), ["36: att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf')): .masked_fill() is not simulated"]);
+    // An embedding of a computed tensor, and one with padding_idx.
+    assert.deepEqual(named(gpt.replace('self.wpe(pos)', 'self.wpe(pos * 2)'), 'TinyGPT').map((n) => n.replace(/^\d+: /, '')), ["self.wpe(pos * 2): wpe: an Embedding of a computed tensor (only of the model's input or torch.arange) is not simulated"]);
+    assert.match(named(gpt.replace('nn.Embedding(vocab_size, n_embd)', 'nn.Embedding(vocab_size, n_embd, padding_idx=0)'), 'TinyGPT')[0], /^29: self\.wte\(idx\): wte: an Embedding with padding_idx= is not simulated/);
+    const attn = (call: string, extra = '') =>
+      named(['import torch.nn as nn', 'class A(nn.Module):', '    def __init__(self):', '        super().__init__()', `        self.attn = nn.MultiheadAttention(8, 2${extra})`, '    def forward(self, x):', `        y = ${call}`, '        return y', ''].join('\n'), 'A');
+    assert.deepEqual(attn('self.attn(x, x, x)[0]'), []);
+    assert.deepEqual(attn('self.attn(x, x, x)[1]'), ["7: self.attn(x, x, x)[1]: attn's attention weights are not simulated"]);
+    assert.deepEqual(attn('self.attn(x, x.transpose(0, 1), x)[0]'), ['7: self.attn(x, x.transpose(0, 1), x): MultiheadAttention of different query, key and value (cross-attention) is not simulated yet']);
+    assert.deepEqual(attn('self.attn(x, x, x, attn_mask=x)[0]'), ['7: self.attn(x, x, x, attn_mask=x): MultiheadAttention with attn_mask= is not simulated yet']);
+    assert.deepEqual(attn('self.attn(x, x, x)[0]', ', add_bias_kv=True'), ['7: self.attn(x, x, x): attn: add_bias_kv / add_zero_attn are not simulated']);
+    const enc = sourceOf(keys.find((k) => k.name === 'transformer-encoder') as Key);
+    assert.deepEqual(named(enc.replace('activation="gelu"', 'activation=nn.GELU()'), 'Encoder'), ['19: self.enc2(h): enc2: activation=a callable is not simulated (relu and gelu are)']);
   });
 
   it('reads sizes from x.shape / x.size(), and names a tuple return and a layer that does not reach the output', () => {

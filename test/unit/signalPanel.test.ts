@@ -55,6 +55,11 @@ describe('signal verdict', () => {
     );
   });
 
+  it('a token input (an Embedding reads it) is rated against 1, not against the std of the indices', () => {
+    assert.equal(signalVerdict([{ short: 'N(0, 0.01)', output: { std: 0.00117 } }, { short: 'He', output: { std: 0.366 } }], null, 3), 'N(0, 0.01): output std 10⁻³ after 3 layers: the signal vanishes; He keeps it at 0.37.');
+    assert.equal(signalVerdict([{ short: 'in effect', output: { std: 0.5 } }], null, 2), "Every scheme keeps the output std within 10× of 1 after 2 layers (in effect: 0.5).");
+  });
+
   it('zeros only when nothing else is out of range; explosions; every scheme fine', () => {
     assert.equal(signalVerdict([{ short: 'zeros', output: { std: 0 } }, { short: 'He', output: { std: 1.1 } }], 1, 3), 'zeros: output std 0 after 3 layers: the signal is gone; He keeps it at 1.1.');
     assert.equal(signalVerdict([{ short: 'zeros', output: { std: 0 } }, { short: 'constant 0.01', output: { std: 40 } }, { short: 'He', output: { std: 2 } }], 2, 5), 'constant 0.01: output std 20 of the input after 5 layers: the signal explodes; He keeps it at 1.');
@@ -132,9 +137,10 @@ const LSTM = [
   '',
 ].join('\n');
 
-function job(text = MLP) {
+function job(text = MLP, name?: string) {
   const tree = parsePython(text);
-  const model = new ModelAnalyzer().analyze(tree, text).models[0];
+  const models = new ModelAnalyzer().analyze(tree, text).models;
+  const model = name ? models.find((m) => m.name === name)! : models[0];
   const graph = buildGraph(model, tree, text);
   const prepared = prepareRuns(model, graph, { seed: 0n, inputSeed: 0n, schemes: SIGNAL_SCHEMES });
   return {
@@ -181,6 +187,51 @@ describe('signal protocol', () => {
     assert.equal(problem(at(4, { begin: [0, 16, 0] })), 'graph op 4 selects outside op 1');
     assert.equal(problem(at(4, { squeeze: [2] })), 'graph op 4 selects outside op 1');
     assert.equal(problem(at(1, { cell: 'rnn_sigmoid' })), 'graph.ops[1].cell must be one of rnn_tanh, rnn_relu, lstm, gru');
+  });
+
+  it('every op kind of the attention, embedding, 3-d, transposed-conv, group-norm and cat models reads back as it was', () => {
+    const kinds = new Set<string>();
+    for (const [file, name] of [['gpt-block', 'TinyGPT'], ['transformer-batch-first', 'EncoderBF'], ['transformer-encoder', 'Encoder'], ['conv3d-net', 'Conv3dNet'], ['convtranspose-decoder', 'Decoder'], ['unet-cat', 'TinyUNet'], ['groupnorm-net', 'GroupNormNet']]) {
+      const key = JSON.parse(fs.readFileSync(path.join(ROOT, `test/fixtures/signal/${file}.json`), 'utf8')) as Key;
+      const j = job(key.text, name);
+      assert.deepEqual(j.graph.notSimulated, [], file);
+      for (const o of j.graph.ops) kinds.add(o.kind);
+      const parsed = parseSignalHostMessage(structuredClone(j));
+      assert.ok('value' in parsed, `${file}: ${'problem' in parsed ? parsed.problem : ''}`);
+      assert.deepEqual(parsed.value, j);
+    }
+    assert.deepEqual([...kinds].sort(), ['activation', 'add', 'arange', 'batchnorm', 'concat', 'conv', 'convTranspose', 'embedding', 'groupnorm', 'input', 'layernorm', 'linear', 'matmul', 'mean', 'reshape', 'scale', 'slice', 'transpose']);
+    // The token input and the rows inside composite layers travel with their fields.
+    const gpt = job((JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/gpt-block.json'), 'utf8')) as Key).text, 'TinyGPT');
+    // wte (50 tokens) reads the input; wpe reads torch.arange(t).
+    assert.deepEqual({ ...gpt.graph.ops[0], line: 0 }, { kind: 'input', shape: [8, 16], line: 0, tokens: 50 });
+    assert.match(gpt.inputNote, /^from wte \(Embedding\), 16 token indices per sequence from torch\.randint$/);
+    assert.ok(gpt.input.every((v) => Number.isInteger(v) && v >= 0 && v < 50));
+    assert.ok(new Set(gpt.input).size > 10);
+    const enc = job((JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/transformer-encoder.json'), 'utf8')) as Key).text, 'Encoder');
+    const sa = enc.graph.layers.find((l) => l.name === 'enc1.self_attn')!;
+    assert.equal(sa.weight, 'enc1.self_attn.in_proj_weight');
+    assert.deepEqual(sa.params.map((p) => p.name), ['enc1.self_attn.in_proj_weight', 'enc1.self_attn.in_proj_bias', 'enc1.self_attn.out_proj.weight', 'enc1.self_attn.out_proj.bias']);
+  });
+
+  it('refuses token indices and slices the engine would trip on', () => {
+    const problem = (m: unknown) => {
+      const r = parseSignalHostMessage(m);
+      return 'problem' in r ? r.problem : undefined;
+    };
+    const key = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/gpt-block.json'), 'utf8')) as Key;
+    const j = job(key.text, 'TinyGPT');
+    const ops = [...j.graph.ops];
+    const emb = ops.findIndex((o) => o.kind === 'embedding');
+    ops[0] = { kind: 'input', shape: ops[0].shape, line: 1 };
+    assert.equal(problem({ ...j, graph: { ...j.graph, ops } }), 'an embedding reads token indices (the input, or an arange)');
+    const sliced = [...j.graph.ops];
+    const s = sliced.findIndex((o) => o.kind === 'slice');
+    sliced[s] = { ...(sliced[s] as Extract<(typeof sliced)[number], { kind: 'slice' }>), start: 90 };
+    assert.equal(problem({ ...j, graph: { ...j.graph, ops: sliced } }), 'a slice beyond its input');
+    assert.equal(problem({ ...j, graph: { ...j.graph, ops: j.graph.ops.map((o, i) => (i === emb + 1 ? { ...o, tokens: 3 } : o)) } }), `graph.ops[${emb + 1}] has an unknown field "tokens"`);
+    const layers = j.graph.layers.map((l, i) => (i === 0 ? { ...l, weight: 'nope.weight' } : l));
+    assert.equal(problem({ ...j, graph: { ...j.graph, layers } }), 'a graph layer reports the gradient of a weight it does not have');
   });
 
   it('refuses what the engine would trip on, and weights not sent as float32', () => {

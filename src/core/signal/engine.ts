@@ -12,7 +12,7 @@
  * and pooling kernels run channels-last in between, as TensorFlow.js needs.
  */
 import type * as tfc from '@tensorflow/tfjs-core';
-import type { GraphLayer, LayerOp, SignalGraph, SignalOp, SimActivation } from './graph';
+import type { GraphLayer, LayerOp, OpsOp, SignalGraph, SignalOp, SimActivation } from './graph';
 
 type RnnOp = Extract<SignalOp, { kind: 'rnn' }>;
 
@@ -94,8 +94,13 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     kept.push(tf.keep(t));
     return t;
   };
+  const inputOp = graph.ops[0];
+  const tokens = inputOp?.kind === 'input' ? inputOp.tokens : undefined;
+  if (tokens !== undefined && input.some((v) => !Number.isInteger(v) || v < 0 || v >= tokens)) throw new SignalError(`the input holds token indices: integers from 0 to ${tokens - 1}`);
   try {
     const x = keep(tf.tensor(input, [...graph.inputShape]));
+    // Token indices take no gradient: the Embedding reads them as int32, outside the differentiated function.
+    const ids = tokens !== undefined ? keep(tf.tensor(Int32Array.from(input), [...graph.inputShape], 'int32')) : undefined;
     const params = paramNames.map((name) => keep(tf.tensor(weights.get(name)!, [...graph.layers.flatMap((l) => l.params).find((q) => q.name === name)!.shape])));
     // A zero added to each layer's output: its gradient is the gradient with respect to that output (adding +0 changes no value).
     const probes = graph.layers.map((l) => keep(tf.zeros([...graph.ops[l.op].shape])));
@@ -104,26 +109,27 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     const stepProbes = recurrentOps.map((r) => keep(tf.zeros([...graph.ops[(graph.ops[r] as RnnOp).input].shape])));
     const dy = keep(tf.tensor(upstream, [...outShape]));
     const values: Tensor[] = new Array(graph.ops.length);
+    const first = ids ? 0 : 1;
     const forward = (...args: Tensor[]): Tensor => {
-      const byName = new Map(paramNames.map((n, i) => [n, args[1 + i]]));
-      const probeOf = new Map(graph.layers.map((l, i) => [l.op, args[1 + paramNames.length + i]]));
-      const context: EvalContext = { states: new Map(), inputProbes: new Map(recurrentOps.map((r, i) => [r, args[1 + paramNames.length + probes.length + i]])) };
+      const byName = new Map(paramNames.map((n, i) => [n, args[first + i]]));
+      const probeOf = new Map(graph.layers.map((l, i) => [l.op, args[first + paramNames.length + i]]));
+      const context: EvalContext = { states: new Map(), inputProbes: new Map(recurrentOps.map((r, i) => [r, args[first + paramNames.length + probes.length + i]])) };
       graph.ops.forEach((op, i) => {
-        let v = evalOp(tf, op, values, byName, args[0], i, context);
+        let v = ids && op.kind === 'input' ? ids : evalOp(tf, op, values, byName, args[0], i, context);
         const probe = probeOf.get(i);
         if (probe) v = tf.add(v, probe);
         values[i] = keep(v);
       });
       return values[graph.output];
     };
-    const grads = gradients(tf, forward, [x, ...params, ...probes, ...stepProbes], dy);
+    const grads = gradients(tf, forward, [...(ids ? [] : [x]), ...params, ...probes, ...stepProbes], dy);
     grads.forEach(keep);
-    const gradOf = new Map(paramNames.map((n, i) => [n, grads[1 + i]]));
-    const stepGradOf = new Map(recurrentOps.map((r, i) => [r, grads[1 + paramNames.length + probes.length + i]]));
+    const gradOf = new Map(paramNames.map((n, i) => [n, grads[first + i]]));
+    const stepGradOf = new Map(recurrentOps.map((r, i) => [r, grads[first + paramNames.length + probes.length + i]]));
     const layers: LayerSignal[] = [];
     for (const [i, layer] of graph.layers.entries()) {
       const recurrent = recurrentOpOf(graph, layer);
-      const signal = await layerSignal(graph, layer, values, grads[1 + paramNames.length + i], gradOf.get(`${layer.name}.weight`) ?? gradOf.get(`${layer.name}.weight_ih_l0`));
+      const signal = await layerSignal(graph, layer, values, grads[first + paramNames.length + i], gradOf.get(layer.weight ?? `${layer.name}.weight`) ?? gradOf.get(`${layer.name}.weight_ih_l0`));
       layers.push(recurrent === undefined ? signal : { ...signal, stepGrad: await stepGrad(tf, graph.ops[recurrent] as RnnOp, stepGradOf.get(recurrent) as Tensor) });
     }
     return { output: { std: moments(await values[graph.output].data()).std }, layers };
@@ -224,7 +230,7 @@ interface EvalContext {
 }
 
 function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: ReadonlyMap<string, Tensor>, input: Tensor, index: number, context: EvalContext): Tensor {
-  const param = (o: LayerOp, name: string) => params.get(`${o.layer}.${name}`) as Tensor;
+  const param = (o: LayerOp, name: string) => params.get(`${o.layer}.${'prefix' in o && o.prefix ? o.prefix : ''}${name}`) as Tensor;
   switch (op.kind) {
     case 'input':
       return input;
@@ -238,6 +244,10 @@ function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: Readonl
       return tf.reshape(y, [...op.shape]);
     }
     case 'conv': {
+      if (op.dims === 3) {
+        const y = convolve3d(tf, values[op.input], param(op, 'weight'), op.stride, op.padding, op.dilation, op.shape.slice(2));
+        return op.bias ? tf.add(y, tf.reshape(param(op, 'bias'), [1, -1, 1, 1, 1])) : y;
+      }
       // Conv1d as Conv2d over a height of 1.
       const oneD = op.dims === 1;
       const x = oneD ? tf.expandDims(values[op.input], 2) : values[op.input];
@@ -292,7 +302,147 @@ function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: Readonl
       const y = tf.slice(values[op.input], [...op.begin], [...op.size]);
       return tf.reshape(y, [...op.shape]);
     }
+    default:
+      return evalOpsOp(tf, op, values, (name) => param(op as LayerOp, name));
   }
+}
+
+/** The ops of {@link OpsOp}: transposed and 3-d convolutions, embeddings, group norms, the tensor algebra of attention. */
+function evalOpsOp(tf: Tf, op: OpsOp, values: readonly Tensor[], param: (name: string) => Tensor): Tensor {
+  switch (op.kind) {
+    case 'convTranspose':
+      return convTranspose(tf, op, values[op.input], param('weight'), op.bias ? param('bias') : undefined);
+    case 'embedding':
+      return embed(tf, param('weight'), values[op.input].dtype === 'int32' ? values[op.input] : tf.cast(values[op.input], 'int32'));
+    case 'groupnorm': {
+      // torch.group_norm: mean and biased variance per (sample, group) over its channels and positions, then the per-channel affine.
+      const x = values[op.input];
+      const [n, c] = x.shape as number[];
+      const grouped = tf.reshape(x, [n, op.groups, -1]);
+      const { mean, variance } = tf.moments(grouped, [2], true);
+      let y = tf.reshape(tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, op.eps))), x.shape);
+      const affine = [1, c, ...Array<number>(x.rank - 2).fill(1)];
+      if (op.affine) y = tf.add(tf.mul(y, tf.reshape(param('weight'), affine)), tf.reshape(param('bias'), affine));
+      return y;
+    }
+    case 'concat':
+      return tf.concat(op.inputs.map((i) => values[i]), op.axis);
+    case 'mean':
+      return tf.reshape(tf.mean(values[op.input], [...op.axes]), [...op.shape]);
+    case 'transpose':
+      return tf.transpose(values[op.input], [...op.perm]);
+    case 'matmul': {
+      const [a, b] = op.inputs.map((i) => values[i]);
+      const rank = op.shape.length;
+      if (rank === 2) return tf.matMul(a, b);
+      // Batch axes broadcast explicitly (tf.broadcastTo's gradient sums them back), then one batched product.
+      const batch = op.shape.slice(0, -2);
+      const [m, k] = a.shape.slice(-2) as number[];
+      const n = b.shape[b.rank - 1] as number;
+      const flat = (t: Tensor, rows: number, cols: number) => tf.reshape(batch.length + 2 === t.rank && t.shape.slice(0, -2).every((d, i) => d === batch[i]) ? t : tf.broadcastTo(t, [...batch, rows, cols]), [-1, rows, cols]);
+      return tf.reshape(tf.matMul(flat(a, m, k), flat(b, k, n)), [...op.shape]);
+    }
+    case 'scale':
+      // A Python float meets a float32 tensor as float32 (TensorIterator's scalar).
+      return op.divide ? tf.div(values[op.input], tf.scalar(Math.fround(op.factor))) : tf.mul(values[op.input], tf.scalar(Math.fround(op.factor)));
+    case 'slice': {
+      const x = values[op.input];
+      return tf.slice(x, x.shape.map((_, i) => (i === op.axis ? op.start : 0)), x.shape.map((d, i) => (i === op.axis ? op.size : (d as number))));
+    }
+    case 'arange':
+      return tf.range(0, op.shape[0], 1, 'int32');
+  }
+}
+
+/**
+ * torch.embedding: the weight's rows at `ids`; its gradient sums each row's upstream gradients
+ * (embedding_dense_backward), here a scatter that adds duplicates: tf.gather's own gradient needs
+ * UnsortedSegmentSum, which the wasm backend lacks.
+ */
+function embed(tf: Tf, weight: Tensor, ids: Tensor): Tensor {
+  const [vocab, dim] = weight.shape as number[];
+  const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
+    const [w] = args as [Tensor];
+    return {
+      value: tf.gather(w, ids, 0),
+      gradFunc: (dy: Tensor) => [tf.scatterND(tf.reshape(ids, [-1, 1]), tf.reshape(dy, [-1, dim]), [vocab, dim])],
+    };
+  });
+  return op(weight);
+}
+
+/**
+ * ConvTranspose (torch.nn.functional.conv_transposeNd, groups 1) as the convolution it is the gradient of:
+ * the input spread out by the stride (zeros between), padded by dilation·(k − 1) − padding on each side (output_padding
+ * more at the end; a negative pad crops), then convolved at stride 1 with the kernel flipped and its in/out swapped.
+ */
+function convTranspose(tf: Tf, op: Extract<OpsOp, { kind: 'convTranspose' }>, input: Tensor, w: Tensor, bias: Tensor | undefined): Tensor {
+  let x = input;
+  const spatialAxes = Array.from({ length: op.dims }, (_, i) => i + 2);
+  for (const [i, axis] of spatialAxes.entries()) {
+    const s = op.stride[i];
+    if (s === 1) continue;
+    const len = x.shape[axis] as number;
+    // (…, L, …) → (…, L, s, …) with zeros after each element → (…, L·s, …), cut to (L − 1)·s + 1.
+    let t = tf.expandDims(x, axis + 1);
+    t = tf.pad(t, t.shape.map((_, j): [number, number] => (j === axis + 1 ? [0, s - 1] : [0, 0])));
+    t = tf.reshape(t, x.shape.map((d, j) => (j === axis ? len * s : (d as number))));
+    x = tf.slice(t, t.shape.map(() => 0), t.shape.map((d, j) => (j === axis ? (len - 1) * s + 1 : (d as number))));
+  }
+  for (const [i, axis] of spatialAxes.entries()) {
+    const lo = op.dilation[i] * (op.kernel[i] - 1) - op.padding[i];
+    const hi = lo + op.outputPadding[i];
+    if (lo > 0 || hi > 0) x = tf.pad(x, x.shape.map((_, j): [number, number] => (j === axis ? [Math.max(lo, 0), Math.max(hi, 0)] : [0, 0])));
+    if (lo < 0 || hi < 0) {
+      const len = x.shape[axis] as number;
+      const from = Math.max(-lo, 0);
+      x = tf.slice(x, x.shape.map((_, j) => (j === axis ? from : 0)), x.shape.map((d, j) => (j === axis ? len - from - Math.max(-hi, 0) : (d as number))));
+    }
+  }
+  const kernel = tf.transpose(tf.reverse(w, spatialAxes), [1, 0, ...spatialAxes]);
+  const spatial = op.shape.slice(2);
+  const ones = spatialAxes.map(() => 1);
+  let y: Tensor;
+  if (op.dims === 3) y = convolve3d(tf, x, kernel, ones, spatialAxes.map(() => 0), op.dilation, spatial);
+  else if (op.dims === 2) y = convolve(tf, x, kernel, [1, 1], [0, 0], [op.dilation[0], op.dilation[1]], [spatial[0], spatial[1]]);
+  else y = tf.squeeze(convolve(tf, tf.expandDims(x, 2), tf.expandDims(kernel, 2), [1, 1], [0, 0], [1, op.dilation[0]], [1, spatial[0]]), [2]);
+  if (bias) y = tf.add(y, tf.reshape(bias, [1, -1, ...ones]));
+  return y;
+}
+
+/**
+ * A 3-d convolution of NCDHW `x` with weight (out, in, kd, kh, kw), the way {@link convolve} does 2-d: the input laid
+ * out (D·H·W, N, C), one product per kernel tap at its offset, every position computed at stride 1, then the strided
+ * positions kept.
+ */
+function convolve3d(tf: Tf, x: Tensor, w: Tensor, stride: readonly number[], padding: readonly number[], dilation: readonly number[], out: readonly number[]): Tensor {
+  const [n, c] = x.shape as number[];
+  const [cout, , kd, kh, kw] = w.shape as number[];
+  let t = tf.transpose(x, [2, 3, 4, 0, 1]);
+  if (padding.some((p) => p > 0)) t = tf.pad(t, [[padding[0], padding[0]], [padding[1], padding[1]], [padding[2], padding[2]], [0, 0], [0, 0]]);
+  const [dp, hp, wp] = t.shape as number[];
+  const depth = dp - (kd - 1) * dilation[0];
+  const offsets: number[] = [];
+  for (let i = 0; i < kd; i++) for (let j = 0; j < kh; j++) for (let k = 0; k < kw; k++) offsets.push(i * dilation[0] * hp * wp + j * dilation[1] * wp + k * dilation[2]);
+  const overrun = (kh - 1) * dilation[1] * wp + (kw - 1) * dilation[2];
+  let flat = tf.reshape(t, [dp * hp * wp, n, c]);
+  if (overrun > 0) flat = tf.concat([flat, tf.zeros([overrun, n, c])], 0);
+  const taps = tf.reshape(tf.transpose(w, [2, 3, 4, 1, 0]), [kd * kh * kw, c, cout]);
+  const full = tf.reshape(tapProducts(tf, flat, taps, offsets, depth * hp * wp), [depth, hp, wp, n, cout]);
+  // Positions 0, s, 2s, … of each axis, `out` of them.
+  let y = full;
+  for (let axis = 0; axis < 3; axis++) {
+    const s = stride[axis];
+    const want = out[axis] * s;
+    const have = y.shape[axis] as number;
+    if (have > want) y = tf.slice(y, y.shape.map(() => 0), y.shape.map((d, i) => (i === axis ? want : (d as number))));
+    else if (have < want) y = tf.pad(y, y.shape.map((_, i): [number, number] => (i === axis ? [0, want - have] : [0, 0])));
+    if (s > 1) {
+      const split = tf.reshape(y, [...y.shape.slice(0, axis), out[axis], s, ...y.shape.slice(axis + 1)] as number[]);
+      y = tf.reshape(tf.slice(split, split.shape.map(() => 0), split.shape.map((d, i) => (i === axis + 1 ? 1 : (d as number)))), [...y.shape.slice(0, axis), out[axis], ...y.shape.slice(axis + 1)] as number[]);
+    }
+  }
+  return tf.transpose(y, [3, 4, 0, 1, 2]);
 }
 
 /**

@@ -15,7 +15,7 @@
 import { functionCall, tensorMethod, torchModule as activationModule, type Activation, type ActivationKind } from '../model/activations';
 import { Context } from '../model/context';
 import { evaluate, type Scope } from '../model/evaluate';
-import { moduleScope } from '../model/moduleScope';
+import { functionScope, moduleScope } from '../model/moduleScope';
 import type { Layer, Model } from '../model/types';
 import { collectImports } from '../python/imports';
 import type { SyntaxNode, Tree } from '../python/parse';
@@ -42,14 +42,16 @@ interface OpBase {
 
 /** One step of the forward pass; inputs are indexes of earlier ops. */
 export type SignalOp =
-  | (OpBase & { readonly kind: 'input' })
-  | (OpBase & { readonly kind: 'linear'; readonly layer: string; readonly input: number; readonly bias: boolean })
+  /** The model's input; `tokens`: integer token indices in [0, tokens) (an Embedding takes it), drawn by `torch.randint`. */
+  | (OpBase & { readonly kind: 'input'; readonly tokens?: number })
+  /** `prefix`: the parameters are `<layer>.<prefix>weight` / `<prefix>bias` (a Linear inside a composite layer: `self_attn.in_proj_`, `linear1.`). */
+  | (OpBase & { readonly kind: 'linear'; readonly layer: string; readonly input: number; readonly bias: boolean; readonly prefix?: string })
   | (OpBase & {
       readonly kind: 'conv';
       readonly layer: string;
       readonly input: number;
-      /** 1 or 2 spatial dimensions (Conv1d, Conv2d). */
-      readonly dims: 1 | 2;
+      /** 1, 2 or 3 spatial dimensions (Conv1d, Conv2d, Conv3d). */
+      readonly dims: 1 | 2 | 3;
       readonly kernel: readonly number[];
       readonly stride: readonly number[];
       readonly padding: readonly number[];
@@ -58,8 +60,9 @@ export type SignalOp =
     })
   /** BatchNorm in training mode: batch statistics over every axis but the channel (axis 1). */
   | (OpBase & { readonly kind: 'batchnorm'; readonly layer: string; readonly input: number; readonly eps: number; readonly affine: boolean })
-  /** LayerNorm over the last `normalized` axes. */
-  | (OpBase & { readonly kind: 'layernorm'; readonly layer: string; readonly input: number; readonly normalized: number; readonly eps: number; readonly affine: boolean })
+  /** LayerNorm over the last `normalized` axes; `prefix` as for linear (`norm1.` of a TransformerEncoderLayer). */
+  | (OpBase & { readonly kind: 'layernorm'; readonly layer: string; readonly input: number; readonly normalized: number; readonly eps: number; readonly affine: boolean; readonly prefix?: string })
+  | OpsOp
   | (OpBase & { readonly kind: 'activation'; readonly activation: SimActivation; readonly input: number })
   | (OpBase & { readonly kind: 'pool'; readonly mode: 'max' | 'avg'; readonly input: number; readonly kernel: readonly number[]; readonly stride: readonly number[]; readonly padding: readonly number[] })
   | (OpBase & { readonly kind: 'adaptivePool'; readonly mode: 'max' | 'avg'; readonly input: number })
@@ -96,6 +99,43 @@ export type SignalOp =
 /** The recurrence of an `rnn` op: nn.RNN's tanh or relu, nn.LSTM, nn.GRU. */
 export type RecurrentCell = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
 
+/**
+ * The ops of convolutions beyond Conv1d/2d, embeddings, group norms and the
+ * tensor algebra of attention (issue 13), each computed as PyTorch 1.13 does.
+ */
+export type OpsOp =
+  /** ConvTranspose1d/2d/3d (weight (in, out, *kernel)), groups 1. */
+  | (OpBase & {
+      readonly kind: 'convTranspose';
+      readonly layer: string;
+      readonly input: number;
+      readonly dims: 1 | 2 | 3;
+      readonly kernel: readonly number[];
+      readonly stride: readonly number[];
+      readonly padding: readonly number[];
+      readonly outputPadding: readonly number[];
+      readonly dilation: readonly number[];
+      readonly bias: boolean;
+    })
+  /** `weight[indices]`: the input is token indices (the model's input, or an arange). */
+  | (OpBase & { readonly kind: 'embedding'; readonly layer: string; readonly input: number })
+  /** GroupNorm (and InstanceNorm: one group per channel): statistics per sample and group, affine per channel. */
+  | (OpBase & { readonly kind: 'groupnorm'; readonly layer: string; readonly input: number; readonly groups: number; readonly eps: number; readonly affine: boolean })
+  /** `torch.cat(inputs, dim=axis)`. */
+  | (OpBase & { readonly kind: 'concat'; readonly inputs: readonly number[]; readonly axis: number })
+  /** `x.mean(dim=axes)` (keepdim shows in `shape`). */
+  | (OpBase & { readonly kind: 'mean'; readonly input: number; readonly axes: readonly number[] })
+  /** `x.permute(perm)` / `x.transpose(a, b)`. */
+  | (OpBase & { readonly kind: 'transpose'; readonly input: number; readonly perm: readonly number[] })
+  /** `a @ b` / `torch.matmul` over broadcast batch axes (both of rank ≥ 2). */
+  | (OpBase & { readonly kind: 'matmul'; readonly inputs: readonly [number, number] })
+  /** `x * factor` or (`divide`) `x / factor`, factor a Python number (float32 in PyTorch). */
+  | (OpBase & { readonly kind: 'scale'; readonly input: number; readonly factor: number; readonly divide: boolean })
+  /** `size` elements from `start` along `axis` (`split`, `chunk`, MultiheadAttention's packed q/k/v). */
+  | (OpBase & { readonly kind: 'slice'; readonly input: number; readonly axis: number; readonly start: number; readonly size: number })
+  /** `torch.arange(n)`: 0 … n − 1, integer indices for an Embedding (no gradient). */
+  | (OpBase & { readonly kind: 'arange' });
+
 export type LayerOp = Extract<SignalOp, { readonly layer: string }>;
 
 /** Something in the model the engine cannot execute. */
@@ -111,7 +151,7 @@ export interface NotSimulated {
 export interface GraphParam {
   readonly name: string;
   readonly shape: Shape;
-  readonly role: 'weight' | 'recurrent' | 'bias' | 'norm_weight' | 'norm_bias';
+  readonly role: 'weight' | 'recurrent' | 'bias' | 'norm_weight' | 'norm_bias' | 'embedding';
 }
 
 /** A layer with parameters, in forward order: the rows of the signal report. */
@@ -126,6 +166,8 @@ export interface GraphLayer {
   /** The first activation its output reaches through norms, dropout, pooling and reshapes; undefined when none. */
   readonly act?: number;
   readonly params: readonly GraphParam[];
+  /** The parameter whose gradient is the row's weight gradient, when not `<name>.weight` (MultiheadAttention: `in_proj_weight`). */
+  readonly weight?: string;
 }
 
 export interface SignalGraph {
@@ -179,7 +221,7 @@ class ShapeMismatch extends Error {
   }
 }
 
-const PASS_THROUGH: ReadonlySet<SignalOp['kind']> = new Set(['batchnorm', 'layernorm', 'dropout', 'pool', 'adaptivePool', 'reshape']);
+const PASS_THROUGH: ReadonlySet<SignalOp['kind']> = new Set(['batchnorm', 'layernorm', 'groupnorm', 'dropout', 'pool', 'adaptivePool', 'reshape']);
 
 /** Parameter-free `torch.nn` modules the engine executes, by class name. */
 const NEUTRAL_MODULES: Readonly<Record<string, 'dropout' | 'maxpool' | 'avgpool' | 'adaptivemax' | 'adaptiveavg' | 'flatten' | 'identity'>> = {
@@ -247,8 +289,15 @@ const ACTIVATION_ARGS: Readonly<Record<SimActivation['kind'], readonly string[]>
   log_softmax: ['dim'],
 };
 
+/** Layer types of the convolutions, norms, embeddings and attention the ops branch adds (issue 13): {@link Builder.opsLayer}. */
+const OPS_LAYER_TYPES = ['Conv3d', 'ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d', 'Embedding', 'GroupNorm', 'BatchNorm3d', 'InstanceNorm1d', 'InstanceNorm2d', 'InstanceNorm3d', 'MultiheadAttention', 'TransformerEncoderLayer'];
+/** Tokens per sequence of the default input of a model whose first layer is an Embedding or an attention layer. */
+export const DEFAULT_TOKENS = 16;
+/** Spatial size of the default input of a 3-d conv net, tried first (32³ volumes would be 8× the work of 16³). */
+const DEFAULT_SPATIAL_3D = 16;
+
 /** Layer types the engine executes, by the analysis's type name. */
-const LAYER_TYPES: ReadonlySet<string> = new Set(['Linear', 'Conv1d', 'Conv2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm']);
+const LAYER_TYPES: ReadonlySet<string> = new Set(['Linear', 'Conv1d', 'Conv2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', ...OPS_LAYER_TYPES]);
 
 /** Recurrent layers the engine executes (torch.nn.modules.rnn): each returns a tuple, `(output, h_n)` or `(output, (h_n, c_n))`. */
 const RECURRENT_TYPES: ReadonlySet<string> = new Set(['RNN', 'LSTM', 'GRU']);
@@ -293,15 +342,32 @@ const MAX_FIRST_CANDIDATES = 4;
 function fitted(model: Model, ctx: Context, source: Source, layer: Layer): Built {
   const guess = defaultShape(layer) as NonNullable<ReturnType<typeof defaultShape>>;
   const from = `from ${layer.name} (${layer.type})${guess.note ?? ''}`;
-  if (guess.spatial === 0) return build(model, ctx, source, guess.shape(0), from);
-  const tried = build(model, ctx, source, guess.shape(DEFAULT_SPATIAL), `${from}, ${DEFAULT_SPATIAL} per spatial axis as for CIFAR`);
+  if (guess.spatial === 0) {
+    const flat = build(model, ctx, source, guess.shape(0), from);
+    return flat.mismatch ? (sequenceFitted(model, ctx, source, guess.shape(0), from) ?? flat) : flat;
+  }
+  const first = guess.spatial === 3 ? DEFAULT_SPATIAL_3D : DEFAULT_SPATIAL;
+  const tried = build(model, ctx, source, guess.shape(first), `${from}, ${first} per spatial axis${guess.spatial === 3 ? '' : ' as for CIFAR'}`);
   if (!tried.mismatch || tried.layers[0]?.name !== layer.name) return tried;
   // The first layer took the input: a later size decides the spatial size.
   for (const s of [...USUAL_SPATIAL, ...Array.from({ length: MAX_FITTED_SPATIAL }, (_, i) => i + 1)]) {
-    const graph = build(model, ctx, source, guess.shape(s), `${from}, ${s} per spatial axis: the first of the usual sizes that fits (${DEFAULT_SPATIAL} does not: ${tried.mismatch})`);
+    const graph = build(model, ctx, source, guess.shape(s), `${from}, ${s} per spatial axis: the first of the usual sizes that fits (${first} does not: ${tried.mismatch})`);
     if (!graph.mismatch) return graph;
   }
   return tried;
+}
+
+/**
+ * A model whose first layer takes features (a Linear before a TransformerEncoderLayer) and whose attention needs
+ * sequences: the features as 16 tokens, sequence first or batch first as its first attention layer's batch_first says.
+ */
+function sequenceFitted(model: Model, ctx: Context, source: Source, flat: number[], from: string): Built | undefined {
+  const attention = model.layers.find((l) => l.type === 'MultiheadAttention' || l.type === 'TransformerEncoderLayer');
+  if (!attention || flat.length !== 2) return undefined;
+  const batchFirst = attention.args.get('batch_first') === true;
+  const shape = batchFirst ? [flat[0], DEFAULT_TOKENS, flat[1]] : [DEFAULT_TOKENS, flat[0], flat[1]];
+  const graph = build(model, ctx, source, shape, `${from}, ${DEFAULT_TOKENS} tokens ${batchFirst ? '(batch first' : '(sequence first'} as ${attention.name} takes them)`);
+  return graph.mismatch ? undefined : graph;
 }
 
 /** The default input of a model whose first layer is `layer`: `(8, in_features)` or `(8, C, 32, 32)`; `spatial` is the number of spatial axes. */
@@ -334,6 +400,37 @@ function defaultShape(layer: Layer): { spatial: number; shape: (s: number) => nu
       const c = arg(layer.type === 'BatchNorm2d' ? 'num_features' : 'in_channels');
       const n = layer.type === 'Conv1d' ? 1 : 2;
       return c === undefined ? undefined : { spatial: n, shape: (s) => [DEFAULT_BATCH, c, ...Array<number>(n).fill(s)] };
+    }
+    default:
+      return opsDefaultShape(layer);
+  }
+}
+
+/** {@link defaultShape} of the layer types of {@link OPS_LAYER_TYPES}: token indices (8, 16) for an Embedding, (8, 16, E) or (16, 8, E) for attention. */
+function opsDefaultShape(layer: Layer): { spatial: number; shape: (s: number) => number[]; note?: string } | undefined {
+  const arg = (k: string) => (typeof layer.args.get(k) === 'number' ? (layer.args.get(k) as number) : undefined);
+  const spatial = /([123])d$/.exec(layer.type);
+  switch (layer.type) {
+    case 'Conv3d':
+    case 'ConvTranspose1d':
+    case 'ConvTranspose2d':
+    case 'ConvTranspose3d':
+    case 'BatchNorm3d':
+    case 'InstanceNorm1d':
+    case 'InstanceNorm2d':
+    case 'InstanceNorm3d':
+    case 'GroupNorm': {
+      const c = arg(layer.type.startsWith('Conv') ? 'in_channels' : layer.type === 'GroupNorm' ? 'num_channels' : 'num_features');
+      const n = spatial ? Number(spatial[1]) : 2;
+      return c === undefined ? undefined : { spatial: n, shape: (s) => [DEFAULT_BATCH, c, ...Array<number>(n).fill(s)] };
+    }
+    case 'Embedding':
+      return arg('num_embeddings') === undefined ? undefined : { spatial: 0, shape: () => [DEFAULT_BATCH, DEFAULT_TOKENS], note: `, ${DEFAULT_TOKENS} token indices per sequence from torch.randint` };
+    case 'MultiheadAttention':
+    case 'TransformerEncoderLayer': {
+      const e = arg(layer.type === 'MultiheadAttention' ? 'embed_dim' : 'd_model');
+      const batchFirst = layer.args.get('batch_first') === true;
+      return e === undefined ? undefined : { spatial: 0, shape: () => (batchFirst ? [DEFAULT_BATCH, DEFAULT_TOKENS, e] : [DEFAULT_TOKENS, DEFAULT_BATCH, e]), note: `, ${DEFAULT_TOKENS} tokens${batchFirst ? ' (batch first)' : ' (sequence first)'}` };
     }
     default:
       return undefined;
@@ -393,11 +490,20 @@ function build(model: Model, ctx: Context, source: Source, inputShape: Shape | u
 }
 
 /**
- * A value of the forward code: an op's output, a plain integer (shape
- * arithmetic), a layer (a loop variable over a ModuleList), or a tuple (what
- * a recurrent layer returns).
+ * A value of the forward code: an op's output, a plain integer (shape arithmetic), or a layer (a loop variable over a ModuleList);
+ * also a float (`1.0 / math.sqrt(d)`), a tuple (`split`, MultiheadAttention's pair, what a recurrent layer returns) and a value the engine does not compute (why).
  */
-type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer } | { readonly items: readonly Val[] };
+type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer } | { readonly num: number } | { readonly tuple: readonly Val[] } | { readonly missing: string };
+
+/** A row of the report that is a module inside a composite layer (`enc.self_attn` of a TransformerEncoderLayer), or a layer whose weight is not `weight`. */
+interface SubRow {
+  readonly name: string;
+  readonly type: string;
+  /** Of its parameters within the layer's (`self_attn.`). */
+  readonly prefix: string;
+  /** The parameter (full name) whose gradient is its weight gradient. */
+  readonly weight?: string;
+}
 
 class Builder {
   readonly ops: SignalOp[] = [];
@@ -410,7 +516,9 @@ class Builder {
   private readonly members = new Map<string, SyntaxNode | null>();
   private readonly scope: Scope;
   /** Layers applied, in forward order, with their op. */
-  private readonly applied: { layer: Layer; op: number }[] = [];
+  private readonly applied: { layer: Layer; op: number; row?: SubRow }[] = [];
+  /** `self.<attr>` numbers of `__init__` (`self.n_head = n_head`), evaluated with its parameters' defaults. */
+  private initScope: Scope = new Map();
 
   constructor(
     private readonly model: Model,
@@ -450,7 +558,7 @@ class Builder {
       if (!reached.has(i)) continue;
       const op = this.ops[i];
       if ('input' in op) reached.add(op.input);
-      if (op.kind === 'add') op.inputs.forEach((x) => reached.add(x));
+      if ('inputs' in op) op.inputs.forEach((x) => reached.add(x));
     }
     for (const { layer, op } of this.applied) {
       if (!reached.has(op)) this.notSimulated.push({ op: layer.name, line: this.ops[op].line, why: `${layer.name}'s value does not reach the output` });
@@ -458,16 +566,17 @@ class Builder {
   }
 
   graphLayers(): GraphLayer[] {
-    return this.applied.map(({ layer, op: applied }) => {
+    return this.applied.map(({ layer, op: applied, row }) => {
       const op = this.reportedOp(applied);
       const act = this.activationAfter(op);
       return {
-        name: layer.name,
-        type: layer.type,
+        name: row?.name ?? layer.name,
+        type: row?.type ?? layer.type,
         line: layer.line + 1,
         op,
         ...(act !== undefined ? { act } : {}),
-        params: layer.params.map((p) => ({ name: `${layer.name}.${p.name}`, shape: p.shape as number[], role: p.kind as GraphParam['role'] })),
+        params: layer.params.filter((p) => !row || p.name.startsWith(row.prefix)).map((p) => ({ name: `${layer.name}.${p.name}`, shape: p.shape as number[], role: p.kind as GraphParam['role'] })),
+        ...(row?.weight ? { weight: row.weight } : {}),
       };
     });
   }
@@ -487,7 +596,7 @@ class Builder {
   private activationAfter(op: number): number | undefined {
     let at = op;
     for (;;) {
-      const users = this.ops.flatMap((o, i) => ('input' in o && o.input === at ? [i] : o.kind === 'add' && o.inputs.includes(at) ? [i] : []));
+      const users = this.ops.flatMap((o, i) => ('input' in o && o.input === at ? [i] : 'inputs' in o && o.inputs.includes(at) ? [i] : []));
       if (users.length !== 1) return undefined;
       const next = this.ops[users[0]];
       if (next.kind === 'activation') return users[0];
@@ -509,7 +618,10 @@ class Builder {
     const init = methods.get('__init__');
     const forward = methods.get('forward');
     if (!forward) throw new Unsupported(cls, 'no forward method in the class');
-    if (init) this.readMembers(init);
+    if (init) {
+      this.readMembers(init);
+      this.initScope = this.initNumbers(init);
+    }
     const params = paramNames(forward, this.ctx);
     if (!params || params.length !== 2) throw new Unsupported(forward, 'forward takes one tensor here');
     const env = new Map<string, Val>([[params[1], { op: 0 }]]);
@@ -561,7 +673,7 @@ class Builder {
             return undefined;
           }
         }
-        // `out, (h, c) = self.lstm(x)`: a tuple unpacked.
+        // `out, (h, c) = self.lstm(x)`, `q, k, v = qkv.split(C, dim=2)`, `out, _ = self.attn(x, x, x)`: a tuple unpacked.
         if (value && (targets.length > 1 || (targets.length === 1 && sequenceElements(unwrap(targets[0]))))) {
           this.unpack(targets.length === 1 ? unwrap(targets[0]) : targets, this.expr(value, env), env, stmt);
           return undefined;
@@ -586,7 +698,7 @@ class Builder {
         if (!value || value.name === 'return') throw new Unsupported(stmt, 'forward returns nothing');
         if (stmt.getChild(',') || value.name === 'TupleExpression') throw new Unsupported(stmt, 'forward returns several values (one output.backward(g) needs one)');
         const v = this.expr(value, env);
-        if ('items' in v) throw new Unsupported(stmt, 'forward returns several values (one output.backward(g) needs one)');
+        if ('tuple' in v) throw new Unsupported(stmt, 'forward returns several values (one output.backward(g) needs one)');
         if (!('op' in v)) throw new Unsupported(value, 'forward returns no tensor');
         return v.op;
       }
@@ -680,7 +792,7 @@ class Builder {
 
   private tensor(node: SyntaxNode, env: Map<string, Val>): number {
     const v = this.expr(node, env);
-    if ('items' in v) throw new Unsupported(node, 'a tuple where a tensor is expected');
+    if ('tuple' in v) throw new Unsupported(node, 'a tuple where a tensor is expected');
     if (!('op' in v)) throw new Unsupported(node, 'a number where a tensor is expected');
     return v.op;
   }
@@ -700,6 +812,7 @@ class Builder {
     switch (n.name) {
       case 'VariableName': {
         const v = env.get(this.ctx.slice(n));
+        if (v && 'missing' in v) throw new Unsupported(n, v.missing);
         if (v) return v;
         const c = this.scope.get(this.ctx.slice(n));
         if (typeof c === 'number' && Number.isInteger(c)) return { int: c };
@@ -709,6 +822,7 @@ class Builder {
       case 'UnaryExpression': {
         const c = evaluate(n, this.ctx.text, this.scope);
         if (typeof c === 'number' && Number.isInteger(c)) return { int: c };
+        if (typeof c === 'number' && Number.isFinite(c)) return { num: c };
         break;
       }
       case 'BinaryExpression': {
@@ -722,8 +836,9 @@ class Builder {
         if ('int' in a && 'int' in b) {
           const r = o === '+' ? a.int + b.int : o === '-' ? a.int - b.int : o === '*' ? a.int * b.int : o === '//' && b.int !== 0 ? Math.floor(a.int / b.int) : undefined;
           if (r !== undefined) return { int: r };
-          break;
         }
+        const other = this.binaryOps(a, o, b, n);
+        if (other) return other;
         if (o === '+') return this.add(a, b, n);
         throw new Unsupported(n, `\`${o}\` on tensors is not simulated`);
       }
@@ -735,6 +850,8 @@ class Builder {
           const index = n.getChild('Number') ?? n.getChild('UnaryExpression');
           return { int: this.sizeAt(t, index ? this.int(index, env) : NaN, n) };
         }
+        const member = this.memberValue(n, env);
+        if (member) return member;
         // out[:, -1, :], h[-1], self.lstm(x)[0]
         if (object && n.getChild('[')) return this.subscript(n, object, env);
         break;
@@ -764,6 +881,7 @@ class Builder {
       const name = this.ctx.slice(callee.getChild('PropertyName')!);
       const layer = this.layersByName.get(name);
       if (layer && RECURRENT_TYPES.has(layer.type)) return this.recurrent(layer, args, env, line, call);
+      if (layer?.type === 'MultiheadAttention') return this.attentionCall(layer, args, env, call, line);
       if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a module called with other than one tensor');
       const input = this.tensor(args.positional[0], env);
       const built = this.members.get(name);
@@ -785,13 +903,21 @@ class Builder {
     const object = callee.name === 'MemberExpression' ? callee.firstChild : null;
     const prop = callee.name === 'MemberExpression' ? callee.getChild('PropertyName') : null;
     const torchFunction = !!qualified && qualified.startsWith('torch') && !(object && env.has(this.ctx.slice(object)));
+    if (qualified === 'math.sqrt' && args.positional.length === 1) {
+      const v = scalarOf(this.expr(args.positional[0], env));
+      if (v !== undefined && v >= 0) return { num: Math.sqrt(v) };
+    }
     if (object && prop && !torchFunction) return this.method(object, this.ctx.slice(prop), args, env, call, line);
     if (!qualified) throw new Unsupported(call, 'a function the signal engine does not know');
+    const tensorFunction = this.opsFunction(qualified, args, env, call, line);
+    if (tensorFunction) return tensorFunction;
     return { op: this.functional(qualified, args, env, call, line) };
   }
 
   private method(object: SyntaxNode, method: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): Val {
     const t = this.tensor(object, env);
+    const tensorMethodValue = this.opsMethod(t, method, args, env, call, line);
+    if (tensorMethodValue) return tensorMethodValue;
     if (method === 'size') {
       if (args.positional.length !== 1) throw new Unsupported(call, 'size() without an index');
       return { int: this.sizeAt(t, this.int(args.positional[0], env), call) };
@@ -893,8 +1019,9 @@ class Builder {
         break;
       }
       case 'Conv1d':
-      case 'Conv2d': {
-        const dims = layer.type === 'Conv1d' ? 1 : 2;
+      case 'Conv2d':
+      case 'Conv3d': {
+        const dims = layer.type === 'Conv1d' ? 1 : layer.type === 'Conv2d' ? 2 : 3;
         const w = weight?.shape as number[];
         if (num('groups', 1) !== 1) throw new Unsupported(at, `${layer.name}: grouped convolutions are not simulated yet`);
         const mode = layer.args.get('padding_mode');
@@ -911,7 +1038,7 @@ class Builder {
         const stride = tuple('stride', 1);
         const padding = tuple('padding', 0);
         const dilation = tuple('dilation', 1);
-        if (x.length !== dims + 2 || x[1] !== w[1]) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects (N, ${w[1]}, ${dims === 1 ? 'L' : 'H, W'}), gets ${x.join('×')}`, line);
+        if (x.length !== dims + 2 || x[1] !== w[1]) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects (N, ${w[1]}, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}), gets ${x.join('×')}`, line);
         const spatial = x.slice(2).map((s, i) => Math.floor((s + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) / stride[i]) + 1);
         if (spatial.some((s) => s < 1)) throw new ShapeMismatch(`${layer.name} (${layer.type}): input ${x.join('×')} is smaller than its kernel`, line);
         const out = [x[0], w[0], ...spatial];
@@ -920,9 +1047,10 @@ class Builder {
         break;
       }
       case 'BatchNorm1d':
-      case 'BatchNorm2d': {
+      case 'BatchNorm2d':
+      case 'BatchNorm3d': {
         const c = num('num_features', NaN);
-        const rank = layer.type === 'BatchNorm1d' ? [2, 3] : [4];
+        const rank = layer.type === 'BatchNorm1d' ? [2, 3] : layer.type === 'BatchNorm2d' ? [4] : [5];
         if (!rank.includes(x.length) || x[1] !== c) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects ${c} channels, gets ${x.join('×')}`, line);
         op = { kind: 'batchnorm', layer: layer.name, input, eps: num('eps', 1e-5), affine: bool('affine', true), shape: x, line };
         break;
@@ -935,8 +1063,11 @@ class Builder {
         op = { kind: 'layernorm', layer: layer.name, input, normalized: dims.length, eps: num('eps', 1e-5), affine: bool('elementwise_affine', true), shape: x, line };
         break;
       }
-      default:
-        throw new Unsupported(at, `${layer.type} is not simulated yet`);
+      default: {
+        const built = this.opsLayer(layer, input, line, at, num, bool);
+        if (typeof built === 'number') return built;
+        op = built;
+      }
     }
     checkLimit('signalMultiplyAdds', this.multiplyAdds, this.model.name);
     const index = this.push(op);
@@ -1110,9 +1241,9 @@ class Builder {
     this.applied.push({ layer, op: out });
     const stateShape = [layers * directions, batch, hidden];
     const h = this.push({ kind: 'rnnState', input: out, state: 'h', shape: stateShape, line });
-    if (cell !== 'lstm') return { items: [{ op: out }, { op: h }] };
+    if (cell !== 'lstm') return { tuple: [{ op: out }, { op: h }] };
     const c = this.push({ kind: 'rnnState', input: out, state: 'c', shape: stateShape, line });
-    return { items: [{ op: out }, { items: [{ op: h }, { op: c }] }] };
+    return { tuple: [{ op: out }, { tuple: [{ op: h }, { op: c }] }] };
   }
 
   /** `a, (b, c) = value`: names bound to the elements of a tuple, as Python unpacks it. */
@@ -1124,10 +1255,10 @@ class Builder {
       env.set(this.ctx.slice(node), v);
       return;
     }
-    if (!('items' in v)) throw new Unsupported(stmt, 'unpacking a value that is not a tuple is not simulated');
+    if (!('tuple' in v)) throw new Unsupported(stmt, 'unpacking a value that is not a tuple is not simulated');
     if (elements.some((e) => e.name === 'ListSplatExpression' || this.ctx.slice(e).startsWith('*'))) throw new Unsupported(stmt, 'starred unpacking is not simulated');
-    if (elements.length !== v.items.length) throw new ShapeMismatch(`unpacking ${v.items.length} values into ${elements.length} names`, this.lineOf(stmt));
-    elements.forEach((e, i) => this.unpack(unwrap(e), v.items[i], env, stmt));
+    if (elements.length !== v.tuple.length) throw new ShapeMismatch(`unpacking ${v.tuple.length} values into ${elements.length} names`, this.lineOf(stmt));
+    elements.forEach((e, i) => this.unpack(unwrap(e), v.tuple[i], env, stmt));
   }
 
   /** `v[...]`: an element of a tuple (`self.lstm(x)[0]`), or integer indexes and plain slices of a tensor's leading axes. */
@@ -1144,13 +1275,13 @@ class Builder {
       else parts[parts.length - 1].push(c);
     }
     if (parts[parts.length - 1].length === 0 && parts.length > 1) parts.pop();
-    if ('items' in v) {
+    if ('tuple' in v) {
       const [part] = parts;
       if (parts.length !== 1 || part.length !== 1) throw new Unsupported(n, 'a tuple indexed with other than one integer');
       const i = this.int(part[0], env);
-      const k = i < 0 ? v.items.length + i : i;
-      if (k < 0 || k >= v.items.length) throw new ShapeMismatch(`tuple index ${i} out of range`, this.lineOf(n));
-      return v.items[k];
+      const k = i < 0 ? v.tuple.length + i : i;
+      if (k < 0 || k >= v.tuple.length) throw new ShapeMismatch(`tuple index ${i} out of range`, this.lineOf(n));
+      return v.tuple[k];
     }
     if (!('op' in v)) throw new Unsupported(n, 'a subscript of other than a tensor or a tuple');
     const x = this.shape(v.op);
@@ -1216,9 +1347,443 @@ class Builder {
     if (!('op' in a) || !('op' in b)) throw new Unsupported(at, 'adding a number to a tensor is not simulated');
     const sa = this.shape(a.op);
     const sb = this.shape(b.op);
-    if (sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) throw new ShapeMismatch(`adding ${sa.join('×')} and ${sb.join('×')}`, this.lineOf(at));
-    return { op: this.push({ kind: 'add', inputs: [a.op, b.op], shape: sa, line: this.lineOf(at) }) };
+    // Broadcast as PyTorch does (a position embedding of (T, C) added to (B, T, C)).
+    const shape = broadcastShapes(sa, sb);
+    if (!shape) throw new ShapeMismatch(`adding ${sa.join('×')} and ${sb.join('×')}`, this.lineOf(at));
+    return { op: this.push({ kind: 'add', inputs: [a.op, b.op], shape, line: this.lineOf(at) }) };
   }
+
+  // ---- ops of issue 13 beyond Linear/Conv1d/Conv2d (the ops branch): layers, tensor algebra, attention ----
+
+  /** A layer of {@link OPS_LAYER_TYPES}: the op to push, or (attention) the index of the last op it pushed itself. */
+  private opsLayer(layer: Layer, input: number, line: number, at: SyntaxNode, num: (k: string, fallback: number) => number, bool: (k: string, fallback: boolean) => boolean): SignalOp | number {
+    const x = this.shape(input);
+    const weight = layer.params.find((p) => p.name === 'weight');
+    const hasBias = layer.params.some((p) => p.name === 'bias');
+    switch (layer.type) {
+      case 'ConvTranspose1d':
+      case 'ConvTranspose2d':
+      case 'ConvTranspose3d': {
+        const dims = Number(layer.type.slice(-2, -1)) as 1 | 2 | 3;
+        const w = weight?.shape as number[];
+        if (num('groups', 1) !== 1) throw new Unsupported(at, `${layer.name}: grouped convolutions are not simulated yet`);
+        const mode = layer.args.get('padding_mode');
+        if (mode !== undefined && mode !== 'zeros') throw new Unsupported(at, `${layer.name}: padding_mode=${String(mode)} is not simulated`);
+        const kernel = w.slice(2);
+        const stride = tupleArg(layer, 'stride', dims, 1, at);
+        const padding = tupleArg(layer, 'padding', dims, 0, at);
+        const outputPadding = tupleArg(layer, 'output_padding', dims, 0, at);
+        const dilation = tupleArg(layer, 'dilation', dims, 1, at);
+        if (x.length !== dims + 2 || x[1] !== w[0]) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects ${w[0]} input channels and ${dims} spatial axes, gets ${x.join('×')}`, line);
+        // ConvTransposeNd._output_padding: "output padding must be smaller than either stride or dilation".
+        if (outputPadding.some((p, i) => p >= stride[i] && p >= dilation[i])) throw new ShapeMismatch(`${layer.name}: output_padding ${outputPadding.join('×')} is not smaller than the stride or the dilation`, line);
+        const spatial = x.slice(2).map((s, i) => (s - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1);
+        if (spatial.some((s) => s < 1)) throw new ShapeMismatch(`${layer.name} (${layer.type}): an output of ${spatial.join('×')}`, line);
+        this.multiplyAdds += numel(x) * w[1] * numel(kernel);
+        return { kind: 'convTranspose', layer: layer.name, input, dims, kernel, stride, padding, outputPadding, dilation, bias: hasBias, shape: [x[0], w[1], ...spatial], line };
+      }
+      case 'Embedding': {
+        const [vocab, dim] = weight?.shape as number[];
+        for (const k of ['padding_idx', 'max_norm']) {
+          const v = layer.args.get(k);
+          if (v !== undefined && v !== null) throw new Unsupported(at, `${layer.name}: an Embedding with ${k}= is not simulated (its gradient skips that row / renormalizes)`);
+        }
+        if (layer.args.get('scale_grad_by_freq') === true || layer.args.get('sparse') === true) throw new Unsupported(at, `${layer.name}: scale_grad_by_freq / sparse are not simulated`);
+        const source = this.ops[input];
+        if (source.kind === 'input') {
+          // The model's input holds token indices: torch.randint(0, vocab, shape) (the smallest vocabulary of the embeddings reading it).
+          if (vocab > 2 ** 24) throw new Unsupported(at, `${layer.name}: a vocabulary above 2^24 (token indices carried as float32)`);
+          this.ops[input] = { ...source, tokens: Math.min(source.tokens ?? vocab, vocab) };
+        } else if (source.kind === 'arange') {
+          if (source.shape[0] > vocab) throw new ShapeMismatch(`${layer.name} (Embedding of ${vocab}): index ${source.shape[0] - 1} out of range`, line);
+        } else throw new Unsupported(at, `${layer.name}: an Embedding of a computed tensor (only of the model's input or torch.arange) is not simulated`);
+        this.multiplyAdds += numel(x) * dim;
+        return { kind: 'embedding', layer: layer.name, input, shape: [...x, dim], line };
+      }
+      case 'GroupNorm': {
+        const groups = num('num_groups', NaN);
+        const c = num('num_channels', NaN);
+        if (x.length < 2 || x[1] !== c) throw new ShapeMismatch(`${layer.name} (GroupNorm) expects ${c} channels, gets ${x.join('×')}`, line);
+        return { kind: 'groupnorm', layer: layer.name, input, groups, eps: num('eps', 1e-5), affine: bool('affine', true), shape: x, line };
+      }
+      case 'InstanceNorm1d':
+      case 'InstanceNorm2d':
+      case 'InstanceNorm3d': {
+        // Training mode: per-instance statistics whether or not running statistics are tracked (_InstanceNorm.forward).
+        const c = num('num_features', NaN);
+        const dims = Number(layer.type.slice(-2, -1));
+        if (x.length !== dims + 2 || x[1] !== c) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects (N, ${c}, …) with ${dims} spatial axes, gets ${x.join('×')}`, line);
+        return { kind: 'groupnorm', layer: layer.name, input, groups: c, eps: num('eps', 1e-5), affine: bool('affine', false), shape: x, line };
+      }
+      case 'MultiheadAttention':
+        throw new Unsupported(at, `${layer.name}: MultiheadAttention is simulated when called as self.${layer.name}(x, x, x)`);
+      case 'TransformerEncoderLayer':
+        return this.encoderLayer(layer, input, line, at, num, bool);
+      default:
+        throw new Unsupported(at, `${layer.type} is not simulated yet`);
+    }
+  }
+
+  /** Pushes `op` for a row of a composite layer (`enc.linear1`) and records the row. */
+  private subRow(layer: Layer, op: SignalOp, row: SubRow): number {
+    const index = this.push(op);
+    this.applied.push({ layer, op: index, row });
+    return index;
+  }
+
+  /**
+   * `nn.TransformerEncoderLayer` in training mode (its slow path, torch/nn/modules/transformer.py):
+   * norm_first: x + sa(norm1(x)), then x + ff(norm2(x)); else norm1(x + sa(x)), then norm2(x + ff(x));
+   * ff(x) = linear2(activation(linear1(x))), every dropout off. Rows: self_attn, linear1, linear2, norm1, norm2 in call order.
+   */
+  private encoderLayer(layer: Layer, input: number, line: number, at: SyntaxNode, num: (k: string, fallback: number) => number, bool: (k: string, fallback: boolean) => boolean): number {
+    if (this.applied.some((a) => a.layer === layer)) throw new Unsupported(at, `${layer.name} is applied twice (shared weights are not simulated yet)`);
+    const e = num('d_model', NaN);
+    const heads = num('nhead', NaN);
+    const ff = num('dim_feedforward', 2048);
+    const eps = num('layer_norm_eps', 1e-5);
+    const batchFirst = bool('batch_first', false);
+    const normFirst = bool('norm_first', false);
+    const act = layer.args.get('activation') ?? 'relu';
+    if (act !== 'relu' && act !== 'gelu') throw new Unsupported(at, `${layer.name}: activation=${typeof act === 'string' ? act : 'a callable'} is not simulated (relu and gelu are)`);
+    if (layer.params.some((p) => p.name.startsWith('self_attn.') && p.name.includes('_proj_weight') && !p.name.startsWith('self_attn.in_proj'))) throw new Unsupported(at, `${layer.name}: separate q/k/v projections are not simulated`);
+    const x = this.shape(input);
+    if (x.length !== 3 || x[2] !== e) throw new ShapeMismatch(`${layer.name} (TransformerEncoderLayer) expects ${batchFirst ? '(N, S, E)' : '(S, N, E)'} with E = ${e}, gets ${x.join('×')}`, line);
+    const rowOf = (sub: string, type: string) => ({ name: `${layer.name}.${sub}`, type, prefix: `${sub}.` });
+    const norm = (v: number, sub: 'norm1' | 'norm2') => this.subRow(layer, { kind: 'layernorm', layer: layer.name, prefix: `${sub}.`, input: v, normalized: 1, eps, affine: true, shape: this.shape(v), line }, rowOf(sub, 'LayerNorm'));
+    const sa = (v: number) => this.attention(layer, 'self_attn.', v, e, heads, true, batchFirst, line, rowOf('self_attn', 'MultiheadAttention'));
+    const feedForward = (v: number) => {
+      const s = this.shape(v);
+      this.multiplyAdds += (numel(s) / e) * e * ff * 2;
+      const h = this.subRow(layer, { kind: 'linear', layer: layer.name, prefix: 'linear1.', input: v, bias: true, shape: [...s.slice(0, -1), ff], line }, rowOf('linear1', 'Linear'));
+      const a = this.push({ kind: 'activation', activation: { kind: act }, input: h, shape: this.shape(h), line });
+      return this.subRow(layer, { kind: 'linear', layer: layer.name, prefix: 'linear2.', input: a, bias: true, shape: s, line }, rowOf('linear2', 'Linear'));
+    };
+    const plus = (a: number, b: number) => this.push({ kind: 'add', inputs: [a, b], shape: this.shape(a), line });
+    let v = input;
+    if (normFirst) {
+      v = plus(v, sa(norm(v, 'norm1')));
+      v = plus(v, feedForward(norm(v, 'norm2')));
+    } else {
+      v = norm(plus(v, sa(v)), 'norm1');
+      v = norm(plus(v, feedForward(v)), 'norm2');
+    }
+    checkLimit('signalMultiplyAdds', this.multiplyAdds, this.model.name);
+    return v;
+  }
+
+  /** `self.attn(q, k, v, …)` of an `nn.MultiheadAttention`: self-attention only; (output, weights) with the weights not computed. */
+  private attentionCall(layer: Layer, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): Val {
+    const read = (name: string, position: number) => args.keywords.get(name) ?? args.positional[position];
+    const [q, k, v] = [read('query', 0), read('key', 1), read('value', 2)];
+    if (!q || !k || !v) throw new Unsupported(call, 'MultiheadAttention without query, key and value');
+    const allowed = new Set(['query', 'key', 'value', 'need_weights', 'average_attn_weights', 'key_padding_mask', 'attn_mask']);
+    for (const key of args.keywords.keys()) if (!allowed.has(key)) throw new Unsupported(call, `MultiheadAttention with ${key}= is not simulated`);
+    if (args.positional.length > 3) throw new Unsupported(call, 'MultiheadAttention with these arguments is not simulated');
+    for (const mask of ['key_padding_mask', 'attn_mask']) {
+      const m = args.keywords.get(mask);
+      if (m && unwrap(m).name !== 'None') throw new Unsupported(call, `MultiheadAttention with ${mask}= is not simulated yet`);
+    }
+    const [tq, tk, tv] = [q, k, v].map((node) => this.tensor(node, env));
+    if (tq !== tk || tk !== tv) throw new Unsupported(call, 'MultiheadAttention of different query, key and value (cross-attention) is not simulated yet');
+    if (this.applied.some((a) => a.layer === layer)) throw new Unsupported(call, `${layer.name} is applied twice (shared weights are not simulated yet)`);
+    if (layer.problems) throw new Unsupported(call, layer.problems[0].message);
+    const num = (key: string) => layer.args.get(key);
+    const e = num('embed_dim');
+    const heads = num('num_heads');
+    if (typeof e !== 'number' || typeof heads !== 'number') throw new Unsupported(call, `${layer.name}: embed_dim / num_heads are not known numbers`);
+    if (num('add_bias_kv') === true || num('add_zero_attn') === true) throw new Unsupported(call, `${layer.name}: add_bias_kv / add_zero_attn are not simulated`);
+    if (!layer.params.some((p) => p.name === 'in_proj_weight')) throw new Unsupported(call, `${layer.name}: separate q/k/v projections (kdim, vdim) are not simulated`);
+    const x = this.shape(tq);
+    const batchFirst = num('batch_first') === true;
+    if (x.length !== 3 || x[2] !== e) throw new ShapeMismatch(`${layer.name} (MultiheadAttention) expects ${batchFirst ? '(N, L, E)' : '(L, N, E)'} with E = ${e}, gets ${x.join('×')}`, line);
+    const out = this.attention(layer, '', tq, e, heads, num('bias') !== false, batchFirst, line, { name: layer.name, type: layer.type, prefix: '' });
+    checkLimit('signalMultiplyAdds', this.multiplyAdds, this.model.name);
+    return { tuple: [{ op: out }, { missing: `${layer.name}'s attention weights are not simulated` }] };
+  }
+
+  /**
+   * Self-attention as torch.nn.functional.multi_head_attention_forward computes it (1.13): the packed in-projection
+   * (one Linear to 3E, split in q, k, v), heads folded into the batch ((L, N·H, d) → (N·H, L, d)), q / √d,
+   * softmax(q kᵀ) v, heads unfolded, out_proj. `prefix` of the parameters within `layer` (`self_attn.` in an encoder layer).
+   */
+  private attention(layer: Layer, prefix: string, input: number, e: number, heads: number, bias: boolean, batchFirst: boolean, line: number, row: SubRow): number {
+    let x = input;
+    if (batchFirst) x = this.permute(x, [1, 0, 2], line);
+    const [l, n] = this.shape(x);
+    const d = e / heads;
+    if (!Number.isInteger(d)) throw new ShapeMismatch(`${layer.name}: embed_dim ${e} is not divisible by num_heads ${heads}`, line);
+    this.multiplyAdds += l * n * e * 3 * e + 2 * n * heads * l * l * d + l * n * e * e;
+    const proj = this.push({ kind: 'linear', layer: layer.name, prefix: `${prefix}in_proj_`, input: x, bias, shape: [l, n, 3 * e], line });
+    const head = (i: number) => {
+      const part = this.push({ kind: 'slice', input: proj, axis: 2, start: i * e, size: e, shape: [l, n, e], line });
+      return this.permute(this.push({ kind: 'reshape', input: part, shape: [l, n * heads, d], line }), [1, 0, 2], line);
+    };
+    const q = this.push({ kind: 'scale', input: head(0), factor: Math.sqrt(d), divide: true, shape: [n * heads, l, d], line });
+    const k = head(1);
+    const v = head(2);
+    const scores = this.push({ kind: 'matmul', inputs: [q, this.permute(k, [0, 2, 1], line)], shape: [n * heads, l, l], line });
+    const weights = this.push({ kind: 'activation', activation: { kind: 'softmax', dim: 2 }, input: scores, shape: [n * heads, l, l], line });
+    const mixed = this.push({ kind: 'matmul', inputs: [weights, v], shape: [n * heads, l, d], line });
+    const flat = this.push({ kind: 'reshape', input: this.permute(mixed, [1, 0, 2], line), shape: [l * n, e], line });
+    const projected = this.push({ kind: 'linear', layer: layer.name, prefix: `${prefix}out_proj.`, input: flat, bias, shape: [l * n, e], line });
+    // The row's op: the attention output in the caller's layout, (L, N, E) or (N, L, E).
+    const rowOf = { ...row, weight: `${layer.name}.${prefix}in_proj_weight` };
+    if (!batchFirst) return this.subRow(layer, { kind: 'reshape', input: projected, shape: [l, n, e], line }, rowOf);
+    const unbatched = this.push({ kind: 'reshape', input: projected, shape: [l, n, e], line });
+    return this.subRow(layer, { kind: 'transpose', input: unbatched, perm: [1, 0, 2], shape: [n, l, e], line }, rowOf);
+  }
+
+  private permute(input: number, perm: readonly number[], line: number): number {
+    const x = this.shape(input);
+    return this.push({ kind: 'transpose', input, perm, shape: perm.map((p) => x[p]), line });
+  }
+
+  /** `a @ b`, `tensor * number`, `tensor / number`, and arithmetic of numbers that are not all integers (`1.0 / math.sqrt(d)`, `d ** -0.5`). */
+  private binaryOps(a: Val, o: string, b: Val, at: SyntaxNode): Val | undefined {
+    const line = this.lineOf(at);
+    const sa = scalarOf(a);
+    const sb = scalarOf(b);
+    if (sa !== undefined && sb !== undefined) {
+      const r = o === '+' ? sa + sb : o === '-' ? sa - sb : o === '*' ? sa * sb : o === '/' && sb !== 0 ? sa / sb : o === '**' ? sa ** sb : undefined;
+      if (r === undefined || !Number.isFinite(r)) return undefined;
+      return Number.isInteger(r) && 'int' in a && 'int' in b && o !== '/' ? { int: r } : { num: r };
+    }
+    if ('op' in a && 'op' in b && o === '@') return { op: this.matmul(a.op, b.op, line) };
+    if ('op' in a && sb !== undefined && (o === '*' || o === '/')) return { op: this.push({ kind: 'scale', input: a.op, factor: sb, divide: o === '/', shape: this.shape(a.op), line }) };
+    if ('op' in b && sa !== undefined && o === '*') return { op: this.push({ kind: 'scale', input: b.op, factor: sa, divide: false, shape: this.shape(b.op), line }) };
+    return undefined;
+  }
+
+  private matmul(a: number, b: number, line: number): number {
+    const sa = this.shape(a);
+    const sb = this.shape(b);
+    if (sa.length < 2 || sb.length < 2) throw new ShapeMismatch(`matmul of ${sa.join('×')} and ${sb.join('×')} (vectors are not simulated)`, line);
+    if (sa[sa.length - 1] !== sb[sb.length - 2]) throw new ShapeMismatch(`matmul of ${sa.join('×')} and ${sb.join('×')}`, line);
+    const batch = broadcastShapes(sa.slice(0, -2), sb.slice(0, -2));
+    if (!batch) throw new ShapeMismatch(`matmul of ${sa.join('×')} and ${sb.join('×')}: batch axes do not broadcast`, line);
+    const shape = [...batch, sa[sa.length - 2], sb[sb.length - 1]];
+    this.multiplyAdds += numel(shape) * sa[sa.length - 1];
+    checkLimit('signalMultiplyAdds', this.multiplyAdds, this.model.name);
+    return this.push({ kind: 'matmul', inputs: [a, b], shape, line });
+  }
+
+  /** A dim argument (negative counted from the end) of a tensor of `rank`. */
+  private axis(node: SyntaxNode | undefined, env: Map<string, Val>, rank: number, at: SyntaxNode, fallback?: number): number {
+    const d = this.int(node, env, fallback);
+    const k = d < 0 ? rank + d : d;
+    if (!Number.isInteger(k) || k < 0 || k >= rank) throw new Unsupported(at, `dim ${d} is out of range for a tensor of ${rank} dims`);
+    return k;
+  }
+
+  /** The dims of `x.permute(0, 2, 1)` / `x.permute((0, 2, 1))` / `x.mean((2, 3))`. */
+  private dims(nodes: readonly SyntaxNode[], env: Map<string, Val>, rank: number, at: SyntaxNode): number[] {
+    const listed = nodes.length === 1 ? sequenceElements(unwrap(nodes[0])) : undefined;
+    return (listed ?? nodes).map((d) => this.axis(d, env, rank, at));
+  }
+
+  /** `.transpose`, `.permute`, `.mean`, `.split`, `.chunk`, `.matmul` of a tensor; undefined for other methods. */
+  private opsMethod(t: number, method: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): Val | undefined {
+    const x = this.shape(t);
+    const arg = (name: string, position: number) => args.keywords.get(name) ?? args.positional[position];
+    switch (method) {
+      case 'transpose':
+        return { op: this.swap(t, arg('dim0', 0), arg('dim1', 1), env, call, line) };
+      case 'permute': {
+        const perm = this.dims(args.keywords.get('dims') ? [args.keywords.get('dims')!] : args.positional, env, x.length, call);
+        if (perm.length !== x.length || new Set(perm).size !== perm.length) throw new Unsupported(call, 'permute: the dims are not a permutation');
+        return { op: this.permute(t, perm, line) };
+      }
+      case 'mean':
+        return { op: this.mean(t, arg('dim', 0), arg('keepdim', 1), env, call, line) };
+      case 'split':
+        return this.split(t, arg('split_size', 0) ?? args.keywords.get('split_size_or_sections'), arg('dim', 1), env, call, line, false);
+      case 'chunk':
+        return this.split(t, arg('chunks', 0), arg('dim', 1), env, call, line, true);
+      case 'matmul': {
+        const other = arg('other', 0);
+        if (!other) throw new Unsupported(call, 'matmul without its operand');
+        return { op: this.matmul(t, this.tensor(other, env), line) };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** `torch.cat`, `torch.mean`, `torch.transpose`, `torch.permute`, `torch.matmul` / `torch.bmm`, `torch.split` / `torch.chunk`, `torch.arange`; undefined for others. */
+  private opsFunction(qualified: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): Val | undefined {
+    const arg = (name: string, position: number) => args.keywords.get(name) ?? args.positional[position];
+    switch (qualified) {
+      case 'torch.cat':
+      case 'torch.concat': {
+        const list = arg('tensors', 0);
+        const elements = list ? sequenceElements(unwrap(list)) : undefined;
+        if (!elements || elements.length === 0) throw new Unsupported(call, 'torch.cat of a list not written out');
+        const inputs = elements.map((e) => this.tensor(e, env));
+        const shapes = inputs.map((i) => this.shape(i));
+        const axis = this.axis(arg('dim', 1), env, shapes[0].length, call, 0);
+        if (shapes.some((s) => s.length !== shapes[0].length || s.some((d, i) => i !== axis && d !== shapes[0][i]))) throw new ShapeMismatch(`torch.cat of ${shapes.map((s) => s.join('×')).join(', ')} along dim ${axis}`, line);
+        const shape = shapes[0].map((d, i) => (i === axis ? shapes.reduce((a, s) => a + s[axis], 0) : d));
+        return { op: this.push({ kind: 'concat', inputs, axis, shape, line }) };
+      }
+      case 'torch.mean':
+        return { op: this.mean(this.tensor(arg('input', 0) as SyntaxNode, env), arg('dim', 1), arg('keepdim', 2), env, call, line) };
+      case 'torch.transpose':
+      case 'torch.swapaxes':
+        return { op: this.swap(this.tensor(arg('input', 0) as SyntaxNode, env), arg('dim0', 1), arg('dim1', 2), env, call, line) };
+      case 'torch.permute': {
+        const t = this.tensor(arg('input', 0) as SyntaxNode, env);
+        const dims = arg('dims', 1);
+        const perm = dims ? this.dims([dims], env, this.shape(t).length, call) : [];
+        if (perm.length !== this.shape(t).length || new Set(perm).size !== perm.length) throw new Unsupported(call, 'permute: the dims are not a permutation');
+        return { op: this.permute(t, perm, line) };
+      }
+      case 'torch.matmul':
+      case 'torch.bmm': {
+        const a = arg('input', 0);
+        const b = arg(qualified === 'torch.bmm' ? 'mat2' : 'other', 1);
+        if (!a || !b) throw new Unsupported(call, `${qualified} without its operands`);
+        return { op: this.matmul(this.tensor(a, env), this.tensor(b, env), line) };
+      }
+      case 'torch.split':
+      case 'torch.chunk': {
+        const t = this.tensor(arg(qualified === 'torch.split' ? 'tensor' : 'input', 0) as SyntaxNode, env);
+        return this.split(t, arg(qualified === 'torch.split' ? 'split_size_or_sections' : 'chunks', 1), arg('dim', 2), env, call, line, qualified === 'torch.chunk');
+      }
+      case 'torch.arange': {
+        for (const key of args.keywords.keys()) if (key !== 'dtype' && key !== 'device' && key !== 'end' && key !== 'start') throw new Unsupported(call, `torch.arange with ${key}= is not simulated`);
+        const start = args.positional.length >= 2 ? this.int(args.positional[0], env) : this.int(args.keywords.get('start'), env, 0);
+        const end = this.int(args.positional.length >= 2 ? args.positional[1] : (args.positional[0] ?? args.keywords.get('end')), env);
+        if (args.positional.length > 2) throw new Unsupported(call, 'torch.arange with a step is not simulated');
+        if (start !== 0 || end < 1) throw new Unsupported(call, 'torch.arange from other than 0 is not simulated');
+        return { op: this.push({ kind: 'arange', shape: [end], line }) };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private swap(t: number, a: SyntaxNode | undefined, b: SyntaxNode | undefined, env: Map<string, Val>, call: SyntaxNode, line: number): number {
+    const rank = this.shape(t).length;
+    if (!a || !b) throw new Unsupported(call, 'transpose without its two dims');
+    const i = this.axis(a, env, rank, call);
+    const j = this.axis(b, env, rank, call);
+    const perm = Array.from({ length: rank }, (_, k) => (k === i ? j : k === j ? i : k));
+    return this.permute(t, perm, line);
+  }
+
+  private mean(t: number, dimNode: SyntaxNode | undefined, keepNode: SyntaxNode | undefined, env: Map<string, Val>, call: SyntaxNode, line: number): number {
+    const x = this.shape(t);
+    const axes = dimNode ? this.dims([dimNode], env, x.length, call) : x.map((_, i) => i);
+    const keep = keepNode ? evaluate(keepNode, this.ctx.text, this.scope) : false;
+    if (typeof keep !== 'boolean') throw new Unsupported(call, 'mean: keepdim is not known');
+    if (new Set(axes).size !== axes.length) throw new Unsupported(call, 'mean: a dim named twice');
+    const shape = keep ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
+    return this.push({ kind: 'mean', input: t, axes, shape, line });
+  }
+
+  /** `split(size or sizes, dim)` / `chunk(n, dim)`: slices, as a tuple. */
+  private split(t: number, sizeNode: SyntaxNode | undefined, dimNode: SyntaxNode | undefined, env: Map<string, Val>, call: SyntaxNode, line: number, chunk: boolean): Val {
+    const x = this.shape(t);
+    const axis = this.axis(dimNode, env, x.length, call, 0);
+    if (!sizeNode) throw new Unsupported(call, 'split without its size');
+    const total = x[axis];
+    let sizes: number[];
+    const listed = sequenceElements(unwrap(sizeNode));
+    if (listed && !chunk) {
+      sizes = listed.map((e) => this.int(e, env));
+      if (sizes.reduce((a, b) => a + b, 0) !== total) throw new ShapeMismatch(`split of ${total} into ${sizes.join(' + ')}`, line);
+    } else {
+      const v = this.int(sizeNode, env);
+      if (v < 1) throw new Unsupported(call, 'split into pieces of size < 1');
+      // torch.chunk: pieces of ⌈total / chunks⌉ (so possibly fewer than chunks); split: pieces of the size, the last smaller.
+      const size = chunk ? Math.ceil(total / v) : v;
+      sizes = [];
+      for (let s = 0; s < total; s += size) sizes.push(Math.min(size, total - s));
+    }
+    checkLimit('loopIterations', sizes.length, `${this.model.name}: split`);
+    let start = 0;
+    const parts: Val[] = sizes.map((size) => {
+      const op = this.push({ kind: 'slice', input: t, axis, start, size, shape: x.map((d, i) => (i === axis ? size : d)), line });
+      start += size;
+      return { op };
+    });
+    return { tuple: parts };
+  }
+
+  /**
+   * The numbers `__init__` assigns to `self` once, directly in its body (`self.n_head = n_head`,
+   * `self.head_dim = n_embd // n_head`), with its parameters' defaults: what forward reads as `self.n_head`.
+   */
+  private initNumbers(init: SyntaxNode): Scope {
+    const scope = new Map(functionScope(init, this.ctx));
+    const body = init.getChild('Body');
+    const seen = new Set<string>();
+    for (const node of body ? descendants(body, 'AssignStatement') : []) {
+      const target = node.firstChild;
+      if (target?.name !== 'MemberExpression' || !target.firstChild || this.ctx.slice(target.firstChild) !== 'self' || target.getChild('[')) continue;
+      const prop = target.getChild('PropertyName');
+      if (!prop) continue;
+      const key = `self.${this.ctx.slice(prop)}`;
+      const direct = node.parent && node.parent.from === body!.from && node.parent.to === body!.to;
+      const value = target.nextSibling?.nextSibling;
+      const v = direct && !seen.has(key) && value && target.nextSibling?.name === 'AssignOp' ? evaluate(value, this.ctx.text, scope) : undefined;
+      seen.add(key);
+      if (typeof v === 'number' && direct && !scope.has(key)) scope.set(key, v);
+      else scope.delete(key);
+    }
+    return scope;
+  }
+
+  /** `self.n_head` (a number of `__init__`), and `value[i]` of a tuple (`self.attn(x, x, x)[0]`). */
+  private memberValue(n: SyntaxNode, env: Map<string, Val>): Val | undefined {
+    const object = n.firstChild;
+    if (!object) return undefined;
+    if (n.getChild('[')) {
+      const index = n.getChild('Number') ?? n.getChild('UnaryExpression');
+      if (!index) return undefined;
+      const v = this.expr(object, env);
+      if (!('tuple' in v)) return undefined;
+      const i = this.int(index, env);
+      const k = i < 0 ? v.tuple.length + i : i;
+      if (k < 0 || k >= v.tuple.length) throw new Unsupported(n, 'an index out of range');
+      const element = v.tuple[k];
+      if ('missing' in element) throw new Unsupported(n, element.missing);
+      return element;
+    }
+    const prop = n.getChild('PropertyName');
+    if (this.ctx.slice(object) !== 'self' || !prop) return undefined;
+    const value = this.initScope.get(`self.${this.ctx.slice(prop)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+    return Number.isInteger(value) ? { int: value } : { num: value };
+  }
+}
+
+/** The number a value stands for, when it is one. */
+function scalarOf(v: Val): number | undefined {
+  return 'int' in v ? v.int : 'num' in v ? v.num : undefined;
+}
+
+/** PyTorch's broadcast of two shapes (aligned at the end, 1 stretches); undefined when they do not broadcast. */
+function broadcastShapes(a: Shape, b: Shape): number[] | undefined {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return undefined;
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+
+/** A per-axis argument of a layer (`stride=2`, `padding=(1, 0)`), `dims` long. */
+function tupleArg(layer: Layer, k: string, dims: number, fallback: number, at: SyntaxNode): number[] {
+  const v = layer.args.get(k);
+  if (v === undefined) return Array<number>(dims).fill(fallback);
+  if (typeof v === 'number') return Array<number>(dims).fill(v);
+  if (Array.isArray(v) && v.length === dims && v.every((e) => typeof e === 'number')) return v as number[];
+  throw new Unsupported(at, `${layer.name}: ${k}=${JSON.stringify(v)} is not simulated`);
 }
 
 function numel(shape: Shape): number {

@@ -7,7 +7,7 @@ import type { Model } from '../model/types';
 import { TorchGenerator } from '../torch/generator';
 import { SignalError, type Weights } from './engine';
 import type { SignalGraph } from './graph';
-import { randn, schemeWeights, type SignalScheme } from './schemes';
+import { randint, randn, schemeWeights, type SignalScheme } from './schemes';
 
 export interface SchemeRun {
   readonly scheme: SignalScheme;
@@ -17,7 +17,7 @@ export interface SchemeRun {
 }
 
 export interface PreparedRuns {
-  /** `torch.randn(inputShape, generator=manual_seed(inputSeed))`. */
+  /** `torch.randn(inputShape, generator=manual_seed(inputSeed))`; token indices `torch.randint(0, tokens, inputShape, …)` when an Embedding reads the input. */
   readonly input: Float32Array;
   /** The same for the output's shape from inputSeed + 1: `output.backward(upstream)`. */
   readonly upstream: Float32Array;
@@ -32,7 +32,8 @@ export function prepareRuns(model: Model, graph: SignalGraph, options: { readonl
   // Seeds PyTorch accepts, checked before any work (TorchGenerator throws SeedError otherwise).
   new TorchGenerator(options.seed);
   new TorchGenerator(options.inputSeed + 1n);
-  const input = randn(graph.inputShape, options.inputSeed);
+  const first = graph.ops[0];
+  const input = first?.kind === 'input' && first.tokens !== undefined ? randint(graph.inputShape, first.tokens, options.inputSeed) : randn(graph.inputShape, options.inputSeed);
   const upstream = randn(graph.ops[graph.output].shape, options.inputSeed + 1n);
   const runs: SchemeRun[] = [];
   const skipped: { scheme: string; why: string }[] = [];

@@ -6,7 +6,10 @@
  * `torch.manual_seed(seed)` (exact mode). Every other scheme is the article's
  * experiment written in PyTorch: build the model, `torch.manual_seed(seed)`
  * again, then for each Linear/Conv layer in construction (`modules()`) order
- * `init(weight)` and `zeros_(bias)`; norm layers keep weight 1 and bias 0.
+ * `init(weight)` and `zeros_(bias)` (a MultiheadAttention's `in_proj_weight`, and the
+ * Linears inside attention and encoder layers, likewise); norm layers keep weight 1 and
+ * bias 0; an Embedding keeps the weight it was built with (a lookup table, no fan-in
+ * product: its scale is the model's own choice).
  * A recurrent layer (RNN, LSTM, GRU) gets `init` on every `weight_ih_l*` and
  * `weight_hh_l*` in `named_parameters()` order and `zeros_` on its biases:
  * each call on the whole stacked matrix (4·hidden × input for an LSTM), as
@@ -53,8 +56,8 @@ export function signalScheme(id: string): SignalScheme | undefined {
   return SIGNAL_SCHEMES.find((s) => s.id === id);
 }
 
-/** Layer types whose weight a scheme replaces. */
-const WEIGHT_LAYERS: ReadonlySet<string> = new Set(['Linear', 'Conv1d', 'Conv2d']);
+/** Layer types whose weights (every tensor of kind `weight`) a scheme replaces. */
+const WEIGHT_LAYERS: ReadonlySet<string> = new Set(['Linear', 'Conv1d', 'Conv2d', 'Conv3d', 'ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d', 'MultiheadAttention', 'TransformerEncoderLayer']);
 /** Recurrent layer types: a scheme replaces each input and recurrent weight matrix. */
 const RECURRENT_LAYERS: ReadonlySet<string> = new Set(['RNN', 'LSTM', 'GRU']);
 
@@ -82,11 +85,22 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
   }
   const gen = new TorchGenerator(seed);
   const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  // Embeddings keep their values as built: exact mode's, computed for them only.
+  const kept = model.layers.some((l) => l.params.some((p) => p.kind === 'embedding' && needed.has(`${l.name}.${p.name}`)))
+    ? new Map(exactParameters(model, seed, { materialize: (l) => model.layers.some((m) => m.name === l && m.params.some((p) => p.kind === 'embedding')), limits: { values: 'exactValues', words: 'exactStreamWords' } }).map((p) => [p.name, p] as const))
+    : new Map<string, ReturnType<typeof exactParameters>[number]>();
   for (const layer of model.layers) {
     for (const p of layer.params) {
       const name = `${layer.name}.${p.name}`;
       const shape = p.shape.every((d) => typeof d === 'number') ? (p.shape as number[]) : undefined;
-      const draws = (WEIGHT_LAYERS.has(layer.type) && p.name === 'weight') || (RECURRENT_LAYERS.has(layer.type) && (p.kind === 'weight' || p.kind === 'recurrent'));
+      const draws = (WEIGHT_LAYERS.has(layer.type) && p.kind === 'weight') || (RECURRENT_LAYERS.has(layer.type) && (p.kind === 'weight' || p.kind === 'recurrent'));
+      const built = p.kind === 'embedding' ? kept.get(name) : undefined;
+      if (built && needed.has(name)) {
+        if (built.values.length === 0) throw new SignalError(`${scheme.id}: ${name} has no values (${built.reason ?? 'not reproduced'})`);
+        weights.set(name, built.values);
+        if (!built.exact) reasons.push(`${name}: ${built.reason ?? 'not reproduced'}`);
+        continue;
+      }
       if (!shape) {
         // A layer of unknown size draws an unknown number of values: what follows is not reproducible.
         if (draws || needed.has(name)) reasons.push(`${name}: its size is not known`);
@@ -105,6 +119,18 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
     }
   }
   return { weights, exact: reasons.length === 0, reasons };
+}
+
+/**
+ * `torch.randint(0, high, shape, generator=torch.Generator().manual_seed(seed))` as float32 values: CPU
+ * random_from_to draws one 32-bit word per element (high < 2^32) and takes it modulo high, in order.
+ */
+export function randint(shape: readonly number[], high: number, seed: bigint): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const words = new TorchGenerator(seed).words(n);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = words[i] % high;
+  return out;
 }
 
 /** `torch.randn(shape, generator=torch.Generator().manual_seed(seed))` in float32. */

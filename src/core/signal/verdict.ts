@@ -36,11 +36,14 @@ function distance(ratio: number): number {
  * `inputStd`: the scheme farthest from the input's std (one whose output is
  * exactly 0, all-zero weights, only when nothing else is out of range), the
  * one that keeps it best, and the init in effect where it is neither.
+ * `inputStd` null: the input is token indices (an Embedding reads it), whose
+ * std says nothing of a signal's scale; the output std is then rated against 1.
  */
-export function signalVerdict(runs: readonly VerdictRun[], inputStd: number, depth: number): string {
+export function signalVerdict(runs: readonly VerdictRun[], inputStd: number | null, depth: number): string {
   if (runs.length === 0) return 'No scheme ran.';
   const layers = `${depth} ${depth === 1 ? 'layer' : 'layers'}`;
-  const rated = runs.map((r) => ({ run: r, ratio: r.output.std / inputStd }));
+  const rated = runs.map((r) => ({ run: r, ratio: r.output.std / (inputStd ?? 1) }));
+  const ofInput = inputStd === null ? '' : ' of the input';
   const bad = (x: { ratio: number }) => !(x.ratio >= VANISHING_RATIO && x.ratio <= 1 / VANISHING_RATIO);
   const farthest = (xs: typeof rated) => xs.reduce((a, b) => (distance(b.ratio) > distance(a.ratio) ? b : a));
   const nonzero = rated.filter((x) => x.ratio !== 0 && bad(x));
@@ -48,9 +51,9 @@ export function signalVerdict(runs: readonly VerdictRun[], inputStd: number, dep
   const best = rated.reduce((a, b) => (distance(b.ratio) < distance(a.ratio) ? b : a));
   const inEffect = rated.find((x) => x.run.short === 'in effect');
   const also = inEffect && inEffect !== worst && inEffect !== best ? ` (in effect: ${showRatio(inEffect.ratio)})` : '';
-  if (!bad(worst)) return `Every scheme keeps the output std within ${1 / VANISHING_RATIO}× of the input's after ${layers} (${best.run.short}: ${showRatio(best.ratio)}).`;
+  if (!bad(worst)) return `Every scheme keeps the output std within ${1 / VANISHING_RATIO}× of ${inputStd === null ? '1' : "the input's"} after ${layers} (${best.run.short}: ${showRatio(best.ratio)}).`;
   const keeps = best === worst || bad(best) ? '; no scheme here keeps it within 10×' : `; ${best.run.short} keeps it at ${showRatio(best.ratio)}`;
   if (worst.ratio === 0) return `${worst.run.short}: output std 0 after ${layers}: the signal is gone${keeps}${also}.`;
   const fate = !Number.isFinite(worst.ratio) ? 'the signal overflows' : worst.ratio < 1 ? 'the signal vanishes' : 'the signal explodes';
-  return `${worst.run.short}: output std ${showRatio(worst.ratio)} of the input after ${layers}: ${fate}${keeps}${also}.`;
+  return `${worst.run.short}: output std ${showRatio(worst.ratio)}${ofInput} after ${layers}: ${fate}${keeps}${also}.`;
 }

@@ -227,7 +227,9 @@ function renderAll(): void {
   $('gradient-note').textContent = undrawable(have, 'gradient').map((n) => `Not on the log scale: ${n}.`).join(' ');
   const all = results.filter((r): r is SchemeResult => r !== undefined);
   if (all.length > 0) {
-    $('verdict').textContent = signalVerdict(all.map((r) => ({ short: r.short, output: r.stats.output })), sampleStd(job.input), job.graph.layers.length);
+    // Token indices (an Embedding reads the input) have no signal scale: the output is rated against 1.
+    const tokens = job.graph.ops[0]?.kind === 'input' && job.graph.ops[0].tokens !== undefined;
+    $('verdict').textContent = signalVerdict(all.map((r) => ({ short: r.short, output: r.stats.output })), tokens ? null : sampleStd(job.input), job.graph.layers.length);
   } else {
     $('verdict').textContent = '';
   }
