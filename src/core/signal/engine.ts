@@ -149,7 +149,7 @@ async function layerSignal(graph: SignalGraph, layer: GraphLayer, values: readon
  * device, so that no float32 rounding of the mean or underflow of the
  * squares (a signal of 1e-30 after 40 layers) enters the statistics.
  */
-function moments(values: ArrayLike<number>): Moments {
+export function moments(values: ArrayLike<number>): Moments {
   const n = values.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += values[i];
@@ -167,7 +167,7 @@ function numel(shape: readonly number[]): number {
 const toLast = (tf: Tf, x: Tensor) => tf.transpose(x, x.rank === 4 ? [0, 2, 3, 1] : [0, 2, 1]);
 const toFirst = (tf: Tf, x: Tensor) => tf.transpose(x, x.rank === 4 ? [0, 3, 1, 2] : [0, 2, 1]);
 
-function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: ReadonlyMap<string, Tensor>, input: Tensor): Tensor {
+export function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: ReadonlyMap<string, Tensor>, input: Tensor): Tensor {
   const param = (o: LayerOp, name: string) => params.get(`${o.layer}.${name}`) as Tensor;
   switch (op.kind) {
     case 'input':
