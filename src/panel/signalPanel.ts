@@ -24,6 +24,11 @@ import { findTorchSeed } from '../core/torch/exact';
 import { ExactInitError } from '../core/torch/init';
 import { DEFAULT_SIGNAL_SETTINGS, parseSignalPageMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalSettings } from '../webview/signalProtocol';
 import { signalPageHtml } from './signalHtml';
+import { planLsuv } from '../core/edits/lsuv';
+import { EditRefused, type EditPlan } from '../core/edits/applyInit';
+import type { ImportBinding } from '../core/python/imports';
+import type { Tree } from '../core/python/parse';
+import type { Model } from '../core/model/types';
 
 import { SIGNAL_VIEW_TYPE } from '../commands/ids';
 
@@ -206,6 +211,28 @@ export class SignalPanel implements vscode.Disposable {
     this.waiting.clear();
     this.disposables.forEach((d) => d.dispose());
     this.panel.dispose();
+  }
+}
+
+/**
+ * The "Apply LSUV" plan (core/edits/lsuv.ts) with the model's input shape
+ * from its signal graph, for the random batch of the call: here, in the
+ * panel's bundle, because the graph builder is not loaded at activation.
+ */
+export function lsuvPlan(model: Model, tree: Tree, text: string, imports: readonly ImportBinding[]): EditPlan | { readonly refused: string } {
+  let inputShape: readonly number[] | undefined;
+  try {
+    const graph = buildGraph(model, tree, text);
+    if (graph.notSimulated.length === 0) inputShape = graph.inputShape;
+  } catch (error) {
+    if (!(error instanceof LimitError)) throw error;
+  }
+  try {
+    return planLsuv({ text, tree, imports, model, ...(inputShape ? { inputShape } : {}) });
+  } catch (error) {
+    // Across bundles the class differs: the refusal travels as its message.
+    if (error instanceof EditRefused) return { refused: error.message };
+    throw error;
   }
 }
 
