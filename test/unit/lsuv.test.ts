@@ -25,6 +25,9 @@ import { parsePython, syntaxErrors } from '../../src/core/python/parse';
 import { buildGraph } from '../../src/core/signal/graph';
 import { LSUV_TOLERANCE } from '../../src/core/signal/lsuv';
 import { signalSummary } from '../../src/core/signal/summary';
+import { histogramPoints, layerHistograms } from '../../src/core/signal/histograms';
+import { prepareRuns } from '../../src/core/signal/job';
+import { signalScheme, type SignalScheme } from '../../src/core/signal/schemes';
 import { npyBytes, NpyError, readNpy } from '../../src/core/torch/npy';
 
 const PYTHON = '/usr/bin/python3';
@@ -370,5 +373,52 @@ describe('model lens summary (analytic)', () => {
   });
   it('prints each summary beside PyTorch (pooling, LayerNorm and residuals are not in the analytic chain: conv nets differ more)', (t) => {
     for (const key of keys) t.diagnostic(`${key.name}: ${summaryOf(key)?.title} vs PyTorch ${key.runs.find((r) => r.scheme === 'in-effect')?.output.std}`);
+  });
+});
+
+describe('activation histograms (the Glorot & Bengio view)', () => {
+  it('Xavier on the 12-layer tanh MLP: each layer\'s histogram as PyTorch\'s values give it (range within 1e-5, counts within 2 per bin)', async (t) => {
+    if (!torchAvailable()) return t.skip(NO_TORCH);
+    const key = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/deep-tanh.json'), 'utf8')) as { text: string; seed: number; inputSeed: number; inputShape: number[] };
+    const tf = (await loadSignalTf({ candidates: ['cpu'] })).tf;
+    const tree = parsePython(key.text);
+    const model = new ModelAnalyzer().analyze(tree, key.text).models[0];
+    const graph = buildGraph(model, tree, key.text, { inputShape: key.inputShape });
+    const prepared = prepareRuns(model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes: [signalScheme('xavier') as SignalScheme] });
+    const h = await layerHistograms(tf, graph, prepared.runs[0].weights, prepared.input, 40);
+    const script = `
+import json, sys, types
+sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'scripts/signal'))})
+import torch
+import reference
+ns = types.ModuleType('m'); exec(compile(${JSON.stringify(key.text)}, 'm.py', 'exec'), ns.__dict__)
+model = ns.model
+reference.apply_scheme(model, 'xavier', ${key.seed})
+x = torch.randn(${key.inputShape.join(', ')}, generator=torch.Generator().manual_seed(${key.inputSeed}))
+vals = []
+with torch.no_grad():
+    mods = list(model)
+    for i, m in enumerate(mods):
+        x = m(x)
+        if isinstance(m, torch.nn.Tanh) or i == len(mods) - 1:
+            vals.append(x.double().flatten())
+lo = min(v.min().item() for v in vals); hi = max(v.max().item() for v in vals)
+w = (hi - lo) / 40
+print(json.dumps({'lo': lo, 'hi': hi, 'counts': [torch.clamp(((v - lo) / w).floor().long(), max=39).bincount(minlength=40).tolist() for v in vals]}))
+`;
+    const py = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    const want = JSON.parse(py.stdout) as { lo: number; hi: number; counts: number[][] };
+    assert.ok(Math.abs(h.lo - want.lo) <= 1e-5 * Math.abs(want.lo) && Math.abs(h.hi - want.hi) <= 1e-5 * Math.abs(want.hi), `${h.lo}..${h.hi} vs ${want.lo}..${want.hi}`);
+    assert.equal(h.layers.length, 12);
+    assert.deepEqual(h.layers.map((l) => l.of), [...Array<string>(11).fill('activation'), 'output']);
+    h.layers.forEach((l, i) => {
+      assert.equal(l.n, 8 * 256);
+      l.counts.forEach((c, b) => assert.ok(Math.abs(c - want.counts[i][b]) <= 2, `layer ${i + 1} bin ${b}: ${c} vs ${want.counts[i][b]}`));
+    });
+    // The densities integrate to 1 per layer.
+    const pts = histogramPoints(h);
+    const width = (h.hi - h.lo) / h.bins;
+    for (const name of new Set(pts.map((p) => p.layer))) assert.ok(Math.abs(pts.filter((p) => p.layer === name).reduce((a, p) => a + p.density * width, 0) - 1) < 1e-9);
   });
 });
