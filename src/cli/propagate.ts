@@ -164,7 +164,7 @@ function readBatch(io: CliIo, file: string): { readonly value: NpyArray } | { re
   if (!io.readBytes) return { problem: '--data needs file access, which this build of initlens does not have' };
   let bytes: Uint8Array;
   try {
-    bytes = io.readBytes(file, LIMITS.npyBytes.value);
+    bytes = io.readBytes(file, LIMITS.npyBatchBytes.value);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { problem: error instanceof Error && !code ? `--data ${file}: ${error.message}` : `cannot read '${file}'${code ? ` (${code})` : ''}` };

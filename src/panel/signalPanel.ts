@@ -240,7 +240,7 @@ async function readBatch(uri: string): Promise<{ readonly value: NpyArray } | { 
   const name = path.basename(file.path);
   try {
     const stat = await vscode.workspace.fs.stat(file);
-    if (exceeds('npyBytes', stat.size)) return { problem: `${name}: ${limitMessage('npyBytes', stat.size)}` };
+    if (exceeds('npyBatchBytes', stat.size)) return { problem: `${name}: ${limitMessage('npyBatchBytes', stat.size)}` };
     return { value: readNpy(await vscode.workspace.fs.readFile(file), LIMITS.signalValues.value) };
   } catch (error) {
     if (error instanceof NpyError) return { problem: `${name}: ${error.message}` };
