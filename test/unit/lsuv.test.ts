@@ -29,6 +29,10 @@ import { histogramPoints, layerHistograms } from '../../src/core/signal/histogra
 import { prepareRuns } from '../../src/core/signal/job';
 import { signalScheme, type SignalScheme } from '../../src/core/signal/schemes';
 import { npyBytes, NpyError, readNpy } from '../../src/core/torch/npy';
+import { parseSignalPageMessage, parseSignalPanelState } from '../../src/webview/signalProtocol';
+import { histogramsOf, runJob } from '../../src/webview/signal/compute';
+import { propagate } from '../../src/core/signal/propagate';
+import type { SignalStats } from '../../src/core/signal/engine';
 
 const PYTHON = '/usr/bin/python3';
 const NPY = path.join(ROOT, 'test/fixtures/npy');
@@ -420,5 +424,40 @@ print(json.dumps({'lo': lo, 'hi': hi, 'counts': [torch.clamp(((v - lo) / w).floo
     const pts = histogramPoints(h);
     const width = (h.hi - h.lo) / h.bins;
     for (const name of new Set(pts.map((p) => p.layer))) assert.ok(Math.abs(pts.filter((p) => p.layer === name).reduce((a, p) => a + p.density * width, 0) - 1) < 1e-9);
+  });
+});
+
+describe('the Signal panel protocol: the batch and LSUV', () => {
+  it('reads a pickData request, a batch URI in the settings and an LSUV run; refuses a batch that is no URI', () => {
+    assert.deepEqual(parseSignalPageMessage({ type: 'pickData' }), { value: { type: 'pickData' } });
+    const settings = { seed: '', inputSeed: '0', inputShape: '4,6', data: 'file:///home/u/batch.npy' };
+    assert.deepEqual(parseSignalPageMessage({ type: 'configure', settings }), { value: { type: 'configure', settings } });
+    assert.deepEqual(parseSignalPanelState({ uri: 'file:///home/u/m.py', model: 'Net', settings }), { value: { uri: 'file:///home/u/m.py', model: 'Net', settings } });
+    const bad = parseSignalPageMessage({ type: 'configure', settings: { ...settings, data: 'rm -rf /' } });
+    assert.ok('problem' in bad && /data/.test(bad.problem), JSON.stringify(bad));
+  });
+});
+
+describe("the Signal page's compute module", () => {
+  it('rescales the LSUV run as propagate does, and draws its histograms from the rescaled weights', async () => {
+    const loaded = await loadSignalTf({ candidates: ['cpu'] });
+    const tree = parsePython(MLP);
+    const model = new ModelAnalyzer().analyze(tree, MLP).models[0];
+    const graph = buildGraph(model, tree, MLP);
+    const schemes = [signalScheme('orthogonal') as SignalScheme, signalScheme('lsuv') as SignalScheme];
+    const prepared = prepareRuns(model, graph, { seed: 0n, inputSeed: 0n, schemes });
+    const job = {
+      type: 'job' as const, request: 1, uri: 'file:///m.py', title: '', model: 'Net', settings: { seed: '0', inputSeed: '0', inputShape: '' }, inputNote: '', graph,
+      input: prepared.input, upstream: prepared.upstream, skipped: [],
+      runs: prepared.runs.map((r) => ({ scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: r.reasons, weights: [...r.weights].map(([name, values]) => ({ name, values })), ...(r.scheme.lsuv ? { lsuv: true } : {}) })),
+    };
+    const got: SignalStats[] = [];
+    assert.equal(await runJob(loaded, job, (_, s) => got.push(s), () => false), 2);
+    const want = await propagate(loaded.tf, model, graph, { seed: 0n, inputSeed: 0n, schemes, backend: 'cpu' });
+    assert.deepEqual(got.map((s) => s.output.std), want.runs.map((r) => r.output.std));
+    assert.ok(Math.abs(got[1].layers[0].out.std - 1) < 0.05 && Math.abs(got[0].layers[0].out.std - 1) > 0.05);
+    // The histogram of LSUV's first layer is its rescaled output's: wider than the orthogonal one's.
+    const [orth, lsuv] = [await histogramsOf(loaded, job, 0), await histogramsOf(loaded, job, 1)];
+    assert.ok(lsuv.hi - lsuv.lo > orth.hi - orth.lo, `${lsuv.lo}..${lsuv.hi} vs ${orth.lo}..${orth.hi}`);
   });
 });
