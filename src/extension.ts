@@ -8,6 +8,7 @@ import { WorkspaceIndex } from './analysis/workspaceIndex';
 import { registerModelLens } from './codelens/modelLens';
 import { registerSeedLens } from './codelens/seedLens';
 import { registerApplyInit } from './commands/applyInit';
+import { registerApplyLsuv } from './commands/applyLsuv';
 import { registerShowHistogram } from './commands/showHistogram';
 import { registerShowSignal } from './commands/showSignal';
 import { registerInsertSeed } from './commands/insertSeed';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
       registerModelHover(analyses),
       registerShowSeedReport(analyses),
       registerApplyInit(analyses),
+      registerApplyLsuv(analyses),
       registerShowHistogram(context.extensionUri, analyses),
       registerShowSignal(context.extensionUri, analyses),
       registerInsertSeed(analyses),

@@ -20,7 +20,11 @@ and run once forward and once backward, as the engine does:
   RNN, LSTM or GRU gets init on each weight_ih_l*/weight_hh_l* (the whole stacked matrix, as a user's
   nn.init.orthogonal_(lstm.weight_hh_l0) does) and zeros_ on each bias, in named_parameters() order.
   'recommended' is the same with each layer's init written out below by InitLens's published rule (He before the
-  ReLU family, Xavier with tanh's gain before tanh, Xavier at the output).
+  ReLU family, Xavier with tanh's gain before tanh, Xavier at the output). 'lsuv' is the 'orthogonal' scheme, then
+  LSUV (Mishkin & Matas 2016, Algorithm 1) on the input x, written below with forward hooks and whole forward passes:
+  each Linear/Conv in the order forward first calls it, forward, var = its output's unbiased variance (float64 of
+  the float32 output), stop when |var - 1| < 0.1, after 10 rescalings, or when var is 0 or not finite, else
+  weight.div_(sqrt(var)) and again. The key records each layer's rescalings and last variance.
 
 Per layer with parameters, in the order forward calls them (named_modules() names): mean and std of its output; the
 first activation its output reaches through norms, dropout, pooling and reshapes when each step has one consumer
@@ -561,7 +565,7 @@ def relu_recommended(name, w):
         nn.init.kaiming_normal_(w, mode='fan_in', nonlinearity='relu')
 
 
-ALL = ['in-effect', 'zeros', 'constant', 'normal', 'xavier', 'he', 'lecun', 'orthogonal']
+ALL = ['in-effect', 'zeros', 'constant', 'normal', 'xavier', 'he', 'lecun', 'orthogonal', 'lsuv']
 
 CASES = [
     # The article's case: a deep tanh MLP, where N(0, 0.01) vanishes and Xavier keeps the signal.
@@ -570,12 +574,12 @@ CASES = [
     {'name': 'deep-relu', 'text': DEEP_RELU, 'model': 'DeepReLU', 'build': 'DeepReLU()', 'seed': 3, 'inputSeed': 7, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': relu_recommended},
     {'name': 'small-cnn', 'text': CNN, 'model': 'SmallCNN', 'build': 'SmallCNN()', 'seed': 42, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ALL},
     {'name': 'residual-mlp', 'text': RESIDUAL_MLP, 'model': 'ResidualMLP', 'build': 'ResidualMLP()', 'seed': 1, 'inputSeed': 2, 'inputShape': [8, 20], 'schemes': ALL},
-    {'name': 'conv-shapes', 'text': CONV_SHAPES, 'model': 'ConvShapes', 'build': 'ConvShapes()', 'seed': 11, 'inputSeed': 4, 'inputShape': [3, 3, 17, 19], 'schemes': ['in-effect', 'he', 'orthogonal']},
-    {'name': 'conv1d', 'text': CONV1D, 'model': 'Conv1dNet', 'build': 'Conv1dNet()', 'seed': 5, 'inputSeed': 5, 'inputShape': [8, 4, 32], 'schemes': ['in-effect', 'he', 'orthogonal']},
+    {'name': 'conv-shapes', 'text': CONV_SHAPES, 'model': 'ConvShapes', 'build': 'ConvShapes()', 'seed': 11, 'inputSeed': 4, 'inputShape': [3, 3, 17, 19], 'schemes': ['in-effect', 'he', 'orthogonal', 'lsuv']},
+    {'name': 'conv1d', 'text': CONV1D, 'model': 'Conv1dNet', 'build': 'Conv1dNet()', 'seed': 5, 'inputSeed': 5, 'inputShape': [8, 4, 32], 'schemes': ['in-effect', 'he', 'orthogonal', 'lsuv']},
     # Files of the real-world corpus, executed as they are.
-    {'name': 'mnist-net', 'file': 'test/fixtures/realworld/pytorch/examples/mnist/main.py', 'model': 'Net', 'build': 'Net()', 'seed': 0, 'inputSeed': 0, 'inputShape': [4, 1, 28, 28], 'schemes': ['in-effect', 'normal', 'he']},
+    {'name': 'mnist-net', 'file': 'test/fixtures/realworld/pytorch/examples/mnist/main.py', 'model': 'Net', 'build': 'Net()', 'seed': 0, 'inputSeed': 0, 'inputShape': [4, 1, 28, 28], 'schemes': ['in-effect', 'normal', 'he', 'lsuv']},
     # The project's own deep example: 50 ReLU layers over a ModuleList, looped in forward.
-    {'name': 'deep-mlp-example', 'file': 'examples/deep_mlp.py', 'model': 'DeepMLP', 'build': 'DeepMLP()', 'seed': 0, 'inputSeed': 3, 'inputShape': [2, 512], 'schemes': ['in-effect', 'normal', 'xavier', 'he']},
+    {'name': 'deep-mlp-example', 'file': 'examples/deep_mlp.py', 'model': 'DeepMLP', 'build': 'DeepMLP()', 'seed': 0, 'inputSeed': 3, 'inputShape': [2, 512], 'schemes': ['in-effect', 'normal', 'xavier', 'he', 'lsuv']},
     {'name': 'cifar-lenet', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/lenet.py', 'model': 'LeNet', 'build': 'LeNet()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ['in-effect', 'xavier', 'he']},
     # Recurrent layers over time steps (the default input shape of each is checked in the unit test).
     {'name': 'lstm-classifier', 'text': LSTM_CLASSIFIER, 'model': 'LSTMClassifier', 'build': 'LSTMClassifier()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 16, 10], 'schemes': ALL + ['recommended'], 'recommended': recurrent_recommended},
@@ -618,7 +622,7 @@ def init_weight(scheme, w):
     elif scheme == 'lecun':
         fan_in = w.shape[1] * math.prod(w.shape[2:])
         nn.init.normal_(w, 0.0, 1.0 / math.sqrt(fan_in))
-    elif scheme == 'orthogonal':
+    elif scheme in ('orthogonal', 'lsuv'):
         nn.init.orthogonal_(w)
     else:
         raise ValueError(scheme)
@@ -779,6 +783,60 @@ def activation_after(node):
         node = user
 
 
+class DropoutOff:
+    """model.train() with every Dropout module in eval() and F.dropout and friends the identity, as the engine runs."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __enter__(self):
+        self.model.train()
+        for m in self.model.modules():
+            if isinstance(m, nn.modules.dropout._DropoutNd):
+                m.eval()
+        self.saved = {name: getattr(F, name) for name in DROPOUTS}
+        for name in DROPOUTS:
+            setattr(F, name, lambda input, *args, **kwargs: input)
+
+    def __exit__(self, *exc):
+        for name, fn in self.saved.items():
+            setattr(F, name, fn)
+
+
+LSUV_TOL = 0.1
+LSUV_MAX_ITER = 10
+
+
+def lsuv(model, x):
+    """LSUV on the weights in place (see the module docstring); per layer {name, iterations, variance}."""
+    names = {m: n for n, m in model.named_modules()}
+    order = []
+    hooks = [m.register_forward_hook(lambda mod, i, o: order.append(mod) if mod not in order else None)
+             for m in model.modules() if isinstance(m, WEIGHT_TYPES)]
+    with torch.no_grad(), DropoutOff(model):
+        model(x)
+    for h in hooks:
+        h.remove()
+    record = []
+    for m in order:
+        seen = {}
+        # A clone: an in-place activation after the layer would change the captured output.
+        h = m.register_forward_hook(lambda mod, i, o: seen.__setitem__('out', o.detach().clone()))
+        iterations = 0
+        while True:
+            with torch.no_grad(), DropoutOff(model):
+                model(x)
+            var = seen['out'].double().var().item()
+            if abs(var - 1) < LSUV_TOL or iterations == LSUV_MAX_ITER or not (var > 0 and math.isfinite(var)):
+                break
+            with torch.no_grad():
+                m.weight.div_(math.sqrt(var))
+            iterations += 1
+        h.remove()
+        record.append({'name': names[m], 'iterations': iterations, 'variance': var})
+    return record
+
+
 def run(model, x, g_seed):
     """One forward and backward pass; the per-layer record in forward order."""
     producers, inside = {}, [0]
@@ -905,8 +963,9 @@ def main():
             g = torch.Generator().manual_seed(case['inputSeed'])
             x = torch.randint(0, case['tokens'], case['inputShape'], generator=g) if 'tokens' in case else torch.randn(case['inputShape'], generator=g)
             first_input = x.flatten()[:4].tolist()
+            scaled = lsuv(model, x) if scheme == 'lsuv' else None
             result = run(model, x, case['inputSeed'] + 1)
-            runs.append({'scheme': scheme, **result})
+            runs.append({'scheme': scheme, **result, **({'lsuv': scaled} if scaled is not None else {})})
         key = {
             'name': case['name'],
             **({'file': case['file']} if 'file' in case else {'text': case['text']}),

@@ -30,6 +30,8 @@ export interface CliIo {
    * Node `ErrnoException` when it cannot.
    */
   readonly readFile: ReadInput;
+  /** Reads a file's bytes (`propagate --data`), refusing one longer than `limit` bytes without reading past it; absent: binary inputs are not available. */
+  readonly readBytes?: (path: string, limit: number) => Uint8Array;
   /**
    * Replaces a file atomically (`model --npz`, `seed --write`), text in the
    * encoding the file was read with; throws when it cannot, and the file is

@@ -15,6 +15,7 @@ import { lensOf } from '../core/advice/present';
 import type { AdviceLevel } from '../core/advice/rules';
 import { count, layerSummary } from '../core/model/describe';
 import { previewProblem } from '../core/preview/requests';
+import { signalSummary, type SignalSummary } from '../core/signal/summary';
 import type { Layer, Model } from '../core/model/types';
 import type { Verdict } from '../core/advice/judge';
 import type { InitLensConfig } from '../config';
@@ -35,7 +36,16 @@ function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, 
       lenses.push(new vscode.CodeLens(range, { title: 'Preview histograms', tooltip: `Weight histograms of ${model.name}'s layers`, command: Commands.showHistogram, arguments: [uri, model.name] }));
     }
     if (model.framework === 'torch' && model.layers.length > 0) {
-      lenses.push(new vscode.CodeLens(range, { title: 'Show signal', tooltip: `Forward and gradient std per layer of ${model.name} under each initialization scheme`, command: Commands.showSignal, arguments: [uri, model.name] }));
+      const summary = summaryOf(model);
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: summary ? `${summary.title} · Show signal` : 'Show signal',
+          tooltip: `${summary ? `${summary.tooltip}\n\n` : ''}Forward and gradient std per layer of ${model.name} under each initialization scheme`,
+          command: Commands.showSignal,
+          arguments: [uri, model.name],
+        }),
+      );
+      lenses.push(new vscode.CodeLens(range, { title: 'Apply LSUV', tooltip: `Write lsuv_init_(model, batch) (Mishkin & Matas 2016) and its call after ${model.name} is built, to run on real data (one undoable edit)`, command: Commands.applyLsuv, arguments: [uri, model.name] }));
     }
     const open = model.layers.filter((l) => lensOf(l, advice.verdict(l), config.advice.level)?.apply);
     if (open.length > 0) {
@@ -63,6 +73,18 @@ function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, 
     }
   }
   return lenses;
+}
+
+/** Summaries by model: models are cached per document version (DocumentAnalyses), so this is computed once per version. */
+const summaries = new WeakMap<Model, SignalSummary | null>();
+
+function summaryOf(model: Model): SignalSummary | undefined {
+  let s = summaries.get(model);
+  if (s === undefined) {
+    s = signalSummary(model) ?? null;
+    summaries.set(model, s);
+  }
+  return s ?? undefined;
 }
 
 function modelTitle(model: Model): string {

@@ -4,6 +4,7 @@ export const Commands = {
   applyInit: 'initlens.applyInit',
   showHistogram: 'initlens.showHistogram',
   showSignal: 'initlens.showSignal',
+  applyLsuv: 'initlens.applyLsuv',
   insertSeed: 'initlens.insertSeed',
   checkWorkspace: 'initlens.checkWorkspace',
 } as const;

@@ -18,7 +18,7 @@ import { Commands, SIGNAL_VIEW_TYPE } from './ids';
  * is neither parsed nor run at activation (a computed path, so esbuild
  * leaves the require alone).
  */
-const panelModule = async () => require(path.join(__dirname, 'signalPanel.js')) as typeof import('../panel/signalPanel');
+export const panelModule = async () => require(path.join(__dirname, 'signalPanel.js')) as typeof import('../panel/signalPanel');
 
 export function registerShowSignal(extensionUri: vscode.Uri, analyses: DocumentAnalyses): vscode.Disposable {
   const command = vscode.commands.registerCommand(Commands.showSignal, async (...args: unknown[]) => {

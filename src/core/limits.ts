@@ -96,6 +96,8 @@ export const LIMITS = {
   signalTimeSteps: { value: 16_384, unit: 'steps', what: "a signal run's recurrent layers (time steps · layers · directions)" },
   /** Weights of every scheme together that the Signal panel's host prepares and posts to its page (256 MB of float32: nine schemes of a 7M-parameter model). */
   signalPanelWeights: { value: 2 ** 26, unit: 'values', what: "the Signal panel's weights (every scheme)" },
+  /** A `.npy` batch of inputs (`propagate --data`, the Signal panel's batch): its values must also fit `signalValues`, at 8 bytes each at most. */
+  npyBatchBytes: { value: 2 ** 30 + 2 ** 16, unit: 'bytes', what: 'a .npy batch file' },
 } as const satisfies Record<string, Limit>;
 
 export type LimitKey = keyof typeof LIMITS;

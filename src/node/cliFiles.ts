@@ -11,7 +11,7 @@ import { readBounded } from './readBounded';
 import { decodeSource, encodeSource, type SourceEncoding } from './sourceText';
 
 /** `readFile`, `writeFile` and `sameFile` of {@link CliIo}, bound to `node:fs`. */
-export function nodeFiles(): Pick<CliIo, 'readFile' | 'writeFile' | 'sameFile'> {
+export function nodeFiles(): Pick<CliIo, 'readFile' | 'readBytes' | 'writeFile' | 'sameFile'> {
   const encodings = new Map<string, SourceEncoding>();
   return {
     readFile: (file, limit) => {
@@ -19,6 +19,7 @@ export function nodeFiles(): Pick<CliIo, 'readFile' | 'writeFile' | 'sameFile'> 
       encodings.set(path.resolve(file), encoding);
       return text;
     },
+    readBytes: (file, limit) => readBounded(file, limit),
     writeFile: (file, data) => writeFileAtomic(file, typeof data === 'string' ? encodeSource(data, encodings.get(path.resolve(file)) ?? 'utf8') : data),
     sameFile,
   };

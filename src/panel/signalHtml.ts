@@ -46,6 +46,7 @@ export function signalPageHtml(u: SignalPageUris): string {
   <label>Input shape<input id="input-shape" placeholder="from the first layer" aria-describedby="shape-help"></label>
   <label>Input seed<input id="input-seed" inputmode="numeric"></label>
   <label>Model seed<input id="seed" inputmode="numeric" placeholder="the file's, else 0"></label>
+  <span class="batch">Batch: <span id="batch">random input</span> <button id="pick-data" type="button" title="A .npy file of real inputs, batch axis first: read, never executed">Choose .npy…</button><button id="random-data" type="button" hidden>Use random input</button></span>
   <button id="run" type="submit">Run</button>
 </form>
 <p id="shape-help" hidden>Dimensions separated by commas, batch first (8,784 or 8,3,32,32).</p>
@@ -60,6 +61,9 @@ export function signalPageHtml(u: SignalPageUris): string {
 <p id="gradient-note" class="note"></p>
 <h2>Dead and saturated fractions</h2>
 <div id="fractions" class="signal-chart" role="img" aria-label="Dead (exact zero) and saturated fractions per layer"></div>
+<h2>Activation histograms per layer <label>for <select id="histogram-scheme"></select></label></h2>
+<div id="histograms" class="signal-chart" role="img" aria-label="Histogram of the activation values of each layer, for the chosen scheme"></div>
+<p id="histogram-note" class="note"></p>
 <div id="actions"><button id="csv" type="button">Export CSV</button><button id="svg" type="button">Export SVG</button><button id="png" type="button">Export PNG</button></div>
 <details><summary>Per layer, as a table</summary><label>Scheme <select id="table-scheme"></select></label><table id="table" aria-label="Per-layer statistics"></table></details>
 <p id="notes" class="note"></p>

@@ -14,7 +14,8 @@ import * as vscode from 'vscode';
 import { saveExport } from './exportFile';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { isUserDocument } from '../arguments';
-import { checkLimit, LimitError } from '../core/limits';
+import { checkLimit, exceeds, limitMessage, LIMITS, LimitError } from '../core/limits';
+import { NpyError, readNpy, type NpyArray } from '../core/torch/npy';
 import { SignalError } from '../core/signal/engine';
 import { buildGraph } from '../core/signal/graph';
 import { prepareRuns } from '../core/signal/job';
@@ -24,6 +25,11 @@ import { findTorchSeed } from '../core/torch/exact';
 import { ExactInitError } from '../core/torch/init';
 import { DEFAULT_SIGNAL_SETTINGS, parseSignalPageMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalSettings } from '../webview/signalProtocol';
 import { signalPageHtml } from './signalHtml';
+import { planLsuv } from '../core/edits/lsuv';
+import { EditRefused, type EditPlan } from '../core/edits/applyInit';
+import type { ImportBinding } from '../core/python/imports';
+import type { Tree } from '../core/python/parse';
+import type { Model } from '../core/model/types';
 
 import { SIGNAL_VIEW_TYPE } from '../commands/ids';
 
@@ -105,8 +111,20 @@ export class SignalPanel implements vscode.Disposable {
     const found = settings.value.seed === undefined ? findTorchSeed(model, analysis.text, analysis.seeding) : undefined;
     const seed = settings.value.seed ?? (found && 'seed' in found ? found.seed : 0n);
     const request = ++this.requestId;
+    const data = this.settings.data ? await readBatch(this.settings.data) : undefined;
+    if (data && 'problem' in data) {
+      this.post({ type: 'error', message: `Not run: ${data.problem}.` });
+      return undefined;
+    }
+    const batch = data?.value;
     try {
-      const graph = buildGraph(model, analysis.tree, analysis.text, settings.value.inputShape ? { inputShape: settings.value.inputShape } : {});
+      const shape = batch?.shape ?? settings.value.inputShape;
+      const graph = buildGraph(model, analysis.tree, analysis.text, shape ? { inputShape: shape } : {});
+      const misfit = batch && graph.notSimulated.find((n) => n.why === 'the shapes do not fit');
+      if (misfit) {
+        this.post({ type: 'error', message: `Not run: the batch ${path.basename(vscode.Uri.parse(this.settings.data as string).path)} of shape ${batch.shape.join('×')} does not fit ${model.name} (${misfit.op}, line ${misfit.line}).` });
+        return undefined;
+      }
       if (graph.notSimulated.length > 0) {
         this.post({ type: 'error', message: `${model.name} cannot be simulated: ${graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line} (${n.why})`).join('; ')}.`, notSimulated: graph.notSimulated });
         return undefined;
@@ -114,7 +132,7 @@ export class SignalPanel implements vscode.Disposable {
       // Every scheme's weights go to the page at once: bounded before any is drawn.
       const weights = graph.layers.reduce((n, l) => n + l.params.reduce((m, p) => m + p.shape.reduce((a, b) => a * b, 1), 0), 0);
       checkLimit('signalPanelWeights', weights * SIGNAL_SCHEMES.length, model.name);
-      const prepared = prepareRuns(model, graph, { seed, inputSeed: settings.value.inputSeed, schemes: SIGNAL_SCHEMES });
+      const prepared = prepareRuns(model, graph, { seed, inputSeed: settings.value.inputSeed, schemes: SIGNAL_SCHEMES, ...(batch ? { input: batch.values } : {}) });
       const title = `InitLens: signal of ${model.name}`;
       this.panel.title = title;
       const done = new Promise<Done | undefined>((resolve) => this.waiting.set(request, resolve));
@@ -125,12 +143,12 @@ export class SignalPanel implements vscode.Disposable {
         title,
         model: model.name,
         // What ran, so the fields show it: the seed found in the file, the default shape.
-        settings: { seed: seed.toString(), inputSeed: settings.value.inputSeed.toString(), inputShape: graph.inputShape.join(',') },
+        settings: { seed: seed.toString(), inputSeed: settings.value.inputSeed.toString(), inputShape: graph.inputShape.join(','), ...(this.settings.data ? { data: this.settings.data } : {}) },
         inputNote: graph.inputNote,
         graph,
         input: prepared.input,
         upstream: prepared.upstream,
-        runs: prepared.runs.map((r) => ({ scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: r.reasons, weights: [...r.weights].map(([name, values]) => ({ name, values })) })),
+        runs: prepared.runs.map((r) => ({ scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: r.reasons, weights: [...r.weights].map(([name, values]) => ({ name, values })), ...(r.scheme.lsuv ? { lsuv: true } : {}) })),
         skipped: prepared.skipped,
       });
       return done;
@@ -164,6 +182,13 @@ export class SignalPanel implements vscode.Disposable {
         this.settings = message.settings;
         await this.send();
         break;
+      case 'pickData': {
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use as batch', filters: { 'NumPy array': ['npy'] }, title: 'A batch of real inputs for the signal (batch axis first)' });
+        if (!picked?.[0]) break;
+        this.settings = { ...this.settings, data: picked[0].toString() };
+        await this.send();
+        break;
+      }
       case 'done':
         this.waiting.get(message.request)?.(message);
         this.waiting.delete(message.request);
@@ -206,6 +231,42 @@ export class SignalPanel implements vscode.Disposable {
     this.waiting.clear();
     this.disposables.forEach((d) => d.dispose());
     this.panel.dispose();
+  }
+}
+
+/** A `.npy` batch chosen in the panel: its size checked before it is read, then parsed strictly (core/torch/npy.ts); never executed. */
+async function readBatch(uri: string): Promise<{ readonly value: NpyArray } | { readonly problem: string }> {
+  const file = vscode.Uri.parse(uri, true);
+  const name = path.basename(file.path);
+  try {
+    const stat = await vscode.workspace.fs.stat(file);
+    if (exceeds('npyBatchBytes', stat.size)) return { problem: `${name}: ${limitMessage('npyBatchBytes', stat.size)}` };
+    return { value: readNpy(await vscode.workspace.fs.readFile(file), LIMITS.signalValues.value) };
+  } catch (error) {
+    if (error instanceof NpyError) return { problem: `${name}: ${error.message}` };
+    return { problem: `${name} cannot be read (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
+/**
+ * The "Apply LSUV" plan (core/edits/lsuv.ts) with the model's input shape
+ * from its signal graph, for the random batch of the call: here, in the
+ * panel's bundle, because the graph builder is not loaded at activation.
+ */
+export function lsuvPlan(model: Model, tree: Tree, text: string, imports: readonly ImportBinding[]): EditPlan | { readonly refused: string } {
+  let inputShape: readonly number[] | undefined;
+  try {
+    const graph = buildGraph(model, tree, text);
+    if (graph.notSimulated.length === 0) inputShape = graph.inputShape;
+  } catch (error) {
+    if (!(error instanceof LimitError)) throw error;
+  }
+  try {
+    return planLsuv({ text, tree, imports, model, ...(inputShape ? { inputShape } : {}) });
+  } catch (error) {
+    // Across bundles the class differs: the refusal travels as its message.
+    if (error instanceof EditRefused) return { refused: error.message };
+    throw error;
   }
 }
 

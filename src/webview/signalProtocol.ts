@@ -20,6 +20,8 @@ export interface SignalSettings {
   readonly inputSeed: string;
   /** `8,784`; empty: the default from the first layer. */
   readonly inputShape: string;
+  /** The URI of a `.npy` batch of real inputs that stands for the random input (its shape the input shape); absent: the random input. */
+  readonly data?: string;
 }
 
 export const DEFAULT_SIGNAL_SETTINGS: SignalSettings = { seed: '', inputSeed: '0', inputShape: '' };
@@ -31,6 +33,8 @@ export interface JobRun {
   readonly exact: boolean;
   readonly reasons: readonly string[];
   readonly weights: readonly { readonly name: string; readonly values: Float32Array }[];
+  /** LSUV: the page rescales these (orthogonal) weights on the job's input before the run (core/signal/lsuv.ts). */
+  readonly lsuv?: boolean;
 }
 
 export type SignalHostMessage =
@@ -54,6 +58,8 @@ export type SignalHostMessage =
 export type SignalPageMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'configure'; readonly settings: SignalSettings }
+  /** The user asks to choose a `.npy` batch (the host shows the open dialog and reads the file). */
+  | { readonly type: 'pickData' }
   | { readonly type: 'export'; readonly format: 'csv' | 'svg' | 'png'; readonly data: string }
   /** The page finished a job (or was cancelled): what ran, for the output channel and tests. */
   | { readonly type: 'done'; readonly request: number; readonly backend: string; readonly summary: string; readonly runs: number; readonly cancelled: boolean; readonly ms: number };
@@ -91,7 +97,7 @@ const values = float32Array(LIMITS.signalValues.value);
 const SEED_TEXT = 'empty or an integer from 0 to 2^64−1 (decimal digits)';
 const seedText = check(text(20, 0, /^\d*$/, SEED_TEXT), (s) => s === '' || BigInt(s) <= MAX_U64_SEED, SEED_TEXT);
 
-const readSettings: Reader<SignalSettings> = record({ seed: seedText, inputSeed: seedText, inputShape: text(200, 0, /^[\d,x× ]*$/, 'dimensions separated by commas, e.g. 8,784') });
+const readSettings: Reader<SignalSettings> = record({ seed: seedText, inputSeed: seedText, inputShape: text(200, 0, /^[\d,x× ]*$/, 'dimensions separated by commas, e.g. 8,784'), data: optional(uri) });
 
 const op = <K extends SignalOp['kind'], S extends Record<string, Reader<unknown> | ReturnType<typeof optional>>>(kind: K, fields: S) =>
   record({ kind: literal(kind), shape, line, ...fields }) as unknown as Reader<SignalOp>;
@@ -209,6 +215,7 @@ const readRun: Reader<JobRun> = record({
   exact: boolean,
   reasons: arrayOf(longText, MAX_GRAPH_OPS),
   weights: arrayOf(record({ name, values }), MAX_GRAPH_OPS),
+  lsuv: optional(boolean),
 });
 
 const readHost: Reader<SignalHostMessage> = tagged<SignalHostMessage>(
@@ -236,6 +243,7 @@ const readPage: Reader<SignalPageMessage> = tagged<SignalPageMessage>(
   {
     ready: record({ type: literal('ready') }),
     configure: record({ type: literal('configure'), settings: readSettings }),
+    pickData: record({ type: literal('pickData') }),
     export: refine(record({ type: literal('export'), format: oneOf(['csv', 'svg', 'png'] as const), data: text(MAX_SIGNAL_EXPORT) }), (m) =>
       m.format === 'png' && !PNG_DATA_URL.test(m.data) ? 'a PNG export must be a base64 data:image/png URL of a PNG' : undefined,
     ),

@@ -80,7 +80,9 @@ describe('model lenses, hovers and Apply', () => {
     assert.deepEqual(rows, [
       '5: InitLens · MLP: 3 weight layers · 269,322 parameters',
       '5: Preview histograms',
-      '5: Show signal',
+      // Analytic, biases included (src/core/signal/summary.ts); PyTorch gives 0.12 on torch.randn(4096, 784).
+      '5: signal ×0.14 over 3 layers (in effect) · Show signal',
+      '5: Apply LSUV',
       // A scheme suggestion with a healthy gain is a note, marked only at the `suggestions` level.
       `8: ReLU · ${DEFAULT} · std 0.02062 · gain ×0.41`,
       '8: Preview',
@@ -94,10 +96,12 @@ describe('model lenses, hovers and Apply', () => {
   it('shows ⚠ and Apply on every hidden layer of a deep ReLU stack under the default, ✓ on its output layer', async () => {
     const document = await open(DEEP);
     const rows = await waitFor(async () => ((await lensRows(document.uri)).length > 0 ? lensRows(document.uri) : undefined), 'model lenses');
-    assert.deepEqual(rows.slice(0, 7), [
+    assert.deepEqual(rows.slice(0, 8), [
       '5: InitLens · Deep: 9 weight layers · 664,074 parameters',
       '5: Preview histograms',
-      '5: Show signal',
+      // PyTorch gives 0.038 on torch.randn(4096, 784): the default biases keep the signal far above the weights' ×7.7e-4.
+      '5: signal ×0.04 over 9 layers (in effect) · Show signal',
+      '5: Apply LSUV',
       '5: Add _init_weights()',
       `8: $(warning) ReLU · ${DEFAULT} · std 0.02062 · gain ×0.41 (×7.7e-4 over 8)`,
       '8: Apply',
@@ -219,6 +223,21 @@ describe('model lenses, hovers and Apply', () => {
     assert.equal(document.getText(), keras.replace('kernel_initializer="zeros"', 'kernel_initializer="he_normal"'));
   });
 
+  it('Apply LSUV writes lsuv_init_ and its call after the model is built as one undoable edit; applying again changes nothing', async () => {
+    const text = `${MLP}\n\nmodel = MLP()\n`;
+    const document = await open(text);
+    const summary = await vscode.commands.executeCommand<string>('initlens.applyLsuv', document.uri.toString(), 'MLP');
+    assert.equal(summary, 'LSUV for MLP: wrote lsuv_init_(); called it after model is built (line 19).');
+    const written = document.getText();
+    assert.ok(written.startsWith('import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\ndef lsuv_init_(model, batch, tol=0.1, max_iter=10):\n'), written);
+    assert.ok(written.endsWith('\nmodel = MLP()\nlsuv_init_(model, torch.randn(8, 784))  # LSUV on a random batch: pass real inputs, e.g. next(iter(train_loader))[0]\n'), written);
+    assert.equal(await vscode.commands.executeCommand('initlens.applyLsuv', document.uri.toString(), 'MLP'), 'MLP already has lsuv_init_() and its call.');
+    assert.equal(document.getText(), written);
+    // One undo step takes all of it back.
+    await vscode.commands.executeCommand('undo');
+    assert.equal(document.getText(), text);
+  });
+
   it('refuses to edit a model with a syntax error and leaves the text alone', async () => {
     const broken = MLP.replace('self.fc2 = nn.Linear(hidden, hidden)', 'self.fc2 = nn.Linear(hidden, hidden))');
     const document = await open(broken);
@@ -235,7 +254,9 @@ describe('model lenses, hovers and Apply', () => {
     assert.deepEqual(rows, [
       '1: InitLens · net: 2 weight layers · 41 parameters',
       '1: Preview histograms',
-      '1: Show signal',
+      // (1/3 + 1/24)/2 after the ReLU, then /3 + 1/12 (the biases' second moments): √0.1458 = 0.38.
+      '1: signal ×0.38 over 2 layers (in effect) · Show signal',
+      '1: Apply LSUV',
       `1: ReLU · ${DEFAULT} · std 0.2041 · gain ×0.41`,
       '1: Preview',
       `1: $(check) no activation · ${DEFAULT} · std 0.2887 · gain ×0.58`,

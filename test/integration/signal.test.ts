@@ -33,7 +33,8 @@ describe('signal panel', () => {
     const uri = workspaceFile('mnist_mlp.py');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
-    const lens = lenses.find((l) => l.command?.title === 'Show signal');
+    // "signal ×0.14 over 3 layers (in effect) · Show signal": the analytic summary, then the action.
+    const lens = lenses.find((l) => l.command?.title.endsWith(' · Show signal'));
     assert.ok(lens?.command, 'a Show signal lens');
     assert.deepEqual(lens.command.arguments, [uri.toString(), 'MLP']);
     const done = await vscode.commands.executeCommand<Done | undefined>(lens.command.command, ...(lens.command.arguments ?? []));

@@ -50,7 +50,7 @@ interface Key {
   /** Token indices from torch.randint(0, tokens, …) (an Embedding reads the input). */
   tokens?: number;
   inputHead: number[];
-  runs: { scheme: string; output: { std: number }; layers: KeyLayer[] }[];
+  runs: { scheme: string; output: { std: number }; layers: KeyLayer[]; lsuv?: { name: string; iterations: number; variance: number }[] }[];
 }
 
 const KEYS = path.join(ROOT, 'test/fixtures/signal');
@@ -133,6 +133,12 @@ describe('signal engine against PyTorch (cpu backend)', () => {
         }
         assert.deepEqual(got.layers.map((l) => `${l.name}:${l.type}`), want.layers.map((l) => `${l.name}:${l.type}`), `${at}: layers in forward order`);
         closeStd(got.output.std, want.output.std, `${at} output`);
+        // LSUV: the same layers rescaled as often as in PyTorch, their last variance within 1e-3.
+        assert.equal(got.lsuv === undefined, want.lsuv === undefined, `${at}: an LSUV record`);
+        if (want.lsuv && got.lsuv) {
+          assert.deepEqual(got.lsuv.map((l) => [l.name, l.iterations]), want.lsuv.map((l) => [l.name, l.iterations]), `${at}: LSUV's rescalings per layer`);
+          want.lsuv.forEach((wl, i) => closeStd(got.lsuv?.[i].variance as number, wl.variance, `${at} ${wl.name} LSUV variance`));
+        }
         want.layers.forEach((wl, i) => {
           const gl = got.layers[i];
           const where = `${at} ${wl.name}`;

@@ -48,10 +48,10 @@ describe('signal verdict', () => {
     // torch.randn(8, 256) from manual_seed(1): x.double().std() is 1.0296911045688324 in torch 1.13, reproduced here.
     const inputStd = sampleStd(randn(deepTanh.inputShape, BigInt(deepTanh.inputSeed)));
     assert.ok(Math.abs(inputStd - 1.0296911045688324) < 1e-12, String(inputStd));
-    // Output/input in torch: normal 2.314e-10 (farthest from 1), he 0.7666 (nearest), in effect 0.04453.
+    // Output/input in torch: normal 2.314e-10 (farthest from 1), lsuv 0.9712 (nearest: its last layer scaled to variance 1 on this input), he 0.7666, in effect 0.04453.
     assert.equal(
       signalVerdict(deepTanh.runs.map((r) => ({ short: short(r.scheme), output: r.output })), inputStd, deepTanh.runs[0].layers.length),
-      'N(0, 0.01): output std 2·10⁻¹⁰ of the input after 12 layers: the signal vanishes; He keeps it at 0.77 (in effect: 0.045).',
+      'N(0, 0.01): output std 2·10⁻¹⁰ of the input after 12 layers: the signal vanishes; LSUV keeps it at 0.97 (in effect: 0.045).',
     );
   });
 

@@ -205,7 +205,7 @@ async function layerSignal(graph: SignalGraph, layer: GraphLayer, values: readon
  * device, so that no float32 rounding of the mean or underflow of the
  * squares (a signal of 1e-30 after 40 layers) enters the statistics.
  */
-function moments(values: ArrayLike<number>): Moments {
+export function moments(values: ArrayLike<number>): Moments {
   const n = values.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += values[i];
@@ -223,13 +223,39 @@ function numel(shape: readonly number[]): number {
 const toLast = (tf: Tf, x: Tensor) => tf.transpose(x, x.rank === 4 ? [0, 2, 3, 1] : [0, 2, 1]);
 const toFirst = (tf: Tf, x: Tensor) => tf.transpose(x, x.rank === 4 ? [0, 3, 1, 2] : [0, 2, 1]);
 
+/**
+ * One op of `graph` computed outside the differentiated function (LSUV's
+ * measurements, the activation histograms), its temporaries freed; a
+ * recurrent op's final states are kept in `context` for its rnnState ops
+ * ({@link disposeContext} frees them).
+ */
+export function evalKept(tf: Tf, graph: SignalGraph, i: number, values: readonly Tensor[], params: ReadonlyMap<string, Tensor>, input: Tensor, context: EvalContext): Tensor {
+  return tf.tidy(() => {
+    const v = evalOp(tf, graph.ops[i], values, params, input, i, context);
+    const states = context.states.get(i);
+    if (states) for (const t of [states.h, states.c]) if (t) tf.keep(t);
+    return v;
+  });
+}
+
+/** A fresh context for {@link evalKept}: no states, no probes. */
+export function evalContext(): EvalContext {
+  return { states: new Map(), inputProbes: new Map() };
+}
+
+/** Frees the states {@link evalKept} kept. */
+export function disposeContext(context: EvalContext): void {
+  for (const states of context.states.values()) for (const t of [states.h, states.c]) t?.dispose();
+  context.states.clear();
+}
+
 /** What ops pass on besides their value: a recurrent layer's final states, and the probes added to its input. */
-interface EvalContext {
+export interface EvalContext {
   readonly states: Map<number, { readonly h: Tensor; readonly c?: Tensor }>;
   readonly inputProbes: ReadonlyMap<number, Tensor>;
 }
 
-function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: ReadonlyMap<string, Tensor>, input: Tensor, index: number, context: EvalContext): Tensor {
+export function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: ReadonlyMap<string, Tensor>, input: Tensor, index: number, context: EvalContext): Tensor {
   const param = (o: LayerOp, name: string) => params.get(`${o.layer}.${'prefix' in o && o.prefix ? o.prefix : ''}${name}`) as Tensor;
   switch (op.kind) {
     case 'input':

@@ -17,7 +17,7 @@ export interface SchemeRun {
 }
 
 export interface PreparedRuns {
-  /** `torch.randn(inputShape, generator=manual_seed(inputSeed))`; token indices `torch.randint(0, tokens, inputShape, …)` when an Embedding reads the input. */
+  /** `torch.randn(inputShape, generator=manual_seed(inputSeed))`; token indices `torch.randint(0, tokens, inputShape, …)` when an Embedding reads the input; or the batch given. */
   readonly input: Float32Array;
   /** The same for the output's shape from inputSeed + 1: `output.backward(upstream)`. */
   readonly upstream: Float32Array;
@@ -27,13 +27,16 @@ export interface PreparedRuns {
 }
 
 /** The input, upstream gradient and weights of every scheme that can be formed (refused when nothing in `graph` can run). */
-export function prepareRuns(model: Model, graph: SignalGraph, options: { readonly seed: bigint; readonly inputSeed: bigint; readonly schemes: readonly SignalScheme[] }): PreparedRuns {
+export function prepareRuns(model: Model, graph: SignalGraph, options: { readonly seed: bigint; readonly inputSeed: bigint; readonly schemes: readonly SignalScheme[]; readonly input?: Float32Array }): PreparedRuns {
   if (graph.notSimulated.length > 0) throw new SignalError(`${model.name}: ${graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line} (${n.why})`).join('; ')}`);
   // Seeds PyTorch accepts, checked before any work (TorchGenerator throws SeedError otherwise).
   new TorchGenerator(options.seed);
   new TorchGenerator(options.inputSeed + 1n);
+  // A batch of the user's (a .npy file) stands for the random input, its shape the graph's.
+  const size = graph.inputShape.reduce((a, b) => a * b, 1);
+  if (options.input && options.input.length !== size) throw new SignalError(`the batch has ${options.input.length} values, the input ${graph.inputShape.join('×')} needs ${size}`);
   const first = graph.ops[0];
-  const input = first?.kind === 'input' && first.tokens !== undefined ? randint(graph.inputShape, first.tokens, options.inputSeed) : randn(graph.inputShape, options.inputSeed);
+  const input = options.input ?? (first?.kind === 'input' && first.tokens !== undefined ? randint(graph.inputShape, first.tokens, options.inputSeed) : randn(graph.inputShape, options.inputSeed));
   const upstream = randn(graph.ops[graph.output].shape, options.inputSeed + 1n);
   const runs: SchemeRun[] = [];
   const skipped: { scheme: string; why: string }[] = [];

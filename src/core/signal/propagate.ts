@@ -4,9 +4,10 @@
  * prints (issue 13).
  */
 import type { Model } from '../model/types';
-import { runGraph, type LayerSignal, type Tf } from './engine';
+import type { LayerSignal, Tf } from './engine';
 import type { NotSimulated, SignalGraph } from './graph';
 import { prepareRuns } from './job';
+import { runScheme, type LsuvLayer } from './lsuv';
 import type { SignalScheme } from './schemes';
 
 export interface PropagateOptions {
@@ -17,6 +18,8 @@ export interface PropagateOptions {
   readonly schemes: readonly SignalScheme[];
   /** The TensorFlow.js backend that runs (`tf.getBackend()`), for the report. */
   readonly backend: string;
+  /** A batch of real inputs (a `.npy` file) instead of the random input: the graph's input shape, row-major. */
+  readonly data?: { readonly file: string; readonly dtype: string; readonly values: Float32Array };
 }
 
 export interface SignalRun {
@@ -28,6 +31,8 @@ export interface SignalRun {
   readonly reasons?: readonly string[];
   readonly output: { readonly std: number };
   readonly layers: readonly LayerSignal[];
+  /** LSUV only: what each weight layer's rescaling did. */
+  readonly lsuv?: readonly LsuvLayer[];
 }
 
 export interface SignalReport {
@@ -35,6 +40,8 @@ export interface SignalReport {
   readonly seed: string;
   readonly inputSeed: string;
   readonly inputShape: readonly number[];
+  /** The batch file that stood for the random input, when one did. */
+  readonly data?: { readonly file: string; readonly dtype: string };
   /** How the input shape was chosen. */
   readonly inputNote: string;
   /** Every run's weights exact. */
@@ -48,10 +55,10 @@ export interface SignalReport {
 
 /** Runs every scheme of `options` on `graph` (refused with {@link SignalError} when something in it is not simulated). */
 export async function propagate(tf: Tf, model: Model, graph: SignalGraph, options: PropagateOptions): Promise<SignalReport> {
-  const prepared = prepareRuns(model, graph, options);
+  const prepared = prepareRuns(model, graph, { ...options, ...(options.data ? { input: options.data.values } : {}) });
   const runs: SignalRun[] = [];
   for (const r of prepared.runs) {
-    const stats = await runGraph(tf, graph, r.weights, prepared.input, prepared.upstream);
+    const stats = await runScheme(tf, graph, { weights: r.weights, lsuv: r.scheme.lsuv }, prepared.input, prepared.upstream);
     runs.push({ scheme: r.scheme.id, label: r.scheme.label, exact: r.exact, ...(r.exact ? {} : { reasons: r.reasons }), ...stats });
   }
   const skipped = prepared.skipped;
@@ -60,6 +67,7 @@ export async function propagate(tf: Tf, model: Model, graph: SignalGraph, option
     seed: options.seed.toString(),
     inputSeed: options.inputSeed.toString(),
     inputShape: graph.inputShape,
+    ...(options.data ? { data: { file: options.data.file, dtype: options.data.dtype } } : {}),
     inputNote: graph.inputNote,
     exact: runs.every((r) => r.exact),
     backend: options.backend,

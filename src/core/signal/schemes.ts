@@ -36,6 +36,8 @@ export interface SignalScheme {
   readonly weight?: InitScheme;
   /** Each weight gets the analysis's recommendation for its layer (core/init/recommend.ts). */
   readonly recommended?: true;
+  /** Data-dependent: `weight`, then each weight layer rescaled on the batch (LSUV, core/signal/lsuv.ts). */
+  readonly lsuv?: true;
 }
 
 /** The schemes side by side: the init in effect, the article's failing cases, then the ones that keep the signal. */
@@ -50,6 +52,8 @@ export const SIGNAL_SCHEMES: readonly SignalScheme[] = [
   // 1/√fan_in: kaiming_normal_ with the linear gain of 1 is LeCun's normal (untruncated).
   { id: 'lecun', label: 'LeCun normal (std 1/√fan_in)', short: 'LeCun', weight: { kind: 'kaiming_normal', a: 0, mode: 'fan_in', nonlinearity: 'linear' } },
   { id: 'orthogonal', label: 'orthogonal (orthogonal_, gain 1)', short: 'orthogonal', weight: { kind: 'orthogonal', gain: 1 } },
+  // Mishkin & Matas 2016, Algorithm 1: the orthogonal scheme's weights, then each layer scaled on the batch.
+  { id: 'lsuv', label: 'LSUV (orthogonal, then each layer scaled to output variance 1 on the batch; Mishkin & Matas 2016)', short: 'LSUV', weight: { kind: 'orthogonal', gain: 1 }, lsuv: true },
 ];
 
 export function signalScheme(id: string): SignalScheme | undefined {

@@ -10,7 +10,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { backendSummary, start, type BackendMiss, type LoadedTf } from '../../core/signal/backendChoice';
-import { runGraph, type SignalStats } from '../../core/signal/engine';
+import type { SignalStats } from '../../core/signal/engine';
+import { layerHistograms, type Histograms } from '../../core/signal/histograms';
+import { lsuvWeights, runScheme } from '../../core/signal/lsuv';
 import type { SignalHostMessage } from '../signalProtocol';
 
 export type PageBackend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -90,10 +92,18 @@ export async function runJob(loaded: LoadedTf, job: Job, onRun: (index: number, 
   for (const [i, run] of job.runs.entries()) {
     if (cancelled()) break;
     const weights = new Map(run.weights.map((w) => [w.name, w.values]));
-    const stats = await runGraph(loaded.tf, job.graph, weights, job.input, job.upstream);
+    const stats = await runScheme(loaded.tf, job.graph, { weights, lsuv: run.lsuv === true }, job.input, job.upstream);
     done++;
     onRun(i, stats);
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
   return done;
+}
+
+/** The Glorot & Bengio view of one scheme of `job`: its layers' activation histograms (LSUV's weights rescaled first, as its run did). */
+export async function histogramsOf(loaded: LoadedTf, job: Job, index: number): Promise<Histograms> {
+  const run = job.runs[index];
+  let weights: ReadonlyMap<string, Float32Array> = new Map(run.weights.map((w) => [w.name, w.values]));
+  if (run.lsuv) weights = (await lsuvWeights(loaded.tf, job.graph, weights, job.input)).weights;
+  return layerHistograms(loaded.tf, job.graph, weights, job.input);
 }

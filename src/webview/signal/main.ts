@@ -11,6 +11,7 @@ import * as Plot from '@observablehq/plot';
 import { svgToPngDataUrl } from '../pngExport';
 import { backendDetail, type LoadedTf } from '../../core/signal/backendChoice';
 import { signalVerdict } from '../../core/signal/verdict';
+import { histogramPoints, type Histograms } from '../../core/signal/histograms';
 import { DEFAULT_SIGNAL_SETTINGS, parseSignalHostMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalPanelState, type SignalSettings } from '../signalProtocol';
 import { depthPoints, layerRows, sampleStd, signalCsv, undrawable, type Metric, type SchemeResult } from '../signalViewModel';
 import type * as Compute from './compute';
@@ -53,14 +54,22 @@ function setStatus(text: string, isError = false): void {
 
 // ---- controls ----------------------------------------------------------------
 
+let data: string | undefined;
+
 function showSettings(s: SignalSettings): void {
   $<HTMLInputElement>('input-shape').value = s.inputShape;
   $<HTMLInputElement>('input-seed').value = s.inputSeed;
   $<HTMLInputElement>('seed').value = s.seed;
+  data = s.data;
+  // A batch file gives the input its shape and replaces the seeded input.
+  $('batch').textContent = data ? decodeURIComponent(data.slice(data.lastIndexOf('/') + 1)) : 'random input';
+  $('random-data').hidden = !data;
+  $<HTMLInputElement>('input-shape').disabled = data !== undefined;
+  $<HTMLInputElement>('input-seed').disabled = data !== undefined;
 }
 
 function readSettings(): SignalSettings {
-  return { inputShape: $<HTMLInputElement>('input-shape').value.trim(), inputSeed: $<HTMLInputElement>('input-seed').value.trim(), seed: $<HTMLInputElement>('seed').value.trim() };
+  return { inputShape: $<HTMLInputElement>('input-shape').value.trim(), inputSeed: $<HTMLInputElement>('input-seed').value.trim(), seed: $<HTMLInputElement>('seed').value.trim(), ...(data ? { data } : {}) };
 }
 
 $('controls').addEventListener('submit', (event) => {
@@ -72,6 +81,12 @@ $('controls').addEventListener('submit', (event) => {
   }
   setStatus('Preparing the weights…');
   post({ type: 'configure', settings });
+});
+$('pick-data').addEventListener('click', () => post({ type: 'pickData' }));
+$('random-data').addEventListener('click', () => {
+  data = undefined;
+  setStatus('Preparing the weights…');
+  post({ type: 'configure', settings: { ...readSettings(), inputShape: '' } });
 });
 $('input-shape').addEventListener('focus', () => ($('shape-help').hidden = false));
 $('input-shape').addEventListener('blur', () => ($('shape-help').hidden = true));
@@ -135,6 +150,7 @@ async function run(next: Job): Promise<void> {
       },
       () => cancelled || job !== next,
     );
+    if (job === next && done > 0) await drawHistograms(next);
     if (job === next) {
       setStatus(done < next.runs.length ? `Cancelled after ${done} of ${next.runs.length} schemes.` : `${next.runs.length} schemes, ${next.graph.layers.length} layers, input ${next.settings.inputShape} (${next.inputNote}) in ${Math.round(performance.now() - started)} ms.`);
     }
@@ -175,13 +191,59 @@ function renderSchemes(j: Job): void {
       return label;
     }),
   );
-  const select = $<HTMLSelectElement>('table-scheme');
-  const before = select.value;
-  select.replaceChildren(...j.runs.map((r) => new Option(r.short, r.scheme)));
-  if (j.runs.some((r) => r.scheme === before)) select.value = before;
+  for (const id of ['table-scheme', 'histogram-scheme']) {
+    const select = $<HTMLSelectElement>(id);
+    const before = select.value;
+    select.replaceChildren(...j.runs.map((r) => new Option(r.short, r.scheme)));
+    if (j.runs.some((r) => r.scheme === before)) select.value = before;
+    // The histograms open on the init in effect.
+    else if (id === 'histogram-scheme' && j.runs.some((r) => r.scheme === 'in-effect')) select.value = 'in-effect';
+  }
   $('notes').textContent = j.skipped.map((s) => `Not run: ${s.why}`).join(' ');
 }
 $('table-scheme').addEventListener('change', () => renderTable());
+$('histogram-scheme').addEventListener('change', () => {
+  if (job) void drawHistograms(job);
+});
+
+let histograms: Histograms | undefined;
+
+/** The Glorot & Bengio view of the scheme chosen: one forward pass on the same backend, then one density curve per layer. */
+async function drawHistograms(j: Job): Promise<void> {
+  const index = j.runs.findIndex((r) => r.scheme === $<HTMLSelectElement>('histogram-scheme').value);
+  if (index < 0 || !loaded) return;
+  try {
+    const { compute, tf } = await loaded;
+    const h = await compute.histogramsOf(tf, j, index);
+    if (job !== j) return;
+    histograms = h;
+    renderHistograms();
+    dataset.histogramScheme = j.runs[index].scheme;
+  } catch (error) {
+    $('histogram-note').textContent = `No histograms: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+function renderHistograms(): void {
+  const h = histograms;
+  if (!h) return;
+  const width = Math.max(320, Math.min(900, $('forward').clientWidth || 640));
+  const points = histogramPoints(h);
+  $('histograms').replaceChildren(
+    Plot.plot({
+      width,
+      height: 260,
+      marginLeft: 64,
+      style: { background: 'transparent', color: 'var(--vscode-foreground)', fontSize: '11px' },
+      x: { label: 'value after the activation →', grid: true },
+      y: { label: '↑ density', grid: true },
+      color: { type: 'linear', scheme: 'viridis' },
+      marks: [Plot.line(points, { x: 'x', y: 'density', z: 'layer', stroke: 'depth', strokeWidth: 1.4, title: (p: { layer: string }) => p.layer })],
+    }),
+  );
+  const outputs = h.layers.filter((l) => l.of === 'output').map((l) => l.name);
+  $('histogram-note').textContent = `${h.bins} bins from ${h.lo.toPrecision(3)} to ${h.hi.toPrecision(3)}, every layer on the same axis, coloured from the first layer (purple) to the last (yellow).${outputs.length ? ` No activation follows ${outputs.join(', ')}: its output is drawn.` : ''}`;
+}
 
 function shown(): SchemeResult[] {
   return results.filter((r): r is SchemeResult => r !== undefined && !hidden.has(r.short));
@@ -263,7 +325,7 @@ function renderTable(): void {
 
 /** The three charts as one SVG document, theme variables resolved (files have no theme). */
 function standaloneSvg(): string | undefined {
-  const svgs = ['forward', 'gradient', 'fractions'].map((id) => $(id).querySelector('svg')).filter((s): s is SVGSVGElement => s !== null);
+  const svgs = ['forward', 'gradient', 'fractions', 'histograms'].map((id) => $(id).querySelector('svg')).filter((s): s is SVGSVGElement => s !== null);
   if (svgs.length === 0) return undefined;
   const computed = getComputedStyle(document.documentElement);
   const resolve = (value: string) => value.replace(/var\((--[\w-]+)\)/g, (_, name: string) => computed.getPropertyValue(name).trim() || 'currentColor');
