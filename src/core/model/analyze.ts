@@ -21,6 +21,7 @@ import { evaluate, withoutEntries, type Entries, type ObjectCalls, type Scope } 
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { libraryModelEntries, lookupLayer, maybeLibraryModel } from './catalog';
+import { libraryModels } from './pretrained';
 import { functionScope, moduleScope, objectFactories } from './moduleScope';
 import { ownInstanceCalls, type InstanceFiles } from './instances';
 import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, classHeader, parameters, torchModuleClasses, type ClassHeader, type TorchModelDraft, type TreeOptions } from './torch';
@@ -474,7 +475,7 @@ export class ModelAnalyzer {
     for (const key of this.siteCache.keys()) if (!this.liveSites.has(key)) this.siteCache.delete(key);
     this.liveSites.clear();
     if (tree.length < text.length) notes.push('Parts of this file were not parsed.');
-    return { models, notes };
+    return { models, notes, libraryModels: libraryModels(tree, text, imports) };
   }
 
   /** Constructions of module classes in a top-level statement or function (`model = ViT(dim=1024, ...)`, `def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`). */
