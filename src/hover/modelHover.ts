@@ -41,7 +41,7 @@ export function registerModelHover(analyses: DocumentAnalyses): vscode.Disposabl
         const layer = [...model.layers].reverse().find((l) => inside(l.span, offset));
         if (layer) {
           const md = markdown(layerHoverMarkdown(model, layer, document.uri.toString(), Commands.applyInit, advice(layer)), [Commands.applyInit]);
-          appendExact(md, exactSection(model, layer, document.getText(), analyses.get(document).seeding));
+          appendExact(md, exactSection(model, layer, document.getText(), analyses.get(document).seeding, analysis.models.libraryModels));
           return new vscode.Hover(md, range(layer.span));
         }
       }

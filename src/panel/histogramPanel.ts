@@ -24,7 +24,7 @@ import { tallyChunk } from '../core/sampling/chunk';
 import { summarize } from '../core/sampling/engine';
 import { emptyTally, tallyValues } from '../core/sampling/histogram';
 import { exceeds, LimitError, limitMessage } from '../core/limits';
-import { exactParameters, findTorchSeed, otherTorchDraws, panelExactLimit } from '../core/torch/exact';
+import { exactParameters, findTorchSeed, streamDraws, panelExactLimit } from '../core/torch/exact';
 import { npyBytes } from '../core/torch/npy';
 import { planSampling, SamplingError, type SamplingPlan } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
@@ -308,7 +308,7 @@ export class HistogramPanel implements vscode.Disposable {
     try {
       found = exactParameters(model, seed, {
         materialize: (name) => name === layer.name,
-        otherDraws: otherTorchDraws(analysis.seeding),
+        ...streamDraws(model, seedInfo, analysis.seeding, analysis.models.libraryModels),
         through: layer.name,
         limits: { values: limit, words: 'panelStreamWords' },
       }).find((p) => p.name === key);

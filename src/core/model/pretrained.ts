@@ -67,12 +67,11 @@ const LABEL_LENGTH = 60;
 function label(node: SyntaxNode, text: string): string {
   const s = stringValue(node, text);
   if (s !== undefined) return s;
-  // `torch.load("resnet18.pth", map_location=...)`: the file it reads.
-  if (node.name === 'CallExpression') {
+  // `torch.load("resnet18.pth", map_location=...)`, `torch.load(PATH)`: what it reads.
+  if (node.name === 'CallExpression' && /(^|\.)load$/.test(text.slice(node.firstChild?.from ?? 0, node.firstChild?.to ?? 0))) {
     const list = node.getChild('ArgList');
     const first = list ? callArgs(list, text).positional[0] : undefined;
-    const inner = first && stringValue(first, text);
-    if (inner !== undefined) return inner;
+    if (first) return label(first, text);
   }
   const raw = text.slice(node.from, node.to).replace(/\s+/g, ' ');
   return raw.length > LABEL_LENGTH ? `${raw.slice(0, LABEL_LENGTH - 1)}…` : raw;
