@@ -191,6 +191,27 @@ describe('pretrained weights: advice', () => {
     assert.notEqual(both.get('Net', 'fc2')?.rule, 'pretrained');
   });
 
+  it('a load that only runs in a branch (resuming) or in a function (a training loop keeping its best weights) makes nothing pretrained; optimizers are no models', () => {
+    const cls = ['class Net(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc1 = nn.Linear(8, 8)', '        self.fc2 = nn.Linear(8, 2)', '    def forward(self, x):', '        return self.fc2(torch.relu(self.fc1(x)))'];
+    const text = lines(
+      'import torch',
+      'import torch.nn as nn',
+      ...cls,
+      'def train(model):',
+      '    model.load_state_dict(best)',
+      'net = Net()',
+      'optimizer = torch.optim.SGD(net.parameters(), lr=0.1)',
+      'if args.resume:',
+      '    net.load_state_dict(torch.load(args.resume))',
+      'optimizer.load_state_dict(ckpt["optimizer"])',
+    );
+    const { get, analysis } = verdicts(text);
+    assert.notEqual(get('Net', 'fc1')?.rule, 'pretrained');
+    const uses = analysis.libraryModels!;
+    assert.deepEqual(uses.map((u) => [u.target, u.conditional, u.inFunction ?? null]), [['model', false, 'train'], ['net', true, null]]);
+    assert.equal(libraryModelState(uses[1]), 'may load pretrained weights (args.resume): only when this branch runs, so the init in effect still counts');
+  });
+
   it('Keras: the layers of a model built on a pretrained application are its new layers', () => {
     const text = lines(
       'from tensorflow import keras',

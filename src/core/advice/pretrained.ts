@@ -7,6 +7,8 @@
  * layer they reach is decided here from names and order:
  * - `self.load_state_dict(...)` in `__init__` loads the layers built before it,
  *   `self.backbone.load_state_dict(...)` those under `backbone`; in another method, all of them;
+ * - a load inside an `if`/`for`/`while`/`try` (resuming from a checkpoint) or in a function
+ *   (a training loop keeping its best weights) makes nothing pretrained: the file also trains from the init;
  * - at module level `model.load_state_dict(...)` loads the class `model = Net(...)` built,
  *   when every construction of the class in the file is loaded so (a file that trains
  *   `Net()` from scratch and loads a checkpoint into a second `Net()` keeps its advice);
@@ -58,7 +60,7 @@ function loadAfter(uses: readonly LibraryModelUse[], variable: string, from: num
   again.lastIndex = from + 1;
   const next = again.exec(text)?.index ?? Infinity;
   for (const use of uses) {
-    if (use.kind !== 'load' || use.inClass !== undefined || use.span.from <= from || use.span.from >= next || use.target === undefined) continue;
+    if (use.kind !== 'load' || use.inClass !== undefined || use.inFunction !== undefined || use.conditional || use.span.from <= from || use.span.from >= next || use.target === undefined) continue;
     const path = modulePath(use.target, variable);
     if (path !== undefined) return { use, path };
   }
@@ -75,7 +77,7 @@ export function transferFacts(analysis: ModelAnalysis, text: string): TransferFa
     const weightLayers = model.layers;
     if (model.kind === 'torch-module') {
       for (const use of uses) {
-        if (use.kind !== 'load' || use.inClass !== model.name || use.target === undefined) continue;
+        if (use.kind !== 'load' || use.inClass !== model.name || use.conditional || use.target === undefined) continue;
         const path = modulePath(use.target, 'self');
         if (path === undefined) continue;
         for (const l of weightLayers) if (under(l, path) && (use.inMethod !== '__init__' || l.span.from < use.span.from)) loaded.set(l, use);
@@ -86,7 +88,8 @@ export function transferFacts(analysis: ModelAnalysis, text: string): TransferFa
       if (first && loads.every((l) => l !== undefined && l.path === first.path)) {
         for (const l of weightLayers) if (under(l, first.path)) loaded.set(l, first.use);
       }
-      const beside = uses.find((u) => u.kind === 'construct' && u.inClass === model.name && isPretrained(u));
+      // The backbone the class holds (`self.backbone = resnet18(weights=...)` in __init__); not a from_pretrained classmethod of its own.
+      const beside = uses.find((u) => u.kind === 'construct' && u.inClass === model.name && u.inMethod === '__init__' && u.target?.startsWith('self.') && isPretrained(u));
       if (beside) for (const l of weightLayers) if (!loaded.has(l)) added.set(l, beside);
     } else if (model.kind === 'torch-sequential') {
       const dot = model.name.indexOf('.');
@@ -145,6 +148,9 @@ export function withTransfer(layer: Layer, v: Verdict | undefined, facts: Transf
 
 /** The state of a library model as shown in lenses, hovers and the panel: pretrained, or built at random by the library. */
 export function libraryModelState(use: LibraryModelUse): string {
+  if (use.kind === 'load' && (use.conditional || use.inFunction !== undefined)) {
+    return `may load pretrained weights (${use.weights}): only when this ${use.conditional ? 'branch' : 'function'} runs, so the init in effect still counts`;
+  }
   if (use.kind === 'load') return `pretrained (${use.weights}): ${use.target ?? 'the model'}.load_state_dict overwrites the values, not initialized at random`;
   if (isPretrained(use)) return `pretrained (${use.weights}): not initialized at random`;
   return `${use.architecture ?? use.callee} (weights=None): initialized at random by the library's constructor`;

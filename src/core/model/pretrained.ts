@@ -41,6 +41,13 @@ export interface LibraryModelUse {
   readonly inClass?: string;
   /** That method's name. */
   readonly inMethod?: string;
+  /** The module-level function holding the call, when it is in one (not in a class). */
+  readonly inFunction?: string;
+  /**
+   * Inside an `if`, `for`, `while` or `try` of its function or module (`if args.resume: net.load_state_dict(...)`):
+   * the file also runs without it, so a conditional load does not make the layers pretrained.
+   */
+  readonly conditional: boolean;
   /** torchvision's `num_classes=` as an integer literal (undefined: not given; null: given, not a literal). */
   readonly numClasses?: number | null;
   /** Keyword arguments other than the weights, `progress` and `num_classes` (they may change what the constructor draws). */
@@ -60,6 +67,9 @@ const WEIGHT_ARGS = new Set(['weights', 'pretrained', 'progress', 'num_classes']
 const KERAS_APPLICATIONS = /^(tensorflow\.keras|keras|tf_keras|tensorflow\.python\.keras)\.applications\.(\w+\.)*([A-Z]\w*)$/;
 const KERAS_LOAD_MODEL = /^(tensorflow\.keras|keras|tf_keras)\.(models\.|saving\.)?load_model$/;
 const TORCHVISION = /^torchvision\.models\.(\w+\.)*([a-z]\w*)$/;
+
+/** Receivers of `load_state_dict` that are no model: `optimizer`, `opt_g`, `self.scheduler`, `lr_scheduler`, `scaler`. */
+const NOT_MODELS = /(^|\.)(\w*optim\w*|opt(_\w+)?|\w*sched\w*|\w*scaler)$/i;
 
 /** At most this many characters of an argument are shown as the weights' name. */
 const LABEL_LENGTH = 60;
@@ -107,20 +117,24 @@ function assignedTo(call: SyntaxNode, text: string): string | undefined {
   return target && target.nextSibling?.name === 'AssignOp' ? text.slice(target.from, target.to) : undefined;
 }
 
-/** The class and method a node sits in (the innermost method of a top-level class). */
-function enclosing(node: SyntaxNode, text: string): { inClass?: string; inMethod?: string } {
-  let method: string | undefined;
+const BRANCHES = new Set(['IfStatement', 'ForStatement', 'WhileStatement', 'TryStatement']);
+
+/** The class and method, or the module-level function, a node sits in, and whether a branch holds it there. */
+function enclosing(node: SyntaxNode, text: string): { inClass?: string; inMethod?: string; inFunction?: string; conditional: boolean } {
+  let fn: string | undefined;
+  let conditional = false;
   for (let p = node.parent; p; p = p.parent) {
-    if (p.name === 'FunctionDefinition' && method === undefined) {
+    if (BRANCHES.has(p.name) && fn === undefined) conditional = true;
+    if (p.name === 'FunctionDefinition' && fn === undefined) {
       const n = p.getChild('VariableName');
-      method = n ? text.slice(n.from, n.to) : '';
+      fn = n ? text.slice(n.from, n.to) : '';
     }
     if (p.name === 'ClassDefinition') {
       const n = p.getChild('VariableName');
-      return { ...(n ? { inClass: text.slice(n.from, n.to) } : {}), ...(method !== undefined ? { inMethod: method } : {}) };
+      return { ...(n ? { inClass: text.slice(n.from, n.to) } : {}), ...(fn !== undefined ? { inMethod: fn } : {}), conditional };
     }
   }
-  return {};
+  return { ...(fn !== undefined ? { inFunction: fn } : {}), conditional };
 }
 
 /** Line breaks before each offset asked, in increasing order (one pass over the text). */
@@ -157,13 +171,14 @@ export function libraryModels(tree: Tree, text: string, imports: readonly Import
     const args = callArgs(list, text);
     const base = { span: { from: call.from, to: call.to }, ...enclosing(call, text) };
     const otherArgs = [...args.keywords.keys()].some((k) => !WEIGHT_ARGS.has(k)) || args.hasStarred;
-    const push = (use: Omit<LibraryModelUse, 'span' | 'line' | 'inClass' | 'inMethod' | 'otherArgs'>) => {
+    const push = (use: Omit<LibraryModelUse, 'span' | 'line' | 'inClass' | 'inMethod' | 'inFunction' | 'conditional' | 'otherArgs'>) => {
       const target = use.target;
       out.push({ ...use, ...(target === undefined ? {} : { target }), ...base, otherArgs, line: lineOf(call.from) });
     };
     const target = assignedTo(call, text);
     const t = target === undefined ? {} : { target };
-    if (last === 'load_state_dict' && callee.name === 'MemberExpression' && callee.firstChild) {
+    // Optimizers, schedulers and gradient scalers have a load_state_dict too: not models.
+    if (last === 'load_state_dict' && callee.name === 'MemberExpression' && callee.firstChild && !NOT_MODELS.test(text.slice(callee.firstChild.from, callee.firstChild.to))) {
       const first = args.positional[0] ?? args.keywords.get('state_dict');
       const owner = callee.firstChild;
       push({ kind: 'load', source: 'state_dict', framework: 'torch', callee: calleeText, weights: first ? label(first, text) : 'a state dict', target: text.slice(owner.from, owner.to) });
