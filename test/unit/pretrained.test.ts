@@ -287,3 +287,45 @@ describe('pretrained weights: exact mode', () => {
     assert.match(s2.params[0].reason ?? '', /arguments other than weights and num_classes, so the values depend on the constructor: not exact$/);
   });
 });
+
+describe('pretrained weights: the transfer-learning files of the healthy corpus', () => {
+  const dir = path.join(ROOT, 'test', 'fixtures', 'advice', 'healthy');
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { files: { file: string; sha256: string; licenseFile: string }[] };
+  const expected = JSON.parse(fs.readFileSync(path.join(dir, 'pretrained.json'), 'utf8')) as {
+    files: Record<string, { libraryModels: { line: number; target: string; state: string; weights: string }[]; heads: Record<string, { measuredStdRatio: number }> }>;
+  };
+
+  it('every file is byte-identical to its pinned commit, with its licence beside it', async () => {
+    const { createHash } = await import('node:crypto');
+    assert.equal(manifest.files.length, 4);
+    for (const f of manifest.files) {
+      assert.equal(createHash('sha256').update(fs.readFileSync(path.join(dir, f.file))).digest('hex'), f.sha256, f.file);
+      assert.ok(fs.existsSync(path.join(dir, f.licenseFile)), f.licenseFile);
+    }
+  });
+
+  it('the library models each file builds or loads, and the replaced heads with the gain measured on PyTorch', () => {
+    assert.equal(Object.keys(expected.files).length, 4);
+    for (const [file, want] of Object.entries(expected.files)) {
+      const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      const analysis = analyze(text);
+      const got = (analysis.libraryModels ?? []).map((u) => ({
+        line: u.line + 1,
+        target: u.target,
+        state: u.kind === 'load' && (u.conditional || u.inFunction !== undefined) ? 'conditional' : isPretrained(u) ? 'pretrained' : 'random',
+        weights: u.weights,
+      }));
+      assert.deepEqual(got, want.libraryModels, file);
+      const advice = adviseAnalysis(analysis, text);
+      for (const [name, head] of Object.entries(want.heads)) {
+        const model = analysis.models.find((m) => m.name === name);
+        assert.ok(model, `${file}: ${name}`);
+        const v = advice.verdict(model.layers[0])!;
+        assert.notEqual(v.level, 'warning');
+        assert.ok(v.message.startsWith('New layer beside the pretrained resnet18'), v.message);
+        // The analytic gain agrees with the measured one within 1%.
+        assert.ok(Math.abs(v.gain!.perLayer / head.measuredStdRatio - 1) < 0.01, `${name}: ${v.gain!.perLayer} vs ${head.measuredStdRatio}`);
+      }
+    }
+  });
+});
