@@ -127,6 +127,18 @@ describe('pretrained weights: recognition', () => {
   });
 });
 
+describe('pretrained weights: the analyzer reuses unchanged statements', () => {
+  it('after an edit above, the uses move with their statements, lines and spans as a fresh analysis gives them', () => {
+    const before = lines(...HEAD, 'model = models.resnet18(weights="IMAGENET1K_V1")', 'model.load_state_dict(torch.load("a.pt"))');
+    const after = lines(...HEAD, '# a comment', 'x = 1', 'model = models.resnet18(weights="IMAGENET1K_V1")', 'model.load_state_dict(torch.load("a.pt"))');
+    const analyzer = new ModelAnalyzer();
+    analyzer.analyze(parsePython(before), before);
+    const reused = analyzer.analyze(parsePython(after), after).libraryModels;
+    assert.deepEqual(reused, analyze(after).libraryModels);
+    assert.deepEqual(reused!.map((u) => [u.line, after.slice(u.span.from, u.span.to).slice(0, 22)]), [[7, 'models.resnet18(weight'], [8, 'model.load_state_dict(']]);
+  });
+});
+
 describe('pretrained weights: advice', () => {
   const verdicts = (text: string) => {
     const analysis = analyze(text);

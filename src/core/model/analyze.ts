@@ -21,7 +21,7 @@ import { evaluate, withoutEntries, type Entries, type ObjectCalls, type Scope } 
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { libraryModelEntries, lookupLayer, maybeLibraryModel } from './catalog';
-import { libraryModels } from './pretrained';
+import { libraryModels, type LibraryModelCache } from './pretrained';
 import { functionScope, moduleScope, objectFactories } from './moduleScope';
 import { ownInstanceCalls, type InstanceFiles } from './instances';
 import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, classHeader, parameters, torchModuleClasses, type ClassHeader, type TorchModelDraft, type TreeOptions } from './torch';
@@ -113,6 +113,8 @@ const REFUSED = '\u0000refused';
 export class ModelAnalyzer {
   /** Models per top-level statement text, valid for one module environment. */
   private cache = new Map<string, CacheEntry>();
+  /** Library models and weight loads per top-level statement text (pretrained.ts). */
+  private readonly libraryCache: LibraryModelCache = { imports: '', statements: new Map() };
   /** Module classes by their text: signature, the classes they mention, and an entry per context. */
   private classes = new Map<string, ClassRecord>();
   /** Counts analyses: a class record not seen in the latest one is dropped. */
@@ -475,7 +477,7 @@ export class ModelAnalyzer {
     for (const key of this.siteCache.keys()) if (!this.liveSites.has(key)) this.siteCache.delete(key);
     this.liveSites.clear();
     if (tree.length < text.length) notes.push('Parts of this file were not parsed.');
-    return { models, notes, libraryModels: libraryModels(tree, text, imports) };
+    return { models, notes, libraryModels: libraryModels(tree, text, imports, this.libraryCache) };
   }
 
   /** Constructions of module classes in a top-level statement or function (`model = ViT(dim=1024, ...)`, `def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`). */

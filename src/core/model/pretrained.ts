@@ -14,7 +14,7 @@
  */
 import { dottedName, type SyntaxNode, type Tree } from '../python/parse';
 import { qualify, type ImportBinding } from '../python/imports';
-import { callArgs, constantValue, descendants, stringValue } from '../python/syntax';
+import { callArgs, constantValue, descendants, statements, stringValue } from '../python/syntax';
 import { maybeLibraryModel } from './catalog';
 import type { Span } from './types';
 
@@ -137,13 +137,13 @@ function enclosing(node: SyntaxNode, text: string): { inClass?: string; inMethod
   return { ...(fn !== undefined ? { inFunction: fn } : {}), conditional };
 }
 
-/** Line breaks before each offset asked, in increasing order (one pass over the text). */
-function lineCounter(text: string): (offset: number) => number {
-  let pos = 0;
+/** Line breaks between `start` and each offset asked, in increasing order (one pass over the text). */
+function lineCounter(text: string, start = 0): (offset: number) => number {
+  let pos = start;
   let line = 0;
   return (offset) => {
     if (offset < pos) {
-      pos = 0;
+      pos = start;
       line = 0;
     }
     for (let i = text.indexOf('\n', pos); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
@@ -152,14 +152,11 @@ function lineCounter(text: string): (offset: number) => number {
   };
 }
 
-/**
- * Every library model construction and weight load in the document, in source order.
- * Bounded by the tree: one pass over its calls.
- */
-export function libraryModels(tree: Tree, text: string, imports: readonly ImportBinding[]): LibraryModelUse[] {
+/** The uses in one top-level statement, lines counted from its start. */
+function statementUses(stmt: SyntaxNode, text: string, imports: readonly ImportBinding[]): LibraryModelUse[] {
   const out: LibraryModelUse[] = [];
-  const lineOf = lineCounter(text);
-  for (const call of descendants(tree.topNode, 'CallExpression')) {
+  const lineOf = lineCounter(text, stmt.from);
+  for (const call of descendants(stmt, 'CallExpression')) {
     const callee = call.firstChild;
     const list = call.getChild('ArgList');
     if (!callee || !list) continue;
@@ -218,6 +215,44 @@ export function libraryModels(tree: Tree, text: string, imports: readonly Import
       push({ kind: 'construct', source: 'keras-load_model', framework: 'keras', callee: qualified, architecture: 'a saved model', weights: first ? label(first, text) : 'a saved model', ...t });
     }
   }
+  return out;
+}
+
+/** Uses per top-level statement text, offsets and lines relative to the statement (valid for one set of imports). */
+export interface LibraryModelCache {
+  imports: string;
+  readonly statements: Map<string, readonly LibraryModelUse[]>;
+}
+
+const shift = (u: LibraryModelUse, from: number, line: number): LibraryModelUse => ({ ...u, span: { from: u.span.from + from, to: u.span.to + from }, line: u.line + line });
+
+/**
+ * Every library model construction and weight load in the document, in source order: one pass over
+ * the calls of each top-level statement, reused for a statement whose text did not change (`cache`,
+ * kept by the analyzer between keystrokes).
+ */
+export function libraryModels(tree: Tree, text: string, imports: readonly ImportBinding[], cache?: LibraryModelCache): LibraryModelUse[] {
+  const key = imports.map((b) => `${b.local}=${b.target}`).join(',');
+  if (cache && cache.imports !== key) {
+    cache.imports = key;
+    cache.statements.clear();
+  }
+  const out: LibraryModelUse[] = [];
+  const lineOf = lineCounter(text);
+  const live = new Set<string>();
+  for (const stmt of statements(tree.topNode)) {
+    const source = text.slice(stmt.from, stmt.to);
+    live.add(source);
+    let rel = cache?.statements.get(source);
+    if (!rel) {
+      rel = statementUses(stmt, text, imports).map((u) => shift(u, -stmt.from, 0));
+      cache?.statements.set(source, rel);
+    }
+    if (rel.length === 0) continue;
+    const line = lineOf(stmt.from);
+    for (const u of rel) out.push(shift(u, stmt.from, line));
+  }
+  if (cache) for (const k of cache.statements.keys()) if (!live.has(k)) cache.statements.delete(k);
   return out;
 }
 
