@@ -265,6 +265,18 @@ describe('pretrained weights: exact mode', () => {
     }
   });
 
+  it('a subscripted replaced head (vgg.classifier[6] = ...) after a pretrained VGG: its own verdict, exact values', () => {
+    const c = STREAM.cases.find((x) => x.architecture === 'vgg16_bn' && x.weights !== null && x.seed === 12345)!;
+    const text = lines('import torch', 'import torch.nn as nn', 'import torchvision', 'torch.manual_seed(12345)', 'vgg = torchvision.models.vgg16_bn(weights="IMAGENET1K_V1")', 'vgg.classifier[6] = nn.Linear(16, 4)');
+    const analysis = analyze(text);
+    const model = analysis.models.find((m) => m.name === 'vgg.classifier[6]')!;
+    const v = adviseAnalysis(analysis, text).verdict(model.layers[0])!;
+    assert.ok(v.message.startsWith('New layer beside the pretrained vgg16_bn (IMAGENET1K_V1) (line 5)'), v.message);
+    const section = exactSection(model, model.layers[0], text, analyzeSeeding(parsePython(text), text), analysis.libraryModels)!;
+    assert.equal(section.status, 'exact (PyTorch CPU, seed 12345)');
+    assert.deepEqual(hex(section.params[0].values), c.weight_bits);
+  });
+
   it('inside __init__: self.backbone = resnet18(weights=...) before self.head, in the hover', () => {
     const c = STREAM.cases.find((x) => x.architecture === 'resnet18' && x.weights !== null && x.seed === 0)!;
     const text = lines(
@@ -339,5 +351,22 @@ describe('pretrained weights: the transfer-learning files of the healthy corpus'
         assert.ok(Math.abs(v.gain!.perLayer / head.measuredStdRatio - 1) < 0.01, `${name}: ${v.gain!.perLayer} vs ${head.measuredStdRatio}`);
       }
     }
+  });
+});
+
+describe('pretrained weights: initlens analyze --json', () => {
+  it('library models carry their state; verdicts only on the added or replaced layers', async () => {
+    const { runInMemory } = await import('./cliHarness');
+    const text = lines(...HEAD, 'model = models.resnet18(weights="IMAGENET1K_V1")', 'model.fc = nn.Linear(512, 10)');
+    const run = runInMemory(['analyze', '--json', 'tl.py'], { 'tl.py': text });
+    assert.equal(await run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { models: { name: string; layers: { verdict: { level: string; rule: string; message: string } }[] }[]; libraryModels: Record<string, unknown>[] };
+    assert.deepEqual(out.libraryModels, [
+      { line: 5, kind: 'construct', source: 'torchvision', callee: 'torchvision.models.resnet18', architecture: 'resnet18', target: 'model', inClass: null, pretrained: true, weights: 'IMAGENET1K_V1', state: 'pretrained (IMAGENET1K_V1): not initialized at random' },
+    ]);
+    assert.deepEqual(out.models.map((m) => m.name), ['model.fc']);
+    const v = out.models[0].layers[0].verdict;
+    assert.deepEqual([v.level, v.rule], ['ok', 'output']);
+    assert.ok(v.message.startsWith('New layer beside the pretrained resnet18 (IMAGENET1K_V1) (line 6)'), v.message);
   });
 });

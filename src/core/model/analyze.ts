@@ -972,7 +972,8 @@ function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, m
     const valueNode = stmt.lastChild;
     // At module level a replaced head of a built model too (`model.fc = nn.Linear(model.fc.in_features, 10)`,
     // transfer learning): a model named by the target.
-    const replaced = moduleLevel && target?.name === 'MemberExpression' && (dottedName(target, ctx.text)?.length ?? 0) > 1;
+    // A subscripted head too (`vgg.classifier[6] = nn.Linear(4096, 2)`), named as written.
+    const replaced = moduleLevel && target?.name === 'MemberExpression' && ((dottedName(target, ctx.text)?.length ?? 0) > 1 || /^[A-Za-z_]\w*(\.[A-Za-z_]\w*|\[\s*\d+\s*\])+$/.test(ctx.slice(target)));
     if (!valueNode || (isAssign && (!target || (target.name !== 'VariableName' && !replaced)))) return;
     const value = unwrap(valueNode);
     if (value.name !== 'CallExpression') return;
