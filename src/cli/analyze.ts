@@ -6,6 +6,7 @@
  */
 import { adviseAnalysis, type Advice } from '../core/advice/judge';
 import { verdictJson } from '../core/advice/present';
+import { libraryModelJson, libraryModelState } from '../core/advice/pretrained';
 import { ModelAnalyzer } from '../core/model/analyze';
 import { activationLabel } from '../core/model/activations';
 import { count, describeModel, short } from '../core/model/describe';
@@ -27,7 +28,7 @@ export interface AnalyzeOptions {
 /** Runs the sub-command; returns the exit code (2 when a file cannot be read). */
 export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number {
   const analyzer = new ModelAnalyzer();
-  const results: { file: string; syntaxErrors: number; notes: readonly string[]; models: unknown[] }[] = [];
+  const results: { file: string; syntaxErrors: number; notes: readonly string[]; models: unknown[]; libraryModels: unknown[] }[] = [];
   const texts: string[] = [];
   for (const file of options.files) {
     const text = readInput(io, file);
@@ -48,8 +49,11 @@ export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number {
       const d = describeModel(m);
       return { ...d, layers: d.layers.map((l, k) => ({ ...l, verdict: verdictJson(advice.verdict(m.layers[k])) })) };
     });
-    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: described });
+    const library = analysis.libraryModels ?? [];
+    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: described, libraryModels: library.map(libraryModelJson) });
     human += table(file, analysis.models, errors.length, analysis.notes, new Set(external.map((e) => e.label)), advice);
+    // Pretrained and library-built models (transfer learning): their state, no verdict.
+    for (const use of library) human += `  ${use.target ?? use.callee} (line ${use.line + 1}): ${libraryModelState(use)}\n`;
   });
   io.stdout(options.json ? `${JSON.stringify(options.files.length === 1 ? results[0] : results, null, 2)}\n` : human);
   return 0;

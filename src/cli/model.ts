@@ -7,7 +7,7 @@ import { LIMITS, LimitError } from '../core/limits';
 import { ModelAnalyzer } from '../core/model/analyze';
 import { parsePython } from '../core/python/parse';
 import { analyzeSeeding } from '../core/seeding/analyze';
-import { exactParameters, findTorchSeed, otherTorchDraws } from '../core/torch/exact';
+import { exactParameters, findTorchSeed, streamDraws } from '../core/torch/exact';
 import { f32Bits } from '../core/torch/float';
 import { ExactInitError } from '../core/torch/init';
 import { npzBytes } from '../core/torch/npy';
@@ -61,7 +61,8 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const tree = parsePython(text);
   const scan = values['no-workspace'] ? undefined : new ProjectScan(io);
   const external = scan?.sites(file, tree, text) ?? [];
-  const models = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file) }).models.filter((m) => m.framework === 'torch');
+  const analysis = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file) });
+  const models = analysis.models.filter((m) => m.framework === 'torch');
   const model = values.class === undefined ? models[0] : models.find((m) => m.name === values.class);
   if (!model) {
     io.stderr(`initlens: ${values.class === undefined ? 'no PyTorch model' : `no PyTorch model '${values.class}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);
@@ -70,9 +71,11 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const seeding = analyzeSeeding(tree, text);
   let seed: bigint;
   let seedNote = '';
+  const found = findTorchSeed(model, text, seeding);
+  // The library constructions between the seed (--seed: the start of the file) and the model draw first.
+  const at = 'seed' in found ? found : { from: -1, built: model.span.from };
   if (seedArg !== undefined) seed = seedArg;
   else {
-    const found = findTorchSeed(model, text, seeding);
     if (!('seed' in found)) {
       io.stderr(`initlens: ${found.reason}; pass --seed N\n`);
       return 1;
@@ -83,7 +86,7 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   let params;
   try {
     // Bounded before drawing: values computed (memory) and words drawn or skipped (time).
-    params = exactParameters(model, seed, { otherDraws: otherTorchDraws(seeding), limits: { values: 'exactValues', words: 'exactStreamWords' } });
+    params = exactParameters(model, seed, { ...streamDraws(model, at, seeding, analysis.libraryModels), limits: { values: 'exactValues', words: 'exactStreamWords' } });
   } catch (error) {
     if (error instanceof ExactInitError || error instanceof LimitError) {
       io.stderr(`initlens: ${error.message}\n`);

@@ -12,7 +12,8 @@ import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { Commands } from '../commands/ids';
 import { adviseAnalysis } from '../core/advice/judge';
 import { lensOf } from '../core/advice/present';
-import type { AdviceLevel } from '../core/advice/rules';
+import { libraryModelState } from '../core/advice/pretrained';
+import { ADVICE_RULE_INFO, type AdviceLevel } from '../core/advice/rules';
 import { count, layerSummary } from '../core/model/describe';
 import { previewProblem } from '../core/preview/requests';
 import { signalSummary, type SignalSummary } from '../core/signal/summary';
@@ -32,7 +33,7 @@ function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, 
   for (const model of models) {
     const range = document.lineAt(model.line).range;
     lenses.push(new vscode.CodeLens(range, { title: modelTitle(model), command: '' }));
-    if (model.layers.some((l) => previewProblem(l) === undefined)) {
+    if (model.layers.some((l) => previewProblem(l, advice.verdict(l)) === undefined)) {
       lenses.push(new vscode.CodeLens(range, { title: 'Preview histograms', tooltip: `Weight histograms of ${model.name}'s layers`, command: Commands.showHistogram, arguments: [uri, model.name] }));
     }
     if (model.framework === 'torch' && model.layers.length > 0) {
@@ -67,10 +68,14 @@ function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, 
       if (lens.apply) {
         lenses.push(new vscode.CodeLens(layerRange, { title: 'Apply', tooltip: `Initialize ${layer.name} as recommended`, command: Commands.applyInit, arguments: [uri, model.name, layer.name] }));
       }
-      if (previewProblem(layer) === undefined) {
+      if (previewProblem(layer, advice.verdict(layer)) === undefined) {
         lenses.push(new vscode.CodeLens(layerRange, { title: 'Preview', tooltip: `Histogram of ${layer.name}'s weights: in effect vs recommended vs default`, command: Commands.showHistogram, arguments: [uri, model.name, layer.name] }));
       }
     }
+  }
+  // Library models and weight loads (transfer learning): their state over the call.
+  for (const use of analysis.models.libraryModels ?? []) {
+    lenses.push(new vscode.CodeLens(document.lineAt(use.line).range, { title: `$(package) ${libraryModelState(use)}`, tooltip: ADVICE_RULE_INFO.pretrained.summary, command: '' }));
   }
   return lenses;
 }

@@ -12,6 +12,7 @@ import { activationHoverMarkdown, initHoverMarkdown, layerHoverMarkdown } from '
 import { codeSpan, escapeMarkdown } from '../core/markdown';
 import type { Layer, Span } from '../core/model/types';
 import { adviseAnalysis } from '../core/advice/judge';
+import { libraryModelHoverMarkdown } from '../core/advice/pretrained';
 import { exactSection, type ExactSection } from '../core/torch/exact';
 import { readConfig } from '../config';
 import { PYTHON } from '../selector';
@@ -40,10 +41,13 @@ export function registerModelHover(analyses: DocumentAnalyses): vscode.Disposabl
         const layer = [...model.layers].reverse().find((l) => inside(l.span, offset));
         if (layer) {
           const md = markdown(layerHoverMarkdown(model, layer, document.uri.toString(), Commands.applyInit, advice(layer)), [Commands.applyInit]);
-          appendExact(md, exactSection(model, layer, document.getText(), analyses.get(document).seeding));
+          appendExact(md, exactSection(model, layer, document.getText(), analyses.get(document).seeding, analysis.models.libraryModels));
           return new vscode.Hover(md, range(layer.span));
         }
       }
+      // A library model's construction or a weight load (transfer learning), innermost call first.
+      const use = [...(analysis.models.libraryModels ?? [])].reverse().find((u) => inside(u.span, offset));
+      if (use) return new vscode.Hover(markdown(libraryModelHoverMarkdown(use)), range(use.span));
       return undefined;
     },
   });

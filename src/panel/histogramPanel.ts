@@ -13,6 +13,7 @@ import { saveExport } from './exportFile';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { readConfig } from '../config';
 import { adviseAnalysis, type Advice } from '../core/advice/judge';
+import type { LibraryModelUse } from '../core/model/pretrained';
 import { layerRows, previewPlan, previewProblem, seedFromFile, seriesData, type PreviewSeries } from '../core/preview/requests';
 import { revivedState } from '../core/preview/revive';
 import { mainParam } from '../core/model/layer';
@@ -23,7 +24,7 @@ import { tallyChunk } from '../core/sampling/chunk';
 import { summarize } from '../core/sampling/engine';
 import { emptyTally, tallyValues } from '../core/sampling/histogram';
 import { exceeds, LimitError, limitMessage } from '../core/limits';
-import { exactParameters, findTorchSeed, otherTorchDraws, panelExactLimit } from '../core/torch/exact';
+import { exactParameters, findTorchSeed, streamDraws, panelExactLimit } from '../core/torch/exact';
 import { npyBytes } from '../core/torch/npy';
 import { planSampling, SamplingError, type SamplingPlan } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
@@ -138,6 +139,8 @@ export class HistogramPanel implements vscode.Disposable {
 
   /** Messages posted before the page was ready. */
   private pending: HostMessage[] = [];
+  /** The document's library models (transfer learning), rows of the overview beside the layers. */
+  private library: readonly LibraryModelUse[] = [];
 
   /** The model as it is now in the document, or undefined (with a message) when it is gone. */
   private async currentModel(): Promise<Model | undefined> {
@@ -148,6 +151,7 @@ export class HistogramPanel implements vscode.Disposable {
     const model = analysis.models.models.find((m) => m.name === target.model);
     // The same verdicts as the lenses, hovers and diagnostics.
     this.advice = adviseAnalysis(analysis.models, analysis.text, readConfig(document).advice);
+    this.library = analysis.models.libraryModels ?? [];
     if (!model) this.post({ type: 'error', message: `${target.model} is no longer in ${path.basename(document.uri.path)}.` });
     return model;
   }
@@ -160,7 +164,7 @@ export class HistogramPanel implements vscode.Disposable {
   private async refresh(): Promise<HistogramMessage | undefined> {
     const model = await this.currentModel();
     if (!model || !this.target) return undefined;
-    const rows = layerRows(model, (layer) => this.advice?.verdict(layer));
+    const rows = layerRows(model, (layer) => this.advice?.verdict(layer), this.library);
     if (!this.layer || !rows.some((r) => r.name === this.layer && r.previewable)) this.layer = rows.find((r) => r.previewable)?.name;
     const title = `InitLens: ${model.name}${this.layer ? ` · ${this.layer}` : ''}`;
     this.panel.title = title;
@@ -193,7 +197,7 @@ export class HistogramPanel implements vscode.Disposable {
       this.post({ type: 'error', message: `${model.name} has no layer whose weights can be previewed.` });
       return undefined;
     }
-    const problem = previewProblem(layer);
+    const problem = previewProblem(layer, this.advice?.verdict(layer));
     if (problem) {
       this.post({ type: 'error', message: problem });
       return undefined;
@@ -304,7 +308,7 @@ export class HistogramPanel implements vscode.Disposable {
     try {
       found = exactParameters(model, seed, {
         materialize: (name) => name === layer.name,
-        otherDraws: otherTorchDraws(analysis.seeding),
+        ...streamDraws(model, seedInfo, analysis.seeding, analysis.models.libraryModels),
         through: layer.name,
         limits: { values: limit, words: 'panelStreamWords' },
       }).find((p) => p.name === key);
@@ -343,7 +347,7 @@ export class HistogramPanel implements vscode.Disposable {
     this.thumbnails = controller;
     for (const layer of model.layers) {
       if (controller.signal.aborted) return;
-      if (layer.role === 'normalizer' || previewProblem(layer)) continue;
+      if (layer.role === 'normalizer' || previewProblem(layer, this.advice?.verdict(layer))) continue;
       const param = mainParam(layer);
       if (!param?.current.scheme) continue;
       const request = { scheme: param.current.scheme, shape: param.shape as number[], framework: layer.framework, seed: this.controls.seed, bins: 30 };
@@ -409,7 +413,7 @@ export class HistogramPanel implements vscode.Disposable {
   private async lastCode(): Promise<string | undefined> {
     const model = await this.currentModel();
     const layer = model?.layers.find((l) => l.name === this.layer);
-    if (!model || !layer || previewProblem(layer)) return undefined;
+    if (!model || !layer || previewProblem(layer, this.advice?.verdict(layer))) return undefined;
     return previewPlan(model, layer, this.controls).code;
   }
 

@@ -52,7 +52,8 @@ describe('exactParameters: models from source, against PyTorch', () => {
     const { models } = analyze(text);
     const seeding = analyzeSeeding(parsePython(text), text);
     const found = findTorchSeed(models[0], text, seeding);
-    assert.deepEqual(found, { seed: 0n, line: 2 });
+    // from: the seed call; built: where the Sequential is built (library constructions in between draw first).
+    assert.deepEqual(found, { seed: 0n, line: 2, from: text.indexOf('torch.manual_seed'), built: text.indexOf('nn.Sequential') });
     const params = exactParameters(models[0], 0n);
     const want = fixtureModule('Sequential(Linear(20,64),ReLU(),Linear(64,10))', '0');
     assert.deepEqual(params.map((p) => p.name), want.params.map((p) => p.name));
@@ -129,7 +130,7 @@ describe('exactParameters: models from source, against PyTorch', () => {
     const head = 'import torch\nfrom torch import nn\n';
     assert.deepEqual(seedOf(`${head}model = nn.Sequential(nn.Linear(2, 2))\n`), { reason: 'no torch.manual_seed(...) before the model is built' });
     assert.match((seedOf(`${head}s = 3\ntorch.manual_seed(s)\nmodel = nn.Sequential(nn.Linear(2, 2))\n`) as { reason: string }).reason, /not an integer literal/);
-    assert.deepEqual(seedOf(`${head}torch.manual_seed(-1)\nmodel = nn.Sequential(nn.Linear(2, 2))\n`), { seed: -1n, line: 2 });
+    assert.deepEqual(seedOf(`${head}torch.manual_seed(-1)\nmodel = nn.Sequential(nn.Linear(2, 2))\n`), { seed: -1n, line: 2, from: head.length, built: head.length + 'torch.manual_seed(-1)\nmodel = '.length });
     assert.match((seedOf(`${head}torch.manual_seed(1)\nx = torch.randint(0, 5, (3,))\nmodel = nn.Sequential(nn.Linear(2, 2))\n`) as { reason: string }).reason, /torch.randint/);
     const text = `${head}class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.Linear(2, 2)\n        self.p = nn.Parameter(torch.randint(0, 3, (2,)).float())\n        self.b = nn.Linear(2, 2)\n\ntorch.manual_seed(1)\nnet = Net()\n`;
     const { models } = analyze(text);

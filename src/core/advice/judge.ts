@@ -12,6 +12,7 @@ import { mainParam } from '../model/layer';
 import type { Layer, Model, ModelAnalysis, Param } from '../model/types';
 import { alike, documentTraits, modelTraits, type DocumentTraits, type ModelTraits } from './context';
 import { chainGain, hasGain, layerMoments, worst } from './gain';
+import { transferFacts, withTransfer } from './pretrained';
 import { ADVICE_RULE_INFO, COMPOUND_LIMIT, DEFAULT_ADVICE, SOURCES, type AdviceOptions, type AdviceRule, type Source } from './rules';
 
 export type VerdictLevel = 'ok' | 'note' | 'warning';
@@ -39,6 +40,8 @@ export interface Verdict {
   readonly source: Source;
   /** What Apply writes, when the verdict has a cure the scheme table gives. */
   readonly fix?: { readonly scheme: InitScheme; readonly name: string };
+  /** Rule `pretrained`: the weights the layer's values are loaded from (`IMAGENET1K_V1`, `resnet18.pth`). */
+  readonly pretrained?: string;
 }
 
 /** Everything the judge reads beside the layer. */
@@ -354,6 +357,7 @@ export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: A
   const hit = perOptions.get(key);
   if (hit) return hit;
   const doc = documentTraits(analysis, text);
+  const transfer = transferFacts(analysis, text);
   const verdicts = new Map<Layer, Verdict | undefined>();
   for (const model of analysis.models) {
     const traits = modelTraits(model, text);
@@ -363,7 +367,9 @@ export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: A
       const like = model.layers.filter((l) => l === layer || (alike(l, layer) && !normalizers.get(l) && !normalizers.get(layer))).length;
       // A residual class's copies sit side by side on the skip path, not in one chain.
       const similar = traits.dense ? 1 : traits.residual ? like : like * traits.repeat;
-      verdicts.set(layer, judge(layer, { model, doc, traits, similar, output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options }));
+      const v = judge(layer, { model, doc, traits, similar, output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options });
+      // Transfer learning (pretrained.ts): loaded layers are not advised, added ones say what they sit beside.
+      verdicts.set(layer, withTransfer(layer, v, transfer, options));
     }
   }
   const advice: Advice = { verdict: (layer) => verdicts.get(layer) };

@@ -25,6 +25,7 @@ const ICON = { warning: '$(warning) ', note: '$(info) ', ok: '$(check) ' } as co
 export function lensSummary(layer: Layer, v: Verdict): string | undefined {
   const param = mainParam(layer);
   if (!param) return undefined;
+  if (v.pretrained !== undefined) return `pretrained (${v.pretrained}): not initialized at random`;
   const activation = layer.activation ? activationLabel(layer.activation.activation) : 'activation unknown';
   const prefix = `${layer.normalizer ? `${layer.normalizer} → ` : ''}${activation}`;
   const g = v.gain;
@@ -56,5 +57,6 @@ export function verdictJson(v: Verdict | undefined) {
     gain: v.gain ? { perLayer: v.gain.perLayer, layers: v.gain.layers, compound: v.gain.compound, pass: v.gain.pass, analytic: true } : null,
     source: { title: v.source.title, url: v.source.url },
     ...(v.fix ? { fix: v.fix.name } : {}),
+    ...(v.pretrained !== undefined ? { pretrained: v.pretrained } : {}),
   };
 }

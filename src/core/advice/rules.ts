@@ -13,6 +13,7 @@ export interface Source {
 }
 
 export const ADVICE_RULES = [
+  'pretrained',
   'symmetry',
   'signal-gain',
   'normalizer',
@@ -46,10 +47,16 @@ export const SOURCES = {
   jozefowicz: { title: 'Jozefowicz et al. 2015, An Empirical Exploration of Recurrent Network Architectures (forget bias 1); Saxe et al. 2014 (orthogonal)', url: 'https://proceedings.mlr.press/v37/jozefowicz15.html' },
   bias: { title: 'CS231n, Setting up the data and the model: bias initialization', url: 'https://cs231n.github.io/neural-networks-2/#init' },
   selu: { title: 'Klambauer et al. 2017, Self-Normalizing Neural Networks (LeCun normal)', url: 'https://arxiv.org/abs/1706.02515' },
+  transfer: { title: 'torchvision: Models and pre-trained weights; Yosinski et al. 2014, How transferable are features in deep neural networks?', url: 'https://pytorch.org/vision/stable/models.html' },
   calculateGain: { title: 'torch.nn.init.calculate_gain', url: 'https://pytorch.org/docs/stable/nn.init.html#torch.nn.init.calculate_gain' },
 } as const satisfies Record<string, Source>;
 
 export const ADVICE_RULE_INFO: Readonly<Record<AdviceRule, AdviceRuleInfo>> = {
+  pretrained: {
+    summary:
+      'Weights loaded after construction (torchvision weights=/pretrained=True, timm pretrained=True, from_pretrained, load_state_dict, Keras applications, load_model) are not initialized at random: no init advice for them; the layers added or replaced after loading (a new head) are advised as any random layer.',
+    source: SOURCES.transfer,
+  },
   symmetry: { summary: 'A weight initialized to a constant (zeros included) is a warning at any depth: every unit of the layer computes the same thing and gets the same gradient, so they stay identical.', source: SOURCES.glorot },
   'signal-gain': {
     summary:

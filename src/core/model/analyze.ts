@@ -21,6 +21,7 @@ import { evaluate, withoutEntries, type Entries, type ObjectCalls, type Scope } 
 import { analyzeKerasClass, analyzeKerasFunctional, analyzeKerasSequential, isKerasName, type KerasModelDraft } from './keras';
 import { finalize, mainParam, totalParams, type LayerDraft } from './layer';
 import { libraryModelEntries, lookupLayer, maybeLibraryModel } from './catalog';
+import { libraryModels, type LibraryModelCache } from './pretrained';
 import { functionScope, moduleScope, objectFactories } from './moduleScope';
 import { ownInstanceCalls, type InstanceFiles } from './instances';
 import { analyzeTorchClass, analyzeTorchLayer, analyzeTorchSequential, applyFollowingInits, applyModuleLevel, classHeader, parameters, torchModuleClasses, type ClassHeader, type TorchModelDraft, type TreeOptions } from './torch';
@@ -112,6 +113,8 @@ const REFUSED = '\u0000refused';
 export class ModelAnalyzer {
   /** Models per top-level statement text, valid for one module environment. */
   private cache = new Map<string, CacheEntry>();
+  /** Library models and weight loads per top-level statement text (pretrained.ts). */
+  private readonly libraryCache: LibraryModelCache = { imports: '', statements: new Map() };
   /** Module classes by their text: signature, the classes they mention, and an entry per context. */
   private classes = new Map<string, ClassRecord>();
   /** Counts analyses: a class record not seen in the latest one is dropped. */
@@ -474,7 +477,7 @@ export class ModelAnalyzer {
     for (const key of this.siteCache.keys()) if (!this.liveSites.has(key)) this.siteCache.delete(key);
     this.liveSites.clear();
     if (tree.length < text.length) notes.push('Parts of this file were not parsed.');
-    return { models, notes };
+    return { models, notes, libraryModels: libraryModels(tree, text, imports, this.libraryCache) };
   }
 
   /** Constructions of module classes in a top-level statement or function (`model = ViT(dim=1024, ...)`, `def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`). */
@@ -969,7 +972,8 @@ function blockModels(block: readonly SyntaxNode[], ctx: Context, scope: Scope, m
     const valueNode = stmt.lastChild;
     // At module level a replaced head of a built model too (`model.fc = nn.Linear(model.fc.in_features, 10)`,
     // transfer learning): a model named by the target.
-    const replaced = moduleLevel && target?.name === 'MemberExpression' && (dottedName(target, ctx.text)?.length ?? 0) > 1;
+    // A subscripted head too (`vgg.classifier[6] = nn.Linear(4096, 2)`), named as written.
+    const replaced = moduleLevel && target?.name === 'MemberExpression' && ((dottedName(target, ctx.text)?.length ?? 0) > 1 || /^[A-Za-z_]\w*(\.[A-Za-z_]\w*|\[\s*\d+\s*\])+$/.test(ctx.slice(target)));
     if (!valueNode || (isAssign && (!target || (target.name !== 'VariableName' && !replaced)))) return;
     const value = unwrap(valueNode);
     if (value.name !== 'CallExpression') return;

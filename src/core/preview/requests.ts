@@ -14,6 +14,7 @@ import { initCode, kerasInitializerExpression, paramExpression } from '../model/
 import { knownShape, mainParam } from '../model/layer';
 import { showDim } from '../model/evaluate';
 import { schemeLabel } from '../model/initCalls';
+import { isPretrained, type LibraryModelUse } from '../model/pretrained';
 import type { Layer, Model } from '../model/types';
 import type { SampleSummary } from '../sampling/engine';
 import type { SampleRequest, SamplingPlan } from '../sampling/plan';
@@ -34,8 +35,9 @@ export interface PreviewPlan {
   readonly code: string;
 }
 
-/** Why a layer cannot be previewed, or undefined. */
-export function previewProblem(layer: Layer): string | undefined {
+/** Why a layer cannot be previewed, or undefined; `verdict`: the layer's, whose `pretrained` rule means its values are loaded. */
+export function previewProblem(layer: Layer, verdict?: Verdict): string | undefined {
+  if (verdict?.pretrained !== undefined) return `${layer.name || 'This layer'} is pretrained (${verdict.pretrained}): not initialized at random, so there is no histogram of a random init to show.`;
   if (layer.problems) return `${layer.name}: ${layer.problems[0].message}.`;
   const p = mainParam(layer);
   if (!p) return `${layer.name} has no weight tensor to preview.`;
@@ -103,9 +105,16 @@ function sameKind(a: InitScheme, b: InitScheme): boolean {
   return family(a) === family(b);
 }
 
-/** The overview rows of a model; `verdict` (src/core/advice) flags exactly the layers whose verdict is a warning. */
-export function layerRows(model: Model, verdict?: (layer: Layer) => Verdict | undefined): LayerRow[] {
-  return model.layers
+/**
+ * The overview rows of a model; `verdict` (src/core/advice) flags exactly the layers whose verdict is a warning.
+ * `library`: the document's library models (src/core/model/pretrained.ts); those the class builds
+ * (`self.backbone = resnet18(weights=...)`) are rows too, pretrained or built by the library, never previewed.
+ */
+export function layerRows(model: Model, verdict?: (layer: Layer) => Verdict | undefined, library: readonly LibraryModelUse[] = []): LayerRow[] {
+  const built: LayerRow[] = library
+    .filter((u) => u.kind === 'construct' && u.inClass === model.name && u.target?.startsWith('self.'))
+    .map((u) => ({ name: u.target!.slice(5), type: u.architecture ?? u.callee, shape: '', activation: '?', scheme: isPretrained(u) ? `pretrained (${u.weights})` : 'random (library constructor)', previewable: false }));
+  return [...built, ...model.layers
     .filter((l) => l.role !== 'normalizer')
     .map((layer) => {
       const p = mainParam(layer);
@@ -116,11 +125,11 @@ export function layerRows(model: Model, verdict?: (layer: Layer) => Verdict | un
         type: layer.type,
         shape: p ? p.shape.map((d) => showDim(d)).join('×') : '',
         activation: layer.activation ? activationLabel(layer.activation.activation) : '?',
-        scheme: p?.current.label ?? '',
+        scheme: v?.pretrained !== undefined ? `pretrained (${v.pretrained})` : (p?.current.label ?? ''),
         ...(flag ? { flag } : {}),
-        previewable: previewProblem(layer) === undefined,
+        previewable: previewProblem(layer, v) === undefined,
       };
-    });
+    })];
 }
 
 /** The seed the panel starts with: the file's `torch.manual_seed(<int>)` (or another seeding call) when there is one. */

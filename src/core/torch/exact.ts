@@ -16,6 +16,8 @@ import { TorchGenerator } from './generator';
 import { bulkKernels } from './kernels';
 import { ExactInitError, initTensor, type ExactTensor } from './init';
 import { moduleParameters, type ExactParam, type ModuleArgs } from './modules';
+import { libraryReplay } from './libraryModels';
+import type { LibraryModelUse } from '../model/pretrained';
 
 /** One parameter of a model as PyTorch would initialize it. */
 export interface ExactParameter {
@@ -44,7 +46,12 @@ export interface ExactOptions {
    * (`torch.randn(...)` for an `nn.Parameter`): offsets into the document. A
    * layer built after one of them is "distribution only".
    */
-  readonly otherDraws?: readonly { readonly offset: number; readonly label: string }[];
+  readonly otherDraws?: readonly StreamDraw[];
+  /**
+   * Draws between the seed and where the model is built, outside it (`model = resnet18(weights=...)`
+   * before `model.fc = nn.Linear(512, 10)`): replayed before the first layer, or the stream is lost.
+   */
+  readonly preceding?: readonly StreamDraw[];
   /**
    * The one layer whose values are wanted: when no explicit init touches it,
    * construction stops after it, so later layers (of any size) cost nothing.
@@ -56,6 +63,19 @@ export interface ExactOptions {
    * the call throws {@link LimitError}. Default: unbounded.
    */
   readonly limits?: { readonly values: LimitKey; readonly words: LimitKey };
+}
+
+/**
+ * A draw from the torch stream that is not a layer of the model: a `torch.randn(...)`, or a library
+ * constructor (`torchvision.models.resnet18(...)`), which `replay` reproduces when InitLens knows it.
+ */
+export interface StreamDraw {
+  readonly offset: number;
+  readonly label: string;
+  /** Advances the generator exactly as the draw does; absent: the stream position after it is unknown. */
+  readonly replay?: (gen: TorchGenerator) => void;
+  /** Why there is no replay, when the draw is a library constructor. */
+  readonly reason?: string;
 }
 
 /** The values of one `torch.nn.init` scheme on a fresh tensor right after `torch.manual_seed(seed)`. */
@@ -99,6 +119,20 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const initSpan = model.torch?.init;
   const draws = [...(options.otherDraws ?? [])].filter((d) => model.kind === 'torch-sequential' ? inside(model.span, d.offset) : inside(initSpan, d.offset));
   let lost: string | undefined;
+  // Draw one after another: a replayable one advances the stream, any other loses it.
+  const consume = (d: StreamDraw, before: string) => {
+    if (lost) return;
+    if (!d.replay) {
+      lost = d.reason ? `${d.label} draws from the same stream before ${before}: ${d.reason}` : `${d.label} draws from the same stream before ${before} is built`;
+      return;
+    }
+    try {
+      d.replay(gen);
+    } catch (error) {
+      if (error instanceof LimitError) throw error.subject ? error : new LimitError(error.limit, error.amount, d.label);
+      lost = `${d.label}: ${error instanceof Error ? error.message : String(error)}, so the stream position after it is unknown`;
+    }
+  };
   // A class built inside another draws where its builder's construction is in the stream.
   const builder = model.contexts?.find((c) => c.builtBy)?.builtBy;
   if (builder) lost = `${model.name} is built inside ${builder}: its values depend on where ${builder}'s construction is in the stream (exact mode replays one class at a time)`;
@@ -110,10 +144,11 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const target = all.find((l) => l.name === options.through);
   const layers = target && !target.params.some((p) => p.current.source === 'explicit') ? all.slice(0, all.indexOf(target) + 1) : all;
   gen.budget = options.limits?.words;
+  for (const d of [...(options.preceding ?? [])].sort((a, b) => a.offset - b.offset)) consume(d, model.name);
   let materialized = 0;
+  let next = 0;
   for (const layer of layers) {
-    const before = draws.find((d) => d.offset < layer.span.from);
-    if (before && !lost) lost = `${before.label} draws from the same stream before ${layer.name} is built`;
+    while (next < draws.length && draws[next].offset < layer.span.from) consume(draws[next++], layer.name);
     gen.skipValues = options.materialize ? !options.materialize(layer.name) : false;
     if (options.limits && !gen.skipValues && typeof layer.paramCount === 'number') {
       materialized += layer.paramCount;
@@ -203,7 +238,7 @@ function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLa
 }
 
 /** The seed a document gives a model, or why there is none. */
-export type TorchSeed = { readonly seed: bigint; readonly line: number } | { readonly reason: string };
+export type TorchSeed = { readonly seed: bigint; readonly line: number; readonly from: number; readonly built: number } | { readonly reason: string };
 
 /**
  * `torch.manual_seed(<int literal>)` before the model is built: the last such
@@ -230,7 +265,34 @@ export function findTorchSeed(model: Model, text: string, seeding: SeedingAnalys
   if (!isTorchSeed(seed)) return { reason: `torch.manual_seed(${arg}) is out of PyTorch's range` };
   const between = seeding.references.find((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.') && r.from > last.from && r.from < built);
   if (between) return { reason: `${between.qualifiedName} (line ${between.line + 1}) draws from the stream between the seed and the model` };
-  return { seed, line: last.line };
+  return { seed, line: last.line, from: last.from, built };
+}
+
+/**
+ * The torch library constructions of a document as stream draws (src/core/torch/libraryModels.ts):
+ * replayed where InitLens knows the constructor, labelled "not exact" otherwise.
+ */
+export function libraryDraws(uses: readonly LibraryModelUse[] | undefined): StreamDraw[] {
+  return (uses ?? [])
+    .filter((u) => u.kind === 'construct' && u.framework === 'torch')
+    .map((u) => {
+      const r = libraryReplay(u);
+      const label = `${u.source === 'timm' ? 'timm ' : ''}${u.architecture ?? u.callee} (${u.weights ?? 'weights=None'}, line ${u.line + 1})`;
+      return { offset: u.span.from, label, ...('replay' in r ? { replay: r.replay } : { reason: r.reason }) };
+    });
+}
+
+/**
+ * What {@link exactParameters} needs to know of the document's library constructions for `model`
+ * seeded at `seed`: those inside it (with the other draws) and those between the seed and it.
+ */
+export function streamDraws(model: Model, seed: { readonly from: number; readonly built: number }, seeding: SeedingAnalysis, uses: readonly LibraryModelUse[] | undefined): Pick<ExactOptions, 'otherDraws' | 'preceding'> {
+  const library = libraryDraws(uses);
+  const own = (d: StreamDraw) => (model.kind === 'torch-sequential' ? inside(model.span, d.offset) : inside(model.torch?.init, d.offset));
+  return {
+    otherDraws: [...otherTorchDraws(seeding), ...library.filter(own)],
+    preceding: library.filter((d) => !own(d) && d.offset > seed.from && d.offset < seed.built && !inside(model.span, d.offset)),
+  };
 }
 
 /**
@@ -259,14 +321,14 @@ export interface ExactSection {
  * is not too large to reach in a hover. Undefined when there is no seed, and
  * for a layer with size problems (its hover shows them instead of numbers).
  */
-export function exactSection(model: Model, layer: Layer, text: string, seeding: SeedingAnalysis): ExactSection | undefined {
+export function exactSection(model: Model, layer: Layer, text: string, seeding: SeedingAnalysis, library?: readonly LibraryModelUse[]): ExactSection | undefined {
   if (model.framework !== 'torch' || layer.problems) return undefined;
   const found = findTorchSeed(model, text, seeding);
   if (!('seed' in found)) return found.reason.startsWith('no torch.manual_seed') ? undefined : { status: `distribution only: ${found.reason}`, params: [] };
   try {
     const params = exactParameters(model, found.seed, {
       materialize: (name) => name === layer.name,
-      otherDraws: otherTorchDraws(seeding),
+      ...streamDraws(model, found, seeding, library),
       through: layer.name,
       limits: { values: 'hoverLayerValues', words: 'hoverStreamWords' },
     }).filter((p) => p.layer === layer.name);
