@@ -7,6 +7,7 @@ import type { InitScheme, ResolvedInit } from '../init/schemes';
 import type { Activation } from './activations';
 import type { Args, LayerRole, LayerSpec, ParamSpec, SizeProblem } from './catalog';
 import type { Dim } from './evaluate';
+import type { InstanceTrees } from './tree';
 
 /**
  * A range of the document (offsets). Not readonly: the analyzer moves the
@@ -177,4 +178,6 @@ export interface ModelAnalysis {
   readonly models: readonly Model[];
   /** Why parts were skipped (size cap, syntax errors), for status messages. */
   readonly notes: readonly string[];
+  /** With {@link AnalysisOptions.instances}: a root class's instance trees (valid until the analyzer's next call). */
+  readonly instances?: InstanceTrees;
 }
