@@ -14,6 +14,7 @@ import { analyzeSeeding } from '../core/seeding/analyze';
 import { MAX_U64_SEED, MIN_TORCH_SEED } from '../core/seeds';
 import { SignalError } from '../core/signal/engine';
 import { buildGraph } from '../core/signal/graph';
+import { signalModel } from '../core/signal/composite';
 import { propagate, type SignalReport } from '../core/signal/propagate';
 import { SIGNAL_SCHEMES, signalScheme, type SignalScheme } from '../core/signal/schemes';
 import { findTorchSeed } from '../core/torch/exact';
@@ -85,12 +86,16 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
   const tree = parsePython(text);
   const scan = values['no-workspace'] ? undefined : new ProjectScan(io);
   const external = scan?.sites(file, tree, text) ?? [];
-  const models = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file) }).models.filter((m) => m.framework === 'torch');
-  const model = values.model === undefined ? models[0] : models.find((m) => m.name === values.model);
-  if (!model) {
+  const analysis = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file), instances: true });
+  const models = analysis.models.filter((m) => m.framework === 'torch');
+  // --model names a class, or a function of the file that builds one (`ResNet18` for `def ResNet18(): return ResNet(...)`).
+  const named = values.model === undefined ? models[0] : (models.find((m) => m.name === values.model) ?? models.find((m) => m.contexts?.some((c) => c.label.split(/:\s+/).includes(`${values.model}()`))));
+  if (!named) {
     io.stderr(`initlens: ${values.model === undefined ? 'no PyTorch model' : `no PyTorch model '${values.model}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);
     return 1;
   }
+  const picked = signalModel(analysis, named, tree, text, values.model);
+  const model = picked.model;
   let seed = seedArg;
   if (seed === undefined) {
     const found = findTorchSeed(model, text, analyzeSeeding(tree, text));
@@ -99,7 +104,7 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
   let report: SignalReport;
   let loaded: LoadedTf;
   try {
-    const graph = buildGraph(model, tree, text, inputShape ? { inputShape } : {});
+    const graph = buildGraph(model, tree, text, { ...(inputShape ? { inputShape } : {}), ...(picked.composite ? { composite: picked.composite } : {}) });
     if (graph.notSimulated.length > 0) {
       if (values.json) {
         io.stdout(`${JSON.stringify({ file, model: model.name, seed: seed.toString(), inputSeed: inputSeed.toString(), inputShape: graph.inputShape, exact: false, backend: null, notSimulated: graph.notSimulated, runs: [], skipped: [] }, null, 2)}\n`);
@@ -110,7 +115,7 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
     // TensorFlow.js is loaded only now, from its own bundle (src/cli.ts).
     if (!io.signalTf) throw new SignalError('propagate needs TensorFlow.js, which this build of initlens does not include');
     loaded = await io.signalTf();
-    report = await propagate(loaded.tf, model, graph, { seed, inputSeed, schemes, backend: loaded.backend });
+    report = await propagate(loaded.tf, model, graph, { seed, inputSeed, schemes, backend: loaded.backend, ...(picked.composite ? { composite: picked.composite } : {}) });
   } catch (error) {
     if (error instanceof SignalError || error instanceof LimitError || error instanceof ExactInitError) {
       io.stderr(`initlens: ${error.message}\n`);

@@ -8,6 +8,7 @@ import { runGraph, type LayerSignal, type Tf } from './engine';
 import type { NotSimulated, SignalGraph } from './graph';
 import { prepareRuns } from './job';
 import type { SignalScheme } from './schemes';
+import type { CompositeModel } from './composite';
 
 export interface PropagateOptions {
   /** `torch.manual_seed(seed)` before the model is built. */
@@ -17,6 +18,8 @@ export interface PropagateOptions {
   readonly schemes: readonly SignalScheme[];
   /** The TensorFlow.js backend that runs (`tf.getBackend()`), for the report. */
   readonly backend: string;
+  /** The model's instances, when it is composite (`model` is then its flattened model). */
+  readonly composite?: CompositeModel;
 }
 
 export interface SignalRun {
