@@ -20,7 +20,8 @@ import { parsePython } from '../../src/core/python/parse';
 import { runGraph, SignalError } from '../../src/core/signal/engine';
 import { buildGraph, type SignalGraph } from '../../src/core/signal/graph';
 import { propagate, type SignalReport } from '../../src/core/signal/propagate';
-import { randn, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
+import { randn, schemeWeights, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
+import { signalModel, type CompositeModel } from '../../src/core/signal/composite';
 import { ROOT } from '../host/paths';
 
 interface KeyStats {
@@ -47,6 +48,11 @@ interface Key {
   inputShape: number[];
   inputHead: number[];
   runs: { scheme: string; output: { std: number }; layers: KeyLayer[] }[];
+  /** The builder function whose context the model is run in (`ResNet18`). */
+  pick?: string;
+  /** Composite cases: whether InitLens must claim the weights in effect exact, and PyTorch's first and last values of each. */
+  exact?: boolean;
+  weights?: Record<string, { head: number[]; tail: number[] }>;
 }
 
 const KEYS = path.join(ROOT, 'test/fixtures/signal');
@@ -72,9 +78,13 @@ function modelOf(text: string, name: string): { model: Model; tree: ReturnType<t
   return { model, tree };
 }
 
-function graphOf(text: string, name: string, inputShape?: number[]): { model: Model; graph: SignalGraph } {
-  const { model, tree } = modelOf(text, name);
-  return { model, graph: buildGraph(model, tree, text, inputShape ? { inputShape } : {}) };
+function graphOf(text: string, name: string, inputShape?: number[], pick?: string): { model: Model; graph: SignalGraph; composite?: CompositeModel } {
+  const tree = parsePython(text);
+  const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
+  const found = analysis.models.find((m) => m.name === name);
+  assert.ok(found, `model ${name} found`);
+  const { model, composite } = signalModel(analysis, found, tree, text, pick);
+  return { model, ...(composite ? { composite } : {}), graph: buildGraph(model, tree, text, { ...(inputShape ? { inputShape } : {}), ...(composite ? { composite } : {}) }) };
 }
 
 /** The worst relative error over every compared std whose key is above ABS (kept across the suite and printed). */
@@ -104,12 +114,25 @@ describe('signal engine against PyTorch (cpu backend)', () => {
   for (const key of keys) {
     it(`${key.name}: ${key.model}, ${key.runs.map((r) => r.scheme).join(', ')}`, async () => {
       const text = sourceOf(key);
-      const { model, graph } = graphOf(text, key.model, key.inputShape);
+      const { model, graph, composite } = graphOf(text, key.model, key.inputShape, key.pick);
       assert.deepEqual(graph.notSimulated, []);
+      if (key.weights) {
+        // A composite: every parameter PyTorch has, and the weights in effect exact exactly where claimed.
+        assert.ok(composite, `${key.name} is composite`);
+        assert.deepEqual(graph.layers.flatMap((l) => l.params.map((p) => p.name)).sort(), Object.keys(key.weights).sort());
+        const inEffect = schemeWeights(model, graph, signalScheme('in-effect') as SignalScheme, BigInt(key.seed), composite);
+        assert.equal(inEffect.exact, key.exact, `${key.name}: exact ${inEffect.exact} (${inEffect.reasons[0] ?? ''})`);
+        if (key.exact) {
+          for (const [name, want] of Object.entries(key.weights)) {
+            const got = inEffect.weights.get(name) as Float32Array;
+            assert.deepEqual([...got.slice(0, 4), ...got.slice(-4)], [...want.head, ...want.tail], `${key.name} ${name} bit for bit`);
+          }
+        }
+      }
       // The input is PyTorch's, bit for bit.
       assert.deepEqual(Array.from(randn(key.inputShape, BigInt(key.inputSeed)).slice(0, 4)), key.inputHead);
       const schemes = key.runs.map((r) => signalScheme(r.scheme) as SignalScheme);
-      const report = await propagate(tf, model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes, backend: tf.getBackend() });
+      const report = await propagate(tf, model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes, backend: tf.getBackend(), ...(composite ? { composite } : {}) });
       assert.equal(report.backend, 'cpu');
       key.runs.forEach((want, r) => {
         const got = report.runs[r];
