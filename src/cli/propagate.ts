@@ -124,9 +124,10 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
     throw error;
   }
   if (values.json) {
-    io.stdout(`${JSON.stringify({ file, ...report }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ file, ...report, ...(picked.context ? { context: picked.context } : {}) }, null, 2)}\n`);
     return 0;
   }
+  if (picked.context) io.stdout(`${model.name} as ${picked.context} builds it (another: --model with the function that builds it)\n`);
   io.stdout(reportText(report, file, loaded.summary));
   return 0;
 }

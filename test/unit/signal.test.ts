@@ -234,6 +234,33 @@ describe('signal graph', () => {
     assert.match(unused.notSimulated[0].why, /does not reach the output/);
   });
 
+  it('a composite: what a child cannot run is named at its line in the child class; a class of another file is named as such', () => {
+    const text = [
+      'import torch.nn as nn', 'from blocks import Remote', '', 'class Inner(nn.Module):', '    def __init__(self):', '        super().__init__()',
+      '        self.fc = nn.Linear(4, 4)', '        self.rnn = nn.GRU(4, 4)', '', '    def forward(self, x):', '        x = self.fc(x)', '        return self.rnn(x)', '',
+      'class Outer(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.inner = Inner()', '        self.head = nn.Linear(4, 2)', '',
+      '    def forward(self, x):', '        return self.head(self.inner(x))', '',
+    ].join('\n');
+    const { graph, composite } = graphOf(text, 'Outer', [3, 4]);
+    assert.ok(composite);
+    assert.deepEqual(composite.model.layers.map((l) => l.name), ['inner.fc', 'inner.rnn', 'head']);
+    assert.deepEqual(graph.notSimulated.map((n) => [n.op, n.line]), [['self.rnn(x)', 12]]);
+    const remote = text.replace('        self.head = nn.Linear(4, 2)', '        self.head = nn.Linear(4, 2)\n        self.remote = Remote(4)').replace('return self.head(self.inner(x))', 'return self.head(self.remote(x))');
+    const ns = graphOf(remote, 'Outer', [3, 4]).graph.notSimulated;
+    assert.equal(ns.length, 1);
+    assert.match(ns[0].why, /blocks\.Remote: a class of another file/);
+  });
+
+  it('a composite whose root is built in several contexts runs in the one its builder function names (kuangliu: ResNet18 and ResNet34)', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py'), 'utf8');
+    const blocks = (pick: string) => {
+      const { composite } = graphOf(text, 'ResNet', [1, 3, 32, 32], pick);
+      return [...new Set((composite?.model.layers ?? []).map((l) => l.name.split('.').slice(0, 2).join('.')).filter((n) => n.startsWith('layer')))];
+    };
+    assert.deepEqual(blocks('ResNet18'), ['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1', 'layer4.0', 'layer4.1']);
+    assert.equal(blocks('ResNet34').length, 3 + 4 + 6 + 3);
+  });
+
   it('refuses a model too large before it runs (the limit in limits.ts)', () => {
     const text = 'import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(65536, 65536), nn.ReLU(), nn.Linear(65536, 65536))\n';
     const { model, tree } = modelOf(text, 'model');
