@@ -350,7 +350,7 @@ CASES = [
     # InitLens, so only the other schemes are keys (and 'exact': False says so).
     {'name': 'composite-child-init', 'text': CHILD_INIT, 'model': 'ChildInit', 'build': 'ChildInit()', 'seed': 4, 'inputSeed': 2, 'inputShape': [6, 12], 'schemes': ['xavier', 'he'], 'exact': False},
     # kuangliu's ResNet18 (MIT) as its builder ResNet18() makes it: _make_layer's Sequential of BasicBlocks.
-    {'name': 'kuangliu-resnet18', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py', 'model': 'ResNet', 'pick': 'ResNet18', 'build': 'ResNet18()', 'seed': 0, 'inputSeed': 0, 'inputShape': [1, 3, 32, 32], 'schemes': ['in-effect', 'he'], 'exact': True},
+    {'name': 'kuangliu-resnet18', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py', 'model': 'ResNet', 'pick': 'ResNet18', 'build': 'ResNet18()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he'], 'exact': True},
     # The torchvision-style ResNet-18 of examples/ (the benchmark's model): a root modules() init loop over every instance.
     {'name': 'example-resnet18', 'file': 'examples/resnet18.py', 'model': 'ResNet', 'pick': 'resnet18', 'build': 'resnet18()', 'seed': 0, 'inputSeed': 3, 'inputShape': [1, 3, 64, 64], 'schemes': ['in-effect', 'xavier'], 'exact': True},
     {'name': 'cifar-lenet', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/lenet.py', 'model': 'LeNet', 'build': 'LeNet()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ['in-effect', 'xavier', 'he']},

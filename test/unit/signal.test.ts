@@ -251,6 +251,21 @@ describe('signal graph', () => {
     assert.match(ns[0].why, /blocks\.Remote: a class of another file/);
   });
 
+  it('a composite: an nn.init in the root before its last child is built is distribution only (it runs between constructors)', () => {
+    const text = [
+      'import torch.nn as nn', '', 'class Block(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(4, 4)', '',
+      '    def forward(self, x):', '        return self.fc(x)', '',
+      'class Net(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.first = nn.Linear(4, 4)', '        nn.init.normal_(self.first.weight)',
+      '        self.block = Block()', '',
+      '    def forward(self, x):', '        return self.block(self.first(x))', '',
+    ].join('\n');
+    const { model, graph, composite } = graphOf(text, 'Net', [2, 4]);
+    assert.deepEqual(graph.notSimulated, []);
+    const before = schemeWeights(model, graph, signalScheme('in-effect') as SignalScheme, 0n, composite);
+    assert.equal(before.exact, false);
+    assert.match(before.reasons.join('; '), /first\.weight: .*before its last child is built/);
+  });
+
   it('a composite whose root is built in several contexts runs in the one its builder function names (kuangliu: ResNet18 and ResNet34)', () => {
     const text = fs.readFileSync(path.join(ROOT, 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py'), 'utf8');
     const blocks = (pick: string) => {

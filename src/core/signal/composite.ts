@@ -114,6 +114,17 @@ export function compositeModel(root: InstanceNode, tree: Tree, text: string): Co
     }
   };
   walk(root, registered, constructed);
+  // An init of the root's __init__ before its last child is built runs between constructors too.
+  const rootOrder = attributeOrder(classNodeOf(rootModel, tree), text);
+  const lastChild = Math.max(-1, ...root.children.map((c) => rootOrder.get(c.path.split('.')[0]) ?? Number.MAX_SAFE_INTEGER));
+  for (const l of registered) {
+    for (const p of l.params) {
+      const at = p.current.at;
+      if (p.current.source === 'explicit' && at && inside(rootModel.torch?.init, at) && at.from < lastChild) {
+        reasons.push(`${l.name}.${p.name}: ${p.current.label} in ${root.className}.__init__ runs before its last child is built (InitLens does not interleave it yet)`);
+      }
+    }
+  }
   // Walked twice per child above (once per order): the per-instance maps and reasons are the same both times.
   const unique = [...new Set(reasons)];
   const explicit = registered.some((l) => l.params.some((p) => p.current.source === 'explicit'));
