@@ -567,6 +567,104 @@ def relu_recommended(name, w):
 
 ALL = ['in-effect', 'zeros', 'constant', 'normal', 'xavier', 'he', 'lecun', 'orthogonal', 'lsuv']
 
+BLOCKS = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Block(nn.Module):
+    def __init__(self, width, hidden=32):
+        super().__init__()
+        self.norm = nn.LayerNorm(width)
+        self.fc1 = nn.Linear(width, hidden)
+        self.fc2 = nn.Linear(hidden, width)
+
+    def forward(self, x):
+        h = F.gelu(self.fc1(self.norm(x)))
+        return x + self.fc2(h)
+
+
+class Blocks(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Linear(20, 16)
+        self.b1 = Block(16)
+        self.seq = nn.Sequential(Block(16, 24), Block(16))
+        self.blocks = nn.ModuleList([Block(16, 8) for _ in range(3)])
+        self.out = nn.Linear(16, 4)
+
+    def forward(self, x):
+        x = torch.tanh(self.inp(x))
+        x = self.b1(x)
+        x = self.seq(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.out(x)
+'''
+
+ROOT_INIT = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ConvBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        return F.relu(x + self.bn(self.conv(x)))
+
+
+class RootInit(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.body = nn.Sequential(ConvBlock(8), ConvBlock(8))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 5)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+
+    def forward(self, x):
+        x = F.relu(self.stem(x))
+        x = self.body(x)
+        x = self.pool(x)
+        x = torch.flatten(x, 1)
+        return self.fc(x)
+'''
+
+CHILD_INIT = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Layer(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.fc = nn.Linear(width, width)
+        nn.init.orthogonal_(self.fc.weight)
+
+    def forward(self, x):
+        return F.relu(self.fc(x))
+
+
+class ChildInit(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = Layer(12)
+        self.b = Layer(12)
+        self.head = nn.Linear(12, 3)
+
+    def forward(self, x):
+        return self.head(self.b(self.a(x)))
+'''
+
 CASES = [
     # The article's case: a deep tanh MLP, where N(0, 0.01) vanishes and Xavier keeps the signal.
     {'name': 'deep-tanh', 'text': _sequential(256, 12, 'Tanh'), 'model': 'model', 'build': 'model', 'seed': 0, 'inputSeed': 1, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': tanh_recommended},
@@ -580,6 +678,16 @@ CASES = [
     {'name': 'mnist-net', 'file': 'test/fixtures/realworld/pytorch/examples/mnist/main.py', 'model': 'Net', 'build': 'Net()', 'seed': 0, 'inputSeed': 0, 'inputShape': [4, 1, 28, 28], 'schemes': ['in-effect', 'normal', 'he', 'lsuv']},
     # The project's own deep example: 50 ReLU layers over a ModuleList, looped in forward.
     {'name': 'deep-mlp-example', 'file': 'examples/deep_mlp.py', 'model': 'DeepMLP', 'build': 'DeepMLP()', 'seed': 0, 'inputSeed': 3, 'inputShape': [2, 512], 'schemes': ['in-effect', 'normal', 'xavier', 'he', 'lsuv']},
+    # Composite models (classes of the file inside classes): every instance's layers under its named_modules() name.
+    {'name': 'composite-blocks', 'text': BLOCKS, 'model': 'Blocks', 'build': 'Blocks()', 'seed': 2, 'inputSeed': 6, 'inputShape': [8, 20], 'schemes': ['in-effect', 'normal', 'xavier', 'he', 'orthogonal'], 'exact': True},
+    {'name': 'composite-root-init', 'text': ROOT_INIT, 'model': 'RootInit', 'build': 'RootInit()', 'seed': 9, 'inputSeed': 1, 'inputShape': [4, 3, 16, 16], 'schemes': ['in-effect', 'he', 'zeros'], 'exact': True},
+    # nn.init inside a child's __init__ runs between constructors: the weights in effect are "distribution only" in
+    # InitLens, so only the other schemes are keys (and 'exact': False says so).
+    {'name': 'composite-child-init', 'text': CHILD_INIT, 'model': 'ChildInit', 'build': 'ChildInit()', 'seed': 4, 'inputSeed': 2, 'inputShape': [6, 12], 'schemes': ['xavier', 'he'], 'exact': False},
+    # kuangliu's ResNet18 (MIT) as its builder ResNet18() makes it: _make_layer's Sequential of BasicBlocks.
+    {'name': 'kuangliu-resnet18', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py', 'model': 'ResNet', 'pick': 'ResNet18', 'build': 'ResNet18()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he'], 'exact': True},
+    # The torchvision-style ResNet-18 of examples/ (the benchmark's model): a root modules() init loop over every instance.
+    {'name': 'example-resnet18', 'file': 'examples/resnet18.py', 'model': 'ResNet', 'pick': 'resnet18', 'build': 'resnet18()', 'seed': 0, 'inputSeed': 3, 'inputShape': [1, 3, 64, 64], 'schemes': ['in-effect', 'xavier'], 'exact': True},
     {'name': 'cifar-lenet', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/lenet.py', 'model': 'LeNet', 'build': 'LeNet()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ['in-effect', 'xavier', 'he']},
     # Recurrent layers over time steps (the default input shape of each is checked in the unit test).
     {'name': 'lstm-classifier', 'text': LSTM_CLASSIFIER, 'model': 'LSTMClassifier', 'build': 'LSTMClassifier()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 16, 10], 'schemes': ALL + ['recommended'], 'recommended': recurrent_recommended},
@@ -966,8 +1074,15 @@ def main():
             scaled = lsuv(model, x) if scheme == 'lsuv' else None
             result = run(model, x, case['inputSeed'] + 1)
             runs.append({'scheme': scheme, **result, **({'lsuv': scaled} if scaled is not None else {})})
+        # The weights in effect, bit for bit where InitLens claims them exact: the first and last values of each parameter.
+        ns = namespace_of(case)
+        torch.manual_seed(case['seed'])
+        model = eval(case['build'], ns.__dict__) if case['build'] != 'model' else ns.model
+        weights = {name: {'head': p.detach().flatten()[:4].tolist(), 'tail': p.detach().flatten()[-4:].tolist()} for name, p in model.named_parameters()}
         key = {
             'name': case['name'],
+            **({'pick': case['pick']} if 'pick' in case else {}),
+            **({'exact': case['exact'], 'weights': weights} if 'exact' in case else {}),
             **({'file': case['file']} if 'file' in case else {'text': case['text']}),
             'model': case['model'],
             'seed': case['seed'],

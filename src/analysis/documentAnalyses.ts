@@ -94,7 +94,7 @@ export class DocumentAnalyses implements vscode.Disposable {
             const external = (config.workspaceFiles && workspace?.sites(document, tree, text)) || [];
             // The files the document imports, as known now (after sites(), which reads them).
             const files = config.workspaceFiles ? workspace?.files(document) : undefined;
-            models = analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize, imports: seeding.imports, external, ...(files ? { files } : {}) });
+            models = analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize, imports: seeding.imports, external, ...(files ? { files } : {}), instances: true });
           }
           return models;
         },

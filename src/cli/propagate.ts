@@ -16,6 +16,7 @@ import { analyzeSeeding } from '../core/seeding/analyze';
 import { MAX_U64_SEED, MIN_TORCH_SEED } from '../core/seeds';
 import { SignalError } from '../core/signal/engine';
 import { buildGraph } from '../core/signal/graph';
+import { signalModel } from '../core/signal/composite';
 import { propagate, type SignalReport } from '../core/signal/propagate';
 import { SIGNAL_SCHEMES, signalScheme, type SignalScheme } from '../core/signal/schemes';
 import { findTorchSeed } from '../core/torch/exact';
@@ -112,12 +113,16 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
   const tree = parsePython(text);
   const scan = values['no-workspace'] ? undefined : new ProjectScan(io);
   const external = scan?.sites(file, tree, text) ?? [];
-  const models = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file) }).models.filter((m) => m.framework === 'torch');
-  const model = values.model === undefined ? models[0] : models.find((m) => m.name === values.model);
-  if (!model) {
+  const analysis = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file), instances: true });
+  const models = analysis.models.filter((m) => m.framework === 'torch');
+  // --model names a class, or a function of the file that builds one (`ResNet18` for `def ResNet18(): return ResNet(...)`).
+  const named = values.model === undefined ? models[0] : (models.find((m) => m.name === values.model) ?? models.find((m) => m.contexts?.some((c) => c.label.split(/:\s+/).includes(`${values.model}()`))));
+  if (!named) {
     io.stderr(`initlens: ${values.model === undefined ? 'no PyTorch model' : `no PyTorch model '${values.model}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);
     return 1;
   }
+  const picked = signalModel(analysis, named, tree, text, values.model);
+  const model = picked.model;
   let seed = seedArg;
   if (seed === undefined) {
     const found = findTorchSeed(model, text, analyzeSeeding(tree, text));
@@ -127,7 +132,7 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
   let loaded: LoadedTf;
   try {
     const shape = data?.shape ?? inputShape;
-    const graph = buildGraph(model, tree, text, shape ? { inputShape: shape } : {});
+    const graph = buildGraph(model, tree, text, { ...(shape ? { inputShape: shape } : {}), ...(picked.composite ? { composite: picked.composite } : {}) });
     const misfit = data && graph.notSimulated.find((n) => n.why === 'the shapes do not fit');
     if (misfit) {
       io.stderr(`initlens: --data ${values.data}: its shape ${data?.shape.join('×')} does not fit ${model.name} (${misfit.op}, line ${misfit.line})\n`);
@@ -143,7 +148,7 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
     // TensorFlow.js is loaded only now, from its own bundle (src/cli.ts).
     if (!io.signalTf) throw new SignalError('propagate needs TensorFlow.js, which this build of initlens does not include');
     loaded = await io.signalTf();
-    report = await propagate(loaded.tf, model, graph, { seed, inputSeed, schemes, backend: loaded.backend, ...(data ? { data: { file: values.data as string, dtype: data.dtype, values: data.values } } : {}) });
+    report = await propagate(loaded.tf, model, graph, { seed, inputSeed, schemes, backend: loaded.backend, ...(picked.composite ? { composite: picked.composite } : {}), ...(data ? { data: { file: values.data as string, dtype: data.dtype, values: data.values } } : {}) });
   } catch (error) {
     if (error instanceof SignalError || error instanceof LimitError || error instanceof ExactInitError) {
       io.stderr(`initlens: ${error.message}\n`);
@@ -152,9 +157,10 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
     throw error;
   }
   if (values.json) {
-    io.stdout(`${JSON.stringify({ file, ...report }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ file, ...report, ...(picked.context ? { context: picked.context } : {}) }, null, 2)}\n`);
     return 0;
   }
+  if (picked.context) io.stdout(`${model.name} as ${picked.context} builds it (another: --model with the function that builds it)\n`);
   io.stdout(reportText(report, file, loaded.summary));
   return 0;
 }

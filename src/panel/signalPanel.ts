@@ -18,6 +18,7 @@ import { checkLimit, exceeds, limitMessage, LIMITS, LimitError } from '../core/l
 import { NpyError, readNpy, type NpyArray } from '../core/torch/npy';
 import { SignalError } from '../core/signal/engine';
 import { buildGraph } from '../core/signal/graph';
+import { signalModel } from '../core/signal/composite';
 import { prepareRuns } from '../core/signal/job';
 import { SIGNAL_SCHEMES } from '../core/signal/schemes';
 import { readPanelSettings } from '../core/signal/settings';
@@ -98,8 +99,8 @@ export class SignalPanel implements vscode.Disposable {
     if (!target) return undefined;
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri, true));
     const analysis = this.analyses.get(document);
-    const model = analysis.models.models.find((m) => m.name === target.model && m.framework === 'torch');
-    if (!model) {
+    const found_ = analysis.models.models.find((m) => m.name === target.model && m.framework === 'torch');
+    if (!found_) {
       this.post({ type: 'error', message: `${target.model} is not a PyTorch model of ${path.basename(document.uri.path)} (the signal is simulated for PyTorch models).` });
       return undefined;
     }
@@ -108,6 +109,9 @@ export class SignalPanel implements vscode.Disposable {
       this.post({ type: 'error', message: `Not run: ${settings.problem}.` });
       return undefined;
     }
+    // A composite model (classes of the file inside it) runs as one: every instance in its context (core/signal/composite.ts).
+    const picked = signalModel(analysis.models, found_, analysis.tree, analysis.text);
+    const model = picked.model;
     const found = settings.value.seed === undefined ? findTorchSeed(model, analysis.text, analysis.seeding) : undefined;
     const seed = settings.value.seed ?? (found && 'seed' in found ? found.seed : 0n);
     const request = ++this.requestId;
@@ -119,7 +123,7 @@ export class SignalPanel implements vscode.Disposable {
     const batch = data?.value;
     try {
       const shape = batch?.shape ?? settings.value.inputShape;
-      const graph = buildGraph(model, analysis.tree, analysis.text, shape ? { inputShape: shape } : {});
+      const graph = buildGraph(model, analysis.tree, analysis.text, { ...(shape ? { inputShape: shape } : {}), ...(picked.composite ? { composite: picked.composite } : {}) });
       const misfit = batch && graph.notSimulated.find((n) => n.why === 'the shapes do not fit');
       if (misfit) {
         this.post({ type: 'error', message: `Not run: the batch ${path.basename(vscode.Uri.parse(this.settings.data as string).path)} of shape ${batch.shape.join('×')} does not fit ${model.name} (${misfit.op}, line ${misfit.line}).` });
@@ -132,7 +136,7 @@ export class SignalPanel implements vscode.Disposable {
       // Every scheme's weights go to the page at once: bounded before any is drawn.
       const weights = graph.layers.reduce((n, l) => n + l.params.reduce((m, p) => m + p.shape.reduce((a, b) => a * b, 1), 0), 0);
       checkLimit('signalPanelWeights', weights * SIGNAL_SCHEMES.length, model.name);
-      const prepared = prepareRuns(model, graph, { seed, inputSeed: settings.value.inputSeed, schemes: SIGNAL_SCHEMES, ...(batch ? { input: batch.values } : {}) });
+      const prepared = prepareRuns(model, graph, { seed, inputSeed: settings.value.inputSeed, schemes: SIGNAL_SCHEMES, ...(batch ? { input: batch.values } : {}), ...(picked.composite ? { composite: picked.composite } : {}) });
       const title = `InitLens: signal of ${model.name}`;
       this.panel.title = title;
       const done = new Promise<Done | undefined>((resolve) => this.waiting.set(request, resolve));
@@ -144,7 +148,7 @@ export class SignalPanel implements vscode.Disposable {
         model: model.name,
         // What ran, so the fields show it: the seed found in the file, the default shape.
         settings: { seed: seed.toString(), inputSeed: settings.value.inputSeed.toString(), inputShape: graph.inputShape.join(','), ...(this.settings.data ? { data: this.settings.data } : {}) },
-        inputNote: graph.inputNote,
+        inputNote: picked.context ? `${graph.inputNote}; ${model.name} as ${picked.context} builds it` : graph.inputNote,
         graph,
         input: prepared.input,
         upstream: prepared.upstream,

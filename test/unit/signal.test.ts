@@ -20,7 +20,8 @@ import { parsePython } from '../../src/core/python/parse';
 import { runGraph, SignalError } from '../../src/core/signal/engine';
 import { buildGraph, type SignalGraph } from '../../src/core/signal/graph';
 import { propagate, type SignalReport } from '../../src/core/signal/propagate';
-import { randint, randn, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
+import { randint, randn, schemeWeights, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
+import { signalModel, type CompositeModel } from '../../src/core/signal/composite';
 import { ROOT } from '../host/paths';
 
 interface KeyStats {
@@ -51,6 +52,11 @@ interface Key {
   tokens?: number;
   inputHead: number[];
   runs: { scheme: string; output: { std: number }; layers: KeyLayer[]; lsuv?: { name: string; iterations: number; variance: number }[] }[];
+  /** The builder function whose context the model is run in (`ResNet18`). */
+  pick?: string;
+  /** Composite cases: whether InitLens must claim the weights in effect exact, and PyTorch's first and last values of each. */
+  exact?: boolean;
+  weights?: Record<string, { head: number[]; tail: number[] }>;
 }
 
 const KEYS = path.join(ROOT, 'test/fixtures/signal');
@@ -76,9 +82,13 @@ function modelOf(text: string, name: string): { model: Model; tree: ReturnType<t
   return { model, tree };
 }
 
-function graphOf(text: string, name: string, inputShape?: number[]): { model: Model; graph: SignalGraph } {
-  const { model, tree } = modelOf(text, name);
-  return { model, graph: buildGraph(model, tree, text, inputShape ? { inputShape } : {}) };
+function graphOf(text: string, name: string, inputShape?: number[], pick?: string): { model: Model; graph: SignalGraph; composite?: CompositeModel } {
+  const tree = parsePython(text);
+  const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
+  const found = analysis.models.find((m) => m.name === name);
+  assert.ok(found, `model ${name} found`);
+  const { model, composite } = signalModel(analysis, found, tree, text, pick);
+  return { model, ...(composite ? { composite } : {}), graph: buildGraph(model, tree, text, { ...(inputShape ? { inputShape } : {}), ...(composite ? { composite } : {}) }) };
 }
 
 /** The worst relative error over every compared std whose key is above ABS (kept across the suite and printed). */
@@ -112,15 +122,28 @@ describe('signal engine against PyTorch (cpu backend)', () => {
   for (const key of keys) {
     it(`${key.name}: ${key.model}, ${key.runs.map((r) => r.scheme).join(', ')}`, async () => {
       const text = sourceOf(key);
-      const { model, graph } = graphOf(text, key.model, key.inputShape);
+      const { model, graph, composite } = graphOf(text, key.model, key.inputShape, key.pick);
       assert.deepEqual(graph.notSimulated, []);
+      if (key.weights) {
+        // A composite: every parameter PyTorch has, and the weights in effect exact exactly where claimed.
+        assert.ok(composite, `${key.name} is composite`);
+        assert.deepEqual(graph.layers.flatMap((l) => l.params.map((p) => p.name)).sort(), Object.keys(key.weights).sort());
+        const inEffect = schemeWeights(model, graph, signalScheme('in-effect') as SignalScheme, BigInt(key.seed), composite);
+        assert.equal(inEffect.exact, key.exact, `${key.name}: exact ${inEffect.exact} (${inEffect.reasons[0] ?? ''})`);
+        if (key.exact) {
+          for (const [name, want] of Object.entries(key.weights)) {
+            const got = inEffect.weights.get(name) as Float32Array;
+            assert.deepEqual([...got.slice(0, 4), ...got.slice(-4)], [...want.head, ...want.tail], `${key.name} ${name} bit for bit`);
+          }
+        }
+      }
       // The input is PyTorch's, bit for bit (torch.randn, or torch.randint for token indices).
       const tokens = graph.ops[0].kind === 'input' ? graph.ops[0].tokens : undefined;
       assert.equal(tokens, key.tokens, 'the graph reads token indices exactly when the key does');
       const head = key.tokens !== undefined ? randint(key.inputShape, key.tokens, BigInt(key.inputSeed)) : randn(key.inputShape, BigInt(key.inputSeed));
       assert.deepEqual(Array.from(head.slice(0, 4)), key.inputHead);
       const schemes = key.runs.map((r) => signalScheme(r.scheme) as SignalScheme);
-      const report = await propagate(tf, model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes, backend: tf.getBackend() });
+      const report = await propagate(tf, model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes, backend: tf.getBackend(), ...(composite ? { composite } : {}) });
       assert.equal(report.backend, 'cpu');
       key.runs.forEach((want, r) => {
         const got = report.runs[r];
@@ -331,6 +354,48 @@ describe('signal graph', () => {
     const unused = graphOf(`${head}        h = self.a(x)\n        y = self.b(h)\n        return h\n`, 'M', [5, 6]).graph;
     assert.deepEqual(unused.notSimulated.map((n) => [n.op, n.line]), [['b', 10]]);
     assert.match(unused.notSimulated[0].why, /does not reach the output/);
+  });
+
+  it('a composite: what a child cannot run is named at its line in the child class; a class of another file is named as such', () => {
+    const text = [
+      'import torch.nn as nn', 'from blocks import Remote', '', 'class Inner(nn.Module):', '    def __init__(self):', '        super().__init__()',
+      '        self.fc = nn.Linear(4, 4)', '        self.rnn = nn.GRU(4, 4)', '', '    def forward(self, x):', '        x = self.fc(x)', '        return self.rnn(x)', '',
+      'class Outer(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.inner = Inner()', '        self.head = nn.Linear(4, 2)', '',
+      '    def forward(self, x):', '        return self.head(self.inner(x))', '',
+    ].join('\n');
+    const { graph, composite } = graphOf(text, 'Outer', [3, 4]);
+    assert.ok(composite);
+    assert.deepEqual(composite.model.layers.map((l) => l.name), ['inner.fc', 'inner.rnn', 'head']);
+    assert.deepEqual(graph.notSimulated.map((n) => [n.op, n.line]), [['self.rnn(x)', 12]]);
+    const remote = text.replace('        self.head = nn.Linear(4, 2)', '        self.head = nn.Linear(4, 2)\n        self.remote = Remote(4)').replace('return self.head(self.inner(x))', 'return self.head(self.remote(x))');
+    const ns = graphOf(remote, 'Outer', [3, 4]).graph.notSimulated;
+    assert.equal(ns.length, 1);
+    assert.match(ns[0].why, /blocks\.Remote: a class of another file/);
+  });
+
+  it('a composite: an nn.init in the root before its last child is built is distribution only (it runs between constructors)', () => {
+    const text = [
+      'import torch.nn as nn', '', 'class Block(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(4, 4)', '',
+      '    def forward(self, x):', '        return self.fc(x)', '',
+      'class Net(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.first = nn.Linear(4, 4)', '        nn.init.normal_(self.first.weight)',
+      '        self.block = Block()', '',
+      '    def forward(self, x):', '        return self.block(self.first(x))', '',
+    ].join('\n');
+    const { model, graph, composite } = graphOf(text, 'Net', [2, 4]);
+    assert.deepEqual(graph.notSimulated, []);
+    const before = schemeWeights(model, graph, signalScheme('in-effect') as SignalScheme, 0n, composite);
+    assert.equal(before.exact, false);
+    assert.match(before.reasons.join('; '), /first\.weight: .*before its last child is built/);
+  });
+
+  it('a composite whose root is built in several contexts runs in the one its builder function names (kuangliu: ResNet18 and ResNet34)', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py'), 'utf8');
+    const blocks = (pick: string) => {
+      const { composite } = graphOf(text, 'ResNet', [1, 3, 32, 32], pick);
+      return [...new Set((composite?.model.layers ?? []).map((l) => l.name.split('.').slice(0, 2).join('.')).filter((n) => n.startsWith('layer')))];
+    };
+    assert.deepEqual(blocks('ResNet18'), ['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1', 'layer4.0', 'layer4.1']);
+    assert.equal(blocks('ResNet34').length, 3 + 4 + 6 + 3);
   });
 
   it('refuses a model too large before it runs (the limit in limits.ts)', () => {

@@ -32,7 +32,7 @@ import { applyRulesOf, type InitRule } from './inits';
 import { selfReturned, TorchClass, withoutNames } from './members';
 import { libraryBase } from './subclass';
 import { configClasses, type ConfigClass } from './moduleScope';
-import { bindArguments, classRef, classSignature, commonContext, contextKey, defaultContext, planTree, withEmptySpreads, type AgreedActivation, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type Site, signatureOfClass } from './tree';
+import { bindArguments, classRef, classSignature, commonContext, contextKey, defaultContext, planTree, withEmptySpreads, type AgreedActivation, type Binding, type ClassContext, type ClassContexts, type ClassSignature, type InheritedRule, type InstanceNode, type Site, siteContext, signatureOfClass } from './tree';
 import type { ActivationUse, Layer, LayerContext, Model, ModelAnalysis, Span } from './types';
 
 export interface AnalysisOptions {
@@ -54,6 +54,12 @@ export interface AnalysisOptions {
    * their constructor sets (instances.ts).
    */
   readonly files?: InstanceFiles;
+  /**
+   * Also give {@link ModelAnalysis.instances}: each root class's tree of
+   * instances, every node the class's model in exactly its context (the
+   * signal engine's composite models). Costs nothing until asked.
+   */
+  readonly instances?: boolean;
 }
 
 /** A construction of one of the document's classes in another file, its arguments evaluated there. */
@@ -477,7 +483,33 @@ export class ModelAnalyzer {
     for (const key of this.siteCache.keys()) if (!this.liveSites.has(key)) this.siteCache.delete(key);
     this.liveSites.clear();
     if (tree.length < text.length) notes.push('Parts of this file were not parsed.');
-    return { models, notes, libraryModels: libraryModels(tree, text, imports, this.libraryCache) };
+    const library = libraryModels(tree, text, imports, this.libraryCache);
+    if (!options.instances) return { models, notes, libraryModels: library };
+    const instances = (className: string): InstanceNode[] => {
+      const c = treeClasses.get(className);
+      if (!c) return [];
+      const planned_ = planned?.get(className)?.contexts ?? (c.record.defaultContext ? [{ context: c.record.defaultContext, key: c.record.defaultContext.key as string, count: 1 }] : []);
+      let nodes = 0;
+      const plannedKey = (name: string, key: string) => (planned ? !!planned.get(name)?.contexts.some((x) => x.key === key) : name === className);
+      const node = (name: string, context: ClassContext, key: string, path: string, depth: number, built?: number): InstanceNode => {
+        nodes++;
+        const at = built !== undefined ? { built } : {};
+        // Only what the module tree analyzed: nothing is analyzed twice, or beyond its limits.
+        if (!plannedKey(name, key) || nodes > LIMITS.treeAnalyses.value) return { className: name, path, ...at, label: context.label, children: [], missing: `${name} at ${path || 'the root'} is beyond the module tree's limits (${LIMITS.treeAnalyses.what})` };
+        const entry = inContext(name, context, key);
+        const analysis = { sites: entry.sites ?? [], rules: entry.rules ?? [] };
+        const deep = depth + 1 >= LIMITS.treeDepth.value;
+        const children = analysis.sites
+          .filter((site) => !site.argument)
+          .map((site) => {
+            const child = siteContext(name, context, site, analysis, deep, signatures);
+            return node(site.className, child, contextKey(child), path ? `${path}.${site.path}` : site.path, depth + 1, site.built);
+          });
+        return { className: name, path, ...at, ...(entry.models[0] ? { model: entry.models[0] } : {}), label: context.label, binding: context.binding, children };
+      };
+      return planned_.map(({ context, key }) => node(className, context, key, '', 0));
+    };
+    return { models, notes, libraryModels: library, instances };
   }
 
   /** Constructions of module classes in a top-level statement or function (`model = ViT(dim=1024, ...)`, `def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`). */

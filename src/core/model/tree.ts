@@ -29,7 +29,7 @@ import { byKey, entriesBelow, entryKey, evaluate, keysKey, objectValue, type Ent
 import type { InitRule } from './inits';
 import { objectFactories, type ConfigClass } from './moduleScope';
 import type { Flow } from './forward';
-import type { ActivationUse } from './types';
+import type { ActivationUse, Model } from './types';
 
 /** What a class's constructor parameters are given at one construction. */
 export interface Binding {
@@ -53,6 +53,8 @@ export interface Site {
   readonly applies?: readonly string[];
   /** What the builder's forward does with the instance's output (forward.ts), when it calls it. */
   readonly exit?: Flow;
+  /** How many of the builder's own layers were built before it (its place in construction order). */
+  readonly built?: number;
   /** Built as an argument of another construction (`PreNorm(dim, FeedForward(dim))`): `path` is where it is given, not an attribute of the builder's. */
   readonly argument?: true;
 }
@@ -373,6 +375,26 @@ export function contextKey(context: ClassContext): string {
 }
 
 /**
+ * The context a class built at `site` gets inside `builder` analyzed in
+ * `context` (whose analysis is `analysis`): the site's binding and the rules
+ * of the classes above it, or, beyond the depth the tree follows (`deep`),
+ * its parameters unknown (symbolic), never its defaults. {@link planTree} and
+ * the instance tree (analyze.ts) build children's contexts with this, so
+ * their cache keys match.
+ */
+export function siteContext(builder: string, context: ClassContext, site: Site, analysis: ClassAnalysis, deep: boolean, classes: ReadonlyMap<string, ClassSignature>): ClassContext {
+  if (deep) {
+    const params = classes.get(site.className)?.params ?? [];
+    return { binding: { values: [], refs: [], unknown: [...params] }, inherited: [], label: builder, builtBy: builder };
+  }
+  const inherited: InheritedRule[] = [
+    ...analysis.rules.map((rule) => ({ rule, prefix: site.path, owner: builder })),
+    ...context.inherited.map((r) => ({ rule: r.rule, prefix: r.prefix === '' ? site.path : `${r.prefix}.${site.path}`, owner: r.owner ?? builder })),
+  ];
+  return { binding: site.binding, inherited, label: builder, builtBy: builder, ...(site.exit ? { exit: site.exit } : {}) };
+}
+
+/**
  * Walks the tree from its roots: each class in each context it is built in,
  * parents before children, within the limits. `analyze` is called once per
  * distinct (class, context). Classes that no context reaches get their default
@@ -411,18 +433,7 @@ export function planTree(
     // Beyond the depth the tree follows, a class is still built by its parent, with what InitLens no longer
     // follows: its parameters are unknown (symbolic), never its defaults.
     const deep = depth + 1 >= LIMITS.treeDepth.value;
-    for (const site of analysis.sites) {
-      if (deep) {
-        const params = classes.get(site.className)?.params ?? [];
-        queue.push({ name: site.className, context: { binding: { values: [], refs: [], unknown: [...params] }, inherited: [], label: name, builtBy: name }, depth: depth + 1 });
-        continue;
-      }
-      const inherited: InheritedRule[] = [
-        ...analysis.rules.map((rule) => ({ rule, prefix: site.path, owner: name })),
-        ...context.inherited.map((r) => ({ rule: r.rule, prefix: r.prefix === '' ? site.path : `${r.prefix}.${site.path}`, owner: r.owner ?? name })),
-      ];
-      queue.push({ name: site.className, context: { binding: site.binding, inherited, label: name, builtBy: name, ...(site.exit ? { exit: site.exit } : {}) }, depth: depth + 1 });
-    }
+    for (const site of analysis.sites) queue.push({ name: site.className, context: siteContext(name, context, site, analysis, deep, classes), depth: depth + 1 });
   };
   let head = 0;
   const drain = () => {
@@ -493,3 +504,28 @@ export function commonContext(contexts: readonly ClassContext[]): ClassContext {
     label: `${contexts.length} contexts`,
   };
 }
+
+/**
+ * One module instance of a composite model: a class of the file in exactly
+ * the context it is built in, with the instances of the file's classes it
+ * builds (`layer1.0`, `b1`), as `named_modules()` names them.
+ */
+export interface InstanceNode {
+  readonly className: string;
+  /** From the root (`layer1.0`); '' for the root. */
+  readonly path: string;
+  /** The class's model in this context (its own layers, names relative to it); undefined when not analyzed. */
+  readonly model?: Model;
+  /** Where the context comes from (`ResNet18(): ResNet(BasicBlock, [2, 2, 2, 2])`). */
+  readonly label: string;
+  /** What its constructor's parameters are given there. */
+  readonly binding?: Binding;
+  readonly children: readonly InstanceNode[];
+  /** How many of its builder's own layers were built before it ({@link Site.built}). */
+  readonly built?: number;
+  /** Why `model` is absent (beyond the module tree's limits). */
+  readonly missing?: string;
+}
+
+/** The instance trees of a root class, one per context the module tree analyzed it in (empty for a class nothing analyzed). */
+export type InstanceTrees = (className: string) => readonly InstanceNode[];

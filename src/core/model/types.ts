@@ -8,6 +8,7 @@ import type { Activation } from './activations';
 import type { Args, LayerRole, LayerSpec, ParamSpec, SizeProblem } from './catalog';
 import type { Dim } from './evaluate';
 import type { LibraryModelUse } from './pretrained';
+import type { InstanceTrees } from './tree';
 
 /**
  * A range of the document (offsets). Not readonly: the analyzer moves the
@@ -180,4 +181,6 @@ export interface ModelAnalysis {
   readonly notes: readonly string[];
   /** Library model constructions and weight loads (pretrained.ts), in source order; absent when not looked for. */
   readonly libraryModels?: readonly LibraryModelUse[];
+  /** With {@link AnalysisOptions.instances}: a root class's instance trees (valid until the analyzer's next call). */
+  readonly instances?: InstanceTrees;
 }

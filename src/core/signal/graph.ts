@@ -16,11 +16,14 @@ import { functionCall, tensorMethod, torchModule as activationModule, type Activ
 import { Context } from '../model/context';
 import { evaluate, type Scope } from '../model/evaluate';
 import { functionScope, moduleScope } from '../model/moduleScope';
+import { lookupLayer } from '../model/catalog';
 import type { Layer, Model } from '../model/types';
 import { collectImports } from '../python/imports';
 import type { SyntaxNode, Tree } from '../python/parse';
 import { callArgs, descendants, sequenceElements, statements, unwrap, type CallArgs } from '../python/syntax';
 import { checkLimit } from '../limits';
+import type { Binding, InstanceNode } from '../model/tree';
+import { classNodeOf, type CompositeModel } from './composite';
 
 export type Shape = readonly number[];
 
@@ -308,6 +311,12 @@ export const DEFAULT_STEPS = 16;
 export interface GraphOptions {
   /** The input shape; default from the first layer (see {@link DEFAULT_BATCH}). */
   readonly inputShape?: Shape;
+  /**
+   * The model's instances when it builds classes of the file (composite.ts):
+   * `model` is then {@link CompositeModel.model}, and each child's forward is
+   * run inline with its own members and layers.
+   */
+  readonly composite?: CompositeModel;
 }
 
 /**
@@ -323,35 +332,36 @@ export function buildGraph(model: Model, tree: Tree, text: string, options: Grap
   const ctx = new Context(text, collectImports(tree, text), moduleScope(statements(tree.topNode), text));
   const source = modelSource(model, tree);
   if (!source) return emptyGraph(model, [{ op: model.name, line: model.line + 1, why: 'its code was not found' }]);
-  if (options.inputShape) return build(model, ctx, source, options.inputShape, 'given');
+  const env: BuildEnv = { model, ctx, source, tree, ...(options.composite ? { composite: options.composite } : {}) };
+  if (options.inputShape) return build(env, options.inputShape, 'given');
   // The first layer forward applies is usually the first one built: try the first few built, each until it is the one that takes the input.
   const candidates = model.layers.filter((l) => defaultShape(l)).slice(0, MAX_FIRST_CANDIDATES);
   let firstTry: Built | undefined;
   for (const layer of candidates) {
-    const graph = fitted(model, ctx, source, layer);
+    const graph = fitted(env, layer);
     firstTry ??= graph;
     if (!graph.mismatch || graph.layers[0]?.name === layer.name) return graph;
   }
-  return firstTry ?? build(model, ctx, source, undefined, '');
+  return firstTry ?? build(env, undefined, '');
 }
 
 /** How many of the first layers built are tried as the one that takes the input. */
 const MAX_FIRST_CANDIDATES = 4;
 
 /** The graph with the default input of `layer`: its size, and for a conv net the first usual spatial size the later layers accept. */
-function fitted(model: Model, ctx: Context, source: Source, layer: Layer): Built {
+function fitted(env: BuildEnv, layer: Layer): Built {
   const guess = defaultShape(layer) as NonNullable<ReturnType<typeof defaultShape>>;
   const from = `from ${layer.name} (${layer.type})${guess.note ?? ''}`;
   if (guess.spatial === 0) {
-    const flat = build(model, ctx, source, guess.shape(0), from);
-    return flat.mismatch ? (sequenceFitted(model, ctx, source, guess.shape(0), from) ?? flat) : flat;
+    const flat = build(env, guess.shape(0), from);
+    return flat.mismatch ? (sequenceFitted(env, guess.shape(0), from) ?? flat) : flat;
   }
   const first = guess.spatial === 3 ? DEFAULT_SPATIAL_3D : DEFAULT_SPATIAL;
-  const tried = build(model, ctx, source, guess.shape(first), `${from}, ${first} per spatial axis${guess.spatial === 3 ? '' : ' as for CIFAR'}`);
+  const tried = build(env, guess.shape(first), `${from}, ${first} per spatial axis${guess.spatial === 3 ? '' : ' as for CIFAR'}`);
   if (!tried.mismatch || tried.layers[0]?.name !== layer.name) return tried;
   // The first layer took the input: a later size decides the spatial size.
   for (const s of [...USUAL_SPATIAL, ...Array.from({ length: MAX_FITTED_SPATIAL }, (_, i) => i + 1)]) {
-    const graph = build(model, ctx, source, guess.shape(s), `${from}, ${s} per spatial axis: the first of the usual sizes that fits (${first} does not: ${tried.mismatch})`);
+    const graph = build(env, guess.shape(s), `${from}, ${s} per spatial axis: the first of the usual sizes that fits (${first} does not: ${tried.mismatch})`);
     if (!graph.mismatch) return graph;
   }
   return tried;
@@ -361,12 +371,12 @@ function fitted(model: Model, ctx: Context, source: Source, layer: Layer): Built
  * A model whose first layer takes features (a Linear before a TransformerEncoderLayer) and whose attention needs
  * sequences: the features as 16 tokens, sequence first or batch first as its first attention layer's batch_first says.
  */
-function sequenceFitted(model: Model, ctx: Context, source: Source, flat: number[], from: string): Built | undefined {
-  const attention = model.layers.find((l) => l.type === 'MultiheadAttention' || l.type === 'TransformerEncoderLayer');
+function sequenceFitted(env: BuildEnv, flat: number[], from: string): Built | undefined {
+  const attention = env.model.layers.find((l) => l.type === 'MultiheadAttention' || l.type === 'TransformerEncoderLayer');
   if (!attention || flat.length !== 2) return undefined;
   const batchFirst = attention.args.get('batch_first') === true;
   const shape = batchFirst ? [flat[0], DEFAULT_TOKENS, flat[1]] : [DEFAULT_TOKENS, flat[0], flat[1]];
-  const graph = build(model, ctx, source, shape, `${from}, ${DEFAULT_TOKENS} tokens ${batchFirst ? '(batch first' : '(sequence first'} as ${attention.name} takes them)`);
+  const graph = build(env, shape, `${from}, ${DEFAULT_TOKENS} tokens ${batchFirst ? '(batch first' : '(sequence first'} as ${attention.name} takes them)`);
   return graph.mismatch ? undefined : graph;
 }
 
@@ -457,8 +467,18 @@ interface Built extends SignalGraph {
   readonly mismatch?: string;
 }
 
-function build(model: Model, ctx: Context, source: Source, inputShape: Shape | undefined, note: string): Built {
-  const b = new Builder(model, ctx, inputShape ?? [0]);
+/** What one build reads: the model, its file, and its instances when composite. */
+interface BuildEnv {
+  readonly model: Model;
+  readonly ctx: Context;
+  readonly source: Source;
+  readonly tree: Tree;
+  readonly composite?: CompositeModel;
+}
+
+function build(env: BuildEnv, inputShape: Shape | undefined, note: string): Built {
+  const { model, ctx, source } = env;
+  const b = new Builder(model, ctx, inputShape ?? [0], env.composite, env.tree);
   let mismatch: string | undefined;
   try {
     if (source.kind === 'sequential') {
@@ -490,10 +510,14 @@ function build(model: Model, ctx: Context, source: Source, inputShape: Shape | u
 }
 
 /**
- * A value of the forward code: an op's output, a plain integer (shape arithmetic), or a layer (a loop variable over a ModuleList);
- * also a float (`1.0 / math.sqrt(d)`), a tuple (`split`, MultiheadAttention's pair, what a recurrent layer returns) and a value the engine does not compute (why).
+ * A value of the forward code: an op's output, a plain integer (shape arithmetic), a layer or an instance of a class of
+ * the file (a loop variable over a ModuleList); also a float (`1.0 / math.sqrt(d)`), a tuple (`split`, MultiheadAttention's
+ * pair, what a recurrent layer returns) and a value the engine does not compute (why).
  */
-type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer } | { readonly num: number } | { readonly tuple: readonly Val[] } | { readonly missing: string };
+type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer } | { readonly instance: InstanceNode } | { readonly num: number } | { readonly tuple: readonly Val[] } | { readonly missing: string };
+
+/** An element of a ModuleList or Sequential: a layer, or an instance of a class of the file. */
+type Element = { readonly layer: Layer } | { readonly instance: InstanceNode };
 
 /** A row of the report that is a module inside a composite layer (`enc.self_attn` of a TransformerEncoderLayer), or a layer whose weight is not `weight`. */
 interface SubRow {
@@ -511,9 +535,16 @@ class Builder {
   output = -1;
   multiplyAdds = 0;
   values = 0;
-  private readonly layersByName: ReadonlyMap<string, Layer>;
+  /** The layers of the class whose forward runs, by their name in it (renamed from the root in a composite). */
+  private layersByName: ReadonlyMap<string, Layer>;
   /** `self.<attr> = <call>` of `__init__`, by attribute; null when assigned more than once or conditionally. */
-  private readonly members = new Map<string, SyntaxNode | null>();
+  private members = new Map<string, SyntaxNode | null>();
+  /** Every `self.<attr> = <call>` of `__init__`, by attribute, in order (for an attribute assigned more than once). */
+  private assignments = new Map<string, SyntaxNode[]>();
+  /** The methods of the class whose forward runs. */
+  private methods = new Map<string, SyntaxNode>();
+  /** The instance whose forward runs, in a composite. */
+  private node?: InstanceNode;
   private readonly scope: Scope;
   /** Layers applied, in forward order, with their op. */
   private readonly applied: { layer: Layer; op: number; row?: SubRow }[] = [];
@@ -524,8 +555,11 @@ class Builder {
     private readonly model: Model,
     private readonly ctx: Context,
     inputShape: Shape,
+    private readonly composite?: CompositeModel,
+    private readonly tree?: Tree,
   ) {
-    this.layersByName = new Map(model.layers.map((l) => [l.name, l]));
+    this.layersByName = composite?.layersAt.get('') ?? new Map(model.layers.map((l) => [l.name, l]));
+    this.node = composite?.root;
     this.scope = ctx.moduleScope;
     this.push({ kind: 'input', shape: inputShape, line: model.line + 1 });
   }
@@ -608,6 +642,11 @@ class Builder {
   // ---- classes: __init__ members, then forward ----
 
   runClass(cls: SyntaxNode): void {
+    this.output = this.runForward(cls, 0);
+  }
+
+  /** Runs a class's forward on `input` with its `__init__`'s members; returns its output op. */
+  private runForward(cls: SyntaxNode, input: number): number {
     const body = cls.getChild('Body');
     const methods = new Map<string, SyntaxNode>();
     for (const stmt of body ? statements(body) : []) {
@@ -618,23 +657,47 @@ class Builder {
     const init = methods.get('__init__');
     const forward = methods.get('forward');
     if (!forward) throw new Unsupported(cls, 'no forward method in the class');
+    this.methods = methods;
     if (init) {
       this.readMembers(init);
-      this.initScope = this.initNumbers(init);
+      this.initScope = this.initNumbers(init, this.node?.binding);
     }
     const params = paramNames(forward, this.ctx);
     if (!params || params.length !== 2) throw new Unsupported(forward, 'forward takes one tensor here');
-    const env = new Map<string, Val>([[params[1], { op: 0 }]]);
+    const env = new Map<string, Val>([[params[1], { op: input }]]);
     const fbody = forward.getChild('Body');
     if (!fbody) throw new Unsupported(forward, 'forward has no body');
     for (const stmt of statements(fbody)) {
       const done = this.statement(stmt, env);
-      if (done !== undefined) {
-        this.output = done;
-        return;
-      }
+      if (done !== undefined) return done;
     }
     throw new Unsupported(forward, 'forward returns no tensor');
+  }
+
+  /** The instance of a class of the file at `local` (a path inside the running instance), in a composite. */
+  private childAt(local: string): InstanceNode | undefined {
+    const node = this.node;
+    if (!node) return undefined;
+    const path = node.path ? `${node.path}.${local}` : local;
+    return node.children.find((c) => c.path === path);
+  }
+
+  /** A child instance's forward on `input`, inline: its own members, layers and parameter names. */
+  private inline(child: InstanceNode, input: number, at: SyntaxNode): number {
+    if (!child.model) throw new Unsupported(at, child.missing ?? `${child.className} was not analyzed`);
+    const cls = this.tree ? classNodeOf(child.model, this.tree) : undefined;
+    const layers = this.composite?.layersAt.get(child.path);
+    if (!cls || !layers) throw new Unsupported(at, `${child.className}: its code was not found`);
+    const saved = { layersByName: this.layersByName, members: this.members, assignments: this.assignments, methods: this.methods, node: this.node, initScope: this.initScope };
+    this.layersByName = layers;
+    this.members = new Map();
+    this.assignments = new Map();
+    this.node = child;
+    try {
+      return this.runForward(cls, input);
+    } finally {
+      Object.assign(this, saved);
+    }
   }
 
   private readMembers(init: SyntaxNode): void {
@@ -650,6 +713,7 @@ class Builder {
       // Only direct statements of __init__ are certain to run, once.
       const direct = node.parent && node.parent.from === body.from && node.parent.to === body.to;
       this.members.set(name, this.members.has(name) || !direct || value?.name !== 'CallExpression' ? null : value);
+      if (value) this.assignments.set(name, [...(this.assignments.get(name) ?? []), value]);
     }
   }
 
@@ -753,7 +817,7 @@ class Builder {
     checkLimit('loopIterations', layers.length, `${this.model.name}: for … in ${this.ctx.slice(iterable)}`);
     const name = this.ctx.slice(vars[0]);
     for (const layer of layers) {
-      env.set(name, { layer });
+      env.set(name, layer);
       for (const inner of statements(body)) {
         if (this.statement(inner, env) !== undefined) throw new Unsupported(inner, 'a return inside a loop is not simulated');
       }
@@ -762,7 +826,7 @@ class Builder {
   }
 
   /** The layers of `self.<attr>`, a ModuleList or Sequential whose every element is a layer of the analysis (`<attr>.0`, `<attr>.1`, …). */
-  private moduleList(iterable: SyntaxNode, stmt: SyntaxNode): Layer[] {
+  private moduleList(iterable: SyntaxNode, stmt: SyntaxNode): Element[] {
     const n = unwrap(iterable);
     const prop = n.name === 'MemberExpression' && !n.getChild('[') && n.firstChild && this.ctx.slice(n.firstChild) === 'self' ? n.getChild('PropertyName') : null;
     const attr = prop ? this.ctx.slice(prop) : undefined;
@@ -778,16 +842,25 @@ class Builder {
     else if (arg?.name === 'ArrayExpression') expected = sequenceElements(arg)?.length;
     else if (arg?.name === 'ArrayComprehensionExpression') {
       const element = arg.firstChild?.nextSibling;
-      if (element?.name !== 'CallExpression' || !this.ctx.qualified(element.firstChild)?.startsWith('torch.nn.') || descendants(arg, 'ArrayComprehensionExpression').next().done === false) throw new Unsupported(stmt, `self.${attr}: only a comprehension of one torch.nn layer is simulated`);
+      const ofClass = !!this.childAt(`${attr}.0`);
+      if (element?.name !== 'CallExpression' || !(ofClass || this.ctx.qualified(element.firstChild)?.startsWith('torch.nn.')) || descendants(arg, 'ArrayComprehensionExpression').next().done === false) throw new Unsupported(stmt, `self.${attr}: only a comprehension of one torch.nn layer or class of the file is simulated`);
     } else throw new Unsupported(stmt, `self.${attr}: its elements are not known`);
+    // Instances of classes of the file among the elements (a composite): each element a layer or an instance.
+    if (this.node?.children.some((c) => c.path.startsWith(this.node?.path ? `${this.node.path}.${attr}.` : `${attr}.`))) {
+      const elements = this.elementsUnder(attr);
+      if (!elements || (expected !== undefined && expected !== elements.length)) throw new Unsupported(stmt, `self.${attr}: elements that are not layers or instances (activations) are not simulated in a loop yet`);
+      return elements;
+    }
     const prefix = `${attr}.`;
-    const layers = this.model.layers.filter((l) => l.name.startsWith(prefix));
-    const indexed = layers.map((l) => l.name.slice(prefix.length)).every((rest) => /^\d+$/.test(rest));
-    const ordered = [...layers].sort((a, b) => Number(a.name.slice(prefix.length)) - Number(b.name.slice(prefix.length)));
-    if (!indexed || layers.length === 0 || ordered.some((l, i) => l.name !== `${prefix}${i}`) || (expected !== undefined && expected !== layers.length)) {
+    const local = [...this.layersByName].filter(([k]) => k.startsWith(prefix));
+    const indexed = local.every(([k]) => /^\d+$/.test(k.slice(prefix.length)));
+    const sorted = [...local].sort((a, b) => Number(a[0].slice(prefix.length)) - Number(b[0].slice(prefix.length)));
+    const ordered = sorted.map(([, l]) => l);
+    const layers = ordered;
+    if (!indexed || layers.length === 0 || sorted.some(([k], i) => k !== `${prefix}${i}`) || (expected !== undefined && expected !== layers.length)) {
       throw new Unsupported(stmt, `self.${attr}: elements that are not layers (activations, classes of the file) are not simulated in a loop yet`);
     }
-    return ordered;
+    return ordered.map((layer) => ({ layer }));
   }
 
   private tensor(node: SyntaxNode, env: Map<string, Val>): number {
@@ -884,18 +957,19 @@ class Builder {
       if (layer?.type === 'MultiheadAttention') return this.attentionCall(layer, args, env, call, line);
       if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a module called with other than one tensor');
       const input = this.tensor(args.positional[0], env);
-      const built = this.members.get(name);
       if (layer) return { op: this.applyLayer(layer, input, line, call) };
-      if (!built) throw new Unsupported(call, built === null ? `self.${name} is assigned more than once or conditionally in __init__` : `self.${name} is not a module built in __init__`);
-      return { op: this.applyModule(name, built, input, line) };
+      const child = this.childAt(name);
+      if (child) return { op: this.inline(child, input, call) };
+      return { op: this.applyModule(name, this.member(name, call), input, line) };
     }
     // block(x), the loop variable over a ModuleList.
     if (callee.name === 'VariableName') {
       const bound = env.get(this.ctx.slice(callee));
-      if (bound && 'layer' in bound) {
-        if (RECURRENT_TYPES.has(bound.layer.type)) return this.recurrent(bound.layer, args, env, line, call);
+      if (bound && 'layer' in bound && RECURRENT_TYPES.has(bound.layer.type)) return this.recurrent(bound.layer, args, env, line, call);
+      if (bound && ('layer' in bound || 'instance' in bound)) {
         if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a module called with other than one tensor');
-        return { op: this.applyLayer(bound.layer, this.tensor(args.positional[0], env), line, call) };
+        const input = this.tensor(args.positional[0], env);
+        return { op: 'layer' in bound ? this.applyLayer(bound.layer, input, line, call) : this.inline(bound.instance, input, call) };
       }
     }
     // x.view(...), self.conv(x).relu(): a method of a tensor, unless the callee names a torch function (F.relu, torch.flatten).
@@ -958,9 +1032,19 @@ class Builder {
   applyModule(name: string, ctor: SyntaxNode, input: number, line: number): number {
     const layer = this.layersByName.get(name);
     if (layer && layer.span.from === ctor.from) return this.applyLayer(layer, input, line, ctor);
+    const child = this.childAt(name);
+    if (child) return this.inline(child, input, ctor);
     const callee = ctor.firstChild;
     const list = ctor.getChild('ArgList');
     const qualified = callee ? this.ctx.qualified(callee) : undefined;
+    // `self._make_layer(...)` returning `nn.Sequential(*layers)`: the elements the analysis built under the attribute.
+    const made = ctor.name === 'CallExpression' && callee?.name === 'MemberExpression' && callee.firstChild && this.ctx.slice(callee.firstChild) === 'self' ? this.madeSequential(name, ctor) : undefined;
+    if (made) {
+      let v = input;
+      for (const e of made) v = 'layer' in e ? this.applyLayer(e.layer, v, line, ctor) : this.inline(e.instance, v, ctor);
+      return v;
+    }
+    if (ctor.name === 'CallExpression' && qualified && !qualified.startsWith('torch') && this.node) throw new Unsupported(ctor, `${qualified}: a class of another file (not simulated)`);
     if (ctor.name !== 'CallExpression' || !qualified || !list) throw new Unsupported(ctor, 'a module the signal engine does not know');
     const args = callArgs(list, this.ctx.text);
     if (qualified === 'torch.nn.Sequential') {
@@ -983,6 +1067,95 @@ class Builder {
     const classified = activationModule(qualified, (arg, position) => evaluate(args.keywords.get(arg) ?? args.positional[position], this.ctx.text, this.scope));
     if (classified?.role === 'activation' && classified.activation.kind !== 'identity') return this.activation(classified.activation, input, ctor, args, line, 0);
     throw new Unsupported(ctor, `${type ?? qualified} is not simulated`);
+  }
+
+  /**
+   * The constructor in effect for `self.<name>`: its one assignment in
+   * `__init__`, or, when it is assigned more than once (kuangliu's
+   * `self.shortcut = nn.Sequential()` replaced under an `if`), the one
+   * assignment that builds exactly the layers the analysis built under it
+   * for this instance (the branch its constructor values take).
+   */
+  private member(name: string, at: SyntaxNode): SyntaxNode {
+    const built = this.members.get(name);
+    if (built) return built;
+    if (built === undefined) throw new Unsupported(at, `self.${name} is not a module built in __init__`);
+    const again = `self.${name} is assigned more than once or conditionally in __init__`;
+    const all = this.assignments.get(name) ?? [];
+    const under = [...this.layersByName].filter(([k]) => k === name || k.startsWith(`${name}.`)).map(([, l]) => l);
+    const childUnder = this.node?.children.some((c) => c.path.split('.').slice(this.node?.path ? this.node.path.split('.').length : 0)[0] === name);
+    if (all.length < 2 || all.some((v) => v.name !== 'CallExpression') || childUnder) throw new Unsupported(at, again);
+    const builds = (v: SyntaxNode) => [...descendants(v, 'CallExpression')].some((c) => {
+      const q = this.ctx.qualified(c.firstChild);
+      return !!q && q !== 'torch.nn.Sequential' && q !== 'torch.nn.ModuleList' && !!lookupLayer(q);
+    });
+    const matching = all.filter((v) => {
+      const inside = under.filter((l) => v.from <= l.span.from && l.span.to <= v.to);
+      return inside.length === under.length && (under.length > 0 || !builds(v));
+    });
+    if (matching.length === 1 || (matching.length > 1 && matching.every((v) => this.ctx.slice(v) === this.ctx.slice(matching[0])))) return matching[0];
+    throw new Unsupported(at, `${again}, and which one this instance has is not known`);
+  }
+
+  /**
+   * The elements of `self.<name> = self.<method>(...)` whose method returns
+   * `nn.Sequential(*<list>)` with every element appended to the list a
+   * construction (`layers.append(block(self.in_planes, planes, stride))`): the
+   * layers and instances the analysis built under `<name>.0`, `<name>.1`, …
+   */
+  private madeSequential(name: string, ctor: SyntaxNode): Element[] | undefined {
+    const prop = ctor.firstChild?.getChild('PropertyName');
+    const method = prop ? this.methods.get(this.ctx.slice(prop)) : undefined;
+    const body = method?.getChild('Body');
+    if (!method || !body) return undefined;
+    const last = statements(body).at(-1);
+    const value = last?.name === 'ReturnStatement' ? last.lastChild : undefined;
+    const list = value?.name === 'CallExpression' && this.ctx.qualified(value.firstChild) === 'torch.nn.Sequential' ? value.getChild('ArgList') : undefined;
+    const args = list ? callArgs(list, this.ctx.text) : undefined;
+    const starred = list ? this.ctx.slice(list).replace(/\s+/g, '').match(/^\(\*(\w+)\)$/) : null;
+    if (!args || !starred) throw new Unsupported(ctor, `self.${this.ctx.slice(prop!)}() does not return nn.Sequential(*list) (not simulated)`);
+    const listName = starred[1];
+    // Every write to the list is one `list.append(<construction>)`: nothing else joins it unseen.
+    for (const use of descendants(body, 'VariableName')) {
+      if (this.ctx.slice(use) !== listName) continue;
+      const parent = use.parent;
+      const assigned = parent?.name === 'AssignStatement' && parent.firstChild?.from === use.from && this.ctx.slice(parent).replace(/\s+/g, '') === `${listName}=[]`;
+      const member = parent?.name === 'MemberExpression' ? parent.getChild('PropertyName') : null;
+      const append = member && this.ctx.slice(member) === 'append' && parent?.parent?.name === 'CallExpression';
+      const arg = append ? callArgs(parent!.parent!.getChild('ArgList')!, this.ctx.text).positional : [];
+      const ok = assigned || (append && arg.length === 1 && unwrap(arg[0]).name === 'CallExpression') || (parent?.name === 'ArgList');
+      if (!ok) throw new Unsupported(use, `${listName}: only list.append(<module>) is simulated in a method building a Sequential`);
+    }
+    const elements = this.elementsUnder(name);
+    if (!elements) throw new Unsupported(ctor, `self.${name}: its elements are not known`);
+    return elements;
+  }
+
+  /** The layers and instances at `<name>.0`, `<name>.1`, … of the running instance, when they are exactly that (contiguous, nothing deeper). */
+  private elementsUnder(name: string): Element[] | undefined {
+    const prefix = `${name}.`;
+    const found = new Map<number, Element>();
+    for (const [k, layer] of this.layersByName) {
+      if (!k.startsWith(prefix)) continue;
+      const rest = k.slice(prefix.length);
+      if (!/^\d+$/.test(rest)) return undefined;
+      found.set(Number(rest), { layer });
+    }
+    const base = this.node?.path ? `${this.node.path}.${prefix}` : prefix;
+    for (const c of this.node?.children ?? []) {
+      if (!c.path.startsWith(base)) continue;
+      const rest = c.path.slice(base.length);
+      if (!/^\d+$/.test(rest) || found.has(Number(rest))) return undefined;
+      found.set(Number(rest), { instance: c });
+    }
+    if (found.size === 0) return undefined;
+    const out: Element[] = [];
+    for (let i = 0; i < found.size; i++) {
+      const e = found.get(i);
+      if (!e) return undefined;
+      out.push(e);
+    }
+    return out;
   }
 
   // ---- ops ----
@@ -1713,10 +1886,17 @@ class Builder {
 
   /**
    * The numbers `__init__` assigns to `self` once, directly in its body (`self.n_head = n_head`,
-   * `self.head_dim = n_embd // n_head`), with its parameters' defaults: what forward reads as `self.n_head`.
+   * `self.head_dim = n_embd // n_head`), with its parameters' defaults, or, for an instance of a
+   * composite, the values its context binds (a parameter it cannot evaluate is unknown, never
+   * its default): what forward reads as `self.n_head`.
    */
-  private initNumbers(init: SyntaxNode): Scope {
+  private initNumbers(init: SyntaxNode, binding?: Binding): Scope {
     const scope = new Map(functionScope(init, this.ctx));
+    for (const [k, v] of binding?.values ?? []) {
+      if (typeof v === 'number') scope.set(k, v);
+      else scope.delete(k);
+    }
+    for (const k of binding?.unknown ?? []) scope.delete(k);
     const body = init.getChild('Body');
     const seen = new Set<string>();
     for (const node of body ? descendants(body, 'AssignStatement') : []) {

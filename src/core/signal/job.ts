@@ -6,6 +6,7 @@
 import type { Model } from '../model/types';
 import { TorchGenerator } from '../torch/generator';
 import { SignalError, type Weights } from './engine';
+import type { CompositeModel } from './composite';
 import type { SignalGraph } from './graph';
 import { randint, randn, schemeWeights, type SignalScheme } from './schemes';
 
@@ -27,7 +28,7 @@ export interface PreparedRuns {
 }
 
 /** The input, upstream gradient and weights of every scheme that can be formed (refused when nothing in `graph` can run). */
-export function prepareRuns(model: Model, graph: SignalGraph, options: { readonly seed: bigint; readonly inputSeed: bigint; readonly schemes: readonly SignalScheme[]; readonly input?: Float32Array }): PreparedRuns {
+export function prepareRuns(model: Model, graph: SignalGraph, options: { readonly seed: bigint; readonly inputSeed: bigint; readonly schemes: readonly SignalScheme[]; readonly input?: Float32Array; readonly composite?: CompositeModel }): PreparedRuns {
   if (graph.notSimulated.length > 0) throw new SignalError(`${model.name}: ${graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line} (${n.why})`).join('; ')}`);
   // Seeds PyTorch accepts, checked before any work (TorchGenerator throws SeedError otherwise).
   new TorchGenerator(options.seed);
@@ -42,7 +43,7 @@ export function prepareRuns(model: Model, graph: SignalGraph, options: { readonl
   const skipped: { scheme: string; why: string }[] = [];
   for (const scheme of options.schemes) {
     try {
-      const w = schemeWeights(model, graph, scheme, options.seed);
+      const w = schemeWeights(model, graph, scheme, options.seed, options.composite);
       runs.push({ scheme, weights: w.weights, exact: w.exact, reasons: w.reasons });
     } catch (error) {
       if (!(error instanceof SignalError)) throw error;

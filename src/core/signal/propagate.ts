@@ -9,6 +9,7 @@ import type { NotSimulated, SignalGraph } from './graph';
 import { prepareRuns } from './job';
 import { runScheme, type LsuvLayer } from './lsuv';
 import type { SignalScheme } from './schemes';
+import type { CompositeModel } from './composite';
 
 export interface PropagateOptions {
   /** `torch.manual_seed(seed)` before the model is built. */
@@ -20,6 +21,8 @@ export interface PropagateOptions {
   readonly backend: string;
   /** A batch of real inputs (a `.npy` file) instead of the random input: the graph's input shape, row-major. */
   readonly data?: { readonly file: string; readonly dtype: string; readonly values: Float32Array };
+  /** The model's instances, when it is composite (`model` is then its flattened model). */
+  readonly composite?: CompositeModel;
 }
 
 export interface SignalRun {

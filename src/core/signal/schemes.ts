@@ -15,6 +15,8 @@
  * each call on the whole stacked matrix (4·hidden × input for an LSTM), as
  * `nn.init.orthogonal_(lstm.weight_hh_l0)` does in PyTorch, so fans count
  * every gate's rows and orthogonal_ gives orthonormal columns across gates.
+ * A composite model's layers are in that order already (composite.ts: every
+ * instance's, as `modules()` visits them).
  * `recommended` does the same with each layer's own recommendation.
  * scripts/signal/reference.py does the same in Python.
  */
@@ -24,6 +26,7 @@ import { exactParameters } from '../torch/exact';
 import { TorchGenerator } from '../torch/generator';
 import { initTensor } from '../torch/init';
 import { SignalError, type Weights } from './engine';
+import type { CompositeModel } from './composite';
 import type { SignalGraph } from './graph';
 
 export interface SignalScheme {
@@ -74,16 +77,18 @@ export interface SchemeWeights {
 }
 
 /** The parameters of `graph`'s layers under `scheme`, model built after `torch.manual_seed(seed)`. */
-export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalScheme, seed: bigint): SchemeWeights {
+export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalScheme, seed: bigint, composite?: CompositeModel): SchemeWeights {
   const needed = new Map(graph.layers.flatMap((l) => l.params.map((p) => [p.name, p] as const)));
   const weights = new Map<string, Float32Array>();
   const reasons: string[] = [];
   if (!scheme.weight && !scheme.recommended) {
-    for (const p of exactParameters(model, seed, { limits: { values: 'exactValues', words: 'exactStreamWords' } })) {
+    // A composite draws in construction order (its children's layers where they are built).
+    for (const p of exactParameters(composite?.construction ?? model, seed, { limits: { values: 'exactValues', words: 'exactStreamWords' } })) {
       if (!needed.has(p.name)) continue;
       if (p.values.length === 0) throw new SignalError(`${scheme.id}: ${p.name} has no values (${p.reason ?? 'not reproduced'})`);
       weights.set(p.name, p.values);
       if (!p.exact) reasons.push(`${p.name}: ${p.reason ?? 'not reproduced'}`);
+      else if (composite?.inexact) reasons.push(`${p.name}: ${composite.inexact}`);
     }
     return { weights, exact: reasons.length === 0, reasons };
   }
