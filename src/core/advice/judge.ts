@@ -235,18 +235,27 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     return verdict('ok', 'normalizer', `${normalizer} after it re-normalizes the output: the weight's scale (${now(param, layer)}) does not matter for the forward pass.`);
   }
 
-  if (ctx.traits.residual && !ctx.traits.normalized && ctx.branchEnd && on('residual')) {
+  // Every weight layer of a residual branch compounds the sum's growth, and Fixup rescales each of them
+  // (the last to zero, the others by L^(−1/(2m−2))): all of them warn, not only the branch's end.
+  const inBranch = ctx.branchEnd || (layer.role === 'weight' && !SHORTCUT.test(layer.name));
+  if (ctx.traits.residual && !ctx.traits.normalized && inBranch && on('residual')) {
     const growth = branchGrowth(ctx.model);
     if (growth !== undefined) {
       const blocks = ctx.traits.repeat;
       const compound = growth ** blocks;
       const g: GainReport = { perLayer: growth, layers: blocks, compound, pass: 'forward', analytic: true };
       const text = `the residual sum's std grows ${factor(growth)} per block (analytic: √(1 + branch gain²))${blocks > 1 ? `; over the ${blocks} blocks ${factor(compound)}` : ''}`;
-      if (ctx.traits.scaled) return verdict('ok', 'residual', `Residual branch without normalizers, scaled in this file: ${text}.`, g);
-      if (compound > COMPOUND_LIMIT) {
-        return verdict('warning', 'residual', `Residual network without normalizers: ${text}. Scale each branch down (Fixup: zero-init its last layer, scale the others by L^(−1/(2m−2))).`, g);
+      const m = branchLayers(ctx.model);
+      if (ctx.traits.scaled) {
+        if (ctx.branchEnd) return verdict('ok', 'residual', `Residual branch without normalizers, scaled in this file: ${text}.`, g);
+      } else if (compound > COMPOUND_LIMIT) {
+        const cure = ctx.branchEnd
+          ? 'Fixup: zero-init this last layer of the branch'
+          : `Fixup: scale this layer of the branch by L^(−1/(2m−2)) = ${blocks}^(−1/${2 * m - 2}) = ${std(blocks ** (-1 / (2 * m - 2)))}, and zero-init the branch's last layer`;
+        return verdict('warning', 'residual', `Residual network without normalizers: ${text}. ${cure}.`, g);
+      } else if (ctx.branchEnd) {
+        return verdict('note', 'residual', `Residual network without normalizers: ${text}: fine here; Fixup-style scaling keeps it so at any depth.`, g);
       }
-      return verdict('note', 'residual', `Residual network without normalizers: ${text}: fine here; Fixup-style scaling keeps it so at any depth.`, g);
     }
   }
 
@@ -287,12 +296,19 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
   return verdict('ok', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g)}: fine.`, g);
 }
 
+const SHORTCUT = /shortcut|downsample|skip/;
+
+/** The weight layers of a residual class's branch (m of Fixup): every weight layer that is not a shortcut. */
+function branchLayers(model: Model): number {
+  return model.layers.filter((l) => l.role === 'weight' && !SHORTCUT.test(l.name)).length;
+}
+
 /** √(1 + g²) for the branch of a residual class: its weight layers in order, from q = 1. */
 function branchGrowth(model: Model): number | undefined {
   let q = 1;
   let any = false;
   for (const layer of model.layers) {
-    if (layer.role !== 'weight' || /shortcut|downsample|skip/.test(layer.name)) continue;
+    if (layer.role !== 'weight' || SHORTCUT.test(layer.name)) continue;
     const param = mainParam(layer);
     const w = param ? weightScale(layer, param) : undefined;
     if (w === undefined) return undefined;
@@ -305,7 +321,7 @@ function branchGrowth(model: Model): number | undefined {
 
 /** The layers whose output a residual branch adds back: the last weight layer of the class that is not a shortcut. */
 function branchEnd(model: Model): Layer | undefined {
-  return [...model.layers].reverse().find((l) => l.role === 'weight' && !/shortcut|downsample|skip/.test(l.name));
+  return [...model.layers].reverse().find((l) => l.role === 'weight' && !SHORTCUT.test(l.name));
 }
 
 /**
