@@ -200,6 +200,29 @@ def keras_models():
     return MyModel, DenseNet
 
 
+def keras_sequential(var, input_dim, dense):
+    """A Keras `var = keras.Sequential([Dense(units, activation) ...])` of default Dense layers as PyTorch,
+    its layers named as Keras names them (dense, dense_1, ...) in a class named after the variable."""
+    acts = {"relu": torch.relu, "softmax": lambda t: torch.softmax(t, -1), None: lambda t: t}
+
+    def init(self):
+        KerasModule.__init__(self)
+        fan = input_dim
+        self.names = []
+        for i, (units, _) in enumerate(dense):
+            name = "dense" if i == 0 else f"dense_{i}"
+            setattr(self, name, keras_dense(fan, units))
+            self.names.append(name)
+            fan = units
+
+    def forward(self, x):
+        for name, (_, act) in zip(self.names, dense):
+            x = acts[act](getattr(self, name)(x))
+        return x
+
+    return type(var, (KerasModule,), {"__init__": init, "forward": forward})()
+
+
 def cifar(path, *builders):
     def build():
         mod = load(path)
@@ -255,6 +278,8 @@ HEALTHY = {
 
 B = "test/fixtures/advice/broken/"
 BROKEN = {
+    # keras_glorot_relu_16.py: Dense(256, relu, input_shape=(784,)), 15 x Dense(256, relu), Dense(10, softmax).
+    "keras_glorot_relu_16.py": lambda: [(keras_sequential("model", 784, [(256, "relu")] * 16 + [(10, "softmax")]), (256, 784), "float")],
     "constant.py": small(B + "constant.py", "ConstantMLP", (256, 784)),
     "he_sigmoid_deep.py": small(B + "he_sigmoid_deep.py", "DeepSigmoid", (256, 256)),
     "residual_no_norm.py": small(B + "residual_no_norm.py", "ResMLP", (256, 784)),

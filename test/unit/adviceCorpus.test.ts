@@ -46,7 +46,7 @@ describe('advice corpora', () => {
       assert.deepEqual(key.provenance.thresholds, { limit: 100, own: 1.1 });
     }
     assert.equal(Object.keys(healthy.files).length, 9);
-    assert.equal(Object.keys(broken.files).length, 6);
+    assert.equal(Object.keys(broken.files).length, 7);
     // Torch's own verdicts meet the targets: the healthy models train as written, each broken one fails.
     for (const layers of Object.values(healthy.files)) for (const [k, v] of Object.entries(layers)) assert.equal(v.level, 'ok', k);
     for (const [file, layers] of Object.entries(broken.files)) assert.ok(Object.values(layers).some((v) => v.level === 'warning'), file);
@@ -128,6 +128,41 @@ describe('advice rules', () => {
     assert.ok(Math.abs(without[0]!.gain!.perLayer - Math.sqrt(0.0256 / 2)) < 1e-12);
     assert.ok(Math.abs(without[0]!.gain!.compound / Math.sqrt(0.0256 / 2) ** 8 - 1) < 1e-9);
     assert.equal(without[0]?.gain?.layers, 8);
+  });
+
+  it("a chain's compound is taken over each layer's own scale; a layer that does not add to it is spared", () => {
+    // Keras's glorot_uniform: the first Dense (784→256) has w = 784·2/1040 = 1.5077, ReLU gain √(w/2) = 0.8682;
+    // the 15 others w = 1, √0.5 each: 0.8682·0.5^7.5 = 4.796e-3 over the 16 (torch: keys.json, every one a warning).
+    const keras = verdicts(read('test/fixtures/advice/broken/keras_glorot_relu_16.py'));
+    const first = keras.get('model.dense');
+    assert.equal(first?.level, 'warning');
+    assert.ok(Math.abs(first!.gain!.compound / (Math.sqrt(784 / 1040) * 0.5 ** 7.5) - 1) < 1e-9);
+    assert.match(first!.message, /×0\.87 in this layer, ×0\.72 per layer \(analytic\); over the 16 layers like it ×4\.8e-3/);
+    assert.equal(keras.get('model.dense_7')?.level, 'warning');
+    // One He layer among 19 Xavier ReLU layers: ×1 by itself, so it does not compound the chain's ×0.71^19 = 1.4e-3.
+    const text = [
+      'import torch',
+      'import torch.nn as nn',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.first = nn.Linear(256, 256)',
+      '        self.layers = nn.ModuleList([nn.Linear(256, 256) for _ in range(19)])',
+      '        self.head = nn.Linear(256, 10)',
+      '        nn.init.kaiming_normal_(self.first.weight, nonlinearity="relu")',
+      '        for layer in self.layers:',
+      '            nn.init.xavier_normal_(layer.weight)',
+      '    def forward(self, x):',
+      '        x = torch.relu(self.first(x))',
+      '        for layer in self.layers:',
+      '            x = torch.relu(layer(x))',
+      '        return self.head(x)',
+      '',
+    ].join('\n');
+    const v = verdicts(text);
+    assert.equal(v.get('Net.first')?.level, 'ok');
+    assert.match(v.get('Net.first')!.message, /to which this layer does not add/);
+    assert.equal(v.get('Net.layers')?.level ?? v.get('Net.layers.0')?.level, 'warning');
   });
 
   it('rules can be turned off: the judge goes on to the next', () => {

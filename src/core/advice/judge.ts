@@ -48,6 +48,11 @@ export interface JudgeContext {
   readonly traits: ModelTraits;
   /** Layers like this one in its chain, itself included. */
   readonly similar: number;
+  /**
+   * Those layers in model order, once (`similar` is their count times the copies of the class chained):
+   * the chain's compound is taken over their own weight scales, not this layer's to the power `similar`.
+   */
+  readonly chain?: readonly Layer[];
   /** An output or logit layer. */
   readonly output: boolean;
   /** This layer's output is what a residual branch adds back. */
@@ -113,12 +118,52 @@ function report(activation: Activation, w: number, layers: number): GainReport {
   return { perLayer: g.perLayer, layers, compound: g.compound, pass: g.pass, analytic: true };
 }
 
+/** A layer's own gain moves the signal by more than this factor to count as compounding a chain's problem (scripts/advice/keys.py's OWN). */
+export const OWN_FACTOR = 1.1;
+
+/**
+ * The analytic gain over the actual chain: each layer like this one with its own weight scale,
+ * `repeat` times over, from q = 1; and this layer's own gain in the pass judged (at q = 1).
+ * Undefined where a layer of the chain has no known scale (the caller falls back to this layer's).
+ */
+function chainReport(activation: Activation, chain: readonly Layer[], repeat: number, self: number): { g: GainReport; own: number } | undefined {
+  const ws: number[] = [];
+  for (const l of chain) {
+    const p = mainParam(l);
+    const w = p ? weightScale(l, p) : undefined;
+    if (w === undefined) return undefined;
+    ws.push(w);
+  }
+  let q = 1;
+  let logChi = 0;
+  for (let r = 0; r < repeat; r++) {
+    for (const w of ws) {
+      const m = layerMoments(activation, w, q);
+      logChi += Math.log(m.chi);
+      q = m.q;
+    }
+  }
+  const layers = ws.length * repeat;
+  const forward = Math.sqrt(q);
+  const backward = Math.exp(logChi / 2);
+  const pass = Math.abs(Math.log(backward || Number.MIN_VALUE)) > Math.abs(Math.log(forward || Number.MIN_VALUE)) ? 'backward' : 'forward';
+  const compound = pass === 'forward' ? forward : backward;
+  const one = chainGain(activation, self, 1);
+  return { g: { perLayer: compound ** (1 / layers), layers, compound, pass, analytic: true }, own: pass === 'forward' ? one.forward1 : one.backward1 };
+}
+
+/** Whether a layer whose own gain is `own` compounds the chain's problem: it moves the signal the chain's way by more than 10%. */
+const compounds = (g: GainReport, own: number) => (g.compound < 1 ? own < 1 / OWN_FACTOR : own > OWN_FACTOR);
+
 const extreme = (g: GainReport) => g.compound > COMPOUND_LIMIT || g.compound < 1 / COMPOUND_LIMIT;
 
-function gainText(g: GainReport): string {
+function gainText(g: GainReport, own?: number): string {
   const what = g.pass === 'forward' ? "the signal's std" : "the gradient's std";
   const over = g.layers > 1 ? `; over the ${g.layers} layers like it ${factor(g.compound)}` : '';
-  return `${what} changes ${factor(g.perLayer)} per layer (analytic)${over}`;
+  // Where this layer's scale differs from its chain's (a first layer with a larger fan_in), both are stated.
+  const mine = own !== undefined && Math.abs(Math.log(own / g.perLayer)) > Math.log(1.05) ? `${factor(own)} in this layer, ` : '';
+  const spared = own !== undefined && extreme(g) && !compounds(g, own) ? ', to which this layer does not add' : '';
+  return `${what} changes ${mine}${factor(g.perLayer)} per layer (analytic)${over}${spared}`;
 }
 
 function now(param: Param, layer: Layer): string {
@@ -264,8 +309,9 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     return verdict('note', 'signal-gain', `${now(param, layer)}: no gain computed (${why}).`);
   }
 
-  const g = report(activation, w, ctx.similar);
-  if (extreme(g) && on('signal-gain')) {
+  const measured = ctx.chain && ctx.chain.length > 1 ? chainReport(activation, ctx.chain, ctx.similar / ctx.chain.length, w) : undefined;
+  const g = measured?.g ?? report(activation, w, ctx.similar);
+  if (extreme(g) && (!measured || compounds(g, measured.own)) && on('signal-gain')) {
     const fix = cure(layer, param, activation, ctx.similar);
     const rec = param.recommendation;
     const remedy = fix
@@ -273,11 +319,11 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
       : rec
         ? ` No init keeps ${ctx.similar} ${actText} layers healthy${activation.kind === 'sigmoid' ? ' (its derivative is at most 1/4)' : ''}: add normalizers or use a ReLU-family activation.`
         : '';
-    return verdict('warning', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g)}.${remedy}`, g, fix, SOURCES.meanField);
+    return verdict('warning', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g, measured?.own)}.${remedy}`, g, fix, SOURCES.meanField);
   }
 
   if (activation.kind === 'selu' && on('selu') && Math.abs(w - 1) > 0.05) {
-    return verdict('note', 'selu', `${now(param, layer)} before SELU: self-normalization assumes LeCun normal (variance 1/fan_in); ${gainText(g)}.`, g);
+    return verdict('note', 'selu', `${now(param, layer)} before SELU: self-normalization assumes LeCun normal (variance 1/fan_in); ${gainText(g, measured?.own)}.`, g);
   }
 
   const bias = layer.params.find((p) => p.kind === 'bias' && p.current.source === 'explicit');
@@ -290,10 +336,10 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     const rec = param.recommendation;
     const theirs = param.recommended ? `${rec.name} would give std ${std(param.recommended.std)}` : `${rec.name} would be the textbook choice`;
     const yours = param.resolved ? `yours gives ${std(param.resolved.std)}` : `yours is ${param.current.label}`;
-    return verdict('note', 'scheme', `${theirs}; ${yours}: fine (${gainText(g)}).`, g, { scheme: rec.scheme, name: rec.name }, schemeSource(rec.scheme));
+    return verdict('note', 'scheme', `${theirs}; ${yours}: fine (${gainText(g, measured?.own)}).`, g, { scheme: rec.scheme, name: rec.name }, schemeSource(rec.scheme));
   }
 
-  return verdict('ok', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g)}: fine.`, g);
+  return verdict('ok', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g, measured?.own)}: fine.`, g);
 }
 
 const SHORTCUT = /shortcut|downsample|skip/;
@@ -376,10 +422,13 @@ export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: A
     const end = traits.residual ? branchEnd(model) : undefined;
     const normalizers = new Map(model.layers.map((l, i) => [l, l.normalizer ?? followingNormalizer(model.layers, i)]));
     for (const layer of model.layers) {
-      const like = model.layers.filter((l) => l === layer || (alike(l, layer) && !normalizers.get(l) && !normalizers.get(layer))).length;
+      const chain = model.layers.filter((l) => l === layer || (alike(l, layer) && !normalizers.get(l) && !normalizers.get(layer)));
       // A residual class's copies sit side by side on the skip path, not in one chain.
-      const similar = traits.dense ? 1 : traits.residual ? like : like * traits.repeat;
-      verdicts.set(layer, judge(layer, { model, doc, traits, similar, output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options }));
+      const similar = traits.dense ? 1 : traits.residual ? chain.length : chain.length * traits.repeat;
+      verdicts.set(
+        layer,
+        judge(layer, { model, doc, traits, similar, ...(traits.dense ? {} : { chain }), output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options }),
+      );
     }
   }
   const advice: Advice = { verdict: (layer) => verdicts.get(layer) };
