@@ -83,6 +83,8 @@ describe('advice corpora', () => {
           assert.equal(lens?.title.startsWith('$(warning)') ?? false, warn, `${f.file} ${key} lens`);
           assert.equal(hover.includes('$(warning)'), warn, `${f.file} ${key} hover`);
           assert.equal(diagnostic?.severity === 'warning', warn, `${f.file} ${key} diagnostic`);
+          // Apply on the lens exactly where the diagnostic has a quick fix (small_normal_deep's shared modules() loop included).
+          if (diagnostic) assert.equal(lens?.apply ?? false, diagnostic.fix !== undefined, `${f.file} ${key} Apply vs quick fix`);
           // A note shows (as information) exactly at the suggestions level.
           if (v?.level === 'note') assert.equal(diagnostic?.severity === 'information', level === 'suggestions', `${f.file} ${key} note`);
         }
@@ -163,6 +165,17 @@ describe('advice rules', () => {
     assert.equal(v.get('Net.first')?.level, 'ok');
     assert.match(v.get('Net.first')!.message, /to which this layer does not add/);
     assert.equal(v.get('Net.layers')?.level ?? v.get('Net.layers.0')?.level, 'warning');
+  });
+
+  it('an init call shared by layers with different cures: no Apply and no quick fix (small_normal_deep), one where all agree', () => {
+    // One normal_(0, 0.01) in a modules() loop for the 8 ReLU layers (He) and the output layer (Xavier/LeCun).
+    const shared = [...verdicts(read('test/fixtures/advice/broken/small_normal_deep.py')).values()].filter((v) => v?.level === 'warning');
+    assert.equal(shared.length, 8);
+    assert.ok(shared.every((v) => v!.fix === undefined));
+    // zeros_ written per layer: each has its own cure.
+    const own = [...verdicts(read('test/fixtures/advice/broken/zeros.py')).values()].filter((v) => v?.level === 'warning');
+    assert.equal(own.length, 2);
+    assert.ok(own.every((v) => v!.fix !== undefined));
   });
 
   it('rules can be turned off: the judge goes on to the next', () => {

@@ -130,10 +130,13 @@ function chainReport(activation: Activation, chain: readonly Layer[], repeat: nu
   const ws: number[] = [];
   for (const l of chain) {
     const p = mainParam(l);
+    // A constant weight has variance 0 but no variance gain to speak of: the symmetry rule judges it, the chain goes without it.
+    if (p?.current.scheme && CONSTANT.has(p.current.scheme.kind)) continue;
     const w = p ? weightScale(l, p) : undefined;
-    if (w === undefined) return undefined;
+    if (w === undefined || !(w > 0)) return undefined;
     ws.push(w);
   }
+  if (ws.length < 2) return undefined;
   let q = 1;
   let logChi = 0;
   for (let r = 0; r < repeat; r++) {
@@ -183,6 +186,10 @@ function cure(layer: Layer, param: Param, activation: Activation, layers: number
 
 /** The judgement of one layer; undefined for layers with no weight to judge (normalizers, containers). */
 export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
+  return judgeLayer(layer, ctx);
+}
+
+function judgeLayer(layer: Layer, ctx: JudgeContext): Verdict | undefined {
   if (layer.problems || layer.role === 'normalizer') return undefined;
   const param = mainParam(layer);
   if (!param) return undefined;
@@ -429,6 +436,28 @@ export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: A
         layer,
         judge(layer, { model, doc, traits, similar, ...(traits.dense ? {} : { chain }), output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options }),
       );
+    }
+  }
+  // One decision for the lens's Apply and the diagnostic's quick fix (src/core/diagnostics/rules.ts `applyFix`):
+  // an init call written once for several layers (a modules() loop, a function given to `apply`) is rewritten
+  // only where its cure is the same for all of them; else neither offers one (a line of the layer's own would
+  // run before a later `apply` and be overwritten).
+  const byCall = new Map<string, Set<string>>();
+  for (const model of analysis.models) {
+    for (const layer of model.layers) {
+      const p = mainParam(layer);
+      if (p?.current.source !== 'explicit' || !p.current.at) continue;
+      const k = `${p.current.at.from}:${p.current.at.to}`;
+      if (!byCall.has(k)) byCall.set(k, new Set());
+      byCall.get(k)!.add(JSON.stringify(p.recommendation?.scheme ?? null));
+    }
+  }
+  for (const [layer, v] of verdicts) {
+    const at = mainParam(layer)?.current.at;
+    if (!v?.fix || !at || mainParam(layer)?.current.source !== 'explicit') continue;
+    if ((byCall.get(`${at.from}:${at.to}`)?.size ?? 1) > 1) {
+      const { fix: _dropped, ...rest } = v;
+      verdicts.set(layer, rest);
     }
   }
   const advice: Advice = { verdict: (layer) => verdicts.get(layer) };
