@@ -10,7 +10,7 @@ import { calculateGain, type InitScheme } from '../init/schemes';
 import { activationLabel, type Activation } from '../model/activations';
 import { mainParam } from '../model/layer';
 import type { Layer, Model, ModelAnalysis, Param } from '../model/types';
-import { alike, documentTraits, modelTraits, type DocumentTraits, type ModelTraits } from './context';
+import { documentTraits, modelTraits, type DocumentTraits, type ModelTraits } from './context';
 import { chainGain, hasGain, layerMoments, worst } from './gain';
 import { ADVICE_RULE_INFO, COMPOUND_LIMIT, DEFAULT_ADVICE, SOURCES, type AdviceOptions, type AdviceRule, type Source } from './rules';
 
@@ -126,17 +126,29 @@ export const OWN_FACTOR = 1.1;
  * `repeat` times over, from q = 1; and this layer's own gain in the pass judged (at q = 1).
  * Undefined where a layer of the chain has no known scale (the caller falls back to this layer's).
  */
+const chainMemo = new WeakMap<readonly Layer[], Map<number, GainReport | null>>();
+
 function chainReport(activation: Activation, chain: readonly Layer[], repeat: number, self: number): { g: GainReport; own: number } | undefined {
+  let perRepeat = chainMemo.get(chain);
+  if (!perRepeat) chainMemo.set(chain, (perRepeat = new Map()));
+  let g = perRepeat.get(repeat);
+  if (g === undefined) perRepeat.set(repeat, (g = chainCompound(activation, chain, repeat)));
+  if (!g) return undefined;
+  const one = chainGain(activation, self, 1);
+  return { g, own: g.pass === 'forward' ? one.forward1 : one.backward1 };
+}
+
+function chainCompound(activation: Activation, chain: readonly Layer[], repeat: number): GainReport | null {
   const ws: number[] = [];
   for (const l of chain) {
     const p = mainParam(l);
     // A constant weight has variance 0 but no variance gain to speak of: the symmetry rule judges it, the chain goes without it.
     if (p?.current.scheme && CONSTANT.has(p.current.scheme.kind)) continue;
     const w = p ? weightScale(l, p) : undefined;
-    if (w === undefined || !(w > 0)) return undefined;
+    if (w === undefined || !(w > 0)) return null;
     ws.push(w);
   }
-  if (ws.length < 2) return undefined;
+  if (ws.length < 2) return null;
   let q = 1;
   let logChi = 0;
   for (let r = 0; r < repeat; r++) {
@@ -151,8 +163,7 @@ function chainReport(activation: Activation, chain: readonly Layer[], repeat: nu
   const backward = Math.exp(logChi / 2);
   const pass = Math.abs(Math.log(backward || Number.MIN_VALUE)) > Math.abs(Math.log(forward || Number.MIN_VALUE)) ? 'backward' : 'forward';
   const compound = pass === 'forward' ? forward : backward;
-  const one = chainGain(activation, self, 1);
-  return { g: { perLayer: compound ** (1 / layers), layers, compound, pass, analytic: true }, own: pass === 'forward' ? one.forward1 : one.backward1 };
+  return { perLayer: compound ** (1 / layers), layers, compound, pass, analytic: true };
 }
 
 /** Whether a layer whose own gain is `own` compounds the chain's problem: it moves the signal the chain's way by more than 10%. */
@@ -428,8 +439,23 @@ export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: A
     const traits = modelTraits(model, text);
     const end = traits.residual ? branchEnd(model) : undefined;
     const normalizers = new Map(model.layers.map((l, i) => [l, l.normalizer ?? followingNormalizer(model.layers, i)]));
+    // "Layers like it": weight layers of the model with the same activation (and slope) and no normalizer after them.
+    // The chains, one array per such class: linear in the layers,
+    // and one array shared by the chain's layers, so that its compound is computed once (chainReport's memo).
+    const groups = new Map<string, Layer[]>();
+    const groupOf = (l: Layer) => {
+      const a = l.activation?.activation;
+      return a && l.role === 'weight' && !l.normalizer && !normalizers.get(l) ? `${a.kind}/${a.slope ?? ''}` : undefined;
+    };
+    for (const l of model.layers) {
+      const g = groupOf(l);
+      if (g === undefined) continue;
+      if (!groups.has(g)) groups.set(g, []);
+      groups.get(g)!.push(l);
+    }
     for (const layer of model.layers) {
-      const chain = model.layers.filter((l) => l === layer || (alike(l, layer) && !normalizers.get(l) && !normalizers.get(layer)));
+      const group = groupOf(layer);
+      const chain = group !== undefined ? groups.get(group)! : [layer];
       // A residual class's copies sit side by side on the skip path, not in one chain.
       const similar = traits.dense ? 1 : traits.residual ? chain.length : chain.length * traits.repeat;
       verdicts.set(
