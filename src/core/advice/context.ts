@@ -7,7 +7,7 @@
  */
 import type { InitScheme } from '../init/schemes';
 import { mainParam } from '../model/layer';
-import type { Layer, Model, ModelAnalysis } from '../model/types';
+import type { Model, ModelAnalysis } from '../model/types';
 
 /** What the document says about the network as a whole. */
 export interface DocumentTraits {
@@ -87,11 +87,4 @@ export function modelTraits(model: Model, text: string): ModelTraits {
     scaled: /fixup|rezero/i.test(src) || /\*\s*self\.(scale|alpha|gamma|res_scale|resweight)\b/.test(src),
     repeat,
   };
-}
-
-/** Whether two layers are "like" each other for the chain count: same activation, neither behind a normalizer. */
-export function alike(a: Layer, b: Layer): boolean {
-  const x = a.activation?.activation;
-  const y = b.activation?.activation;
-  return !!x && !!y && x.kind === y.kind && x.slope === y.slope && !a.normalizer && !b.normalizer && a.role === 'weight' && b.role === 'weight';
 }

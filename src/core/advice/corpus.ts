@@ -1,16 +1,43 @@
 /**
- * The advice corpora of test/fixtures/advice: `healthy/expected.json` (real
- * published models of test/fixtures/realworld, referenced by path) and
- * `broken/expected.json` (the seed article's failures, written for it), each
- * with the expected verdict per layer. Scoring is pure; bench/advice.ts prints
- * it and test/unit/adviceCorpus.test.ts holds the targets.
+ * The advice corpora of test/fixtures/advice and their answer keys: `healthy`
+ * (real published models of test/fixtures/realworld, referenced by path) and
+ * `broken` (the seed article's failures, written for it). The keys
+ * (`<corpus>/keys.json`) are measured in PyTorch by scripts/advice/keys.py —
+ * every model built as its file builds it, run forward and backward, each
+ * weight layer classified by the README's thresholds — never taken from
+ * InitLens. Scoring is pure; bench/advice.ts prints it and
+ * test/unit/adviceCorpus.test.ts holds the targets.
  */
 import { ModelAnalyzer } from '../model/analyze';
 import type { Layer, Model, ModelAnalysis } from '../model/types';
 import { parsePython } from '../python/parse';
 import { adviseAnalysis, type Advice } from './judge';
 
-export type Expected = Readonly<Record<string, Readonly<Record<string, { readonly level: string; readonly rule: string }>>>>;
+/** One layer of a key: the level torch's measurement gives (`ok` or `warning`) and why, with its figures. */
+export interface KeyLayer {
+  readonly level: 'ok' | 'warning';
+  readonly why: string;
+  readonly instances: number;
+  readonly forward?: number | null;
+  readonly backward?: number | null;
+}
+
+/** `<corpus>/keys.json`: per file, per `Model.layer`. */
+export interface CorpusKey {
+  readonly provenance: { readonly script: string; readonly torch: string; readonly date: string; readonly thresholds: { readonly limit: number; readonly own: number } };
+  readonly files: Readonly<Record<string, Readonly<Record<string, KeyLayer>>>>;
+}
+
+/**
+ * A layer where InitLens's ⚠ and the measured key may differ by design, with the reason.
+ * Counted apart in the score (neither agreement nor error), so that every one is visible.
+ */
+export interface Disagreement {
+  readonly corpus: 'healthy' | 'broken';
+  readonly file: string;
+  readonly layer: string;
+  readonly reason: string;
+}
 
 export interface CorpusFile {
   readonly corpus: 'healthy' | 'broken';
@@ -33,41 +60,71 @@ export interface Score {
   readonly truePositives: number;
   readonly falsePositives: number;
   readonly falseNegatives: number;
+  /** Of InitLens's ⚠, how many the key has. */
   readonly precision: number;
+  /** Of the key's warnings, how many InitLens shows ⚠ on. */
   readonly recall: number;
   /** Healthy layers with a ⚠ (target 0). */
   readonly healthyWarnings: number;
   /** Broken files with no ⚠ at all (target 0). */
   readonly brokenMissed: number;
-  /** Layers whose verdict level differs from the expected one. */
+  /** Layers where ⚠ and the key differ, other than the documented disagreements. */
   readonly mismatches: readonly string[];
+  /** Layers InitLens judges that the key has no entry for, and key layers InitLens does not judge. */
+  readonly unmatched: readonly string[];
+  /** The documented disagreements that did occur. */
+  readonly documented: readonly string[];
 }
 
-/** Precision and recall of ⚠ over every expected layer of the corpora. */
-export function score(files: readonly CorpusFile[], expected: { healthy: Expected; broken: Expected }): Score {
+/** Precision and recall of ⚠ against the measured keys, over every judged layer of the corpora. */
+export function score(files: readonly CorpusFile[], keys: { readonly healthy: CorpusKey; readonly broken: CorpusKey }, disagreements: readonly Disagreement[] = []): Score {
   let tp = 0;
   let fp = 0;
   let fn = 0;
   let healthyWarnings = 0;
   let brokenMissed = 0;
   const mismatches: string[] = [];
+  const unmatched: string[] = [];
+  const documented: string[] = [];
   for (const f of files) {
-    const want = (f.corpus === 'healthy' ? expected.healthy : expected.broken)[f.file] ?? {};
+    const key = keys[f.corpus].files[f.file] ?? {};
     let any = false;
-    for (const [key, { layer }] of f.layers) {
+    const judged = new Set<string>();
+    for (const [name, { layer }] of f.layers) {
       const v = f.advice.verdict(layer);
-      const exp = want[key];
-      if (!v && !exp) continue;
-      const got = v?.level === 'warning';
-      const should = exp?.level === 'warning';
+      if (!v) continue;
+      judged.add(name);
+      const got = v.level === 'warning';
       any ||= got;
+      if (got && f.corpus === 'healthy') healthyWarnings++;
+      const want = key[name];
+      if (!want) {
+        unmatched.push(`${f.file} ${name}: judged (${v.level}), not in the key`);
+        continue;
+      }
+      const should = want.level === 'warning';
+      if (got !== should && disagreements.some((d) => d.corpus === f.corpus && d.file === f.file && d.layer === name)) {
+        documented.push(`${f.file} ${name}`);
+        continue;
+      }
       if (got && should) tp++;
       else if (got) fp++;
       else if (should) fn++;
-      if (got && f.corpus === 'healthy') healthyWarnings++;
-      if ((v?.level ?? 'none') !== (exp?.level ?? 'none')) mismatches.push(`${f.file} ${key}: ${v?.level ?? 'none'} (expected ${exp?.level ?? 'none'})`);
+      if (got !== should) mismatches.push(`${f.file} ${name}: InitLens ${v.level}, torch ${want.level} (${want.why})`);
     }
+    for (const name of Object.keys(key)) if (!judged.has(name)) unmatched.push(`${f.file} ${name}: in the key (${key[name].level}), not judged`);
     if (f.corpus === 'broken' && !any) brokenMissed++;
   }
-  return { truePositives: tp, falsePositives: fp, falseNegatives: fn, precision: tp + fp === 0 ? 1 : tp / (tp + fp), recall: tp + fn === 0 ? 1 : tp / (tp + fn), healthyWarnings, brokenMissed, mismatches };
+  return {
+    truePositives: tp,
+    falsePositives: fp,
+    falseNegatives: fn,
+    precision: tp + fp === 0 ? 1 : tp / (tp + fp),
+    recall: tp + fn === 0 ? 1 : tp / (tp + fn),
+    healthyWarnings,
+    brokenMissed,
+    mismatches,
+    unmatched,
+    documented,
+  };
 }

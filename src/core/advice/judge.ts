@@ -10,7 +10,7 @@ import { calculateGain, type InitScheme } from '../init/schemes';
 import { activationLabel, type Activation } from '../model/activations';
 import { mainParam } from '../model/layer';
 import type { Layer, Model, ModelAnalysis, Param } from '../model/types';
-import { alike, documentTraits, modelTraits, type DocumentTraits, type ModelTraits } from './context';
+import { documentTraits, modelTraits, type DocumentTraits, type ModelTraits } from './context';
 import { chainGain, hasGain, layerMoments, worst } from './gain';
 import { transferFacts, withTransfer } from './pretrained';
 import { ADVICE_RULE_INFO, COMPOUND_LIMIT, DEFAULT_ADVICE, SOURCES, type AdviceOptions, type AdviceRule, type Source } from './rules';
@@ -51,6 +51,11 @@ export interface JudgeContext {
   readonly traits: ModelTraits;
   /** Layers like this one in its chain, itself included. */
   readonly similar: number;
+  /**
+   * Those layers in model order, once (`similar` is their count times the copies of the class chained):
+   * the chain's compound is taken over their own weight scales, not this layer's to the power `similar`.
+   */
+  readonly chain?: readonly Layer[];
   /** An output or logit layer. */
   readonly output: boolean;
   /** This layer's output is what a residual branch adds back. */
@@ -116,12 +121,66 @@ function report(activation: Activation, w: number, layers: number): GainReport {
   return { perLayer: g.perLayer, layers, compound: g.compound, pass: g.pass, analytic: true };
 }
 
+/** A layer's own gain moves the signal by more than this factor to count as compounding a chain's problem (scripts/advice/keys.py's OWN). */
+export const OWN_FACTOR = 1.1;
+
+/**
+ * The analytic gain over the actual chain: each layer like this one with its own weight scale,
+ * `repeat` times over, from q = 1; and this layer's own gain in the pass judged (at q = 1).
+ * Undefined where a layer of the chain has no known scale (the caller falls back to this layer's).
+ */
+const chainMemo = new WeakMap<readonly Layer[], Map<number, GainReport | null>>();
+
+function chainReport(activation: Activation, chain: readonly Layer[], repeat: number, self: number): { g: GainReport; own: number } | undefined {
+  let perRepeat = chainMemo.get(chain);
+  if (!perRepeat) chainMemo.set(chain, (perRepeat = new Map()));
+  let g = perRepeat.get(repeat);
+  if (g === undefined) perRepeat.set(repeat, (g = chainCompound(activation, chain, repeat)));
+  if (!g) return undefined;
+  const one = chainGain(activation, self, 1);
+  return { g, own: g.pass === 'forward' ? one.forward1 : one.backward1 };
+}
+
+function chainCompound(activation: Activation, chain: readonly Layer[], repeat: number): GainReport | null {
+  const ws: number[] = [];
+  for (const l of chain) {
+    const p = mainParam(l);
+    // A constant weight has variance 0 but no variance gain to speak of: the symmetry rule judges it, the chain goes without it.
+    if (p?.current.scheme && CONSTANT.has(p.current.scheme.kind)) continue;
+    const w = p ? weightScale(l, p) : undefined;
+    if (w === undefined || !(w > 0)) return null;
+    ws.push(w);
+  }
+  if (ws.length < 2) return null;
+  let q = 1;
+  let logChi = 0;
+  for (let r = 0; r < repeat; r++) {
+    for (const w of ws) {
+      const m = layerMoments(activation, w, q);
+      logChi += Math.log(m.chi);
+      q = m.q;
+    }
+  }
+  const layers = ws.length * repeat;
+  const forward = Math.sqrt(q);
+  const backward = Math.exp(logChi / 2);
+  const pass = Math.abs(Math.log(backward || Number.MIN_VALUE)) > Math.abs(Math.log(forward || Number.MIN_VALUE)) ? 'backward' : 'forward';
+  const compound = pass === 'forward' ? forward : backward;
+  return { perLayer: compound ** (1 / layers), layers, compound, pass, analytic: true };
+}
+
+/** Whether a layer whose own gain is `own` compounds the chain's problem: it moves the signal the chain's way by more than 10%. */
+const compounds = (g: GainReport, own: number) => (g.compound < 1 ? own < 1 / OWN_FACTOR : own > OWN_FACTOR);
+
 const extreme = (g: GainReport) => g.compound > COMPOUND_LIMIT || g.compound < 1 / COMPOUND_LIMIT;
 
-function gainText(g: GainReport): string {
+function gainText(g: GainReport, own?: number): string {
   const what = g.pass === 'forward' ? "the signal's std" : "the gradient's std";
   const over = g.layers > 1 ? `; over the ${g.layers} layers like it ${factor(g.compound)}` : '';
-  return `${what} changes ${factor(g.perLayer)} per layer (analytic)${over}`;
+  // Where this layer's scale differs from its chain's (a first layer with a larger fan_in), both are stated.
+  const mine = own !== undefined && Math.abs(Math.log(own / g.perLayer)) > Math.log(1.05) ? `${factor(own)} in this layer, ` : '';
+  const spared = own !== undefined && extreme(g) && !compounds(g, own) ? ', to which this layer does not add' : '';
+  return `${what} changes ${mine}${factor(g.perLayer)} per layer (analytic)${over}${spared}`;
 }
 
 function now(param: Param, layer: Layer): string {
@@ -141,6 +200,10 @@ function cure(layer: Layer, param: Param, activation: Activation, layers: number
 
 /** The judgement of one layer; undefined for layers with no weight to judge (normalizers, containers). */
 export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
+  return judgeLayer(layer, ctx);
+}
+
+function judgeLayer(layer: Layer, ctx: JudgeContext): Verdict | undefined {
   if (layer.problems || layer.role === 'normalizer') return undefined;
   const param = mainParam(layer);
   if (!param) return undefined;
@@ -238,18 +301,27 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     return verdict('ok', 'normalizer', `${normalizer} after it re-normalizes the output: the weight's scale (${now(param, layer)}) does not matter for the forward pass.`);
   }
 
-  if (ctx.traits.residual && !ctx.traits.normalized && ctx.branchEnd && on('residual')) {
+  // Every weight layer of a residual branch compounds the sum's growth, and Fixup rescales each of them
+  // (the last to zero, the others by L^(−1/(2m−2))): all of them warn, not only the branch's end.
+  const inBranch = ctx.branchEnd || (layer.role === 'weight' && !SHORTCUT.test(layer.name));
+  if (ctx.traits.residual && !ctx.traits.normalized && inBranch && on('residual')) {
     const growth = branchGrowth(ctx.model);
     if (growth !== undefined) {
       const blocks = ctx.traits.repeat;
       const compound = growth ** blocks;
       const g: GainReport = { perLayer: growth, layers: blocks, compound, pass: 'forward', analytic: true };
       const text = `the residual sum's std grows ${factor(growth)} per block (analytic: √(1 + branch gain²))${blocks > 1 ? `; over the ${blocks} blocks ${factor(compound)}` : ''}`;
-      if (ctx.traits.scaled) return verdict('ok', 'residual', `Residual branch without normalizers, scaled in this file: ${text}.`, g);
-      if (compound > COMPOUND_LIMIT) {
-        return verdict('warning', 'residual', `Residual network without normalizers: ${text}. Scale each branch down (Fixup: zero-init its last layer, scale the others by L^(−1/(2m−2))).`, g);
+      const m = branchLayers(ctx.model);
+      if (ctx.traits.scaled) {
+        if (ctx.branchEnd) return verdict('ok', 'residual', `Residual branch without normalizers, scaled in this file: ${text}.`, g);
+      } else if (compound > COMPOUND_LIMIT) {
+        const cure = ctx.branchEnd
+          ? 'Fixup: zero-init this last layer of the branch'
+          : `Fixup: scale this layer of the branch by L^(−1/(2m−2)) = ${blocks}^(−1/${2 * m - 2}) = ${std(blocks ** (-1 / (2 * m - 2)))}, and zero-init the branch's last layer`;
+        return verdict('warning', 'residual', `Residual network without normalizers: ${text}. ${cure}.`, g);
+      } else if (ctx.branchEnd) {
+        return verdict('note', 'residual', `Residual network without normalizers: ${text}: fine here; Fixup-style scaling keeps it so at any depth.`, g);
       }
-      return verdict('note', 'residual', `Residual network without normalizers: ${text}: fine here; Fixup-style scaling keeps it so at any depth.`, g);
     }
   }
 
@@ -258,8 +330,9 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     return verdict('note', 'signal-gain', `${now(param, layer)}: no gain computed (${why}).`);
   }
 
-  const g = report(activation, w, ctx.similar);
-  if (extreme(g) && on('signal-gain')) {
+  const measured = ctx.chain && ctx.chain.length > 1 ? chainReport(activation, ctx.chain, ctx.similar / ctx.chain.length, w) : undefined;
+  const g = measured?.g ?? report(activation, w, ctx.similar);
+  if (extreme(g) && (!measured || compounds(g, measured.own)) && on('signal-gain')) {
     const fix = cure(layer, param, activation, ctx.similar);
     const rec = param.recommendation;
     const remedy = fix
@@ -267,11 +340,11 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
       : rec
         ? ` No init keeps ${ctx.similar} ${actText} layers healthy${activation.kind === 'sigmoid' ? ' (its derivative is at most 1/4)' : ''}: add normalizers or use a ReLU-family activation.`
         : '';
-    return verdict('warning', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g)}.${remedy}`, g, fix, SOURCES.meanField);
+    return verdict('warning', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g, measured?.own)}.${remedy}`, g, fix, SOURCES.meanField);
   }
 
   if (activation.kind === 'selu' && on('selu') && Math.abs(w - 1) > 0.05) {
-    return verdict('note', 'selu', `${now(param, layer)} before SELU: self-normalization assumes LeCun normal (variance 1/fan_in); ${gainText(g)}.`, g);
+    return verdict('note', 'selu', `${now(param, layer)} before SELU: self-normalization assumes LeCun normal (variance 1/fan_in); ${gainText(g, measured?.own)}.`, g);
   }
 
   const bias = layer.params.find((p) => p.kind === 'bias' && p.current.source === 'explicit');
@@ -284,10 +357,17 @@ export function judge(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     const rec = param.recommendation;
     const theirs = param.recommended ? `${rec.name} would give std ${std(param.recommended.std)}` : `${rec.name} would be the textbook choice`;
     const yours = param.resolved ? `yours gives ${std(param.resolved.std)}` : `yours is ${param.current.label}`;
-    return verdict('note', 'scheme', `${theirs}; ${yours}: fine (${gainText(g)}).`, g, { scheme: rec.scheme, name: rec.name }, schemeSource(rec.scheme));
+    return verdict('note', 'scheme', `${theirs}; ${yours}: fine (${gainText(g, measured?.own)}).`, g, { scheme: rec.scheme, name: rec.name }, schemeSource(rec.scheme));
   }
 
-  return verdict('ok', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g)}: fine.`, g);
+  return verdict('ok', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g, measured?.own)}: fine.`, g);
+}
+
+const SHORTCUT = /shortcut|downsample|skip/;
+
+/** The weight layers of a residual class's branch (m of Fixup): every weight layer that is not a shortcut. */
+function branchLayers(model: Model): number {
+  return model.layers.filter((l) => l.role === 'weight' && !SHORTCUT.test(l.name)).length;
 }
 
 /** √(1 + g²) for the branch of a residual class: its weight layers in order, from q = 1. */
@@ -295,7 +375,7 @@ function branchGrowth(model: Model): number | undefined {
   let q = 1;
   let any = false;
   for (const layer of model.layers) {
-    if (layer.role !== 'weight' || /shortcut|downsample|skip/.test(layer.name)) continue;
+    if (layer.role !== 'weight' || SHORTCUT.test(layer.name)) continue;
     const param = mainParam(layer);
     const w = param ? weightScale(layer, param) : undefined;
     if (w === undefined) return undefined;
@@ -308,7 +388,7 @@ function branchGrowth(model: Model): number | undefined {
 
 /** The layers whose output a residual branch adds back: the last weight layer of the class that is not a shortcut. */
 function branchEnd(model: Model): Layer | undefined {
-  return [...model.layers].reverse().find((l) => l.role === 'weight' && !/shortcut|downsample|skip/.test(l.name));
+  return [...model.layers].reverse().find((l) => l.role === 'weight' && !SHORTCUT.test(l.name));
 }
 
 /**
@@ -363,13 +443,50 @@ export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: A
     const traits = modelTraits(model, text);
     const end = traits.residual ? branchEnd(model) : undefined;
     const normalizers = new Map(model.layers.map((l, i) => [l, l.normalizer ?? followingNormalizer(model.layers, i)]));
+    // "Layers like it": weight layers of the model with the same activation (and slope) and no normalizer after them.
+    // The chains, one array per such class: linear in the layers,
+    // and one array shared by the chain's layers, so that its compound is computed once (chainReport's memo).
+    const groups = new Map<string, Layer[]>();
+    const groupOf = (l: Layer) => {
+      const a = l.activation?.activation;
+      return a && l.role === 'weight' && !l.normalizer && !normalizers.get(l) ? `${a.kind}/${a.slope ?? ''}` : undefined;
+    };
+    for (const l of model.layers) {
+      const g = groupOf(l);
+      if (g === undefined) continue;
+      if (!groups.has(g)) groups.set(g, []);
+      groups.get(g)!.push(l);
+    }
     for (const layer of model.layers) {
-      const like = model.layers.filter((l) => l === layer || (alike(l, layer) && !normalizers.get(l) && !normalizers.get(layer))).length;
+      const group = groupOf(layer);
+      const chain = group !== undefined ? groups.get(group)! : [layer];
       // A residual class's copies sit side by side on the skip path, not in one chain.
-      const similar = traits.dense ? 1 : traits.residual ? like : like * traits.repeat;
-      const v = judge(layer, { model, doc, traits, similar, output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options });
+      const similar = traits.dense ? 1 : traits.residual ? chain.length : chain.length * traits.repeat;
+      const v = judge(layer, { model, doc, traits, similar, ...(traits.dense ? {} : { chain }), output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options });
       // Transfer learning (pretrained.ts): loaded layers are not advised, added ones say what they sit beside.
       verdicts.set(layer, withTransfer(layer, v, transfer, options));
+    }
+  }
+  // One decision for the lens's Apply and the diagnostic's quick fix (src/core/diagnostics/rules.ts `applyFix`):
+  // an init call written once for several layers (a modules() loop, a function given to `apply`) is rewritten
+  // only where its cure is the same for all of them; else neither offers one (a line of the layer's own would
+  // run before a later `apply` and be overwritten).
+  const byCall = new Map<string, Set<string>>();
+  for (const model of analysis.models) {
+    for (const layer of model.layers) {
+      const p = mainParam(layer);
+      if (p?.current.source !== 'explicit' || !p.current.at) continue;
+      const k = `${p.current.at.from}:${p.current.at.to}`;
+      if (!byCall.has(k)) byCall.set(k, new Set());
+      byCall.get(k)!.add(JSON.stringify(p.recommendation?.scheme ?? null));
+    }
+  }
+  for (const [layer, v] of verdicts) {
+    const at = mainParam(layer)?.current.at;
+    if (!v?.fix || !at || mainParam(layer)?.current.source !== 'explicit') continue;
+    if ((byCall.get(`${at.from}:${at.to}`)?.size ?? 1) > 1) {
+      const { fix: _dropped, ...rest } = v;
+      verdicts.set(layer, rest);
     }
   }
   const advice: Advice = { verdict: (layer) => verdicts.get(layer) };
