@@ -69,6 +69,28 @@ describe('initlens propagate', () => {
     assert.equal(json.runs[0].layers[0].line, 9); // self.inp = nn.Linear(20, 64)
   });
 
+  it('a composite model: its layers named from the root, the text table aligned to the longest name, the JSON against PyTorch', async () => {
+    const k = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/composite-blocks.json'), 'utf8')) as Key;
+    const argv = ['propagate', 'm.py', '--model', k.model, '--seed', String(k.seed), '--input-seed', String(k.inputSeed), '--input-shape', k.inputShape.join(','), '--scheme', 'in-effect', '--no-workspace'];
+    const json = await run([...argv, '--json'], { 'm.py': k.text });
+    assert.equal(json.code, 0, json.stderr);
+    const got = JSON.parse(json.stdout).runs[0];
+    const want = k.runs.find((r) => r.scheme === 'in-effect')!;
+    assert.deepEqual(got.layers.map((l: { name: string }) => l.name), want.layers.map((l) => l.name));
+    assert.ok(want.layers.some((l) => l.name.split('.').length > 2), 'the key has nested layers');
+    got.layers.forEach((l: { name: string; out: { std: number } }, i: number) => assert.ok(relative(l.out.std, want.layers[i].out.std) < 1e-3, l.name));
+    const text = await run(argv, { 'm.py': k.text });
+    assert.equal(text.code, 0, text.stderr);
+    const table = text.stdout.split('\n').filter((line) => /^ {2}\S/.test(line));
+    const header = table.find((line) => line.trimStart().startsWith('layer '))!;
+    const end = header.indexOf('out std') + 'out std'.length;
+    const rows = table.filter((line) => line !== header && /\(\w+\)/.test(line));
+    assert.equal(rows.length, want.layers.length);
+    // Every row's "out std" number ends under the header's: one column, whatever the name's length.
+    for (const row of rows) assert.match(row.slice(0, end), /\S$/, row);
+    for (const row of rows) assert.equal(row[end], ' ', row);
+  });
+
   it('a recurrent model on the wasm backend: the gradient per time step in the JSON and the text, as PyTorch has it', async () => {
     const rnn = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/rnn-vanishing.json'), 'utf8')) as Key & { runs: { layers: { stepGrad?: { first: number; last: number } }[] }[] };
     const argv = ['propagate', 'm.py', '--seed', String(rnn.seed), '--input-seed', String(rnn.inputSeed), '--input-shape', rnn.inputShape.join(','), '--scheme', 'in-effect', '--no-workspace'];
