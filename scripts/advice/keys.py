@@ -43,9 +43,26 @@ THE THRESHOLDS (the README's, "What InitLens recommends and why"; nothing else d
 4. Embeddings read indices: no gain; only rule 1 (they are never at fault for identical rows either,
    as every row is a different token: not checked).
 
+5. Pretrained layers (the transfer-learning files of test/fixtures/advice/healthy, their loads listed in
+   pretrained.json from the files' own code and documentation): a layer whose values a documented load
+   overwrites (torchvision `weights=...`/`pretrained=True`) is not initialized at random, so no init
+   advice applies: keyed `ok` with rule `pretrained` (the level and rule of InitLens's verdict for a
+   loaded layer), never measured. The weights cannot be downloaded offline: the model is built on
+   torchvision's own code path with `WeightsEnum.get_state_dict` returning the state dict of the same
+   architecture built at random (outside the seeded stream, torch.random.fork_rng), so what is loaded is
+   not ImageNet's, and only which layers are loaded is keyed. A layer added or replaced after the load (a
+   new head) starts at random and is measured by rules 1-3 on what the backbone feeds it: the backbone's
+   output on the seeded input, run like every model here (training mode, BatchNorm on batch statistics,
+   which the pretrained BatchNorm's affine parameters would rescale: the spread is the random backbone's,
+   documented as such). A zero output layer (every weight 0, gradient rows differing) is the README's
+   exception of rule 1 ("a zero output layer is fine"): it outputs its bias alone, so its gains are 0 by
+   design and not judged by rule 3.
+
 A corpus key `Class.attr` (the class that holds the layer as an attribute, and the attribute path,
 as InitLens names layers) gathers every instance of that layer in the model(s) built; its level is
-`warning` when any instance is one. Output (committed as test/fixtures/advice/<corpus>/keys.json):
+`warning` when any instance is one. A layer of a library model built at module level
+(`model_ft = resnet18(...)`, no class of the file around it) is keyed `variable.path` as InitLens
+names a module-level model (`model_ft.fc`). Output (committed as test/fixtures/advice/<corpus>/keys.json):
 
     /usr/bin/python3 scripts/advice/keys.py healthy > test/fixtures/advice/healthy/keys.json
     /usr/bin/python3 scripts/advice/keys.py broken > test/fixtures/advice/broken/keys.json
@@ -59,6 +76,7 @@ import math
 import os
 import sys
 import types
+import warnings
 
 import torch
 import torch.nn as nn
@@ -264,6 +282,95 @@ def small(path, cls, shape):
     return build
 
 
+@contextlib.contextmanager
+def offline_weights():
+    """torchvision's pretrained code path without the download: `WeightsEnum.get_state_dict` returns the
+    state dict of the same architecture built at random (`ResNet18_Weights` -> resnet18), outside the
+    seeded stream, so the file's own construction draws exactly what it draws with the real weights."""
+    import torchvision
+    from torchvision.models._api import WeightsEnum
+
+    real = WeightsEnum.get_state_dict
+
+    def state(self, progress=True):
+        arch = type(self).__name__[: -len("_Weights")].lower()
+        with torch.random.fork_rng():
+            return getattr(torchvision.models, arch)(weights=None).state_dict()
+
+    WeightsEnum.get_state_dict = state
+    try:
+        yield torchvision
+    finally:
+        WeightsEnum.get_state_dict = real
+
+
+T = "test/fixtures/advice/healthy/"
+
+
+def loaded(model, why, root=None, skip=()):
+    """The transfer record of a model: its weight layers loaded by `why` (a load of pretrained.json), keyed
+    under `root` when no class of the file holds them; `skip`: modules not keyed at all."""
+    return {"root": root, "pretrained": {m: why for m in model.modules() if isinstance(m, WEIGHT_TYPES)}, "skip": set(skip)}
+
+
+def tutorial():
+    # 9bow transfer_learning_tutorial.py lines 256-258 and 299-305 (use_gpu off), batch_size=4 and
+    # 224x224 crops normalized to ImageNet's mean and std (the file's data_transforms): a seeded (4, 3, 224, 224).
+    out = []
+    with offline_weights() as torchvision, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torchvision's deprecation of pretrained=True (it maps to IMAGENET1K_V1)
+        for var, line in (("model_ft", 256), ("model_conv", 299)):
+            model = torchvision.models.resnet18(pretrained=True)
+            if var == "model_conv":
+                for param in model.parameters():
+                    param.requires_grad = False
+            t = loaded(model, f"resnet18(pretrained=True), line {line}: ImageNet weights loaded after construction", root=var)
+            num_ftrs = model.fc.in_features
+            model.fc = nn.Linear(num_ftrs, 2)
+            # The loaded fc is replaced: only the layers still in the model are loaded ones.
+            kept = set(model.modules())
+            t["pretrained"] = {m: w for m, w in t["pretrained"].items() if m in kept and m is not model.fc}
+            out.append((model, (4, 3, 224, 224), "float", t))
+    return out
+
+
+def convert():
+    # pytorch/examples cpp/transfer-learning/convert.py line 8; its `resnet18` Sequential (line 15) holds the same modules.
+    with offline_weights() as torchvision:
+        model = torchvision.models.resnet18(weights=torchvision.models.ResNet18_Weights.IMAGENET1K_V1)
+    return [(model, (1, 3, 224, 224), "float", loaded(model, "resnet18(weights=IMAGENET1K_V1), line 8: ImageNet weights loaded after construction", root="model"))]
+
+
+def fast_style_vgg():
+    # pytorch/examples fast_neural_style/neural_style/vgg.py: Vgg16() keeps features[0:23] of vgg16(weights=IMAGENET1K_V1) (line 10).
+    with offline_weights():
+        model = load(T + "pytorch/examples/fast_neural_style/neural_style/vgg.py").Vgg16()
+    return [(model, (1, 3, 224, 224), "float", loaded(model, "vgg16(weights=IMAGENET1K_V1).features, line 10: ImageNet weights loaded after construction"))]
+
+
+def tflite_mobilenet():
+    # tensorflow/examples generate_training_model.py: the head only (the layers beyond the application). `ws` =
+    # tf.zeros((7*7*1280, 4)), `bs` = tf.zeros((1, 4)), logits = bottleneck @ ws + bs (lines 40-46, 112). Its input,
+    # the bottleneck, is MobileNetV2(alpha=1.0, include_top=False, weights='imagenet') at 224x224 (line 50), here
+    # torchvision's MobileNetV2 features (the same architecture, Sandler et al. 2018; NCHW, so the 62720 features
+    # are in another order, which a zero head does not see), not keyed (the brief of this corpus: only the head).
+    import torchvision
+
+    class TransferLearningModel(KerasModule):
+        def __init__(self):
+            super().__init__()
+            self.ws = nn.Linear(7 * 7 * 1280, 4)
+            nn.init.zeros_(self.ws.weight)
+            nn.init.zeros_(self.ws.bias)
+            self.base = torchvision.models.mobilenet_v2(weights=None).features
+
+        def forward(self, x):
+            return self.ws(self.base(x).reshape(-1, 7 * 7 * 1280))
+
+    model = TransferLearningModel()
+    return [(model, (4, 3, 224, 224), "float", {"root": None, "pretrained": {}, "skip": set(model.base.modules())})]
+
+
 HEALTHY = {
     "test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py": cifar("test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py", "ResNet18", "ResNet50"),
     "test/fixtures/realworld/kuangliu/pytorch-cifar/models/vgg.py": cifar("test/fixtures/realworld/kuangliu/pytorch-cifar/models/vgg.py", lambda m: m.VGG("VGG11")),
@@ -274,6 +381,10 @@ HEALTHY = {
     "test/fixtures/realworld/keras-team/keras/examples/demo_subclass.py": keras_demo,
     "test/fixtures/realworld/pytorch/examples/mnist/main.py": lambda: [(load("test/fixtures/realworld/pytorch/examples/mnist/main.py").Net(), (8, 1, 28, 28), "float")],
     "test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/dcgan/dcgan.py": dcgan,
+    T + "9bow/PyTorch-tutorials-kr-0.3.1/beginner_source/transfer_learning_tutorial.py": tutorial,
+    T + "pytorch/examples/cpp/transfer-learning/convert.py": convert,
+    T + "pytorch/examples/fast_neural_style/neural_style/vgg.py": fast_style_vgg,
+    T + "tensorflow/examples/lite/examples/model_personalization/transfer_learning/generate_training_model.py": tflite_mobilenet,
 }
 
 B = "test/fixtures/advice/broken/"
@@ -294,8 +405,9 @@ def own_class(module):
     return type(module).__module__.startswith("corpus_") or isinstance(module, KerasModule)
 
 
-def key_names(model):
-    """leaf module -> `Class.attr.path` as InitLens names it: the nearest enclosing class of the file."""
+def key_names(model, root=None):
+    """leaf module -> `Class.attr.path` as InitLens names it: the nearest enclosing class of the file;
+    `root.path` for a library model a module-level variable `root` holds."""
     names = {}
     prefix = {}
     for name, m in model.named_modules():
@@ -309,6 +421,9 @@ def key_names(model):
             if own_class(owner) and not isinstance(owner, CONTAINERS):
                 names[m] = f"{type(owner).__name__}.{'.'.join(parts[cut:])}"
                 break
+        else:
+            if root is not None:
+                names[m] = f"{root}.{name}"
     return names
 
 
@@ -404,8 +519,14 @@ def classify(models):
     """Every call's figures and level, by the thresholds of the module docstring."""
     out = []
     lim = math.log(LIMIT)
-    for model, shape, kind in models:
-        names = key_names(model)
+    for model, shape, kind, *rest in models:
+        transfer = rest[0] if rest else {"root": None, "pretrained": {}, "skip": set()}
+        names = key_names(model, transfer["root"])
+        pretrained = transfer["pretrained"]
+        for m, why in pretrained.items():
+            out.append({"key": names[m], "type": type(m).__name__, "shape": list(m.weight.shape), "level": "ok", "rule": "pretrained", "why": f"pretrained: {why}; not initialized at random, no init advice"})
+        if all(m in pretrained or m in transfer["skip"] for m in model.modules() if isinstance(m, WEIGHT_TYPES)):
+            continue
         calls = measure(model, shape, kind)
         events = [c for c in calls if not isinstance(c["module"], nn.Embedding)]
         weights = [i for i, c in enumerate(events) if not is_normalizer(c["module"])]
@@ -429,6 +550,8 @@ def classify(models):
         for e in weights:
             c = events[e]
             m = c["module"]
+            if m in pretrained or m in transfer["skip"]:
+                continue
             rec = {"key": names.get(m, type(m).__name__), "type": type(m).__name__, "shape": list(m.weight.shape)}
             rec["identicalUnits"] = identical_rows(m.weight)
             if rec["identicalUnits"]:
@@ -473,6 +596,12 @@ def classify(models):
             if rec["identicalUnits"] and not rec["output"]:
                 rec["level"] = "warning"
                 rec["why"] = "identical units: every row of the weight is the same; " + rec["why"]
+            elif rec["identicalUnits"] and rec["gradRowsDiffer"] and not m.weight.detach().any():
+                # Rule 5's zero output layer: the README's exception of rule 1; it outputs its bias, gains 0 by design.
+                rec["level"] = "ok"
+                rec["forward"] = rms(c["output"] - m.bias) / math.exp(P[e]) if m.bias is not None else 0.0
+                rec["backward"] = math.exp(Q[e] - log_rms(c["output"].grad)) if Q[e] > -745.0 else 0.0
+                rec["why"] = f"zero output layer (every weight 0, gradient rows differ): fine by the README's symmetry rule; its output is its bias (forward x{rec['forward']:.3g}, backward x{rec['backward']:.3g} by design)"
             elif rec["identicalUnits"]:
                 rec["why"] += "; identical units, but the gradient rows of the output layer differ" if rec["gradRowsDiffer"] else "; identical units, gradient rows identical too"
                 if not rec["gradRowsDiffer"]:
@@ -480,7 +609,7 @@ def classify(models):
             out.append(rec)
         for c in calls:
             m = c["module"]
-            if isinstance(m, nn.Embedding):
+            if isinstance(m, nn.Embedding) and m not in pretrained and m not in transfer["skip"]:
                 out.append({"key": names.get(m, "Embedding"), "type": "Embedding", "shape": list(m.weight.shape), "identicalUnits": False, "output": False, "level": "ok", "why": "embedding: reads indices, no gain; output rms %.3g" % rms(c["output"])})
     return out
 
@@ -490,6 +619,8 @@ def gather(records):
     keys = {}
     for r in records:
         k = keys.setdefault(r["key"], {"level": "ok", "instances": 0, "type": r["type"]})
+        if "rule" in r:
+            k["rule"] = r["rule"]
         k["instances"] += 1
         if r["level"] == "warning" and k["level"] != "warning" or "why" not in k:
             k["level"] = r["level"]

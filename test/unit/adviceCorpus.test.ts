@@ -45,7 +45,8 @@ describe('advice corpora', () => {
       assert.match(key.provenance.torch, /^1\.13\./);
       assert.deepEqual(key.provenance.thresholds, { limit: 100, own: 1.1 });
     }
-    assert.equal(Object.keys(healthy.files).length, 9);
+    // 9 models of test/fixtures/realworld and the 4 transfer-learning files of test/fixtures/advice/healthy.
+    assert.equal(Object.keys(healthy.files).length, 13);
     assert.equal(Object.keys(broken.files).length, 7);
     // Torch's own verdicts meet the targets: the healthy models train as written, each broken one fails.
     for (const layers of Object.values(healthy.files)) for (const [k, v] of Object.entries(layers)) assert.equal(v.level, 'ok', k);
@@ -62,6 +63,34 @@ describe('advice corpora', () => {
     assert.equal(s.brokenMissed, 0);
     assert.equal(s.precision, 1);
     assert.equal(s.recall, 1);
+    // The transfer files' loaded layers (resnet18 ×3: 20 convs and fc each; VGG16 features[0:23]: 10 convs) get no advice.
+    assert.equal(s.pretrainedUnadvised, 21 * 3 - 2 + 10);
+  });
+
+  it("the transfer files: loaded layers keyed pretrained from the files' documented loads, replaced heads measured", () => {
+    const T = 'test/fixtures/advice/healthy/';
+    const tutorial = healthy.files[`${T}9bow/PyTorch-tutorials-kr-0.3.1/beginner_source/transfer_learning_tutorial.py`];
+    const manifest: { files: { file: string }[] } = JSON.parse(read(`${T}manifest.json`));
+    for (const { file } of manifest.files) assert.ok(healthy.files[T + file], file);
+    // resnet18(pretrained=True) twice, each fc replaced by nn.Linear(512, 2) after the load (lines 258, 305).
+    for (const v of ['model_ft', 'model_conv']) {
+      const layers = Object.entries(tutorial).filter(([k]) => k.startsWith(`${v}.`));
+      assert.equal(layers.length, 21);
+      assert.deepEqual(layers.filter(([, x]) => x.rule !== 'pretrained').map(([k]) => k), [`${v}.fc`]);
+      const head = tutorial[`${v}.fc`];
+      assert.equal(head.level, 'ok');
+      // U(±1/√512) on the backbone's features: ×0.577 analytic on unit inputs (pretrained_heads.py ×0.578); 2 units, one seeded batch.
+      assert.ok(head.forward! > 0.1 && head.forward! < 1, `${head.forward}`);
+      assert.ok(Math.abs(head.backward! - Math.sqrt(2 / (3 * 512))) < 0.005, `${head.backward}`);
+      const judged = files.find((f) => f.file.endsWith('transfer_learning_tutorial.py'))!.layers.get(`${v}.fc`);
+      assert.equal(judged?.layer.type, 'Linear');
+    }
+    const vgg = healthy.files[`${T}pytorch/examples/fast_neural_style/neural_style/vgg.py`];
+    assert.deepEqual(Object.keys(vgg), ['0', '2', '5', '7', '10', '12', '14', '17', '19', '21'].map((i) => `Vgg16.slice${+i < 4 ? 1 : +i < 9 ? 2 : +i < 16 ? 3 : 4}.${i}`).sort());
+    assert.ok(Object.values(healthy.files[`${T}pytorch/examples/cpp/transfer-learning/convert.py`]).every((x) => x.rule === 'pretrained'));
+    const tf = healthy.files[`${T}tensorflow/examples/lite/examples/model_personalization/transfer_learning/generate_training_model.py`];
+    assert.deepEqual(Object.keys(tf), ['TransferLearningModel.ws']);
+    assert.deepEqual([tf['TransferLearningModel.ws'].level, tf['TransferLearningModel.ws'].forward], ['ok', 0]);
   });
 
   it('lens, hover and diagnostic agree on every layer of both corpora, at both levels', () => {

@@ -13,9 +13,13 @@ import type { Layer, Model, ModelAnalysis } from '../model/types';
 import { parsePython } from '../python/parse';
 import { adviseAnalysis, type Advice } from './judge';
 
-/** One layer of a key: the level torch's measurement gives (`ok` or `warning`) and why, with its figures. */
+/**
+ * One layer of a key: the level torch's measurement gives (`ok` or `warning`) and why, with its figures;
+ * `rule: 'pretrained'` for a layer a documented load overwrites (not measured: no init advice applies).
+ */
 export interface KeyLayer {
   readonly level: 'ok' | 'warning';
+  readonly rule?: 'pretrained';
   readonly why: string;
   readonly instances: number;
   readonly forward?: number | null;
@@ -52,7 +56,8 @@ export interface CorpusFile {
 export function loadCorpusFile(corpus: 'healthy' | 'broken', file: string, text: string): CorpusFile {
   const analysis = new ModelAnalyzer().analyze(parsePython(text), text);
   const layers = new Map<string, { model: Model; layer: Layer }>();
-  for (const model of analysis.models) for (const layer of model.layers) layers.set(`${model.name}.${layer.name}`, { model, layer });
+  // A module-level layer (`model_ft.fc = nn.Linear(...)`) is the model itself: its key is the model's name.
+  for (const model of analysis.models) for (const layer of model.layers) layers.set(layer.name ? `${model.name}.${layer.name}` : model.name, { model, layer });
   return { corpus, file, text, analysis, advice: adviseAnalysis(analysis, text), layers };
 }
 
@@ -74,6 +79,12 @@ export interface Score {
   readonly unmatched: readonly string[];
   /** The documented disagreements that did occur. */
   readonly documented: readonly string[];
+  /**
+   * Key layers loaded pretrained (rule `pretrained`) that InitLens shows no advice on: inside a
+   * library model (torchvision's resnet18), so not among the layers it reads, and no advice is
+   * what a loaded layer gets. Agreements; a judged one must carry the `pretrained` verdict.
+   */
+  readonly pretrainedUnadvised: number;
 }
 
 /** Precision and recall of ⚠ against the measured keys, over every judged layer of the corpora. */
@@ -86,6 +97,8 @@ export function score(files: readonly CorpusFile[], keys: { readonly healthy: Co
   const mismatches: string[] = [];
   const unmatched: string[] = [];
   const documented: string[] = [];
+  let pretrainedUnadvised = 0;
+  const isDocumented = (f: CorpusFile, name: string) => disagreements.some((d) => d.corpus === f.corpus && d.file === f.file && d.layer === name);
   for (const f of files) {
     const key = keys[f.corpus].files[f.file] ?? {};
     let any = false;
@@ -103,7 +116,12 @@ export function score(files: readonly CorpusFile[], keys: { readonly healthy: Co
         continue;
       }
       const should = want.level === 'warning';
-      if (got !== should && disagreements.some((d) => d.corpus === f.corpus && d.file === f.file && d.layer === name)) {
+      if (want.rule === 'pretrained' && v.rule !== 'pretrained') {
+        mismatches.push(`${f.file} ${name}: InitLens ${v.level} (${v.rule}), torch: pretrained (${want.why})`);
+        if (got) fp++;
+        continue;
+      }
+      if (got !== should && isDocumented(f, name)) {
         documented.push(`${f.file} ${name}`);
         continue;
       }
@@ -112,7 +130,12 @@ export function score(files: readonly CorpusFile[], keys: { readonly healthy: Co
       else if (should) fn++;
       if (got !== should) mismatches.push(`${f.file} ${name}: InitLens ${v.level}, torch ${want.level} (${want.why})`);
     }
-    for (const name of Object.keys(key)) if (!judged.has(name)) unmatched.push(`${f.file} ${name}: in the key (${key[name].level}), not judged`);
+    for (const name of Object.keys(key)) {
+      if (judged.has(name)) continue;
+      if (key[name].rule === 'pretrained') pretrainedUnadvised++;
+      else if (isDocumented(f, name)) documented.push(`${f.file} ${name}`);
+      else unmatched.push(`${f.file} ${name}: in the key (${key[name].level}), not judged`);
+    }
     if (f.corpus === 'broken' && !any) brokenMissed++;
   }
   return {
@@ -126,5 +149,6 @@ export function score(files: readonly CorpusFile[], keys: { readonly healthy: Co
     mismatches,
     unmatched,
     documented,
+    pretrainedUnadvised,
   };
 }
