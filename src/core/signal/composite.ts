@@ -154,7 +154,8 @@ export function signalModel(analysis: ModelAnalysis, model: Model, tree: Tree, t
   const chosen = (pick !== undefined ? trees.find((t) => t.label.split(/:\s+/).some((part) => part === `${pick}()`)) : undefined) ?? trees[0];
   if (!chosen) return { model };
   const composite = compositeModel(chosen, tree, text);
-  const context = trees.length > 1 || (chosen.label !== 'defaults' && chosen.label !== model.name) ? chosen.label : undefined;
+  // Named when it tells something: several contexts, or arguments (not `MLP()`, the class's own defaults).
+  const context = trees.length > 1 || (chosen.label !== 'defaults' && chosen.label !== model.name && chosen.label !== `${model.name}()`) ? chosen.label : undefined;
   if (!composite) return { model: chosen.model ?? model, ...(context ? { context } : {}) };
   return { model: composite.model, composite, ...(context ? { context } : {}) };
 }
