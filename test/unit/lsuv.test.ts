@@ -375,6 +375,14 @@ describe('model lens summary (analytic)', () => {
       assert.match(s.tooltip, /^Analytic: /);
     }
   });
+  it('no summary for what the chain cannot step through: recurrent, attention and embedding layers, classes of the file as modules', () => {
+    const none = ['lstm-classifier', 'gru-bidirectional', 'rnn-vanishing', 'rnn-relu-stack', 'lstm-states', 'gpt-block', 'transformer-encoder', 'transformer-batch-first', 'embedding-bag', 'composite-blocks'];
+    for (const name of none) {
+      const key = keys.find((k) => k.name === name);
+      assert.ok(key, name);
+      assert.equal(summaryOf(key), undefined, name);
+    }
+  });
   it('prints each summary beside PyTorch (pooling, LayerNorm and residuals are not in the analytic chain: conv nets differ more)', (t) => {
     for (const key of keys) t.diagnostic(`${key.name}: ${summaryOf(key)?.title} vs PyTorch ${key.runs.find((r) => r.scheme === 'in-effect')?.output.std}`);
   });

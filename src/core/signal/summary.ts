@@ -53,9 +53,20 @@ export interface SignalSummary {
   readonly tooltip: string;
 }
 
-/** The summary of a PyTorch model, or undefined when a layer's weight scale is not known (or it has none). */
+/**
+ * Layers the mean-field chain has no step for: recurrences (their gain is over time steps),
+ * attention and embeddings. A model with one gets no summary rather than a number that skips it.
+ */
+const NOT_CHAINED: ReadonlySet<string> = new Set(['RNN', 'LSTM', 'GRU', 'MultiheadAttention', 'TransformerEncoderLayer', 'TransformerDecoderLayer', 'TransformerEncoder', 'TransformerDecoder', 'Transformer', 'Embedding', 'EmbeddingBag']);
+
+/**
+ * The summary of a PyTorch model, or undefined when a layer's weight scale is not known (or it
+ * has none), when a layer is one the chain cannot step through ({@link NOT_CHAINED}), or when the
+ * model builds classes of the file, whose layers are not among its own.
+ */
 export function signalSummary(model: Model): SignalSummary | undefined {
   if (model.framework !== 'torch') return undefined;
+  if (model.layers.some((l) => NOT_CHAINED.has(l.type)) || (model.submodules?.length ?? 0) > 0) return undefined;
   let q = 1;
   let layers = 0;
   for (const layer of model.layers) {
