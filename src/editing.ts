@@ -19,3 +19,21 @@ export function workspaceEdit(document: vscode.TextDocument, edits: readonly Tex
   for (const e of edits) edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.text);
   return edit;
 }
+
+/**
+ * A command's text plan applied as one undoable edit, unless the document changed since it was
+ * analysed (`version`); says so in the status bar or a message. Resolves to the plan's summary, or
+ * undefined when nothing was edited because of a change.
+ */
+export async function applyPlan(document: vscode.TextDocument, version: number, plan: { readonly edits: readonly TextEdit[]; readonly summary: string }): Promise<string | undefined> {
+  if (plan.edits.length === 0) {
+    void vscode.window.showInformationMessage(`InitLens: ${plan.summary}`);
+    return plan.summary;
+  }
+  if (document.version !== version || !(await vscode.workspace.applyEdit(workspaceEdit(document, plan.edits)))) {
+    void vscode.window.showErrorMessage('InitLens: the document changed while applying; nothing was edited. Try again.');
+    return undefined;
+  }
+  vscode.window.setStatusBarMessage(`InitLens: ${plan.summary}`, 5000);
+  return plan.summary;
+}

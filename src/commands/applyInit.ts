@@ -15,7 +15,7 @@ import { lensOf } from '../core/advice/present';
 import { collectImports } from '../core/python/imports';
 import { syntaxErrors } from '../core/python/parse';
 import { commandTarget, openTarget } from '../arguments';
-import { modelAtCursor, workspaceEdit } from '../editing';
+import { applyPlan, modelAtCursor } from '../editing';
 import { Commands } from './ids';
 
 export function registerApplyInit(analyses: DocumentAnalyses): vscode.Disposable {
@@ -65,15 +65,6 @@ export function registerApplyInit(analyses: DocumentAnalyses): vscode.Disposable
       }
       throw error;
     }
-    if (plan.edits.length === 0) {
-      void vscode.window.showInformationMessage(`InitLens: ${plan.summary}`);
-      return plan.summary;
-    }
-    if (document.version !== analysis.version || !(await vscode.workspace.applyEdit(workspaceEdit(document, plan.edits)))) {
-      void vscode.window.showErrorMessage('InitLens: the document changed while applying; nothing was edited. Try again.');
-      return undefined;
-    }
-    vscode.window.setStatusBarMessage(`InitLens: ${plan.summary}`, 5000);
-    return plan.summary;
+    return applyPlan(document, analysis.version, plan);
   });
 }

@@ -10,7 +10,7 @@ import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { commandTarget, openTarget } from '../arguments';
 import { collectImports } from '../core/python/imports';
 import { syntaxErrors } from '../core/python/parse';
-import { modelAtCursor, workspaceEdit } from '../editing';
+import { applyPlan, modelAtCursor } from '../editing';
 import { Commands } from './ids';
 import { panelModule } from './showSignal';
 
@@ -42,15 +42,6 @@ export function registerApplyLsuv(analyses: DocumentAnalyses): vscode.Disposable
       void vscode.window.showErrorMessage(`InitLens: ${plan.refused}`);
       return undefined;
     }
-    if (plan.edits.length === 0) {
-      void vscode.window.showInformationMessage(`InitLens: ${plan.summary}`);
-      return plan.summary;
-    }
-    if (document.version !== analysis.version || !(await vscode.workspace.applyEdit(workspaceEdit(document, plan.edits)))) {
-      void vscode.window.showErrorMessage('InitLens: the document changed while applying; nothing was edited. Try again.');
-      return undefined;
-    }
-    vscode.window.setStatusBarMessage(`InitLens: ${plan.summary}`, 5000);
-    return plan.summary;
+    return applyPlan(document, analysis.version, plan);
   });
 }
