@@ -92,6 +92,10 @@ export const LIMITS = {
   signalValues: { value: 2 ** 27, unit: 'values', what: 'the activations of a signal run' },
   /** Forward multiply-adds of one signal run's layers (backward costs about twice more): ResNet-18 at 8×3×224×224, about 1.5·10¹⁰, fits. */
   signalMultiplyAdds: { value: 2 ** 34, unit: 'multiply-adds', what: 'a signal run (forward)' },
+  /** Forward multiply-adds of a model the advice measures with the signal engine (in the background, on the CPU: about 0.1 s on wasm); larger models keep the analytic gain. */
+  adviceMultiplyAdds: { value: 2 ** 27, unit: 'multiply-adds', what: 'a measured advice run (forward)' },
+  /** Intermediate values of a model the advice measures (64 MB of float32). */
+  adviceValues: { value: 2 ** 24, unit: 'values', what: 'the activations of a measured advice run' },
   /** Cell steps of a signal run's recurrent layers (time steps · layers · directions), each a handful of ops of its own: about a second per thousand on the cpu backend. */
   signalTimeSteps: { value: 16_384, unit: 'steps', what: "a signal run's recurrent layers (time steps · layers · directions)" },
   /** Weights of every scheme together that the Signal panel's host prepares and posts to its page (256 MB of float32: nine schemes of a 7M-parameter model). */

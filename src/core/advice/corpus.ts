@@ -10,8 +10,11 @@
  */
 import { ModelAnalyzer } from '../model/analyze';
 import type { Layer, Model, ModelAnalysis } from '../model/types';
-import { parsePython } from '../python/parse';
+import { parsePython, type Tree } from '../python/parse';
+import type { Tf } from '../signal/engine';
 import { adviseAnalysis, type Advice } from './judge';
+import { measureAnalysis, type Measurements } from './measure';
+import { DEFAULT_ADVICE } from './rules';
 
 /**
  * One layer of a key: the level torch's measurement gives (`ok` or `warning`) and why, with its figures;
@@ -49,16 +52,28 @@ export interface CorpusFile {
   readonly text: string;
   readonly analysis: ModelAnalysis;
   readonly advice: Advice;
+  /** The measured gains the advice used, when measured. */
+  readonly measured?: Measurements;
   /** `Model.layer` → the layer and its model. */
   readonly layers: ReadonlyMap<string, { readonly model: Model; readonly layer: Layer }>;
 }
 
-export function loadCorpusFile(corpus: 'healthy' | 'broken', file: string, text: string): CorpusFile {
-  const analysis = new ModelAnalyzer().analyze(parsePython(text), text);
+export function loadCorpusFile(corpus: 'healthy' | 'broken', file: string, text: string, measured?: (analysis: ModelAnalysis, tree: Tree) => Measurements): CorpusFile {
+  const tree = parsePython(text);
+  const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
   const layers = new Map<string, { model: Model; layer: Layer }>();
   // A module-level layer (`model_ft.fc = nn.Linear(...)`) is the model itself: its key is the model's name.
   for (const model of analysis.models) for (const layer of model.layers) layers.set(layer.name ? `${model.name}.${layer.name}` : model.name, { model, layer });
-  return { corpus, file, text, analysis, advice: adviseAnalysis(analysis, text), layers };
+  const m = measured?.(analysis, tree);
+  return { corpus, file, text, analysis, advice: adviseAnalysis(analysis, text, m ? { ...DEFAULT_ADVICE, measured: m } : DEFAULT_ADVICE), layers, ...(m ? { measured: m } : {}) };
+}
+
+/** The same with the gains the signal engine measures (measure.ts) wherever it can run a model: the editor's and `analyze`'s judgement. */
+export async function measureCorpusFile(corpus: 'healthy' | 'broken', file: string, text: string, tf: Tf, backend: string): Promise<CorpusFile> {
+  const tree = parsePython(text);
+  const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
+  const { measurements } = await measureAnalysis(tf, backend, analysis, tree, text);
+  return loadCorpusFile(corpus, file, text, () => measurements);
 }
 
 export interface Score {

@@ -12,6 +12,7 @@ import { mainParam } from '../model/layer';
 import type { Layer, Model, ModelAnalysis, Param } from '../model/types';
 import { documentTraits, modelTraits, type DocumentTraits, type ModelTraits } from './context';
 import { chainGain, hasGain, layerMoments, worst } from './gain';
+import type { MeasuredLayer, ModelMeasurement } from './measure';
 import { transferFacts, withTransfer } from './pretrained';
 import { ADVICE_RULE_INFO, COMPOUND_LIMIT, DEFAULT_ADVICE, SOURCES, type AdviceOptions, type AdviceRule, type Source } from './rules';
 
@@ -27,8 +28,19 @@ export interface GainReport {
   readonly compound: number;
   /** Which signal the figures are of: activations (forward) or gradients (backward). */
   readonly pass: 'forward' | 'backward';
-  /** Always true: mean-field formulas of gain.ts, not a measurement. */
-  readonly analytic: true;
+  /** True: mean-field formulas of gain.ts; false: measured by the signal engine on the model (`measured` says how). */
+  readonly analytic: boolean;
+  /** The run the figures come from, when measured (measure.ts). */
+  readonly measured?: MeasuredRun;
+}
+
+/** How a measured gain was measured: the Signal panel's in-effect run with its default input. */
+export interface MeasuredRun {
+  readonly seed: string;
+  readonly inputShape: readonly number[];
+  readonly backend: string;
+  /** The weights were PyTorch's bit for bit (else samples of the same distributions). */
+  readonly exact: boolean;
 }
 
 export interface Verdict {
@@ -63,6 +75,8 @@ export interface JudgeContext {
   /** The normalizer after the layer (before or after its activation), when there is one. */
   readonly normalizer?: string;
   readonly options: AdviceOptions;
+  /** The model's measurement by the signal engine, when it could run it (measure.ts). */
+  readonly measurement?: ModelMeasurement;
 }
 
 /** A factor as shown: two significant digits, exponent form far from 1. */
@@ -169,12 +183,54 @@ function chainCompound(activation: Activation, chain: readonly Layer[], repeat: 
   return { perLayer: compound ** (1 / layers), layers, compound, pass, analytic: true };
 }
 
+/**
+ * The measured gain over the chain: the product of each layer's own measured factor (measure.ts:
+ * from its input to the next weight layer's, forward; the gradient the other way, backward), in the
+ * pass farther from 1; and this layer's own factor in that pass. Undefined where the measurement
+ * lacks a layer of the chain.
+ */
+function measuredReport(m: ModelMeasurement, chain: readonly Layer[], self: Layer, alone = false): { g: GainReport; own: number } | undefined {
+  const mine = m.layers.get(self.name);
+  if (!mine) return undefined;
+  // Alone (an output layer): its own output over its input, as the output rule judges it.
+  const gains = (r: MeasuredLayer) => (alone ? { f: r.outStd / r.inStd, b: r.inGrad / r.outGrad } : { f: r.nextStd / r.inStd, b: r.inGrad / r.nextGrad });
+  let logF = 0;
+  let logB = 0;
+  for (const l of alone ? [self] : chain) {
+    const row = m.layers.get(l.name);
+    if (!row) return undefined;
+    const { f, b } = gains(row);
+    if (!(f > 0) || !(b > 0) || !Number.isFinite(f) || !Number.isFinite(b)) return undefined;
+    logF += Math.log(f);
+    logB += Math.log(b);
+  }
+  const n = alone ? 1 : chain.length;
+  const pass = Math.abs(logB) > Math.abs(logF) ? 'backward' : 'forward';
+  const log = pass === 'forward' ? logF : logB;
+  const run: MeasuredRun = { seed: m.seed.toString(), inputShape: m.inputShape, backend: m.backend, exact: m.exact };
+  const own = gains(mine);
+  return { g: { perLayer: Math.exp(log / n), layers: n, compound: Math.exp(log), pass, analytic: false, measured: run }, own: pass === 'forward' ? own.f : own.b };
+}
+
 /** Whether a layer whose own gain is `own` compounds the chain's problem: it moves the signal the chain's way by more than 10%. */
 const compounds = (g: GainReport, own: number) => (g.compound < 1 ? own < 1 / OWN_FACTOR : own > OWN_FACTOR);
 
 const extreme = (g: GainReport) => g.compound > COMPOUND_LIMIT || g.compound < 1 / COMPOUND_LIMIT;
 
+/** `measured: torch.manual_seed(0), input 8×784`: how a measured gain was measured. */
+function runText(m: MeasuredRun): string {
+  return `measured: torch.manual_seed(${m.seed}), input ${m.inputShape.join('×')}${m.exact ? '' : ', weights sampled (distribution only)'}`;
+}
+
 function gainText(g: GainReport, own?: number): string {
+  if (g.measured) {
+    const own1 = own ?? g.perLayer;
+    const which = g.pass === 'forward' ? 'the signal' : 'the gradient';
+    const mine = `${which}'s std changes ${factor(own1)} through this layer`;
+    const over = g.layers > 1 ? `; over the ${g.layers} layers like it ${which} ${g.compound < 1 ? 'shrinks' : 'grows'} ${factor(g.compound)}` : '';
+    const spared = own !== undefined && extreme(g) && !compounds(g, own) ? ', to which this layer does not add' : '';
+    return `${mine} (${runText(g.measured)})${over}${spared}`;
+  }
   const what = g.pass === 'forward' ? "the signal's std" : "the gradient's std";
   const over = g.layers > 1 ? `; over the ${g.layers} layers like it ${factor(g.compound)}` : '';
   // Where this layer's scale differs from its chain's (a first layer with a larger fan_in), both are stated.
@@ -277,11 +333,11 @@ function judgeLayer(layer: Layer, ctx: JudgeContext): Verdict | undefined {
 
   if (ctx.output && on('output')) {
     const act = activation && hasGain(activation) ? activation : { kind: 'identity' as const };
-    const g = w !== undefined ? report(act, w, 1) : null;
+    const g = (ctx.measurement && measuredReport(ctx.measurement, [layer], layer, true)?.g) ?? (w !== undefined ? report(act, w, 1) : null);
     if (g && extreme(g) && on('signal-gain')) {
       return verdict('warning', 'signal-gain', `Output layer ${layer.name}: ${now(param, layer)}, ${gainText(g)}, far from 1.`, g, cure(layer, param, act, 1), SOURCES.meanField);
     }
-    return verdict('ok', 'output', `Output layer (${actText}): ${now(param, layer)} is fine${g ? ` (gain ${factor(g.perLayer)})` : ''}; a zero or small init of the last layer is a common option.`, g);
+    return verdict('ok', 'output', `Output layer (${actText}): ${now(param, layer)} is fine${g ? ` (gain ${factor(g.perLayer)}${g.measured ? `, ${runText(g.measured)}` : ''})` : ''}; a zero or small init of the last layer is a common option.`, g);
   }
 
   const normalizer = ctx.normalizer;
@@ -325,25 +381,27 @@ function judgeLayer(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     }
   }
 
-  if (!activation || !hasGain(activation) || w === undefined) {
+  // Measured where the signal engine ran the model; else the analytic gain, which needs an elementwise activation and a known scale.
+  const byRun = ctx.measurement ? measuredReport(ctx.measurement, ctx.chain ?? [layer], layer) : undefined;
+  if (!byRun && (!activation || !hasGain(activation) || w === undefined)) {
     const why = !activation ? 'the activation after it could not be determined' : w === undefined ? 'its std or fan_in is not known' : `${actText} is not elementwise`;
     return verdict('note', 'signal-gain', `${now(param, layer)}: no gain computed (${why}).`);
   }
 
-  const measured = ctx.chain && ctx.chain.length > 1 ? chainReport(activation, ctx.chain, ctx.similar / ctx.chain.length, w) : undefined;
-  const g = measured?.g ?? report(activation, w, ctx.similar);
+  const measured = byRun ?? (ctx.chain && ctx.chain.length > 1 && activation && w !== undefined ? chainReport(activation, ctx.chain, ctx.similar / ctx.chain.length, w) : undefined);
+  const g = measured?.g ?? report(activation as Activation, w as number, ctx.similar);
   if (extreme(g) && (!measured || compounds(g, measured.own)) && on('signal-gain')) {
-    const fix = cure(layer, param, activation, ctx.similar);
+    const fix = activation && hasGain(activation) ? cure(layer, param, activation, ctx.similar) : undefined;
     const rec = param.recommendation;
-    const remedy = fix
-      ? ` ${fix.name} gives ${factor(report(activation, weightScale(layer, { ...param, current: { scheme: fix.scheme, label: fix.name, source: 'explicit' }, ...(param.recommended ? { resolved: param.recommended } : {}) }) ?? 1, ctx.similar).compound)} over them.`
-      : rec
+    const remedy = fix && activation
+      ? ` ${fix.name} gives ${factor(report(activation, weightScale(layer, { ...param, current: { scheme: fix.scheme, label: fix.name, source: 'explicit' }, ...(param.recommended ? { resolved: param.recommended } : {}) }) ?? 1, ctx.similar).compound)} over them (analytic).`
+      : rec && activation && hasGain(activation)
         ? ` No init keeps ${ctx.similar} ${actText} layers healthy${activation.kind === 'sigmoid' ? ' (its derivative is at most 1/4)' : ''}: add normalizers or use a ReLU-family activation.`
         : '';
     return verdict('warning', 'signal-gain', `${now(param, layer)} before ${actText}: ${gainText(g, measured?.own)}.${remedy}`, g, fix, SOURCES.meanField);
   }
 
-  if (activation.kind === 'selu' && on('selu') && Math.abs(w - 1) > 0.05) {
+  if (activation?.kind === 'selu' && w !== undefined && on('selu') && Math.abs(w - 1) > 0.05) {
     return verdict('note', 'selu', `${now(param, layer)} before SELU: self-normalization assumes LeCun normal (variance 1/fan_in); ${gainText(g, measured?.own)}.`, g);
   }
 
@@ -427,7 +485,7 @@ export interface Advice {
 
 const memo = new WeakMap<ModelAnalysis, Map<string, Advice>>();
 
-const optionsKey = (o: AdviceOptions) => `${o.level}|${[...o.disabled].sort().join(',')}`;
+const optionsKey = (o: AdviceOptions) => `${o.level}|${[...o.disabled].sort().join(',')}|${o.measured?.id ?? ''}`;
 
 /** Judges every layer of a document (memoized per analysis and options: every consumer gets the same objects). */
 export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: AdviceOptions = DEFAULT_ADVICE): Advice {
@@ -441,6 +499,8 @@ export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: A
   const verdicts = new Map<Layer, Verdict | undefined>();
   for (const model of analysis.models) {
     const traits = modelTraits(model, text);
+    // A measurement counts for a model judged as one chain: not for a class whose copies are chained elsewhere (repeat) or sit side by side.
+    const measurement = traits.repeat === 1 ? options.measured?.models.get(model.name) : undefined;
     const end = traits.residual ? branchEnd(model) : undefined;
     const normalizers = new Map(model.layers.map((l, i) => [l, l.normalizer ?? followingNormalizer(model.layers, i)]));
     // "Layers like it": weight layers of the model with the same activation (and slope) and no normalizer after them.
@@ -462,7 +522,7 @@ export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: A
       const chain = group !== undefined ? groups.get(group)! : [layer];
       // A residual class's copies sit side by side on the skip path, not in one chain.
       const similar = traits.dense ? 1 : traits.residual ? chain.length : chain.length * traits.repeat;
-      const v = judge(layer, { model, doc, traits, similar, ...(traits.dense ? {} : { chain }), output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options });
+      const v = judge(layer, { model, doc, traits, similar, ...(traits.dense ? {} : { chain }), output: isOutput(model, layer), branchEnd: layer === end, ...(normalizers.get(layer) ? { normalizer: normalizers.get(layer) } : {}), options, ...(measurement ? { measurement } : {}) });
       // Transfer learning (pretrained.ts): loaded layers are not advised, added ones say what they sit beside.
       verdicts.set(layer, withTransfer(layer, v, transfer, options));
     }

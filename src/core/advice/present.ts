@@ -54,7 +54,7 @@ export function verdictJson(v: Verdict | undefined) {
     level: v.level,
     rule: v.rule,
     message: v.message,
-    gain: v.gain ? { perLayer: v.gain.perLayer, layers: v.gain.layers, compound: v.gain.compound, pass: v.gain.pass, analytic: true } : null,
+    gain: v.gain ? { perLayer: v.gain.perLayer, layers: v.gain.layers, compound: v.gain.compound, pass: v.gain.pass, analytic: v.gain.analytic, ...(v.gain.measured ? { measured: v.gain.measured } : {}) } : null,
     source: { title: v.source.title, url: v.source.url },
     ...(v.fix ? { fix: v.fix.name } : {}),
     ...(v.pretrained !== undefined ? { pretrained: v.pretrained } : {}),

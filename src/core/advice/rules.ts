@@ -5,6 +5,7 @@
  * two in sync). Each rule can be turned off (`initlens.advice.disable`,
  * `[tool.initlens] advice.disable`); the judge then goes on to the next.
  */
+import type { Measurements } from './measure';
 
 /** A paper or a documentation page. */
 export interface Source {
@@ -93,6 +94,8 @@ export const ADVICE_LEVELS: readonly AdviceLevel[] = ['problems', 'suggestions']
 export interface AdviceOptions {
   readonly level: AdviceLevel;
   readonly disabled: ReadonlySet<AdviceRule>;
+  /** Gains measured by the signal engine (measure.ts), for the models it could run: they drive the signal-gain rule there. */
+  readonly measured?: Measurements;
 }
 
 export const DEFAULT_ADVICE: AdviceOptions = { level: 'problems', disabled: new Set() };

@@ -54,6 +54,16 @@ export interface LayerSignal {
    * gradient of the first step vanishes (or explodes) first.
    */
   readonly stepGrad?: { readonly first: number; readonly last: number };
+  /**
+   * With {@link RunOptions.inputs}: std of the layer's input and of the gradient with respect to
+   * it (the whole gradient of that value, every consumer's; the advice's measured gains, core/advice/measure.ts).
+   */
+  readonly input?: { readonly std: number; readonly grad: number };
+}
+
+export interface RunOptions {
+  /** Also each layer's input and its gradient ({@link LayerSignal.input}): one more probe per distinct input. */
+  readonly inputs?: boolean;
 }
 
 export interface SignalStats {
@@ -76,7 +86,7 @@ const SATURATION: Partial<Record<SimActivation['kind'], { readonly below?: numbe
  * Runs `graph` forward on `input` (its `inputShape`, row-major) and backward
  * from `upstream` (the output's shape): `output.backward(upstream)`.
  */
-export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, input: Float32Array, upstream: Float32Array): Promise<SignalStats> {
+export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, input: Float32Array, upstream: Float32Array, options: RunOptions = {}): Promise<SignalStats> {
   // tfjs-core registers no gradients by itself (the union package and `@tensorflow/tfjs-core/dist/register_all_gradients` do).
   if (!tf.getGradient('Add')) throw new SignalError('TensorFlow.js has no gradients registered: import @tensorflow/tfjs-core/dist/register_all_gradients');
   if (graph.notSimulated.length > 0) throw new SignalError(`${graph.model}: ${graph.notSimulated.map((n) => `not simulated: ${n.op} at line ${n.line}`).join('; ')}`);
@@ -107,6 +117,14 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     // ... and to each recurrent layer's input, for the gradient at each time step.
     const recurrentOps = graph.layers.map((l) => recurrentOpOf(graph, l)).filter((r): r is number => r !== undefined);
     const stepProbes = recurrentOps.map((r) => keep(tf.zeros([...graph.ops[(graph.ops[r] as RnnOp).input].shape])));
+    // ... and, when asked, to each distinct value a layer reads (not the token indices, which take no gradient).
+    const inputOf = (l: GraphLayer): number | undefined => {
+      const op = graph.ops[l.op];
+      const i = 'input' in op && typeof op.input === 'number' ? op.input : undefined;
+      return i === undefined || (ids && graph.ops[i].kind === 'input') ? undefined : i;
+    };
+    const inputOps = options.inputs ? [...new Set(graph.layers.map(inputOf).filter((i): i is number => i !== undefined))] : [];
+    const inputProbes = inputOps.map((i) => keep(tf.zeros([...graph.ops[i].shape])));
     const dy = keep(tf.tensor(upstream, [...outShape]));
     const values: Tensor[] = new Array(graph.ops.length);
     const first = ids ? 0 : 1;
@@ -114,15 +132,18 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
       const byName = new Map(paramNames.map((n, i) => [n, args[first + i]]));
       const probeOf = new Map(graph.layers.map((l, i) => [l.op, args[first + paramNames.length + i]]));
       const context: EvalContext = { states: new Map(), inputProbes: new Map(recurrentOps.map((r, i) => [r, args[first + paramNames.length + probes.length + i]])) };
+      const readProbe = new Map(inputOps.map((o, i) => [o, args[first + paramNames.length + probes.length + stepProbes.length + i]]));
       graph.ops.forEach((op, i) => {
         let v = ids && op.kind === 'input' ? ids : evalOp(tf, op, values, byName, args[0], i, context);
         const probe = probeOf.get(i);
         if (probe) v = tf.add(v, probe);
+        const read = readProbe.get(i);
+        if (read) v = tf.add(v, read);
         values[i] = keep(v);
       });
       return values[graph.output];
     };
-    const grads = gradients(tf, forward, [...(ids ? [] : [x]), ...params, ...probes, ...stepProbes], dy);
+    const grads = gradients(tf, forward, [...(ids ? [] : [x]), ...params, ...probes, ...stepProbes, ...inputProbes], dy);
     grads.forEach(keep);
     const gradOf = new Map(paramNames.map((n, i) => [n, grads[first + i]]));
     const stepGradOf = new Map(recurrentOps.map((r, i) => [r, grads[first + paramNames.length + probes.length + i]]));
@@ -130,7 +151,10 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     for (const [i, layer] of graph.layers.entries()) {
       const recurrent = recurrentOpOf(graph, layer);
       const signal = await layerSignal(graph, layer, values, grads[first + paramNames.length + i], gradOf.get(layer.weight ?? `${layer.name}.weight`) ?? gradOf.get(`${layer.name}.weight_ih_l0`));
-      layers.push(recurrent === undefined ? signal : { ...signal, stepGrad: await stepGrad(tf, graph.ops[recurrent] as RnnOp, stepGradOf.get(recurrent) as Tensor) });
+      const read = inputOf(layer);
+      const k = read === undefined ? -1 : inputOps.indexOf(read);
+      const withInput = k < 0 ? signal : { ...signal, input: { std: moments(await values[read as number].data()).std, grad: moments(await grads[first + paramNames.length + probes.length + stepProbes.length + k].data()).std } };
+      layers.push(recurrent === undefined ? withInput : { ...withInput, stepGrad: await stepGrad(tf, graph.ops[recurrent] as RnnOp, stepGradOf.get(recurrent) as Tensor) });
     }
     return { output: { std: moments(await values[graph.output].data()).std }, layers };
   } finally {

@@ -18,7 +18,7 @@
  * the variance to 1 up to float rounding, and the second measure stops.
  */
 import type * as tfc from '@tensorflow/tfjs-core';
-import { disposeContext, evalContext, evalKept, moments, runGraph, SignalError, type SignalStats, type Tf, type Weights } from './engine';
+import { disposeContext, evalContext, evalKept, moments, runGraph, SignalError, type RunOptions, type SignalStats, type Tf, type Weights } from './engine';
 import type { SignalGraph } from './graph';
 
 /** The ops whose weight LSUV rescales: the Linear and Conv layers whose weight the schemes replace (schemes.ts). */
@@ -97,8 +97,8 @@ export async function lsuvWeights(tf: Tf, graph: SignalGraph, weights: Weights, 
 }
 
 /** One scheme's run: its weights (rescaled first when the scheme is LSUV), then the engine's forward and backward pass. */
-export async function runScheme(tf: Tf, graph: SignalGraph, run: { readonly lsuv?: boolean; readonly weights: Weights }, input: Float32Array, upstream: Float32Array): Promise<SignalStats & { readonly lsuv?: readonly LsuvLayer[] }> {
-  if (!run.lsuv) return runGraph(tf, graph, run.weights, input, upstream);
+export async function runScheme(tf: Tf, graph: SignalGraph, run: { readonly lsuv?: boolean; readonly weights: Weights }, input: Float32Array, upstream: Float32Array, options: RunOptions = {}): Promise<SignalStats & { readonly lsuv?: readonly LsuvLayer[] }> {
+  if (!run.lsuv) return runGraph(tf, graph, run.weights, input, upstream, options);
   const scaled = await lsuvWeights(tf, graph, run.weights, input);
-  return { ...(await runGraph(tf, graph, scaled.weights, input, upstream)), lsuv: scaled.layers };
+  return { ...(await runGraph(tf, graph, scaled.weights, input, upstream, options)), lsuv: scaled.layers };
 }
