@@ -124,6 +124,8 @@ function productEntries() {
     { ...node, entryPoints: ['src/cli/checkWorker.ts'], outfile: 'dist/checkWorker.js' },
     // TensorFlow.js for `initlens propagate`, required by dist/cli.js only then (src/cli.ts).
     { ...node, entryPoints: ['src/node/signalTf.ts'], outfile: 'dist/signalTf.js', external: tfjsNode, plugins: [...node.plugins, wasmFilesPlugin] },
+    // The advice's background measurer (src/analysis/gainMeasurements.ts): the signal engine, requiring dist/signalTf.js at run time.
+    { ...node, entryPoints: ['src/node/gainMeasurer.ts'], outfile: 'dist/gainMeasurer.js', external: tfjsNode },
     {
       ...node,
       entryPoints: ['src/webview/main.ts'],

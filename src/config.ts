@@ -36,6 +36,8 @@ export interface InitLensConfig {
   readonly computeBackend: BackendSetting;
   /** `initlens.advice.level` and `initlens.advice.disable`: what the lens, hover and diagnostics show of the verdicts. */
   readonly advice: AdviceOptions;
+  /** `initlens.advice.measure`: the signal engine measures the gains of the models it can run, in the background. */
+  readonly adviceMeasure: boolean;
 }
 
 export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
@@ -58,6 +60,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
       level: get('advice.level') === 'suggestions' ? 'suggestions' : 'problems',
       disabled: new Set((get('advice.disable') as readonly unknown[]).filter((r): r is AdviceRule => (ADVICE_RULES as readonly unknown[]).includes(r))),
     },
+    adviceMeasure: get('advice.measure'),
   };
 }
 

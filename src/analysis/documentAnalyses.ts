@@ -13,7 +13,10 @@ import { ModelAnalyzer } from '../core/model/analyze';
 import type { ModelAnalysis } from '../core/model/types';
 import { IncrementalParser, type Tree } from '../core/python/parse';
 import { analyzeSeeding, type SeedingAnalysis } from '../core/seeding/analyze';
+import type { Measurements } from '../core/advice/measured';
+import type { AdviceOptions } from '../core/advice/rules';
 import { onDidChangeConfig, readConfig } from '../config';
+import { GainMeasurements, type MeasureModel } from './gainMeasurements';
 import type { WorkspaceIndex } from './workspaceIndex';
 
 /** Everything InitLens derives from one version of one document. */
@@ -24,6 +27,14 @@ export interface DocumentAnalysis {
   readonly seeding: SeedingAnalysis;
   /** Models and layers; computed on first use for this version. */
   readonly models: ModelAnalysis;
+  /** The gains measured so far for its models (gainMeasurements.ts); asking schedules the rest. */
+  readonly measured: Measurements | undefined;
+}
+
+/** The advice options a feature judges a document with: the settings', on the gains measured so far. */
+export function adviceOptions(analysis: DocumentAnalysis, base: AdviceOptions): AdviceOptions {
+  const measured = analysis.measured;
+  return measured ? { ...base, measured } : base;
 }
 
 interface Entry {
@@ -52,8 +63,21 @@ export class DocumentAnalyses implements vscode.Disposable {
    */
   readonly onDidChange: vscode.Event<vscode.TextDocument> = this.changed.event;
 
-  /** `workspace`: where constructions of a document's classes in other files come from (none: each document on its own). */
-  constructor(private readonly workspace?: WorkspaceIndex) {
+  private readonly measurements?: GainMeasurements;
+
+  /**
+   * `workspace`: where constructions of a document's classes in other files come from (none: each document on its own);
+   * `measurer`: loads what measures the advice's gains (none: analytic gains only).
+   */
+  constructor(
+    private readonly workspace?: WorkspaceIndex,
+    measurer?: () => Promise<MeasureModel>,
+  ) {
+    if (measurer) {
+      this.measurements = new GainMeasurements((d) => this.get(d), measurer, (d) => readConfig(d).adviceMeasure);
+      this.measurements.onDidMeasure((d) => !d.isClosed && this.changed.fire(d), undefined, this.disposables);
+      this.disposables.push(this.measurements);
+    }
     workspace?.onDidChange(this.onExternal, this, this.disposables);
     vscode.workspace.onDidChangeTextDocument(this.onChange, this, this.disposables);
     vscode.workspace.onDidCloseTextDocument(this.onClose, this, this.disposables);
@@ -84,6 +108,7 @@ export class DocumentAnalyses implements vscode.Disposable {
       const config = readConfig(document);
       let models: ModelAnalysis | undefined;
       const seeding = analyzeSeeding(tree, text);
+      const measurements = this.measurements;
       entry.analysis = {
         version: entry.version,
         text,
@@ -97,6 +122,9 @@ export class DocumentAnalyses implements vscode.Disposable {
             models = analyzer.analyze(tree, text, { variant: config.initVariant, maxLength: config.maxFileSize, imports: seeding.imports, external, ...(files ? { files } : {}), instances: true });
           }
           return models;
+        },
+        get measured() {
+          return measurements?.current(document, this);
         },
       };
     }
@@ -142,6 +170,7 @@ export class DocumentAnalyses implements vscode.Disposable {
 
   /** Drops cached analyses (settings that change results were edited). */
   invalidate(): void {
+    this.measurements?.invalidate();
     for (const entry of this.entries.values()) {
       entry.analysis = undefined;
       entry.models = new ModelAnalyzer();

@@ -5,6 +5,10 @@
  * files of the project get those constructions' arguments ({@link ProjectScan}).
  */
 import { adviseAnalysis, type Advice } from '../core/advice/judge';
+import { measurableGraph, measureAnalysis } from '../core/advice/measure';
+import type { Measurements, Unmeasured } from '../core/advice/measured';
+import { DEFAULT_ADVICE } from '../core/advice/rules';
+import type { LoadedTf } from '../core/signal/backendChoice';
 import { verdictJson } from '../core/advice/present';
 import { libraryModelJson, libraryModelState } from '../core/advice/pretrained';
 import { ModelAnalyzer } from '../core/model/analyze';
@@ -12,8 +16,8 @@ import { activationLabel } from '../core/model/activations';
 import { count, describeModel, short } from '../core/model/describe';
 import { mainParam } from '../core/model/layer';
 import { showDim } from '../core/model/evaluate';
-import type { Model } from '../core/model/types';
-import { parsePython, syntaxErrors } from '../core/python/parse';
+import type { Model, ModelAnalysis } from '../core/model/types';
+import { parsePython, syntaxErrors, type Tree } from '../core/python/parse';
 import type { CliIo } from './run';
 import { readInput } from './usage';
 import { ProjectScan } from './workspace';
@@ -23,38 +27,81 @@ export interface AnalyzeOptions {
   readonly json: boolean;
   /** Read the files of each FILE's project that import it (off: `--no-workspace`). */
   readonly workspace?: boolean;
+  /** Measure gains with the signal engine where it runs a model (off: `--analytic`). */
+  readonly measure?: boolean;
 }
 
-/** Runs the sub-command; returns the exit code (2 when a file cannot be read). */
-export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number {
+interface FileWork {
+  readonly file: string;
+  readonly text: string;
+  readonly tree: Tree;
+  readonly analysis: ModelAnalysis;
+  readonly external: readonly { readonly label: string }[];
+  readonly measurable: boolean;
+}
+
+/**
+ * Runs the sub-command; returns the exit code (2 when a file cannot be read). TensorFlow.js is
+ * loaded only when a model of the files can be measured (core/advice/measure.ts); the verdicts are
+ * then the editor's, on the same measured gains.
+ */
+export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number | Promise<number> {
   const analyzer = new ModelAnalyzer();
-  const results: { file: string; syntaxErrors: number; notes: readonly string[]; models: unknown[]; libraryModels: unknown[] }[] = [];
   const texts: string[] = [];
   for (const file of options.files) {
     const text = readInput(io, file);
     if (text === undefined) return 2;
     texts.push(text);
   }
-  let human = '';
   const scan = options.workspace === false ? undefined : new ProjectScan(io);
-  options.files.forEach((file, i) => {
+  const work: FileWork[] = options.files.map((file, i) => {
     const text = texts[i];
     const tree = parsePython(text);
     const external = scan?.sites(file, tree, text) ?? [];
-    const analysis = analyzer.analyze(tree, text, { external, files: scan?.files(file) });
+    const analysis = analyzer.analyze(tree, text, { external, files: scan?.files(file), instances: true });
+    const measurable = analysis.models.some((m) => 'graph' in measurableGraph(analysis, m, tree, text));
+    return { file, text, tree, analysis, external, measurable };
+  });
+  if (options.measure === false || !io.signalTf || !work.some((w) => w.measurable)) return printAnalyses(options, io, work, new Map());
+  return measureAll(io.signalTf, work, io).then((measured) => printAnalyses(options, io, work, measured));
+}
+
+type Measured = ReadonlyMap<FileWork, { readonly measurements: Measurements; readonly unmeasured: readonly Unmeasured[] }>;
+
+async function measureAll(load: () => Promise<LoadedTf>, work: readonly FileWork[], io: CliIo): Promise<Measured> {
+  let loaded: LoadedTf;
+  try {
+    loaded = await load();
+  } catch (error) {
+    io.stderr(`initlens: gains not measured (${error instanceof Error ? error.message : String(error)}): the verdicts use the analytic gains\n`);
+    return new Map();
+  }
+  const out = new Map<FileWork, { measurements: Measurements; unmeasured: readonly Unmeasured[] }>();
+  for (const w of work) if (w.measurable) out.set(w, await measureAnalysis(loaded.tf, loaded.backend, w.analysis, w.tree, w.text));
+  return out;
+}
+
+function printAnalyses(options: AnalyzeOptions, io: CliIo, work: readonly FileWork[], measured: Measured): number {
+  const results: unknown[] = [];
+  let human = '';
+  for (const w of work) {
+    const { file, text, tree, analysis } = w;
     const errors = syntaxErrors(tree, text);
-    // Every layer's verdict, the one the editor shows (src/core/advice).
-    const advice = adviseAnalysis(analysis, text);
-    const described = analysis.models.map((m) => {
-      const d = describeModel(m);
-      return { ...d, layers: d.layers.map((l, k) => ({ ...l, verdict: verdictJson(advice.verdict(m.layers[k])) })) };
+    const m = measured.get(w);
+    // Every layer's verdict, the one the editor shows (src/core/advice), on the same measured gains.
+    const advice = adviseAnalysis(analysis, text, m ? { ...DEFAULT_ADVICE, measured: m.measurements } : DEFAULT_ADVICE);
+    const described = analysis.models.map((model) => {
+      const d = describeModel(model);
+      return { ...d, layers: d.layers.map((l, k) => ({ ...l, verdict: verdictJson(advice.verdict(model.layers[k])) })) };
     });
     const library = analysis.libraryModels ?? [];
-    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: described, libraryModels: library.map(libraryModelJson) });
-    human += table(file, analysis.models, errors.length, analysis.notes, new Set(external.map((e) => e.label)), advice);
+    const runs = m ? [...m.measurements.models.values()].map((r) => ({ model: r.model, seed: r.seed.toString(), inputSeed: r.inputSeed.toString(), inputShape: r.inputShape, backend: r.backend, exact: r.exact })) : [];
+    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: described, libraryModels: library.map(libraryModelJson), measured: runs, unmeasured: m?.unmeasured ?? [] });
+    human += table(file, analysis.models, errors.length, analysis.notes, new Set(w.external.map((e) => e.label)), advice);
+    for (const r of runs) human += `  ${r.model}: gains measured (torch.manual_seed(${r.seed}), input ${r.inputShape.join('×')}, ${r.backend}${r.exact ? '' : ', weights sampled'})\n`;
     // Pretrained and library-built models (transfer learning): their state, no verdict.
     for (const use of library) human += `  ${use.target ?? use.callee} (line ${use.line + 1}): ${libraryModelState(use)}\n`;
-  });
+  }
   io.stdout(options.json ? `${JSON.stringify(options.files.length === 1 ? results[0] : results, null, 2)}\n` : human);
   return 0;
 }

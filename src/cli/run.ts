@@ -62,14 +62,18 @@ export interface CliIo {
 export const USAGE = `Usage: initlens <command> [options]
 
 Commands:
-  analyze FILE... [--json] [--no-workspace]
+  analyze FILE... [--json] [--no-workspace] [--analytic]
                          The PyTorch and Keras models in each FILE: per layer its
                          fans, parameters, activation, current and recommended
-                         initialization with numbers and the code that applies it.
-                         A class built in another file of the project (the
-                         nearest folder above FILE with .git, pyproject.toml or
-                         setup.py) that imports it gets that call's arguments;
-                         --no-workspace: FILE on its own.
+                         initialization with numbers and the code that applies it,
+                         and its verdict. A class built in another file of the
+                         project (the nearest folder above FILE with .git,
+                         pyproject.toml or setup.py) that imports it gets that
+                         call's arguments; --no-workspace: FILE on its own.
+                         Gains are measured by one forward and backward pass of
+                         each model the signal engine can run (small enough, not
+                         composite), as in the editor; --analytic: the analytic
+                         gains only (as initlens check).
   report FILE [--json]   Which random number generators FILE imports, what seeds
                          each one, and the seeding mistakes it contains.
 ${CHECK_USAGE}${SEED_USAGE}${SAMPLE_USAGE}${MODEL_USAGE}${PROPAGATE_USAGE}
@@ -109,9 +113,9 @@ function dispatch(argv: readonly string[], io: CliIo, version: string): number |
   }
   if (command === 'report') return report(rest, io);
   if (command === 'analyze') {
-    const { values, positionals } = parse(rest, { json: { type: 'boolean' }, 'no-workspace': { type: 'boolean' } });
+    const { values, positionals } = parse(rest, { json: { type: 'boolean' }, 'no-workspace': { type: 'boolean' }, analytic: { type: 'boolean' } });
     if (positionals.length === 0) throw new UsageError('analyze needs at least one FILE');
-    return analyzeFiles({ files: positionals, json: values.json === true, workspace: values['no-workspace'] !== true }, io);
+    return analyzeFiles({ files: positionals, json: values.json === true, workspace: values['no-workspace'] !== true, measure: values.analytic !== true }, io);
   }
   if (command === 'model') return modelCommand(rest, io);
   if (command === 'seed') return seedCommand(rest, io);

@@ -8,7 +8,7 @@
  * itself debounces lens requests while the user types.
  */
 import * as vscode from 'vscode';
-import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { adviceOptions, type DocumentAnalyses } from '../analysis/documentAnalyses';
 import { Commands } from '../commands/ids';
 import { adviseAnalysis } from '../core/advice/judge';
 import { lensOf } from '../core/advice/present';
@@ -27,7 +27,7 @@ function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, 
   const analysis = analyses.get(document);
   const { models } = analysis.models;
   // The same verdicts as the hover and the diagnostics (src/core/advice).
-  const advice = adviseAnalysis(analysis.models, analysis.text, config.advice);
+  const advice = adviseAnalysis(analysis.models, analysis.text, adviceOptions(analysis, config.advice));
   const uri = document.uri.toString();
   const lenses: vscode.CodeLens[] = [];
   for (const model of models) {

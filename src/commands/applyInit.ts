@@ -7,7 +7,7 @@
  * Resolves to the plan's summary, or undefined when nothing was applied.
  */
 import * as vscode from 'vscode';
-import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { adviceOptions, type DocumentAnalyses } from '../analysis/documentAnalyses';
 import { EditRefused, planApply } from '../core/edits/applyInit';
 import { adviseAnalysis } from '../core/advice/judge';
 import { readConfig } from '../config';
@@ -48,7 +48,7 @@ export function registerApplyInit(analyses: DocumentAnalyses): vscode.Disposable
     }
     // A whole model: the layers whose verdict has a cure (the ones the lenses offer Apply on), nothing else.
     const { advice: options } = readConfig(document);
-    const advice = adviseAnalysis(analysis.models, analysis.text, options);
+    const advice = adviseAnalysis(analysis.models, analysis.text, adviceOptions(analysis, options));
     const chosen = layer ? [layer] : model.layers.filter((l) => lensOf(l, advice.verdict(l), options.level)?.apply);
     if (chosen.length === 0) {
       const summary = `nothing in ${model.name} needs a change: no verdict has a cure to apply.`;

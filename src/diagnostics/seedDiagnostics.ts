@@ -7,7 +7,7 @@
  * recomputed for the document's current version so they never go stale.
  */
 import * as vscode from 'vscode';
-import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { adviceOptions, type DocumentAnalyses } from '../analysis/documentAnalyses';
 import * as path from 'node:path';
 import { checkDocument, RULES, type Finding, type RuleId } from '../core/diagnostics/rules';
 import { configuredRules, editorRules } from '../core/diagnostics/config';
@@ -57,7 +57,7 @@ function findings(analyses: DocumentAnalyses, projects: ProjectConfigs, document
   return unsuppressed(
     checkDocument(
       { text: a.text, tree: a.tree, seeding: a.seeding, models: a.models },
-      { seed: chosen.seed, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly, advice: config.advice },
+      { seed: chosen.seed, deterministic: config.seedDeterministic, warnOnly: config.seedWarnOnly, advice: adviceOptions(a, config.advice) },
       chosen.rules,
     ),
     a.tree,

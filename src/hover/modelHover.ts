@@ -6,7 +6,7 @@
  * suits it, with its gain).
  */
 import * as vscode from 'vscode';
-import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { adviceOptions, type DocumentAnalyses } from '../analysis/documentAnalyses';
 import { Commands } from '../commands/ids';
 import { activationHoverMarkdown, initHoverMarkdown, layerHoverMarkdown } from '../core/hovers';
 import { codeSpan, escapeMarkdown } from '../core/markdown';
@@ -28,7 +28,7 @@ export function registerModelHover(analyses: DocumentAnalyses): vscode.Disposabl
       const analysis = analyses.get(document);
       const { advice: options } = readConfig(document);
       // The same verdicts as the lenses and the diagnostics (src/core/advice).
-      const verdicts = adviseAnalysis(analysis.models, analysis.text, options);
+      const verdicts = adviseAnalysis(analysis.models, analysis.text, adviceOptions(analysis, options));
       const advice = (layer: Layer) => ({ verdict: verdicts.verdict(layer), level: options.level });
       for (const model of analysis.models.models) {
         if (!inside(model.span, offset)) continue;

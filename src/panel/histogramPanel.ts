@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { saveExport } from './exportFile';
-import type { DocumentAnalyses } from '../analysis/documentAnalyses';
+import { adviceOptions, type DocumentAnalyses } from '../analysis/documentAnalyses';
 import { readConfig } from '../config';
 import { adviseAnalysis, type Advice } from '../core/advice/judge';
 import type { LibraryModelUse } from '../core/model/pretrained';
@@ -150,7 +150,7 @@ export class HistogramPanel implements vscode.Disposable {
     const analysis = this.analyses.get(document);
     const model = analysis.models.models.find((m) => m.name === target.model);
     // The same verdicts as the lenses, hovers and diagnostics.
-    this.advice = adviseAnalysis(analysis.models, analysis.text, readConfig(document).advice);
+    this.advice = adviseAnalysis(analysis.models, analysis.text, adviceOptions(analysis, readConfig(document).advice));
     this.library = analysis.models.libraryModels ?? [];
     if (!model) this.post({ type: 'error', message: `${target.model} is no longer in ${path.basename(document.uri.path)}.` });
     return model;

@@ -5,16 +5,27 @@
  * and its ⚠ is the one the answer key measured in PyTorch has (⚠ exactly on
  * the key's warnings: none on a healthy file). The verdicts come from the pure core
  * (src/core/advice/judge.ts); what is checked here is what the editor shows.
+ * The editor measures the gains of the models the signal engine can run in
+ * the background (src/analysis/gainMeasurements.ts): the expected verdicts are
+ * judged on the same measurements, taken here by the same bundle
+ * (dist/gainMeasurer.js) in the same process, and the check waits until the
+ * editor's diagnostics carry them.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadCorpusFile, type CorpusFile, type CorpusKey } from '../../src/core/advice/corpus';
+import { measurements, type Measurements, type ModelMeasurement } from '../../src/core/advice/measured';
+import { parsePython } from '../../src/core/python/parse';
+import { analyzeSeeding } from '../../src/core/seeding/analyze';
+import { findTorchSeed } from '../../src/core/torch/exact';
+import type { MeasureModel } from '../../src/analysis/gainMeasurements';
 import { adviseAnalysis } from '../../src/core/advice/judge';
 import { displayed, lensOf } from '../../src/core/advice/present';
 import type { AdviceLevel } from '../../src/core/advice/rules';
 import { RULE_CODES } from '../../src/core/diagnostics/codes';
+import { adviceRuleId, checkDocument } from '../../src/core/diagnostics/rules';
 import { mainParam } from '../../src/core/model/layer';
 import { ROOT } from '../host/paths';
 import { hoverText, waitFor } from './helpers';
@@ -57,8 +68,27 @@ const SEVERITY: Record<Shown, vscode.DiagnosticSeverity | undefined> = {
 
 const LENS_ICON: Record<Shown, string | undefined> = { warning: 'warning', note: 'info', ok: 'check', none: undefined };
 
-async function check(f: CorpusFile, document: vscode.TextDocument, level: AdviceLevel): Promise<void> {
-  const options = { level, disabled: new Set<never>() };
+/** The measurements the editor takes of a file's models: the same measurer bundle, in this process. */
+async function measuredOf(text: string): Promise<Measurements> {
+  const measure = (await (require(path.join(ROOT, 'dist', 'gainMeasurer.js')) as typeof import('../../src/node/gainMeasurer')).createMeasurer()) as MeasureModel;
+  const f = loadCorpusFile('healthy', '', text);
+  const tree = parsePython(text);
+  const seeding = analyzeSeeding(tree, text);
+  const seed = (m: Parameters<typeof findTorchSeed>[0]) => {
+    const found = findTorchSeed(m, text, seeding);
+    return 'seed' in found ? found.seed : 0n;
+  };
+  const done: ModelMeasurement[] = [];
+  for (const model of f.analysis.models) {
+    if (model.framework !== 'torch') continue;
+    const r = await measure(f.analysis, model, tree, text, seed);
+    if (r.measurement) done.push(r.measurement);
+  }
+  return measurements(done);
+}
+
+async function check(f: CorpusFile, document: vscode.TextDocument, level: AdviceLevel, measured?: Measurements): Promise<void> {
+  const options = { level, disabled: new Set<never>(), ...(measured ? { measured } : {}) };
   const advice = adviseAnalysis(f.analysis, f.text, options);
   const layers = [...f.layers.entries()].map(([key, { model, layer }]) => ({ key, model, layer, v: advice.verdict(layer) }));
   const shownOf = (v: (typeof layers)[number]['v']): Shown => displayed(v, level) ?? 'none';
@@ -69,21 +99,17 @@ async function check(f: CorpusFile, document: vscode.TextDocument, level: Advice
     assert.equal(v.level === 'warning', exp[key]?.level === 'warning', `${f.file} ${key}: the measured key's verdict`);
   }
   // Diagnostics: wait until the editor's advice diagnostics are this level's (the setting reaches them debounced).
-  const wantedCount = new Set(
-    layers
-      .filter((l) => l.v && SEVERITY[shownOf(l.v)] !== undefined)
-      .map(({ layer, v }) => {
-        const param = mainParam(layer);
-        const at = param?.current.source === 'explicit' && param.current.at ? param.current.at : (layer.kernelInitializer ?? layer.span);
-        return `${at.from}:${at.to}:${v!.message}`;
-      }),
-  ).size;
+  // The advice findings the core makes of the same verdicts (one per call and cure): what the editor must show.
+  const tree = parsePython(f.text);
+  const findings = checkDocument({ text: f.text, tree, seeding: analyzeSeeding(tree, f.text), models: f.analysis }, { seed: 0, deterministic: true, warnOnly: false, advice: options });
+  const wantedMessages = findings.filter((d) => d.rule === 'symmetricInit' || d.rule === 'signalGain' || d.rule === 'initNote').map((d) => d.message).sort();
+  const wantedCount = wantedMessages.length;
   let seen: vscode.Diagnostic[] = [];
   await waitFor(
     () => {
       seen = adviceDiagnostics(document.uri);
-      const severities = new Set(seen.map((d) => d.severity));
-      return seen.length === wantedCount && (level === 'suggestions' || !severities.has(vscode.DiagnosticSeverity.Information));
+      // The messages too: the measured gains reach the editor after the analytic ones.
+      return JSON.stringify(seen.map((d) => d.message).sort()) === JSON.stringify(wantedMessages);
     },
     `${wantedCount} advice diagnostics in ${f.file} at ${level}`,
     20_000,
@@ -117,7 +143,8 @@ async function check(f: CorpusFile, document: vscode.TextDocument, level: Advice
     const param = mainParam(layer);
     const span = param?.current.source === 'explicit' && param.current.at ? param.current.at : (layer.kernelInitializer ?? layer.span);
     const range = new vscode.Range(document.positionAt(span.from), document.positionAt(span.to));
-    const diagnostic = seen.find((d) => d.range.isEqual(range) && d.message.endsWith(`: ${v.message}`));
+    // Layers one call builds share one diagnostic (per cure), in its first layer's words, naming `net.0 … net.14 (8 layers)`.
+    const diagnostic = seen.find((d) => d.range.isEqual(range) && codeOf(d) === RULE_CODES[adviceRuleId(v)].code && (d.message.endsWith(`: ${v.message}`) || / \(\d+ layers\): /.test(d.message)));
     assert.equal(diagnostic?.severity, SEVERITY[shown], `${what}: diagnostic ${JSON.stringify(diagnostic?.message)}`);
   }
   if (f.corpus === 'healthy') assert.equal(seen.filter((d) => d.severity === vscode.DiagnosticSeverity.Warning).length, 0, `${f.file}: no ⚠ on a healthy file`);
@@ -135,19 +162,39 @@ describe('advice: lens, hover and diagnostic agree on every layer of the corpora
   for (const entry of FILES) {
     it(`${entry.corpus} ${path.basename(entry.file)}: at the suggestions level, then at problems (the default)`, async () => {
       const text = read(entry.path);
-      const f = loadCorpusFile(entry.corpus, entry.file, text);
+      const measured = await measuredOf(text);
+      const f = loadCorpusFile(entry.corpus, entry.file, text, () => measured);
       assert.ok(f.layers.size > 0, entry.file);
       const document = await vscode.workspace.openTextDocument({ language: 'python', content: text });
       await vscode.window.showTextDocument(document);
       try {
         await config().update('advice.level', 'suggestions', vscode.ConfigurationTarget.Global);
-        await check(f, document, 'suggestions');
+        await check(f, document, 'suggestions', measured);
         await config().update('advice.level', undefined, vscode.ConfigurationTarget.Global);
-        await check(f, document, 'problems');
+        await check(f, document, 'problems', measured);
       } finally {
         await config().update('advice.level', undefined, vscode.ConfigurationTarget.Global);
         await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       }
     });
   }
+
+  it('the measured gains drive the verdicts: small_normal_deep.py says "measured" in lens, hover and diagnostic; with initlens.advice.measure off, "analytic"', async () => {
+    const entry = FILES.find((e) => e.file === 'small_normal_deep.py')!;
+    const text = read(entry.path);
+    const measured = await measuredOf(text);
+    assert.equal(measured.models.size, 1);
+    const document = await vscode.workspace.openTextDocument({ language: 'python', content: text });
+    await vscode.window.showTextDocument(document);
+    try {
+      const warnings = () => adviceDiagnostics(document.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Warning);
+      await waitFor(() => warnings().length === 8 && warnings().every((d) => /\(measured: torch\.manual_seed\(0\), input 8×784\)/.test(d.message)), 'eight measured ⚠', 20_000);
+      await config().update('advice.measure', false, vscode.ConfigurationTarget.Global);
+      await waitFor(() => warnings().length === 8 && warnings().every((d) => /\(analytic\)/.test(d.message) && !/measured:/.test(d.message)), 'eight analytic ⚠', 20_000);
+      await check(loadCorpusFile(entry.corpus, entry.file, text), document, 'problems');
+    } finally {
+      await config().update('advice.measure', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
 });

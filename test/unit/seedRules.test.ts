@@ -116,7 +116,7 @@ describe('diagnostic rules', () => {
     assert.equal(text.slice(f.from, f.to), 'nn.init.normal_(m.weight, 0, 0.01)');
     assert.equal(
       f.message,
-      'fc.0 … fc.14 (8 layers): normal_(0, 0.01) (std 0.01) before ReLU: the gradient\'s std changes ×0.057 per layer (analytic); over the 8 layers like it ×1.0e-10. kaiming_normal_ gives ×1 over them.',
+      'fc.0 … fc.14 (8 layers): normal_(0, 0.01) (std 0.01) before ReLU: the gradient\'s std changes ×0.057 per layer (analytic); over the 8 layers like it ×1.0e-10. kaiming_normal_ gives ×1 over them (analytic).',
     );
     assert.equal(f.fix, undefined);
     // The same line for layers that all need kaiming_normal_ is still replaced where it stands.

@@ -13,7 +13,8 @@ import type { Layer, Model, ModelAnalysis } from '../model/types';
 import { parsePython, type Tree } from '../python/parse';
 import type { Tf } from '../signal/engine';
 import { adviseAnalysis, type Advice } from './judge';
-import { measureAnalysis, type Measurements } from './measure';
+import { measureAnalysis } from './measure';
+import type { Measurements } from './measured';
 import { DEFAULT_ADVICE } from './rules';
 
 /**

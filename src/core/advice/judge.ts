@@ -12,7 +12,7 @@ import { mainParam } from '../model/layer';
 import type { Layer, Model, ModelAnalysis, Param } from '../model/types';
 import { documentTraits, modelTraits, type DocumentTraits, type ModelTraits } from './context';
 import { chainGain, hasGain, layerMoments, worst } from './gain';
-import type { MeasuredLayer, ModelMeasurement } from './measure';
+import type { MeasuredLayer, ModelMeasurement } from './measured';
 import { transferFacts, withTransfer } from './pretrained';
 import { ADVICE_RULE_INFO, COMPOUND_LIMIT, DEFAULT_ADVICE, SOURCES, type AdviceOptions, type AdviceRule, type Source } from './rules';
 

@@ -20,6 +20,7 @@
  * gradient with respect to those inputs, backward.
  */
 import { LimitError, LIMITS } from '../limits';
+import { measurements, type Measurements, type MeasuredLayer, type ModelMeasurement, type Unmeasured } from './measured';
 import type { Model, ModelAnalysis } from '../model/types';
 import type { Tree } from '../python/parse';
 import { analyzeSeeding } from '../seeding/analyze';
@@ -31,47 +32,6 @@ import { buildGraph, type SignalGraph } from '../signal/graph';
 import { prepareRuns } from '../signal/job';
 import { runScheme } from '../signal/lsuv';
 import { signalScheme } from '../signal/schemes';
-
-/** One weight layer's measured figures (std, not second moments: the engine's statistics). */
-export interface MeasuredLayer {
-  /** Of its input, and of the gradient with respect to it. */
-  readonly inStd: number;
-  readonly inGrad: number;
-  /** Of its own output (before any activation), and of the gradient with respect to it. */
-  readonly outStd: number;
-  readonly outGrad: number;
-  /**
-   * Of the next point: the input of the weight layer run after it (its activation, pooling, a
-   * sum in between), or its own activation's output when it is the last; and that point's gradient.
-   */
-  readonly nextStd: number;
-  readonly nextGrad: number;
-}
-
-/** One model's measurement: the run's settings and each weight layer's figures by `named_modules()` name. */
-export interface ModelMeasurement {
-  readonly model: string;
-  readonly seed: bigint;
-  readonly inputSeed: bigint;
-  readonly inputShape: readonly number[];
-  /** The TensorFlow.js backend that ran. */
-  readonly backend: string;
-  /** The weights were PyTorch's bit for bit (else seeded samples of the same distributions). */
-  readonly exact: boolean;
-  readonly layers: ReadonlyMap<string, MeasuredLayer>;
-}
-
-/** The measurements a judgement may use, by model name; `id` tells two sets apart (the judge's memo). */
-export interface Measurements {
-  readonly id: string;
-  readonly models: ReadonlyMap<string, ModelMeasurement>;
-}
-
-let nextId = 0;
-
-export function measurements(models: Iterable<ModelMeasurement>): Measurements {
-  return { id: `m${++nextId}`, models: new Map([...models].map((m) => [m.model, m])) };
-}
 
 /** The seed a measurement of `model` builds its weights after: the file's `torch.manual_seed` before it is built, else 0. */
 export function measureSeed(model: Model, tree: Tree, text: string): bigint {
@@ -126,12 +86,6 @@ export async function measureModel(tf: Tf, backend: string, model: Model, graph:
   const run = prepared.runs[0];
   const stats = await runScheme(tf, graph, { weights: run.weights }, prepared.input, prepared.upstream, { inputs: true });
   return { model: model.name, seed, inputSeed, inputShape: graph.inputShape, backend, exact: run.exact, layers: measuredLayers(stats.layers) };
-}
-
-/** Why a model was not measured. */
-export interface Unmeasured {
-  readonly model: string;
-  readonly why: string;
 }
 
 /** Measures every model of `analysis` that can be (see {@link measurableGraph}); the others are listed with why. */

@@ -5,7 +5,7 @@
  * two in sync). Each rule can be turned off (`initlens.advice.disable`,
  * `[tool.initlens] advice.disable`); the judge then goes on to the next.
  */
-import type { Measurements } from './measure';
+import type { Measurements } from './measured';
 
 /** A paper or a documentation page. */
 export interface Source {

@@ -24,7 +24,7 @@ export interface RuleCode {
 export const RULE_CODES: Readonly<Record<RuleId, RuleCode>> = {
   invalidLayerSize: { code: 'IL001', name: 'invalid-layer-size', description: 'A layer size the library would reject, or one beyond InitLens\'s limits.' },
   symmetricInit: { code: 'IL002', name: 'symmetric-init', description: 'A weight initialized to a constant: every unit gets the same gradient and they stay identical.' },
-  signalGain: { code: 'IL201', name: 'signal-gain', description: 'A layer whose analytic variance gain, over the layers like it, shrinks or grows the signal or gradient more than 100×.' },
+  signalGain: { code: 'IL201', name: 'signal-gain', description: 'A layer whose variance gain (measured by the signal engine where it runs the model, else analytic), over the layers like it, shrinks or grows the signal or gradient more than 100×.' },
   initNote: { code: 'IL202', name: 'init-note', description: 'A suggestion with a healthy gain (shown only with initlens.advice.level set to suggestions).' },
   seedMissing: { code: 'IL101', name: 'seed-missing', description: 'A file that trains but never seeds its random number generators.' },
   seedAfterConstruction: { code: 'IL102', name: 'seed-after-construction', description: 'The first seed comes after a model, optimizer or DataLoader has already drawn random numbers.' },

@@ -199,7 +199,8 @@ function adviceFindings(input: RuleInput, options: AdviceOptions, on: (r: RuleId
       if (!on(rule)) continue;
       const param = mainParam(layer);
       const at = param?.current.source === 'explicit' && param.current.at ? param.current.at : (layer.kernelInitializer ?? layer.span);
-      const key = `${rule}:${at.from}:${at.to}:${v.message}`;
+      // Measured gains differ from layer to layer: one finding per call and cure, in the words of its first layer.
+      const key = `${rule}:${at.from}:${at.to}:${v.fix?.name ?? ''}`;
       const group = groups.get(key);
       if (group) group.layers.push(layer);
       else groups.set(key, { rule, at, verdict: v, shown, layers: [layer] });
