@@ -61,7 +61,7 @@ export const ADVICE_RULE_INFO: Readonly<Record<AdviceRule, AdviceRuleInfo>> = {
   symmetry: { summary: 'A weight initialized to a constant (zeros included) is a warning at any depth: every unit of the layer computes the same thing and gets the same gradient, so they stay identical.', source: SOURCES.glorot },
   'signal-gain': {
     summary:
-      'A warning only when the analytic variance gain of layer + activation, compounded over the layers like it in the model, shrinks or grows the signal (forward) or the gradient (backward) more than 100×; otherwise the gain is stated and fine.',
+      'A warning only when the variance gain of layer + activation (measured by the signal engine where it runs the model, else analytic), compounded over the layers like it in the model, shrinks or grows the signal (forward) or the gradient (backward) more than 100×; otherwise the gain is stated and fine.',
     source: SOURCES.meanField,
   },
   normalizer: { summary: 'A BatchNorm/LayerNorm/GroupNorm right after the layer re-normalizes its output: the weight scale does not matter for the forward pass. No warning.', source: SOURCES.ioffe },
