@@ -59,6 +59,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): InitLensConfig {
     advice: {
       level: get('advice.level') === 'suggestions' ? 'suggestions' : 'problems',
       disabled: new Set((get('advice.disable') as readonly unknown[]).filter((r): r is AdviceRule => (ADVICE_RULES as readonly unknown[]).includes(r))),
+      ...(get('advice.widthScaling') ? { widthScaling: true } : {}),
     },
     adviceMeasure: get('advice.measure'),
   };

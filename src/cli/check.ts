@@ -99,7 +99,7 @@ export function checkCommand(args: readonly string[], io: CliIo, version: string
       rules: [...rulesFor(file.path, found, cli)],
       mode,
       workspace: !values['no-workspace'],
-      ...(found?.config.advice ? { advice: { level: found.config.advice.level, disabled: [...found.config.advice.disabled] } } : {}),
+      ...(found?.config.advice ? { advice: { level: found.config.advice.level, disabled: [...found.config.advice.disabled], ...(found.config.advice.widthScaling ? { widthScaling: true } : {}) } } : {}),
     };
   });
   // Workers pay off from a few files each (one took 150–170 ms to its first answer, README); fewer run here.

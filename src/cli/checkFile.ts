@@ -28,7 +28,7 @@ export interface FileTask {
   /** Read the project's other files for constructions of the file's classes (off: `--no-workspace`). */
   readonly workspace: boolean;
   /** `[tool.initlens] advice`: plain data, as tasks cross to workers. */
-  readonly advice?: { readonly level: AdviceLevel; readonly disabled: readonly AdviceRule[] };
+  readonly advice?: { readonly level: AdviceLevel; readonly disabled: readonly AdviceRule[]; readonly widthScaling?: boolean };
   /** The seed fixes' `deterministic` and `warn_only` (the editor's `initlens.seed.*` settings); default on and off, as the CLI writes them. */
   readonly deterministic?: boolean;
   readonly warnOnly?: boolean;
@@ -108,7 +108,7 @@ export function unifiedDiff(file: string, before: string, after: string): string
  */
 export function processFile(task: FileTask, io: Pick<CliIo, 'readFile' | 'writeFile'>, scan?: ProjectScan): FileOutcome {
   const issues: FileIssue[] = [];
-  const base: CheckOptions = { seed: task.seed, deterministic: task.deterministic ?? true, warnOnly: task.warnOnly ?? false, enabled: new Set(task.rules), ...(task.advice ? { advice: { level: task.advice.level, disabled: new Set(task.advice.disabled) } } : {}) };
+  const base: CheckOptions = { seed: task.seed, deterministic: task.deterministic ?? true, warnOnly: task.warnOnly ?? false, enabled: new Set(task.rules), ...(task.advice ? { advice: { level: task.advice.level, disabled: new Set(task.advice.disabled), ...(task.advice.widthScaling ? { widthScaling: true } : {}) } } : {}) };
   // A notebook is no module another file imports.
   const options: CheckOptions = scan && task.workspace && !task.notebook ? { ...base, external: (tree, text) => scan.sites(task.path, tree, text) } : base;
   let text = readChecked(task, io);

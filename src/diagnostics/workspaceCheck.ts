@@ -206,7 +206,7 @@ class WorkspaceCheck implements vscode.Disposable {
       mode: 'check',
       workspace: true,
       // The editor's verdicts follow the initlens.advice.* settings (README "Configuration").
-      advice: { level: config.advice.level, disabled: [...config.advice.disabled] },
+      advice: { level: config.advice.level, disabled: [...config.advice.disabled], ...(config.advice.widthScaling ? { widthScaling: true } : {}) },
       deterministic: config.seedDeterministic,
       warnOnly: config.seedWarnOnly,
     };

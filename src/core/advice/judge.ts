@@ -14,7 +14,7 @@ import { documentTraits, modelTraits, type DocumentTraits, type ModelTraits } fr
 import { chainGain, hasGain, layerMoments, worst } from './gain';
 import type { MeasuredLayer, ModelMeasurement } from './measured';
 import { transferFacts, withTransfer } from './pretrained';
-import { ADVICE_RULE_INFO, COMPOUND_LIMIT, DEFAULT_ADVICE, SOURCES, type AdviceOptions, type AdviceRule, type Source } from './rules';
+import { ADVICE_RULE_INFO, COMPOUND_LIMIT, DEFAULT_ADVICE, MUP_WIDTH, SOURCES, type AdviceOptions, type AdviceRule, type Source } from './rules';
 
 export type VerdictLevel = 'ok' | 'note' | 'warning';
 
@@ -316,6 +316,14 @@ function judgeLayer(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     const g = w !== undefined && activation && hasGain(activation) ? report(activation, w, 1) : null;
     const proj = /(c_proj|out_proj|o_proj|down_proj|to_out|fc2|w2|proj)(\.\d+)?$/.test(layer.name) && activation?.kind === 'identity';
     const scaledHere = /sqrt\(\s*2\s*\*/.test(param.current.label);
+    if (ctx.options.widthScaling && on('mup') && wide(layer) && ATTENTION_INPUT.test(layer.name)) {
+      return verdict(
+        'note',
+        'mup',
+        `Attention projection of a wide model (fan_in ${layer.fanIn}): ${now(param, layer)}. Under μP the attention logits are scaled by 1/d_head instead of 1/√d_head (and the readout by 1/width_mult), so that tuned hyperparameters stay valid across widths (mup.MuReadout, attn_mult).`,
+        g,
+      );
+    }
     if (ctx.doc.gptInit) {
       if (proj && (scaledHere || ctx.doc.residualScaled)) {
         return verdict('ok', 'transformer', `Residual projection: N(0, 0.02/√(2·n_layer)), the GPT-2/Megatron scaling that keeps the residual stream's variance from growing with depth (written in this file).`, g);
@@ -336,6 +344,14 @@ function judgeLayer(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     const g = (ctx.measurement && measuredReport(ctx.measurement, [layer], layer, true)?.g) ?? (w !== undefined ? report(act, w, 1) : null);
     if (g && extreme(g) && on('signal-gain')) {
       return verdict('warning', 'signal-gain', `Output layer ${layer.name}: ${now(param, layer)}, ${gainText(g)}, far from 1.`, g, cure(layer, param, act, 1), SOURCES.meanField);
+    }
+    if (ctx.options.widthScaling && on('mup') && wide(layer)) {
+      return verdict(
+        'note',
+        'mup',
+        `Readout of a wide model (fan_in ${layer.fanIn}): ${now(param, layer)} is the standard parametrization, fine${g ? ` (gain ${factor(g.perLayer)})` : ''}. Under μP, which keeps tuned hyperparameters valid across widths, the readout is zero-initialized or its output scaled by 1/width_mult (mup.MuReadout).`,
+        g,
+      );
     }
     return verdict('ok', 'output', `Output layer (${actText}): ${now(param, layer)} is fine${g ? ` (gain ${factor(g.perLayer)}${g.measured ? `, ${runText(g.measured)}` : ''})` : ''}; a zero or small init of the last layer is a common option.`, g);
   }
@@ -423,6 +439,14 @@ function judgeLayer(layer: Layer, ctx: JudgeContext): Verdict | undefined {
 
 const SHORTCUT = /shortcut|downsample|skip/;
 
+/** The projections that make a transformer's queries and keys (the logits μP rescales). */
+const ATTENTION_INPUT = /(^|\.)(c_attn|qkv|to_qkv|in_proj|q_proj|k_proj|query|key|to_q|to_k|wq|wk|self_attn)$/i;
+
+/** A layer of a wide model, for the opt-in μP note. */
+function wide(layer: Layer): boolean {
+  return typeof layer.fanIn === 'number' && layer.fanIn >= MUP_WIDTH;
+}
+
 /** The weight layers of a residual class's branch (m of Fixup): every weight layer that is not a shortcut. */
 function branchLayers(model: Model): number {
   return model.layers.filter((l) => l.role === 'weight' && !SHORTCUT.test(l.name)).length;
@@ -485,7 +509,7 @@ export interface Advice {
 
 const memo = new WeakMap<ModelAnalysis, Map<string, Advice>>();
 
-const optionsKey = (o: AdviceOptions) => `${o.level}|${[...o.disabled].sort().join(',')}|${o.measured?.id ?? ''}`;
+const optionsKey = (o: AdviceOptions) => `${o.level}|${[...o.disabled].sort().join(',')}|${o.measured?.id ?? ''}|${o.widthScaling ? 'mup' : ''}`;
 
 /** Judges every layer of a document (memoized per analysis and options: every consumer gets the same objects). */
 export function adviseAnalysis(analysis: ModelAnalysis, text: string, options: AdviceOptions = DEFAULT_ADVICE): Advice {

@@ -26,9 +26,13 @@ export const ADVICE_RULES = [
   'bias',
   'selu',
   'scheme',
+  'mup',
 ] as const;
 
 export type AdviceRule = (typeof ADVICE_RULES)[number];
+
+/** The fan_in from which a model counts as wide for the opt-in μP note (GPT-2 small's 768 and up; ResNet's last stage 512). */
+export const MUP_WIDTH = 512;
 
 export interface AdviceRuleInfo {
   /** One line: what the rule says. */
@@ -49,6 +53,7 @@ export const SOURCES = {
   bias: { title: 'CS231n, Setting up the data and the model: bias initialization', url: 'https://cs231n.github.io/neural-networks-2/#init' },
   selu: { title: 'Klambauer et al. 2017, Self-Normalizing Neural Networks (LeCun normal)', url: 'https://arxiv.org/abs/1706.02515' },
   transfer: { title: 'torchvision: Models and pre-trained weights; Yosinski et al. 2014, How transferable are features in deep neural networks?', url: 'https://pytorch.org/vision/stable/models.html' },
+  mup: { title: 'Yang et al. 2021, Tensor Programs V: Tuning Large Neural Networks via Zero-Shot Hyperparameter Transfer (μP); microsoft/mup', url: 'https://arxiv.org/abs/2203.03466' },
   calculateGain: { title: 'torch.nn.init.calculate_gain', url: 'https://pytorch.org/docs/stable/nn.init.html#torch.nn.init.calculate_gain' },
 } as const satisfies Record<string, Source>;
 
@@ -78,6 +83,10 @@ export const ADVICE_RULE_INFO: Readonly<Record<AdviceRule, AdviceRuleInfo>> = {
   lstm: { summary: 'LSTM/GRU: orthogonal recurrent weights and an LSTM forget-gate bias of 1.', source: SOURCES.jozefowicz },
   bias: { summary: 'Biases start at 0 (or 0.01 before a ReLU); a large constant bias is a note.', source: SOURCES.bias },
   selu: { summary: 'SELU networks assume LeCun normal (variance 1/fan_in) to self-normalize.', source: SOURCES.selu },
+  mup: {
+    summary: `Opt-in (initlens.advice.widthScaling, [tool.initlens] advice.width-scaling): in wide models (fan_in ≥ ${MUP_WIDTH}), a note on the μP parametrization: the readout (output layer) zero-initialized or scaled 1/width, attention logits scaled 1/d_head instead of 1/√d_head, so that tuned hyperparameters carry over across widths.`,
+    source: SOURCES.mup,
+  },
   scheme: {
     summary: 'A scheme other than the textbook one for the activation, with a healthy gain, is at most a neutral note ("He would give std 0.047; yours gives 0.041: fine").',
     source: SOURCES.he,
@@ -94,6 +103,8 @@ export const ADVICE_LEVELS: readonly AdviceLevel[] = ['problems', 'suggestions']
 export interface AdviceOptions {
   readonly level: AdviceLevel;
   readonly disabled: ReadonlySet<AdviceRule>;
+  /** The opt-in μP note (rule `mup`): `initlens.advice.widthScaling`, `[tool.initlens] advice.width-scaling`. */
+  readonly widthScaling?: boolean;
   /** Gains measured by the signal engine (measure.ts), for the models it could run: they drive the signal-gain rule there. */
   readonly measured?: Measurements;
 }

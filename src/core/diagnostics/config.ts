@@ -106,15 +106,17 @@ export function parseCheckConfig(text: string, file: string): CheckConfig | unde
   return { rules: new Set([...selected].filter((r) => !ignored.has(r))), exclude, perFileIgnores: perFile, ...(seed !== undefined ? { seed } : {}), ...(advice ? { advice } : {}) };
 }
 
-/** `advice.level = "suggestions"`, `advice.disable = ["output"]`. */
+/** `advice.level = "suggestions"`, `advice.disable = ["output"]`, `advice.width-scaling = true`. */
 function adviceOptions(where: string, table: unknown): AdviceOptions {
   if (!isTable(table)) throw new ConfigError(`${where} must be a table (advice.level = "suggestions")`);
-  for (const key of Object.keys(table)) if (key !== 'level' && key !== 'disable') throw new ConfigError(`${where}.${key}: unknown key (known: level, disable)`);
+  for (const key of Object.keys(table)) if (key !== 'level' && key !== 'disable' && key !== 'width-scaling') throw new ConfigError(`${where}.${key}: unknown key (known: level, disable, width-scaling)`);
+  const widthScaling = table['width-scaling'] ?? false;
+  if (typeof widthScaling !== 'boolean') throw new ConfigError(`${where}.width-scaling must be true or false, got ${JSON.stringify(widthScaling)}`);
   const level = table.level ?? 'problems';
   if (typeof level !== 'string' || !(ADVICE_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`${where}.level must be one of ${ADVICE_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
   const disable = table.disable === undefined ? [] : strings(`${where}.disable`, table.disable);
   for (const r of disable) if (!(ADVICE_RULES as readonly string[]).includes(r)) throw new ConfigError(`${where}.disable: '${r}' is no advice rule (${ADVICE_RULES.join(', ')})`);
-  return { level: level as AdviceOptions['level'], disabled: new Set(disable as AdviceRule[]) };
+  return { level: level as AdviceOptions['level'], disabled: new Set(disable as AdviceRule[]), ...(widthScaling ? { widthScaling } : {}) };
 }
 
 /**
