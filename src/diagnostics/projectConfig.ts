@@ -107,11 +107,15 @@ export class ProjectConfigs implements vscode.Disposable {
     }
   }
 
-  /** The configuration of a file, once read. */
+  /** The configuration of a file, once read; known to {@link get} from then on (unless a pyproject.toml changed meanwhile). */
   async resolve(uri: vscode.Uri): Promise<ProjectConfig | undefined> {
     const root = vscode.workspace.getWorkspaceFolder(uri)?.uri;
     if (!root || uri.scheme === 'untitled') return undefined;
-    return this.lookup(vscode.Uri.joinPath(uri, '..'), root);
+    const folder = vscode.Uri.joinPath(uri, '..');
+    const generation = this.generation;
+    const found = await this.lookup(folder, root);
+    if (generation === this.generation) this.known.set(folder.toString(), found);
+    return found;
   }
 
   dispose(): void {

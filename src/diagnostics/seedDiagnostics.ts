@@ -113,7 +113,8 @@ export function registerSeedDiagnostics(analyses: DocumentAnalyses, projects: Pr
       if (ours.length === 0 || notebooks.hasCell(document)) return [];
       // The project's configuration is read again after pyproject.toml changes: a fix asked for meanwhile
       // waits for it (its seed is the fix's seed) instead of finding nothing.
-      if (projects.get(document.uri) === 'pending') await projects.resolve(document.uri);
+      // A pyproject.toml event may reset it once more meanwhile (its watcher reports a write late): a few tries.
+      for (let tries = 0; tries < 3 && projects.get(document.uri) === 'pending'; tries++) await projects.resolve(document.uri);
       const current = findings(analyses, projects, document);
       const result: vscode.CodeAction[] = [];
       for (const diagnostic of ours) {
