@@ -50,6 +50,8 @@ export class GainMeasurements implements vscode.Disposable {
   private readonly snapshots = new WeakMap<ModelAnalysis, { readonly generation: number; readonly value: Measurements | undefined }>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly pending = new Set<string>();
+  /** The analyses measured: asking again for one of them schedules nothing (whatever a key says). */
+  private readonly measuredAnalyses = new WeakSet<ModelAnalysis>();
   private generation = 0;
   private running = false;
   private measurer?: Promise<MeasureModel | undefined>;
@@ -82,13 +84,12 @@ export class GainMeasurements implements vscode.Disposable {
     const slots = this.slots.get(document.uri.toString());
     const found: ModelMeasurement[] = [];
     let missing = false;
-    for (const model of analysis.models.models) {
-      if (model.framework !== 'torch') continue;
+    for (const model of measurableModels(analysis.models)) {
       const slot = slots?.get(model.name);
       if (!slot || slot.key !== keyOf(model, analysis)) missing = true;
       else if (slot.measurement) found.push(slot.measurement);
     }
-    if (missing) this.schedule(document);
+    if (missing && !this.measuredAnalyses.has(analysis.models)) this.schedule(document);
     const value = found.length > 0 ? measurements(found) : undefined;
     this.snapshots.set(analysis.models, { generation: this.generation, value });
     return value;
@@ -131,8 +132,8 @@ export class GainMeasurements implements vscode.Disposable {
     let slots = this.slots.get(uri);
     if (!slots) this.slots.set(uri, (slots = new Map()));
     let changed = false;
-    for (const model of analysis.models.models) {
-      if (model.framework !== 'torch') continue;
+    this.measuredAnalyses.add(analysis.models);
+    for (const model of measurableModels(analysis.models)) {
       const key = keyOf(model, analysis);
       if (slots.get(model.name)?.key === key) continue;
       const slot = await this.measureOne(model, analysis, key);
@@ -175,6 +176,12 @@ export class GainMeasurements implements vscode.Disposable {
     this.timers.clear();
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+/** The PyTorch models of an analysis whose name is theirs alone (measurements are found by name). */
+function measurableModels(analysis: ModelAnalysis): Model[] {
+  const torch = analysis.models.filter((m) => m.framework === 'torch');
+  return torch.filter((m) => torch.filter((n) => n.name === m.name).length === 1);
 }
 
 /** What a model's measurement depends on: its class's text, the seed before it is built, the contexts it is built in. */

@@ -92,8 +92,13 @@ export async function measureModel(tf: Tf, backend: string, model: Model, graph:
 export async function measureAnalysis(tf: Tf, backend: string, analysis: ModelAnalysis, tree: Tree, text: string): Promise<{ readonly measurements: Measurements; readonly unmeasured: readonly Unmeasured[] }> {
   const done: ModelMeasurement[] = [];
   const unmeasured: Unmeasured[] = [];
-  for (const model of analysis.models) {
-    if (model.framework !== 'torch') continue;
+  const torch = analysis.models.filter((m) => m.framework === 'torch');
+  for (const model of torch) {
+    // Measurements are found by model name: two models of one name (a class defined twice) are not measured.
+    if (torch.filter((n) => n.name === model.name).length > 1) {
+      unmeasured.push({ model: model.name, why: 'another model of the file has the same name' });
+      continue;
+    }
     const m = measurableGraph(analysis, model, tree, text);
     if ('why' in m) {
       unmeasured.push({ model: model.name, why: m.why });
