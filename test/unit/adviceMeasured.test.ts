@@ -13,7 +13,9 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import { measureCorpusFile, score, type CorpusFile, type CorpusKey } from '../../src/core/advice/corpus';
 import { adviseAnalysis } from '../../src/core/advice/judge';
+import { ADVICE_DISAGREEMENTS } from '../fixtures/advice/disagreements';
 import { measureAnalysis, measurableGraph } from '../../src/core/advice/measure';
 import { verdictJson } from '../../src/core/advice/present';
 import { DEFAULT_ADVICE } from '../../src/core/advice/rules';
@@ -163,5 +165,31 @@ class Wide(nn.Module):
     // 8·16384·16384 + 8·16384·10 multiply-adds: 2.1e9, above 2^27.
     assert.match(why('Wide'), /^2\.1e\+9 multiply-adds, above the 1\.3e\+8 measured in the background$/);
     assert.equal(why('Block'), 'measurable');
+  });
+});
+
+describe('the advice corpora judged on measured gains (the editor, initlens analyze)', () => {
+  before(async () => {
+    assert.ok(await tf.setBackend('cpu'));
+  });
+
+  it('no ⚠ on a healthy layer, a ⚠ on every broken model, ⚠ exactly where the PyTorch keys have one', async () => {
+    const read = (p: string) => fs.readFileSync(path.join(ROOT, p), 'utf8');
+    const healthy: CorpusKey = JSON.parse(read('test/fixtures/advice/healthy/keys.json'));
+    const brokenKey: CorpusKey = JSON.parse(read('test/fixtures/advice/broken/keys.json'));
+    const files: CorpusFile[] = [];
+    for (const f of Object.keys(healthy.files)) files.push(await measureCorpusFile('healthy', f, read(f), tf, 'cpu'));
+    for (const f of Object.keys(brokenKey.files)) files.push(await measureCorpusFile('broken', f, broken(f), tf, 'cpu'));
+    // The models the engine runs as written within the background bounds: 8 of them, 47 of their layers judged on measured gains.
+    assert.equal(files.reduce((n, f) => n + (f.measured?.models.size ?? 0), 0), 8);
+    assert.equal(files.reduce((n, f) => n + [...f.layers.values()].filter(({ layer }) => f.advice.verdict(layer)?.gain?.analytic === false).length, 0), 47);
+    const s = score(files, { healthy, broken: brokenKey }, ADVICE_DISAGREEMENTS);
+    assert.deepEqual(s.mismatches, []);
+    assert.deepEqual(s.unmatched, []);
+    assert.equal(s.healthyWarnings, 0);
+    assert.equal(s.brokenMissed, 0);
+    assert.equal(s.precision, 1);
+    assert.equal(s.recall, 1);
+    assert.equal(s.truePositives, 59);
   });
 });
