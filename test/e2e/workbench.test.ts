@@ -67,7 +67,9 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     fs.rmSync(vsix, { force: true });
     runOrThrow(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'vsix'], { cwd: ROOT });
     // Dark first; the panel test switches to light to check that the chart follows the theme.
-    sandbox = createSandbox(path.join(ROOT, 'examples'), { 'workbench.colorTheme': 'Default Dark Modern' });
+    // The lens texts below are the analytic gains, computed by hand: the measured ones (initlens.advice.measure, on by default)
+    // are test/integration/advice.test.ts's; here the .vsix is checked to carry what measures them.
+    sandbox = createSandbox(path.join(ROOT, 'examples'), { 'workbench.colorTheme': 'Default Dark Modern', 'initlens.advice.measure': false });
     // A model the advice really warns about (test/fixtures/advice/broken): fc1 starts as a constant.
     fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'advice', 'broken', 'constant.py'), path.join(sandbox.workspace, 'constant_mlp.py'));
     installVsix(install, sandbox, vsix);
@@ -90,6 +92,9 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     assert.ok(size < 6 * 1024 * 1024, `vsix is ${size} bytes`);
     const listed = fs.readdirSync(sandbox.extensionsDir);
     assert.ok(listed.includes(`initlens.initlens-${manifest.version}`), listed.join(', '));
+    // The advice's measured gains: the measurer and TensorFlow.js with its wasm files, loaded on first use.
+    const dist = path.join(sandbox.extensionsDir, `initlens.initlens-${manifest.version}`, 'dist');
+    for (const file of ['gainMeasurer.js', 'signalTf.js', 'wasm/tfjs-backend-wasm-simd.wasm']) assert.ok(fs.existsSync(path.join(dist, file)), file);
   });
 
   it('opens a model with Quick Open and shows the seed lens', async () => {

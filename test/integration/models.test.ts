@@ -138,7 +138,7 @@ describe('model lenses, hovers and Apply', () => {
     const warned = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', deep.uri, new vscode.Position(8, 24)));
     assert.ok(
       warned.includes(
-        "$(warning) PyTorch\\'s default kaiming\\_uniform\\_\\(a\\=√5\\) \\= U\\(±1\\/√fan\\_in\\) \\(std 0\\.021\\) before ReLU\\: the signal\\'s std changes ×0\\.41 per layer \\(analytic\\)\\; over the 8 layers like it ×7\\.7e\\-4\\. kaiming\\_normal\\_ gives ×1 over them\\. Source: [Schoenholz et al\\. 2017\\, Deep Information Propagation](https://arxiv.org/abs/1611.01232).",
+        "$(warning) PyTorch\\'s default kaiming\\_uniform\\_\\(a\\=√5\\) \\= U\\(±1\\/√fan\\_in\\) \\(std 0\\.021\\) before ReLU\\: the signal\\'s std changes ×0\\.41 per layer \\(analytic\\)\\; over the 8 layers like it ×7\\.7e\\-4\\. kaiming\\_normal\\_ gives ×1 over them \\(analytic\\)\\. Source: [Schoenholz et al\\. 2017\\, Deep Information Propagation](https://arxiv.org/abs/1611.01232).",
       ),
       warned,
     );
