@@ -118,7 +118,8 @@ export class GainMeasurements implements vscode.Disposable {
         this.pending.delete(uri);
         const doc = uri === document.uri.toString() ? document : vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
         if (!doc || doc.isClosed) continue;
-        if (await this.measure(doc)) this.measured.fire(doc);
+        // A failure is the analysis's, not the engine's (measureOne catches those): leave the document analytic.
+        if (await this.measure(doc).catch(() => false)) this.measured.fire(doc);
       }
     } finally {
       this.running = false;
