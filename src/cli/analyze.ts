@@ -38,6 +38,8 @@ interface FileWork {
   readonly analysis: ModelAnalysis;
   readonly external: readonly { readonly label: string }[];
   readonly measurable: boolean;
+  /** The PyTorch models the engine cannot measure, with why (before any run). */
+  readonly unmeasurable: readonly Unmeasured[];
 }
 
 /**
@@ -59,8 +61,9 @@ export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number | Promi
     const tree = parsePython(text);
     const external = scan?.sites(file, tree, text) ?? [];
     const analysis = analyzer.analyze(tree, text, { external, files: scan?.files(file), instances: true });
-    const measurable = analysis.models.some((m) => 'graph' in measurableGraph(analysis, m, tree, text));
-    return { file, text, tree, analysis, external, measurable };
+    const checked = analysis.models.filter((m) => m.framework === 'torch').map((m) => ({ model: m.name, r: measurableGraph(analysis, m, tree, text) }));
+    const unmeasurable = checked.flatMap(({ model, r }) => ('why' in r ? [{ model, why: r.why }] : []));
+    return { file, text, tree, analysis, external, measurable: checked.some(({ r }) => 'graph' in r), unmeasurable };
   });
   if (options.measure === false || !io.signalTf || !work.some((w) => w.measurable)) return printAnalyses(options, io, work, new Map());
   return measureAll(io.signalTf, work, io).then((measured) => printAnalyses(options, io, work, measured));
@@ -96,7 +99,7 @@ function printAnalyses(options: AnalyzeOptions, io: CliIo, work: readonly FileWo
     });
     const library = analysis.libraryModels ?? [];
     const runs = m ? [...m.measurements.models.values()].map((r) => ({ model: r.model, seed: r.seed.toString(), inputSeed: r.inputSeed.toString(), inputShape: r.inputShape, backend: r.backend, exact: r.exact })) : [];
-    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: described, libraryModels: library.map(libraryModelJson), measured: runs, unmeasured: m?.unmeasured ?? [] });
+    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: described, libraryModels: library.map(libraryModelJson), measured: runs, unmeasured: m?.unmeasured ?? (options.measure === false ? [] : w.unmeasurable) });
     human += table(file, analysis.models, errors.length, analysis.notes, new Set(w.external.map((e) => e.label)), advice);
     for (const r of runs) human += `  ${r.model}: gains measured (torch.manual_seed(${r.seed}), input ${r.inputShape.join('×')}, ${r.backend}${r.exact ? '' : ', weights sampled'})\n`;
     // Pretrained and library-built models (transfer learning): their state, no verdict.

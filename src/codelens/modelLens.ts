@@ -16,7 +16,7 @@ import { libraryModelState } from '../core/advice/pretrained';
 import { ADVICE_RULE_INFO, type AdviceLevel } from '../core/advice/rules';
 import { count, layerSummary } from '../core/model/describe';
 import { previewProblem } from '../core/preview/requests';
-import { signalSummary, type SignalSummary } from '../core/signal/summary';
+import { measuredSummary, signalSummary, type SignalSummary } from '../core/signal/summary';
 import type { Layer, Model } from '../core/model/types';
 import type { Verdict } from '../core/advice/judge';
 import type { InitLensConfig } from '../config';
@@ -37,7 +37,9 @@ function modelLenses(analyses: DocumentAnalyses, document: vscode.TextDocument, 
       lenses.push(new vscode.CodeLens(range, { title: 'Preview histograms', tooltip: `Weight histograms of ${model.name}'s layers`, command: Commands.showHistogram, arguments: [uri, model.name] }));
     }
     if (model.framework === 'torch' && model.layers.length > 0) {
-      const summary = summaryOf(model);
+      // Measured where the advice measured the model (the same run its verdicts rest on), else analytic.
+      const measurement = analysis.measured?.models.get(model.name);
+      const summary = (measurement && measuredSummary(model, measurement)) || summaryOf(model);
       lenses.push(
         new vscode.CodeLens(range, {
           title: summary ? `${summary.title} · Show signal` : 'Show signal',

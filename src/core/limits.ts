@@ -94,6 +94,8 @@ export const LIMITS = {
   signalMultiplyAdds: { value: 2 ** 34, unit: 'multiply-adds', what: 'a signal run (forward)' },
   /** Forward multiply-adds of a model the advice measures with the signal engine (in the background, on the CPU: about 0.1 s on wasm); larger models keep the analytic gain. */
   adviceMultiplyAdds: { value: 2 ** 27, unit: 'multiply-adds', what: 'a measured advice run (forward)' },
+  /** Parameters of a model the advice measures: their exact values are drawn first, in the extension host (about 0.3 s for 4·10⁶). */
+  adviceWeights: { value: 2 ** 22, unit: 'values', what: 'the weights of a measured advice run' },
   /** Intermediate values of a model the advice measures (64 MB of float32). */
   adviceValues: { value: 2 ** 24, unit: 'values', what: 'the activations of a measured advice run' },
   /** Cell steps of a signal run's recurrent layers (time steps · layers · directions), each a handful of ops of its own: about a second per thousand on the cpu backend. */

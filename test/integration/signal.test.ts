@@ -33,7 +33,7 @@ describe('signal panel', () => {
     const uri = workspaceFile('mnist_mlp.py');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
-    // "signal ×0.14 over 3 layers (in effect) · Show signal": the analytic summary, then the action.
+    // "signal ×0.14 over 3 layers (in effect) · Show signal": the summary (measured once the advice measured the model), then the action.
     const lens = lenses.find((l) => l.command?.title.endsWith(' · Show signal'));
     assert.ok(lens?.command, 'a Show signal lens');
     assert.deepEqual(lens.command.arguments, [uri.toString(), 'MLP']);

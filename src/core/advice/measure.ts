@@ -57,6 +57,8 @@ export function measurableGraph(analysis: ModelAnalysis, judged: Model, tree: Tr
   if (graph.notSimulated.length > 0) return { why: `not simulated: ${graph.notSimulated[0].op} at line ${graph.notSimulated[0].line}` };
   if (graph.layers.length === 0) return { why: 'no weight layer runs' };
   if (graph.multiplyAdds > LIMITS.adviceMultiplyAdds.value) return { why: `${graph.multiplyAdds.toExponential(1)} multiply-adds, above the ${LIMITS.adviceMultiplyAdds.value.toExponential(1)} measured in the background` };
+  const weights = graph.layers.reduce((n, l) => n + l.params.reduce((k, p) => k + p.shape.reduce((a, b) => a * b, 1), 0), 0);
+  if (weights > LIMITS.adviceWeights.value) return { why: `${weights.toExponential(1)} weights, above the ${LIMITS.adviceWeights.value.toExponential(1)} measured in the background` };
   if (graph.values > LIMITS.adviceValues.value) return { why: `${graph.values.toExponential(1)} intermediate values, above the ${LIMITS.adviceValues.value.toExponential(1)} measured in the background` };
   return { model, graph };
 }

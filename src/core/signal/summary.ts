@@ -24,6 +24,7 @@ import { hasGain, layerMoments } from '../advice/gain';
 import { factor, weightScale } from '../advice/judge';
 import { mainParam } from '../model/layer';
 import type { InitScheme } from '../init/schemes';
+import type { ModelMeasurement } from '../advice/measured';
 import type { Model } from '../model/types';
 
 /** The mean of one element under `scheme` (the centered schemes: 0). */
@@ -92,5 +93,23 @@ export function signalSummary(model: Model): SignalSummary | undefined {
     layers,
     title: `signal ${factor(ratio)} over ${n} (in effect)`,
     tooltip: `Analytic: the std of a standardized input multiplied by ${factor(ratio)} through ${model.name}'s ${n} with the init in effect (mean-field second moments of each weight scale, bias and activation; a BatchNorm before an activation resets it; residual additions and pooling not counted). Show signal runs the model itself, forward and backward, per scheme.`,
+  };
+}
+
+/**
+ * The summary from the advice's measurement of the model (core/advice/measure.ts), when the
+ * engine ran it: the std from its first weight layer's input to its last one's output (after
+ * that layer's activation), measured with the init in effect. Undefined when nothing was measured.
+ */
+export function measuredSummary(model: Model, m: ModelMeasurement): SignalSummary | undefined {
+  const rows = [...m.layers.values()];
+  if (rows.length === 0 || !(rows[0].inStd > 0)) return undefined;
+  const ratio = rows[rows.length - 1].nextStd / rows[0].inStd;
+  const n = `${rows.length} ${rows.length === 1 ? 'layer' : 'layers'}`;
+  return {
+    ratio,
+    layers: rows.length,
+    title: `signal ${factor(ratio)} over ${n} (in effect, measured)`,
+    tooltip: `Measured: one forward and backward pass of ${model.name} with the init in effect (torch.manual_seed(${m.seed}), input ${m.inputShape.join('×')}, ${m.backend}${m.exact ? '' : ', weights sampled'}): the std from the first weight layer's input to the last one's output is ${factor(ratio)} of what it was. Show signal runs every scheme side by side.`,
   };
 }
