@@ -127,14 +127,14 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     const inputProbes = inputOps.map((i) => keep(tf.zeros([...graph.ops[i].shape])));
     const dy = keep(tf.tensor(upstream, [...outShape]));
     const values: Tensor[] = new Array(graph.ops.length);
-    const first = ids ? 0 : 1;
+    // The input is a constant, not differentiated (its read probe, with `inputs`, takes its gradient): a convolution that reads it as it is computes no input gradient.
     const forward = (...args: Tensor[]): Tensor => {
-      const byName = new Map(paramNames.map((n, i) => [n, args[first + i]]));
-      const probeOf = new Map(graph.layers.map((l, i) => [l.op, args[first + paramNames.length + i]]));
-      const context: EvalContext = { states: new Map(), inputProbes: new Map(recurrentOps.map((r, i) => [r, args[first + paramNames.length + probes.length + i]])) };
-      const readProbe = new Map(inputOps.map((o, i) => [o, args[first + paramNames.length + probes.length + stepProbes.length + i]]));
+      const byName = new Map(paramNames.map((n, i) => [n, args[i]]));
+      const probeOf = new Map(graph.layers.map((l, i) => [l.op, args[paramNames.length + i]]));
+      const context: EvalContext = { states: new Map(), inputProbes: new Map(recurrentOps.map((r, i) => [r, args[paramNames.length + probes.length + i]])) };
+      const readProbe = new Map(inputOps.map((o, i) => [o, args[paramNames.length + probes.length + stepProbes.length + i]]));
       graph.ops.forEach((op, i) => {
-        let v = ids && op.kind === 'input' ? ids : evalOp(tf, op, values, byName, args[0], i, context);
+        let v = ids && op.kind === 'input' ? ids : evalOp(tf, op, values, byName, x, i, context);
         const probe = probeOf.get(i);
         if (probe) v = tf.add(v, probe);
         const read = readProbe.get(i);
@@ -143,17 +143,17 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
       });
       return values[graph.output];
     };
-    const grads = gradients(tf, forward, [...(ids ? [] : [x]), ...params, ...probes, ...stepProbes, ...inputProbes], dy);
+    const grads = gradients(tf, forward, [...params, ...probes, ...stepProbes, ...inputProbes], dy);
     grads.forEach(keep);
-    const gradOf = new Map(paramNames.map((n, i) => [n, grads[first + i]]));
-    const stepGradOf = new Map(recurrentOps.map((r, i) => [r, grads[first + paramNames.length + probes.length + i]]));
+    const gradOf = new Map(paramNames.map((n, i) => [n, grads[i]]));
+    const stepGradOf = new Map(recurrentOps.map((r, i) => [r, grads[paramNames.length + probes.length + i]]));
     const layers: LayerSignal[] = [];
     for (const [i, layer] of graph.layers.entries()) {
       const recurrent = recurrentOpOf(graph, layer);
-      const signal = await layerSignal(graph, layer, values, grads[first + paramNames.length + i], gradOf.get(layer.weight ?? `${layer.name}.weight`) ?? gradOf.get(`${layer.name}.weight_ih_l0`));
+      const signal = await layerSignal(graph, layer, values, grads[paramNames.length + i], gradOf.get(layer.weight ?? `${layer.name}.weight`) ?? gradOf.get(`${layer.name}.weight_ih_l0`));
       const read = inputOf(layer);
       const k = read === undefined ? -1 : inputOps.indexOf(read);
-      const withInput = k < 0 ? signal : { ...signal, input: { std: moments(await values[read as number].data()).std, grad: moments(await grads[first + paramNames.length + probes.length + stepProbes.length + k].data()).std } };
+      const withInput = k < 0 ? signal : { ...signal, input: { std: moments(await values[read as number].data()).std, grad: moments(await grads[paramNames.length + probes.length + stepProbes.length + k].data()).std } };
       layers.push(recurrent === undefined ? withInput : { ...withInput, stepGrad: await stepGrad(tf, graph.ops[recurrent] as RnnOp, stepGradOf.get(recurrent) as Tensor) });
     }
     return { output: { std: moments(await values[graph.output].data()).std }, layers };
@@ -304,7 +304,7 @@ export function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: 
       const w = param(op, 'weight');
       const two = (v: readonly number[], one: number): [number, number] => (oneD ? [one, v[0]] : [v[0], v[1]]);
       const spatial = op.shape.slice(2);
-      let y = convolve(tf, x, oneD ? tf.expandDims(w, 2) : w, two(op.stride, 1), two(op.padding, 0), two(op.dilation, 1), oneD ? [1, spatial[0]] : [spatial[0], spatial[1]]);
+      let y = convolve(tf, x, oneD ? tf.expandDims(w, 2) : w, two(op.stride, 1), two(op.padding, 0), two(op.dilation, 1), oneD ? [1, spatial[0]] : [spatial[0], spatial[1]], values[op.input] !== input);
       if (op.bias) y = tf.add(y, tf.reshape(param(op, 'bias'), [1, -1, 1, 1]));
       return oneD ? tf.squeeze(y, [2]) : y;
     }
@@ -312,7 +312,7 @@ export function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: 
       // Training mode: the batch's mean and biased variance over every axis but the channel (torch.batch_norm).
       const x = values[op.input];
       const axes = [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2)];
-      return normalize(tf, x, axes, op.eps, op.affine ? [param(op, 'weight'), param(op, 'bias')] : undefined, [1, x.shape[1] as number, ...Array<number>(x.rank - 2).fill(1)]);
+      return batchNorm(tf, x, axes, op.eps, op.affine ? [param(op, 'weight'), param(op, 'bias')] : undefined);
     }
     case 'layernorm': {
       const x = values[op.input];
@@ -579,9 +579,11 @@ function recurrent(tf: Tf, op: RnnOp, input: Tensor, param: (name: string) => Te
  * (stride 1), the columns past the edge and between strides cut at the end.
  * TensorFlow.js's own conv2d would need no such care, but its cpu backend
  * takes minutes for the input gradient at MNIST's sizes and has no gradient
- * for dilations; this uses only contiguous slices, products and sums.
+ * for dilations; this uses only contiguous slices, products and sums. On
+ * wasm, tf.conv2d runs it instead ({@link directConv}).
  */
-function convolve(tf: Tf, x: Tensor, w: Tensor, stride: [number, number], padding: [number, number], dilation: [number, number], out: [number, number]): Tensor {
+function convolve(tf: Tf, x: Tensor, w: Tensor, stride: [number, number], padding: [number, number], dilation: [number, number], out: [number, number], inputGrad = true): Tensor {
+  if (directConvolves(tf, w, stride, padding, dilation)) return tf.transpose(directConv(tf, toLast(tf, x), w, stride, padding, dilation, out, inputGrad), [0, 3, 1, 2]);
   const [n, c] = x.shape;
   const [cout, , kh, kw] = w.shape;
   let t = tf.transpose(x, [2, 3, 0, 1]);
@@ -597,6 +599,133 @@ function convolve(tf: Tf, x: Tensor, w: Tensor, stride: [number, number], paddin
   const taps = tf.reshape(tf.transpose(w, [2, 3, 1, 0]), [kh * kw, c, cout]);
   const full = tf.reshape(tapProducts(tf, flat, taps, offsets, rows * wp), [rows, wp, n, cout]);
   return tf.transpose(strided(tf, full, stride, out), [2, 3, 0, 1]);
+}
+
+/**
+ * Backends whose own Conv2D kernel is fast: wasm's is XNNPACK's. There the tap products above
+ * compute every position at stride 1 and hold every tap's product until they are summed (49
+ * of the padded input's size for a 7×7 stem: past the wasm heap at ResNet-18's batch 8).
+ * Not cpu (its Conv2D is a scalar loop), nor the GPU backends (not measured).
+ */
+const DIRECT_CONV_BACKENDS: ReadonlySet<string> = new Set(['wasm']);
+
+/**
+ * Whether {@link directConv} runs this convolution: on a backend of {@link DIRECT_CONV_BACKENDS}
+ * that registers Conv2D, with the strides or the dilations all 1 (tf.conv2d takes no other),
+ * and no padding past the dilated kernel (what the gradient's convolutions assume).
+ */
+function directConvolves(tf: Tf, w: Tensor, stride: [number, number], padding: [number, number], dilation: [number, number]): boolean {
+  const backend = tf.getBackend();
+  if (!DIRECT_CONV_BACKENDS.has(backend) || !tf.getKernel('Conv2D', backend)) return false;
+  if (!(stride.every((s) => s === 1) || dilation.every((d) => d === 1))) return false;
+  return padding.every((p, a) => p <= dilation[a] * ((w.shape[2 + a] as number) - 1));
+}
+
+/**
+ * A convolution of NHWC `x` with PyTorch's weight (out, in, kh, kw) by tf.conv2d, computed at the output positions
+ * only, its gradient by forward convolutions too (the backend's Conv2DBackpropInput is a scalar
+ * loop on wasm, 12× slower than its Conv2D, and it registers no Conv2DBackpropFilter):
+ * - the kernel's: each tap (i, j) sums x at (s·ho + d·i, s·wo + d·j) times dy at (ho, wo), a
+ *   convolution of x with batch and channels swapped, dy as the kernel, dilated by the stride
+ *   (at stride 1: strided by the dilation);
+ * - the input's, where it is wanted (not for the model's input): at stride 1, dy convolved with
+ *   the kernel flipped, its in/out swapped, padded by d·(k − 1) − p; at stride s, for each phase
+ *   (a, b) of the padded input (rows ≡ a, columns ≡ b mod s) the same with the taps of that
+ *   phase (i ≡ a, j ≡ b), the phases then interleaved: each product done once, as in the forward.
+ */
+function directConv(tf: Tf, x: Tensor, w: Tensor, stride: [number, number], padding: [number, number], dilation: [number, number], out: [number, number], inputGrad: boolean): Tensor {
+  const [n, h, wid, c] = x.shape as number[];
+  const [, , kh, kw] = w.shape as number[];
+  const k = [kh, kw];
+  const size = [h, wid];
+  const pad = (lo: [number, number], hi: [number, number]): [[number, number], [number, number], [number, number], [number, number]] => [[0, 0], [lo[0], hi[0]], [lo[1], hi[1]], [0, 0]];
+  const all = (len: number) => Array.from({ length: len }, (_, i) => i);
+  const forward = (xs: Tensor, ws: Tensor) => tf.conv2d(xs as tfc.Tensor4D, kernelTaps(tf, ws, all(kh), all(kw), false), stride, pad(padding, padding), 'NHWC', dilation);
+  const kernelGrad = (xs: Tensor, dy: Tensor): Tensor => {
+    // Rows and columns of the padded input that a tap reads: s·(out − 1) + d·(k − 1) + 1, from the top-left padding.
+    const extent = [0, 1].map((a) => stride[a] * (out[a] - 1) + dilation[a] * (k[a] - 1) + 1);
+    const used = [0, 1].map((a) => Math.min(size[a], extent[a] - padding[a]));
+    let t = tf.transpose(xs, [3, 1, 2, 0]);
+    if (used[0] < h || used[1] < wid) t = tf.slice(t, [0, 0, 0, 0], [c, used[0], used[1], n]);
+    const hi: [number, number] = [extent[0] - padding[0] - used[0], extent[1] - padding[1] - used[1]];
+    const byStride = dilation.every((d) => d === 1);
+    const g = tf.conv2d(t as tfc.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tfc.Tensor4D, byStride ? 1 : dilation, pad(padding, hi), 'NHWC', byStride ? stride : 1);
+    return weightOf(tf, g);
+  };
+  const inputGradOf = (dy: Tensor, ws: Tensor): Tensor => {
+    // Flipped (each list of taps descending), (out, in) swapped.
+    const kernelOf = (rows: number[], cols: number[]) => kernelTaps(tf, ws, rows, cols, true);
+    const descending = (from: number, to: number, step: number) => Array.from({ length: Math.ceil((to - from) / step) }, (_, m) => to - 1 - ((to - 1 - from) % step) - m * step);
+    if (stride.every((s) => s === 1)) {
+      const lo: [number, number] = [dilation[0] * (kh - 1) - padding[0], dilation[1] * (kw - 1) - padding[1]];
+      return tf.conv2d(dy as tfc.Tensor4D, kernelOf(descending(0, kh, 1), descending(0, kw, 1)), 1, pad(lo, lo), 'NHWC', dilation);
+    }
+    // Each phase's length, enough for every tap's product and for the input's last row past its padding.
+    const q = [0, 1].map((a) => Math.max(out[a] + Math.ceil(k[a] / stride[a]) - 1, Math.ceil((padding[a] + size[a]) / stride[a])));
+    const phases: Tensor[] = [];
+    for (let a = 0; a < stride[0]; a++)
+      for (let b = 0; b < stride[1]; b++) {
+        // This phase's taps a, a + s, … (b, b + s, …), last first.
+        const rows = a < kh ? descending(a, kh, stride[0]) : [];
+        const cols = b < kw ? descending(b, kw, stride[1]) : [];
+        if (rows.length === 0 || cols.length === 0) {
+          phases.push(tf.zeros([n, q[0], q[1], c]));
+          continue;
+        }
+        phases.push(tf.conv2d(dy as tfc.Tensor4D, kernelOf(rows, cols), 1, pad([rows.length - 1, cols.length - 1], [q[0] - out[0], q[1] - out[1]]), 'NHWC'));
+      }
+    const woven = tf.reshape(tf.transpose(tf.reshape(tf.stack(phases), [stride[0], stride[1], n, q[0], q[1], c]), [2, 3, 0, 4, 1, 5]), [n, q[0] * stride[0], q[1] * stride[1], c]);
+    return tf.slice(woven, [0, padding[0], padding[1], 0], [n, h, wid, c]);
+  };
+  if (!inputGrad) {
+    // The model's input: a constant, its gradient never computed.
+    const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
+      const [ws, save] = args as [Tensor, (save: Tensor[]) => void];
+      // Saved, not closed over: the forward's intermediates (this x) are freed before the backward pass.
+      save([x]);
+      return { value: forward(x, ws), gradFunc: (dy: Tensor, saved: Tensor[]) => [tf.tidy(() => kernelGrad(saved[0], dy))] };
+    });
+    return op(w);
+  }
+  const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
+    const [xs, ws, save] = args as [Tensor, Tensor, (save: Tensor[]) => void];
+    save([xs, ws]);
+    return {
+      value: forward(xs, ws),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => tf.tidy(() => [inputGradOf(dy, saved[1]), kernelGrad(saved[0], dy)]),
+    };
+  });
+  return op(x, w);
+}
+
+/**
+ * The taps (`rows[r]`, `cols[q]`) of a weight (out, in, kh, kw) as a tf.conv2d kernel (r, q, in, out),
+ * or (r, q, out, in) with `swapped`: relaid in JavaScript from the values read back (synchronous and
+ * a copy on wasm, whose memory they are in). wasm's Transpose, Reverse and Gather go element by
+ * element, 10 to 100 ms for a 512×512×3×3 kernel where this takes 5.
+ */
+function kernelTaps(tf: Tf, w: Tensor, rows: readonly number[], cols: readonly number[], swapped: boolean): tfc.Tensor4D {
+  const [cout, c, kh, kw] = w.shape as number[];
+  const src = w.dataSync() as Float32Array;
+  const dst = new Float32Array(rows.length * cols.length * cout * c);
+  let at = 0;
+  for (const i of rows)
+    for (const j of cols) {
+      const tap = i * kw + j;
+      if (swapped) for (let o = 0; o < cout; o++) for (let k = 0; k < c; k++) dst[at++] = src[(o * c + k) * kh * kw + tap];
+      else for (let k = 0; k < c; k++) for (let o = 0; o < cout; o++) dst[at++] = src[(o * c + k) * kh * kw + tap];
+    }
+  return tf.tensor4d(dst, [rows.length, cols.length, swapped ? cout : c, swapped ? c : cout]);
+}
+
+/** A kernel gradient (in, kh, kw, out) as PyTorch's weight layout (out, in, kh, kw), relaid as {@link kernelTaps} does. */
+function weightOf(tf: Tf, g: Tensor): Tensor {
+  const [c, kh, kw, cout] = g.shape as number[];
+  const src = g.dataSync() as Float32Array;
+  const dst = new Float32Array(src.length);
+  const taps = kh * kw;
+  for (let k = 0; k < c; k++) for (let t = 0; t < taps; t++) for (let o = 0; o < cout; o++) dst[(o * c + k) * taps + t] = src[(k * taps + t) * cout + o];
+  return tf.tensor4d(dst, [cout, c, kh, kw]);
 }
 
 /** Σ over taps of (`flat` from the tap's offset, `length` positions) · (its C×out matrix), with the gradient written the same way. */
@@ -690,6 +819,42 @@ function strided(tf: Tf, full: Tensor, stride: [number, number], out: [number, n
   return tf.reshape(tf.slice(split, [0, 0, 0, 0, ...zeros], [out[0], 1, out[1], 1, ...rest]), [out[0], out[1], ...rest]);
 }
 
+/**
+ * {@link normalize} over the batch and positions of each channel, its gradient written out as
+ * torch's batch_norm_backward computes it (aten/src/ATen/native/Normalization.cpp):
+ * dx = w·invstd·(dy − mean(dy) − x̂·mean(dy·x̂)), dw = Σ dy·x̂, db = Σ dy. Only the input, the
+ * batch's mean and invstd are kept for it: through tfjs's own gradients of the moments, the
+ * subtraction and the products, every channel's values were kept twice more and the backward
+ * pass made six tensors of their size.
+ */
+function batchNorm(tf: Tf, x: Tensor, axes: number[], eps: number, affine: [Tensor, Tensor] | undefined): Tensor {
+  const shape = [1, x.shape[1] as number, ...Array<number>(x.rank - 2).fill(1)];
+  const count = x.size / (x.shape[1] as number);
+  const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
+    const save = args[args.length - 1] as (save: Tensor[]) => void;
+    const [xs, weight, bias] = args.slice(0, -1) as Tensor[];
+    const { mean, variance } = tf.moments(xs, axes, true);
+    const invstd = tf.rsqrt(tf.add(variance, eps));
+    save([xs, mean, invstd, ...(weight ? [weight] : [])]);
+    let y = tf.mul(tf.sub(xs, mean), invstd);
+    if (weight && bias) y = tf.add(tf.mul(y, tf.reshape(weight, shape)), tf.reshape(bias, shape));
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) =>
+        tf.tidy(() => {
+          const [xs, mean, invstd, weight] = saved;
+          const normalized = tf.mul(tf.sub(xs, mean), invstd);
+          const dBias = tf.sum(dy, axes);
+          const dWeight = tf.sum(tf.mul(dy, normalized), axes);
+          const centered = tf.sub(tf.sub(dy, tf.div(tf.reshape(dBias, shape), count)), tf.mul(normalized, tf.div(tf.reshape(dWeight, shape), count)));
+          const dx = tf.mul(centered, weight ? tf.mul(invstd, tf.reshape(weight, shape)) : invstd);
+          return weight ? [dx, dWeight, dBias] : [dx];
+        }),
+    };
+  });
+  return affine ? op(x, affine[0], affine[1]) : op(x);
+}
+
 /** (x − mean) / √(var + eps), biased variance over `axes`, then weight and bias shaped `affineShape`. */
 function normalize(tf: Tf, x: Tensor, axes: number[], eps: number, affine: [Tensor, Tensor] | undefined, affineShape: number[]): Tensor {
   const { mean, variance } = tf.moments(x, axes, true);
@@ -708,9 +873,57 @@ function pool(tf: Tf, input: Tensor, mode: 'max' | 'avg', kernel: readonly numbe
   const p = oneD ? [0, padding[0]] : [padding[0], padding[1]];
   // PyTorch pads max pooling with −∞ and counts the zero padding in the average (count_include_pad=True).
   if (p.some((v) => v > 0)) x = tf.pad(x, [[0, 0], [p[0], p[0]], [p[1], p[1]], [0, 0]], mode === 'max' ? -Infinity : 0);
-  let y = mode === 'max' ? tf.maxPool(x as tfc.Tensor4D, k, s, 'valid') : tf.avgPool(x as tfc.Tensor4D, k, s, 'valid');
+  let y = mode === 'max' ? maxPool(tf, x as tfc.Tensor4D, k, s) : tf.avgPool(x as tfc.Tensor4D, k, s, 'valid');
   if (oneD) y = tf.squeeze(y, [1]);
   return toFirst(tf, y);
+}
+
+/**
+ * Max pooling (NHWC, no padding), on wasm with its gradient computed here: the wasm backend's
+ * MaxPoolGrad loses part of the gradient for some windows (2×1 and 1×2, the 1-d poolings: a third
+ * of Conv1dNet's) and is a scalar loop. Each window's gradient goes to its first maximum in
+ * row-major order, as torch's max_pool2d_with_indices takes it (`val > maxval`), on the values
+ * read back (synchronous and a copy on wasm).
+ */
+function maxPool(tf: Tf, x: tfc.Tensor4D, k: [number, number], s: [number, number]): Tensor {
+  if (tf.getBackend() !== 'wasm') return tf.maxPool(x, k, s, 'valid');
+  const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
+    const [xs, save] = args as [tfc.Tensor4D, (save: Tensor[]) => void];
+    save([xs]);
+    return {
+      value: tf.maxPool(xs, k, s, 'valid'),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [n, h, w, c] = saved[0].shape as number[];
+        const [, ho, wo] = dy.shape as number[];
+        const values = saved[0].dataSync() as Float32Array;
+        const g = dy.dataSync() as Float32Array;
+        const dx = new Float32Array(values.length);
+        const best = new Float32Array(c);
+        const at = new Int32Array(c);
+        for (let b = 0; b < n; b++)
+          for (let oh = 0; oh < ho; oh++)
+            for (let ow = 0; ow < wo; ow++) {
+              best.fill(-Infinity);
+              at.fill(-1);
+              for (let i = 0; i < k[0]; i++)
+                for (let j = 0; j < k[1]; j++) {
+                  const base = ((b * h + oh * s[0] + i) * w + ow * s[1] + j) * c;
+                  for (let ch = 0; ch < c; ch++) {
+                    const v = values[base + ch];
+                    if (v > best[ch] || at[ch] < 0) {
+                      best[ch] = v;
+                      at[ch] = base + ch;
+                    }
+                  }
+                }
+              const from = ((b * ho + oh) * wo + ow) * c;
+              for (let ch = 0; ch < c; ch++) dx[at[ch]] += g[from + ch];
+            }
+        return [tf.tensor4d(dx, [n, h, w, c])];
+      },
+    };
+  });
+  return op(x);
 }
 
 /** The activations of the catalog, as torch.nn.functional defines them. */
