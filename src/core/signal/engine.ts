@@ -603,8 +603,8 @@ function convolve(tf: Tf, x: Tensor, w: Tensor, stride: [number, number], paddin
 
 /**
  * Backends whose own Conv2D kernel is fast: wasm's is XNNPACK's. There the tap products above
- * compute every position at stride 1 and hold every tap's product until they are summed (49
- * of the padded input's size for a 7×7 stem: past the wasm heap at ResNet-18's batch 8).
+ * compute every position at stride 1 and hold every tap's product and partial sum to the end
+ * of the op (ResNet-18's 7×7 stem at batch 8: 49 of 8×64×230×230 values, past the wasm heap).
  * Not cpu (its Conv2D is a scalar loop), nor the GPU backends (not measured).
  */
 const DIRECT_CONV_BACKENDS: ReadonlySet<string> = new Set(['wasm']);
@@ -624,7 +624,7 @@ function directConvolves(tf: Tf, w: Tensor, stride: [number, number], padding: [
 /**
  * A convolution of NHWC `x` with PyTorch's weight (out, in, kh, kw) by tf.conv2d, computed at the output positions
  * only, its gradient by forward convolutions too (the backend's Conv2DBackpropInput is a scalar
- * loop on wasm, 12× slower than its Conv2D, and it registers no Conv2DBackpropFilter):
+ * loop on wasm, about 10× slower than its Conv2D, and it registers no Conv2DBackpropFilter):
  * - the kernel's: each tap (i, j) sums x at (s·ho + d·i, s·wo + d·j) times dy at (ho, wo), a
  *   convolution of x with batch and channels swapped, dy as the kernel, dilated by the stride
  *   (at stride 1: strided by the dilation);
