@@ -78,6 +78,7 @@ try:
         t = time.perf_counter(); step(); ts.append(time.perf_counter() - t)
     out['ms'] = sorted(ts)[len(ts) // 2] * 1000
     out['version'] = torch.__version__
+    out['threads'] = torch.get_num_threads()
 except Exception as e:
     out['error'] = '%s: %s' % (type(e).__name__, e)
 print(json.dumps(out))
@@ -120,15 +121,16 @@ try:
         t = time.perf_counter(); step(); ts.append(time.perf_counter() - t)
     out['ms'] = sorted(ts)[len(ts) // 2] * 1000
     out['version'] = torch.__version__
+    out['threads'] = torch.get_num_threads()
 except Exception as e:
     out['error'] = '%s: %s' % (type(e).__name__, e)
 print(json.dumps(out))
 `;
 
-function peerMs(script: string, args: string[] = []): { ms?: number; version?: string; error?: string } {
+function peerMs(script: string, args: string[] = []): { ms?: number; version?: string; threads?: number; error?: string } {
   const peer = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, maxBuffer: 1 << 20 });
   try {
-    return JSON.parse(peer.stdout.trim().split('\n').pop() ?? '{}') as { ms?: number; version?: string; error?: string };
+    return JSON.parse(peer.stdout.trim().split('\n').pop() ?? '{}') as { ms?: number; version?: string; threads?: number; error?: string };
   } catch {
     return { error: peer.stderr.split('\n').find((l) => l.trim()) ?? 'no output' };
   }
@@ -146,7 +148,7 @@ async function resnet(): Promise<void> {
   console.log(`signal bench: ResNet-18 (examples/resnet18.py, ${graph.layers.length} layers, ${(graph.values / 1e6).toFixed(0)}·10⁶ values kept, ${(graph.multiplyAdds / 1e9).toFixed(2)}·10⁹ multiply-adds forward) at ${RESNET_SHAPE.join('×')}, weights in effect (${prepared.runs[0].exact ? 'exact' : 'distribution only'}), forward + backward + statistics, 1 thread, median of ${RESNET_RUNS}; load ${os.loadavg()[0].toFixed(2)}`);
   const torch = peerMs(RESNET_PEER, [RESNET_FILE]);
   if (torch.ms === undefined) console.log(`  PyTorch: skipped (${torch.error ?? 'no torch'})`);
-  else console.log(`  PyTorch ${torch.version} CPU: ${torch.ms.toFixed(0)} ms`);
+  else console.log(`  PyTorch ${torch.version} CPU (${torch.threads} thread${torch.threads === 1 ? '' : 's'}): ${torch.ms.toFixed(0)} ms`);
   const loaded = await loadSignalTf({ candidates: ['wasm'] });
   const run = prepared.runs[0];
   try {
@@ -176,13 +178,13 @@ async function main(): Promise<void> {
   const peer = spawnSync(PYTHON, ['-c', PEER_SCRIPT], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, maxBuffer: 1 << 20 });
   const torch = (() => {
     try {
-      return JSON.parse(peer.stdout.trim().split('\n').pop() ?? '{}') as { ms?: number; version?: string; error?: string };
+      return JSON.parse(peer.stdout.trim().split('\n').pop() ?? '{}') as { ms?: number; version?: string; threads?: number; error?: string };
     } catch {
       return { error: peer.stderr.split('\n').find((l) => l.trim()) ?? 'no output' };
     }
   })();
   if (torch.ms === undefined) console.log(`  PyTorch: skipped (${torch.error ?? 'no torch'})`);
-  else console.log(`  PyTorch ${torch.version} CPU: ${torch.ms.toFixed(0)} ms`);
+  else console.log(`  PyTorch ${torch.version} CPU (${torch.threads} thread${torch.threads === 1 ? '' : 's'}): ${torch.ms.toFixed(0)} ms`);
   for (const backend of ['wasm', 'cpu'] as NodeBackend[]) {
     if (backend === 'cpu' && process.env.SIGNAL_BENCH_CPU !== '1') {
       console.log('  tfjs cpu: not run (minutes at this size; SIGNAL_BENCH_CPU=1 runs it)');
