@@ -90,17 +90,23 @@ export function sampleStd(values: ArrayLike<number>): number {
 
 const show = (x: number | null | undefined) => (x === null || x === undefined ? '' : x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(3));
 
-/** The per-layer table of one scheme: header row first. */
+/**
+ * The per-layer table of one scheme: header row first. With a recurrent layer, two more columns:
+ * the std of the gradient with respect to its input at the first and at the last time step
+ * (vanishing through time shows as the first far below the last).
+ */
 export function layerRows(r: SchemeResult): string[][] {
-  const rows = [['layer', 'type', 'out mean', 'out std', 'act std', 'dead', 'saturated', 'grad std', 'weight grad std']];
+  const steps = r.stats.layers.some((l) => l.stepGrad);
+  const rows = [['layer', 'type', 'out mean', 'out std', 'act std', 'dead', 'saturated', 'grad std', 'weight grad std', ...(steps ? ['input grad, first step', 'input grad, last step'] : [])]];
   for (const l of r.stats.layers) {
     const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
-    rows.push([l.name, l.type, show(l.out.mean), show(l.out.std), l.act ? show(l.act.std) : '–', pct(l.act?.zeroFraction), pct(l.act?.saturatedFraction), show(l.grad.std), l.weightGrad ? show(l.weightGrad.std) : '–']);
+    const step = steps ? [l.stepGrad ? show(l.stepGrad.first) : '–', l.stepGrad ? show(l.stepGrad.last) : '–'] : [];
+    rows.push([l.name, l.type, show(l.out.mean), show(l.out.std), l.act ? show(l.act.std) : '–', pct(l.act?.zeroFraction), pct(l.act?.saturatedFraction), show(l.grad.std), l.weightGrad ? show(l.weightGrad.std) : '–', ...step]);
   }
   return rows;
 }
 
-const CSV_HEADER = ['scheme', 'exact', 'depth', 'layer', 'type', 'line', 'out_mean', 'out_std', 'act_mean', 'act_std', 'zero_fraction', 'saturated_fraction', 'grad_std', 'weight_grad_std'];
+const CSV_HEADER = ['scheme', 'exact', 'depth', 'layer', 'type', 'line', 'out_mean', 'out_std', 'act_mean', 'act_std', 'zero_fraction', 'saturated_fraction', 'grad_std', 'weight_grad_std', 'step_grad_first', 'step_grad_last'];
 
 /** Every scheme's every layer, full precision (`String(x)` round-trips a double), empty cells where a value does not exist. */
 export function signalCsv(results: readonly SchemeResult[]): string {
@@ -113,7 +119,7 @@ export function signalCsv(results: readonly SchemeResult[]): string {
   for (const r of results) {
     r.stats.layers.forEach((l, i) => {
       lines.push(
-        [r.scheme, r.exact, i + 1, l.name, l.type, l.line, l.out.mean, l.out.std, l.act?.mean, l.act?.std, l.act?.zeroFraction, l.act?.saturatedFraction, l.grad.std, l.weightGrad?.std].map(cell).join(','),
+        [r.scheme, r.exact, i + 1, l.name, l.type, l.line, l.out.mean, l.out.std, l.act?.mean, l.act?.std, l.act?.zeroFraction, l.act?.saturatedFraction, l.grad.std, l.weightGrad?.std, l.stepGrad?.first, l.stepGrad?.last].map(cell).join(','),
       );
     });
     lines.push([r.scheme, r.exact, '', 'output', '', '', '', r.stats.output.std].map(cell).join(','));

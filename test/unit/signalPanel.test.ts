@@ -103,9 +103,9 @@ describe('signal view models', () => {
 
   it('the CSV: every scheme and layer at full precision, then the output', () => {
     const csv = signalCsv(results).split('\n');
-    assert.equal(csv[0], 'scheme,exact,depth,layer,type,line,out_mean,out_std,act_mean,act_std,zero_fraction,saturated_fraction,grad_std,weight_grad_std');
-    assert.equal(csv[1], 'he,true,1,fc1,Linear,10,0.25,1.5,0.5,0.75,0.5,,0.1,0.05');
-    assert.equal(csv[2], 'he,true,2,fc2,Linear,11,0.25,0.3,,,,,1,0.5');
+    assert.equal(csv[0], 'scheme,exact,depth,layer,type,line,out_mean,out_std,act_mean,act_std,zero_fraction,saturated_fraction,grad_std,weight_grad_std,step_grad_first,step_grad_last');
+    assert.equal(csv[1], 'he,true,1,fc1,Linear,10,0.25,1.5,0.5,0.75,0.5,,0.1,0.05,,');
+    assert.equal(csv[2], 'he,true,2,fc2,Linear,11,0.25,0.3,,,,,1,0.5,,');
     assert.equal(csv[3], 'he,true,,output,,,,0.3');
     assert.equal(csv.length, 8);
     assert.equal(csv[7], '');
@@ -117,6 +117,31 @@ describe('signal view models', () => {
       ['fc1', 'Linear', '0.2500', '1.500', '0.7500', '50.0%', '–', '0.1000', '0.05000'],
       ['fc2', 'Linear', '0.2500', '0.3000', '–', '–', '–', '1.000', '0.5000'],
     ]);
+  });
+});
+
+describe('the Signal panel: the gradient through time of a recurrent layer', () => {
+  const rnn: SchemeResult = {
+    scheme: 'in-effect',
+    short: 'in effect',
+    exact: true,
+    stats: {
+      output: { std: 0.5 },
+      layers: [
+        { name: 'rnn', type: 'RNN', line: 5, out: { mean: 0, std: 0.4 }, act: null, grad: { std: 0.2 }, weightGrad: { std: 0.01 }, stepGrad: { first: 1.25e-6, last: 0.0332 } },
+        { name: 'fc', type: 'Linear', line: 6, out: { mean: 0.1, std: 0.3 }, act: null, grad: { std: 1 }, weightGrad: { std: 0.2 } },
+      ],
+    },
+  };
+
+  it('the table gets the first and last step of the input gradient, the CSV their full values', () => {
+    const rows = layerRows(rnn);
+    assert.deepEqual(rows[0].slice(-2), ['input grad, first step', 'input grad, last step']);
+    assert.deepEqual(rows[1].slice(-2), ['1.250e-6', '0.03320']);
+    assert.deepEqual(rows[2].slice(-2), ['–', '–']);
+    const csv = signalCsv([rnn]).split('\n');
+    assert.equal(csv[1], 'in-effect,true,1,rnn,RNN,5,0,0.4,,,,,0.2,0.01,0.00000125,0.0332');
+    assert.equal(csv[2], 'in-effect,true,2,fc,Linear,6,0.1,0.3,,,,,1,0.2,,');
   });
 });
 
