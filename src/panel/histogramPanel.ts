@@ -258,7 +258,7 @@ export class HistogramPanel implements vscode.Disposable {
           const plan = plans[i];
           const first = i === 0 || (i === 1 && exact?.series);
           const prefix = exact?.series ? 'exact values computed in the extension host; other schemes: ' : '';
-          const onGpu = notOnGpu === undefined ? await this.gpu.sample(plan, controller.signal) : { reason: notOnGpu };
+          const onGpu = notOnGpu === undefined ? await this.gpu.sample(plan, controller.signal, setting === 'gpu') : { reason: notOnGpu };
           if ('answer' in onGpu) {
             partial[i] = seriesData(series, plan, summarize(plan, tallyOfAnswer(onGpu.answer)));
             progress[i] = 1;

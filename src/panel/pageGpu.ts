@@ -34,13 +34,14 @@ export class PageGpu {
   ) {}
 
   /**
-   * Samples `plan` on the page's GPU, or resolves with why not (the caller
+   * Samples `plan` on the page's GPU (a software renderer too when
+   * `software`), or resolves with why not (the caller
    * then samples in the host). Rejects with the signal's reason when aborted,
    * after telling the page to stop.
    */
-  sample(plan: SamplingPlan, signal: AbortSignal): Promise<PageGpuResult> {
+  sample(plan: SamplingPlan, signal: AbortSignal, software = false): Promise<PageGpuResult> {
     if (this.noGpu !== undefined) return Promise.resolve({ reason: this.noGpu });
-    const built = gpuRequestFor(plan, ++this.nextId);
+    const built = gpuRequestFor(plan, ++this.nextId, { software });
     if ('reason' in built) return Promise.resolve(built);
     const request = built.request;
     if (signal.aborted) return Promise.reject(signal.reason ?? new DOMException('sampling was cancelled', 'AbortError'));

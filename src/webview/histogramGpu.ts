@@ -32,9 +32,15 @@ export function loadGpu(): Promise<LoadedTf> {
   return loading;
 }
 
+/** Renderers that are the CPU in disguise. */
+const SOFTWARE = /swiftshader|llvmpipe|softpipe|lavapipe|basic render|software/i;
+
 /** Samples `request` on the page's GPU (see core/sampling/gpuSample.ts). */
 export async function sample(request: GpuSampleRequest, cancelled: () => boolean): Promise<GpuSampleAnswer> {
   const loaded = await loadGpu();
+  if (!request.software && SOFTWARE.test(loaded.detail ?? '')) {
+    throw new NoGpu(`no GPU: ${loaded.backend} renders on ${deviceOf(loaded)}, in software, slower than the extension host (initlens.compute.backend "gpu" uses it anyway)`);
+  }
   // WebGL's bincount reads its input back to JavaScript; its segment sum stays on the GPU. WebGPU's bincount is a GPU kernel.
   const binning = loaded.backend === 'webgl' ? 'segmentSum' : 'bincount';
   const answer = await sampleOnTf(loaded.tf, { backend: loaded.backend, device: deviceOf(loaded), detail: backendDetail(loaded), binning }, request, cancelled);

@@ -244,6 +244,7 @@ const readGpuRequest: Reader<GpuSampleRequest> = record({
   bins: bounded(record({ low: finiteNumber, high: finiteNumber, bins: number(PARAMETER_RANGES.bins) }), 'request.bins'),
   reference: record({ mean: finiteNumber, std: number({ min: 0, max: Number.MAX_VALUE }) }),
   chunk: number({ min: 1, max: LIMITS.panelGpuChunk.value, integer: true }),
+  software: boolean,
 });
 
 const readGpuAnswer: Reader<GpuSampleAnswer> = refine(

@@ -42,7 +42,7 @@ before(async () => {
 });
 
 function requestOf(sample: SampleRequest, id = 1, chunk?: number): GpuSampleRequest {
-  const built = gpuRequestFor(planSampling(sample), id, chunk);
+  const built = gpuRequestFor(planSampling(sample), id, { chunk });
   assert.ok('request' in built, 'reason' in built ? built.reason : '');
   return built.request;
 }
@@ -64,7 +64,9 @@ describe('chunk planning', () => {
 
   it('asks the page only for i.i.d. kinds, with the plan\'s bins and reference, and the chunk bounded by the limit', () => {
     const r = requestOf(NORMAL, 7, 2 ** 40);
-    assert.deepEqual(r, { id: 7, distribution: { kind: 'normal', mean: 0.5, std: 2 }, count: 300_000, seed: '18446744073709551615', bins: { low: 0.5 - 8, high: 0.5 + 8, bins: 100 }, reference: { mean: 0.5, std: 2 }, chunk: 2 ** 20 });
+    assert.deepEqual(r, { id: 7, distribution: { kind: 'normal', mean: 0.5, std: 2 }, count: 300_000, seed: '18446744073709551615', bins: { low: 0.5 - 8, high: 0.5 + 8, bins: 100 }, reference: { mean: 0.5, std: 2 }, chunk: 2 ** 20, software: false });
+    const software = gpuRequestFor(planSampling(NORMAL), 7, { software: true });
+    assert.ok('request' in software && software.request.software);
     assert.deepEqual(gpuRequestFor(planSampling({ scheme: { kind: 'orthogonal', gain: 1 }, shape: [8, 8], seed: 0 }), 1), { reason: 'orthogonal is not i.i.d. draws; it is sampled in the extension host' });
     assert.deepEqual(gpuRequestFor(planSampling({ scheme: { kind: 'constant', value: 3 }, shape: [8], seed: 0 }), 1), { reason: 'constant is not i.i.d. draws; it is sampled in the extension host' });
   });
@@ -261,6 +263,7 @@ describe('the protocol messages', () => {
       [{ ...request, seed: '18446744073709551616' }, 'request.seed must be an integer from 0 to 2^64−1 (decimal digits)'],
       [{ ...request, bins: { low: 0, high: 1, bins: 10_001 } }, 'request.bins.bins must be an integer from 1 to 10,000'],
       [{ ...request, extra: 1 }, 'request has an unknown field "extra"'],
+      [{ ...request, software: 'yes' }, 'request.software must be true or false'],
     ];
     for (const [r, problem] of cases) assertProblem(hostMessageProblem({ type: 'gpuSample', request: r }), problem);
   });

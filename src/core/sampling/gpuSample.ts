@@ -49,6 +49,12 @@ export interface GpuSampleRequest {
   readonly reference: TailReference;
   /** Elements per chunk, fixed by the host before the start ({@link LIMITS}.panelGpuChunk). */
   readonly chunk: number;
+  /**
+   * Sample even where the backend renders in software (SwiftShader,
+   * llvmpipe): about 40× slower than the host's engine on 2 cores, so only
+   * when the user asked for the GPU (`initlens.compute.backend` = `gpu`).
+   */
+  readonly software: boolean;
 }
 
 /** Page → host: what {@link sampleOnTf} found. `counts` has `bins + 2` slots: underflow, the bins, overflow. */
@@ -71,13 +77,14 @@ export interface GpuSampleAnswer {
 // ---- which plans go to the page ----------------------------------------------
 
 /** The request for `plan`, or why the page cannot sample it (structured schemes, constants). */
-export function gpuRequestFor(plan: SamplingPlan, id: number, chunk: number = LIMITS.panelGpuChunk.value): { readonly request: GpuSampleRequest } | { readonly reason: string } {
+export function gpuRequestFor(plan: SamplingPlan, id: number, options: { readonly chunk?: number; readonly software?: boolean } = {}): { readonly request: GpuSampleRequest } | { readonly reason: string } {
+  const chunk = options.chunk ?? LIMITS.panelGpuChunk.value;
   const g = plan.generator;
   if (g.kind !== 'normal' && g.kind !== 'uniform' && g.kind !== 'truncated_normal') return { reason: `${g.kind} is not i.i.d. draws; it is sampled in the extension host` };
   const distribution: GpuDistribution =
     g.kind === 'normal' ? { kind: 'normal', mean: g.mean, std: g.std } : g.kind === 'uniform' ? { kind: 'uniform', low: g.low, high: g.high } : { kind: 'truncated_normal', mean: g.mean, std: g.std, low: g.low, high: g.high };
   const { low, high, bins } = plan.binSpec;
-  return { request: { id, distribution, count: plan.count, seed: plan.seed.toString(), bins: { low, high, bins }, reference: { mean: plan.reference.mean, std: plan.reference.std }, chunk: Math.min(chunk, LIMITS.panelGpuChunk.value) } };
+  return { request: { id, distribution, count: plan.count, seed: plan.seed.toString(), bins: { low, high, bins }, reference: { mean: plan.reference.mean, std: plan.reference.std }, chunk: Math.min(chunk, LIMITS.panelGpuChunk.value), software: options.software === true } };
 }
 
 /** Why an answer does not fit its request, or undefined (counts and moments must add up to the elements asked for). */
