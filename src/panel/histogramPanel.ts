@@ -26,12 +26,12 @@ import type { Model } from '../core/model/types';
 import { backendLine, selectBackend, type ComputeBackend } from '../core/sampling/backends';
 import { tallyChunk } from '../core/sampling/chunk';
 import { summarize } from '../core/sampling/engine';
-import { tallyOfAnswer } from '../core/sampling/gpuSample';
+import { gpuSkipReason, tallyOfAnswer } from '../core/sampling/gpuSample';
 import { emptyTally, tallyValues } from '../core/sampling/histogram';
 import { exceeds, LimitError, limitMessage } from '../core/limits';
 import { exactParameters, findTorchSeed, streamDraws, panelExactLimit } from '../core/torch/exact';
 import { npyBytes } from '../core/torch/npy';
-import { planSampling, SamplingError, type SamplingPlan } from '../core/sampling/plan';
+import { planSampling, SamplingError, SUBSAMPLE_SIZE, type SamplingPlan } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
 import { isUserDocument } from '../arguments';
 import { DEFAULT_CONTROLS, hostMessageProblem, parsePageMessage, type Controls, type HostMessage, type SeriesData } from '../webview/protocol';
@@ -243,9 +243,7 @@ export class HistogramPanel implements vscode.Disposable {
       ...(exact ? { exact: { status: exact.status, first: exact.first } } : {}),
     });
     const subsampleOnly = this.controls.size === 'subsample';
-    // The page's GPU samples whole tensors; a subsample (65,536 values) is quicker here than a round trip.
     const setting = readConfig().computeBackend;
-    const notOnGpu = setting === 'cpu' ? 'not asked (initlens.compute.backend is "cpu")' : subsampleOnly ? 'not asked for a subsample' : !this.panel.visible ? 'not asked: the panel is hidden' : undefined;
     const exact = await this.exactSeries(model, layer, preview.series[0], plans[0]);
     if (exact?.series) {
       partial[0] = exact.series;
@@ -258,6 +256,13 @@ export class HistogramPanel implements vscode.Disposable {
           const plan = plans[i];
           const first = i === 0 || (i === 1 && exact?.series);
           const prefix = exact?.series ? 'exact values computed in the extension host; other schemes: ' : '';
+          const notOnGpu = gpuSkipReason(setting, plan.count, { subsample: subsampleOnly, visible: this.panel.visible });
+          if (notOnGpu === undefined && plan.count > SUBSAMPLE_SIZE) {
+            // The CPU engine's coarse first histogram while the page loads and samples (its own stream: replaced, not merged).
+            partial[i] = seriesData(series, plan, summarize(plan, tallyChunk(plan, 0, SUBSAMPLE_SIZE)));
+            progress[i] = SUBSAMPLE_SIZE / plan.count;
+            if (!controller.signal.aborted) this.post(message('subsample'));
+          }
           const onGpu = notOnGpu === undefined ? await this.gpu.sample(plan, controller.signal, setting === 'gpu') : { reason: notOnGpu };
           if ('answer' in onGpu) {
             partial[i] = seriesData(series, plan, summarize(plan, tallyOfAnswer(onGpu.answer)));

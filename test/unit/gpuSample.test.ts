@@ -18,6 +18,7 @@ import {
   GRID_COLUMNS,
   gpuChunks,
   gpuRequestFor,
+  gpuSkipReason,
   normalQuantileOnTf,
   sampleOnTf,
   statesOnTf,
@@ -69,6 +70,18 @@ describe('chunk planning', () => {
     assert.ok('request' in software && software.request.software);
     assert.deepEqual(gpuRequestFor(planSampling({ scheme: { kind: 'orthogonal', gain: 1 }, shape: [8, 8], seed: 0 }), 1), { reason: 'orthogonal is not i.i.d. draws; it is sampled in the extension host' });
     assert.deepEqual(gpuRequestFor(planSampling({ scheme: { kind: 'constant', value: 3 }, shape: [8], seed: 0 }), 1), { reason: 'constant is not i.i.d. draws; it is sampled in the extension host' });
+  });
+});
+
+describe('which series go to the page', () => {
+  it('never under cpu, nor a subsample or a hidden panel; under auto from 2^20 values; under gpu every size', () => {
+    const shown = { subsample: false, visible: true };
+    assert.equal(gpuSkipReason('cpu', 2 ** 24, shown), 'not asked (initlens.compute.backend is "cpu")');
+    assert.equal(gpuSkipReason('gpu', 2 ** 24, { subsample: true, visible: true }), 'not asked for a subsample');
+    assert.equal(gpuSkipReason('auto', 2 ** 24, { subsample: false, visible: false }), 'not asked: the panel is hidden');
+    assert.equal(gpuSkipReason('auto', 2 ** 20 - 1, shown), 'not asked: 1,048,575 values are quicker in the extension host (under 1,048,576 with "auto"; "gpu" sends every size)');
+    assert.equal(gpuSkipReason('auto', 2 ** 20, shown), undefined);
+    assert.equal(gpuSkipReason('gpu', 1, shown), undefined);
   });
 });
 

@@ -87,6 +87,21 @@ export function gpuRequestFor(plan: SamplingPlan, id: number, options: { readonl
   return { request: { id, distribution, count: plan.count, seed: plan.seed.toString(), bins: { low, high, bins }, reference: { mean: plan.reference.mean, std: plan.reference.std }, chunk: Math.min(chunk, LIMITS.panelGpuChunk.value), software: options.software === true } };
 }
 
+/**
+ * Why the host does not ask the page for a series, or undefined when it does:
+ * never under `cpu`, nor for a subsample or a hidden panel (its page is
+ * discarded), and under `auto` not for tensors below `panelGpuMinElements`.
+ */
+export function gpuSkipReason(setting: 'auto' | 'cpu' | 'gpu', count: number, options: { readonly subsample: boolean; readonly visible: boolean }): string | undefined {
+  if (setting === 'cpu') return 'not asked (initlens.compute.backend is "cpu")';
+  if (options.subsample) return 'not asked for a subsample';
+  if (!options.visible) return 'not asked: the panel is hidden';
+  if (setting === 'auto' && count < LIMITS.panelGpuMinElements.value) {
+    return `not asked: ${count.toLocaleString('en-US')} values are quicker in the extension host (under ${LIMITS.panelGpuMinElements.value.toLocaleString('en-US')} with "auto"; "gpu" sends every size)`;
+  }
+  return undefined;
+}
+
 /** Why an answer does not fit its request, or undefined (counts and moments must add up to the elements asked for). */
 export function answerProblem(request: GpuSampleRequest, answer: GpuSampleAnswer): string | undefined {
   if (answer.id !== request.id) return `answer ${answer.id} is not for request ${request.id}`;
