@@ -30,6 +30,7 @@ import {
 } from '../../src/core/sampling/gpuSample';
 import { planSampling, type SampleRequest } from '../../src/core/sampling/plan';
 import { summarize } from '../../src/core/sampling/engine';
+import { histogramPageHtml } from '../../src/panel/histogramHtml';
 import { gpuLine, PageGpu } from '../../src/panel/pageGpu';
 import { hostMessageProblem, parseHostMessage, parsePageMessage, type HostMessage } from '../../src/webview/protocol';
 
@@ -298,6 +299,14 @@ describe('the protocol messages', () => {
     assert.equal(answerProblem({ ...request, bins: { ...request.bins, bins: 50 } }, answer), '102 count slots for 50 bins (expected 52)');
     assert.equal(answerProblem({ ...request, count: request.count + 1 }, answer), `the counts add up to ${request.count}, not the ${request.count + 1} elements asked for`);
     assert.equal(answerProblem({ ...request, id: 8 }, answer), 'answer 9 is not for request 8');
+  });
+
+  it('the page may import the GPU sampler from the extension only: its CSP and its data-gpu URL', () => {
+    const html = histogramPageHtml({ cspSource: 'https://ext.example', nonce: 'N0nce', script: 'https://ext.example/dist/webview.js', gpu: 'https://ext.example/dist/signal/histogramGpu.js', style: 'https://ext.example/media/panel.css' });
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
+    assert.equal(csp, "default-src 'none'; img-src https://ext.example data:; style-src https://ext.example 'unsafe-inline'; script-src 'nonce-N0nce' https://ext.example");
+    assert.match(html, /<body data-gpu="https:\/\/ext\.example\/dist\/signal\/histogramGpu\.js">/);
+    assert.equal([...html.matchAll(/<script /g)].length, 1);
   });
 
   it('names the backend that ran in one line', () => {
