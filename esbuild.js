@@ -140,7 +140,8 @@ function productEntries() {
     // its own chunk, imported only when tried (webview/signal/compute.ts).
     {
       ...node,
-      entryPoints: ['src/webview/signal/compute.ts'],
+      // The histogram page's GPU sampler shares tfjs-core and the backend chunks (webview/histogramGpu.ts).
+      entryPoints: { compute: 'src/webview/signal/compute.ts', histogramGpu: 'src/webview/histogramGpu.ts' },
       outdir: 'dist/signal',
       platform: 'browser',
       format: 'esm',

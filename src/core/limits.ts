@@ -84,6 +84,12 @@ export const LIMITS = {
   orthogonalWork: { value: 2 ** 28, unit: 'multiply-adds', what: 'orthogonal_ (rows·cols·min(rows, cols))' },
   /** Elements one histogram samples (1e9 take about 7 s, README "initlens sample"). */
   sampleElements: { value: 2 ** 30, unit: 'elements', what: 'a sampled tensor' },
+  /** Elements the histogram panel's page generates and bins on its GPU at a time (each chunk's tensors, about 20 of 4 MB, are freed before the next). */
+  panelGpuChunk: { value: 2 ** 20, unit: 'elements', what: "one chunk the panel's page samples on its GPU" },
+  /** Under `auto`, smaller tensors stay in the extension host: its engine bins 2^20 values in about 30 ms, less than a round trip to the page and its shaders' compilation. */
+  panelGpuMinElements: { value: 2 ** 20, unit: 'elements', what: "the smallest tensor the panel's page samples under auto" },
+  /** How long the host waits for the page's GPU histogram (TensorFlow.js loads on the first) before it samples in the extension host instead. */
+  panelGpuWait: { value: 120_000, unit: 'milliseconds', what: "the panel page's GPU histogram" },
   /** Histogram bins. */
   bins: { value: 10_000, unit: 'bins', what: 'a histogram' },
   /** Values the CLI prints per tensor (`--values N`). */

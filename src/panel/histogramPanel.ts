@@ -3,13 +3,17 @@
  * `createOrShow`/`revive`, owned disposables, `localResourceRoots` limited to
  * the extension's `dist/` and `media/`, a CSP of `default-src 'none'` with a
  * fresh script nonce per render, data only through `postMessage` (validated
- * with `protocol.ts` both ways). Samples are computed here, on the sampling
- * engine's worker pool; the page only receives bins and statistics.
+ * with `protocol.ts` both ways). Samples are computed on the page's GPU when
+ * it has one and `initlens.compute.backend` is not `cpu` (pageGpu.ts), else
+ * here, on the sampling engine's worker pool; either way the page only
+ * receives bins and statistics. Exact mode always runs here.
  */
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { saveExport } from './exportFile';
+import { histogramPageHtml } from './histogramHtml';
+import { gpuLine, PageGpu } from './pageGpu';
 import { adviceOptions, type DocumentAnalyses } from '../analysis/documentAnalyses';
 import { readConfig } from '../config';
 import { adviseAnalysis, type Advice } from '../core/advice/judge';
@@ -22,11 +26,12 @@ import type { Model } from '../core/model/types';
 import { backendLine, selectBackend, type ComputeBackend } from '../core/sampling/backends';
 import { tallyChunk } from '../core/sampling/chunk';
 import { summarize } from '../core/sampling/engine';
+import { gpuSkipReason, tallyOfAnswer } from '../core/sampling/gpuSample';
 import { emptyTally, tallyValues } from '../core/sampling/histogram';
 import { exceeds, LimitError, limitMessage } from '../core/limits';
 import { exactParameters, findTorchSeed, streamDraws, panelExactLimit } from '../core/torch/exact';
 import { npyBytes } from '../core/torch/npy';
-import { planSampling, SamplingError, type SamplingPlan } from '../core/sampling/plan';
+import { planSampling, SamplingError, SUBSAMPLE_SIZE, type SamplingPlan } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
 import { isUserDocument } from '../arguments';
 import { DEFAULT_CONTROLS, hostMessageProblem, parsePageMessage, type Controls, type HostMessage, type SeriesData } from '../webview/protocol';
@@ -56,6 +61,8 @@ export class HistogramPanel implements vscode.Disposable {
   private thumbnails: AbortController | undefined;
   private requestId = 0;
   private ready = false;
+  /** The page's GPU sampler, asked first unless the setting is `cpu`. */
+  private readonly gpu = new PageGpu((m) => this.post(m));
 
   /** Opens (or reveals and retargets) the panel; resolves with the first complete histogram message. */
   static async createOrShow(extensionUri: vscode.Uri, analyses: DocumentAnalyses, target: PanelTarget): Promise<HistogramMessage | undefined> {
@@ -101,6 +108,8 @@ export class HistogramPanel implements vscode.Disposable {
     this.controls = controls ?? DEFAULT_CONTROLS;
     this.panel.webview.html = this.html();
     this.panel.onDidDispose(() => this.dispose(), this, this.disposables);
+    // A hidden panel's page is discarded (no retained context): what it was sampling is sampled here.
+    this.panel.onDidChangeViewState((e) => e.webviewPanel.visible || this.gpu.fail('the panel was hidden'), this, this.disposables);
     this.panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), this, this.disposables);
     this.analyses.onDidChange(
       (document) => {
@@ -218,6 +227,7 @@ export class HistogramPanel implements vscode.Disposable {
     const partial: (SeriesData | undefined)[] = preview.series.map(() => undefined);
     const progress: number[] = preview.series.map(() => 0);
     let backendText = '';
+    let backendDetail = '';
     const message = (phase: HistogramMessage['phase']): HistogramMessage => ({
       type: 'histogram',
       request,
@@ -228,10 +238,12 @@ export class HistogramPanel implements vscode.Disposable {
       fanOut: showDim(layer.fanOut),
       series: partial.filter((s): s is SeriesData => s !== undefined),
       backend: backendText,
+      ...(backendDetail ? { backendDetail } : {}),
       code: preview.code,
       ...(exact ? { exact: { status: exact.status, first: exact.first } } : {}),
     });
     const subsampleOnly = this.controls.size === 'subsample';
+    const setting = readConfig().computeBackend;
     const exact = await this.exactSeries(model, layer, preview.series[0], plans[0]);
     if (exact?.series) {
       partial[0] = exact.series;
@@ -242,6 +254,26 @@ export class HistogramPanel implements vscode.Disposable {
         preview.series.map(async (series, i) => {
           if (i === 0 && exact?.series) return;
           const plan = plans[i];
+          const first = i === 0 || (i === 1 && exact?.series);
+          const prefix = exact?.series ? 'exact values computed in the extension host; other schemes: ' : '';
+          const notOnGpu = gpuSkipReason(setting, plan.count, { subsample: subsampleOnly, visible: this.panel.visible });
+          if (notOnGpu === undefined && plan.count > SUBSAMPLE_SIZE) {
+            // The CPU engine's coarse first histogram while the page loads and samples (its own stream: replaced, not merged).
+            partial[i] = seriesData(series, plan, summarize(plan, tallyChunk(plan, 0, SUBSAMPLE_SIZE)));
+            progress[i] = SUBSAMPLE_SIZE / plan.count;
+            if (!controller.signal.aborted) this.post(message('subsample'));
+          }
+          const onGpu = notOnGpu === undefined ? await this.gpu.sample(plan, controller.signal, setting === 'gpu') : { reason: notOnGpu };
+          if ('answer' in onGpu) {
+            partial[i] = seriesData(series, plan, summarize(plan, tallyOfAnswer(onGpu.answer)));
+            progress[i] = 1;
+            if (first) {
+              backendText = `${prefix}${gpuLine(onGpu.answer)}`;
+              backendDetail = `${onGpu.answer.detail}\nextension host: not needed`;
+            }
+            if (!controller.signal.aborted) this.post(message('refine'));
+            return;
+          }
           const result = await backend
             .sample(series.request, {
               signal: controller.signal,
@@ -261,7 +293,10 @@ export class HistogramPanel implements vscode.Disposable {
           if (result) {
             partial[i] = seriesData(series, plan, result);
             progress[i] = 1;
-            if (i === 0 || (i === 1 && exact?.series)) backendText = `${exact?.series ? 'exact values computed in the extension host; other schemes: ' : ''}${backendLine(result.backend)}`;
+            if (first) {
+              backendText = `${prefix}${backendLine(result.backend)}`;
+              backendDetail = `the panel's GPU: ${onGpu.reason}\n${result.backend.name}: ran (${result.backend.reason})`;
+            }
           } else {
             progress[i] = 1;
           }
@@ -367,11 +402,18 @@ export class HistogramPanel implements vscode.Disposable {
     // Only the checked copy is used: nothing the protocol does not name is kept or echoed.
     const parsed = parsePageMessage(raw);
     if ('problem' in parsed) {
+      // A malformed GPU answer: what waits for it is sampled here instead.
+      const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+      if (type === 'gpuSampled' || type === 'gpuUnavailable') this.gpu.fail(`the panel's GPU answer was refused: ${parsed.problem}`);
       this.post({ type: 'error', message: `InitLens ignored a message from the panel: ${parsed.problem}.` });
       return;
     }
     const message = parsed.value;
     switch (message.type) {
+      case 'gpuSampled':
+      case 'gpuUnavailable':
+        this.gpu.onMessage(message);
+        break;
       case 'ready':
         if (!this.ready) {
           this.ready = true;
@@ -379,6 +421,7 @@ export class HistogramPanel implements vscode.Disposable {
         } else {
           // A hidden panel's page was reloaded (no retained context): it starts
           // empty, so send everything again.
+          this.gpu.forget();
           this.overview = '';
           await this.refresh();
         }
@@ -436,63 +479,21 @@ export class HistogramPanel implements vscode.Disposable {
 
   private html(): string {
     const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css'));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      // Observable Plot writes style attributes and a <style> element into its SVG.
-      `style-src ${webview.cspSource} 'unsafe-inline'`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    const number = (id: string, label: string, attrs = 'step="any"') => `<label>${label}<input id="${id}" type="number" ${attrs}></label>`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>InitLens</title>
-</head>
-<body>
-<header><h1 id="title">InitLens</h1><span id="backend"></span></header>
-<section id="controls" aria-label="Sampling controls">
-  <label>Seed<input id="seed" inputmode="numeric" aria-describedby="seed-help"></label>
-  <label>Scheme<select id="scheme"></select></label>
-  <label data-for="kaiming">Mode<select id="mode"><option value="fan_in">fan_in</option><option value="fan_out">fan_out</option></select></label>
-  <label data-for="kaiming">Nonlinearity<select id="nonlinearity"></select></label>
-  <span data-for="kaiming">${number('a', 'a (negative slope)')}</span>
-  <span data-for="xavier orthogonal">${number('gain', 'Gain', 'step="any" min="0"')}</span>
-  <span data-for="normal trunc_normal constant">${number('mean', 'Mean (constant: value)')}</span>
-  <span data-for="normal trunc_normal">${number('std', 'Std', 'step="any" min="0"')}</span>
-  <span data-for="uniform trunc_normal">${number('low', 'Low')}</span>
-  <span data-for="uniform trunc_normal">${number('high', 'High')}</span>
-  ${number('bins', 'Bins', 'min="1" max="10000" step="1"')}
-  <label>Count scale<select id="scale"><option value="linear">linear</option><option value="log">log</option></select></label>
-  <label>Sample<select id="size"><option value="full">full tensor</option><option value="subsample">subsample (65,536)</option></select></label>
-  <label>Values<select id="values-mode"><option value="exact">Exact (PyTorch CPU)</option><option value="distribution">Distribution</option></select></label>
-</section>
-<p id="seed-help" hidden>An integer from 0 to 2^64−1; by default the file's torch.manual_seed value.</p>
-<section id="status" role="status" aria-live="polite"><progress id="progress" max="1" value="0"></progress><button id="cancel" hidden>Cancel</button><span id="message">Loading…</span></section>
-<ul id="legend" aria-label="Legend"></ul>
-<div id="chart" role="img" aria-label="Histogram"></div>
-<table id="stats" aria-label="Statistics"></table>
-<section id="exact" hidden aria-label="Exact values"><p id="exact-status"></p><p>First values: <code id="exact-values"></code></p></section>
-<div id="actions"><button id="copy">Copy init code</button><button id="png">Export PNG</button><button id="svg">Export SVG</button><button id="csv">Export CSV</button><button id="npy" hidden>Export tensor (.npy)</button></div>
-<details><summary>Bins as a table</summary><table id="bins" aria-label="Bins"></table></details>
-<h2>Layers</h2>
-<ul id="layers" aria-label="Layers of the model"></ul>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+    const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...parts)).toString();
+    return histogramPageHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      script: uri('dist', 'webview.js'),
+      gpu: uri('dist', 'signal', 'histogramGpu.js'),
+      style: uri('media', 'panel.css'),
+    });
   }
 
   dispose(): void {
     if (HistogramPanel.current === this) HistogramPanel.current = undefined;
     this.computation?.abort();
     this.thumbnails?.abort();
+    this.gpu.fail('the panel was closed');
     void this.pool?.dispose();
     this.disposables.forEach((d) => d.dispose());
     this.panel.dispose();

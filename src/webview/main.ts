@@ -8,6 +8,7 @@
 import * as Plot from '@observablehq/plot';
 import { svgToPngDataUrl } from './pngExport';
 import { DEFAULT_CONTROLS, PANEL_SCHEMES, NONLINEARITY_CHOICES, controlsProblem, parseHostMessage, parsePanelState, type Controls, type HostMessage, type PageMessage, type PanelState, type SeriesData } from './protocol';
+import type * as Gpu from './histogramGpu';
 import { binsCsv, densityBars, markers, placeMarkers, statsRows, theoryCurve, xDomain } from './viewModel';
 
 interface VsCodeApi {
@@ -199,6 +200,7 @@ function render(msg: Extract<HostMessage, { type: 'histogram' }>): void {
   progress.hidden = msg.phase === 'done';
   $<HTMLButtonElement>('cancel').hidden = msg.phase === 'done';
   $('backend').textContent = msg.backend;
+  $('backend').title = msg.backendDetail ?? '';
   // Exact mode: the status, the first values, and the tensor export.
   $('exact').hidden = !msg.exact;
   $<HTMLButtonElement>('npy').hidden = !msg.exact || !msg.exact.first.length;
@@ -359,8 +361,37 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     case 'error':
       setStatus(msg.message, true);
       break;
+    case 'gpuSample':
+      void sampleOnGpu(msg.request);
+      break;
+    case 'gpuCancel':
+      cancelledGpu.add(msg.id);
+      break;
   }
 });
+
+// ---- the GPU sampler -----------------------------------------------------------
+// The host asks for a series by distribution, count and seed; the module
+// (TensorFlow.js on WebGPU or WebGL) is imported on the first request only.
+
+let gpu: Promise<typeof Gpu> | undefined;
+const cancelledGpu = new Set<number>();
+
+async function sampleOnGpu(request: Extract<HostMessage, { type: 'gpuSample' }>['request']): Promise<void> {
+  try {
+    const url = document.body.dataset.gpu;
+    if (!url) throw new Error('no GPU: this page has no GPU sampler');
+    gpu ??= import(url) as Promise<typeof Gpu>;
+    const answer = await (await gpu).sample(request, () => cancelledGpu.has(request.id));
+    post({ type: 'gpuSampled', answer });
+  } catch (error) {
+    if (cancelledGpu.has(request.id)) return;
+    const reason = error instanceof Error ? error.message : String(error);
+    post({ type: 'gpuUnavailable', id: request.id, reason: (reason.startsWith('no GPU') ? reason : `the GPU sampler failed: ${reason}`).slice(0, 2000) });
+  } finally {
+    cancelledGpu.delete(request.id);
+  }
+}
 
 showControls(controls);
 post({ type: 'ready' });

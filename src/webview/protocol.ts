@@ -4,13 +4,16 @@
  * checked with the guards below before it is acted on (a webview is an
  * untrusted boundary, and a restored state may come from an older version).
  *
- * Samples are computed in the host; the page only ever receives bins and
- * statistics (O(bins) numbers), never the weights themselves.
+ * Samples are computed in the host, or (`gpuSample`) on the page's own GPU
+ * from a distribution, a count and a seed; either way only bins and
+ * statistics (O(bins) numbers) cross, never the weights themselves.
  */
 import { isUriString, MAX_NAME_LENGTH, MAX_URI_LENGTH } from '../core/commandArgs';
 import { MAX_U64_SEED } from '../core/seeds';
+import { LIMITS } from '../core/limits';
+import type { GpuDistribution, GpuSampleAnswer, GpuSampleRequest } from '../core/sampling/gpuSample';
 import { PARAMETER_RANGES } from '../core/sampling/ranges';
-import { anyNumber, arrayOf, boolean, check, literal, number, oneOf, optional, read, record, refine, tagged, text, type Reader } from './schema';
+import { anyNumber, arrayOf, boolean, check, literal, number, oneOf, optional, read, record, refine, tagged, taggedBy, text, type Reader } from './schema';
 
 /** Scheme kinds the panel's scheme control offers (a subset of `InitScheme['kind']` that takes no shape-specific arguments). */
 export const PANEL_SCHEMES = [
@@ -131,12 +134,18 @@ export type HostMessage =
       readonly fanOut: string;
       readonly series: readonly SeriesData[];
       readonly backend: string;
+      /** Which engines were tried for this histogram and why the others did not run (the backend line's tooltip). */
+      readonly backendDetail?: string;
       readonly code: string;
       /** Exact mode: what the first series shows (exact, or why only the distribution) and its first values. */
       readonly exact?: { readonly status: string; readonly first: readonly number[] };
     }
   | { readonly type: 'cancelled'; readonly request: number }
-  | { readonly type: 'error'; readonly message: string };
+  | { readonly type: 'error'; readonly message: string }
+  /** Sample one series on the page's GPU (WebGPU, else WebGL); answered by `gpuSampled` or `gpuUnavailable`. */
+  | { readonly type: 'gpuSample'; readonly request: GpuSampleRequest }
+  /** The host no longer wants the answer to `id`: the page stops between chunks. */
+  | { readonly type: 'gpuCancel'; readonly id: number };
 
 /** Page → host. */
 export type PageMessage =
@@ -146,7 +155,10 @@ export type PageMessage =
   | { readonly type: 'cancel' }
   | { readonly type: 'copyCode' }
   | { readonly type: 'export'; readonly format: 'png' | 'svg' | 'csv'; readonly data: string }
-  | { readonly type: 'exportTensor' };
+  | { readonly type: 'exportTensor' }
+  | { readonly type: 'gpuSampled'; readonly answer: GpuSampleAnswer }
+  /** "no GPU: <reason>" (neither WebGPU nor WebGL started here), or why sampling failed: the host samples instead. */
+  | { readonly type: 'gpuUnavailable'; readonly id: number; readonly reason: string };
 
 /** What the page keeps across hiding and restarts (`getState`/`setState`, and the panel serializer). */
 export interface PanelState {
@@ -208,12 +220,64 @@ const readControlsRecord: Reader<Controls> = refine(
 /** Controls inside a message: the problem names the field as `controls.<field>`. */
 const readControls: Reader<Controls> = (v, path) => readControlsRecord(v, path || 'controls');
 
+// ---- the page's GPU sampler (core/sampling/gpuSample.ts) -----------------------
+
+const positive = number({ min: 0, max: Number.MAX_VALUE, above: true });
+const elementCount = number({ min: 1, max: LIMITS.sampleElements.value, integer: true });
+const bounded = <T extends { readonly low: number; readonly high: number }>(reader: Reader<T>, what: string): Reader<T> => refine(reader, (v) => (v.low < v.high ? undefined : `${what}: low must be below high`));
+
+const readDistribution: Reader<GpuDistribution> = taggedBy<GpuDistribution>(
+  'kind',
+  {
+    normal: record({ kind: literal('normal'), mean: finiteNumber, std: positive }),
+    uniform: bounded(record({ kind: literal('uniform'), low: finiteNumber, high: finiteNumber }), 'request.distribution'),
+    truncated_normal: bounded(record({ kind: literal('truncated_normal'), mean: finiteNumber, std: positive, low: finiteNumber, high: finiteNumber }), 'request.distribution'),
+  },
+  'distribution',
+);
+
+const readGpuRequest: Reader<GpuSampleRequest> = record({
+  id: requestId,
+  distribution: readDistribution,
+  count: elementCount,
+  seed: seedText,
+  bins: bounded(record({ low: finiteNumber, high: finiteNumber, bins: number(PARAMETER_RANGES.bins) }), 'request.bins'),
+  reference: record({ mean: finiteNumber, std: number({ min: 0, max: Number.MAX_VALUE }) }),
+  chunk: number({ min: 1, max: LIMITS.panelGpuChunk.value, integer: true }),
+  software: boolean,
+});
+
+const readGpuAnswer: Reader<GpuSampleAnswer> = refine(
+  record({
+    id: requestId,
+    backend: oneOf(['webgpu', 'webgl'] as const),
+    device: longText,
+    detail: longText,
+    counts: arrayOf(binCount, PARAMETER_RANGES.bins.max + 2),
+    moments: record({ count: elementCount, mean: finiteNumber, m2: number({ min: 0, max: Number.MAX_VALUE }), min: finiteNumber, max: finiteNumber }),
+    beyond2: binCount,
+    beyond3: binCount,
+    chunks: elementCount,
+    ms: number({ min: 0, max: Number.MAX_VALUE }),
+  }),
+  (a) => {
+    if (a.counts.length < 3) return 'answer.counts must hold the underflow, at least one bin and the overflow';
+    const total = a.counts.reduce((x, y) => x + y, 0);
+    if (total !== a.moments.count) return `answer.counts add up to ${total}, not answer.moments.count (${a.moments.count})`;
+    if (a.moments.min > a.moments.max) return 'answer.moments.min must not be above answer.moments.max';
+    if (a.beyond3 > a.beyond2 || a.beyond2 > a.moments.count) return 'answer.beyond3 ≤ answer.beyond2 ≤ answer.moments.count must hold';
+    return undefined;
+  },
+);
+
 const readPageMessage: Reader<PageMessage> = tagged<PageMessage>(
   {
     ready: record({ type: literal('ready') }),
     cancel: record({ type: literal('cancel') }),
     copyCode: record({ type: literal('copyCode') }),
     exportTensor: record({ type: literal('exportTensor') }),
+    gpuSampled: record({ type: literal('gpuSampled'), answer: readGpuAnswer }),
+    gpuUnavailable: record({ type: literal('gpuUnavailable'), id: requestId, reason: longText }),
     select: record({ type: literal('select'), layer: name }),
     configure: record({ type: literal('configure'), controls: readControls }),
     export: refine(record({ type: literal('export'), format: oneOf(['png', 'svg', 'csv'] as const), data: text(MAX_EXPORT_LENGTH) }), (m) =>
@@ -277,11 +341,14 @@ const readHostMessage: Reader<HostMessage> = tagged<HostMessage>(
       fanOut: longText,
       series: arrayOf(readSeries, MAX_SERIES),
       backend: longText,
+      backendDetail: optional(longText),
       code: longText,
       exact: optional(record({ status: longText, first: arrayOf(finiteNumber, MAX_EXACT_VALUES) })),
     }),
     cancelled: record({ type: literal('cancelled'), request: requestId }),
     error: record({ type: literal('error'), message: longText }),
+    gpuSample: record({ type: literal('gpuSample'), request: readGpuRequest }),
+    gpuCancel: record({ type: literal('gpuCancel'), id: requestId }),
   },
   'message',
 );
