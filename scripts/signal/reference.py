@@ -639,6 +639,52 @@ class RootInit(nn.Module):
         return self.fc(x)
 '''
 
+# torchvision's BasicBlock pattern: forward tests `self.downsample is not None` (None, or a Sequential built in
+# __init__ when the shape changes) and, with `not`, a flag of the constructor that returns early; the network builds
+# blocks with and without a downsample and with and without the last ReLU.
+BRANCHES = '''import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride=1, final_relu=True):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.relu = nn.ReLU()
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+        self.final_relu = final_relu
+
+    def forward(self, x):
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out = out + identity
+        if not self.final_relu:
+            return out
+        return self.relu(out)
+
+
+class Branchy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, 1, 1)
+        self.b1 = Block(8, 8)
+        self.b2 = Block(8, 16, 2)
+        self.b3 = Block(16, 16, final_relu=False)
+        self.head = nn.Linear(16 * 8 * 8, 10)
+
+    def forward(self, x):
+        x = self.b3(self.b2(self.b1(self.stem(x))))
+        return self.head(torch.flatten(x, 1))
+'''
+
 CHILD_INIT = '''import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -683,6 +729,7 @@ CASES = [
     {'name': 'composite-root-init', 'text': ROOT_INIT, 'model': 'RootInit', 'build': 'RootInit()', 'seed': 9, 'inputSeed': 1, 'inputShape': [4, 3, 16, 16], 'schemes': ['in-effect', 'he', 'zeros'], 'exact': True},
     # nn.init inside a child's __init__ runs between constructors: the weights in effect are "distribution only" in
     # InitLens, so only the other schemes are keys (and 'exact': False says so).
+    {'name': 'composite-branches', 'text': BRANCHES, 'model': 'Branchy', 'build': 'Branchy()', 'seed': 3, 'inputSeed': 2, 'inputShape': [4, 3, 16, 16], 'schemes': ['in-effect', 'he', 'normal'], 'exact': True},
     {'name': 'composite-child-init', 'text': CHILD_INIT, 'model': 'ChildInit', 'build': 'ChildInit()', 'seed': 4, 'inputSeed': 2, 'inputShape': [6, 12], 'schemes': ['xavier', 'he'], 'exact': False},
     # kuangliu's ResNet18 (MIT) as its builder ResNet18() makes it: _make_layer's Sequential of BasicBlocks.
     {'name': 'kuangliu-resnet18', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/resnet.py', 'model': 'ResNet', 'pick': 'ResNet18', 'build': 'ResNet18()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he'], 'exact': True},

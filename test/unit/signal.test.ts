@@ -338,6 +338,19 @@ describe('signal graph', () => {
     assert.deepEqual(graphOf(mlp, 'M').graph.inputShape, [8, 784]);
   });
 
+  it('an `if` on a tensor, and `not a and b` (which the parser groups otherwise than Python), are named, not guessed', () => {
+    const model = (cond: string) =>
+      ['import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self, a=True, b=False):', '        super().__init__()', '        self.fc = nn.Linear(4, 4)', '        self.a = a', '        self.b = b',
+        '    def forward(self, x):', `        if ${cond}:`, '            x = self.fc(x)', '        return x', ''].join('\n');
+    const on = (cond: string) => graphOf(model(cond), 'M', [2, 4]).graph;
+    assert.deepEqual(on('x.sum() > 0').notSimulated.map((n) => [n.op, n.line, n.why]), [['x.sum() > 0', 9, '`if x.sum() > 0`: a condition known only when forward runs is not simulated']]);
+    assert.deepEqual(on('not self.a and self.b').notSimulated.map((n) => n.op), ['not self.a and self.b']);
+    // Decided by the constructor's defaults: the Linear runs, or not.
+    assert.deepEqual(on('self.a').layers.map((l) => l.name), ['fc']);
+    assert.deepEqual(on('self.a and not self.b').layers.map((l) => l.name), ['fc']);
+    assert.deepEqual(on('self.b or not self.a').layers.map((l) => l.name), []);
+  });
+
   it('names what it cannot execute with its line, and refuses to run it', async () => {
     const text = [
       'import torch', 'import torch.nn as nn', '', 'class Rec(nn.Module):', '    def __init__(self):', '        super().__init__()',

@@ -776,9 +776,96 @@ class Builder {
       case 'ForStatement':
         this.loop(stmt, env);
         return undefined;
+      case 'IfStatement':
+        return this.branch(stmt, env);
       default:
         throw new Unsupported(stmt, 'control flow in forward is not simulated yet');
     }
+  }
+
+  /**
+   * `if` / `elif` / `else` whose conditions are known when the graph is built: whether a member
+   * is a module (`if self.downsample is not None:`, torchvision's BasicBlock), a constant or a
+   * constructor argument (`if self.use_bn:`), `not`, `and`, `or` of those. The branch taken runs;
+   * the others are no part of this model's graph. A condition on a tensor is refused.
+   */
+  private branch(stmt: SyntaxNode, env: Map<string, Val>): number | undefined {
+    let keyword: string | undefined;
+    let condition: SyntaxNode | undefined;
+    for (let c = stmt.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'if' || c.name === 'elif' || c.name === 'else') {
+        keyword = c.name;
+        condition = undefined;
+      } else if (c.name === 'Body') {
+        if (keyword === 'else' || (condition && this.truth(condition))) {
+          for (const inner of statements(c)) {
+            const done = this.statement(inner, env);
+            if (done !== undefined) return done;
+          }
+          return undefined;
+        }
+      } else if (c.name !== ':') condition ??= c;
+    }
+    return undefined;
+  }
+
+  /** The truth of a condition {@link branch} can decide (else refused, naming it). */
+  private truth(node: SyntaxNode): boolean {
+    const n = unwrap(node);
+    const refuse = (): never => {
+      throw new Unsupported(n, `\`if ${this.ctx.slice(n)}\`: a condition known only when forward runs is not simulated`);
+    };
+    if (n.name === 'UnaryExpression' && n.firstChild?.name === 'not') {
+      const operand = n.lastChild;
+      // The parser reads `not a and b` as `not (a and b)`; Python as `(not a) and b`: refused rather than guessed.
+      if (!operand || operand === n.firstChild || (operand.name === 'BinaryExpression' && (operand.getChild('and') || operand.getChild('or')))) return refuse();
+      return !this.truth(operand);
+    }
+    if (n.name === 'BinaryExpression') {
+      const left = n.firstChild;
+      const right = n.lastChild;
+      if (left && right && n.getChild('and')) return this.truth(left) && this.truth(right);
+      if (left && right && n.getChild('or')) return this.truth(left) || this.truth(right);
+      // `self.<name> is (not) None`: whether a module is registered under it in this instance.
+      if (left && n.getChild('is') && right?.name === 'None') {
+        const present = this.moduleAt(left);
+        if (present !== undefined) return n.getChild('not') ? present : !present;
+      }
+    }
+    const value = evaluate(n, this.ctx.text, this.initScope);
+    if (typeof value === 'boolean') return value;
+    if (typeof value === 'number') return value !== 0;
+    if (value === null) return false;
+    return refuse();
+  }
+
+  /**
+   * Whether `self.<name>` holds a module here: a layer or an instance of the analysis under the name,
+   * or a direct construction in __init__; false when it is None in this context (torchvision's
+   * `self.downsample = downsample`, given None; or assigned None and layer constructions none of
+   * which ran here); undefined for anything else (a module passed as an argument is not yet among
+   * the instance's layers).
+   */
+  private moduleAt(node: SyntaxNode): boolean | undefined {
+    const n = unwrap(node);
+    const prop = n.name === 'MemberExpression' ? n.getChild('PropertyName') : null;
+    if (!prop || !n.firstChild || this.ctx.slice(n.firstChild) !== 'self' || n.getChild('[')) return undefined;
+    const name = this.ctx.slice(prop);
+    const depth = this.node?.path ? this.node.path.split('.').length : 0;
+    const registered = [...this.layersByName.keys()].some((k) => k === name || k.startsWith(`${name}.`)) || !!this.node?.children.some((c) => c.path.split('.')[depth] === name);
+
+    if (registered || this.members.get(name)) return true;
+    // None here: `self.downsample = downsample` with the argument None in this context (or its default).
+    if (this.initScope.get(`self.${name}`) === null) return false;
+    // None too when every other assignment constructs a module and none was built in this context
+    // (`self.downsample = None`, then `if stride != 1: self.downsample = nn.Sequential(...)`): the analysis registers each one it runs.
+    const assigned = this.assignments.get(name) ?? [];
+    const constructs = (v: SyntaxNode) => {
+      const q = v.name === 'CallExpression' ? this.ctx.qualified(v.firstChild) : undefined;
+      return !!q && (q === 'torch.nn.Sequential' || q === 'torch.nn.ModuleList' || !!lookupLayer(q));
+    };
+    if (assigned.some((v) => v.name === 'None') && assigned.every((v) => v.name === 'None' || constructs(v))) return false;
+    return undefined;
   }
 
   /** The sizes `x.shape` / `x.size()` stand for, when `node` is one of them. */
@@ -1081,10 +1168,12 @@ class Builder {
     if (built) return built;
     if (built === undefined) throw new Unsupported(at, `self.${name} is not a module built in __init__`);
     const again = `self.${name} is assigned more than once or conditionally in __init__`;
-    const all = this.assignments.get(name) ?? [];
+    // `self.downsample = None` beside its constructions: a branch of forward tests it ({@link moduleAt}); calling it means one ran.
+    const assigned = this.assignments.get(name) ?? [];
+    const all = assigned.filter((v) => v.name !== 'None');
     const under = [...this.layersByName].filter(([k]) => k === name || k.startsWith(`${name}.`)).map(([, l]) => l);
     const childUnder = this.node?.children.some((c) => c.path.split('.').slice(this.node?.path ? this.node.path.split('.').length : 0)[0] === name);
-    if (all.length < 2 || all.some((v) => v.name !== 'CallExpression') || childUnder) throw new Unsupported(at, again);
+    if (all.length === 0 || (all.length < 2 && all.length === assigned.length) || all.some((v) => v.name !== 'CallExpression') || childUnder) throw new Unsupported(at, again);
     const builds = (v: SyntaxNode) => [...descendants(v, 'CallExpression')].some((c) => {
       const q = this.ctx.qualified(c.firstChild);
       return !!q && q !== 'torch.nn.Sequential' && q !== 'torch.nn.ModuleList' && !!lookupLayer(q);
@@ -1892,8 +1981,10 @@ class Builder {
    */
   private initNumbers(init: SyntaxNode, binding?: Binding): Scope {
     const scope = new Map(functionScope(init, this.ctx));
+    // Numbers, and the flags and Nones a branch of forward may test (`if self.use_bn:`, `if self.downsample is not None:`).
+    const kept = (v: unknown): v is number | boolean | null => typeof v === 'number' || typeof v === 'boolean' || v === null;
     for (const [k, v] of binding?.values ?? []) {
-      if (typeof v === 'number') scope.set(k, v);
+      if (kept(v)) scope.set(k, v);
       else scope.delete(k);
     }
     for (const k of binding?.unknown ?? []) scope.delete(k);
@@ -1909,7 +2000,7 @@ class Builder {
       const value = target.nextSibling?.nextSibling;
       const v = direct && !seen.has(key) && value && target.nextSibling?.name === 'AssignOp' ? evaluate(value, this.ctx.text, scope) : undefined;
       seen.add(key);
-      if (typeof v === 'number' && direct && !scope.has(key)) scope.set(key, v);
+      if (kept(v) && direct && !scope.has(key)) scope.set(key, v);
       else scope.delete(key);
     }
     return scope;
