@@ -15,7 +15,7 @@
  * model within LIMITS.adviceMultiplyAdds and LIMITS.adviceValues.
  */
 import * as vscode from 'vscode';
-import { measurements, type Measurements, type ModelMeasurement } from '../core/advice/measured';
+import { measurements, uniquelyNamed, type Measurements, type ModelMeasurement } from '../core/advice/measured';
 import type { Model, ModelAnalysis } from '../core/model/types';
 import { findTorchSeed } from '../core/torch/exact';
 import type { SeedingAnalysis } from '../core/seeding/analyze';
@@ -84,7 +84,7 @@ export class GainMeasurements implements vscode.Disposable {
     const slots = this.slots.get(document.uri.toString());
     const found: ModelMeasurement[] = [];
     let missing = false;
-    for (const model of measurableModels(analysis.models)) {
+    for (const model of uniquelyNamed(analysis.models).unique) {
       const slot = slots?.get(model.name);
       if (!slot || slot.key !== keyOf(model, analysis)) missing = true;
       else if (slot.measurement) found.push(slot.measurement);
@@ -134,7 +134,7 @@ export class GainMeasurements implements vscode.Disposable {
     if (!slots) this.slots.set(uri, (slots = new Map()));
     let changed = false;
     this.measuredAnalyses.add(analysis.models);
-    for (const model of measurableModels(analysis.models)) {
+    for (const model of uniquelyNamed(analysis.models).unique) {
       const key = keyOf(model, analysis);
       if (slots.get(model.name)?.key === key) continue;
       const slot = await this.measureOne(model, analysis, key);
@@ -177,12 +177,6 @@ export class GainMeasurements implements vscode.Disposable {
     this.timers.clear();
     this.disposables.forEach((d) => d.dispose());
   }
-}
-
-/** The PyTorch models of an analysis whose name is theirs alone (measurements are found by name). */
-function measurableModels(analysis: ModelAnalysis): Model[] {
-  const torch = analysis.models.filter((m) => m.framework === 'torch');
-  return torch.filter((m) => torch.filter((n) => n.name === m.name).length === 1);
 }
 
 /** What a model's measurement depends on: its class's text, the seed before it is built, the contexts it is built in. */

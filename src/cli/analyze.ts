@@ -5,7 +5,7 @@
  * files of the project get those constructions' arguments ({@link ProjectScan}).
  */
 import { adviseAnalysis, type Advice } from '../core/advice/judge';
-import { measurableGraph, measureAnalysis } from '../core/advice/measure';
+import { measureAnalysis, planMeasurement, type MeasurePlan } from '../core/advice/measure';
 import type { Measurements, Unmeasured } from '../core/advice/measured';
 import { DEFAULT_ADVICE } from '../core/advice/rules';
 import type { LoadedTf } from '../core/signal/backendChoice';
@@ -37,9 +37,8 @@ interface FileWork {
   readonly tree: Tree;
   readonly analysis: ModelAnalysis;
   readonly external: readonly { readonly label: string }[];
-  readonly measurable: boolean;
-  /** The PyTorch models the engine cannot measure, with why (before any run). */
-  readonly unmeasurable: readonly Unmeasured[];
+  /** What measuring would run, built once: its graphs are the ones measured. */
+  readonly plan: MeasurePlan;
 }
 
 /**
@@ -61,11 +60,9 @@ export function analyzeFiles(options: AnalyzeOptions, io: CliIo): number | Promi
     const tree = parsePython(text);
     const external = scan?.sites(file, tree, text) ?? [];
     const analysis = analyzer.analyze(tree, text, { external, files: scan?.files(file), instances: true });
-    const checked = analysis.models.filter((m) => m.framework === 'torch').map((m) => ({ model: m.name, r: measurableGraph(analysis, m, tree, text) }));
-    const unmeasurable = checked.flatMap(({ model, r }) => ('why' in r ? [{ model, why: r.why }] : []));
-    return { file, text, tree, analysis, external, measurable: checked.some(({ r }) => 'graph' in r), unmeasurable };
+    return { file, text, tree, analysis, external, plan: planMeasurement(analysis, tree, text) };
   });
-  if (options.measure === false || !io.signalTf || !work.some((w) => w.measurable)) return printAnalyses(options, io, work, new Map());
+  if (options.measure === false || !io.signalTf || !work.some((w) => w.plan.graphs.length > 0)) return printAnalyses(options, io, work, new Map());
   return measureAll(io.signalTf, work, io).then((measured) => printAnalyses(options, io, work, measured));
 }
 
@@ -80,7 +77,7 @@ async function measureAll(load: () => Promise<LoadedTf>, work: readonly FileWork
     return new Map();
   }
   const out = new Map<FileWork, { measurements: Measurements; unmeasured: readonly Unmeasured[] }>();
-  for (const w of work) if (w.measurable) out.set(w, await measureAnalysis(loaded.tf, loaded.backend, w.analysis, w.tree, w.text));
+  for (const w of work) if (w.plan.graphs.length > 0) out.set(w, await measureAnalysis(loaded.tf, loaded.backend, w.analysis, w.tree, w.text, w.plan));
   return out;
 }
 
@@ -99,7 +96,7 @@ function printAnalyses(options: AnalyzeOptions, io: CliIo, work: readonly FileWo
     });
     const library = analysis.libraryModels ?? [];
     const runs = m ? [...m.measurements.models.values()].map((r) => ({ model: r.model, seed: r.seed.toString(), inputSeed: r.inputSeed.toString(), inputShape: r.inputShape, backend: r.backend, exact: r.exact })) : [];
-    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: described, libraryModels: library.map(libraryModelJson), measured: runs, unmeasured: m?.unmeasured ?? (options.measure === false ? [] : w.unmeasurable) });
+    results.push({ file, syntaxErrors: errors.length, notes: analysis.notes, models: described, libraryModels: library.map(libraryModelJson), measured: runs, unmeasured: m?.unmeasured ?? (options.measure === false ? [] : w.plan.unmeasured) });
     human += table(file, analysis.models, errors.length, analysis.notes, new Set(w.external.map((e) => e.label)), advice);
     for (const r of runs) human += `  ${r.model}: gains measured (torch.manual_seed(${r.seed}), input ${r.inputShape.join('×')}, ${r.backend}${r.exact ? '' : ', weights sampled'})\n`;
     // Pretrained and library-built models (transfer learning): their state, no verdict.

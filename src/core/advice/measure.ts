@@ -20,7 +20,7 @@
  * gradient with respect to those inputs, backward.
  */
 import { LimitError, LIMITS } from '../limits';
-import { measurements, type Measurements, type MeasuredLayer, type ModelMeasurement, type Unmeasured } from './measured';
+import { measurements, uniquelyNamed, type Measurements, type MeasuredLayer, type ModelMeasurement, type Unmeasured } from './measured';
 import type { Model, ModelAnalysis } from '../model/types';
 import type { Tree } from '../python/parse';
 import { analyzeSeeding } from '../seeding/analyze';
@@ -90,22 +90,31 @@ export async function measureModel(tf: Tf, backend: string, model: Model, graph:
   return { model: model.name, seed, inputSeed, inputShape: graph.inputShape, backend, exact: run.exact, layers: measuredLayers(stats.layers) };
 }
 
-/** Measures every model of `analysis` that can be (see {@link measurableGraph}); the others are listed with why. */
-export async function measureAnalysis(tf: Tf, backend: string, analysis: ModelAnalysis, tree: Tree, text: string): Promise<{ readonly measurements: Measurements; readonly unmeasured: readonly Unmeasured[] }> {
-  const done: ModelMeasurement[] = [];
-  const unmeasured: Unmeasured[] = [];
-  const torch = analysis.models.filter((m) => m.framework === 'torch');
-  for (const model of torch) {
-    // Measurements are found by model name: two models of one name (a class defined twice) are not measured.
-    if (torch.filter((n) => n.name === model.name).length > 1) {
-      unmeasured.push({ model: model.name, why: 'another model of the file has the same name' });
-      continue;
-    }
+/** What a measurement of `analysis` would run: each model's graph, or why it keeps the analytic gain. */
+export interface MeasurePlan {
+  readonly graphs: readonly { readonly model: Model; readonly graph: SignalGraph }[];
+  readonly unmeasured: readonly Unmeasured[];
+}
+
+/** The plan of {@link measureAnalysis}, built before anything runs (`initlens analyze` loads TensorFlow.js only when it has a graph). */
+export function planMeasurement(analysis: ModelAnalysis, tree: Tree, text: string): MeasurePlan {
+  const { unique, duplicate } = uniquelyNamed(analysis);
+  const graphs: { model: Model; graph: SignalGraph }[] = [];
+  const unmeasured: Unmeasured[] = duplicate.map((m) => ({ model: m.name, why: 'another model of the file has the same name' }));
+  for (const model of unique) {
     const m = measurableGraph(analysis, model, tree, text);
-    if ('why' in m) {
-      unmeasured.push({ model: model.name, why: m.why });
-      continue;
-    }
+    if ('why' in m) unmeasured.push({ model: model.name, why: m.why });
+    else graphs.push(m);
+  }
+  return { graphs, unmeasured };
+}
+
+/** Measures every model of `analysis` that can be (see {@link measurableGraph}); the others are listed with why. */
+export async function measureAnalysis(tf: Tf, backend: string, analysis: ModelAnalysis, tree: Tree, text: string, plan = planMeasurement(analysis, tree, text)): Promise<{ readonly measurements: Measurements; readonly unmeasured: readonly Unmeasured[] }> {
+  const done: ModelMeasurement[] = [];
+  const unmeasured: Unmeasured[] = [...plan.unmeasured];
+  for (const m of plan.graphs) {
+    const model = m.model;
     try {
       done.push(await measureModel(tf, backend, m.model, m.graph, measureSeed(m.model, tree, text)));
     } catch (error) {

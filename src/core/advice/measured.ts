@@ -4,6 +4,7 @@
  * runner, so that the extension host's main bundle holds these types and
  * nothing of the signal engine (src/node/gainMeasurer.ts is loaded on first use).
  */
+import type { Model, ModelAnalysis } from '../model/types';
 
 /** One weight layer's measured figures (std, not second moments: the engine's statistics). */
 export interface MeasuredLayer {
@@ -52,3 +53,13 @@ export interface Unmeasured {
   readonly why: string;
 }
 
+
+/**
+ * The PyTorch models of an analysis that a measurement can be found for, by name: each whose name is
+ * its own (two classes of one name are measured neither).
+ */
+export function uniquelyNamed(analysis: ModelAnalysis): { readonly unique: readonly Model[]; readonly duplicate: readonly Model[] } {
+  const torch = analysis.models.filter((m) => m.framework === 'torch');
+  const once = (m: Model) => torch.filter((n) => n.name === m.name).length === 1;
+  return { unique: torch.filter(once), duplicate: torch.filter((m) => !once(m)) };
+}
