@@ -89,6 +89,34 @@ const wasmFilesPlugin = {
   },
 };
 
+/**
+ * dist/signal/preload.json: the chunks the Signal page needs before its first
+ * chart where no GPU backend runs: compute.js's static imports and the wasm
+ * backend's chunk with its own. The page's HTML preloads them (and the SIMD
+ * .wasm file) as it parses, instead of one after the other as imports resolve.
+ */
+const preloadPlugin = {
+  name: 'signal-preload',
+  setup(build) {
+    build.onEnd((result) => {
+      if (!result.metafile) return;
+      const outputs = result.metafile.outputs;
+      const dir = path.join(__dirname, 'dist', 'signal');
+      const closure = new Set();
+      const visit = (out) => {
+        if (closure.has(out) || !outputs[out]) return;
+        closure.add(out);
+        for (const i of outputs[out].imports) if (i.kind === 'import-statement') visit(i.path);
+      };
+      for (const [out, meta] of Object.entries(outputs)) {
+        if (meta.entryPoint === 'src/webview/signal/compute.ts' || /tfjs-backend-wasm\/dist\/index\.js$/.test(meta.entryPoint ?? '')) visit(out);
+      }
+      const files = [...closure].filter((f) => f.endsWith('.js')).map((f) => path.relative(dir, path.join(__dirname, f)));
+      fs.writeFileSync(path.join(dir, 'preload.json'), `${JSON.stringify(files.sort())}\n`);
+    });
+  },
+};
+
 const version = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8')).version;
 
 /** Options shared by every Node-side bundle. */
@@ -148,7 +176,8 @@ function productEntries() {
       splitting: true,
       chunkNames: 'chunk-[hash]',
       target: 'es2022',
-      plugins: [...node.plugins, wasmFilesPlugin],
+      metafile: true,
+      plugins: [...node.plugins, wasmFilesPlugin, preloadPlugin],
     },
   ];
 }

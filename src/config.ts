@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { ADVICE_RULES, type AdviceOptions, type AdviceRule } from './core/advice/rules';
 import { RULES, type RuleId } from './core/diagnostics/rules';
-import { BACKEND_SETTINGS, type BackendSetting } from './core/sampling/backends';
+import { BACKEND_SETTINGS, type BackendSetting } from './core/sampling/backendSetting';
 import { isSeedEverything } from './core/seeds';
 import { settingDefault, type SettingKey } from './core/settings';
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { commandTarget } from '../arguments';
+import { readConfig } from '../config';
 import { modelAtCursor } from '../editing';
 import { Commands, SIGNAL_VIEW_TYPE } from './ids';
 
@@ -20,12 +21,15 @@ import { Commands, SIGNAL_VIEW_TYPE } from './ids';
  */
 export const panelModule = async () => require(path.join(__dirname, 'signalPanel.js')) as typeof import('../panel/signalPanel');
 
+/** `initlens.compute.backend` of a file: which backends the Signal page may use. */
+const backendsFor = (uri: string | undefined) => readConfig(uri ? vscode.Uri.parse(uri, true) : undefined).computeBackend;
+
 export function registerShowSignal(extensionUri: vscode.Uri, analyses: DocumentAnalyses): vscode.Disposable {
   const command = vscode.commands.registerCommand(Commands.showSignal, async (...args: unknown[]) => {
     const target = commandTarget(Commands.showSignal, args, 2, 'workspace');
     if (!target) return undefined;
     const { SignalPanel } = await panelModule();
-    if (target.uri !== undefined && target.model !== undefined) return SignalPanel.createOrShow(extensionUri, analyses, { uri: target.uri, model: target.model });
+    if (target.uri !== undefined && target.model !== undefined) return SignalPanel.createOrShow(extensionUri, analyses, { uri: target.uri, model: target.model }, backendsFor);
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.document.languageId !== 'python') {
       void vscode.window.showErrorMessage('InitLens: open a Python file with a PyTorch model to see its signal.');
@@ -37,11 +41,11 @@ export function registerShowSignal(extensionUri: vscode.Uri, analyses: DocumentA
       void vscode.window.showErrorMessage('InitLens: no PyTorch model found in this file.');
       return undefined;
     }
-    return SignalPanel.createOrShow(extensionUri, analyses, { uri: editor.document.uri.toString(), model: around.name });
+    return SignalPanel.createOrShow(extensionUri, analyses, { uri: editor.document.uri.toString(), model: around.name }, backendsFor);
   });
   const serializer = vscode.window.registerWebviewPanelSerializer(SIGNAL_VIEW_TYPE, {
     async deserializeWebviewPanel(panel, state: unknown) {
-      (await panelModule()).SignalPanel.revive(panel, extensionUri, analyses, state);
+      (await panelModule()).SignalPanel.revive(panel, extensionUri, analyses, state, backendsFor);
     },
   });
   return vscode.Disposable.from(command, serializer);

@@ -6,6 +6,8 @@
  * job), `'wasm-unsafe-eval'` and `connect-src` for the wasm backend's .wasm
  * files, and `blob:` workers for its threads.
  */
+import type { BackendSetting } from '../core/sampling/backendSetting';
+
 export interface SignalPageUris {
   /** `webview.cspSource`. */
   readonly cspSource: string;
@@ -17,6 +19,10 @@ export interface SignalPageUris {
   /** The folder of the .wasm files (dist/wasm/), ending in `/`. */
   readonly wasm: string;
   readonly style: string;
+  /** `initlens.compute.backend`: which of the page's backends it may use (tfBackends.ts). */
+  readonly backends: BackendSetting;
+  /** Modules fetched as the page parses (dist/signal/preload.json: compute.js and the wasm backend's chunks), and the SIMD .wasm file. */
+  readonly preload?: { readonly modules: readonly string[]; readonly wasm: string };
 }
 
 const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -38,9 +44,9 @@ export function signalPageHtml(u: SignalPageUris): string {
 <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${attr(u.style)}">
-<title>InitLens: Signal</title>
+${(u.preload?.modules ?? []).map((m) => `<link rel="modulepreload" href="${attr(m)}">\n`).join('')}${u.preload ? `<link rel="preload" as="fetch" crossorigin="anonymous" href="${attr(u.preload.wasm)}">\n` : ''}<title>InitLens: Signal</title>
 </head>
-<body data-compute="${attr(u.compute)}" data-wasm="${attr(u.wasm)}">
+<body data-compute="${attr(u.compute)}" data-wasm="${attr(u.wasm)}" data-backends="${attr(u.backends)}">
 <header><h1 id="title">InitLens: Signal</h1><span id="backend" tabindex="0"></span></header>
 <form id="controls" aria-label="Signal controls">
   <label>Input shape<input id="input-shape" placeholder="from the first layer" aria-describedby="shape-help"></label>

@@ -9,9 +9,11 @@
  * signalProtocol.ts both ways.
  */
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { saveExport } from './exportFile';
+import type { BackendSetting } from '../core/sampling/backendSetting';
 import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { isUserDocument } from '../arguments';
 import { checkLimit, exceeds, limitMessage, LIMITS, LimitError } from '../core/limits';
@@ -19,12 +21,12 @@ import { NpyError, readNpy, type NpyArray } from '../core/torch/npy';
 import { SignalError } from '../core/signal/engine';
 import { buildGraph } from '../core/signal/graph';
 import { signalModel } from '../core/signal/composite';
-import { prepareRuns } from '../core/signal/job';
+import { noScheme, prepareJob } from '../core/signal/job';
 import { SIGNAL_SCHEMES } from '../core/signal/schemes';
 import { readPanelSettings } from '../core/signal/settings';
 import { findTorchSeed } from '../core/torch/exact';
 import { ExactInitError } from '../core/torch/init';
-import { DEFAULT_SIGNAL_SETTINGS, parseSignalPageMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalSettings } from '../webview/signalProtocol';
+import { DEFAULT_SIGNAL_SETTINGS, jobRun, parseSignalPageMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalSettings } from '../webview/signalProtocol';
 import { signalPageHtml } from './signalHtml';
 import { planLsuv } from '../core/edits/lsuv';
 import { EditRefused, type EditPlan } from '../core/edits/applyInit';
@@ -41,6 +43,9 @@ export interface SignalTarget {
 
 type Done = Extract<SignalPageMessage, { type: 'done' }>;
 
+/** `initlens.compute.backend` for the model's file (config.ts reads it, in the extension's bundle). */
+export type BackendsFor = (uri: string | undefined) => BackendSetting;
+
 export class SignalPanel implements vscode.Disposable {
   static current: SignalPanel | undefined;
 
@@ -48,18 +53,19 @@ export class SignalPanel implements vscode.Disposable {
   private settings: SignalSettings = DEFAULT_SIGNAL_SETTINGS;
   private target: SignalTarget | undefined;
   private ready = false;
-  private pending: SignalHostMessage | undefined;
+  /** Messages posted while the page loads: the latest job and the schemes that follow it. */
+  private pending: SignalHostMessage[] = [];
   private requestId = 0;
   /** Resolvers of the job in flight, by request: the command resolves with what the page computed. */
   private readonly waiting = new Map<number, (done: Done | undefined) => void>();
 
   /** Opens (or reveals and retargets) the panel; resolves with the page's report of the first job (undefined when none ran). */
-  static createOrShow(extensionUri: vscode.Uri, analyses: DocumentAnalyses, target: SignalTarget): Promise<Done | undefined> {
+  static createOrShow(extensionUri: vscode.Uri, analyses: DocumentAnalyses, target: SignalTarget, backendsFor: BackendsFor): Promise<Done | undefined> {
     if (SignalPanel.current) {
       SignalPanel.current.panel.reveal(undefined, true);
     } else {
       const panel = vscode.window.createWebviewPanel(SIGNAL_VIEW_TYPE, 'InitLens: Signal', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, panelOptions(extensionUri));
-      SignalPanel.current = new SignalPanel(panel, extensionUri, analyses);
+      SignalPanel.current = new SignalPanel(panel, extensionUri, analyses, backendsFor, backendsFor(target.uri));
     }
     const current = SignalPanel.current;
     if (current.target?.uri !== target.uri || current.target.model !== target.model) current.settings = DEFAULT_SIGNAL_SETTINGS;
@@ -68,12 +74,12 @@ export class SignalPanel implements vscode.Disposable {
   }
 
   /** Restores a panel after a restart: only a valid state of a document the user has open again is followed. */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, analyses: DocumentAnalyses, state: unknown): void {
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, analyses: DocumentAnalyses, state: unknown, backendsFor: BackendsFor): void {
     panel.webview.options = panelOptions(extensionUri);
     SignalPanel.current?.dispose();
-    const current = new SignalPanel(panel, extensionUri, analyses);
-    SignalPanel.current = current;
     const parsed = parseSignalPanelState(state);
+    const current = new SignalPanel(panel, extensionUri, analyses, backendsFor, backendsFor('value' in parsed ? parsed.value.uri : undefined));
+    SignalPanel.current = current;
     if ('problem' in parsed || !isUserDocument(parsed.value.uri)) {
       current.post({ type: 'error', message: 'The model of this Signal panel is not open: run "InitLens: Show signal" on it again.' });
       return;
@@ -87,9 +93,19 @@ export class SignalPanel implements vscode.Disposable {
     private readonly panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
     private readonly analyses: DocumentAnalyses,
+    private readonly backendsFor: BackendsFor,
+    /** The backends the page was given (`initlens.compute.backend` of the model's file): it loads one as it starts. */
+    private backends: BackendSetting,
   ) {
     this.panel.webview.html = this.html();
     this.panel.onDidDispose(() => this.dispose(), this, this.disposables);
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => {
+        if (this.target && e.affectsConfiguration('initlens.compute.backend', vscode.Uri.parse(this.target.uri, true))) void this.send();
+      },
+      this,
+      this.disposables,
+    );
     this.panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), this, this.disposables);
   }
 
@@ -97,6 +113,13 @@ export class SignalPanel implements vscode.Disposable {
   private async send(): Promise<Done | undefined> {
     const target = this.target;
     if (!target) return undefined;
+    const backends = this.backendsFor(target.uri);
+    if (backends !== this.backends) {
+      // The page chose its backend as it started: it starts again with the new one, and takes this job when ready.
+      this.backends = backends;
+      this.ready = false;
+      this.panel.webview.html = this.html();
+    }
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri, true));
     const analysis = this.analyses.get(document);
     const found_ = analysis.models.models.find((m) => m.name === target.model && m.framework === 'torch');
@@ -136,7 +159,16 @@ export class SignalPanel implements vscode.Disposable {
       // Every scheme's weights go to the page at once: bounded before any is drawn.
       const weights = graph.layers.reduce((n, l) => n + l.params.reduce((m, p) => m + p.shape.reduce((a, b) => a * b, 1), 0), 0);
       checkLimit('signalPanelWeights', weights * SIGNAL_SCHEMES.length, model.name);
-      const prepared = prepareRuns(model, graph, { seed, inputSeed: settings.value.inputSeed, schemes: SIGNAL_SCHEMES, ...(batch ? { input: batch.values } : {}), ...(picked.composite ? { composite: picked.composite } : {}) });
+      const job = prepareJob(model, graph, { seed, inputSeed: settings.value.inputSeed, ...(batch ? { input: batch.values } : {}), ...(picked.composite ? { composite: picked.composite } : {}) });
+      // The first scheme that forms goes with the job, so the page draws its chart while the host prepares the rest.
+      const skipped: { scheme: string; why: string }[] = [];
+      let first = 0;
+      let prepared: ReturnType<typeof job.prepare> | undefined;
+      while (first < SIGNAL_SCHEMES.length && !(prepared && 'run' in prepared)) {
+        prepared = job.prepare(SIGNAL_SCHEMES[first++]);
+        if ('skipped' in prepared) skipped.push(prepared.skipped);
+      }
+      if (!prepared || !('run' in prepared)) throw noScheme(model, skipped);
       const title = `InitLens: signal of ${model.name}`;
       this.panel.title = title;
       const done = new Promise<Done | undefined>((resolve) => this.waiting.set(request, resolve));
@@ -150,11 +182,29 @@ export class SignalPanel implements vscode.Disposable {
         settings: { seed: seed.toString(), inputSeed: settings.value.inputSeed.toString(), inputShape: graph.inputShape.join(','), ...(this.settings.data ? { data: this.settings.data } : {}) },
         inputNote: picked.context ? `${graph.inputNote}; ${model.name} as ${picked.context} builds it` : graph.inputNote,
         graph,
-        input: prepared.input,
-        upstream: prepared.upstream,
-        runs: prepared.runs.map((r) => ({ scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: r.reasons, weights: [...r.weights].map(([name, values]) => ({ name, values })), ...(r.scheme.lsuv ? { lsuv: true } : {}) })),
-        skipped: prepared.skipped,
+        input: job.input,
+        upstream: job.upstream,
+        runs: [jobRun(prepared.run)],
+        skipped,
+        pending: SIGNAL_SCHEMES.length - first,
       });
+      for (let i = first; i < SIGNAL_SCHEMES.length; i++) {
+        // Between schemes the host yields, so the job is on its way and a newer request or a closed panel stops this one.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (request !== this.requestId || SignalPanel.current !== this) break;
+        const pending = SIGNAL_SCHEMES.length - i - 1;
+        let p: ReturnType<typeof job.prepare>;
+        try {
+          p = job.prepare(SIGNAL_SCHEMES[i]);
+        } catch (error) {
+          // A scheme past a limit is not run, with why; anything else ends the job where it is.
+          const known = error instanceof LimitError || error instanceof ExactInitError;
+          this.post({ type: 'runs', request, runs: [], skipped: [{ scheme: SIGNAL_SCHEMES[i].id, why: error instanceof Error ? error.message : String(error) }], pending: known ? pending : 0 });
+          if (known) continue;
+          throw error;
+        }
+        this.post({ type: 'runs', request, runs: 'run' in p ? [jobRun(p.run)] : [], skipped: 'skipped' in p ? [p.skipped] : [], pending });
+      }
       return done;
     } catch (error) {
       if (error instanceof SignalError || error instanceof LimitError || error instanceof ExactInitError) {
@@ -176,8 +226,8 @@ export class SignalPanel implements vscode.Disposable {
       case 'ready':
         if (!this.ready) {
           this.ready = true;
-          if (this.pending) void this.panel.webview.postMessage(this.pending);
-          this.pending = undefined;
+          for (const m of this.pending) void this.panel.webview.postMessage(m);
+          this.pending = [];
         } else {
           await this.send();
         }
@@ -208,9 +258,10 @@ export class SignalPanel implements vscode.Disposable {
   }
 
   private post(message: SignalHostMessage): void {
-    // Only the latest job matters while the page loads.
     if (!this.ready) {
-      this.pending = message;
+      // Only the latest job matters while the page loads: a new one (or an error) replaces what waits.
+      if (message.type !== 'runs') this.pending = [];
+      this.pending.push(message);
       return;
     }
     void this.panel.webview.postMessage(message);
@@ -226,7 +277,20 @@ export class SignalPanel implements vscode.Disposable {
       compute: uri('dist', 'signal', 'compute.js'),
       wasm: `${uri('dist', 'wasm')}/`,
       style: uri('media', 'panel.css'),
+      backends: this.backends,
+      preload: this.preload(uri),
     });
+  }
+
+  /** What the page fetches as it parses, from dist/signal/preload.json (the build writes it); nothing when it is absent or unreadable. */
+  private preload(uri: (...parts: string[]) => string): { modules: string[]; wasm: string } | undefined {
+    try {
+      const files = JSON.parse(fs.readFileSync(path.join(this.extensionUri.fsPath, 'dist', 'signal', 'preload.json'), 'utf8')) as unknown;
+      if (!Array.isArray(files) || !files.every((f) => typeof f === 'string' && /^[\w.-]+\.js$/.test(f))) return undefined;
+      return { modules: files.map((f: string) => uri('dist', 'signal', f)), wasm: uri('dist', 'wasm', 'tfjs-backend-wasm-simd.wasm') };
+    } catch {
+      return undefined;
+    }
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@
  */
 import { backendDetail, type LoadedTf } from '../core/signal/backendChoice';
 import { sampleOnTf, type GpuSampleAnswer, type GpuSampleRequest } from '../core/sampling/gpuSample';
-import { loadPageTf } from './tfBackends';
+import { loadPageTf, SOFTWARE_RENDERER } from './tfBackends';
 
 let loading: Promise<LoadedTf> | undefined;
 
@@ -26,19 +26,17 @@ export function deviceOf(loaded: Pick<LoadedTf, 'backend' | 'detail'>): string {
 
 /** TensorFlow.js with WebGPU or WebGL, loaded once; rejects with {@link NoGpu} where neither starts. */
 export function loadGpu(): Promise<LoadedTf> {
-  loading ??= loadPageTf('', ['webgpu', 'webgl']).catch((error: unknown) => {
+  // Loaded once for the page's life, software renderers included: each request says whether it takes one.
+  loading ??= loadPageTf('', ['webgpu', 'webgl'], { setting: 'gpu' }).catch((error: unknown) => {
     throw new NoGpu(`no GPU: ${(error instanceof Error ? error.message : String(error)).replace(/^no TensorFlow\.js backend started: /, '')}`);
   });
   return loading;
 }
 
-/** Renderers that are the CPU in disguise. */
-const SOFTWARE = /swiftshader|llvmpipe|softpipe|lavapipe|basic render|software/i;
-
 /** Samples `request` on the page's GPU (see core/sampling/gpuSample.ts). */
 export async function sample(request: GpuSampleRequest, cancelled: () => boolean): Promise<GpuSampleAnswer> {
   const loaded = await loadGpu();
-  if (!request.software && SOFTWARE.test(loaded.detail ?? '')) {
+  if (!request.software && SOFTWARE_RENDERER.test(loaded.detail ?? '')) {
     throw new NoGpu(`no GPU: ${loaded.backend} renders on ${deviceOf(loaded)}, in software, slower than the extension host (initlens.compute.backend "gpu" uses it anyway)`);
   }
   // WebGL's bincount reads its input back to JavaScript; its segment sum stays on the GPU. WebGPU's bincount is a GPU kernel.

@@ -10,6 +10,7 @@ import { isUriString, MAX_NAME_LENGTH, MAX_URI_LENGTH } from '../core/commandArg
 import { LIMITS } from '../core/limits';
 import { MAX_U64_SEED } from '../core/seeds';
 import type { GraphLayer, NotSimulated, SignalGraph, SignalOp } from '../core/signal/graph';
+import type { SchemeRun } from '../core/signal/job';
 import { PNG_DATA_URL } from './protocol';
 import { arrayOf, boolean, check, float32Array, literal, number, oneOf, optional, read, record, refine, tagged, taggedBy, text, type Reader } from './schema';
 
@@ -37,6 +38,11 @@ export interface JobRun {
   readonly lsuv?: boolean;
 }
 
+/** A prepared scheme as the page receives it. */
+export function jobRun(r: SchemeRun): JobRun {
+  return { scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: r.reasons, weights: [...r.weights].map(([name, values]) => ({ name, values })), ...(r.scheme.lsuv ? { lsuv: true } : {}) };
+}
+
 export type SignalHostMessage =
   | {
       readonly type: 'job';
@@ -52,6 +58,17 @@ export type SignalHostMessage =
       readonly upstream: Float32Array;
       readonly runs: readonly JobRun[];
       readonly skipped: readonly { readonly scheme: string; readonly why: string }[];
+      /** How many schemes are still being prepared: each follows in a `runs` message (absent: none). */
+      readonly pending?: number;
+    }
+  /** More schemes of job `request`, as the host prepares them (the first chart needs only the first). */
+  | {
+      readonly type: 'runs';
+      readonly request: number;
+      readonly runs: readonly JobRun[];
+      readonly skipped: readonly { readonly scheme: string; readonly why: string }[];
+      /** How many are still to come after these. */
+      readonly pending: number;
     }
   | { readonly type: 'error'; readonly message: string; readonly notSimulated?: readonly NotSimulated[] };
 
@@ -233,6 +250,14 @@ const readHost: Reader<SignalHostMessage> = tagged<SignalHostMessage>(
       upstream: values,
       runs: arrayOf(readRun, MAX_RUNS),
       skipped: arrayOf(record({ scheme: name, why: longText }), MAX_RUNS),
+      pending: optional(number({ min: 0, max: MAX_RUNS, integer: true })),
+    }),
+    runs: record({
+      type: literal('runs'),
+      request: number({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }),
+      runs: arrayOf(readRun, MAX_RUNS),
+      skipped: arrayOf(record({ scheme: name, why: longText }), MAX_RUNS),
+      pending: number({ min: 0, max: MAX_RUNS, integer: true }),
     }),
     error: record({ type: literal('error'), message: longText, notSimulated: optional(arrayOf(readNotSimulated, MAX_GRAPH_OPS)) }),
   },

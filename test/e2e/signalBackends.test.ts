@@ -26,6 +26,7 @@ import { buildGraph } from '../../src/core/signal/graph';
 import { prepareRuns } from '../../src/core/signal/job';
 import { SIGNAL_SCHEMES } from '../../src/core/signal/schemes';
 import { signalPageHtml } from '../../src/panel/signalHtml';
+import type { BackendSetting } from '../../src/core/sampling/backendSetting';
 
 void version_cpu;
 
@@ -57,7 +58,7 @@ function serve(): Promise<{ server: http.Server; origin: string }> {
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       if (url.pathname === '/') {
         res.writeHead(200, { 'content-type': 'text/html' });
-        res.end(signalPageHtml({ cspSource: origin, nonce: 'e2e-nonce', script: `${origin}/dist/signal.js`, compute: `${origin}/dist/signal/compute.js`, wasm: `${origin}/dist/wasm/`, style: `${origin}/media/panel.css` }));
+        res.end(signalPageHtml({ cspSource: origin, nonce: 'e2e-nonce', script: `${origin}/dist/signal.js`, compute: `${origin}/dist/signal/compute.js`, wasm: `${origin}/dist/wasm/`, style: `${origin}/media/panel.css`, backends: (['auto', 'gpu', 'cpu'] as const).find((b) => b === url.searchParams.get('backends')) ?? 'auto' }));
         return;
       }
       const file = path.normalize(path.join(ROOT, url.pathname));
@@ -104,7 +105,7 @@ function parseCsv(csv: string): Map<string, Record<string, string>[]> {
  * Opens the page in a browser started with `gpu`, posts the job, and returns
  * what the page says ran, what TensorFlow.js ran, and the CSV it exports.
  */
-async function runPage(gpu: readonly string[], blockWasm = false): Promise<{ backend: string; tfBackend: string; header: string; tooltip: string; csv: string; done: Record<string, unknown> }> {
+async function runPage(gpu: readonly string[], blockWasm = false, backends: BackendSetting = 'auto'): Promise<{ backend: string; tfBackend: string; header: string; tooltip: string; csv: string; done: Record<string, unknown> }> {
   let session: Session | undefined;
   try {
     session = await openBrowser({ gpu });
@@ -117,7 +118,7 @@ async function runPage(gpu: readonly string[], blockWasm = false): Promise<{ bac
       (window as unknown as { __posted: unknown[] }).__posted = posted;
       (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({ postMessage: (m: unknown) => posted.push(m), getState: () => undefined, setState: () => undefined });
     });
-    await page.goto(`${origin}/`);
+    await page.goto(`${origin}/?backends=${backends}`);
     await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
     await page.evaluate((plain) => {
       const f32 = (a: unknown) => new Float32Array(a as number[]);
@@ -206,7 +207,7 @@ describe('the Signal page in Chromium: backends and agreement with the CPU engin
   });
 
   it('WebGPU (SwiftShader) where this Chromium offers it: named as it ran, stds as the CPU engine', async (t) => {
-    const r = await runPage(SOFTWARE_WEBGPU);
+    const r = await runPage(SOFTWARE_WEBGPU, false, 'gpu');
     if (r.backend !== 'webgpu') {
       // Visible: which backend ran instead, and why WebGPU did not.
       t.skip(`WebGPU did not start here: ${r.tooltip.split('\n').find((l) => l.startsWith('webgpu:')) ?? r.header}`);
@@ -218,8 +219,36 @@ describe('the Signal page in Chromium: backends and agreement with the CPU engin
     console.log(`# signal page: webgpu (${r.tooltip.split('\n').pop()}): ${r.done.runs} schemes in ${Math.round(Number(r.done.ms))} ms; worst relative difference from the CPU engine ${worst.toExponential(2)}`);
   });
 
-  it('software WebGL (SwiftShader): webgl, named with why WebGPU did not run, stds as the CPU engine', async () => {
+  it('software WebGL (SwiftShader) by default: declined for wasm, named with why', async () => {
     const r = await runPage(SOFTWARE_GL);
+    assert.equal(r.backend, 'wasm', r.tooltip);
+    assert.equal(r.tfBackend, 'wasm');
+    assert.match(r.header, /^Computed on wasm · not webgpu: .+, not webgl: SwiftShader renders in software$/);
+    assert.match(r.tooltip, /\nwebgl: SwiftShader renders in software \(slower than wasm here; initlens\.compute\.backend "gpu" uses it anyway\)\n/);
+    assertMatchesCpu(r.csv);
+    console.log(`# signal page, initlens.compute.backend "auto" on SwiftShader: ${r.header}; ${r.done.runs} schemes in ${Math.round(Number(r.done.ms))} ms`);
+  });
+
+  it('software WebGPU (SwiftShader) by default: declined too', async (t) => {
+    const r = await runPage(SOFTWARE_WEBGPU);
+    const webgpu = r.tooltip.split('\n').find((l) => l.startsWith('webgpu:')) ?? '';
+    if (!/renders in software/.test(webgpu)) {
+      t.skip(`WebGPU offers no adapter here: ${webgpu}`);
+      return;
+    }
+    assert.equal(r.backend, 'wasm', r.tooltip);
+    assert.match(webgpu, /^webgpu: .*swiftshader.* renders in software \(slower than wasm here; initlens\.compute\.backend "gpu" uses it anyway\)$/i);
+  });
+
+  it('initlens.compute.backend "cpu": no GPU backend tried, named so', async () => {
+    const r = await runPage(SOFTWARE_GL, false, 'cpu');
+    assert.equal(r.backend, 'wasm', r.tooltip);
+    assert.match(r.header, /^Computed on wasm · not webgpu: initlens\.compute\.backend is "cpu", not webgl: initlens\.compute\.backend is "cpu"/);
+    assertMatchesCpu(r.csv);
+  });
+
+  it('software WebGL (SwiftShader) with initlens.compute.backend "gpu": webgl, named with why WebGPU did not run, stds as the CPU engine', async () => {
+    const r = await runPage(SOFTWARE_GL, false, 'gpu');
     assert.equal(r.backend, 'webgl', r.tooltip);
     assert.equal(r.tfBackend, 'webgl');
     assert.match(r.header, /^Computed on webgl · not webgpu: \S/);

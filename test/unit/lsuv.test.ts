@@ -29,7 +29,7 @@ import { histogramPoints, layerHistograms } from '../../src/core/signal/histogra
 import { prepareRuns } from '../../src/core/signal/job';
 import { signalScheme, type SignalScheme } from '../../src/core/signal/schemes';
 import { npyBytes, NpyError, readNpy } from '../../src/core/torch/npy';
-import { parseSignalPageMessage, parseSignalPanelState } from '../../src/webview/signalProtocol';
+import { jobRun, parseSignalPageMessage, parseSignalPanelState } from '../../src/webview/signalProtocol';
 import { histogramsOf, runJob } from '../../src/webview/signal/compute';
 import { propagate } from '../../src/core/signal/propagate';
 import type { SignalStats } from '../../src/core/signal/engine';
@@ -457,10 +457,12 @@ describe("the Signal page's compute module", () => {
     const job = {
       type: 'job' as const, request: 1, uri: 'file:///m.py', title: '', model: 'Net', settings: { seed: '0', inputSeed: '0', inputShape: '' }, inputNote: '', graph,
       input: prepared.input, upstream: prepared.upstream, skipped: [],
-      runs: prepared.runs.map((r) => ({ scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: r.reasons, weights: [...r.weights].map(([name, values]) => ({ name, values })), ...(r.scheme.lsuv ? { lsuv: true } : {}) })),
+      runs: prepared.runs.map(jobRun),
     };
+    // LSUV starts from the orthogonal scheme's very draws: one QR for both.
+    assert.equal(prepared.runs[1].weights, prepared.runs[0].weights);
     const got: SignalStats[] = [];
-    assert.equal(await runJob(loaded, job, (_, s) => got.push(s), () => false), 2);
+    assert.equal(await runJob(loaded, job, async (i) => job.runs[i], (_, s) => got.push(s), () => false), 2);
     const want = await propagate(loaded.tf, model, graph, { seed: 0n, inputSeed: 0n, schemes, backend: 'cpu' });
     assert.deepEqual(got.map((s) => s.output.std), want.runs.map((r) => r.output.std));
     assert.ok(Math.abs(got[1].layers[0].out.std - 1) < 0.05 && Math.abs(got[0].layers[0].out.std - 1) > 0.05);

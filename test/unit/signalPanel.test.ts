@@ -194,6 +194,18 @@ describe('signal protocol', () => {
     assert.ok(parsed.value.type === 'job' && parsed.value.input instanceof Float32Array);
   });
 
+  it('the schemes that follow a job (runs messages) read back as they were; their count is bounded', () => {
+    const j = job();
+    const more = { type: 'runs' as const, request: 1, runs: j.runs.slice(1, 2), skipped: [{ scheme: 'lsuv', why: 'LSUV: fc1.weight has no values' }], pending: 7 };
+    const parsed = parseSignalHostMessage(structuredClone(more));
+    assert.ok('value' in parsed, 'problem' in parsed ? parsed.problem : '');
+    assert.deepEqual(parsed.value, more);
+    const pending = parseSignalHostMessage({ ...more, pending: 17 });
+    assert.ok('problem' in pending && /pending/.test(pending.problem), JSON.stringify(pending));
+    const withPending = parseSignalHostMessage(structuredClone({ ...j, runs: j.runs.slice(0, 1), pending: 9 }));
+    assert.ok('value' in withPending && withPending.value.type === 'job' && withPending.value.pending === 9);
+  });
+
   it('a recurrent job reads back as it was; a state or a selection the engine could not take is refused', () => {
     const j = job(LSTM);
     assert.deepEqual(j.graph.notSimulated, []);
@@ -315,11 +327,17 @@ describe('signal backends line', () => {
 
 describe('signal page', () => {
   it('its CSP: nonce and extension scripts, wasm compilation and fetches from the extension only, no eval', () => {
-    const html = signalPageHtml({ cspSource: 'https://ext.example', nonce: 'N0nce', script: 'https://ext.example/dist/signal.js', compute: 'https://ext.example/dist/signal/compute.js', wasm: 'https://ext.example/dist/wasm/', style: 'https://ext.example/media/panel.css' });
+    const html = signalPageHtml({ cspSource: 'https://ext.example', nonce: 'N0nce', script: 'https://ext.example/dist/signal.js', compute: 'https://ext.example/dist/signal/compute.js', wasm: 'https://ext.example/dist/wasm/', style: 'https://ext.example/media/panel.css', backends: 'auto' });
     const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
     assert.equal(csp, "default-src 'none'; img-src https://ext.example data:; style-src https://ext.example 'unsafe-inline'; script-src 'nonce-N0nce' https://ext.example 'wasm-unsafe-eval'; connect-src https://ext.example; worker-src blob:");
-    assert.match(html, /<body data-compute="https:\/\/ext\.example\/dist\/signal\/compute\.js" data-wasm="https:\/\/ext\.example\/dist\/wasm\/">/);
+    assert.match(html, /<body data-compute="https:\/\/ext\.example\/dist\/signal\/compute\.js" data-wasm="https:\/\/ext\.example\/dist\/wasm\/" data-backends="auto">/);
     assert.equal([...html.matchAll(/<script /g)].length, 1);
+    const preloaded = signalPageHtml({ cspSource: 'https://e', nonce: 'N', script: 'https://e/s.js', compute: 'https://e/c.js', wasm: 'https://e/w/', style: 'https://e/p.css', backends: 'gpu', preload: { modules: ['https://e/c.js', 'https://e/"x.js'], wasm: 'https://e/w/simd.wasm' } });
+    assert.ok(preloaded.includes('<link rel="modulepreload" href="https://e/c.js">\n<link rel="modulepreload" href="https://e/&quot;x.js">\n<link rel="preload" as="fetch" crossorigin="anonymous" href="https://e/w/simd.wasm">'));
+    assert.match(preloaded, /data-backends="gpu">/);
+    // The build lists compute.js and the wasm backend's chunks for it.
+    const listed = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'signal', 'preload.json'), 'utf8')) as string[];
+    assert.ok(listed.includes('compute.js') && listed.some((f) => fs.readFileSync(path.join(ROOT, 'dist', 'signal', f), 'utf8').includes('setWasmPaths')), listed.join());
   });
 
   it('TensorFlow.js is in none of the bundles loaded at activation or panel open; the page imports it on its first job', () => {

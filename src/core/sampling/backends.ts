@@ -22,9 +22,8 @@ import { emptyTally, mergeMoments, type Tally } from './histogram';
 import { chunkState } from './prng';
 import { CHUNK_SIZE, planSampling, type SampleRequest, type SamplingPlan } from './plan';
 
-/** The values of the `initlens.compute.backend` setting. */
-export type BackendSetting = 'auto' | 'cpu' | 'gpu';
-export const BACKEND_SETTINGS: readonly BackendSetting[] = ['auto', 'cpu', 'gpu'];
+import type { BackendSetting } from './backendSetting';
+export { BACKEND_SETTINGS, type BackendSetting } from './backendSetting';
 
 /** The tfjs API the adapter uses: any of `@tensorflow/tfjs`, `-node`, `-node-gpu`. */
 export type TfjsModule = Pick<

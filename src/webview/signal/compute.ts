@@ -19,14 +19,17 @@ export { loadPageTf, PAGE_BACKENDS, type PageBackend } from '../tfBackends';
 type Job = Extract<SignalHostMessage, { type: 'job' }>;
 
 /**
- * Runs each scheme of `job` in turn, calling `onRun` after each (the page
+ * Runs each scheme of `job` in turn, as `next` gives them (the host posts
+ * them as it prepares them: `next` waits for the one not there yet, and
+ * resolves undefined after the last), calling `onRun` after each (the page
  * draws then) and yielding to the page in between, so progress shows and a
  * cancel click is seen; resolves to the number of schemes run.
  */
-export async function runJob(loaded: LoadedTf, job: Job, onRun: (index: number, stats: SignalStats) => void, cancelled: () => boolean): Promise<number> {
+export async function runJob(loaded: LoadedTf, job: Job, next: (index: number) => Promise<Job['runs'][number] | undefined>, onRun: (index: number, stats: SignalStats) => void, cancelled: () => boolean): Promise<number> {
   let done = 0;
-  for (const [i, run] of job.runs.entries()) {
-    if (cancelled()) break;
+  for (let i = 0; ; i++) {
+    const run = await next(i);
+    if (!run || cancelled()) break;
     const weights = new Map(run.weights.map((w) => [w.name, w.values]));
     const stats = await runScheme(loaded.tf, job.graph, { weights, lsuv: run.lsuv === true }, job.input, job.upstream);
     done++;

@@ -24,6 +24,9 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 type Job = Extract<SignalHostMessage, { type: 'job' }>;
+type JobRun = Job['runs'][number];
+/** A job whose schemes grow as the host's `runs` messages arrive. */
+type LiveJob = Job & { runs: JobRun[]; skipped: Job['skipped'][number][]; pending: number };
 
 const vscode = acquireVsCodeApi();
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -36,7 +39,9 @@ const style = (i: number) => ({ stroke: PALETTE[i % PALETTE.length], dashed: i >
 
 const saved = parseSignalPanelState(vscode.getState());
 let state: SignalPanelState | undefined = 'value' in saved ? saved.value : undefined;
-let job: Job | undefined;
+let job: LiveJob | undefined;
+/** Wakes the run waiting for the next scheme of `job`. */
+let arrived: (() => void) | undefined;
 let results: (SchemeResult | undefined)[] = [];
 const hidden = new Set<string>();
 let cancelled = false;
@@ -102,19 +107,34 @@ let loaded: Promise<{ compute: typeof Compute; tf: LoadedTf }> | undefined;
 function backend(): Promise<{ compute: typeof Compute; tf: LoadedTf }> {
   loaded ??= (async () => {
     const compute = (await import(document.body.dataset.compute as string)) as typeof Compute;
-    const tf = await compute.loadPageTf(document.body.dataset.wasm as string);
+    dataset.computeLoaded = String(Date.now());
+    const setting = document.body.dataset.backends;
+    const tf = await compute.loadPageTf(document.body.dataset.wasm as string, compute.PAGE_BACKENDS, { setting: setting === 'gpu' || setting === 'cpu' ? setting : 'auto' });
     return { compute, tf };
   })();
   return loaded;
 }
 
-async function run(next: Job): Promise<void> {
+/** Scheme `index` of `j`, once the host has posted it; undefined after the last one, or when `j` is replaced. */
+async function schemeOf(j: LiveJob, index: number): Promise<JobRun | undefined> {
+  while (index >= j.runs.length && j.pending > 0 && job === j) await new Promise<void>((resolve) => (arrived = resolve));
+  return job === j ? j.runs[index] : undefined;
+}
+
+/** How many schemes `j` will have run when complete, as known now. */
+const expected = (j: LiveJob) => j.runs.length + j.pending;
+
+async function run(received: Job): Promise<void> {
+  // When the job arrived and when the backend was ready, for the e2e run's timing (wall clock).
+  dataset.jobArrived ??= String(Date.now());
+  const next: LiveJob = { ...received, runs: [...received.runs], skipped: [...received.skipped], pending: received.pending ?? 0 };
   // A job already running stops at its next scheme; this one starts after it.
   cancelled = true;
+  job = next;
+  arrived?.();
   await computing;
   cancelled = false;
-  job = next;
-  results = next.runs.map(() => undefined);
+  results = [];
   renderSchemes(next);
   renderAll();
   const started = performance.now();
@@ -128,31 +148,34 @@ async function run(next: Job): Promise<void> {
   let name = '';
   try {
     const { compute, tf } = await backend();
+    dataset.backendReady ??= String(Date.now());
     name = tf.backend;
     summary = tf.summary;
     $('backend').textContent = `Computed on ${tf.summary}`;
     $('backend').title = backendDetail(tf);
     dataset.backend = tf.backend;
     dataset.tfBackend = tf.tf.getBackend();
-    setStatus(`${next.runs[0]?.short ?? ''}: computing on ${tf.backend} (1 of ${next.runs.length})…`);
+    setStatus(`${next.runs[0]?.short ?? ''}: computing on ${tf.backend} (1 of ${expected(next)})…`);
     done = await compute.runJob(
       tf,
       next,
+      (i) => schemeOf(next, i),
       (i, stats) => {
         const r = next.runs[i];
         results[i] = { scheme: r.scheme, short: r.short, exact: r.exact, stats };
-        progress.value = (i + 1) / next.runs.length;
+        progress.value = (i + 1) / expected(next);
         renderAll();
         // When the first scheme's lines were drawn, for the e2e run's timing (wall clock).
         if (i === 0) dataset.firstChart = String(Date.now());
         const following = next.runs[i + 1];
-        if (following) setStatus(`${following.short}: computing on ${tf.backend} (${i + 2} of ${next.runs.length})…`);
+        if (following) setStatus(`${following.short}: computing on ${tf.backend} (${i + 2} of ${expected(next)})…`);
+        else if (next.pending > 0) setStatus(`Preparing the weights of the next scheme (${i + 2} of ${expected(next)})…`);
       },
       () => cancelled || job !== next,
     );
     if (job === next && done > 0) await drawHistograms(next);
     if (job === next) {
-      setStatus(done < next.runs.length ? `Cancelled after ${done} of ${next.runs.length} schemes.` : `${next.runs.length} schemes, ${next.graph.layers.length} layers, input ${next.settings.inputShape} (${next.inputNote}) in ${Math.round(performance.now() - started)} ms.`);
+      setStatus(done < expected(next) ? `Cancelled after ${done} of ${expected(next)} schemes.` : `${next.runs.length} schemes, ${next.graph.layers.length} layers, input ${next.settings.inputShape} (${next.inputNote}) in ${Math.round(performance.now() - started)} ms.`);
     }
   } catch (error) {
     setStatus(`The signal could not be computed: ${error instanceof Error ? error.message : String(error)}`, true);
@@ -163,7 +186,7 @@ async function run(next: Job): Promise<void> {
   const ms = performance.now() - started;
   dataset.signalRequest = String(next.request);
   dataset.signalMs = ms.toFixed(1);
-  post({ type: 'done', request: next.request, backend: name || 'none', summary: summary || 'no backend started', runs: done, cancelled: done < next.runs.length, ms });
+  post({ type: 'done', request: next.request, backend: name || 'none', summary: summary || 'no backend started', runs: done, cancelled: done < expected(next), ms });
 }
 
 // ---- drawing -----------------------------------------------------------------
@@ -376,7 +399,21 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     return;
   }
   const msg = parsed.value;
+  if (msg.type === 'runs') {
+    // More schemes of the job in progress (those of a replaced job are dropped).
+    if (job && msg.request === job.request) {
+      job.runs.push(...msg.runs);
+      job.skipped.push(...msg.skipped);
+      job.pending = msg.pending;
+      renderSchemes(job);
+      arrived?.();
+    }
+    return;
+  }
   if (msg.type === 'error') {
+    // No more schemes come for the job in progress.
+    if (job) job.pending = 0;
+    arrived?.();
     setStatus(msg.message, true);
     $('verdict').textContent = '';
     return;
