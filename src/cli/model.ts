@@ -5,6 +5,7 @@
  */
 import { LIMITS, LimitError } from '../core/limits';
 import { ModelAnalyzer } from '../core/model/analyze';
+import { rootModel } from '../core/model/root';
 import { parsePython } from '../core/python/parse';
 import { analyzeSeeding } from '../core/seeding/analyze';
 import { exactParameters, findTorchSeed, streamDraws } from '../core/torch/exact';
@@ -63,7 +64,7 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   const external = scan?.sites(file, tree, text) ?? [];
   const analysis = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file) });
   const models = analysis.models.filter((m) => m.framework === 'torch');
-  const model = values.class === undefined ? models[0] : models.find((m) => m.name === values.class);
+  const model = values.class === undefined ? rootModel(models) : models.find((m) => m.name === values.class);
   if (!model) {
     io.stderr(`initlens: ${values.class === undefined ? 'no PyTorch model' : `no PyTorch model '${values.class}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);
     return 1;

@@ -11,6 +11,7 @@ import { LIMITS, LimitError } from '../core/limits';
 import { NpyError, readNpy, type NpyArray } from '../core/torch/npy';
 import { readInputShape } from '../core/signal/settings';
 import { ModelAnalyzer } from '../core/model/analyze';
+import { rootModel } from '../core/model/root';
 import { parsePython } from '../core/python/parse';
 import { analyzeSeeding } from '../core/seeding/analyze';
 import { MAX_U64_SEED, MIN_TORCH_SEED } from '../core/seeds';
@@ -116,7 +117,7 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
   const analysis = new ModelAnalyzer().analyze(tree, text, { external, files: scan?.files(file), instances: true });
   const models = analysis.models.filter((m) => m.framework === 'torch');
   // --model names a class, or a function of the file that builds one (`ResNet18` for `def ResNet18(): return ResNet(...)`).
-  const named = values.model === undefined ? models[0] : (models.find((m) => m.name === values.model) ?? models.find((m) => m.contexts?.some((c) => c.label.split(/:\s+/).includes(`${values.model}()`))));
+  const named = values.model === undefined ? rootModel(models) : (models.find((m) => m.name === values.model) ?? models.find((m) => m.contexts?.some((c) => c.label.split(/:\s+/).includes(`${values.model}()`))));
   if (!named) {
     io.stderr(`initlens: ${values.model === undefined ? 'no PyTorch model' : `no PyTorch model '${values.model}'`} in ${file}${models.length ? ` (found: ${models.map((m) => m.name).join(', ')})` : ''}\n`);
     return 1;

@@ -10,6 +10,7 @@ import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { HistogramPanel, VIEW_TYPE } from '../panel/histogramPanel';
 import { commandTarget } from '../arguments';
 import { modelAtCursor } from '../editing';
+import { rootModel } from '../core/model/root';
 import { Commands } from './ids';
 
 export function registerShowHistogram(extensionUri: vscode.Uri, analyses: DocumentAnalyses): vscode.Disposable {
@@ -27,7 +28,7 @@ export function registerShowHistogram(extensionUri: vscode.Uri, analyses: Docume
     }
     const { models } = analyses.get(editor.document).models;
     const atCursor = modelAtCursor(models, editor.document, editor.selection.active);
-    const around = atCursor.model ?? models[0];
+    const around = atCursor.model ?? rootModel(models);
     if (!around) {
       void vscode.window.showErrorMessage('InitLens: no PyTorch or Keras model found in this file.');
       return undefined;

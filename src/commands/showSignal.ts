@@ -11,6 +11,7 @@ import type { DocumentAnalyses } from '../analysis/documentAnalyses';
 import { commandTarget } from '../arguments';
 import { readConfig } from '../config';
 import { modelAtCursor } from '../editing';
+import { rootModel } from '../core/model/root';
 import { Commands, SIGNAL_VIEW_TYPE } from './ids';
 
 /**
@@ -36,7 +37,7 @@ export function registerShowSignal(extensionUri: vscode.Uri, analyses: DocumentA
       return undefined;
     }
     const models = analyses.get(editor.document).models.models.filter((m) => m.framework === 'torch');
-    const around = modelAtCursor(models, editor.document, editor.selection.active).model ?? models[0];
+    const around = modelAtCursor(models, editor.document, editor.selection.active).model ?? rootModel(models);
     if (!around) {
       void vscode.window.showErrorMessage('InitLens: no PyTorch model found in this file.');
       return undefined;
