@@ -752,6 +752,13 @@ CASES = [
     {'name': 'embedding-bag', 'text': EMBED, 'model': 'BagOfWords', 'build': 'BagOfWords()', 'seed': 12, 'inputSeed': 4, 'inputShape': [8, 16], 'tokens': 1000, 'schemes': ['in-effect', 'normal', 'he']},
     {'name': 'groupnorm-net', 'text': GROUPNORM, 'model': 'GroupNormNet', 'build': 'GroupNormNet()', 'seed': 13, 'inputSeed': 9, 'inputShape': [4, 3, 16, 16], 'schemes': ['in-effect', 'normal', 'he', 'orthogonal']},
     {'name': 'unet-cat', 'text': UNET, 'model': 'TinyUNet', 'build': 'TinyUNet()', 'seed': 14, 'inputSeed': 10, 'inputShape': [4, 3, 16, 16], 'schemes': ['in-effect', 'xavier', 'he']},
+    # Sequentials built from lists (src/core/signal/lists.ts): a loop over a config dict, a nested def returning a list; argparse defaults.
+    {'name': 'kuangliu-vgg11', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/vgg.py', 'model': 'VGG', 'build': "VGG('VGG11')", 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he', 'xavier']},
+    {'name': 'gan-generator', 'file': 'test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/gan/gan.py', 'upTo': '# Loss function', 'drop': ['os.makedirs("images", exist_ok=True)'], 'model': 'Generator', 'build': 'Generator()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 100], 'schemes': ['in-effect', 'normal', 'xavier']},
+    {'name': 'gan-discriminator', 'file': 'test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/gan/gan.py', 'upTo': '# Loss function', 'drop': ['os.makedirs("images", exist_ok=True)'], 'model': 'Discriminator', 'build': 'Discriminator()', 'seed': 1, 'inputSeed': 2, 'inputShape': [8, 1, 28, 28], 'schemes': ['in-effect', 'he']},
+    {'name': 'wgan-generator', 'file': 'test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/wgan/wgan.py', 'upTo': '# Initialize generator and discriminator', 'drop': ['os.makedirs("images", exist_ok=True)'], 'model': 'Generator', 'build': 'Generator()', 'seed': 3, 'inputSeed': 1, 'inputShape': [8, 100], 'schemes': ['in-effect', 'he']},
+    # The default input of a forward that first reshapes it (src/core/signal/reshapedInput.ts): 8×28×28.
+    {'name': 'mnist-rnn', 'file': 'test/fixtures/realworld/pytorch/examples/mnist_rnn/main.py', 'model': 'Net', 'build': 'Net()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 28, 28], 'schemes': ['in-effect', 'xavier', 'orthogonal']},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1092,6 +1099,10 @@ def namespace_of(case):
         path = os.path.join(ROOT, case['file'])
         with open(path, encoding='utf8') as f:
             text = f.read()
+        # A script that trains at module level: only its text before `upTo` runs, without the `drop` lines (a directory it makes).
+        text = text[:text.index(case['upTo'])] if 'upTo' in case else text
+        for line in case.get('drop', []):
+            text = text.replace(line, '')
         name = 'corpus_' + case['name'].replace('-', '_')
     else:
         path = f'<signal:{case["name"]}>'

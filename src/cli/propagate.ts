@@ -133,7 +133,7 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
   let loaded: LoadedTf;
   try {
     const shape = data?.shape ?? inputShape;
-    const graph = buildGraph(model, tree, text, { ...(shape ? { inputShape: shape } : {}), ...(picked.composite ? { composite: picked.composite } : {}) });
+    const graph = buildGraph(model, tree, text, { ...(shape ? { inputShape: shape } : {}), ...(picked.composite ? { composite: picked.composite } : {}), ...(picked.binding ? { binding: picked.binding } : {}) });
     const misfit = data && graph.notSimulated.find((n) => n.why === 'the shapes do not fit');
     if (misfit) {
       io.stderr(`initlens: --data ${values.data}: its shape ${data?.shape.join('×')} does not fit ${model.name} (${misfit.op}, line ${misfit.line})\n`);

@@ -146,7 +146,7 @@ export class SignalPanel implements vscode.Disposable {
     const batch = data?.value;
     try {
       const shape = batch?.shape ?? settings.value.inputShape;
-      const graph = buildGraph(model, analysis.tree, analysis.text, { ...(shape ? { inputShape: shape } : {}), ...(picked.composite ? { composite: picked.composite } : {}) });
+      const graph = buildGraph(model, analysis.tree, analysis.text, { ...(shape ? { inputShape: shape } : {}), ...(picked.composite ? { composite: picked.composite } : {}), ...(picked.binding ? { binding: picked.binding } : {}) });
       const misfit = batch && graph.notSimulated.find((n) => n.why === 'the shapes do not fit');
       if (misfit) {
         this.post({ type: 'error', message: `Not run: the batch ${path.basename(vscode.Uri.parse(this.settings.data as string).path)} of shape ${batch.shape.join('×')} does not fit ${model.name} (${misfit.op}, line ${misfit.line}).` });

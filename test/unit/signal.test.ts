@@ -88,8 +88,8 @@ function graphOf(text: string, name: string, inputShape?: number[], pick?: strin
   const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
   const found = analysis.models.find((m) => m.name === name);
   assert.ok(found, `model ${name} found`);
-  const { model, composite } = signalModel(analysis, found, tree, text, pick);
-  return { model, ...(composite ? { composite } : {}), graph: buildGraph(model, tree, text, { ...(inputShape ? { inputShape } : {}), ...(composite ? { composite } : {}) }) };
+  const { model, composite, binding } = signalModel(analysis, found, tree, text, pick);
+  return { model, ...(composite ? { composite } : {}), graph: buildGraph(model, tree, text, { ...(inputShape ? { inputShape } : {}), ...(composite ? { composite } : {}), ...(binding ? { binding } : {}) }) };
 }
 
 /** The worst relative error over every compared std whose key is above ABS (kept across the suite and printed). */

@@ -15,7 +15,7 @@
  * orders the same; an `nn.init` call inside a child class's `__init__` runs in
  * the middle of construction, so its values are "distribution only".
  */
-import type { InstanceNode } from '../model/tree';
+import type { Binding, InstanceNode } from '../model/tree';
 import type { Layer, Model, ModelAnalysis, Span } from '../model/types';
 import type { SyntaxNode, Tree } from '../python/parse';
 import { descendants, statements } from '../python/syntax';
@@ -141,6 +141,8 @@ export interface SignalModel {
   readonly composite?: CompositeModel;
   /** The context of the root, when the module tree knows several (`ResNet18(): ResNet(BasicBlock, [2, 2, 2, 2])`). */
   readonly context?: string;
+  /** What the root's constructor is given there, when it builds no class of the file (no composite); for buildGraph's `binding`. */
+  readonly binding?: Binding;
 }
 
 /**
@@ -156,6 +158,6 @@ export function signalModel(analysis: ModelAnalysis, model: Model, tree: Tree, t
   const composite = compositeModel(chosen, tree, text);
   // Named when it tells something: several contexts, or arguments (not `MLP()`, the class's own defaults).
   const context = trees.length > 1 || (chosen.label !== 'defaults' && chosen.label !== model.name && chosen.label !== `${model.name}()`) ? chosen.label : undefined;
-  if (!composite) return { model: chosen.model ?? model, ...(context ? { context } : {}) };
+  if (!composite) return { model: chosen.model ?? model, ...(context ? { context } : {}), ...(chosen.binding ? { binding: chosen.binding } : {}) };
   return { model: composite.model, composite, ...(context ? { context } : {}) };
 }

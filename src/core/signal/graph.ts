@@ -24,6 +24,8 @@ import { callArgs, descendants, sequenceElements, statements, unwrap, type CallA
 import { checkLimit } from '../limits';
 import type { Binding, InstanceNode } from '../model/tree';
 import { classNodeOf, type CompositeModel } from './composite';
+import { reshapedInput } from './reshapedInput';
+import { ListUnsupported, methodElements, sequentialElements, type ListHost } from './lists';
 
 export type Shape = readonly number[];
 
@@ -317,6 +319,8 @@ export interface GraphOptions {
    * run inline with its own members and layers.
    */
   readonly composite?: CompositeModel;
+  /** What the model's constructor is given in its context, when it builds no class of the file (composite.ts {@link SignalModel.binding}). */
+  readonly binding?: Binding;
 }
 
 /**
@@ -332,8 +336,14 @@ export function buildGraph(model: Model, tree: Tree, text: string, options: Grap
   const ctx = new Context(text, collectImports(tree, text), moduleScope(statements(tree.topNode), text));
   const source = modelSource(model, tree);
   if (!source) return emptyGraph(model, [{ op: model.name, line: model.line + 1, why: 'its code was not found' }]);
-  const env: BuildEnv = { model, ctx, source, tree, ...(options.composite ? { composite: options.composite } : {}) };
+  const env: BuildEnv = { model, ctx, source, tree, ...(options.composite ? { composite: options.composite } : {}), ...(options.binding ? { binding: options.binding } : {}) };
   if (options.inputShape) return build(env, options.inputShape, 'given');
+  // Forward's first statement reshapes its input to a written shape: that shape (reshapedInput.ts).
+  const reshaped = source.kind === 'class' ? reshapedInput(source.node, ctx, DEFAULT_BATCH) : undefined;
+  if (reshaped) {
+    const graph = build(env, reshaped.shape, `from ${reshaped.code} in forward`);
+    if (!graph.mismatch) return graph;
+  }
   // The first layer forward applies is usually the first one built: try the first few built, each until it is the one that takes the input.
   const candidates = model.layers.filter((l) => defaultShape(l)).slice(0, MAX_FIRST_CANDIDATES);
   let firstTry: Built | undefined;
@@ -474,11 +484,12 @@ interface BuildEnv {
   readonly source: Source;
   readonly tree: Tree;
   readonly composite?: CompositeModel;
+  readonly binding?: Binding;
 }
 
 function build(env: BuildEnv, inputShape: Shape | undefined, note: string): Built {
   const { model, ctx, source } = env;
-  const b = new Builder(model, ctx, inputShape ?? [0], env.composite, env.tree);
+  const b = new Builder(model, ctx, inputShape ?? [0], env.composite, env.tree, env.binding);
   let mismatch: string | undefined;
   try {
     if (source.kind === 'sequential') {
@@ -557,6 +568,7 @@ class Builder {
     inputShape: Shape,
     private readonly composite?: CompositeModel,
     private readonly tree?: Tree,
+    private readonly binding?: Binding,
   ) {
     this.layersByName = composite?.layersAt.get('') ?? new Map(model.layers.map((l) => [l.name, l]));
     this.node = composite?.root;
@@ -1034,7 +1046,7 @@ class Builder {
     const list = call.getChild('ArgList');
     if (!callee || !list) throw new Unsupported(call, 'not a call');
     const args = callArgs(list, this.ctx.text);
-    if (args.hasStarred) throw new Unsupported(call, '*args are not simulated');
+    if (args.hasStarred) return this.starredReshape(callee, args, env, call);
     const line = this.lineOf(call);
     // self.<member>(x)
     if (callee.name === 'MemberExpression' && callee.firstChild && this.ctx.slice(callee.firstChild) === 'self' && callee.getChild('PropertyName')) {
@@ -1126,6 +1138,7 @@ class Builder {
     const qualified = callee ? this.ctx.qualified(callee) : undefined;
     // `self._make_layer(...)` returning `nn.Sequential(*layers)`: the elements the analysis built under the attribute.
     const made = ctor.name === 'CallExpression' && callee?.name === 'MemberExpression' && callee.firstChild && this.ctx.slice(callee.firstChild) === 'self' ? this.madeSequential(name, ctor) : undefined;
+    if (made && !Array.isArray(made)) return this.applyElements(name, made.nodes, input);
     if (made) {
       let v = input;
       for (const e of made) v = 'layer' in e ? this.applyLayer(e.layer, v, line, ctor) : this.inline(e.instance, v, ctor);
@@ -1135,7 +1148,7 @@ class Builder {
     if (ctor.name !== 'CallExpression' || !qualified || !list) throw new Unsupported(ctor, 'a module the signal engine does not know');
     const args = callArgs(list, this.ctx.text);
     if (qualified === 'torch.nn.Sequential') {
-      if (args.hasStarred || args.keywords.size > 0) throw new Unsupported(ctor, 'a Sequential built from a list is not simulated yet');
+      if (args.hasStarred || args.keywords.size > 0) return this.applyElements(name, this.fromLists(() => sequentialElements(this.listHost(), ctor)), input);
       let v = input;
       args.positional.forEach((element, i) => {
         v = this.applyModule(name ? `${name}.${i}` : String(i), unwrap(element), v, this.lineOf(element));
@@ -1192,7 +1205,7 @@ class Builder {
    * construction (`layers.append(block(self.in_planes, planes, stride))`): the
    * layers and instances the analysis built under `<name>.0`, `<name>.1`, …
    */
-  private madeSequential(name: string, ctor: SyntaxNode): Element[] | undefined {
+  private madeSequential(name: string, ctor: SyntaxNode): Element[] | { nodes: SyntaxNode[] } | undefined {
     const prop = ctor.firstChild?.getChild('PropertyName');
     const method = prop ? this.methods.get(this.ctx.slice(prop)) : undefined;
     const body = method?.getChild('Body');
@@ -1213,11 +1226,74 @@ class Builder {
       const append = member && this.ctx.slice(member) === 'append' && parent?.parent?.name === 'CallExpression';
       const arg = append ? callArgs(parent!.parent!.getChild('ArgList')!, this.ctx.text).positional : [];
       const ok = assigned || (append && arg.length === 1 && unwrap(arg[0]).name === 'CallExpression') || (parent?.name === 'ArgList');
-      if (!ok) throw new Unsupported(use, `${listName}: only list.append(<module>) is simulated in a method building a Sequential`);
+      // Other writes (`layers += [...]` in a loop over a configuration): the method run by lists.ts.
+      if (!ok) return { nodes: this.fromLists(() => methodElements(this.listHost(), ctor, method)) };
     }
     const elements = this.elementsUnder(name);
     if (!elements) throw new Unsupported(ctor, `self.${name}: its elements are not known`);
     return elements;
+  }
+
+  /** `x.view(x.size(0), *img_shape)` with a module constant tuple of integers (PyTorch-GAN's `img_shape`); other `*args` are not simulated. */
+  private starredReshape(callee: SyntaxNode, args: CallArgs, env: Map<string, Val>, call: SyntaxNode): Val {
+    const method = callee.name === 'MemberExpression' ? callee.getChild('PropertyName') : null;
+    const object = callee.firstChild;
+    if (!method || !object || !['view', 'reshape'].includes(this.ctx.slice(method)) || args.keywords.size > 0) throw new Unsupported(call, '*args are not simulated');
+    const t = this.expr(object, env);
+    if (!('op' in t)) throw new Unsupported(call, '*args are not simulated');
+    const dims: number[] = [];
+    const spread = (at: number) => {
+      for (const s of args.spreads.filter((x) => x.at === at)) {
+        const v = evaluate(s.node, this.ctx.text, this.scope);
+        if (s.kind !== '*' || !Array.isArray(v) || !v.every((d) => typeof d === 'number' && Number.isInteger(d))) throw new Unsupported(s.node, `*${this.ctx.slice(s.node)}: not a known tuple of integers`);
+        dims.push(...(v as number[]));
+      }
+    };
+    args.positional.forEach((p, i) => {
+      spread(i);
+      dims.push(this.int(p, env));
+    });
+    spread(args.positional.length);
+    return { op: this.reshape(t.op, dims, this.lineOf(call), call) };
+  }
+
+  /** Each module construction of a Sequential built from lists applied in turn, as `<name>.0`, `<name>.1`, … */
+  private applyElements(name: string, nodes: readonly SyntaxNode[], input: number): number {
+    let v = input;
+    nodes.forEach((n, i) => {
+      v = this.applyModule(name ? `${name}.${i}` : String(i), n, v, this.lineOf(n));
+    });
+    return v;
+  }
+
+  /** lists.ts's answer, its refusal as this engine's. */
+  private fromLists(run: () => SyntaxNode[]): SyntaxNode[] {
+    try {
+      return run();
+    } catch (e) {
+      if (e instanceof ListUnsupported) throw new Unsupported(e.node, e.why);
+      throw e;
+    }
+  }
+
+  /** What lists.ts reads: module constants, the constructor's values in this context, the class's methods. */
+  private listHost(): ListHost {
+    const init = this.methods.get('__init__');
+    const scope = new Map(init ? functionScope(init, this.ctx) : this.scope);
+    const binding = this.node?.binding ?? this.binding;
+    for (const [k, v] of binding?.values ?? []) scope.set(k, v);
+    for (const k of binding?.unknown ?? []) scope.delete(k);
+    const isModule = (call: SyntaxNode) => {
+      const q = this.ctx.qualified(call.firstChild);
+      return !!q && ((q.startsWith('torch.nn.') && !q.startsWith('torch.nn.functional.') && !q.startsWith('torch.nn.init.')) || this.fileClasses().has(q));
+    };
+    return { ctx: this.ctx, scope, methods: this.methods, isModule };
+  }
+
+  /** The module-level classes of the file, by name. */
+  private fileClasses(): Set<string> {
+    const top = this.tree ? statements(this.tree.topNode) : [];
+    return new Set(top.filter((c) => c.name === 'ClassDefinition' && c.getChild('VariableName')).map((c) => this.ctx.slice(c.getChild('VariableName')!)));
   }
 
   /** The layers and instances at `<name>.0`, `<name>.1`, … of the running instance, when they are exactly that (contiguous, nothing deeper). */
