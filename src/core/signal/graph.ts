@@ -339,7 +339,8 @@ export function buildGraph(model: Model, tree: Tree, text: string, options: Grap
   const env: BuildEnv = { model, ctx, source, tree, ...(options.composite ? { composite: options.composite } : {}), ...(options.binding ? { binding: options.binding } : {}) };
   if (options.inputShape) return build(env, options.inputShape, 'given');
   // Forward's first statement reshapes its input to a written shape: that shape (reshapedInput.ts).
-  const reshaped = source.kind === 'class' ? reshapedInput(source.node, ctx, DEFAULT_BATCH) : undefined;
+  // (Not for token models: their input is indices, guessed from the Embedding below.)
+  const reshaped = source.kind === 'class' && !model.layers.some((l) => l.type === 'Embedding') ? reshapedInput(source.node, ctx, DEFAULT_BATCH) : undefined;
   if (reshaped) {
     const graph = build(env, reshaped.shape, `from ${reshaped.code} in forward`);
     if (!graph.mismatch) return graph;
