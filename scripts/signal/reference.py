@@ -711,6 +711,55 @@ class ChildInit(nn.Module):
         return self.head(self.b(self.a(x)))
 '''
 
+# karpathy's GPTs: the small configuration a training script of the workspace builds (the engine reads the same text as
+# the file beside the model, `build_gpt.py`), and minGPT's one import beyond torch.
+MINGPT_DRIVER = {'path': 'build_gpt.py', 'model': 'mingpt/model.py', 'text': '''from mingpt.model import GPT
+
+model_config = GPT.get_default_config()
+model_config.model_type = None
+model_config.n_layer = 2
+model_config.n_head = 2
+model_config.n_embd = 32
+model_config.vocab_size = 64
+model_config.block_size = 16
+model = GPT(model_config)
+'''}
+
+
+def _mingpt_utils():
+    """mingpt/utils.py's CfgNode (not in the corpus), as minGPT writes it: attributes, and merge_from_dict updating them."""
+    class CfgNode:
+        def __init__(self, **kwargs):
+            self.__dict__.update(kwargs)
+
+        def merge_from_dict(self, d):
+            self.__dict__.update(d)
+
+    package = types.ModuleType('mingpt')
+    package.__path__ = []
+    utils = types.ModuleType('mingpt.utils')
+    utils.CfgNode = CfgNode
+    sys.modules.setdefault('mingpt', package)
+    sys.modules.setdefault('mingpt.utils', utils)
+
+
+_mingpt_utils()
+
+
+def gpt_from_driver(ns, module, driver):
+    """The model `driver` builds, importing the corpus file (namespace `ns`) as `module`; forward's (logits, loss) as logits."""
+    file_module = types.ModuleType(module)
+    file_module.__dict__.update(ns)
+    sys.modules[module] = file_module
+    scope = {'__name__': 'driver'}
+    exec(compile(driver, '<driver>', 'exec'), scope)
+    model = scope['model']
+    forward = model.forward
+    # model(idx) with targets left None returns (logits, None): the output is the logits, as InitLens takes them.
+    model.forward = lambda idx: forward(idx)[0]
+    return model
+
+
 CASES = [
     # The article's case: a deep tanh MLP, where N(0, 0.01) vanishes and Xavier keeps the signal.
     {'name': 'deep-tanh', 'text': _sequential(256, 12, 'Tanh'), 'model': 'model', 'build': 'model', 'seed': 0, 'inputSeed': 1, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': tanh_recommended},
@@ -759,6 +808,12 @@ CASES = [
     {'name': 'wgan-generator', 'file': 'test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/wgan/wgan.py', 'upTo': '# Initialize generator and discriminator', 'drop': ['os.makedirs("images", exist_ok=True)'], 'model': 'Generator', 'build': 'Generator()', 'seed': 3, 'inputSeed': 1, 'inputShape': [8, 100], 'schemes': ['in-effect', 'he']},
     # The default input of a forward that first reshapes it (src/core/signal/reshapedInput.ts): 8×28×28.
     {'name': 'mnist-rnn', 'file': 'test/fixtures/realworld/pytorch/examples/mnist_rnn/main.py', 'model': 'Net', 'build': 'Net()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 28, 28], 'schemes': ['in-effect', 'xavier', 'orthogonal']},
+    # karpathy's GPTs (session 9, gpt): minGPT (MIT) as a training script of its workspace builds it, small (MINGPT_DRIVER).
+    # Its in-effect weights are "distribution only" in InitLens (the c_proj weights are drawn twice: by apply(_init_weights)
+    # and by the scaled loop after it), so only the other schemes are keys, each redrawing every Linear.
+    {'name': 'mingpt', 'file': 'test/fixtures/realworld/karpathy/minGPT/mingpt/model.py', 'model': 'GPT', 'driver': MINGPT_DRIVER,
+     'build': "__import__('__main__').gpt_from_driver(globals(), 'mingpt.model', __import__('__main__').MINGPT_DRIVER['text'])",
+     'seed': 0, 'inputSeed': 1, 'inputShape': [2, 16], 'tokens': 64, 'schemes': ['normal', 'xavier', 'he', 'orthogonal'], 'exact': False},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1147,6 +1202,7 @@ def main():
             'inputSeed': case['inputSeed'],
             'inputShape': case['inputShape'],
             **({'tokens': case['tokens']} if 'tokens' in case else {}),
+            **({'driver': case['driver']} if 'driver' in case else {}),
             'inputHead': first_input,
             'torch': torch.__version__,
             'runs': runs,

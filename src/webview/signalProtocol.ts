@@ -12,7 +12,7 @@ import { MAX_U64_SEED } from '../core/seeds';
 import type { GraphLayer, NotSimulated, SignalGraph, SignalOp } from '../core/signal/graph';
 import type { SchemeRun } from '../core/signal/job';
 import { PNG_DATA_URL } from './protocol';
-import { arrayOf, boolean, check, float32Array, literal, number, oneOf, optional, read, record, refine, tagged, taggedBy, text, type Reader } from './schema';
+import { anyNumber, arrayOf, boolean, check, float32Array, literal, number, oneOf, optional, read, record, refine, tagged, taggedBy, text, type Reader } from './schema';
 
 /** The page's controls, as typed (checked by the host: core's parsers). */
 export interface SignalSettings {
@@ -167,6 +167,11 @@ const readOp: Reader<SignalOp> = taggedBy<SignalOp>(
     }),
     rnnState: op('rnnState', { input: index, state: oneOf(['h', 'c'] as const) }),
     select: op('select', { input: index, begin: arrayOf(count, MAX_RANK), size: arrayOf(dim, MAX_RANK), squeeze: arrayOf(number({ min: 0, max: MAX_RANK - 1, integer: true }), MAX_RANK) }),
+    // core/signal/elementwise.ts; masked_fill's value may be ±Infinity (`float('-inf')`), never NaN.
+    binary: op('binary', { fn: oneOf(['mul', 'sub', 'div'] as const), inputs: refine(arrayOf(index, 2), (a) => (a.length === 2 ? undefined : 'a binary op takes two inputs')) }),
+    scalar: op('scalar', { fn: oneOf(['add', 'sub', 'rsub', 'rdiv', 'pow', 'eq', 'ne'] as const), input: index, value: number({ min: -1e300, max: 1e300 }) }),
+    constant: op('constant', { fill: number({ min: -1e300, max: 1e300 }), tril: optional(number({ min: -(2 ** 31), max: 2 ** 31, integer: true })) }),
+    maskedFill: op('maskedFill', { inputs: refine(arrayOf(index, 2), (a) => (a.length === 2 ? undefined : 'a masked_fill takes two inputs')), value: check(anyNumber, (v) => !Number.isNaN(v), 'a number or ±Infinity') }),
   },
   'graph op',
 );
@@ -204,7 +209,8 @@ function graphProblem(g: SignalGraph): string | undefined {
   if (g.layers.some((l) => l.weight !== undefined && !l.params.some((p) => p.name === l.weight))) return 'a graph layer reports the gradient of a weight it does not have';
   for (const o of g.ops) {
     if (o.kind === 'input' && o.tokens !== undefined && o !== g.ops[0]) return 'only the graph input holds token indices';
-    if (o.kind === 'embedding' && g.ops[o.input].kind !== 'arange' && !(o.input === 0 && g.ops[0].kind === 'input' && g.ops[0].tokens !== undefined)) return 'an embedding reads token indices (the input, or an arange)';
+    const indices = o.kind === 'embedding' ? g.ops[o.input] : undefined;
+    if (o.kind === 'embedding' && indices?.kind !== 'arange' && !(indices?.kind === 'reshape' && g.ops[indices.input].kind === 'arange') && !(o.input === 0 && g.ops[0].kind === 'input' && g.ops[0].tokens !== undefined)) return 'an embedding reads token indices (the input, or an arange)';
     if (o.kind === 'slice' && o.start + o.size > (g.ops[o.input].shape[o.axis] ?? 0)) return 'a slice beyond its input';
   }
   return undefined;

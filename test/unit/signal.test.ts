@@ -23,6 +23,7 @@ import { propagate, type SignalReport } from '../../src/core/signal/propagate';
 import { randint, randn, schemeWeights, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
 import { signalModel, type CompositeModel } from '../../src/core/signal/composite';
 import { loadSignalTf } from '../../src/node/signalTf';
+import { documentSignatures, externalSites } from '../../src/core/workspace/externalSites';
 import { ROOT } from '../host/paths';
 
 interface KeyStats {
@@ -58,6 +59,13 @@ interface Key {
   /** Composite cases: whether InitLens must claim the weights in effect exact, and PyTorch's first and last values of each. */
   exact?: boolean;
   weights?: Record<string, { head: number[]; tail: number[] }>;
+  /** A script of the workspace that builds the model (`build_gpt.py`), and the model file's path beside it (`mingpt/model.py`). */
+  driver?: Driver;
+}
+interface Driver {
+  path: string;
+  model: string;
+  text: string;
 }
 
 const KEYS = path.join(ROOT, 'test/fixtures/signal');
@@ -83,9 +91,11 @@ function modelOf(text: string, name: string): { model: Model; tree: ReturnType<t
   return { model, tree };
 }
 
-function graphOf(text: string, name: string, inputShape?: number[], pick?: string): { model: Model; graph: SignalGraph; composite?: CompositeModel } {
+function graphOf(text: string, name: string, inputShape?: number[], pick?: string, driver?: Driver): { model: Model; graph: SignalGraph; composite?: CompositeModel } {
   const tree = parsePython(text);
-  const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
+  // The driver's constructions of the file's classes, as the CLI's workspace scan finds them (a project rooted at /ws).
+  const external = driver ? externalSites(`/ws/${driver.model}`, documentSignatures(tree, text), { path: `/ws/${driver.path}`, text: driver.text, tree: parsePython(driver.text) }, ['/ws']) : [];
+  const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true, external });
   const found = analysis.models.find((m) => m.name === name);
   assert.ok(found, `model ${name} found`);
   const { model, composite, binding } = signalModel(analysis, found, tree, text, pick);
@@ -123,7 +133,7 @@ function closeMean(got: number, want: number, scale: number, where: string): voi
 /** Every statistic of every run of `key`, computed on the backend set (`backend`), against PyTorch's. */
 async function agreesWithKey(key: Key, backend: string): Promise<void> {
   const text = sourceOf(key);
-  const { model, graph, composite } = graphOf(text, key.model, key.inputShape, key.pick);
+  const { model, graph, composite } = graphOf(text, key.model, key.inputShape, key.pick, key.driver);
   assert.deepEqual(graph.notSimulated, []);
   if (key.weights) {
     // A composite: every parameter PyTorch has, and the weights in effect exact exactly where claimed.

@@ -13,6 +13,7 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { GraphLayer, LayerOp, OpsOp, SignalGraph, SignalOp, SimActivation } from './graph';
+import { ELEMENTWISE_KINDS, evalElementwise, type ElementwiseOp } from './elementwise';
 
 type RnnOp = Extract<SignalOp, { kind: 'rnn' }>;
 
@@ -353,7 +354,8 @@ export function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: 
       return tf.reshape(y, [...op.shape]);
     }
     default:
-      return evalOpsOp(tf, op, values, (name) => param(op as LayerOp, name));
+      if (ELEMENTWISE_KINDS.has(op.kind)) return evalElementwise(tf, op as ElementwiseOp, values);
+      return evalOpsOp(tf, op as OpsOp, values, (name) => param(op as LayerOp, name));
   }
 }
 

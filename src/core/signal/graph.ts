@@ -20,12 +20,14 @@ import { lookupLayer } from '../model/catalog';
 import type { Layer, Model } from '../model/types';
 import { collectImports } from '../python/imports';
 import type { SyntaxNode, Tree } from '../python/parse';
-import { callArgs, descendants, sequenceElements, statements, unwrap, type CallArgs } from '../python/syntax';
+import { callArgs, descendants, sequenceElements, statements, stringValue, unwrap, type CallArgs } from '../python/syntax';
 import { checkLimit } from '../limits';
 import type { Binding, InstanceNode } from '../model/tree';
 import { classNodeOf, type CompositeModel } from './composite';
 import { reshapedInput } from './reshapedInput';
 import { ListUnsupported, methodElements, sequentialElements, type ListHost } from './lists';
+import { bufferOf, initAlias, lambdaMember, moduleDictEntry } from './containers';
+import { elementwiseOp, isMask, type ElementwiseOp } from './elementwise';
 
 export type Shape = readonly number[];
 
@@ -68,6 +70,7 @@ export type SignalOp =
   /** LayerNorm over the last `normalized` axes; `prefix` as for linear (`norm1.` of a TransformerEncoderLayer). */
   | (OpBase & { readonly kind: 'layernorm'; readonly layer: string; readonly input: number; readonly normalized: number; readonly eps: number; readonly affine: boolean; readonly prefix?: string })
   | OpsOp
+  | ElementwiseOp
   | (OpBase & { readonly kind: 'activation'; readonly activation: SimActivation; readonly input: number })
   | (OpBase & { readonly kind: 'pool'; readonly mode: 'max' | 'avg'; readonly input: number; readonly kernel: readonly number[]; readonly stride: readonly number[]; readonly padding: readonly number[] })
   | (OpBase & { readonly kind: 'adaptivePool'; readonly mode: 'max' | 'avg'; readonly input: number })
@@ -524,9 +527,10 @@ function build(env: BuildEnv, inputShape: Shape | undefined, note: string): Buil
 /**
  * A value of the forward code: an op's output, a plain integer (shape arithmetic), a layer or an instance of a class of
  * the file (a loop variable over a ModuleList); also a float (`1.0 / math.sqrt(d)`), a tuple (`split`, MultiheadAttention's
- * pair, what a recurrent layer returns) and a value the engine does not compute (why).
+ * pair, what a recurrent layer returns) and a value the engine does not compute (why); None (an argument of forward left
+ * at its default None, `loss = None`) and a module reached by its path (`self.transformer`, `m = self.mlp`: containers.ts).
  */
-type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer } | { readonly instance: InstanceNode } | { readonly num: number } | { readonly tuple: readonly Val[] } | { readonly missing: string };
+type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer } | { readonly instance: InstanceNode } | { readonly num: number } | { readonly tuple: readonly Val[] } | { readonly missing: string } | { readonly none: true } | { readonly module: string };
 
 /** An element of a ModuleList or Sequential: a layer, or an instance of a class of the file. */
 type Element = { readonly layer: Layer } | { readonly instance: InstanceNode };
@@ -676,8 +680,13 @@ class Builder {
       this.initScope = this.initNumbers(init, this.node?.binding);
     }
     const params = paramNames(forward, this.ctx);
-    if (!params || params.length !== 2) throw new Unsupported(forward, 'forward takes one tensor here');
+    if (!params || params.length < 2) throw new Unsupported(forward, 'forward takes one tensor here');
     const env = new Map<string, Val>([[params[1], { op: input }]]);
+    // `def forward(self, idx, targets=None)`: called with the input alone, the others are None.
+    for (const extra of params.slice(2)) {
+      if (!noneDefault(forward, extra, this.ctx)) throw new Unsupported(forward, 'forward takes one tensor here');
+      env.set(extra, { none: true });
+    }
     const fbody = forward.getChild('Body');
     if (!fbody) throw new Unsupported(forward, 'forward has no body');
     for (const stmt of statements(fbody)) {
@@ -773,6 +782,8 @@ class Builder {
       case 'ReturnStatement': {
         const value = stmt.lastChild;
         if (!value || value.name === 'return') throw new Unsupported(stmt, 'forward returns nothing');
+        const logits = this.tensorBesideNones(stmt, env);
+        if (logits !== undefined) return logits;
         if (stmt.getChild(',') || value.name === 'TupleExpression') throw new Unsupported(stmt, 'forward returns several values (one output.backward(g) needs one)');
         const v = this.expr(value, env);
         if ('tuple' in v) throw new Unsupported(stmt, 'forward returns several values (one output.backward(g) needs one)');
@@ -785,6 +796,9 @@ class Builder {
         throw new Unsupported(stmt, 'a statement whose value is dropped');
       }
       case 'PassStatement':
+        return undefined;
+      // `assert t <= self.block_size, ...`: a check that changes no value (not evaluated).
+      case 'AssertStatement':
         return undefined;
       case 'ForStatement':
         this.loop(stmt, env);
@@ -810,7 +824,7 @@ class Builder {
         keyword = c.name;
         condition = undefined;
       } else if (c.name === 'Body') {
-        if (keyword === 'else' || (condition && this.truth(condition))) {
+        if (keyword === 'else' || (condition && this.truth(condition, env))) {
           for (const inner of statements(c)) {
             const done = this.statement(inner, env);
             if (done !== undefined) return done;
@@ -823,7 +837,7 @@ class Builder {
   }
 
   /** The truth of a condition {@link branch} can decide (else refused, naming it). */
-  private truth(node: SyntaxNode): boolean {
+  private truth(node: SyntaxNode, env?: Map<string, Val>): boolean {
     const n = unwrap(node);
     const refuse = (): never => {
       throw new Unsupported(n, `\`if ${this.ctx.slice(n)}\`: a condition known only when forward runs is not simulated`);
@@ -832,15 +846,18 @@ class Builder {
       const operand = n.lastChild;
       // The parser reads `not a and b` as `not (a and b)`; Python as `(not a) and b`: refused rather than guessed.
       if (!operand || operand === n.firstChild || (operand.name === 'BinaryExpression' && (operand.getChild('and') || operand.getChild('or')))) return refuse();
-      return !this.truth(operand);
+      return !this.truth(operand, env);
     }
     if (n.name === 'BinaryExpression') {
       const left = n.firstChild;
       const right = n.lastChild;
-      if (left && right && n.getChild('and')) return this.truth(left) && this.truth(right);
-      if (left && right && n.getChild('or')) return this.truth(left) || this.truth(right);
+      if (left && right && n.getChild('and')) return this.truth(left, env) && this.truth(right, env);
+      if (left && right && n.getChild('or')) return this.truth(left, env) || this.truth(right, env);
       // `self.<name> is (not) None`: whether a module is registered under it in this instance.
       if (left && n.getChild('is') && right?.name === 'None') {
+        // `targets is not None`, a name of forward: None (a default left) or a tensor, never None.
+        const bound = left.name === 'VariableName' ? env?.get(this.ctx.slice(left)) : undefined;
+        if (bound && ('none' in bound || 'op' in bound)) return n.getChild('not') ? !('none' in bound) : 'none' in bound;
         const present = this.moduleAt(left);
         if (present !== undefined) return n.getChild('not') ? present : !present;
       }
@@ -929,8 +946,9 @@ class Builder {
   private moduleList(iterable: SyntaxNode, stmt: SyntaxNode): Element[] {
     const n = unwrap(iterable);
     const prop = n.name === 'MemberExpression' && !n.getChild('[') && n.firstChild && this.ctx.slice(n.firstChild) === 'self' ? n.getChild('PropertyName') : null;
-    const attr = prop ? this.ctx.slice(prop) : undefined;
-    const ctor = attr ? this.members.get(attr) : undefined;
+    // `for block in self.transformer.h:`, a ModuleList inside a ModuleDict, too.
+    const attr = prop ? this.ctx.slice(prop) : this.modulePath(n, new Map());
+    const ctor = attr?.includes('.') ? this.pathCtor(attr) : attr ? this.members.get(attr) : undefined;
     const kind = ctor ? this.ctx.qualified(ctor.firstChild) : undefined;
     if (!attr || !ctor || (kind !== 'torch.nn.ModuleList' && kind !== 'torch.nn.Sequential')) throw new Unsupported(stmt, 'only loops over a ModuleList or Sequential built once in __init__ are simulated');
     const list = ctor.getChild('ArgList');
@@ -1027,10 +1045,14 @@ class Builder {
         if (member) return member;
         // out[:, -1, :], h[-1], self.lstm(x)[0]
         if (object && n.getChild('[')) return this.subscript(n, object, env);
+        const other = this.memberOther(n, env);
+        if (other) return other;
         break;
       }
       case 'CallExpression':
         return this.call(n, env);
+      case 'None':
+        return { none: true };
     }
     throw new Unsupported(n, 'not an operation the signal engine knows');
   }
@@ -1055,6 +1077,8 @@ class Builder {
       const layer = this.layersByName.get(name);
       if (layer && RECURRENT_TYPES.has(layer.type)) return this.recurrent(layer, args, env, line, call);
       if (layer?.type === 'MultiheadAttention') return this.attentionCall(layer, args, env, call, line);
+      const lambda = layer || this.childAt(name) ? undefined : lambdaMember(this.assignments.get(name));
+      if (lambda) return this.runLambda(lambda, args, env, call);
       if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a module called with other than one tensor');
       const input = this.tensor(args.positional[0], env);
       if (layer) return { op: this.applyLayer(layer, input, line, call) };
@@ -1077,20 +1101,28 @@ class Builder {
     const object = callee.name === 'MemberExpression' ? callee.firstChild : null;
     const prop = callee.name === 'MemberExpression' ? callee.getChild('PropertyName') : null;
     const torchFunction = !!qualified && qualified.startsWith('torch') && !(object && env.has(this.ctx.slice(object)));
+    // self.transformer.wte(idx), m.c_fc(x): a module reached through a ModuleDict or an alias.
+    const path = callee.name === 'MemberExpression' ? this.modulePath(callee, env) : undefined;
+    if (path !== undefined) return { op: this.applyPath(path, args, env, call, line) };
+    if (callee.name === 'VariableName' && this.ctx.slice(callee) === 'float' && !env.has('float') && args.positional.length === 1) {
+      const text = stringValue(args.positional[0], this.ctx.text)?.trim().toLowerCase();
+      const v = text === '-inf' || text === '-infinity' ? -Infinity : text === 'inf' || text === 'infinity' ? Infinity : scalarOf(this.expr(args.positional[0], env));
+      if (v !== undefined) return { num: v };
+    }
     if (qualified === 'math.sqrt' && args.positional.length === 1) {
       const v = scalarOf(this.expr(args.positional[0], env));
       if (v !== undefined && v >= 0) return { num: Math.sqrt(v) };
     }
     if (object && prop && !torchFunction) return this.method(object, this.ctx.slice(prop), args, env, call, line);
     if (!qualified) throw new Unsupported(call, 'a function the signal engine does not know');
-    const tensorFunction = this.opsFunction(qualified, args, env, call, line);
+    const tensorFunction = this.opsFunction(qualified, args, env, call, line) ?? this.elementwiseFunction(qualified, args, env, call);
     if (tensorFunction) return tensorFunction;
     return { op: this.functional(qualified, args, env, call, line) };
   }
 
   private method(object: SyntaxNode, method: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): Val {
     const t = this.tensor(object, env);
-    const tensorMethodValue = this.opsMethod(t, method, args, env, call, line);
+    const tensorMethodValue = this.opsMethod(t, method, args, env, call, line) ?? this.elementwiseMethod(t, method, args, env, call);
     if (tensorMethodValue) return tensorMethodValue;
     if (method === 'size') {
       if (args.positional.length !== 1) throw new Unsupported(call, 'size() without an index');
@@ -1728,7 +1760,9 @@ class Builder {
           if (v !== undefined && v !== null) throw new Unsupported(at, `${layer.name}: an Embedding with ${k}= is not simulated (its gradient skips that row / renormalizes)`);
         }
         if (layer.args.get('scale_grad_by_freq') === true || layer.args.get('sparse') === true) throw new Unsupported(at, `${layer.name}: scale_grad_by_freq / sparse are not simulated`);
-        const source = this.ops[input];
+        const read = this.ops[input];
+        // `torch.arange(0, t).unsqueeze(0)` (minGPT): the arange's indices, reshaped.
+        const source = read.kind === 'reshape' && this.ops[read.input].kind === 'arange' ? this.ops[read.input] : read;
         if (source.kind === 'input') {
           // The model's input holds token indices: torch.randint(0, vocab, shape) (the smallest vocabulary of the embeddings reading it).
           if (vocab > 2 ** 24) throw new Unsupported(at, `${layer.name}: a vocabulary above 2^24 (token indices carried as float32)`);
@@ -1891,7 +1925,7 @@ class Builder {
     if ('op' in a && 'op' in b && o === '@') return { op: this.matmul(a.op, b.op, line) };
     if ('op' in a && sb !== undefined && (o === '*' || o === '/')) return { op: this.push({ kind: 'scale', input: a.op, factor: sb, divide: o === '/', shape: this.shape(a.op), line }) };
     if ('op' in b && sa !== undefined && o === '*') return { op: this.push({ kind: 'scale', input: b.op, factor: sa, divide: false, shape: this.shape(b.op), line }) };
-    return undefined;
+    return this.elementwise(a, o, b, at);
   }
 
   private matmul(a: number, b: number, line: number): number {
@@ -2105,6 +2139,214 @@ class Builder {
     if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
     return Number.isInteger(value) ? { int: value } : { num: value };
   }
+
+  /**
+   * `return logits, loss` with `loss` None (karpathy's GPTs called without targets): the one tensor
+   * is the output, as `model(idx)[0]`. Undefined for any other return (other tuples are refused).
+   */
+  private tensorBesideNones(stmt: SyntaxNode, env: Map<string, Val>): number | undefined {
+    const value = stmt.lastChild;
+    const parts = value?.name === 'TupleExpression' ? sequenceElements(value) : stmt.getChild(',') ? [...children(stmt)].filter((c) => c.name !== 'return' && c.name !== ',') : undefined;
+    if (!parts || parts.length < 2) return undefined;
+    const vals = parts.map((p) => this.expr(p, env));
+    const tensors = vals.filter((v) => 'op' in v);
+    if (tensors.length !== 1 || !('op' in vals[0]) || !vals.every((v) => 'op' in v || 'none' in v)) return undefined;
+    return vals[0].op;
+  }
+
+  // ---- karpathy's GPTs: modules through ModuleDicts, aliases and lambdas, buffers, element-wise arithmetic (containers.ts, elementwise.ts) ----
+
+  /**
+   * The member path a callee or iterable names, when it is more than one `self.<attr>`:
+   * `self.transformer.wte` → `transformer.wte`, `m.c_fc` with `m = self.mlp` → `mlp.c_fc`.
+   */
+  private modulePath(node: SyntaxNode, env: Map<string, Val>): string | undefined {
+    const n = unwrap(node);
+    if (n.name !== 'MemberExpression' || n.getChild('[')) return undefined;
+    const prop = n.getChild('PropertyName');
+    const object = n.firstChild;
+    if (!prop || !object) return undefined;
+    const key = this.ctx.slice(prop);
+    if (object.name === 'VariableName') {
+      const bound = env.get(this.ctx.slice(object));
+      return bound && 'module' in bound ? `${bound.module}.${key}` : undefined;
+    }
+    const o = unwrap(object);
+    if (o.name !== 'MemberExpression' || o.getChild('[') || !o.firstChild || this.ctx.slice(o.firstChild) !== 'self') return this.modulePath(o, env)?.concat(`.${key}`);
+    const first = o.getChild('PropertyName');
+    return first ? `${this.ctx.slice(first)}.${key}` : undefined;
+  }
+
+  /** The constructor at a dotted member path (`transformer.drop`): entries of ModuleDicts built once in __init__. */
+  private pathCtor(path: string): SyntaxNode | undefined {
+    const [head, ...rest] = path.split('.');
+    let ctor: SyntaxNode | undefined = this.members.get(head) ?? undefined;
+    for (const key of rest) ctor = ctor ? moduleDictEntry(ctor, key, this.ctx) : undefined;
+    return ctor;
+  }
+
+  /** `self.transformer.wte(idx)`, `m.c_fc(x)`: the layer, instance or constructor at `path`, applied to one tensor. */
+  private applyPath(path: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): number {
+    if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a module called with other than one tensor');
+    const layer = this.layersByName.get(path);
+    if (layer && (RECURRENT_TYPES.has(layer.type) || layer.type === 'MultiheadAttention')) throw new Unsupported(call, `${layer.type} reached through a container is not simulated`);
+    const input = this.tensor(args.positional[0], env);
+    if (layer) return this.applyLayer(layer, input, line, call);
+    const child = this.childAt(path);
+    if (child) return this.inline(child, input, call);
+    const ctor = this.pathCtor(path);
+    if (!ctor) throw new Unsupported(call, `self.${path} is not a module built in __init__ (in a ModuleDict written out)`);
+    return this.applyModule(path, ctor, input, line);
+  }
+
+  /** `self.mlpf(x)` with `self.mlpf = lambda x: m.dropout(m.c_proj(m.act(m.c_fc(x))))`: its body, the aliases of __init__ (`m = self.mlp`) known. */
+  private runLambda(lambda: { readonly param: SyntaxNode; readonly body: SyntaxNode }, args: CallArgs, env: Map<string, Val>, call: SyntaxNode): Val {
+    if (args.positional.length !== 1 || args.keywords.size > 0) throw new Unsupported(call, 'a lambda called with other than one tensor');
+    const inner = new Map<string, Val>([[this.ctx.slice(lambda.param), this.expr(args.positional[0], env)]]);
+    const init = this.methods.get('__init__');
+    for (const use of descendants(lambda.body, 'VariableName')) {
+      const name = this.ctx.slice(use);
+      if (inner.has(name)) continue;
+      const path = initAlias(init, name, this.ctx);
+      if (path !== undefined) inner.set(name, { module: path });
+    }
+    return this.expr(lambda.body, inner);
+  }
+
+  /** `math.pi`, `math.e`; `self.bias`, a constant buffer; `x.device` / `x.dtype` (read, never computed with); `self.transformer`, a ModuleDict. */
+  private memberOther(n: SyntaxNode, env: Map<string, Val>): Val | undefined {
+    const qualified = this.ctx.qualified(n);
+    if (qualified === 'math.pi') return { num: Math.PI };
+    if (qualified === 'math.e') return { num: Math.E };
+    if (qualified === 'math.inf') return { num: Infinity };
+    const object = n.firstChild;
+    const prop = n.getChild('PropertyName');
+    if (!object || !prop || n.getChild('[')) return undefined;
+    const key = this.ctx.slice(prop);
+    if (this.ctx.slice(object) === 'self') {
+      const buffer = bufferOf(this.methods.get('__init__'), key, this.ctx);
+      if (buffer) return { op: this.constantTensor(buffer) };
+      const ctor = this.members.get(key);
+      if (ctor && this.ctx.qualified(ctor.firstChild) === 'torch.nn.ModuleDict') return { module: key };
+      return undefined;
+    }
+    if ((key === 'device' || key === 'dtype') && object.name === 'VariableName' && env.get(this.ctx.slice(object)) && 'op' in (env.get(this.ctx.slice(object)) as Val)) {
+      return { missing: `${this.ctx.slice(n)} is not simulated (only passed to torch.arange)` };
+    }
+    return undefined;
+  }
+
+  /** A buffer's value, known when the graph is built: `torch.ones(n, m)` / `torch.zeros`, `torch.tril` of ones, `.view(...)` of those. */
+  private constantTensor(node: SyntaxNode): number {
+    const n = unwrap(node);
+    const line = this.lineOf(n);
+    const call = n.name === 'CallExpression' ? n : undefined;
+    const list = call?.getChild('ArgList');
+    const args = list ? callArgs(list, this.ctx.text) : undefined;
+    const refuse = (): never => {
+      throw new Unsupported(n, 'a buffer other than torch.ones / zeros / tril(ones) and their views is not simulated');
+    };
+    if (!call || !args || args.hasStarred) return refuse();
+    const size = (e: SyntaxNode) => {
+      const v = evaluate(e, this.ctx.text, this.initScope);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return refuse();
+      return v;
+    };
+    const qualified = this.ctx.qualified(call.firstChild);
+    if (qualified === 'torch.ones' || qualified === 'torch.zeros') {
+      if ([...args.keywords.keys()].some((k) => k !== 'dtype' && k !== 'device')) return refuse();
+      const listed = args.positional.length === 1 ? sequenceElements(unwrap(args.positional[0])) : undefined;
+      const shape = (listed ?? args.positional).map(size);
+      return this.push({ kind: 'constant', fill: qualified === 'torch.ones' ? 1 : 0, shape, line });
+    }
+    const member = call.firstChild?.name === 'MemberExpression' ? call.firstChild : undefined;
+    const method = member?.getChild('PropertyName') ? this.ctx.slice(member.getChild('PropertyName')!) : undefined;
+    const tril = qualified === 'torch.tril' ? args.positional[0] : method === 'tril' && !qualified?.startsWith('torch.') ? member?.firstChild : undefined;
+    if (tril) {
+      const diagonal = args.keywords.get('diagonal') ?? args.positional[qualified === 'torch.tril' ? 1 : 0];
+      const d = diagonal ? evaluate(diagonal, this.ctx.text, this.initScope) : 0;
+      if (typeof d !== 'number' || !Number.isInteger(d)) return refuse();
+      const inner = this.constantTensor(tril);
+      const op = this.ops[inner];
+      if (op.kind !== 'constant' || op.fill !== 1 || op.tril !== undefined || op.shape.length < 2) return refuse();
+      this.ops[inner] = { ...op, tril: d };
+      return inner;
+    }
+    if ((method === 'view' || method === 'reshape') && member?.firstChild && !qualified?.startsWith('torch.')) {
+      const t = this.constantTensor(member.firstChild);
+      const listed = args.positional.length === 1 ? sequenceElements(unwrap(args.positional[0])) : undefined;
+      const dims = (listed ?? args.positional).map((e) => {
+        const v = evaluate(e, this.ctx.text, this.initScope);
+        return typeof v === 'number' && Number.isInteger(v) ? v : refuse();
+      });
+      return this.reshape(t, dims, line, call);
+    }
+    return refuse();
+  }
+
+  /** Element-wise `a <o> b` of {@link elementwiseOp}: a tensor with a number or another tensor. */
+  private elementwise(a: Val, o: string, b: Val, at: SyntaxNode): Val | undefined {
+    const num = (v: Val) => ('op' in v ? v : scalarOf(v) !== undefined ? { num: scalarOf(v) as number } : undefined);
+    const x = num(a);
+    const y = num(b);
+    if (!x || !y) return undefined;
+    const e = elementwiseOp(o, x, y);
+    if (!e) return undefined;
+    const line = this.lineOf(at);
+    if (e.kind === 'scalar') return { op: this.push({ kind: 'scalar', fn: e.fn, input: e.input, value: e.value, shape: this.shape(e.input), line }) };
+    const [p, q] = [(x as { op: number }).op, (y as { op: number }).op];
+    const shape = broadcastShapes(this.shape(p), this.shape(q));
+    if (!shape) throw new ShapeMismatch(`\`${o}\` of ${this.shape(p).join('×')} and ${this.shape(q).join('×')}`, line);
+    return { op: this.push({ kind: 'binary', fn: e.fn, inputs: [p, q], shape, line }) };
+  }
+
+  /** `torch.pow(x, c)`; undefined for other functions. */
+  private elementwiseFunction(qualified: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode): Val | undefined {
+    if (qualified !== 'torch.pow') return undefined;
+    const base = args.keywords.get('input') ?? args.positional[0];
+    const exponent = args.keywords.get('exponent') ?? args.positional[1];
+    if (!base || !exponent) throw new Unsupported(call, 'torch.pow without its operands');
+    const v = this.elementwise(this.expr(base, env), '**', this.expr(exponent, env), call);
+    if (!v) throw new Unsupported(call, 'torch.pow of these operands is not simulated');
+    return v;
+  }
+
+  /** `x.masked_fill(mask, value)`, `x.unsqueeze(d)`, `x.pow(c)`; undefined for other methods. */
+  private elementwiseMethod(t: number, method: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode): Val | undefined {
+    const line = this.lineOf(call);
+    const x = this.shape(t);
+    switch (method) {
+      case 'masked_fill': {
+        const maskNode = args.keywords.get('mask') ?? args.positional[0];
+        const valueNode = args.keywords.get('value') ?? args.positional[1];
+        if (!maskNode || !valueNode) throw new Unsupported(call, 'masked_fill without its mask and value');
+        const mask = this.tensor(maskNode, env);
+        if (!isMask(this.ops[mask])) throw new Unsupported(call, 'masked_fill with a mask other than a comparison (`m == 0`) is not simulated');
+        const value = scalarOf(this.expr(valueNode, env));
+        if (value === undefined) throw new Unsupported(call, 'masked_fill with a tensor value is not simulated');
+        const shape = broadcastShapes(x, this.shape(mask));
+        if (!shape || shape.length !== x.length || shape.some((d, i) => d !== x[i])) throw new ShapeMismatch(`masked_fill of ${x.join('×')} with a mask of ${this.shape(mask).join('×')}`, line);
+        return { op: this.push({ kind: 'maskedFill', inputs: [t, mask], value, shape: x, line }) };
+      }
+      case 'unsqueeze': {
+        const d = this.int(args.keywords.get('dim') ?? args.positional[0], env);
+        const k = d < 0 ? x.length + 1 + d : d;
+        if (k < 0 || k > x.length) throw new Unsupported(call, `unsqueeze(${d}) of a tensor of ${x.length} dims`);
+        return { op: this.push({ kind: 'reshape', input: t, shape: [...x.slice(0, k), 1, ...x.slice(k)], line }) };
+      }
+      case 'pow': {
+        const exponent = args.keywords.get('exponent') ?? args.positional[0];
+        if (!exponent) throw new Unsupported(call, 'pow without its exponent');
+        return this.elementwise({ op: t }, '**', this.expr(exponent, env), call);
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
+function* children(node: SyntaxNode): Generator<SyntaxNode> {
+  for (let c = node.firstChild; c; c = c.nextSibling) yield c;
 }
 
 /** The number a value stands for, when it is one. */
@@ -2148,6 +2390,14 @@ function paramNames(fn: SyntaxNode, ctx: Context): string[] | undefined {
     if (c.name === 'VariableName' && c.prevSibling?.name !== 'AssignOp') names.push(ctx.slice(c));
   }
   return names;
+}
+
+/** Whether parameter `name` of `fn` has the default None. */
+function noneDefault(fn: SyntaxNode, name: string, ctx: Context): boolean {
+  for (let c = fn.getChild('ParamList')?.firstChild; c; c = c.nextSibling) {
+    if (c.name === 'VariableName' && ctx.slice(c) === name) return c.nextSibling?.name === 'AssignOp' && c.nextSibling.nextSibling?.name === 'None';
+  }
+  return false;
 }
 
 /** A one-line summary of what a graph cannot run, for messages. */
