@@ -1047,6 +1047,10 @@ class Builder {
         if (object && n.getChild('[')) return this.subscript(n, object, env);
         const other = this.memberOther(n, env);
         if (other) return other;
+        const property = n.getChild('PropertyName');
+        if (object?.name === 'VariableName' && this.ctx.slice(object) === 'self' && property) {
+          throw new Unsupported(n, `self.${this.ctx.slice(property)} is not a module, parameter or buffer built in __init__`);
+        }
         break;
       }
       case 'CallExpression':
