@@ -814,6 +814,8 @@ CASES = [
     {'name': 'mingpt', 'file': 'test/fixtures/realworld/karpathy/minGPT/mingpt/model.py', 'model': 'GPT', 'driver': MINGPT_DRIVER,
      'build': "__import__('__main__').gpt_from_driver(globals(), 'mingpt.model', __import__('__main__').MINGPT_DRIVER['text'])",
      'seed': 0, 'inputSeed': 1, 'inputShape': [2, 16], 'tokens': 64, 'schemes': ['normal', 'xavier', 'he', 'orthogonal'], 'exact': False},
+    # `a if hasattr(self, 'shortcut') else b` in forward, the shortcut built under an `if` of __init__ (kuangliu's PreActBlock).
+    {'name': 'kuangliu-preact-resnet18', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/preact_resnet.py', 'model': 'PreActResNet', 'pick': 'PreActResNet18', 'build': 'PreActResNet18()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he'], 'exact': True},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1173,7 +1175,10 @@ def namespace_of(case):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    only = set(sys.argv[1:])  # case names to write (none: every case)
     for case in CASES:
+        if only and case['name'] not in only:
+            continue
         runs = []
         first_input = None
         for scheme in case['schemes']:

@@ -361,6 +361,18 @@ describe('signal graph', () => {
     assert.deepEqual(on('self.b or not self.a').layers.map((l) => l.name), []);
   });
 
+  it("`a if hasattr(self, 'name') else b` takes the branch of the member this instance has; a tensor condition is named", () => {
+    const model = (expression: string) =>
+      ['import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self, wide=False):', '        super().__init__()', '        self.fc = nn.Linear(4, 4)', '        if wide:', '            self.extra = nn.Linear(4, 4)',
+        '    def forward(self, x):', `        y = ${expression}`, '        return self.fc(y)', 'class Top(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.a = M()', '        self.b = M(wide=True)',
+        '    def forward(self, x):', '        return self.b(self.a(x))', ''].join('\n');
+    const on = (expression: string) => graphOf(model(expression), 'Top', [2, 4]).graph;
+    // a has no `extra` (its one construction is under an `if` that did not run), b has one.
+    assert.deepEqual(on("self.extra(x) if hasattr(self, 'extra') else x").layers.map((l) => l.name), ['a.fc', 'b.extra', 'b.fc']);
+    assert.deepEqual(on("x if not hasattr(self, 'extra') else self.extra(x)").layers.map((l) => l.name), ['a.fc', 'b.extra', 'b.fc']);
+    assert.deepEqual(on('self.extra(x) if x.sum() > 0 else x').notSimulated.map((n) => [n.op, n.line, n.why]), [['x.sum() > 0', 9, '`if x.sum() > 0`: a condition known only when forward runs is not simulated']]);
+  });
+
   it('names what it cannot execute with its line, and refuses to run it', async () => {
     const text = [
       'import torch', 'import torch.nn as nn', '', 'class Rec(nn.Module):', '    def __init__(self):', '        super().__init__()',

@@ -862,6 +862,16 @@ class Builder {
         if (present !== undefined) return n.getChild('not') ? present : !present;
       }
     }
+    // `hasattr(self, 'shortcut')`: whether a module is registered under the name in this instance.
+    if (n.name === 'CallExpression' && this.ctx.slice(n.firstChild!) === 'hasattr') {
+      const args = n.getChild('ArgList');
+      const [object, attr] = args ? callArgs(args, this.ctx.text).positional : [];
+      const name = attr ? stringValue(attr, this.ctx.text) : undefined;
+      if (object && name !== undefined && /^\w+$/.test(name) && this.ctx.slice(object) === 'self') {
+        const present = this.moduleNamed(name, true);
+        if (present !== undefined) return present;
+      }
+    }
     const value = evaluate(n, this.ctx.text, this.initScope);
     if (typeof value === 'boolean') return value;
     if (typeof value === 'number') return value !== 0;
@@ -880,7 +890,14 @@ class Builder {
     const n = unwrap(node);
     const prop = n.name === 'MemberExpression' ? n.getChild('PropertyName') : null;
     if (!prop || !n.firstChild || this.ctx.slice(n.firstChild) !== 'self' || n.getChild('[')) return undefined;
-    const name = this.ctx.slice(prop);
+    return this.moduleNamed(this.ctx.slice(prop));
+  }
+
+  /**
+   * {@link moduleAt} of `self.<name>`; `unassigned`: also false when every assignment of it in __init__
+   * constructs a module and none ran in this context (the attribute does not exist: `hasattr` is false).
+   */
+  private moduleNamed(name: string, unassigned = false): boolean | undefined {
     const depth = this.node?.path ? this.node.path.split('.').length : 0;
     const registered = [...this.layersByName.keys()].some((k) => k === name || k.startsWith(`${name}.`)) || !!this.node?.children.some((c) => c.path.split('.')[depth] === name);
 
@@ -895,6 +912,7 @@ class Builder {
       return !!q && (q === 'torch.nn.Sequential' || q === 'torch.nn.ModuleList' || !!lookupLayer(q));
     };
     if (assigned.some((v) => v.name === 'None') && assigned.every((v) => v.name === 'None' || constructs(v))) return false;
+    if (unassigned && assigned.length > 0 && assigned.every(constructs)) return false;
     return undefined;
   }
 
@@ -1055,6 +1073,14 @@ class Builder {
       }
       case 'CallExpression':
         return this.call(n, env);
+      case 'ConditionalExpression': {
+        // `self.shortcut(out) if hasattr(self, 'shortcut') else x`: the branch a condition known now takes.
+        const parts: SyntaxNode[] = [];
+        for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'if' && c.name !== 'else' && c.name !== 'Comment') parts.push(c);
+        const [yes, condition, no] = parts;
+        if (!yes || !condition || !no) break;
+        return this.expr(this.truth(condition, env) ? yes : no, env);
+      }
       case 'None':
         return { none: true };
     }
@@ -1211,7 +1237,9 @@ class Builder {
    * `__init__`, or, when it is assigned more than once (kuangliu's
    * `self.shortcut = nn.Sequential()` replaced under an `if`), the one
    * assignment that builds exactly the layers the analysis built under it
-   * for this instance (the branch its constructor values take).
+   * for this instance (the branch its constructor values take); likewise
+   * its one assignment under an `if` of `__init__` (kuangliu's PreActBlock
+   * `self.shortcut`, tested with `hasattr`), when that is what built them.
    */
   private member(name: string, at: SyntaxNode): SyntaxNode {
     const built = this.members.get(name);
@@ -1223,7 +1251,7 @@ class Builder {
     const all = assigned.filter((v) => v.name !== 'None');
     const under = [...this.layersByName].filter(([k]) => k === name || k.startsWith(`${name}.`)).map(([, l]) => l);
     const childUnder = this.node?.children.some((c) => c.path.split('.').slice(this.node?.path ? this.node.path.split('.').length : 0)[0] === name);
-    if (all.length === 0 || (all.length < 2 && all.length === assigned.length) || all.some((v) => v.name !== 'CallExpression') || childUnder) throw new Unsupported(at, again);
+    if (all.length === 0 || all.some((v) => v.name !== 'CallExpression') || childUnder) throw new Unsupported(at, again);
     const builds = (v: SyntaxNode) => [...descendants(v, 'CallExpression')].some((c) => {
       const q = this.ctx.qualified(c.firstChild);
       return !!q && q !== 'torch.nn.Sequential' && q !== 'torch.nn.ModuleList' && !!lookupLayer(q);
