@@ -359,6 +359,9 @@ describe('signal graph', () => {
     assert.deepEqual(on('self.a').layers.map((l) => l.name), ['fc']);
     assert.deepEqual(on('self.a and not self.b').layers.map((l) => l.name), ['fc']);
     assert.deepEqual(on('self.b or not self.a').layers.map((l) => l.name), []);
+    // A simulated tensor is on the CPU (pytorch/examples dcgan: `if (input.is_cuda or input.is_xpu) and self.ngpu > 1:`).
+    assert.deepEqual(on('(x.is_cuda or x.is_xpu) and self.a').layers.map((l) => l.name), []);
+    assert.deepEqual(on('x.is_cpu').layers.map((l) => l.name), ['fc']);
   });
 
   it("`a if hasattr(self, 'name') else b` takes the branch of the member this instance has; a tensor condition is named", () => {

@@ -862,6 +862,12 @@ class Builder {
         if (present !== undefined) return n.getChild('not') ? present : !present;
       }
     }
+    // `input.is_cuda`: the model is simulated as built, on the CPU (pytorch/examples dcgan's data_parallel branch).
+    const flag = n.name === 'MemberExpression' && n.firstChild?.name === 'VariableName' ? n.getChild('PropertyName') : null;
+    if (flag && this.ctx.slice(flag) in CPU_TENSOR_FLAGS) {
+      const bound = env?.get(this.ctx.slice(n.firstChild!));
+      if (bound && 'op' in bound) return CPU_TENSOR_FLAGS[this.ctx.slice(flag)];
+    }
     // `hasattr(self, 'shortcut')`: whether a module is registered under the name in this instance.
     if (n.name === 'CallExpression' && this.ctx.slice(n.firstChild!) === 'hasattr') {
       const args = n.getChild('ArgList');
@@ -2376,6 +2382,9 @@ class Builder {
     }
   }
 }
+
+/** A simulated tensor's device flags: it lives on the CPU, where the model is simulated as built. */
+const CPU_TENSOR_FLAGS: Readonly<Record<string, boolean>> = { is_cpu: true, is_cuda: false, is_xpu: false, is_mps: false, is_meta: false, is_hpu: false, is_ipu: false, is_vulkan: false };
 
 function* children(node: SyntaxNode): Generator<SyntaxNode> {
   for (let c = node.firstChild; c; c = c.nextSibling) yield c;
