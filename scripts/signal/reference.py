@@ -816,6 +816,11 @@ CASES = [
      'seed': 0, 'inputSeed': 1, 'inputShape': [2, 16], 'tokens': 64, 'schemes': ['normal', 'xavier', 'he', 'orthogonal'], 'exact': False},
     # `a if hasattr(self, 'shortcut') else b` in forward, the shortcut built under an `if` of __init__ (kuangliu's PreActBlock).
     {'name': 'kuangliu-preact-resnet18', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/preact_resnet.py', 'model': 'PreActResNet', 'pick': 'PreActResNet18', 'build': 'PreActResNet18()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he'], 'exact': True},
+    # Padding modules and nearest upsampling (src/core/signal/spatial.ts). dcgan.py builds both nets, then
+    # generator.apply(weights_init_normal): the generator's init draws follow the discriminator's construction,
+    # which InitLens's exact mode does not follow yet (its in-effect output std differs by 3.9%): not a key until it does.
+    {'name': 'fast-neural-style', 'file': 'test/fixtures/realworld/pytorch/examples/fast_neural_style/neural_style/transformer_net.py', 'model': 'TransformerNet', 'build': 'TransformerNet()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he']},
+    {'name': 'erik-dcgan-generator', 'file': 'test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/dcgan/dcgan.py', 'upTo': '# Loss function', 'drop': ['os.makedirs("images", exist_ok=True)'], 'model': 'Generator', 'build': '(lambda g, d: (g.apply(weights_init_normal), g)[1])(Generator(), Discriminator())', 'seed': 0, 'inputSeed': 0, 'inputShape': [4, 100], 'schemes': ['he', 'xavier']},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1176,6 +1181,7 @@ def namespace_of(case):
 def main():
     os.makedirs(OUT, exist_ok=True)
     only = set(sys.argv[1:])  # case names to write (none: every case)
+    del sys.argv[1:]  # the scripts of the corpus parse their own command line (argparse defaults)
     for case in CASES:
         if only and case['name'] not in only:
             continue

@@ -171,6 +171,9 @@ const readOp: Reader<SignalOp> = taggedBy<SignalOp>(
     binary: op('binary', { fn: oneOf(['mul', 'sub', 'div'] as const), inputs: refine(arrayOf(index, 2), (a) => (a.length === 2 ? undefined : 'a binary op takes two inputs')) }),
     scalar: op('scalar', { fn: oneOf(['add', 'sub', 'rsub', 'rdiv', 'pow', 'eq', 'ne'] as const), input: index, value: number({ min: -1e300, max: 1e300 }) }),
     constant: op('constant', { fill: number({ min: -1e300, max: 1e300 }), tril: optional(number({ min: -(2 ** 31), max: 2 ** 31, integer: true })) }),
+    // core/signal/spatial.ts
+    pad: op('pad', { mode: oneOf(['constant', 'reflect', 'replicate', 'circular'] as const), input: index, pads: refine(arrayOf(count, 6), (a) => (a.length % 2 === 0 && a.length > 0 ? undefined : 'pads are (before, after) pairs')), value: number({ min: -1e300, max: 1e300 }) }),
+    upsample: op('upsample', { input: index, factors: arrayOf(number({ min: 1, max: 2 ** 16, integer: true }), 3) }),
     maskedFill: op('maskedFill', { inputs: refine(arrayOf(index, 2), (a) => (a.length === 2 ? undefined : 'a masked_fill takes two inputs')), value: check(anyNumber, (v) => !Number.isNaN(v), 'a number or ±Infinity') }),
   },
   'graph op',

@@ -14,6 +14,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { GraphLayer, LayerOp, OpsOp, SignalGraph, SignalOp, SimActivation } from './graph';
 import { ELEMENTWISE_KINDS, evalElementwise, type ElementwiseOp } from './elementwise';
+import { evalSpatial, SPATIAL_KINDS, type SpatialOp } from './spatial';
 
 type RnnOp = Extract<SignalOp, { kind: 'rnn' }>;
 
@@ -355,6 +356,7 @@ export function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: 
     }
     default:
       if (ELEMENTWISE_KINDS.has(op.kind)) return evalElementwise(tf, op as ElementwiseOp, values);
+      if (SPATIAL_KINDS.has(op.kind)) return evalSpatial(tf, op as SpatialOp, values);
       return evalOpsOp(tf, op as OpsOp, values, (name) => param(op as LayerOp, name));
   }
 }

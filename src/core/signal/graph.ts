@@ -28,6 +28,7 @@ import { reshapedInput } from './reshapedInput';
 import { ListUnsupported, methodElements, sequentialElements, type ListHost } from './lists';
 import { bufferOf, initAlias, lambdaMember, moduleDictEntry } from './containers';
 import { elementwiseOp, isMask, type ElementwiseOp } from './elementwise';
+import { nearestRepeats, PAD_MODULES, paddedShape, padsOf, type PadMode, type SpatialOp } from './spatial';
 
 export type Shape = readonly number[];
 
@@ -71,6 +72,7 @@ export type SignalOp =
   | (OpBase & { readonly kind: 'layernorm'; readonly layer: string; readonly input: number; readonly normalized: number; readonly eps: number; readonly affine: boolean; readonly prefix?: string })
   | OpsOp
   | ElementwiseOp
+  | SpatialOp
   | (OpBase & { readonly kind: 'activation'; readonly activation: SimActivation; readonly input: number })
   | (OpBase & { readonly kind: 'pool'; readonly mode: 'max' | 'avg'; readonly input: number; readonly kernel: readonly number[]; readonly stride: readonly number[]; readonly padding: readonly number[] })
   | (OpBase & { readonly kind: 'adaptivePool'; readonly mode: 'max' | 'avg'; readonly input: number })
@@ -1151,7 +1153,7 @@ class Builder {
     }
     if (object && prop && !torchFunction) return this.method(object, this.ctx.slice(prop), args, env, call, line);
     if (!qualified) throw new Unsupported(call, 'a function the signal engine does not know');
-    const tensorFunction = this.opsFunction(qualified, args, env, call, line) ?? this.elementwiseFunction(qualified, args, env, call);
+    const tensorFunction = this.opsFunction(qualified, args, env, call, line) ?? this.elementwiseFunction(qualified, args, env, call) ?? this.spatialFunction(qualified, args, env, call, line);
     if (tensorFunction) return tensorFunction;
     return { op: this.functional(qualified, args, env, call, line) };
   }
@@ -1224,6 +1226,8 @@ class Builder {
       });
       return v;
     }
+    const spatial = this.spatialModule(qualified, args, input, ctor, line);
+    if (spatial !== undefined) return spatial;
     if (layer) throw new Unsupported(ctor, `${layer.type} is not simulated`);
     const type = qualified.startsWith('torch.nn.') ? qualified.slice('torch.nn.'.length) : undefined;
     const neutral = type ? NEUTRAL_MODULES[type] : undefined;
@@ -2138,6 +2142,10 @@ class Builder {
     }
     for (const k of binding?.unknown ?? []) scope.delete(k);
     const body = init.getChild('Body');
+    // Locals computed from the arguments (`reflection_padding = kernel_size // 2`), again with this instance's values.
+    if (binding && body) {
+      for (const [k, v] of moduleScope(statements(body), this.ctx.text, undefined, scope)) if (kept(v) && !k.startsWith('self.')) scope.set(k, v);
+    }
     const seen = new Set<string>();
     for (const node of body ? descendants(body, 'AssignStatement') : []) {
       const target = node.firstChild;
@@ -2320,6 +2328,84 @@ class Builder {
       return this.reshape(t, dims, line, call);
     }
     return refuse();
+  }
+
+  // ---- padding and nearest upsampling (spatial.ts) ----
+
+  /** `nn.ReflectionPad2d(p)` and the other padding modules, `nn.Upsample(scale_factor=k)` applied to `input`; undefined for other modules. */
+  private spatialModule(qualified: string, args: CallArgs, input: number, ctor: SyntaxNode, line: number): number | undefined {
+    const type = qualified.startsWith('torch.nn.') ? qualified.slice('torch.nn.'.length) : undefined;
+    if (!type) return undefined;
+    const value = (name: string, position: number) => {
+      const node = args.keywords.get(name) ?? args.positional[position];
+      return node ? (evaluate(node, this.ctx.text, this.initScope) ?? evaluate(node, this.ctx.text, this.scope)) : undefined;
+    };
+    const padding = PAD_MODULES[type];
+    if (padding) {
+      const pads = padsOf(value('padding', 0), padding.dims);
+      if (typeof pads === 'string') throw new Unsupported(ctor, `${type}: ${pads}`);
+      const fill = padding.mode === 'constant' && type !== 'ZeroPad2d' ? value('value', 1) : 0;
+      if (typeof fill !== 'number') throw new Unsupported(ctor, `${type}: its value is not known`);
+      return this.pad(input, padding.mode, pads, fill, ctor, line);
+    }
+    if (type === 'Upsample' || type === 'UpsamplingNearest2d') {
+      const mode = type === 'Upsample' ? (value('mode', 2) ?? 'nearest') : 'nearest';
+      return this.upsample(input, value('size', 0), value('scale_factor', 1), mode, ctor, line);
+    }
+    return undefined;
+  }
+
+  /** `F.pad(x, pad, mode, value)` and `F.interpolate(x, size | scale_factor, mode='nearest')`; undefined for other functions. */
+  private spatialFunction(qualified: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): Val | undefined {
+    if (qualified !== 'torch.nn.functional.pad' && qualified !== 'torch.nn.functional.interpolate' && qualified !== 'torch.nn.functional.upsample') return undefined;
+    const node = (name: string, position: number) => args.keywords.get(name) ?? args.positional[position];
+    const value = (name: string, position: number) => {
+      const n = node(name, position);
+      if (!n) return undefined;
+      const known = evaluate(n, this.ctx.text, this.initScope);
+      if (known !== undefined) return known;
+      const v = this.expr(n, env);
+      return 'int' in v ? v.int : 'num' in v ? v.num : 'none' in v ? null : undefined;
+    };
+    const x = this.tensor(node('input', 0) as SyntaxNode, env);
+    if (qualified === 'torch.nn.functional.pad') {
+      const pads = value('pad', 1);
+      const mode = value('mode', 2) ?? 'constant';
+      const fill = value('value', 3) ?? 0;
+      if (!Array.isArray(pads) || pads.length % 2 !== 0) throw new Unsupported(call, 'F.pad: its pad is not a known tuple of (before, after) pairs');
+      if (mode !== 'constant' && mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular') throw new Unsupported(call, `F.pad: mode ${String(mode)} is not simulated`);
+      if (typeof fill !== 'number') throw new Unsupported(call, 'F.pad: its value is not known');
+      return { op: this.pad(x, mode, pads as number[], fill, call, line) };
+    }
+    return { op: this.upsample(x, value('size', 1), value('scale_factor', 2), value('mode', 3) ?? 'nearest', call, line) };
+  }
+
+  private pad(input: number, mode: PadMode, pads: readonly number[], value: number, at: SyntaxNode, line: number): number {
+    const shape = paddedShape(this.shape(input), mode, pads);
+    if (typeof shape === 'string') throw new Unsupported(at, shape);
+    return this.push({ kind: 'pad', mode, input, pads, value, shape, line });
+  }
+
+  /** Nearest upsampling of the spatial axes (2…) by integer factors: from `scale_factor`, or a `size` that is a multiple of the input's. */
+  private upsample(input: number, size: unknown, scale: unknown, mode: unknown, at: SyntaxNode, line: number): number {
+    if (mode !== 'nearest') throw new Unsupported(at, `upsampling mode ${String(mode)} is not simulated (nearest is)`);
+    const x = this.shape(input);
+    const spatial = x.slice(2);
+    if (spatial.length < 1 || spatial.length > 3) throw new Unsupported(at, `upsampling a ${x.length}-d tensor is not simulated`);
+    const each = (v: unknown) => (Array.isArray(v) ? v : spatial.map(() => v));
+    let factors: number[];
+    if (scale !== undefined && scale !== null) {
+      factors = each(scale) as number[];
+    } else if (size !== undefined && size !== null) {
+      const sizes = each(size) as number[];
+      factors = sizes.map((d, i) => (typeof d === 'number' && d % spatial[i] === 0 ? d / spatial[i] : NaN));
+    } else {
+      throw new Unsupported(at, 'upsampling without a known size or scale_factor');
+    }
+    if (factors.length !== spatial.length || factors.some((k, i) => typeof k !== 'number' || !nearestRepeats(spatial[i], k))) {
+      throw new Unsupported(at, 'nearest upsampling by a factor that is not an integer (or not a plain repeat in float32) is not simulated');
+    }
+    return this.push({ kind: 'upsample', input, factors, shape: [x[0], x[1], ...spatial.map((d, i) => d * factors[i])], line });
   }
 
   /** Element-wise `a <o> b` of {@link elementwiseOp}: a tensor with a number or another tensor. */
