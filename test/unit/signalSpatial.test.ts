@@ -64,7 +64,11 @@ describe('signal engine: padding and nearest upsampling', () => {
     assert.deepEqual(ops(net('nn.Upsample(scale_factor=2)')).ops[1].shape, [2, 1, 16, 16]);
     assert.deepEqual(ops(net('nn.Identity()', "        return self.conv(F.interpolate(x, size=(24, 16), mode='nearest'))")).ops[1], { kind: 'upsample', input: 0, factors: [3, 2], shape: [2, 1, 24, 16], line: 9 });
     assert.deepEqual(ops(net('nn.Identity()', "        return self.conv(F.pad(x, (1, 1, 1, 1), mode='replicate'))")).ops[1].shape, [2, 1, 10, 10]);
+    // PixelShuffle(2) of 2×4×8×8: (N, C, r, r, H, W), permuted (0, 1, 4, 2, 5, 3), folded to 2×1×16×16 (values: key super-resolution).
+    const shuffle = ops(net('nn.Conv2d(1, 4, 1)', '        return self.conv(nn.functional.pixel_shuffle(self.pad(x), 2))')).ops;
+    assert.deepEqual(shuffle.slice(2).map((o) => [o.kind, o.shape.join('×')]), [['reshape', '2×1×2×2×8×8'], ['transpose', '2×1×8×2×8×2'], ['reshape', '2×1×16×16'], ['conv', '2×1×14×14']]);
     const why = (text: string) => ops(text).notSimulated.map((n) => `${n.line}: ${n.why}`);
+    assert.deepEqual(ops(net('nn.Conv2d(1, 3, 1)', '        return self.conv(nn.functional.pixel_shuffle(self.pad(x), 2))')).notSimulated, [{ op: 'pixel_shuffle by 2 of 3 channels', line: 9, why: 'the shapes do not fit' }]);
     assert.deepEqual(why(net("nn.Upsample(scale_factor=2, mode='bilinear')")), ['6: upsampling mode bilinear is not simulated (nearest is)']);
     assert.deepEqual(why(net('nn.ReflectionPad2d(8)')), ['6: reflection padding 8, 8 needs an axis longer than that (8)']);
     assert.deepEqual(why(net('nn.Upsample(scale_factor=1.5)')), ['6: nearest upsampling by a factor that is not an integer (or not a plain repeat in float32) is not simulated']);

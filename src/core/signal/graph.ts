@@ -679,7 +679,7 @@ class Builder {
     this.methods = methods;
     if (init) {
       this.readMembers(init);
-      this.initScope = this.initNumbers(init, this.node?.binding);
+      this.initScope = this.initNumbers(init, this.node ? this.node.binding : this.binding);
     }
     const params = paramNames(forward, this.ctx);
     if (!params || params.length < 2) throw new Unsupported(forward, 'forward takes one tensor here');
@@ -2348,6 +2348,11 @@ class Builder {
       if (typeof fill !== 'number') throw new Unsupported(ctor, `${type}: its value is not known`);
       return this.pad(input, padding.mode, pads, fill, ctor, line);
     }
+    if (type === 'PixelShuffle') {
+      const r = value('upscale_factor', 0);
+      if (typeof r !== 'number') throw new Unsupported(ctor, 'PixelShuffle: its upscale_factor is not known');
+      return this.pixelShuffle(input, r, ctor, line);
+    }
     if (type === 'Upsample' || type === 'UpsamplingNearest2d') {
       const mode = type === 'Upsample' ? (value('mode', 2) ?? 'nearest') : 'nearest';
       return this.upsample(input, value('size', 0), value('scale_factor', 1), mode, ctor, line);
@@ -2357,7 +2362,7 @@ class Builder {
 
   /** `F.pad(x, pad, mode, value)` and `F.interpolate(x, size | scale_factor, mode='nearest')`; undefined for other functions. */
   private spatialFunction(qualified: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): Val | undefined {
-    if (qualified !== 'torch.nn.functional.pad' && qualified !== 'torch.nn.functional.interpolate' && qualified !== 'torch.nn.functional.upsample') return undefined;
+    if (qualified !== 'torch.nn.functional.pad' && qualified !== 'torch.nn.functional.interpolate' && qualified !== 'torch.nn.functional.upsample' && qualified !== 'torch.nn.functional.pixel_shuffle' && qualified !== 'torch.pixel_shuffle') return undefined;
     const node = (name: string, position: number) => args.keywords.get(name) ?? args.positional[position];
     const value = (name: string, position: number) => {
       const n = node(name, position);
@@ -2368,6 +2373,11 @@ class Builder {
       return 'int' in v ? v.int : 'num' in v ? v.num : 'none' in v ? null : undefined;
     };
     const x = this.tensor(node('input', 0) as SyntaxNode, env);
+    if (qualified.endsWith('pixel_shuffle')) {
+      const r = value('upscale_factor', 1);
+      if (typeof r !== 'number') throw new Unsupported(call, 'pixel_shuffle: its upscale_factor is not known');
+      return { op: this.pixelShuffle(x, r, call, line) };
+    }
     if (qualified === 'torch.nn.functional.pad') {
       const pads = value('pad', 1);
       const mode = value('mode', 2) ?? 'constant';
@@ -2378,6 +2388,22 @@ class Builder {
       return { op: this.pad(x, mode, pads as number[], fill, call, line) };
     }
     return { op: this.upsample(x, value('size', 1), value('scale_factor', 2), value('mode', 3) ?? 'nearest', call, line) };
+  }
+
+  /**
+   * `pixel_shuffle(x, r)`: out[n, c, h·r + i, w·r + j] = x[n, c·r² + i·r + j, h, w], as a reshape to
+   * (N, C, r, r, H, W), the permutation (0, 1, 4, 2, 5, 3) and a reshape to (N, C, H·r, W·r).
+   */
+  private pixelShuffle(input: number, r: number, at: SyntaxNode, line: number): number {
+    const x = this.shape(input);
+    if (!Number.isInteger(r) || r < 1) throw new Unsupported(at, `pixel_shuffle by ${r} (a positive integer is needed)`);
+    if (x.length !== 4) throw new Unsupported(at, `pixel_shuffle of a ${x.length}-d tensor is not simulated (4-d is)`);
+    const [n, cr2, h, w] = x;
+    if (cr2 % (r * r) !== 0) throw new ShapeMismatch(`pixel_shuffle by ${r} of ${cr2} channels`, line);
+    const c = cr2 / (r * r);
+    const split = this.push({ kind: 'reshape', input, shape: [n, c, r, r, h, w], line });
+    const moved = this.permute(split, [0, 1, 4, 2, 5, 3], line);
+    return this.push({ kind: 'reshape', input: moved, shape: [n, c, h * r, w * r], line });
   }
 
   private pad(input: number, mode: PadMode, pads: readonly number[], value: number, at: SyntaxNode, line: number): number {
