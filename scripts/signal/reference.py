@@ -503,6 +503,36 @@ class BagOfWords(nn.Module):
         return self.fc2(torch.relu(self.fc1(h)))
 '''
 
+GROUPED = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class GroupedNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(4, 8, 3, padding=1, groups=2)
+        self.dw = nn.Conv2d(8, 16, 3, stride=2, padding=2, dilation=2, groups=8)
+        self.pw = nn.Conv2d(16, 8, 1, bias=False)
+        self.dw2 = nn.Conv2d(8, 8, (3, 1), padding=(1, 0), groups=8, bias=False)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.dw(x))
+        x = torch.tanh(self.pw(x))
+        return self.dw2(x)
+
+
+class Grouped1d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dw = nn.Conv1d(6, 6, 5, padding=2, groups=6)
+        self.g = nn.Conv1d(6, 4, 3, stride=2, groups=2)
+
+    def forward(self, x):
+        return self.g(F.relu(self.dw(x)))
+'''
+
 GROUPNORM = '''import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -825,6 +855,9 @@ CASES = [
     {'name': 'super-resolution', 'file': 'test/fixtures/realworld/pytorch/examples/super_resolution/model.py', 'model': 'Net', 'build': 'Net(upscale_factor=3)',
      'driver': {'path': 'main.py', 'model': 'model.py', 'text': 'from model import Net\n\nmodel = Net(upscale_factor=3)\n'},
      'seed': 0, 'inputSeed': 0, 'inputShape': [2, 1, 16, 16], 'schemes': ['in-effect', 'he']},
+    # Grouped and depthwise convolutions (engine.ts groupedConv): groups 2, depthwise with a channel multiplier, dilated, strided, 1-d.
+    {'name': 'grouped-convs', 'text': GROUPED, 'model': 'GroupedNet', 'build': 'GroupedNet()', 'seed': 5, 'inputSeed': 3, 'inputShape': [2, 4, 12, 10], 'schemes': ['in-effect', 'he', 'orthogonal']},
+    {'name': 'grouped-conv1d', 'text': GROUPED, 'model': 'Grouped1d', 'build': 'Grouped1d()', 'seed': 6, 'inputSeed': 2, 'inputShape': [3, 6, 20], 'schemes': ['in-effect', 'xavier']},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------

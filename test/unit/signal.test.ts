@@ -364,6 +364,18 @@ describe('signal graph', () => {
     assert.deepEqual(on('x.is_cpu').layers.map((l) => l.name), ['fc']);
   });
 
+  it('comparisons of numbers known in the instance decide a branch (kuangliu MobileNetV2: `out + x if self.stride == 1 else out`)', () => {
+    const text = ['import torch.nn as nn', 'class Block(nn.Module):', '    def __init__(self, c, stride):', '        super().__init__()', '        self.stride = stride', '        self.conv = nn.Conv2d(c, c, 3, stride, 1, groups=c)',
+      '    def forward(self, x):', '        out = self.conv(x)', '        return out + x if self.stride == 1 else out', 'class Net(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.a = Block(4, 1)', '        self.b = Block(4, 2)',
+      '    def forward(self, x):', '        return self.b(self.a(x))', ''].join('\n');
+    const g = graphOf(text, 'Net', [2, 4, 8, 8]).graph;
+    assert.deepEqual(g.notSimulated, []);
+    // a adds its input (stride 1), b does not: one add, after a.conv; depthwise convs carry their groups.
+    assert.deepEqual(g.ops.map((o) => o.kind), ['input', 'conv', 'add', 'conv']);
+    assert.deepEqual(g.ops.map((o) => ('groups' in o ? o.groups : undefined)), [undefined, 4, undefined, 4]);
+    assert.deepEqual(g.ops[3].shape, [2, 4, 4, 4]);
+  });
+
   it("`a if hasattr(self, 'name') else b` takes the branch of the member this instance has; a tensor condition is named", () => {
     const model = (expression: string) =>
       ['import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self, wide=False):', '        super().__init__()', '        self.fc = nn.Linear(4, 4)', '        if wide:', '            self.extra = nn.Linear(4, 4)',

@@ -306,7 +306,12 @@ export function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: 
       const w = param(op, 'weight');
       const two = (v: readonly number[], one: number): [number, number] => (oneD ? [one, v[0]] : [v[0], v[1]]);
       const spatial = op.shape.slice(2);
-      let y = convolve(tf, x, oneD ? tf.expandDims(w, 2) : w, two(op.stride, 1), two(op.padding, 0), two(op.dilation, 1), oneD ? [1, spatial[0]] : [spatial[0], spatial[1]], values[op.input] !== input);
+      const stride = two(op.stride, 1);
+      const padding = two(op.padding, 0);
+      const dilation = two(op.dilation, 1);
+      const size: [number, number] = oneD ? [1, spatial[0]] : [spatial[0], spatial[1]];
+      const w4 = oneD ? tf.expandDims(w, 2) : w;
+      let y = op.groups && op.groups > 1 ? groupedConv(tf, x, w4, op.groups, stride, padding, dilation, size, values[op.input] !== input) : convolve(tf, x, w4, stride, padding, dilation, size, values[op.input] !== input);
       if (op.bias) y = tf.add(y, tf.reshape(param(op, 'bias'), [1, -1, 1, 1]));
       return oneD ? tf.squeeze(y, [2]) : y;
     }
@@ -805,6 +810,40 @@ function stepProduct(tf: Tf, h: Tensor, w: Tensor, wT: Tensor): Tensor {
     };
   });
   return op(h, w);
+}
+
+/**
+ * A grouped convolution (PyTorch `groups`): output channels [k·out/g, (k+1)·out/g) read input channels
+ * [k·in/g, (k+1)·in/g). Depthwise (one input channel per group, MobileNet's) as per-tap products of the
+ * shifted input with each channel's tap, summed; otherwise each group's convolution, concatenated.
+ */
+function groupedConv(tf: Tf, x: Tensor, w: Tensor, groups: number, stride: [number, number], padding: [number, number], dilation: [number, number], out: [number, number], inputGrad: boolean): Tensor {
+  const [cout, cin, kh, kw] = w.shape;
+  const [n, c, h, wd] = x.shape;
+  if (cin !== 1 || groups !== c) {
+    const xs = tf.split(x, groups, 1);
+    const ws = tf.split(w, groups, 0);
+    return tf.concat(xs.map((xg, k) => convolve(tf, xg, ws[k], stride, padding, dilation, out, inputGrad)), 1);
+  }
+  // Each input channel repeated out/groups times in a row: output channel o reads input channel ⌊o·g/out⌋.
+  const repeat = cout / c;
+  const xr = repeat === 1 ? x : tf.reshape(tf.broadcastTo(tf.reshape(x, [n, c, 1, h * wd]), [n, c, repeat, h * wd]), [n, cout, h, wd]);
+  let t = tf.transpose(xr, [2, 3, 0, 1]);
+  if (padding[0] > 0 || padding[1] > 0) t = tf.pad(t, [[padding[0], padding[0]], [padding[1], padding[1]], [0, 0], [0, 0]]);
+  const [hp, wp] = t.shape;
+  const rows = hp - (kh - 1) * dilation[0];
+  const cols = wp - (kw - 1) * dilation[1];
+  // (cout, 1, kh, kw) → (kh·kw, cout): one row of channel factors per tap.
+  const taps = tf.transpose(tf.reshape(w, [cout, kh * kw]), [1, 0]);
+  const terms: Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const shifted = tf.slice(t, [i * dilation[0], j * dilation[1], 0, 0], [rows, cols, n, cout]);
+      terms.push(tf.mul(shifted, tf.reshape(tf.slice(taps, [i * kw + j, 0], [1, cout]), [1, 1, 1, cout])));
+    }
+  }
+  const full = terms.length === 1 ? terms[0] : tf.addN(terms);
+  return tf.transpose(strided(tf, full, stride, out), [2, 3, 0, 1]);
 }
 
 /** Rows 0, s, 2s, … and columns likewise of a (rows, cols, …) tensor, `out` of each. */

@@ -65,6 +65,8 @@ export type SignalOp =
       readonly padding: readonly number[];
       readonly dilation: readonly number[];
       readonly bias: boolean;
+      /** `groups` > 1 (1-d and 2-d): the weight is (out, in / groups, *kernel); absent: 1. */
+      readonly groups?: number;
     })
   /** BatchNorm in training mode: batch statistics over every axis but the channel (axis 1). */
   | (OpBase & { readonly kind: 'batchnorm'; readonly layer: string; readonly input: number; readonly eps: number; readonly affine: boolean })
@@ -855,6 +857,29 @@ class Builder {
       const right = n.lastChild;
       if (left && right && n.getChild('and')) return this.truth(left, env) && this.truth(right, env);
       if (left && right && n.getChild('or')) return this.truth(left, env) || this.truth(right, env);
+      // `self.stride == 1`, `self.in_planes != planes`: numbers (or strings) known in this instance.
+      const compare = n.getChild('CompareOp');
+      if (left && right && compare) {
+        const a = evaluate(left, this.ctx.text, this.initScope);
+        const b = evaluate(right, this.ctx.text, this.initScope);
+        const known = (v: unknown): v is number | string => typeof v === 'number' || typeof v === 'string';
+        if (known(a) && known(b) && typeof a === typeof b) {
+          switch (this.ctx.slice(compare)) {
+            case '==':
+              return a === b;
+            case '!=':
+              return a !== b;
+            case '<':
+              return a < b;
+            case '>':
+              return a > b;
+            case '<=':
+              return a <= b;
+            case '>=':
+              return a >= b;
+          }
+        }
+      }
       // `self.<name> is (not) None`: whether a module is registered under it in this instance.
       if (left && n.getChild('is') && right?.name === 'None') {
         // `targets is not None`, a name of forward: None (a default left) or a tensor, never None.
@@ -1436,7 +1461,10 @@ class Builder {
       case 'Conv3d': {
         const dims = layer.type === 'Conv1d' ? 1 : layer.type === 'Conv2d' ? 2 : 3;
         const w = weight?.shape as number[];
-        if (num('groups', 1) !== 1) throw new Unsupported(at, `${layer.name}: grouped convolutions are not simulated yet`);
+        const groups = num('groups', 1);
+        if (!Number.isInteger(groups) || groups < 1) throw new Unsupported(at, `${layer.name}: groups=${groups} is not simulated`);
+        if (groups !== 1 && dims === 3) throw new Unsupported(at, `${layer.name}: grouped 3-d convolutions are not simulated yet`);
+        if (w[0] % groups !== 0) throw new ShapeMismatch(`${layer.name} (${layer.type}): ${w[0]} output channels in ${groups} groups`, line);
         const mode = layer.args.get('padding_mode');
         if (mode !== undefined && mode !== 'zeros') throw new Unsupported(at, `${layer.name}: padding_mode=${String(mode)} is not simulated`);
         const tuple = (k: string, fallback: number) => {
@@ -1451,12 +1479,12 @@ class Builder {
         const stride = tuple('stride', 1);
         const padding = tuple('padding', 0);
         const dilation = tuple('dilation', 1);
-        if (x.length !== dims + 2 || x[1] !== w[1]) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects (N, ${w[1]}, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}), gets ${x.join('×')}`, line);
+        if (x.length !== dims + 2 || x[1] !== w[1] * groups) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects (N, ${w[1] * groups}, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}), gets ${x.join('×')}`, line);
         const spatial = x.slice(2).map((s, i) => Math.floor((s + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) / stride[i]) + 1);
         if (spatial.some((s) => s < 1)) throw new ShapeMismatch(`${layer.name} (${layer.type}): input ${x.join('×')} is smaller than its kernel`, line);
         const out = [x[0], w[0], ...spatial];
         this.multiplyAdds += numel(out) * w[1] * numel(kernel);
-        op = { kind: 'conv', layer: layer.name, input, dims, kernel, stride, padding, dilation, bias: hasBias, shape: out, line };
+        op = { kind: 'conv', layer: layer.name, input, dims, kernel, stride, padding, dilation, bias: hasBias, shape: out, line, ...(groups !== 1 ? { groups } : {}) };
         break;
       }
       case 'BatchNorm1d':
