@@ -681,7 +681,7 @@ class Builder {
     this.methods = methods;
     if (init) {
       this.readMembers(init);
-      this.initScope = this.initNumbers(init, this.node ? this.node.binding : this.binding);
+      this.initScope = this.initNumbers(init, this.instanceBinding());
     }
     const params = paramNames(forward, this.ctx);
     if (!params || params.length < 2) throw new Unsupported(forward, 'forward takes one tensor here');
@@ -891,9 +891,10 @@ class Builder {
     }
     // `input.is_cuda`: the model is simulated as built, on the CPU (pytorch/examples dcgan's data_parallel branch).
     const flag = n.name === 'MemberExpression' && n.firstChild?.name === 'VariableName' ? n.getChild('PropertyName') : null;
-    if (flag && this.ctx.slice(flag) in CPU_TENSOR_FLAGS) {
+    const device = flag ? CPU_TENSOR_FLAGS.get(this.ctx.slice(flag)) : undefined;
+    if (device !== undefined) {
       const bound = env?.get(this.ctx.slice(n.firstChild!));
-      if (bound && 'op' in bound) return CPU_TENSOR_FLAGS[this.ctx.slice(flag)];
+      if (bound && 'op' in bound) return device;
     }
     // `hasattr(self, 'shortcut')`: whether a module is registered under the name in this instance.
     if (n.name === 'CallExpression' && this.ctx.slice(n.firstChild!) === 'hasattr') {
@@ -1376,11 +1377,16 @@ class Builder {
     }
   }
 
+  /** The constructor's values of the instance being built: a composite's node's, else the root's in its context. */
+  private instanceBinding(): Binding | undefined {
+    return this.node ? this.node.binding : this.binding;
+  }
+
   /** What lists.ts reads: module constants, the constructor's values in this context, the class's methods. */
   private listHost(): ListHost {
     const init = this.methods.get('__init__');
     const scope = new Map(init ? functionScope(init, this.ctx) : this.scope);
-    const binding = this.node?.binding ?? this.binding;
+    const binding = this.instanceBinding();
     for (const [k, v] of binding?.values ?? []) scope.set(k, v);
     for (const k of binding?.unknown ?? []) scope.delete(k);
     const isModule = (call: SyntaxNode) => {
@@ -2368,7 +2374,7 @@ class Builder {
       const node = args.keywords.get(name) ?? args.positional[position];
       return node ? (evaluate(node, this.ctx.text, this.initScope) ?? evaluate(node, this.ctx.text, this.scope)) : undefined;
     };
-    const padding = PAD_MODULES[type];
+    const padding = Object.hasOwn(PAD_MODULES, type) ? PAD_MODULES[type] : undefined;
     if (padding) {
       const pads = padsOf(value('padding', 0), padding.dims);
       if (typeof pads === 'string') throw new Unsupported(ctor, `${type}: ${pads}`);
@@ -2524,7 +2530,7 @@ class Builder {
 }
 
 /** A simulated tensor's device flags: it lives on the CPU, where the model is simulated as built. */
-const CPU_TENSOR_FLAGS: Readonly<Record<string, boolean>> = { is_cpu: true, is_cuda: false, is_xpu: false, is_mps: false, is_meta: false, is_hpu: false, is_ipu: false, is_vulkan: false };
+const CPU_TENSOR_FLAGS: ReadonlyMap<string, boolean> = new Map(Object.entries({ is_cpu: true, is_cuda: false, is_xpu: false, is_mps: false, is_meta: false, is_hpu: false, is_ipu: false, is_vulkan: false }));
 
 function* children(node: SyntaxNode): Generator<SyntaxNode> {
   for (let c = node.firstChild; c; c = c.nextSibling) yield c;
