@@ -11,6 +11,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
+import { LimitError } from '../../src/core/limits';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { parsePython } from '../../src/core/python/parse';
 import { signalModel } from '../../src/core/signal/composite';
@@ -71,6 +72,8 @@ describe('signal engine: padding and nearest upsampling', () => {
     assert.deepEqual(ops(net('nn.Conv2d(1, 3, 1)', '        return self.conv(nn.functional.pixel_shuffle(self.pad(x), 2))')).notSimulated, [{ op: 'pixel_shuffle by 2 of 3 channels', line: 9, why: 'the shapes do not fit' }]);
     assert.deepEqual(why(net("nn.Upsample(scale_factor=2, mode='bilinear')")), ['6: upsampling mode bilinear is not simulated (nearest is)']);
     assert.deepEqual(why(net('nn.ReflectionPad2d(8)')), ['6: reflection padding 8, 8 needs an axis longer than that (8)']);
+    // A factor whose output is past the run's limit is refused before the float32 index check walks it.
+    assert.throws(() => ops(net('nn.Upsample(scale_factor=1000000000)')), (e: unknown) => e instanceof LimitError && /values is above the limit/.test(e.message));
     assert.deepEqual(why(net('nn.Upsample(scale_factor=1.5)')), ['6: nearest upsampling by a factor that is not an integer (or not a plain repeat in float32) is not simulated']);
   });
 });

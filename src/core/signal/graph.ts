@@ -2462,10 +2462,16 @@ class Builder {
     } else {
       throw new Unsupported(at, 'upsampling without a known size or scale_factor');
     }
-    if (factors.length !== spatial.length || factors.some((k, i) => typeof k !== 'number' || !nearestRepeats(spatial[i], k))) {
+    const refuse = (): never => {
       throw new Unsupported(at, 'nearest upsampling by a factor that is not an integer (or not a plain repeat in float32) is not simulated');
-    }
-    return this.push({ kind: 'upsample', input, factors, shape: [x[0], x[1], ...spatial.map((d, i) => d * factors[i])], line });
+    };
+    if (factors.length !== spatial.length || factors.some((k) => typeof k !== 'number' || !Number.isInteger(k) || k < 1)) return refuse();
+    const shape = [x[0], x[1], ...spatial.map((d, i) => d * factors[i])];
+    // Bounded before the index check walks each output axis: the values the op makes are within the run's limit.
+    if (shape.some((d) => !Number.isSafeInteger(d))) throw new ShapeMismatch(`a shape of ${shape.join('×')}`, line);
+    checkLimit('signalValues', this.values + numel(shape), this.model.name);
+    if (factors.some((k, i) => !nearestRepeats(spatial[i], k))) return refuse();
+    return this.push({ kind: 'upsample', input, factors, shape, line });
   }
 
   /** Element-wise `a <o> b` of {@link elementwiseOp}: a tensor with a number or another tensor. */
