@@ -46,6 +46,12 @@ export interface ParamSpec {
    * `isinstance(m, nn.Linear)` rule reaches it.
    */
   readonly module?: string;
+  /**
+   * A deep copy of the tensor of this name in the same layer, which draws
+   * nothing: `nn.TransformerEncoder`'s `layers.<i>.*` copy `layers.0.*`
+   * (`_get_clones`), so every copy starts with the same values.
+   */
+  readonly copyOf?: string;
 }
 
 export type LayerRole = 'weight' | 'normalizer' | 'composite';
@@ -93,6 +99,8 @@ export interface LayerSpec {
   readonly applies?: (args: Args) => { readonly activation?: Activation | null; readonly normalizer?: string } | undefined;
   /** Why exact mode (core/torch/modules.ts) does not replay this constructor's draws; undefined when it does. */
   readonly notEmulated?: string;
+  /** Why exact mode does not replay this construction, from its arguments (a TransformerEncoder whose encoder layer cannot be placed in the stream). */
+  readonly exactProblem?: (args: Args) => string | undefined;
   /** For Keras: the input feature dimension, supplied by shape inference as `in`. */
   readonly params: (args: Args) => ParamSpec[];
   /**
@@ -416,6 +424,64 @@ function transformerModel(): LayerSpec {
   };
 }
 
+/**
+ * `nn.TransformerEncoder(encoder_layer, num_layers, norm=None)`: `_get_clones`
+ * deep-copies the layer it is given `num_layers` times (`layers.<i>.*`), so
+ * the draws are the encoder layer's own, made where it is constructed, and
+ * every copy starts with the same values; `norm` (an `nn.LayerNorm`) is
+ * registered as `norm`. The analysis (model/encoderStack.ts) reads the encoder
+ * layer's arguments into these args (its `d_model`, `nhead`, ... under their
+ * own names, the norm's as `norm.normalized_shape`, `norm.eps`,
+ * `norm.elementwise_affine`); `encoder_layer` is `'TransformerEncoderLayer'`
+ * once it is read, and the norm `'LayerNorm'` or None.
+ */
+function transformerEncoder(): LayerSpec {
+  const layer = transformer('TransformerEncoderLayer');
+  function params(args: Args): ParamSpec[] {
+    const count = d(args, 'num_layers');
+    // Listed up to the limit of recurrent stacks; `count` still counts every layer.
+    const n = isKnown(count) ? Math.min(count, LIMITS.rnnLayersListed.value) : 1;
+    const one = layer.params(args);
+    const out: ParamSpec[] = prefixed('layers.0.', one);
+    for (let i = 1; i < n; i++) out.push(...prefixed(`layers.${i}.`, one.map((p): ParamSpec => ({ ...p, label: `${p.label}; a deep copy: the values of layers.0.${p.name}`, copyOf: `layers.0.${p.name}`, drawn: undefined, step: undefined }))));
+    if (args.get('norm') === 'LayerNorm' && args.get('norm.elementwise_affine') !== false) {
+      const shape = args.get('norm.normalized_shape');
+      const dims: Dim[] = Array.isArray(shape) ? shape.map((x) => (typeof x === 'number' ? x : { symbol: String(x) })) : [d(args, 'norm.normalized_shape') ?? { symbol: 'normalized_shape' }];
+      out.push({ name: 'norm.weight', shape: dims, init: { kind: 'ones' }, label: 'ones', kind: 'norm_weight', module: 'LayerNorm' }, { name: 'norm.bias', shape: dims, init: { kind: 'zeros' }, label: 'zeros', kind: 'norm_bias', module: 'LayerNorm' });
+    }
+    return out;
+  }
+  return {
+    framework: 'torch',
+    type: 'TransformerEncoder',
+    role: 'composite',
+    signature: ['encoder_layer', 'num_layers', 'norm', 'enable_nested_tensor', 'mask_check'],
+    defaults: { ...layer.defaults, norm: null, enable_nested_tensor: true, mask_check: true },
+    sizes: { num_layers: 'size', d_model: 'positive', dim_feedforward: 'size' },
+    relations(args) {
+      const given = args.get('encoder_layer');
+      if (given !== 'TransformerEncoderLayer') return { arg: 'encoder_layer', message: `encoder_layer${typeof given === 'string' ? ` = ${given}` : ''}: InitLens reads an nn.TransformerEncoderLayer(...) written inline or held by a local name`, limit: true };
+      const norm = args.get('norm');
+      if (norm !== null && norm !== 'LayerNorm') return { arg: 'norm', message: `norm${typeof norm === 'string' ? ` = ${norm}` : ''}: InitLens reads None or an nn.LayerNorm(...) written inline or held by a local name`, limit: true };
+      return divisible(args, 'd_model', 'nhead', 'nhead');
+    },
+    builtinActivation: (args) => String(args.get('activation') ?? 'relu'),
+    exactProblem: (args) => {
+      const why = args.get('encoder_layer.exact');
+      return typeof why === 'string' ? why : undefined;
+    },
+    params,
+    count(args) {
+      const [dm, ff, n] = ['d_model', 'dim_feedforward', 'num_layers'].map((name) => d(args, name));
+      if (!isKnown(dm) || !isKnown(ff) || !isKnown(n)) return undefined;
+      const norm = params(args).filter((p) => p.name.startsWith('norm.'));
+      if (norm.some((p) => !p.shape.every(isKnown))) return undefined;
+      const size = (ps: ParamSpec[]) => ps.reduce((a, p) => a + p.shape.reduce((x: bigint, y) => x * BigInt(y as number), 1n), 0n);
+      return BigInt(n) * size(layer.params(args)) + size(norm);
+    },
+  };
+}
+
 function embedding(type: 'Embedding' | 'EmbeddingBag', signature: string[]): LayerSpec {
   return {
     framework: 'torch',
@@ -500,6 +566,7 @@ const TORCH_LAYERS: LayerSpec[] = [
   },
   transformer('TransformerEncoderLayer'),
   transformer('TransformerDecoderLayer'),
+  transformerEncoder(),
   ...['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d'].map((type) => norm(type, ['num_features', 'eps', 'momentum', 'affine'], { num_features: 'size' }, (a) => [sym(a, 'num_features')])),
   norm('LayerNorm', ['normalized_shape', 'eps', 'elementwise_affine', 'bias'], { normalized_shape: 'size' }, (a) => {
     const v = a.get('normalized_shape');

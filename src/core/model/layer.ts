@@ -124,7 +124,8 @@ function fans(shape: readonly Dim[], framework: 'torch' | 'keras'): { fanIn: Dim
 function activationFor(draft: LayerDraft, spec: ParamSpec): Activation | undefined {
   if (spec.kind === 'recurrent') return undefined;
   if (draft.spec.builtinActivation && spec.kind === 'weight' && draft.spec.role !== 'composite') return { kind: 'identity' };
-  if (draft.spec.role === 'composite') return spec.name.startsWith('linear1.') ? draft.activation?.activation : undefined;
+  // An nn.TransformerEncoder's copies: layers.<i>.linear1.
+  if (draft.spec.role === 'composite') return /^(layers\.\d+\.)?linear1\./.test(spec.name) ? draft.activation?.activation : undefined;
   return draft.activation?.activation;
 }
 
@@ -201,9 +202,9 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
   };
 }
 
-/** The parameter recommendations are about: `linear1.weight` in Transformer layers (it feeds the activation), else the first weight. */
+/** The parameter recommendations are about: `linear1.weight` in Transformer layers (it feeds the activation; `layers.0.linear1.weight` of an nn.TransformerEncoder), else the first weight. */
 export function mainParam<P extends { readonly name: string; readonly kind: string }>(layer: { readonly params: readonly P[] }): P | undefined {
-  return layer.params.find((p) => p.name === 'linear1.weight') ?? layer.params.find((p) => p.kind === 'weight' || p.kind === 'embedding');
+  return layer.params.find((p) => p.name === 'linear1.weight' || p.name === 'layers.0.linear1.weight') ?? layer.params.find((p) => p.kind === 'weight' || p.kind === 'embedding');
 }
 
 /**

@@ -11,8 +11,9 @@ import { descendants, same, sequenceElements, statements, stringValue, unwrap } 
 import { kerasActivationName, torchModule, type Activation } from './activations';
 import { lookupLayer, maybeLibraryModel } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import { applyWrites, arithmetic, evaluate, objectWrites, tensorShape, valueSize, withoutEntries, type Scope, type Value } from './evaluate';
+import { applyWrites, arithmetic, evaluate, objectWrites, tensorShape, valueSize, withoutEntries, type Dim, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
+import { encoderStackArgs } from './encoderStack';
 import type { ActivationUse } from './types';
 
 /** What `self.<attr>` holds, as far as the analysis knows. */
@@ -257,7 +258,7 @@ export class TorchClass {
     if (instance) return instance;
     const spec = lookupLayer(qualified);
     if (spec && spec.framework === 'torch') {
-      const layer = draftLayer(spec, call, name, this.ctx, scope);
+      const layer = draftLayer(spec, call, name, this.ctx, scope, spec.type === 'TransformerEncoder' ? this.encoderStack(call, name, frame) : undefined);
       this.layers.push(layer);
       // A building block's own norm and activation (torchvision's Conv2dNormActivation).
       const applied = spec.applies?.(layer.args);
@@ -280,6 +281,25 @@ export class TorchClass {
     if (qualified.startsWith('torch.nn.') && last === 'Sequential') return this.sequential(node, name, frame, scope);
     if (qualified.startsWith('torch.nn.') && (last === 'ModuleList' || last === 'ModuleDict')) return this.list(node, name, frame, scope);
     return { kind: 'other' };
+  }
+
+  /** The encoder layers given to an nn.TransformerEncoder so far (model/encoderStack.ts). */
+  private readonly stacked = new Map<SyntaxNode, string>();
+
+  /** The arguments of an nn.TransformerEncoder's encoder layer and norm, read where they are built (model/encoderStack.ts). */
+  private encoderStack(call: BoundCall, name: string, frame: Frame): Record<string, Value | Dim> {
+    return encoderStackArgs(call, name, {
+      ctx: this.ctx,
+      used: this.stacked,
+      callee: (c, scope) => this.resolveCallee(c.callee, scope),
+      held: (node) => {
+        const n = unwrap(node);
+        if (n.name === 'CallExpression') return { node: n, scope: frame.scope, here: true };
+        const local = n.name === 'VariableName' ? frame.locals.get(this.ctx.slice(n)) : undefined;
+        if (local?.kind !== 'module' || unwrap(local.node).name !== 'CallExpression') return undefined;
+        return { node: unwrap(local.node), scope: local.scope, here: local.frame === frame, ...(local.built ? { registered: true } : {}) };
+      },
+    });
   }
 
   /** A local name (`self.conv = conv`) or a conditional expression: what it holds, else undefined. */

@@ -19,6 +19,7 @@ import { moduleParameters, type ExactParam, type ModuleArgs } from './modules';
 import { libraryReplay } from './libraryModels';
 import type { LibraryModelUse } from '../model/pretrained';
 import { stateDictKey } from '../model/layer';
+import { drawsAt } from '../model/encoderStack';
 
 /** One parameter of a model as PyTorch would initialize it. */
 export interface ExactParameter {
@@ -157,13 +158,17 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const perLayer: ExactParam[][] = [];
   const all = model.layers.filter((l) => !inForward(l));
   const target = all.find((l) => l.name === options.through);
-  const layers = target && !target.params.some((p) => p.current.source === 'explicit') ? all.slice(0, all.indexOf(target) + 1) : all;
+  // Layers whose draws come before their own call (an nn.TransformerEncoder's encoder layer, built earlier: model/encoderStack.ts).
+  const early = all.filter((l) => drawsAt(l) !== l.span.from);
+  const drawnLater = target && early.some((l) => all.indexOf(l) > all.indexOf(target) && drawsAt(l) < drawsAt(target));
+  const layers = target && !drawnLater && !target.params.some((p) => p.current.source === 'explicit') ? all.slice(0, all.indexOf(target) + 1) : all;
   if (!options.generator) gen.budget = options.limits?.words;
   for (const d of [...(options.preceding ?? [])].sort((a, b) => a.offset - b.offset)) consume(d, model.name);
   let materialized = 0;
   let next = 0;
-  for (const layer of layers) {
-    while (next < draws.length && draws[next].offset < layer.span.from) consume(draws[next++], layer.name);
+  const drawnEarly = new Map<Layer, ExactParam[]>();
+  const draw = (layer: Layer): ExactParam[] => {
+    while (next < draws.length && draws[next].offset < drawsAt(layer)) consume(draws[next++], layer.name);
     gen.skipValues = options.materialize ? !options.materialize(layer.name) : false;
     if (options.limits && !gen.skipValues && typeof layer.paramCount === 'number') {
       materialized += layer.paramCount;
@@ -179,7 +184,12 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
       lost ??= `${layer.name} (${layer.type}): ${why}, so the stream position after it is unknown`;
       params = layer.params.map((p) => ({ name: p.name, shape: p.shape.every((d) => typeof d === 'number') ? (p.shape as number[]) : [], values: new Float32Array(0), exact: false, reason: `${layer.name}: ${why}` }));
     }
-    perLayer.push(params.map((p) => (lost && p.exact ? { ...p, exact: false, reason: lost } : p)));
+    return params.map((p) => (lost && p.exact ? { ...p, exact: false, reason: lost } : p));
+  };
+  for (const layer of layers) {
+    // A later layer whose draws come first (in source order, where it is built) is drawn first.
+    for (const e of early) if (!drawnEarly.has(e) && layers.indexOf(e) > layers.indexOf(layer) && drawsAt(e) < drawsAt(layer)) drawnEarly.set(e, draw(e));
+    perLayer.push(drawnEarly.get(layer) ?? draw(layer));
   }
   const subLost = model.submodules?.length ? `${model.submodules[0].className}(...) draws from the same stream before these inits run, and InitLens does not replay it here` : undefined;
   if (layers === all) {

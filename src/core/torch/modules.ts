@@ -40,6 +40,8 @@ export function moduleParameters(gen: TorchGenerator, type: string, args: Module
   if (spec.notEmulated) throw new ExactInitError(spec.notEmulated);
   const full = new Map<string, Value | undefined>(Object.entries(args));
   for (const [key, value] of Object.entries(spec.defaults)) if (!full.has(key)) full.set(key, value);
+  const why = spec.exactProblem?.(full);
+  if (why) throw new ExactInitError(why);
   const problem = sizeProblems(spec, full)[0];
   if (problem) throw new ExactInitError(problem.message);
   // Present but unknown (a symbolic size): a default must not stand in for it.
@@ -55,12 +57,14 @@ export function moduleParameters(gen: TorchGenerator, type: string, args: Module
   const counted = spec.count?.(full);
   if (counted !== undefined && counted !== listed) throw new LimitError('rnnLayersListed', Number(full.get('num_layers')));
   // At least one word per drawn value: refuse a module beyond the budget before building any of it.
-  gen.reserve(specs.reduce((a, p, i) => a + (p.drawn || (p.init && !CONSTANT.has(p.init.kind)) ? numel(shapes[i]) : 0), 0));
+  gen.reserve(specs.reduce((a, p, i) => a + (!p.copyOf && (p.drawn || (p.init && !CONSTANT.has(p.init.kind))) ? numel(shapes[i]) : 0), 0));
   const out: ExactParam[] = new Array(specs.length);
   // Stable: equal steps keep the table's order.
   const order = specs.map((_, i) => i).sort((a, b) => (specs[a].step ?? 0) - (specs[b].step ?? 0));
   for (const i of order) {
     const p = specs[i];
+    // A deep copy draws nothing: filled in below from its original.
+    if (p.copyOf) continue;
     const shape = shapes[i];
     const first = p.drawn ?? p.init;
     if (!first) {
@@ -73,5 +77,17 @@ export function moduleParameters(gen: TorchGenerator, type: string, args: Module
     if (p.zeroRow !== undefined && t.values.length > 0) t.values.fill(0, p.zeroRow * shape[1], (p.zeroRow + 1) * shape[1]);
     out[i] = { ...t, name: p.name };
   }
+  copyTensors(specs, out);
   return out;
+}
+
+/** The tensors that are deep copies of another ({@link ParamSpec.copyOf}: nn.TransformerEncoder's layers.<i> of layers.0) get its values. */
+function copyTensors(specs: readonly { readonly name: string; readonly copyOf?: string }[], out: ExactParam[]): void {
+  const byName = new Map(out.filter((p) => p !== undefined).map((p) => [p.name, p]));
+  specs.forEach((p, i) => {
+    const original = p.copyOf ? byName.get(p.copyOf) : undefined;
+    if (!p.copyOf) return;
+    if (!original) throw new ExactInitError(`${p.name}: the tensor it copies, ${p.copyOf}, is not built`);
+    out[i] = { ...original, name: p.name, values: original.values.slice() };
+  });
 }
