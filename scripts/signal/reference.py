@@ -790,6 +790,45 @@ def gpt_from_driver(ns, module, driver):
     return model
 
 
+# nn.TransformerEncoder (helper tenc): N deep copies of one encoder layer, then its norm.
+ENCODER_STACK = '''import torch
+import torch.nn as nn
+
+
+class EncoderStack(nn.Module):
+    """Batch first: a local encoder layer, three copies, a final LayerNorm."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Linear(8, 16)
+        layer = nn.TransformerEncoderLayer(16, 4, dim_feedforward=32, dropout=0.0, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, num_layers=3, norm=nn.LayerNorm(16))
+        self.out = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.out(self.enc(self.inp(x)))
+'''
+
+ENCODER_STACK_SEQ = '''import torch
+from torch import nn
+from torch.nn import TransformerEncoder, TransformerEncoderLayer
+
+
+class EncoderStackSeq(nn.Module):
+    """Sequence first: the encoder layer (pre-LN, GELU) built before another layer, two copies, no norm."""
+
+    def __init__(self, d=12):
+        super().__init__()
+        encoder_layers = TransformerEncoderLayer(d, 3, 20, 0.1, activation="gelu", norm_first=True, layer_norm_eps=1e-6)
+        self.proj = nn.Linear(5, d)
+        self.encoder = TransformerEncoder(encoder_layers, 2)
+        self.head = nn.Linear(d, 3)
+
+    def forward(self, x):
+        return self.head(self.encoder(self.proj(x)).mean(dim=0))
+'''
+
+
 CASES = [
     # The article's case: a deep tanh MLP, where N(0, 0.01) vanishes and Xavier keeps the signal.
     {'name': 'deep-tanh', 'text': _sequential(256, 12, 'Tanh'), 'model': 'model', 'build': 'model', 'seed': 0, 'inputSeed': 1, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': tanh_recommended},
@@ -858,6 +897,9 @@ CASES = [
     # Grouped and depthwise convolutions (engine.ts groupedConv): groups 2, depthwise with a channel multiplier, dilated, strided, 1-d.
     {'name': 'grouped-convs', 'text': GROUPED, 'model': 'GroupedNet', 'build': 'GroupedNet()', 'seed': 5, 'inputSeed': 3, 'inputShape': [2, 4, 12, 10], 'schemes': ['in-effect', 'he', 'orthogonal']},
     {'name': 'grouped-conv1d', 'text': GROUPED, 'model': 'Grouped1d', 'build': 'Grouped1d()', 'seed': 6, 'inputSeed': 2, 'inputShape': [3, 6, 20], 'schemes': ['in-effect', 'xavier']},
+    # nn.TransformerEncoder (helper tenc): batch first with a final norm; sequence first, pre-LN GELU, layer built early.
+    {'name': 'transformer-encoder-stack', 'text': ENCODER_STACK, 'model': 'EncoderStack', 'build': 'EncoderStack()', 'seed': 3, 'inputSeed': 4, 'inputShape': [3, 7, 8], 'schemes': ['in-effect', 'normal', 'xavier', 'he']},
+    {'name': 'transformer-encoder-stack-seq', 'text': ENCODER_STACK_SEQ, 'model': 'EncoderStackSeq', 'build': 'EncoderStackSeq()', 'seed': 5, 'inputSeed': 6, 'inputShape': [6, 4, 5], 'schemes': ['in-effect', 'zeros', 'lecun', 'orthogonal']},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------

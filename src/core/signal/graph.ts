@@ -303,7 +303,7 @@ const ACTIVATION_ARGS: Readonly<Record<SimActivation['kind'], readonly string[]>
 };
 
 /** Layer types of the convolutions, norms, embeddings and attention the ops branch adds (issue 13): {@link Builder.opsLayer}. */
-const OPS_LAYER_TYPES = ['Conv3d', 'ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d', 'Embedding', 'GroupNorm', 'BatchNorm3d', 'InstanceNorm1d', 'InstanceNorm2d', 'InstanceNorm3d', 'MultiheadAttention', 'TransformerEncoderLayer'];
+const OPS_LAYER_TYPES = ['Conv3d', 'ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d', 'Embedding', 'GroupNorm', 'BatchNorm3d', 'InstanceNorm1d', 'InstanceNorm2d', 'InstanceNorm3d', 'MultiheadAttention', 'TransformerEncoderLayer', 'TransformerEncoder'];
 /** Tokens per sequence of the default input of a model whose first layer is an Embedding or an attention layer. */
 export const DEFAULT_TOKENS = 16;
 /** Spatial size of the default input of a 3-d conv net, tried first (32³ volumes would be 8× the work of 16³). */
@@ -391,7 +391,7 @@ function fitted(env: BuildEnv, layer: Layer): Built {
  * sequences: the features as 16 tokens, sequence first or batch first as its first attention layer's batch_first says.
  */
 function sequenceFitted(env: BuildEnv, flat: number[], from: string): Built | undefined {
-  const attention = env.model.layers.find((l) => l.type === 'MultiheadAttention' || l.type === 'TransformerEncoderLayer');
+  const attention = env.model.layers.find((l) => l.type === 'MultiheadAttention' || l.type === 'TransformerEncoderLayer' || l.type === 'TransformerEncoder');
   if (!attention || flat.length !== 2) return undefined;
   const batchFirst = attention.args.get('batch_first') === true;
   const shape = batchFirst ? [flat[0], DEFAULT_TOKENS, flat[1]] : [DEFAULT_TOKENS, flat[0], flat[1]];
@@ -456,7 +456,8 @@ function opsDefaultShape(layer: Layer): { spatial: number; shape: (s: number) =>
     case 'Embedding':
       return arg('num_embeddings') === undefined ? undefined : { spatial: 0, shape: () => [DEFAULT_BATCH, DEFAULT_TOKENS], note: `, ${DEFAULT_TOKENS} token indices per sequence from torch.randint` };
     case 'MultiheadAttention':
-    case 'TransformerEncoderLayer': {
+    case 'TransformerEncoderLayer':
+    case 'TransformerEncoder': {
       const e = arg(layer.type === 'MultiheadAttention' ? 'embed_dim' : 'd_model');
       const batchFirst = layer.args.get('batch_first') === true;
       return e === undefined ? undefined : { spatial: 0, shape: () => (batchFirst ? [DEFAULT_BATCH, DEFAULT_TOKENS, e] : [DEFAULT_TOKENS, DEFAULT_BATCH, e]), note: `, ${DEFAULT_TOKENS} tokens${batchFirst ? ' (batch first)' : ' (sequence first)'}` };
@@ -1869,6 +1870,8 @@ class Builder {
         throw new Unsupported(at, `${layer.name}: MultiheadAttention is simulated when called as self.${layer.name}(x, x, x)`);
       case 'TransformerEncoderLayer':
         return this.encoderLayer(layer, input, line, at, num, bool);
+      case 'TransformerEncoder':
+        return this.encoderStack(layer, input, line, at, num, bool);
       default:
         throw new Unsupported(at, `${layer.type} is not simulated yet`);
     }
@@ -1885,9 +1888,9 @@ class Builder {
    * `nn.TransformerEncoderLayer` in training mode (its slow path, torch/nn/modules/transformer.py):
    * norm_first: x + sa(norm1(x)), then x + ff(norm2(x)); else norm1(x + sa(x)), then norm2(x + ff(x));
    * ff(x) = linear2(activation(linear1(x))), every dropout off. Rows: self_attn, linear1, linear2, norm1, norm2 in call order.
+   * `base`: the prefix of its parameters within `layer` (`layers.2.` of an nn.TransformerEncoder).
    */
-  private encoderLayer(layer: Layer, input: number, line: number, at: SyntaxNode, num: (k: string, fallback: number) => number, bool: (k: string, fallback: boolean) => boolean): number {
-    if (this.applied.some((a) => a.layer === layer)) throw new Unsupported(at, `${layer.name} is applied twice (shared weights are not simulated yet)`);
+  private encoderLayer(layer: Layer, input: number, line: number, at: SyntaxNode, num: (k: string, fallback: number) => number, bool: (k: string, fallback: boolean) => boolean, base = ''): number {
     const e = num('d_model', NaN);
     const heads = num('nhead', NaN);
     const ff = num('dim_feedforward', 2048);
@@ -1899,15 +1902,15 @@ class Builder {
     if (layer.params.some((p) => p.name.startsWith('self_attn.') && p.name.includes('_proj_weight') && !p.name.startsWith('self_attn.in_proj'))) throw new Unsupported(at, `${layer.name}: separate q/k/v projections are not simulated`);
     const x = this.shape(input);
     if (x.length !== 3 || x[2] !== e) throw new ShapeMismatch(`${layer.name} (TransformerEncoderLayer) expects ${batchFirst ? '(N, S, E)' : '(S, N, E)'} with E = ${e}, gets ${x.join('×')}`, line);
-    const rowOf = (sub: string, type: string) => ({ name: `${layer.name}.${sub}`, type, prefix: `${sub}.` });
-    const norm = (v: number, sub: 'norm1' | 'norm2') => this.subRow(layer, { kind: 'layernorm', layer: layer.name, prefix: `${sub}.`, input: v, normalized: 1, eps, affine: true, shape: this.shape(v), line }, rowOf(sub, 'LayerNorm'));
-    const sa = (v: number) => this.attention(layer, 'self_attn.', v, e, heads, true, batchFirst, line, rowOf('self_attn', 'MultiheadAttention'));
+    const rowOf = (sub: string, type: string) => ({ name: `${layer.name}.${base}${sub}`, type, prefix: `${base}${sub}.` });
+    const norm = (v: number, sub: 'norm1' | 'norm2') => this.subRow(layer, { kind: 'layernorm', layer: layer.name, prefix: `${base}${sub}.`, input: v, normalized: 1, eps, affine: true, shape: this.shape(v), line }, rowOf(sub, 'LayerNorm'));
+    const sa = (v: number) => this.attention(layer, `${base}self_attn.`, v, e, heads, true, batchFirst, line, rowOf('self_attn', 'MultiheadAttention'));
     const feedForward = (v: number) => {
       const s = this.shape(v);
       this.multiplyAdds += (numel(s) / e) * e * ff * 2;
-      const h = this.subRow(layer, { kind: 'linear', layer: layer.name, prefix: 'linear1.', input: v, bias: true, shape: [...s.slice(0, -1), ff], line }, rowOf('linear1', 'Linear'));
+      const h = this.subRow(layer, { kind: 'linear', layer: layer.name, prefix: `${base}linear1.`, input: v, bias: true, shape: [...s.slice(0, -1), ff], line }, rowOf('linear1', 'Linear'));
       const a = this.push({ kind: 'activation', activation: { kind: act }, input: h, shape: this.shape(h), line });
-      return this.subRow(layer, { kind: 'linear', layer: layer.name, prefix: 'linear2.', input: a, bias: true, shape: s, line }, rowOf('linear2', 'Linear'));
+      return this.subRow(layer, { kind: 'linear', layer: layer.name, prefix: `${base}linear2.`, input: a, bias: true, shape: s, line }, rowOf('linear2', 'Linear'));
     };
     const plus = (a: number, b: number) => this.push({ kind: 'add', inputs: [a, b], shape: this.shape(a), line });
     let v = input;
@@ -1920,6 +1923,27 @@ class Builder {
     }
     checkLimit('signalMultiplyAdds', this.multiplyAdds, this.model.name);
     return v;
+  }
+
+  /**
+   * `nn.TransformerEncoder` in training mode (no mask): each of its `num_layers` copies in turn (`layers.<i>.`, the
+   * per-layer loop of its forward), then its `norm` when it has one (a LayerNorm, row `<name>.norm`).
+   */
+  private encoderStack(layer: Layer, input: number, line: number, at: SyntaxNode, num: (k: string, fallback: number) => number, bool: (k: string, fallback: boolean) => boolean): number {
+    const n = num('num_layers', NaN);
+    // forward reads self.layers[0] first.
+    if (n === 0) throw new Unsupported(at, `${layer.name}: num_layers=0 (PyTorch's forward raises IndexError on self.layers[0])`);
+    let v = input;
+    for (let i = 0; i < n; i++) v = this.encoderLayer(layer, v, line, at, num, bool, `layers.${i}.`);
+    if (layer.args.get('norm') !== 'LayerNorm') return v;
+    const shape = layer.args.get('norm.normalized_shape');
+    const dims = typeof shape === 'number' ? [shape] : Array.isArray(shape) && shape.every((d) => typeof d === 'number') ? (shape as number[]) : undefined;
+    const x = this.shape(v);
+    if (!dims || dims.some((d, i) => x[x.length - dims.length + i] !== d)) throw new ShapeMismatch(`${layer.name}.norm (LayerNorm) normalizes ${dims?.join('×') ?? '?'}, gets ${x.join('×')}`, line);
+    const affine = layer.args.get('norm.elementwise_affine') !== false;
+    const eps = layer.args.get('norm.eps');
+    const op: SignalOp = { kind: 'layernorm', layer: layer.name, prefix: 'norm.', input: v, normalized: dims.length, eps: typeof eps === 'number' ? eps : 1e-5, affine, shape: x, line };
+    return this.subRow(layer, op, { name: `${layer.name}.norm`, type: 'LayerNorm', prefix: 'norm.' });
   }
 
   /** `self.attn(q, k, v, …)` of an `nn.MultiheadAttention`: self-attention only; (output, weights) with the weights not computed. */

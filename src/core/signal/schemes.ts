@@ -65,7 +65,7 @@ export function signalScheme(id: string): SignalScheme | undefined {
 }
 
 /** Layer types whose weights (every tensor of kind `weight`) a scheme replaces. */
-const WEIGHT_LAYERS: ReadonlySet<string> = new Set(['Linear', 'Conv1d', 'Conv2d', 'Conv3d', 'ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d', 'MultiheadAttention', 'TransformerEncoderLayer']);
+const WEIGHT_LAYERS: ReadonlySet<string> = new Set(['Linear', 'Conv1d', 'Conv2d', 'Conv3d', 'ConvTranspose1d', 'ConvTranspose2d', 'ConvTranspose3d', 'MultiheadAttention', 'TransformerEncoderLayer', 'TransformerEncoder']);
 /** Recurrent layer types: a scheme replaces each input and recurrent weight matrix. */
 const RECURRENT_LAYERS: ReadonlySet<string> = new Set(['RNN', 'LSTM', 'GRU']);
 
