@@ -9,13 +9,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { adviseAnalysis } from '../../src/core/advice/judge';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import type { Model } from '../../src/core/model/types';
 import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { exactParameters, findTorchSeed, type ExactParameter } from '../../src/core/torch/exact';
 import { f32Bits } from '../../src/core/torch/float';
-import { streamDraws } from '../../src/core/torch/program';
+import { exactSection, streamDraws } from '../../src/core/torch/program';
 import { ROOT } from '../host/paths';
 
 interface Program {
@@ -67,6 +68,22 @@ describe('nn.TransformerEncoder: exact mode against PyTorch 1.13', () => {
   }
 });
 
+describe('nn.TransformerEncoder: the hover computes one layer, with the same values', () => {
+  it('layer-built-early: the Linear built between the encoder layer and the stack, and the stack itself', () => {
+    const p = program('layer-built-early');
+    const tree = parsePython(p.text);
+    const models = new ModelAnalyzer().analyze(tree, p.text);
+    const model = models.models[0];
+    for (const name of ['proj', 'encoder']) {
+      const layer = model.layers.find((l) => l.name === name);
+      assert.ok(layer, name);
+      const section = exactSection(model, layer, { tree, text: p.text, seeding: analyzeSeeding(tree, p.text), models });
+      assert.equal(section?.status, 'exact (PyTorch CPU, seed 5)', name);
+      for (const param of section.params) assert.deepEqual(hex(param.values, KEY.values), p.params[param.name], param.name);
+    }
+  });
+});
+
 describe('nn.TransformerEncoder: the layer and its arguments', () => {
   it('the stack of the issue: N copies, their parameter count, the encoder layer arguments, the copies labelled', () => {
     const { model } = modelOf(program('local-layer').text, 'Net');
@@ -81,6 +98,15 @@ describe('nn.TransformerEncoder: the layer and its arguments', () => {
     assert.equal(enc.params.filter((p) => p.name.endsWith('.linear1.weight')).length, 3);
     const copy = enc.params.find((p) => p.name === 'layers.2.linear1.weight');
     assert.match(copy?.current.label ?? '', /deep copy: the values of layers\.0\.linear1\.weight/);
+  });
+
+  it('the verdict says the copies start with the same weights (PyTorch: every copy equals layers.0)', () => {
+    const text = program('local-layer').text;
+    const analysis = new ModelAnalyzer().analyze(parsePython(text), text);
+    const enc = analysis.models[0].layers.find((l) => l.name === 'enc');
+    assert.ok(enc);
+    const message = adviseAnalysis(analysis, text).verdict(enc)?.message ?? '';
+    assert.match(message, /its 3 layers are deep copies of one encoder layer, so they start with the same weights/);
   });
 
   it('an encoder layer InitLens cannot read is a layer problem, not numbers', () => {

@@ -9,6 +9,7 @@
 import { calculateGain, type InitScheme } from '../init/schemes';
 import { activationLabel, type Activation } from '../model/activations';
 import { mainParam } from '../model/layer';
+import { copiesNote } from '../model/encoderStack';
 import type { Layer, Model, ModelAnalysis, Param } from '../model/types';
 import { documentTraits, modelTraits, type DocumentTraits, type ModelTraits } from './context';
 import { chainGain, hasGain, layerMoments, worst } from './gain';
@@ -308,7 +309,7 @@ function judgeLayer(layer: Layer, ctx: JudgeContext): Verdict | undefined {
     );
   }
 
-  if (layer.spec.role === 'composite') return verdict('ok', 'scheme', `${layer.type} initializes its own sublayers (${now(param, layer)}).`);
+  if (layer.spec.role === 'composite') return verdict('ok', 'scheme', `${layer.type} initializes its own sublayers (${now(param, layer)})${copiesNote(layer)}.`);
 
   const w = weightScale(layer, param);
 

@@ -97,3 +97,10 @@ export function drawsAt(layer: { readonly span: { readonly from: number }; reado
   const at = layer.args.get('encoder_layer.from');
   return typeof at === 'number' ? at : layer.span.from;
 }
+
+/** What a verdict adds about an nn.TransformerEncoder of two or more layers: its copies start alike (empty for any other layer). */
+export function copiesNote(layer: { readonly type: string; readonly args: ReadonlyMap<string, unknown> }): string {
+  const n = layer.args.get('num_layers');
+  if (layer.type !== 'TransformerEncoder' || typeof n !== 'number' || n < 2) return '';
+  return `; its ${n} layers are deep copies of one encoder layer, so they start with the same weights`;
+}
