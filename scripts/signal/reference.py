@@ -829,6 +829,24 @@ class EncoderStackSeq(nn.Module):
 '''
 
 
+ENCODER_STACK_SEQUENTIAL = '''import torch
+import torch.nn as nn
+
+
+class StackInSequential(nn.Module):
+    """A TransformerEncoder inside nn.Sequential, its encoder layer and norm (eps 1e-6, positional) local names."""
+
+    def __init__(self, d=8):
+        super().__init__()
+        norm = nn.LayerNorm(d, eps=1e-6)
+        layer = nn.TransformerEncoderLayer(d, 2, 16, batch_first=True)
+        self.net = nn.Sequential(nn.Linear(4, d), nn.TransformerEncoder(layer, 2, norm), nn.Linear(d, 1))
+
+    def forward(self, x):
+        return self.net(x)
+'''
+
+
 CASES = [
     # The article's case: a deep tanh MLP, where N(0, 0.01) vanishes and Xavier keeps the signal.
     {'name': 'deep-tanh', 'text': _sequential(256, 12, 'Tanh'), 'model': 'model', 'build': 'model', 'seed': 0, 'inputSeed': 1, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': tanh_recommended},
@@ -899,6 +917,7 @@ CASES = [
     {'name': 'grouped-conv1d', 'text': GROUPED, 'model': 'Grouped1d', 'build': 'Grouped1d()', 'seed': 6, 'inputSeed': 2, 'inputShape': [3, 6, 20], 'schemes': ['in-effect', 'xavier']},
     # nn.TransformerEncoder (helper tenc): batch first with a final norm; sequence first, pre-LN GELU, layer built early.
     {'name': 'transformer-encoder-stack', 'text': ENCODER_STACK, 'model': 'EncoderStack', 'build': 'EncoderStack()', 'seed': 3, 'inputSeed': 4, 'inputShape': [3, 7, 8], 'schemes': ['in-effect', 'normal', 'xavier', 'he']},
+    {'name': 'transformer-encoder-sequential', 'text': ENCODER_STACK_SEQUENTIAL, 'model': 'StackInSequential', 'build': 'StackInSequential()', 'seed': 1, 'inputSeed': 0, 'inputShape': [2, 5, 4], 'schemes': ['in-effect', 'xavier']},
     {'name': 'transformer-encoder-stack-seq', 'text': ENCODER_STACK_SEQ, 'model': 'EncoderStackSeq', 'build': 'EncoderStackSeq()', 'seed': 5, 'inputSeed': 6, 'inputShape': [6, 4, 5], 'schemes': ['in-effect', 'zeros', 'lecun', 'orthogonal']},
 ]
 

@@ -297,7 +297,7 @@ export class TorchClass {
         if (n.name === 'CallExpression') return { node: n, scope: frame.scope, here: true };
         const local = n.name === 'VariableName' ? frame.locals.get(this.ctx.slice(n)) : undefined;
         if (local?.kind !== 'module' || unwrap(local.node).name !== 'CallExpression') return undefined;
-        return { node: unwrap(local.node), scope: local.scope, here: local.frame === frame, ...(local.built ? { registered: true } : {}) };
+        return { node: unwrap(local.node), scope: local.scope, here: local.frame.locals === frame.locals, ...(local.built ? { registered: true } : {}) };
       },
     });
   }
