@@ -75,6 +75,32 @@ class Inline(nn.Module):
 torch.manual_seed(11)
 net = Inline()
 ''',
+    # An apply(fn) after construction draws into every copy's Linears in modules() order: the copies then differ.
+    'apply-after': '''import torch
+import torch.nn as nn
+
+
+def init_weights(m):
+    if isinstance(m, nn.Linear):
+        nn.init.xavier_uniform_(m.weight)
+        nn.init.zeros_(m.bias)
+
+
+class Applied(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(8, 2, 12, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, 3)
+        self.head = nn.Linear(8, 2)
+        self.apply(init_weights)
+
+    def forward(self, x):
+        return self.head(self.enc(x))
+
+
+torch.manual_seed(2)
+net = Applied()
+''',
 }
 
 
