@@ -87,6 +87,15 @@ describe('exact mode follows the module: constructions and the inits run after t
     assert.equal(g.find((x) => x.name === 'fc.weight')?.reason, "torch.randn (line 32) draws from the same stream before fc.weight's normal_(0, 0.02) runs");
   });
 
+  it('a weight written by two apply functions drew twice: distribution only, saying so; the biases drawn at construction stay exact', () => {
+    const p = program('initialized-twice');
+    const want = p.models[0];
+    const got = exactOf(p, 'M');
+    assert.deepEqual(got.map((x) => [x.name, x.exact]), [['a.weight', false], ['a.bias', true], ['b.weight', false], ['b.bias', true]]);
+    assert.equal(got[0].reason, 'a.weight is initialized more than once (normal_(0, 0.02), then uniform_(-0.1, 0.1)), and InitLens replays the last call only');
+    for (const x of got.filter((g) => g.exact)) assert.deepEqual(hex(x.values, KEY.values), want.params[x.name], x.name);
+  });
+
   it('the hover says the same: exact values for the discriminator built after the generator', () => {
     const p = program('built-then-initialized');
     const tree = parsePython(p.text);

@@ -112,6 +112,8 @@ interface InitEvent {
   readonly layer: number;
   readonly param: string;
   readonly ranAt?: Span;
+  /** Earlier init calls that drew into the same tensor (only the last write is replayed). */
+  readonly earlier?: readonly string[];
   readonly scheme: InitScheme | null | undefined;
   readonly at: Span;
   readonly label: string;
@@ -214,7 +216,7 @@ function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLa
   layers.forEach((layer, i) => {
     for (const p of layer.params) {
       if (p.current.source !== 'explicit' || !p.current.at) continue;
-      const e = { layer: i, param: p.name, scheme: p.current.scheme, at: p.current.at, label: p.current.label, ...(p.current.ranAt ? { ranAt: p.current.ranAt } : {}) };
+      const e = { layer: i, param: p.name, scheme: p.current.scheme, at: p.current.at, label: p.current.label, ...(p.current.ranAt ? { ranAt: p.current.ranAt } : {}), ...(p.current.earlier ? { earlier: p.current.earlier } : {}) };
       if (!e.ranAt) events.push(e);
       else if (!options.constructionOnly) late.push(e);
     }
@@ -230,6 +232,9 @@ function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLa
   let lost = lostBefore;
   if (interleaved) lost ??= 'nn.init calls between constructors in __init__ are not ordered by InitLens yet';
   if (shared.length > 0 && single.length > 0) lost ??= 'the order of the nn.init loop/apply and the single nn.init calls could not be told';
+  // A tensor written twice drew twice: InitLens replays the last write only.
+  const twice = [...events, ...late].find((e) => e.earlier);
+  if (twice) lost ??= `${stateDictKey(layers[twice.layer].name, twice.param)} is initialized more than once (${[...(twice.earlier ?? []), twice.label].join(', then ')}), and InitLens replays the last call only`;
   const ordered = [
     ...single.sort((a, b) => a.at.from - b.at.from),
     ...shared.sort((a, b) => a.layer - b.layer || a.at.from - b.at.from),
