@@ -2383,7 +2383,10 @@ class Builder {
     };
     const padding = Object.hasOwn(PAD_MODULES, type) ? PAD_MODULES[type] : undefined;
     if (padding) {
-      const pads = padsOf(value('padding', 0), padding.dims);
+      const given = args.keywords.get('padding') ?? args.positional[0];
+      const raw = value('padding', 0);
+      if (given && raw === undefined) throw new Unsupported(ctor, `${type}: its padding (${this.ctx.slice(given)}) is not known here`);
+      const pads = padsOf(raw, padding.dims);
       if (typeof pads === 'string') throw new Unsupported(ctor, `${type}: ${pads}`);
       const fill = padding.mode === 'constant' && type !== 'ZeroPad2d' ? value('value', 1) : 0;
       if (typeof fill !== 'number') throw new Unsupported(ctor, `${type}: its value is not known`);
