@@ -41,8 +41,8 @@ const MAX_QUOTED = 40;
  * encoder layer's arguments under their own names (`d_model`, `nhead`, ...),
  * `encoder_layer` = `'TransformerEncoderLayer'` once read (else its text,
  * which the catalog's relations turn into a problem), the norm's as
- * `norm.<arg>`, and for exact mode `encoder_layer.from` (the offset of its
- * construction) and `encoder_layer.exact` (why its draws cannot be placed).
+ * `norm.<arg>`, and for exact mode `encoder_layer.before` (how many characters
+ * before the stack's call its construction is) and `encoder_layer.exact` (why its draws cannot be placed).
  */
 export function encoderStackArgs(call: BoundCall, name: string, reader: StackReader): Record<string, Value | Dim> {
   const { ctx } = reader;
@@ -69,7 +69,8 @@ export function encoderStackArgs(call: BoundCall, name: string, reader: StackRea
   out.encoder_layer = 'TransformerEncoderLayer';
   const inline = unwrap(layerNode as SyntaxNode).name === 'CallExpression';
   if (!inline) {
-    if (layer.held.here) out['encoder_layer.from'] = layer.held.node.from;
+    // How far before the stack's own call: both move together with their statement (cached models shift in place).
+    if (layer.held.here) out['encoder_layer.before'] = call.node.from - layer.held.node.from;
     else out['encoder_layer.exact'] = 'its encoder layer is built inside a function, whose place in the stream exact mode does not track here';
   }
   const earlier = reader.used.get(layer.held.node);
@@ -94,8 +95,8 @@ export function encoderStackArgs(call: BoundCall, name: string, reader: StackRea
 
 /** Where a layer's constructor draws from the stream: a TransformerEncoder's encoder layer where it is built, any other layer at its own call. */
 export function drawsAt(layer: { readonly span: { readonly from: number }; readonly args: ReadonlyMap<string, unknown> }): number {
-  const at = layer.args.get('encoder_layer.from');
-  return typeof at === 'number' ? at : layer.span.from;
+  const before = layer.args.get('encoder_layer.before');
+  return typeof before === 'number' ? layer.span.from - before : layer.span.from;
 }
 
 /** What a verdict adds about an nn.TransformerEncoder of two or more layers: its copies start alike (empty for any other layer). */
