@@ -15,6 +15,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type { GraphLayer, LayerOp, OpsOp, SignalGraph, SignalOp, SimActivation } from './graph';
 import { ELEMENTWISE_KINDS, evalElementwise, type ElementwiseOp } from './elementwise';
 import { evalSpatial, SPATIAL_KINDS, type SpatialOp } from './spatial';
+import { hardswish, hardtanh, relu6 } from './clamps';
 
 type RnnOp = Extract<SignalOp, { kind: 'rnn' }>;
 
@@ -975,7 +976,7 @@ function activate(tf: Tf, a: SimActivation, x: Tensor): Tensor {
     case 'relu':
       return tf.relu(x);
     case 'relu6':
-      return tf.relu6(x);
+      return relu6(tf, x);
     case 'leaky_relu':
     case 'prelu':
       return tf.leakyRelu(x, a.slope ?? 0.01);
@@ -993,13 +994,13 @@ function activate(tf: Tf, a: SimActivation, x: Tensor): Tensor {
     case 'mish':
       return tf.mul(x, tf.tanh(tf.softplus(x)));
     case 'hardswish':
-      return tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6);
+      return hardswish(tf, x);
     case 'tanh':
       return tf.tanh(x);
     case 'sigmoid':
       return tf.sigmoid(x);
     case 'hardtanh':
-      return tf.clipByValue(x, -1, 1);
+      return hardtanh(tf, x);
     case 'softsign':
       return tf.div(x, tf.add(tf.abs(x), 1));
     case 'softplus':
