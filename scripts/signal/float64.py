@@ -3,12 +3,13 @@
 
 Runs scripts/signal/reference.py's `run` (the same forward and backward, hooks and statistics) on the model in float32
 and again in float64 (the same float32 weights and input, cast), for each input seed and scheme, and prints the
-worst relative difference of a std (output, activation, gradient, weight gradient) and how many ReLU inputs after a
-BatchNorm changed sign. A model whose float32 run is itself more than 1e-3 from float64 cannot be a key within
+worst relative difference of a std (output, activation, gradient, weight gradient) and how many values of the
+BatchNorms named bn1 and bn2 changed sign (MobileNetV2's ReLU inputs). A model whose float32 run is itself more than 1e-3 from float64 cannot be a key within
 signal.test.ts's 1e-3: any other summation order lands as far, on another side. For a block's bn1 in MobileNetV2
 (ReLU, depthwise convolution, bn2 after it) it also checks that bn1's weight gradient is eps/(var + eps) of bn2's.
 
-  /usr/bin/python3 scripts/signal/float64.py      (pytorch-cifar's MobileNetV2, two 32x32 images, input seeds 0-6)
+  /usr/bin/python3 scripts/signal/float64.py        (pytorch-cifar's MobileNetV2, two 32x32 images, input seeds 0-6)
+  /usr/bin/python3 scripts/signal/float64.py NAME   (a case of reference.py, its schemes and input seed)
 """
 import importlib.util
 import os
@@ -18,16 +19,18 @@ import torch
 import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+NAMES = sys.argv[1:]
 sys.argv = sys.argv[:1]
 _spec = importlib.util.spec_from_file_location('signal_reference', os.path.join(HERE, 'reference.py'))
 ref = importlib.util.module_from_spec(_spec)
 sys.modules['signal_reference'] = ref
 _spec.loader.exec_module(ref)
 
-CASE = {'name': 'kuangliu-mobilenetv2', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/mobilenetv2.py',
-        'model': 'MobileNetV2', 'build': 'MobileNetV2()', 'seed': 0, 'inputShape': [2, 3, 32, 32]}
-SCHEMES = ['in-effect', 'he']
-INPUT_SEEDS = range(7)
+MOBILENET = {'name': 'kuangliu-mobilenetv2', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/mobilenetv2.py',
+             'model': 'MobileNetV2', 'build': 'MobileNetV2()', 'seed': 0, 'inputShape': [2, 3, 32, 32]}
+CASE = next(c for c in ref.CASES if c['name'] == NAMES[0]) if NAMES else MOBILENET
+SCHEMES = CASE.get('schemes', ['in-effect', 'he'])
+INPUT_SEEDS = [CASE['inputSeed']] if 'inputSeed' in CASE else range(7)
 EPS = 1e-5
 
 
@@ -45,7 +48,7 @@ def build(scheme, input_seed, double):
 
 
 def relu_inputs(scheme, input_seed, double):
-    """The outputs of the BatchNorms a ReLU reads (the top bn1 and bn2, each block's bn1 and bn2)."""
+    """The outputs of the BatchNorms named bn1 and bn2 (in MobileNetV2, those a ReLU reads)."""
     model, x = build(scheme, input_seed, double)
     got = {}
     for name, m in model.named_modules():
@@ -85,7 +88,7 @@ def eps_identity(scheme, input_seed):
 
 
 def main():
-    print(f"{CASE['name']}: input seed, scheme, worst relative difference of a std float32 vs float64 (where), ReLU inputs that changed sign")
+    print(f"{CASE['name']}: input seed, scheme, worst relative difference of a std float32 vs float64 (where), bn1/bn2 values that changed sign")
     for input_seed in INPUT_SEEDS:
         for scheme in SCHEMES:
             runs = [ref.run(*build(scheme, input_seed, double), input_seed + 1)['layers'] for double in (False, True)]
@@ -97,6 +100,8 @@ def main():
             y32, y64 = relu_inputs(scheme, input_seed, False), relu_inputs(scheme, input_seed, True)
             flips = sum(int(((y32[n] > 0) != (y64[n] > 0)).sum()) for n in y64)
             print(f'  {input_seed} {scheme:9s} {worst:.2e} ({where}), {flips} flipped')
+    if CASE is not MOBILENET:
+        return
     worst, low, high = eps_identity('in-effect', 0)
     print(f'  blocks\' bn1 weight gradient = eps/(var2 + eps)·γ2/γ1·(bn2\'s), in float64: within {worst:.1e}; its std {low:.1e} to {high:.1e} of bn2\'s')
 

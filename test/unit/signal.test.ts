@@ -240,10 +240,10 @@ describe('signal engine against PyTorch (cpu backend)', () => {
 });
 
 /**
- * kuangliu-resnet18, left out on wasm: float32 sums in XNNPACK's order move single values by
- * about 10⁻⁵, enough in a small run to flip the sign of a ReLU input or of a BatchNorm weight
- * gradient's cancelling sum: under He, layer2.0.bn2's weight gradient ends 1.92·10⁻³ from the key
- * (in effect, 8·10⁻⁷ at worst); it agrees on cpu. example-resnet18 (one 64×64 image, conv1's gradient
+ * kuangliu-resnet18, left out on wasm: under He its key is itself 1.92·10⁻³ from PyTorch's float64
+ * run (layer2.0.bn2's weight gradient; scripts/signal/float64.py kuangliu-resnet18: a value near zero
+ * that float32 puts on the other side), and wasm, within 9.7·10⁻⁷ of float64, is that far from the
+ * key; cpu rounds as PyTorch's float32 does there (in effect, 8·10⁻⁷ from the key on wasm). example-resnet18 (one 64×64 image, conv1's gradient
  * 1.2·10⁻² off, layer2.0.bn1's weight gradient 2.8·10⁻²) agrees since BatchNorm's statistics are
  * summed in doubles on wasm as ATen sums them (batchStats.ts): 5.8·10⁻⁵ at worst.
  */
