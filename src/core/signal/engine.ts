@@ -15,6 +15,8 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type { GraphLayer, LayerOp, OpsOp, SignalGraph, SignalOp, SimActivation } from './graph';
 import { ELEMENTWISE_KINDS, evalElementwise, type ElementwiseOp } from './elementwise';
 import { evalSpatial, SPATIAL_KINDS, type SpatialOp } from './spatial';
+import { hardswish, hardtanh, relu6 } from './clamps';
+import { batchMoments, channelSum } from './batchStats';
 
 type RnnOp = Extract<SignalOp, { kind: 'rnn' }>;
 
@@ -876,8 +878,7 @@ function batchNorm(tf: Tf, x: Tensor, axes: number[], eps: number, affine: [Tens
   const op = tf.customGrad((...args: (Tensor | ((save: Tensor[]) => void))[]) => {
     const save = args[args.length - 1] as (save: Tensor[]) => void;
     const [xs, weight, bias] = args.slice(0, -1) as Tensor[];
-    const { mean, variance } = tf.moments(xs, axes, true);
-    const invstd = tf.rsqrt(tf.add(variance, eps));
+    const { mean, invstd } = batchMoments(tf, xs, axes, eps);
     save([xs, mean, invstd, ...(weight ? [weight] : [])]);
     let y = tf.mul(tf.sub(xs, mean), invstd);
     if (weight && bias) y = tf.add(tf.mul(y, tf.reshape(weight, shape)), tf.reshape(bias, shape));
@@ -887,8 +888,8 @@ function batchNorm(tf: Tf, x: Tensor, axes: number[], eps: number, affine: [Tens
         tf.tidy(() => {
           const [xs, mean, invstd, weight] = saved;
           const normalized = tf.mul(tf.sub(xs, mean), invstd);
-          const dBias = tf.sum(dy, axes);
-          const dWeight = tf.sum(tf.mul(dy, normalized), axes);
+          const dBias = channelSum(tf, dy, axes);
+          const dWeight = channelSum(tf, tf.mul(dy, normalized), axes);
           const centered = tf.sub(tf.sub(dy, tf.div(tf.reshape(dBias, shape), count)), tf.mul(normalized, tf.div(tf.reshape(dWeight, shape), count)));
           const dx = tf.mul(centered, weight ? tf.mul(invstd, tf.reshape(weight, shape)) : invstd);
           return weight ? [dx, dWeight, dBias] : [dx];
@@ -975,7 +976,7 @@ function activate(tf: Tf, a: SimActivation, x: Tensor): Tensor {
     case 'relu':
       return tf.relu(x);
     case 'relu6':
-      return tf.relu6(x);
+      return relu6(tf, x);
     case 'leaky_relu':
     case 'prelu':
       return tf.leakyRelu(x, a.slope ?? 0.01);
@@ -993,13 +994,13 @@ function activate(tf: Tf, a: SimActivation, x: Tensor): Tensor {
     case 'mish':
       return tf.mul(x, tf.tanh(tf.softplus(x)));
     case 'hardswish':
-      return tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6);
+      return hardswish(tf, x);
     case 'tanh':
       return tf.tanh(x);
     case 'sigmoid':
       return tf.sigmoid(x);
     case 'hardtanh':
-      return tf.clipByValue(x, -1, 1);
+      return hardtanh(tf, x);
     case 'softsign':
       return tf.div(x, tf.add(tf.abs(x), 1));
     case 'softplus':
