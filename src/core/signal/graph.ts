@@ -1249,6 +1249,8 @@ class Builder {
       for (const e of made) v = 'layer' in e ? this.applyLayer(e.layer, v, line, ctor) : this.inline(e.instance, v, ctor);
       return v;
     }
+    const helper = ctor.name === 'CallExpression' && callee?.name === 'VariableName' ? this.sequentialOfFunction(this.ctx.slice(callee)) : undefined;
+    if (helper) return helper.reduce((v, element, i) => this.applyModule(`${name}.${i}`, unwrap(element), v, this.lineOf(element)), input);
     if (ctor.name === 'CallExpression' && qualified && !qualified.startsWith('torch') && this.node) throw new Unsupported(ctor, `${qualified}: a class of another file (not simulated)`);
     if (ctor.name !== 'CallExpression' || !qualified || !list) throw new Unsupported(ctor, 'a module the signal engine does not know');
     const args = callArgs(list, this.ctx.text);
@@ -1402,6 +1404,21 @@ class Builder {
       return !!q && ((q.startsWith('torch.nn.') && !q.startsWith('torch.nn.functional.') && !q.startsWith('torch.nn.init.')) || this.fileClasses().has(q));
     };
     return { ctx: this.ctx, scope, methods: this.methods, isModule };
+  }
+
+  /**
+   * The elements of `nn.Sequential(a, b, …)` that a module-level function of the file returns as its
+   * last statement (usuyama/pytorch-unet's `double_conv(in_channels, out_channels)`); the analysis
+   * built their layers under the attribute, with the call's arguments. Undefined for other functions.
+   */
+  private sequentialOfFunction(fn: string): readonly SyntaxNode[] | undefined {
+    const def = (this.tree ? statements(this.tree.topNode) : []).find((c) => c.name === 'FunctionDefinition' && c.getChild('VariableName') && this.ctx.slice(c.getChild('VariableName')!) === fn);
+    const body = def?.getChild('Body');
+    const last = body ? statements(body).at(-1) : undefined;
+    const value = last?.name === 'ReturnStatement' ? last.lastChild : undefined;
+    const list = value?.name === 'CallExpression' && this.ctx.qualified(value.firstChild) === 'torch.nn.Sequential' ? value.getChild('ArgList') : undefined;
+    const args = list ? callArgs(list, this.ctx.text) : undefined;
+    return args && !args.hasStarred && args.keywords.size === 0 ? args.positional : undefined;
   }
 
   /** The module-level classes of the file, by name. */
@@ -2425,8 +2442,11 @@ class Builder {
       if (!n) return undefined;
       const known = evaluate(n, this.ctx.text, this.initScope);
       if (known !== undefined) return known;
-      const v = this.expr(n, env);
-      return 'int' in v ? v.int : 'num' in v ? v.num : 'none' in v ? null : undefined;
+      const number = (v: Val) => ('int' in v ? v.int : 'num' in v ? v.num : 'none' in v ? null : undefined);
+      // A size read off tensors: `size=(u.shape[2], u.shape[3])`.
+      const elements = n.name === 'TupleExpression' || n.name === 'ArrayExpression' ? sequenceElements(n) : undefined;
+      if (elements) return elements.map((e) => number(this.expr(e, env)));
+      return number(this.expr(n, env));
     };
     const x = this.tensor(node('input', 0) as SyntaxNode, env);
     if (qualified.endsWith('pixel_shuffle')) {
