@@ -907,11 +907,11 @@ CASES = [
     {'name': 'grouped-convs', 'text': GROUPED, 'model': 'GroupedNet', 'build': 'GroupedNet()', 'seed': 5, 'inputSeed': 3, 'inputShape': [2, 4, 12, 10], 'schemes': ['in-effect', 'he', 'orthogonal']},
     {'name': 'grouped-conv1d', 'text': GROUPED, 'model': 'Grouped1d', 'build': 'Grouped1d()', 'seed': 6, 'inputSeed': 2, 'inputShape': [3, 6, 20], 'schemes': ['in-effect', 'xavier']},
     # Linear interpolation, conv padding modes, grouped ConvTranspose2d (spatial.ts, engine.ts; the ops2 branch); usuyama's UNet
-    # (MIT; bilinear upsampling, its double_conv helper returning nn.Sequential) built as UNet(n_class=6) by a driver of the workspace.
+    # (MIT; bilinear upsampling, its double_conv helper returning nn.Sequential) built as its notebook pytorch_unet.ipynb does, UNet(6).
     {'name': 'padding-modes', 'text': PADDING_MODES, 'model': 'PaddingModes', 'build': 'PaddingModes()', 'seed': 15, 'inputSeed': 11, 'inputShape': [2, 3, 12, 10], 'schemes': ['in-effect', 'he', 'orthogonal']},
     {'name': 'bilinear-net', 'text': BILINEAR, 'model': 'BilinearNet', 'build': 'BilinearNet()', 'seed': 16, 'inputSeed': 12, 'inputShape': [2, 3, 16, 12], 'schemes': ['in-effect', 'xavier', 'he']},
-    {'name': 'usuyama-unet', 'file': 'test/fixtures/realworld/usuyama/pytorch-unet/pytorch_unet.py', 'model': 'UNet', 'build': 'UNet(n_class=6)',
-     'driver': {'path': 'main.py', 'model': 'pytorch_unet.py', 'text': 'from pytorch_unet import UNet\n\nmodel = UNet(n_class=6)\n'},
+    {'name': 'usuyama-unet', 'file': 'test/fixtures/realworld/usuyama/pytorch-unet/pytorch_unet.py', 'model': 'UNet', 'build': 'UNet(6)',
+     'driver': {'path': 'main.py', 'model': 'pytorch_unet.py', 'text': 'import pytorch_unet\n\nnum_class = 6\nmodel = pytorch_unet.UNet(num_class)\n'},
      # inputSeed 4: under 0, one ReLU input of dconv_up1.2 is 2.6e-9 (7e-8 of its std), which float32 sums in XNNPACK's order flip on wasm.
      'seed': 0, 'inputSeed': 4, 'inputShape': [2, 3, 16, 16], 'schemes': ['in-effect', 'he']},
 ]
