@@ -20,7 +20,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { parsePython } from '../../src/core/python/parse';
 import { signalModel } from '../../src/core/signal/composite';
-import { evalContext, evalOp } from '../../src/core/signal/engine';
+import { evalContext, evalOp, moments, runGraph } from '../../src/core/signal/engine';
 import { buildGraph } from '../../src/core/signal/graph';
 import { convPads, linearTaps } from '../../src/core/signal/spatial';
 import { ROOT } from '../host/paths';
@@ -118,6 +118,17 @@ describe('signal engine: linear interpolation, padding modes, grouped transposed
     });
   }
 
+  it("reads a padded convolution's input before its own padding, as the module does (the advice's measured gains)", async () => {
+    const key = keys.models.find((m) => m.name === 'PadReflect') as ModelKey;
+    const graph = graphOf(key.text, key.name, key.inputShape);
+    const weights = new Map(Object.entries(key.params).map(([n, p]) => [n, Float32Array.from(p.values)]));
+    const stats = await runGraph(tf, graph, weights, Float32Array.from(key.input), Float32Array.from(key.upstream), { inputs: true });
+    const std = (v: readonly number[]) => moments(v).std;
+    const read = stats.layers[0].input as { std: number; grad: number };
+    assert.ok(Math.abs(read.std - std(key.input)) <= 1e-6 * std(key.input), `input std ${read.std} vs ${std(key.input)}`);
+    assert.ok(Math.abs(read.grad - std(key.inputGrad)) <= 1e-5 * std(key.inputGrad), `input gradient std ${read.grad} vs ${std(key.inputGrad)}`);
+  });
+
   it('builds a padded convolution as a pad op and an unpadded convolution, and names what it does not simulate', () => {
     const text = (init: string, forward = 'return self.conv(x)') => ['import torch.nn as nn', 'import torch.nn.functional as F', 'class M(nn.Module):', '    def __init__(self):', '        super().__init__()', `        self.conv = ${init}`, '    def forward(self, x):', `        ${forward}`, ''].join('\n');
     const ops = (t: string, shape = [2, 2, 8, 8]) => graphOf(t, 'M', shape);
@@ -130,7 +141,7 @@ describe('signal engine: linear interpolation, padding modes, grouped transposed
         ['conv', '2×3×8×10'],
       ],
     );
-    assert.deepEqual([reflect[1].kind === 'pad' && reflect[1].pads, reflect[2].kind === 'conv' && reflect[2].padding], [[2, 2, 1, 1], [0, 0]]);
+    assert.deepEqual([reflect[1].kind === 'pad' && reflect[1].pads, reflect[2].kind === 'conv' && [reflect[2].padding, reflect[2].paddingMode]], [[2, 2, 1, 1], [[0, 0], 'reflect']]);
     const why = (t: string, shape?: number[]) => ops(t, shape).notSimulated.map((n) => `${n.line}: ${n.op}: ${n.why}`);
     assert.deepEqual(why(text("nn.Conv2d(2, 3, 3, padding=8, padding_mode='reflect')")), ['8: self.conv(x): conv: padding_mode=reflect: reflection padding 8, 8 needs an axis longer than that (8)']);
     assert.match(why(text("nn.Identity()", "return F.interpolate(x, scale_factor=2, mode='bicubic', align_corners=False)"))[0], /upsampling mode bicubic is not simulated/);

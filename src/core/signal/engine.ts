@@ -122,7 +122,9 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     // ... and, when asked, to each distinct value a layer reads (not the token indices, which take no gradient).
     const inputOf = (l: GraphLayer): number | undefined => {
       const op = graph.ops[l.op];
-      const i = 'input' in op && typeof op.input === 'number' ? op.input : undefined;
+      // A convolution's own padding (padding_mode) is part of the module: it reads what its pad op reads.
+      const own = op.kind === 'conv' && op.paddingMode ? graph.ops[op.input] : undefined;
+      const i = own && own.kind === 'pad' ? own.input : 'input' in op && typeof op.input === 'number' ? op.input : undefined;
       return i === undefined || (ids && graph.ops[i].kind === 'input') ? undefined : i;
     };
     const inputOps = options.inputs ? [...new Set(graph.layers.map(inputOf).filter((i): i is number => i !== undefined))] : [];

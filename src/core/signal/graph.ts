@@ -67,6 +67,8 @@ export type SignalOp =
       readonly bias: boolean;
       /** `groups` > 1 (1-d and 2-d): the weight is (out, in / groups, *kernel); absent: 1. */
       readonly groups?: number;
+      /** A `padding_mode` other than zeros: `input` is the layer's own pad op (spatial.ts), which reads what the module does. */
+      readonly paddingMode?: 'reflect' | 'replicate' | 'circular';
     })
   /** BatchNorm in training mode: batch statistics over every axis but the channel (axis 1). */
   | (OpBase & { readonly kind: 'batchnorm'; readonly layer: string; readonly input: number; readonly eps: number; readonly affine: boolean })
@@ -1511,6 +1513,7 @@ class Builder {
         const dilation = tuple('dilation', 1);
         const same = mode !== undefined && mode !== 'zeros' && layer.args.get('padding') === 'same';
         let padding = same ? Array<number>(dims).fill(0) : tuple('padding', 0);
+        let paddingMode: 'reflect' | 'replicate' | 'circular' | undefined;
         if (mode !== undefined && mode !== 'zeros' && (same || padding.some((p) => p !== 0))) {
           // _ConvNd._conv_forward: F.pad(x, _reversed_padding_repeated_twice, mode), then the convolution with padding 0.
           if (x.length !== dims + 2) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects ${dims} spatial axes, gets ${x.join('×')}`, line);
@@ -1518,6 +1521,7 @@ class Builder {
           const padded = paddedShape(x, mode as PadMode, pads);
           if (typeof padded === 'string') throw new Unsupported(at, `${layer.name}: padding_mode=${mode}: ${padded}`);
           input = this.pad(input, mode as PadMode, pads, 0, at, line);
+          paddingMode = mode;
           x = this.shape(input);
           padding = Array<number>(dims).fill(0);
         }
@@ -1526,7 +1530,7 @@ class Builder {
         if (spatial.some((s) => s < 1)) throw new ShapeMismatch(`${layer.name} (${layer.type}): input ${x.join('×')} is smaller than its kernel`, line);
         const out = [x[0], w[0], ...spatial];
         this.multiplyAdds += numel(out) * w[1] * numel(kernel);
-        op = { kind: 'conv', layer: layer.name, input, dims, kernel, stride, padding, dilation, bias: hasBias, shape: out, line, ...(groups !== 1 ? { groups } : {}) };
+        op = { kind: 'conv', layer: layer.name, input, dims, kernel, stride, padding, dilation, bias: hasBias, shape: out, line, ...(groups !== 1 ? { groups } : {}), ...(paddingMode ? { paddingMode } : {}) };
         break;
       }
       case 'BatchNorm1d':
