@@ -17,6 +17,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
+import { LimitError } from '../../src/core/limits';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { parsePython } from '../../src/core/python/parse';
 import { signalModel } from '../../src/core/signal/composite';
@@ -148,5 +149,7 @@ describe('signal engine: linear interpolation, padding modes, grouped transposed
     assert.match(why(text("nn.Identity()", "return F.interpolate(x, scale_factor=2, mode='bilinear', antialias=True)"))[0], /antialias=True is not simulated/);
     assert.match(why(text("nn.Identity()", "return F.interpolate(x, scale_factor=2, mode='trilinear')"))[0], /trilinear interpolation takes a 5-d input, gets 2×2×8×8/);
     assert.deepEqual(ops(text("nn.Identity()", "return F.upsample_bilinear(x, size=(9, 3))")).ops[1], { kind: 'interpolate', input: 0, alignCorners: true, scales: [0, 0], shape: [2, 2, 9, 3], line: 8 });
+    // Each output of the product sums its whole axis: 4·10⁵ outputs of a 10⁵-long row are past the run's multiply-adds.
+    assert.throws(() => ops(text('nn.Identity()', "return F.interpolate(x, size=(1, 400000), mode='bilinear')"), [1, 1, 1, 100000]), (e: unknown) => e instanceof LimitError && /multiply-adds is above the limit/.test(e.message));
   });
 });

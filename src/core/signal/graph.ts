@@ -2556,6 +2556,14 @@ class Builder {
     if (sizes.length !== spatial.length || sizes.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1)) throw new ShapeMismatch(`${mode} interpolation of ${x.join('×')} to ${sizes.join('×')}`, line);
     const shape = [x[0], x[1], ...(sizes as number[])];
     checkLimit('signalValues', this.values + numel(shape), this.model.name);
+    // The engine's products, one axis at a time from the last: each output value of a step sums its axis' inputs.
+    const step = [...x];
+    for (let i = spatial.length - 1; i >= 0; i--) {
+      if (spatial[i] === shape[2 + i]) continue;
+      step[2 + i] = shape[2 + i];
+      this.multiplyAdds += numel(step) * spatial[i];
+    }
+    checkLimit('signalMultiplyAdds', this.multiplyAdds, this.model.name);
     // The taps are computed here once, so a size the engine could not index is named before it runs.
     if (spatial.some((d, i) => linearTaps(d, shape[2 + i], alignCorners, scales[i]).i1.some((t) => t >= d))) throw new ShapeMismatch(`${mode} interpolation of ${x.join('×')} reads outside its input`, line);
     return this.push({ kind: 'interpolate', input, alignCorners, scales, shape, line });
