@@ -8,7 +8,8 @@ import { ModelAnalyzer } from '../core/model/analyze';
 import { rootModel } from '../core/model/root';
 import { parsePython } from '../core/python/parse';
 import { analyzeSeeding } from '../core/seeding/analyze';
-import { exactParameters, findTorchSeed, streamDraws } from '../core/torch/exact';
+import { exactParameters, findTorchSeed } from '../core/torch/exact';
+import { streamDraws } from '../core/torch/program';
 import { f32Bits } from '../core/torch/float';
 import { ExactInitError } from '../core/torch/init';
 import { npzBytes } from '../core/torch/npy';
@@ -87,7 +88,7 @@ export function modelCommand(args: readonly string[], io: CliIo): number {
   let params;
   try {
     // Bounded before drawing: values computed (memory) and words drawn or skipped (time).
-    params = exactParameters(model, seed, { ...streamDraws(model, at, seeding, analysis.libraryModels), limits: { values: 'exactValues', words: 'exactStreamWords' } });
+    params = exactParameters(model, seed, { ...streamDraws(model, at, { tree, text, seeding, models: analysis }), limits: { values: 'exactValues', words: 'exactStreamWords' } });
   } catch (error) {
     if (error instanceof ExactInitError || error instanceof LimitError) {
       io.stderr(`initlens: ${error.message}\n`);

@@ -21,6 +21,7 @@ import { signalModel } from '../core/signal/composite';
 import { propagate, type SignalReport } from '../core/signal/propagate';
 import { SIGNAL_SCHEMES, signalScheme, type SignalScheme } from '../core/signal/schemes';
 import { findTorchSeed } from '../core/torch/exact';
+import { streamDraws } from '../core/torch/program';
 import { ExactInitError } from '../core/torch/init';
 import type { CliIo } from './run';
 import { parseTorchSeed } from './sample';
@@ -125,10 +126,11 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
   const picked = signalModel(analysis, named, tree, text, values.model);
   const model = picked.model;
   let seed = seedArg;
-  if (seed === undefined) {
-    const found = findTorchSeed(model, text, analyzeSeeding(tree, text));
-    seed = 'seed' in found ? found.seed : 0n;
-  }
+  const seeding = analyzeSeeding(tree, text);
+  const found = seed === undefined ? findTorchSeed(model, text, seeding) : undefined;
+  if (seed === undefined) seed = found && 'seed' in found ? found.seed : 0n;
+  // The file's own draws around the model: before it when the seed is the file's, after it up to the inits its statements run.
+  const draws = streamDraws(model, found && 'seed' in found ? found : undefined, { tree, text, seeding, models: analysis });
   let report: SignalReport;
   let loaded: LoadedTf;
   try {
@@ -149,7 +151,7 @@ export async function propagateCommand(args: readonly string[], io: CliIo): Prom
     // TensorFlow.js is loaded only now, from its own bundle (src/cli.ts).
     if (!io.signalTf) throw new SignalError('propagate needs TensorFlow.js, which this build of initlens does not include');
     loaded = await io.signalTf();
-    report = await propagate(loaded.tf, model, graph, { seed, inputSeed, schemes, backend: loaded.backend, ...(picked.composite ? { composite: picked.composite } : {}), ...(data ? { data: { file: values.data as string, dtype: data.dtype, values: data.values } } : {}) });
+    report = await propagate(loaded.tf, model, graph, { seed, inputSeed, schemes, backend: loaded.backend, draws, ...(picked.composite ? { composite: picked.composite } : {}), ...(data ? { data: { file: values.data as string, dtype: data.dtype, values: data.values } } : {}) });
   } catch (error) {
     if (error instanceof SignalError || error instanceof LimitError || error instanceof ExactInitError) {
       io.stderr(`initlens: ${error.message}\n`);

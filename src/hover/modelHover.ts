@@ -13,7 +13,7 @@ import { codeSpan, escapeMarkdown } from '../core/markdown';
 import type { Layer, Span } from '../core/model/types';
 import { adviseAnalysis } from '../core/advice/judge';
 import { libraryModelHoverMarkdown } from '../core/advice/pretrained';
-import { exactSection, type ExactSection } from '../core/torch/exact';
+import { exactSection, type ExactSection } from '../core/torch/program';
 import { readConfig } from '../config';
 import { PYTHON } from '../selector';
 
@@ -41,7 +41,7 @@ export function registerModelHover(analyses: DocumentAnalyses): vscode.Disposabl
         const layer = [...model.layers].reverse().find((l) => inside(l.span, offset));
         if (layer) {
           const md = markdown(layerHoverMarkdown(model, layer, document.uri.toString(), Commands.applyInit, advice(layer)), [Commands.applyInit]);
-          appendExact(md, exactSection(model, layer, document.getText(), analyses.get(document).seeding, analysis.models.libraryModels));
+          appendExact(md, exactSection(model, layer, analysis));
           return new vscode.Hover(md, range(layer.span));
         }
       }

@@ -20,7 +20,7 @@ import { adviseAnalysis, type Advice } from '../core/advice/judge';
 import type { LibraryModelUse } from '../core/model/pretrained';
 import { layerRows, previewPlan, previewProblem, seedFromFile, seriesData, type PreviewSeries } from '../core/preview/requests';
 import { revivedState } from '../core/preview/revive';
-import { mainParam } from '../core/model/layer';
+import { mainParam, stateDictKey } from '../core/model/layer';
 import { showDim } from '../core/model/evaluate';
 import type { Model } from '../core/model/types';
 import { backendLine, selectBackend, type ComputeBackend } from '../core/sampling/backends';
@@ -29,7 +29,8 @@ import { summarize } from '../core/sampling/engine';
 import { gpuSkipReason, tallyOfAnswer } from '../core/sampling/gpuSample';
 import { emptyTally, tallyValues } from '../core/sampling/histogram';
 import { exceeds, LimitError, limitMessage } from '../core/limits';
-import { exactParameters, findTorchSeed, streamDraws, panelExactLimit } from '../core/torch/exact';
+import { exactParameters, findTorchSeed, panelExactLimit } from '../core/torch/exact';
+import { streamDraws } from '../core/torch/program';
 import { npyBytes } from '../core/torch/npy';
 import { planSampling, SamplingError, SUBSAMPLE_SIZE, type SamplingPlan } from '../core/sampling/plan';
 import { SamplingPool } from '../core/sampling/pool';
@@ -338,12 +339,12 @@ export class HistogramPanel implements vscode.Disposable {
     if (exceeds(limit, plan.count)) return { status: `Distribution only: ${limitMessage(limit, plan.count)} (use \`initlens model --torch-exact\`).`, first: [] };
     const seed = BigInt(this.controls.seed);
     const param = mainParam(layer);
-    const key = `${layer.name}.${param?.name}`;
+    const key = param ? stateDictKey(layer.name, param.name) : undefined;
     let found;
     try {
       found = exactParameters(model, seed, {
         materialize: (name) => name === layer.name,
-        ...streamDraws(model, seedInfo, analysis.seeding, analysis.models.libraryModels),
+        ...streamDraws(model, seedInfo, analysis),
         through: layer.name,
         limits: { values: limit, words: 'panelStreamWords' },
       }).find((p) => p.name === key);
@@ -355,7 +356,7 @@ export class HistogramPanel implements vscode.Disposable {
     const tally = emptyTally(plan.binSpec.bins);
     tallyValues(found.values, found.values.length, plan.binSpec, plan.reference, tally);
     const summary = summarize(plan, tally);
-    this.lastExact = { name: key, values: found.values, shape: found.shape };
+    this.lastExact = { name: found.name, values: found.values, shape: found.shape };
     const status = found.exact
       ? `Exact: the values PyTorch (CPU) gives ${key} after torch.manual_seed(${seed}), bit for bit.`
       : `Distribution only (${found.reason ?? 'not established as exact'}): the values follow PyTorch's algorithm but are not guaranteed bit for bit.`;

@@ -25,6 +25,7 @@ import { noScheme, prepareJob } from '../core/signal/job';
 import { SIGNAL_SCHEMES } from '../core/signal/schemes';
 import { readPanelSettings } from '../core/signal/settings';
 import { findTorchSeed } from '../core/torch/exact';
+import { streamDraws } from '../core/torch/program';
 import { ExactInitError } from '../core/torch/init';
 import { DEFAULT_SIGNAL_SETTINGS, jobRun, parseSignalPageMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalSettings } from '../webview/signalProtocol';
 import { signalPageHtml } from './signalHtml';
@@ -159,7 +160,9 @@ export class SignalPanel implements vscode.Disposable {
       // Every scheme's weights go to the page at once: bounded before any is drawn.
       const weights = graph.layers.reduce((n, l) => n + l.params.reduce((m, p) => m + p.shape.reduce((a, b) => a * b, 1), 0), 0);
       checkLimit('signalPanelWeights', weights * SIGNAL_SCHEMES.length, model.name);
-      const job = prepareJob(model, graph, { seed, inputSeed: settings.value.inputSeed, ...(batch ? { input: batch.values } : {}), ...(picked.composite ? { composite: picked.composite } : {}) });
+      // The file's own draws around the model: before it when the seed is the file's, after it up to the inits its statements run.
+      const draws = streamDraws(model, found && 'seed' in found ? found : undefined, analysis);
+      const job = prepareJob(model, graph, { seed, inputSeed: settings.value.inputSeed, draws, ...(batch ? { input: batch.values } : {}), ...(picked.composite ? { composite: picked.composite } : {}) });
       // The first scheme that forms goes with the job, so the page draws its chart while the host prepares the rest.
       const skipped: { scheme: string; why: string }[] = [];
       let first = 0;

@@ -18,7 +18,7 @@ import { seedIpynb } from '../../src/core/seeding/notebook';
 import { applyTextEdits } from '../../src/core/edits/apply';
 import { planSeedForText, type SeedOptions } from '../../src/core/seeding/plan';
 import { seedReportMarkdown, seedSummary } from '../../src/core/seeding/report';
-import { exactSection } from '../../src/core/torch/exact';
+import { exactSection } from '../../src/core/torch/program';
 import { DEFAULT_CONTROLS } from '../../src/webview/protocol';
 import { runInMemory } from '../unit/cliHarness';
 
@@ -89,7 +89,7 @@ export function drive(text: string): Drive {
     guard(errors, 'layerRows', () => layerRows(model));
     for (const layer of model.layers) {
       guard(errors, 'layerSummary', () => layerSummary(layer));
-      guard(errors, 'exactSection', () => exactSection(model, layer, text, seeding));
+      guard(errors, 'exactSection', () => exactSection(model, layer, { tree, text, seeding, models }));
       if (!guard(errors, 'previewProblem', () => previewProblem(layer)) && mainParam(layer)) {
         guard(errors, 'previewPlan', () => previewPlan(model, layer, DEFAULT_CONTROLS));
       }

@@ -19,7 +19,8 @@ import { collectImports } from '../../src/core/python/imports';
 import { parsePython } from '../../src/core/python/parse';
 import { statements } from '../../src/core/python/syntax';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
-import { exactParameters, exactSection } from '../../src/core/torch/exact';
+import { exactParameters } from '../../src/core/torch/exact';
+import { exactSection } from '../../src/core/torch/program';
 import { ROOT } from '../host/paths';
 
 const fixture = (name: string) => fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reliability', name), 'utf8');
@@ -33,11 +34,12 @@ function analyze(text: string): { analysis: ModelAnalysis; ms: number; text: str
 /** The hover's exact-values section for `layerName` of the first model, and how long it took. */
 function hover(text: string, layerName: string) {
   const tree = parsePython(text);
-  const model = new ModelAnalyzer().analyze(tree, text).models[0];
+  const models = new ModelAnalyzer().analyze(tree, text);
+  const model = models.models[0];
   const layer = model.layers.find((l) => l.name === layerName);
   assert.ok(layer, layerName);
   const start = performance.now();
-  const section = exactSection(model, layer, text, analyzeSeeding(tree, text));
+  const section = exactSection(model, layer, { tree, text, seeding: analyzeSeeding(tree, text), models });
   return { section, ms: performance.now() - start };
 }
 

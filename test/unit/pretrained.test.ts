@@ -19,7 +19,8 @@ import type { ModelAnalysis } from '../../src/core/model/types';
 import { layerRows, previewProblem } from '../../src/core/preview/requests';
 import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
-import { exactParameters, exactSection, findTorchSeed, streamDraws } from '../../src/core/torch/exact';
+import { exactParameters, findTorchSeed } from '../../src/core/torch/exact';
+import { exactSection, streamDraws } from '../../src/core/torch/program';
 import { f32Bits } from '../../src/core/torch/float';
 import { ROOT } from '../host/paths';
 
@@ -257,7 +258,7 @@ describe('pretrained weights: exact mode', () => {
       const model = analysis.models.find((m) => m.name === 'head')!;
       const seed = findTorchSeed(model, text, seeding);
       assert.ok('seed' in seed);
-      const params = exactParameters(model, seed.seed, { ...streamDraws(model, seed, seeding, analysis.libraryModels), limits: { values: 'exactValues', words: 'exactStreamWords' } });
+      const params = exactParameters(model, seed.seed, { ...streamDraws(model, seed, { tree: parsePython(text), text, seeding, models: analysis }), limits: { values: 'exactValues', words: 'exactStreamWords' } });
       const what = `${c.architecture} weights=${c.weights} seed ${c.seed}`;
       assert.deepEqual(params.map((p) => p.exact), [true, true], what);
       assert.deepEqual(hex(params[0].values), c.weight_bits, what);
@@ -272,7 +273,7 @@ describe('pretrained weights: exact mode', () => {
     const model = analysis.models.find((m) => m.name === 'vgg.classifier[6]')!;
     const v = adviseAnalysis(analysis, text).verdict(model.layers[0])!;
     assert.ok(v.message.startsWith('New layer beside the pretrained vgg16_bn (IMAGENET1K_V1) (line 5)'), v.message);
-    const section = exactSection(model, model.layers[0], text, analyzeSeeding(parsePython(text), text), analysis.libraryModels)!;
+    const section = exactSection(model, model.layers[0], { tree: parsePython(text), text: text, seeding: analyzeSeeding(parsePython(text), text), models: analysis })!;
     assert.equal(section.status, 'exact (PyTorch CPU, seed 12345)');
     assert.deepEqual(hex(section.params[0].values), c.weight_bits);
   });
@@ -291,7 +292,7 @@ describe('pretrained weights: exact mode', () => {
     );
     const analysis = analyze(text);
     const model = analysis.models[0];
-    const section = exactSection(model, model.layers[0], text, analyzeSeeding(parsePython(text), text), analysis.libraryModels)!;
+    const section = exactSection(model, model.layers[0], { tree: parsePython(text), text: text, seeding: analyzeSeeding(parsePython(text), text), models: analysis })!;
     assert.equal(section.status, 'exact (PyTorch CPU, seed 0)');
     assert.deepEqual(hex(section.params[0].values), c.weight_bits);
   });
@@ -300,14 +301,14 @@ describe('pretrained weights: exact mode', () => {
     const text = lines('import torch', 'import torch.nn as nn', 'import timm', 'torch.manual_seed(0)', 'backbone = timm.create_model("resnet50", pretrained=True)', 'head = nn.Linear(16, 4)');
     const analysis = analyze(text);
     const model = analysis.models.find((m) => m.name === 'head')!;
-    const section = exactSection(model, model.layers[0], text, analyzeSeeding(parsePython(text), text), analysis.libraryModels)!;
+    const section = exactSection(model, model.layers[0], { tree: parsePython(text), text: text, seeding: analyzeSeeding(parsePython(text), text), models: analysis })!;
     assert.equal(section.params[0].exact, false);
     assert.equal(section.params[0].reason, "timm resnet50 (pretrained=True, line 5) draws from the same stream before head: timm resnet50: InitLens does not replay this constructor's draws, so the values depend on the pretrained constructor: not exact");
     // A torchvision constructor with arguments that may change its draws is not replayed either.
     const zero = lines('import torch', 'import torch.nn as nn', 'import torchvision', 'torch.manual_seed(0)', 'm = torchvision.models.resnet18(zero_init_residual=True)', 'head = nn.Linear(16, 4)');
     const a2 = analyze(zero);
     const m2 = a2.models.find((m) => m.name === 'head')!;
-    const s2 = exactSection(m2, m2.layers[0], zero, analyzeSeeding(parsePython(zero), zero), a2.libraryModels)!;
+    const s2 = exactSection(m2, m2.layers[0], { tree: parsePython(zero), text: zero, seeding: analyzeSeeding(parsePython(zero), zero), models: a2 })!;
     assert.match(s2.params[0].reason ?? '', /arguments other than weights and num_classes, so the values depend on the constructor: not exact$/);
   });
 });

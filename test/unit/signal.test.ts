@@ -17,6 +17,9 @@ import { LimitError } from '../../src/core/limits';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import type { Model } from '../../src/core/model/types';
 import { parsePython } from '../../src/core/python/parse';
+import { analyzeSeeding } from '../../src/core/seeding/analyze';
+import type { StreamOptions } from '../../src/core/torch/exact';
+import { streamDraws } from '../../src/core/torch/program';
 import { runGraph, SignalError } from '../../src/core/signal/engine';
 import { buildGraph, type SignalGraph } from '../../src/core/signal/graph';
 import { propagate, type SignalReport } from '../../src/core/signal/propagate';
@@ -91,7 +94,7 @@ function modelOf(text: string, name: string): { model: Model; tree: ReturnType<t
   return { model, tree };
 }
 
-function graphOf(text: string, name: string, inputShape?: number[], pick?: string, driver?: Driver): { model: Model; graph: SignalGraph; composite?: CompositeModel } {
+function graphOf(text: string, name: string, inputShape?: number[], pick?: string, driver?: Driver): { model: Model; graph: SignalGraph; composite?: CompositeModel; draws: StreamOptions } {
   const tree = parsePython(text);
   // The driver's constructions of the file's classes, as the CLI's workspace scan finds them (a project rooted at /ws).
   const external = driver ? externalSites(`/ws/${driver.model}`, documentSignatures(tree, text), { path: `/ws/${driver.path}`, text: driver.text, tree: parsePython(driver.text) }, ['/ws']) : [];
@@ -99,7 +102,9 @@ function graphOf(text: string, name: string, inputShape?: number[], pick?: strin
   const found = analysis.models.find((m) => m.name === name);
   assert.ok(found, `model ${name} found`);
   const { model, composite, binding } = signalModel(analysis, found, tree, text, pick);
-  return { model, ...(composite ? { composite } : {}), graph: buildGraph(model, tree, text, { ...(inputShape ? { inputShape } : {}), ...(composite ? { composite } : {}), ...(binding ? { binding } : {}) }) };
+  // The file's own draws after the model is built (the answer keys seed right before it, as the Signal view does).
+  const draws = streamDraws(model, undefined, { tree, text, seeding: analyzeSeeding(tree, text), models: analysis });
+  return { model, draws, ...(composite ? { composite } : {}), graph: buildGraph(model, tree, text, { ...(inputShape ? { inputShape } : {}), ...(composite ? { composite } : {}), ...(binding ? { binding } : {}) }) };
 }
 
 /** The worst relative error over every compared std whose key is above ABS (kept across the suite and printed). */
@@ -133,13 +138,13 @@ function closeMean(got: number, want: number, scale: number, where: string): voi
 /** Every statistic of every run of `key`, computed on the backend set (`backend`), against PyTorch's. */
 async function agreesWithKey(key: Key, backend: string): Promise<void> {
   const text = sourceOf(key);
-  const { model, graph, composite } = graphOf(text, key.model, key.inputShape, key.pick, key.driver);
+  const { model, graph, composite, draws } = graphOf(text, key.model, key.inputShape, key.pick, key.driver);
   assert.deepEqual(graph.notSimulated, []);
   if (key.weights) {
     // A composite: every parameter PyTorch has, and the weights in effect exact exactly where claimed.
     assert.ok(composite, `${key.name} is composite`);
     assert.deepEqual(graph.layers.flatMap((l) => l.params.map((p) => p.name)).sort(), Object.keys(key.weights).sort());
-    const inEffect = schemeWeights(model, graph, signalScheme('in-effect') as SignalScheme, BigInt(key.seed), composite);
+    const inEffect = schemeWeights(model, graph, signalScheme('in-effect') as SignalScheme, BigInt(key.seed), composite, draws);
     assert.equal(inEffect.exact, key.exact, `${key.name}: exact ${inEffect.exact} (${inEffect.reasons[0] ?? ''})`);
     if (key.exact) {
       for (const [name, want] of Object.entries(key.weights)) {
@@ -154,7 +159,7 @@ async function agreesWithKey(key: Key, backend: string): Promise<void> {
   const head = key.tokens !== undefined ? randint(key.inputShape, key.tokens, BigInt(key.inputSeed)) : randn(key.inputShape, BigInt(key.inputSeed));
   assert.deepEqual(Array.from(head.slice(0, 4)), key.inputHead);
   const schemes = key.runs.map((r) => signalScheme(r.scheme) as SignalScheme);
-  const report = await propagate(tf, model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes, backend: tf.getBackend(), ...(composite ? { composite } : {}) });
+  const report = await propagate(tf, model, graph, { seed: BigInt(key.seed), inputSeed: BigInt(key.inputSeed), schemes, backend: tf.getBackend(), draws, ...(composite ? { composite } : {}) });
   assert.equal(report.backend, backend);
   key.runs.forEach((want, r) => {
     const got = report.runs[r];

@@ -16,7 +16,8 @@ import { ModelAnalyzer } from '../../src/core/model/analyze';
 import type { Model } from '../../src/core/model/types';
 import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
-import { exactParameters, exactSection, exactTensor, findTorchSeed, otherTorchDraws } from '../../src/core/torch/exact';
+import { exactParameters, exactTensor, findTorchSeed } from '../../src/core/torch/exact';
+import { exactSection, torchDraws } from '../../src/core/torch/program';
 import { TorchGenerator } from '../../src/core/torch/generator';
 import { initTensor } from '../../src/core/torch/init';
 import { crc32, npyBytes, npzBytes } from '../../src/core/torch/npy';
@@ -71,7 +72,8 @@ describe('exactParameters: models from source, against PyTorch', () => {
       '        self.enc = nn.TransformerEncoderLayer(16, 4, dim_feedforward=32)', '', '    def forward(self, x):', '        return self.enc(x)', '',
       'torch.manual_seed(42)', 'net = Net()', '',
     ].join('\n');
-    const { models } = analyze(text);
+    const analysis = analyze(text);
+    const { models } = analysis;
     const seeding = analyzeSeeding(parsePython(text), text);
     const found = findTorchSeed(models[0], text, seeding);
     assert.ok('seed' in found && found.seed === 42n);
@@ -84,7 +86,7 @@ describe('exactParameters: models from source, against PyTorch', () => {
       assert.deepEqual(rec.bits ? got : got.slice(0, 256), rec.bits ?? rec.head, p.name);
     });
     // The hover computes only the hovered layer, with the same values.
-    const section = exactSection(models[0], models[0].layers[0], text, seeding);
+    const section = exactSection(models[0], models[0].layers[0], { tree: parsePython(text), text, seeding, models: analysis });
     assert.equal(section?.status, 'exact (PyTorch CPU, seed 42)');
     assert.deepEqual(bitsOf(section!.params[0].values), bitsOf(params[0].values));
   });
@@ -133,8 +135,10 @@ describe('exactParameters: models from source, against PyTorch', () => {
     assert.deepEqual(seedOf(`${head}torch.manual_seed(-1)\nmodel = nn.Sequential(nn.Linear(2, 2))\n`), { seed: -1n, line: 2, from: head.length, built: head.length + 'torch.manual_seed(-1)\nmodel = '.length });
     assert.match((seedOf(`${head}torch.manual_seed(1)\nx = torch.randint(0, 5, (3,))\nmodel = nn.Sequential(nn.Linear(2, 2))\n`) as { reason: string }).reason, /torch.randint/);
     const text = `${head}class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.Linear(2, 2)\n        self.p = nn.Parameter(torch.randint(0, 3, (2,)).float())\n        self.b = nn.Linear(2, 2)\n\ntorch.manual_seed(1)\nnet = Net()\n`;
-    const { models } = analyze(text);
-    const params = exactParameters(models[0], 1n, { otherDraws: otherTorchDraws(analyzeSeeding(parsePython(text), text)) });
+    const analysis = analyze(text);
+    const { models } = analysis;
+    const tree = parsePython(text);
+    const params = exactParameters(models[0], 1n, { otherDraws: torchDraws({ tree, text, seeding: analyzeSeeding(tree, text), models: analysis }) });
     assert.equal(params.find((p) => p.name === 'a.weight')!.exact, true);
     assert.match(params.find((p) => p.name === 'b.weight')!.reason!, /torch.randint/);
   });

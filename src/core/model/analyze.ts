@@ -1046,7 +1046,7 @@ function moduleApply(apply: SyntaxNode, draft: TorchModelDraft, ctx: Context, fu
   if (variable !== draft.name && !pattern.test(ctx.text.slice(0, apply.from))) return;
   const call = apply.firstChild;
   const arg = call?.getChild('ArgList')?.firstChild?.nextSibling;
-  if (arg && functions.has(fn)) applyModuleLevel(draft, arg, ctx, functions);
+  if (arg && functions.has(fn)) applyModuleLevel(draft, arg, ctx, functions, span(apply));
 }
 
 function span(node: SyntaxNode): Span {
@@ -1108,7 +1108,10 @@ function forEachSpan(model: Model, visit: (s: Span) => void): void {
     const at = layer.activation?.at;
     if (at) visit(at);
     if (layer.kernelInitializer) visit(layer.kernelInitializer);
-    for (const p of layer.params) if (p.current.at) visit(p.current.at);
+    for (const p of layer.params) {
+      if (p.current.at) visit(p.current.at);
+      if (p.current.ranAt) visit(p.current.ranAt);
+    }
     if (layer.problems) for (const p of layer.problems) if (p.at) visit(p.at);
   }
 }

@@ -64,6 +64,12 @@ export function torchInitScheme(name: string, read: ArgReader): InitScheme | nul
   }
 }
 
+/** The `torch.nn.init` functions (without their `_`) that draw from the generator; the others fill (`constant_`, `ones_`, `zeros_`, `eye_`, `dirac_`). */
+export const DRAWING_INITS: ReadonlySet<string> = new Set(['uniform', 'normal', 'trunc_normal', 'xavier_uniform', 'xavier_normal', 'kaiming_uniform', 'kaiming_normal', 'orthogonal', 'sparse']);
+
+/** In-place tensor methods that draw from the tensor's generator. */
+export const DRAWING_METHODS: ReadonlySet<string> = new Set(['normal_', 'uniform_', 'random_', 'exponential_', 'cauchy_', 'log_normal_', 'geometric_', 'bernoulli_']);
+
 /** In-place tensor methods that initialize: `w.normal_(mean, std)`, `w.uniform_(a, b)`, `w.fill_(v)`, `w.zero_()`. */
 export function tensorMethodScheme(method: string, read: ArgReader): InitScheme | null | undefined {
   switch (method) {

@@ -131,6 +131,11 @@ function activationFor(draft: LayerDraft, spec: ParamSpec): Activation | undefin
 /** Schemes whose std and bounds are the same for every shape. */
 const SHAPE_FREE: ReadonlySet<string> = new Set(['uniform', 'normal', 'trunc_normal', 'constant', 'ones', 'zeros']);
 
+/** A parameter's `state_dict()` key: `fc1.weight`, or `weight` for a model that is one layer (named ''). */
+export function stateDictKey(layer: string, param: string): string {
+  return layer === '' ? param : `${layer}.${param}`;
+}
+
 /** Completes a draft: inits in effect, recommendations, numbers. */
 export function finalize(draft: LayerDraft, variant: Variant): Layer {
   const framework = draft.spec.framework;
@@ -141,7 +146,7 @@ export function finalize(draft: LayerDraft, variant: Variant): Layer {
   const params: Param[] = specs.map((spec) => {
     const explicit = draft.explicit.get(spec.name) ?? (spec.kind === 'bias' ? draft.explicit.get('bias') : undefined);
     // Each parameter gets its own span object (cached models are shifted in place).
-    const current: CurrentInit = explicit ? { ...explicit, ...(explicit.at ? { at: { ...explicit.at } } : {}) } : { scheme: spec.init, label: spec.label, source: 'default' };
+    const current: CurrentInit = explicit ? { ...explicit, ...(explicit.at ? { at: { ...explicit.at } } : {}), ...(explicit.ranAt ? { ranAt: { ...explicit.ranAt } } : {}) } : { scheme: spec.init, label: spec.label, source: 'default' };
     // A layer its library would not build has no numbers at all, not even those of its valid sizes.
     const shape = invalid ? undefined : knownShape(spec.shape);
     const elements = shape ? exactCount(shape) : undefined;

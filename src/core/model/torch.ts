@@ -13,7 +13,7 @@ import { sequenceElements, statements, unwrap } from '../python/syntax';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import { evaluate, withoutEntries, type Scope, type Value } from './evaluate';
 import { Forward, type InputSummary, type ModuleEntry } from './forward';
-import type { ActivationUse } from './types';
+import type { ActivationUse, Span } from './types';
 import { Inits } from './inits';
 import { explicitInit, type LayerDraft } from './layer';
 import type { Entry } from './members';
@@ -407,14 +407,21 @@ export function applyFollowingInits(draft: TorchModelDraft, followers: readonly 
     const found = bound && inits.schemeOf(call, bound);
     const m = found && pattern.exec(ctx.slice(found.target).replace(/\s+/g, ''));
     const layer = m && draft.layers.find((l) => l.name === (m[1] ?? ''));
-    if (found && m && layer) layer.explicit.set(m[2], explicitInit(found.scheme, call, 'torch', ctx.slice(call)));
+    if (found && m && layer) layer.explicit.set(m[2], { ...explicitInit(found.scheme, call, 'torch', ctx.slice(call)), ranAt: { from: stmt.from, to: stmt.to } });
   }
 }
 
-/** Applies `model.apply(fn)` found at module level to a class's layers. */
-export function applyModuleLevel(draft: TorchModelDraft, fnNode: SyntaxNode, ctx: Context, moduleFunctions: ReadonlyMap<string, SyntaxNode>): void {
+/**
+ * Applies `model.apply(fn)` found at module level (the statement `at`) to a class's layers; the inits
+ * it writes run there ({@link CurrentInit.ranAt}).
+ */
+export function applyModuleLevel(draft: TorchModelDraft, fnNode: SyntaxNode, ctx: Context, moduleFunctions: ReadonlyMap<string, SyntaxNode>, at: Span): void {
   const cls = new TorchClass(ctx, ctx.moduleScope);
   cls.layers.push(...draft.layers);
+  const before = draft.layers.map((l) => new Map(l.explicit));
   new Inits(cls, new Map(), moduleFunctions).applyFunction(fnNode);
+  draft.layers.forEach((l, i) => {
+    for (const [name, init] of l.explicit) if (before[i].get(name) !== init) l.explicit.set(name, { ...init, ranAt: { from: at.from, to: at.to } });
+  });
 }
 

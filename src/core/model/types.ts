@@ -29,6 +29,12 @@ export interface CurrentInit {
   /** Where the explicit initialization is written. */
   readonly at?: Span;
   /**
+   * The module-level statement that runs it after the model is built, outside
+   * its class (`generator.apply(weights_init_normal)`, `nn.init.*(model[0].weight)`):
+   * what draws from the stream between the construction and there comes first.
+   */
+  readonly ranAt?: Span;
+  /**
    * The class whose init (an `apply` function, a `modules()` or `named_parameters()`
    * loop) writes this tensor after this class is built, when it is not this class.
    * Init code written here would be overwritten there, so nothing is recommended here.

@@ -342,6 +342,14 @@ const DRAWS: RandomApi[] = [
     summary: 'Integers in [low, high): **high excluded**, from the PyTorch generator of the tensor\'s device.',
     docs: 'https://pytorch.org/docs/stable/generated/torch.randint.html',
   },
+  {
+    names: ['torch.rand', 'torch.randn', 'torch.randperm', 'torch.normal', 'torch.bernoulli', 'torch.multinomial', 'torch.poisson', 'torch.rand_like', 'torch.randn_like', 'torch.randint_like'],
+    usage: 'call',
+    effect: 'draws',
+    seeds: [],
+    summary: "Draws from the PyTorch generator of the tensor's device (the global one `torch.manual_seed` seeds, unless `generator=` is given): a model built after it in the same stream gets other values.",
+    docs: 'https://pytorch.org/docs/stable/torch.html#random-sampling',
+  },
 ];
 
 /** Every API hovers explain: seeding, determinism and drawing. */

@@ -29,6 +29,7 @@ import { ListUnsupported, methodElements, sequentialElements, type ListHost } fr
 import { bufferOf, initAlias, lambdaMember, moduleDictEntry } from './containers';
 import { elementwiseOp, isMask, type ElementwiseOp } from './elementwise';
 import { convPads, LINEAR_MODES, linearTaps, nearestRepeats, PAD_MODULES, paddedShape, padsOf, scaledSize, type PadMode, type SpatialOp } from './spatial';
+import { stateDictKey } from '../model/layer';
 
 export type Shape = readonly number[];
 
@@ -640,7 +641,7 @@ class Builder {
         line: layer.line + 1,
         op,
         ...(act !== undefined ? { act } : {}),
-        params: layer.params.filter((p) => !row || p.name.startsWith(row.prefix)).map((p) => ({ name: `${layer.name}.${p.name}`, shape: p.shape as number[], role: p.kind as GraphParam['role'] })),
+        params: layer.params.filter((p) => !row || p.name.startsWith(row.prefix)).map((p) => ({ name: stateDictKey(layer.name, p.name), shape: p.shape as number[], role: p.kind as GraphParam['role'] })),
         ...(row?.weight ? { weight: row.weight } : {}),
       };
     });

@@ -4,6 +4,7 @@
  * Signal panel, whose host prepares this and whose page runs the engine.
  */
 import type { Model } from '../model/types';
+import type { StreamOptions } from '../torch/exact';
 import { TorchGenerator } from '../torch/generator';
 import { SignalError, type Weights } from './engine';
 import type { CompositeModel } from './composite';
@@ -33,6 +34,8 @@ export interface PrepareOptions {
   readonly schemes: readonly SignalScheme[];
   readonly input?: Float32Array;
   readonly composite?: CompositeModel;
+  /** The document's draws around the model (src/core/torch/program.ts), for the weights in effect. */
+  readonly draws?: StreamOptions;
 }
 
 /** One scheme prepared: its run, or why its weights could not be formed. */
@@ -61,7 +64,7 @@ export function prepareJob(model: Model, graph: SignalGraph, options: Omit<Prepa
     // What a scheme's weights depend on: its init (or the model's own, or its recommendations).
     const key = JSON.stringify([scheme.weight ?? null, scheme.recommended === true]);
     try {
-      const w = drawn.get(key) ?? schemeWeights(model, graph, scheme, options.seed, options.composite);
+      const w = drawn.get(key) ?? schemeWeights(model, graph, scheme, options.seed, options.composite, options.draws);
       drawn.set(key, w);
       return { run: { scheme, weights: w.weights, exact: w.exact, reasons: w.reasons } };
     } catch (error) {

@@ -10,6 +10,7 @@ import { prepareRuns } from './job';
 import { runScheme, type LsuvLayer } from './lsuv';
 import type { SignalScheme } from './schemes';
 import type { CompositeModel } from './composite';
+import type { StreamOptions } from '../torch/exact';
 
 export interface PropagateOptions {
   /** `torch.manual_seed(seed)` before the model is built. */
@@ -23,6 +24,8 @@ export interface PropagateOptions {
   readonly data?: { readonly file: string; readonly dtype: string; readonly values: Float32Array };
   /** The model's instances, when it is composite (`model` is then its flattened model). */
   readonly composite?: CompositeModel;
+  /** The document's draws around the model (src/core/torch/program.ts), for the weights in effect. */
+  readonly draws?: StreamOptions;
 }
 
 export interface SignalRun {

@@ -22,12 +22,13 @@
  */
 import type { InitScheme } from '../init/schemes';
 import type { Model } from '../model/types';
-import { exactParameters } from '../torch/exact';
+import { exactParameters, type StreamOptions } from '../torch/exact';
 import { TorchGenerator } from '../torch/generator';
 import { initTensor } from '../torch/init';
 import { SignalError, type Weights } from './engine';
 import type { CompositeModel } from './composite';
 import type { SignalGraph } from './graph';
+import { stateDictKey } from '../model/layer';
 
 export interface SignalScheme {
   /** The name on the command line and in the JSON. */
@@ -77,13 +78,13 @@ export interface SchemeWeights {
 }
 
 /** The parameters of `graph`'s layers under `scheme`, model built after `torch.manual_seed(seed)`. */
-export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalScheme, seed: bigint, composite?: CompositeModel): SchemeWeights {
+export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalScheme, seed: bigint, composite?: CompositeModel, draws?: StreamOptions): SchemeWeights {
   const needed = new Map(graph.layers.flatMap((l) => l.params.map((p) => [p.name, p] as const)));
   const weights = new Map<string, Float32Array>();
   const reasons: string[] = [];
   if (!scheme.weight && !scheme.recommended) {
     // A composite draws in construction order (its children's layers where they are built).
-    for (const p of exactParameters(composite?.construction ?? model, seed, { limits: { values: 'exactValues', words: 'exactStreamWords' } })) {
+    for (const p of exactParameters(composite?.construction ?? model, seed, { ...draws, limits: { values: 'exactValues', words: 'exactStreamWords' } })) {
       if (!needed.has(p.name)) continue;
       if (p.values.length === 0) throw new SignalError(`${scheme.id}: ${p.name} has no values (${p.reason ?? 'not reproduced'})`);
       weights.set(p.name, p.values);
@@ -95,12 +96,12 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
   const gen = new TorchGenerator(seed);
   const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   // Embeddings keep their values as built: exact mode's, computed for them only.
-  const kept = model.layers.some((l) => l.params.some((p) => p.kind === 'embedding' && needed.has(`${l.name}.${p.name}`)))
-    ? new Map(exactParameters(model, seed, { materialize: (l) => model.layers.some((m) => m.name === l && m.params.some((p) => p.kind === 'embedding')), limits: { values: 'exactValues', words: 'exactStreamWords' } }).map((p) => [p.name, p] as const))
+  const kept = model.layers.some((l) => l.params.some((p) => p.kind === 'embedding' && needed.has(stateDictKey(l.name, p.name))))
+    ? new Map(exactParameters(model, seed, { ...draws, materialize: (l) => model.layers.some((m) => m.name === l && m.params.some((p) => p.kind === 'embedding')), limits: { values: 'exactValues', words: 'exactStreamWords' } }).map((p) => [p.name, p] as const))
     : new Map<string, ReturnType<typeof exactParameters>[number]>();
   for (const layer of model.layers) {
     for (const p of layer.params) {
-      const name = `${layer.name}.${p.name}`;
+      const name = stateDictKey(layer.name, p.name);
       const shape = p.shape.every((d) => typeof d === 'number') ? (p.shape as number[]) : undefined;
       const draws = (WEIGHT_LAYERS.has(layer.type) && p.kind === 'weight') || (RECURRENT_LAYERS.has(layer.type) && (p.kind === 'weight' || p.kind === 'recurrent'));
       const built = p.kind === 'embedding' ? kept.get(name) : undefined;

@@ -18,6 +18,7 @@ import { ExactInitError, initTensor, type ExactTensor } from './init';
 import { moduleParameters, type ExactParam, type ModuleArgs } from './modules';
 import { libraryReplay } from './libraryModels';
 import type { LibraryModelUse } from '../model/pretrained';
+import { stateDictKey } from '../model/layer';
 
 /** One parameter of a model as PyTorch would initialize it. */
 export interface ExactParameter {
@@ -63,7 +64,20 @@ export interface ExactOptions {
    * the call throws {@link LimitError}. Default: unbounded.
    */
   readonly limits?: { readonly values: LimitKey; readonly words: LimitKey };
+  /**
+   * Draws at module level after the model is built and before the inits that run there
+   * ({@link CurrentInit.ranAt}: `discriminator = Discriminator()` before `generator.apply(fn)`):
+   * replayed in order before the first such init that follows them, or the stream is lost.
+   */
+  readonly between?: readonly StreamDraw[];
+  /** Draw on this generator, where it stands, instead of a fresh one seeded with `seed` (replaying another model's construction). */
+  readonly generator?: TorchGenerator;
+  /** Construction only: the inits that run at module level afterwards ({@link CurrentInit.ranAt}) are left out. */
+  readonly constructionOnly?: boolean;
 }
+
+/** The document's draws around a model, as {@link ExactOptions} takes them (src/core/torch/program.ts's `streamDraws`). */
+export type StreamOptions = Pick<ExactOptions, 'otherDraws' | 'preceding' | 'between'>;
 
 /**
  * A draw from the torch stream that is not a layer of the model: a `torch.randn(...)`, or a library
@@ -97,6 +111,7 @@ function plainArgs(layer: Layer): ModuleArgs {
 interface InitEvent {
   readonly layer: number;
   readonly param: string;
+  readonly ranAt?: Span;
   readonly scheme: InitScheme | null | undefined;
   readonly at: Span;
   readonly label: string;
@@ -115,15 +130,15 @@ interface InitEvent {
  */
 export function exactParameters(model: Model, seed: bigint | number, options: ExactOptions = {}): ExactParameter[] {
   if (model.framework !== 'torch') throw new ExactInitError('exact mode reproduces PyTorch CPU initialization only');
-  const gen = new TorchGenerator(BigInt(seed));
+  const gen = options.generator ?? new TorchGenerator(BigInt(seed));
   const initSpan = model.torch?.init;
   const draws = [...(options.otherDraws ?? [])].filter((d) => model.kind === 'torch-sequential' ? inside(model.span, d.offset) : inside(initSpan, d.offset));
   let lost: string | undefined;
   // Draw one after another: a replayable one advances the stream, any other loses it.
-  const consume = (d: StreamDraw, before: string) => {
+  const consume = (d: StreamDraw, before: string, happens = 'is built') => {
     if (lost) return;
     if (!d.replay) {
-      lost = d.reason ? `${d.label} draws from the same stream before ${before}: ${d.reason}` : `${d.label} draws from the same stream before ${before} is built`;
+      lost = d.reason ? `${d.label} draws from the same stream before ${before}: ${d.reason}` : `${d.label} draws from the same stream before ${before} ${happens}`;
       return;
     }
     try {
@@ -143,7 +158,7 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const all = model.layers.filter((l) => !inForward(l));
   const target = all.find((l) => l.name === options.through);
   const layers = target && !target.params.some((p) => p.current.source === 'explicit') ? all.slice(0, all.indexOf(target) + 1) : all;
-  gen.budget = options.limits?.words;
+  if (!options.generator) gen.budget = options.limits?.words;
   for (const d of [...(options.preceding ?? [])].sort((a, b) => a.offset - b.offset)) consume(d, model.name);
   let materialized = 0;
   let next = 0;
@@ -167,9 +182,18 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
     perLayer.push(params.map((p) => (lost && p.exact ? { ...p, exact: false, reason: lost } : p)));
   }
   const subLost = model.submodules?.length ? `${model.submodules[0].className}(...) draws from the same stream before these inits run, and InitLens does not replay it here` : undefined;
-  if (layers === all) applyExplicitInits(gen, layers, perLayer, initSpan, lost ?? subLost, options);
+  if (layers === all) {
+    // The module-level draws after construction, consumed in order as the inits that run there come.
+    const between = [...(options.between ?? [])].sort((a, b) => a.offset - b.offset);
+    let nextBetween = 0;
+    const advance = (offset: number, before: string) => {
+      while (nextBetween < between.length && between[nextBetween].offset < offset) consume(between[nextBetween++], before, 'runs');
+      return lost;
+    };
+    applyExplicitInits(gen, layers, perLayer, initSpan, lost ?? subLost, options, advance);
+  }
   return perLayer.flatMap((params, i) =>
-    params.map((p) => ({ name: `${layers[i].name}.${p.name}`, layer: layers[i].name, shape: p.shape, values: p.values, exact: p.exact, ...(p.exact ? {} : { reason: p.reason ?? 'not reproduced' }) })),
+    params.map((p) => ({ name: stateDictKey(layers[i].name, p.name), layer: layers[i].name, shape: p.shape, values: p.values, exact: p.exact, ...(p.exact ? {} : { reason: p.reason ?? 'not reproduced' }) })),
   );
 }
 
@@ -184,14 +208,18 @@ function inForward(layer: Layer): boolean {
  * loop or an `apply` function, which visits modules in registration order.
  * Calls inside `__init__` between two constructors run between them.
  */
-function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLayer: ExactParam[][], initSpan: Span | undefined, lostBefore: string | undefined, options: ExactOptions): void {
+function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLayer: ExactParam[][], initSpan: Span | undefined, lostBefore: string | undefined, options: ExactOptions, advance: (offset: number, before: string) => string | undefined): void {
   const events: InitEvent[] = [];
+  const late: InitEvent[] = [];
   layers.forEach((layer, i) => {
     for (const p of layer.params) {
-      if (p.current.source === 'explicit' && p.current.at) events.push({ layer: i, param: p.name, scheme: p.current.scheme, at: p.current.at, label: p.current.label });
+      if (p.current.source !== 'explicit' || !p.current.at) continue;
+      const e = { layer: i, param: p.name, scheme: p.current.scheme, at: p.current.at, label: p.current.label, ...(p.current.ranAt ? { ranAt: p.current.ranAt } : {}) };
+      if (!e.ranAt) events.push(e);
+      else if (!options.constructionOnly) late.push(e);
     }
   });
-  if (events.length === 0) return;
+  if (events.length === 0 && late.length === 0) return;
   const key = (s: Span) => `${s.from}:${s.to}`;
   const uses = new Map<string, number>();
   for (const e of events) uses.set(key(e.at), (uses.get(key(e.at)) ?? 0) + 1);
@@ -205,14 +233,18 @@ function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLa
   const ordered = [
     ...single.sort((a, b) => a.at.from - b.at.from),
     ...shared.sort((a, b) => a.layer - b.layer || a.at.from - b.at.from),
+    // Then the module-level statements, in source order (an `apply` visits modules in registration order).
+    ...late.sort((a, b) => (a.ranAt?.from ?? 0) - (b.ranAt?.from ?? 0) || a.layer - b.layer || a.at.from - b.at.from),
   ];
   for (const e of ordered) {
+    // What the module's code draws before this statement runs, after the model was built.
+    if (e.ranAt) lost ??= advance(e.ranAt.from, `${stateDictKey(layers[e.layer].name, e.param)}'s ${e.label}`);
     const params = perLayer[e.layer];
     const index = params.findIndex((p) => p.name === e.param);
     const target = params[index];
     gen.skipValues = options.materialize ? !options.materialize(layers[e.layer].name) : false;
     if (!target || e.scheme === null || e.scheme === undefined || target.shape.length === 0 && target.values.length === 0 && !target.exact) {
-      lost ??= `${layers[e.layer].name}.${e.param}: ${e.label} could not be resolved`;
+      lost ??= `${stateDictKey(layers[e.layer].name, e.param)}: ${e.label} could not be resolved`;
       if (target) params[index] = { ...target, exact: false, reason: lost };
       continue;
     }
@@ -222,7 +254,7 @@ function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLa
       params[index] = { ...target, values: t.values, exact, ...(exact ? {} : { reason: lost ?? t.reason ?? target.reason }) };
     } catch (error) {
       if (error instanceof LimitError) throw error;
-      lost ??= `${layers[e.layer].name}.${e.param}: ${error instanceof Error ? error.message : String(error)}`;
+      lost ??= `${stateDictKey(layers[e.layer].name, e.param)}: ${error instanceof Error ? error.message : String(error)}`;
       params[index] = { ...target, exact: false, reason: lost };
     }
   }
@@ -282,61 +314,7 @@ export function libraryDraws(uses: readonly LibraryModelUse[] | undefined): Stre
     });
 }
 
-/**
- * What {@link exactParameters} needs to know of the document's library constructions for `model`
- * seeded at `seed`: those inside it (with the other draws) and those between the seed and it.
- */
-export function streamDraws(model: Model, seed: { readonly from: number; readonly built: number }, seeding: SeedingAnalysis, uses: readonly LibraryModelUse[] | undefined): Pick<ExactOptions, 'otherDraws' | 'preceding'> {
-  const library = libraryDraws(uses);
-  const own = (d: StreamDraw) => (model.kind === 'torch-sequential' ? inside(model.span, d.offset) : inside(model.torch?.init, d.offset));
-  return {
-    otherDraws: [...otherTorchDraws(seeding), ...library.filter(own)],
-    preceding: library.filter((d) => !own(d) && d.offset > seed.from && d.offset < seed.built && !inside(model.span, d.offset)),
-  };
-}
-
-/**
- * Other torch draws inside a model's constructor, for
- * {@link ExactOptions.otherDraws}: `torch.randn`/`rand`/... calls as the
- * seeding analysis finds them.
- */
-export function otherTorchDraws(seeding: SeedingAnalysis): { offset: number; label: string }[] {
-  return seeding.references.filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.')).map((r) => ({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})` }));
-}
-
 /** The limit on the values the histogram panel computes exactly: larger with the WebAssembly kernels than with the scalar code. */
 export function panelExactLimit(): LimitKey {
   return bulkKernels() ? 'panelExactValues' : 'panelExactValuesScalar';
 }
-
-/** What the hover says about exact values: a status line and a few values per parameter. */
-export interface ExactSection {
-  readonly status: string;
-  readonly params: readonly ExactParameter[];
-}
-
-/**
- * Exact values for one layer, computed only when the file seeds with
- * `torch.manual_seed(<int literal>)` before the model is built and the model
- * is not too large to reach in a hover. Undefined when there is no seed, and
- * for a layer with size problems (its hover shows them instead of numbers).
- */
-export function exactSection(model: Model, layer: Layer, text: string, seeding: SeedingAnalysis, library?: readonly LibraryModelUse[]): ExactSection | undefined {
-  if (model.framework !== 'torch' || layer.problems) return undefined;
-  const found = findTorchSeed(model, text, seeding);
-  if (!('seed' in found)) return found.reason.startsWith('no torch.manual_seed') ? undefined : { status: `distribution only: ${found.reason}`, params: [] };
-  try {
-    const params = exactParameters(model, found.seed, {
-      materialize: (name) => name === layer.name,
-      ...streamDraws(model, found, seeding, library),
-      through: layer.name,
-      limits: { values: 'hoverLayerValues', words: 'hoverStreamWords' },
-    }).filter((p) => p.layer === layer.name);
-    const allExact = params.length > 0 && params.every((p) => p.exact);
-    return { status: allExact ? `exact (PyTorch CPU, seed ${found.seed})` : `seed ${found.seed}; distribution only where marked`, params };
-  } catch (error) {
-    if (error instanceof LimitError) return { status: `exact values not shown: ${error.message} (use \`initlens model --torch-exact\`)`, params: [] };
-    return { status: `distribution only: ${error instanceof Error ? error.message : String(error)}`, params: [] };
-  }
-}
-

@@ -1,0 +1,255 @@
+/**
+ * The module's own code as draws from the torch CPU stream (spec §8): which
+ * models its top-level statements build, in order, and the inits they run
+ * afterwards (`generator.apply(weights_init_normal)`). A model's values depend
+ * on what the module draws between the seed and its construction, and between
+ * its construction and those inits (PyTorch-GAN's dcgan.py builds the
+ * discriminator before it initializes the generator): {@link streamDraws}
+ * gives exact mode those draws, replayed where InitLens knows them.
+ */
+import { collectImports, qualify } from '../python/imports';
+import { dottedName, type Tree } from '../python/parse';
+import { descendants, statements } from '../python/syntax';
+import type { Layer, Model, ModelAnalysis, Span } from '../model/types';
+import type { SeedingAnalysis } from '../seeding/analyze';
+import type { TorchGenerator } from './generator';
+import { initTensor } from './init';
+import { LimitError } from '../limits';
+import { exactParameters, findTorchSeed, libraryDraws, type ExactParameter, type StreamDraw, type StreamOptions } from './exact';
+import { stateDictKey } from '../model/layer';
+import { DRAWING_INITS, DRAWING_METHODS } from '../model/initCalls';
+
+/** A top-level statement's construction of one of the document's PyTorch models. */
+export interface Construction {
+  /** The model's name: its class, or the variable of a module-level Sequential or layer. */
+  readonly model: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** What {@link streamDraws} reads of a document. */
+export interface StreamDocument {
+  readonly tree: Tree;
+  readonly text: string;
+  readonly seeding: SeedingAnalysis;
+  readonly models: Pick<ModelAnalysis, 'models' | 'libraryModels'>;
+}
+
+/** Statements that run where they are written at module level (not definitions, whose bodies run when called). */
+const RUNS_IN_PLACE = new Set(['AssignStatement', 'ExpressionStatement', 'UpdateStatement']);
+
+/** The document's top-level statements that run in place, in order. */
+function runningStatements(tree: Tree): Span[] {
+  return statements(tree.topNode).filter((s) => RUNS_IN_PLACE.has(s.name)).map((s) => ({ from: s.from, to: s.to }));
+}
+
+/**
+ * The constructions of the document's PyTorch models by its top-level
+ * statements, in source order: `Name(...)` calls of its module classes
+ * (`discriminator = Discriminator()`, `Net().to(device)`) and its module-level
+ * Sequentials and layers where they are written.
+ */
+export function moduleConstructions(tree: Tree, text: string, models: readonly Model[]): Construction[] {
+  const torch = models.filter((m) => m.framework === 'torch');
+  const classes = new Set(torch.filter((m) => m.kind === 'torch-module').map((m) => m.name));
+  const out: Construction[] = [];
+  for (const stmt of statements(tree.topNode)) {
+    if (!RUNS_IN_PLACE.has(stmt.name)) continue;
+    // A module-level Sequential or layer is a model of its own, written in this statement.
+    const own = torch.filter((m) => m.kind !== 'torch-module' && m.span.from >= stmt.from && m.span.to <= stmt.to);
+    for (const m of own) out.push({ model: m.name, from: m.span.from, to: m.span.to });
+    for (const call of descendants(stmt, 'CallExpression')) {
+      const callee = call.firstChild;
+      if (callee?.name !== 'VariableName' || !classes.has(text.slice(callee.from, callee.to))) continue;
+      // Inside a Sequential of this statement it is that model's construction, replayed with it.
+      if (own.some((m) => call.from >= m.span.from && call.to <= m.span.to)) continue;
+      out.push({ model: text.slice(callee.from, callee.to), from: call.from, to: call.to });
+    }
+  }
+  return out.sort((a, b) => a.from - b.from);
+}
+
+/** The model a construction builds: a class's model, else the module-level model of that name. */
+function builtModel(models: readonly Model[], name: string): Model | undefined {
+  const torch = models.filter((m) => m.framework === 'torch' && m.name === name);
+  return torch.find((m) => m.kind === 'torch-module') ?? torch[0];
+}
+
+/** Replays a model's construction (with its own `__init__` inits) on `gen`, or throws why it cannot. */
+function replayConstruction(model: Model, gen: TorchGenerator, otherDraws: readonly StreamDraw[]): void {
+  const skip = gen.skipValues;
+  try {
+    const params = exactParameters(model, 0, { generator: gen, materialize: () => false, constructionOnly: true, otherDraws });
+    const lost = params.find((p) => !p.exact);
+    if (lost) throw new Error(lost.reason ?? `${lost.name} is not reproduced`);
+  } finally {
+    gen.skipValues = skip;
+  }
+}
+
+type Param = Model['layers'][number]['params'][number];
+
+/** The inits a module-level statement (`at`) runs on a model, in the order PyTorch runs them: modules in registration order, one module's in their written order. */
+function ranAtInits(model: Model, at: Span): { readonly name: string; readonly scheme: Param['current']['scheme']; readonly shape: Param['shape'] }[] {
+  const out: { name: string; scheme: Param['current']['scheme']; shape: Param['shape']; layer: number; at: number }[] = [];
+  model.layers.forEach((layer, i) => {
+    for (const p of layer.params) {
+      const r = p.current.ranAt;
+      if (p.current.source === 'explicit' && r && r.from === at.from && r.to === at.to) out.push({ name: stateDictKey(layer.name, p.name), scheme: p.current.scheme, shape: p.shape, layer: i, at: p.current.at?.from ?? 0 });
+    }
+  });
+  return out.sort((a, b) => a.layer - b.layer || a.at - b.at);
+}
+
+/** The module-level init statements of `model` ({@link CurrentInit.ranAt}), distinct, in source order. */
+function ranAtStatements(model: Model): Span[] {
+  const seen = new Map<string, Span>();
+  for (const layer of model.layers) for (const p of layer.params) if (p.current.source === 'explicit' && p.current.ranAt) seen.set(`${p.current.ranAt.from}:${p.current.ranAt.to}`, p.current.ranAt);
+  return [...seen.values()].sort((a, b) => a.from - b.from);
+}
+
+/** The 1-based line of an offset. */
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/**
+ * The document's draws from the torch stream that are not a model's own
+ * layers or inits: `torch.randn`/`rand`/`randint`/... calls (the seeding
+ * analysis's), in-place random tensor methods (`torch.empty(4).normal_()`) and
+ * drawing `nn.init` calls on tensors that are no layer's parameter
+ * (`nn.init.trunc_normal_(self.cls_token)`). {@link exactParameters} takes those
+ * inside a model's `__init__` ({@link ExactOptions.otherDraws}).
+ */
+export function torchDraws(doc: Pick<StreamDocument, 'tree' | 'text' | 'seeding' | 'models'>): StreamDraw[] {
+  const out: StreamDraw[] = doc.seeding.references.filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.')).map((r) => ({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})` }));
+  // The inits InitLens reads as a layer parameter's are replayed as such.
+  const known: Span[] = [];
+  for (const m of doc.models.models) for (const l of m.layers) for (const p of l.params) if (p.current.source === 'explicit' && p.current.at) known.push(p.current.at);
+  const imports = collectImports(doc.tree, doc.text);
+  for (const call of descendants(doc.tree.topNode, 'CallExpression')) {
+    const callee = call.firstChild;
+    if (callee?.name !== 'MemberExpression') continue;
+    const method = callee.lastChild;
+    const name = method?.name === 'PropertyName' ? doc.text.slice(method.from, method.to) : '';
+    const dotted = dottedName(callee, doc.text);
+    const q = dotted ? qualify(dotted, imports) : undefined;
+    const init = q?.startsWith('torch.nn.init.') ? q.slice('torch.nn.init.'.length).replace(/_$/, '') : undefined;
+    const label = init !== undefined && DRAWING_INITS.has(init) ? `torch.nn.init.${init}_` : !init && !q?.startsWith('torch.nn.init.') && DRAWING_METHODS.has(name) ? `.${name}()` : undefined;
+    if (!label || known.some((s) => s.from <= call.from && call.from < s.to)) continue;
+    out.push({ offset: call.from, label: `${label} (line ${lineOf(doc.text, call.from)})` });
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+/**
+ * The draws from the stream of the document's top-level statements in
+ * [from, to): other models' constructions (replayed from their analysis),
+ * the inits statements run on other models, torch draws and re-seeds.
+ */
+function moduleDraws(model: Model, doc: StreamDocument, constructions: readonly Construction[], from: number, to: number, skip: Construction | undefined): StreamDraw[] {
+  const out: StreamDraw[] = [];
+  const others = doc.models.models;
+  const inner = torchDraws(doc);
+  for (const c of constructions) {
+    if (c === skip || c.from < from || c.from >= to) continue;
+    const built = builtModel(others, c.model);
+    const label = `${c.model}(...) (line ${lineOf(doc.text, c.from)})`;
+    out.push({ offset: c.from, label, ...(built ? { replay: (gen: TorchGenerator) => replayConstruction(built, gen, inner) } : {}) });
+  }
+  for (const other of others) {
+    if (other === model || other.framework !== 'torch') continue;
+    for (const at of ranAtStatements(other)) {
+      if (at.from < from || at.from >= to) continue;
+      const inits = ranAtInits(other, at);
+      out.push({
+        offset: at.from,
+        label: `${doc.text.slice(at.from, at.to).trim().slice(0, 60)} (line ${lineOf(doc.text, at.from)})`,
+        replay: (gen) => {
+          const skipValues = gen.skipValues;
+          gen.skipValues = true;
+          try {
+            for (const i of inits) {
+              if (!i.scheme) throw new Error(`the init of ${other.name}'s ${i.name} is not resolved`);
+              if (!i.shape.every((d) => typeof d === 'number')) throw new Error(`${other.name}'s ${i.name} has an unknown size`);
+              initTensor(gen, i.scheme, i.shape as number[]);
+            }
+          } finally {
+            gen.skipValues = skipValues;
+          }
+        },
+      });
+    }
+  }
+  const running = runningStatements(doc.tree);
+  const atTop = (offset: number) => running.some((s) => s.from <= offset && offset < s.to);
+  for (const d of inner) if (d.offset >= from && d.offset < to && atTop(d.offset)) out.push(d);
+  for (const r of doc.seeding.references) {
+    if (r.from < from || r.from >= to || !atTop(r.from) || r.api.effect !== 'seeds' || !r.qualifiedName.startsWith('torch.')) continue;
+    out.push({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})`, reason: 'it seeds the stream again' });
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+/**
+ * What {@link exactParameters} needs to know of the document's other draws for
+ * `model`: those inside its `__init__`, those between `seed` (the document's
+ * `torch.manual_seed`; absent: seeded right before the model is built, as the
+ * Signal view does) and its construction, and those between its construction
+ * and the inits module-level statements run on it.
+ */
+export function streamDraws(model: Model, seed: { readonly from: number; readonly built: number } | undefined, doc: StreamDocument): StreamOptions {
+  const library = libraryDraws(doc.models.libraryModels);
+  const inModel = (offset: number) => (model.kind === 'torch-sequential' ? model.span.from <= offset && offset < model.span.to : !!model.torch?.init && model.torch.init.from <= offset && offset < model.torch.init.to);
+  const own = (d: StreamDraw) => inModel(d.offset);
+  const late = ranAtStatements(model);
+  const constructions = seed !== undefined || late.length > 0 ? moduleConstructions(doc.tree, doc.text, doc.models.models) : [];
+  // The model's own construction: the first after the seed's view of where it is built.
+  const built = seed?.built ?? model.span.from;
+  const self = constructions.find((c) => c.model === model.name && c.from >= (seed ? built : 0));
+  const preceding = seed
+    ? [...library.filter((d) => !own(d) && d.offset > seed.from && d.offset < seed.built && !(model.span.from <= d.offset && d.offset < model.span.to)), ...moduleDraws(model, doc, constructions, seed.from + 1, self?.from ?? seed.built, self).filter((d) => !library.some((l) => l.offset === d.offset))]
+    : [];
+  const end = late.length > 0 ? late[late.length - 1].from : 0;
+  const start = self?.to ?? built;
+  const between = end > start ? [...moduleDraws(model, doc, constructions, start, end, self), ...library.filter((d) => d.offset >= start && d.offset < end)] : [];
+  return {
+    otherDraws: [...torchDraws(doc), ...library.filter(own)],
+    preceding: preceding.sort((a, b) => a.offset - b.offset),
+    between: between.sort((a, b) => a.offset - b.offset),
+  };
+}
+
+/** What the hover says about exact values: a status line and a few values per parameter. */
+export interface ExactSection {
+  readonly status: string;
+  readonly params: readonly ExactParameter[];
+}
+
+/**
+ * Exact values for one layer, computed only when the file seeds with
+ * `torch.manual_seed(<int literal>)` before the model is built and the model
+ * is not too large to reach in a hover. Undefined when there is no seed, and
+ * for a layer with size problems (its hover shows them instead of numbers).
+ */
+export function exactSection(model: Model, layer: Layer, doc: StreamDocument): ExactSection | undefined {
+  if (model.framework !== 'torch' || layer.problems) return undefined;
+  const found = findTorchSeed(model, doc.text, doc.seeding);
+  if (!('seed' in found)) return found.reason.startsWith('no torch.manual_seed') ? undefined : { status: `distribution only: ${found.reason}`, params: [] };
+  try {
+    const params = exactParameters(model, found.seed, {
+      materialize: (name) => name === layer.name,
+      ...streamDraws(model, found, doc),
+      through: layer.name,
+      limits: { values: 'hoverLayerValues', words: 'hoverStreamWords' },
+    }).filter((p) => p.layer === layer.name);
+    const allExact = params.length > 0 && params.every((p) => p.exact);
+    return { status: allExact ? `exact (PyTorch CPU, seed ${found.seed})` : `seed ${found.seed}; distribution only where marked`, params };
+  } catch (error) {
+    if (error instanceof LimitError) return { status: `exact values not shown: ${error.message} (use \`initlens model --torch-exact\`)`, params: [] };
+    return { status: `distribution only: ${error instanceof Error ? error.message : String(error)}`, params: [] };
+  }
+}
+

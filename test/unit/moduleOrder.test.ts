@@ -1,0 +1,138 @@
+/**
+ * Exact mode across a module's statements (src/core/torch/program.ts): what
+ * the module draws between the seed and a model's construction, and between
+ * the construction and the inits its statements run on it, against PyTorch 1.13
+ * running the very same programs (scripts/exact/module_order.py, fixture
+ * test/fixtures/torch/module_order.json).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { ModelAnalyzer } from '../../src/core/model/analyze';
+import { parsePython } from '../../src/core/python/parse';
+import { analyzeSeeding } from '../../src/core/seeding/analyze';
+import { exactParameters, findTorchSeed, type ExactParameter } from '../../src/core/torch/exact';
+import { f32Bits } from '../../src/core/torch/float';
+import { exactSection, moduleConstructions, streamDraws } from '../../src/core/torch/program';
+import { ROOT } from '../host/paths';
+
+interface Program {
+  readonly name: string;
+  readonly text: string;
+  readonly models: readonly { readonly model: string; readonly params: Readonly<Record<string, readonly string[]>> }[];
+}
+
+const KEY = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/torch/module_order.json'), 'utf8')) as { readonly values: number; readonly programs: readonly Program[] };
+
+const hex = (values: Float32Array, n: number) => [...values.slice(0, n)].map((v) => `0x${f32Bits(v).toString(16).padStart(8, '0')}`);
+
+/** Every parameter of `name` in `program`, as exact mode gives it with the program's own seed. */
+function exactOf(program: Program, name: string): ExactParameter[] {
+  const tree = parsePython(program.text);
+  const models = new ModelAnalyzer().analyze(tree, program.text);
+  const seeding = analyzeSeeding(tree, program.text);
+  const model = models.models.find((m) => m.name === name);
+  assert.ok(model, `${program.name}: model ${name}`);
+  const found = findTorchSeed(model, program.text, seeding);
+  assert.ok('seed' in found, `${program.name}: ${name} is seeded by the file`);
+  return exactParameters(model, found.seed, { ...streamDraws(model, found, { tree, text: program.text, seeding, models }), limits: { values: 'exactValues', words: 'exactStreamWords' } });
+}
+
+function program(name: string): Program {
+  const p = KEY.programs.find((x) => x.name === name);
+  assert.ok(p, name);
+  return p;
+}
+
+/** Asserts every parameter of every model of `name` exact and PyTorch's bit for bit. */
+function allExact(name: string): void {
+  const p = program(name);
+  for (const want of p.models) {
+    const got = exactOf(p, want.model);
+    assert.deepEqual(got.map((x) => x.name), Object.keys(want.params), `${name} ${want.model}: state_dict() order`);
+    for (const g of got) {
+      assert.equal(g.exact, true, `${name} ${want.model} ${g.name}: ${g.reason ?? ''}`);
+      assert.deepEqual(hex(g.values, KEY.values), want.params[g.name], `${name} ${want.model} ${g.name} bit for bit`);
+    }
+  }
+}
+
+describe('exact mode follows the module: constructions and the inits run after them', () => {
+  it('built, then initialized (PyTorch-GAN): the discriminator draws before the generator is initialized', () => allExact('built-then-initialized'));
+
+  it('each initialized when built (pytorch/examples dcgan): the generator and its init draw before the discriminator', () => allExact('each-initialized-when-built'));
+
+  it('a module-level Sequential initialized after another layer is built', () => allExact('sequential-init-after-another-layer'));
+
+  it('a second torch.manual_seed between a construction and its init: that init is distribution only; the model seeded by it is exact', () => {
+    const p = program('reseeded-between');
+    const g = exactOf(p, 'G');
+    const weight = g.find((x) => x.name === 'fc.weight');
+    assert.equal(weight?.exact, false);
+    assert.equal(weight?.reason, "torch.manual_seed (line 32) draws from the same stream before fc.weight's normal_(0, 0.02): it seeds the stream again");
+    // Every init after the loss is distribution only: nothing claims more than InitLens knows.
+    assert.ok(g.filter((x) => x.name.endsWith('weight')).every((x) => !x.exact));
+    const want = p.models.find((m) => m.model === 'D');
+    assert.ok(want);
+    for (const d of exactOf(p, 'D')) {
+      assert.equal(d.exact, true, d.reason);
+      assert.deepEqual(hex(d.values, KEY.values), want.params[d.name], `D ${d.name}`);
+    }
+  });
+
+  it('a torch draw between a construction and its init (torch.randn, not replayed): distribution only, saying why', () => {
+    const g = exactOf(program('noise-between'), 'G');
+    assert.equal(g.find((x) => x.name === 'fc.weight')?.exact, false);
+    assert.equal(g.find((x) => x.name === 'fc.weight')?.reason, "torch.randn (line 32) draws from the same stream before fc.weight's normal_(0, 0.02) runs");
+  });
+
+  it('the hover says the same: exact values for the discriminator built after the generator', () => {
+    const p = program('built-then-initialized');
+    const tree = parsePython(p.text);
+    const models = new ModelAnalyzer().analyze(tree, p.text);
+    const d = models.models.find((m) => m.name === 'D');
+    assert.ok(d);
+    const section = exactSection(d, d.layers[0], { tree, text: p.text, seeding: analyzeSeeding(tree, p.text), models });
+    assert.equal(section?.status, 'exact (PyTorch CPU, seed 0)');
+    assert.deepEqual(hex(section.params[0].values, KEY.values), p.models.find((m) => m.model === 'D')?.params['fc.weight']);
+  });
+
+  it('an nn.Parameter drawn in __init__ (torch.randn, torch.empty(...).normal_(), nn.init on a tensor): the layers after it are distribution only', () => {
+    const head = ['import torch', 'import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.a = nn.Linear(4, 4)'];
+    for (const [draw, label] of [
+      ['self.p = nn.Parameter(torch.randn(4))', 'torch.randn (line 7)'],
+      ['self.p = nn.Parameter(torch.empty(4).normal_())', '.normal_() (line 7)'],
+      ['self.p = nn.Parameter(torch.zeros(1, 4)); nn.init.trunc_normal_(self.p, std=0.02)', 'torch.nn.init.trunc_normal_ (line 7)'],
+    ]) {
+      const text = [...head, `        ${draw}`, '        self.b = nn.Linear(4, 2)', 'torch.manual_seed(0)', 'm = M()', ''].join('\n');
+      const tree = parsePython(text);
+      const models = new ModelAnalyzer().analyze(tree, text);
+      const model = models.models[0];
+      const seeding = analyzeSeeding(tree, text);
+      const params = exactParameters(model, 0n, streamDraws(model, undefined, { tree, text, seeding, models }));
+      assert.deepEqual(params.map((p) => [p.name, p.exact]), [['a.weight', true], ['a.bias', true], ['b.weight', false], ['b.bias', false]], draw);
+      assert.equal(params[2].reason, `${label} draws from the same stream before b is built`, draw);
+    }
+  });
+
+  it('constructions: top-level calls of the file\'s classes and its module-level models, in order; not those in definitions', () => {
+    const text = [
+      'import torch.nn as nn',
+      'class A(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(2, 2)',
+      'def build():',
+      '    return A()',
+      'a = A().to("cpu")',
+      'seq = nn.Sequential(nn.Linear(2, 2), A())',
+      'b = [A(), A()]',
+      '',
+    ].join('\n');
+    const tree = parsePython(text);
+    const models = new ModelAnalyzer().analyze(tree, text).models;
+    const got = moduleConstructions(tree, text, models).map((c) => `${c.model}@${text.slice(c.from, c.to)}`);
+    assert.deepEqual(got, ['A@A()', 'seq@nn.Sequential(nn.Linear(2, 2), A())', 'A@A()', 'A@A()']);
+  });
+});
