@@ -53,6 +53,9 @@ MODELS = [
     ('Pad1d', ["self.conv = nn.Conv1d(2, 3, 5, padding=2, padding_mode='reflect')", "self.conv2 = nn.Conv1d(3, 3, 3, padding=1, padding_mode='circular')"], ['return self.conv2(torch.relu(self.conv(x)))'], [2, 2, 9]),
     ('TransposeGrouped', ['self.deconv = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)'], ['return self.deconv(x)'], [2, 4, 4, 3]),
     ('Transpose1dGrouped', ['self.deconv = nn.ConvTranspose1d(6, 3, 4, stride=2, groups=3, bias=False)'], ['return self.deconv(x)'], [2, 6, 5]),
+    ('SameZeros', ["self.conv = nn.Conv2d(2, 3, 4, padding='same')"], ['return self.conv(x)'], [2, 2, 6, 5]),
+    ('SameSymmetric', ["self.conv = nn.Conv2d(2, 3, (3, 5), padding='same', dilation=2)"], ['return self.conv(x)'], [2, 2, 7, 9]),
+    ('Same1d', ["self.conv = nn.Conv1d(2, 3, 4, padding='same', dilation=3, padding_mode='circular')", "self.conv2 = nn.Conv1d(3, 2, 2, padding='same')"], ['return self.conv2(torch.tanh(self.conv(x)))'], [2, 2, 11]),
 ]
 
 

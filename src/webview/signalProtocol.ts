@@ -133,7 +133,7 @@ const readOp: Reader<SignalOp> = taggedBy<SignalOp>(
   {
     input: op('input', { tokens: optional(number({ min: 1, max: 2 ** 24, integer: true })) }),
     linear: op('linear', { layer: name, input: index, bias: boolean, prefix: paramPrefix }),
-    conv: op('conv', { layer: name, input: index, dims: spatialDims, kernel: small, stride: small, padding: small, dilation: small, bias: boolean, groups: optional(number({ min: 1, max: 2 ** 31, integer: true })), paddingMode: optional(oneOf(['reflect', 'replicate', 'circular'] as const)) }),
+    conv: op('conv', { layer: name, input: index, dims: spatialDims, kernel: small, stride: small, padding: small, dilation: small, bias: boolean, groups: optional(number({ min: 1, max: 2 ** 31, integer: true })), paddingMode: optional(oneOf(['zeros', 'reflect', 'replicate', 'circular'] as const)) }),
     batchnorm: op('batchnorm', { layer: name, input: index, eps: positive, affine: boolean }),
     layernorm: op('layernorm', { layer: name, input: index, normalized: number({ min: 1, max: MAX_RANK, integer: true }), eps: positive, affine: boolean, prefix: paramPrefix }),
     convTranspose: op('convTranspose', { layer: name, input: index, dims: spatialDims, kernel: small, stride: small, padding: small, outputPadding: small, dilation: small, bias: boolean, groups: optional(number({ min: 1, max: 2 ** 31, integer: true })) }),

@@ -143,8 +143,14 @@ describe('signal engine: linear interpolation, padding modes, grouped transposed
       ],
     );
     assert.deepEqual([reflect[1].kind === 'pad' && reflect[1].pads, reflect[2].kind === 'conv' && [reflect[2].padding, reflect[2].paddingMode]], [[2, 2, 1, 1], [[0, 0], 'reflect']]);
+    // padding='same' with zeros: an even dilation·(kernel − 1) padded by the convolution itself, an odd one by a constant pad op first.
+    const even = ops(text("nn.Conv2d(2, 3, (3, 5), padding='same', dilation=2)")).ops;
+    assert.deepEqual([even.length, even[1].kind === 'conv' && even[1].padding], [2, [2, 4]]);
+    const odd = ops(text("nn.Conv2d(2, 3, 4, padding='same')")).ops;
+    assert.deepEqual([odd[1].kind === 'pad' && [odd[1].mode, odd[1].pads], odd[2].kind === 'conv' && odd[2].paddingMode], [['constant', [1, 2, 1, 2]], 'zeros']);
     const why = (t: string, shape?: number[]) => ops(t, shape).notSimulated.map((n) => `${n.line}: ${n.op}: ${n.why}`);
     assert.deepEqual(why(text("nn.Conv2d(2, 3, 3, padding=8, padding_mode='reflect')")), ['8: self.conv(x): conv: padding_mode=reflect: reflection padding 8, 8 needs an axis longer than that (8)']);
+    assert.deepEqual(ops(text("nn.Conv2d(2, 3, 3, stride=2, padding='same')")).notSimulated.map((n) => n.op), ["conv (Conv2d): padding='same' with a stride (PyTorch refuses it)"]);
     assert.match(why(text("nn.Identity()", "return F.interpolate(x, scale_factor=2, mode='bicubic', align_corners=False)"))[0], /upsampling mode bicubic is not simulated/);
     assert.match(why(text("nn.Identity()", "return F.interpolate(x, scale_factor=2, mode='bilinear', antialias=True)"))[0], /antialias=True is not simulated/);
     assert.match(why(text("nn.Identity()", "return F.interpolate(x, scale_factor=2, mode='trilinear')"))[0], /trilinear interpolation takes a 5-d input, gets 2×2×8×8/);

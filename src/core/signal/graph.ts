@@ -68,8 +68,8 @@ export type SignalOp =
       readonly bias: boolean;
       /** `groups` > 1 (1-d and 2-d): the weight is (out, in / groups, *kernel); absent: 1. */
       readonly groups?: number;
-      /** A `padding_mode` other than zeros: `input` is the layer's own pad op (spatial.ts), which reads what the module does. */
-      readonly paddingMode?: 'reflect' | 'replicate' | 'circular';
+      /** A `padding_mode` other than zeros, or zeros of an odd `padding='same'`: `input` is the layer's own pad op (spatial.ts), which reads what the module does. */
+      readonly paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular';
     })
   /** BatchNorm in training mode: batch statistics over every axis but the channel (axis 1). */
   | (OpBase & { readonly kind: 'batchnorm'; readonly layer: string; readonly input: number; readonly eps: number; readonly affine: boolean })
@@ -1512,17 +1512,22 @@ class Builder {
         const kernel = w.slice(2);
         const stride = tuple('stride', 1);
         const dilation = tuple('dilation', 1);
-        const same = mode !== undefined && mode !== 'zeros' && layer.args.get('padding') === 'same';
-        let padding = same ? Array<number>(dims).fill(0) : tuple('padding', 0);
-        let paddingMode: 'reflect' | 'replicate' | 'circular' | undefined;
-        if (mode !== undefined && mode !== 'zeros' && (same || padding.some((p) => p !== 0))) {
+        const zeros = mode === undefined || mode === 'zeros';
+        const same = layer.args.get('padding') === 'same';
+        if (same && stride.some((s) => s !== 1)) throw new ShapeMismatch(`${layer.name} (${layer.type}): padding='same' with a stride (PyTorch refuses it)`, line);
+        // padding='same' with zeros: dilation·(kernel − 1) on both sides where it is even (ATen's _convolution_mode), else the zeros padded first.
+        const symmetric = same && kernel.every((k, i) => (dilation[i] * (k - 1)) % 2 === 0);
+        let padding = same ? kernel.map((k, i) => (zeros && symmetric ? (dilation[i] * (k - 1)) / 2 : 0)) : tuple('padding', 0);
+        let paddingMode: 'zeros' | 'reflect' | 'replicate' | 'circular' | undefined;
+        if (zeros ? same && !symmetric : same || padding.some((p) => p !== 0)) {
           // _ConvNd._conv_forward: F.pad(x, _reversed_padding_repeated_twice, mode), then the convolution with padding 0.
           if (x.length !== dims + 2) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects ${dims} spatial axes, gets ${x.join('×')}`, line);
           const pads = convPads(same ? 'same' : padding, kernel, dilation);
-          const padded = paddedShape(x, mode as PadMode, pads);
+          const padMode: PadMode = zeros ? 'constant' : (mode as PadMode);
+          const padded = paddedShape(x, padMode, pads);
           if (typeof padded === 'string') throw new Unsupported(at, `${layer.name}: padding_mode=${mode}: ${padded}`);
-          input = this.pad(input, mode as PadMode, pads, 0, at, line);
-          paddingMode = mode;
+          input = this.pad(input, padMode, pads, 0, at, line);
+          paddingMode = zeros ? 'zeros' : (mode as 'reflect' | 'replicate' | 'circular');
           x = this.shape(input);
           padding = Array<number>(dims).fill(0);
         }
