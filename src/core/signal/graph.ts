@@ -1252,7 +1252,9 @@ class Builder {
       for (const e of made) v = 'layer' in e ? this.applyLayer(e.layer, v, line, ctor) : this.inline(e.instance, v, ctor);
       return v;
     }
-    const helper = ctor.name === 'CallExpression' && callee?.name === 'VariableName' ? this.sequentialOfFunction(this.ctx.slice(callee)) : undefined;
+    // Only where the analysis built its layers under the attribute (else a Conv2d there would read as not simulated).
+    const built = [...this.layersByName.keys()].some((k) => k.startsWith(`${name}.`));
+    const helper = built && ctor.name === 'CallExpression' && callee?.name === 'VariableName' ? this.sequentialOfFunction(this.ctx.slice(callee)) : undefined;
     if (helper) return helper.reduce((v, element, i) => this.applyModule(`${name}.${i}`, unwrap(element), v, this.lineOf(element)), input);
     if (ctor.name === 'CallExpression' && qualified && !qualified.startsWith('torch') && this.node) throw new Unsupported(ctor, `${qualified}: a class of another file (not simulated)`);
     if (ctor.name !== 'CallExpression' || !qualified || !list) throw new Unsupported(ctor, 'a module the signal engine does not know');
