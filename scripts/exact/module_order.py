@@ -57,11 +57,15 @@ PROGRAMS = {
     'sequential-init-after-another-layer': 'import torch\nimport torch.nn as nn\n\ntorch.manual_seed(3)\nnet = nn.Sequential(nn.Linear(4, 3), nn.Tanh())\nhead = nn.Linear(3, 2)\nnn.init.xavier_uniform_(net[0].weight)\n',
     # A second seed between the construction and the init: the init draws from the new stream.
     'reseeded-between': HEAD + 'torch.manual_seed(0)\ngenerator = G()\ntorch.manual_seed(1)\ndiscriminator = D()\ngenerator.apply(weights_init_normal)\ndiscriminator.apply(weights_init_normal)\n',
+    # Two apply functions writing the same weights: both draw.
+    'initialized-twice': 'import torch\nimport torch.nn as nn\n\n\ndef f1(m):\n    if isinstance(m, nn.Linear):\n        nn.init.normal_(m.weight, std=0.02)\n\n\ndef f2(m):\n    if isinstance(m, nn.Linear):\n        nn.init.uniform_(m.weight, -0.1, 0.1)\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.Linear(4, 4)\n        self.b = nn.Linear(4, 4)\n        self.apply(f1)\n        self.apply(f2)\n\n\ntorch.manual_seed(0)\nm = M()\n',
+    # Inits written in __init__ between constructors: they draw before the later layers are built.
+    'init-between-constructors': 'import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.Linear(4, 4)\n        self.a.weight.data.normal_(0, 0.1)\n        nn.init.uniform_(self.a.bias, -0.1, 0.1)\n        self.b = nn.Linear(4, 2)\n        nn.init.xavier_normal_(self.b.weight)\n        self.c = nn.Linear(2, 2)\n\n\ntorch.manual_seed(5)\nm = M()\n',
     # A torch draw between the construction and the init.
     'noise-between': HEAD + 'torch.manual_seed(0)\ngenerator = G()\nz = torch.randn(5)\ngenerator.apply(weights_init_normal)\n',
 }
 
-MODELS = {'generator': 'G', 'discriminator': 'D', 'netG': 'G', 'netD': 'D', 'net': 'net', 'head': 'head'}
+MODELS = {'generator': 'G', 'discriminator': 'D', 'netG': 'G', 'netD': 'D', 'net': 'net', 'head': 'head', 'm': 'M'}
 
 
 def bits(t):

@@ -895,8 +895,8 @@ CASES = [
     # `a if hasattr(self, 'shortcut') else b` in forward, the shortcut built under an `if` of __init__ (kuangliu's PreActBlock).
     {'name': 'kuangliu-preact-resnet18', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/preact_resnet.py', 'model': 'PreActResNet', 'pick': 'PreActResNet18', 'build': 'PreActResNet18()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he'], 'exact': True},
     # Padding modules and nearest upsampling (src/core/signal/spatial.ts). dcgan.py builds both nets, then
-    # generator.apply(weights_init_normal): the generator's init draws follow the discriminator's construction,
-    # which InitLens's exact mode does not follow yet (its in-effect output std differs by 3.9%): not a key until it does.
+    # generator.apply(weights_init_normal): the generator's init draws follow the discriminator's construction
+    # (exact mode follows the module's statements, src/core/torch/program.ts).
     {'name': 'fast-neural-style', 'file': 'test/fixtures/realworld/pytorch/examples/fast_neural_style/neural_style/transformer_net.py', 'model': 'TransformerNet', 'build': 'TransformerNet()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he']},
     {'name': 'erik-dcgan-generator', 'file': 'test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/dcgan/dcgan.py', 'upTo': '# Loss function', 'drop': ['os.makedirs("images", exist_ok=True)'], 'model': 'Generator', 'build': '(lambda g, d: (g.apply(weights_init_normal), g)[1])(Generator(), Discriminator())', 'seed': 0, 'inputSeed': 0, 'inputShape': [4, 100], 'schemes': ['in-effect', 'he', 'xavier']},
     # nn.PixelShuffle (a reshape, a permutation, a reshape); the upscale factor from main.py's construction (the README's 3).
@@ -906,6 +906,13 @@ CASES = [
     # Grouped and depthwise convolutions (engine.ts groupedConv): groups 2, depthwise with a channel multiplier, dilated, strided, 1-d.
     {'name': 'grouped-convs', 'text': GROUPED, 'model': 'GroupedNet', 'build': 'GroupedNet()', 'seed': 5, 'inputSeed': 3, 'inputShape': [2, 4, 12, 10], 'schemes': ['in-effect', 'he', 'orthogonal']},
     {'name': 'grouped-conv1d', 'text': GROUPED, 'model': 'Grouped1d', 'build': 'Grouped1d()', 'seed': 6, 'inputSeed': 2, 'inputShape': [3, 6, 20], 'schemes': ['in-effect', 'xavier']},
+    # Lists built with `for _ in range(n)`, a class of the file in them, and `channels = input_shape[0]` from the
+    # construction in cyclegan.py (argparse defaults: 3x256x256 images, 9 residual blocks), then its
+    # G_AB.apply(weights_init_normal) there.
+    {'name': 'cyclegan-generator', 'file': 'test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/cyclegan/models.py', 'model': 'GeneratorResNet',
+     'build': '(lambda g: (g.apply(weights_init_normal), g)[1])(GeneratorResNet((3, 256, 256), 9))',
+     'driver': {'path': 'cyclegan.py', 'model': 'models.py', 'text': 'from models import *\n\ninput_shape = (3, 256, 256)\nG_AB = GeneratorResNet(input_shape, 9)\nG_AB.apply(weights_init_normal)\n'},
+     'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he'], 'exact': True},
     # Linear interpolation, conv padding modes, grouped ConvTranspose2d (spatial.ts, engine.ts; the ops2 branch); usuyama's UNet
     # (MIT; bilinear upsampling, its double_conv helper returning nn.Sequential) built as its notebook pytorch_unet.ipynb does, UNet(6).
     {'name': 'padding-modes', 'text': PADDING_MODES, 'model': 'PaddingModes', 'build': 'PaddingModes()', 'seed': 15, 'inputSeed': 11, 'inputShape': [2, 3, 12, 10], 'schemes': ['in-effect', 'he', 'orthogonal']},

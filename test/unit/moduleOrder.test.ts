@@ -87,6 +87,29 @@ describe('exact mode follows the module: constructions and the inits run after t
     assert.equal(g.find((x) => x.name === 'fc.weight')?.reason, "torch.randn (line 32) draws from the same stream before fc.weight's normal_(0, 0.02) runs");
   });
 
+  it('a weight written by two apply functions drew twice: distribution only, saying so; the biases drawn at construction stay exact', () => {
+    const p = program('initialized-twice');
+    const want = p.models[0];
+    const got = exactOf(p, 'M');
+    assert.deepEqual(got.map((x) => [x.name, x.exact]), [['a.weight', false], ['a.bias', true], ['b.weight', false], ['b.bias', true]]);
+    assert.equal(got[0].reason, 'a.weight is initialized more than once (normal_(0, 0.02), then uniform_(-0.1, 0.1)), and InitLens replays the last call only');
+    for (const x of got.filter((g) => g.exact)) assert.deepEqual(hex(x.values, KEY.values), want.params[x.name], x.name);
+  });
+
+  it('inits written in __init__ between constructors draw there: the later layers are exact, and so is the hover of one', () => {
+    allExact('init-between-constructors');
+    const p = program('init-between-constructors');
+    const tree = parsePython(p.text);
+    const models = new ModelAnalyzer().analyze(tree, p.text);
+    const m = models.models[0];
+    // The hover builds up to the hovered layer only: c's values still come after b's xavier_normal_.
+    const c = m.layers.find((l) => l.name === 'c');
+    assert.ok(c);
+    const section = exactSection(m, c, { tree, text: p.text, seeding: analyzeSeeding(tree, p.text), models });
+    assert.equal(section?.status, 'exact (PyTorch CPU, seed 5)');
+    assert.deepEqual(hex(section.params[0].values, KEY.values), p.models[0].params['c.weight']);
+  });
+
   it('the hover says the same: exact values for the discriminator built after the generator', () => {
     const p = program('built-then-initialized');
     const tree = parsePython(p.text);

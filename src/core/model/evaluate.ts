@@ -660,6 +660,24 @@ const BUILTINS: Readonly<Record<string, (args: readonly Value[]) => Value | unde
   'numpy.prod': productOf,
 };
 
+/**
+ * Python's `range(stop)`, `range(start, stop)` or `range(start, stop, step)` on
+ * integers: its length, or undefined when the arguments are not a range's
+ * (a step of 0, a non-integer, more than three).
+ */
+export function rangeLength(args: readonly Value[]): number | undefined {
+  if (args.length < 1 || args.length > 3 || !args.every((v): v is number => typeof v === 'number' && Number.isInteger(v))) return undefined;
+  const [start, stop, step] = args.length === 1 ? [0, args[0], 1] : [args[0], args[1], args[2] ?? 1];
+  if (step === 0) return undefined;
+  return Math.max(0, Math.ceil((stop - start) / step));
+}
+
+/** The values of a range whose {@link rangeLength} is known (the caller bounds it first). */
+export function rangeValues(args: readonly number[]): number[] {
+  const [start, step] = args.length === 1 ? [0, 1] : [args[0], args[2] ?? 1];
+  return Array.from({ length: rangeLength(args) ?? 0 }, (_, i) => start + i * step);
+}
+
 /** A Python arithmetic operator on two numbers (`op` as written: `+`, `//`, `**`, ...); undefined where Python raises or the result is not finite. */
 export function arithmetic(op: string, a: number, b: number): number | undefined {
   switch (op) {

@@ -10,7 +10,7 @@ import { ALL_LAYERS, lookupLayer } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import { tensorMethodScheme, torchInitScheme } from './initCalls';
 import { applyWrites, evaluate, objectWrites, type Scope } from './evaluate';
-import { explicitInit, type LayerDraft } from './layer';
+import { explicitInit, writeInit, type LayerDraft } from './layer';
 import { parameters, walkStatements, withoutNames, type TorchClass } from './members';
 import type { CurrentInit } from './types';
 
@@ -51,14 +51,14 @@ export function applyRules(rules: readonly InitRule[], layers: readonly LayerDra
         continue;
       }
       if (rule.param !== undefined && rule.name === undefined && rule.rankAbove === undefined) {
-        layer.explicit.set(rule.param, rule.init);
+        writeInit(layer, rule.param, rule.init);
         continue;
       }
       for (const p of layer.spec.params(layer.args)) {
         if (rule.param !== undefined && p.name !== rule.param) continue;
         if (rule.rankAbove !== undefined && !(p.shape.length > rule.rankAbove)) continue;
         if (rule.name && !nameMatches(rule.name, [prefix, layer.name, p.name].filter((s) => s !== '').join('.'))) continue;
-        layer.explicit.set(p.name, rule.init);
+        writeInit(layer, p.name, rule.init);
       }
     }
   }
@@ -75,7 +75,7 @@ function innerRule(rule: InitRule, layer: LayerDraft, prefix: string): void {
     if (rule.param !== undefined && p.name.slice(p.name.lastIndexOf('.') + 1) !== rule.param) continue;
     if (rule.rankAbove !== undefined && !(p.shape.length > rule.rankAbove)) continue;
     if (rule.name && !nameMatches(rule.name, [prefix, layer.name, p.name].filter((s) => s !== '').join('.'))) continue;
-    layer.explicit.set(p.name, rule.init);
+    writeInit(layer, p.name, rule.init);
   }
 }
 
@@ -180,7 +180,7 @@ export class Inits {
     const scheme = this.schemeOf(call, bound);
     if (!scheme) return;
     const target = this.layerParam(scheme.target);
-    if (target) target.layer.explicit.set(target.param, explicitInit(scheme.scheme, call, 'torch', this.ctx.slice(call)));
+    if (target) writeInit(target.layer, target.param, explicitInit(scheme.scheme, call, 'torch', this.ctx.slice(call)));
   }
 
   /** The scheme of an `nn.init.*` call or an in-place tensor method, with the tensor expression. */

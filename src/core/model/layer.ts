@@ -11,7 +11,7 @@ import type { Activation } from './activations';
 import { sizeProblems, type Args, type LayerSpec, type ParamSpec } from './catalog';
 import type { BoundCall, Context } from './context';
 import { dim, isFloatSyntax, isKnown, product, type Dim, type Scope, type Value } from './evaluate';
-import { schemeLabel } from './initCalls';
+import { DRAWING_INITS, schemeLabel } from './initCalls';
 import type { ActivationUse, CurrentInit, Layer, LayerProblem, Param } from './types';
 import { LIMITS } from '../limits';
 
@@ -255,6 +255,23 @@ export function totalParams(layers: readonly Layer[]): Dim {
     total += n;
   }
   return countDim(total);
+}
+
+/**
+ * Records an explicit init of a layer's parameter. When another init call
+ * wrote it before (another `apply` function, a loop after `self.apply`), the
+ * earlier drawing calls' labels go with it ({@link CurrentInit.earlier}): they
+ * drew from the stream too.
+ */
+export function writeInit(layer: LayerDraft, param: string, init: CurrentInit): void {
+  const before = layer.explicit.get(param);
+  const other = before !== undefined && before !== init && before.source === 'explicit' && !(before.at && init.at && before.at.from === init.at.from && before.at.to === init.at.to);
+  if (other) {
+    const drew = !before.scheme || DRAWING_INITS.has(before.scheme.kind);
+    const earlier = [...(before.earlier ?? []), ...(drew ? [before.label] : [])];
+    if (earlier.length > 0) init = { ...init, earlier };
+  }
+  layer.explicit.set(param, init);
 }
 
 /** `schemeLabel` for the explicit init of a parameter. */

@@ -11,7 +11,7 @@ import { descendants, same, sequenceElements, statements, stringValue, unwrap } 
 import { kerasActivationName, torchModule, type Activation } from './activations';
 import { lookupLayer, maybeLibraryModel } from './catalog';
 import { bindCall, extend, type BoundCall, type Context } from './context';
-import { applyWrites, arithmetic, evaluate, objectWrites, tensorShape, valueSize, withoutEntries, type Scope, type Value } from './evaluate';
+import { applyWrites, arithmetic, evaluate, objectWrites, rangeLength, rangeValues, tensorShape, valueSize, withoutEntries, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
 import type { ActivationUse } from './types';
 
@@ -536,12 +536,9 @@ export class TorchClass {
       const args = call && !call.args.hasStarred && call.args.keywords.size === 0 ? call.args.positional : undefined;
       if (fn === 'range' && args && args.length >= 1 && args.length <= 3) {
         const nums = args.map((a) => this.constant(a, scope));
-        if (!nums.every((v): v is number => typeof v === 'number' && Number.isInteger(v))) return undefined;
-        const [start, stop, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
-        if (step === 0) return undefined;
-        const count = Math.max(0, Math.ceil((stop - start) / step));
-        if (exceeds('loopIterations', this.iterations + count)) return undefined;
-        return Array.from({ length: count }, (_, i) => start + i * step);
+        const count = rangeLength(nums as Value[]);
+        if (count === undefined || exceeds('loopIterations', this.iterations + count)) return undefined;
+        return rangeValues(nums as number[]);
       }
       if (fn === 'enumerate' && args && args.length === 1) return this.elements(args[0], scope, depth + 1)?.map((v, i) => [i, v]);
       if (fn === 'zip' && args && args.length >= 1) {

@@ -15,7 +15,7 @@ import { evaluate, withoutEntries, type Scope, type Value } from './evaluate';
 import { Forward, type InputSummary, type ModuleEntry } from './forward';
 import type { ActivationUse, Span } from './types';
 import { Inits } from './inits';
-import { explicitInit, type LayerDraft } from './layer';
+import { explicitInit, writeInit, type LayerDraft } from './layer';
 import type { Entry } from './members';
 import { lookupLayer } from './catalog';
 import { applyRules, type InitRule } from './inits';
@@ -407,7 +407,7 @@ export function applyFollowingInits(draft: TorchModelDraft, followers: readonly 
     const found = bound && inits.schemeOf(call, bound);
     const m = found && pattern.exec(ctx.slice(found.target).replace(/\s+/g, ''));
     const layer = m && draft.layers.find((l) => l.name === (m[1] ?? ''));
-    if (found && m && layer) layer.explicit.set(m[2], { ...explicitInit(found.scheme, call, 'torch', ctx.slice(call)), ranAt: { from: stmt.from, to: stmt.to } });
+    if (found && m && layer) writeInit(layer, m[2], { ...explicitInit(found.scheme, call, 'torch', ctx.slice(call)), ranAt: { from: stmt.from, to: stmt.to } });
   }
 }
 

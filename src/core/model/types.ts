@@ -35,6 +35,11 @@ export interface CurrentInit {
    */
   readonly ranAt?: Span;
   /**
+   * The labels of earlier init calls that drew into this tensor before this one overwrote it
+   * (`self.apply(f1)` then `self.apply(f2)`): they consumed the stream too.
+   */
+  readonly earlier?: readonly string[];
+  /**
    * The class whose init (an `apply` function, a `modules()` or `named_parameters()`
    * loop) writes this tensor after this class is built, when it is not this class.
    * Init code written here would be overwritten there, so nothing is recommended here.

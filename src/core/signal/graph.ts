@@ -1404,9 +1404,12 @@ class Builder {
     const binding = this.instanceBinding();
     for (const [k, v] of binding?.values ?? []) scope.set(k, v);
     for (const k of binding?.unknown ?? []) scope.delete(k);
+    const classes = this.fileClasses();
     const isModule = (call: SyntaxNode) => {
       const q = this.ctx.qualified(call.firstChild);
-      return !!q && ((q.startsWith('torch.nn.') && !q.startsWith('torch.nn.functional.') && !q.startsWith('torch.nn.init.')) || this.fileClasses().has(q));
+      // A class of the file is called by its plain name (`ResidualBlock(out_features)`).
+      const own = call.firstChild?.name === 'VariableName' && classes.has(this.ctx.slice(call.firstChild));
+      return own || (!!q && ((q.startsWith('torch.nn.') && !q.startsWith('torch.nn.functional.') && !q.startsWith('torch.nn.init.')) || classes.has(q)));
     };
     return { ctx: this.ctx, scope, methods: this.methods, isModule };
   }
@@ -2226,9 +2229,12 @@ class Builder {
     }
     for (const k of binding?.unknown ?? []) scope.delete(k);
     const body = init.getChild('Body');
-    // Locals computed from the arguments (`reflection_padding = kernel_size // 2`), again with this instance's values.
+    // Locals computed from the arguments (`reflection_padding = kernel_size // 2`, `channels = input_shape[0]`), again
+    // with this instance's values, tuples included.
     if (binding && body) {
-      for (const [k, v] of moduleScope(statements(body), this.ctx.text, undefined, scope)) if (kept(v) && !k.startsWith('self.')) scope.set(k, v);
+      const given = new Map(scope);
+      for (const [k, v] of binding.values) given.set(k, v);
+      for (const [k, v] of moduleScope(statements(body), this.ctx.text, undefined, given)) if (kept(v) && !k.startsWith('self.')) scope.set(k, v);
     }
     const seen = new Set<string>();
     for (const node of body ? descendants(body, 'AssignStatement') : []) {
@@ -2426,7 +2432,10 @@ class Builder {
     };
     const padding = Object.hasOwn(PAD_MODULES, type) ? PAD_MODULES[type] : undefined;
     if (padding) {
-      const pads = padsOf(value('padding', 0), padding.dims);
+      const given = args.keywords.get('padding') ?? args.positional[0];
+      const raw = value('padding', 0);
+      if (given && raw === undefined) throw new Unsupported(ctor, `${type}: its padding (${this.ctx.slice(given)}) is not known here`);
+      const pads = padsOf(raw, padding.dims);
       if (typeof pads === 'string') throw new Unsupported(ctor, `${type}: ${pads}`);
       const fill = padding.mode === 'constant' && type !== 'ZeroPad2d' ? value('value', 1) : 0;
       if (typeof fill !== 'number') throw new Unsupported(ctor, `${type}: its value is not known`);

@@ -17,7 +17,8 @@
  * arguments. Anything else that touches a list throws {@link ListUnsupported}.
  */
 import type { Context } from '../model/context';
-import { evaluate, type Scope, type Value } from '../model/evaluate';
+import { evaluate, rangeLength, rangeValues, type Scope, type Value } from '../model/evaluate';
+import { exceeds, limitMessage } from '../limits';
 import { parameters } from '../model/members';
 import type { SyntaxNode } from '../python/parse';
 import { callArgs, sequenceElements, statements, unwrap } from '../python/syntax';
@@ -398,6 +399,17 @@ class Run {
           if (!local) {
             const top = this.topFunction(this.slice(callee));
             if (top) return this.call(top, n, env, false);
+          }
+          // `for _ in range(n)` with n known, bounded as the module tree bounds its loops.
+          if (this.slice(callee) === 'range') {
+            const args = callArgs(n.getChild('ArgList')!, this.text);
+            const nums = args.keywords.size === 0 ? args.positional.map((a) => this.expr(a, env, lenient)) : [];
+            const values = nums.every((v): v is { value: Value } => 'value' in v) ? nums.map((v) => v.value) : [];
+            const count = rangeLength(values);
+            if (count !== undefined) {
+              if (exceeds('loopIterations', count)) throw new ListUnsupported(n, limitMessage('loopIterations', count));
+              return { value: rangeValues(values as number[]) };
+            }
           }
           if (this.slice(callee) === 'list') {
             const args = callArgs(n.getChild('ArgList')!, this.text);

@@ -112,6 +112,8 @@ interface InitEvent {
   readonly layer: number;
   readonly param: string;
   readonly ranAt?: Span;
+  /** Earlier init calls that drew into the same tensor (only the last write is replayed). */
+  readonly earlier?: readonly string[];
   readonly scheme: InitScheme | null | undefined;
   readonly at: Span;
   readonly label: string;
@@ -159,6 +161,10 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const target = all.find((l) => l.name === options.through);
   const layers = target && !target.params.some((p) => p.current.source === 'explicit') ? all.slice(0, all.indexOf(target) + 1) : all;
   if (!options.generator) gen.budget = options.limits?.words;
+  // Inits written in __init__ before a later constructor run there, in the stream.
+  const early = earlyInits(layers, initSpan, gen, perLayer, options);
+  draws.push(...early.draws);
+  draws.sort((a, b) => a.offset - b.offset);
   for (const d of [...(options.preceding ?? [])].sort((a, b) => a.offset - b.offset)) consume(d, model.name);
   let materialized = 0;
   let next = 0;
@@ -181,6 +187,13 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
     }
     perLayer.push(params.map((p) => (lost && p.exact ? { ...p, exact: false, reason: lost } : p)));
   }
+  // An early init the loss kept from running left its tensor as constructed: not what PyTorch gives.
+  for (const e of early.events) {
+    if (early.ran.has(e)) continue;
+    const params = perLayer[e.layer];
+    const index = params?.findIndex((x) => x.name === e.param) ?? -1;
+    if (index >= 0) params[index] = { ...params[index], exact: false, reason: lost ?? `${e.label} was not replayed` };
+  }
   const subLost = model.submodules?.length ? `${model.submodules[0].className}(...) draws from the same stream before these inits run, and InitLens does not replay it here` : undefined;
   if (layers === all) {
     // The module-level draws after construction, consumed in order as the inits that run there come.
@@ -190,7 +203,7 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
       while (nextBetween < between.length && between[nextBetween].offset < offset) consume(between[nextBetween++], before, 'runs');
       return lost;
     };
-    applyExplicitInits(gen, layers, perLayer, initSpan, lost ?? subLost, options, advance);
+    applyExplicitInits(gen, layers, perLayer, lost ?? subLost, options, advance, new Set(early.events.map((e) => `${e.layer}:${e.param}`)));
   }
   return perLayer.flatMap((params, i) =>
     params.map((p) => ({ name: stateDictKey(layers[i].name, p.name), layer: layers[i].name, shape: p.shape, values: p.values, exact: p.exact, ...(p.exact ? {} : { reason: p.reason ?? 'not reproduced' }) })),
@@ -208,45 +221,40 @@ function inForward(layer: Layer): boolean {
  * loop or an `apply` function, which visits modules in registration order.
  * Calls inside `__init__` between two constructors run between them.
  */
-function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLayer: ExactParam[][], initSpan: Span | undefined, lostBefore: string | undefined, options: ExactOptions, advance: (offset: number, before: string) => string | undefined): void {
-  const events: InitEvent[] = [];
+/** The explicit inits of `layers`' parameters: those run in the class (construction, then its inits) and those module-level statements run afterwards. */
+function initEvents(layers: readonly Layer[]): { readonly inClass: InitEvent[]; readonly late: InitEvent[] } {
+  const inClass: InitEvent[] = [];
   const late: InitEvent[] = [];
   layers.forEach((layer, i) => {
     for (const p of layer.params) {
       if (p.current.source !== 'explicit' || !p.current.at) continue;
-      const e = { layer: i, param: p.name, scheme: p.current.scheme, at: p.current.at, label: p.current.label, ...(p.current.ranAt ? { ranAt: p.current.ranAt } : {}) };
-      if (!e.ranAt) events.push(e);
-      else if (!options.constructionOnly) late.push(e);
+      const e = { layer: i, param: p.name, scheme: p.current.scheme, at: p.current.at, label: p.current.label, ...(p.current.ranAt ? { ranAt: p.current.ranAt } : {}), ...(p.current.earlier ? { earlier: p.current.earlier } : {}) };
+      (e.ranAt ? late : inClass).push(e);
     }
   });
-  if (events.length === 0 && late.length === 0) return;
+  return { inClass, late };
+}
+
+/** Events by whether their call writes one parameter (a call written for it) or several (a loop, an `apply` function). */
+function bySpan(events: readonly InitEvent[]): { readonly single: InitEvent[]; readonly shared: InitEvent[] } {
   const key = (s: Span) => `${s.from}:${s.to}`;
   const uses = new Map<string, number>();
   for (const e of events) uses.set(key(e.at), (uses.get(key(e.at)) ?? 0) + 1);
-  const shared = events.filter((e) => (uses.get(key(e.at)) ?? 0) > 1);
-  const single = events.filter((e) => (uses.get(key(e.at)) ?? 0) === 1);
-  // An init written inside __init__ before a later constructor runs before that constructor draws.
-  const interleaved = single.some((e) => inside(initSpan, e.at.from) && layers.some((l, i) => i > e.layer && l.span.from > e.at.from));
-  let lost = lostBefore;
-  if (interleaved) lost ??= 'nn.init calls between constructors in __init__ are not ordered by InitLens yet';
-  if (shared.length > 0 && single.length > 0) lost ??= 'the order of the nn.init loop/apply and the single nn.init calls could not be told';
-  const ordered = [
-    ...single.sort((a, b) => a.at.from - b.at.from),
-    ...shared.sort((a, b) => a.layer - b.layer || a.at.from - b.at.from),
-    // Then the module-level statements, in source order (an `apply` visits modules in registration order).
-    ...late.sort((a, b) => (a.ranAt?.from ?? 0) - (b.ranAt?.from ?? 0) || a.layer - b.layer || a.at.from - b.at.from),
-  ];
-  for (const e of ordered) {
-    // What the module's code draws before this statement runs, after the model was built.
-    if (e.ranAt) lost ??= advance(e.ranAt.from, `${stateDictKey(layers[e.layer].name, e.param)}'s ${e.label}`);
-    const params = perLayer[e.layer];
-    const index = params.findIndex((p) => p.name === e.param);
-    const target = params[index];
-    gen.skipValues = options.materialize ? !options.materialize(layers[e.layer].name) : false;
-    if (!target || e.scheme === null || e.scheme === undefined || target.shape.length === 0 && target.values.length === 0 && !target.exact) {
+  return { single: events.filter((e) => uses.get(key(e.at)) === 1), shared: events.filter((e) => (uses.get(key(e.at)) ?? 0) > 1) };
+}
+
+/** Draws `e`'s init into its parameter's slot (values, exact as the stream and the scheme allow). */
+function drawInit(gen: TorchGenerator, layers: readonly Layer[], perLayer: ExactParam[][], e: InitEvent, lost: string | undefined, options: ExactOptions): string | undefined {
+  const params = perLayer[e.layer];
+  const index = params ? params.findIndex((p) => p.name === e.param) : -1;
+  const target = params?.[index];
+  const skip = gen.skipValues;
+  gen.skipValues = options.materialize ? !options.materialize(layers[e.layer].name) : false;
+  try {
+    if (!target || e.scheme === null || e.scheme === undefined || (target.shape.length === 0 && target.values.length === 0 && !target.exact)) {
       lost ??= `${stateDictKey(layers[e.layer].name, e.param)}: ${e.label} could not be resolved`;
       if (target) params[index] = { ...target, exact: false, reason: lost };
-      continue;
+      return lost;
     }
     try {
       const t = initTensor(gen, e.scheme, target.shape);
@@ -257,6 +265,66 @@ function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLa
       lost ??= `${stateDictKey(layers[e.layer].name, e.param)}: ${error instanceof Error ? error.message : String(error)}`;
       params[index] = { ...target, exact: false, reason: lost };
     }
+    return lost;
+  } finally {
+    gen.skipValues = skip;
+  }
+}
+
+/**
+ * The inits written in `__init__` before a later constructor there, as draws
+ * of the construction stream at their place: a call written for one parameter
+ * is replayed there (`nn.init.normal_(self.a.weight)` before `self.b = ...`);
+ * a loop before a later constructor loses the stream (InitLens does not order it).
+ */
+function earlyInits(layers: readonly Layer[], initSpan: Span | undefined, gen: TorchGenerator, perLayer: ExactParam[][], options: ExactOptions): { readonly draws: StreamDraw[]; readonly events: InitEvent[]; readonly ran: Set<InitEvent> } {
+  const { single, shared } = bySpan(initEvents(layers).inClass);
+  const ran = new Set<InitEvent>();
+  const beforeLater = (e: InitEvent) => inside(initSpan, e.at.from) && layers.some((l) => inside(initSpan, l.span.from) && l.span.from > e.at.from);
+  const events = single.filter(beforeLater);
+  const draws: StreamDraw[] = events.map((e) => ({
+    offset: e.at.from,
+    label: `${e.label} on ${stateDictKey(layers[e.layer].name, e.param)}`,
+    // A tensor written twice drew twice: InitLens replays the last write only.
+    ...(e.earlier ? { reason: `it is initialized more than once (${[...e.earlier, e.label].join(', then ')}), and InitLens replays the last call only` } : {}),
+    replay: e.earlier ? undefined : () => {
+      const lost = drawInit(gen, layers, perLayer, e, undefined, options);
+      ran.add(e);
+      if (lost) throw new Error(lost);
+    },
+  }));
+  const loop = shared.find(beforeLater);
+  if (loop) draws.push({ offset: loop.at.from, label: `the ${loop.label} loop in __init__`, reason: 'it runs between constructors, which InitLens does not order yet' });
+  return { draws, events, ran };
+}
+
+/**
+ * The explicit `nn.init` calls, after construction (those {@link earlyInits} ran, `done`, aside).
+ * Calls written one per parameter run in source order; a span shared by several parameters is a
+ * loop or an `apply` function, which visits modules in registration order. Then the
+ * module-level statements' inits, each after the draws before it (`advance`).
+ */
+function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLayer: ExactParam[][], lostBefore: string | undefined, options: ExactOptions, advance: (offset: number, before: string) => string | undefined, done: ReadonlySet<string>): void {
+  const all = initEvents(layers);
+  const events = all.inClass.filter((e) => !done.has(`${e.layer}:${e.param}`));
+  const late = options.constructionOnly ? [] : all.late;
+  if (events.length === 0 && late.length === 0) return;
+  const { single, shared } = bySpan(events);
+  let lost = lostBefore;
+  if (shared.length > 0 && single.length > 0) lost ??= 'the order of the nn.init loop/apply and the single nn.init calls could not be told';
+  // A tensor written twice drew twice: InitLens replays the last write only.
+  const twice = [...events, ...late].find((e) => e.earlier);
+  if (twice) lost ??= `${stateDictKey(layers[twice.layer].name, twice.param)} is initialized more than once (${[...(twice.earlier ?? []), twice.label].join(', then ')}), and InitLens replays the last call only`;
+  const ordered = [
+    ...single.sort((a, b) => a.at.from - b.at.from),
+    ...shared.sort((a, b) => a.layer - b.layer || a.at.from - b.at.from),
+    // Then the module-level statements, in source order (an `apply` visits modules in registration order).
+    ...late.sort((a, b) => (a.ranAt?.from ?? 0) - (b.ranAt?.from ?? 0) || a.layer - b.layer || a.at.from - b.at.from),
+  ];
+  for (const e of ordered) {
+    // What the module's code draws before this statement runs, after the model was built.
+    if (e.ranAt) lost ??= advance(e.ranAt.from, `${stateDictKey(layers[e.layer].name, e.param)}'s ${e.label}`);
+    lost = drawInit(gen, layers, perLayer, e, lost, options);
   }
   // Everything drawn after the stream was lost is distribution only.
   if (lost && !lostBefore) {

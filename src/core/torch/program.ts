@@ -17,6 +17,7 @@ import { initTensor } from './init';
 import { LimitError } from '../limits';
 import { exactParameters, findTorchSeed, libraryDraws, type ExactParameter, type StreamDraw, type StreamOptions } from './exact';
 import { stateDictKey } from '../model/layer';
+import { lineAt, lineStarts } from '../diagnostics/suppress';
 import { DRAWING_INITS, DRAWING_METHODS } from '../model/initCalls';
 
 /** A top-level statement's construction of one of the document's PyTorch models. */
@@ -108,11 +109,10 @@ function ranAtStatements(model: Model): Span[] {
   return [...seen.values()].sort((a, b) => a.from - b.from);
 }
 
-/** The 1-based line of an offset. */
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+/** The 1-based line of an offset in `text`, the line starts found once. */
+function lineLookup(text: string): (offset: number) => number {
+  let starts: number[] | undefined;
+  return (offset) => lineAt((starts ??= lineStarts(text)), offset) + 1;
 }
 
 /**
@@ -126,9 +126,11 @@ function lineOf(text: string, offset: number): number {
 export function torchDraws(doc: Pick<StreamDocument, 'tree' | 'text' | 'seeding' | 'models'>): StreamDraw[] {
   const out: StreamDraw[] = doc.seeding.references.filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.')).map((r) => ({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})` }));
   // The inits InitLens reads as a layer parameter's are replayed as such.
-  const known: Span[] = [];
-  for (const m of doc.models.models) for (const l of m.layers) for (const p of l.params) if (p.current.source === 'explicit' && p.current.at) known.push(p.current.at);
+  // (An explicit init's span is its call's.)
+  const known = new Set<number>();
+  for (const m of doc.models.models) for (const l of m.layers) for (const p of l.params) if (p.current.source === 'explicit' && p.current.at) known.add(p.current.at.from);
   const imports = collectImports(doc.tree, doc.text);
+  const lineOf = lineLookup(doc.text);
   for (const call of descendants(doc.tree.topNode, 'CallExpression')) {
     const callee = call.firstChild;
     if (callee?.name !== 'MemberExpression') continue;
@@ -138,8 +140,8 @@ export function torchDraws(doc: Pick<StreamDocument, 'tree' | 'text' | 'seeding'
     const q = dotted ? qualify(dotted, imports) : undefined;
     const init = q?.startsWith('torch.nn.init.') ? q.slice('torch.nn.init.'.length).replace(/_$/, '') : undefined;
     const label = init !== undefined && DRAWING_INITS.has(init) ? `torch.nn.init.${init}_` : !init && !q?.startsWith('torch.nn.init.') && DRAWING_METHODS.has(name) ? `.${name}()` : undefined;
-    if (!label || known.some((s) => s.from <= call.from && call.from < s.to)) continue;
-    out.push({ offset: call.from, label: `${label} (line ${lineOf(doc.text, call.from)})` });
+    if (!label || known.has(call.from)) continue;
+    out.push({ offset: call.from, label: `${label} (line ${lineOf(call.from)})` });
   }
   return out.sort((a, b) => a.offset - b.offset);
 }
@@ -153,10 +155,11 @@ function moduleDraws(model: Model, doc: StreamDocument, constructions: readonly 
   const out: StreamDraw[] = [];
   const others = doc.models.models;
   const inner = torchDraws(doc);
+  const lineOf = lineLookup(doc.text);
   for (const c of constructions) {
     if (c === skip || c.from < from || c.from >= to) continue;
     const built = builtModel(others, c.model);
-    const label = `${c.model}(...) (line ${lineOf(doc.text, c.from)})`;
+    const label = `${c.model}(...) (line ${lineOf(c.from)})`;
     out.push({ offset: c.from, label, ...(built ? { replay: (gen: TorchGenerator) => replayConstruction(built, gen, inner) } : {}) });
   }
   for (const other of others) {
@@ -166,7 +169,7 @@ function moduleDraws(model: Model, doc: StreamDocument, constructions: readonly 
       const inits = ranAtInits(other, at);
       out.push({
         offset: at.from,
-        label: `${doc.text.slice(at.from, at.to).trim().slice(0, 60)} (line ${lineOf(doc.text, at.from)})`,
+        label: `${doc.text.slice(at.from, at.to).trim().slice(0, 60)} (line ${lineOf(at.from)})`,
         replay: (gen) => {
           const skipValues = gen.skipValues;
           gen.skipValues = true;
