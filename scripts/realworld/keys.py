@@ -362,6 +362,10 @@ RECIPES = {
         'build': "(lambda m: ([x.apply(weights_init_normal) for x in m.values()], m)[1])({'GeneratorResNet': GeneratorResNet((3, 256, 256), 9), 'Discriminator': Discriminator((3, 256, 256))})",
         'inputs': "{'GeneratorResNet': (torch.randn(1, 3, 64, 64),), 'Discriminator': (torch.randn(1, 3, 256, 256),)}",
         'how': "as cyclegan.py builds them with its defaults: GeneratorResNet((3, 256, 256), 9), Discriminator((3, 256, 256)), each .apply(weights_init_normal)"},
+    # usuyama/pytorch-unet
+    'usuyama/pytorch-unet/pytorch_unet.py': {
+        'build': "{'UNet': UNet(6)}", 'inputs': "{'UNet': (torch.randn(1, 3, 32, 32),)}",
+        'how': 'UNet(6) as its notebook pytorch_unet.ipynb builds it (num_class = 6)'},
     'eriklindernoren/PyTorch-GAN/implementations/esrgan/models.py': {
         'build': "{'GeneratorRRDB': GeneratorRRDB(3, filters=64, num_res_blocks=23), 'Discriminator': Discriminator(input_shape=(3, 256, 256))}",
         'inputs': "{'GeneratorRRDB': (torch.randn(1, 3, 16, 16),), 'Discriminator': (torch.randn(1, 3, 256, 256),)}",

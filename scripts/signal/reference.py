@@ -847,6 +847,54 @@ class StackInSequential(nn.Module):
 '''
 
 
+# Linear interpolation, conv padding modes, grouped transposed convolutions (spatial.ts; the ops2 branch).
+PADDING_MODES = '''import torch
+import torch.nn as nn
+
+
+class PaddingModes(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1, padding_mode='reflect')
+        self.conv2 = nn.Conv2d(8, 8, 3, stride=2, padding=(2, 1), padding_mode='replicate')
+        self.conv3 = nn.Conv2d(8, 8, 3, padding=1, groups=4, padding_mode='circular')
+        self.conv4 = nn.Conv2d(8, 8, 4, padding='same', padding_mode='reflect')
+        self.up = nn.ConvTranspose2d(8, 6, 4, stride=2, padding=1, groups=2)
+        self.out = nn.Conv2d(6, 2, 1)
+
+    def forward(self, x):
+        x = torch.relu(self.conv1(x))
+        x = torch.relu(self.conv2(x))
+        x = torch.tanh(self.conv3(x))
+        x = torch.relu(self.conv4(x)) + x
+        return self.out(torch.relu(self.up(x)))
+'''
+
+BILINEAR = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class BilinearNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.mid = nn.Conv2d(8, 8, 3, padding=1)
+        self.up1 = nn.Upsample(scale_factor=2, mode='bilinear', align_corners=False)
+        self.dec1 = nn.Conv2d(16, 8, 3, padding=1)
+        self.up2 = nn.UpsamplingBilinear2d(scale_factor=2)
+        self.dec2 = nn.Conv2d(8, 4, 3, padding=1)
+        self.head = nn.Conv2d(4, 2, 1)
+
+    def forward(self, x):
+        e = F.relu(self.enc(x))
+        m = F.relu(self.mid(e))
+        u = self.up1(m)
+        d = F.relu(self.dec1(torch.cat([u, F.interpolate(e, size=(u.shape[2], u.shape[3]), mode='bilinear', align_corners=True)], dim=1)))
+        d = torch.sigmoid(self.dec2(self.up2(d)))
+        return self.head(F.interpolate(d, scale_factor=0.75, mode='bilinear'))
+'''
+
 CASES = [
     # The article's case: a deep tanh MLP, where N(0, 0.01) vanishes and Xavier keeps the signal.
     {'name': 'deep-tanh', 'text': _sequential(256, 12, 'Tanh'), 'model': 'model', 'build': 'model', 'seed': 0, 'inputSeed': 1, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': tanh_recommended},
@@ -926,6 +974,14 @@ CASES = [
     {'name': 'transformer-encoder-stack', 'text': ENCODER_STACK, 'model': 'EncoderStack', 'build': 'EncoderStack()', 'seed': 3, 'inputSeed': 4, 'inputShape': [3, 7, 8], 'schemes': ['in-effect', 'normal', 'xavier', 'he']},
     {'name': 'transformer-encoder-sequential', 'text': ENCODER_STACK_SEQUENTIAL, 'model': 'StackInSequential', 'build': 'StackInSequential()', 'seed': 1, 'inputSeed': 0, 'inputShape': [2, 5, 4], 'schemes': ['in-effect', 'xavier']},
     {'name': 'transformer-encoder-stack-seq', 'text': ENCODER_STACK_SEQ, 'model': 'EncoderStackSeq', 'build': 'EncoderStackSeq()', 'seed': 5, 'inputSeed': 6, 'inputShape': [6, 4, 5], 'schemes': ['in-effect', 'zeros', 'lecun', 'orthogonal']},
+    # Linear interpolation, conv padding modes, grouped ConvTranspose2d (spatial.ts, engine.ts; the ops2 branch); usuyama's UNet
+    # (MIT; bilinear upsampling, its double_conv helper returning nn.Sequential) built as its notebook pytorch_unet.ipynb does, UNet(6).
+    {'name': 'padding-modes', 'text': PADDING_MODES, 'model': 'PaddingModes', 'build': 'PaddingModes()', 'seed': 15, 'inputSeed': 11, 'inputShape': [2, 3, 12, 10], 'schemes': ['in-effect', 'he', 'orthogonal']},
+    {'name': 'bilinear-net', 'text': BILINEAR, 'model': 'BilinearNet', 'build': 'BilinearNet()', 'seed': 16, 'inputSeed': 12, 'inputShape': [2, 3, 16, 12], 'schemes': ['in-effect', 'xavier', 'he']},
+    {'name': 'usuyama-unet', 'file': 'test/fixtures/realworld/usuyama/pytorch-unet/pytorch_unet.py', 'model': 'UNet', 'build': 'UNet(6)',
+     'driver': {'path': 'main.py', 'model': 'pytorch_unet.py', 'text': 'import pytorch_unet\n\nnum_class = 6\nmodel = pytorch_unet.UNet(num_class)\n'},
+     # inputSeed 4: under 0, one ReLU input of dconv_up1.2 is 2.6e-9 (7e-8 of its std), which float32 sums in XNNPACK's order flip on wasm.
+     'seed': 0, 'inputSeed': 4, 'inputShape': [2, 3, 16, 16], 'schemes': ['in-effect', 'he']},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------

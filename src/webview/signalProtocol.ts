@@ -133,10 +133,10 @@ const readOp: Reader<SignalOp> = taggedBy<SignalOp>(
   {
     input: op('input', { tokens: optional(number({ min: 1, max: 2 ** 24, integer: true })) }),
     linear: op('linear', { layer: name, input: index, bias: boolean, prefix: paramPrefix }),
-    conv: op('conv', { layer: name, input: index, dims: spatialDims, kernel: small, stride: small, padding: small, dilation: small, bias: boolean, groups: optional(number({ min: 1, max: 2 ** 31, integer: true })) }),
+    conv: op('conv', { layer: name, input: index, dims: spatialDims, kernel: small, stride: small, padding: small, dilation: small, bias: boolean, groups: optional(number({ min: 1, max: 2 ** 31, integer: true })), paddingMode: optional(oneOf(['zeros', 'reflect', 'replicate', 'circular'] as const)) }),
     batchnorm: op('batchnorm', { layer: name, input: index, eps: positive, affine: boolean }),
     layernorm: op('layernorm', { layer: name, input: index, normalized: number({ min: 1, max: MAX_RANK, integer: true }), eps: positive, affine: boolean, prefix: paramPrefix }),
-    convTranspose: op('convTranspose', { layer: name, input: index, dims: spatialDims, kernel: small, stride: small, padding: small, outputPadding: small, dilation: small, bias: boolean }),
+    convTranspose: op('convTranspose', { layer: name, input: index, dims: spatialDims, kernel: small, stride: small, padding: small, outputPadding: small, dilation: small, bias: boolean, groups: optional(number({ min: 1, max: 2 ** 31, integer: true })) }),
     embedding: op('embedding', { layer: name, input: index }),
     groupnorm: op('groupnorm', { layer: name, input: index, groups: number({ min: 1, max: 2 ** 31, integer: true }), eps: positive, affine: boolean }),
     concat: op('concat', { inputs: arrayOf(index, MAX_CAT_INPUTS), axis: axisOf }),
@@ -174,6 +174,7 @@ const readOp: Reader<SignalOp> = taggedBy<SignalOp>(
     // core/signal/spatial.ts
     pad: op('pad', { mode: oneOf(['constant', 'reflect', 'replicate', 'circular'] as const), input: index, pads: refine(arrayOf(count, 6), (a) => (a.length % 2 === 0 && a.length > 0 ? undefined : 'pads are (before, after) pairs')), value: number({ min: -1e300, max: 1e300 }) }),
     upsample: op('upsample', { input: index, factors: arrayOf(number({ min: 1, max: 2 ** 16, integer: true }), 3) }),
+    interpolate: op('interpolate', { input: index, alignCorners: boolean, scales: arrayOf(number({ min: 0, max: 1e300 }), 3) }),
     maskedFill: op('maskedFill', { inputs: refine(arrayOf(index, 2), (a) => (a.length === 2 ? undefined : 'a masked_fill takes two inputs')), value: check(anyNumber, (v) => !Number.isNaN(v), 'a number or ±Infinity') }),
   },
   'graph op',

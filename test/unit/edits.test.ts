@@ -81,6 +81,12 @@ describe('planApply', () => {
     assert.deepEqual(plan(out, 'net').edits, []);
   });
 
+  it("refuses a Sequential a function returns: no line after the return would run, and no name holds it (usuyama/pytorch-unet's double_conv; found by the fuzz test)", () => {
+    const text = 'import torch.nn as nn\ndef block(c):\n    return nn.Sequential(\n        nn.Conv2d(c, c, 3),\n        nn.ReLU(inplace=True),\n    )\n';
+    assert.throws(() => plan(text, 'model'), (e: unknown) => e instanceof EditRefused && /a function returns: InitLens writes no init code after a return/.test(e.message));
+    assert.throws(() => plan(text, 'model', '0'), EditRefused);
+  });
+
   it('adds or replaces kernel_initializer, after a trailing comma too', () => {
     const text = 'from tensorflow import keras\nm = keras.Sequential([\n    keras.layers.Dense(8, activation="relu", input_shape=(4,),),\n    keras.layers.Dense(1, activation="tanh", kernel_initializer="zeros"),\n])\n';
     assert.equal(

@@ -70,7 +70,7 @@ describe('signal engine: padding and nearest upsampling', () => {
     assert.deepEqual(shuffle.slice(2).map((o) => [o.kind, o.shape.join('×')]), [['reshape', '2×1×2×2×8×8'], ['transpose', '2×1×8×2×8×2'], ['reshape', '2×1×16×16'], ['conv', '2×1×14×14']]);
     const why = (text: string) => ops(text).notSimulated.map((n) => `${n.line}: ${n.why}`);
     assert.deepEqual(ops(net('nn.Conv2d(1, 3, 1)', '        return self.conv(nn.functional.pixel_shuffle(self.pad(x), 2))')).notSimulated, [{ op: 'pixel_shuffle by 2 of 3 channels', line: 9, why: 'the shapes do not fit' }]);
-    assert.deepEqual(why(net("nn.Upsample(scale_factor=2, mode='bilinear')")), ['6: upsampling mode bilinear is not simulated (nearest is)']);
+    assert.deepEqual(why(net("nn.Upsample(scale_factor=2, mode='bicubic')")), ['6: upsampling mode bicubic is not simulated (nearest, linear, bilinear and trilinear are)']);
     assert.deepEqual(why(net('nn.ReflectionPad2d(8)')), ['6: reflection padding 8, 8 needs an axis longer than that (8)']);
     // A factor whose output is past the run's limit is refused before the float32 index check walks it.
     assert.throws(() => ops(net('nn.Upsample(scale_factor=1000000000)')), (e: unknown) => e instanceof LimitError && /values is above the limit/.test(e.message));

@@ -14,7 +14,7 @@ import type { ImportBinding } from '../python/imports';
 import type { TextEdit } from '../python/parse';
 import { applyTextEdits } from './apply';
 import { appendArgumentsAt, codeEnd, compoundHeader, firstArgument } from './code';
-import { blockEnd, eolOf, indentOf, lineEnd, nextLineStart } from './lines';
+import { blockEnd, eolOf, indentOf, lineEnd, lineStart, nextLineStart } from './lines';
 import { initCode, kerasInitializerExpression, paramExpression } from '../model/describe';
 import { mainParam, unlistedDepth } from '../model/layer';
 import { limitText } from '../limits';
@@ -70,7 +70,11 @@ export function planApply(model: Model, text: string, imports: readonly ImportBi
   // Two layers assigned to one attribute: the later assignment is the module that exists, so its line wins.
   const last = new Map(all.map((l, i) => [l.target, i]));
   const lines = all.filter((l, i) => last.get(l.target) === i);
-  if (model.kind === 'torch-sequential') return planAfterStatement(model, text, lines);
+  if (model.kind === 'torch-sequential') {
+    // `return nn.Sequential(...)` (a builder function, usuyama/pytorch-unet's double_conv): no line after it runs, and no name holds it.
+    if (/^\s*return\b/.test(text.slice(lineStart(text, model.span.from), model.span.from)) || /^return\b/.test(text.slice(model.span.from))) throw new EditRefused(`${model.name} is the nn.Sequential a function returns: InitLens writes no init code after a return (assign it to a name, initialize it there, then return it).`);
+    return planAfterStatement(model, text, lines);
+  }
   return planMethod(model, text, lines);
 }
 

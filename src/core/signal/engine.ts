@@ -124,7 +124,9 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     // ... and, when asked, to each distinct value a layer reads (not the token indices, which take no gradient).
     const inputOf = (l: GraphLayer): number | undefined => {
       const op = graph.ops[l.op];
-      const i = 'input' in op && typeof op.input === 'number' ? op.input : undefined;
+      // A convolution's own padding (padding_mode) is part of the module: it reads what its pad op reads.
+      const own = op.kind === 'conv' && op.paddingMode ? graph.ops[op.input] : undefined;
+      const i = own && own.kind === 'pad' ? own.input : 'input' in op && typeof op.input === 'number' ? op.input : undefined;
       return i === undefined || (ids && graph.ops[i].kind === 'input') ? undefined : i;
     };
     const inputOps = options.inputs ? [...new Set(graph.layers.map(inputOf).filter((i): i is number => i !== undefined))] : [];
@@ -371,8 +373,16 @@ export function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: 
 /** The ops of {@link OpsOp}: transposed and 3-d convolutions, embeddings, group norms, the tensor algebra of attention. */
 function evalOpsOp(tf: Tf, op: OpsOp, values: readonly Tensor[], param: (name: string) => Tensor): Tensor {
   switch (op.kind) {
-    case 'convTranspose':
-      return convTranspose(tf, op, values[op.input], param('weight'), op.bias ? param('bias') : undefined);
+    case 'convTranspose': {
+      const groups = op.groups ?? 1;
+      const bias = op.bias ? param('bias') : undefined;
+      if (groups === 1) return convTranspose(tf, op, values[op.input], param('weight'), bias);
+      // Grouped: each group's input channels through its rows of the weight (in, out / groups, …), the outputs joined by channel.
+      const xs = tf.split(values[op.input], groups, 1);
+      const ws = tf.split(param('weight'), groups, 0);
+      const bs = bias ? tf.split(bias, groups, 0) : undefined;
+      return tf.concat(xs.map((x, g) => convTranspose(tf, op, x, ws[g], bs?.[g])), 1);
+    }
     case 'embedding':
       return embed(tf, param('weight'), values[op.input].dtype === 'int32' ? values[op.input] : tf.cast(values[op.input], 'int32'));
     case 'groupnorm': {
@@ -433,7 +443,7 @@ function embed(tf: Tf, weight: Tensor, ids: Tensor): Tensor {
 }
 
 /**
- * ConvTranspose (torch.nn.functional.conv_transposeNd, groups 1) as the convolution it is the gradient of:
+ * ConvTranspose (torch.nn.functional.conv_transposeNd, one group) as the convolution it is the gradient of:
  * the input spread out by the stride (zeros between), padded by dilation·(k − 1) − padding on each side (output_padding
  * more at the end; a negative pad crops), then convolved at stride 1 with the kernel flipped and its in/out swapped.
  */

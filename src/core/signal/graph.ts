@@ -28,7 +28,7 @@ import { reshapedInput } from './reshapedInput';
 import { ListUnsupported, methodElements, sequentialElements, type ListHost } from './lists';
 import { bufferOf, initAlias, lambdaMember, moduleDictEntry } from './containers';
 import { elementwiseOp, isMask, type ElementwiseOp } from './elementwise';
-import { nearestRepeats, PAD_MODULES, paddedShape, padsOf, type PadMode, type SpatialOp } from './spatial';
+import { convPads, LINEAR_MODES, linearTaps, nearestRepeats, PAD_MODULES, paddedShape, padsOf, scaledSize, type PadMode, type SpatialOp } from './spatial';
 import { stateDictKey } from '../model/layer';
 
 export type Shape = readonly number[];
@@ -68,6 +68,8 @@ export type SignalOp =
       readonly bias: boolean;
       /** `groups` > 1 (1-d and 2-d): the weight is (out, in / groups, *kernel); absent: 1. */
       readonly groups?: number;
+      /** A `padding_mode` other than zeros, or zeros of an odd `padding='same'`: `input` is the layer's own pad op (spatial.ts), which reads what the module does. */
+      readonly paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular';
     })
   /** BatchNorm in training mode: batch statistics over every axis but the channel (axis 1). */
   | (OpBase & { readonly kind: 'batchnorm'; readonly layer: string; readonly input: number; readonly eps: number; readonly affine: boolean })
@@ -117,7 +119,7 @@ export type RecurrentCell = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
  * tensor algebra of attention (issue 13), each computed as PyTorch 1.13 does.
  */
 export type OpsOp =
-  /** ConvTranspose1d/2d/3d (weight (in, out, *kernel)), groups 1. */
+  /** ConvTranspose1d/2d/3d (weight (in, out / groups, *kernel)); `groups` only when above 1. */
   | (OpBase & {
       readonly kind: 'convTranspose';
       readonly layer: string;
@@ -129,6 +131,7 @@ export type OpsOp =
       readonly outputPadding: readonly number[];
       readonly dilation: readonly number[];
       readonly bias: boolean;
+      readonly groups?: number;
     })
   /** `weight[indices]`: the input is token indices (the model's input, or an arange). */
   | (OpBase & { readonly kind: 'embedding'; readonly layer: string; readonly input: number })
@@ -537,6 +540,13 @@ function build(env: BuildEnv, inputShape: Shape | undefined, note: string): Buil
  * at its default None, `loss = None`) and a module reached by its path (`self.transformer`, `m = self.mlp`: containers.ts).
  */
 type Val = { readonly op: number } | { readonly int: number } | { readonly layer: Layer } | { readonly instance: InstanceNode } | { readonly num: number } | { readonly tuple: readonly Val[] } | { readonly missing: string } | { readonly none: true } | { readonly module: string };
+
+/** The arguments of a linear-mode upsampling beyond size, scale_factor and mode, as the file gives them (unknown: undefined). */
+interface LinearOptions {
+  readonly alignCorners?: unknown;
+  readonly recompute?: unknown;
+  readonly antialias?: unknown;
+}
 
 /** An element of a ModuleList or Sequential: a layer, or an instance of a class of the file. */
 type Element = { readonly layer: Layer } | { readonly instance: InstanceNode };
@@ -1243,6 +1253,10 @@ class Builder {
       for (const e of made) v = 'layer' in e ? this.applyLayer(e.layer, v, line, ctor) : this.inline(e.instance, v, ctor);
       return v;
     }
+    // Only where the analysis built its layers under the attribute (else a Conv2d there would read as not simulated).
+    const built = [...this.layersByName.keys()].some((k) => k.startsWith(`${name}.`));
+    const helper = built && ctor.name === 'CallExpression' && callee?.name === 'VariableName' ? this.sequentialOfFunction(this.ctx.slice(callee)) : undefined;
+    if (helper) return helper.reduce((v, element, i) => this.applyModule(`${name}.${i}`, unwrap(element), v, this.lineOf(element)), input);
     if (ctor.name === 'CallExpression' && qualified && !qualified.startsWith('torch') && this.node) throw new Unsupported(ctor, `${qualified}: a class of another file (not simulated)`);
     if (ctor.name !== 'CallExpression' || !qualified || !list) throw new Unsupported(ctor, 'a module the signal engine does not know');
     const args = callArgs(list, this.ctx.text);
@@ -1401,6 +1415,21 @@ class Builder {
     return { ctx: this.ctx, scope, methods: this.methods, isModule };
   }
 
+  /**
+   * The elements of `nn.Sequential(a, b, …)` that a module-level function of the file returns as its
+   * last statement (usuyama/pytorch-unet's `double_conv(in_channels, out_channels)`); the analysis
+   * built their layers under the attribute, with the call's arguments. Undefined for other functions.
+   */
+  private sequentialOfFunction(fn: string): readonly SyntaxNode[] | undefined {
+    const def = (this.tree ? statements(this.tree.topNode) : []).find((c) => c.name === 'FunctionDefinition' && c.getChild('VariableName') && this.ctx.slice(c.getChild('VariableName')!) === fn);
+    const body = def?.getChild('Body');
+    const last = body ? statements(body).at(-1) : undefined;
+    const value = last?.name === 'ReturnStatement' ? last.lastChild : undefined;
+    const list = value?.name === 'CallExpression' && this.ctx.qualified(value.firstChild) === 'torch.nn.Sequential' ? value.getChild('ArgList') : undefined;
+    const args = list ? callArgs(list, this.ctx.text) : undefined;
+    return args && !args.hasStarred && args.keywords.size === 0 ? args.positional : undefined;
+  }
+
   /** The module-level classes of the file, by name. */
   private fileClasses(): Set<string> {
     const top = this.tree ? statements(this.tree.topNode) : [];
@@ -1443,7 +1472,7 @@ class Builder {
     const shapes = layer.params.map((p) => p.shape);
     if (shapes.some((s) => s.some((d) => typeof d !== 'number'))) throw new Unsupported(at, `${layer.name}: a size is not known`);
     if (this.applied.some((a) => a.layer === layer)) throw new Unsupported(at, `${layer.name} is applied twice (shared weights are not simulated yet)`);
-    const x = this.shape(input);
+    let x = this.shape(input);
     const num = (k: string, fallback: number) => {
       const v = layer.args.get(k);
       if (v === undefined) return fallback;
@@ -1477,7 +1506,7 @@ class Builder {
         if (groups !== 1 && dims === 3) throw new Unsupported(at, `${layer.name}: grouped 3-d convolutions are not simulated yet`);
         if (w[0] % groups !== 0) throw new ShapeMismatch(`${layer.name} (${layer.type}): ${w[0]} output channels in ${groups} groups`, line);
         const mode = layer.args.get('padding_mode');
-        if (mode !== undefined && mode !== 'zeros') throw new Unsupported(at, `${layer.name}: padding_mode=${String(mode)} is not simulated`);
+        if (mode !== undefined && mode !== 'zeros' && mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular') throw new Unsupported(at, `${layer.name}: padding_mode=${String(mode)} is not simulated`);
         const tuple = (k: string, fallback: number) => {
           const v = layer.args.get(k);
           if (v === undefined) return Array<number>(dims).fill(fallback);
@@ -1488,14 +1517,32 @@ class Builder {
         };
         const kernel = w.slice(2);
         const stride = tuple('stride', 1);
-        const padding = tuple('padding', 0);
         const dilation = tuple('dilation', 1);
+        const zeros = mode === undefined || mode === 'zeros';
+        const same = layer.args.get('padding') === 'same';
+        if (same && stride.some((s) => s !== 1)) throw new ShapeMismatch(`${layer.name} (${layer.type}): padding='same' with a stride (PyTorch refuses it)`, line);
+        // padding='same' with zeros: dilation·(kernel − 1) on both sides where it is even (ATen's _convolution_mode), else the zeros padded first.
+        const symmetric = same && kernel.every((k, i) => (dilation[i] * (k - 1)) % 2 === 0);
+        let padding = same ? kernel.map((k, i) => (zeros && symmetric ? (dilation[i] * (k - 1)) / 2 : 0)) : tuple('padding', 0);
+        let paddingMode: 'zeros' | 'reflect' | 'replicate' | 'circular' | undefined;
+        if (zeros ? same && !symmetric : same || padding.some((p) => p !== 0)) {
+          // _ConvNd._conv_forward: F.pad(x, _reversed_padding_repeated_twice, mode), then the convolution with padding 0.
+          if (x.length !== dims + 2) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects ${dims} spatial axes, gets ${x.join('×')}`, line);
+          const pads = convPads(same ? 'same' : padding, kernel, dilation);
+          const padMode: PadMode = zeros ? 'constant' : (mode as PadMode);
+          const padded = paddedShape(x, padMode, pads);
+          if (typeof padded === 'string') throw new Unsupported(at, `${layer.name}: padding_mode=${mode}: ${padded}`);
+          input = this.pad(input, padMode, pads, 0, at, line);
+          paddingMode = zeros ? 'zeros' : (mode as 'reflect' | 'replicate' | 'circular');
+          x = this.shape(input);
+          padding = Array<number>(dims).fill(0);
+        }
         if (x.length !== dims + 2 || x[1] !== w[1] * groups) throw new ShapeMismatch(`${layer.name} (${layer.type}) expects (N, ${w[1] * groups}, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}), gets ${x.join('×')}`, line);
         const spatial = x.slice(2).map((s, i) => Math.floor((s + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) / stride[i]) + 1);
         if (spatial.some((s) => s < 1)) throw new ShapeMismatch(`${layer.name} (${layer.type}): input ${x.join('×')} is smaller than its kernel`, line);
         const out = [x[0], w[0], ...spatial];
         this.multiplyAdds += numel(out) * w[1] * numel(kernel);
-        op = { kind: 'conv', layer: layer.name, input, dims, kernel, stride, padding, dilation, bias: hasBias, shape: out, line, ...(groups !== 1 ? { groups } : {}) };
+        op = { kind: 'conv', layer: layer.name, input, dims, kernel, stride, padding, dilation, bias: hasBias, shape: out, line, ...(groups !== 1 ? { groups } : {}), ...(paddingMode ? { paddingMode } : {}) };
         break;
       }
       case 'BatchNorm1d':
@@ -1818,7 +1865,9 @@ class Builder {
       case 'ConvTranspose3d': {
         const dims = Number(layer.type.slice(-2, -1)) as 1 | 2 | 3;
         const w = weight?.shape as number[];
-        if (num('groups', 1) !== 1) throw new Unsupported(at, `${layer.name}: grouped convolutions are not simulated yet`);
+        const groups = num('groups', 1);
+        if (!Number.isInteger(groups) || groups < 1) throw new Unsupported(at, `${layer.name}: groups=${groups} is not simulated`);
+        if (w[0] % groups !== 0) throw new ShapeMismatch(`${layer.name} (${layer.type}): ${w[0]} input channels in ${groups} groups`, line);
         const mode = layer.args.get('padding_mode');
         if (mode !== undefined && mode !== 'zeros') throw new Unsupported(at, `${layer.name}: padding_mode=${String(mode)} is not simulated`);
         const kernel = w.slice(2);
@@ -1832,7 +1881,7 @@ class Builder {
         const spatial = x.slice(2).map((s, i) => (s - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1);
         if (spatial.some((s) => s < 1)) throw new ShapeMismatch(`${layer.name} (${layer.type}): an output of ${spatial.join('×')}`, line);
         this.multiplyAdds += numel(x) * w[1] * numel(kernel);
-        return { kind: 'convTranspose', layer: layer.name, input, dims, kernel, stride, padding, outputPadding, dilation, bias: hasBias, shape: [x[0], w[1], ...spatial], line };
+        return { kind: 'convTranspose', layer: layer.name, input, dims, kernel, stride, padding, outputPadding, dilation, bias: hasBias, shape: [x[0], w[1] * groups, ...spatial], line, ...(groups !== 1 ? { groups } : {}) };
       }
       case 'Embedding': {
         const [vocab, dim] = weight?.shape as number[];
@@ -2421,24 +2470,28 @@ class Builder {
       if (typeof r !== 'number') throw new Unsupported(ctor, 'PixelShuffle: its upscale_factor is not known');
       return this.pixelShuffle(input, r, ctor, line);
     }
-    if (type === 'Upsample' || type === 'UpsamplingNearest2d') {
-      const mode = type === 'Upsample' ? (value('mode', 2) ?? 'nearest') : 'nearest';
-      return this.upsample(input, value('size', 0), value('scale_factor', 1), mode, ctor, line);
+    if (type === 'Upsample' || type === 'UpsamplingNearest2d' || type === 'UpsamplingBilinear2d') {
+      const mode = type === 'Upsample' ? (value('mode', 2) ?? 'nearest') : type === 'UpsamplingBilinear2d' ? 'bilinear' : 'nearest';
+      const options = type === 'Upsample' ? { alignCorners: value('align_corners', 3), recompute: value('recompute_scale_factor', 4) } : { alignCorners: type === 'UpsamplingBilinear2d' };
+      return this.upsample(input, value('size', 0), value('scale_factor', 1), mode, ctor, line, options);
     }
     return undefined;
   }
 
   /** `F.pad(x, pad, mode, value)` and `F.interpolate(x, size | scale_factor, mode='nearest')`; undefined for other functions. */
   private spatialFunction(qualified: string, args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): Val | undefined {
-    if (qualified !== 'torch.nn.functional.pad' && qualified !== 'torch.nn.functional.interpolate' && qualified !== 'torch.nn.functional.upsample' && qualified !== 'torch.nn.functional.pixel_shuffle' && qualified !== 'torch.pixel_shuffle') return undefined;
+    if (qualified !== 'torch.nn.functional.pad' && qualified !== 'torch.nn.functional.interpolate' && qualified !== 'torch.nn.functional.upsample' && qualified !== 'torch.nn.functional.upsample_bilinear' && qualified !== 'torch.nn.functional.pixel_shuffle' && qualified !== 'torch.pixel_shuffle') return undefined;
     const node = (name: string, position: number) => args.keywords.get(name) ?? args.positional[position];
     const value = (name: string, position: number) => {
       const n = node(name, position);
       if (!n) return undefined;
       const known = evaluate(n, this.ctx.text, this.initScope);
       if (known !== undefined) return known;
-      const v = this.expr(n, env);
-      return 'int' in v ? v.int : 'num' in v ? v.num : 'none' in v ? null : undefined;
+      const number = (v: Val) => ('int' in v ? v.int : 'num' in v ? v.num : 'none' in v ? null : undefined);
+      // A size read off tensors: `size=(u.shape[2], u.shape[3])`.
+      const elements = n.name === 'TupleExpression' || n.name === 'ArrayExpression' ? sequenceElements(n) : undefined;
+      if (elements) return elements.map((e) => number(this.expr(e, env)));
+      return number(this.expr(n, env));
     };
     const x = this.tensor(node('input', 0) as SyntaxNode, env);
     if (qualified.endsWith('pixel_shuffle')) {
@@ -2455,7 +2508,9 @@ class Builder {
       if (typeof fill !== 'number') throw new Unsupported(call, 'F.pad: its value is not known');
       return { op: this.pad(x, mode, pads as number[], fill, call, line) };
     }
-    return { op: this.upsample(x, value('size', 1), value('scale_factor', 2), value('mode', 3) ?? 'nearest', call, line) };
+    if (qualified.endsWith('upsample_bilinear')) return { op: this.upsample(x, value('size', 1), value('scale_factor', 2), 'bilinear', call, line, { alignCorners: true }) };
+    const options = { alignCorners: value('align_corners', 4), recompute: value('recompute_scale_factor', 5), antialias: value('antialias', 6) };
+    return { op: this.upsample(x, value('size', 1), value('scale_factor', 2), value('mode', 3) ?? 'nearest', call, line, options) };
   }
 
   /**
@@ -2480,9 +2535,10 @@ class Builder {
     return this.push({ kind: 'pad', mode, input, pads, value, shape, line });
   }
 
-  /** Nearest upsampling of the spatial axes (2…) by integer factors: from `scale_factor`, or a `size` that is a multiple of the input's. */
-  private upsample(input: number, size: unknown, scale: unknown, mode: unknown, at: SyntaxNode, line: number): number {
-    if (mode !== 'nearest') throw new Unsupported(at, `upsampling mode ${String(mode)} is not simulated (nearest is)`);
+  /** Nearest upsampling of the spatial axes (2…) by integer factors: from `scale_factor`, or a `size` that is a multiple of the input's; the linear modes in {@link linearUpsample}. */
+  private upsample(input: number, size: unknown, scale: unknown, mode: unknown, at: SyntaxNode, line: number, options: LinearOptions = {}): number {
+    if (typeof mode === 'string' && Object.hasOwn(LINEAR_MODES, mode)) return this.linearUpsample(input, size, scale, mode, at, line, options);
+    if (mode !== 'nearest') throw new Unsupported(at, `upsampling mode ${String(mode)} is not simulated (nearest, linear, bilinear and trilinear are)`);
     const x = this.shape(input);
     const spatial = x.slice(2);
     if (spatial.length < 1 || spatial.length > 3) throw new Unsupported(at, `upsampling a ${x.length}-d tensor is not simulated`);
@@ -2506,6 +2562,52 @@ class Builder {
     checkLimit('signalValues', this.values + numel(shape), this.model.name);
     if (factors.some((k, i) => !nearestRepeats(spatial[i], k))) return refuse();
     return this.push({ kind: 'upsample', input, factors, shape, line });
+  }
+
+  /**
+   * `mode='linear' | 'bilinear' | 'trilinear'` as F.interpolate in PyTorch 1.13 passes it to ATen: the
+   * output size given, or floor(size · scale_factor) with the scale_factor itself kept for the weights
+   * (recompute_scale_factor=None, the default, or False); align_corners None is False.
+   */
+  private linearUpsample(input: number, size: unknown, scale: unknown, mode: string, at: SyntaxNode, line: number, options: LinearOptions): number {
+    const x = this.shape(input);
+    if (x.length !== LINEAR_MODES[mode]) throw new ShapeMismatch(`${mode} interpolation takes a ${LINEAR_MODES[mode]}-d input, gets ${x.join('×')}`, line);
+    const spatial = x.slice(2);
+    const flag = (v: unknown, what: string) => {
+      if (v === undefined || v === null || typeof v === 'boolean') return v === true;
+      throw new Unsupported(at, `${what} is not a known boolean`);
+    };
+    const alignCorners = flag(options.alignCorners, 'align_corners');
+    if (flag(options.antialias, 'antialias')) throw new Unsupported(at, 'antialias=True is not simulated');
+    const each = (v: unknown) => (Array.isArray(v) ? v : spatial.map(() => v));
+    let sizes: unknown[];
+    let scales: number[];
+    if (scale !== undefined && scale !== null) {
+      if (size !== undefined && size !== null) throw new ShapeMismatch('interpolate with both size and scale_factor', line);
+      const factors = each(scale);
+      if (factors.length !== spatial.length || factors.some((k) => typeof k !== 'number' || !(k > 0) || !Number.isFinite(k))) throw new Unsupported(at, 'a scale_factor that is not a known positive number (per spatial axis) is not simulated');
+      sizes = spatial.map((d, i) => scaledSize(d, factors[i] as number));
+      scales = flag(options.recompute, 'recompute_scale_factor') ? spatial.map(() => 0) : (factors as number[]);
+    } else if (size !== undefined && size !== null) {
+      sizes = each(size);
+      scales = spatial.map(() => 0);
+    } else {
+      throw new Unsupported(at, 'upsampling without a known size or scale_factor');
+    }
+    if (sizes.length !== spatial.length || sizes.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1)) throw new ShapeMismatch(`${mode} interpolation of ${x.join('×')} to ${sizes.join('×')}`, line);
+    const shape = [x[0], x[1], ...(sizes as number[])];
+    checkLimit('signalValues', this.values + numel(shape), this.model.name);
+    // The engine's products, one axis at a time from the last: each output value of a step sums its axis' inputs.
+    const step = [...x];
+    for (let i = spatial.length - 1; i >= 0; i--) {
+      if (spatial[i] === shape[2 + i]) continue;
+      step[2 + i] = shape[2 + i];
+      this.multiplyAdds += numel(step) * spatial[i];
+    }
+    checkLimit('signalMultiplyAdds', this.multiplyAdds, this.model.name);
+    // The taps are computed here once, so a size the engine could not index is named before it runs.
+    if (spatial.some((d, i) => linearTaps(d, shape[2 + i], alignCorners, scales[i]).i1.some((t) => t >= d))) throw new ShapeMismatch(`${mode} interpolation of ${x.join('×')} reads outside its input`, line);
+    return this.push({ kind: 'interpolate', input, alignCorners, scales, shape, line });
   }
 
   /** Element-wise `a <o> b` of {@link elementwiseOp}: a tensor with a number or another tensor. */

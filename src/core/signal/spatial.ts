@@ -12,8 +12,16 @@
  *   `floor(i * (float)(1/k))` is checked, in float32, to repeat each input
  *   element exactly k times along every axis before the op is built (else it
  *   is named, not approximated).
- * Built from slices, reversals, concatenations and broadcasts, whose
- * gradients every TensorFlow.js backend has.
+ * - `nn.Upsample(mode='linear' | 'bilinear' | 'trilinear')`, `nn.UpsamplingBilinear2d`
+ *   and `F.interpolate(…, mode=…, align_corners=…)`: ATen's upsample_linear1d /
+ *   bilinear2d / trilinear3d on the CPU, separable, one axis at a time from the
+ *   last (the order of its nested sums), each a product with the matrix of the
+ *   two taps and weights of {@link linearTaps}.
+ * - A convolution's `padding_mode` other than zeros: the `pad` op its
+ *   `_conv_forward` calls (`F.pad(x, _reversed_padding_repeated_twice, mode)`),
+ *   then the convolution without padding ({@link convPads}).
+ * Built from slices, reversals, concatenations, broadcasts, transposes and matrix
+ * products, whose gradients every TensorFlow.js backend has.
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Shape } from './graph';
@@ -32,9 +40,17 @@ export type SpatialOp =
   /** `pads`: (before, after) per axis from the last one backwards (PyTorch's order), at most 3 axes. */
   | (Base & { readonly kind: 'pad'; readonly mode: PadMode; readonly input: number; readonly pads: readonly number[]; readonly value: number })
   /** Nearest upsampling by an integer factor per spatial axis (axes 2…). */
-  | (Base & { readonly kind: 'upsample'; readonly input: number; readonly factors: readonly number[] });
+  | (Base & { readonly kind: 'upsample'; readonly input: number; readonly factors: readonly number[] })
+  /**
+   * Linear interpolation of the spatial axes (2…) to `shape`'s sizes; `scales`: the scale_factor given
+   * per axis, 0 where the output size was given (ATen's "no scale": input / output size is used).
+   */
+  | (Base & { readonly kind: 'interpolate'; readonly input: number; readonly alignCorners: boolean; readonly scales: readonly number[] });
 
-export const SPATIAL_KINDS: ReadonlySet<string> = new Set(['pad', 'upsample']);
+export const SPATIAL_KINDS: ReadonlySet<string> = new Set(['pad', 'upsample', 'interpolate']);
+
+/** The linear modes of `F.interpolate` and the rank of the input each takes (upsample_linear1d, bilinear2d, trilinear3d). */
+export const LINEAR_MODES: Readonly<Record<string, number>> = { linear: 3, bilinear: 4, trilinear: 5 };
 
 /** The padding modules of torch.nn: their mode and how many spatial axes they pad. */
 export const PAD_MODULES: Readonly<Record<string, { readonly mode: PadMode; readonly dims: 1 | 2 | 3 }>> = {
@@ -90,10 +106,95 @@ export function nearestRepeats(size: number, factor: number): boolean {
   return true;
 }
 
+/**
+ * A convolution's padding as the `pads` of the `pad` op its `_conv_forward` applies for a
+ * `padding_mode` other than zeros: `_reversed_padding_repeated_twice`, i.e. the last axis first, each
+ * axis' padding on both sides; for `padding='same'`, dilation·(kernel − 1) split with the smaller
+ * half before (`_ConvNd.__init__`).
+ */
+export function convPads(padding: readonly number[] | 'same', kernel: readonly number[], dilation: readonly number[]): number[] {
+  const pads: number[] = [];
+  for (let i = kernel.length - 1; i >= 0; i--) {
+    if (padding === 'same') {
+      const total = dilation[i] * (kernel[i] - 1);
+      const before = Math.floor(total / 2);
+      pads.push(before, total - before);
+    } else pads.push(padding[i], padding[i]);
+  }
+  return pads;
+}
+
+/** The size ATen's upsampling gives an axis of `size` for `scale_factor` (`static_cast<int64_t>(size * scale)`, in double). */
+export function scaledSize(size: number, scale: number): number {
+  return Math.floor(size * scale);
+}
+
+/**
+ * The two taps and weights of each output position of a linear interpolation from `inSize` to
+ * `outSize` positions, as ATen 1.13's CPU upsample_linear kernels compute them: the scale in float32
+ * (`area_pixel_compute_scale`: (in − 1) / (out − 1) with align_corners, else 1 / scale_factor when one
+ * is given (`scale` > 0), else in / out), the source index in double (`area_pixel_compute_source_index`:
+ * scale · i, or scale · (i + 0.5) − 0.5 clamped at 0), its integer part the first tap, the next one the
+ * second (the first again at the last position), λ₁ the fraction clamped to [0, 1] rounded to float32
+ * and λ₀ = 1 − λ₁ in float32; an unchanged size is a copy. (Each weight checked against PyTorch's
+ * interpolation of one-hot rows: scripts/signal/spatial2_fixtures.py.)
+ */
+export function linearTaps(inSize: number, outSize: number, alignCorners: boolean, scale: number): { i0: number[]; i1: number[]; l0: number[]; l1: number[] } {
+  const taps = { i0: [] as number[], i1: [] as number[], l0: [] as number[], l1: [] as number[] };
+  const ratio = alignCorners ? (outSize > 1 ? Math.fround(Math.fround(inSize - 1) / Math.fround(outSize - 1)) : 0) : scale > 0 ? Math.fround(1 / scale) : Math.fround(inSize / outSize);
+  for (let i = 0; i < outSize; i++) {
+    if (inSize === outSize) {
+      taps.i0.push(i);
+      taps.i1.push(i);
+      taps.l0.push(1);
+      taps.l1.push(0);
+      continue;
+    }
+    const source = alignCorners ? ratio * i : Math.max(ratio * (i + 0.5) - 0.5, 0);
+    const i0 = Math.trunc(source);
+    const l1 = Math.fround(Math.min(Math.max(source - i0, 0), 1));
+    taps.i0.push(i0);
+    taps.i1.push(i0 < inSize - 1 ? i0 + 1 : i0);
+    taps.l1.push(l1);
+    taps.l0.push(Math.fround(1 - l1));
+  }
+  return taps;
+}
+
 /** The value of a spatial op on the backend (autodiff gives its gradient). */
 export function evalSpatial(tf: Tf, op: SpatialOp, values: readonly Tensor[]): Tensor {
   const x = values[op.input];
-  return op.kind === 'pad' ? pad(tf, x, op.mode, op.pads, op.value) : upsample(tf, x, op.factors);
+  if (op.kind === 'pad') return pad(tf, x, op.mode, op.pads, op.value);
+  if (op.kind === 'upsample') return upsample(tf, x, op.factors);
+  return interpolate(tf, x, op.shape.slice(2), op.alignCorners, op.scales);
+}
+
+/**
+ * Linear interpolation, one spatial axis at a time from the last: the axis moved last, a product
+ * with the (in × out) matrix holding each output's two weights (its other entries are zeros, which
+ * add nothing), moved back. The gradient is the transposed product: ATen's backward scatter-add.
+ */
+function interpolate(tf: Tf, x: Tensor, sizes: readonly number[], alignCorners: boolean, scales: readonly number[]): Tensor {
+  let y = x;
+  for (let i = sizes.length - 1; i >= 0; i--) {
+    const axis = 2 + i;
+    const inSize = y.shape[axis];
+    const outSize = sizes[i];
+    if (inSize === outSize) continue;
+    const taps = linearTaps(inSize, outSize, alignCorners, scales[i]);
+    const matrix = new Float32Array(inSize * outSize);
+    for (let o = 0; o < outSize; o++) {
+      matrix[taps.i0[o] * outSize + o] += taps.l0[o];
+      matrix[taps.i1[o] * outSize + o] += taps.l1[o];
+    }
+    const last = y.rank - 1;
+    const perm = y.shape.map((_, a) => (a === axis ? last : a === last ? axis : a));
+    const moved = axis === last ? y : tf.transpose(y, perm);
+    const product = tf.matMul(tf.reshape(moved, [-1, inSize]), tf.tensor2d(matrix, [inSize, outSize]));
+    const back = tf.reshape(product, [...moved.shape.slice(0, -1), outSize]);
+    y = axis === last ? back : tf.transpose(back, perm);
+  }
+  return y;
 }
 
 function pad(tf: Tf, x: Tensor, mode: PadMode, pads: readonly number[], value: number): Tensor {
