@@ -73,7 +73,8 @@ export type SignalHostMessage =
   | { readonly type: 'error'; readonly message: string; readonly notSimulated?: readonly NotSimulated[] };
 
 export type SignalPageMessage =
-  | { readonly type: 'ready' }
+  /** The page started; `request`: the job it already holds (posted while it loaded: core/signal/delivery.ts), so the host posts again only what it lacks. */
+  | { readonly type: 'ready'; readonly request?: number }
   | { readonly type: 'configure'; readonly settings: SignalSettings }
   /** The user asks to choose a `.npy` batch (the host shows the open dialog and reads the file). */
   | { readonly type: 'pickData' }
@@ -275,7 +276,7 @@ const readHost: Reader<SignalHostMessage> = tagged<SignalHostMessage>(
 
 const readPage: Reader<SignalPageMessage> = tagged<SignalPageMessage>(
   {
-    ready: record({ type: literal('ready') }),
+    ready: record({ type: literal('ready'), request: optional(number({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true })) }),
     configure: record({ type: literal('configure'), settings: readSettings }),
     pickData: record({ type: literal('pickData') }),
     export: refine(record({ type: literal('export'), format: oneOf(['csv', 'svg', 'png'] as const), data: text(MAX_SIGNAL_EXPORT) }), (m) =>

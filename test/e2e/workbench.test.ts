@@ -336,7 +336,7 @@ describe('InitLens in the VS Code workbench (code-server + Chromium)', { timeout
     assert.match(status, /^10 schemes, 3 layers, input 8,784 \(from fc1 \(Linear\)\) in \d+ ms\.$/);
     assert.match(verdict, /after 3 layers/);
     assert.equal(await frame.locator('#forward svg').count(), 1);
-    console.log(`# signal panel: ${header} (tooltip: ${(await frame.locator('#backend').getAttribute('title'))?.replace(/\n/g, ' | ')}); click -> first scheme drawn ${Number(data.firstChart) - clicked} ms (page start ${Number(data.scriptStart) - clicked} ms, job arrived ${Number(data.jobArrived) - clicked} ms, compute.js loaded ${Number(data.computeLoaded) - clicked} ms, backends tried ${data.tfTimings} ms (wasm import ${data.wasmImport} ms), backend ready ${Number(data.backendReady) - clicked} ms), all 10 schemes ${data.signalMs} ms in the page; verdict: ${verdict}`);
+    console.log(`# signal panel: ${header} (tooltip: ${(await frame.locator('#backend').getAttribute('title'))?.replace(/\n/g, ' | ')}); click -> first scheme drawn ${Number(data.firstChart) - clicked} ms (page start ${Number(data.scriptStart) - clicked} ms, its load event ${Number(data.loadEvent) - clicked} ms, first message ${Number(data.firstMessage) - clicked} ms, job arrived ${Number(data.jobArrived) - clicked} ms, held at ready: ${data.readyHolds ?? 'not yet ready'}, compute.js loaded ${Number(data.computeLoaded) - clicked} ms, backends tried ${data.tfTimings} ms (wasm import ${data.wasmImport} ms), backend ready ${Number(data.backendReady) - clicked} ms), all 10 schemes ${data.signalMs} ms in the page; verdict: ${verdict}`);
     await shot('9-signal');
   });
 });

@@ -10,6 +10,7 @@
 import * as Plot from '@observablehq/plot';
 import { svgToPngDataUrl } from '../pngExport';
 import { backendDetail, type LoadedTf } from '../../core/signal/backendChoice';
+import { arrival } from '../../core/signal/delivery';
 import { signalVerdict } from '../../core/signal/verdict';
 import { histogramPoints, type Histograms } from '../../core/signal/histograms';
 import { DEFAULT_SIGNAL_SETTINGS, parseSignalHostMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalPanelState, type SignalSettings } from '../signalProtocol';
@@ -393,6 +394,8 @@ $('svg').addEventListener('click', () => {
 // ---- messages ----------------------------------------------------------------
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  // When the first message came, before it is read, for the e2e run's timing (wall clock).
+  dataset.firstMessage ??= String(Date.now());
   const parsed = parseSignalHostMessage(event.data);
   if ('problem' in parsed) {
     setStatus(`InitLens ignored a message from the extension: ${parsed.problem}.`, true);
@@ -400,8 +403,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   }
   const msg = parsed.value;
   if (msg.type === 'runs') {
-    // More schemes of the job in progress (those of a replaced job are dropped).
-    if (job && msg.request === job.request) {
+    // More schemes of the job in progress (those of a replaced job, and copies posted again on ready, are dropped).
+    if (job && arrival(job, msg) === 'append') {
       job.runs.push(...msg.runs);
       job.skipped.push(...msg.skipped);
       job.pending = msg.pending;
@@ -418,6 +421,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     $('verdict').textContent = '';
     return;
   }
+  // A job posted as the page loaded and again on ready runs once.
+  if (arrival(job, msg) === 'drop') return;
   $('title').textContent = msg.title;
   document.title = msg.title;
   showSettings(msg.settings);
@@ -427,7 +432,25 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 showSettings(state?.settings ?? DEFAULT_SIGNAL_SETTINGS);
-post({ type: 'ready' });
+// `ready` once the webview has handed over what it held for this page (at its `load`, or 200 ms after
+// DOMContentLoaded; then a margin, as that handler runs after this one), naming the job that came with it:
+// the host posts again only what the page lacks (core/signal/delivery.ts).
+void new Promise<void>((resolve) => {
+  window.addEventListener(
+    'load',
+    () => {
+      dataset.loadEvent = String(Date.now());
+      resolve();
+    },
+    { once: true },
+  );
+  setTimeout(resolve, 250);
+})
+  .then(() => new Promise((resolve) => setTimeout(resolve, 50)))
+  .then(() => {
+    dataset.readyHolds = job ? String(job.request) : 'none';
+    post({ type: 'ready', ...(job ? { request: job.request } : {}) });
+  });
 // The panel opens for a job: TensorFlow.js and its backend load while the host prepares it, not after.
 // A failure stays in `loaded` and is reported by the job that awaits it.
 backend().catch(() => undefined);
