@@ -191,6 +191,7 @@ export class SignalPanel implements vscode.Disposable {
         runs: [jobRun(prepared.run)],
         skipped,
         pending: SIGNAL_SCHEMES.length - first,
+        posted: Date.now(),
       });
       for (let i = first; i < SIGNAL_SCHEMES.length; i++) {
         // Between schemes the host yields, so the job is on its way and a newer request or a closed panel stops this one.

@@ -128,6 +128,7 @@ const expected = (j: LiveJob) => j.runs.length + j.pending;
 async function run(received: Job): Promise<void> {
   // When the job arrived and when the backend was ready, for the e2e run's timing (wall clock).
   dataset.jobArrived ??= String(Date.now());
+  if (received.posted !== undefined) dataset.jobPosted ??= String(received.posted);
   const next: LiveJob = { ...received, runs: [...received.runs], skipped: [...received.skipped], pending: received.pending ?? 0 };
   // A job already running stops at its next scheme; this one starts after it.
   cancelled = true;
