@@ -111,6 +111,7 @@ function backend(): Promise<{ compute: typeof Compute; tf: LoadedTf }> {
     dataset.computeLoaded = String(Date.now());
     const setting = document.body.dataset.backends;
     const tf = await compute.loadPageTf(document.body.dataset.wasm as string, compute.PAGE_BACKENDS, { setting: setting === 'gpu' || setting === 'cpu' ? setting : 'auto' });
+    dataset.tfReady = String(Date.now());
     return { compute, tf };
   })();
   return loaded;
@@ -394,6 +395,14 @@ $('svg').addEventListener('click', () => {
 
 // ---- messages ----------------------------------------------------------------
 
+/** The first job messages as they came (`job1:start@<wall clock ms>`), copies included: for the e2e run's account of the channel. */
+const arrivals: string[] = [];
+function logArrival(what: string): void {
+  if (arrivals.length >= 24) return;
+  arrivals.push(`${what}@${Date.now()}`);
+  dataset.arrivals = arrivals.join(' ');
+}
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   // When the first message came, before it is read, for the e2e run's timing (wall clock).
   dataset.firstMessage ??= String(Date.now());
@@ -403,6 +412,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     return;
   }
   const msg = parsed.value;
+  if (msg.type !== 'error') logArrival(`${msg.type}${msg.request}:${arrival(job, msg)}`);
   if (msg.type === 'runs') {
     // More schemes of the job in progress (those of a replaced job, and copies posted again on ready, are dropped).
     if (job && arrival(job, msg) === 'append') {
