@@ -21,6 +21,7 @@ import { NpyError, readNpy, type NpyArray } from '../core/torch/npy';
 import { SignalError } from '../core/signal/engine';
 import { buildGraph } from '../core/signal/graph';
 import { signalModel } from '../core/signal/composite';
+import { toRepost } from '../core/signal/delivery';
 import { noScheme, prepareJob } from '../core/signal/job';
 import { SIGNAL_SCHEMES } from '../core/signal/schemes';
 import { readPanelSettings } from '../core/signal/settings';
@@ -54,7 +55,7 @@ export class SignalPanel implements vscode.Disposable {
   private settings: SignalSettings = DEFAULT_SIGNAL_SETTINGS;
   private target: SignalTarget | undefined;
   private ready = false;
-  /** Messages posted while the page loads: the latest job and the schemes that follow it. */
+  /** Messages posted while the page loads: the latest job and the schemes that follow it, posted again if the page lacks them when ready (core/signal/delivery.ts). */
   private pending: SignalHostMessage[] = [];
   private requestId = 0;
   /** Resolvers of the job in flight, by request: the command resolves with what the page computed. */
@@ -116,7 +117,7 @@ export class SignalPanel implements vscode.Disposable {
     if (!target) return undefined;
     const backends = this.backendsFor(target.uri);
     if (backends !== this.backends) {
-      // The page chose its backend as it started: it starts again with the new one, and takes this job when ready.
+      // The page chose its backend as it started: it starts again with the new one; this job is held for it as it loads (posted again on ready if it lacks it).
       this.backends = backends;
       this.ready = false;
       this.panel.webview.html = this.html();
@@ -190,6 +191,7 @@ export class SignalPanel implements vscode.Disposable {
         runs: [jobRun(prepared.run)],
         skipped,
         pending: SIGNAL_SCHEMES.length - first,
+        posted: Date.now(),
       });
       for (let i = first; i < SIGNAL_SCHEMES.length; i++) {
         // Between schemes the host yields, so the job is on its way and a newer request or a closed panel stops this one.
@@ -229,7 +231,7 @@ export class SignalPanel implements vscode.Disposable {
       case 'ready':
         if (!this.ready) {
           this.ready = true;
-          for (const m of this.pending) void this.panel.webview.postMessage(m);
+          for (const m of toRepost(this.pending, message.request)) void this.panel.webview.postMessage(m);
           this.pending = [];
         } else {
           await this.send();
@@ -262,11 +264,11 @@ export class SignalPanel implements vscode.Disposable {
 
   private post(message: SignalHostMessage): void {
     if (!this.ready) {
-      // Only the latest job matters while the page loads: a new one (or an error) replaces what waits.
+      // Only the latest job matters while the page loads: a new one (or an error) replaces what is kept.
       if (message.type !== 'runs') this.pending = [];
       this.pending.push(message);
-      return;
     }
+    // At once, also while the page loads: the webview holds it for the page, which needs it before its first chart.
     void this.panel.webview.postMessage(message);
   }
 

@@ -10,6 +10,7 @@ import { isUriString, MAX_NAME_LENGTH, MAX_URI_LENGTH } from '../core/commandArg
 import { LIMITS } from '../core/limits';
 import { MAX_U64_SEED } from '../core/seeds';
 import type { GraphLayer, NotSimulated, SignalGraph, SignalOp } from '../core/signal/graph';
+import { sendWeights, type SentWeight, type WeightForm } from '../core/signal/formed';
 import type { SchemeRun } from '../core/signal/job';
 import { PNG_DATA_URL } from './protocol';
 import { anyNumber, arrayOf, boolean, check, float32Array, literal, number, oneOf, optional, read, record, refine, tagged, taggedBy, text, type Reader } from './schema';
@@ -33,14 +34,15 @@ export interface JobRun {
   readonly short: string;
   readonly exact: boolean;
   readonly reasons: readonly string[];
-  readonly weights: readonly { readonly name: string; readonly values: Float32Array }[];
+  /** Each tensor's values, or how the page forms them (a draw of the seeded generator, a constant: core/signal/formed.ts). */
+  readonly weights: readonly SentWeight[];
   /** LSUV: the page rescales these (orthogonal) weights on the job's input before the run (core/signal/lsuv.ts). */
   readonly lsuv?: boolean;
 }
 
 /** A prepared scheme as the page receives it. */
 export function jobRun(r: SchemeRun): JobRun {
-  return { scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: r.reasons, weights: [...r.weights].map(([name, values]) => ({ name, values })), ...(r.scheme.lsuv ? { lsuv: true } : {}) };
+  return { scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: r.reasons, weights: sendWeights(r.weights), ...(r.scheme.lsuv ? { lsuv: true } : {}) };
 }
 
 export type SignalHostMessage =
@@ -60,6 +62,8 @@ export type SignalHostMessage =
       readonly skipped: readonly { readonly scheme: string; readonly why: string }[];
       /** How many schemes are still being prepared: each follows in a `runs` message (absent: none). */
       readonly pending?: number;
+      /** When the host posted it (wall clock, ms): the page records it for the e2e run's timing of the channel. */
+      readonly posted?: number;
     }
   /** More schemes of job `request`, as the host prepares them (the first chart needs only the first). */
   | {
@@ -73,7 +77,8 @@ export type SignalHostMessage =
   | { readonly type: 'error'; readonly message: string; readonly notSimulated?: readonly NotSimulated[] };
 
 export type SignalPageMessage =
-  | { readonly type: 'ready' }
+  /** The page started; `request`: the job it already holds (posted while it loaded: core/signal/delivery.ts), so the host posts again only what it lacks. */
+  | { readonly type: 'ready'; readonly request?: number }
   | { readonly type: 'configure'; readonly settings: SignalSettings }
   /** The user asks to choose a `.npy` batch (the host shows the open dialog and reads the file). */
   | { readonly type: 'pickData' }
@@ -235,13 +240,32 @@ const readGraph = refine(
   graphProblem,
 );
 
+/** Most words a formed tensor may skip and draw: what exact mode replays at most (core/limits.ts). */
+const streamWords = number({ min: 0, max: LIMITS.exactStreamWords.value, integer: true });
+const formedCount = number({ min: 1, max: LIMITS.signalValues.value, integer: true });
+const hash = number({ min: 0, max: 2 ** 32 - 1, integer: true });
+const finite = number({ min: -3.4028234663852886e38, max: 3.4028234663852886e38 });
+const readForm: Reader<WeightForm> = taggedBy<WeightForm>(
+  'kind',
+  {
+    uniform: record({ kind: literal('uniform'), n: formedCount, seed: seedText, at: streamWords, p: finite, q: finite, hash }),
+    normal: record({ kind: literal('normal'), n: formedCount, seed: seedText, at: streamWords, p: finite, q: finite, hash }),
+    fill: record({ kind: literal('fill'), n: formedCount, value: anyNumber, hash }),
+  },
+  'weight form',
+);
+const readValues = record({ name, values });
+const readFormed = record({ name, form: readForm });
+/** `{ name, values }` or `{ name, form }`. */
+const readWeight: Reader<SentWeight> = (v, path) => (typeof v === 'object' && v !== null && Object.prototype.hasOwnProperty.call(v, 'form') ? readFormed(v, path) : readValues(v, path));
+
 const readRun: Reader<JobRun> = record({
   scheme: name,
   label: longText,
   short: longText,
   exact: boolean,
   reasons: arrayOf(longText, MAX_GRAPH_OPS),
-  weights: arrayOf(record({ name, values }), MAX_GRAPH_OPS),
+  weights: arrayOf(readWeight, MAX_GRAPH_OPS),
   lsuv: optional(boolean),
 });
 
@@ -261,6 +285,7 @@ const readHost: Reader<SignalHostMessage> = tagged<SignalHostMessage>(
       runs: arrayOf(readRun, MAX_RUNS),
       skipped: arrayOf(record({ scheme: name, why: longText }), MAX_RUNS),
       pending: optional(number({ min: 0, max: MAX_RUNS, integer: true })),
+      posted: optional(number({ min: 0, max: Number.MAX_SAFE_INTEGER })),
     }),
     runs: record({
       type: literal('runs'),
@@ -276,7 +301,7 @@ const readHost: Reader<SignalHostMessage> = tagged<SignalHostMessage>(
 
 const readPage: Reader<SignalPageMessage> = tagged<SignalPageMessage>(
   {
-    ready: record({ type: literal('ready') }),
+    ready: record({ type: literal('ready'), request: optional(number({ min: 1, max: Number.MAX_SAFE_INTEGER, integer: true })) }),
     configure: record({ type: literal('configure'), settings: readSettings }),
     pickData: record({ type: literal('pickData') }),
     export: refine(record({ type: literal('export'), format: oneOf(['csv', 'svg', 'png'] as const), data: text(MAX_SIGNAL_EXPORT) }), (m) =>

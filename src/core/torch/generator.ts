@@ -19,6 +19,28 @@ const TWO_POW_M53 = 2 ** -53;
 const U64 = (1n << 64n) - 1n;
 
 
+/**
+ * A float32 tensor as one bulk draw made it: `uniform_(p, q)` or `normal_(p, q)`
+ * of `n` values from the stream of `seed`, `at` words after its seeding.
+ * The Signal panel posts this instead of the values (core/signal/formed.ts).
+ */
+export interface BulkDraw {
+  readonly kind: 'uniform' | 'normal';
+  readonly seed: bigint;
+  readonly at: number;
+  readonly n: number;
+  readonly p: number;
+  readonly q: number;
+}
+
+/** The draw each fresh array of the bulk paths came from (what its caller did to it afterwards is not seen: check before use). */
+const bulkDraws = new WeakMap<Float32Array, BulkDraw>();
+
+/** The bulk draw `values` came from, if it was returned by one (16 values or more). */
+export function bulkDrawOf(values: Float32Array): BulkDraw | undefined {
+  return bulkDraws.get(values);
+}
+
 /** Thrown for seeds PyTorch rejects ("Overflow when unpacking long"). */
 export class SeedError extends RangeError {}
 
@@ -55,6 +77,8 @@ export class TorchGenerator {
    */
   budget: LimitKey | undefined;
   readonly seed: bigint;
+  /** The seed of the stream now: {@link seed}, or the last {@link manualSeed}'s. */
+  private stream: bigint;
 
   /** The WebAssembly kernels of the bulk paths; undefined: the scalar JavaScript. */
   private readonly kernels: WasmKernels | undefined;
@@ -63,6 +87,7 @@ export class TorchGenerator {
   constructor(seed: bigint | number, options: { readonly kernels?: KernelTier } = {}) {
     this.kernels = bulkKernels(options.kernels);
     this.seed = storedSeed(BigInt(seed));
+    this.stream = this.seed;
     this.engine = new MT19937(Number(this.seed & 0xffffffffn));
   }
 
@@ -70,8 +95,14 @@ export class TorchGenerator {
   manualSeed(seed: bigint | number): void {
     const stored = storedSeed(BigInt(seed));
     this.engine = new MT19937(Number(stored & 0xffffffffn));
+    this.stream = stored;
     this.cachedNormal = undefined;
     this.draws = 0;
+  }
+
+  /** Advances the stream by `words` draws, as the values they would make were drawn and dropped. */
+  advance(words: number): void {
+    this.skip(words);
   }
 
   /** One raw word, `random()`. */
@@ -128,6 +159,7 @@ export class TorchGenerator {
   uniform32(n: number, a: number, b: number, out?: Float32Array): Float32Array {
     checkUniform(a, b);
     if (this.skipValues && n >= 16 && !out) return this.skip(n);
+    if (!out && n >= 16) bulkDraws.set((out = new Float32Array(n)), { kind: 'uniform', seed: this.stream, at: this.draws, n, p: a, q: b });
     out ??= new Float32Array(n);
     const from = f32(a);
     const range = f32(f32(b) - from);
@@ -176,7 +208,8 @@ export class TorchGenerator {
     checkNormal(std);
     if (n >= 16 && contiguous) {
       if (this.skipValues && !out) return this.skip(n + (n % 16 ? 16 : 0));
-      return this.normalFill32(n, mean, std, out ?? new Float32Array(n));
+      if (!out) bulkDraws.set((out = new Float32Array(n)), { kind: 'normal', seed: this.stream, at: this.draws, n, p: mean, q: std });
+      return this.normalFill32(n, mean, std, out);
     }
     out ??= new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = fma64(this.standardNormal(), std, mean);

@@ -10,6 +10,7 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { LoadedTf } from '../../core/signal/backendChoice';
 import type { SignalStats } from '../../core/signal/engine';
+import { formWeights } from '../../core/signal/formed';
 import { layerHistograms, type Histograms } from '../../core/signal/histograms';
 import { lsuvWeights, runScheme } from '../../core/signal/lsuv';
 import type { SignalHostMessage } from '../signalProtocol';
@@ -17,6 +18,15 @@ import type { SignalHostMessage } from '../signalProtocol';
 export { loadPageTf, PAGE_BACKENDS, type PageBackend } from '../tfBackends';
 
 type Job = Extract<SignalHostMessage, { type: 'job' }>;
+type Run = Job['runs'][number];
+
+/** Each run's weights, formed here once (core/signal/formed.ts: the host sends most as draws of the seeded generator). */
+const formedWeights = new WeakMap<Run, ReadonlyMap<string, Float32Array>>();
+export function weightsOf(run: Run): ReadonlyMap<string, Float32Array> {
+  let w = formedWeights.get(run);
+  if (!w) formedWeights.set(run, (w = formWeights(run.weights)));
+  return w;
+}
 
 /**
  * Runs each scheme of `job` in turn, as `next` gives them (the host posts
@@ -30,7 +40,7 @@ export async function runJob(loaded: LoadedTf, job: Job, next: (index: number) =
   for (let i = 0; ; i++) {
     const run = await next(i);
     if (!run || cancelled()) break;
-    const weights = new Map(run.weights.map((w) => [w.name, w.values]));
+    const weights = weightsOf(run);
     const stats = await runScheme(loaded.tf, job.graph, { weights, lsuv: run.lsuv === true }, job.input, job.upstream);
     done++;
     onRun(i, stats);
@@ -42,7 +52,7 @@ export async function runJob(loaded: LoadedTf, job: Job, next: (index: number) =
 /** The Glorot & Bengio view of one scheme of `job`: its layers' activation histograms (LSUV's weights rescaled first, as its run did). */
 export async function histogramsOf(loaded: LoadedTf, job: Job, index: number): Promise<Histograms> {
   const run = job.runs[index];
-  let weights: ReadonlyMap<string, Float32Array> = new Map(run.weights.map((w) => [w.name, w.values]));
+  let weights = weightsOf(run);
   if (run.lsuv) weights = (await lsuvWeights(loaded.tf, job.graph, weights, job.input)).weights;
   return layerHistograms(loaded.tf, job.graph, weights, job.input);
 }

@@ -10,6 +10,7 @@
 import * as Plot from '@observablehq/plot';
 import { svgToPngDataUrl } from '../pngExport';
 import { backendDetail, type LoadedTf } from '../../core/signal/backendChoice';
+import { arrival } from '../../core/signal/delivery';
 import { signalVerdict } from '../../core/signal/verdict';
 import { histogramPoints, type Histograms } from '../../core/signal/histograms';
 import { DEFAULT_SIGNAL_SETTINGS, parseSignalHostMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalPanelState, type SignalSettings } from '../signalProtocol';
@@ -110,6 +111,7 @@ function backend(): Promise<{ compute: typeof Compute; tf: LoadedTf }> {
     dataset.computeLoaded = String(Date.now());
     const setting = document.body.dataset.backends;
     const tf = await compute.loadPageTf(document.body.dataset.wasm as string, compute.PAGE_BACKENDS, { setting: setting === 'gpu' || setting === 'cpu' ? setting : 'auto' });
+    dataset.tfReady = String(Date.now());
     return { compute, tf };
   })();
   return loaded;
@@ -127,6 +129,7 @@ const expected = (j: LiveJob) => j.runs.length + j.pending;
 async function run(received: Job): Promise<void> {
   // When the job arrived and when the backend was ready, for the e2e run's timing (wall clock).
   dataset.jobArrived ??= String(Date.now());
+  if (received.posted !== undefined) dataset.jobPosted ??= String(received.posted);
   const next: LiveJob = { ...received, runs: [...received.runs], skipped: [...received.skipped], pending: received.pending ?? 0 };
   // A job already running stops at its next scheme; this one starts after it.
   cancelled = true;
@@ -392,16 +395,27 @@ $('svg').addEventListener('click', () => {
 
 // ---- messages ----------------------------------------------------------------
 
+/** The first job messages as they came (`job1:start@<wall clock ms>`), copies included: for the e2e run's account of the channel. */
+const arrivals: string[] = [];
+function logArrival(what: string): void {
+  if (arrivals.length >= 24) return;
+  arrivals.push(`${what}@${Date.now()}`);
+  dataset.arrivals = arrivals.join(' ');
+}
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  // When the first message came, before it is read, for the e2e run's timing (wall clock).
+  dataset.firstMessage ??= String(Date.now());
   const parsed = parseSignalHostMessage(event.data);
   if ('problem' in parsed) {
     setStatus(`InitLens ignored a message from the extension: ${parsed.problem}.`, true);
     return;
   }
   const msg = parsed.value;
+  if (msg.type !== 'error') logArrival(`${msg.type}${msg.request}:${arrival(job, msg)}`);
   if (msg.type === 'runs') {
-    // More schemes of the job in progress (those of a replaced job are dropped).
-    if (job && msg.request === job.request) {
+    // More schemes of the job in progress (those of a replaced job, and copies posted again on ready, are dropped).
+    if (job && arrival(job, msg) === 'append') {
       job.runs.push(...msg.runs);
       job.skipped.push(...msg.skipped);
       job.pending = msg.pending;
@@ -418,6 +432,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     $('verdict').textContent = '';
     return;
   }
+  // A job posted as the page loaded and again on ready runs once.
+  if (arrival(job, msg) === 'drop') return;
   $('title').textContent = msg.title;
   document.title = msg.title;
   showSettings(msg.settings);
@@ -427,7 +443,25 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 showSettings(state?.settings ?? DEFAULT_SIGNAL_SETTINGS);
-post({ type: 'ready' });
+// `ready` once the webview has handed over what it held for this page (at its `load`, or 200 ms after
+// DOMContentLoaded; then a margin, as that handler runs after this one), naming the job that came with it:
+// the host posts again only what the page lacks (core/signal/delivery.ts).
+void new Promise<void>((resolve) => {
+  window.addEventListener(
+    'load',
+    () => {
+      dataset.loadEvent = String(Date.now());
+      resolve();
+    },
+    { once: true },
+  );
+  setTimeout(resolve, 250);
+})
+  .then(() => new Promise((resolve) => setTimeout(resolve, 50)))
+  .then(() => {
+    dataset.readyHolds = job ? String(job.request) : 'none';
+    post({ type: 'ready', ...(job ? { request: job.request } : {}) });
+  });
 // The panel opens for a job: TensorFlow.js and its backend load while the host prepares it, not after.
 // A failure stays in `loaded` and is reported by the job that awaits it.
 backend().catch(() => undefined);
