@@ -21,7 +21,7 @@ import { NpyError, readNpy, type NpyArray } from '../core/torch/npy';
 import { SignalError } from '../core/signal/engine';
 import { buildGraph } from '../core/signal/graph';
 import { signalModel } from '../core/signal/composite';
-import { toRepost } from '../core/signal/delivery';
+import { postEarly, toRepost } from '../core/signal/delivery';
 import { noScheme, prepareJob } from '../core/signal/job';
 import { SIGNAL_SCHEMES } from '../core/signal/schemes';
 import { readPanelSettings } from '../core/signal/settings';
@@ -55,8 +55,10 @@ export class SignalPanel implements vscode.Disposable {
   private settings: SignalSettings = DEFAULT_SIGNAL_SETTINGS;
   private target: SignalTarget | undefined;
   private ready = false;
+  /** Who waits for the page's ready (a job's later schemes). */
+  private readyWaiters: (() => void)[] = [];
   /** Messages posted while the page loads: the latest job and the schemes that follow it, posted again if the page lacks them when ready (core/signal/delivery.ts). */
-  private pending: SignalHostMessage[] = [];
+  private pending: { message: SignalHostMessage; posted: boolean }[] = [];
   private requestId = 0;
   /** Resolvers of the job in flight, by request: the command resolves with what the page computed. */
   private readonly waiting = new Map<number, (done: Done | undefined) => void>();
@@ -122,6 +124,8 @@ export class SignalPanel implements vscode.Disposable {
       this.ready = false;
       this.panel.webview.html = this.html();
     }
+    // A page that is still to load gets its HTML on its way before the host works on the job.
+    if (!this.ready) await new Promise((resolve) => setTimeout(resolve, 0));
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri, true));
     const analysis = this.analyses.get(document);
     const found_ = analysis.models.models.find((m) => m.name === target.model && m.framework === 'torch');
@@ -193,6 +197,8 @@ export class SignalPanel implements vscode.Disposable {
         pending: SIGNAL_SCHEMES.length - first,
         posted: Date.now(),
       });
+      // The other schemes are prepared once the page is up: drawing them while it loads slows its start (the CPU is shared).
+      await this.whenReady();
       for (let i = first; i < SIGNAL_SCHEMES.length; i++) {
         // Between schemes the host yields, so the job is on its way and a newer request or a closed panel stops this one.
         await new Promise((resolve) => setImmediate(resolve));
@@ -233,6 +239,7 @@ export class SignalPanel implements vscode.Disposable {
           this.ready = true;
           for (const m of toRepost(this.pending, message.request)) void this.panel.webview.postMessage(m);
           this.pending = [];
+          for (const resolve of this.readyWaiters.splice(0)) resolve();
         } else {
           await this.send();
         }
@@ -262,14 +269,28 @@ export class SignalPanel implements vscode.Disposable {
     await saveExport(`${this.target?.model ?? 'model'}-signal`.replace(/[^\w.-]+/g, '_'), format, data);
   }
 
+  /** Resolves when the page is ready, or at once when it is, or after a few seconds (a page that never says so still gets its schemes). */
+  private whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 5000);
+      this.readyWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private post(message: SignalHostMessage): void {
+    // While the page loads the job goes at once (the webview holds it for the page, which needs it before its
+    // first chart); the schemes after it wait for ready (core/signal/delivery.ts).
+    const now = this.ready || postEarly(message);
     if (!this.ready) {
       // Only the latest job matters while the page loads: a new one (or an error) replaces what is kept.
       if (message.type !== 'runs') this.pending = [];
-      this.pending.push(message);
+      this.pending.push({ message, posted: now });
     }
-    // At once, also while the page loads: the webview holds it for the page, which needs it before its first chart.
-    void this.panel.webview.postMessage(message);
+    if (now) void this.panel.webview.postMessage(message);
   }
 
   private html(): string {

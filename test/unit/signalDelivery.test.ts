@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { arrival, toRepost, type HeldJob, type JobPart } from '../../src/core/signal/delivery';
+import { arrival, postEarly, toRepost, type HeldJob, type JobPart } from '../../src/core/signal/delivery';
 import { parseSignalPageMessage } from '../../src/webview/signalProtocol';
 
 /** What the page ends with after `parts` arrive in this order: the jobs it started and the schemes of each. */
@@ -75,16 +75,22 @@ describe('signal job delivery (early post, ready fallback)', () => {
   });
 
   it('on ready the host posts again what it kept, unless the page holds that job', () => {
-    const job = { type: 'job', request: 4 } as const;
-    const runs = { type: 'runs', request: 4 } as const;
-    const error = { type: 'error' } as const;
-    assert.deepEqual(toRepost([job, runs], 4), []);
-    assert.deepEqual(toRepost([job, runs], undefined), [job, runs]);
+    type Part = { readonly type: 'job' | 'runs' | 'error'; readonly request?: number };
+    const job: Part = { type: 'job', request: 4 };
+    const runs: Part = { type: 'runs', request: 4 };
+    const error: Part = { type: 'error' };
+    // The job was posted at once, its schemes were kept for ready.
+    const kept: { message: Part; posted: boolean }[] = [{ message: job, posted: true }, { message: runs, posted: false }];
+    assert.deepEqual(toRepost(kept, 4), [runs]);
+    assert.deepEqual(toRepost([{ message: job, posted: true }, { message: runs, posted: true }], 4), []);
+    assert.deepEqual(toRepost(kept, undefined), [job, runs]);
     // The page holds an older job (this one was posted after it, or lost).
-    assert.deepEqual(toRepost([job, runs], 3), [job, runs]);
+    assert.deepEqual(toRepost(kept, 3), [job, runs]);
     // An error stands alone: shown again (showing it twice changes nothing).
-    assert.deepEqual(toRepost([error], 4), [error]);
+    assert.deepEqual(toRepost([{ message: error, posted: true }], 4), [error]);
     assert.deepEqual(toRepost([], undefined), []);
+    // What waits for ready: the schemes; the job and errors go at once.
+    assert.deepEqual([job, runs, error].map(postEarly), [true, false, true]);
   });
 
   it("the page's ready names the job it holds, a request id or nothing", () => {
