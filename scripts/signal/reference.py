@@ -895,6 +895,52 @@ class BilinearNet(nn.Module):
         return self.head(F.interpolate(d, scale_factor=0.75, mode='bilinear'))
 '''
 
+# A composite (classes of the file inside it) initialized by a module-level apply after another model is built (program.ts, composite.ts).
+MODULE_APPLY = '''import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x)) + x
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Linear(8, 16)
+        self.b1 = Block(16)
+        self.b2 = Block(16)
+        self.out = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.out(self.b2(self.b1(self.inp(x))))
+
+
+class Other(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def init_fn(m):
+    if isinstance(m, nn.Linear):
+        nn.init.normal_(m.weight, 0.0, 0.1)
+
+
+net = Net()
+other = Other()
+net.apply(init_fn)
+'''
+
+
 CASES = [
     # The article's case: a deep tanh MLP, where N(0, 0.01) vanishes and Xavier keeps the signal.
     {'name': 'deep-tanh', 'text': _sequential(256, 12, 'Tanh'), 'model': 'model', 'build': 'model', 'seed': 0, 'inputSeed': 1, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': tanh_recommended},
@@ -982,6 +1028,8 @@ CASES = [
      'driver': {'path': 'main.py', 'model': 'pytorch_unet.py', 'text': 'import pytorch_unet\n\nnum_class = 6\nmodel = pytorch_unet.UNet(num_class)\n'},
      # inputSeed 4: under 0, one ReLU input of dconv_up1.2 is 2.6e-9 (7e-8 of its std), which float32 sums in XNNPACK's order flip on wasm.
      'seed': 0, 'inputSeed': 4, 'inputShape': [2, 3, 16, 16], 'schemes': ['in-effect', 'he']},
+    # The apply reaches the children through the module tree's rules and runs after Other() draws (the lead, session 10).
+    {'name': 'composite-module-apply', 'text': MODULE_APPLY, 'model': 'Net', 'build': '(lambda n, o: (n.apply(init_fn), n)[1])(Net(), Other())', 'seed': 0, 'inputSeed': 0, 'inputShape': [4, 8], 'schemes': ['in-effect', 'he'], 'exact': True},
 ]
 
 # ----------------------------------------------------------------------------------------------------------------

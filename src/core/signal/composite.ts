@@ -68,6 +68,14 @@ export function compositeModel(root: InstanceNode, tree: Tree, text: string): Co
   const layersAt = new Map<string, Map<string, Layer>>();
   const reasons: string[] = [];
   const rootModel = root.model;
+  // A module-level `model.apply(fn)` reaches the children through the tree's inherited rules, which do not say where it
+  // runs: the root's own layers do (CurrentInit.ranAt), and the children's inits from the same call run there too.
+  const ranAt = new Map<string, Span>();
+  for (const l of rootModel.layers) for (const p of l.params) if (p.current.source === 'explicit' && p.current.at && p.current.ranAt) ranAt.set(`${p.current.at.from}:${p.current.at.to}`, p.current.ranAt);
+  const placed = (l: Layer): Layer => {
+    if (ranAt.size === 0 || !l.params.some((p) => p.current.source === 'explicit' && p.current.at && !p.current.ranAt && ranAt.has(`${p.current.at.from}:${p.current.at.to}`))) return l;
+    return { ...l, params: l.params.map((p) => { const at = p.current.source === 'explicit' && p.current.at && !p.current.ranAt ? ranAt.get(`${p.current.at.from}:${p.current.at.to}`) : undefined; return at ? { ...p, current: { ...p.current, ranAt: at } } : p; }) };
+  };
   const walk = (node: InstanceNode, reg: Layer[], con: Layer[]) => {
     const model = node.model;
     if (!model) {
@@ -78,7 +86,7 @@ export function compositeModel(root: InstanceNode, tree: Tree, text: string): Co
     const own = new Map<string, Layer>();
     layersAt.set(node.path, own);
     const renamed = model.layers.map((l) => {
-      const r: Layer = { ...l, name: `${prefix}${l.name}` };
+      const r: Layer = { ...placed(l), name: `${prefix}${l.name}` };
       own.set(l.name, r);
       return r;
     });

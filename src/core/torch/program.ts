@@ -163,7 +163,8 @@ function moduleDraws(model: Model, doc: StreamDocument, constructions: readonly 
     out.push({ offset: c.from, label, ...(built ? { replay: (gen: TorchGenerator) => replayConstruction(built, gen, inner) } : {}) });
   }
   for (const other of others) {
-    if (other === model || other.framework !== 'torch') continue;
+    // The model's own inits run as its own (a composite's model is another object of the same name).
+    if (other === model || other.name === model.name || other.framework !== 'torch') continue;
     for (const at of ranAtStatements(other)) {
       if (at.from < from || at.from >= to) continue;
       const inits = ranAtInits(other, at);
