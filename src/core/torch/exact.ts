@@ -100,6 +100,11 @@ export function exactTensor(scheme: InitScheme, shape: readonly number[], seed: 
 
 const inside = (s: Span | undefined, offset: number) => !!s && s.from <= offset && offset < s.to;
 
+/** Whether a draw at `offset` happens while `model` is built: in a Sequential's call, or in a class's `__init__`. */
+export function drawsInside(model: Model, offset: number): boolean {
+  return model.kind === 'torch-sequential' ? inside(model.span, offset) : inside(model.torch?.init, offset);
+}
+
 /** A layer's analysed arguments as plain values (symbolic dims become undefined). */
 function plainArgs(layer: Layer): ModuleArgs {
   const out: Record<string, Value | undefined> = {};
@@ -135,7 +140,7 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   if (model.framework !== 'torch') throw new ExactInitError('exact mode reproduces PyTorch CPU initialization only');
   const gen = options.generator ?? new TorchGenerator(BigInt(seed));
   const initSpan = model.torch?.init;
-  const draws = [...(options.otherDraws ?? [])].filter((d) => model.kind === 'torch-sequential' ? inside(model.span, d.offset) : inside(initSpan, d.offset));
+  const draws = [...(options.otherDraws ?? [])].filter((d) => drawsInside(model, d.offset));
   let lost: string | undefined;
   // Draw one after another: a replayable one advances the stream, any other loses it.
   const consume = (d: StreamDraw, before: string, happens = 'is built') => {
@@ -166,7 +171,8 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const layers = target && !drawnLater && !target.params.some((p) => p.current.source === 'explicit') ? all.slice(0, all.indexOf(target) + 1) : all;
   if (!options.generator) gen.budget = options.limits?.words;
   // Inits written in __init__ before a later constructor run there, in the stream.
-  const early = earlyInits(layers, initSpan, gen, perLayer, options);
+  const inits = initEvents(layers);
+  const early = earlyInits(inits.inClass, layers, initSpan, gen, perLayer, options);
   draws.push(...early.draws);
   draws.sort((a, b) => a.offset - b.offset);
   for (const d of [...(options.preceding ?? [])].sort((a, b) => a.offset - b.offset)) consume(d, model.name);
@@ -213,7 +219,7 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
       while (nextBetween < between.length && between[nextBetween].offset < offset) consume(between[nextBetween++], before, 'runs');
       return lost;
     };
-    applyExplicitInits(gen, layers, perLayer, lost ?? subLost, options, advance, new Set(early.events.map((e) => `${e.layer}:${e.param}`)));
+    applyExplicitInits(gen, layers, perLayer, lost ?? subLost, options, advance, inits, new Set(early.events));
   }
   return perLayer.flatMap((params, i) =>
     params.map((p) => ({ name: stateDictKey(layers[i].name, p.name), layer: layers[i].name, shape: p.shape, values: p.values, exact: p.exact, ...(p.exact ? {} : { reason: p.reason ?? 'not reproduced' }) })),
@@ -287,8 +293,8 @@ function drawInit(gen: TorchGenerator, layers: readonly Layer[], perLayer: Exact
  * is replayed there (`nn.init.normal_(self.a.weight)` before `self.b = ...`);
  * a loop before a later constructor loses the stream (InitLens does not order it).
  */
-function earlyInits(layers: readonly Layer[], initSpan: Span | undefined, gen: TorchGenerator, perLayer: ExactParam[][], options: ExactOptions): { readonly draws: StreamDraw[]; readonly events: InitEvent[]; readonly ran: Set<InitEvent> } {
-  const { single, shared } = bySpan(initEvents(layers).inClass);
+function earlyInits(inClass: readonly InitEvent[], layers: readonly Layer[], initSpan: Span | undefined, gen: TorchGenerator, perLayer: ExactParam[][], options: ExactOptions): { readonly draws: StreamDraw[]; readonly events: InitEvent[]; readonly ran: Set<InitEvent> } {
+  const { single, shared } = bySpan(inClass);
   const ran = new Set<InitEvent>();
   const beforeLater = (e: InitEvent) => inside(initSpan, e.at.from) && layers.some((l) => inside(initSpan, l.span.from) && l.span.from > e.at.from);
   const events = single.filter(beforeLater);
@@ -314,9 +320,8 @@ function earlyInits(layers: readonly Layer[], initSpan: Span | undefined, gen: T
  * loop or an `apply` function, which visits modules in registration order. Then the
  * module-level statements' inits, each after the draws before it (`advance`).
  */
-function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLayer: ExactParam[][], lostBefore: string | undefined, options: ExactOptions, advance: (offset: number, before: string) => string | undefined, done: ReadonlySet<string>): void {
-  const all = initEvents(layers);
-  const events = all.inClass.filter((e) => !done.has(`${e.layer}:${e.param}`));
+function applyExplicitInits(gen: TorchGenerator, layers: readonly Layer[], perLayer: ExactParam[][], lostBefore: string | undefined, options: ExactOptions, advance: (offset: number, before: string) => string | undefined, all: ReturnType<typeof initEvents>, done: ReadonlySet<InitEvent>): void {
+  const events = all.inClass.filter((e) => !done.has(e));
   const late = options.constructionOnly ? [] : all.late;
   if (events.length === 0 && late.length === 0) return;
   const { single, shared } = bySpan(events);

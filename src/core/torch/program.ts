@@ -15,7 +15,7 @@ import type { SeedingAnalysis } from '../seeding/analyze';
 import type { TorchGenerator } from './generator';
 import { initTensor } from './init';
 import { LimitError } from '../limits';
-import { exactParameters, findTorchSeed, libraryDraws, type ExactParameter, type StreamDraw, type StreamOptions } from './exact';
+import { drawsInside, exactParameters, findTorchSeed, libraryDraws, type ExactParameter, type StreamDraw, type StreamOptions } from './exact';
 import { stateDictKey } from '../model/layer';
 import { lineAt, lineStarts } from '../diagnostics/suppress';
 import { DRAWING_INITS, DRAWING_METHODS } from '../model/initCalls';
@@ -146,16 +146,23 @@ export function torchDraws(doc: Pick<StreamDocument, 'tree' | 'text' | 'seeding'
   return out.sort((a, b) => a.offset - b.offset);
 }
 
+/** What {@link moduleDraws} reads of a document, found once per {@link streamDraws}. */
+interface ModuleFound {
+  readonly constructions: readonly Construction[];
+  /** {@link torchDraws}. */
+  readonly inner: readonly StreamDraw[];
+  readonly lineOf: (offset: number) => number;
+}
+
 /**
  * The draws from the stream of the document's top-level statements in
  * [from, to): other models' constructions (replayed from their analysis),
  * the inits statements run on other models, torch draws and re-seeds.
  */
-function moduleDraws(model: Model, doc: StreamDocument, constructions: readonly Construction[], from: number, to: number, skip: Construction | undefined): StreamDraw[] {
+function moduleDraws(model: Model, doc: StreamDocument, found: ModuleFound, from: number, to: number, skip: Construction | undefined): StreamDraw[] {
   const out: StreamDraw[] = [];
   const others = doc.models.models;
-  const inner = torchDraws(doc);
-  const lineOf = lineLookup(doc.text);
+  const { constructions, inner, lineOf } = found;
   for (const c of constructions) {
     if (c === skip || c.from < from || c.from >= to) continue;
     const built = builtModel(others, c.model);
@@ -206,21 +213,22 @@ function moduleDraws(model: Model, doc: StreamDocument, constructions: readonly 
  */
 export function streamDraws(model: Model, seed: { readonly from: number; readonly built: number } | undefined, doc: StreamDocument): StreamOptions {
   const library = libraryDraws(doc.models.libraryModels);
-  const inModel = (offset: number) => (model.kind === 'torch-sequential' ? model.span.from <= offset && offset < model.span.to : !!model.torch?.init && model.torch.init.from <= offset && offset < model.torch.init.to);
-  const own = (d: StreamDraw) => inModel(d.offset);
+  const own = (d: StreamDraw) => drawsInside(model, d.offset);
   const late = ranAtStatements(model);
   const constructions = seed !== undefined || late.length > 0 ? moduleConstructions(doc.tree, doc.text, doc.models.models) : [];
+  const inner = torchDraws(doc);
+  const found: ModuleFound = { constructions, inner, lineOf: lineLookup(doc.text) };
   // The model's own construction: the first after the seed's view of where it is built.
   const built = seed?.built ?? model.span.from;
   const self = constructions.find((c) => c.model === model.name && c.from >= (seed ? built : 0));
   const preceding = seed
-    ? [...library.filter((d) => !own(d) && d.offset > seed.from && d.offset < seed.built && !(model.span.from <= d.offset && d.offset < model.span.to)), ...moduleDraws(model, doc, constructions, seed.from + 1, self?.from ?? seed.built, self).filter((d) => !library.some((l) => l.offset === d.offset))]
+    ? [...library.filter((d) => !own(d) && d.offset > seed.from && d.offset < seed.built && !(model.span.from <= d.offset && d.offset < model.span.to)), ...moduleDraws(model, doc, found, seed.from + 1, self?.from ?? seed.built, self).filter((d) => !library.some((l) => l.offset === d.offset))]
     : [];
   const end = late.length > 0 ? late[late.length - 1].from : 0;
   const start = self?.to ?? built;
-  const between = end > start ? [...moduleDraws(model, doc, constructions, start, end, self), ...library.filter((d) => d.offset >= start && d.offset < end)] : [];
+  const between = end > start ? [...moduleDraws(model, doc, found, start, end, self), ...library.filter((d) => d.offset >= start && d.offset < end)] : [];
   return {
-    otherDraws: [...torchDraws(doc), ...library.filter(own)],
+    otherDraws: [...inner, ...library.filter(own)],
     preceding: preceding.sort((a, b) => a.offset - b.offset),
     between: between.sort((a, b) => a.offset - b.offset),
   };
