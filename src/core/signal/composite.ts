@@ -71,10 +71,22 @@ export function compositeModel(root: InstanceNode, tree: Tree, text: string): Co
   // A module-level `model.apply(fn)` reaches the children through the tree's inherited rules, which do not say where it
   // runs: the root's own layers do (CurrentInit.ranAt), and the children's inits from the same call run there too.
   const ranAt = new Map<string, Span>();
-  for (const l of rootModel.layers) for (const p of l.params) if (p.current.source === 'explicit' && p.current.at && p.current.ranAt) ranAt.set(`${p.current.at.from}:${p.current.at.to}`, p.current.ranAt);
+  const callKey = (p: Layer['params'][number]) => (p.current.source === 'explicit' && p.current.at ? `${p.current.at.from}:${p.current.at.to}` : undefined);
+  for (const l of rootModel.layers) {
+    for (const p of l.params) {
+      const key = callKey(p);
+      if (key && p.current.ranAt) ranAt.set(key, p.current.ranAt);
+    }
+  }
+  /** The init's statement where the root's init from the same call says it (p itself otherwise). */
+  const placedParam = (p: Layer['params'][number]) => {
+    const key = callKey(p);
+    const at = key && !p.current.ranAt ? ranAt.get(key) : undefined;
+    return at ? { ...p, current: { ...p.current, ranAt: at } } : p;
+  };
   const placed = (l: Layer): Layer => {
-    if (ranAt.size === 0 || !l.params.some((p) => p.current.source === 'explicit' && p.current.at && !p.current.ranAt && ranAt.has(`${p.current.at.from}:${p.current.at.to}`))) return l;
-    return { ...l, params: l.params.map((p) => { const at = p.current.source === 'explicit' && p.current.at && !p.current.ranAt ? ranAt.get(`${p.current.at.from}:${p.current.at.to}`) : undefined; return at ? { ...p, current: { ...p.current, ranAt: at } } : p; }) };
+    const params = l.params.map(placedParam);
+    return params.some((p, i) => p !== l.params[i]) ? { ...l, params } : l;
   };
   const walk = (node: InstanceNode, reg: Layer[], con: Layer[]) => {
     const model = node.model;
