@@ -7,10 +7,9 @@ bit for bit, with every parameter's first VALUES float32 bit patterns, in state_
 
 Run with real PyTorch: /usr/bin/python3 scripts/exact/encoder_stack.py > test/fixtures/torch/encoder_stack.json
 """
-import json
-import struct
-
 import torch
+
+from programs import bits, record
 
 VALUES = 8
 
@@ -104,21 +103,16 @@ net = Applied()
 }
 
 
-def bits(t):
-    return ['0x%08x' % struct.unpack('<I', struct.pack('<f', v))[0] for v in t.detach().flatten()[:VALUES].tolist()]
+def describe(scope):
+    net = scope['net']
+    state = net.state_dict()
+    # The copies really are equal to layers.0 (the quirk the hover states).
+    same = all(torch.equal(v, state[k.replace(k.split('.')[2], '0', 1)]) for k, v in state.items() if '.layers.' in k)
+    return {'model': type(net).__name__, 'copiesEqual': same, 'params': {k: bits(v, VALUES) for k, v in state.items()}}
 
 
 def main():
-    out = {'torch': torch.__version__, 'values': VALUES, 'programs': []}
-    for name, text in PROGRAMS.items():
-        scope = {}
-        exec(compile(text, name, 'exec'), scope)
-        net = scope['net']
-        state = net.state_dict()
-        # The copies really are equal to layers.0 (the quirk the hover states).
-        same = all(torch.equal(v, state[k.replace(k.split('.')[2], '0', 1)]) for k, v in state.items() if '.layers.' in k)
-        out['programs'].append({'name': name, 'text': text, 'model': type(net).__name__, 'copiesEqual': same, 'params': {k: bits(v) for k, v in state.items()}})
-    print(json.dumps(out, indent=1))
+    record(PROGRAMS, VALUES, describe)
 
 
 if __name__ == '__main__':

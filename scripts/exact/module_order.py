@@ -10,10 +10,9 @@ here (their first VALUES float32 bit patterns).
 
 Run with real PyTorch: /usr/bin/python3 scripts/exact/module_order.py > test/fixtures/torch/module_order.json
 """
-import json
-import struct
-
 import torch
+
+from programs import bits, record
 
 VALUES = 8
 
@@ -68,21 +67,16 @@ PROGRAMS = {
 MODELS = {'generator': 'G', 'discriminator': 'D', 'netG': 'G', 'netD': 'D', 'net': 'net', 'head': 'head', 'm': 'M'}
 
 
-def bits(t):
-    return ['0x%08x' % struct.unpack('<I', struct.pack('<f', v))[0] for v in t.detach().flatten()[:VALUES].tolist()]
+def describe(scope):
+    return {'models': [
+        {'model': model, 'params': {k: bits(v, VALUES) for k, v in scope[variable].state_dict().items()}}
+        for variable, model in MODELS.items()
+        if variable in scope and isinstance(scope[variable], torch.nn.Module)
+    ]}
 
 
 def main():
-    out = {'torch': torch.__version__, 'values': VALUES, 'programs': []}
-    for name, text in PROGRAMS.items():
-        scope = {}
-        exec(compile(text, name, 'exec'), scope)
-        models = []
-        for variable, model in MODELS.items():
-            if variable in scope and isinstance(scope[variable], torch.nn.Module):
-                models.append({'model': model, 'params': {k: bits(v) for k, v in scope[variable].state_dict().items()}})
-        out['programs'].append({'name': name, 'text': text, 'models': models})
-    print(json.dumps(out, indent=1))
+    record(PROGRAMS, VALUES, describe)
 
 
 if __name__ == '__main__':
