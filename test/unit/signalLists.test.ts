@@ -10,20 +10,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { ModelAnalyzer } from '../../src/core/model/analyze';
-import { parsePython } from '../../src/core/python/parse';
-import { signalModel } from '../../src/core/signal/composite';
-import { buildGraph } from '../../src/core/signal/graph';
+import { graphOf } from '../host/signalGraph';
 import { ROOT } from '../host/paths';
 
-function graphOf(text: string, name: string, inputShape?: number[]) {
-  const tree = parsePython(text);
-  const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
-  const found = analysis.models.find((m) => m.name === name);
-  assert.ok(found, `model ${name} found`);
-  const { model, composite, binding } = signalModel(analysis, found, tree, text);
-  return buildGraph(model, tree, text, { ...(inputShape ? { inputShape } : {}), ...(composite ? { composite } : {}), ...(binding ? { binding } : {}) });
-}
 
 const LISTS = `import torch.nn as nn
 

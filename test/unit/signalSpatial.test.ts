@@ -12,20 +12,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { LimitError } from '../../src/core/limits';
-import { ModelAnalyzer } from '../../src/core/model/analyze';
-import { parsePython } from '../../src/core/python/parse';
-import { signalModel } from '../../src/core/signal/composite';
-import { buildGraph } from '../../src/core/signal/graph';
+import { graphOf } from '../host/signalGraph';
 import { evalSpatial, nearestRepeats, paddedShape, type SpatialOp } from '../../src/core/signal/spatial';
 
-function graphOf(text: string, name: string, inputShape: number[]) {
-  const tree = parsePython(text);
-  const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
-  const found = analysis.models.find((m) => m.name === name);
-  assert.ok(found, `model ${name} found`);
-  const { model, composite, binding } = signalModel(analysis, found, tree, text);
-  return buildGraph(model, tree, text, { inputShape, ...(composite ? { composite } : {}), ...(binding ? { binding } : {}) });
-}
 
 const net = (module: string, forward = '        return self.conv(self.pad(x))') =>
   ['import torch.nn as nn', 'import torch.nn.functional as F', 'class M(nn.Module):', '    def __init__(self):', '        super().__init__()', `        self.pad = ${module}`, '        self.conv = nn.Conv2d(1, 1, 3)', '    def forward(self, x):', forward, ''].join('\n');

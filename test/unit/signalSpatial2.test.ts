@@ -18,12 +18,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { LimitError } from '../../src/core/limits';
-import { ModelAnalyzer } from '../../src/core/model/analyze';
-import { parsePython } from '../../src/core/python/parse';
-import { signalModel } from '../../src/core/signal/composite';
 import { evalContext, evalOp, moments, runGraph } from '../../src/core/signal/engine';
-import { buildGraph } from '../../src/core/signal/graph';
 import { convPads, linearTaps } from '../../src/core/signal/spatial';
+import { graphOf } from '../host/signalGraph';
 import { ROOT } from '../host/paths';
 
 interface TapsKey {
@@ -50,14 +47,6 @@ interface ModelKey {
 }
 const keys = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'spatial2', 'keys.json'), 'utf8')) as { torch: string; taps: TapsKey[]; models: ModelKey[] };
 
-function graphOf(text: string, name: string, inputShape: number[]) {
-  const tree = parsePython(text);
-  const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
-  const found = analysis.models.find((m) => m.name === name);
-  assert.ok(found, `model ${name} found`);
-  const { model, composite, binding } = signalModel(analysis, found, tree, text);
-  return buildGraph(model, tree, text, { inputShape, ...(composite ? { composite } : {}), ...(binding ? { binding } : {}) });
-}
 
 /** Largest |a − b| over the largest |b|: float32 round-off is a few 1e-7 of that. */
 function relativeError(a: ArrayLike<number>, b: readonly number[]): number {
