@@ -44,8 +44,25 @@ function defaultWasmDir(): string | undefined {
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
 
+/** What the default load started, once it has (the Signal panel's host preview reads it: {@link startedSignalTf}). */
+let started: LoadedTf | undefined;
+
+/**
+ * The backend a default {@link loadSignalTf} already started in this process (the extension host's measured
+ * gains load it in the background), or undefined: nothing is loaded by asking.
+ */
+export function startedSignalTf(): LoadedTf | undefined {
+  return started;
+}
+
 /** The first candidate that starts, as a `tf` namespace for the engine, with the failures before it. */
 export async function loadSignalTf(options: LoadOptions = {}): Promise<LoadedTf> {
+  const loaded = await loadFirst(options);
+  if (options.candidates === undefined && options.wasmDir === undefined && options.requireModule === undefined) started ??= loaded;
+  return loaded;
+}
+
+async function loadFirst(options: LoadOptions): Promise<LoadedTf> {
   const failures: BackendFailure[] = [];
   const requireModule = options.requireModule ?? nodeRequire;
   for (const candidate of options.candidates ?? NODE_BACKENDS) {

@@ -22,13 +22,17 @@ import { SignalError } from '../core/signal/engine';
 import { buildGraph } from '../core/signal/graph';
 import { signalModel } from '../core/signal/composite';
 import { postEarly, toRepost } from '../core/signal/delivery';
-import { noScheme, prepareJob } from '../core/signal/job';
+import { noScheme, prepareJob, type SchemeRun } from '../core/signal/job';
+import { aboveBackground } from '../core/advice/measure';
+import type { LoadedTf } from '../core/signal/backendChoice';
+import type { SignalGraph } from '../core/signal/graph';
+import { runScheme } from '../core/signal/lsuv';
 import { SIGNAL_SCHEMES } from '../core/signal/schemes';
 import { readPanelSettings } from '../core/signal/settings';
 import { findTorchSeed } from '../core/torch/exact';
 import { streamDraws } from '../core/torch/program';
 import { ExactInitError } from '../core/torch/init';
-import { DEFAULT_SIGNAL_SETTINGS, jobRun, parseSignalPageMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalSettings } from '../webview/signalProtocol';
+import { DEFAULT_SIGNAL_SETTINGS, jobRun, type HostPreview, parseSignalPageMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalSettings } from '../webview/signalProtocol';
 import { signalPageHtml } from './signalHtml';
 import { planLsuv } from '../core/edits/lsuv';
 import { EditRefused, type EditPlan } from '../core/edits/applyInit';
@@ -179,6 +183,9 @@ export class SignalPanel implements vscode.Disposable {
       if (!prepared || !('run' in prepared)) throw noScheme(model, skipped);
       const title = `InitLens: signal of ${model.name}`;
       this.panel.title = title;
+      // While the page starts its own TensorFlow.js, the host's (when already loaded) runs the first scheme for the first chart.
+      const preview = await hostPreview(graph, prepared.run, job.input, job.upstream);
+      if (request !== this.requestId || SignalPanel.current !== this) return undefined;
       const done = new Promise<Done | undefined>((resolve) => this.waiting.set(request, resolve));
       this.post({
         type: 'job',
@@ -196,6 +203,7 @@ export class SignalPanel implements vscode.Disposable {
         skipped,
         pending: SIGNAL_SCHEMES.length - first,
         posted: Date.now(),
+        ...(preview ? { preview } : {}),
       });
       // The other schemes are prepared once the page is up: drawing them while it loads slows its start (the CPU is shared).
       await this.whenReady();
@@ -325,6 +333,33 @@ export class SignalPanel implements vscode.Disposable {
     this.waiting.clear();
     this.disposables.forEach((d) => d.dispose());
     this.panel.dispose();
+  }
+}
+
+/**
+ * The extension host's TensorFlow.js, when its measured gains already started it (dist/signalTf.js is
+ * loaded in this process: src/analysis/gainMeasurements.ts); never loaded here, as loading it (about
+ * 0.3 s) would compete with the page's own start.
+ */
+function hostTf(): LoadedTf | undefined {
+  const loaded = require.cache[path.join(__dirname, 'signalTf.js')];
+  return loaded ? (loaded.exports as Partial<typeof import('../node/signalTf')>).startedSignalTf?.() : undefined;
+}
+
+/**
+ * `run` computed in the extension host for the page's first chart (core/signal/lsuv.ts's runScheme, the
+ * page's very code), within the sizes the host runs in the background (core/advice/measure.ts); undefined
+ * when its TensorFlow.js is not loaded, the model is larger, or the run fails: the page runs every scheme
+ * itself in any case, and says what went wrong there.
+ */
+async function hostPreview(graph: SignalGraph, run: SchemeRun, input: Float32Array, upstream: Float32Array): Promise<HostPreview | undefined> {
+  const loaded = hostTf();
+  if (!loaded || aboveBackground(graph) !== undefined) return undefined;
+  try {
+    const stats = await runScheme(loaded.tf, graph, { weights: run.weights, lsuv: run.scheme.lsuv === true }, input, upstream);
+    return { backend: loaded.backend, summary: loaded.summary, stats: { output: stats.output, layers: stats.layers } };
+  } catch {
+    return undefined;
   }
 }
 

@@ -74,6 +74,11 @@ export function number(range: Range): Reader<number> {
 /** Any number, including ±Infinity and NaN: only for statistics the page shows as "—" when not finite. */
 export const anyNumber: Reader<number> = (v, path) => (typeof v === 'number' ? v : fail(path, 'a number'));
 
+/** `null`, or a value read with `reader`. */
+export function nullable<T>(reader: Reader<T>): Reader<T | null> {
+  return (v, path) => (v === null ? null : reader(v, path));
+}
+
 export const boolean: Reader<boolean> = (v, path) => (typeof v === 'boolean' ? v : fail(path, 'true or false'));
 
 /** An exact string. */

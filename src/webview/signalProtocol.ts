@@ -12,8 +12,9 @@ import { MAX_U64_SEED } from '../core/seeds';
 import type { GraphLayer, NotSimulated, SignalGraph, SignalOp } from '../core/signal/graph';
 import { sendWeights, type SentWeight, type WeightForm } from '../core/signal/formed';
 import type { SchemeRun } from '../core/signal/job';
+import type { LayerSignal, SignalStats } from '../core/signal/engine';
 import { PNG_DATA_URL } from './protocol';
-import { anyNumber, arrayOf, boolean, check, float32Array, literal, number, oneOf, optional, read, record, refine, tagged, taggedBy, text, type Reader } from './schema';
+import { anyNumber, arrayOf, boolean, check, float32Array, literal, nullable, number, oneOf, optional, read, record, refine, tagged, taggedBy, text, type Reader } from './schema';
 
 /** The page's controls, as typed (checked by the host: core's parsers). */
 export interface SignalSettings {
@@ -45,6 +46,18 @@ export function jobRun(r: SchemeRun): JobRun {
   return { scheme: r.scheme.id, label: r.scheme.label, short: r.scheme.short, exact: r.exact, reasons: r.reasons, weights: sendWeights(r.weights), ...(r.scheme.lsuv ? { lsuv: true } : {}) };
 }
 
+/**
+ * The job's first scheme as the extension host already ran it, on the TensorFlow.js its measured gains
+ * loaded (node/signalTf.ts), for a model within the background bounds: the page draws it at once, while
+ * its own backend starts, then runs every scheme itself (the first again) and replaces it.
+ */
+export interface HostPreview {
+  /** The backend that ran it in the extension host, and its one-line summary. */
+  readonly backend: string;
+  readonly summary: string;
+  readonly stats: SignalStats;
+}
+
 export type SignalHostMessage =
   | {
       readonly type: 'job';
@@ -64,6 +77,8 @@ export type SignalHostMessage =
       readonly pending?: number;
       /** When the host posted it (wall clock, ms): the page records it for the e2e run's timing of the channel. */
       readonly posted?: number;
+      /** `runs[0]` as the extension host ran it (absent: the page's first chart waits for its backend). */
+      readonly preview?: HostPreview;
     }
   /** More schemes of job `request`, as the host prepares them (the first chart needs only the first). */
   | {
@@ -84,7 +99,17 @@ export type SignalPageMessage =
   | { readonly type: 'pickData' }
   | { readonly type: 'export'; readonly format: 'csv' | 'svg' | 'png'; readonly data: string }
   /** The page finished a job (or was cancelled): what ran, for the output channel and tests. */
-  | { readonly type: 'done'; readonly request: number; readonly backend: string; readonly summary: string; readonly runs: number; readonly cancelled: boolean; readonly ms: number };
+  | {
+      readonly type: 'done';
+      readonly request: number;
+      readonly backend: string;
+      readonly summary: string;
+      readonly runs: number;
+      readonly cancelled: boolean;
+      readonly ms: number;
+      /** The job had a host preview: its backend and how far its figures were from the page's own run of that scheme (core/signal/agreement.ts). */
+      readonly preview?: { readonly backend: string; readonly difference: number };
+    };
 
 export interface SignalPanelState {
   readonly uri: string;
@@ -269,6 +294,24 @@ const readRun: Reader<JobRun> = record({
   lsuv: optional(boolean),
 });
 
+const moments = record({ mean: anyNumber, std: anyNumber });
+const readLayerSignal: Reader<LayerSignal> = record({
+  name,
+  type: name,
+  line,
+  out: moments,
+  act: nullable(record({ mean: anyNumber, std: anyNumber, zeroFraction: anyNumber, saturatedFraction: nullable(anyNumber) })),
+  grad: record({ std: anyNumber }),
+  weightGrad: nullable(record({ std: anyNumber })),
+  stepGrad: optional(record({ first: anyNumber, last: anyNumber })),
+  input: optional(record({ std: anyNumber, grad: anyNumber })),
+});
+const readPreview: Reader<HostPreview> = record({
+  backend: longText,
+  summary: longText,
+  stats: record({ output: record({ std: anyNumber }), layers: arrayOf(readLayerSignal, MAX_GRAPH_OPS) }),
+});
+
 const readHost: Reader<SignalHostMessage> = tagged<SignalHostMessage>(
   {
     job: record({
@@ -286,6 +329,7 @@ const readHost: Reader<SignalHostMessage> = tagged<SignalHostMessage>(
       skipped: arrayOf(record({ scheme: name, why: longText }), MAX_RUNS),
       pending: optional(number({ min: 0, max: MAX_RUNS, integer: true })),
       posted: optional(number({ min: 0, max: Number.MAX_SAFE_INTEGER })),
+      preview: optional(readPreview),
     }),
     runs: record({
       type: literal('runs'),
@@ -315,6 +359,7 @@ const readPage: Reader<SignalPageMessage> = tagged<SignalPageMessage>(
       runs: number({ min: 0, max: MAX_RUNS, integer: true }),
       cancelled: boolean,
       ms: number({ min: 0, max: Number.MAX_VALUE }),
+      preview: optional(record({ backend: longText, difference: anyNumber })),
     }),
   },
   'message',

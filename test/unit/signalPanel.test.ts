@@ -21,6 +21,7 @@ import { backendDetail, backendSummary } from '../../src/core/signal/backendChoi
 import { randn } from '../../src/core/signal/schemes';
 import { signalPageHtml } from '../../src/panel/signalHtml';
 import { parseSignalHostMessage, parseSignalPageMessage, parseSignalPanelState } from '../../src/webview/signalProtocol';
+import { statsDifference } from '../../src/core/signal/agreement';
 import { depthPoints, layerRows, sampleStd, signalCsv, undrawable, type SchemeResult } from '../../src/webview/signalViewModel';
 
 interface Key {
@@ -287,6 +288,28 @@ describe('signal protocol', () => {
     assert.equal(problem({ ...j, extra: 1 }), 'it has an unknown field "extra"');
   });
 
+  it("a job with the host's preview of its first scheme reads back as it was; a preview with a field too many or a wrong type is refused", () => {
+    const j = job();
+    const stats: SignalStats = {
+      output: { std: 0.25 },
+      layers: [
+        { name: 'model.0', type: 'Linear', line: 4, out: { mean: 0.01, std: 0.5 }, act: { mean: 0.2, std: 0.3, zeroFraction: 0.5, saturatedFraction: null }, grad: { std: 0.1 }, weightGrad: { std: 0.02 } },
+        { name: 'model.2', type: 'Linear', line: 6, out: { mean: 0, std: Infinity }, act: null, grad: { std: Number.NaN }, weightGrad: null },
+      ],
+    };
+    const withPreview = { ...j, runs: j.runs.slice(0, 1), pending: 8, preview: { backend: 'wasm', summary: 'wasm (SIMD, 1 thread)', stats } };
+    const parsed = parseSignalHostMessage(structuredClone(withPreview));
+    assert.ok('value' in parsed, 'problem' in parsed ? parsed.problem : '');
+    assert.deepEqual(parsed.value, withPreview);
+    const problem = (preview: unknown) => {
+      const r = parseSignalHostMessage({ ...withPreview, preview });
+      return 'problem' in r ? r.problem : undefined;
+    };
+    assert.equal(problem({ ...withPreview.preview, stats: { ...stats, lsuv: [] } }), 'preview.stats has an unknown field "lsuv"');
+    assert.equal(problem({ ...withPreview.preview, stats: { ...stats, layers: [{ ...stats.layers[0], act: 'relu' }] } }), 'preview.stats.layers[0].act must be an object');
+    assert.ok('value' in parseSignalPageMessage({ type: 'done', request: 2, backend: 'wasm', summary: 'wasm', runs: 9, cancelled: false, ms: 3, preview: { backend: 'wasm', difference: 2e-7 } }));
+  });
+
   it('page messages and the saved state', () => {
     assert.ok('value' in parseSignalPageMessage({ type: 'configure', settings: { seed: '', inputSeed: '3', inputShape: '4, 6' } }));
     assert.ok('value' in parseSignalPageMessage({ type: 'done', request: 2, backend: 'webgl', summary: 'webgl · not webgpu: no adapter', runs: 9, cancelled: false, ms: 12.5 }));
@@ -350,5 +373,45 @@ describe('signal page', () => {
     // The panel's host side is its own bundle too, required on first use: activation parses none of it.
     assert.ok(!fs.readFileSync(path.join(ROOT, 'dist', 'extension.js'), 'utf8').includes('cannot be simulated: '));
     assert.ok(fs.readFileSync(path.join(ROOT, 'dist', 'signalPanel.js'), 'utf8').includes('cannot be simulated: '));
+  });
+});
+
+describe('agreement of two runs of one scheme (the host preview against the page)', () => {
+  const layer = (name: string, out: number, act: number | null, grad: number, weightGrad: number | null) => ({
+    name,
+    type: 'Linear',
+    line: 1,
+    out: { mean: 0, std: out },
+    act: act === null ? null : { mean: 0, std: act, zeroFraction: 0.5, saturatedFraction: null },
+    grad: { std: grad },
+    weightGrad: weightGrad === null ? null : { std: weightGrad },
+  });
+  const a: SignalStats = { output: { std: 0.5 }, layers: [layer('fc1', 1, 0.6, 0.01, 0.002), layer('fc2', 0.5, null, 0.02, 0.004)] };
+
+  it('the worst relative difference of any std, relative to the larger of the two', () => {
+    assert.equal(statsDifference(a, a), 0);
+    // fc2's weight gradient 0.004 against 0.005: 0.001 / 0.005 = 0.2; the output 0.5 against 0.51: 0.01 / 0.51.
+    const b: SignalStats = { output: { std: 0.51 }, layers: [a.layers[0], layer('fc2', 0.5, null, 0.02, 0.005)] };
+    assert.equal(statsDifference(a, b), (0.005 - 0.004) / 0.005);
+    assert.equal(statsDifference(b, a), (0.005 - 0.004) / 0.005);
+    const c: SignalStats = { output: { std: 0.51 }, layers: a.layers };
+    assert.equal(statsDifference(a, c), (0.51 - 0.5) / 0.51);
+  });
+
+  it('within 1e-7 absolute is equal (a vanishing signal); the same infinity or NaN is equal; anything else non-finite is infinitely far', () => {
+    const tiny = (g: number): SignalStats => ({ output: { std: g }, layers: [] });
+    assert.equal(statsDifference(tiny(1e-9), tiny(9e-8)), 0);
+    assert.equal(statsDifference(tiny(0), tiny(2e-7)), 1);
+    assert.equal(statsDifference(tiny(Infinity), tiny(Infinity)), 0);
+    assert.equal(statsDifference(tiny(Number.NaN), tiny(Number.NaN)), 0);
+    assert.equal(statsDifference(tiny(Infinity), tiny(1)), Infinity);
+    assert.equal(statsDifference(tiny(Number.NaN), tiny(1)), Infinity);
+  });
+
+  it('runs of different layers (names, count, an activation or a weight on one side only) are infinitely far', () => {
+    assert.equal(statsDifference(a, { ...a, layers: a.layers.slice(1) }), Infinity);
+    assert.equal(statsDifference(a, { ...a, layers: [layer('fc0', 1, 0.6, 0.01, 0.002), a.layers[1]] }), Infinity);
+    assert.equal(statsDifference(a, { ...a, layers: [layer('fc1', 1, null, 0.01, 0.002), a.layers[1]] }), Infinity);
+    assert.equal(statsDifference(a, { ...a, layers: [a.layers[0], layer('fc2', 0.5, null, 0.02, null)] }), Infinity);
   });
 });

@@ -56,11 +56,21 @@ export function measurableGraph(analysis: ModelAnalysis, judged: Model, tree: Tr
   }
   if (graph.notSimulated.length > 0) return { why: `not simulated: ${graph.notSimulated[0].op} at line ${graph.notSimulated[0].line}` };
   if (graph.layers.length === 0) return { why: 'no weight layer runs' };
-  if (graph.multiplyAdds > LIMITS.adviceMultiplyAdds.value) return { why: `${graph.multiplyAdds.toExponential(1)} multiply-adds, above the ${LIMITS.adviceMultiplyAdds.value.toExponential(1)} measured in the background` };
+  const above = aboveBackground(graph);
+  return above ? { why: above } : { model, graph };
+}
+
+/**
+ * Why the extension host does not run `graph` by itself (its size is above what it runs in the
+ * background: LIMITS.adviceMultiplyAdds, adviceWeights, adviceValues), or undefined when it may. The
+ * measured gains and the Signal panel's host preview (panel/signalPanel.ts) keep to it.
+ */
+export function aboveBackground(graph: SignalGraph): string | undefined {
+  if (graph.multiplyAdds > LIMITS.adviceMultiplyAdds.value) return `${graph.multiplyAdds.toExponential(1)} multiply-adds, above the ${LIMITS.adviceMultiplyAdds.value.toExponential(1)} measured in the background`;
   const weights = graph.layers.reduce((n, l) => n + l.params.reduce((k, p) => k + p.shape.reduce((a, b) => a * b, 1), 0), 0);
-  if (weights > LIMITS.adviceWeights.value) return { why: `${weights.toExponential(1)} weights, above the ${LIMITS.adviceWeights.value.toExponential(1)} measured in the background` };
-  if (graph.values > LIMITS.adviceValues.value) return { why: `${graph.values.toExponential(1)} intermediate values, above the ${LIMITS.adviceValues.value.toExponential(1)} measured in the background` };
-  return { model, graph };
+  if (weights > LIMITS.adviceWeights.value) return `${weights.toExponential(1)} weights, above the ${LIMITS.adviceWeights.value.toExponential(1)} measured in the background`;
+  if (graph.values > LIMITS.adviceValues.value) return `${graph.values.toExponential(1)} intermediate values, above the ${LIMITS.adviceValues.value.toExponential(1)} measured in the background`;
+  return undefined;
 }
 
 /**

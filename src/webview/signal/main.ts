@@ -11,6 +11,7 @@ import * as Plot from '@observablehq/plot';
 import { svgToPngDataUrl } from '../pngExport';
 import { backendDetail, type LoadedTf } from '../../core/signal/backendChoice';
 import { arrival } from '../../core/signal/delivery';
+import { statsDifference } from '../../core/signal/agreement';
 import { signalVerdict } from '../../core/signal/verdict';
 import { histogramPoints, type Histograms } from '../../core/signal/histograms';
 import { DEFAULT_SIGNAL_SETTINGS, parseSignalHostMessage, parseSignalPanelState, type SignalHostMessage, type SignalPageMessage, type SignalPanelState, type SignalSettings } from '../signalProtocol';
@@ -139,7 +140,20 @@ async function run(received: Job): Promise<void> {
   cancelled = false;
   results = [];
   renderSchemes(next);
+  const preview = next.preview;
+  const first = next.runs[0];
+  if (preview && first) {
+    // The extension host ran the first scheme already: its chart now, this page's own run replaces it.
+    results[0] = { scheme: first.scheme, short: first.short, exact: first.exact, stats: preview.stats };
+    $('backend').textContent = `${first.short}: computed in the extension host on ${preview.summary}; starting TensorFlow.js here…`;
+    $('backend').title = 'The extension host had TensorFlow.js loaded (for the measured gains) and ran the first scheme for this chart. This page then runs every scheme on the backend it starts, the first again.';
+  }
   renderAll();
+  if (preview && first) {
+    dataset.firstChart ??= String(Date.now());
+    dataset.firstChartBy = 'host';
+  }
+  let previewDifference: number | undefined;
   const started = performance.now();
   const progress = $<HTMLProgressElement>('progress');
   progress.hidden = false;
@@ -165,11 +179,18 @@ async function run(received: Job): Promise<void> {
       (i) => schemeOf(next, i),
       (i, stats) => {
         const r = next.runs[i];
+        if (i === 0 && preview) {
+          previewDifference = statsDifference(preview.stats, stats);
+          dataset.previewDifference = String(previewDifference);
+        }
         results[i] = { scheme: r.scheme, short: r.short, exact: r.exact, stats };
         progress.value = (i + 1) / expected(next);
         renderAll();
         // When the first scheme's lines were drawn, for the e2e run's timing (wall clock).
-        if (i === 0) dataset.firstChart = String(Date.now());
+        if (i === 0) {
+          dataset.firstChart ??= String(Date.now());
+          dataset.firstChartBy ??= 'page';
+        }
         const following = next.runs[i + 1];
         if (following) setStatus(`${following.short}: computing on ${tf.backend} (${i + 2} of ${expected(next)})…`);
         else if (next.pending > 0) setStatus(`Preparing the weights of the next scheme (${i + 2} of ${expected(next)})…`);
@@ -189,7 +210,7 @@ async function run(received: Job): Promise<void> {
   const ms = performance.now() - started;
   dataset.signalRequest = String(next.request);
   dataset.signalMs = ms.toFixed(1);
-  post({ type: 'done', request: next.request, backend: name || 'none', summary: summary || 'no backend started', runs: done, cancelled: done < expected(next), ms });
+  post({ type: 'done', request: next.request, backend: name || 'none', summary: summary || 'no backend started', runs: done, cancelled: done < expected(next), ms, ...(preview && previewDifference !== undefined ? { preview: { backend: preview.backend, difference: previewDifference } } : {}) });
 }
 
 // ---- drawing -----------------------------------------------------------------
