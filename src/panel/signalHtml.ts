@@ -23,6 +23,8 @@ export interface SignalPageUris {
   readonly backends: BackendSetting;
   /** Modules fetched as the page parses (dist/signal/preload.json: compute.js and the wasm backend's chunks), and the SIMD .wasm file. */
   readonly preload?: { readonly modules: readonly string[]; readonly wasm: string };
+  /** The extension host has TensorFlow.js loaded and will likely post the first scheme's figures with the job (panel/signalPanel.ts): the page lets the job in before it loads its own. */
+  readonly hostFirst?: boolean;
 }
 
 const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -46,7 +48,7 @@ export function signalPageHtml(u: SignalPageUris): string {
 <link rel="stylesheet" href="${attr(u.style)}">
 ${(u.preload?.modules ?? []).map((m) => `<link rel="modulepreload" href="${attr(m)}">\n`).join('')}${u.preload ? `<link rel="preload" as="fetch" crossorigin="anonymous" href="${attr(u.preload.wasm)}">\n` : ''}<title>InitLens: Signal</title>
 </head>
-<body data-compute="${attr(u.compute)}" data-wasm="${attr(u.wasm)}" data-backends="${attr(u.backends)}">
+<body data-compute="${attr(u.compute)}" data-wasm="${attr(u.wasm)}" data-backends="${attr(u.backends)}"${u.hostFirst ? ' data-host-first="1"' : ''}>
 <header><h1 id="title">InitLens: Signal</h1><span id="backend" tabindex="0"></span></header>
 <form id="controls" aria-label="Signal controls">
   <label>Input shape<input id="input-shape" placeholder="from the first layer" aria-describedby="shape-help"></label>

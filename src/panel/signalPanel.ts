@@ -313,6 +313,8 @@ export class SignalPanel implements vscode.Disposable {
       style: uri('media', 'panel.css'),
       backends: this.backends,
       preload: this.preload(uri),
+      // A hint only: the job may still come without a preview (a larger model), and the page then loads its backend at once.
+      hostFirst: hostTf() !== undefined,
     });
   }
 

@@ -358,6 +358,9 @@ describe('signal page', () => {
     const preloaded = signalPageHtml({ cspSource: 'https://e', nonce: 'N', script: 'https://e/s.js', compute: 'https://e/c.js', wasm: 'https://e/w/', style: 'https://e/p.css', backends: 'gpu', preload: { modules: ['https://e/c.js', 'https://e/"x.js'], wasm: 'https://e/w/simd.wasm' } });
     assert.ok(preloaded.includes('<link rel="modulepreload" href="https://e/c.js">\n<link rel="modulepreload" href="https://e/&quot;x.js">\n<link rel="preload" as="fetch" crossorigin="anonymous" href="https://e/w/simd.wasm">'));
     assert.match(preloaded, /data-backends="gpu">/);
+    // The host's hint that it runs the first scheme: one attribute, only when given.
+    const hinted = signalPageHtml({ cspSource: 'https://e', nonce: 'N', script: 'https://e/s.js', compute: 'https://e/c.js', wasm: 'https://e/w/', style: 'https://e/p.css', backends: 'auto', hostFirst: true });
+    assert.match(hinted, /data-backends="auto" data-host-first="1">/);
     // The build lists compute.js and the wasm backend's chunks for it.
     const listed = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'signal', 'preload.json'), 'utf8')) as string[];
     assert.ok(listed.includes('compute.js') && listed.some((f) => fs.readFileSync(path.join(ROOT, 'dist', 'signal', f), 'utf8').includes('setWasmPaths')), listed.join());
