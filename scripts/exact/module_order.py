@@ -61,7 +61,55 @@ PROGRAMS = {
     # Inits written in __init__ between constructors: they draw before the later layers are built.
     'init-between-constructors': 'import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.Linear(4, 4)\n        self.a.weight.data.normal_(0, 0.1)\n        nn.init.uniform_(self.a.bias, -0.1, 0.1)\n        self.b = nn.Linear(4, 2)\n        nn.init.xavier_normal_(self.b.weight)\n        self.c = nn.Linear(2, 2)\n\n\ntorch.manual_seed(5)\nm = M()\n',
     # A torch draw between the construction and the init.
+    # A torch draw between the construction and its init: replayed (5 values: the scalar normal path).
     'noise-between': HEAD + 'torch.manual_seed(0)\ngenerator = G()\nz = torch.randn(5)\ngenerator.apply(weights_init_normal)\n',
+    # Every sampling factory InitLens replays, between the seed and the model (src/core/torch/drawCalls.ts);
+    # draws on another generator leave the stream alone.
+    'noise-before': HEAD + (
+        'torch.manual_seed(0)\n'
+        'x = torch.randn(64, 10)\n'
+        'y = torch.rand(3, 5)\n'
+        'z = torch.randn((2, 3), dtype=torch.float64)\n'
+        'w = torch.rand(20, dtype=torch.double)\n'
+        'v = torch.randn(17, dtype=torch.float64)\n'
+        'i = torch.randint(0, 10, (5,))\n'
+        'j = torch.randint(7, size=(3, 3))\n'
+        'k = torch.randint(-5, 2 ** 33, (4,))\n'
+        'perm = torch.randperm(9)\n'
+        'n = torch.normal(2.0, 3.0, size=(17,))\n'
+        'e = torch.empty(3, 4).normal_(0, 0.02)\n'
+        'u = torch.zeros(20).uniform_(-1, 1)\n'
+        'g = torch.Generator().manual_seed(5)\n'
+        'q = torch.randn(100, generator=g)\n'
+        'c = torch.rand(3, device=\'cpu\')\n'
+        'generator = G()\n'
+    ),
+    # pytorch/examples' regression/main.py: module constants give the sizes; a function defined
+    # between the seed and the model, called only afterwards, draws nothing before it.
+    'noise-constants': (
+        'import torch\nimport torch.nn as nn\n\n'
+        'torch.manual_seed(0)\n'
+        'POLY_DEGREE = 4\n'
+        'W_target = torch.randn(POLY_DEGREE, 1) * 5\n'
+        'b_target = torch.randn(1) * 5\n\n\n'
+        'def get_batch(batch_size=32):\n'
+        '    return torch.randn(batch_size)\n\n\n'
+        'head = nn.Linear(W_target.size(0), 1)\n'
+        'batch = get_batch()\n'
+    ),
+    # nn.Parameter members drawn in __init__ between layers, of sizes written there.
+    'parameter-drawn-in-init': (
+        'import torch\nimport torch.nn as nn\n\n\n'
+        'class M(nn.Module):\n'
+        '    def __init__(self):\n'
+        '        super().__init__()\n'
+        '        self.a = nn.Linear(4, 4)\n'
+        '        self.p = nn.Parameter(torch.randn(1, 4))\n'
+        '        self.q = nn.Parameter(torch.empty(2, 3).uniform_(-0.1, 0.1))\n'
+        '        self.b = nn.Linear(4, 2)\n\n\n'
+        'torch.manual_seed(0)\n'
+        'm = M()\n'
+    ),
 }
 
 MODELS = {'generator': 'G', 'discriminator': 'D', 'netG': 'G', 'netD': 'D', 'net': 'net', 'head': 'head', 'm': 'M'}

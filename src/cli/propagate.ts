@@ -197,12 +197,14 @@ function reportText(r: SignalReport, file: string, backend: string): string {
     lines.push('', `${run.label}: output std ${num(run.output.std)}${run.exact ? '' : ` (distribution only: ${run.reasons?.[0] ?? ''})`}`);
     if (run.lsuv) lines.push(`  LSUV: ${run.lsuv.map((l) => `${l.name} ×${num(l.scale)} in ${l.iterations} (var ${num(l.variance)}${l.converged ? '' : ', not converged'})`).join(', ')}`);
     // The name column as wide as its longest entry (a composite's `layer4.1.conv2 (Conv2d)`), at least 18.
-    const width = Math.max(18, ...run.layers.map((l) => `${l.name} (${l.type})`.length));
+    // A model that is one layer has the name '' (named_modules): shown as the model.
+    const label = (l: { readonly name: string; readonly type: string }) => `${l.name || r.model} (${l.type})`;
+    const width = Math.max(18, ...run.layers.map((l) => label(l).length));
     lines.push(`  ${'layer'.padEnd(width)} ${'out std'.padStart(9)} ${'act std'.padStart(9)} ${'zero'.padStart(6)} ${'sat'.padStart(6)} ${'grad std'.padStart(9)} ${'∇w std'.padStart(9)}`);
     for (const l of run.layers) {
       const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
       lines.push(
-        `  ${`${l.name} (${l.type})`.padEnd(width)} ${num(l.out.std).padStart(9)} ${(l.act ? num(l.act.std) : '–').padStart(9)} ${pct(l.act?.zeroFraction).padStart(6)} ${pct(l.act?.saturatedFraction).padStart(6)} ${num(l.grad.std).padStart(9)} ${(l.weightGrad ? num(l.weightGrad.std) : '–').padStart(9)}`,
+        `  ${label(l).padEnd(width)} ${num(l.out.std).padStart(9)} ${(l.act ? num(l.act.std) : '–').padStart(9)} ${pct(l.act?.zeroFraction).padStart(6)} ${pct(l.act?.saturatedFraction).padStart(6)} ${num(l.grad.std).padStart(9)} ${(l.weightGrad ? num(l.weightGrad.std) : '–').padStart(9)}`,
       );
       // A recurrent layer: the gradient through time, at its input's first and last step.
       if (l.stepGrad) lines.push(`    ${''.padEnd(width - 2)} input grad std at the first step ${num(l.stepGrad.first)}, at the last ${num(l.stepGrad.last)}`);

@@ -70,7 +70,7 @@ describe('exact mode follows the module: constructions and the inits run after t
     const g = exactOf(p, 'G');
     const weight = g.find((x) => x.name === 'fc.weight');
     assert.equal(weight?.exact, false);
-    assert.equal(weight?.reason, "torch.manual_seed (line 32) draws from the same stream before fc.weight's normal_(0, 0.02): it seeds the stream again");
+    assert.equal(weight?.reason, "torch.manual_seed (line 32) draws from the same stream before fc.weight's normal_(0, 0.02) runs: it seeds the stream again");
     // Every init after the loss is distribution only: nothing claims more than InitLens knows.
     assert.ok(g.filter((x) => x.name.endsWith('weight')).every((x) => !x.exact));
     const want = p.models.find((m) => m.model === 'D');
@@ -81,10 +81,46 @@ describe('exact mode follows the module: constructions and the inits run after t
     }
   });
 
-  it('a torch draw between a construction and its init (torch.randn, not replayed): distribution only, saying why', () => {
-    const g = exactOf(program('noise-between'), 'G');
-    assert.equal(g.find((x) => x.name === 'fc.weight')?.exact, false);
-    assert.equal(g.find((x) => x.name === 'fc.weight')?.reason, "torch.randn (line 32) draws from the same stream before fc.weight's normal_(0, 0.02) runs");
+  it('a torch draw between a construction and its init (torch.randn(5)) is replayed: the init is exact', () => allExact('noise-between'));
+
+  it('every sampling factory between the seed and the model is replayed (randn, rand, float64, randint both ranges, randperm, normal, .normal_/.uniform_ on a fresh tensor); another generator and the CPU device leave the stream as it is', () => allExact('noise-before'));
+
+  it('module constants give a draw its size, and a function defined between the seed and the model but called afterwards draws nothing before it (pytorch/examples regression)', () => allExact('noise-constants'));
+
+  it('nn.Parameter members drawn in __init__ with sizes written there are replayed between the layers', () => {
+    const p = program('parameter-drawn-in-init');
+    const want = p.models[0].params;
+    const got = exactOf(p, 'M');
+    // The layers' parameters: the members drawn between them are not layers (their values are not InitLens's to show).
+    assert.deepEqual(got.map((x) => x.name), ['a.weight', 'a.bias', 'b.weight', 'b.bias']);
+    for (const g of got) {
+      assert.equal(g.exact, true, `${g.name}: ${g.reason ?? ''}`);
+      assert.deepEqual(hex(g.values, KEY.values), want[g.name], `${g.name} bit for bit`);
+    }
+  });
+
+  it('a draw InitLens cannot replay or that may run before the model loses the stream, saying why', () => {
+    const head = 'import torch\nimport torch.nn as nn\n';
+    const cases: [string, string][] = [
+      ['torch.manual_seed(0)\nx = torch.randn(n)\nnet = nn.Linear(2, 2)\n', 'torch.randn (line 4) draws from the same stream before net is built: its size is not known here'],
+      ['torch.manual_seed(0)\nx = torch.randn_like(torch.zeros(3))\nnet = nn.Linear(2, 2)\n', 'torch.randn_like (line 4) draws from the same stream before net is built: its shape comes from another tensor'],
+      ['torch.manual_seed(0)\nx = torch.randn(3, dtype=torch.float16)\nnet = nn.Linear(2, 2)\n', 'torch.randn (line 4) draws from the same stream before net is built: its dtype torch.float16 is not replayed'],
+      ['torch.manual_seed(0)\nx = torch.randn(3, device=dev)\nnet = nn.Linear(2, 2)\n', 'torch.randn (line 4) draws from the same stream before net is built: its generator or device is not known here'],
+      ['torch.manual_seed(0)\nif True:\n    x = torch.randn(3)\nnet = nn.Linear(2, 2)\n', 'torch.randn (line 5) draws from the same stream before net is built: it is inside a block or function, which InitLens does not follow: it may run before the model is built'],
+      ['torch.manual_seed(0)\ndef f():\n    return torch.rand(3)\nx = f()\nnet = nn.Linear(2, 2)\n', 'torch.rand (line 5) draws from the same stream before net is built: it is inside a block or function, which InitLens does not follow: it may run before the model is built'],
+    ];
+    for (const [body, reason] of cases) {
+      const text = head + body;
+      const tree = parsePython(text);
+      const models = new ModelAnalyzer().analyze(tree, text);
+      const model = models.models.find((m) => m.name === 'net');
+      assert.ok(model, body);
+      const seeding = analyzeSeeding(tree, text);
+      const found = findTorchSeed(model, text, seeding);
+      assert.ok('seed' in found, body);
+      const params = exactParameters(model, found.seed, streamDraws(model, found, { tree, text, seeding, models }));
+      assert.deepEqual(params.map((x) => [x.name, x.exact, x.reason]), [['weight', false, reason], ['bias', false, reason]], body);
+    }
   });
 
   it('a weight written by two apply functions drew twice: distribution only, saying so; the biases drawn at construction stay exact', () => {
@@ -121,12 +157,12 @@ describe('exact mode follows the module: constructions and the inits run after t
     assert.deepEqual(hex(section.params[0].values, KEY.values), p.models.find((m) => m.model === 'D')?.params['fc.weight']);
   });
 
-  it('an nn.Parameter drawn in __init__ (torch.randn, torch.empty(...).normal_(), nn.init on a tensor): the layers after it are distribution only', () => {
-    const head = ['import torch', 'import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.a = nn.Linear(4, 4)'];
+  it('an nn.Parameter drawn in __init__ of a size known only there (torch.randn(dim), torch.empty(dim).normal_(), nn.init on a tensor): the layers after it are distribution only', () => {
+    const head = ['import torch', 'import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self, dim=4):', '        super().__init__()', '        self.a = nn.Linear(4, 4)'];
     for (const [draw, label] of [
-      ['self.p = nn.Parameter(torch.randn(4))', 'torch.randn (line 7)'],
-      ['self.p = nn.Parameter(torch.empty(4).normal_())', '.normal_() (line 7)'],
-      ['self.p = nn.Parameter(torch.zeros(1, 4)); nn.init.trunc_normal_(self.p, std=0.02)', 'torch.nn.init.trunc_normal_ (line 7)'],
+      ['self.p = nn.Parameter(torch.randn(dim))', 'torch.randn (line 7) draws from the same stream before b is built: its size is not known here'],
+      ['self.p = nn.Parameter(torch.empty(dim).normal_())', '.normal_() (line 7) draws from the same stream before b is built: its size is not known here'],
+      ['self.p = nn.Parameter(torch.zeros(1, 4)); nn.init.trunc_normal_(self.p, std=0.02)', 'torch.nn.init.trunc_normal_ (line 7) draws from the same stream before b is built'],
     ]) {
       const text = [...head, `        ${draw}`, '        self.b = nn.Linear(4, 2)', 'torch.manual_seed(0)', 'm = M()', ''].join('\n');
       const tree = parsePython(text);
@@ -135,7 +171,7 @@ describe('exact mode follows the module: constructions and the inits run after t
       const seeding = analyzeSeeding(tree, text);
       const params = exactParameters(model, 0n, streamDraws(model, undefined, { tree, text, seeding, models }));
       assert.deepEqual(params.map((p) => [p.name, p.exact]), [['a.weight', true], ['a.bias', true], ['b.weight', false], ['b.bias', false]], draw);
-      assert.equal(params[2].reason, `${label} draws from the same stream before b is built`, draw);
+      assert.equal(params[2].reason, label, draw);
     }
   });
 

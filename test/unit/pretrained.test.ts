@@ -303,7 +303,7 @@ describe('pretrained weights: exact mode', () => {
     const model = analysis.models.find((m) => m.name === 'head')!;
     const section = exactSection(model, model.layers[0], { tree: parsePython(text), text: text, seeding: analyzeSeeding(parsePython(text), text), models: analysis })!;
     assert.equal(section.params[0].exact, false);
-    assert.equal(section.params[0].reason, "timm resnet50 (pretrained=True, line 5) draws from the same stream before head: timm resnet50: InitLens does not replay this constructor's draws, so the values depend on the pretrained constructor: not exact");
+    assert.equal(section.params[0].reason, "timm resnet50 (pretrained=True, line 5) draws from the same stream before head is built: timm resnet50: InitLens does not replay this constructor's draws, so the values depend on the pretrained constructor: not exact");
     // A torchvision constructor with arguments that may change its draws is not replayed either.
     const zero = lines('import torch', 'import torch.nn as nn', 'import torchvision', 'torch.manual_seed(0)', 'm = torchvision.models.resnet18(zero_init_residual=True)', 'head = nn.Linear(16, 4)');
     const a2 = analyze(zero);

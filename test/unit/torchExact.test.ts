@@ -124,7 +124,7 @@ describe('exactParameters: models from source, against PyTorch', () => {
     assert.equal(known.get('c.weight')!.exact, true);
   });
 
-  it('findTorchSeed: literal seeds only, before the model, no draws in between; other draws in __init__', () => {
+  it('findTorchSeed: literal seeds only, before the model; other draws in __init__', () => {
     const seedOf = (text: string) => {
       const { models } = analyze(text);
       return findTorchSeed(models[0], text, analyzeSeeding(parsePython(text), text));
@@ -133,8 +133,9 @@ describe('exactParameters: models from source, against PyTorch', () => {
     assert.deepEqual(seedOf(`${head}model = nn.Sequential(nn.Linear(2, 2))\n`), { reason: 'no torch.manual_seed(...) before the model is built' });
     assert.match((seedOf(`${head}s = 3\ntorch.manual_seed(s)\nmodel = nn.Sequential(nn.Linear(2, 2))\n`) as { reason: string }).reason, /not an integer literal/);
     assert.deepEqual(seedOf(`${head}torch.manual_seed(-1)\nmodel = nn.Sequential(nn.Linear(2, 2))\n`), { seed: -1n, line: 2, from: head.length, built: head.length + 'torch.manual_seed(-1)\nmodel = '.length });
-    assert.match((seedOf(`${head}torch.manual_seed(1)\nx = torch.randint(0, 5, (3,))\nmodel = nn.Sequential(nn.Linear(2, 2))\n`) as { reason: string }).reason, /torch.randint/);
-    const text = `${head}class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.Linear(2, 2)\n        self.p = nn.Parameter(torch.randint(0, 3, (2,)).float())\n        self.b = nn.Linear(2, 2)\n\ntorch.manual_seed(1)\nnet = Net()\n`;
+    // A draw in between is the stream's to replay (moduleOrder.test.ts), not a reason to give up the seed.
+    assert.equal((seedOf(`${head}torch.manual_seed(1)\nx = torch.randint(0, 5, (3,))\nmodel = nn.Sequential(nn.Linear(2, 2))\n`) as { seed: bigint }).seed, 1n);
+    const text = `${head}class Net(nn.Module):\n    def __init__(self, k=3):\n        super().__init__()\n        self.a = nn.Linear(2, 2)\n        self.p = nn.Parameter(torch.randint(0, k, (2,)).float())\n        self.b = nn.Linear(2, 2)\n\ntorch.manual_seed(1)\nnet = Net()\n`;
     const analysis = analyze(text);
     const { models } = analysis;
     const tree = parsePython(text);

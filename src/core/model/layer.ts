@@ -132,10 +132,7 @@ function activationFor(draft: LayerDraft, spec: ParamSpec): Activation | undefin
 /** Schemes whose std and bounds are the same for every shape. */
 const SHAPE_FREE: ReadonlySet<string> = new Set(['uniform', 'normal', 'trunc_normal', 'constant', 'ones', 'zeros']);
 
-/** A parameter's `state_dict()` key: `fc1.weight`, or `weight` for a model that is one layer (named ''). */
-export function stateDictKey(layer: string, param: string): string {
-  return layer === '' ? param : `${layer}.${param}`;
-}
+export { stateDictKey } from './stateDict';
 
 /** Completes a draft: inits in effect, recommendations, numbers. */
 export function finalize(draft: LayerDraft, variant: Variant): Layer {

@@ -12,6 +12,7 @@
  * and pooling kernels run channels-last in between, as TensorFlow.js needs.
  */
 import type * as tfc from '@tensorflow/tfjs-core';
+import { stateDictKey } from '../model/stateDict';
 import type { GraphLayer, LayerOp, OpsOp, SignalGraph, SignalOp, SimActivation } from './graph';
 import { ELEMENTWISE_KINDS, evalElementwise, type ElementwiseOp } from './elementwise';
 import { evalSpatial, SPATIAL_KINDS, type SpatialOp } from './spatial';
@@ -156,7 +157,7 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     const layers: LayerSignal[] = [];
     for (const [i, layer] of graph.layers.entries()) {
       const recurrent = recurrentOpOf(graph, layer);
-      const signal = await layerSignal(graph, layer, values, grads[paramNames.length + i], gradOf.get(layer.weight ?? `${layer.name}.weight`) ?? gradOf.get(`${layer.name}.weight_ih_l0`));
+      const signal = await layerSignal(graph, layer, values, grads[paramNames.length + i], gradOf.get(layer.weight ?? stateDictKey(layer.name, 'weight')) ?? gradOf.get(stateDictKey(layer.name, 'weight_ih_l0')));
       const read = inputOf(layer);
       const k = read === undefined ? -1 : inputOps.indexOf(read);
       const withInput = k < 0 ? signal : { ...signal, input: { std: moments(await values[read as number].data()).std, grad: moments(await grads[paramNames.length + probes.length + stepProbes.length + k].data()).std } };
@@ -286,7 +287,7 @@ export interface EvalContext {
 }
 
 export function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: ReadonlyMap<string, Tensor>, input: Tensor, index: number, context: EvalContext): Tensor {
-  const param = (o: LayerOp, name: string) => params.get(`${o.layer}.${'prefix' in o && o.prefix ? o.prefix : ''}${name}`) as Tensor;
+  const param = (o: LayerOp, name: string) => params.get(stateDictKey(o.layer, `${'prefix' in o && o.prefix ? o.prefix : ''}${name}`)) as Tensor;
   switch (op.kind) {
     case 'input':
       return input;

@@ -373,7 +373,7 @@ const MAX_FIRST_CANDIDATES = 4;
 /** The graph with the default input of `layer`: its size, and for a conv net the first usual spatial size the later layers accept. */
 function fitted(env: BuildEnv, layer: Layer): Built {
   const guess = defaultShape(layer) as NonNullable<ReturnType<typeof defaultShape>>;
-  const from = `from ${layer.name} (${layer.type})${guess.note ?? ''}`;
+  const from = `from ${layer.name || env.model.name} (${layer.type})${guess.note ?? ''}`;
   if (guess.spatial === 0) {
     const flat = build(env, guess.shape(0), from);
     return flat.mismatch ? (sequenceFitted(env, guess.shape(0), from) ?? flat) : flat;
@@ -1954,7 +1954,7 @@ class Builder {
     if (layer.params.some((p) => p.name.startsWith('self_attn.') && p.name.includes('_proj_weight') && !p.name.startsWith('self_attn.in_proj'))) throw new Unsupported(at, `${layer.name}: separate q/k/v projections are not simulated`);
     const x = this.shape(input);
     if (x.length !== 3 || x[2] !== e) throw new ShapeMismatch(`${layer.name} (TransformerEncoderLayer) expects ${batchFirst ? '(N, S, E)' : '(S, N, E)'} with E = ${e}, gets ${x.join('×')}`, line);
-    const rowOf = (sub: string, type: string) => ({ name: `${layer.name}.${base}${sub}`, type, prefix: `${base}${sub}.` });
+    const rowOf = (sub: string, type: string) => ({ name: stateDictKey(layer.name, `${base}${sub}`), type, prefix: `${base}${sub}.` });
     const norm = (v: number, sub: 'norm1' | 'norm2') => this.subRow(layer, { kind: 'layernorm', layer: layer.name, prefix: `${base}${sub}.`, input: v, normalized: 1, eps, affine: true, shape: this.shape(v), line }, rowOf(sub, 'LayerNorm'));
     const sa = (v: number) => this.attention(layer, `${base}self_attn.`, v, e, heads, true, batchFirst, line, rowOf('self_attn', 'MultiheadAttention'));
     const feedForward = (v: number) => {
@@ -1991,11 +1991,11 @@ class Builder {
     const shape = layer.args.get('norm.normalized_shape');
     const dims = typeof shape === 'number' ? [shape] : Array.isArray(shape) && shape.every((d) => typeof d === 'number') ? (shape as number[]) : undefined;
     const x = this.shape(v);
-    if (!dims || dims.some((d, i) => x[x.length - dims.length + i] !== d)) throw new ShapeMismatch(`${layer.name}.norm (LayerNorm) normalizes ${dims?.join('×') ?? '?'}, gets ${x.join('×')}`, line);
+    if (!dims || dims.some((d, i) => x[x.length - dims.length + i] !== d)) throw new ShapeMismatch(`${stateDictKey(layer.name, 'norm')} (LayerNorm) normalizes ${dims?.join('×') ?? '?'}, gets ${x.join('×')}`, line);
     const affine = layer.args.get('norm.elementwise_affine') !== false;
     const eps = layer.args.get('norm.eps');
     const op: SignalOp = { kind: 'layernorm', layer: layer.name, prefix: 'norm.', input: v, normalized: dims.length, eps: typeof eps === 'number' ? eps : 1e-5, affine, shape: x, line };
-    return this.subRow(layer, op, { name: `${layer.name}.norm`, type: 'LayerNorm', prefix: 'norm.' });
+    return this.subRow(layer, op, { name: stateDictKey(layer.name, 'norm'), type: 'LayerNorm', prefix: 'norm.' });
   }
 
   /** `self.attn(q, k, v, …)` of an `nn.MultiheadAttention`: self-attention only; (output, weights) with the weights not computed. */
@@ -2054,7 +2054,7 @@ class Builder {
     const flat = this.push({ kind: 'reshape', input: this.permute(mixed, [1, 0, 2], line), shape: [l * n, e], line });
     const projected = this.push({ kind: 'linear', layer: layer.name, prefix: `${prefix}out_proj.`, input: flat, bias, shape: [l * n, e], line });
     // The row's op: the attention output in the caller's layout, (L, N, E) or (N, L, E).
-    const rowOf = { ...row, weight: `${layer.name}.${prefix}in_proj_weight` };
+    const rowOf = { ...row, weight: stateDictKey(layer.name, `${prefix}in_proj_weight`) };
     if (!batchFirst) return this.subRow(layer, { kind: 'reshape', input: projected, shape: [l, n, e], line }, rowOf);
     const unbatched = this.push({ kind: 'reshape', input: projected, shape: [l, n, e], line });
     return this.subRow(layer, { kind: 'transpose', input: unbatched, perm: [1, 0, 2], shape: [n, l, e], line }, rowOf);

@@ -18,6 +18,7 @@
  * the variance to 1 up to float rounding, and the second measure stops.
  */
 import type * as tfc from '@tensorflow/tfjs-core';
+import { stateDictKey } from '../model/stateDict';
 import { disposeContext, evalContext, evalKept, moments, runGraph, SignalError, type RunOptions, type SignalStats, type Tf, type Weights } from './engine';
 import type { SignalGraph } from './graph';
 
@@ -64,7 +65,7 @@ export async function lsuvWeights(tf: Tf, graph: SignalGraph, weights: Weights, 
     const evaluate = (i: number) => evalKept(tf, graph, i, values, params, x, context);
     let next = 0;
     for (const layer of graph.layers) {
-      const name = `${layer.name}.weight`;
+      const name = stateDictKey(layer.name, 'weight');
       if (!RESCALED.has(graph.ops[layer.op].kind) || !shapes.has(name)) continue;
       for (; next <= layer.op; next++) values[next] = evaluate(next);
       const w = Float32Array.from(weights.get(name) as Float32Array);

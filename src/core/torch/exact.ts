@@ -146,7 +146,7 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const consume = (d: StreamDraw, before: string, happens = 'is built') => {
     if (lost) return;
     if (!d.replay) {
-      lost = d.reason ? `${d.label} draws from the same stream before ${before}: ${d.reason}` : `${d.label} draws from the same stream before ${before} ${happens}`;
+      lost = `${d.label} draws from the same stream before ${before} ${happens}${d.reason ? `: ${d.reason}` : ''}`;
       return;
     }
     try {
@@ -358,7 +358,8 @@ export type TorchSeed = { readonly seed: bigint; readonly line: number; readonly
 /**
  * `torch.manual_seed(<int literal>)` before the model is built: the last such
  * call before the first `Name(` after the class (a `Sequential` is built where
- * it is written), with no other torch draw in between.
+ * it is written). What draws between them is for the caller to replay
+ * (program.ts's `streamDraws`).
  */
 export function findTorchSeed(model: Model, text: string, seeding: SeedingAnalysis): TorchSeed {
   if (model.framework !== 'torch') return { reason: 'exact mode reproduces PyTorch only' };
@@ -378,8 +379,7 @@ export function findTorchSeed(model: Model, text: string, seeding: SeedingAnalys
   const negative = arg.startsWith('-');
   const seed = BigInt(arg.replace(/^[+-]/, '')) * (negative ? -1n : 1n);
   if (!isTorchSeed(seed)) return { reason: `torch.manual_seed(${arg}) is out of PyTorch's range` };
-  const between = seeding.references.find((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.') && r.from > last.from && r.from < built);
-  if (between) return { reason: `${between.qualifiedName} (line ${between.line + 1}) draws from the stream between the seed and the model` };
+  // The draws between the seed and the model are the stream's (program.ts's streamDraws): replayed, or the values distribution only.
   return { seed, line: last.line, from: last.from, built };
 }
 

@@ -19,6 +19,9 @@ import { drawsInside, exactParameters, findTorchSeed, libraryDraws, type ExactPa
 import { stateDictKey } from '../model/layer';
 import { lineAt, lineStarts } from '../diagnostics/suppress';
 import { DRAWING_INITS, DRAWING_METHODS } from '../model/initCalls';
+import { moduleScope } from '../model/moduleScope';
+import type { Scope } from '../model/evaluate';
+import { factoryReplay, methodReplay } from './drawCalls';
 
 /** A top-level statement's construction of one of the document's PyTorch models. */
 export interface Construction {
@@ -124,16 +127,29 @@ function lineLookup(text: string): (offset: number) => number {
  * inside a model's `__init__` ({@link ExactOptions.otherDraws}).
  */
 export function torchDraws(doc: Pick<StreamDocument, 'tree' | 'text' | 'seeding' | 'models'>): StreamDraw[] {
-  const out: StreamDraw[] = doc.seeding.references.filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.')).map((r) => ({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})` }));
+  const lineOf = lineLookup(doc.text);
+  // Each call's replay reads names in the module's scope at module level (found once, when a call needs it), in none inside a definition.
+  const running = runningStatements(doc.tree);
+  let module: Scope | undefined;
+  const scopeAt = (offset: number): Scope => (running.some((r) => r.from <= offset && offset < r.to) ? (module ??= moduleScope(statements(doc.tree.topNode), doc.text)) : NO_NAMES);
+  const refs = doc.seeding.references.filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.'));
+  const byCallee = new Map(refs.map((r) => [`${r.from}:${r.to}`, r] as const));
+  const out: StreamDraw[] = [];
   // The inits InitLens reads as a layer parameter's are replayed as such.
   // (An explicit init's span is its call's.)
   const known = new Set<number>();
   for (const m of doc.models.models) for (const l of m.layers) for (const p of l.params) if (p.current.source === 'explicit' && p.current.at) known.add(p.current.at.from);
   const imports = collectImports(doc.tree, doc.text);
-  const lineOf = lineLookup(doc.text);
   for (const call of descendants(doc.tree.topNode, 'CallExpression')) {
     const callee = call.firstChild;
-    if (callee?.name !== 'MemberExpression') continue;
+    if (!callee) continue;
+    const ref = byCallee.get(`${callee.from}:${callee.to}`);
+    if (ref) {
+      byCallee.delete(`${callee.from}:${callee.to}`);
+      out.push({ offset: ref.from, label: `${ref.qualifiedName} (line ${ref.line + 1})`, ...factoryReplay(ref.qualifiedName, call, doc.text, scopeAt(call.from)) });
+      continue;
+    }
+    if (callee.name !== 'MemberExpression') continue;
     const method = callee.lastChild;
     const name = method?.name === 'PropertyName' ? doc.text.slice(method.from, method.to) : '';
     const dotted = dottedName(callee, doc.text);
@@ -141,10 +157,16 @@ export function torchDraws(doc: Pick<StreamDocument, 'tree' | 'text' | 'seeding'
     const init = q?.startsWith('torch.nn.init.') ? q.slice('torch.nn.init.'.length).replace(/_$/, '') : undefined;
     const label = init !== undefined && DRAWING_INITS.has(init) ? `torch.nn.init.${init}_` : !init && !q?.startsWith('torch.nn.init.') && DRAWING_METHODS.has(name) ? `.${name}()` : undefined;
     if (!label || known.has(call.from)) continue;
-    out.push({ offset: call.from, label: `${label} (line ${lineOf(call.from)})` });
+    const replay = label.startsWith('.') ? methodReplay(name, call, doc.text, scopeAt(call.from)) : undefined;
+    out.push({ offset: call.from, label: `${label} (line ${lineOf(call.from)})`, ...replay });
   }
+  // A reference whose call the tree does not show (a name used without a call) is a draw InitLens cannot replay.
+  for (const r of byCallee.values()) out.push({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})` });
   return out.sort((a, b) => a.offset - b.offset);
 }
+
+/** The scope of a draw inside a definition: no names (its parameters and locals may shadow the module's). */
+const NO_NAMES: Scope = new Map();
 
 /** What {@link moduleDraws} reads of a document, found once per {@link streamDraws}. */
 interface ModuleFound {
@@ -222,7 +244,11 @@ export function streamDraws(model: Model, seed: { readonly from: number; readonl
   const built = seed?.built ?? model.span.from;
   const self = constructions.find((c) => c.model === model.name && c.from >= (seed ? built : 0));
   const preceding = seed
-    ? [...library.filter((d) => !own(d) && d.offset > seed.from && d.offset < seed.built && !(model.span.from <= d.offset && d.offset < model.span.to)), ...moduleDraws(model, doc, found, seed.from + 1, self?.from ?? seed.built, self).filter((d) => !library.some((l) => l.offset === d.offset))]
+    ? [
+        ...library.filter((d) => !own(d) && d.offset > seed.from && d.offset < seed.built && !(model.span.from <= d.offset && d.offset < model.span.to)),
+        ...moduleDraws(model, doc, found, seed.from + 1, self?.from ?? seed.built, self).filter((d) => !library.some((l) => l.offset === d.offset)),
+        ...unfollowed(model, doc, seed.from + 1, seed.built).filter((d) => !own(d) && !(model.span.from <= d.offset && d.offset < model.span.to)),
+      ]
     : [];
   const end = late.length > 0 ? late[late.length - 1].from : 0;
   const start = self?.to ?? built;
@@ -232,6 +258,50 @@ export function streamDraws(model: Model, seed: { readonly from: number; readonl
     preceding: preceding.sort((a, b) => a.offset - b.offset),
     between: between.sort((a, b) => a.offset - b.offset),
   };
+}
+
+/**
+ * The torch draws in [from, to) that may run there but that InitLens does not
+ * follow: in a block (`if __name__ == "__main__":`, a loop) or a function of
+ * the module, which may be called before the model is built. A class's body
+ * is not among them: it draws when the class is built ({@link moduleDraws}
+ * replays the constructions it sees). Each loses the stream, saying why.
+ */
+function unfollowed(model: Model, doc: StreamDocument, from: number, to: number): StreamDraw[] {
+  const top = statements(doc.tree.topNode);
+  const classes = top.filter((s) => s.name === 'ClassDefinition' || (s.name === 'DecoratedStatement' && !!s.getChild('ClassDefinition')));
+  const running = runningStatements(doc.tree);
+  const within = (spans: readonly Span[], offset: number) => spans.some((s) => s.from <= offset && offset < s.to);
+  // A function of the module runs there only if something there names it (a call, or the function passed on).
+  const functions = top.flatMap((s) => {
+    const def = s.name === 'FunctionDefinition' ? s : s.name === 'DecoratedStatement' ? s.getChild('FunctionDefinition') : null;
+    const name = def?.getChild('VariableName');
+    return def && name ? [{ from: s.from, to: s.to, name: doc.text.slice(name.from, name.to) }] : [];
+  });
+  const named = new Set<string>();
+  if (functions.length > 0) {
+    const names = new Set(functions.map((f) => f.name));
+    for (const v of descendants(doc.tree.topNode, 'VariableName')) {
+      const text = doc.text.slice(v.from, v.to);
+      if (v.from >= from && v.from < to && names.has(text) && !functions.some((f) => f.name === text && f.from <= v.from && v.from < f.to)) named.add(text);
+    }
+  }
+  const idle = (offset: number) => functions.some((f) => f.from <= offset && offset < f.to && !named.has(f.name));
+  const followed = (offset: number) => offset < from || offset >= to || within(running, offset) || within(classes, offset) || idle(offset);
+  const why = 'it is inside a block or function, which InitLens does not follow: it may run before the model is built';
+  const lineOf = lineLookup(doc.text);
+  const out: StreamDraw[] = doc.seeding.references
+    .filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.') && !followed(r.from))
+    .map((r) => ({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})`, reason: why }));
+  // The file's other classes built there draw their layers, too.
+  const others = new Set(doc.models.models.filter((m) => m.framework === 'torch' && m.kind === 'torch-module' && m.name !== model.name).map((m) => m.name));
+  if (others.size === 0) return out;
+  for (const call of descendants(doc.tree.topNode, 'CallExpression')) {
+    const callee = call.firstChild;
+    if (callee?.name !== 'VariableName' || followed(call.from) || !others.has(doc.text.slice(callee.from, callee.to))) continue;
+    out.push({ offset: call.from, label: `${doc.text.slice(callee.from, callee.to)}(...) (line ${lineOf(call.from)})`, reason: why });
+  }
+  return out;
 }
 
 /** What the hover says about exact values: a status line and a few values per parameter. */
