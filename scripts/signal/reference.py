@@ -987,6 +987,9 @@ CASES = [
     {'name': 'gan-generator', 'file': 'test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/gan/gan.py', 'upTo': '# Loss function', 'drop': ['os.makedirs("images", exist_ok=True)'], 'model': 'Generator', 'build': 'Generator()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 100], 'schemes': ['in-effect', 'normal', 'xavier']},
     {'name': 'gan-discriminator', 'file': 'test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/gan/gan.py', 'upTo': '# Loss function', 'drop': ['os.makedirs("images", exist_ok=True)'], 'model': 'Discriminator', 'build': 'Discriminator()', 'seed': 1, 'inputSeed': 2, 'inputShape': [8, 1, 28, 28], 'schemes': ['in-effect', 'he']},
     {'name': 'wgan-generator', 'file': 'test/fixtures/realworld/eriklindernoren/PyTorch-GAN/implementations/wgan/wgan.py', 'upTo': '# Initialize generator and discriminator', 'drop': ['os.makedirs("images", exist_ok=True)'], 'model': 'Generator', 'build': 'Generator()', 'seed': 3, 'inputSeed': 1, 'inputShape': [8, 100], 'schemes': ['in-effect', 'he']},
+    # A model that is one layer, named '' in state_dict() (pytorch/examples regression: `fc = torch.nn.Linear(W_target.size(0), 1)`),
+    # its input size a module constant's shape; no seed in the file, so built right after torch.manual_seed(seed), as InitLens does.
+    {'name': 'regression-linear', 'file': 'test/fixtures/realworld/pytorch/examples/regression/main.py', 'upTo': 'for batch_idx in count(1):', 'model': 'fc', 'build': 'torch.nn.Linear(W_target.size(0), 1)', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 4], 'schemes': ['in-effect', 'normal', 'xavier', 'he'], 'exact': True},
     # The default input of a forward that first reshapes it (src/core/signal/reshapedInput.ts): 8×28×28.
     {'name': 'mnist-rnn', 'file': 'test/fixtures/realworld/pytorch/examples/mnist_rnn/main.py', 'model': 'Net', 'build': 'Net()', 'seed': 0, 'inputSeed': 0, 'inputShape': [8, 28, 28], 'schemes': ['in-effect', 'xavier', 'orthogonal']},
     # karpathy's GPTs (session 9, gpt): minGPT (MIT) as a training script of its workspace builds it, small (MINGPT_DRIVER).
@@ -1277,7 +1280,8 @@ def run(model, x, g_seed):
     stepped = {}
     handles = []
     for qual, m in model.named_modules():
-        if qual == '' or not isinstance(m, LEAVES):
+        # The model itself is a row only when it is one layer (`fc = nn.Linear(4, 1)`, named '').
+        if (qual == '' and any(True for _ in model.children())) or not isinstance(m, LEAVES):
             continue
 
         def pre(module, inputs, qual=qual):

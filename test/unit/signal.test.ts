@@ -141,8 +141,7 @@ async function agreesWithKey(key: Key, backend: string): Promise<void> {
   const { model, graph, composite, draws } = graphOf(text, key.model, key.inputShape, key.pick, key.driver);
   assert.deepEqual(graph.notSimulated, []);
   if (key.weights) {
-    // A composite: every parameter PyTorch has, and the weights in effect exact exactly where claimed.
-    assert.ok(composite, `${key.name} is composite`);
+    // Every parameter PyTorch has (a composite's, or a one-layer model's `weight` and `bias`), and the weights in effect exact exactly where claimed.
     assert.deepEqual(graph.layers.flatMap((l) => l.params.map((p) => p.name)).sort(), Object.keys(key.weights).sort());
     const inEffect = schemeWeights(model, graph, signalScheme('in-effect') as SignalScheme, BigInt(key.seed), composite, draws);
     assert.equal(inEffect.exact, key.exact, `${key.name}: exact ${inEffect.exact} (${inEffect.reasons[0] ?? ''})`);
