@@ -158,6 +158,23 @@ describe('initlens propagate', () => {
     assert.deepEqual(JSON.parse(j.stdout).notSimulated, [{ op: 'return self.rnn(x)', line: 7, why: 'forward returns several values (one output.backward(g) needs one)' }]);
   });
 
+  it('a model whose sizes are not known here (a GPT whose config comes from another file) says that the input shape is why', async () => {
+    const text = 'import torch.nn as nn\nclass GPT(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n        self.wte = nn.Embedding(config.vocab_size, config.n_embd)\n    def forward(self, idx):\n        b, t = idx.size()\n        return self.wte(idx)\n';
+    const j = await run(['propagate', 'gpt.py', '--json'], { 'gpt.py': text });
+    assert.equal(j.code, 1);
+    assert.deepEqual(JSON.parse(j.stdout).notSimulated, [
+      { op: 'idx.size()', line: 7, why: "size() without an index; the input's shape is not known: wte (Embedding), the first layer built, has sizes InitLens cannot evaluate here" },
+    ]);
+  });
+
+  it('a model that is one module-level layer runs as one row, named as the model (pytorch/examples regression)', async () => {
+    const file = 'test/fixtures/realworld/pytorch/examples/regression/main.py';
+    const r = await run(['propagate', file, '--scheme', 'he'], { [file]: fs.readFileSync(path.join(ROOT, file), 'utf8') });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^fc in .*: input 8×4 \(from fc \(Linear\)\)/);
+    assert.match(r.stdout, /\n  fc \(Linear\) +1\.43 /);
+  });
+
   it('a model above the signal limits is refused before it runs (exit 1)', async () => {
     const text = 'import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(65536, 65536), nn.ReLU(), nn.Linear(65536, 65536))\n';
     const r = await run(['propagate', 'm.py'], { 'm.py': text });

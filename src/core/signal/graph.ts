@@ -364,7 +364,12 @@ export function buildGraph(model: Model, tree: Tree, text: string, options: Grap
     firstTry ??= graph;
     if (!graph.mismatch || graph.layers[0]?.name === layer.name) return graph;
   }
-  return firstTry ?? build(env, undefined, '');
+  if (firstTry) return firstTry;
+  // No layer tells the input's shape: whatever first needs it fails, and says so.
+  const blind = build(env, undefined, '');
+  const unsized = model.layers[0];
+  const why = unsized ? `the input's shape is not known: ${unsized.name || model.name} (${unsized.type}), the first layer built, has sizes InitLens cannot evaluate here` : "the input's shape is not known: no layer tells it";
+  return blind.notSimulated.length === 0 ? blind : { ...blind, notSimulated: blind.notSimulated.map((n, i) => (i === 0 ? { ...n, why: `${n.why}; ${why}` } : n)) };
 }
 
 /** How many of the first layers built are tried as the one that takes the input. */
