@@ -108,6 +108,7 @@ describe('exact mode follows the module: constructions and the inits run after t
       ['torch.manual_seed(0)\nx = torch.randn(3, device=dev)\nnet = nn.Linear(2, 2)\n', 'torch.randn (line 4) draws from the same stream before net is built: its generator or device is not known here'],
       ['torch.manual_seed(0)\nif True:\n    x = torch.randn(3)\nnet = nn.Linear(2, 2)\n', 'torch.randn (line 5) draws from the same stream before net is built: it is inside a block or function, which InitLens does not follow: it may run before the model is built'],
       ['torch.manual_seed(0)\ndef f():\n    return torch.rand(3)\nx = f()\nnet = nn.Linear(2, 2)\n', 'torch.rand (line 5) draws from the same stream before net is built: it is inside a block or function, which InitLens does not follow: it may run before the model is built'],
+      ['class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(2, 2)\ntorch.manual_seed(0)\nif True:\n    a = A()\nnet = nn.Linear(2, 2)\n', 'A(...) (line 9) draws from the same stream before net is built: it is inside a block or function, which InitLens does not follow: it may run before the model is built'],
     ];
     for (const [body, reason] of cases) {
       const text = head + body;

@@ -367,8 +367,9 @@ export function buildGraph(model: Model, tree: Tree, text: string, options: Grap
   if (firstTry) return firstTry;
   // No layer tells the input's shape: whatever first needs it fails, and says so.
   const blind = build(env, undefined, '');
-  const unsized = model.layers[0];
-  const why = unsized ? `the input's shape is not known: ${unsized.name || model.name} (${unsized.type}), the first layer built, has sizes InitLens cannot evaluate here` : "the input's shape is not known: no layer tells it";
+  const unsized = model.layers.findIndex((l) => l.params.some((p) => !p.shape.every((d) => typeof d === 'number')));
+  const layer = model.layers[unsized];
+  const why = layer ? `the input's shape is not known: ${layer.name || model.name} (${layer.type})${unsized === 0 ? ', the first layer built,' : ''} has sizes InitLens cannot evaluate here` : "the input's shape is not known: no layer tells it";
   return blind.notSimulated.length === 0 ? blind : { ...blind, notSimulated: blind.notSimulated.map((n, i) => (i === 0 ? { ...n, why: `${n.why}; ${why}` } : n)) };
 }
 

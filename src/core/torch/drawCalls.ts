@@ -59,13 +59,10 @@ export function factoryReplay(qualified: string, call: SyntaxNode, text: string,
   switch (fn) {
     case 'randn':
     case 'rand': {
-      const extra = known(['size', 'out']);
-      if (extra || args.keywords.has('out')) return no(`its ${extra ?? 'out'}= argument is not replayed`);
+      const extra = known(['size']);
+      if (extra) return no(`its ${extra}= argument is not replayed`);
       const n = numel(args.keywords.has('size') ? [value(args.keywords.get('size'))] : args.positional.map(value));
-      const bits = floatBits(args, text);
-      if (typeof n === 'string') return no(n);
-      if (typeof bits === 'string') return no(bits);
-      return fn === 'randn' ? floats('normal', n, bits, 0, 1) : floats('uniform', n, bits, 0, 1);
+      return floats(fn === 'randn' ? 'normal' : 'uniform', n, floatBits(args, text), 0, 1);
     }
     case 'normal': {
       const extra = known(['mean', 'std', 'size']);
@@ -74,11 +71,7 @@ export function factoryReplay(qualified: string, call: SyntaxNode, text: string,
       const std = value(args.keywords.get('std') ?? args.positional[1]);
       const size = args.keywords.get('size') ?? args.positional[2];
       if (typeof mean !== 'number' || typeof std !== 'number' || !size) return no('its mean, std or size is a tensor or not known here');
-      const n = numel([value(size)]);
-      const bits = floatBits(args, text);
-      if (typeof n === 'string') return no(n);
-      if (typeof bits === 'string') return no(bits);
-      return floats('normal', n, bits, mean, std);
+      return floats('normal', numel([value(size)]), floatBits(args, text), mean, std);
     }
     case 'randint': {
       const extra = known(['low', 'high', 'size']);
@@ -98,7 +91,7 @@ export function factoryReplay(qualified: string, call: SyntaxNode, text: string,
     }
     case 'randperm': {
       const extra = known(['n']);
-      if (extra || args.keywords.has('out')) return no(`its ${extra ?? 'out'}= argument is not replayed`);
+      if (extra) return no(`its ${extra}= argument is not replayed`);
       const n = value(args.keywords.get('n') ?? args.positional[0]);
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return no('its n is not known here');
       const bounded = bound(n);
@@ -145,8 +138,10 @@ export function methodReplay(method: string, call: SyntaxNode, text: string, sco
   return floats(spec.kind, n, bits, p, q);
 }
 
-/** The replay of `n` float draws; their values are skipped (only the stream position matters here). */
-function floats(kind: 'normal' | 'uniform', n: number, bits: 32 | 64, p: number, q: number): DrawReplay {
+/** The replay of `n` float draws (a string: why the size or dtype is not known); their values are skipped (only the stream position matters here). */
+function floats(kind: 'normal' | 'uniform', n: number | string, bits: 32 | 64 | string, p: number, q: number): DrawReplay {
+  if (typeof n === 'string') return no(n);
+  if (typeof bits === 'string') return no(bits);
   // PyTorch's own argument checks, so that a call PyTorch rejects is no replay either.
   if (kind === 'normal' && !(q >= 0)) return no(`normal expects std >= 0.0, but found std ${q}`);
   if (kind === 'uniform' && !(p <= q)) return no(`uniform_ expects to return a [from, to) range, but found from=${p} > to=${q}`);
@@ -168,7 +163,6 @@ function floats(kind: 'normal' | 'uniform', n: number, bits: 32 | 64, p: number,
 /** The number of elements of a size given as one sequence, one integer, or several integers; a string says why it is not known. */
 function numel(parts: readonly (Value | undefined)[]): number | string {
   const dims = parts.length === 1 && Array.isArray(parts[0]) ? (parts[0] as readonly Value[]) : parts;
-  if (dims.length === 0 && parts.length === 1) return 1; // torch.randn(()): one element
   if (!dims.every((d): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0)) return 'its size is not known here';
   const n = dims.reduce((a, b) => a * b, 1);
   return bound(n) ?? n;

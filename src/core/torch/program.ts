@@ -174,6 +174,8 @@ interface ModuleFound {
   /** {@link torchDraws}. */
   readonly inner: readonly StreamDraw[];
   readonly lineOf: (offset: number) => number;
+  /** {@link runningStatements}. */
+  readonly running: readonly Span[];
 }
 
 /**
@@ -216,8 +218,7 @@ function moduleDraws(model: Model, doc: StreamDocument, found: ModuleFound, from
       });
     }
   }
-  const running = runningStatements(doc.tree);
-  const atTop = (offset: number) => running.some((s) => s.from <= offset && offset < s.to);
+  const atTop = (offset: number) => found.running.some((s) => s.from <= offset && offset < s.to);
   for (const d of inner) if (d.offset >= from && d.offset < to && atTop(d.offset)) out.push(d);
   for (const r of doc.seeding.references) {
     if (r.from < from || r.from >= to || !atTop(r.from) || r.api.effect !== 'seeds' || !r.qualifiedName.startsWith('torch.')) continue;
@@ -239,7 +240,7 @@ export function streamDraws(model: Model, seed: { readonly from: number; readonl
   const late = ranAtStatements(model);
   const constructions = seed !== undefined || late.length > 0 ? moduleConstructions(doc.tree, doc.text, doc.models.models) : [];
   const inner = torchDraws(doc);
-  const found: ModuleFound = { constructions, inner, lineOf: lineLookup(doc.text) };
+  const found: ModuleFound = { constructions, inner, lineOf: lineLookup(doc.text), running: runningStatements(doc.tree) };
   // The model's own construction: the first after the seed's view of where it is built.
   const built = seed?.built ?? model.span.from;
   const self = constructions.find((c) => c.model === model.name && c.from >= (seed ? built : 0));
@@ -247,7 +248,7 @@ export function streamDraws(model: Model, seed: { readonly from: number; readonl
     ? [
         ...library.filter((d) => !own(d) && d.offset > seed.from && d.offset < seed.built && !(model.span.from <= d.offset && d.offset < model.span.to)),
         ...moduleDraws(model, doc, found, seed.from + 1, self?.from ?? seed.built, self).filter((d) => !library.some((l) => l.offset === d.offset)),
-        ...unfollowed(model, doc, seed.from + 1, seed.built).filter((d) => !own(d) && !(model.span.from <= d.offset && d.offset < model.span.to)),
+        ...unfollowed(model, doc, found, seed.from + 1, seed.built).filter((d) => !own(d) && !(model.span.from <= d.offset && d.offset < model.span.to)),
       ]
     : [];
   const end = late.length > 0 ? late[late.length - 1].from : 0;
@@ -267,10 +268,12 @@ export function streamDraws(model: Model, seed: { readonly from: number; readonl
  * is not among them: it draws when the class is built ({@link moduleDraws}
  * replays the constructions it sees). Each loses the stream, saying why.
  */
-function unfollowed(model: Model, doc: StreamDocument, from: number, to: number): StreamDraw[] {
+function unfollowed(model: Model, doc: StreamDocument, found: ModuleFound, from: number, to: number): StreamDraw[] {
   const top = statements(doc.tree.topNode);
+  // Only the statements that overlap [from, to) are searched for names and calls.
+  const overlapping = top.filter((s) => s.to > from && s.from < to);
   const classes = top.filter((s) => s.name === 'ClassDefinition' || (s.name === 'DecoratedStatement' && !!s.getChild('ClassDefinition')));
-  const running = runningStatements(doc.tree);
+  const { running, lineOf } = found;
   const within = (spans: readonly Span[], offset: number) => spans.some((s) => s.from <= offset && offset < s.to);
   // A function of the module runs there only if something there names it (a call, or the function passed on).
   const functions = top.flatMap((s) => {
@@ -281,7 +284,7 @@ function unfollowed(model: Model, doc: StreamDocument, from: number, to: number)
   const named = new Set<string>();
   if (functions.length > 0) {
     const names = new Set(functions.map((f) => f.name));
-    for (const v of descendants(doc.tree.topNode, 'VariableName')) {
+    for (const v of overlapping.flatMap((s) => [...descendants(s, 'VariableName')])) {
       const text = doc.text.slice(v.from, v.to);
       if (v.from >= from && v.from < to && names.has(text) && !functions.some((f) => f.name === text && f.from <= v.from && v.from < f.to)) named.add(text);
     }
@@ -289,14 +292,13 @@ function unfollowed(model: Model, doc: StreamDocument, from: number, to: number)
   const idle = (offset: number) => functions.some((f) => f.from <= offset && offset < f.to && !named.has(f.name));
   const followed = (offset: number) => offset < from || offset >= to || within(running, offset) || within(classes, offset) || idle(offset);
   const why = 'it is inside a block or function, which InitLens does not follow: it may run before the model is built';
-  const lineOf = lineLookup(doc.text);
   const out: StreamDraw[] = doc.seeding.references
     .filter((r) => r.api.effect === 'draws' && r.qualifiedName.startsWith('torch.') && !followed(r.from))
     .map((r) => ({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})`, reason: why }));
   // The file's other classes built there draw their layers, too.
   const others = new Set(doc.models.models.filter((m) => m.framework === 'torch' && m.kind === 'torch-module' && m.name !== model.name).map((m) => m.name));
   if (others.size === 0) return out;
-  for (const call of descendants(doc.tree.topNode, 'CallExpression')) {
+  for (const call of overlapping.flatMap((s) => [...descendants(s, 'CallExpression')])) {
     const callee = call.firstChild;
     if (callee?.name !== 'VariableName' || followed(call.from) || !others.has(doc.text.slice(callee.from, callee.to))) continue;
     out.push({ offset: call.from, label: `${doc.text.slice(callee.from, callee.to)}(...) (line ${lineOf(call.from)})`, reason: why });
