@@ -178,7 +178,8 @@ function floatBits(args: CallArgs, text: string): 32 | 64 | string {
   const dtype = args.keywords.get('dtype');
   if (!dtype) return 32;
   const written = text.slice(dtype.from, dtype.to).replace(/\s+/g, '');
-  return FLOAT_DTYPES[written] ?? `its dtype ${written} is not replayed`;
+  // Document text in a message: at most 60 characters of it.
+  return FLOAT_DTYPES[written] ?? `its dtype ${written.length > 60 ? `${written.slice(0, 59)}…` : written} is not replayed`;
 }
 
 /**
