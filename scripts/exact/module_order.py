@@ -112,7 +112,56 @@ PROGRAMS = {
     ),
 }
 
-MODELS = {'generator': 'G', 'discriminator': 'D', 'netG': 'G', 'netD': 'D', 'net': 'net', 'head': 'head', 'm': 'M'}
+# Composite models (classes of the file built inside another): the draws of each class's __init__ run
+# where each instance is built (src/core/signal/composite.ts's constructionOrder).
+BLOCK = '''import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.gamma = nn.Parameter(torch.randn(4))
+        self.out = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.fc(x))) * self.gamma
+
+
+'''
+
+PROGRAMS.update({
+    # A parameter of the root drawn between its own layer and a child: the child's layers come after it.
+    'composite-root-parameter': BLOCK + (
+        'class Root(nn.Module):\n'
+        '    def __init__(self):\n'
+        '        super().__init__()\n'
+        '        self.a = nn.Linear(4, 4)\n'
+        '        self.p = nn.Parameter(torch.randn(1, 4))\n'
+        '        self.blk = Block()\n'
+        '        self.q = nn.Parameter(torch.randn(3))\n'
+        '        self.head = nn.Linear(4, 2)\n\n'
+        '    def forward(self, x):\n'
+        '        return self.head(self.blk(self.a(x)))\n\n\n'
+        'torch.manual_seed(0)\nroot = Root()\n'
+    ),
+    # A child class with a parameter of its own, built twice: each instance draws it between its layers.
+    'composite-child-parameter': BLOCK + (
+        'class Root(nn.Module):\n'
+        '    def __init__(self):\n'
+        '        super().__init__()\n'
+        '        self.blocks = nn.ModuleList([Block() for _ in range(2)])\n'
+        '        self.head = nn.Linear(4, 2)\n\n'
+        '    def forward(self, x):\n'
+        '        for b in self.blocks:\n'
+        '            x = b(x)\n'
+        '        return self.head(x)\n\n\n'
+        'torch.manual_seed(3)\nroot = Root()\n'
+    ),
+})
+
+MODELS = {'generator': 'G', 'discriminator': 'D', 'netG': 'G', 'netD': 'D', 'net': 'net', 'head': 'head', 'm': 'M', 'root': 'Root'}
 
 
 def describe(scope):

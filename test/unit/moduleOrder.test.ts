@@ -15,6 +15,7 @@ import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { exactParameters, findTorchSeed, type ExactParameter } from '../../src/core/torch/exact';
 import { f32Bits } from '../../src/core/torch/float';
 import { exactSection, moduleConstructions, streamDraws } from '../../src/core/torch/program';
+import { constructionOrder, signalModel } from '../../src/core/signal/composite';
 import { ROOT } from '../host/paths';
 
 interface Program {
@@ -56,6 +57,21 @@ function allExact(name: string): void {
       assert.deepEqual(hex(g.values, KEY.values), want.params[g.name], `${name} ${want.model} ${g.name} bit for bit`);
     }
   }
+}
+
+/** Every layer parameter of the composite `name` of `program` (a class building classes of the file), as the Signal view's "in effect" draws it. */
+function compositeExact(program: Program, name: string, text = program.text): ExactParameter[] {
+  const tree = parsePython(text);
+  const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
+  const found = analysis.models.find((m) => m.name === name);
+  assert.ok(found, `${program.name}: model ${name}`);
+  const { model, composite } = signalModel(analysis, found, tree, text);
+  assert.ok(composite, `${program.name}: ${name} is composite`);
+  const seeding = analyzeSeeding(tree, text);
+  const seed = findTorchSeed(found, text, seeding);
+  assert.ok('seed' in seed, `${program.name}: ${name} is seeded by the file`);
+  const draws = streamDraws(model, seed, { tree, text, seeding, models: analysis });
+  return exactParameters(composite.construction, seed.seed, { ...draws, construction: (offsets) => constructionOrder(composite.built, offsets), limits: { values: 'exactValues', words: 'exactStreamWords' } });
 }
 
 describe('exact mode follows the module: constructions and the inits run after them', () => {
@@ -175,6 +191,41 @@ describe('exact mode follows the module: constructions and the inits run after t
       assert.deepEqual(params.map((p) => [p.name, p.exact]), [['a.weight', true], ['a.bias', true], ['b.weight', false], ['b.bias', false]], draw);
       assert.equal(params[2].reason, label, draw);
     }
+  });
+
+  it('a composite: the root\'s nn.Parameter draws run between its own layer and its child\'s, where __init__ writes them', () => {
+    const p = program('composite-root-parameter');
+    const want = p.models[0].params;
+    const got = compositeExact(p, 'Root');
+    assert.deepEqual(got.map((x) => x.name), ['a.weight', 'a.bias', 'blk.fc.weight', 'blk.fc.bias', 'blk.out.weight', 'blk.out.bias', 'head.weight', 'head.bias']);
+    for (const g of got) {
+      assert.equal(g.exact, true, `${g.name}: ${g.reason ?? ''}`);
+      assert.deepEqual(hex(g.values, KEY.values), want[g.name], `${g.name} bit for bit`);
+    }
+  });
+
+  it('a composite: a child class\'s own nn.Parameter draw runs once per instance, between that instance\'s layers', () => {
+    const p = program('composite-child-parameter');
+    const want = p.models[0].params;
+    const got = compositeExact(p, 'Root');
+    assert.deepEqual(got.map((x) => x.name), ['blocks.0.fc.weight', 'blocks.0.fc.bias', 'blocks.0.out.weight', 'blocks.0.out.bias', 'blocks.1.fc.weight', 'blocks.1.fc.bias', 'blocks.1.out.weight', 'blocks.1.out.bias', 'head.weight', 'head.bias']);
+    for (const g of got) {
+      assert.equal(g.exact, true, `${g.name}: ${g.reason ?? ''}`);
+      assert.deepEqual(hex(g.values, KEY.values), want[g.name], `${g.name} bit for bit`);
+    }
+  });
+
+  it('a composite whose root builds a child in a helper method: a draw of its __init__ cannot be placed among them, and what follows is distribution only, saying why', () => {
+    const p = program('composite-root-parameter');
+    const text = p.text
+      .replace('        self.blk = Block()\n', '        self.blk = self._block()\n')
+      .replace('    def forward(self, x):\n        return self.head', '    def _block(self):\n        return Block()\n\n    def forward(self, x):\n        return self.head');
+    assert.notEqual(text, p.text);
+    const got = compositeExact(p, 'Root', text);
+    // a is written before the draw: exact. blk is built by the helper, which may run before or after it.
+    assert.deepEqual(got.map((x) => [x.name, x.exact]), [['a.weight', true], ['a.bias', true], ['blk.fc.weight', false], ['blk.fc.bias', false], ['blk.out.weight', false], ['blk.out.bias', false], ['head.weight', false], ['head.bias', false]]);
+    assert.equal(got[2].reason, 'torch.randn (line 20) draws from the same stream before blk.fc is built: Root builds some of its modules outside __init__, so InitLens cannot tell where this draw runs among them');
+    for (const g of got.slice(0, 2)) assert.deepEqual(hex(g.values, KEY.values), p.models[0].params[g.name], `${g.name} bit for bit`);
   });
 
   it('constructions: top-level calls of the file\'s classes and its module-level models, in order; not those in definitions', () => {

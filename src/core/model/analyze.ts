@@ -491,9 +491,9 @@ export class ModelAnalyzer {
       const planned_ = planned?.get(className)?.contexts ?? (c.record.defaultContext ? [{ context: c.record.defaultContext, key: c.record.defaultContext.key as string, count: 1 }] : []);
       let nodes = 0;
       const plannedKey = (name: string, key: string) => (planned ? !!planned.get(name)?.contexts.some((x) => x.key === key) : name === className);
-      const node = (name: string, context: ClassContext, key: string, path: string, depth: number, built?: number): InstanceNode => {
+      const node = (name: string, context: ClassContext, key: string, path: string, depth: number, built?: number, span?: Span): InstanceNode => {
         nodes++;
-        const at = built !== undefined ? { built } : {};
+        const at = { ...(built !== undefined ? { built } : {}), ...(span ? { at: span } : {}) };
         // Only what the module tree analyzed: nothing is analyzed twice, or beyond its limits.
         if (!plannedKey(name, key) || nodes > LIMITS.treeAnalyses.value) return { className: name, path, ...at, label: context.label, children: [], missing: `${name} at ${path || 'the root'} is beyond the module tree's limits (${LIMITS.treeAnalyses.what})` };
         const entry = inContext(name, context, key);
@@ -503,7 +503,7 @@ export class ModelAnalyzer {
           .filter((site) => !site.argument)
           .map((site) => {
             const child = siteContext(name, context, site, analysis, deep, signatures);
-            return node(site.className, child, contextKey(child), path ? `${path}.${site.path}` : site.path, depth + 1, site.built);
+            return node(site.className, child, contextKey(child), path ? `${path}.${site.path}` : site.path, depth + 1, site.built, site.span);
           });
         return { className: name, path, ...at, ...(entry.models[0] ? { model: entry.models[0] } : {}), label: context.label, binding: context.binding, children };
       };
@@ -1157,5 +1157,6 @@ function movingParts(entry: CacheEntry, from: number, to: number): MovingParts {
     if (inside(m.span)) lines.push(m);
   }
   for (const rule of entry.rules ?? []) if (rule.init.at && inside(rule.init.at)) spans.push(rule.init.at);
+  for (const site of entry.sites ?? []) if (site.span && inside(site.span)) spans.push(site.span);
   return { spans, lines };
 }

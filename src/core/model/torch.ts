@@ -262,7 +262,7 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
       const library = libraryLayer(call, callee, sig, path, at);
       if (library) return library;
       const visit = (c: BoundCall, name: string, p: string, s: ClassSignature, depth: number) => {
-        sites.push({ className: name, path: p, binding: bindArguments(c, s, at, ctx, configs, refOf), built: torchClass.layers.length, ...(depth > 0 ? { argument: true as const } : {}) });
+        sites.push({ className: name, path: p, binding: bindArguments(c, s, at, ctx, configs, refOf), built: torchClass.layers.length, span: { from: c.node.from, to: c.node.to }, ...(depth > 0 ? { argument: true as const } : {}) });
         submodules.push({ className: name, node: c.node });
         // Instances built as arguments (`LayerScale(dim, PreNorm(dim, FeedForward(dim, mlp_dim)))`, lucidrains'
         // CaiT) are built here too, in this scope; the builder usually keeps them under the parameter's name.

@@ -29,7 +29,7 @@ import { byKey, entriesBelow, entryKey, evaluate, keysKey, objectValue, type Ent
 import type { InitRule } from './inits';
 import { objectFactories, type ConfigClass } from './moduleScope';
 import type { Flow } from './forward';
-import type { ActivationUse, Model } from './types';
+import type { ActivationUse, Model, Span } from './types';
 
 /** What a class's constructor parameters are given at one construction. */
 export interface Binding {
@@ -57,6 +57,8 @@ export interface Site {
   readonly built?: number;
   /** Built as an argument of another construction (`PreNorm(dim, FeedForward(dim))`): `path` is where it is given, not an attribute of the builder's. */
   readonly argument?: true;
+  /** The construction call, in the builder's class (sites inside a class; it moves with the class's cache entry). */
+  readonly span?: Span;
 }
 
 /** One context a class is analyzed in. */
@@ -523,6 +525,8 @@ export interface InstanceNode {
   readonly children: readonly InstanceNode[];
   /** How many of its builder's own layers were built before it ({@link Site.built}). */
   readonly built?: number;
+  /** Its construction call in the builder's class ({@link Site.span}). */
+  readonly at?: Span;
   /** Why `model` is absent (beyond the module tree's limits). */
   readonly missing?: string;
 }

@@ -19,6 +19,8 @@ import type { Binding, InstanceNode } from '../model/tree';
 import type { Layer, Model, ModelAnalysis, Span } from '../model/types';
 import type { SyntaxNode, Tree } from '../python/parse';
 import { descendants, statements } from '../python/syntax';
+import { drawsAt } from '../model/encoderStack';
+import type { PlacedConstruction } from '../torch/exact';
 
 export interface CompositeModel {
   /** Every instance's layers, renamed from the root, in registration (`modules()`) order; no contexts or submodules of its own. */
@@ -30,6 +32,53 @@ export interface CompositeModel {
   readonly inexact?: string;
   /** The renamed layers of each instance, by its path, by their name inside it. */
   readonly layersAt: ReadonlyMap<string, ReadonlyMap<string, Layer>>;
+  /** Each instance's construction, in order, for placing the other draws of `__init__`s ({@link constructionOrder}). */
+  readonly built: BuiltInstance;
+}
+
+/** One instance's construction: its `__init__`, and its own layers and children in the order they are built. */
+export interface BuiltInstance {
+  readonly path: string;
+  readonly className: string;
+  readonly init?: Span;
+  readonly items: readonly ({ readonly layer: Layer } | { readonly child: BuiltInstance; readonly at?: Span })[];
+}
+
+/**
+ * The construction stream of a composite: its layers in construction order,
+ * and each draw of an `__init__` (at document offsets `offsets`: an
+ * `nn.Parameter(torch.randn(...))`) placed among them, once per instance of the
+ * class it is in, before the first of the instance's layers and children
+ * written after it, as Python runs `__init__`. Where the instance builds one
+ * of them outside `__init__` (a helper method, a function of the module), the
+ * draw's place is not known from there on: it is placed before that one,
+ * ambiguous (the stream is lost there).
+ */
+export function constructionOrder(built: BuiltInstance, offsets: readonly number[]): PlacedConstruction {
+  const layerAt = new Map<string, number>();
+  const instanceOf = new Map<string, string>();
+  const draws: { offset: number; at: number; ambiguous?: string }[] = [];
+  let clock = 0;
+  const visit = (node: BuiltInstance) => {
+    const init = node.init;
+    const own = init ? offsets.filter((o) => inside(init, { from: o, to: o })).sort((a, b) => a - b) : [];
+    const textOf = (item: BuiltInstance['items'][number]) => ('layer' in item ? drawsAt(item.layer) : item.at?.from);
+    const why = `${node.className}${node.path ? ` at ${node.path}` : ''} builds some of its modules outside __init__, so InitLens cannot tell where this draw runs among them`;
+    let next = 0;
+    for (const item of node.items) {
+      const t = textOf(item);
+      const written = t !== undefined && inside(init, { from: t, to: t });
+      // Before the first item written after it; one built elsewhere may come before or after it: from there on, the stream is not known.
+      while (next < own.length && (!written || own[next] < t)) draws.push({ offset: own[next++], at: clock++, ...(written ? {} : { ambiguous: why }) });
+      if ('layer' in item) {
+        layerAt.set(item.layer.name, clock++);
+        instanceOf.set(item.layer.name, node.path);
+      } else visit(item.child);
+    }
+    while (next < own.length) draws.push({ offset: own[next++], at: clock++ });
+  };
+  visit(built);
+  return { layerAt, instanceOf, draws };
 }
 
 const inside = (s: Span | undefined, at: Span) => !!s && s.from <= at.from && at.to <= s.to;
@@ -88,7 +137,7 @@ export function compositeModel(root: InstanceNode, tree: Tree, text: string): Co
     const params = l.params.map(placedParam);
     return params.some((p, i) => p !== l.params[i]) ? { ...l, params } : l;
   };
-  const walk = (node: InstanceNode, reg: Layer[], con: Layer[]) => {
+  const walk = (node: InstanceNode, reg: Layer[], con: Layer[], built?: BuiltInstance['items'][number][]) => {
     const model = node.model;
     if (!model) {
       reasons.push(node.missing ?? `${node.className} at ${node.path} was not analyzed`);
@@ -125,15 +174,22 @@ export function compositeModel(root: InstanceNode, tree: Tree, text: string): Co
     const key = (local: string) => order.get(local.split('.')[0]) ?? Number.MAX_SAFE_INTEGER;
     const byRegistration = items.map((item, i) => ({ item, i })).sort((a, b) => key(a.item.local) - key(b.item.local) || a.i - b.i);
     for (const item of items) {
-      if (item.layer) con.push(item.layer);
-      else if (item.child) walk(item.child, [], con);
+      if (item.layer) {
+        con.push(item.layer);
+        built?.push({ layer: item.layer });
+      } else if (item.child) {
+        const inner: BuiltInstance['items'][number][] = [];
+        walk(item.child, [], con, built ? inner : undefined);
+        if (built && item.child.model) built.push({ child: builtInstance(item.child, inner), ...(item.child.at ? { at: item.child.at } : {}) });
+      }
     }
     for (const { item } of byRegistration) {
       if (item.layer) reg.push(item.layer);
       else if (item.child) walk(item.child, reg, []);
     }
   };
-  walk(root, registered, constructed);
+  const rootItems: BuiltInstance['items'][number][] = [];
+  walk(root, registered, constructed, rootItems);
   // An init of the root's __init__ before its last child is built runs between constructors too.
   const rootOrder = attributeOrder(classNodeOf(rootModel, tree), text);
   const lastChild = Math.max(-1, ...root.children.map((c) => rootOrder.get(c.path.split('.')[0]) ?? Number.MAX_SAFE_INTEGER));
@@ -152,7 +208,12 @@ export function compositeModel(root: InstanceNode, tree: Tree, text: string): Co
     unique.push(`${root.className}: its modules are built in another order than modules() visits them, and an nn.init loop follows that order`);
   }
   const base: Model = { name: rootModel.name, kind: rootModel.kind, framework: rootModel.framework, span: rootModel.span, line: rootModel.line, layers: registered, paramCount: rootModel.paramCount, ...(rootModel.torch ? { torch: rootModel.torch } : {}) };
-  return { model: base, construction: { ...base, layers: constructed }, root, layersAt, ...(unique.length > 0 ? { inexact: unique.join('; ') } : {}) };
+  return { model: base, construction: { ...base, layers: constructed }, root, layersAt, built: builtInstance(root, rootItems), ...(unique.length > 0 ? { inexact: unique.join('; ') } : {}) };
+}
+
+function builtInstance(node: InstanceNode, items: BuiltInstance['items'][number][]): BuiltInstance {
+  const init = node.model?.torch?.init;
+  return { path: node.path, className: node.className, ...(init ? { init } : {}), items };
 }
 
 /** What the signal engine runs for `model`: the model itself, or its composite when it builds classes of the file. */

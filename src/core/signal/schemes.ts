@@ -22,11 +22,11 @@
  */
 import type { InitScheme } from '../init/schemes';
 import type { Model } from '../model/types';
-import { exactParameters, type StreamOptions } from '../torch/exact';
+import { exactParameters, type ExactOptions, type StreamOptions } from '../torch/exact';
 import { TorchGenerator } from '../torch/generator';
 import { initTensor } from '../torch/init';
 import { SignalError, type Weights } from './engine';
-import type { CompositeModel } from './composite';
+import { constructionOrder, type CompositeModel } from './composite';
 import type { SignalGraph } from './graph';
 import { stateDictKey } from '../model/layer';
 
@@ -84,7 +84,7 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
   const reasons: string[] = [];
   if (!scheme.weight && !scheme.recommended) {
     // A composite draws in construction order (its children's layers where they are built).
-    for (const p of exactParameters(composite?.construction ?? model, seed, { ...draws, limits: { values: 'exactValues', words: 'exactStreamWords' } })) {
+    for (const p of exactParameters(composite?.construction ?? model, seed, { ...draws, ...placing(composite), limits: { values: 'exactValues', words: 'exactStreamWords' } })) {
       if (!needed.has(p.name)) continue;
       if (p.values.length === 0) throw new SignalError(`${scheme.id}: ${p.name} has no values (${p.reason ?? 'not reproduced'})`);
       weights.set(p.name, p.values);
@@ -97,7 +97,7 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
   const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   // Embeddings keep their values as built: exact mode's, computed for them only.
   const kept = model.layers.some((l) => l.params.some((p) => p.kind === 'embedding' && needed.has(stateDictKey(l.name, p.name))))
-    ? new Map(exactParameters(model, seed, { ...draws, materialize: (l) => model.layers.some((m) => m.name === l && m.params.some((p) => p.kind === 'embedding')), limits: { values: 'exactValues', words: 'exactStreamWords' } }).map((p) => [p.name, p] as const))
+    ? new Map(exactParameters(composite?.construction ?? model, seed, { ...draws, ...placing(composite), materialize: (l) => model.layers.some((m) => m.name === l && m.params.some((p) => p.kind === 'embedding')), limits: { values: 'exactValues', words: 'exactStreamWords' } }).map((p) => [p.name, p] as const))
     : new Map<string, ReturnType<typeof exactParameters>[number]>();
   for (const layer of model.layers) {
     for (const p of layer.params) {
@@ -129,6 +129,11 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
     }
   }
   return { weights, exact: reasons.length === 0, reasons };
+}
+
+/** A composite's construction order for exact mode: its draws placed per instance (composite.ts). */
+function placing(composite: CompositeModel | undefined): Pick<ExactOptions, 'construction'> {
+  return composite ? { construction: (offsets) => constructionOrder(composite.built, offsets) } : {};
 }
 
 /**

@@ -75,6 +75,22 @@ export interface ExactOptions {
   readonly generator?: TorchGenerator;
   /** Construction only: the inits that run at module level afterwards ({@link CurrentInit.ranAt}) are left out. */
   readonly constructionOnly?: boolean;
+  /**
+   * A composite model's construction (signal/composite.ts's `constructionOrder`): where
+   * each layer is drawn and where each draw of an `__init__` at the given offsets runs
+   * (once per instance of its class). Without it, the model's draws are those inside its
+   * own `__init__`, placed by their offsets among its layers'.
+   */
+  readonly construction?: (offsets: readonly number[]) => PlacedConstruction;
+}
+
+/** {@link ExactOptions.construction}: positions in the construction stream. */
+export interface PlacedConstruction {
+  readonly layerAt: ReadonlyMap<string, number>;
+  /** The instance (its path) that builds each layer itself. */
+  readonly instanceOf: ReadonlyMap<string, string>;
+  /** `ambiguous`: why the draw cannot be placed (it then loses the stream). */
+  readonly draws: readonly { readonly offset: number; readonly at: number; readonly ambiguous?: string }[];
 }
 
 /** The document's draws around a model, as {@link ExactOptions} takes them (src/core/torch/program.ts's `streamDraws`). */
@@ -140,7 +156,8 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   if (model.framework !== 'torch') throw new ExactInitError('exact mode reproduces PyTorch CPU initialization only');
   const gen = options.generator ?? new TorchGenerator(BigInt(seed));
   const initSpan = model.torch?.init;
-  const draws = [...(options.otherDraws ?? [])].filter((d) => drawsInside(model, d.offset));
+  const placing = options.construction;
+  let draws = [...(options.otherDraws ?? [])].filter((d) => placing || drawsInside(model, d.offset));
   let lost: string | undefined;
   // Draw one after another: a replayable one advances the stream, any other loses it.
   const consume = (d: StreamDraw, before: string, happens = 'is built') => {
@@ -165,9 +182,13 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const perLayer: ExactParam[][] = [];
   const all = model.layers.filter((l) => !inForward(l));
   const target = all.find((l) => l.name === options.through);
-  // Layers whose draws come before their own call (an nn.TransformerEncoder's encoder layer, built earlier: model/encoderStack.ts).
+  // Layers whose draws come before their own call (an nn.TransformerEncoder's encoder layer, built earlier: model/encoderStack.ts),
+  // compared with the layers their instance builds itself (one class's text).
   const drawnFirst = all.filter((l) => drawsAt(l) !== l.span.from);
-  const drawnLater = target && drawnFirst.some((l) => all.indexOf(l) > all.indexOf(target) && drawsAt(l) < drawsAt(target));
+  let placed: PlacedConstruction | undefined;
+  const sameClass = (a: Layer, b: Layer) => !placed || placed.instanceOf.get(a.name) === placed.instanceOf.get(b.name);
+  const drawsBefore = (a: Layer, b: Layer) => sameClass(a, b) && drawsAt(a) < drawsAt(b);
+  const drawnLater = target && drawnFirst.some((l) => all.indexOf(l) > all.indexOf(target) && drawsBefore(l, target));
   const layers = target && !drawnLater && !target.params.some((p) => p.current.source === 'explicit') ? all.slice(0, all.indexOf(target) + 1) : all;
   if (!options.generator) gen.budget = options.limits?.words;
   // Inits written in __init__ before a later constructor run there, in the stream.
@@ -175,12 +196,22 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const early = earlyInits(inits.inClass, layers, initSpan, gen, perLayer, options);
   draws.push(...early.draws);
   draws.sort((a, b) => a.offset - b.offset);
+  if (placing) {
+    // A composite: each draw where (and as often as) its instances run it, in the stream's positions.
+    placed = placing(draws.map((d) => d.offset));
+    const byOffset = new Map(draws.map((d) => [d.offset, d] as const));
+    draws = placed.draws.flatMap((p) => {
+      const d = byOffset.get(p.offset);
+      return d ? [{ ...d, offset: p.at, ...(p.ambiguous ? { replay: undefined, reason: p.ambiguous } : {}) }] : [];
+    });
+  }
+  const streamAt = (layer: Layer) => (placed ? placed.layerAt.get(layer.name) ?? Number.MAX_SAFE_INTEGER : drawsAt(layer));
   for (const d of [...(options.preceding ?? [])].sort((a, b) => a.offset - b.offset)) consume(d, model.name);
   let materialized = 0;
   let next = 0;
   const drawnEarly = new Map<Layer, ExactParam[]>();
   const draw = (layer: Layer): ExactParam[] => {
-    while (next < draws.length && draws[next].offset < drawsAt(layer)) consume(draws[next++], layer.name);
+    while (next < draws.length && draws[next].offset < streamAt(layer)) consume(draws[next++], layer.name);
     gen.skipValues = options.materialize ? !options.materialize(layer.name) : false;
     if (options.limits && !gen.skipValues && typeof layer.paramCount === 'number') {
       materialized += layer.paramCount;
@@ -200,7 +231,7 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   };
   for (const layer of layers) {
     // A later layer whose draws come first (in source order, where it is built) is drawn first.
-    for (const e of drawnFirst) if (!drawnEarly.has(e) && layers.indexOf(e) > layers.indexOf(layer) && drawsAt(e) < drawsAt(layer)) drawnEarly.set(e, draw(e));
+    for (const e of drawnFirst) if (!drawnEarly.has(e) && layers.indexOf(e) > layers.indexOf(layer) && drawsBefore(e, layer)) drawnEarly.set(e, draw(e));
     perLayer.push(drawnEarly.get(layer) ?? draw(layer));
   }
   // An early init the loss kept from running left its tensor as constructed: not what PyTorch gives.
