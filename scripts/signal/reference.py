@@ -60,6 +60,9 @@ OUT = os.path.join(ROOT, 'test', 'fixtures', 'signal')
 
 torch.set_num_threads(1)
 
+# einops, the real library (pinned in test/fixtures/libraries: Debian has no package of it).
+sys.path.insert(0, os.path.join(ROOT, 'test', 'fixtures', 'libraries', 'arogozhnikov', 'einops'))
+
 # ----------------------------------------------------------------------------------------------------------------
 # Stand-ins for packages that python3-torch does not bring (torchvision for the MNIST example's data loading). They
 # only let the file's imports succeed; none of them builds a layer.
@@ -153,6 +156,36 @@ class SmallCNN(nn.Module):
         x = torch.flatten(x, 1)
         x = self.drop(x)
         return F.softmax(self.fc(x), dim=1)
+'''
+
+# einops (core/signal/einops.ts): a Rearrange layer into patches, rearrange over map(lambda ...) for the heads,
+# repeat and reduce, and a Reduce layer.
+EINOPS_PATCHES = '''import torch
+import torch.nn as nn
+from einops import rearrange, repeat, reduce
+from einops.layers.torch import Rearrange, Reduce
+
+
+class PatchNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Sequential(
+            Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)', p1=4, p2=4),
+            nn.Linear(48, 32),
+        )
+        self.qkv = nn.Linear(32, 96, bias=False)
+        self.pool = Reduce('b n d -> b d', 'mean')
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, img):
+        x = self.embed(img)
+        q, k, v = map(lambda t: rearrange(t, 'b n (h d) -> b h n d', h=4), self.qkv(x).chunk(3, dim=-1))
+        attn = (torch.matmul(q, k.transpose(-1, -2)) * 0.25).softmax(dim=-1)
+        out = rearrange(torch.matmul(attn, v), 'b h n d -> b n (h d)')
+        x = x + out
+        x = repeat(x, 'b n d -> b n r d', r=2)
+        x = reduce(x, 'b n r d -> b n d', 'mean')
+        return self.head(torch.relu(self.pool(x)))
 '''
 
 RESIDUAL_MLP = '''import torch
@@ -947,6 +980,7 @@ CASES = [
     # ... and a deep ReLU MLP, where He keeps it.
     {'name': 'deep-relu', 'text': DEEP_RELU, 'model': 'DeepReLU', 'build': 'DeepReLU()', 'seed': 3, 'inputSeed': 7, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': relu_recommended},
     {'name': 'small-cnn', 'text': CNN, 'model': 'SmallCNN', 'build': 'SmallCNN()', 'seed': 42, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ALL},
+    {'name': 'einops-patches', 'text': EINOPS_PATCHES, 'model': 'PatchNet', 'build': 'PatchNet()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 16, 16], 'schemes': ['in-effect', 'he', 'xavier']},
     {'name': 'residual-mlp', 'text': RESIDUAL_MLP, 'model': 'ResidualMLP', 'build': 'ResidualMLP()', 'seed': 1, 'inputSeed': 2, 'inputShape': [8, 20], 'schemes': ALL},
     {'name': 'conv-shapes', 'text': CONV_SHAPES, 'model': 'ConvShapes', 'build': 'ConvShapes()', 'seed': 11, 'inputSeed': 4, 'inputShape': [3, 3, 17, 19], 'schemes': ['in-effect', 'he', 'orthogonal', 'lsuv']},
     {'name': 'conv1d', 'text': CONV1D, 'model': 'Conv1dNet', 'build': 'Conv1dNet()', 'seed': 5, 'inputSeed': 5, 'inputShape': [8, 4, 32], 'schemes': ['in-effect', 'he', 'orthogonal', 'lsuv']},

@@ -176,6 +176,7 @@ const readOp: Reader<SignalOp> = taggedBy<SignalOp>(
     scale: op('scale', { input: index, factor: number({ min: -1e300, max: 1e300 }), divide: boolean }),
     slice: op('slice', { input: index, axis: axisOf, start: number({ min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }), size: dim }),
     arange: op('arange', {}),
+    broadcast: op('broadcast', { input: index }),
     activation: op('activation', {
       input: index,
       activation: record({ kind: oneOf(ACTIVATION_KINDS), slope: optional(number({ min: -1e6, max: 1e6 })), dim: optional(number({ min: 0, max: MAX_RANK, integer: true })) }),
@@ -246,6 +247,10 @@ function graphProblem(g: SignalGraph): string | undefined {
     const indices = o.kind === 'embedding' ? g.ops[o.input] : undefined;
     if (o.kind === 'embedding' && indices?.kind !== 'arange' && !(indices?.kind === 'reshape' && g.ops[indices.input].kind === 'arange') && !(o.input === 0 && g.ops[0].kind === 'input' && g.ops[0].tokens !== undefined)) return 'an embedding reads token indices (the input, or an arange)';
     if (o.kind === 'slice' && o.start + o.size > (g.ops[o.input].shape[o.axis] ?? 0)) return 'a slice beyond its input';
+    if (o.kind === 'broadcast') {
+      const x = g.ops[o.input].shape;
+      if (x.length !== o.shape.length || x.some((d, a) => d !== 1 && d !== o.shape[a])) return 'a broadcast to a shape its input does not broadcast to';
+    }
   }
   return undefined;
 }

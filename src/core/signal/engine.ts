@@ -423,6 +423,8 @@ function evalOpsOp(tf: Tf, op: OpsOp, values: readonly Tensor[], param: (name: s
     }
     case 'arange':
       return tf.range(0, op.shape[0], 1, 'int32');
+    case 'broadcast':
+      return tf.broadcastTo(values[op.input], [...op.shape]);
   }
 }
 

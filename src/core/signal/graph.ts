@@ -30,6 +30,7 @@ import { bufferOf, initAlias, lambdaMember, moduleDictEntry } from './containers
 import { elementwiseOp, isMask, type ElementwiseOp } from './elementwise';
 import { convPads, LINEAR_MODES, linearTaps, nearestRepeats, PAD_MODULES, paddedShape, padsOf, scaledSize, type PadMode, type SpatialOp } from './spatial';
 import { stateDictKey } from '../model/layer';
+import { einopsPlan, type EinopsFunction } from './einops';
 
 export type Shape = readonly number[];
 
@@ -150,7 +151,9 @@ export type OpsOp =
   /** `size` elements from `start` along `axis` (`split`, `chunk`, MultiheadAttention's packed q/k/v). */
   | (OpBase & { readonly kind: 'slice'; readonly input: number; readonly axis: number; readonly start: number; readonly size: number })
   /** `torch.arange(n)`: 0 … n − 1, integer indices for an Embedding (no gradient). */
-  | (OpBase & { readonly kind: 'arange' });
+  | (OpBase & { readonly kind: 'arange' })
+  /** The input broadcast to `shape` (einops' `repeat`, `expand`): its gradient sums the copies. */
+  | (OpBase & { readonly kind: 'broadcast'; readonly input: number });
 
 export type LayerOp = Extract<SignalOp, { readonly layer: string }>;
 
@@ -216,6 +219,10 @@ const USUAL_SPATIAL = [28, 64, 224, 96, 128, 256, 299, 227, 48, 16];
 const MAX_FITTED_SPATIAL = 512;
 /** Longest code quoted in a "not simulated" entry. */
 const MAX_QUOTED = 60;
+
+/** einops' functions and layers (core/signal/einops.ts), by qualified name. */
+const EINOPS_FUNCTIONS: Readonly<Record<string, EinopsFunction>> = { 'einops.rearrange': 'rearrange', 'einops.repeat': 'repeat', 'einops.reduce': 'reduce' };
+const EINOPS_LAYERS: Readonly<Record<string, EinopsFunction>> = { 'einops.layers.torch.Rearrange': 'rearrange', 'einops.layers.torch.Repeat': 'repeat', 'einops.layers.torch.Reduce': 'reduce' };
 
 /** Thrown while building: the statement cannot be executed. */
 class Unsupported extends Error {
@@ -1178,6 +1185,14 @@ class Builder {
         return { op: 'layer' in bound ? this.applyLayer(bound.layer, input, line, call) : this.inline(bound.instance, input, call) };
       }
     }
+    // map(lambda t: rearrange(t, ...), qkv): the lambda on each element of a tuple, as a tuple (lucidrains' attention).
+    if (callee.name === 'VariableName' && this.ctx.slice(callee) === 'map' && !env.has('map') && !this.scope.has('map')) {
+      const lambda = args.positional.length === 2 && args.keywords.size === 0 ? lambdaMember([unwrap(args.positional[0])]) : undefined;
+      if (!lambda) throw new Unsupported(call, 'map with other than a one-parameter lambda and one iterable');
+      const items = this.expr(args.positional[1], env);
+      if (!('tuple' in items)) throw new Unsupported(call, 'map over other than a tuple of tensors');
+      return { tuple: items.tuple.map((item) => this.expr(lambda.body, new Map([...env, [this.ctx.slice(lambda.param), item]]))) };
+    }
     // x.view(...), self.conv(x).relu(): a method of a tensor, unless the callee names a torch function (F.relu, torch.flatten).
     const qualified = this.ctx.qualified(callee);
     const object = callee.name === 'MemberExpression' ? callee.firstChild : null;
@@ -1197,6 +1212,12 @@ class Builder {
     }
     if (object && prop && !torchFunction) return this.method(object, this.ctx.slice(prop), args, env, call, line);
     if (!qualified) throw new Unsupported(call, 'a function the signal engine does not know');
+    const einopsFunction = EINOPS_FUNCTIONS[qualified];
+    if (einopsFunction) {
+      const first = args.positional[0] ?? args.keywords.get('tensor');
+      if (!first) throw new Unsupported(call, `${qualified} without its tensor`);
+      return { op: this.einops(einopsFunction, this.tensor(first, env), args, 1, call, line, env) };
+    }
     const tensorFunction = this.opsFunction(qualified, args, env, call, line) ?? this.elementwiseFunction(qualified, args, env, call) ?? this.spatialFunction(qualified, args, env, call, line);
     if (tensorFunction) return tensorFunction;
     return { op: this.functional(qualified, args, env, call, line) };
@@ -1263,6 +1284,8 @@ class Builder {
     const built = [...this.layersByName.keys()].some((k) => k.startsWith(`${name}.`));
     const helper = built && ctor.name === 'CallExpression' && callee?.name === 'VariableName' ? this.sequentialOfFunction(this.ctx.slice(callee)) : undefined;
     if (helper) return helper.reduce((v, element, i) => this.applyModule(`${name}.${i}`, unwrap(element), v, this.lineOf(element)), input);
+    const einopsLayer = qualified ? EINOPS_LAYERS[qualified] : undefined;
+    if (einopsLayer && list) return this.einops(einopsLayer, input, callArgs(list, this.ctx.text), 0, ctor, line);
     if (ctor.name === 'CallExpression' && qualified && !qualified.startsWith('torch') && this.node) throw new Unsupported(ctor, `${qualified}: a class of another file (not simulated)`);
     if (ctor.name !== 'CallExpression' || !qualified || !list) throw new Unsupported(ctor, 'a module the signal engine does not know');
     const args = callArgs(list, this.ctx.text);
@@ -2064,6 +2087,35 @@ class Builder {
     if (!batchFirst) return this.subRow(layer, { kind: 'reshape', input: projected, shape: [l, n, e], line }, rowOf);
     const unbatched = this.push({ kind: 'reshape', input: projected, shape: [l, n, e], line });
     return this.subRow(layer, { kind: 'transpose', input: unbatched, perm: [1, 0, 2], shape: [n, l, e], line }, rowOf);
+  }
+
+  /**
+   * einops' `fn` on `input` (core/signal/einops.ts): the pattern (and, for
+   * `reduce`, the reduction) at positional `offset`, the sizes as keywords.
+   */
+  private einops(fn: EinopsFunction, input: number, args: CallArgs, offset: number, at: SyntaxNode, line: number, env: Map<string, Val> = new Map()): number {
+    const read = (name: string, position: number) => args.keywords.get(name) ?? args.positional[offset + position];
+    const patternNode = read('pattern', 0);
+    const pattern = patternNode ? stringValue(patternNode, this.ctx.text) : undefined;
+    if (pattern === undefined) throw new Unsupported(at, `${fn}: its pattern is not a string written here`);
+    const reductionNode = fn === 'reduce' ? read('reduction', 1) : undefined;
+    const reduction = reductionNode ? stringValue(reductionNode, this.ctx.text) : undefined;
+    if (args.hasStarred) throw new Unsupported(at, `${fn}: **sizes spread from a dict are not simulated`);
+    const sizes = new Map<string, number>();
+    for (const [k, node] of args.keywords) {
+      if (k === 'pattern' || k === 'reduction' || k === 'tensor') continue;
+      sizes.set(k, this.int(node, env));
+    }
+    const plan = einopsPlan(fn, pattern, this.shape(input), sizes, reduction);
+    if (typeof plan === 'string') throw new Unsupported(at, `${fn}('${pattern.length > MAX_QUOTED ? `${pattern.slice(0, MAX_QUOTED - 1)}…` : pattern}'): ${plan}`);
+    let v = input;
+    for (const step of plan.steps) {
+      if (step.kind === 'reshape') v = this.push({ kind: 'reshape', input: v, shape: step.shape, line });
+      else if (step.kind === 'transpose') v = this.push({ kind: 'transpose', input: v, perm: step.perm, shape: step.shape, line });
+      else if (step.kind === 'mean') v = this.push({ kind: 'mean', input: v, axes: step.axes, shape: step.shape, line });
+      else v = this.push({ kind: 'broadcast', input: v, shape: step.shape, line });
+    }
+    return v;
   }
 
   private permute(input: number, perm: readonly number[], line: number): number {

@@ -1,0 +1,161 @@
+/**
+ * einops' `rearrange`, `repeat` and `reduce` (and the layers `Rearrange`,
+ * `Repeat`, `Reduce` of `einops.layers.torch`), as the steps of the signal
+ * graph they are: einops 0.x turns a pattern into one reshape to the
+ * elementary axes, a reduction, a transpose, the new axes of `repeat`
+ * broadcast, and one reshape to the output's groups; their values are those
+ * of these tensor ops (lucidrains' ViTs: `Rearrange('b c (h p1) (w p2) -> b (h w)
+ * (p1 p2 c)', p1 = 32, p2 = 32)`, `repeat(cls_token, '1 1 d -> b 1 d', b = b)`).
+ *
+ * Patterns: names, parenthesised groups, one `...` per side (not inside a
+ * group), `1` and `()` for axes of size 1. Sizes come from the input and from
+ * the keywords; a group with one unknown size infers it. Anything else is a
+ * reason, in einops' own terms where it has them.
+ */
+import type { Shape } from './graph';
+
+/** One graph step of a planned einops call. */
+export type EinopsStep =
+  | { readonly kind: 'reshape'; readonly shape: Shape }
+  | { readonly kind: 'transpose'; readonly perm: readonly number[]; readonly shape: Shape }
+  | { readonly kind: 'mean'; readonly axes: readonly number[]; readonly shape: Shape }
+  | { readonly kind: 'broadcast'; readonly shape: Shape };
+
+export type EinopsFunction = 'rearrange' | 'repeat' | 'reduce';
+
+/** The patterns InitLens reads (einops' own limit on a pattern's length is far above). */
+const MAX_PATTERN = 400;
+/** Reductions the graph has an op for. */
+const REDUCTIONS = new Set(['mean']);
+
+type Group = readonly string[];
+
+interface Side {
+  readonly groups: readonly Group[];
+  /** Index of the `...` group, or -1. */
+  readonly ellipsis: number;
+}
+
+/** The groups of one side of a pattern; a string says why it is not read. */
+function parseSide(text: string): Side | string {
+  const groups: string[][] = [];
+  let open: string[] | undefined;
+  let ellipsis = -1;
+  const tokens = text.match(/\.\.\.|\(|\)|[A-Za-z_][A-Za-z0-9_]*|\d+|\S/g) ?? [];
+  for (const t of tokens) {
+    if (t === '(') {
+      if (open) return 'nested parentheses';
+      open = [];
+    } else if (t === ')') {
+      if (!open) return 'an unbalanced parenthesis';
+      groups.push(open);
+      open = undefined;
+    } else if (t === '...') {
+      if (open) return '`...` inside parentheses is not simulated';
+      if (ellipsis >= 0) return 'more than one `...` on a side';
+      ellipsis = groups.length;
+      groups.push(['...']);
+    } else if (/^\d+$/.test(t)) {
+      if (t !== '1') return `the anonymous axis ${t} is not simulated`;
+      if (open) continue;
+      groups.push([]);
+    } else if (/^[A-Za-z_]/.test(t)) {
+      if (open) open.push(t);
+      else groups.push([t]);
+    } else return `\`${t}\` is not part of an einops pattern`;
+  }
+  if (open) return 'an unbalanced parenthesis';
+  const names = groups.flat().filter((n) => n !== '...');
+  if (new Set(names).size !== names.length) return 'an axis is named twice on one side';
+  return { groups, ellipsis };
+}
+
+const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
+
+/**
+ * The steps of `fn(x, pattern, **sizes)` on an input of shape `input`
+ * (`reduction` for `reduce`), and the output's shape; a string says why not.
+ */
+export function einopsPlan(fn: EinopsFunction, pattern: string, input: Shape, sizes: ReadonlyMap<string, number>, reduction?: string): { readonly steps: readonly EinopsStep[]; readonly shape: Shape } | string {
+  if (pattern.length > MAX_PATTERN) return `a pattern of more than ${MAX_PATTERN} characters`;
+  const arrow = pattern.split('->');
+  if (arrow.length !== 2) return 'a pattern without one `->`';
+  const left = parseSide(arrow[0]);
+  const right = parseSide(arrow[1]);
+  if (typeof left === 'string') return left;
+  if (typeof right === 'string') return right;
+  if (fn === 'reduce' && !REDUCTIONS.has(reduction ?? '')) return `the reduction ${reduction === undefined ? '(not known)' : `'${reduction.slice(0, 20)}'`} is not simulated (mean is)`;
+  if ((left.ellipsis >= 0) !== (right.ellipsis >= 0)) return '`...` on one side only';
+  // The ellipsis stands for as many axes as the input has beyond the other groups.
+  const extra = input.length - (left.groups.length - (left.ellipsis >= 0 ? 1 : 0));
+  if (left.ellipsis >= 0 ? extra < 0 : extra !== 0) return `the pattern has ${left.groups.length} groups on its left, the input ${input.length} axes (${input.join('×')})`;
+  const dots = Array.from({ length: Math.max(0, extra) }, (_, i) => `...${i}`);
+  const expand = (side: Side) => side.groups.flatMap((g, i) => (i === side.ellipsis ? dots.map((d) => [d]) : [g]));
+  const lefts = expand(left);
+  const rights = expand(right);
+  for (const [k, v] of sizes) if (!Number.isInteger(v) || v < 1) return `${k} = ${v} is not a positive integer`;
+  // Elementary axes of the left side, their sizes known or inferred per group.
+  const size = new Map<string, number>();
+  for (const [g, group] of lefts.entries()) {
+    const dim = input[g];
+    const known = group.filter((n) => sizes.has(n));
+    const unknown = group.filter((n) => !sizes.has(n));
+    if (unknown.length > 1) return `the sizes of ${unknown.join(', ')} in one group are not known`;
+    const knownProduct = product(known.map((n) => sizes.get(n) as number));
+    if (unknown.length === 1) {
+      if (dim % knownProduct !== 0) return `axis ${g} of size ${dim} does not split into ${known.join('·')} = ${knownProduct}`;
+      size.set(unknown[0], dim / knownProduct);
+    } else if (knownProduct !== dim) return `axis ${g} has size ${dim}, the pattern ${knownProduct}`;
+    for (const n of known) size.set(n, sizes.get(n) as number);
+    if (group.length === 1 && group[0].startsWith('...')) size.set(group[0], dim);
+  }
+  const elementary = lefts.flat();
+  const outNames = rights.flat();
+  const inSet = new Set(elementary);
+  const outSet = new Set(outNames);
+  const reduced = elementary.filter((n) => !outSet.has(n));
+  const added = outNames.filter((n) => !inSet.has(n));
+  if (fn !== 'reduce' && reduced.length > 0) return `${reduced.join(', ')} on the left only (that is reduce)`;
+  if (fn !== 'repeat' && added.length > 0) return `${added.join(', ')} on the right only (that is repeat)`;
+  for (const n of added) {
+    const s = sizes.get(n);
+    if (s === undefined) return `the size of the new axis ${n} is not known`;
+    size.set(n, s);
+  }
+  const steps: EinopsStep[] = [];
+  let shape: readonly number[] = input;
+  // Reshapes in a row are one; one to the shape already there is none.
+  let before: readonly number[] = input;
+  const push = (step: EinopsStep) => {
+    if (step.kind === 'reshape' && steps[steps.length - 1]?.kind === 'reshape') steps.pop();
+    else before = shape;
+    if (step.kind === 'reshape' && step.shape.join(',') === before.join(',')) shape = before;
+    else {
+      steps.push(step);
+      shape = step.shape;
+    }
+  };
+  const sizesOf = (names: readonly string[]) => names.map((n) => size.get(n) as number);
+  // 1. The elementary axes.
+  let order = elementary;
+  if (sizesOf(order).join(',') !== shape.join(',')) push({ kind: 'reshape', shape: sizesOf(order) });
+  // 2. The reduction.
+  if (reduced.length > 0) {
+    const kept = order.filter((n) => !reduced.includes(n));
+    push({ kind: 'mean', axes: reduced.map((n) => order.indexOf(n)), shape: sizesOf(kept) });
+    order = kept;
+  }
+  // 3. The right side's order of the axes there are.
+  const wanted = outNames.filter((n) => inSet.has(n));
+  const perm = wanted.map((n) => order.indexOf(n));
+  if (perm.some((p, i) => p !== i)) push({ kind: 'transpose', perm, shape: sizesOf(wanted) });
+  // 4. The new axes, broadcast.
+  if (added.length > 0) {
+    push({ kind: 'reshape', shape: outNames.map((n) => (inSet.has(n) ? (size.get(n) as number) : 1)) });
+    push({ kind: 'broadcast', shape: sizesOf(outNames) });
+  }
+  // 5. The output's groups.
+  const out = rights.map((g) => product(sizesOf(g)));
+  if (out.join(',') !== shape.join(',')) push({ kind: 'reshape', shape: out });
+  return { steps, shape: out };
+}
