@@ -159,6 +159,42 @@ PROGRAMS.update({
         '        return self.head(x)\n\n\n'
         'torch.manual_seed(3)\nroot = Root()\n'
     ),
+    # nn.Parameter members of a size only the constructor's default gives (the analysis's shape): replayed between the layers.
+    'parameter-sized-in-init': (
+        'import torch\nimport torch.nn as nn\n\n\n'
+        'class M(nn.Module):\n'
+        '    def __init__(self, dim=4):\n'
+        '        super().__init__()\n'
+        '        self.a = nn.Linear(4, 4)\n'
+        '        self.p = nn.Parameter(torch.randn(dim))\n'
+        '        self.q = nn.Parameter(torch.empty(dim).normal_())\n'
+        '        self.b = nn.Linear(4, 2)\n\n\n'
+        'torch.manual_seed(0)\nm = M()\n'
+    ),
+    # A child's member whose size only its constructor's argument gives (the analysis's shape, per instance), one
+    # drawn with an in-place draw on a fresh tensor, one filled; and the root's member after its last layer.
+    'composite-member-sized': (
+        'import torch\nimport torch.nn as nn\n\n\n'
+        'class Scale(nn.Module):\n'
+        '    def __init__(self, dim):\n'
+        '        super().__init__()\n'
+        '        self.fc = nn.Linear(dim, dim)\n'
+        '        self.gamma = nn.Parameter(torch.randn(dim) * 0.1)\n'
+        '        self.beta = nn.Parameter(torch.empty(1, dim).uniform_(-0.5, 0.5))\n'
+        '        self.shift = nn.Parameter(torch.zeros(dim))\n\n'
+        '    def forward(self, x):\n'
+        '        return self.fc(x) * self.gamma + self.beta + self.shift\n\n\n'
+        'class Root(nn.Module):\n'
+        '    def __init__(self, width=5):\n'
+        '        super().__init__()\n'
+        '        self.a = Scale(width)\n'
+        '        self.b = Scale(3)\n'
+        '        self.head = nn.Linear(3, 2)\n'
+        '        self.tail = nn.Parameter(torch.rand(2, width))\n\n'
+        '    def forward(self, x):\n'
+        '        return self.head(self.b(self.a(x)[:, :3]))\n\n\n'
+        'torch.manual_seed(11)\nroot = Root()\n'
+    ),
 })
 
 MODELS = {'generator': 'G', 'discriminator': 'D', 'netG': 'G', 'netD': 'D', 'net': 'net', 'head': 'head', 'm': 'M', 'root': 'Root'}

@@ -188,6 +188,30 @@ class PatchNet(nn.Module):
         return self.head(torch.relu(self.pool(x)))
 '''
 
+# nn.Parameter members read in forward (core/signal/graph.ts `param` ops): a token drawn with a size that only the
+# constructor's argument gives, repeated over the batch and joined to the input; a zero-filled member sliced to length.
+MEMBERS_TOKENS = '''import torch
+import torch.nn as nn
+from einops import repeat
+
+
+class Tokens(nn.Module):
+    def __init__(self, dim=8, length=6):
+        super().__init__()
+        self.inp = nn.Linear(dim, dim)
+        self.cls_token = nn.Parameter(torch.randn(1, 1, dim))
+        self.pos = nn.Parameter(torch.zeros(length, dim))
+        self.scale = nn.Parameter(torch.empty(dim).uniform_(0.5, 1.5))
+        self.out = nn.Linear(dim, 3)
+
+    def forward(self, x):
+        b = x.shape[0]
+        x = self.inp(x)
+        x = torch.cat((repeat(self.cls_token, '1 1 d -> b 1 d', b=b), x), dim=1)
+        x = torch.tanh(x + self.pos[:x.shape[1]]) * self.scale
+        return self.out(x[:, 0])
+'''
+
 RESIDUAL_MLP = '''import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -823,6 +847,24 @@ def gpt_from_driver(ns, module, driver):
     return model
 
 
+# lucidrains' ViT (session 13): vit.py as a training script of its workspace builds it, small enough for the unit tests
+# (the corpus driver builds the README's 1024-wide one); einops, the real library, does its rearranges.
+VIT_DRIVER = {'path': 'build_vit.py', 'model': 'vit.py', 'text': '''from vit import ViT
+
+model = ViT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=4, mlp_dim=128, dim_head=16)
+'''}
+
+
+def model_from_driver(ns, module, driver):
+    """The model `driver` builds, importing the corpus file (namespace `ns`) as `module`."""
+    file_module = types.ModuleType(module)
+    file_module.__dict__.update(ns)
+    sys.modules[module] = file_module
+    scope = {'__name__': 'driver'}
+    exec(compile(driver, '<driver>', 'exec'), scope)
+    return scope['model']
+
+
 # nn.TransformerEncoder (helper tenc): N deep copies of one encoder layer, then its norm.
 ENCODER_STACK = '''import torch
 import torch.nn as nn
@@ -980,6 +1022,7 @@ CASES = [
     # ... and a deep ReLU MLP, where He keeps it.
     {'name': 'deep-relu', 'text': DEEP_RELU, 'model': 'DeepReLU', 'build': 'DeepReLU()', 'seed': 3, 'inputSeed': 7, 'inputShape': [8, 256], 'schemes': ALL + ['recommended'], 'recommended': relu_recommended},
     {'name': 'small-cnn', 'text': CNN, 'model': 'SmallCNN', 'build': 'SmallCNN()', 'seed': 42, 'inputSeed': 0, 'inputShape': [8, 3, 32, 32], 'schemes': ALL},
+    {'name': 'members-tokens', 'text': MEMBERS_TOKENS, 'model': 'Tokens', 'build': 'Tokens()', 'seed': 3, 'inputSeed': 1, 'inputShape': [4, 5, 8], 'schemes': ['in-effect', 'xavier', 'he'], 'exact': True},
     {'name': 'einops-patches', 'text': EINOPS_PATCHES, 'model': 'PatchNet', 'build': 'PatchNet()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 16, 16], 'schemes': ['in-effect', 'he', 'xavier']},
     {'name': 'residual-mlp', 'text': RESIDUAL_MLP, 'model': 'ResidualMLP', 'build': 'ResidualMLP()', 'seed': 1, 'inputSeed': 2, 'inputShape': [8, 20], 'schemes': ALL},
     {'name': 'conv-shapes', 'text': CONV_SHAPES, 'model': 'ConvShapes', 'build': 'ConvShapes()', 'seed': 11, 'inputSeed': 4, 'inputShape': [3, 3, 17, 19], 'schemes': ['in-effect', 'he', 'orthogonal', 'lsuv']},
@@ -1032,6 +1075,12 @@ CASES = [
     {'name': 'mingpt', 'file': 'test/fixtures/realworld/karpathy/minGPT/mingpt/model.py', 'model': 'GPT', 'driver': MINGPT_DRIVER,
      'build': "__import__('__main__').gpt_from_driver(globals(), 'mingpt.model', __import__('__main__').MINGPT_DRIVER['text'])",
      'seed': 0, 'inputSeed': 1, 'inputShape': [2, 16], 'tokens': 64, 'schemes': ['normal', 'xavier', 'he', 'orthogonal'], 'exact': False},
+    # lucidrains' ViT (session 13): a Rearrange layer into patches, nn.Parameter members read in forward (cls_token
+    # repeated over the batch with einops, pos_embedding sliced), `for attn, ff in self.layers`, map(lambda ...) over the
+    # heads, a module chosen by a conditional expression of __init__. Every scheme keeps the members as built.
+    {'name': 'lucidrains-vit', 'file': 'test/fixtures/realworld/lucidrains/vit-pytorch/vit_pytorch/vit.py', 'model': 'ViT', 'driver': VIT_DRIVER,
+     'build': "__import__('__main__').model_from_driver(globals(), 'vit', __import__('__main__').VIT_DRIVER['text'])",
+     'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'normal', 'xavier', 'he'], 'exact': True},
     # `a if hasattr(self, 'shortcut') else b` in forward, the shortcut built under an `if` of __init__ (kuangliu's PreActBlock).
     {'name': 'kuangliu-preact-resnet18', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/preact_resnet.py', 'model': 'PreActResNet', 'pick': 'PreActResNet18', 'build': 'PreActResNet18()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he'], 'exact': True},
     # Padding modules and nearest upsampling (src/core/signal/spatial.ts). dcgan.py builds both nets, then

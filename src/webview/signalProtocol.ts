@@ -177,6 +177,7 @@ const readOp: Reader<SignalOp> = taggedBy<SignalOp>(
     slice: op('slice', { input: index, axis: axisOf, start: number({ min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }), size: dim }),
     arange: op('arange', {}),
     broadcast: op('broadcast', { input: index }),
+    param: op('param', { name }),
     activation: op('activation', {
       input: index,
       activation: record({ kind: oneOf(ACTIVATION_KINDS), slope: optional(number({ min: -1e6, max: 1e6 })), dim: optional(number({ min: 0, max: MAX_RANK, integer: true })) }),
@@ -247,6 +248,10 @@ function graphProblem(g: SignalGraph): string | undefined {
     const indices = o.kind === 'embedding' ? g.ops[o.input] : undefined;
     if (o.kind === 'embedding' && indices?.kind !== 'arange' && !(indices?.kind === 'reshape' && g.ops[indices.input].kind === 'arange') && !(o.input === 0 && g.ops[0].kind === 'input' && g.ops[0].tokens !== undefined)) return 'an embedding reads token indices (the input, or an arange)';
     if (o.kind === 'slice' && o.start + o.size > (g.ops[o.input].shape[o.axis] ?? 0)) return 'a slice beyond its input';
+    if (o.kind === 'param') {
+      const member = g.tensors?.find((t) => t.name === o.name);
+      if (!member || member.shape.length !== o.shape.length || member.shape.some((d, a) => d !== o.shape[a])) return `a graph op reads a member (${o.name.slice(0, 60)}) the graph does not list`;
+    }
     if (o.kind === 'broadcast') {
       const x = g.ops[o.input].shape;
       if (x.length !== o.shape.length || x.some((d, a) => d !== 1 && d !== o.shape[a])) return 'a broadcast to a shape its input does not broadcast to';
@@ -263,6 +268,7 @@ const readGraph = refine(
     inputShape: shape,
     inputNote: longText,
     layers: arrayOf(readLayer, MAX_GRAPH_OPS),
+    tensors: optional(arrayOf(record({ name, shape, role: literal('member') }), MAX_GRAPH_OPS)),
     notSimulated: arrayOf(readNotSimulated, MAX_GRAPH_OPS),
     multiplyAdds: count,
     values: count,

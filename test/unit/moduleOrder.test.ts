@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import { ModelAnalyzer } from '../../src/core/model/analyze';
 import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
-import { exactParameters, findTorchSeed, type ExactParameter } from '../../src/core/torch/exact';
+import { exactParameters, findTorchSeed, type ExactMember, type ExactParameter } from '../../src/core/torch/exact';
 import { f32Bits } from '../../src/core/torch/float';
 import { exactSection, moduleConstructions, streamDraws } from '../../src/core/torch/program';
 import { constructionOrder, signalModel } from '../../src/core/signal/composite';
@@ -60,7 +60,7 @@ function allExact(name: string): void {
 }
 
 /** Every layer parameter of the composite `name` of `program` (a class building classes of the file), as the Signal view's "in effect" draws it. */
-function compositeExact(program: Program, name: string, text = program.text): ExactParameter[] {
+function compositeExact(program: Program, name: string, text = program.text, members?: ExactMember[]): ExactParameter[] {
   const tree = parsePython(text);
   const analysis = new ModelAnalyzer().analyze(tree, text, { instances: true });
   const found = analysis.models.find((m) => m.name === name);
@@ -71,7 +71,7 @@ function compositeExact(program: Program, name: string, text = program.text): Ex
   const seed = findTorchSeed(found, text, seeding);
   assert.ok('seed' in seed, `${program.name}: ${name} is seeded by the file`);
   const draws = streamDraws(model, seed, { tree, text, seeding, models: analysis });
-  return exactParameters(composite.construction, seed.seed, { ...draws, construction: (offsets) => constructionOrder(composite.built, offsets), limits: { values: 'exactValues', words: 'exactStreamWords' } });
+  return exactParameters(composite.construction, seed.seed, { ...draws, construction: (offsets) => constructionOrder(composite.built, offsets), ...(members ? { onParameter: (m: ExactMember) => void members.push(m) } : {}), limits: { values: 'exactValues', words: 'exactStreamWords' } });
 }
 
 describe('exact mode follows the module: constructions and the inits run after them', () => {
@@ -175,12 +175,27 @@ describe('exact mode follows the module: constructions and the inits run after t
     assert.deepEqual(hex(section.params[0].values, KEY.values), p.models.find((m) => m.model === 'D')?.params['fc.weight']);
   });
 
-  it('an nn.Parameter drawn in __init__ of a size known only there (torch.randn(dim), torch.empty(dim).normal_(), nn.init on a tensor): the layers after it are distribution only', () => {
-    const head = ['import torch', 'import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self, dim=4):', '        super().__init__()', '        self.a = nn.Linear(4, 4)'];
+  it('nn.Parameter members of a size only the constructor gives (torch.randn(dim), torch.empty(dim).normal_()) are drawn with the shape the analysis reads: the members and the layers after them are exact', () => {
+    const p = program('parameter-sized-in-init');
+    const tree = parsePython(p.text);
+    const models = new ModelAnalyzer().analyze(tree, p.text);
+    const model = models.models[0];
+    const seeding = analyzeSeeding(tree, p.text);
+    const members: ExactMember[] = [];
+    const params = exactParameters(model, 0n, { ...streamDraws(model, undefined, { tree, text: p.text, seeding, models }), onParameter: (m) => void members.push(m) });
+    assert.deepEqual(params.map((x) => x.name), ['a.weight', 'a.bias', 'b.weight', 'b.bias']);
+    assert.deepEqual(members.map((m) => [m.name, m.shape]), [['p', [4]], ['q', [4]]]);
+    for (const x of [...params, ...members]) {
+      assert.equal(x.exact, true, `${x.name}: ${x.reason ?? ''}`);
+      assert.deepEqual(hex(x.values, KEY.values), p.models[0].params[x.name], `${x.name} bit for bit`);
+    }
+  });
+
+  it('an nn.Parameter drawn in __init__ by what InitLens does not replay (nn.init on a tensor, a size not known there): the layers after it are distribution only', () => {
+    const head = ['import torch', 'import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self, dim=4, n=None):', '        super().__init__()', '        self.a = nn.Linear(4, 4)'];
     for (const [draw, label] of [
-      ['self.p = nn.Parameter(torch.randn(dim))', 'torch.randn (line 7) draws from the same stream before b is built: its size is not known here'],
-      ['self.p = nn.Parameter(torch.empty(dim).normal_())', '.normal_() (line 7) draws from the same stream before b is built: its size is not known here'],
       ['self.p = nn.Parameter(torch.zeros(1, 4)); nn.init.trunc_normal_(self.p, std=0.02)', 'torch.nn.init.trunc_normal_ (line 7) draws from the same stream before b is built'],
+      ['self.p = nn.Parameter(torch.randn(n))', 'torch.randn (line 7) draws from the same stream before b is built: its size is not known here'],
     ]) {
       const text = [...head, `        ${draw}`, '        self.b = nn.Linear(4, 2)', 'torch.manual_seed(0)', 'm = M()', ''].join('\n');
       const tree = parsePython(text);
@@ -212,6 +227,40 @@ describe('exact mode follows the module: constructions and the inits run after t
     for (const g of got) {
       assert.equal(g.exact, true, `${g.name}: ${g.reason ?? ''}`);
       assert.deepEqual(hex(g.values, KEY.values), want[g.name], `${g.name} bit for bit`);
+    }
+  });
+
+  it("a composite's nn.Parameter members as built: each instance's, bit for bit, with the size its constructor gives, the arithmetic around the draw, an in-place draw on a fresh tensor and a fill", () => {
+    for (const [name, want] of [
+      ['composite-root-parameter', ['p', 'q', 'blk.gamma']],
+      ['composite-child-parameter', ['blocks.0.gamma', 'blocks.1.gamma']],
+      ['composite-member-sized', ['a.gamma', 'a.beta', 'a.shift', 'b.gamma', 'b.beta', 'b.shift', 'tail']],
+    ] as const) {
+      const p = program(name);
+      const members: ExactMember[] = [];
+      const layers = compositeExact(p, 'Root', p.text, members);
+      assert.deepEqual(members.map((m) => m.name).sort(), [...want].sort(), name);
+      for (const m of [...members, ...layers]) {
+        assert.equal(m.exact, true, `${name} ${m.name}: ${m.reason ?? ''}`);
+        assert.deepEqual(hex(m.values, KEY.values), p.models[0].params[m.name], `${name} ${m.name} bit for bit`);
+      }
+    }
+  });
+
+  it('a member InitLens cannot reproduce says why: written again by an nn.init call, or other arithmetic around its draw', () => {
+    const p = program('composite-member-sized');
+    for (const [from, to, member, why] of [
+      ['        self.shift = nn.Parameter(torch.zeros(dim))\n', '        self.shift = nn.Parameter(torch.zeros(dim))\n        nn.init.trunc_normal_(self.shift, std=0.02)\n', 'a.shift', '__init__ writes it again (init.trunc_normal_(self.shift…)'],
+      ['torch.randn(dim) * 0.1', 'torch.randn(dim) // 0.1', 'a.gamma', 'a.gamma: InitLens does not compute the arithmetic around its draw'],
+      ['torch.randn(dim) * 0.1', 'torch.randn(dim) * torch.ones(dim)', 'a.gamma', 'a.gamma: its shape is not known here'],
+    ] as const) {
+      const text = p.text.replace(from, to);
+      assert.notEqual(text, p.text);
+      const members: ExactMember[] = [];
+      compositeExact(p, 'Root', text, members);
+      const m = members.find((x) => x.name === member);
+      assert.equal(m?.exact, false, member);
+      assert.equal(m?.reason?.startsWith(why) || m?.reason?.includes(why), true, `${member}: ${m?.reason}`);
     }
   });
 

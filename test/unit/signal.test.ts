@@ -20,7 +20,7 @@ import { parsePython } from '../../src/core/python/parse';
 import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import type { StreamOptions } from '../../src/core/torch/exact';
 import { streamDraws } from '../../src/core/torch/program';
-import { runGraph, SignalError } from '../../src/core/signal/engine';
+import { graphParams, runGraph, SignalError } from '../../src/core/signal/engine';
 import { buildGraph, type SignalGraph } from '../../src/core/signal/graph';
 import { propagate, type SignalReport } from '../../src/core/signal/propagate';
 import { randint, randn, schemeWeights, signalScheme, SIGNAL_SCHEMES, type SignalScheme } from '../../src/core/signal/schemes';
@@ -141,8 +141,8 @@ async function agreesWithKey(key: Key, backend: string): Promise<void> {
   const { model, graph, composite, draws } = graphOf(text, key.model, key.inputShape, key.pick, key.driver);
   assert.deepEqual(graph.notSimulated, []);
   if (key.weights) {
-    // Every parameter PyTorch has (a composite's, or a one-layer model's `weight` and `bias`), and the weights in effect exact exactly where claimed.
-    assert.deepEqual(graph.layers.flatMap((l) => l.params.map((p) => p.name)).sort(), Object.keys(key.weights).sort());
+    // Every parameter PyTorch has (a composite's, or a one-layer model's `weight` and `bias`; the nn.Parameter members forward reads), and the weights in effect exact exactly where claimed.
+    assert.deepEqual(graphParams(graph).map((p) => p.name).sort(), Object.keys(key.weights).sort());
     const inEffect = schemeWeights(model, graph, signalScheme('in-effect') as SignalScheme, BigInt(key.seed), composite, draws);
     assert.equal(inEffect.exact, key.exact, `${key.name}: exact ${inEffect.exact} (${inEffect.reasons[0] ?? ''})`);
     if (key.exact) {
@@ -444,6 +444,25 @@ describe('signal graph', () => {
     assert.deepEqual(attn('self.attn(x, x, x)[0]', ', add_bias_kv=True'), ['7: self.attn(x, x, x): attn: add_bias_kv / add_zero_attn are not simulated']);
     const enc = sourceOf(keys.find((k) => k.name === 'transformer-encoder') as Key);
     assert.deepEqual(named(enc.replace('activation="gelu"', 'activation=nn.GELU()'), 'Encoder'), ['19: self.enc2(h): enc2: activation=a callable is not simulated (relu and gelu are)']);
+  });
+
+  it("reads lucidrains' forms: members, einops, unpacking loops, a module chosen in __init__; and names what it does not run", () => {
+    const vit = keys.find((k) => k.name === 'lucidrains-vit') as Key;
+    const { graph } = graphOf(sourceOf(vit), 'ViT', undefined, undefined, vit.driver);
+    // The default input: einops' pattern and the first layer after it (patch_dim 192 = 8·8·3), 32 per side.
+    assert.deepEqual(graph.inputShape, [8, 3, 32, 32]);
+    assert.equal(graph.inputNote, "from rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)') and to_patch_embedding.1 (LayerNorm), 32 per spatial axis as for CIFAR");
+    assert.deepEqual(graph.tensors, [{ name: 'cls_token', shape: [1, 64], role: 'member' }, { name: 'pos_embedding', shape: [17, 64], role: 'member' }]);
+    // `self.to_out = nn.Sequential(...) if project_out else nn.Identity()`: project_out is true here.
+    assert.ok(graph.layers.some((l) => l.name === 'transformer.layers.1.0.to_out.0'));
+    const named = (text: string) => graphOf(text, 'M', [2, 4, 8]).graph.notSimulated.map((n) => `${n.line}: ${n.op}: ${n.why}`);
+    const head = ['import torch', 'import torch.nn as nn', 'from einops import rearrange', 'class M(nn.Module):', '    def __init__(self, n=None):', '        super().__init__()', '        self.pairs = nn.ModuleList([nn.ModuleList([nn.Linear(8, 8), nn.Linear(8, 8)]) for _ in range(2)])', '        self.p = nn.Parameter(torch.randn(n))', '    def forward(self, x):'];
+    const model = (...body: string[]) => [...head, ...body.map((b) => `        ${b}`), ''].join('\n');
+    assert.deepEqual(named(model('for a, b in self.pairs:', '    x = b(a(x))', 'return x')), []);
+    assert.deepEqual(named(model('for a, b, c in self.pairs:', '    x = b(a(x))', 'return x')), ['10: for a, b, c in self.pairs:: self.pairs[0] has 2 modules, the loop unpacks 3']);
+    assert.deepEqual(named(model('return x + self.p')), ['10: self.p: self.p: an nn.Parameter whose shape is not known here']);
+    assert.deepEqual(named(model("return rearrange(x, 'b n (h d) -> b h n d', h=3)")), ["10: rearrange(x, 'b n (h d) -> b h n d', h=3): rearrange('b n (h d) -> b h n d'): axis 2 of size 8 does not split into h = 3"]);
+    assert.deepEqual(named(model('return sum(map(lambda t: t * 2, x))')), ['10: sum(map(lambda t: t * 2, x)): a function the signal engine does not know']);
   });
 
   it('reads sizes from x.shape / x.size(), and names a tuple return and a layer that does not reach the output', () => {

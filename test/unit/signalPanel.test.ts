@@ -14,6 +14,8 @@ import { parsePython } from '../../src/core/python/parse';
 import type { SignalStats } from '../../src/core/signal/engine';
 import { buildGraph } from '../../src/core/signal/graph';
 import { prepareRuns } from '../../src/core/signal/job';
+import { streamDraws } from '../../src/core/torch/program';
+import { analyzeSeeding } from '../../src/core/seeding/analyze';
 import { signalScheme, SIGNAL_SCHEMES } from '../../src/core/signal/schemes';
 import { readInputShape, readPanelSettings } from '../../src/core/signal/settings';
 import { showRatio, signalVerdict } from '../../src/core/signal/verdict';
@@ -163,12 +165,14 @@ const LSTM = [
   '',
 ].join('\n');
 
-function job(text = MLP, name?: string) {
+function job(text = MLP, name?: string, inputShape?: number[]) {
   const tree = parsePython(text);
-  const models = new ModelAnalyzer().analyze(tree, text).models;
+  const analysis = new ModelAnalyzer().analyze(tree, text);
+  const models = analysis.models;
   const model = name ? models.find((m) => m.name === name)! : models[0];
-  const graph = buildGraph(model, tree, text);
-  const prepared = prepareRuns(model, graph, { seed: 0n, inputSeed: 0n, schemes: SIGNAL_SCHEMES });
+  const graph = buildGraph(model, tree, text, inputShape ? { inputShape } : {});
+  const draws = streamDraws(model, undefined, { tree, text, seeding: analyzeSeeding(tree, text), models: analysis });
+  const prepared = prepareRuns(model, graph, { seed: 0n, inputSeed: 0n, schemes: SIGNAL_SCHEMES, draws });
   return {
     type: 'job' as const,
     request: 1,
@@ -250,6 +254,25 @@ describe('signal protocol', () => {
     const sa = enc.graph.layers.find((l) => l.name === 'enc1.self_attn')!;
     assert.equal(sa.weight, 'enc1.self_attn.in_proj_weight');
     assert.deepEqual(sa.params.map((p) => p.name), ['enc1.self_attn.in_proj_weight', 'enc1.self_attn.in_proj_bias', 'enc1.self_attn.out_proj.weight', 'enc1.self_attn.out_proj.bias']);
+  });
+
+  it("a model's nn.Parameter members and einops' broadcasts read back as they were; a member the graph does not list, or a broadcast that does not fit, is refused", () => {
+    const problem = (m: unknown) => {
+      const r = parseSignalHostMessage(m);
+      return 'problem' in r ? r.problem : undefined;
+    };
+    const key = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/signal/members-tokens.json'), 'utf8')) as Key;
+    const j = job(key.text, 'Tokens', [4, 5, 8]);
+    assert.deepEqual(j.graph.notSimulated, []);
+    assert.deepEqual(j.graph.tensors?.map((t) => t.name), ['cls_token', 'pos', 'scale']);
+    assert.ok(j.graph.ops.some((o) => o.kind === 'param') && j.graph.ops.some((o) => o.kind === 'broadcast'));
+    const parsed = parseSignalHostMessage(structuredClone(j));
+    assert.ok('value' in parsed, 'problem' in parsed ? parsed.problem : '');
+    assert.deepEqual(parsed.value, j);
+    assert.equal(problem({ ...j, graph: { ...j.graph, tensors: j.graph.tensors?.slice(1) } }), 'a graph op reads a member (cls_token) the graph does not list');
+    const b = j.graph.ops.findIndex((o) => o.kind === 'broadcast');
+    assert.equal(problem({ ...j, graph: { ...j.graph, ops: j.graph.ops.map((o, i) => (i === b ? { ...o, shape: [4, 2, 8] } : o)) } }), 'a broadcast to a shape its input does not broadcast to');
+    assert.equal(problem({ ...j, graph: { ...j.graph, tensors: [{ ...j.graph.tensors![0], role: 'weight' }] } }), 'graph.tensors[0].role must be "member"');
   });
 
   it('refuses token indices and slices the engine would trip on', () => {

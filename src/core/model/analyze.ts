@@ -1073,6 +1073,8 @@ function toModel(draft: TorchModelDraft | KerasModelDraft, ctx: Context, variant
       torch: {
         ...(t.init ? { init: span(t.init) } : {}),
         ...(t.initMethod ? { initMethod: { name: t.initMethod.name, span: span(t.initMethod.node), called: t.initMethod.called } } : {}),
+        ...(t.initValues ? { initValues: t.initValues } : {}),
+        ...(t.parameters ? { parameters: t.parameters.map(({ tensor, ...p }) => ({ ...p, span: span(tensor) })) } : {}),
       },
     };
   }
@@ -1102,6 +1104,7 @@ function forEachSpan(model: Model, visit: (s: Span) => void): void {
   const torch = model.torch;
   if (torch?.init) visit(torch.init);
   if (torch?.initMethod) visit(torch.initMethod.span);
+  if (torch?.parameters) for (const p of torch.parameters) visit(p.span);
   if (model.submodules) for (const s of model.submodules) visit(s.span);
   for (const layer of model.layers) {
     visit(layer.span);

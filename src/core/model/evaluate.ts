@@ -529,6 +529,8 @@ function subscript(n: SyntaxNode, text: string, scope: Scope, depth: number): Va
 
 /** torch factories whose positional arguments are the shape: `torch.randn(4, 1)`, `torch.zeros((2, 3))`. */
 const FACTORIES = /^torch\.(randn|rand|zeros|ones|empty)$/;
+/** In-place methods of a tensor that keep its shape (the draws a parameter's tensor is made with). */
+const IN_PLACE = /^(normal_|uniform_|fill_|zero_)$/;
 /** Keywords of those factories that leave the shape as the positional arguments give it. */
 const FACTORY_KEYWORDS = new Set(['dtype', 'device', 'requires_grad', 'layout', 'pin_memory']);
 
@@ -555,6 +557,9 @@ export function tensorShape(node: SyntaxNode, text: string, scope: Scope, depth 
     return undefined;
   }
   const callee = n.name === 'CallExpression' ? n.firstChild : null;
+  // `torch.empty(dim).uniform_(0.5, 1.5)`: an in-place draw keeps its tensor's shape.
+  const method = callee?.name === 'MemberExpression' ? callee.lastChild : null;
+  if (callee?.firstChild && method?.name === 'PropertyName' && IN_PLACE.test(text.slice(method.from, method.to))) return tensorShape(callee.firstChild, text, scope, depth + 1);
   const list = callee && FACTORIES.test(text.slice(callee.from, callee.to).replace(/\s+/g, '')) ? n.getChild('ArgList') : null;
   if (!list) return undefined;
   const args = callArgs(list, text);

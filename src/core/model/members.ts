@@ -14,7 +14,7 @@ import { bindCall, extend, type BoundCall, type Context } from './context';
 import { applyWrites, arithmetic, evaluate, objectWrites, rangeLength, rangeValues, tensorShape, valueSize, withoutEntries, type Dim, type Scope, type Value } from './evaluate';
 import { draftLayer, type LayerDraft } from './layer';
 import { encoderStackArgs } from './encoderStack';
-import type { ActivationUse } from './types';
+import type { ActivationUse, ScalarStep } from './types';
 
 /** What `self.<attr>` holds, as far as the analysis knows. */
 export type Entry =
@@ -142,6 +142,40 @@ const ITERATORS = new Set(['zip', 'enumerate', 'reversed']);
 /** Longest code quoted in a layer's note. */
 const MAX_SHOWN = 60;
 
+/**
+ * `torch.randn(dim) * 0.02`, `0.5 - torch.rand(d)`: the arithmetic with numbers around a parameter's draw,
+ * innermost first (each elementwise in float32, the number rounded to float32, as PyTorch computes it).
+ */
+function scalarSteps(tensor: SyntaxNode, text: string, scope: Scope): { steps?: ScalarStep[]; inner?: SyntaxNode } {
+  const steps: ScalarStep[] = [];
+  let n = unwrap(tensor);
+  for (let depth = 0; n.name === 'BinaryExpression' && depth < 4; depth++) {
+    const left = n.firstChild;
+    const op = left?.nextSibling;
+    const right = op?.nextSibling;
+    const o = op ? text.slice(op.from, op.to) : '';
+    if (!left || !right || op?.name !== 'ArithOp' || !['+', '-', '*', '/'].includes(o)) return { steps: [{ op: 'unknown', value: 0, scalarLeft: false }] };
+    const a = evaluate(left, text, scope);
+    const b = evaluate(right, text, scope);
+    if (typeof b === 'number') {
+      steps.unshift({ op: o as ScalarStep['op'], value: b, scalarLeft: false });
+      n = unwrap(left);
+    } else if (typeof a === 'number') {
+      steps.unshift({ op: o as ScalarStep['op'], value: a, scalarLeft: true });
+      n = unwrap(right);
+    } else return { steps: [{ op: 'unknown', value: 0, scalarLeft: false }] };
+  }
+  return steps.length > 0 ? { steps, inner: n } : {};
+}
+
+/** Most names of one `__init__` kept in {@link TorchClass.initValues}, and most elements of a tuple there. */
+const MAX_INIT_VALUES = 256;
+const MAX_INIT_TUPLE = 16;
+
+function plainValue(v: Value): boolean {
+  return typeof v === 'number' || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length <= 200) || (Array.isArray(v) && v.length <= MAX_INIT_TUPLE && v.every((x) => typeof x === 'number'));
+}
+
 export class TorchClass {
   readonly entries = new Map<string, Entry>();
   readonly layers: LayerDraft[] = [];
@@ -179,6 +213,13 @@ export class TorchClass {
    * given as arguments (`block.expansion`).
    */
   readonly classConstants = new Map<string, Value>();
+  /**
+   * `self.<name> = nn.Parameter(<tensor>)`: each parameter member (the last
+   * assignment of each name), its tensor's expression and its shape where known.
+   */
+  readonly parameters = new Map<string, { readonly tensor: SyntaxNode; readonly shape?: readonly number[]; readonly steps?: readonly ScalarStep[]; readonly inner?: SyntaxNode }>();
+  /** The names `__init__` sets (locals, `self.<attr>`) to a number, string, bool, None or tuple of numbers, as it ends. */
+  readonly initValues = new Map<string, Value>();
 
   constructor(
     readonly ctx: Context,
@@ -213,6 +254,11 @@ export class TorchClass {
   init(body: SyntaxNode, scope: Scope, sequentialSubclass = false): Scope {
     const frame: Frame = { scope, locals: new Map(), functions: new Map(), depth: 0, self: true };
     this.run(body, frame);
+    // What __init__ ends with, in this context: its locals and members that are plain values (`patch_height`).
+    for (const [k, v] of frame.scope) {
+      if (this.initValues.size >= MAX_INIT_VALUES) break;
+      if ((!scope.has(k) || scope.get(k) !== v) && plainValue(v)) this.initValues.set(k, v);
+    }
     // Modules kept in a plain list attribute and given to no container: built all the same, under the
     // list's name and index (`self.layers[0]` reaches them), but PyTorch's modules() and apply() do not.
     for (const [attr, list] of this.selfLists) {
@@ -662,7 +708,10 @@ export class TorchClass {
         if (entry.kind === 'other' && selfReturned(value, this.ctx).name === 'CallExpression') this.opaque.add(attr);
         // `self.pos_embedding = nn.Parameter(torch.randn(1, num_patches + 1, dim))`: its shape, read as
         // `self.pos_embedding.shape` (and by whoever is given the instance: `encoder.pos_embedding.shape`).
-        const shape = entry.kind === 'other' ? tensorShape(this.parameterOf(value), this.ctx.text, frame.scope) : undefined;
+        const tensor = entry.kind === 'other' ? this.parameterOf(value) : undefined;
+        const shape = tensor ? tensorShape(tensor, this.ctx.text, frame.scope) : undefined;
+        if (tensor && tensor !== unwrap(value) && this.uncertain === 0) this.parameters.set(attr, { tensor, ...(shape ? { shape } : {}), ...scalarSteps(tensor, this.ctx.text, frame.scope) });
+        else this.parameters.delete(attr);
         if (shape) {
           frame.scope = extend(frame.scope, [[`self.${attr}.shape`, shape]]);
           this.selfConstants.set(`self.${attr}.shape`, shape);

@@ -13,7 +13,7 @@ import { sequenceElements, statements, unwrap } from '../python/syntax';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import { evaluate, withoutEntries, type Scope, type Value } from './evaluate';
 import { Forward, type InputSummary, type ModuleEntry } from './forward';
-import type { ActivationUse, Span } from './types';
+import type { ActivationUse, ScalarStep, Span } from './types';
 import { Inits } from './inits';
 import { explicitInit, writeInit, type LayerDraft } from './layer';
 import type { Entry } from './members';
@@ -36,6 +36,30 @@ export interface TorchModelDraft {
   readonly initMethod?: { name: string; node: SyntaxNode; called: boolean };
   /** Classes of the file built in `__init__`, at their construction calls. */
   readonly submodules?: readonly { readonly className: string; readonly node: SyntaxNode }[];
+  /** `self.<name> = nn.Parameter(<tensor>)` members ({@link TorchClass.parameters}). */
+  readonly parameters?: readonly ParameterDraft[];
+  /** {@link TorchClass.initValues}. */
+  readonly initValues?: ReadonlyMap<string, Value>;
+}
+
+/** One `self.<name> = nn.Parameter(<tensor>)` ({@link TorchParameter}, its span a node). */
+export interface ParameterDraft {
+  readonly name: string;
+  readonly tensor: SyntaxNode;
+  readonly shape?: readonly number[];
+  readonly fill?: 0 | 1;
+  readonly rewritten?: string;
+  readonly steps?: readonly ScalarStep[];
+}
+
+/** What a parameter member's tensor is made of, and whether `__init__` writes it again (an `nn.init` call or an in-place draw on it). */
+function parameterDraft(name: string, tensor: SyntaxNode, inner: SyntaxNode, shape: readonly number[] | undefined, initBody: SyntaxNode | undefined, ctx: Context): ParameterDraft {
+  const callee = inner.name === 'CallExpression' ? ctx.qualified(inner.firstChild) : undefined;
+  const fill = callee === 'torch.zeros' ? 0 : callee === 'torch.ones' ? 1 : undefined;
+  const body = initBody ? ctx.slice(initBody) : '';
+  const escaped = name.replace(/[^\w]/g, '');
+  const written = new RegExp(`(?:init\\.\\w+_?\\(\\s*self\\.${escaped}\\b|self\\.${escaped}(?:\\.data)?\\.(?:normal_|uniform_|fill_|zero_|copy_|trunc_normal_)\\()`).exec(body);
+  return { name, tensor, ...(shape ? { shape } : {}), ...(fill !== undefined ? { fill } : {}), ...(written ? { rewritten: `__init__ writes it again (${written[0]}…)` } : {}) };
 }
 
 const SEQUENTIAL_BASES = new Set(['torch.nn.Sequential', 'torch.nn.modules.container.Sequential']);
@@ -342,6 +366,8 @@ export function analyzeTorchClass(cls: SyntaxNode, ctx: Context, moduleFunctions
     ...(init ? { init } : {}),
     ...(existing && existing[1] ? { initMethod: { name: existing[0], node: existing[1], called } } : {}),
     ...(submodules.length > 0 ? { submodules } : {}),
+    ...(torchClass.initValues.size > 0 ? { initValues: torchClass.initValues } : {}),
+    ...(torchClass.parameters.size > 0 ? { parameters: [...torchClass.parameters].map(([name, p]) => ({ ...parameterDraft(name, p.tensor, p.inner ?? p.tensor, p.shape, initBody ?? undefined, ctx), ...(p.steps ? { steps: p.steps } : {}) })) } : {}),
   };
   return { draft, sites, rules: inits.rules, ...(summary ? { summary } : {}) };
 }

@@ -6,7 +6,7 @@ import type { Recommendation } from '../init/recommend';
 import type { InitScheme, ResolvedInit } from '../init/schemes';
 import type { Activation } from './activations';
 import type { Args, LayerRole, LayerSpec, ParamSpec, SizeProblem } from './catalog';
-import type { Dim } from './evaluate';
+import type { Dim, Value } from './evaluate';
 import type { LibraryModelUse } from './pretrained';
 import type { InstanceTrees } from './tree';
 
@@ -183,6 +183,34 @@ export interface TorchClassInfo {
   readonly init?: Span;
   /** An existing `_init_weights`/`init_weights`/`reset_parameters` method taking only `self`. */
   readonly initMethod?: { readonly name: string; readonly span: Span; readonly called: boolean };
+  /**
+   * `self.<name> = nn.Parameter(<tensor>)` members of `__init__` (a ViT's `cls_token`): the tensor's
+   * expression and, where the context gives it, its shape. Not layers: the signal engine reads them in forward.
+   */
+  readonly parameters?: readonly TorchParameter[];
+  /** The plain values `__init__` ends with in this context: locals and `self.<attr>` (`patch_height`, `self.heads`), for the signal engine. */
+  readonly initValues?: ReadonlyMap<string, Value>;
+}
+
+/** {@link TorchClassInfo.parameters}: one `self.<name> = nn.Parameter(<tensor>)`. */
+export interface TorchParameter {
+  readonly name: string;
+  /** The tensor's expression (its draws lie inside). */
+  readonly span: Span;
+  readonly shape?: readonly number[];
+  /** `torch.zeros(...)` / `torch.ones(...)`: every value, drawing nothing. */
+  readonly fill?: 0 | 1;
+  /** Why its values are not the tensor's (`nn.init.trunc_normal_(self.pos_embedding, std=.02)` later in `__init__`). */
+  readonly rewritten?: string;
+  /** The arithmetic with numbers around its draw (`torch.randn(dim) * 0.02`), innermost first; `unknown`: other arithmetic. */
+  readonly steps?: readonly ScalarStep[];
+}
+
+/** One `tensor <op> number` (or `number <op> tensor`, `scalarLeft`), elementwise in float32. */
+export interface ScalarStep {
+  readonly op: '+' | '-' | '*' | '/' | 'unknown';
+  readonly value: number;
+  readonly scalarLeft: boolean;
 }
 
 /** Everything the analysis found in one document. */

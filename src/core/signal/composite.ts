@@ -16,11 +16,12 @@
  * the middle of construction, so its values are "distribution only".
  */
 import type { Binding, InstanceNode } from '../model/tree';
-import type { Layer, Model, ModelAnalysis, Span } from '../model/types';
+import type { Layer, Model, ModelAnalysis, Span, TorchParameter } from '../model/types';
 import type { SyntaxNode, Tree } from '../python/parse';
 import { descendants, statements } from '../python/syntax';
 import { drawsAt } from '../model/encoderStack';
-import type { PlacedConstruction } from '../torch/exact';
+import type { PlacedConstruction, PlacedParameter } from '../torch/exact';
+import { stateDictKey } from '../model/layer';
 
 export interface CompositeModel {
   /** Every instance's layers, renamed from the root, in registration (`modules()`) order; no contexts or submodules of its own. */
@@ -41,6 +42,8 @@ export interface BuiltInstance {
   readonly path: string;
   readonly className: string;
   readonly init?: Span;
+  /** Its `nn.Parameter` members, in this context (names its own). */
+  readonly parameters: readonly TorchParameter[];
   readonly items: readonly ({ readonly layer: Layer } | { readonly child: BuiltInstance; readonly at?: Span })[];
 }
 
@@ -57,11 +60,19 @@ export interface BuiltInstance {
 export function constructionOrder(built: BuiltInstance, offsets: readonly number[]): PlacedConstruction {
   const layerAt = new Map<string, number>();
   const instanceOf = new Map<string, string>();
-  const draws: { offset: number; at: number; ambiguous?: string }[] = [];
+  const draws: { offset: number; at: number; ambiguous?: string; param?: number }[] = [];
+  const parameters: PlacedParameter[] = [];
   let clock = 0;
   const visit = (node: BuiltInstance) => {
     const init = node.init;
     const own = init ? offsets.filter((o) => inside(init, { from: o, to: o })).sort((a, b) => a - b) : [];
+    // This instance's members, each once; a draw inside one's tensor draws its values.
+    const first = parameters.length;
+    for (const p of node.parameters) parameters.push({ ...p, name: stateDictKey(node.path, p.name) });
+    const memberAt = (offset: number) => {
+      const i = node.parameters.findIndex((p) => p.span.from <= offset && offset < p.span.to);
+      return i >= 0 ? { param: first + i } : {};
+    };
     const textOf = (item: BuiltInstance['items'][number]) => ('layer' in item ? drawsAt(item.layer) : item.at?.from);
     const why = `${node.className}${node.path ? ` at ${node.path}` : ''} builds some of its modules outside __init__, so InitLens cannot tell where this draw runs among them`;
     let next = 0;
@@ -69,16 +80,22 @@ export function constructionOrder(built: BuiltInstance, offsets: readonly number
       const t = textOf(item);
       const written = t !== undefined && inside(init, { from: t, to: t });
       // Before the first item written after it; one built elsewhere may come before or after it: from there on, the stream is not known.
-      while (next < own.length && (!written || own[next] < t)) draws.push({ offset: own[next++], at: clock++, ...(written ? {} : { ambiguous: why }) });
+      while (next < own.length && (!written || own[next] < t)) {
+        const offset = own[next++];
+        draws.push({ offset, at: clock++, ...(written ? {} : { ambiguous: why }), ...memberAt(offset) });
+      }
       if ('layer' in item) {
         layerAt.set(item.layer.name, clock++);
         instanceOf.set(item.layer.name, node.path);
       } else visit(item.child);
     }
-    while (next < own.length) draws.push({ offset: own[next++], at: clock++ });
+    while (next < own.length) {
+      const offset = own[next++];
+      draws.push({ offset, at: clock++, ...memberAt(offset) });
+    }
   };
   visit(built);
-  return { layerAt, instanceOf, draws };
+  return { layerAt, instanceOf, draws, parameters };
 }
 
 const inside = (s: Span | undefined, at: Span) => !!s && s.from <= at.from && at.to <= s.to;
@@ -213,7 +230,7 @@ export function compositeModel(root: InstanceNode, tree: Tree, text: string): Co
 
 function builtInstance(node: InstanceNode, items: BuiltInstance['items'][number][]): BuiltInstance {
   const init = node.model?.torch?.init;
-  return { path: node.path, className: node.className, ...(init ? { init } : {}), items };
+  return { path: node.path, className: node.className, ...(init ? { init } : {}), parameters: node.model?.torch?.parameters ?? [], items };
 }
 
 /** What the signal engine runs for `model`: the model itself, or its composite when it builds classes of the file. */

@@ -159,3 +159,40 @@ export function einopsPlan(fn: EinopsFunction, pattern: string, input: Shape, si
   if (out.join(',') !== shape.join(',')) push({ kind: 'reshape', shape: out });
   return { steps, shape: out };
 }
+
+/**
+ * An input shape for a model whose forward starts with einops on its input
+ * (`Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)', p1 = 8, p2 = 8)`
+ * before `nn.LayerNorm(192)`): the pattern's left side with the sizes given,
+ * `features` (the first layer's size) as the right side's last group, the
+ * first axis `batch`, and every other unknown axis grouped with known ones
+ * making the group `spatial` (an image side); undefined when these do not
+ * determine it.
+ */
+export function einopsInputShape(pattern: string, sizes: ReadonlyMap<string, number>, features: number, batch: number, spatial: number): number[] | undefined {
+  if (pattern.length > MAX_PATTERN) return undefined;
+  const arrow = pattern.split('->');
+  const left = arrow.length === 2 ? parseSide(arrow[0]) : undefined;
+  const right = arrow.length === 2 ? parseSide(arrow[1]) : undefined;
+  if (!left || !right || typeof left === 'string' || typeof right === 'string' || left.ellipsis >= 0 || left.groups.length === 0) return undefined;
+  const size = new Map(sizes);
+  // The right side's last group is what the first layer reads: one unknown name there is inferred.
+  const last = right.groups[right.groups.length - 1];
+  const unknownLast = last.filter((n) => !size.has(n));
+  if (unknownLast.length === 1) {
+    const known = product(last.filter((n) => size.has(n)).map((n) => size.get(n) as number));
+    if (features % known !== 0) return undefined;
+    size.set(unknownLast[0], features / known);
+  }
+  const first = left.groups[0];
+  if (first.length === 1 && !size.has(first[0])) size.set(first[0], batch);
+  const shape: number[] = [];
+  for (const group of left.groups) {
+    const unknown = group.filter((n) => !size.has(n));
+    const known = product(group.filter((n) => size.has(n)).map((n) => size.get(n) as number));
+    if (unknown.length === 0) shape.push(known);
+    else if (unknown.length === 1 && group.length > 1 && spatial % known === 0) shape.push(spatial);
+    else return undefined;
+  }
+  return shape;
+}

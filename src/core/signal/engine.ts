@@ -13,7 +13,7 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import { stateDictKey } from '../model/stateDict';
-import type { GraphLayer, LayerOp, OpsOp, SignalGraph, SignalOp, SimActivation } from './graph';
+import type { GraphLayer, GraphParam, LayerOp, OpsOp, SignalGraph, SignalOp, SimActivation } from './graph';
 import { ELEMENTWISE_KINDS, evalElementwise, type ElementwiseOp } from './elementwise';
 import { evalSpatial, SPATIAL_KINDS, type SpatialOp } from './spatial';
 import { hardswish, hardtanh, relu6 } from './clamps';
@@ -87,6 +87,11 @@ const SATURATION: Partial<Record<SimActivation['kind'], { readonly below?: numbe
   sigmoid: { below: 0.01, above: 0.99 },
 };
 
+/** Every tensor the graph's values depend on: its layers' parameters, then the members forward reads. */
+export function graphParams(graph: SignalGraph): GraphParam[] {
+  return [...graph.layers.flatMap((l) => l.params), ...(graph.tensors ?? [])];
+}
+
 /**
  * Runs `graph` forward on `input` (its `inputShape`, row-major) and backward
  * from `upstream` (the output's shape): `output.backward(upstream)`.
@@ -98,11 +103,11 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
   const outShape = graph.ops[graph.output].shape;
   if (input.length !== numel(graph.inputShape)) throw new SignalError(`the input has ${input.length} values, the shape ${graph.inputShape.join('×')} needs ${numel(graph.inputShape)}`);
   if (upstream.length !== numel(outShape)) throw new SignalError(`the upstream gradient has ${upstream.length} values, the output ${outShape.join('×')} needs ${numel(outShape)}`);
-  const paramNames = graph.layers.flatMap((l) => l.params.map((p) => p.name));
-  for (const name of paramNames) {
-    const w = weights.get(name);
-    const p = graph.layers.flatMap((l) => l.params).find((q) => q.name === name)!;
-    if (!w || w.length !== numel(p.shape)) throw new SignalError(`${name}: ${w ? `${w.length} values for the shape ${p.shape.join('×')}` : 'no values'}`);
+  const allParams = graphParams(graph);
+  const paramNames = allParams.map((p) => p.name);
+  for (const p of allParams) {
+    const w = weights.get(p.name);
+    if (!w || w.length !== numel(p.shape)) throw new SignalError(`${p.name}: ${w ? `${w.length} values for the shape ${p.shape.join('×')}` : 'no values'}`);
   }
   const kept: Tensor[] = [];
   const keep = <T extends Tensor>(t: T): T => {
@@ -116,7 +121,7 @@ export async function runGraph(tf: Tf, graph: SignalGraph, weights: Weights, inp
     const x = keep(tf.tensor(input, [...graph.inputShape]));
     // Token indices take no gradient: the Embedding reads them as int32, outside the differentiated function.
     const ids = tokens !== undefined ? keep(tf.tensor(Int32Array.from(input), [...graph.inputShape], 'int32')) : undefined;
-    const params = paramNames.map((name) => keep(tf.tensor(weights.get(name)!, [...graph.layers.flatMap((l) => l.params).find((q) => q.name === name)!.shape])));
+    const params = allParams.map((p) => keep(tf.tensor(weights.get(p.name)!, [...p.shape])));
     // A zero added to each layer's output: its gradient is the gradient with respect to that output (adding +0 changes no value).
     const probes = graph.layers.map((l) => keep(tf.zeros([...graph.ops[l.op].shape])));
     // ... and to each recurrent layer's input, for the gradient at each time step.
@@ -364,6 +369,11 @@ export function evalOp(tf: Tf, op: SignalOp, values: readonly Tensor[], params: 
       const y = tf.slice(values[op.input], [...op.begin], [...op.size]);
       return tf.reshape(y, [...op.shape]);
     }
+    case 'param': {
+      const t = params.get(op.name);
+      if (!t) throw new SignalError(`graph op ${index} reads ${op.name}, which has no values`);
+      return t;
+    }
     default:
       if (ELEMENTWISE_KINDS.has(op.kind)) return evalElementwise(tf, op as ElementwiseOp, values);
       if (SPATIAL_KINDS.has(op.kind)) return evalSpatial(tf, op as SpatialOp, values);
@@ -425,6 +435,8 @@ function evalOpsOp(tf: Tf, op: OpsOp, values: readonly Tensor[], param: (name: s
       return tf.range(0, op.shape[0], 1, 'int32');
     case 'broadcast':
       return tf.broadcastTo(values[op.input], [...op.shape]);
+    case 'param':
+      throw new SignalError(`${op.name}: a member is read by evalOp`);
   }
 }
 

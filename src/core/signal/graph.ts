@@ -30,7 +30,7 @@ import { bufferOf, initAlias, lambdaMember, moduleDictEntry } from './containers
 import { elementwiseOp, isMask, type ElementwiseOp } from './elementwise';
 import { convPads, LINEAR_MODES, linearTaps, nearestRepeats, PAD_MODULES, paddedShape, padsOf, scaledSize, type PadMode, type SpatialOp } from './spatial';
 import { stateDictKey } from '../model/layer';
-import { einopsPlan, type EinopsFunction } from './einops';
+import { einopsInputShape, einopsPlan, type EinopsFunction } from './einops';
 
 export type Shape = readonly number[];
 
@@ -153,7 +153,9 @@ export type OpsOp =
   /** `torch.arange(n)`: 0 … n − 1, integer indices for an Embedding (no gradient). */
   | (OpBase & { readonly kind: 'arange' })
   /** The input broadcast to `shape` (einops' `repeat`, `expand`): its gradient sums the copies. */
-  | (OpBase & { readonly kind: 'broadcast'; readonly input: number });
+  | (OpBase & { readonly kind: 'broadcast'; readonly input: number })
+  /** An `nn.Parameter` member read in forward (a ViT's `self.cls_token`): {@link SignalGraph.tensors}' `name`. */
+  | (OpBase & { readonly kind: 'param'; readonly name: string });
 
 export type LayerOp = Extract<SignalOp, { readonly layer: string }>;
 
@@ -170,7 +172,7 @@ export interface NotSimulated {
 export interface GraphParam {
   readonly name: string;
   readonly shape: Shape;
-  readonly role: 'weight' | 'recurrent' | 'bias' | 'norm_weight' | 'norm_bias' | 'embedding';
+  readonly role: 'weight' | 'recurrent' | 'bias' | 'norm_weight' | 'norm_bias' | 'embedding' | 'member';
 }
 
 /** A layer with parameters, in forward order: the rows of the signal report. */
@@ -198,6 +200,11 @@ export interface SignalGraph {
   /** How the input shape was chosen (given, from the first layer, or fitted to a later layer's size). */
   readonly inputNote: string;
   readonly layers: readonly GraphLayer[];
+  /**
+   * The `nn.Parameter` members forward reads (`param` ops), role `member`: no rows of
+   * their own; every scheme keeps their values as built, as it keeps an Embedding's.
+   */
+  readonly tensors?: readonly GraphParam[];
   /** Empty when the graph can run. */
   readonly notSimulated: readonly NotSimulated[];
   /** Forward multiply-adds of the weight layers. */
@@ -368,6 +375,9 @@ export function buildGraph(model: Model, tree: Tree, text: string, options: Grap
   let firstTry: Built | undefined;
   for (const layer of candidates) {
     const graph = fitted(env, layer);
+    // Forward starts with einops on its input (a ViT's patches): its pattern, and the first layer after it, tell the shape.
+    const viaEinops = graph.einopsInput && graph.notSimulated.length > 0 ? einopsFitted(env, graph.einopsInput, layer) : undefined;
+    if (viaEinops) return viaEinops;
     firstTry ??= graph;
     if (!graph.mismatch || graph.layers[0]?.name === layer.name) return graph;
   }
@@ -378,6 +388,19 @@ export function buildGraph(model: Model, tree: Tree, text: string, options: Grap
   const layer = model.layers[unsized];
   const why = layer ? `the input's shape is not known: ${layer.name || model.name} (${layer.type})${unsized === 0 ? ', the first layer built,' : ''} has sizes InitLens cannot evaluate here` : "the input's shape is not known: no layer tells it";
   return blind.notSimulated.length === 0 ? blind : { ...blind, notSimulated: blind.notSimulated.map((n, i) => (i === 0 ? { ...n, why: `${n.why}; ${why}` } : n)) };
+}
+
+/** The graph whose input einops' pattern reads ({@link einopsInputShape}), the first usual image side that fits; undefined when none does. */
+function einopsFitted(env: BuildEnv, einops: NonNullable<Built['einopsInput']>, first: Layer | undefined): Built | undefined {
+  const features = first ? defaultShape(first)?.shape(0).at(-1) : undefined;
+  if (features === undefined) return undefined;
+  for (const s of [DEFAULT_SPATIAL, ...USUAL_SPATIAL]) {
+    const shape = einopsInputShape(einops.pattern, einops.sizes, features, DEFAULT_BATCH, s);
+    if (!shape) return undefined;
+    const graph = build(env, shape, `from ${einops.code} and ${first?.name} (${first?.type}), ${s} per spatial axis${s === DEFAULT_SPATIAL ? ' as for CIFAR' : ': the first of the usual sizes that fits'}`);
+    if (!graph.mismatch && graph.notSimulated.length === 0) return graph;
+  }
+  return undefined;
 }
 
 /** How many of the first layers built are tried as the one that takes the input. */
@@ -501,6 +524,8 @@ function modelSource(model: Model, tree: Tree): Source | undefined {
 interface Built extends SignalGraph {
   /** Why the shapes did not fit, when that stopped the build. */
   readonly mismatch?: string;
+  /** The einops call that first reads the model's input (a ViT's `Rearrange`), its pattern and sizes: it tells the input's rank. */
+  readonly einopsInput?: { readonly pattern: string; readonly sizes: ReadonlyMap<string, number>; readonly code: string };
 }
 
 /** What one build reads: the model, its file, and its instances when composite. */
@@ -532,6 +557,7 @@ function build(env: BuildEnv, inputShape: Shape | undefined, note: string): Buil
   }
   if (b.notSimulated.length === 0) b.checkReachable();
   const layers = b.graphLayers();
+  const einopsInput = b.einopsInput;
   return {
     model: model.name,
     ops: b.ops,
@@ -539,10 +565,12 @@ function build(env: BuildEnv, inputShape: Shape | undefined, note: string): Buil
     inputShape: inputShape ?? [],
     inputNote: note,
     layers,
+    ...(b.tensors.length > 0 ? { tensors: b.tensors } : {}),
     notSimulated: b.notSimulated,
     multiplyAdds: b.multiplyAdds,
     values: b.values,
     ...(mismatch !== undefined ? { mismatch } : {}),
+    ...(einopsInput ? { einopsInput } : {}),
   };
 }
 
@@ -577,6 +605,11 @@ interface SubRow {
 class Builder {
   readonly ops: SignalOp[] = [];
   readonly notSimulated: NotSimulated[] = [];
+  /** The einops call on the model's input, when one reads it ({@link Built.einopsInput}). */
+  einopsInput?: Built['einopsInput'];
+  /** The `nn.Parameter` members read in forward, each once ({@link SignalGraph.tensors}). */
+  readonly tensors: GraphParam[] = [];
+  private readonly memberOps = new Map<string, number>();
   output = -1;
   multiplyAdds = 0;
   values = 0;
@@ -706,7 +739,10 @@ class Builder {
     this.methods = methods;
     if (init) {
       this.readMembers(init);
-      this.initScope = this.initNumbers(init, this.instanceBinding());
+      // What the analysis's run of __init__ ends with in this context (strings and tuples too: `self.pool = 'cls'`) over the numbers read here.
+      const known = (this.node?.model ?? this.model).torch?.initValues;
+      const numbers = this.initNumbers(init, this.instanceBinding());
+      this.initScope = known ? new Map([...numbers, ...known]) : numbers;
     }
     const params = paramNames(forward, this.ctx);
     if (!params || params.length < 2) throw new Unsupported(forward, 'forward takes one tensor here');
@@ -1006,6 +1042,20 @@ class Builder {
       else if (c.name !== 'for') vars.push(c);
     }
     const body = stmt.getChild('Body');
+    const names = vars.filter((v) => v.name !== ',');
+    if (names.length > 1 && names.every((v) => v.name === 'VariableName') && iterable && body) {
+      // `for attn, ff in self.layers:` over a ModuleList of ModuleLists (lucidrains' Transformer): each unpacked.
+      const groups = this.moduleGroups(iterable, stmt, names.length);
+      checkLimit('loopIterations', groups.length, `${this.model.name}: for … in ${this.ctx.slice(iterable)}`);
+      for (const group of groups) {
+        names.forEach((v, i) => env.set(this.ctx.slice(v), group[i]));
+        for (const inner of statements(body)) {
+          if (this.statement(inner, env) !== undefined) throw new Unsupported(inner, 'a return inside a loop is not simulated');
+        }
+      }
+      for (const v of names) env.delete(this.ctx.slice(v));
+      return;
+    }
     if (vars.length !== 1 || vars[0].name !== 'VariableName' || !iterable || !body) throw new Unsupported(stmt, 'only `for layer in self.<ModuleList>:` loops are simulated');
     const layers = this.moduleList(iterable, stmt);
     checkLimit('loopIterations', layers.length, `${this.model.name}: for … in ${this.ctx.slice(iterable)}`);
@@ -1017,6 +1067,30 @@ class Builder {
       }
     }
     env.delete(name);
+  }
+
+  /**
+   * The elements of `self.<attr>`, a ModuleList built in `__init__` whose every element is a ModuleList
+   * of `width` layers or instances (`<attr>.0.0`, `<attr>.0.1`, `<attr>.1.0`, …), group by group.
+   */
+  private moduleGroups(iterable: SyntaxNode, stmt: SyntaxNode, width: number): Element[][] {
+    const n = unwrap(iterable);
+    const prop = n.name === 'MemberExpression' && !n.getChild('[') && n.firstChild && this.ctx.slice(n.firstChild) === 'self' ? n.getChild('PropertyName') : null;
+    const attr = prop ? this.ctx.slice(prop) : undefined;
+    const ctor = attr ? this.members.get(attr) : undefined;
+    if (!attr || !ctor || this.ctx.qualified(ctor.firstChild) !== 'torch.nn.ModuleList') throw new Unsupported(stmt, 'only loops over a ModuleList built once in __init__ are simulated');
+    const groups: Element[][] = [];
+    for (let i = 0; ; i++) {
+      const group = this.elementsUnder(`${attr}.${i}`);
+      if (!group) break;
+      if (group.length !== width) throw new Unsupported(stmt, `self.${attr}[${i}] has ${group.length} modules, the loop unpacks ${width}`);
+      groups.push(group);
+    }
+    // Every layer and instance the analysis built under it is in some group (nothing else is there).
+    const base = this.node?.path ? `${this.node.path}.${attr}.` : `${attr}.`;
+    const under = [...this.layersByName.keys()].filter((k) => k.startsWith(`${attr}.`)).length + (this.node?.children.filter((c) => c.path.startsWith(base)).length ?? 0);
+    if (groups.length === 0 || under !== groups.length * width) throw new Unsupported(stmt, `self.${attr}: its elements are not ModuleLists of ${width} modules each`);
+    return groups;
   }
 
   /** The layers of `self.<attr>`, a ModuleList or Sequential whose every element is a layer of the analysis (`<attr>.0`, `<attr>.1`, …). */
@@ -1063,6 +1137,18 @@ class Builder {
     if ('tuple' in v) throw new Unsupported(node, 'a tuple where a tensor is expected');
     if (!('op' in v)) throw new Unsupported(node, 'a number where a tensor is expected');
     return v.op;
+  }
+
+  /** An integer of forward's, or else of `__init__`'s locals and members in this context (`Rearrange(..., p1 = patch_height)` built there). */
+  private intOrInit(node: SyntaxNode, env: Map<string, Val>): number {
+    try {
+      return this.int(node, env);
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+      const v = evaluate(node, this.ctx.text, this.initScope);
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      throw error;
+    }
   }
 
   private int(node: SyntaxNode | undefined, env: Map<string, Val>, fallback?: number): number {
@@ -1118,6 +1204,8 @@ class Builder {
           const index = n.getChild('Number') ?? n.getChild('UnaryExpression');
           return { int: this.sizeAt(t, index ? this.int(index, env) : NaN, n) };
         }
+        const parameter = this.parameterMember(n);
+        if (parameter !== undefined) return { op: parameter };
         const member = this.memberValue(n, env);
         if (member) return member;
         // out[:, -1, :], h[-1], self.lstm(x)[0]
@@ -1329,6 +1417,9 @@ class Builder {
     const again = `self.${name} is assigned more than once or conditionally in __init__`;
     // `self.downsample = None` beside its constructions: a branch of forward tests it ({@link moduleAt}); calling it means one ran.
     const assigned = this.assignments.get(name) ?? [];
+    // `self.to_out = nn.Sequential(...) if project_out else nn.Identity()`: the branch __init__'s values take here.
+    const chosen = assigned.length === 1 ? this.branchOf(assigned[0]) : undefined;
+    if (chosen) return chosen;
     const all = assigned.filter((v) => v.name !== 'None');
     const under = [...this.layersByName].filter(([k]) => k === name || k.startsWith(`${name}.`)).map(([, l]) => l);
     const childUnder = this.node?.children.some((c) => c.path.split('.').slice(this.node?.path ? this.node.path.split('.').length : 0)[0] === name);
@@ -1343,6 +1434,20 @@ class Builder {
     });
     if (matching.length === 1 || (matching.length > 1 && matching.every((v) => this.ctx.slice(v) === this.ctx.slice(matching[0])))) return matching[0];
     throw new Unsupported(at, `${again}, and which one this instance has is not known`);
+  }
+
+  /** The construction a conditional expression of `__init__` takes with this instance's values (undefined: not known, or not a call). */
+  private branchOf(value: SyntaxNode): SyntaxNode | undefined {
+    const n = unwrap(value);
+    if (n.name !== 'ConditionalExpression') return undefined;
+    const parts: SyntaxNode[] = [];
+    for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'if' && c.name !== 'else' && c.name !== 'Comment') parts.push(c);
+    const [yes, condition, no] = parts;
+    if (!yes || !condition || !no) return undefined;
+    const v = evaluate(condition, this.ctx.text, this.initScope);
+    if (v === undefined) return undefined;
+    const taken = unwrap(v === null || v === false || v === 0 || v === '' || (Array.isArray(v) && v.length === 0) ? no : yes);
+    return taken.name === 'CallExpression' ? taken : this.branchOf(taken);
   }
 
   /**
@@ -2104,8 +2209,9 @@ class Builder {
     const sizes = new Map<string, number>();
     for (const [k, node] of args.keywords) {
       if (k === 'pattern' || k === 'reduction' || k === 'tensor') continue;
-      sizes.set(k, this.int(node, env));
+      sizes.set(k, this.intOrInit(node, env));
     }
+    if (input === 0 && fn === 'rearrange') this.einopsInput = { pattern, sizes, code: `${fn}('${pattern.length > MAX_QUOTED ? `${pattern.slice(0, MAX_QUOTED - 1)}…` : pattern}')` };
     const plan = einopsPlan(fn, pattern, this.shape(input), sizes, reduction);
     if (typeof plan === 'string') throw new Unsupported(at, `${fn}('${pattern.length > MAX_QUOTED ? `${pattern.slice(0, MAX_QUOTED - 1)}…` : pattern}'): ${plan}`);
     let v = input;
@@ -2336,6 +2442,24 @@ class Builder {
   }
 
   /** `self.n_head` (a number of `__init__`), and `value[i]` of a tuple (`self.attn(x, x, x)[0]`). */
+  /** `self.<name>`, an `nn.Parameter` member of the instance whose forward runs: its op (one per member), or undefined. */
+  private parameterMember(n: SyntaxNode): number | undefined {
+    const object = n.firstChild;
+    const prop = n.getChild('PropertyName');
+    if (!object || !prop || n.getChild('[') || this.ctx.slice(object) !== 'self') return undefined;
+    const name = this.ctx.slice(prop);
+    const member = (this.node?.model ?? this.model).torch?.parameters?.find((p) => p.name === name);
+    if (!member) return undefined;
+    if (!member.shape) throw new Unsupported(n, `self.${name}: an nn.Parameter whose shape is not known here`);
+    const key = stateDictKey(this.node?.path ?? '', name);
+    const known = this.memberOps.get(key);
+    if (known !== undefined) return known;
+    const op = this.push({ kind: 'param', name: key, shape: member.shape, line: this.lineOf(n) });
+    this.memberOps.set(key, op);
+    this.tensors.push({ name: key, shape: member.shape, role: 'member' });
+    return op;
+  }
+
   private memberValue(n: SyntaxNode, env: Map<string, Val>): Val | undefined {
     const object = n.firstChild;
     if (!object) return undefined;

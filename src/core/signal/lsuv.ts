@@ -19,7 +19,7 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import { stateDictKey } from '../model/stateDict';
-import { disposeContext, evalContext, evalKept, moments, runGraph, SignalError, type RunOptions, type SignalStats, type Tf, type Weights } from './engine';
+import { disposeContext, graphParams, evalContext, evalKept, moments, runGraph, SignalError, type RunOptions, type SignalStats, type Tf, type Weights } from './engine';
 import type { SignalGraph } from './graph';
 
 /** The ops whose weight LSUV rescales: the Linear and Conv layers whose weight the schemes replace (schemes.ts). */
@@ -49,7 +49,7 @@ export interface LsuvResult {
 
 /** `weights` (the orthogonal scheme's) rescaled by LSUV on `batch` (the graph's input shape, row-major). */
 export async function lsuvWeights(tf: Tf, graph: SignalGraph, weights: Weights, batch: Float32Array, tolerance = LSUV_TOLERANCE, maxIterations = LSUV_MAX_ITERATIONS): Promise<LsuvResult> {
-  const shapes = new Map(graph.layers.flatMap((l) => l.params.map((p) => [p.name, p.shape] as const)));
+  const shapes = new Map(graphParams(graph).map((p) => [p.name, p.shape] as const));
   for (const [name, shape] of shapes) {
     if (weights.get(name)?.length !== shape.reduce((a, b) => a * b, 1)) throw new SignalError(`LSUV: ${name} has no values of the shape ${shape.join('×')}`);
   }

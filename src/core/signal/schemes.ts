@@ -22,7 +22,7 @@
  */
 import type { InitScheme } from '../init/schemes';
 import type { Model } from '../model/types';
-import { exactParameters, type ExactOptions, type StreamOptions } from '../torch/exact';
+import { exactParameters, type ExactMember, type ExactOptions, type StreamOptions } from '../torch/exact';
 import { TorchGenerator } from '../torch/generator';
 import { initTensor } from '../torch/init';
 import { SignalError, type Weights } from './engine';
@@ -82,9 +82,18 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
   const needed = new Map(graph.layers.flatMap((l) => l.params.map((p) => [p.name, p] as const)));
   const weights = new Map<string, Float32Array>();
   const reasons: string[] = [];
+  // The nn.Parameter members forward reads keep their values as built, whatever the scheme (no init of a scheme touches them).
+  const members = new Set((graph.tensors ?? []).map((t) => t.name));
+  const onParameter = (m: ExactMember) => {
+    if (!members.has(m.name)) return;
+    if (m.values.length === 0) throw new SignalError(`${scheme.id}: ${m.name} has no values (${m.reason ?? 'not reproduced'})`);
+    weights.set(m.name, m.values);
+    if (!m.exact) reasons.push(`${m.name}: ${m.reason ?? 'not reproduced'}`);
+  };
+  const memberOptions = members.size > 0 ? { onParameter } : {};
   if (!scheme.weight && !scheme.recommended) {
     // A composite draws in construction order (its children's layers where they are built).
-    for (const p of exactParameters(composite?.construction ?? model, seed, { ...draws, ...placing(composite), limits: { values: 'exactValues', words: 'exactStreamWords' } })) {
+    for (const p of exactParameters(composite?.construction ?? model, seed, { ...draws, ...placing(composite), ...memberOptions, limits: { values: 'exactValues', words: 'exactStreamWords' } })) {
       if (!needed.has(p.name)) continue;
       if (p.values.length === 0) throw new SignalError(`${scheme.id}: ${p.name} has no values (${p.reason ?? 'not reproduced'})`);
       weights.set(p.name, p.values);
@@ -95,9 +104,9 @@ export function schemeWeights(model: Model, graph: SignalGraph, scheme: SignalSc
   }
   const gen = new TorchGenerator(seed);
   const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-  // Embeddings keep their values as built: exact mode's, computed for them only.
-  const kept = model.layers.some((l) => l.params.some((p) => p.kind === 'embedding' && needed.has(stateDictKey(l.name, p.name))))
-    ? new Map(exactParameters(composite?.construction ?? model, seed, { ...draws, ...placing(composite), materialize: (l) => model.layers.some((m) => m.name === l && m.params.some((p) => p.kind === 'embedding')), limits: { values: 'exactValues', words: 'exactStreamWords' } }).map((p) => [p.name, p] as const))
+  // Embeddings (and members) keep their values as built: exact mode's, computed for them only.
+  const kept = members.size > 0 || model.layers.some((l) => l.params.some((p) => p.kind === 'embedding' && needed.has(stateDictKey(l.name, p.name))))
+    ? new Map(exactParameters(composite?.construction ?? model, seed, { ...draws, ...placing(composite), ...memberOptions, materialize: (l) => model.layers.some((m) => m.name === l && m.params.some((p) => p.kind === 'embedding')), limits: { values: 'exactValues', words: 'exactStreamWords' } }).map((p) => [p.name, p] as const))
     : new Map<string, ReturnType<typeof exactParameters>[number]>();
   for (const layer of model.layers) {
     for (const p of layer.params) {

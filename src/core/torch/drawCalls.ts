@@ -138,6 +138,52 @@ export function methodReplay(method: string, call: SyntaxNode, text: string, sco
   return floats(spec.kind, n, bits, p, q);
 }
 
+/**
+ * The values of a float32 sampling call whose shape the analysis gives
+ * (`nn.Parameter(torch.randn(num_patches + 1, dim))` in one instance's
+ * context: core/model/members.ts): `torch.randn` / `torch.rand` (no other
+ * keywords than dtype float32 and neutral ones), or `torch.empty/zeros/ones(...)`
+ * then `.normal_(mean, std)` / `.uniform_(a, b)` with numbers written there.
+ * Draws the values from `gen` as PyTorch's CPU kernel does; a string says why not.
+ */
+export function shapedSample(qualified: string | undefined, call: SyntaxNode, text: string, shape: readonly number[]): ((gen: TorchGenerator) => Float32Array) | string {
+  const n = numel([shape as Value]);
+  if (typeof n === 'string') return n;
+  const list = call.getChild('ArgList');
+  const args = list ? callArgs(list, text) : undefined;
+  if (!args || args.hasStarred) return 'its arguments are not known';
+  const sample = (kind: 'normal' | 'uniform', p: number, q: number) => (gen: TorchGenerator) => {
+    const skip = gen.skipValues;
+    gen.skipValues = false;
+    try {
+      return kind === 'normal' ? gen.normal32(n, p, q) : gen.uniform32(n, p, q);
+    } finally {
+      gen.skipValues = skip;
+    }
+  };
+  if (qualified === 'torch.randn' || qualified === 'torch.rand') {
+    const other = [...args.keywords.keys()].find((k) => !NEUTRAL.has(k) && k !== 'size' && k !== 'dtype');
+    if (other) return `its ${other}= argument is not replayed`;
+    if (floatBits(args, text) !== 32) return 'it is not float32';
+    return sample(qualified === 'torch.randn' ? 'normal' : 'uniform', 0, 1);
+  }
+  const method = call.firstChild?.lastChild;
+  const spec = method?.name === 'PropertyName' ? METHODS[text.slice(method.from, method.to)] : undefined;
+  const receiver = call.firstChild?.firstChild ? unwrap(call.firstChild.firstChild) : undefined;
+  const factory = receiver?.name === 'CallExpression' && receiver.firstChild ? text.slice(receiver.firstChild.from, receiver.firstChild.to).replace(/\s+/g, '') : '';
+  const made = receiver?.getChild('ArgList') ? callArgs(receiver.getChild('ArgList')!, text) : undefined;
+  if (!spec || !EMPTY_FACTORIES.has(factory) || !made || made.hasStarred || [...made.keywords.keys()].some((k) => !NEUTRAL.has(k) && k !== 'dtype') || floatBits(made, text) !== 32) return 'its tensor is not made here by torch.empty, zeros or ones in float32';
+  if ([...args.keywords.keys()].some((k) => !spec.params.includes(k))) return 'its arguments are not replayed';
+  const [p, q] = spec.params.map((name, i) => {
+    const node = args.keywords.get(name) ?? args.positional[i];
+    return node ? evaluate(node, text, new Map()) : spec.defaults[i];
+  });
+  if (typeof p !== 'number' || typeof q !== 'number') return 'its arguments are not numbers written there';
+  if (spec.kind === 'normal' && !(q >= 0)) return `normal expects std >= 0.0, but found std ${q}`;
+  if (spec.kind === 'uniform' && !(p <= q)) return `uniform_ expects to return a [from, to) range, but found from=${p} > to=${q}`;
+  return sample(spec.kind, p, q);
+}
+
 /** The replay of `n` float draws (a string: why the size or dtype is not known); their values are skipped (only the stream position matters here). */
 function floats(kind: 'normal' | 'uniform', n: number | string, bits: 32 | 64 | string, p: number, q: number): DrawReplay {
   if (typeof n === 'string') return no(n);

@@ -8,7 +8,7 @@
  */
 import type { InitScheme } from '../init/schemes';
 import type { Value } from '../model/evaluate';
-import type { Layer, Model, Span } from '../model/types';
+import type { Layer, Model, Span, TorchParameter } from '../model/types';
 import type { SeedingAnalysis } from '../seeding/analyze';
 import { checkLimit, LimitError, type LimitKey } from '../limits';
 import { isTorchSeed } from '../seeds';
@@ -82,6 +82,8 @@ export interface ExactOptions {
    * own `__init__`, placed by their offsets among its layers'.
    */
   readonly construction?: (offsets: readonly number[]) => PlacedConstruction;
+  /** Receives the values of each `nn.Parameter` member as built (the draws inside its tensor, where its shape is known), once construction is done. */
+  readonly onParameter?: (member: ExactMember) => void;
 }
 
 /** {@link ExactOptions.construction}: positions in the construction stream. */
@@ -89,8 +91,24 @@ export interface PlacedConstruction {
   readonly layerAt: ReadonlyMap<string, number>;
   /** The instance (its path) that builds each layer itself. */
   readonly instanceOf: ReadonlyMap<string, string>;
-  /** `ambiguous`: why the draw cannot be placed (it then loses the stream). */
-  readonly draws: readonly { readonly offset: number; readonly at: number; readonly ambiguous?: string }[];
+  /** `ambiguous`: why the draw cannot be placed (it then loses the stream); `param`: the parameter member whose tensor it draws, an index of `parameters`. */
+  readonly draws: readonly { readonly offset: number; readonly at: number; readonly ambiguous?: string; readonly param?: number }[];
+  /** Every instance's `nn.Parameter` members, named from the root (`transformer.0.gamma`). */
+  readonly parameters: readonly PlacedParameter[];
+}
+
+/** A parameter member of one instance ({@link TorchParameter}), its name from the root. */
+export interface PlacedParameter extends Omit<TorchParameter, 'name'> {
+  readonly name: string;
+}
+
+/** The values of a model's `nn.Parameter` members as built ({@link ExactOptions.onParameter}); `values` empty when not known. */
+export interface ExactMember {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+  readonly exact: boolean;
+  readonly reason?: string;
 }
 
 /** The document's draws around a model, as {@link ExactOptions} takes them (src/core/torch/program.ts's `streamDraws`). */
@@ -107,6 +125,8 @@ export interface StreamDraw {
   readonly replay?: (gen: TorchGenerator) => void;
   /** Why there is no replay, when the draw is a library constructor. */
   readonly reason?: string;
+  /** Its values for a shape the analysis gives (an `nn.Parameter`'s tensor in one instance's context), drawn as it draws them; a string says why not. */
+  readonly sampled?: (shape: readonly number[]) => ((gen: TorchGenerator) => Float32Array) | string;
 }
 
 /** The values of one `torch.nn.init` scheme on a fresh tensor right after `torch.manual_seed(seed)`. */
@@ -157,10 +177,34 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   const gen = options.generator ?? new TorchGenerator(BigInt(seed));
   const initSpan = model.torch?.init;
   const placing = options.construction;
-  let draws = [...(options.otherDraws ?? [])].filter((d) => placing || drawsInside(model, d.offset));
+  let draws: (StreamDraw & { readonly param?: number })[] = [...(options.otherDraws ?? [])].filter((d) => placing || drawsInside(model, d.offset));
   let lost: string | undefined;
+  // The nn.Parameter members (a composite's: every instance's, from the placement below) and the values their draws give.
+  let members: readonly (TorchParameter | PlacedParameter)[] = placing ? [] : model.torch?.parameters ?? [];
+  const memberValues = new Map<number, ExactMember>();
+  const memberOf = (offset: number) => members.findIndex((m) => m.span.from <= offset && offset < m.span.to);
   // Draw one after another: a replayable one advances the stream, any other loses it.
-  const consume = (d: StreamDraw, before: string, happens = 'is built') => {
+  const consume = (d: StreamDraw & { readonly param?: number }, before: string, happens = 'is built') => {
+    const m = d.param ?? (placing ? -1 : memberOf(d.offset));
+    if (m >= 0 && !memberValues.has(m)) {
+      // A member's tensor: its values, for the shape of its instance, drawn as the call draws them.
+      const member = members[m];
+      const sampler = !member.shape ? 'its shape is not known here' : d.sampled ? d.sampled(member.shape) : 'its draw is not replayed';
+      if (typeof sampler !== 'string') {
+        const shape = member.shape as readonly number[];
+        try {
+          const values = withSteps(sampler(gen), member.steps);
+          if (!values) memberValues.set(m, { name: member.name, shape, values: new Float32Array(0), exact: false, reason: `${member.name}: InitLens does not compute the arithmetic around its draw` });
+          else memberValues.set(m, { name: member.name, shape, values, exact: !lost && !member.rewritten, ...(lost || member.rewritten ? { reason: lost ?? member.rewritten } : {}) });
+          return;
+        } catch (error) {
+          if (error instanceof LimitError) throw error.subject ? error : new LimitError(error.limit, error.amount, member.name);
+          lost ??= `${d.label}: ${error instanceof Error ? error.message : String(error)}, so the stream position after it is unknown`;
+          return;
+        }
+      }
+      memberValues.set(m, { name: member.name, shape: member.shape ?? [], values: new Float32Array(0), exact: false, reason: `${member.name}: ${sampler}` });
+    }
     if (lost) return;
     if (!d.replay) {
       lost = `${d.label} draws from the same stream before ${before} ${happens}${d.reason ? `: ${d.reason}` : ''}`;
@@ -199,10 +243,11 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   if (placing) {
     // A composite: each draw where (and as often as) its instances run it, in the stream's positions.
     placed = placing(draws.map((d) => d.offset));
+    members = placed.parameters;
     const byOffset = new Map(draws.map((d) => [d.offset, d] as const));
     draws = placed.draws.flatMap((p) => {
       const d = byOffset.get(p.offset);
-      return d ? [{ ...d, offset: p.at, ...(p.ambiguous ? { replay: undefined, reason: p.ambiguous } : {}) }] : [];
+      return d ? [{ ...d, offset: p.at, ...(p.ambiguous ? { replay: undefined, sampled: undefined, reason: p.ambiguous } : {}), ...(p.param !== undefined ? { param: p.param } : {}) }] : [];
     });
   }
   const streamAt = (layer: Layer) => (placed ? placed.layerAt.get(layer.name) ?? Number.MAX_SAFE_INTEGER : drawsAt(layer));
@@ -242,6 +287,18 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
     if (index >= 0) params[index] = { ...params[index], exact: false, reason: lost ?? `${e.label} was not replayed` };
   }
   const subLost = model.submodules?.length ? `${model.submodules[0].className}(...) draws from the same stream before these inits run, and InitLens does not replay it here` : undefined;
+  if (layers === all && next < draws.length) {
+    // Draws of __init__ after its last layer (a member written last) come before the inits written after them.
+    const pending = inits.inClass.filter((e) => !early.events.includes(e));
+    const first = Math.min(...pending.map((e) => e.at.from));
+    const trailing = draws.slice(next);
+    next = draws.length;
+    const ordered = pending.length === 0 || (!placed && trailing.every((d) => d.offset < first));
+    for (const d of trailing) {
+      if (!ordered && !lost) lost = `${d.label} draws after the last layer is built, among the nn.init calls of __init__, which InitLens does not order`;
+      consume(d, 'construction ends', 'ends');
+    }
+  }
   if (layers === all) {
     // The module-level draws after construction, consumed in order as the inits that run there come.
     const between = [...(options.between ?? [])].sort((a, b) => a.offset - b.offset);
@@ -252,9 +309,33 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
     };
     applyExplicitInits(gen, layers, perLayer, lost ?? subLost, options, advance, inits, new Set(early.events));
   }
+  if (options.onParameter && layers === all) {
+    members.forEach((member, i) => {
+      const drawn = memberValues.get(i);
+      if (drawn) options.onParameter?.(drawn);
+      else if (member.fill !== undefined && member.shape && withSteps(new Float32Array(1), member.steps)) {
+        const values = withSteps(new Float32Array(member.shape.reduce((a, b) => a * b, 1)).fill(member.fill), member.steps) as Float32Array;
+        options.onParameter?.({ name: member.name, shape: member.shape, values, exact: !member.rewritten, ...(member.rewritten ? { reason: member.rewritten } : {}) });
+      } else options.onParameter?.({ name: member.name, shape: member.shape ?? [], values: new Float32Array(0), exact: false, reason: member.rewritten ?? (member.shape ? 'InitLens does not know how its tensor is made' : 'its shape is not known here') });
+    });
+  }
   return perLayer.flatMap((params, i) =>
     params.map((p) => ({ name: stateDictKey(layers[i].name, p.name), layer: layers[i].name, shape: p.shape, values: p.values, exact: p.exact, ...(p.exact ? {} : { reason: p.reason ?? 'not reproduced' }) })),
   );
+}
+
+/** `values` through a member's arithmetic with numbers, each step elementwise in float32 as PyTorch's; undefined for arithmetic InitLens does not compute. */
+function withSteps(values: Float32Array, steps: TorchParameter['steps']): Float32Array | undefined {
+  if (!steps) return values;
+  for (const step of steps) {
+    if (step.op === 'unknown') return undefined;
+    const s = Math.fround(step.value);
+    for (let i = 0; i < values.length; i++) {
+      const [a, b] = step.scalarLeft ? [s, values[i]] : [values[i], s];
+      values[i] = step.op === '+' ? a + b : step.op === '-' ? a - b : step.op === '*' ? a * b : a / b;
+    }
+  }
+  return values;
 }
 
 /** Layers created in `forward()` (named `forward.inline<N>` by the analysis) are not built by the constructor, nor in `state_dict()`. */

@@ -21,7 +21,7 @@ import { lineAt, lineStarts } from '../diagnostics/suppress';
 import { DRAWING_INITS, DRAWING_METHODS } from '../model/initCalls';
 import { moduleScope } from '../model/moduleScope';
 import type { Scope } from '../model/evaluate';
-import { factoryReplay, methodReplay } from './drawCalls';
+import { factoryReplay, methodReplay, shapedSample } from './drawCalls';
 
 /** A top-level statement's construction of one of the document's PyTorch models. */
 export interface Construction {
@@ -146,7 +146,7 @@ export function torchDraws(doc: Pick<StreamDocument, 'tree' | 'text' | 'seeding'
     const ref = byCallee.get(`${callee.from}:${callee.to}`);
     if (ref) {
       byCallee.delete(`${callee.from}:${callee.to}`);
-      out.push({ offset: ref.from, label: `${ref.qualifiedName} (line ${ref.line + 1})`, ...factoryReplay(ref.qualifiedName, call, doc.text, scopeAt(call.from)) });
+      out.push({ offset: ref.from, label: `${ref.qualifiedName} (line ${ref.line + 1})`, ...factoryReplay(ref.qualifiedName, call, doc.text, scopeAt(call.from)), sampled: (shape) => shapedSample(ref.qualifiedName, call, doc.text, shape) });
       continue;
     }
     if (callee.name !== 'MemberExpression') continue;
@@ -158,7 +158,7 @@ export function torchDraws(doc: Pick<StreamDocument, 'tree' | 'text' | 'seeding'
     const label = init !== undefined && DRAWING_INITS.has(init) ? `torch.nn.init.${init}_` : !init && !q?.startsWith('torch.nn.init.') && DRAWING_METHODS.has(name) ? `.${name}()` : undefined;
     if (!label || known.has(call.from)) continue;
     const replay = label.startsWith('.') ? methodReplay(name, call, doc.text, scopeAt(call.from)) : undefined;
-    out.push({ offset: call.from, label: `${label} (line ${lineOf(call.from)})`, ...replay });
+    out.push({ offset: call.from, label: `${label} (line ${lineOf(call.from)})`, ...replay, ...(replay ? { sampled: (shape: readonly number[]) => shapedSample(undefined, call, doc.text, shape) } : {}) });
   }
   // A reference whose call the tree does not show (a name used without a call) is a draw InitLens cannot replay.
   for (const r of byCallee.values()) out.push({ offset: r.from, label: `${r.qualifiedName} (line ${r.line + 1})` });
