@@ -833,20 +833,6 @@ def _mingpt_utils():
 _mingpt_utils()
 
 
-def gpt_from_driver(ns, module, driver):
-    """The model `driver` builds, importing the corpus file (namespace `ns`) as `module`; forward's (logits, loss) as logits."""
-    file_module = types.ModuleType(module)
-    file_module.__dict__.update(ns)
-    sys.modules[module] = file_module
-    scope = {'__name__': 'driver'}
-    exec(compile(driver, '<driver>', 'exec'), scope)
-    model = scope['model']
-    forward = model.forward
-    # model(idx) with targets left None returns (logits, None): the output is the logits, as InitLens takes them.
-    model.forward = lambda idx: forward(idx)[0]
-    return model
-
-
 # lucidrains' ViT (session 13): vit.py as a training script of its workspace builds it, small enough for the unit tests
 # (the corpus driver builds the README's 1024-wide one); einops, the real library, does its rearranges.
 VIT_DRIVER = {'path': 'build_vit.py', 'model': 'vit.py', 'text': '''from vit import ViT
@@ -863,6 +849,15 @@ def model_from_driver(ns, module, driver):
     scope = {'__name__': 'driver'}
     exec(compile(driver, '<driver>', 'exec'), scope)
     return scope['model']
+
+
+def gpt_from_driver(ns, module, driver):
+    """The model `driver` builds, importing the corpus file (namespace `ns`) as `module`; forward's (logits, loss) as logits."""
+    model = model_from_driver(ns, module, driver)
+    forward = model.forward
+    # model(idx) with targets left None returns (logits, None): the output is the logits, as InitLens takes them.
+    model.forward = lambda idx: forward(idx)[0]
+    return model
 
 
 # nn.TransformerEncoder (helper tenc): N deep copies of one encoder layer, then its norm.

@@ -13,7 +13,7 @@ import { sequenceElements, statements, unwrap } from '../python/syntax';
 import { bindCall, extend, type BoundCall, type Context } from './context';
 import { evaluate, withoutEntries, type Scope, type Value } from './evaluate';
 import { Forward, type InputSummary, type ModuleEntry } from './forward';
-import type { ActivationUse, ScalarStep, Span } from './types';
+import type { ActivationUse, Span, TorchParameter } from './types';
 import { Inits } from './inits';
 import { explicitInit, writeInit, type LayerDraft } from './layer';
 import type { Entry } from './members';
@@ -43,14 +43,7 @@ export interface TorchModelDraft {
 }
 
 /** One `self.<name> = nn.Parameter(<tensor>)` ({@link TorchParameter}, its span a node). */
-export interface ParameterDraft {
-  readonly name: string;
-  readonly tensor: SyntaxNode;
-  readonly shape?: readonly number[];
-  readonly fill?: 0 | 1;
-  readonly rewritten?: string;
-  readonly steps?: readonly ScalarStep[];
-}
+export type ParameterDraft = Omit<TorchParameter, 'span'> & { readonly tensor: SyntaxNode };
 
 /** What a parameter member's tensor is made of, and whether `__init__` writes it again (an `nn.init` call or an in-place draw on it). */
 function parameterDraft(name: string, tensor: SyntaxNode, inner: SyntaxNode, shape: readonly number[] | undefined, initBody: SyntaxNode | undefined, ctx: Context): ParameterDraft {
