@@ -841,6 +841,14 @@ model = ViT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=
 '''}
 
 
+# lucidrains' DeepViT (session 13): re-attention written with torch.einsum over the heads and an nn.Parameter, a
+# Rearrange-LayerNorm-Rearrange Sequential, `b, n, _, h = *x.shape, self.heads`.
+DEEPVIT_DRIVER = {'path': 'build_deepvit.py', 'model': 'deepvit.py', 'text': '''from deepvit import DeepViT
+
+model = DeepViT(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=4, mlp_dim=128, dim_head=16)
+'''}
+
+
 def model_from_driver(ns, module, driver):
     """The model `driver` builds, importing the corpus file (namespace `ns`) as `module`."""
     file_module = types.ModuleType(module)
@@ -1076,6 +1084,9 @@ CASES = [
     {'name': 'lucidrains-vit', 'file': 'test/fixtures/realworld/lucidrains/vit-pytorch/vit_pytorch/vit.py', 'model': 'ViT', 'driver': VIT_DRIVER,
      'build': "__import__('__main__').model_from_driver(globals(), 'vit', __import__('__main__').VIT_DRIVER['text'])",
      'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'normal', 'xavier', 'he'], 'exact': True},
+    {'name': 'lucidrains-deepvit', 'file': 'test/fixtures/realworld/lucidrains/vit-pytorch/vit_pytorch/deepvit.py', 'model': 'DeepViT', 'driver': DEEPVIT_DRIVER,
+     'build': "__import__('__main__').model_from_driver(globals(), 'deepvit', __import__('__main__').DEEPVIT_DRIVER['text'])",
+     'seed': 1, 'inputSeed': 2, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'xavier', 'he', 'lsuv'], 'exact': True},
     # `a if hasattr(self, 'shortcut') else b` in forward, the shortcut built under an `if` of __init__ (kuangliu's PreActBlock).
     {'name': 'kuangliu-preact-resnet18', 'file': 'test/fixtures/realworld/kuangliu/pytorch-cifar/models/preact_resnet.py', 'model': 'PreActResNet', 'pick': 'PreActResNet18', 'build': 'PreActResNet18()', 'seed': 0, 'inputSeed': 0, 'inputShape': [2, 3, 32, 32], 'schemes': ['in-effect', 'he'], 'exact': True},
     # Padding modules and nearest upsampling (src/core/signal/spatial.ts). dcgan.py builds both nets, then

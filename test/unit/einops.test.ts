@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { einopsPlan } from '../../src/core/signal/einops';
+import { einopsPlan, einsumPlan } from '../../src/core/signal/einops';
 import { ROOT } from '../host/paths';
 
 const sizes = (o: Record<string, number> = {}) => new Map(Object.entries(o));
@@ -70,6 +70,41 @@ describe('einops patterns', () => {
     assert.equal(einopsPlan('rearrange', 'b ((n d)) -> b n d', [2, 6], sizes()), 'nested parentheses');
     assert.equal(einopsPlan('rearrange', 'b n d', [2, 6, 1], sizes()), 'a pattern without one `->`');
     assert.equal(einopsPlan('rearrange', `${'a '.repeat(300)}-> a`, [2], sizes()), 'a pattern of more than 400 characters');
+  });
+
+  it("torch.einsum of two operands: DeepViT's q·kᵀ, its re-attention over the heads, attn·v, as a batched product between transposes and reshapes", () => {
+    // b h i d, b h j d -> b h i j: batch (b h), rows i, inner d, columns j; k transposed to (b h) d j.
+    assert.deepEqual(einsumPlan('b h i d, b h j d -> b h i j', [2, 4, 5, 16], [2, 4, 5, 16]), {
+      a: [{ kind: 'reshape', shape: [8, 5, 16] }],
+      b: [
+        { kind: 'transpose', perm: [0, 1, 3, 2], shape: [2, 4, 16, 5] },
+        { kind: 'reshape', shape: [8, 16, 5] },
+      ],
+      after: [{ kind: 'reshape', shape: [2, 4, 5, 5] }],
+      shape: [2, 4, 5, 5],
+    });
+    // b h i j, h g -> b g i j: no batch, rows (b i j), inner h, columns g; then g moved before i j.
+    assert.deepEqual(einsumPlan('bhij,hg->bgij', [2, 4, 5, 5], [4, 4]), {
+      a: [
+        { kind: 'transpose', perm: [0, 2, 3, 1], shape: [2, 5, 5, 4] },
+        { kind: 'reshape', shape: [1, 50, 4] },
+      ],
+      b: [{ kind: 'reshape', shape: [1, 4, 4] }],
+      after: [
+        { kind: 'reshape', shape: [2, 5, 5, 4] },
+        { kind: 'transpose', perm: [0, 3, 1, 2], shape: [2, 4, 5, 5] },
+      ],
+      shape: [2, 4, 5, 5],
+    });
+  });
+
+  it('einsum forms it does not simulate are reasons', () => {
+    assert.equal(einsumPlan('ii,ij->j', [3, 3], [3, 4]), 'an index repeated in the first operand (a diagonal) is not simulated');
+    assert.equal(einsumPlan('ij,jk,kl->il', [2, 3], [3, 4]), 'only equations of two operands written with `->` are simulated');
+    assert.equal(einsumPlan('...ij,...jk->...ik', [2, 3], [3, 4]), '`...` in an equation is not simulated');
+    assert.equal(einsumPlan('ij,jk->i', [2, 3], [3, 4]), 'index k is summed over one operand only (not simulated)');
+    assert.equal(einsumPlan('ij,jk->ik', [2, 3], [4, 4]), 'index j has size 3 and 4');
+    assert.equal(einsumPlan('ij,jk->ik', [2, 3, 1], [3, 4]), 'the first operand has 3 axes, the equation 2');
   });
 
   it('the einops the answer keys run is the pinned one: every file as its manifest hashes it', () => {

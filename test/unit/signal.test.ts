@@ -463,6 +463,9 @@ describe('signal graph', () => {
     assert.deepEqual(named(model('return x + self.p')), ['10: self.p: self.p: an nn.Parameter whose shape is not known here']);
     assert.deepEqual(named(model("return rearrange(x, 'b n (h d) -> b h n d', h=3)")), ["10: rearrange(x, 'b n (h d) -> b h n d', h=3): rearrange('b n (h d) -> b h n d'): axis 2 of size 8 does not split into h = 3"]);
     assert.deepEqual(named(model('return sum(map(lambda t: t * 2, x))')), ['10: sum(map(lambda t: t * 2, x)): a function the signal engine does not know']);
+    // A tuple written out with a starred shape (DeepViT's `b, n, _, h = *x.shape, self.heads`).
+    assert.deepEqual(named(model('b, n, d, k = *x.shape, 2', 'return x.view(b * n, d * k // 2)')), []);
+    assert.deepEqual(named(model("return torch.einsum('ij,jk,kl->il', x, x)")), ["10: torch.einsum('ij,jk,kl->il', x, x): einsum('ij,jk,kl->il'): only equations of two operands written with `->` are simulated"]);
   });
 
   it('reads sizes from x.shape / x.size(), and names a tuple return and a layer that does not reach the output', () => {

@@ -196,3 +196,68 @@ export function einopsInputShape(pattern: string, sizes: ReadonlyMap<string, num
   }
   return shape;
 }
+
+/** `torch.einsum` of two operands as graph steps ({@link einsumPlan}). */
+export interface EinsumPlan {
+  /** Each operand to (batch, rows, inner) and (batch, inner, columns). */
+  readonly a: readonly EinopsStep[];
+  readonly b: readonly EinopsStep[];
+  /** After their batched product: to the output's axes. */
+  readonly after: readonly EinopsStep[];
+  readonly shape: Shape;
+}
+
+/**
+ * `torch.einsum(equation, a, b)` (lucidrains' `einsum('b h i d, b h j d -> b h i j', q, k)`)
+ * as a batched matrix product: the indices in both operands and the output are
+ * its batch, those in both but not the output are summed over (the inner axis),
+ * the others are its rows and columns; each operand is transposed and reshaped to
+ * that form, and the product back to the output's order. One letter per index,
+ * no `...`, no index repeated in an operand, none summed from one operand alone
+ * (reasons otherwise).
+ */
+export function einsumPlan(equation: string, a: Shape, b: Shape): EinsumPlan | string {
+  if (equation.length > MAX_PATTERN) return `an equation of more than ${MAX_PATTERN} characters`;
+  const compact = equation.replace(/\s+/g, '');
+  const m = /^([A-Za-z]*),([A-Za-z]*)->([A-Za-z]*)$/.exec(compact);
+  if (!m) return compact.includes('...') ? '`...` in an equation is not simulated' : 'only equations of two operands written with `->` are simulated';
+  const [, la, lb, lo] = m;
+  for (const [letters, what] of [[la, 'the first operand'], [lb, 'the second operand'], [lo, 'the output']] as const) {
+    if (new Set(letters).size !== letters.length) return `an index repeated in ${what} (a diagonal) is not simulated`;
+  }
+  if (la.length !== a.length) return `the first operand has ${a.length} axes, the equation ${la.length}`;
+  if (lb.length !== b.length) return `the second operand has ${b.length} axes, the equation ${lb.length}`;
+  const size = new Map<string, number>();
+  for (const [letters, shape] of [[la, a], [lb, b]] as const) {
+    for (const [i, c] of [...letters].entries()) {
+      const known = size.get(c);
+      if (known !== undefined && known !== shape[i]) return `index ${c} has size ${known} and ${shape[i]}`;
+      size.set(c, shape[i]);
+    }
+  }
+  const inA = (c: string) => la.includes(c);
+  const inB = (c: string) => lb.includes(c);
+  const inOut = (c: string) => lo.includes(c);
+  for (const c of lo) if (!inA(c) && !inB(c)) return `the output's index ${c} is in no operand`;
+  const alone = [...la, ...lb].find((c) => !inOut(c) && !(inA(c) && inB(c)));
+  if (alone) return `index ${alone} is summed over one operand only (not simulated)`;
+  const batch = [...lo].filter((c) => inA(c) && inB(c));
+  const inner = [...la].filter((c) => inB(c) && !inOut(c));
+  const rows = [...la].filter((c) => !inB(c));
+  const columns = [...lb].filter((c) => !inA(c));
+  const sizesOf = (cs: readonly string[]) => cs.map((c) => size.get(c) as number);
+  const toForm = (letters: string, order: readonly string[], form: readonly number[]): EinopsStep[] => {
+    const steps: EinopsStep[] = [];
+    const perm = order.map((c) => letters.indexOf(c));
+    if (perm.some((p, i) => p !== i)) steps.push({ kind: 'transpose', perm, shape: sizesOf(order) });
+    if (form.join(',') !== sizesOf(order).join(',')) steps.push({ kind: 'reshape', shape: form });
+    return steps;
+  };
+  const [B, M, K, N] = [batch, rows, inner, columns].map((cs) => product(sizesOf(cs)));
+  const produced = [...batch, ...rows, ...columns];
+  const after: EinopsStep[] = [];
+  if (sizesOf(produced).join(',') !== [B, M, N].join(',')) after.push({ kind: 'reshape', shape: sizesOf(produced) });
+  const perm = [...lo].map((c) => produced.indexOf(c));
+  if (perm.some((p, i) => p !== i)) after.push({ kind: 'transpose', perm, shape: sizesOf([...lo]) });
+  return { a: toForm(la, [...batch, ...rows, ...inner], [B, M, K]), b: toForm(lb, [...batch, ...inner, ...columns], [B, K, N]), after, shape: sizesOf([...lo]) };
+}

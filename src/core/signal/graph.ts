@@ -30,7 +30,7 @@ import { bufferOf, initAlias, lambdaMember, moduleDictEntry } from './containers
 import { elementwiseOp, isMask, type ElementwiseOp } from './elementwise';
 import { convPads, LINEAR_MODES, linearTaps, nearestRepeats, PAD_MODULES, paddedShape, padsOf, scaledSize, type PadMode, type SpatialOp } from './spatial';
 import { stateDictKey } from '../model/layer';
-import { einopsInputShape, einopsPlan, type EinopsFunction } from './einops';
+import { einopsInputShape, einopsPlan, einsumPlan, type EinopsFunction, type EinopsStep } from './einops';
 
 export type Shape = readonly number[];
 
@@ -811,10 +811,24 @@ class Builder {
       case 'AssignStatement': {
         const targets: SyntaxNode[] = [];
         let value: SyntaxNode | null = null;
+        // What follows the last `=`: one expression, or the parts of a tuple written without parentheses (`*x.shape, self.heads`).
+        const parts: SyntaxNode[] = [];
+        let last = -1;
+        for (let c = stmt.firstChild; c; c = c.nextSibling) if (c.name === 'AssignOp') last = c.from;
         for (let c = stmt.firstChild; c; c = c.nextSibling) {
           if (c.name === 'AssignOp' || c.name === ',') continue;
-          if (c.nextSibling === null) value = c;
-          else targets.push(c);
+          if (c.from < last) targets.push(c);
+          else parts.push(c);
+        }
+        if (parts.length === 1) value = parts[0];
+        else if (parts.length > 1) {
+          const v = this.tupleOf(parts, env);
+          const names = targets.length === 1 && sequenceElements(unwrap(targets[0])) ? unwrap(targets[0]) : targets;
+          if (targets.length === 1 && !sequenceElements(unwrap(targets[0]))) {
+            if (targets[0].name !== 'VariableName') throw new Unsupported(stmt, 'only names are simulated as assignment targets');
+            env.set(this.ctx.slice(targets[0]), v);
+          } else this.unpack(names, v, env, stmt);
+          return undefined;
         }
         // `B, T, C = x.size()` / `x.shape`: the sizes, as numbers.
         const names = targets.length === 1 && targets[0].name === 'TupleExpression' ? sequenceElements(targets[0]) : targets.length > 1 ? targets : undefined;
@@ -1880,6 +1894,28 @@ class Builder {
     return { tuple: [{ op: out }, { tuple: [{ op: h }, { op: c }] }] };
   }
 
+  /** A tuple written out (`*x.shape, self.heads`): each part's value, a starred one's elements in its place (a shape's sizes, or a tuple's). */
+  private tupleOf(parts: readonly SyntaxNode[], env: Map<string, Val>): Val {
+    const out: Val[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (p.name !== '*') {
+        out.push(this.expr(p, env));
+        continue;
+      }
+      const starred = parts[++i];
+      if (!starred) throw new Unsupported(p, 'a `*` without its value');
+      const sizes = this.sizes(starred, env);
+      if (sizes) out.push(...sizes.map((d) => ({ int: d })));
+      else {
+        const v = this.expr(starred, env);
+        if (!('tuple' in v)) throw new Unsupported(starred, `*${this.ctx.slice(starred)}: not a tuple or a shape`);
+        out.push(...v.tuple);
+      }
+    }
+    return { tuple: out };
+  }
+
   /** `a, (b, c) = value`: names bound to the elements of a tuple, as Python unpacks it. */
   private unpack(target: SyntaxNode | readonly SyntaxNode[], v: Val, env: Map<string, Val>, stmt: SyntaxNode): void {
     const elements = Array.isArray(target) ? (target as readonly SyntaxNode[]) : sequenceElements(target as SyntaxNode);
@@ -2215,14 +2251,34 @@ class Builder {
     if (input === 0 && fn === 'rearrange') this.einopsInput = { pattern, sizes, code: `${fn}('${pattern.length > MAX_QUOTED ? `${pattern.slice(0, MAX_QUOTED - 1)}…` : pattern}')` };
     const plan = einopsPlan(fn, pattern, this.shape(input), sizes, reduction);
     if (typeof plan === 'string') throw new Unsupported(at, `${fn}('${pattern.length > MAX_QUOTED ? `${pattern.slice(0, MAX_QUOTED - 1)}…` : pattern}'): ${plan}`);
+    return this.steps(input, plan.steps, line);
+  }
+
+  /** Planned einops / einsum steps (core/signal/einops.ts) as ops on `input`. */
+  private steps(input: number, steps: readonly EinopsStep[], line: number): number {
     let v = input;
-    for (const step of plan.steps) {
+    for (const step of steps) {
       if (step.kind === 'reshape') v = this.push({ kind: 'reshape', input: v, shape: step.shape, line });
       else if (step.kind === 'transpose') v = this.push({ kind: 'transpose', input: v, perm: step.perm, shape: step.shape, line });
       else if (step.kind === 'mean') v = this.push({ kind: 'mean', input: v, axes: step.axes, shape: step.shape, line });
       else v = this.push({ kind: 'broadcast', input: v, shape: step.shape, line });
     }
     return v;
+  }
+
+  /** `torch.einsum(equation, a, b)`: a batched matrix product between transposes and reshapes ({@link einsumPlan}). */
+  private einsum(args: CallArgs, env: Map<string, Val>, call: SyntaxNode, line: number): number {
+    const [eqNode, ...operands] = args.positional;
+    const equation = eqNode ? stringValue(eqNode, this.ctx.text) : undefined;
+    if (equation === undefined || args.keywords.size > 0) throw new Unsupported(call, 'einsum: its equation is not a string written here');
+    const listed = operands.length === 1 ? sequenceElements(unwrap(operands[0])) : undefined;
+    const tensors = (listed ?? operands).map((o) => this.tensor(o, env));
+    if (tensors.length !== 2) throw new Unsupported(call, `einsum of ${tensors.length} operands is not simulated (two are)`);
+    const plan = einsumPlan(equation, this.shape(tensors[0]), this.shape(tensors[1]));
+    if (typeof plan === 'string') throw new Unsupported(call, `einsum('${equation.length > MAX_QUOTED ? `${equation.slice(0, MAX_QUOTED - 1)}…` : equation}'): ${plan}`);
+    const a = this.steps(tensors[0], plan.a, line);
+    const b = this.steps(tensors[1], plan.b, line);
+    return this.steps(this.matmul(a, b, line), plan.after, line);
   }
 
   private permute(input: number, perm: readonly number[], line: number): number {
@@ -2329,6 +2385,9 @@ class Builder {
         if (perm.length !== this.shape(t).length || new Set(perm).size !== perm.length) throw new Unsupported(call, 'permute: the dims are not a permutation');
         return { op: this.permute(t, perm, line) };
       }
+      case 'torch.einsum':
+      case 'torch.functional.einsum':
+        return { op: this.einsum(args, env, call, line) };
       case 'torch.matmul':
       case 'torch.bmm': {
         const a = arg('input', 0);
