@@ -253,6 +253,8 @@ describe('exact mode follows the module: constructions and the inits run after t
       ['        self.shift = nn.Parameter(torch.zeros(dim))\n', '        self.shift = nn.Parameter(torch.zeros(dim))\n        nn.init.trunc_normal_(self.shift, std=0.02)\n', 'a.shift', '__init__ writes it again (init.trunc_normal_(self.shift…)'],
       ['torch.randn(dim) * 0.1', 'torch.randn(dim) // 0.1', 'a.gamma', 'a.gamma: InitLens does not compute the arithmetic around its draw'],
       ['torch.randn(dim) * 0.1', 'torch.randn(dim) * torch.ones(dim)', 'a.gamma', 'a.gamma: its shape is not known here'],
+      // The code quoted in the reason is document text: at most 60 characters of it.
+      ['        self.shift = nn.Parameter(torch.zeros(dim))\n', `        self.shift = nn.Parameter(torch.zeros(dim))\n        nn.init.${'x'.repeat(100)}_(self.shift)\n`, 'a.shift', `__init__ writes it again (init.${'x'.repeat(55)}…)`],
     ] as const) {
       const text = p.text.replace(from, to);
       assert.notEqual(text, p.text);

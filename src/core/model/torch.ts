@@ -45,6 +45,9 @@ export interface TorchModelDraft {
 /** One `self.<name> = nn.Parameter(<tensor>)` ({@link TorchParameter}, its span a node). */
 export type ParameterDraft = Omit<TorchParameter, 'span'> & { readonly tensor: SyntaxNode };
 
+/** Most characters of the code that writes a member again, quoted in its reason (document text). */
+const MAX_WRITTEN = 60;
+
 /** What a parameter member's tensor is made of, and whether `__init__` writes it again (an `nn.init` call or an in-place draw on it). */
 function parameterDraft(name: string, tensor: SyntaxNode, inner: SyntaxNode, shape: readonly number[] | undefined, initBody: SyntaxNode | undefined, ctx: Context): ParameterDraft {
   const callee = inner.name === 'CallExpression' ? ctx.qualified(inner.firstChild) : undefined;
@@ -52,7 +55,7 @@ function parameterDraft(name: string, tensor: SyntaxNode, inner: SyntaxNode, sha
   const body = initBody ? ctx.slice(initBody) : '';
   const escaped = name.replace(/[^\w]/g, '');
   const written = new RegExp(`(?:init\\.\\w+_?\\(\\s*self\\.${escaped}\\b|self\\.${escaped}(?:\\.data)?\\.(?:normal_|uniform_|fill_|zero_|copy_|trunc_normal_)\\()`).exec(body);
-  return { name, tensor, ...(shape ? { shape } : {}), ...(fill !== undefined ? { fill } : {}), ...(written ? { rewritten: `__init__ writes it again (${written[0]}…)` } : {}) };
+  return { name, tensor, ...(shape ? { shape } : {}), ...(fill !== undefined ? { fill } : {}), ...(written ? { rewritten: `__init__ writes it again (${written[0].slice(0, MAX_WRITTEN)}…)` } : {}) };
 }
 
 const SEQUENTIAL_BASES = new Set(['torch.nn.Sequential', 'torch.nn.modules.container.Sequential']);

@@ -20,7 +20,7 @@ import type { Layer, Model, ModelAnalysis, Span, TorchParameter } from '../model
 import type { SyntaxNode, Tree } from '../python/parse';
 import { descendants, statements } from '../python/syntax';
 import { drawsAt } from '../model/encoderStack';
-import type { PlacedConstruction, PlacedParameter } from '../torch/exact';
+import type { PlacedConstruction } from '../torch/exact';
 import { stateDictKey } from '../model/layer';
 
 export interface CompositeModel {
@@ -61,7 +61,7 @@ export function constructionOrder(built: BuiltInstance, offsets: readonly number
   const layerAt = new Map<string, number>();
   const instanceOf = new Map<string, string>();
   const draws: { offset: number; at: number; ambiguous?: string; param?: number }[] = [];
-  const parameters: PlacedParameter[] = [];
+  const parameters: TorchParameter[] = [];
   let clock = 0;
   const visit = (node: BuiltInstance) => {
     const init = node.init;

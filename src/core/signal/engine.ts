@@ -435,8 +435,6 @@ function evalOpsOp(tf: Tf, op: OpsOp, values: readonly Tensor[], param: (name: s
       return tf.range(0, op.shape[0], 1, 'int32');
     case 'broadcast':
       return tf.broadcastTo(values[op.input], [...op.shape]);
-    case 'param':
-      throw new SignalError(`${op.name}: a member is read by evalOp`);
   }
 }
 

@@ -110,7 +110,9 @@ export type SignalOp =
    * the box `begin`…`begin + size` over every axis, then the indexed axes
    * (`squeeze`, each of size 1) dropped.
    */
-  | (OpBase & { readonly kind: 'select'; readonly input: number; readonly begin: readonly number[]; readonly size: readonly number[]; readonly squeeze: readonly number[] });
+  | (OpBase & { readonly kind: 'select'; readonly input: number; readonly begin: readonly number[]; readonly size: readonly number[]; readonly squeeze: readonly number[] })
+  /** An `nn.Parameter` member read in forward (a ViT's `self.cls_token`): {@link SignalGraph.tensors}' `name`. */
+  | (OpBase & { readonly kind: 'param'; readonly name: string });
 
 /** The recurrence of an `rnn` op: nn.RNN's tanh or relu, nn.LSTM, nn.GRU. */
 export type RecurrentCell = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
@@ -153,9 +155,7 @@ export type OpsOp =
   /** `torch.arange(n)`: 0 … n − 1, integer indices for an Embedding (no gradient). */
   | (OpBase & { readonly kind: 'arange' })
   /** The input broadcast to `shape` (einops' `repeat`, `expand`): its gradient sums the copies. */
-  | (OpBase & { readonly kind: 'broadcast'; readonly input: number })
-  /** An `nn.Parameter` member read in forward (a ViT's `self.cls_token`): {@link SignalGraph.tensors}' `name`. */
-  | (OpBase & { readonly kind: 'param'; readonly name: string });
+  | (OpBase & { readonly kind: 'broadcast'; readonly input: number });
 
 export type LayerOp = Extract<SignalOp, { readonly layer: string }>;
 
@@ -226,6 +226,19 @@ const USUAL_SPATIAL = [28, 64, 224, 96, 128, 256, 299, 227, 48, 16];
 const MAX_FITTED_SPATIAL = 512;
 /** Longest code quoted in a "not simulated" entry. */
 const MAX_QUOTED = 60;
+
+/** Document text in a message: at most {@link MAX_QUOTED} characters of it. */
+function quoted(code: string): string {
+  return code.length > MAX_QUOTED ? `${code.slice(0, MAX_QUOTED - 1)}…` : code;
+}
+
+/** `yes if condition else no`: its three parts, or undefined. */
+function conditionalParts(n: SyntaxNode): { readonly yes: SyntaxNode; readonly condition: SyntaxNode; readonly no: SyntaxNode } | undefined {
+  const parts: SyntaxNode[] = [];
+  for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'if' && c.name !== 'else' && c.name !== 'Comment') parts.push(c);
+  const [yes, condition, no] = parts;
+  return yes && condition && no ? { yes, condition, no } : undefined;
+}
 
 /** einops' functions and layers (core/signal/einops.ts), by qualified name. */
 const EINOPS_FUNCTIONS: Readonly<Record<string, EinopsFunction>> = { 'einops.rearrange': 'rearrange', 'einops.repeat': 'repeat', 'einops.reduce': 'reduce' };
@@ -650,7 +663,7 @@ class Builder {
 
   skip(node: SyntaxNode, why: string): void {
     const code = this.ctx.slice(node).split('\n')[0].trim();
-    this.notSimulated.push({ op: code.length > MAX_QUOTED ? `${code.slice(0, MAX_QUOTED - 1)}…` : code, line: this.lineOf(node), why });
+    this.notSimulated.push({ op: quoted(code), line: this.lineOf(node), why });
   }
 
   private push(op: SignalOp): number {
@@ -1064,9 +1077,7 @@ class Builder {
       checkLimit('loopIterations', groups.length, `${this.model.name}: for … in ${this.ctx.slice(iterable)}`);
       for (const group of groups) {
         names.forEach((v, i) => env.set(this.ctx.slice(v), group[i]));
-        for (const inner of statements(body)) {
-          if (this.statement(inner, env) !== undefined) throw new Unsupported(inner, 'a return inside a loop is not simulated');
-        }
+        this.loopBody(body, env);
       }
       for (const v of names) env.delete(this.ctx.slice(v));
       return;
@@ -1077,11 +1088,16 @@ class Builder {
     const name = this.ctx.slice(vars[0]);
     for (const layer of layers) {
       env.set(name, layer);
-      for (const inner of statements(body)) {
-        if (this.statement(inner, env) !== undefined) throw new Unsupported(inner, 'a return inside a loop is not simulated');
-      }
+      this.loopBody(body, env);
     }
     env.delete(name);
+  }
+
+  /** One iteration of a loop's body (a `return` there is not simulated). */
+  private loopBody(body: SyntaxNode, env: Map<string, Val>): void {
+    for (const inner of statements(body)) {
+      if (this.statement(inner, env) !== undefined) throw new Unsupported(inner, 'a return inside a loop is not simulated');
+    }
   }
 
   /**
@@ -1237,11 +1253,9 @@ class Builder {
         return this.call(n, env);
       case 'ConditionalExpression': {
         // `self.shortcut(out) if hasattr(self, 'shortcut') else x`: the branch a condition known now takes.
-        const parts: SyntaxNode[] = [];
-        for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'if' && c.name !== 'else' && c.name !== 'Comment') parts.push(c);
-        const [yes, condition, no] = parts;
-        if (!yes || !condition || !no) break;
-        return this.expr(this.truth(condition, env) ? yes : no, env);
+        const parts = conditionalParts(n);
+        if (!parts) break;
+        return this.expr(this.truth(parts.condition, env) ? parts.yes : parts.no, env);
       }
       case 'None':
         return { none: true };
@@ -1454,11 +1468,9 @@ class Builder {
   /** The construction a conditional expression of `__init__` takes with this instance's values (undefined: not known, or not a call). */
   private branchOf(value: SyntaxNode): SyntaxNode | undefined {
     const n = unwrap(value);
-    if (n.name !== 'ConditionalExpression') return undefined;
-    const parts: SyntaxNode[] = [];
-    for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'if' && c.name !== 'else' && c.name !== 'Comment') parts.push(c);
-    const [yes, condition, no] = parts;
-    if (!yes || !condition || !no) return undefined;
+    const parts = n.name === 'ConditionalExpression' ? conditionalParts(n) : undefined;
+    if (!parts) return undefined;
+    const { yes, condition, no } = parts;
     const v = evaluate(condition, this.ctx.text, this.initScope);
     if (v === undefined) return undefined;
     const taken = unwrap(v === null || v === false || v === 0 || v === '' || (Array.isArray(v) && v.length === 0) ? no : yes);
@@ -2248,9 +2260,10 @@ class Builder {
       if (k === 'pattern' || k === 'reduction' || k === 'tensor') continue;
       sizes.set(k, this.intOrInit(node, env));
     }
-    if (input === 0 && fn === 'rearrange') this.einopsInput = { pattern, sizes, code: `${fn}('${pattern.length > MAX_QUOTED ? `${pattern.slice(0, MAX_QUOTED - 1)}…` : pattern}')` };
+    const code = `${fn}('${quoted(pattern)}')`;
+    if (input === 0 && fn === 'rearrange') this.einopsInput = { pattern, sizes, code };
     const plan = einopsPlan(fn, pattern, this.shape(input), sizes, reduction);
-    if (typeof plan === 'string') throw new Unsupported(at, `${fn}('${pattern.length > MAX_QUOTED ? `${pattern.slice(0, MAX_QUOTED - 1)}…` : pattern}'): ${plan}`);
+    if (typeof plan === 'string') throw new Unsupported(at, `${code}: ${plan}`);
     return this.steps(input, plan.steps, line);
   }
 
@@ -2275,7 +2288,7 @@ class Builder {
     const tensors = (listed ?? operands).map((o) => this.tensor(o, env));
     if (tensors.length !== 2) throw new Unsupported(call, `einsum of ${tensors.length} operands is not simulated (two are)`);
     const plan = einsumPlan(equation, this.shape(tensors[0]), this.shape(tensors[1]));
-    if (typeof plan === 'string') throw new Unsupported(call, `einsum('${equation.length > MAX_QUOTED ? `${equation.slice(0, MAX_QUOTED - 1)}…` : equation}'): ${plan}`);
+    if (typeof plan === 'string') throw new Unsupported(call, `einsum('${quoted(equation)}'): ${plan}`);
     const a = this.steps(tensors[0], plan.a, line);
     const b = this.steps(tensors[1], plan.b, line);
     return this.steps(this.matmul(a, b, line), plan.after, line);

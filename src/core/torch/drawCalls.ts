@@ -130,12 +130,24 @@ export function methodReplay(method: string, call: SyntaxNode, text: string, sco
   const elsewhere = otherStream(args, text, scope);
   if (elsewhere === 'unknown') return no('its generator is not known here');
   if (elsewhere) return ok(() => undefined);
-  const [p, q] = spec.params.map((name, i) => {
+  const [p, q] = methodArguments(spec, args, text, scope);
+  if (typeof p !== 'number' || typeof q !== 'number') return no('its arguments are not known here');
+  return floats(spec.kind, n, bits, p, q);
+}
+
+/** The two arguments of `.normal_(mean, std)` / `.uniform_(from, to)`, their defaults where not given. */
+function methodArguments(spec: (typeof METHODS)[string], args: CallArgs, text: string, scope: Scope): (Value | undefined)[] {
+  return spec.params.map((name, i) => {
     const node = args.keywords.get(name) ?? args.positional[i];
     return node ? evaluate(node, text, scope) : spec.defaults[i];
   });
-  if (typeof p !== 'number' || typeof q !== 'number') return no('its arguments are not known here');
-  return floats(spec.kind, n, bits, p, q);
+}
+
+/** PyTorch's own checks of a normal's std and a uniform's range: why it rejects the call, or undefined. */
+function rejected(kind: 'normal' | 'uniform', p: number, q: number): string | undefined {
+  if (kind === 'normal' && !(q >= 0)) return `normal expects std >= 0.0, but found std ${q}`;
+  if (kind === 'uniform' && !(p <= q)) return `uniform_ expects to return a [from, to) range, but found from=${p} > to=${q}`;
+  return undefined;
 }
 
 /**
@@ -174,14 +186,9 @@ export function shapedSample(qualified: string | undefined, call: SyntaxNode, te
   const made = receiver?.getChild('ArgList') ? callArgs(receiver.getChild('ArgList')!, text) : undefined;
   if (!spec || !EMPTY_FACTORIES.has(factory) || !made || made.hasStarred || [...made.keywords.keys()].some((k) => !NEUTRAL.has(k) && k !== 'dtype') || floatBits(made, text) !== 32) return 'its tensor is not made here by torch.empty, zeros or ones in float32';
   if ([...args.keywords.keys()].some((k) => !spec.params.includes(k))) return 'its arguments are not replayed';
-  const [p, q] = spec.params.map((name, i) => {
-    const node = args.keywords.get(name) ?? args.positional[i];
-    return node ? evaluate(node, text, new Map()) : spec.defaults[i];
-  });
+  const [p, q] = methodArguments(spec, args, text, new Map());
   if (typeof p !== 'number' || typeof q !== 'number') return 'its arguments are not numbers written there';
-  if (spec.kind === 'normal' && !(q >= 0)) return `normal expects std >= 0.0, but found std ${q}`;
-  if (spec.kind === 'uniform' && !(p <= q)) return `uniform_ expects to return a [from, to) range, but found from=${p} > to=${q}`;
-  return sample(spec.kind, p, q);
+  return rejected(spec.kind, p, q) ?? sample(spec.kind, p, q);
 }
 
 /** The replay of `n` float draws (a string: why the size or dtype is not known); their values are skipped (only the stream position matters here). */
@@ -189,8 +196,8 @@ function floats(kind: 'normal' | 'uniform', n: number | string, bits: 32 | 64 | 
   if (typeof n === 'string') return no(n);
   if (typeof bits === 'string') return no(bits);
   // PyTorch's own argument checks, so that a call PyTorch rejects is no replay either.
-  if (kind === 'normal' && !(q >= 0)) return no(`normal expects std >= 0.0, but found std ${q}`);
-  if (kind === 'uniform' && !(p <= q)) return no(`uniform_ expects to return a [from, to) range, but found from=${p} > to=${q}`);
+  const rejection = rejected(kind, p, q);
+  if (rejection) return no(rejection);
   return ok((gen) => {
     const skip = gen.skipValues;
     gen.skipValues = true;

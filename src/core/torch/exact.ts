@@ -94,12 +94,7 @@ export interface PlacedConstruction {
   /** `ambiguous`: why the draw cannot be placed (it then loses the stream); `param`: the parameter member whose tensor it draws, an index of `parameters`. */
   readonly draws: readonly { readonly offset: number; readonly at: number; readonly ambiguous?: string; readonly param?: number }[];
   /** Every instance's `nn.Parameter` members, named from the root (`transformer.0.gamma`). */
-  readonly parameters: readonly PlacedParameter[];
-}
-
-/** A parameter member of one instance ({@link TorchParameter}), its name from the root. */
-export interface PlacedParameter extends Omit<TorchParameter, 'name'> {
-  readonly name: string;
+  readonly parameters: readonly TorchParameter[];
 }
 
 /** The values of a model's `nn.Parameter` members as built ({@link ExactOptions.onParameter}); `values` empty when not known. */
@@ -180,7 +175,7 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   let draws: (StreamDraw & { readonly param?: number })[] = [...(options.otherDraws ?? [])].filter((d) => placing || drawsInside(model, d.offset));
   let lost: string | undefined;
   // The nn.Parameter members (a composite's: every instance's, from the placement below) and the values their draws give.
-  let members: readonly (TorchParameter | PlacedParameter)[] = placing ? [] : model.torch?.parameters ?? [];
+  let members: readonly TorchParameter[] = placing ? [] : model.torch?.parameters ?? [];
   const memberValues = new Map<number, ExactMember>();
   const memberOf = (offset: number) => members.findIndex((m) => m.span.from <= offset && offset < m.span.to);
   // Draw one after another: a replayable one advances the stream, any other loses it.
@@ -312,11 +307,10 @@ export function exactParameters(model: Model, seed: bigint | number, options: Ex
   if (options.onParameter && layers === all) {
     members.forEach((member, i) => {
       const drawn = memberValues.get(i);
+      const filled = !drawn && member.fill !== undefined && member.shape ? withSteps(new Float32Array(member.shape.reduce((a, b) => a * b, 1)).fill(member.fill), member.steps) : undefined;
       if (drawn) options.onParameter?.(drawn);
-      else if (member.fill !== undefined && member.shape && withSteps(new Float32Array(1), member.steps)) {
-        const values = withSteps(new Float32Array(member.shape.reduce((a, b) => a * b, 1)).fill(member.fill), member.steps) as Float32Array;
-        options.onParameter?.({ name: member.name, shape: member.shape, values, exact: !member.rewritten, ...(member.rewritten ? { reason: member.rewritten } : {}) });
-      } else options.onParameter?.({ name: member.name, shape: member.shape ?? [], values: new Float32Array(0), exact: false, reason: member.rewritten ?? (member.shape ? 'InitLens does not know how its tensor is made' : 'its shape is not known here') });
+      else if (filled && member.shape) options.onParameter?.({ name: member.name, shape: member.shape, values: filled, exact: !member.rewritten, ...(member.rewritten ? { reason: member.rewritten } : {}) });
+      else options.onParameter?.({ name: member.name, shape: member.shape ?? [], values: new Float32Array(0), exact: false, reason: member.rewritten ?? (member.shape ? 'InitLens does not know how its tensor is made' : 'its shape is not known here') });
     });
   }
   return perLayer.flatMap((params, i) =>
